@@ -1,0 +1,66 @@
+import { parseArgs } from 'node:util';
+
+/** Command-line flags: `--name value` or `--name=value`; a bare `--name` is `true`. */
+export type Flags = Record<string, string | boolean | undefined>;
+
+/** Parses the flags of a benchmark script; unknown flags are an error that lists the known ones. */
+export function readFlags(known: Record<string, 'string' | 'boolean'>, argv = process.argv.slice(2)): Flags {
+  // pnpm forwards the `--` separator itself when a script is run as `pnpm run x -- --flag`.
+  const args = argv.filter((arg) => arg !== '--');
+  try {
+    const { values } = parseArgs({
+      args,
+      options: Object.fromEntries(Object.entries(known).map(([name, type]) => [name, { type }])),
+      strict: true,
+      allowPositionals: false,
+    });
+    return values as Flags;
+  } catch (error) {
+    const names = Object.keys(known)
+      .map((n) => `--${n}`)
+      .join(', ');
+    throw new Error(`${(error as Error).message}\nKnown flags: ${names}`);
+  }
+}
+
+/** A comma-separated list of positive integers (`1000,10000`), accepting `k` suffixes (`1k,10k,100k`). */
+export function intList(value: string | boolean | undefined, fallback: number[], flag: string): number[] {
+  if (typeof value !== 'string') return fallback;
+  return value.split(',').map((part) => {
+    const match = /^\s*(\d+(?:\.\d+)?)\s*(k?)\s*$/i.exec(part);
+    const n = match ? Number(match[1]) * (match[2] ? 1000 : 1) : Number.NaN;
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${flag}: "${part}" is not a positive integer`);
+    return n;
+  });
+}
+
+/** A positive integer flag, or the fallback. */
+export function intFlag(value: string | boolean | undefined, fallback: number, flag: string): number {
+  if (typeof value !== 'string') return fallback;
+  const [n] = intList(value, [fallback], flag);
+  return n as number;
+}
+
+/** A comma-separated list drawn from `allowed`. */
+export function choiceList<T extends string>(
+  value: string | boolean | undefined,
+  allowed: readonly T[],
+  fallback: T[],
+  flag: string,
+): T[] {
+  if (typeof value !== 'string') return fallback;
+  return value.split(',').map((part) => {
+    const choice = part.trim() as T;
+    if (!allowed.includes(choice)) throw new Error(`--${flag}: "${part}" is not one of ${allowed.join(', ')}`);
+    return choice;
+  });
+}
+
+/** The Postgres URL the benchmarks use: $ASTROCYTE_BENCH_POSTGRES_URL, else $DATABASE_URL, else the local test server. */
+export function postgresUrl(flags: Flags): string {
+  const given = flags.postgres;
+  if (typeof given === 'string') return given;
+  return (
+    process.env.ASTROCYTE_BENCH_POSTGRES_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+  );
+}

@@ -1,0 +1,164 @@
+import { type Astrocyte, searchTerms } from '@astrocyte/core';
+import { randomSuffix } from '../lib/backends.js';
+import { CATEGORY_NAMES, evidenceIds, type LocomoSample, normalizeDiaId, sessions, turnText } from './locomo-format.js';
+
+/** The retrieval methods compared: ours (hybrid recall) and the engine's keyword and vector searches alone. */
+export const METHODS = ['hybrid', 'keyword', 'vector'] as const;
+export type Method = (typeof METHODS)[number];
+
+/** Mean evidence recall at each k, for one method over a set of questions. */
+export type RecallAtK = Record<number, number>;
+
+/** Scores of one category (or of all questions). */
+export interface CategoryScore {
+  category: number | 'all';
+  name: string;
+  questions: number;
+  recall: Record<Method, RecallAtK>;
+}
+
+/** What a run of the harness measured. */
+export interface LocomoReport {
+  conversations: number;
+  turns: number;
+  /** Turns the brain stored as their own memory; the rest were deduplicated onto an earlier identical turn. */
+  storedTurns: number;
+  /** Evidence ids that name no turn of their conversation (a flaw of the data); each counts as a miss. */
+  unknownEvidence: number;
+  ks: number[];
+  byCategory: CategoryScore[];
+  overall: CategoryScore;
+  seconds: { retain: number; search: number };
+}
+
+/** How the harness runs. */
+export interface LocomoHarnessOptions {
+  /** A brain per conversation or one shared brain: each conversation gets its own bank either way. */
+  brain: Astrocyte;
+  ks?: number[];
+  categories?: number[];
+  /** Called after each conversation, for progress output. */
+  onConversation?: (index: number, total: number) => void;
+}
+
+/**
+ * Retains every turn of each conversation into a bank of its own (dia_id in metadata, session date as occurredAt),
+ * asks every question of categories 1 to 4, and scores evidence recall@k: the share of a question's evidence turns
+ * found among the top k memories. The keyword and vector baselines are the same store's full-text and vector
+ * searches, called directly with the same query in the same run.
+ */
+export async function runLocomoHarness(samples: LocomoSample[], options: LocomoHarnessOptions): Promise<LocomoReport> {
+  const { brain } = options;
+  const ks = [...new Set(options.ks ?? [1, 5, 10, 20])].sort((a, b) => a - b);
+  const maxK = ks[ks.length - 1] as number;
+  const categories = new Set(options.categories ?? [1, 2, 3, 4]);
+  const scores: { category: number; recall: Record<Method, number[]> }[] = [];
+  let turns = 0;
+  let storedTurns = 0;
+  let unknownEvidence = 0;
+  let retainMs = 0;
+  let searchMs = 0;
+
+  for (const [index, sample] of samples.entries()) {
+    const bankId = `locomo-${(sample.sample_id ?? String(index)).replace(/[^A-Za-z0-9._:@-]/g, '-')}-${randomSuffix()}`;
+    // A memory can stand for several turns: identical turns are deduplicated onto the first one.
+    const diaIdsOf = new Map<string, Set<string>>();
+    const known = new Set<string>();
+    const retainStart = performance.now();
+    for (const session of sessions(sample)) {
+      if (session.turns.length === 0) continue;
+      const results = await brain.retainMany(
+        session.turns.map((turn) => ({
+          content: turnText(turn),
+          metadata: { dia_id: turn.dia_id },
+          ...(session.date ? { occurredAt: session.date } : {}),
+        })),
+        { bankId },
+      );
+      results.forEach((result, i) => {
+        const turn = session.turns[i];
+        if (!turn || !result.memoryId) return;
+        const diaId = normalizeDiaId(turn.dia_id);
+        known.add(diaId);
+        const set = diaIdsOf.get(result.memoryId) ?? new Set<string>();
+        set.add(diaId);
+        diaIdsOf.set(result.memoryId, set);
+        if (result.stored) storedTurns++;
+      });
+      turns += session.turns.length;
+    }
+    retainMs += performance.now() - retainStart;
+
+    const searchStart = performance.now();
+    const filter = { now: new Date() };
+    for (const qa of sample.qa) {
+      if (!categories.has(qa.category)) continue;
+      const evidence = evidenceIds(qa);
+      if (evidence.length === 0) continue;
+      unknownEvidence += evidence.filter((id) => !known.has(id)).length;
+      const terms = searchTerms(qa.question);
+      const [queryVector] = await brain.embedder.embed([qa.question], { purpose: 'query' });
+      const [hybrid, keyword, vector] = await Promise.all([
+        brain.recall(qa.question, { bankId, maxResults: maxK }).then((r) => r.hits.map((h) => h.memoryId)),
+        terms.length > 0
+          ? brain.store.keywordSearch([bankId], terms, maxK, filter).then((r) => r.map((h) => h.id))
+          : Promise.resolve([]),
+        brain.store.vectorSearch([bankId], queryVector as Float32Array, maxK, filter).then((r) => r.map((h) => h.id)),
+      ]);
+      const ranked: Record<Method, string[]> = { hybrid, keyword, vector };
+      const recall = Object.fromEntries(
+        METHODS.map((method) => [
+          method,
+          ks.map((k) => evidenceRecall(ranked[method].slice(0, k), evidence, diaIdsOf)),
+        ]),
+      ) as Record<Method, number[]>;
+      scores.push({ category: qa.category, recall });
+    }
+    searchMs += performance.now() - searchStart;
+    options.onConversation?.(index + 1, samples.length);
+  }
+
+  const summarize = (category: number | 'all', rows: typeof scores): CategoryScore => ({
+    category,
+    name: category === 'all' ? 'all' : (CATEGORY_NAMES[category] ?? `category ${category}`),
+    questions: rows.length,
+    recall: Object.fromEntries(
+      METHODS.map((method) => [
+        method,
+        Object.fromEntries(
+          ks.map((k, i) => [
+            k,
+            rows.length > 0
+              ? rows.reduce((sum, r) => sum + (r.recall[method][i] as number), 0) / rows.length
+              : Number.NaN,
+          ]),
+        ),
+      ]),
+    ) as Record<Method, RecallAtK>,
+  });
+  return {
+    conversations: samples.length,
+    turns,
+    storedTurns,
+    unknownEvidence,
+    ks,
+    byCategory: [...categories]
+      .sort((a, b) => a - b)
+      .map((c) =>
+        summarize(
+          c,
+          scores.filter((s) => s.category === c),
+        ),
+      ),
+    overall: summarize('all', scores),
+    seconds: { retain: retainMs / 1000, search: searchMs / 1000 },
+  };
+}
+
+/** The share of evidence turns among the turns the ranked memories stand for. */
+export function evidenceRecall(memoryIds: string[], evidence: string[], diaIdsOf: Map<string, Set<string>>): number {
+  if (evidence.length === 0) return Number.NaN;
+  const found = new Set<string>();
+  for (const id of memoryIds) for (const diaId of diaIdsOf.get(id) ?? []) found.add(diaId);
+  return evidence.filter((id) => found.has(id)).length / evidence.length;
+}

@@ -1,0 +1,193 @@
+import { Astrocyte, LocalEmbedder, type RetainManyItem, searchTerms } from '@astrocyte/core';
+import { analyzeTable, type BackendName, openBenchBrain, randomSuffix, sqliteDatabase } from '../lib/backends.js';
+import { peakRssMb, rssMb } from '../lib/machine.js';
+import { memoryCorpus, queryCorpus } from '../lib/memory-corpus.js';
+import { type LatencySummary, ratio, summarize } from '../lib/stats.js';
+import { now, sampleInterleaved, sampleLatencies } from '../lib/timing.js';
+import type { RawEngine } from './raw-engine.js';
+import { rawHybrid } from './raw-engine.js';
+import { RawPostgresEngine } from './raw-postgres-engine.js';
+import { RawSqliteEngine } from './raw-sqlite-engine.js';
+
+/** What one speed case measures: one backend, one bank size. */
+export interface SpeedCaseOptions {
+  backend: BackendName;
+  size: number;
+  postgresUrl: string;
+  /** Memories per retainMany call while loading. */
+  batchSize: number;
+  /** Recall queries timed (after a warm-up). */
+  queries: number;
+  /** Single retains timed after the recall phase. */
+  singleRetains: number;
+  /**
+   * Load the bank with the near-duplicate check on (the default pipeline). Off by default: each check is a kNN
+   * search, which on SQLite scans the whole bank, and a 100k load would take over an hour. The default pipeline's
+   * retainMany rate is measured either way, on a batch written into the loaded bank.
+   */
+  bulkNearDedup: boolean;
+  /** Results asked of recall (the pipeline then searches a pool of max(40, 4 × this) per engine). */
+  maxResults: number;
+}
+
+/** The numbers of one speed case. */
+export interface SpeedCaseResult {
+  backend: BackendName;
+  size: number;
+  stored: number;
+  deduplicated: number;
+  load: {
+    seconds: number;
+    memoriesPerSecond: number;
+    lastTenthPerSecond: number;
+    batchSize: number;
+    nearDedup: boolean;
+  };
+  /** retainMany with the default pipeline (near-duplicate check on) into the loaded bank. */
+  retainManyDefault: { batchSize: number; perSecond: number };
+  singleRetain: { latency: LatencySummary; perSecond: number };
+  recall: {
+    ours: LatencySummary;
+    rawHybrid: LatencySummary;
+    rawVector: LatencySummary;
+    rawKeyword: LatencySummary;
+    queryEmbedding: LatencySummary;
+    overheadP50: number;
+    overheadP95: number;
+    pool: number;
+  };
+  /**
+   * `peakRssMb`: the process's peak while loading and recalling, before the raw baseline runs (its sqlite-vec scans
+   * allocate chunk buffers of their own). `processPeakRssMb`: the peak over the whole case.
+   */
+  memory: { peakRssMb: number; rssAfterLoadMb: number; processPeakRssMb: number };
+}
+
+/** Loads a bank to `size` memories with retainMany, then times recall (ours and raw) and single retains. */
+export async function runSpeedCase(options: SpeedCaseOptions): Promise<SpeedCaseResult> {
+  const { backend, size } = options;
+  const opened = await openBenchBrain(backend, { postgresUrl: options.postgresUrl });
+  const { brain } = opened;
+  const bankId = `bench-${randomSuffix()}`;
+  // Extra texts stand in for any the near-duplicate check refuses, so the bank ends at exactly `size`.
+  const tailBatch = Math.min(1000, options.batchSize);
+  const corpus = memoryCorpus(Math.ceil(size * 1.05) + options.singleRetains + tailBatch + 1000, 7);
+  // The same store under a pipeline that keeps near-duplicates: only the loader uses it.
+  const loader = options.bulkNearDedup
+    ? brain
+    : await Astrocyte.create({ store: brain.store, embedder: brain.embedder, dedup: { action: 'keep' } });
+  let cursor = 0;
+  let stored = 0;
+  let deduplicated = 0;
+  try {
+    // Load.
+    const batches: { from: number; added: number; ms: number }[] = [];
+    const loadStart = now();
+    while (stored < size) {
+      const want = Math.min(options.batchSize, size - stored);
+      const items: RetainManyItem[] = corpus.slice(cursor, cursor + want).map((content) => ({ content }));
+      if (items.length < want) throw new Error('the corpus ran out; too many near-duplicates');
+      cursor += want;
+      const batchStart = now();
+      const results = await loader.retainMany(items, { bankId });
+      const added = results.filter((r) => r.stored).length;
+      batches.push({ from: stored, added, ms: now() - batchStart });
+      stored += added;
+      deduplicated += results.length - added;
+    }
+    const loadEnd = now();
+    // The rate near the end of the load shows how writes slow down as the bank grows.
+    const tail = batches.filter((b) => b.from >= size * 0.9);
+    const lastTenth = tail.length > 0 ? tail : batches.slice(-1);
+    const lastTenthPerSecond =
+      lastTenth.reduce((n, b) => n + b.added, 0) / (lastTenth.reduce((ms, b) => ms + b.ms, 0) / 1000);
+    const rssAfterLoadMb = rssMb();
+    // Autovacuum analyzes a table some time after a bulk load; until then the planner may ignore the HNSW index.
+    // Analyzing now measures the steady state a running deployment is in.
+    if (backend === 'postgres') await analyzeTable(options.postgresUrl, opened.location);
+
+    // Recall: ours against the raw engine queries, interleaved query by query.
+    const pool = Math.min(200, Math.max(40, options.maxResults * 4));
+    const queries = queryCorpus(options.queries + 100, 11);
+    const embedder = new LocalEmbedder();
+    const vectors = queries.map((q) => embedder.embedOne(q));
+    for (const query of queries.slice(0, 100)) await brain.recall(query, { bankId, maxResults: options.maxResults });
+    const oursPeakRssMb = peakRssMb();
+    const terms = queries.map((q) => searchTerms(q));
+    const raw: RawEngine =
+      backend === 'sqlite'
+        ? new RawSqliteEngine(sqliteDatabase(brain))
+        : new RawPostgresEngine(options.postgresUrl, opened.location, pool);
+    if (raw instanceof RawPostgresEngine) await raw.warm();
+    try {
+      const q = (i: number) => i % queries.length;
+      const paired = await sampleInterleaved(options.queries, {
+        ours: (i) => brain.recall(queries[q(i)] as string, { bankId, maxResults: options.maxResults }),
+        raw: (i) => rawHybrid(raw, bankId, vectors[q(i)] as Float32Array, terms[q(i)] as string[], pool),
+      });
+      const rawVector = await sampleLatencies(options.queries, (i) =>
+        raw.vector(bankId, vectors[q(i)] as Float32Array, pool),
+      );
+      const rawKeyword = await sampleLatencies(options.queries, (i) =>
+        raw.keyword(bankId, terms[q(i)] as string[], pool),
+      );
+      const embedding = await sampleLatencies(options.queries, (i) => embedder.embedOne(queries[q(i)] as string));
+      const ours = summarize(paired.ours);
+      const rawBoth = summarize(paired.raw);
+
+      // The default pipeline's retainMany into the loaded bank.
+      const tailItems = corpus.slice(cursor, cursor + tailBatch).map((content) => ({ content }));
+      cursor += tailBatch;
+      const tailStart = now();
+      const tailResults = await brain.retainMany(tailItems, { bankId });
+      const retainManyDefault = {
+        batchSize: tailBatch,
+        perSecond: tailResults.length / ((now() - tailStart) / 1000),
+      };
+
+      // Single retains into the loaded bank.
+      const singles = corpus.slice(cursor, cursor + options.singleRetains + 20);
+      const singleStart = now();
+      const singleLatency = await sampleLatencies(
+        options.singleRetains,
+        (i) => brain.retain(singles[i] as string, { bankId }),
+        20,
+      );
+      const singleSeconds = (now() - singleStart) / 1000;
+
+      return {
+        backend,
+        size,
+        stored,
+        deduplicated,
+        load: {
+          seconds: (loadEnd - loadStart) / 1000,
+          memoriesPerSecond: stored / ((loadEnd - loadStart) / 1000),
+          lastTenthPerSecond,
+          batchSize: options.batchSize,
+          nearDedup: options.bulkNearDedup,
+        },
+        retainManyDefault,
+        singleRetain: {
+          latency: summarize(singleLatency),
+          perSecond: (options.singleRetains + 20) / singleSeconds,
+        },
+        recall: {
+          ours,
+          rawHybrid: rawBoth,
+          rawVector: summarize(rawVector),
+          rawKeyword: summarize(rawKeyword),
+          queryEmbedding: summarize(embedding),
+          overheadP50: ratio(ours.p50, rawBoth.p50),
+          overheadP95: ratio(ours.p95, rawBoth.p95),
+          pool,
+        },
+        memory: { peakRssMb: oursPeakRssMb, rssAfterLoadMb, processPeakRssMb: peakRssMb() },
+      };
+    } finally {
+      await raw.close();
+    }
+  } finally {
+    await opened.dispose();
+  }
+}

@@ -1,0 +1,53 @@
+import { formatNumber } from '../lib/table.js';
+import type { SpeedCaseResult } from './speed-case.js';
+
+/** One target of the speed issue and what this run measured against it; `met` is null when not measured. */
+export interface TargetCheck {
+  target: string;
+  measured: string;
+  met: boolean | null;
+}
+
+/** Checks the speed, overhead and memory targets against the cases run (100k targets need the 100k size). */
+export function speedTargets(results: SpeedCaseResult[]): TargetCheck[] {
+  const at = (backend: string, size: number) => results.find((r) => r.backend === backend && r.size === size);
+  const largest = (backend: string) => results.filter((r) => r.backend === backend).sort((a, b) => b.size - a.size)[0];
+  const checks: TargetCheck[] = [];
+  const latency = (backend: string, limit: number) => {
+    const r = at(backend, 100_000);
+    checks.push({
+      target: `${backend}: recall p95 ≤ ${limit} ms at 100k`,
+      measured: r ? `${formatNumber(r.recall.ours.p95)} ms` : '-',
+      met: r ? r.recall.ours.p95 <= limit : null,
+    });
+  };
+  const rate = (backend: string, floor: number) => {
+    const r = largest(backend);
+    const bulk = r ? `; bulk load without near-dup check ${formatNumber(r.load.memoriesPerSecond, 0)}/s` : '';
+    checks.push({
+      target: `${backend}: retainMany ≥ ${floor.toLocaleString('en-US')}/s (default pipeline)`,
+      measured: r
+        ? `${formatNumber(r.retainManyDefault.perSecond, 0)}/s into ${r.size.toLocaleString('en-US')}${bulk}`
+        : '-',
+      met: r ? r.retainManyDefault.perSecond >= floor : null,
+    });
+  };
+  latency('sqlite', 10);
+  rate('sqlite', 5000);
+  latency('postgres', 15);
+  rate('postgres', 3000);
+  for (const r of results) {
+    checks.push({
+      target: `${r.backend} ${r.size.toLocaleString('en-US')}: recall overhead over raw queries ≤ 1.5× (p50)`,
+      measured: `${r.recall.overheadP50.toFixed(2)}× (p95 ${r.recall.overheadP95.toFixed(2)}×)`,
+      met: r.recall.overheadP50 <= 1.5,
+    });
+  }
+  const memory = at('sqlite', 100_000);
+  checks.push({
+    target: 'sqlite: peak memory ≤ 300 MB at 100k',
+    measured: memory ? `${formatNumber(memory.memory.peakRssMb, 0)} MB` : '-',
+    met: memory ? memory.memory.peakRssMb <= 300 : null,
+  });
+  return checks;
+}

@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import { type Astrocyte, Governance, handleMemoryTool } from '@astrocyte/core';
+import { manualClock } from '@astrocyte/core/testing';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPostgresBrain } from './create-postgres-brain.js';
+import { postgresAvailable, TEST_DATABASE_URL, TestSchemas } from './testing-support/postgres-test-database.js';
+
+// Governance promises that rejected data is never written and forgotten data is gone. These tests read the raw
+// tables of the schema (every row of every table, as text) and the lexemes of the tsvector column directly.
+
+const available = await postgresAvailable();
+const schemas = new TestSchemas();
+let admin: pg.Client;
+const brains: Astrocyte[] = [];
+
+beforeAll(async () => {
+  if (!available) return;
+  admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+});
+afterAll(async () => {
+  await Promise.all(brains.map((b) => b.close()));
+  await admin?.end();
+  await schemas.dropAll();
+});
+
+async function brainInSchema(options: Record<string, unknown> = {}): Promise<{ brain: Astrocyte; schema: string }> {
+  const schema = schemas.next('astro_erasure');
+  const brain = await createPostgresBrain({
+    connectionString: TEST_DATABASE_URL,
+    schema,
+    maxConnections: 2,
+    ...options,
+  });
+  brains.push(brain);
+  return { brain, schema };
+}
+
+/** Every row of every table of the schema, rendered as text by Postgres itself. */
+async function dumpSchema(schema: string): Promise<string> {
+  const { rows: tables } = await admin.query<{ table_name: string }>(
+    "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE'",
+    [schema],
+  );
+  const parts: string[] = [];
+  for (const { table_name } of tables) {
+    const { rows } = await admin.query<{ row: string }>(`SELECT t::text AS row FROM "${schema}"."${table_name}" t`);
+    parts.push(`${table_name}: ${rows.map((r) => r.row).join('\n')}`);
+  }
+  return parts.join('\n');
+}
+
+/** The lexemes stored in the keyword index's tsvector column. */
+async function lexemes(schema: string): Promise<string[]> {
+  const { rows } = await admin.query<{ word: string }>(
+    `SELECT word FROM ts_stat('SELECT tsv FROM "${schema}".memories')`,
+  );
+  return rows.map((r) => r.word);
+}
+
+// Ends in a digit so that no stemmer strips a suffix ("…ed", "…e") and the indexed term is the word itself.
+const canary = () => `zq${randomBytes(6).toString('hex')}0`;
+
+describe.skipIf(!available)('postgres erasure, read from the raw tables', () => {
+  it('a card number rejected through the tools is written to no table', async () => {
+    const { brain, schema } = await brainInSchema({
+      governance: new Governance({ pii: { overrides: { credit_card: 'reject' } } }),
+    });
+    await brain.retain('The office plant needs water on Mondays', { bankId: 'agent' });
+    const out = JSON.parse(
+      await handleMemoryTool(
+        brain,
+        'memory_retain',
+        { content: 'my card is 4111 1111 1111 1111' },
+        { bankId: 'agent' },
+      ),
+    );
+    expect(out).toMatchObject({ stored: false, memory_id: null, reason: expect.stringContaining('payment card') });
+    const dump = await dumpSchema(schema);
+    expect(dump).toContain('office plant needs water');
+    for (const trace of ['4111 1111 1111 1111', '4111111111111111', '1111 1111']) expect(dump).not.toContain(trace);
+    expect(await lexemes(schema)).not.toContain('4111');
+  });
+
+  it('forget removes the text from the row, its vector and tsvector, and every version, superseded ones included', async () => {
+    const { brain, schema } = await brainInSchema();
+    const [first, second] = [canary(), canary()];
+    const old = await brain.retain(`Door code hint ${first} for the garage`, { bankId: 'home' });
+    const next = await brain.retain(`Door code hint ${second} for the garage`, {
+      bankId: 'home',
+      supersedes: old.memoryId as string,
+    });
+    await brain.retain('The recycling goes out on Thursdays', { bankId: 'home' });
+    // The probes see the text while it is live, so their silence afterwards means something.
+    expect(await dumpSchema(schema)).toContain(first);
+    expect(await lexemes(schema)).toContain(second);
+
+    await brain.forget('home', { memoryIds: [next.memoryId as string], reason: 'owner asked' });
+    const dump = await dumpSchema(schema);
+    for (const word of [first, second]) {
+      expect(dump).not.toContain(word);
+      expect(await lexemes(schema)).not.toContain(word);
+    }
+    const { rows: live } = await admin.query(`SELECT id FROM "${schema}".memories`);
+    expect(live).toHaveLength(1);
+    const { rows: versions } = await admin.query(
+      `SELECT action, text, reason FROM "${schema}".memory_versions WHERE memory_id = ANY($1) ORDER BY memory_id, version`,
+      [[old.memoryId, next.memoryId]],
+    );
+    expect(versions.every((v) => v.text === null)).toBe(true);
+    expect(versions).toContainEqual({ action: 'forget', text: null, reason: 'owner asked' });
+    expect(dump).toContain('The recycling goes out on Thursdays');
+  });
+
+  it('purgeExpired erases as forget does', async () => {
+    const clock = manualClock();
+    const { brain, schema } = await brainInSchema({ now: clock.now });
+    const word = canary();
+    const { memoryId } = await brain.retain(`Wifi guest password hint ${word}`, {
+      bankId: 'home',
+      expiresAt: new Date(clock.now().getTime() + 1000),
+    });
+    expect(await dumpSchema(schema)).toContain(word);
+    clock.advance(1000);
+    expect(await brain.purgeExpired()).toBe(1);
+    expect(await dumpSchema(schema)).not.toContain(word);
+    expect(await lexemes(schema)).not.toContain(word);
+    expect((await brain.history('home', memoryId as string)).map((v) => [v.action, v.text])).toEqual([
+      ['create', null],
+      ['expire', null],
+    ]);
+  });
+});

@@ -1,0 +1,271 @@
+import type { InsertOptions, InsertOutcome, MemoryRecord } from '@astrocyte/core';
+import type pg from 'pg';
+import { vectorLiteral } from './memory-rows.js';
+import { EXACT_SCAN_LIMIT, indexedDistanceSql, nextVersionSql, type StoreSql } from './store-sql.js';
+
+// Records are checked and written in chunks: one round trip per kind of statement instead of per record, while the
+// in-chunk comparisons (quadratic) stay cheap.
+const CHUNK_SIZE = 128;
+
+interface Candidate {
+  record: MemoryRecord;
+  index: number;
+  norm: number;
+}
+
+/**
+ * Inserts records in order inside the caller's transaction, which already holds the locks of their banks. Each
+ * record is checked against live rows (including those written by earlier chunks of this call) and the earlier
+ * records of its chunk (never against the memory it supersedes): an exact hash match, then the nearest memory at or
+ * above the threshold.
+ */
+export async function insertRecords(
+  client: pg.PoolClient,
+  sql: StoreSql,
+  records: MemoryRecord[],
+  options: InsertOptions,
+  efSearch: number,
+): Promise<InsertOutcome[]> {
+  const outcomes: InsertOutcome[] = new Array(records.length);
+  for (const chunk of chunks(records)) await insertChunk(client, sql, chunk, options, efSearch, outcomes);
+  return outcomes;
+}
+
+// A record that supersedes another is a chunk of its own: the memory it replaces must leave before later records look.
+function* chunks(records: MemoryRecord[]): Generator<Candidate[]> {
+  let current: Candidate[] = [];
+  for (const [index, record] of records.entries()) {
+    const candidate = { record, index, norm: norm(record.embedding) };
+    if (record.supersedes !== null) {
+      if (current.length > 0) yield current;
+      current = [];
+      yield [candidate];
+      continue;
+    }
+    current.push(candidate);
+    if (current.length >= CHUNK_SIZE) {
+      yield current;
+      current = [];
+    }
+  }
+  if (current.length > 0) yield current;
+}
+
+async function insertChunk(
+  client: pg.PoolClient,
+  sql: StoreSql,
+  chunk: Candidate[],
+  options: InsertOptions,
+  efSearch: number,
+  outcomes: InsertOutcome[],
+): Promise<void> {
+  const exact = await existingHashes(client, sql, chunk);
+  const threshold = options.nearDuplicateThreshold;
+  const nearest =
+    threshold === null
+      ? new Map<number, { id: string; similarity: number }>()
+      : await nearestLive(client, sql, chunk, efSearch);
+  const kept: Candidate[] = [];
+  const keptHashes = new Map<string, string>();
+  for (const [position, candidate] of chunk.entries()) {
+    const { record } = candidate;
+    const key = `${record.bankId}\u0000${record.contentHash}`;
+    const exactId = exact.get(key) ?? keptHashes.get(key);
+    if (exactId !== undefined) {
+      outcomes[candidate.index] = { status: 'duplicate', duplicateOf: exactId, match: 'exact', similarity: 1 };
+      continue;
+    }
+    if (threshold !== null) {
+      let best = nearest.get(position);
+      for (const earlier of kept) {
+        if (earlier.record.bankId !== record.bankId) continue;
+        const similarity = cosine(earlier, candidate);
+        if (!best || similarity > best.similarity) best = { id: earlier.record.id, similarity };
+      }
+      if (best && best.similarity >= threshold) {
+        outcomes[candidate.index] = {
+          status: 'duplicate',
+          duplicateOf: best.id,
+          match: 'near',
+          similarity: best.similarity,
+        };
+        continue;
+      }
+    }
+    kept.push(candidate);
+    keptHashes.set(key, record.id);
+  }
+  if (kept.length === 0) return;
+
+  // The replaced memory leaves first: a correction may hash like the original, which the unique constraint forbids twice.
+  for (const { record } of kept) if (record.supersedes !== null) await supersede(client, sql, record);
+  const inserted = await insertRows(client, sql, kept);
+  const stored: Candidate[] = [];
+  for (const candidate of kept) {
+    if (inserted.has(candidate.record.id)) {
+      stored.push(candidate);
+      outcomes[candidate.index] = { status: 'stored', id: candidate.record.id };
+    } else {
+      // Only a writer that bypassed the bank lock can get here; the unique constraint still keeps one copy.
+      const { rows } = await client.query<{ id: string }>(
+        `SELECT id FROM ${sql.memories} WHERE bank_id = $1 AND content_hash = $2`,
+        [candidate.record.bankId, candidate.record.contentHash],
+      );
+      outcomes[candidate.index] = {
+        status: 'duplicate',
+        duplicateOf: rows[0]?.id ?? '',
+        match: 'exact',
+        similarity: 1,
+      };
+    }
+  }
+  await insertCreateVersions(client, sql, stored);
+}
+
+async function existingHashes(client: pg.PoolClient, sql: StoreSql, chunk: Candidate[]): Promise<Map<string, string>> {
+  const { rows } = await client.query<{ bank_id: string; content_hash: string; id: string }>(
+    `SELECT m.bank_id, m.content_hash, m.id
+       FROM ${sql.memories} m
+       JOIN unnest($1::text[], $2::text[], $3::text[]) AS r(bank_id, content_hash, replaces)
+         ON m.bank_id = r.bank_id AND m.content_hash = r.content_hash AND m.id IS DISTINCT FROM r.replaces`,
+    [chunk.map((c) => c.record.bankId), chunk.map((c) => c.record.contentHash), chunk.map((c) => c.record.supersedes)],
+  );
+  return new Map(rows.map((r) => [`${r.bank_id}\u0000${r.content_hash}`, r.id]));
+}
+
+// The nearest live memory of its own bank for each record of the chunk, keyed by position in the chunk.
+async function nearestLive(
+  client: pg.PoolClient,
+  sql: StoreSql,
+  chunk: Candidate[],
+  efSearch: number,
+): Promise<Map<number, { id: string; similarity: number }>> {
+  const large = await largeBanks(client, sql, [...new Set(chunk.map((c) => c.record.bankId))]);
+  const nearest = new Map<number, { id: string; similarity: number }>();
+  for (const useIndex of [false, true]) {
+    const positions = [...chunk.keys()].filter((i) => large.has((chunk[i] as Candidate).record.bankId) === useIndex);
+    if (positions.length === 0) continue;
+    // Planner statistics lag behind a bank that grows inside this very transaction, so the plan is chosen here:
+    // `+ 0` hides the ordering from the index (exact scan); enable_sort off steers a large bank to the index.
+    // The candidate list is hnsw.efSearch, as for recall. Shorter lists are cheaper but miss more: looking up 1,000
+    // stored embeddings in a 10k bank found their own row 975 times at 8, 994 at 16, 999 at 40, 1,000 at 100.
+    if (useIndex) {
+      await client.query(`SELECT set_config('enable_sort', 'off', true), set_config('hnsw.ef_search', $1, true)`, [
+        String(efSearch),
+      ]);
+    }
+    const order = useIndex ? indexedDistanceSql(sql, 'r.embedding') : `(m.embedding ${sql.distance} r.embedding) + 0`;
+    const { rows } = await client.query<{ ord: string; id: string; similarity: number }>(
+      `SELECT r.ord, n.id, n.similarity
+         FROM unnest($1::text[], $2::${sql.vectorType}[], $3::text[]) WITH ORDINALITY AS r(bank_id, embedding, replaces, ord)
+         CROSS JOIN LATERAL (
+           SELECT m.id, 1 - (m.embedding ${sql.distance} r.embedding) AS similarity
+             FROM ${sql.memories} m
+            WHERE m.bank_id = r.bank_id AND m.id IS DISTINCT FROM r.replaces
+            ORDER BY ${order}
+            LIMIT 1
+         ) AS n`,
+      [
+        positions.map((i) => (chunk[i] as Candidate).record.bankId),
+        positions.map((i) => vectorLiteral((chunk[i] as Candidate).record.embedding)),
+        positions.map((i) => (chunk[i] as Candidate).record.supersedes),
+      ],
+    );
+    if (useIndex) await client.query(`SELECT set_config('enable_sort', 'on', true)`);
+    for (const r of rows) {
+      const similarity = Number(r.similarity);
+      if (Number.isFinite(similarity)) nearest.set(positions[Number(r.ord) - 1] as number, { id: r.id, similarity });
+    }
+  }
+  return nearest;
+}
+
+// Which banks hold more than EXACT_SCAN_LIMIT live memories; the count stops there, so it stays cheap.
+async function largeBanks(client: pg.PoolClient, sql: StoreSql, bankIds: string[]): Promise<Set<string>> {
+  const { rows } = await client.query<{ bank_id: string; n: string }>(
+    `SELECT b.bank_id, (SELECT count(*) FROM (SELECT 1 FROM ${sql.memories} m WHERE m.bank_id = b.bank_id LIMIT $2) AS s) AS n
+       FROM unnest($1::text[]) AS b(bank_id)`,
+    [bankIds, EXACT_SCAN_LIMIT + 1],
+  );
+  return new Set(rows.filter((r) => Number(r.n) > EXACT_SCAN_LIMIT).map((r) => r.bank_id));
+}
+
+async function insertRows(client: pg.PoolClient, sql: StoreSql, kept: Candidate[]): Promise<Set<string>> {
+  const payload = kept.map(({ record }, ord) => ({
+    ord,
+    id: record.id,
+    bank_id: record.bankId,
+    text: record.text,
+    content_hash: record.contentHash,
+    tags: record.tags,
+    metadata: record.metadata,
+    path: record.path,
+    created_at: record.createdAt.toISOString(),
+    occurred_at: record.occurredAt?.toISOString() ?? null,
+    expires_at: record.expiresAt?.toISOString() ?? null,
+    embedding: vectorLiteral(record.embedding),
+  }));
+  const { rows } = await client.query<{ id: string }>(
+    `INSERT INTO ${sql.memories} (id, bank_id, text, content_hash, tags, metadata, path, created_at, occurred_at, expires_at, embedding)
+     SELECT r.id, r.bank_id, r.text, r.content_hash, r.tags, r.metadata, r.path, r.created_at, r.occurred_at, r.expires_at,
+            r.embedding::${sql.vectorType}
+       FROM jsonb_to_recordset($1::jsonb) AS r(
+              id text, bank_id text, text text, content_hash text, tags text[], metadata jsonb, path text,
+              created_at timestamptz, occurred_at timestamptz, expires_at timestamptz, embedding text, ord integer)
+      ORDER BY r.ord
+     ON CONFLICT (bank_id, content_hash) DO NOTHING
+     RETURNING id`,
+    [JSON.stringify(payload)],
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
+async function insertCreateVersions(client: pg.PoolClient, sql: StoreSql, stored: Candidate[]): Promise<void> {
+  const payload = stored.flatMap(({ record }) =>
+    record.versions.map((stamp, i) => ({
+      bank_id: record.bankId,
+      memory_id: record.id,
+      n: i + 1,
+      action: stamp.action,
+      text: record.text,
+      actor: stamp.actor ?? null,
+      reason: stamp.reason ?? null,
+      at: stamp.at.toISOString(),
+    })),
+  );
+  if (payload.length === 0) return;
+  await client.query(
+    `INSERT INTO ${sql.versions} (bank_id, memory_id, version, action, text, actor, reason, at)
+     SELECT v.bank_id, v.memory_id, ${nextVersionSql(sql, 'v.bank_id', 'v.memory_id')} + v.n, v.action, v.text, v.actor, v.reason, v.at
+       FROM jsonb_to_recordset($1::jsonb) AS v(bank_id text, memory_id text, n integer, action text, text text, actor text, reason text, at timestamptz)`,
+    [JSON.stringify(payload)],
+  );
+}
+
+// The replaced memory leaves the live table; its history keeps its text and points at its successor.
+async function supersede(client: pg.PoolClient, sql: StoreSql, record: MemoryRecord): Promise<void> {
+  await client.query(
+    `WITH gone AS (
+       DELETE FROM ${sql.memories} WHERE bank_id = $1 AND id = $2 RETURNING id, bank_id, text
+     )
+     INSERT INTO ${sql.versions} (bank_id, memory_id, version, action, text, actor, reason, related_id, at)
+     SELECT gone.bank_id, gone.id, ${nextVersionSql(sql, 'gone.bank_id', 'gone.id')} + 1, 'supersede', gone.text, $3, NULL, $4, $5
+       FROM gone`,
+    [record.bankId, record.supersedes, record.versions[0]?.actor ?? null, record.id, record.createdAt],
+  );
+}
+
+function norm(vector: Float32Array): number {
+  let sum = 0;
+  for (const x of vector) sum += x * x;
+  return Math.sqrt(sum);
+}
+
+function cosine(a: Candidate, b: Candidate): number {
+  if (a.norm === 0 || b.norm === 0) return 0;
+  const x = a.record.embedding;
+  const y = b.record.embedding;
+  let dot = 0;
+  for (let i = 0; i < x.length; i++) dot += (x[i] as number) * (y[i] as number);
+  return dot / (a.norm * b.norm);
+}

@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import { contentHash, LocalEmbedder, type MemoryRecord } from '@astrocyte/core';
+import { randomBankId } from '@astrocyte/core/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openPostgresStore } from './postgres-memory-store.js';
+import { postgresAvailable, TEST_DATABASE_URL, TestSchemas } from './testing-support/postgres-test-database.js';
+
+const available = await postgresAvailable();
+const schemas = new TestSchemas();
+afterAll(() => schemas.dropAll());
+
+const embedder = new LocalEmbedder({ dimensions: 32 });
+const NOW = new Date('2026-06-01T12:00:00Z');
+
+function record(bankId: string, text: string): MemoryRecord {
+  return {
+    id: randomUUID(),
+    bankId,
+    text,
+    contentHash: contentHash(text),
+    embedding: embedder.embedOne(text),
+    tags: [],
+    metadata: {},
+    path: null,
+    createdAt: NOW,
+    occurredAt: null,
+    expiresAt: null,
+    supersedes: null,
+    versions: [{ action: 'create', at: NOW }],
+  };
+}
+
+describe.runIf(available)('postgres keyword search over common words', () => {
+  it('ranks memories matching every term first even when a term matches more memories than are ranked', async () => {
+    const store = await openPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schemas.next() });
+    await store.ensureEmbedder({ name: embedder.name, dimensions: embedder.dimensions });
+    const bank = randomBankId();
+    // 1,500 memories share "invoice": more than the candidates ranked per term.
+    const common = Array.from({ length: 1500 }, (_, i) => record(bank, `Invoice ${i} sent to client ${i % 40}`));
+    const both = Array.from({ length: 3 }, (_, i) => record(bank, `Invoice ${i} disputed by the auditor Okonkwo`));
+    const rare = record(bank, 'Okonkwo visited the warehouse');
+    // The best matches are written last, so a scan that stopped at the first matches would never see them.
+    await store.insert([...common, ...both, rare], { nearDuplicateThreshold: null });
+
+    const hits = await store.keywordSearch([bank], ['invoice', 'okonkwo'], 10, { now: NOW });
+    expect(hits).toHaveLength(10);
+    expect(new Set(hits.slice(0, 3).map((h) => h.id))).toEqual(new Set(both.map((r) => r.id)));
+    const scores = hits.map((h) => h.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    expect(hits[0]?.score).toBeGreaterThan(hits[3]?.score as number);
+    // A term matched by few memories is ranked in full however many memories match the others: the one memory
+    // with "warehouse" (two of three terms, not all) ties with the three that have "invoice" and "okonkwo".
+    const rareHits = await store.keywordSearch([bank], ['okonkwo', 'warehouse', 'invoice'], 10, { now: NOW });
+    expect(new Set(rareHits.slice(0, 4).map((h) => h.id))).toEqual(new Set([...both, rare].map((r) => r.id)));
+    await store.close();
+  });
+});

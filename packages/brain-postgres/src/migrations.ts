@@ -1,0 +1,192 @@
+import { StorageError } from '@astrocyte/core';
+import type pg from 'pg';
+import { type ServerAddress, vectorExtensionMissing } from './postgres-errors.js';
+
+/** One schema change; applied once, in order, inside the migration transaction. */
+export interface Migration {
+  version: number;
+  name: string;
+  statements: (schema: string) => string[];
+}
+
+/** The text search configuration baked into the stored tsvector; keyword queries must use the same one. */
+export const TEXT_SEARCH_CONFIG = 'english';
+
+/** Every schema version, oldest first. Never edit an applied migration; add the next one. */
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'memories, versions and meta',
+    statements: (s) => [
+      `CREATE TABLE ${s}.meta (key text PRIMARY KEY, value jsonb NOT NULL)`,
+      // The embedding column is added by ensureEmbedder: its type needs the dimension, known only then.
+      `CREATE TABLE ${s}.memories (
+        seq bigint GENERATED ALWAYS AS IDENTITY,
+        id text NOT NULL,
+        bank_id text NOT NULL,
+        text text NOT NULL,
+        content_hash text NOT NULL,
+        tags text[] NOT NULL DEFAULT '{}',
+        metadata jsonb NOT NULL DEFAULT '{}',
+        path text,
+        created_at timestamptz NOT NULL,
+        occurred_at timestamptz,
+        expires_at timestamptz,
+        tsv tsvector GENERATED ALWAYS AS (to_tsvector('${TEXT_SEARCH_CONFIG}'::regconfig, text)) STORED,
+        -- Every key leads with the bank: lookups are per bank, and the table can be partitioned or sharded by it.
+        PRIMARY KEY (bank_id, id),
+        CONSTRAINT memories_bank_content_hash_key UNIQUE (bank_id, content_hash)
+      )`,
+      `CREATE INDEX memories_bank_seq_idx ON ${s}.memories (bank_id, seq)`,
+      `CREATE INDEX memories_tsv_idx ON ${s}.memories USING gin (tsv)`,
+      `CREATE INDEX memories_tags_idx ON ${s}.memories USING gin (tags)`,
+      `CREATE INDEX memories_expires_idx ON ${s}.memories (expires_at) WHERE expires_at IS NOT NULL`,
+      `CREATE TABLE ${s}.memory_versions (
+        bank_id text NOT NULL,
+        memory_id text NOT NULL,
+        version integer NOT NULL,
+        action text NOT NULL CHECK (action IN ('create', 'supersede', 'redact', 'expire', 'forget')),
+        text text,
+        actor text,
+        reason text,
+        related_id text,
+        at timestamptz NOT NULL,
+        PRIMARY KEY (bank_id, memory_id, version)
+      )`,
+      `CREATE INDEX memory_versions_related_idx ON ${s}.memory_versions (bank_id, related_id) WHERE related_id IS NOT NULL`,
+    ],
+  },
+  {
+    version: 2,
+    name: 'rows kept whole, keyword index without a pending list',
+    statements: (s) => [
+      // A row past 2 kB (a 384-dimension embedding is 1.5 kB) has its largest column moved to the TOAST table:
+      // three more buffer reads each time a search reads the embedding or the tsvector. Rows up to a page stay whole.
+      `ALTER TABLE ${s}.memories SET (toast_tuple_target = 8160)`,
+      // With fastupdate, new rows wait in an unsorted pending list that every keyword search scans in full until a
+      // vacuum merges it (up to 4 MB after a bulk load), and the planner turns to a sequential scan. Writing straight
+      // into the index costs microseconds per row, nothing beside the HNSW insert.
+      `ALTER INDEX ${s}.memories_tsv_idx SET (fastupdate = off)`,
+      `SELECT gin_clean_pending_list('${s}.memories_tsv_idx'::regclass)`,
+    ],
+  },
+];
+
+/** What the store needs to know about the installed pgvector. */
+export interface VectorExtension {
+  /** Quoted schema of the extension, so that type and operator names resolve whatever the search_path. */
+  schema: string;
+  version: string;
+  /** pgvector 0.8 and later can continue an HNSW scan until filtered queries fill their limit. */
+  iterativeScans: boolean;
+}
+
+// One lock for every Astrocyte schema of the database: CREATE EXTENSION and CREATE SCHEMA race across schemas too.
+const MIGRATION_LOCK = "hashtextextended('astrocyte:migrations', 0)";
+
+/** Runs `fn` in a transaction holding the migration lock, so that processes starting together take turns. */
+export async function withMigrationLock<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** Creates the extension when allowed, brings the schema to the latest version, and reports pgvector's features. */
+export async function migrate(pool: pg.Pool, schema: string, address: ServerAddress): Promise<VectorExtension> {
+  const s = quoteIdent(schema);
+  return withMigrationLock(pool, async (client) => {
+    // An up-to-date schema is only read, never written: a store can open on a read-only replica.
+    const current = await readExtension(client);
+    const applied = await appliedVersions(client, schema);
+    const latest = MIGRATIONS.at(-1)?.version ?? 0;
+    const newest = Math.max(0, ...applied);
+    if (newest > latest) {
+      throw new StorageError(
+        `@astrocyte/brain-postgres: schema "${schema}" is at version ${newest} but this release knows up to ${latest}; upgrade @astrocyte/brain-postgres`,
+        { code: 'schema_too_new', details: { schema, version: newest, supported: latest } },
+      );
+    }
+    const pending = MIGRATIONS.filter((m) => !applied.has(m.version));
+    if (current && pending.length === 0) return describeExtension(current);
+    const extension = await ensureVectorExtension(client, address, current);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+    );
+    for (const migration of pending) {
+      for (const statement of migration.statements(s)) await client.query(statement);
+      await client.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`, [
+        migration.version,
+        migration.name,
+      ]);
+    }
+    return extension;
+  });
+}
+
+async function appliedVersions(client: pg.PoolClient, schema: string): Promise<Set<number>> {
+  const table = `${quoteIdent(schema)}.schema_migrations`;
+  const { rows: exists } = await client.query<{ found: boolean }>('SELECT to_regclass($1) IS NOT NULL AS found', [
+    table,
+  ]);
+  if (!exists[0]?.found) return new Set();
+  const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${table}`);
+  return new Set(rows.map((r) => r.version));
+}
+
+async function ensureVectorExtension(
+  client: pg.PoolClient,
+  address: ServerAddress,
+  current: { schema: string; version: string } | undefined,
+): Promise<VectorExtension> {
+  let found = current;
+  if (!found) {
+    // A savepoint keeps the transaction usable, so the failure can be reported with the fix instead of a cascade.
+    await client.query('SAVEPOINT create_vector');
+    try {
+      await client.query('CREATE EXTENSION IF NOT EXISTS vector');
+      await client.query('RELEASE SAVEPOINT create_vector');
+    } catch (error) {
+      await client.query('ROLLBACK TO SAVEPOINT create_vector');
+      throw vectorExtensionMissing(address, error);
+    }
+    found = await readExtension(client);
+    if (!found) throw vectorExtensionMissing(address, 'CREATE EXTENSION vector did not install it');
+  }
+  return describeExtension(found);
+}
+
+function describeExtension(found: { schema: string; version: string }): VectorExtension {
+  const [major = 0, minor = 0] = found.version.split('.').map(Number);
+  if (major === 0 && minor < 5) {
+    throw new StorageError(
+      `@astrocyte/brain-postgres: pgvector ${found.version} has no HNSW index; upgrade to 0.5 or later (0.8 recommended) and run ALTER EXTENSION vector UPDATE`,
+      { code: 'vector_extension_outdated', details: { version: found.version } },
+    );
+  }
+  return { schema: quoteIdent(found.schema), version: found.version, iterativeScans: major > 0 || minor >= 8 };
+}
+
+async function readExtension(client: pg.PoolClient): Promise<{ schema: string; version: string } | undefined> {
+  const { rows } = await client.query<{ schema: string; version: string }>(
+    `SELECT n.nspname AS schema, e.extversion AS version
+       FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+      WHERE e.extname = 'vector'`,
+  );
+  return rows[0];
+}
+
+/** Double-quotes an identifier for SQL. */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

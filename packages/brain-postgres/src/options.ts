@@ -1,0 +1,88 @@
+import { ConfigError } from '@astrocyte/core';
+import type pg from 'pg';
+import { z } from 'zod';
+
+const PACKAGE = '@astrocyte/brain-postgres';
+
+function isPool(value: unknown): value is pg.Pool {
+  const candidate = value as { connect?: unknown; query?: unknown } | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.connect === 'function' &&
+    typeof candidate.query === 'function'
+  );
+}
+
+const hnswSchema = z.strictObject({
+  /** Graph links per node; more is better recall, more memory and slower builds. */
+  m: z.number().int().min(2).max(100).default(16),
+  /** Candidate list size while building; must be at least 2 * m. */
+  efConstruction: z.number().int().min(4).max(1000).default(64),
+  /** Candidate list size while searching; raised to the query's limit when that is larger. */
+  efSearch: z.number().int().min(1).max(1000).default(40),
+});
+
+/** The options of `openPostgresStore`: where the server is and which schema holds the tables. */
+export const postgresStoreOptionsSchema = z
+  .strictObject({
+    connectionString: z.string().min(1, 'must not be empty').optional(),
+    pool: z.custom<pg.Pool>(isPool, 'must be a pg Pool (an object with connect() and query())').optional(),
+    schema: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier (letters, digits, _; at most 63)')
+      .default('astrocyte'),
+    maxConnections: z.number().int().min(1).max(1000).optional(),
+    connectionTimeoutMillis: z.number().int().min(1).max(600_000).default(15_000),
+    hnsw: hnswSchema.prefault({}),
+  })
+  .superRefine((value, ctx) => {
+    if ((value.connectionString === undefined) === (value.pool === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['connectionString'],
+        message: 'give exactly one of connectionString or pool',
+      });
+    }
+    if (value.pool !== undefined && value.maxConnections !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxConnections'],
+        message: 'applies only with connectionString; size your own pool yourself',
+      });
+    }
+    if (value.hnsw.efConstruction < 2 * value.hnsw.m) {
+      ctx.addIssue({ code: 'custom', path: ['hnsw', 'efConstruction'], message: 'must be at least 2 * hnsw.m' });
+    }
+  });
+
+/** What callers pass to `openPostgresStore`. */
+export type PostgresStoreOptions = z.input<typeof postgresStoreOptionsSchema>;
+/** Options after defaults. */
+export type ResolvedPostgresStoreOptions = z.output<typeof postgresStoreOptionsSchema>;
+
+/** Parses options with `schema`, turning the first problem into a ConfigError that names the package and field. */
+export function parseOptions<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  const issue = result.error.issues[0] as z.core.$ZodIssue;
+  if (issue.code === 'unrecognized_keys') {
+    return fail(
+      [...issue.path, issue.keys[0]].join('.'),
+      issue.path.length === 0 ? `unknown option; valid options are ${knownKeys(schema)}` : 'unknown option',
+    );
+  }
+  return fail(issue.path.length > 0 ? issue.path.join('.') : 'options', issue.message);
+}
+
+function knownKeys(schema: z.ZodType): string {
+  const shape = (schema as unknown as { shape?: Record<string, unknown> }).shape;
+  return shape ? Object.keys(shape).join(', ') : 'listed in the README';
+}
+
+function fail(field: string, message: string): never {
+  throw new ConfigError(`${PACKAGE}: ${field}: ${message}`, {
+    code: 'invalid_options',
+    details: { package: PACKAGE, field },
+  });
+}

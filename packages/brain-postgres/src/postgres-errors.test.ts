@@ -1,0 +1,74 @@
+import { inspect } from 'node:util';
+import { AstrocyteError, ConfigError, StorageError } from '@astrocyte/core';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { createPostgresBrain } from './create-postgres-brain.js';
+import { openPostgresStore } from './postgres-memory-store.js';
+
+const PASSWORD = 's3cr3t-Pa55word';
+
+describe('unreachable server', () => {
+  it('names host and port and never the password', async () => {
+    const error = await createPostgresBrain({
+      connectionString: `postgres://alice:${PASSWORD}@127.0.0.1:1/astrocyte`,
+    }).catch((e) => e);
+    expect(StorageError.isInstance(error)).toBe(true);
+    expect(error.code).toBe('storage_unreachable');
+    expect(error.message).toContain('127.0.0.1:1');
+    expect(error.details).toMatchObject({ host: '127.0.0.1', port: 1 });
+    for (const text of [error.message, JSON.stringify(error), inspect(error, { depth: 10 }), String(error.stack)]) {
+      expect(text).not.toContain(PASSWORD);
+    }
+  });
+
+  it('does the same for a pool the caller configured with a password field', async () => {
+    const pool = new pg.Pool({ host: '127.0.0.1', port: 1, user: 'alice', password: PASSWORD, database: 'x' });
+    const error = await openPostgresStore({ pool }).catch((e) => e);
+    expect(error).toMatchObject({ code: 'storage_unreachable', details: { host: '127.0.0.1', port: 1 } });
+    expect(inspect(error, { depth: 10 })).not.toContain(PASSWORD);
+    await pool.end();
+  });
+});
+
+describe('options', () => {
+  const codeAndMessage = async (options: unknown) => {
+    const error = await openPostgresStore(options as never).catch((e) => e);
+    expect(ConfigError.isInstance(error)).toBe(true);
+    return { field: error.details.field as string, message: error.message as string };
+  };
+
+  it('requires exactly one of connectionString and pool', async () => {
+    expect(await codeAndMessage({})).toMatchObject({
+      field: 'connectionString',
+      message: expect.stringContaining('@astrocyte/brain-postgres'),
+    });
+    const pool = new pg.Pool();
+    expect((await codeAndMessage({ connectionString: 'postgres://x', pool })).field).toBe('connectionString');
+    await pool.end();
+  });
+
+  it('names the field of a bad schema, size or HNSW parameter', async () => {
+    expect((await codeAndMessage({ connectionString: 'postgres://x', schema: 'Robert"; DROP' })).field).toBe('schema');
+    expect((await codeAndMessage({ connectionString: 'postgres://x', maxConnections: 0 })).field).toBe(
+      'maxConnections',
+    );
+    expect((await codeAndMessage({ connectionString: 'postgres://x', hnsw: { m: 16, efConstruction: 8 } })).field).toBe(
+      'hnsw.efConstruction',
+    );
+  });
+
+  it('rejects unknown options by name', async () => {
+    const { field, message } = await codeAndMessage({ connectionString: 'postgres://x', maxConnection: 5 });
+    expect(field).toBe('maxConnection');
+    expect(message).toContain('maxConnections');
+  });
+
+  it('checks the pipeline options of createPostgresBrain the same way', async () => {
+    const error = await createPostgresBrain({ connectionString: 'postgres://x', embedder: 'local' as never }).catch(
+      (e) => e,
+    );
+    expect(AstrocyteError.isInstance(error)).toBe(true);
+    expect(error.details).toMatchObject({ package: '@astrocyte/brain-postgres', field: 'embedder' });
+    expect(await createPostgresBrain({} as never).catch((e) => e.details.field)).toBe('connectionString');
+  });
+});

@@ -1,0 +1,272 @@
+import { randomUUID } from 'node:crypto';
+import { contentHash, LocalEmbedder, type MemoryRecord } from '@astrocyte/core';
+import { randomBankId } from '@astrocyte/core/testing';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createPostgresBrain } from './create-postgres-brain.js';
+import { openPostgresStore, type PostgresMemoryStore } from './postgres-memory-store.js';
+import { postgresAvailable, TEST_DATABASE_URL, TestSchemas } from './testing-support/postgres-test-database.js';
+
+const available = await postgresAvailable();
+const schemas = new TestSchemas();
+const admin = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 2 });
+afterAll(async () => {
+  await schemas.dropAll();
+  await admin.end();
+});
+
+const embedder = new LocalEmbedder({ dimensions: 64 });
+const NOW = new Date('2026-06-01T12:00:00Z');
+
+function record(bankId: string, text: string, overrides: Partial<MemoryRecord> = {}): MemoryRecord {
+  return {
+    id: randomUUID(),
+    bankId,
+    text,
+    contentHash: contentHash(text),
+    embedding: embedder.embedOne(text),
+    tags: [],
+    metadata: {},
+    path: null,
+    createdAt: NOW,
+    occurredAt: null,
+    expiresAt: null,
+    supersedes: null,
+    versions: [{ action: 'create', at: NOW }],
+    ...overrides,
+  };
+}
+
+// A real pool whose connections log every statement they run, to check what the store sends to the server.
+function recordingPool(): { pool: pg.Pool; statements: string[] } {
+  const statements: string[] = [];
+  const pool = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 4 });
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text;
+      if (text) statements.push(text.replace(/\s+/g, ' '));
+      return query(...args);
+    };
+  });
+  return { pool, statements };
+}
+
+async function freshStore(): Promise<PostgresMemoryStore> {
+  const store = await openPostgresStore({
+    connectionString: TEST_DATABASE_URL,
+    schema: schemas.next(),
+    maxConnections: 4,
+  });
+  await store.ensureEmbedder({ name: embedder.name, dimensions: embedder.dimensions });
+  return store;
+}
+
+describe.runIf(available)('postgres memory store', () => {
+  it('filters every statement on memories and versions by bank, except the two cross-bank admin reads', async () => {
+    const { pool, statements } = recordingPool();
+    const store = await openPostgresStore({ pool, schema: schemas.next() });
+    await store.ensureEmbedder({ name: embedder.name, dimensions: embedder.dimensions });
+    const mine = randomBankId('mine');
+    const theirs = randomBankId('theirs');
+    const secret = record(theirs, 'Their launch code is amber falcon');
+    const replacement = record(theirs, 'Their launch code is now crimson heron', { supersedes: secret.id });
+    await store.insert([secret], { nearDuplicateThreshold: 0.95 });
+    await store.insert([replacement], { nearDuplicateThreshold: 0.95 });
+    await store.insert([record(mine, 'My notes on gardening')], { nearDuplicateThreshold: 0.95 });
+    statements.length = 0;
+
+    const filter = { now: NOW, tags: ['x'], pathPrefix: 'a', from: new Date(0), to: NOW };
+    expect(await store.get(mine, [replacement.id])).toEqual([]);
+    expect(await store.findByHash(mine, replacement.contentHash)).toBeNull();
+    expect(await store.vectorSearch([mine], replacement.embedding, 10, { now: NOW })).not.toContainEqual(
+      expect.objectContaining({ id: replacement.id }),
+    );
+    expect(await store.keywordSearch([mine], ['launch', 'code'], 10, { now: NOW })).toEqual([]);
+    await store.vectorSearch([mine], replacement.embedding, 10, filter);
+    await store.keywordSearch([mine], ['launch'], 10, filter);
+    expect((await store.list(mine, { limit: 10 })).items.map((m) => m.bankId)).toEqual([mine]);
+    expect(await store.select(mine, { ids: [replacement.id] })).toEqual([]);
+    expect(await store.select(mine, { all: true })).toHaveLength(1);
+    expect(await store.history(mine, secret.id)).toEqual([]);
+    expect(await store.erase(mine, [replacement.id], { action: 'forget', at: NOW })).toEqual([]);
+    await store.insert([record(mine, 'More notes on compost')], { nearDuplicateThreshold: 0.95 });
+    expect(await store.get(theirs, [replacement.id])).toHaveLength(1);
+    expect((await store.history(theirs, secret.id)).map((v) => v.text)).toEqual([secret.text, secret.text]);
+
+    const touching = statements.filter((s) => /\.(memories|memory_versions)\b/.test(s));
+    expect(touching.length).toBeGreaterThan(10);
+    // Reads, updates and deletes filter by bank; inserts write rows whose bank is a column of each new row.
+    for (const statement of touching.filter((s) => !s.startsWith('INSERT'))) {
+      expect(statement, statement).toMatch(/bank_id = \$\d|m\.bank_id = [rb]\.bank_id|bank_id = ANY\(/);
+    }
+    for (const statement of touching.filter((s) => s.startsWith('INSERT'))) expect(statement).toMatch(/\(bank_id, /);
+
+    statements.length = 0;
+    await store.banks();
+    await store.expired(NOW, 10);
+    expect(statements.filter((s) => /\.memories\b/.test(s) && !/bank_id\s*=/.test(s))).toHaveLength(2);
+    await store.close();
+    await pool.end();
+  });
+
+  it('erases text from every table that held it, down a chain of supersessions, leaving tombstones', async () => {
+    const store = await freshStore();
+    const bank = randomBankId();
+    const v1 = record(bank, 'Patient record: Kalinda takes warfarin daily');
+    const v2 = record(bank, 'Patient record: Kalinda switched from warfarin to apixaban', { supersedes: v1.id });
+    const v3 = record(bank, 'Patient record: Kalinda stopped apixaban in May', { supersedes: v2.id });
+    const other = record(bank, 'Clinic opens at eight');
+    for (const r of [v1, v2, v3, other]) await store.insert([r], { nearDuplicateThreshold: null });
+    expect(
+      await store.erase(bank, [v3.id, v1.id], { action: 'forget', at: NOW, actor: 'dpo', reason: 'erasure request' }),
+    ).toEqual([v3.id]);
+
+    const s = `"${store.schema}"`;
+    const leftovers = await admin.query(
+      `SELECT 'memories' AS t, text FROM ${s}.memories WHERE text ILIKE '%kalinda%'
+       UNION ALL SELECT 'tsv', tsv::text FROM ${s}.memories WHERE tsv @@ plainto_tsquery('english', 'kalinda')
+       UNION ALL SELECT 'versions', text FROM ${s}.memory_versions WHERE text ILIKE '%kalinda%'`,
+    );
+    expect(leftovers.rows).toEqual([]);
+    const tombstones = await admin.query(
+      `SELECT memory_id, action, text, actor, reason FROM ${s}.memory_versions WHERE action = 'forget'`,
+    );
+    expect(tombstones.rows).toEqual([
+      { memory_id: v3.id, action: 'forget', text: null, actor: 'dpo', reason: 'erasure request' },
+    ]);
+    expect((await store.history(bank, v1.id)).map((v) => [v.action, v.text])).toEqual([
+      ['create', null],
+      ['supersede', null],
+    ]);
+    expect((await store.get(bank, [other.id]))[0]?.text).toBe('Clinic opens at eight');
+    expect((await store.history(bank, other.id))[0]?.text).toBe('Clinic opens at eight');
+    await store.close();
+  });
+
+  it('fills the limit of a filtered vector search even when the filter keeps a small fraction of the bank', async () => {
+    const store = await freshStore();
+    const bank = randomBankId();
+    const common = Array.from({ length: 3000 }, (_, i) =>
+      record(bank, `Routine log line ${i} about the weather station`),
+    );
+    const rare = Array.from({ length: 30 }, (_, i) =>
+      record(bank, `Incident ${i}: pump ${i} failed at the reservoir`, { occurredAt: new Date('2020-03-01') }),
+    );
+    const outcomes = await store.insert([...common, ...rare], { nearDuplicateThreshold: null });
+    expect(outcomes.every((o) => o.status === 'stored')).toBe(true);
+    await admin.query(`ANALYZE "${store.schema}".memories`);
+    const query = embedder.embedOne('weather station log');
+    // The planner cannot estimate a range on COALESCE(occurred_at, created_at), so it walks the HNSW index; only a
+    // scan that keeps going past ef_search (pgvector 0.8 iterative scans) reaches 20 of the 30 old memories.
+    const hits = await store.vectorSearch([bank], query, 20, { now: NOW, to: new Date('2021-01-01') });
+    expect(hits).toHaveLength(20);
+    expect(new Set(hits.map((h) => h.id)).size).toBe(20);
+    expect(hits.every((h) => rare.some((r) => r.id === h.id))).toBe(true);
+    const scores = hits.map((h) => h.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    await store.close();
+  });
+
+  it('finds near duplicates in a bank large enough to be searched through the HNSW index', async () => {
+    const store = await freshStore();
+    const bank = randomBankId();
+    const small = randomBankId();
+    const many = Array.from({ length: 2500 }, (_, i) =>
+      record(bank, `Ledger ${i} closes with balance ${i * 97} in ${['May', 'June', 'July'][i % 3]}`),
+    );
+    expect((await store.insert(many, { nearDuplicateThreshold: null })).every((o) => o.status === 'stored')).toBe(true);
+    const target = many[1234] as MemoryRecord;
+    // Same words, new punctuation: another hash, the same local embedding.
+    const echo = record(bank, `${target.text}!!`);
+    const [outcome] = await store.insert([echo], { nearDuplicateThreshold: 0.95 });
+    expect(outcome).toMatchObject({ status: 'duplicate', duplicateOf: target.id, match: 'near' });
+    // A small bank beside it is compared exhaustively and gets the same answer.
+    const seed = record(small, target.text);
+    await store.insert([seed], { nearDuplicateThreshold: 0.95 });
+    expect(
+      (await store.insert([record(small, `${target.text}!!`)], { nearDuplicateThreshold: 0.95 }))[0],
+    ).toMatchObject({
+      status: 'duplicate',
+      duplicateOf: seed.id,
+    });
+    await store.close();
+  });
+
+  it('lets a memory be superseded by a text that hashes the same', async () => {
+    const store = await freshStore();
+    const bank = randomBankId();
+    const old = record(bank, 'Standup is at 9:30');
+    await store.insert([old], { nearDuplicateThreshold: 0.95 });
+    const again = record(bank, 'standup is at 9:30', { supersedes: old.id });
+    expect(await store.insert([again], { nearDuplicateThreshold: 0.95 })).toEqual([{ status: 'stored', id: again.id }]);
+    expect((await store.list(bank, { limit: 5 })).items.map((m) => m.id)).toEqual([again.id]);
+    expect((await store.history(bank, old.id)).map((v) => v.action)).toEqual(['create', 'supersede']);
+    await store.close();
+  });
+
+  it('treats tsquery syntax in keyword terms as plain words', async () => {
+    const store = await freshStore();
+    const bank = randomBankId();
+    const target = record(bank, "O'Brien's team ships the parser on Friday");
+    await store.insert([target, record(bank, 'Nothing relevant here')], { nearDuplicateThreshold: null });
+    for (const terms of [
+      ['parser', '&', '!', '|'],
+      ["o'brien", ':*', '(', ')'],
+      ['<->', 'parser:*A'],
+    ]) {
+      const hits = await store.keywordSearch([bank], terms, 5, { now: NOW });
+      expect(
+        hits.map((h) => h.id),
+        terms.join(' '),
+      ).toEqual([target.id]);
+    }
+    expect(await store.keywordSearch([bank], ['the', 'a'], 5, { now: NOW })).toEqual([]);
+    await store.close();
+  });
+
+  it('matches path prefixes by whole segments', async () => {
+    const store = await freshStore();
+    const bank = randomBankId();
+    const exact = record(bank, 'Decision one', { path: 'projects/apollo' });
+    const child = record(bank, 'Decision two', { path: 'projects/apollo/decisions' });
+    const sibling = record(bank, 'Decision three', { path: 'projects/apollonia' });
+    const likeTrap = record(bank, 'Decision four', { path: 'projects/a_ollo' });
+    await store.insert([exact, child, sibling, likeTrap], { nearDuplicateThreshold: null });
+    const ids = async (pathPrefix: string) =>
+      (await store.list(bank, { pathPrefix, limit: 10 })).items.map((m) => m.id).sort();
+    expect(await ids('projects/apollo')).toEqual([exact.id, child.id].sort());
+    expect(await ids('projects/apollo/')).toEqual([exact.id, child.id].sort());
+    expect(await ids('projects/a_ollo')).toEqual([likeTrap.id]);
+    expect(
+      (await store.vectorSearch([bank], exact.embedding, 10, { now: NOW, pathPrefix: 'projects/apollo' }))
+        .map((h) => h.id)
+        .sort(),
+    ).toEqual([exact.id, child.id].sort());
+    await store.close();
+  });
+
+  it('rejects text Postgres cannot store before touching the database', async () => {
+    const store = await freshStore();
+    const bank = randomBankId();
+    const error = await store
+      .insert([record(bank, 'fine'), record(bank, 'bad\u0000byte')], { nearDuplicateThreshold: null })
+      .catch((e) => e);
+    expect(error).toMatchObject({ code: 'invalid_input' });
+    expect(await store.banks()).toEqual([]);
+    await store.close();
+  });
+
+  it('works end to end through createPostgresBrain with a caller pool left open', async () => {
+    const pool = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 3 });
+    const brain = await createPostgresBrain({ pool, schema: schemas.next() });
+    const bankId = randomBankId();
+    await brain.retain('The staging database lives in Frankfurt', { bankId, tags: ['infra'] });
+    expect((await brain.recall('where is staging database', { bankId, tags: ['infra'] })).hits[0]?.text).toBe(
+      'The staging database lives in Frankfurt',
+    );
+    await brain.close();
+    await expect(pool.query('SELECT 1')).resolves.toBeTruthy();
+    await pool.end();
+  });
+});

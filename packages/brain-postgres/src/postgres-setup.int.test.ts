@@ -1,0 +1,211 @@
+import { randomBytes } from 'node:crypto';
+import { EmbedderMismatchError, LocalEmbedder, StorageError } from '@astrocyte/core';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createPostgresBrain } from './create-postgres-brain.js';
+import { MIGRATIONS } from './migrations.js';
+import { openPostgresStore } from './postgres-memory-store.js';
+import { postgresAvailable, TEST_DATABASE_URL, TestSchemas } from './testing-support/postgres-test-database.js';
+
+const available = await postgresAvailable();
+const schemas = new TestSchemas();
+const admin = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 2 });
+afterAll(async () => {
+  await schemas.dropAll();
+  await admin.end();
+});
+
+const EMBEDDER = { name: 'test-embedder', dimensions: 16 };
+
+describe.runIf(available)('postgres schema setup', () => {
+  it('migrates once when several stores open the same new schema at the same moment', async () => {
+    const schema = schemas.next();
+    const stores = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        openPostgresStore({ connectionString: TEST_DATABASE_URL, schema, maxConnections: 2 }),
+      ),
+    );
+    await Promise.all(stores.map((s) => s.ensureEmbedder(EMBEDDER)));
+    const { rows } = await admin.query(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`);
+    expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    const columns = await admin.query(
+      `SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute
+        WHERE attrelid = $1::regclass AND attname = 'embedding'`,
+      [`"${schema}".memories`],
+    );
+    expect(columns.rows).toEqual([{ type: 'vector(16)' }]);
+    await Promise.all(stores.map((s) => s.close()));
+  });
+
+  it('keeps embeddings and tsvectors inside the row rather than in the TOAST table', async () => {
+    const schema = schemas.next();
+    const brain = await createPostgresBrain({ connectionString: TEST_DATABASE_URL, schema });
+    const words = 'amber basil cedar delta ember fjord garnet harbor indigo juniper kestrel lagoon'.split(' ');
+    await brain.retainMany(
+      Array.from({ length: 50 }, (_, i) => ({ content: `Note ${i}: ${words.map((w) => `${w}${i}`).join(' ')}` })),
+      { bankId: 'toast' },
+    );
+    const { rows } = await admin.query(
+      `SELECT (SELECT count(*) FROM "${schema}".memories) AS rows,
+              pg_column_size(m.*) > 2032 AS over_default_target,
+              (SELECT pg_relation_size(reltoastrelid) FROM pg_class WHERE oid = $1::regclass) AS toast_bytes
+         FROM "${schema}".memories m LIMIT 1`,
+      [`"${schema}".memories`],
+    );
+    // Rows past the default 2 kB target, and still nothing in the TOAST table.
+    expect(rows).toEqual([{ rows: '50', over_default_target: true, toast_bytes: '0' }]);
+    await brain.close();
+  });
+
+  it('upgrades a schema written by the first release: whole rows, no pending list on the keyword index', async () => {
+    const schema = schemas.next();
+    const s = `"${schema}"`;
+    // The schema as release 0.1.0 left it: migration 1 only, GIN with the default fastupdate.
+    await admin.query(`CREATE SCHEMA ${s}`);
+    await admin.query(
+      `CREATE TABLE ${s}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+    );
+    for (const statement of (MIGRATIONS[0] as (typeof MIGRATIONS)[number]).statements(s)) await admin.query(statement);
+    await admin.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES (1, 'memories, versions and meta')`);
+    const options = async (relation: string) =>
+      (await admin.query(`SELECT reloptions FROM pg_class WHERE oid = $1::regclass`, [`${s}.${relation}`])).rows[0]
+        ?.reloptions;
+    expect(await options('memories_tsv_idx')).toBeNull();
+    expect(await options('memories')).toBeNull();
+
+    const store = await openPostgresStore({ connectionString: TEST_DATABASE_URL, schema });
+    expect(await options('memories_tsv_idx')).toEqual(['fastupdate=off']);
+    expect(await options('memories')).toEqual(['toast_tuple_target=8160']);
+    const { rows } = await admin.query(`SELECT version FROM ${s}.schema_migrations ORDER BY version`);
+    expect(rows.map((r) => r.version)).toEqual([1, 2]);
+    await store.close();
+  });
+
+  it('creates the HNSW, GIN and unique indexes the design promises', async () => {
+    const schema = schemas.next();
+    const store = await openPostgresStore({
+      connectionString: TEST_DATABASE_URL,
+      schema,
+      hnsw: { m: 12, efConstruction: 48 },
+    });
+    await store.ensureEmbedder(EMBEDDER);
+    const { rows } = await admin.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE schemaname = $1`, [
+      schema,
+    ]);
+    const defs = rows.map((r) => r.indexdef).join('\n');
+    // The graph holds 16-bit copies of the embeddings: the index is on the cast, the column keeps full precision.
+    expect(defs).toMatch(
+      /USING hnsw \(\(\(embedding\)::(\S+\.)?halfvec\(16\)\) (\S+\.)?halfvec_cosine_ops\) WITH \(m='?12'?, ef_construction='?48'?\)/,
+    );
+    expect(defs).toMatch(/memories USING gin \(tsv\) WITH \(fastupdate='?off'?\)/);
+    expect(defs).toMatch(/memories USING gin \(tags\)/);
+    expect(defs).toMatch(/UNIQUE INDEX memories_bank_content_hash_key ON .*\(bank_id, content_hash\)/);
+    await store.close();
+    await expect(store.banks()).rejects.toMatchObject({ code: 'storage_closed' });
+  });
+
+  it('refuses another embedder or dimension at open, saying what is stored and what is configured', async () => {
+    const schema = schemas.next();
+    const first = await createPostgresBrain({
+      connectionString: TEST_DATABASE_URL,
+      schema,
+      embedder: new LocalEmbedder({ dimensions: 64 }),
+    });
+    await first.retain('Mina runs the Tuesday standup', { bankId: 'team' });
+    await first.close();
+    const error = await createPostgresBrain({
+      connectionString: TEST_DATABASE_URL,
+      schema,
+      embedder: new LocalEmbedder({ dimensions: 128 }),
+    }).catch((e) => e);
+    expect(EmbedderMismatchError.isInstance(error)).toBe(true);
+    expect(error.details).toEqual({
+      stored: { name: 'local-hash-v1', dimensions: 64 },
+      configured: { name: 'local-hash-v1', dimensions: 128 },
+    });
+    const again = await createPostgresBrain({
+      connectionString: TEST_DATABASE_URL,
+      schema,
+      embedder: new LocalEmbedder({ dimensions: 64 }),
+    });
+    expect((await again.recall('standup', { bankId: 'team' })).hits).toHaveLength(1);
+    await again.close();
+  });
+
+  it('stores embeddings above 2,000 dimensions as halfvec, which HNSW can index', async () => {
+    const schema = schemas.next();
+    const brain = await createPostgresBrain({
+      connectionString: TEST_DATABASE_URL,
+      schema,
+      embedder: new LocalEmbedder({ dimensions: 3072 }),
+    });
+    const { memoryId } = await brain.retain('Large embeddings still work', { bankId: 'big' });
+    expect((await brain.recall('large embeddings', { bankId: 'big' })).hits[0]?.memoryId).toBe(memoryId);
+    const { rows } = await admin.query(
+      `SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexdef LIKE '%hnsw%'`,
+      [schema],
+    );
+    expect(rows[0]?.indexdef).toContain('halfvec_cosine_ops');
+    await brain.close();
+  });
+
+  it('opens an up-to-date schema on a read-only connection, as on a replica: reads work, writes say read-only', async () => {
+    const schema = schemas.next();
+    const writer = await createPostgresBrain({ connectionString: TEST_DATABASE_URL, schema });
+    await writer.retain('Replicas serve the reads', { bankId: 'ops' });
+    await writer.close();
+    const url = new URL(TEST_DATABASE_URL);
+    url.searchParams.set('options', '-c default_transaction_read_only=on');
+    const reader = await createPostgresBrain({ connectionString: url.toString(), schema });
+    expect((await reader.recall('replicas reads', { bankId: 'ops' })).hits.map((h) => h.text)).toEqual([
+      'Replicas serve the reads',
+    ]);
+    await expect(reader.retain('A new fact', { bankId: 'ops' })).rejects.toMatchObject({ code: 'storage_read_only' });
+    await reader.close();
+  });
+
+  it('refuses a schema written by a newer release', async () => {
+    const schema = schemas.next();
+    await (await openPostgresStore({ connectionString: TEST_DATABASE_URL, schema })).close();
+    await admin.query(`INSERT INTO "${schema}".schema_migrations (version, name) VALUES (999, 'from the future')`);
+    const error = await openPostgresStore({ connectionString: TEST_DATABASE_URL, schema }).catch((e) => e);
+    expect(error).toMatchObject({ code: 'schema_too_new', details: { version: 999 } });
+  });
+
+  it('reports pool exhaustion as pool_exhausted, not as an unreachable server', async () => {
+    const pool = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 1, connectionTimeoutMillis: 250 });
+    const store = await openPostgresStore({ pool, schema: schemas.next() });
+    const held = await pool.connect();
+    try {
+      const error = await store.banks().catch((e) => e);
+      expect(StorageError.isInstance(error)).toBe(true);
+      expect(error).toMatchObject({ code: 'pool_exhausted', details: { maxConnections: 1 } });
+    } finally {
+      held.release();
+    }
+    expect(await store.banks()).toEqual([]);
+    await store.close();
+    await pool.end();
+  });
+
+  it('explains how to fix a database without the vector extension', async () => {
+    // pgvector is not a trusted extension: a role that is not superuser cannot create it in a new database.
+    const suffix = randomBytes(4).toString('hex');
+    const database = `astro_noext_${suffix}`;
+    const role = `astro_limited_${suffix}`;
+    await admin.query(`CREATE ROLE ${role} LOGIN`);
+    await admin.query(`CREATE DATABASE ${database} OWNER ${role}`);
+    try {
+      const url = new URL(TEST_DATABASE_URL);
+      url.username = role;
+      url.pathname = `/${database}`;
+      const error = await openPostgresStore({ connectionString: url.toString() }).catch((e) => e);
+      expect(error).toMatchObject({ code: 'vector_extension_missing' });
+      expect(error.message).toContain('CREATE EXTENSION vector');
+      expect(error.message).toContain('scripts/setup-postgres.sh');
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await admin.query(`DROP ROLE IF EXISTS ${role}`);
+    }
+  });
+});

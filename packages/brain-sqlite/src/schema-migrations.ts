@@ -1,0 +1,109 @@
+import { StorageError } from '@astrocyte/core';
+import type BetterSqlite3 from 'better-sqlite3';
+
+/** One step of the schema; applied once, in its own transaction, in version order. */
+interface Migration {
+  version: number;
+  up: string;
+}
+
+// The vector table is not here: its dimension is only known once the embedder is, so ensureEmbedder creates it.
+const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    up: `
+      CREATE TABLE memories (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        bank_id TEXT NOT NULL,
+        text TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        metadata TEXT NOT NULL,
+        path TEXT,
+        created_at INTEGER NOT NULL,
+        occurred_at INTEGER,
+        expires_at INTEGER,
+        UNIQUE (bank_id, content_hash)
+      );
+      CREATE INDEX memories_bank_created ON memories (bank_id, created_at, id);
+      CREATE INDEX memories_bank_path ON memories (bank_id, path) WHERE path IS NOT NULL;
+      CREATE INDEX memories_expires ON memories (expires_at) WHERE expires_at IS NOT NULL;
+
+      CREATE TABLE memory_tags (
+        seq INTEGER NOT NULL,
+        bank_id TEXT NOT NULL,
+        tag TEXT NOT NULL,
+        PRIMARY KEY (seq, tag)
+      ) WITHOUT ROWID;
+      CREATE INDEX memory_tags_bank_tag ON memory_tags (bank_id, tag, seq);
+
+      -- External content: the text lives once, in memories. 'secure-delete' makes a delete remove the row's terms
+      -- from the index at once, instead of leaving them behind a delete marker until the next segment merge.
+      CREATE VIRTUAL TABLE memory_fts USING fts5(text, content='memories', content_rowid='seq', tokenize='porter unicode61');
+      INSERT INTO memory_fts (memory_fts, rank) VALUES ('secure-delete', 1);
+
+      CREATE TABLE memory_versions (
+        memory_id TEXT NOT NULL,
+        bank_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        action TEXT NOT NULL,
+        text TEXT,
+        actor TEXT,
+        reason TEXT,
+        related_id TEXT,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (memory_id, version)
+      );
+      CREATE INDEX memory_versions_related ON memory_versions (related_id) WHERE related_id IS NOT NULL;
+    `,
+  },
+  {
+    version: 2,
+    // The candidate index's sketches (so opening a bank reads 500 bytes a row instead of recomputing them from the
+    // vectors) and the float vectors again in a plain table: vec0 reads one row's vector by walking a 1.5 MB chunk
+    // blob, about 0.5 ms, while a rowid lookup here costs microseconds. Rows written before this version are
+    // sketched at the next open that knows the embedder ('sketch_backfill').
+    up: `
+      CREATE TABLE memory_sketches (
+        seq INTEGER PRIMARY KEY,
+        bank_id TEXT NOT NULL,
+        moment INTEGER NOT NULL,
+        expires_at INTEGER,
+        signature BLOB NOT NULL,
+        code BLOB NOT NULL,
+        scale REAL NOT NULL
+      );
+      CREATE INDEX memory_sketches_bank ON memory_sketches (bank_id, seq);
+      CREATE TABLE memory_embeddings (seq INTEGER PRIMARY KEY, embedding BLOB NOT NULL);
+      INSERT INTO astrocyte_meta (key, value) SELECT 'sketch_backfill', 'pending' WHERE EXISTS (SELECT 1 FROM memories);
+    `,
+  },
+];
+
+/** The schema version this package writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Brings the schema up to date; refuses a database written by a newer release of the package. */
+export function migrate(db: BetterSqlite3.Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS astrocyte_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+  const readVersion = db.prepare<[], { value: string }>(
+    "SELECT value FROM astrocyte_meta WHERE key = 'schema_version'",
+  );
+  const writeVersion = db.prepare("INSERT OR REPLACE INTO astrocyte_meta (key, value) VALUES ('schema_version', ?)");
+  const current = () => Number(readVersion.get()?.value ?? 0);
+  if (current() > SCHEMA_VERSION) {
+    throw new StorageError(
+      `this database has schema version ${current()}, newer than the ${SCHEMA_VERSION} this @astrocyte/brain-sqlite knows; upgrade the package`,
+      { code: 'schema_too_new', details: { found: current(), supported: SCHEMA_VERSION } },
+    );
+  }
+  for (const migration of MIGRATIONS) {
+    // Re-read inside the write lock: another process may have applied this step since we looked.
+    db.transaction(() => {
+      if (current() >= migration.version) return;
+      db.exec(migration.up);
+      writeVersion.run(String(migration.version));
+    }).immediate();
+  }
+}

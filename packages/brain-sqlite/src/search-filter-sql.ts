@@ -1,0 +1,60 @@
+import type { SearchFilter } from '@astrocyte/core';
+
+/** The widest instants a JavaScript Date can hold; they stand in for open time bounds and for "never expires". */
+export const MIN_TIME_MS = -8_640_000_000_000_000;
+export const MAX_TIME_MS = 8_640_000_000_000_000;
+
+/** SQL conditions on `memories m` and the named parameters they bind; the SQL itself never holds caller text. */
+export interface FilterSql {
+  /** Conditions joined by AND, each starting with ` AND `, or '' when there are none. */
+  where: string;
+  params: Record<string, unknown>;
+  /** True when the filter has conditions the vector index cannot apply itself (tags, path). */
+  needsRowFilter: boolean;
+}
+
+/** A path prefix without surrounding slashes, or null when it selects everything. */
+export function normalizePathPrefix(prefix: string | undefined): string | null {
+  const trimmed = prefix?.trim().replace(/^\/+|\/+$/g, '') ?? '';
+  return trimmed.length > 0 ? trimmed : null;
+}
+
+/** The tag, path, time and expiry conditions of a search filter; `expiry: false` leaves expired rows in. */
+export function filterSql(
+  filter: Partial<SearchFilter>,
+  options: { expiry?: boolean; time?: boolean } = {},
+): FilterSql {
+  const parts: string[] = [];
+  const params: Record<string, unknown> = {};
+  const tags = [...new Set(filter.tags ?? [])];
+  if (tags.length > 0) {
+    parts.push(
+      'EXISTS (SELECT 1 FROM memory_tags t WHERE t.seq = m.seq AND t.tag IN (SELECT value FROM json_each(@tags)))',
+    );
+    params.tags = JSON.stringify(tags);
+  }
+  const path = normalizePathPrefix(filter.pathPrefix);
+  if (path !== null) {
+    // A range on whole segments: '/' sorts just before '0', so [p/, p0) holds exactly the paths under p, and the
+    // (bank_id, path) index serves it. LIKE would treat % and _ in the prefix as wildcards.
+    parts.push('(m.path = @path OR (m.path >= @pathLow AND m.path < @pathHigh))');
+    Object.assign(params, { path, pathLow: `${path}/`, pathHigh: `${path}0` });
+  }
+  if (options.time !== false && filter.from) {
+    parts.push('COALESCE(m.occurred_at, m.created_at) >= @from');
+    params.from = filter.from.getTime();
+  }
+  if (options.time !== false && filter.to) {
+    parts.push('COALESCE(m.occurred_at, m.created_at) <= @to');
+    params.to = filter.to.getTime();
+  }
+  if (options.expiry !== false && filter.now) {
+    parts.push('(m.expires_at IS NULL OR m.expires_at > @now)');
+    params.now = filter.now.getTime();
+  }
+  return {
+    where: parts.map((p) => ` AND ${p}`).join(''),
+    params,
+    needsRowFilter: tags.length > 0 || path !== null,
+  };
+}

@@ -1,0 +1,50 @@
+import { ConfigError } from '@astrocyte/core';
+import type BetterSqlite3 from 'better-sqlite3';
+import { z } from 'zod';
+
+const PACKAGE = '@astrocyte/brain-sqlite';
+
+function isDatabase(value: unknown): value is BetterSqlite3.Database {
+  const db = value as Partial<BetterSqlite3.Database> | null;
+  return typeof db === 'object' && db !== null && typeof db.prepare === 'function' && typeof db.exec === 'function';
+}
+
+const optionsSchema = z
+  .strictObject({
+    path: z.string().trim().min(1, 'must be a file path or ":memory:"').optional(),
+    database: z.custom<BetterSqlite3.Database>(isDatabase, 'must be an open better-sqlite3 Database').optional(),
+    busyTimeoutMs: z.number().int().min(0).max(600_000).optional(),
+  })
+  .refine((o) => (o.path === undefined) !== (o.database === undefined), {
+    message: 'give exactly one of path or database',
+    path: ['path'],
+  });
+
+/** Where the store lives: a file (or ':memory:') it opens itself, or a database the caller opened and keeps. */
+export type SqliteStoreOptions = (
+  | { path: string; database?: never }
+  | { database: BetterSqlite3.Database; path?: never }
+) & {
+  /** How long a writer waits for another connection's lock before failing; default 5000 ms. */
+  busyTimeoutMs?: number;
+};
+
+/** Validates store options; throws ConfigError naming the package and the offending field. */
+export function parseSqliteStoreOptions(options: unknown): SqliteStoreOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigError(`${PACKAGE}: options must be an object with path or database`, {
+      details: { package: PACKAGE },
+    });
+  }
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.length ? issue.path.join('.') : 'options';
+    const message =
+      issue?.code === 'unrecognized_keys'
+        ? `unknown option ${issue.keys.join(', ')}; expected path, database or busyTimeoutMs`
+        : issue?.message;
+    throw new ConfigError(`${PACKAGE}: ${field}: ${message}`, { details: { package: PACKAGE, field } });
+  }
+  return parsed.data as SqliteStoreOptions;
+}

@@ -1,0 +1,307 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { contentHash, type MemoryRecord, normalizeVector } from '@astrocyte/core';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { SignatureRows } from './hamming-kernel.js';
+import { KEYWORD_SCORE_BUDGET, KeywordPlanner } from './keyword-plan.js';
+import { openSqliteStore, type SqliteMemoryStore } from './sqlite-memory-store.js';
+import type { VectorIndex } from './vector-index.js';
+import { MIN_CANDIDATES } from './vector-index.js';
+import { POPCOUNT_16 } from './vector-sketch.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'astrocyte-vector-index-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dbPath = () => join(dir, `${randomUUID()}.db`);
+
+const DIMENSIONS = 64;
+const EMBEDDER = { name: 'test-random', dimensions: DIMENSIONS };
+const NOW = new Date('2026-03-01T00:00:00Z');
+
+// Deterministic, so a failure reproduces.
+function generator(seed: number): () => number {
+  let state = seed >>> 0 || 1;
+  return () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 2 ** 32 - 0.5;
+  };
+}
+
+function randomUnit(next: () => number): Float32Array {
+  return normalizeVector(Float32Array.from({ length: DIMENSIONS }, next));
+}
+
+/** A unit vector whose cosine with `base` (a unit vector) is exactly `cosine`, up to float rounding. */
+function atCosine(base: Float32Array, cosine: number, next: () => number): Float32Array {
+  const noise = randomUnit(next);
+  const along = noise.reduce((s, x, i) => s + x * (base[i] as number), 0);
+  const ortho = normalizeVector(Float32Array.from(noise, (x, i) => x - along * (base[i] as number)));
+  return normalizeVector(
+    Float32Array.from(base, (x, i) => cosine * x + Math.sqrt(1 - cosine * cosine) * (ortho[i] as number)),
+  );
+}
+
+function cosine(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  for (let i = 0; i < a.length; i++) dot += (a[i] as number) * (b[i] as number);
+  return dot;
+}
+
+function record(bankId: string, embedding: Float32Array, overrides: Partial<MemoryRecord> = {}): MemoryRecord {
+  const text = `memory ${randomUUID()}`;
+  return {
+    id: randomUUID(),
+    bankId,
+    text,
+    contentHash: contentHash(text),
+    embedding,
+    tags: [],
+    metadata: {},
+    path: null,
+    createdAt: NOW,
+    occurredAt: null,
+    expiresAt: null,
+    supersedes: null,
+    versions: [{ action: 'create', at: NOW }],
+    ...overrides,
+  };
+}
+
+const opened: SqliteMemoryStore[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((s) => s.close()));
+});
+async function store(path = ':memory:'): Promise<SqliteMemoryStore> {
+  const s = await openSqliteStore({ path });
+  opened.push(s);
+  await s.ensureEmbedder(EMBEDDER);
+  return s;
+}
+
+function indexOf(s: SqliteMemoryStore): VectorIndex {
+  return (s as unknown as { index: VectorIndex }).index;
+}
+
+const keep = { nearDuplicateThreshold: null };
+
+describe('approximate vector search', () => {
+  it('returns the exact top hits on a bank larger than the candidate set', async () => {
+    const s = await store();
+    const next = generator(1);
+    // Clusters make the neighbourhoods crowded, so the candidate stage has real work to do.
+    const centres = Array.from({ length: 40 }, () => randomUnit(next));
+    const records = Array.from({ length: MIN_CANDIDATES * 3 }, (_, i) =>
+      record('big', atCosine(centres[i % centres.length] as Float32Array, 0.6 + 0.3 * (next() + 0.5), next)),
+    );
+    await s.insert(records, keep);
+    let found = 0;
+    for (let q = 0; q < 40; q++) {
+      const query = atCosine(centres[q] as Float32Array, 0.8, next);
+      const exact = records
+        .map((r) => ({ id: r.id, similarity: cosine(query, r.embedding) }))
+        .sort((a, b) => b.similarity - a.similarity)
+        .slice(0, 10);
+      const hits = await s.vectorSearch(['big'], query, 10, { now: NOW });
+      expect(hits[0]?.id).toBe(exact[0]?.id);
+      expect(hits[0]?.score).toBeCloseTo(exact[0]?.similarity as number, 5);
+      const truth = new Set(exact.map((e) => e.id));
+      found += hits.filter((h) => truth.has(h.id)).length;
+    }
+    expect(found / 400).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('finds a planted vector among many random ones and honours time and expiry in the index', async () => {
+    const s = await store();
+    const next = generator(2);
+    const noise = Array.from({ length: MIN_CANDIDATES * 2 }, () => record('b', randomUnit(next)));
+    const target = randomUnit(next);
+    const planted = record('b', target, { occurredAt: new Date('2020-01-01T00:00:00Z') });
+    const expired = record('b', target, { expiresAt: new Date(NOW.getTime() - 1) });
+    await s.insert([...noise, planted, expired], keep);
+    const hits = await s.vectorSearch(['b'], target, 3, { now: NOW });
+    expect(hits[0]).toMatchObject({ id: planted.id });
+    expect(hits.map((h) => h.id)).not.toContain(expired.id);
+    const later = await s.vectorSearch(['b'], target, 3, { now: NOW, from: new Date('2021-01-01T00:00:00Z') });
+    expect(later.map((h) => h.id)).not.toContain(planted.id);
+  });
+});
+
+describe('near-duplicate check on the index', () => {
+  it('finds the one memory at 0.95 among thousands of decoys just below it', async () => {
+    const s = await store();
+    const next = generator(3);
+    const bases = Array.from({ length: 20 }, () => randomUnit(next));
+    const targets = bases.map((b) => record('dup', b));
+    // Each base gets 150 decoys at cosine 0.93: they crowd its LSH buckets without reaching the threshold.
+    const decoys = bases.flatMap((b) => Array.from({ length: 150 }, () => record('dup', atCosine(b, 0.93, next))));
+    await s.insert([...targets, ...decoys], keep);
+    for (const [i, base] of bases.entries()) {
+      const probe = atCosine(base, 0.9505, next);
+      const [outcome] = await s.insert([record('dup', probe)], { nearDuplicateThreshold: 0.95 });
+      expect(outcome).toMatchObject({ status: 'duplicate', match: 'near', duplicateOf: targets[i]?.id });
+      expect((outcome as { similarity: number }).similarity).toBeCloseTo(cosine(probe, base), 5);
+      const below = atCosine(base, 0.945, next);
+      const [stored] = await s.insert([record('dup', below)], { nearDuplicateThreshold: 0.95 });
+      expect(stored?.status).toBe('stored');
+    }
+  });
+});
+
+describe('index and transactions', () => {
+  it('leaves no index entry for a batch that rolled back', async () => {
+    const s = await store();
+    const next = generator(4);
+    await s.insert(
+      Array.from({ length: 30 }, () => record('r', randomUnit(next))),
+      keep,
+    );
+    await s.vectorSearch(['r'], randomUnit(next), 5, { now: NOW });
+    const bank = indexOf(s).bank('r');
+    const before = { size: bank.size, live: bank.live };
+    const id = randomUUID();
+    const ghost = randomUnit(next);
+    const error = await s
+      .insert([record('r', ghost, { id }), record('r', randomUnit(next), { id })], { nearDuplicateThreshold: 0.95 })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect({ size: bank.size, live: bank.live }).toEqual(before);
+    // SQLite hands the freed rowid to the next row; the index must hold that row's vector, not the ghost's.
+    const real = record('r', randomUnit(next));
+    await s.insert([real], { nearDuplicateThreshold: 0.95 });
+    expect(bank.live).toBe(before.live + 1);
+    const hits = await s.vectorSearch(['r'], real.embedding, 1, { now: NOW });
+    expect(hits[0]).toMatchObject({ id: real.id });
+    expect(hits[0]?.score).toBeCloseTo(1, 5);
+    const ghostHits = await s.vectorSearch(['r'], ghost, 1, { now: NOW });
+    expect(ghostHits[0]?.score ?? 0).toBeLessThan(0.99);
+  });
+
+  it('keeps the right row when a supersede frees a rowid that the correction then reuses', async () => {
+    const s = await store();
+    const next = generator(9);
+    await s.insert(
+      Array.from({ length: 10 }, () => record('s', randomUnit(next))),
+      keep,
+    );
+    const old = record('s', randomUnit(next));
+    await s.insert([old], keep);
+    await s.vectorSearch(['s'], randomUnit(next), 1, { now: NOW });
+    const bank = indexOf(s).bank('s');
+    const fix = record('s', randomUnit(next), { supersedes: old.id });
+    await s.insert([fix], { nearDuplicateThreshold: 0.95 });
+    const seq = s.database.prepare('SELECT seq FROM memories WHERE id = ?').pluck().get(fix.id) as number;
+    const oldSeq = s.database.prepare('SELECT seq FROM memory_sketches WHERE seq = ?').pluck().get(seq);
+    expect(oldSeq).toBe(seq);
+    // The correction's slot is the live one for that rowid, and the superseded row's slot is dead.
+    expect(bank.slotOf(seq)).toBe(bank.size - 1);
+    expect(bank.live).toBe(11);
+    const hits = await s.vectorSearch(['s'], fix.embedding, 1, { now: NOW });
+    expect(hits[0]).toMatchObject({ id: fix.id });
+  });
+
+  it('sees inserts and erasures made by another connection to the same file', async () => {
+    const path = dbPath();
+    const [a, b] = [await store(path), await store(path)];
+    const next = generator(5);
+    await a.insert(
+      Array.from({ length: 50 }, () => record('shared', randomUnit(next))),
+      keep,
+    );
+    // A loads its index now, so what follows must reach it as a refresh, not as a first load.
+    await a.vectorSearch(['shared'], randomUnit(next), 5, { now: NOW });
+    const vector = randomUnit(next);
+    const written = record('shared', vector);
+    await b.insert([written], keep);
+    expect((await a.vectorSearch(['shared'], vector, 1, { now: NOW }))[0]).toMatchObject({ id: written.id });
+    const [again] = await a.insert([record('shared', atCosine(vector, 0.99, next))], { nearDuplicateThreshold: 0.95 });
+    expect(again).toMatchObject({ status: 'duplicate', duplicateOf: written.id });
+
+    await b.erase('shared', [written.id], { action: 'forget', at: NOW });
+    const afterErase = await a.vectorSearch(['shared'], vector, 5, { now: NOW });
+    expect(afterErase.map((h) => h.id)).not.toContain(written.id);
+    // The erased row had the highest rowid, so B's next row reuses it: A must see the new vector under that rowid.
+    const replacement = record('shared', randomUnit(next));
+    await b.insert([replacement], keep);
+    const hits = await a.vectorSearch(['shared'], replacement.embedding, 1, { now: NOW });
+    expect(hits[0]).toMatchObject({ id: replacement.id });
+    expect(hits[0]?.score).toBeCloseTo(1, 5);
+    const [near] = await a.insert([record('shared', atCosine(vector, 0.99, next))], { nearDuplicateThreshold: 0.95 });
+    expect(near?.status).toBe('stored');
+  });
+
+  it('sketches rows written before the index existed when the file is next opened', async () => {
+    const path = dbPath();
+    const first = await store(path);
+    const next = generator(6);
+    const records = Array.from({ length: 20 }, () => record('old', randomUnit(next)));
+    await first.insert(records, keep);
+    // What a file of schema version 1 looks like: no sketches, no plain vectors, and the backfill flag set.
+    first.database.exec(`DELETE FROM memory_sketches; DELETE FROM memory_embeddings;
+      INSERT INTO astrocyte_meta (key, value) VALUES ('sketch_backfill', 'pending')`);
+    await first.close();
+    const reopened = await store(path);
+    expect(reopened.database.prepare('SELECT count(*) FROM memory_sketches').pluck().get()).toBe(20);
+    const target = records[7] as MemoryRecord;
+    expect((await reopened.vectorSearch(['old'], target.embedding, 1, { now: NOW }))[0]).toMatchObject({
+      id: target.id,
+    });
+    const flag = reopened.database.prepare("SELECT value FROM astrocyte_meta WHERE key = 'sketch_backfill'").get();
+    expect(flag).toBeUndefined();
+  });
+});
+
+describe('keyword plan', () => {
+  it('leaves out the most common terms when the terms together match more than the budget', async () => {
+    const s = await store();
+    const next = generator(7);
+    const common = Array.from({ length: KEYWORD_SCORE_BUDGET + 10 }, (_, i) =>
+      record('k', randomUnit(next), { text: `ordinary note number ${i}` }),
+    );
+    const rare = Array.from({ length: 5 }, (_, i) =>
+      record('k', randomUnit(next), { text: `ordinary note about zeppelins ${i}` }),
+    );
+    for (const r of [...common, ...rare]) r.contentHash = contentHash(r.text);
+    await s.insert([...common, ...rare], keep);
+    const planner = new KeywordPlanner(s.database);
+    // Porter stemming happens in FTS5's tokenizer: "zeppelins" is counted as the token "zeppelin".
+    expect(planner.plan(['ordinary', 'zeppelins'])).toEqual({ terms: ['zeppelins'], newestOnly: null });
+    expect(planner.plan(['ordinary'])).toEqual({ terms: ['ordinary'], newestOnly: KEYWORD_SCORE_BUDGET });
+    expect(planner.plan(['absentword'])).toEqual({ terms: [], newestOnly: null });
+    const hits = await s.keywordSearch(['k'], ['ordinary', 'zeppelins'], 10, { now: NOW });
+    expect(hits.map((h) => h.id).sort()).toEqual(rare.map((r) => r.id).sort());
+    // Only the newest matches are scored when every term is common, but every hit still matches.
+    const capped = await s.keywordSearch(['k'], ['ordinary'], 10, { now: NOW });
+    expect(capped).toHaveLength(10);
+    // The planner's scratch tables live in the connection's temp schema, never in the file.
+    const names = s.database.prepare("SELECT name FROM sqlite_master WHERE name LIKE 'astrocyte_query%'").all();
+    expect(names).toEqual([]);
+  });
+});
+
+describe('Hamming kernel', () => {
+  it('matches a plain popcount, also after the rows grow', () => {
+    const next = generator(8);
+    const rows = new SignatureRows(10);
+    const fill = (from: number, to: number) => {
+      for (let i = from * 16; i < to * 16; i++) rows.words[i] = Math.floor((next() + 0.5) * 2 ** 32) >>> 0;
+    };
+    fill(0, 10);
+    rows.resize(1000, 10);
+    fill(10, 1000);
+    const query = Uint32Array.from({ length: 16 }, () => Math.floor((next() + 0.5) * 2 ** 32) >>> 0);
+    const distances = rows.scan(query, 1000);
+    expect(distances).not.toBeNull();
+    const expected = Array.from({ length: 1000 }, (_, row) => {
+      let h = 0;
+      for (let w = 0; w < 8; w++) {
+        const x = ((rows.words[row * 16 + w] as number) ^ (query[w] as number)) >>> 0;
+        h += (POPCOUNT_16[x & 0xffff] as number) + (POPCOUNT_16[x >>> 16] as number);
+      }
+      return h;
+    });
+    expect(Array.from(distances as Uint16Array)).toEqual(expected);
+  });
+});

@@ -1,0 +1,212 @@
+/**
+ * Compact sketches of embeddings for the in-process candidate index: a 512-bit sign signature of a randomized
+ * Hadamard rotation (SimHash with structured random hyperplanes: two vectors disagree on a bit with probability
+ * close to angle/pi) and an int8 quantization of the unit vector with a per-row scale. Both are deterministic: the
+ * random signs come from a fixed seed, so every process and release computes the same sketch for the same vector.
+ */
+
+/** Bits in a signature, and the 32-bit words that hold them. */
+export const SIGNATURE_BITS = 512;
+export const SIGNATURE_WORDS = SIGNATURE_BITS / 32;
+/** The name stored with the sketches; a different scheme means they must be recomputed. */
+export const SKETCH_SCHEME = 'srht3-512-int8-v1';
+
+/** The sketch of one vector. */
+export interface VectorSketch {
+  signature: Uint32Array;
+  /** The unit vector quantized to int8, one byte per dimension. */
+  code: Int8Array;
+  /** What a code unit is worth: the unit vector's coordinate i is code[i] * scale, within scale / 2. */
+  scale: number;
+  /** Per LSH band, the PROBE_FLIPS bit positions least certain for this vector (only queries use them). */
+  uncertain?: Uint8Array;
+}
+
+const ROUNDS = 3;
+// Reused between calls: sketching is synchronous, and a fresh buffer per record is garbage at 5,000 records a second.
+let scratch = new Float64Array(0);
+const rotations = new Map<number, Float64Array[]>();
+
+// xorshift32 from a fixed seed: the signs must never change, or stored signatures stop matching new ones.
+function signTables(size: number): Float64Array[] {
+  let tables = rotations.get(size);
+  if (tables) return tables;
+  let state = 0x2545f491;
+  tables = Array.from({ length: ROUNDS }, () => {
+    const signs = new Float64Array(size);
+    for (let i = 0; i < size; i++) {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      signs[i] = state & 1 ? 1 : -1;
+    }
+    return signs;
+  });
+  rotations.set(size, tables);
+  return tables;
+}
+
+function transformSize(dimensions: number): number {
+  let size = SIGNATURE_BITS;
+  while (size < dimensions) size *= 2;
+  return size;
+}
+
+// In-place fast Walsh-Hadamard transform after multiplying by `signs` (unnormalized; the signs of the result are all
+// a signature needs). The first two butterfly levels run as one radix-4 pass together with the sign flips: the
+// short inner loops of the generic form cost more than their arithmetic.
+function signedHadamard(values: Float64Array, signs: Float64Array): void {
+  const n = values.length;
+  for (let i = 0; i < n; i += 4) {
+    const a = (values[i] as number) * (signs[i] as number);
+    const b = (values[i + 1] as number) * (signs[i + 1] as number);
+    const c = (values[i + 2] as number) * (signs[i + 2] as number);
+    const d = (values[i + 3] as number) * (signs[i + 3] as number);
+    const ab = a + b;
+    const amb = a - b;
+    const cd = c + d;
+    const cmd = c - d;
+    values[i] = ab + cd;
+    values[i + 1] = amb + cmd;
+    values[i + 2] = ab - cd;
+    values[i + 3] = amb - cmd;
+  }
+  for (let half = 4; half < n; half *= 2) {
+    for (let start = 0; start < n; start += half * 2) {
+      for (let i = start, end = start + half; i < end; i++) {
+        const a = values[i] as number;
+        const b = values[i + half] as number;
+        values[i] = a + b;
+        values[i + half] = a - b;
+      }
+    }
+  }
+}
+
+/** The signature and int8 code of a vector. */
+export function sketchVector(vector: Float32Array): VectorSketch {
+  const size = transformSize(vector.length);
+  if (scratch.length !== size) scratch = new Float64Array(size);
+  const work = scratch;
+  work.fill(0);
+  let norm = 0;
+  let peak = 0;
+  for (let i = 0; i < vector.length; i++) {
+    const x = vector[i] as number;
+    work[i] = x;
+    norm += x * x;
+    if (Math.abs(x) > peak) peak = Math.abs(x);
+  }
+  // Three rounds of random signs then Hadamard make the rows behave like independent random hyperplanes, even for
+  // sparse inputs such as the local embedder's hashed features.
+  for (const signs of signTables(size)) signedHadamard(work, signs);
+  const signature = new Uint32Array(SIGNATURE_WORDS);
+  for (let i = 0; i < SIGNATURE_BITS; i++)
+    if ((work[i] as number) > 0) signature[i >>> 5] = (signature[i >>> 5] as number) | (1 << (i & 31));
+  const uncertain = leastCertainBits(work);
+
+  const code = new Int8Array(vector.length);
+  norm = Math.sqrt(norm);
+  if (norm === 0 || peak === 0) return { signature, code, scale: 0, uncertain };
+  const unitPeak = peak / norm;
+  const toCode = 127 / peak;
+  for (let i = 0; i < vector.length; i++) code[i] = Math.round((vector[i] as number) * toCode);
+  return { signature, code, scale: unitPeak / 127, uncertain };
+}
+
+/** Bits probed flipped per LSH band: the ones whose projection was closest to zero. */
+export const PROBE_FLIPS = 3;
+const BAND_WIDTH = 16;
+
+// For each 16-bit band, the positions of its PROBE_FLIPS projections nearest zero: the bits a near neighbour most
+// likely disagrees on, so probing those flips finds it far more often than probing flips at random.
+function leastCertainBits(work: Float64Array): Uint8Array {
+  const bands = SIGNATURE_BITS / BAND_WIDTH;
+  const out = new Uint8Array(bands * PROBE_FLIPS);
+  const best = new Float64Array(PROBE_FLIPS);
+  for (let band = 0; band < bands; band++) {
+    best.fill(Number.POSITIVE_INFINITY);
+    const base = band * PROBE_FLIPS;
+    for (let bit = 0; bit < BAND_WIDTH; bit++) {
+      const magnitude = Math.abs(work[band * BAND_WIDTH + bit] as number);
+      // Insertion into a tiny sorted list.
+      let at = PROBE_FLIPS;
+      while (at > 0 && magnitude < (best[at - 1] as number)) at--;
+      if (at === PROBE_FLIPS) continue;
+      for (let j = PROBE_FLIPS - 1; j > at; j--) {
+        best[j] = best[j - 1] as number;
+        out[base + j] = out[base + j - 1] as number;
+      }
+      best[at] = magnitude;
+      out[base + at] = bit;
+    }
+  }
+  return out;
+}
+
+/** A query ready for estimates: its unit vector, its non-zero coordinates, and its L1 norm. */
+export interface UnitQuery {
+  unit: Float64Array;
+  /** Indices and values of the non-zero coordinates: sparse embeddings (the local one) estimate in a fraction of d. */
+  nonZero: Int32Array;
+  nonZeroValues: Float64Array;
+  /** Bounds the int8 code's error: |estimate - cosine| <= scale / 2 * l1. */
+  l1: number;
+}
+
+/** The unit vector of `vector` and what the int8 estimate needs of it; null for a zero or non-finite vector. */
+export function unitQuery(vector: Float32Array): UnitQuery | null {
+  let norm = 0;
+  let count = 0;
+  for (let i = 0; i < vector.length; i++) {
+    const x = vector[i] as number;
+    norm += x * x;
+    if (x !== 0) count++;
+  }
+  if (!(norm > 0) || !Number.isFinite(norm)) return null;
+  norm = Math.sqrt(norm);
+  const unit = new Float64Array(vector.length);
+  const nonZero = new Int32Array(count);
+  const nonZeroValues = new Float64Array(count);
+  let l1 = 0;
+  for (let i = 0, j = 0; i < vector.length; i++) {
+    const x = (vector[i] as number) / norm;
+    unit[i] = x;
+    l1 += Math.abs(x);
+    if (x !== 0) {
+      nonZero[j] = i;
+      nonZeroValues[j++] = x;
+    }
+  }
+  return { unit, nonZero, nonZeroValues, l1 };
+}
+
+/** Exact cosine similarity of a unit query and a stored vector; 0 for a zero vector. */
+export function cosineToUnit(unit: Float64Array, vector: Float32Array): number {
+  let dot = 0;
+  let norm = 0;
+  for (let i = 0; i < vector.length; i++) {
+    const x = vector[i] as number;
+    dot += (unit[i] as number) * x;
+    norm += x * x;
+  }
+  return norm > 0 ? dot / Math.sqrt(norm) : 0;
+}
+
+/** Bits set in each 16-bit value: popcount by two table lookups per 32-bit word. */
+export const POPCOUNT_16 = (() => {
+  const table = new Uint8Array(65536);
+  for (let i = 1; i < 65536; i++) table[i] = (i & 1) + (table[i >>> 1] as number);
+  return table;
+})();
+
+/**
+ * The Hamming distance above which a pair is taken not to reach cosine `threshold`: the expected number of
+ * disagreeing bits at that angle plus seven standard deviations, so a pair at the threshold lands above it with
+ * probability far below one in a billion.
+ */
+export function hammingBound(threshold: number): number {
+  const angle = Math.acos(Math.min(1, Math.max(-1, threshold)));
+  const p = angle / Math.PI;
+  return Math.min(SIGNATURE_BITS, Math.ceil(SIGNATURE_BITS * p + 7 * Math.sqrt(SIGNATURE_BITS * p * (1 - p)) + 1));
+}

@@ -1,0 +1,103 @@
+import { AstrocyteError } from '@astrocyte/core';
+
+/** A command line that cannot run as written; carries the fix to print. */
+export class UsageError extends AstrocyteError {
+  constructor(message: string, fix: string) {
+    super('usage', message, { details: { fix } });
+  }
+}
+
+/** A run that finished but did not do what was asked (a rejected retain, malformed import lines). */
+export class IncompleteError extends AstrocyteError {
+  constructor(message: string, fix: string) {
+    super('incomplete', message, { details: { fix } });
+  }
+}
+
+/** Exit codes: 0 done, 1 failed at run time, 2 the command line or the config is wrong. */
+export const EXIT = { ok: 0, runtime: 1, usage: 2 } as const;
+
+const USAGE_CODES = new Set([
+  'usage',
+  'invalid_input',
+  'invalid_config',
+  'provider_auth',
+  'backend_not_installed',
+  'embedder_mismatch',
+]);
+
+/** The one line printed for an error, `astrocyte: <message> (fix: …)`, and the exit code it maps to. */
+export function describeError(error: unknown, command = 'astrocyte'): { line: string; exitCode: number } {
+  if (!(error instanceof Error))
+    return {
+      line: `astrocyte: ${oneLine(String(error))} (fix: ${fixFor(undefined, command)})`,
+      exitCode: EXIT.runtime,
+    };
+  const code = AstrocyteError.isInstance(error) ? error.code : undefined;
+  const given = AstrocyteError.isInstance(error) ? error.details.fix : undefined;
+  const fix = typeof given === 'string' ? given : fixFor(error, command);
+  return {
+    line: `astrocyte: ${oneLine(error.message)} (fix: ${fix})`,
+    exitCode: code && USAGE_CODES.has(code) ? EXIT.usage : EXIT.runtime,
+  };
+}
+
+function fixFor(error: Error | undefined, command: string): string {
+  const code = error && AstrocyteError.isInstance(error) ? error.code : undefined;
+  switch (code) {
+    case 'invalid_config':
+      if (error?.message.includes('does not exist'))
+        return 'run `astrocyte init` to create it, or pass the right --config';
+      return 'correct the config file; `astrocyte init` writes a template with every key explained';
+    case 'provider_auth':
+      return "set a valid api_key in the config or the provider's environment variable";
+    case 'backend_not_installed':
+      return 'install the package named above, or set storage.backend: sqlite in the config';
+    case 'embedder_mismatch':
+      return 'restore the embedding settings this store was written with, or export the bank and import it into a new store';
+    case 'invalid_input':
+      return `correct ${flagFor(error as AstrocyteError)}; see \`${command} --help\``;
+    case 'not_found':
+      return 'list the memory ids of the bank with `astrocyte list --bank <bank>`';
+    case 'storage_error':
+      return 'check storage in the config: the SQLite path is writable, or the Postgres server is reachable';
+    case 'provider_error':
+      return "check the provider's base_url and network, then retry";
+    case 'policy_violation':
+      return 'see which policy applies with `astrocyte rules explain`; legal holds need --override-legal-hold and --reason';
+    default:
+      return process.env.ASTROCYTE_DEBUG
+        ? 'see the stack trace below'
+        : 'rerun with ASTROCYTE_DEBUG=1 to see the stack trace';
+  }
+}
+
+// Brain errors name API fields (occurredAt, items[3].tags); the user typed flags.
+function flagFor(error: AstrocyteError): string {
+  const field = typeof error.details.field === 'string' ? error.details.field : 'the input';
+  const last = field.split('.').pop() ?? field;
+  const flags: Record<string, string> = {
+    bankId: '--bank',
+    occurredAt: '--occurred-at',
+    expiresAt: '--expires-at',
+    pathPrefix: '--path-prefix',
+    maxResults: '--max-results',
+    maxSources: '--max-sources',
+    minScore: '--min-score',
+    memoryIds: '--ids',
+    'timeRange.from': '--from',
+    'timeRange.to': '--to',
+  };
+  if (flags[field]) return flags[field];
+  if (
+    /^[a-zA-Z]+$/.test(last) &&
+    ['tags', 'metadata', 'path', 'supersedes', 'cursor', 'limit', 'before', 'content'].includes(last)
+  ) {
+    return last === 'content' ? 'the content' : `--${last}`;
+  }
+  return field;
+}
+
+function oneLine(message: string): string {
+  return message.replace(/\s*\n\s*/g, '; ').trim();
+}

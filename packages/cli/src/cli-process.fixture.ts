@@ -1,0 +1,51 @@
+// Runs the real `astrocyte` bin as a child process, the way a user's shell does, for the CLI tests.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The launcher under test. */
+export const BIN = fileURLToPath(new URL('../bin/astrocyte.js', import.meta.url));
+
+/** What a run printed and how it exited. */
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `astrocyte args…` in `cwd`, feeding `input` on stdin, and waits for it to exit. */
+export function astrocyte(
+  args: string[],
+  options: { cwd: string; input?: string; env?: Record<string, string> },
+): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    // The developer's own settings must not leak into a test.
+    const { ASTROCYTE_CONFIG: _config, ASTROCYTE_BANK: _bank, ...inherited } = process.env;
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd,
+      env: { ...inherited, ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** A fresh folder holding an astrocyte.yaml for SQLite in ./memory.db, and the config's path. */
+export function tempProject(extraYaml = ''): { dir: string; config: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'astrocyte-cli-'));
+  const config = join(dir, 'astrocyte.yaml');
+  writeFileSync(config, `storage:\n  backend: sqlite\n  sqlite:\n    path: ./memory.db\n${extraYaml}`);
+  return { dir, config };
+}

@@ -1,0 +1,68 @@
+import type { Readable, Writable } from 'node:stream';
+import { type Brain, brainFromConfig, checkBankId, loadConfigFile } from '@astrocyte/core';
+
+type LoadedConfig = Awaited<ReturnType<typeof loadConfigFile>>;
+
+/** The options every command accepts. */
+export interface GlobalOptions {
+  config?: string;
+  bank?: string;
+  json?: boolean;
+}
+
+/** Where a command writes: data on `stdout`, progress and messages on `stderr`. */
+export interface CliIo {
+  stdout: Writable;
+  stderr: Writable;
+  stdin: Readable & { isTTY?: boolean };
+}
+
+/** What a command runs with: the global options, the streams, and the brain opened on first use. */
+export class CliSession {
+  private loaded: Promise<LoadedConfig> | undefined;
+  private opened: Promise<Brain> | undefined;
+
+  constructor(
+    readonly options: GlobalOptions,
+    readonly io: CliIo,
+  ) {}
+
+  /** True when the user asked for machine-readable output. */
+  get json(): boolean {
+    return this.options.json === true;
+  }
+
+  /** The validated config: --config, else $ASTROCYTE_CONFIG, else ./astrocyte.yaml, else the embedded default. */
+  config(): Promise<LoadedConfig> {
+    this.loaded ??= loadConfigFile(this.options.config);
+    return this.loaded;
+  }
+
+  /** The brain the config describes, opened once. */
+  brain(): Promise<Brain> {
+    this.opened ??= this.config().then(brainFromConfig);
+    return this.opened;
+  }
+
+  /** The bank to act on: --bank, else $ASTROCYTE_BANK, else the config's `bank`, else "default". */
+  async bank(): Promise<string> {
+    const chosen = this.options.bank ?? (process.env.ASTROCYTE_BANK || (await this.config()).config.bank) ?? 'default';
+    return checkBankId(chosen, 'bankId');
+  }
+
+  /** Prints `value` as JSON with --json, else the human text. */
+  print(value: unknown, human: () => string): void {
+    const text = this.json ? JSON.stringify(value, null, 2) : human();
+    if (text.length > 0) this.io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  /** A message for the person at the terminal; never mixed into data on stdout. */
+  note(message: string): void {
+    this.io.stderr.write(`${message}\n`);
+  }
+
+  /** Closes the brain if a command opened one. */
+  async close(): Promise<void> {
+    if (this.opened) await (await this.opened.catch(() => undefined))?.close();
+  }
+}

@@ -1,0 +1,207 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfigFile } from '@astrocyte/core';
+import { describe, expect, it } from 'vitest';
+import { astrocyte, tempProject } from './cli-process.fixture.js';
+
+// Every test spawns several real processes; on a loaded machine that takes a while.
+describe('astrocyte command', { timeout: 120_000 }, () => {
+  it('retains then recalls through the subprocess, in text and JSON', async () => {
+    const { dir } = tempProject();
+    const stored = await astrocyte(
+      ['retain', '--bank', 'alice', '-t', 'preference,ui', '-m', '{"source":"chat"}', 'The user prefers dark mode'],
+      { cwd: dir },
+    );
+    expect(stored.stderr).toBe('');
+    expect(stored.code).toBe(0);
+    const id = /^stored (\S+)$/.exec(stored.stdout.trim())?.[1];
+    expect(id).toBeDefined();
+
+    const recalled = await astrocyte(['--json', 'recall', 'which theme does the user like', '--bank', 'alice'], {
+      cwd: dir,
+    });
+    expect(recalled.code).toBe(0);
+    const { hits, total } = JSON.parse(recalled.stdout);
+    expect(total).toBe(1);
+    expect(hits[0]).toMatchObject({
+      id,
+      bank_id: 'alice',
+      text: 'The user prefers dark mode',
+      tags: ['preference', 'ui'],
+      metadata: { source: 'chat' },
+    });
+
+    const human = await astrocyte(['recall', '--bank', 'alice', 'dark mode'], { cwd: dir });
+    expect(human.stdout).toMatch(
+      new RegExp(`^\\d\\.\\d{3}  ${id}  The user prefers dark mode  \\[preference, ui\\]\\n$`),
+    );
+
+    // Another bank sees nothing of alice's memories.
+    const other = await astrocyte(['recall', '--bank', 'bob', 'dark mode'], { cwd: dir });
+    expect(other.stdout).toBe('no memories matched\n');
+  });
+
+  it('reads content from stdin, deduplicates, and shows history, list and banks', async () => {
+    const { dir } = tempProject();
+    const first = await astrocyte(['--json', 'retain', '-'], { cwd: dir, input: 'Standup is at 9:30 every weekday\n' });
+    const { memory_id: id } = JSON.parse(first.stdout);
+    const again = await astrocyte(['--json', 'retain', 'standup is at 9:30 every weekday'], { cwd: dir });
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ stored: false, deduplicated: true, duplicate_of: id });
+
+    const history = JSON.parse((await astrocyte(['--json', 'history', id], { cwd: dir })).stdout);
+    expect(history).toEqual([
+      expect.objectContaining({
+        version: 1,
+        action: 'create',
+        text: 'Standup is at 9:30 every weekday',
+        actor: 'astrocyte-cli',
+      }),
+    ]);
+    const list = JSON.parse((await astrocyte(['--json', 'list'], { cwd: dir })).stdout);
+    expect(list.items.map((m: { id: string }) => m.id)).toEqual([id]);
+    expect(JSON.parse((await astrocyte(['--json', 'banks'], { cwd: dir })).stdout)).toEqual([
+      { bank_id: 'default', memory_count: 1 },
+    ]);
+  });
+
+  it('forgets by id and refuses --all without --yes', async () => {
+    const { dir } = tempProject();
+    const { memory_id: id } = JSON.parse(
+      (await astrocyte(['--json', 'retain', 'Temporary note'], { cwd: dir })).stdout,
+    );
+    const refused = await astrocyte(['forget', '--all'], { cwd: dir });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe('astrocyte: --all erases every memory of the bank (fix: add --yes to confirm)\n');
+    const forgot = await astrocyte(['forget', '--ids', id, '--reason', 'user asked'], { cwd: dir });
+    expect(forgot.stdout).toBe('forgot 1 memory\n');
+    const tombstone = JSON.parse((await astrocyte(['--json', 'history', id], { cwd: dir })).stdout);
+    expect(tombstone.at(-1)).toMatchObject({ action: 'forget', text: null, reason: 'user asked' });
+  });
+
+  it('reports a bad config in one line with the fix and exits 2', async () => {
+    const { dir, config } = tempProject();
+    writeFileSync(config, 'storage:\n  backend: sqlite\n  sqlte:\n    path: ./x.db\n');
+    const run = await astrocyte(['recall', 'anything'], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.split('\n')).toHaveLength(2);
+    expect(run.stderr).toMatch(
+      /^astrocyte: .*astrocyte\.yaml:3: storage\.sqlte: unknown key "sqlte"; did you mean "sqlite"\? \(fix: .+\)\n$/,
+    );
+
+    const missing = await astrocyte(['--config', join(dir, 'nope.yaml'), 'banks'], { cwd: dir });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(
+      /^astrocyte: config file .*nope\.yaml does not exist.*\(fix: run `astrocyte init` to create it, or pass the right --config\)\n$/,
+    );
+  });
+
+  it('exits 2 for usage errors and 1 for runtime errors, each in one line', async () => {
+    const { dir } = tempProject();
+    const unknownOption = await astrocyte(['recall', '--frobnicate', 'x'], { cwd: dir });
+    expect(unknownOption.code).toBe(2);
+    expect(unknownOption.stderr).toBe(
+      "astrocyte: unknown option '--frobnicate' (fix: see `astrocyte recall --help`)\n",
+    );
+
+    const badNumber = await astrocyte(['recall', '-n', 'lots', 'x'], { cwd: dir });
+    expect(badNumber.code).toBe(2);
+    expect(badNumber.stderr).toMatch(
+      /^astrocyte: option .* argument 'lots' is invalid\. .* \(fix: see `astrocyte recall --help`\)\n$/,
+    );
+
+    const badDate = await astrocyte(['retain', '--occurred-at', 'yesterday-ish', 'A fact'], { cwd: dir });
+    expect(badDate.code).toBe(2);
+    expect(badDate.stderr).toMatch(
+      /^astrocyte: occurredAt: .* \(fix: correct --occurred-at; see `astrocyte retain --help`\)\n$/,
+    );
+
+    const badBank = await astrocyte(['list', '--bank', 'no spaces'], { cwd: dir });
+    expect(badBank.code).toBe(2);
+    expect(badBank.stderr).toMatch(/^astrocyte: bankId: .* \(fix: correct --bank; /);
+
+    const notFound = await astrocyte(['history', 'no-such-memory'], { cwd: dir });
+    expect(notFound.code).toBe(1);
+    expect(notFound.stderr).toBe(
+      'astrocyte: no memory no-such-memory in bank default (fix: list the memory ids of the bank with `astrocyte list --bank <bank>`)\n',
+    );
+
+    const noContent = await astrocyte(['retain'], { cwd: dir });
+    expect(noContent.code).toBe(2);
+    expect(noContent.stderr).toMatch(/^astrocyte: no content given \(fix: /);
+  });
+
+  it('init writes a commented config that validates and that the command then uses', async () => {
+    const { dir } = tempProject();
+    const file = join(dir, 'fresh.yaml');
+    const init = await astrocyte(['--config', file, 'init'], { cwd: dir });
+    expect(init.code).toBe(0);
+    const text = readFileSync(file, 'utf8');
+    expect(text).toContain('# ');
+    const { config } = await loadConfigFile(file);
+    expect(config.storage).toMatchObject({ backend: 'sqlite', sqlite: { path: './astrocyte.db' } });
+    expect(config.mcp).toEqual({ include_forget: false, include_reflect: true });
+
+    const again = await astrocyte(['--config', file, 'init'], { cwd: dir });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already exists \(fix: edit it, or pass --force to overwrite it\)\n$/);
+    expect((await astrocyte(['--config', file, 'retain', 'Configured by init'], { cwd: dir })).code).toBe(0);
+  });
+
+  it('takes the bank from $ASTROCYTE_BANK, then the config', async () => {
+    const { dir } = tempProject('bank: team-notes\n');
+    await astrocyte(['retain', 'From the config bank'], { cwd: dir });
+    await astrocyte(['retain', 'From the environment bank'], { cwd: dir, env: { ASTROCYTE_BANK: 'env-bank' } });
+    const banks = JSON.parse((await astrocyte(['--json', 'banks'], { cwd: dir })).stdout);
+    expect(banks).toEqual(
+      expect.arrayContaining([
+        { bank_id: 'team-notes', memory_count: 1 },
+        { bank_id: 'env-bank', memory_count: 1 },
+      ]),
+    );
+  });
+
+  it('shows redactions, and a retain refused by policy exits 1 in one line', async () => {
+    const { dir } = tempProject('governance:\n  pii:\n    overrides: { credit_card: reject }\n');
+    const redacted = await astrocyte(['retain', 'Write to bob@example.com about the invoice'], { cwd: dir });
+    expect(redacted.code).toBe(0);
+    expect(redacted.stdout).toMatch(/^stored \S+\nredacted: email\n$/);
+    const refused = await astrocyte(['retain', 'My card is 4111 1111 1111 1111'], { cwd: dir });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toMatch(
+      /^astrocyte: not stored: .*credit_card.* \(fix: see which rule or PII setting refused it with `astrocyte rules explain "<content>"`\)\n$/,
+    );
+    const explained = await astrocyte(['rules', 'explain', 'My card is 4111 1111 1111 1111'], { cwd: dir });
+    expect(explained.stdout).toMatch(/^action: reject/);
+  });
+
+  it('rules explain prints the decision and stores nothing', async () => {
+    const { dir } = tempProject();
+    const run = await astrocyte(
+      ['--json', 'rules', 'explain', '--bank', 'b1', '-t', 'x', 'Deploys happen on Tuesdays'],
+      { cwd: dir },
+    );
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      action: 'store',
+      bank_id: 'b1',
+      tags: ['x'],
+      matched: expect.any(Array),
+    });
+    const human = await astrocyte(['rules', 'explain', 'Deploys happen on Tuesdays'], { cwd: dir });
+    expect(human.stdout).toMatch(/^action: store\nbank: default\n/);
+    expect(JSON.parse((await astrocyte(['--json', 'banks'], { cwd: dir })).stdout)).toEqual([]);
+  });
+
+  it('reflect answers from memory', async () => {
+    const { dir } = tempProject();
+    await astrocyte(['retain', 'The deploy window is Tuesday afternoon'], { cwd: dir });
+    const run = await astrocyte(['--json', 'reflect', 'when is the deploy window'], { cwd: dir });
+    const result = JSON.parse(run.stdout);
+    expect(result.mode).toBe('extractive');
+    expect(result.answer).toContain('Tuesday afternoon');
+    expect(result.sources[0].text).toBe('The deploy window is Tuesday afternoon');
+  });
+});

@@ -1,0 +1,49 @@
+import type { Command } from 'commander';
+import { UsageError } from './cli-errors.js';
+import { type CliIo, CliSession, type GlobalOptions } from './cli-session.js';
+
+/** Wraps a command handler: builds its session from the global options and closes the brain afterwards. */
+export function withSession<T extends unknown[]>(
+  io: CliIo,
+  handler: (session: CliSession, ...args: T) => Promise<void>,
+) {
+  return async (...args: unknown[]): Promise<void> => {
+    const command = args[args.length - 1] as Command;
+    const session = new CliSession(command.optsWithGlobals() as GlobalOptions, io);
+    try {
+      await handler(session, ...(args.slice(0, -1) as T));
+    } finally {
+      await session.close();
+    }
+  };
+}
+
+/** The text a command acts on: its words joined, or stdin when given as "-" or piped with no words. */
+export async function readText(
+  session: CliSession,
+  words: string[] | undefined,
+  what: string,
+  command: string,
+): Promise<string> {
+  const joined = (words ?? []).join(' ');
+  const { stdin } = session.io;
+  if (joined === '-' || (joined === '' && !stdin.isTTY)) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+    const text = Buffer.concat(chunks).toString('utf8').trim();
+    if (text !== '') return text;
+  }
+  if (joined === '' || joined === '-')
+    throw new UsageError(
+      `no ${what} given`,
+      `pass it as arguments, e.g. astrocyte ${command} "…", or pipe it on stdin`,
+    );
+  return joined;
+}
+
+/** The options among `keys` that were given, so that the brain's defaults apply to the rest. */
+export function given(options: Record<string, unknown>, keys: string[]): Record<string, never> {
+  return Object.fromEntries(
+    keys.filter((key) => options[key] !== undefined).map((key) => [key, options[key]]),
+  ) as Record<string, never>;
+}

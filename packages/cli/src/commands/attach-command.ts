@@ -1,0 +1,105 @@
+import type { Command } from 'commander';
+import { UsageError } from '../cli-errors.js';
+import type { CliIo } from '../cli-session.js';
+import { withSession } from '../command-action.js';
+
+/** Registers attach: answer the memory tool calls of a running Managed Agents session. */
+export function registerAttachCommand(program: Command, io: CliIo): void {
+  program
+    .command('attach')
+    .description('answer the memory tool calls of an existing Managed Agents session until it ends (Ctrl-C stops)')
+    .requiredOption('-s, --session <id>', 'the session (sesn_…) to attach to')
+    .option('--base-url <url>', 'the API base URL (default: $ANTHROPIC_BASE_URL, else the Anthropic API)')
+    .action(
+      withSession(io, async (session, options: { session: string; baseUrl?: string }) => {
+        const apiKey = process.env.ANTHROPIC_API_KEY;
+        if (!apiKey)
+          throw new UsageError(
+            'ANTHROPIC_API_KEY is not set',
+            'export ANTHROPIC_API_KEY=<your key> and run attach again',
+          );
+        const bankId = await session.bank();
+        const brain = await session.brain();
+        // Loaded here so that every other command starts without the Anthropic SDK.
+        const [{ default: Anthropic }, { attachToSession }] = await Promise.all([
+          import('@anthropic-ai/sdk'),
+          import('../attach-session.js'),
+        ]);
+        const baseURL = options.baseUrl ?? process.env.ANTHROPIC_BASE_URL;
+        const client = new Anthropic({ apiKey, ...(baseURL ? { baseURL } : {}) });
+        const stop = new AbortController();
+        const onSignal = () => stop.abort();
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        const log = (value: Record<string, unknown>, human: string) =>
+          io.stdout.write(`${session.json ? JSON.stringify(value) : human}\n`);
+        let attached = false;
+        try {
+          const result = await attachToSession(client, brain, {
+            sessionId: options.session,
+            bankId,
+            signal: stop.signal,
+            onAttached: () => {
+              if (attached) return;
+              attached = true;
+              log(
+                { event: 'attached', session_id: options.session, bank_id: bankId },
+                `attached to session ${options.session}, bank ${bankId}; Ctrl-C to stop`,
+              );
+            },
+            onAnswer: (call, outcome) =>
+              log(
+                { event: 'answered', tool: call.name, tool_use_id: call.id, is_error: outcome.isError },
+                `answered ${call.name} (${call.id})${outcome.isError ? `: error: ${outcome.text}` : ''}`,
+              ),
+            onForeignTool: (call) =>
+              log(
+                { event: 'skipped', tool: call.name, tool_use_id: call.id },
+                `left ${call.name} (${call.id}) to its own handler`,
+              ),
+            onSendFailed: (call, error) =>
+              session.note(
+                `astrocyte: could not send the result of ${call.name} (${call.id}): ${error instanceof Error ? error.message : String(error)}`,
+              ),
+            onReconnect: (attempt) => session.note(`astrocyte: stream dropped; reattaching (attempt ${attempt})`),
+          });
+          log(
+            { event: 'ended', reason: result.ended, answered: result.answered },
+            `${endText(result.ended)}; answered ${result.answered} memory tool ${result.answered === 1 ? 'call' : 'calls'}`,
+          );
+        } catch (error) {
+          throw explainApiError(error, options.session);
+        } finally {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        }
+      }),
+    );
+}
+
+function endText(ended: string): string {
+  if (ended === 'stopped') return 'detached';
+  return `session ${ended}`;
+}
+
+// The SDK's errors say what HTTP said; the user needs to know which of their inputs to change.
+function explainApiError(error: unknown, sessionId: string): unknown {
+  const status = (error as { status?: unknown } | null)?.status;
+  const message = error instanceof Error ? error.message : String(error);
+  if (status === 401 || status === 403)
+    return new UsageError(
+      `the API refused the credentials (HTTP ${status})`,
+      'check ANTHROPIC_API_KEY and its access to Managed Agents',
+    );
+  if (status === 404)
+    return new UsageError(
+      `no session ${sessionId} (HTTP 404)`,
+      'check the --session id, e.g. in the Console or with client.beta.sessions.list()',
+    );
+  if (typeof status === 'number')
+    return new UsageError(
+      `the API refused a request (HTTP ${status}): ${message}`,
+      'check the --session id and --base-url',
+    );
+  return error;
+}

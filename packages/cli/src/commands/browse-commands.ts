@@ -1,0 +1,72 @@
+import type { Command } from 'commander';
+import type { CliIo } from '../cli-session.js';
+import { given, withSession } from '../command-action.js';
+import { memoryToLine, versionToJson } from '../memory-json.js';
+import { parseList, parsePositiveInteger } from '../option-parsers.js';
+
+/** Registers list, history and banks. */
+export function registerBrowseCommands(program: Command, io: CliIo): void {
+  program
+    .command('list')
+    .description("a page of the bank's memories, oldest first")
+    .option('-t, --tags <list>', 'only memories with one of these tags', parseList)
+    .option('--path-prefix <path>', 'only memories under this path')
+    .option('-l, --limit <n>', 'memories per page (1 to 1000, default 50)', parsePositiveInteger)
+    .option('--cursor <cursor>', 'continue from where the previous page ended')
+    .action(
+      withSession(io, async (session, options: Record<string, never>) => {
+        const page = await (await session.brain()).list(
+          await session.bank(),
+          given(options, ['tags', 'pathPrefix', 'limit', 'cursor']),
+        );
+        session.print({ items: page.items.map(memoryToLine), next_cursor: page.nextCursor }, () =>
+          page.items.length === 0
+            ? 'no memories'
+            : page.items
+                .map(
+                  (m) =>
+                    `${m.id}  ${m.createdAt.toISOString().slice(0, 19)}Z  ${m.text}${m.tags.length ? `  [${m.tags.join(', ')}]` : ''}`,
+                )
+                .join('\n'),
+        );
+        if (page.nextCursor && !session.json) session.note(`more: astrocyte list --cursor ${page.nextCursor}`);
+      }),
+    );
+
+  program
+    .command('history')
+    .description("a memory's versions: create, supersede, redact, expire, forget")
+    .argument('<memory-id>', 'the memory')
+    .action(
+      withSession(io, async (session, memoryId: string) => {
+        const versions = await (await session.brain()).history(await session.bank(), memoryId);
+        session.print(versions.map(versionToJson), () =>
+          versions
+            .map((v) =>
+              [
+                `v${v.version}`,
+                `${v.at.toISOString().slice(0, 19)}Z`,
+                v.action,
+                v.actor ?? '-',
+                v.text ?? '(content erased)',
+                ...(v.reason ? [`(${v.reason})`] : []),
+              ].join('  '),
+            )
+            .join('\n'),
+        );
+      }),
+    );
+
+  program
+    .command('banks')
+    .description('every bank with live memories, and how many each holds')
+    .action(
+      withSession(io, async (session) => {
+        const banks = await (await session.brain()).banks();
+        session.print(
+          banks.map((b) => ({ bank_id: b.bankId, memory_count: b.memoryCount })),
+          () => (banks.length === 0 ? 'no banks yet' : banks.map((b) => `${b.bankId}  ${b.memoryCount}`).join('\n')),
+        );
+      }),
+    );
+}

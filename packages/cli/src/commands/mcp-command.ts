@@ -1,0 +1,60 @@
+import { once } from 'node:events';
+import type { Command } from 'commander';
+import type { CliIo } from '../cli-session.js';
+import { withSession } from '../command-action.js';
+import { parsePort } from '../option-parsers.js';
+
+/** Registers mcp: the memory tools for MCP clients, over stdio or streamable HTTP. */
+export function registerMcpCommand(program: Command, io: CliIo): void {
+  program
+    .command('mcp')
+    .description('serve the memory tools of one bank to MCP clients (stdio by default)')
+    .option('--http', 'serve streamable HTTP instead of stdio')
+    .option('--host <host>', 'HTTP address to bind (default 127.0.0.1)')
+    .option('--port <port>', 'HTTP port (default 8765; 0 picks a free one)', parsePort)
+    .option('--allow-forget', 'offer memory_forget (off unless mcp.include_forget is set)')
+    .option('--no-reflect', 'do not offer memory_reflect')
+    .action(
+      withSession(
+        io,
+        async (
+          session,
+          options: { http?: boolean; host?: string; port?: number; allowForget?: boolean; reflect?: boolean },
+        ) => {
+          const { config } = await session.config();
+          const serverOptions = {
+            bankId: await session.bank(),
+            includeForget: options.allowForget ?? config.mcp.include_forget,
+            includeReflect: options.reflect === false ? false : config.mcp.include_reflect,
+          };
+          const brain = await session.brain();
+          // Loaded here so that every other command starts without the MCP SDK.
+          const { serveHttp, serveStdio } = await import('@astrocyte/mcp');
+          if (!options.http) {
+            // stdout carries the protocol from here on; everything for people goes to stderr.
+            const running = await serveStdio(brain, { ...serverOptions, stdin: io.stdin, stdout: io.stdout });
+            session.note(`astrocyte: MCP server on stdio, bank ${serverOptions.bankId}`);
+            await Promise.race([running.closed, signal()]);
+            await running.close();
+            return;
+          }
+          const running = await serveHttp(brain, {
+            ...serverOptions,
+            ...(options.host ? { host: options.host } : {}),
+            ...(options.port !== undefined ? { port: options.port } : {}),
+          });
+          session.print(
+            { url: running.url, bank_id: serverOptions.bankId },
+            () => `astrocyte: MCP server at ${running.url}, bank ${serverOptions.bankId}`,
+          );
+          await signal();
+          await running.close();
+        },
+      ),
+    );
+}
+
+// Resolves on the first SIGINT or SIGTERM so that the brain is closed cleanly on Ctrl-C.
+async function signal(): Promise<void> {
+  await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
+}

@@ -1,0 +1,147 @@
+import type { Command } from 'commander';
+import { IncompleteError, UsageError } from '../cli-errors.js';
+import type { CliIo } from '../cli-session.js';
+import { given, readText, withSession } from '../command-action.js';
+import { hitToJson, retainResultToJson } from '../memory-json.js';
+import { parseJsonObject, parseList, parsePositiveInteger, parseScore } from '../option-parsers.js';
+
+/** Registers retain, recall, reflect and forget. */
+export function registerMemoryCommands(program: Command, io: CliIo): void {
+  program
+    .command('retain')
+    .description('store a memory (the text as arguments, or "-" / a pipe for stdin)')
+    .argument('[content...]', 'the fact to remember')
+    .option('-t, --tags <list>', 'comma-separated tags', parseList)
+    .option('-m, --metadata <json>', 'a JSON object, or @file.json', parseJsonObject)
+    .option('-p, --path <path>', 'a slash-separated location, e.g. projects/apollo')
+    .option('--occurred-at <date>', 'when the remembered event happened (ISO 8601)')
+    .option('--expires-at <date>', 'after this instant the memory is never recalled (ISO 8601)')
+    .option('--supersedes <id>', 'the id of a memory this one replaces')
+    .action(
+      withSession(io, async (session, words: string[], options: Record<string, never>) => {
+        const content = await readText(session, words, 'content', 'retain');
+        const bankId = await session.bank();
+        const result = await (await session.brain()).retain(content, {
+          bankId,
+          context: { actor: 'astrocyte-cli' },
+          ...given(options, ['tags', 'metadata', 'path', 'occurredAt', 'expiresAt', 'supersedes']),
+        });
+        session.print(retainResultToJson(result), () => {
+          const lines = [];
+          if (result.stored) lines.push(`stored ${result.memoryId}${result.bankId ? ` in bank ${result.bankId}` : ''}`);
+          else if (result.deduplicated) lines.push(`already in memory as ${result.duplicateOf} (${result.reason})`);
+          if (result.redacted?.length) lines.push(`redacted: ${result.redacted.join(', ')}`);
+          return lines.join('\n');
+        });
+        if (!result.stored && !result.deduplicated) {
+          const reason = result.reason ?? 'refused by policy';
+          throw new IncompleteError(
+            /^not stored/i.test(reason) ? reason : `not stored: ${reason}`,
+            'see which rule or PII setting refused it with `astrocyte rules explain "<content>"`',
+          );
+        }
+      }),
+    );
+
+  program
+    .command('recall')
+    .description('search memory by relevance')
+    .argument('[query...]', 'what to look for')
+    .option('-n, --max-results <n>', 'how many memories to return (1 to 100)', parsePositiveInteger)
+    .option('-t, --tags <list>', 'only memories with one of these tags', parseList)
+    .option('--path-prefix <path>', 'only memories under this path')
+    .option('--from <date>', 'only memories that happened at or after this instant')
+    .option('--to <date>', 'only memories that happened at or before this instant')
+    .option('--min-score <score>', 'drop hits scoring below this (0 to 1)', parseScore)
+    .option('--banks <list>', 'search these banks instead of --bank', parseList)
+    .action(
+      withSession(io, async (session, words: string[], options: Record<string, never>) => {
+        const query = await readText(session, words, 'query', 'recall');
+        const banks = options.banks as string[] | undefined;
+        const timeRange = {
+          ...(options.from ? { from: options.from } : {}),
+          ...(options.to ? { to: options.to } : {}),
+        };
+        const result = await (await session.brain()).recall(query, {
+          ...(banks?.length ? { bankIds: banks } : { bankId: await session.bank() }),
+          ...given(options, ['maxResults', 'tags', 'pathPrefix', 'minScore']),
+          ...(Object.keys(timeRange).length > 0 ? { timeRange } : {}),
+          context: { actor: 'astrocyte-cli' },
+        });
+        session.print({ hits: result.hits.map(hitToJson), total: result.totalAvailable }, () => {
+          if (result.hits.length === 0) return 'no memories matched';
+          return result.hits
+            .map(
+              (hit) =>
+                `${hit.score.toFixed(3)}  ${hit.memoryId}  ${hit.text}${hit.tags.length ? `  [${hit.tags.join(', ')}]` : ''}`,
+            )
+            .join('\n');
+        });
+      }),
+    );
+
+  program
+    .command('reflect')
+    .description('answer a question from memory (extractive unless an llm is configured)')
+    .argument('[query...]', 'the question')
+    .option('--max-sources <n>', 'how many memories to draw on (1 to 50)', parsePositiveInteger)
+    .action(
+      withSession(io, async (session, words: string[], options: Record<string, never>) => {
+        const query = await readText(session, words, 'question', 'reflect');
+        const result = await (await session.brain()).reflect(query, {
+          bankId: await session.bank(),
+          ...given(options, ['maxSources']),
+          context: { actor: 'astrocyte-cli' },
+        });
+        session.print({ answer: result.answer, mode: result.mode, sources: result.sources.map(hitToJson) }, () =>
+          [
+            result.answer,
+            ...(result.sources.length && result.mode === 'llm'
+              ? ['', 'sources:', ...result.sources.map((s) => `  ${s.memoryId}  ${s.text}`)]
+              : []),
+          ].join('\n'),
+        );
+      }),
+    );
+
+  program
+    .command('forget')
+    .description('erase memories by id, tag, age or all; content is erased everywhere, a tombstone remains')
+    .option('--ids <list>', 'comma-separated memory ids', parseList)
+    .option('-t, --tags <list>', 'memories with any of these tags', parseList)
+    .option('--before <date>', 'memories created before this instant')
+    .option('--all', 'every memory of the bank (needs --yes)')
+    .option('--yes', 'confirm --all')
+    .option('--reason <text>', 'why, recorded in the tombstone')
+    .option('--override-legal-hold', 'also erase memories under legal hold (needs --reason)')
+    .action(
+      withSession(io, async (session, options: Record<string, never>) => {
+        const selectors = (['ids', 'tags', 'before', 'all'] as const).filter((key) => options[key] !== undefined);
+        if (selectors.length !== 1) {
+          throw new UsageError(
+            `forget needs exactly one of --ids, --tags, --before or --all; got ${selectors.length === 0 ? 'none' : selectors.map((g) => `--${g}`).join(', ')}`,
+            'pick one selector, e.g. astrocyte forget --ids <id>',
+          );
+        }
+        if (options.all && !options.yes)
+          throw new UsageError('--all erases every memory of the bank', 'add --yes to confirm');
+        const result = await (await session.brain()).forget(await session.bank(), {
+          ...(options.ids ? { memoryIds: options.ids } : {}),
+          ...given(options, ['tags', 'before', 'reason', 'overrideLegalHold']),
+          ...(options.all ? { all: true } : {}),
+          context: { actor: 'astrocyte-cli' },
+        });
+        session.print(
+          {
+            deleted_count: result.deletedCount,
+            skipped: (result.skipped ?? []).map((s) => ({ memory_id: s.memoryId, reason: s.reason })),
+          },
+          () =>
+            [
+              `forgot ${result.deletedCount} ${result.deletedCount === 1 ? 'memory' : 'memories'}`,
+              ...(result.skipped ?? []).map((s) => `kept ${s.memoryId}: ${s.reason}`),
+            ].join('\n'),
+        );
+      }),
+    );
+}

@@ -1,0 +1,132 @@
+import { createReadStream, createWriteStream, renameSync, rmSync, statSync } from 'node:fs';
+import { finished } from 'node:stream/promises';
+import type { Command } from 'commander';
+import { IncompleteError, UsageError } from '../cli-errors.js';
+import type { CliIo, CliSession } from '../cli-session.js';
+import { withSession } from '../command-action.js';
+import { exportMemories } from '../export-memories.js';
+import { type ImportSummary, importMemories } from '../import-memories.js';
+import { parseList, parsePositiveInteger } from '../option-parsers.js';
+import { ProgressBar } from '../progress-bar.js';
+
+/** Registers export and import. */
+export function registerTransferCommands(program: Command, io: CliIo): void {
+  program
+    .command('export')
+    .description('write every memory of the bank as JSON Lines, with tags, metadata, path and dates')
+    .option('-o, --out <file>', 'write to this file instead of stdout')
+    .option('-t, --tags <list>', 'only memories with one of these tags', parseList)
+    .option('--path-prefix <path>', 'only memories under this path')
+    .option('--progress', 'show a progress bar on stderr (default: when stderr is a terminal)')
+    .option('--no-progress', 'never show a progress bar')
+    .action(
+      withSession(
+        io,
+        async (session, options: { out?: string; tags?: string[]; pathPrefix?: string; progress?: boolean }) => {
+          const brain = await session.brain();
+          const bankId = await session.bank();
+          const filtered = Boolean(options.tags?.length || options.pathPrefix);
+          const total = filtered ? undefined : (await brain.banks()).find((b) => b.bankId === bankId)?.memoryCount;
+          const bar = new ProgressBar(io.stderr, 'exporting', showProgress(session, options.progress));
+          // A failed export must not leave a file that looks complete: write beside it, rename at the end.
+          const partial = options.out ? `${options.out}.partial` : undefined;
+          const out = partial ? createWriteStream(partial) : io.stdout;
+          let exported: number;
+          try {
+            ({ exported } = await exportMemories(brain, bankId, out, {
+              ...(options.tags ? { tags: options.tags } : {}),
+              ...(options.pathPrefix ? { pathPrefix: options.pathPrefix } : {}),
+              onProgress: (done) => bar.update(done, total ? done / total : undefined),
+            }));
+            if (partial) {
+              out.end();
+              await finished(out);
+              renameSync(partial, options.out as string);
+            }
+          } catch (error) {
+            if (partial) rmSync(partial, { force: true });
+            throw error;
+          }
+          bar.finish(exported);
+          const summary = { bank_id: bankId, exported, ...(options.out ? { file: options.out } : {}) };
+          if (options.out)
+            session.print(summary, () => `exported ${count(exported)} from bank ${bankId} to ${options.out}`);
+          else session.note(`exported ${count(exported)} from bank ${bankId}`);
+        },
+      ),
+    );
+
+  program
+    .command('import')
+    .description('retain memories from JSON Lines (an export); idempotent, duplicates are skipped')
+    .argument('[file]', 'the file to read; "-" or none reads stdin')
+    .option('--batch-size <n>', 'memories per transaction (default 500)', parsePositiveInteger)
+    .option('--progress', 'show a progress bar on stderr (default: when stderr is a terminal)')
+    .option('--no-progress', 'never show a progress bar')
+    .action(
+      withSession(
+        io,
+        async (session, file: string | undefined, options: { batchSize?: number; progress?: boolean }) => {
+          const fromStdin = file === undefined || file === '-';
+          if (fromStdin && io.stdin.isTTY)
+            throw new UsageError(
+              'no file to import',
+              'pass a file, e.g. astrocyte import memories.jsonl, or pipe one on stdin',
+            );
+          const brain = await session.brain();
+          const bankId = await session.bank();
+          const size = fromStdin ? undefined : fileSize(file as string);
+          const input = fromStdin ? io.stdin : createReadStream(file as string);
+          const bar = new ProgressBar(io.stderr, 'importing', showProgress(session, options.progress));
+          const bytesRead = () => (input as { bytesRead?: number }).bytesRead ?? 0;
+          const summary = await importMemories(brain, bankId, input, {
+            ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+            context: { actor: 'astrocyte-cli import' },
+            onProgress: (s) => bar.update(s.lines, size ? bytesRead() / size : undefined),
+          });
+          bar.finish(summary.lines);
+          reportImport(session, summary, bankId, fromStdin ? 'stdin' : (file as string));
+        },
+      ),
+    );
+}
+
+function reportImport(session: CliSession, summary: ImportSummary, bankId: string, source: string): void {
+  session.print(
+    {
+      bank_id: bankId,
+      stored: summary.stored,
+      deduplicated: summary.deduplicated,
+      rejected: summary.rejected,
+      redacted: summary.redacted,
+      malformed: summary.malformed,
+      problems: summary.problems,
+    },
+    () =>
+      `imported ${source} into bank ${bankId}: ${summary.stored} stored, ${summary.deduplicated} deduplicated, ${summary.rejected} rejected` +
+      (summary.redacted ? ` (${summary.redacted} redacted)` : ''),
+  );
+  if (!session.json) for (const p of summary.problems.slice(0, 10)) session.note(`  line ${p.line}: ${p.reason}`);
+  if (summary.malformed > 0) {
+    throw new IncompleteError(
+      `${summary.malformed} ${summary.malformed === 1 ? 'line was' : 'lines were'} not a memory`,
+      'correct the lines listed and import again; memories already stored are skipped as duplicates',
+    );
+  }
+}
+
+function showProgress(session: CliSession, asked: boolean | undefined): boolean {
+  return asked ?? Boolean((session.io.stderr as { isTTY?: boolean }).isTTY);
+}
+
+function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    throw new UsageError(`cannot read ${file}`, 'check the path of the file to import');
+  }
+}
+
+function count(n: number): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? 'memory' : 'memories'}`;
+}

@@ -1,0 +1,62 @@
+/** The commented `astrocyte.yaml` that `astrocyte init` writes: the embedded defaults, every other choice shown. */
+export const CONFIG_TEMPLATE = `# astrocyte.yaml: long-term memory for AI agents.
+# Every key is optional; what is written here is the default. \${VAR} reads an environment variable,
+# \${VAR:-fallback} gives a fallback. Unknown keys are errors, so a typo never goes unnoticed.
+
+# The bank the astrocyte command and the MCP server use when no --bank is given.
+# bank: default
+
+storage:
+  backend: sqlite            # sqlite (embedded, one file) | postgres | memory (nothing survives the process)
+  sqlite:
+    path: ./astrocyte.db     # relative to this file
+  # postgres:
+  #   url: \${DATABASE_URL}
+  #   schema: astrocyte
+  #   max_connections: 10
+
+embedding:
+  provider: local            # deterministic and offline, no model weights; lexical rather than semantic
+  dimensions: 384
+  # provider: openai         # any OpenAI-compatible endpoint: OpenAI, Azure, Ollama, vLLM, LM Studio
+  # model: text-embedding-3-small
+  # dimensions: 1536
+  # api_key: \${OPENAI_API_KEY}
+  # base_url: http://localhost:11434/v1
+  # A store remembers the embedder that wrote it and refuses another one.
+
+llm:
+  provider: none             # reflect answers extractively, quoting the top memories
+  # provider: anthropic      # or openai; reflect then writes an answer citing its sources
+  # model: claude-sonnet-4-6
+  # api_key: \${ANTHROPIC_API_KEY}
+
+recall:
+  max_results: 10
+  recency_half_life_days: null   # a number of days makes older memories rank lower
+
+reflect:
+  max_sources: 5
+  max_prompt_tokens: 4000
+
+limits:
+  max_content_length: 50000  # characters per memory
+
+governance:
+  pii:
+    default: redact          # redact | reject | warn | off, for every kind of personal data found on retain
+    overrides: {}            # per kind, e.g. { credit_card: reject, ip_address: off }
+    scan_output: false       # also mask personal data in what recall and reflect return
+  dedup:
+    near_threshold: 0.95     # cosine similarity at which a new memory counts as a duplicate
+    action: skip             # skip | keep
+  forget:
+    legal_hold_tags: [legal-hold]
+    min_age_days: 0
+    max_per_call: 1000
+  # rules: ./rules.yaml      # compliance rules; check one with: astrocyte rules explain "some content"
+
+mcp:
+  include_forget: false      # offer memory_forget to MCP clients (deletion is permanent)
+  include_reflect: true
+`;

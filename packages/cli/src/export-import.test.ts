@@ -1,0 +1,182 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Astrocyte, type Brain, type Memory } from '@astrocyte/core';
+import { describe, expect, it } from 'vitest';
+import { astrocyte, tempProject } from './cli-process.fixture.js';
+
+// Everything a memory carries except what the target bank assigns anew (id, creation time).
+const content = (m: Memory) => ({
+  text: m.text,
+  tags: m.tags,
+  metadata: m.metadata,
+  path: m.path ?? null,
+  occurredAt: m.occurredAt?.toISOString() ?? null,
+  expiresAt: m.expiresAt?.toISOString() ?? null,
+});
+
+async function everything(brain: Brain, bankId: string): Promise<Memory[]> {
+  const all: Memory[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await brain.list(bankId, { limit: 1000, ...(cursor ? { cursor } : {}) });
+    all.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return all;
+}
+
+const byText = (memories: Memory[]) => memories.map(content).sort((a, b) => a.text.localeCompare(b.text));
+const withoutIds = (jsonl: string) =>
+  jsonl
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const { id: _id, created_at: _created, ...rest } = JSON.parse(line);
+      return rest;
+    });
+
+describe('export and import', { timeout: 120_000 }, () => {
+  it('round-trips a bank into a fresh one with identical content, and a rerun only deduplicates', async () => {
+    const { dir, config } = tempProject();
+    const brain = await Astrocyte.fromConfig(config);
+    await brain.retain('Deploys happen on Tuesdays', {
+      bankId: 'source',
+      tags: ['ops', 'schedule'],
+      metadata: { team: 'infra', weight: 2.5, flags: [true, null] },
+    });
+    await brain.retain('Alice leads project Apollo', {
+      bankId: 'source',
+      path: 'projects/apollo',
+      occurredAt: '2024-03-01T09:00:00.000Z',
+    });
+    await brain.retain('The office closes early on Friday, "summer hours"\nuntil August', {
+      bankId: 'source',
+      expiresAt: '2099-01-01T00:00:00.000Z',
+    });
+    await brain.close();
+
+    const exported = await astrocyte(['export', '--bank', 'source', '-o', 'out.jsonl'], { cwd: dir });
+    expect(exported.code).toBe(0);
+    expect(exported.stdout).toBe('exported 3 memories from bank source to out.jsonl\n');
+    const file = readFileSync(join(dir, 'out.jsonl'), 'utf8');
+    const lines = file
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines).toHaveLength(3);
+    expect(Object.keys(lines[0])).toEqual([
+      'id',
+      'text',
+      'tags',
+      'metadata',
+      'path',
+      'created_at',
+      'occurred_at',
+      'expires_at',
+    ]);
+
+    const imported = await astrocyte(['import', '--bank', 'copy', 'out.jsonl'], { cwd: dir });
+    expect(imported.stderr).toBe('');
+    expect(imported.code).toBe(0);
+    expect(imported.stdout).toBe('imported out.jsonl into bank copy: 3 stored, 0 deduplicated, 0 rejected\n');
+
+    const reread = await Astrocyte.fromConfig(config);
+    expect(byText(await everything(reread, 'copy'))).toEqual(byText(await everything(reread, 'source')));
+    await reread.close();
+
+    // The copy exports to the same lines, ids and creation times aside.
+    const second = await astrocyte(['export', '--bank', 'copy'], { cwd: dir });
+    expect(second.stderr).toBe('exported 3 memories from bank copy\n');
+    expect(withoutIds(second.stdout)).toEqual(withoutIds(file));
+
+    const rerun = await astrocyte(['--json', 'import', '--bank', 'copy'], { cwd: dir, input: file });
+    expect(JSON.parse(rerun.stdout)).toMatchObject({
+      bank_id: 'copy',
+      stored: 0,
+      deduplicated: 3,
+      rejected: 0,
+      malformed: 0,
+    });
+  });
+
+  it('stores the good lines of a damaged file, names the bad ones, and exits 1', async () => {
+    const { dir } = tempProject();
+    const input = [
+      JSON.stringify({ text: 'A good memory', tags: ['x'] }),
+      '{"text": "cut off',
+      JSON.stringify({ txt: 'misspelt field' }),
+      '',
+      JSON.stringify({ content: 'Another good memory', occurred_at: 'not a date' }),
+      JSON.stringify({ text: 'A third good memory', metadata: { k: 'v' } }),
+    ].join('\n');
+    writeFileSync(join(dir, 'damaged.jsonl'), input);
+    const run = await astrocyte(['--json', 'import', 'damaged.jsonl', '--batch-size', '2'], { cwd: dir });
+    expect(run.code).toBe(1);
+    const summary = JSON.parse(run.stdout);
+    expect(summary).toMatchObject({ stored: 2, deduplicated: 0, rejected: 3, malformed: 2 });
+    expect(summary.problems).toEqual([
+      { line: 2, reason: 'not valid JSON' },
+      { line: 3, reason: expect.stringContaining('unknown field "txt"') },
+      { line: 5, reason: expect.stringContaining('occurredAt') },
+    ]);
+    expect(run.stderr).toMatch(
+      /^astrocyte: 2 lines were not a memory \(fix: correct the lines listed and import again; .*\)\n$/,
+    );
+  });
+
+  it('draws a progress bar on stderr when asked, leaving stdout to the data', async () => {
+    const { dir, config } = tempProject();
+    const brain = await Astrocyte.fromConfig(config);
+    await brain.retainMany(
+      Array.from({ length: 30 }, (_, i) => ({
+        content: `Progress fact number ${i} about ${['tea', 'coffee', 'juice'][i % 3]} ${'x'.repeat(i)}`,
+      })),
+      { bankId: 'default' },
+    );
+    await brain.close();
+    const run = await astrocyte(['export', '--progress'], { cwd: dir });
+    expect(run.stdout.trim().split('\n')).toHaveLength(30);
+    expect(run.stderr).toContain('exporting [########################] 100% 30\n');
+  });
+
+  it('exports 10,000 memories and re-imports them losslessly', async () => {
+    // Near-duplicate search is brute force per insert on SQLite, quadratic in the bank size; exact dedup still applies.
+    const { dir, config } = tempProject('governance:\n  dedup:\n    action: keep\n');
+    const brain = await Astrocyte.fromConfig(config);
+    const vocabulary =
+      'amber birch cedar delta ember fjord grove harbor island jasper kestrel lagoon meadow nectar orchid prairie quartz river summit tundra'.split(
+        ' ',
+      );
+    for (let batch = 0; batch < 10; batch++) {
+      const items = Array.from({ length: 1000 }, (_, j) => {
+        const i = batch * 1000 + j;
+        const words = [0, 1, 2, 3, 4].map(
+          (k) => vocabulary[(i * 7 + k * 13 + Math.floor(i / (k + 3))) % vocabulary.length],
+        );
+        return {
+          content: `Record ${i}: ${words.join(' ')} ${i.toString(36)}`,
+          ...(i % 2 === 0 ? { tags: [`group-${i % 5}`, 'bulk'] } : {}),
+          ...(i % 3 === 0 ? { metadata: { index: i, nested: { odd: i % 2 === 1, label: `n${i}` } } } : {}),
+          ...(i % 4 === 0 ? { path: `archive/${i % 11}/item` } : {}),
+          ...(i % 5 === 0 ? { occurredAt: new Date(Date.UTC(2023, 0, 1) + i * 3_600_000) } : {}),
+          ...(i % 7 === 0 ? { expiresAt: new Date(Date.UTC(2100, 0, 1) + i * 1000) } : {}),
+        };
+      });
+      const results = await brain.retainMany(items, { bankId: 'big' });
+      expect(results.every((r) => r.stored)).toBe(true);
+    }
+    await brain.close();
+
+    const exported = await astrocyte(['export', '--bank', 'big', '--out', 'big.jsonl'], { cwd: dir });
+    expect(exported.code).toBe(0);
+    expect(readFileSync(join(dir, 'big.jsonl'), 'utf8').trim().split('\n')).toHaveLength(10_000);
+    const imported = await astrocyte(['--json', 'import', 'big.jsonl', '--bank', 'big-copy'], { cwd: dir });
+    expect(JSON.parse(imported.stdout)).toMatchObject({ stored: 10_000, deduplicated: 0, rejected: 0 });
+
+    const reread = await Astrocyte.fromConfig(config);
+    const [original, copy] = [await everything(reread, 'big'), await everything(reread, 'big-copy')];
+    expect(copy).toHaveLength(10_000);
+    expect(byText(copy)).toEqual(byText(original));
+    await reread.close();
+  });
+});

@@ -1,0 +1,43 @@
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import type { Brain } from '@astrocyte/core';
+import { memoryToLine } from './memory-json.js';
+
+/** What to export and how to report progress. */
+export interface ExportOptions {
+  tags?: string[];
+  pathPrefix?: string;
+  /** Memories per `list` page; defaults to 1000. */
+  pageSize?: number;
+  onProgress?: (exported: number) => void;
+}
+
+/**
+ * Writes every live memory of a bank to `out` as JSON Lines, oldest first, one page at a time: memory use stays
+ * flat however large the bank, and a slow reader (a pipe to gzip) holds the export back instead of filling RAM.
+ */
+export async function exportMemories(
+  brain: Brain,
+  bankId: string,
+  out: Writable,
+  options: ExportOptions = {},
+): Promise<{ exported: number }> {
+  let exported = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await brain.list(bankId, {
+      limit: options.pageSize ?? 1000,
+      ...(options.tags?.length ? { tags: options.tags } : {}),
+      ...(options.pathPrefix ? { pathPrefix: options.pathPrefix } : {}),
+      ...(cursor ? { cursor } : {}),
+    });
+    if (page.items.length > 0) {
+      const chunk = `${page.items.map((memory) => JSON.stringify(memoryToLine(memory))).join('\n')}\n`;
+      if (!out.write(chunk)) await once(out, 'drain');
+      exported += page.items.length;
+      options.onProgress?.(exported);
+    }
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return { exported };
+}

@@ -1,0 +1,128 @@
+import { z } from 'zod';
+
+const PII_TYPES = ['email', 'phone', 'ssn', 'credit_card', 'iban', 'ip_address', 'secret', 'date_of_birth'] as const;
+const piiAction = z.enum(['redact', 'reject', 'warn', 'off']);
+const piiOverrides = z.partialRecord(z.enum(PII_TYPES), piiAction);
+
+const sqliteStorage = z.strictObject({ path: z.string().min(1).default('./astrocyte.db') });
+const postgresStorage = z.strictObject({
+  url: z.string().min(1),
+  schema: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')
+    .default('astrocyte'),
+  max_connections: z.number().int().min(1).max(1000).optional(),
+});
+
+const storage = z
+  .strictObject({
+    backend: z.enum(['sqlite', 'postgres', 'memory']).default('sqlite'),
+    sqlite: sqliteStorage.optional(),
+    postgres: postgresStorage.optional(),
+  })
+  .superRefine((value, ctx) => {
+    if (value.backend === 'postgres' && !value.postgres) {
+      ctx.addIssue({ code: 'custom', path: ['postgres'], message: 'backend postgres needs postgres.url' });
+    }
+  });
+
+const providerTuning = {
+  api_key: z.string().min(1).optional(),
+  base_url: z.url().optional(),
+  timeout_ms: z.number().int().min(100).max(600_000).optional(),
+  max_retries: z.number().int().min(0).max(10).optional(),
+};
+
+const embedding = z.discriminatedUnion('provider', [
+  z.strictObject({ provider: z.literal('local'), dimensions: z.number().int().min(32).max(4096).default(384) }),
+  z.strictObject({
+    provider: z.literal('openai'),
+    model: z.string().min(1).default('text-embedding-3-small'),
+    dimensions: z.number().int().min(1).max(16_000),
+    batch_size: z.number().int().min(1).max(2048).optional(),
+    ...providerTuning,
+  }),
+]);
+
+const llm = z.discriminatedUnion('provider', [
+  z.strictObject({ provider: z.literal('none') }),
+  z.strictObject({
+    provider: z.literal('anthropic'),
+    model: z.string().min(1).default('claude-sonnet-4-6'),
+    max_tokens: z.number().int().min(1).max(64_000).optional(),
+    ...providerTuning,
+  }),
+  z.strictObject({
+    provider: z.literal('openai'),
+    model: z.string().min(1).default('gpt-4.1-mini'),
+    max_tokens: z.number().int().min(1).max(64_000).optional(),
+    ...providerTuning,
+  }),
+]);
+
+const governance = z.strictObject({
+  pii: z
+    .strictObject({
+      default: piiAction.default('redact'),
+      overrides: piiOverrides.default({}),
+      banks: z
+        .array(
+          z.strictObject({
+            pattern: z.string().min(1),
+            default: piiAction.optional(),
+            overrides: piiOverrides.optional(),
+          }),
+        )
+        .default([]),
+      scan_output: z.boolean().default(false),
+    })
+    .prefault({}),
+  dedup: z
+    .strictObject({
+      near_threshold: z.number().gt(0).max(1).default(0.95),
+      action: z.enum(['skip', 'keep']).default('skip'),
+    })
+    .prefault({}),
+  /** A path to a rules YAML file, or the rules inline; validated by the rules loader. */
+  rules: z.union([z.string().min(1), z.array(z.unknown())]).optional(),
+  forget: z
+    .strictObject({
+      legal_hold_tags: z.array(z.string().min(1)).default(['legal-hold']),
+      min_age_days: z.number().min(0).default(0),
+      max_per_call: z.number().int().min(1).default(1000),
+    })
+    .prefault({}),
+});
+
+/** The schema of `astrocyte.yaml`. Every object is strict: an unknown key is an error. */
+export const configSchema = z.strictObject({
+  storage: storage.prefault({}),
+  embedding: embedding.default({ provider: 'local', dimensions: 384 }),
+  llm: llm.default({ provider: 'none' }),
+  recall: z
+    .strictObject({
+      max_results: z.number().int().min(1).max(100).default(10),
+      recency_half_life_days: z.number().positive().nullable().default(null),
+    })
+    .prefault({}),
+  reflect: z
+    .strictObject({
+      max_sources: z.number().int().min(1).max(50).default(5),
+      max_prompt_tokens: z.number().int().min(256).max(200_000).default(4000),
+    })
+    .prefault({}),
+  limits: z.strictObject({ max_content_length: z.number().int().min(1).max(1_000_000).default(50_000) }).prefault({}),
+  governance: governance.prefault({}),
+  /** The bank the `astrocyte` command and the MCP server use when no --bank is given. */
+  bank: z.string().min(1).optional(),
+  /** Which tools `astrocyte mcp` offers; forget is off unless enabled because deletion is permanent. */
+  mcp: z
+    .strictObject({ include_forget: z.boolean().default(false), include_reflect: z.boolean().default(true) })
+    .prefault({}),
+});
+
+/** A validated configuration, defaults filled in. */
+export type AstrocyteConfig = z.output<typeof configSchema>;
+export type EmbeddingConfig = AstrocyteConfig['embedding'];
+export type LlmConfig = AstrocyteConfig['llm'];
+export type GovernanceConfig = AstrocyteConfig['governance'];

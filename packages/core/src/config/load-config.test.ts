@@ -1,0 +1,94 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Astrocyte } from '../astrocyte.js';
+import { ConfigError } from '../errors.js';
+import { loadConfigFile, parseConfigText } from './load-config.js';
+
+function configFile(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'astrocyte-config-'));
+  const file = join(dir, 'astrocyte.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+function failure(call: () => unknown): ConfigError {
+  try {
+    call();
+  } catch (error) {
+    if (ConfigError.isInstance(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('config', () => {
+  afterEach(() => {
+    delete process.env.ASTROCYTE_TEST_DB_PATH;
+  });
+
+  it('fills defaults: SQLite at ./astrocyte.db, local embedder, no LLM, PII redaction', () => {
+    const config = parseConfigText('');
+    expect(config.storage).toEqual({ backend: 'sqlite' });
+    expect(config.embedding).toEqual({ provider: 'local', dimensions: 384 });
+    expect(config.llm).toEqual({ provider: 'none' });
+    expect(config.recall.max_results).toBe(10);
+    expect(config.governance.dedup).toEqual({ near_threshold: 0.95, action: 'skip' });
+    expect(config.governance.pii.default).toBe('redact');
+  });
+
+  it('names the line and suggests the key for an unknown key', () => {
+    const error = failure(() =>
+      parseConfigText('storage:\n  backend: sqlite\nrecall:\n  max_result: 5\n', '/x/astrocyte.yaml'),
+    );
+    expect(error.message).toBe(
+      '/x/astrocyte.yaml:4: recall.max_result: unknown key "max_result"; did you mean "max_results"?',
+    );
+    expect(error.details).toMatchObject({ line: 4, path: 'recall.max_result' });
+    expect(failure(() => parseConfigText('embeding:\n  provider: local\n')).message).toContain(
+      'did you mean "embedding"?',
+    );
+  });
+
+  it('names the line of malformed YAML', () => {
+    expect(failure(() => parseConfigText('storage:\n  backend: sqlite\n  path: [unclosed\n')).message).toMatch(
+      /^astrocyte\.yaml:4: invalid YAML: Flow sequence/,
+    );
+    expect(failure(() => parseConfigText('recall:\n  max_results: 1\nrecall:\n  max_results: 2\n')).message).toBe(
+      'astrocyte.yaml:3: invalid YAML: Map keys must be unique',
+    );
+  });
+
+  it('names the line and key of a wrong value', () => {
+    const error = failure(() => parseConfigText('storage:\n  backend: mongo\n'));
+    expect(error.message).toMatch(/astrocyte\.yaml:2: storage\.backend: /);
+    expect(failure(() => parseConfigText('storage:\n  backend: postgres\n')).message).toContain('postgres.url');
+    expect(failure(() => parseConfigText('recall:\n  max_results: 1000\n')).message).toContain('recall.max_results');
+  });
+
+  it('reads ${VAR} from the environment and refuses a missing one, naming it', () => {
+    process.env.ASTROCYTE_TEST_DB_PATH = '/tmp/from-env.db';
+    expect(parseConfigText('storage:\n  sqlite:\n    path: ${ASTROCYTE_TEST_DB_PATH}\n').storage.sqlite?.path).toBe(
+      '/tmp/from-env.db',
+    );
+    expect(
+      parseConfigText('storage:\n  sqlite:\n    path: ${ASTROCYTE_UNSET_VAR:-./fallback.db}\n').storage.sqlite?.path,
+    ).toBe('./fallback.db');
+    const error = failure(() => parseConfigText('llm:\n  provider: anthropic\n  api_key: ${ASTROCYTE_UNSET_KEY}\n'));
+    expect(error.message).toBe('astrocyte.yaml:3: llm.api_key: environment variable ASTROCYTE_UNSET_KEY is not set');
+  });
+
+  it('loads a file, fails clearly for a missing one, and builds an in-memory brain', async () => {
+    const loaded = await loadConfigFile(configFile('storage:\n  backend: memory\nrecall:\n  max_results: 3\n'));
+    expect(loaded.config.recall.max_results).toBe(3);
+    await expect(loadConfigFile('/nonexistent/astrocyte.yaml')).rejects.toThrow(/does not exist/);
+    const brain = await Astrocyte.fromConfigObject({ storage: { backend: 'memory' } });
+    await brain.retain('config objects work', { bankId: 'cfg' });
+    expect((await brain.recall('config', { bankId: 'cfg' })).hits).toHaveLength(1);
+    await brain.close();
+    await expect(Astrocyte.fromConfigObject({ storage: { backend: 'memory', extra: 1 } })).rejects.toThrow(
+      /unknown key "extra"/,
+    );
+  });
+});

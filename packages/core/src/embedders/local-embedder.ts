@@ -1,0 +1,60 @@
+import { stem, words } from '../text.js';
+import { type Embedder, normalizeVector } from './embedder.js';
+
+// FNV-1a: fast, stable across platforms and releases, which a stored vector space depends on.
+function fnv1a(text: string, seed: number): number {
+  let hash = 0x811c9dc5 ^ seed;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/**
+ * The default embedder: deterministic, offline, no model weights. It hashes word, stem, word-pair and character
+ * trigram features into a fixed number of dimensions. It is lexical: it finds "preferences" for "prefer" and
+ * tolerates typos, but it does not know that "car" and "automobile" mean the same thing. Use an `openai`-compatible
+ * embedder for semantic search.
+ */
+export class LocalEmbedder implements Embedder {
+  readonly name: string;
+  readonly dimensions: number;
+
+  constructor(options: { dimensions?: number } = {}) {
+    this.dimensions = options.dimensions ?? 384;
+    if (!Number.isInteger(this.dimensions) || this.dimensions < 32 || this.dimensions > 4096) {
+      throw new RangeError(`local embedder dimensions must be an integer from 32 to 4096, got ${this.dimensions}`);
+    }
+    this.name = 'local-hash-v1';
+  }
+
+  /** Embeds each text; synchronous work wrapped in a promise to fit the Embedder contract. */
+  async embed(texts: string[]): Promise<Float32Array[]> {
+    return texts.map((text) => this.embedOne(text));
+  }
+
+  /** The vector of one text. */
+  embedOne(text: string): Float32Array {
+    const vector = new Float32Array(this.dimensions);
+    const add = (feature: string, weight: number) => {
+      const hash = fnv1a(feature, 0);
+      // The sign bit spreads collisions around zero instead of piling them up.
+      vector[hash % this.dimensions] =
+        (vector[hash % this.dimensions] as number) + (hash & 0x80000000 ? -weight : weight);
+    };
+    const tokens = words(text);
+    let previous: string | undefined;
+    for (const word of tokens) {
+      const stemmed = stem(word);
+      add(`w:${word}`, 1);
+      add(`s:${stemmed}`, 1);
+      if (previous) add(`b:${previous} ${stemmed}`, 0.5);
+      previous = stemmed;
+      const padded = `<${stemmed}>`;
+      const trigramWeight = 1 / Math.max(1, padded.length - 2);
+      for (let i = 0; i + 3 <= padded.length; i++) add(`c:${padded.slice(i, i + 3)}`, trigramWeight);
+    }
+    return normalizeVector(vector);
+  }
+}

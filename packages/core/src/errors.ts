@@ -1,0 +1,137 @@
+const brand = Symbol.for('astrocyte.error');
+
+/** Options every Astrocyte error accepts. */
+export interface AstrocyteErrorOptions {
+  cause?: unknown;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Base of every error Astrocyte throws. `code` is stable across releases; `details` is plain JSON.
+ * `isInstance` works across copies of the package, where `instanceof` does not.
+ */
+export class AstrocyteError extends Error {
+  readonly [brand]: string[];
+  readonly code: string;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: string, message: string, options: AstrocyteErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.details = options.details ?? {};
+    const kinds: string[] = [];
+    for (
+      let kind: { name: string } | null = new.target;
+      kind && kind !== (Error as unknown);
+      kind = Object.getPrototypeOf(kind)
+    ) {
+      kinds.push(kind.name);
+    }
+    this[brand] = kinds;
+  }
+
+  /** True when `error` is this kind of Astrocyte error, whichever copy of the package threw it. */
+  // biome-ignore lint/suspicious/noExplicitAny: constructors of every subclass, whatever their parameters.
+  static isInstance<T extends abstract new (...args: any[]) => AstrocyteError>(
+    this: T,
+    error: unknown,
+  ): error is InstanceType<T> {
+    const kinds = (error as { [brand]?: unknown } | null)?.[brand];
+    return Array.isArray(kinds) && kinds.includes(this.name);
+  }
+
+  /** A JSON form for logs and tool results; never includes secrets because messages never hold them. */
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, code: this.code, message: this.message, details: this.details };
+  }
+}
+
+/** Input that breaks the contract: names the offending field in `details.field`. */
+export class ValidationError extends AstrocyteError {
+  constructor(field: string, message: string, options: AstrocyteErrorOptions = {}) {
+    super('invalid_input', `${field}: ${message}`, { ...options, details: { field, ...options.details } });
+  }
+}
+
+/** A configuration that cannot work: bad YAML, unknown key, missing variable, rejected credentials. */
+export class ConfigError extends AstrocyteError {
+  constructor(message: string, options: AstrocyteErrorOptions & { code?: string } = {}) {
+    super(options.code ?? 'invalid_config', message, options);
+  }
+}
+
+/** The storage backend named in the config is not installed. */
+export class BackendNotInstalledError extends AstrocyteError {
+  constructor(packageName: string, options: AstrocyteErrorOptions = {}) {
+    super('backend_not_installed', `${packageName} is not installed. Install it with: pnpm add ${packageName}`, {
+      ...options,
+      details: { package: packageName },
+    });
+  }
+}
+
+/** A memory id that does not exist in the bank. */
+export class NotFoundError extends AstrocyteError {
+  constructor(message: string, options: AstrocyteErrorOptions = {}) {
+    super('not_found', message, options);
+  }
+}
+
+/** A tool name that is not one of the memory tools. */
+export class UnknownToolError extends AstrocyteError {
+  constructor(name: string) {
+    super(
+      'unknown_tool',
+      `unknown memory tool "${name}"; expected memory_retain, memory_recall, memory_reflect or memory_forget`,
+      {
+        details: { tool: name },
+      },
+    );
+  }
+}
+
+/** The store was written with another embedder or dimension than the one configured now. */
+export class EmbedderMismatchError extends AstrocyteError {
+  constructor(stored: { name: string; dimensions: number }, configured: { name: string; dimensions: number }) {
+    super(
+      'embedder_mismatch',
+      `this store was written with embedder ${stored.name} (${stored.dimensions} dimensions) but ${configured.name} (${configured.dimensions} dimensions) is configured; use the original embedder or re-embed into a new store`,
+      { details: { stored, configured } },
+    );
+  }
+}
+
+/** The storage backend failed: unreachable, missing extension, exhausted pool, corrupt file. */
+export class StorageError extends AstrocyteError {
+  constructor(message: string, options: AstrocyteErrorOptions & { code?: string } = {}) {
+    super(options.code ?? 'storage_error', message, options);
+  }
+}
+
+/** An embedding or LLM provider failed after retries, or answered with something unusable. */
+export class ProviderError extends AstrocyteError {
+  constructor(provider: string, message: string, options: AstrocyteErrorOptions = {}) {
+    super('provider_error', `${provider}: ${message}`, { ...options, details: { provider, ...options.details } });
+  }
+}
+
+/** The provider rejected the credentials (401/403): a configuration problem, not a transient one. */
+export class ProviderAuthError extends ConfigError {
+  constructor(provider: string, status: number) {
+    super(
+      `${provider} rejected the credentials (HTTP ${status}); check the api_key in astrocyte.yaml or the provider's environment variable`,
+      {
+        code: 'provider_auth',
+        details: { provider, status },
+      },
+    );
+  }
+}
+
+/** A governance policy forbids the operation (legal hold, rule). */
+export class PolicyError extends AstrocyteError {
+  constructor(message: string, options: AstrocyteErrorOptions = {}) {
+    super('policy_violation', message, options);
+  }
+}

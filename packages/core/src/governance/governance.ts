@@ -1,0 +1,236 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import type { JsonObject, Memory, PiiType, RuleDecision, RuleMatch } from '../types.js';
+import { applyForgetPolicy, type ForgetPolicy, type ForgetVerdict } from './forget-policy.js';
+import { type PiiAction, PiiBarrier, type PiiPolicy } from './pii-barrier.js';
+import { PII_TYPES } from './pii-detectors.js';
+import { type CompiledRule, compileRules, evaluateRules, loadRulesFile } from './rules.js';
+
+export type { ForgetVerdict } from './forget-policy.js';
+
+/** What retain should store after governance, or why it must not. */
+export type RetainPlan =
+  | { kind: 'reject'; reason: string; redacted: PiiType[]; matched: RuleMatch[] }
+  | {
+      kind: 'store';
+      content: string;
+      bankId: string;
+      tags: string[];
+      metadata: JsonObject;
+      expiresAt: Date | null;
+      redacted: PiiType[];
+      /** Types found and kept as given because their action is `warn`. */
+      warned: PiiType[];
+      matched: RuleMatch[];
+    };
+
+/** What a retain asks to store, before governance. */
+export interface RetainRequest {
+  content: string;
+  bankId: string;
+  tags: string[];
+  metadata: JsonObject;
+  /** The expiry the caller asked for; a rule may bring it forward, a legal hold removes it. */
+  expiresAt?: Date | null;
+  /** The pipeline's clock, for expiries set by rules. */
+  now?: Date;
+}
+
+const piiAction = z.enum(['redact', 'reject', 'warn', 'off']);
+const piiOverrides = z.partialRecord(z.enum(PII_TYPES as [PiiType, ...PiiType[]]), piiAction);
+
+const optionsSchema = z.strictObject({
+  pii: z
+    .strictObject({
+      default: piiAction.default('redact'),
+      overrides: piiOverrides.default({}),
+      banks: z
+        .array(
+          z.strictObject({
+            pattern: z.string().min(1),
+            default: piiAction.optional(),
+            overrides: piiOverrides.optional(),
+          }),
+        )
+        .default([]),
+      scanOutput: z.boolean().default(false),
+    })
+    .prefault({}),
+  rules: z.union([z.string().min(1), z.array(z.unknown())]).optional(),
+  forget: z
+    .strictObject({
+      legalHoldTags: z.array(z.string().min(1)).default(['legal-hold']),
+      minAgeDays: z.number().min(0).default(0),
+      maxPerCall: z.number().int().min(1).default(1000),
+    })
+    .prefault({}),
+});
+
+/**
+ * Governance options in code. `rules` is a list of rules in the YAML format (see docs/governance.md) or the path
+ * of a rules file. With no options: the PII barrier redacts every type, no rules, legal-hold tag `legal-hold`.
+ */
+export type GovernanceOptions = z.input<typeof optionsSchema>;
+
+const PII_LABELS: Record<PiiType, string> = {
+  email: 'an email address',
+  phone: 'a phone number',
+  ssn: 'a US social security number',
+  credit_card: 'a payment card number',
+  iban: 'a bank account number (IBAN)',
+  ip_address: 'an IP address',
+  secret: 'a secret (key, token or password)',
+  date_of_birth: 'a date of birth',
+};
+
+/**
+ * Governance applied by the pipeline on every backend: the PII barrier, the rules, and the forget policy.
+ * Deterministic; it never calls a network.
+ */
+export class Governance {
+  readonly piiPolicy: PiiPolicy;
+  readonly forgetPolicy: ForgetPolicy;
+  readonly rules: readonly CompiledRule[];
+  private readonly barrier: PiiBarrier;
+
+  /** Validates the options; a bad option or rule throws ConfigError naming it. `baseDir` resolves a rules file path. */
+  constructor(options: GovernanceOptions = {}, baseDir = process.cwd()) {
+    const parsed = optionsSchema.safeParse(options);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0] as z.core.$ZodIssue;
+      const key = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+      const where = [...issue.path, ...(key ? [key] : [])].join('.') || '(options)';
+      throw new ConfigError(`governance options: ${where}: ${key ? 'unknown option' : issue.message}`, {
+        details: { path: where },
+      });
+    }
+    const { pii, rules, forget } = parsed.data;
+    this.piiPolicy = pii;
+    this.forgetPolicy = forget;
+    this.barrier = new PiiBarrier(pii);
+    this.rules =
+      rules === undefined
+        ? []
+        : typeof rules === 'string'
+          ? loadRulesFile(resolve(baseDir, rules))
+          : compileRules(rules, { label: 'governance.rules' });
+  }
+
+  /** Decides what retain stores for one request: rules first, then the PII barrier of the destination bank. */
+  prepareRetain(request: RetainRequest): RetainPlan {
+    const plan = this.decide(request);
+    return plan.kind === 'reject' ? { kind: 'reject', reason: plan.reason, redacted: [], matched: plan.matched } : plan;
+  }
+
+  /** The decision retain would take, with every rule that matched and every PII type found. */
+  explain(request: RetainRequest): RuleDecision {
+    const plan = this.decide(request);
+    if (plan.kind === 'reject') {
+      return {
+        action: 'reject',
+        bankId: plan.bankId,
+        tags: request.tags,
+        redact: [],
+        piiDetected: plan.detected,
+        reason: plan.reason,
+        matched: plan.matched,
+      };
+    }
+    return {
+      action: 'store',
+      bankId: plan.bankId,
+      tags: plan.tags,
+      ...(plan.expiresAt ? { expiresAt: plan.expiresAt } : {}),
+      redact: plan.redacted,
+      piiDetected: plan.detected,
+      matched: plan.matched,
+    };
+  }
+
+  /** Splits the memories a forget selected into those it may erase and those policy keeps. */
+  checkForget(memories: Memory[], options: { overrideLegalHold?: boolean; reason?: string; now: Date }): ForgetVerdict {
+    return applyForgetPolicy(this.forgetPolicy, memories, options);
+  }
+
+  /** Masks PII in text leaving memory (recall and reflect), when the output scan is on. */
+  scanOutput(text: string): string {
+    return this.barrier.scanOutput(text);
+  }
+
+  private decide(
+    request: RetainRequest,
+  ):
+    | { kind: 'reject'; reason: string; bankId: string; detected: PiiType[]; matched: RuleMatch[] }
+    | (Extract<RetainPlan, { kind: 'store' }> & { detected: PiiType[] }) {
+    const now = request.now ?? new Date();
+    const scan = this.barrier.scan(request.content, request.tags, request.metadata);
+    const detected = PII_TYPES.filter((t) => scan.types.has(t));
+    const rules = evaluateRules(this.rules as CompiledRule[], { ...request, pii: scan.types });
+    const matched = rules.matched;
+    if (rules.reject) {
+      return {
+        kind: 'reject',
+        reason: `not stored: ${rules.reject.reason}`,
+        bankId: request.bankId,
+        detected,
+        matched,
+      };
+    }
+    const bankId = rules.routeTo ?? request.bankId;
+
+    // The destination bank's policy applies: a rule may route data to a bank with stricter (or looser) PII rules.
+    const actions = new Map<PiiType, PiiAction>();
+    for (const type of detected) {
+      let action = this.barrier.actionFor(type, bankId);
+      const forced = rules.forceRedact.has(type) || rules.forceRedact.has('detected');
+      if (forced && (action === 'warn' || action === 'off')) action = 'redact';
+      actions.set(type, action);
+    }
+    const ofAction = (action: PiiAction) => detected.filter((t) => actions.get(t) === action);
+    const rejected = ofAction('reject');
+    if (rejected.length > 0) {
+      const what = rejected.map((t) => `${PII_LABELS[t]} (${t})`).join(', ');
+      return {
+        kind: 'reject',
+        reason: `not stored: the content contains ${what}, which policy does not allow in memory`,
+        bankId,
+        detected,
+        matched,
+      };
+    }
+    const redacted = ofAction('redact');
+    const clean =
+      redacted.length > 0 ? this.barrier.redact(request.content, request.tags, scan, new Set(redacted)) : request;
+    const tags = [...clean.tags, ...rules.addTags.filter((t) => !clean.tags.includes(t))];
+
+    let expiresAt = request.expiresAt ?? null;
+    if (rules.expiresAfterMs !== null) {
+      const byRule = new Date(now.getTime() + rules.expiresAfterMs);
+      if (expiresAt === null || byRule < expiresAt) expiresAt = byRule;
+    }
+    // A memory under legal hold must outlive any expiry, or the hold would be defeated by purgeExpired.
+    const hold = tags.find((t) => this.forgetPolicy.legalHoldTags.includes(t));
+    if (hold !== undefined && expiresAt !== null) {
+      expiresAt = null;
+      matched.push({
+        rule: 'legal-hold',
+        action: 'keep',
+        reason: `tag "${hold}" holds the memory: expiry removed`,
+        applied: true,
+      });
+    }
+    return {
+      kind: 'store',
+      content: clean.content,
+      bankId,
+      tags,
+      metadata: clean.metadata,
+      expiresAt,
+      redacted,
+      warned: ofAction('warn'),
+      matched,
+      detected,
+    };
+  }
+}

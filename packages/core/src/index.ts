@@ -1,0 +1,42 @@
+export { Astrocyte, type AstrocyteOptions } from './astrocyte.js';
+export { groupBy } from './collections.js';
+export {
+  type AstrocyteConfig,
+  brainFromConfig,
+  type LoadedConfig,
+  loadConfigFile,
+  parseConfig,
+} from './config/load-config.js';
+export { cosineSimilarity, type Embedder, normalizeVector } from './embedders/embedder.js';
+export { LocalEmbedder } from './embedders/local-embedder.js';
+export { OpenAIEmbedder, type OpenAIEmbedderOptions } from './embedders/openai-embedder.js';
+export * from './errors.js';
+export {
+  type ForgetVerdict,
+  Governance,
+  type GovernanceOptions,
+  type RetainPlan,
+  type RetainRequest,
+} from './governance/governance.js';
+export type { PiiAction, PiiOverrides, PiiPolicy } from './governance/pii-barrier.js';
+export { detectPii, PII_TYPES, type PiiFinding, placeholder, redactFindings } from './governance/pii-detectors.js';
+export type { RuleDefinition } from './governance/rule-schema.js';
+export { type CompiledRule, compileRules, evaluateRules, loadRulesFile, parseRulesText } from './governance/rules.js';
+export { AnthropicLLM } from './llm/anthropic-llm.js';
+export type { LLM } from './llm/llm.js';
+export { OpenAILLM } from './llm/openai-llm.js';
+export type * from './llm/provider-llm-options.js';
+export { buildReflectPrompt, citedSources, reflectWithLlm } from './llm/reflect-with-llm.js';
+export type * from './memory-store.js';
+export { fuseRankings, recencyFactor } from './recall/fuse.js';
+export { contentHash, normalizeText, searchTerms, words } from './text.js';
+export { handleMemoryTool, type MemoryToolBinding } from './tools/handle-memory-tool.js';
+export {
+  isMemoryTool,
+  MEMORY_TOOL_NAMES,
+  type MemoryToolDefinition,
+  type MemoryToolName,
+  memoryToolDefinitions,
+} from './tools/tool-definitions.js';
+export type * from './types.js';
+export { checkBankId, DEFAULT_LIMITS, type Limits } from './validation.js';

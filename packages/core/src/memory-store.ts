@@ -1,0 +1,137 @@
+import type { JsonObject, Memory, MemoryVersion, Page, VersionAction } from './types.js';
+
+/** Who did something to a memory, and why: the non-content part of a version row. */
+export interface VersionStamp {
+  action: VersionAction;
+  at: Date;
+  actor?: string;
+  reason?: string;
+}
+
+/** A memory ready to store: validated, governed, hashed and embedded by the pipeline. */
+export interface MemoryRecord {
+  id: string;
+  bankId: string;
+  text: string;
+  /** sha256 of the normalized text; unique per bank. */
+  contentHash: string;
+  embedding: Float32Array;
+  tags: string[];
+  metadata: JsonObject;
+  path: string | null;
+  createdAt: Date;
+  occurredAt: Date | null;
+  expiresAt: Date | null;
+  /** A live memory of the same bank that this record replaces; the store removes it from search in the same transaction. */
+  supersedes: string | null;
+  /** Version rows to write for the new memory, in order (a `create`, then a `redact` when the barrier redacted). */
+  versions: VersionStamp[];
+}
+
+/** How `insert` treats duplicates. */
+export interface InsertOptions {
+  /** Cosine similarity at or above which a memory of the same bank counts as a duplicate; null turns near-dedup off. */
+  nearDuplicateThreshold: number | null;
+}
+
+/** What happened to one record of an `insert`. */
+export type InsertOutcome =
+  | { status: 'stored'; id: string }
+  | { status: 'duplicate'; duplicateOf: string; match: 'exact' | 'near'; similarity: number };
+
+/** Conditions every search applies in its query, so that filtered-out rows never take a place in the limit. */
+export interface SearchFilter {
+  /** Any-of. */
+  tags?: string[];
+  pathPrefix?: string;
+  /** Inclusive bounds on `occurredAt`, or `createdAt` where no `occurredAt` was stored. */
+  from?: Date;
+  to?: Date;
+  /** Memories whose `expiresAt` is at or before this instant are excluded. */
+  now: Date;
+}
+
+/** A search hit: an id and the engine's raw score (higher is better), in rank order. */
+export interface ScoredId {
+  id: string;
+  bankId: string;
+  score: number;
+}
+
+/** What `select` and `erase` act on. Exactly one of the shapes is used per call. */
+export interface MemorySelector {
+  ids?: string[];
+  /** Any-of. */
+  tags?: string[];
+  /** createdAt strictly before. */
+  before?: Date;
+  all?: boolean;
+  /** Expired at or before this instant. */
+  expiredAt?: Date;
+}
+
+/** What the store records about the embedder that wrote it. */
+export interface EmbedderInfo {
+  name: string;
+  dimensions: number;
+}
+
+/**
+ * The storage SPI that backends implement. It stores and searches; it knows nothing of PII, rules or models.
+ * Every method is scoped by bank in its query: no call reads or deletes across banks unless given those banks.
+ */
+export interface MemoryStore {
+  /** A short backend name for errors and logs (`sqlite`, `postgres`, `memory`). */
+  readonly backend: string;
+
+  /** Records the embedder on first use; throws EmbedderMismatchError when another one wrote the store. */
+  ensureEmbedder(info: EmbedderInfo): Promise<void>;
+
+  /**
+   * Stores records in one transaction, in order, each against the bank's live memories and the records before it.
+   * An exact hash match or a near match at or above the threshold is reported as a duplicate and not stored.
+   * The memory a record supersedes is never counted as its duplicate (a correction is worded like the original).
+   * Safe under concurrent writers: the check and the insert are atomic per bank.
+   */
+  insert(records: MemoryRecord[], options: InsertOptions): Promise<InsertOutcome[]>;
+
+  /** The live memory of a bank whose normalized text hashes to `contentHash`, if any. */
+  findByHash(bankId: string, contentHash: string): Promise<string | null>;
+
+  /** k nearest live memories by cosine similarity (`score` is the similarity), over the given banks. */
+  vectorSearch(bankIds: string[], embedding: Float32Array, limit: number, filter: SearchFilter): Promise<ScoredId[]>;
+
+  /** Live memories matching any of the terms, best first by the engine's text rank. */
+  keywordSearch(bankIds: string[], terms: string[], limit: number, filter: SearchFilter): Promise<ScoredId[]>;
+
+  /** Live memories by id within one bank; ids of other banks or unknown ids are left out. */
+  get(bankId: string, ids: string[]): Promise<Memory[]>;
+
+  /** Live memories of a bank, oldest first, with an opaque cursor. */
+  list(
+    bankId: string,
+    options: { pathPrefix?: string; tags?: string[]; cursor?: string; limit: number },
+  ): Promise<Page<Memory>>;
+
+  /** Live memories of a bank matching the selector (for forget policies to inspect before erasing). */
+  select(bankId: string, selector: MemorySelector): Promise<Memory[]>;
+
+  /**
+   * Erases memories of one bank everywhere their content lives (row, vector, keyword index, version contents,
+   * and the contents of the memories they superseded), and writes a content-free tombstone version for each.
+   * Returns the ids erased; ids of other banks are ignored.
+   */
+  erase(bankId: string, ids: string[], stamp: VersionStamp): Promise<string[]>;
+
+  /** Live memories, of any bank, whose `expiresAt` is at or before `now`, at most `limit` of them. */
+  expired(now: Date, limit: number): Promise<{ bankId: string; id: string }[]>;
+
+  /** A memory's versions, oldest first, including those of a forgotten or superseded memory. */
+  history(bankId: string, memoryId: string): Promise<MemoryVersion[]>;
+
+  /** Every bank with live memories and their count. */
+  banks(): Promise<{ bankId: string; memoryCount: number }[]>;
+
+  /** Closes what the store opened; a client passed in by the caller stays open. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,369 @@
+import { describe, expect, it } from 'vitest';
+import type { Astrocyte } from '../../astrocyte.js';
+import { PolicyError, ValidationError } from '../../errors.js';
+import { Governance, type GovernanceOptions } from '../../governance/governance.js';
+import { handleMemoryTool } from '../../tools/handle-memory-tool.js';
+import { randomBankId, type StoreFactory } from '../store-factory.js';
+import { brainHarness, manualClock } from './harness.js';
+
+const DAY = 86_400_000;
+const CARD = '4111 1111 1111 1111';
+
+/** Every text a brain can still show for a bank: live memories, their tags and metadata, and every version. */
+async function everythingVisible(brain: Astrocyte, bankId: string, ids: string[]): Promise<string> {
+  const live = await brain.list(bankId, { limit: 1000 });
+  const histories = await Promise.all(ids.map((id) => brain.history(bankId, id).catch(() => [])));
+  return JSON.stringify([live, histories]);
+}
+
+/** The PII barrier, rules, explain, forget policies, supersession, expiry and erasure, through the Brain. */
+export function describeGovernance(factory: StoreFactory): void {
+  describe('governance', () => {
+    const makeBrain = brainHarness(factory);
+    const governed = (options: GovernanceOptions, extra: Parameters<typeof makeBrain>[0] = {}) =>
+      makeBrain({ ...extra, governance: new Governance(options) });
+
+    describe('PII barrier', () => {
+      it('redacts by default in content, tags and string metadata, reports it and records a redact version', async () => {
+        const brain = await makeBrain();
+        const bankId = randomBankId();
+        const result = await brain.retain('Email jane.doe@example.com or call +1 (555) 123-4567 about the lease', {
+          bankId,
+          tags: ['contact', 'jane.doe@example.com'],
+          metadata: { owner: { email: 'owner@example.org' }, dob: '1985-03-14', count: 3 },
+          context: { actor: 'agent-1' },
+        });
+        expect(result).toMatchObject({ stored: true, redacted: ['email', 'phone', 'date_of_birth'] });
+        const [memory] = (await brain.list(bankId)).items;
+        expect(memory?.text).toBe('Email [EMAIL] or call [PHONE] about the lease');
+        expect(memory?.tags).toEqual(['contact', '[EMAIL]']);
+        expect(memory?.metadata).toEqual({ owner: { email: '[EMAIL]' }, dob: '[DATE_OF_BIRTH]', count: 3 });
+        const history = await brain.history(bankId, result.memoryId as string);
+        expect(history.map((v) => [v.action, v.actor])).toEqual([
+          ['create', 'agent-1'],
+          ['redact', 'agent-1'],
+        ]);
+        expect(history[1]?.reason).toBe('redacted email, phone, date_of_birth');
+        const visible = await everythingVisible(brain, bankId, [result.memoryId as string]);
+        for (const raw of ['jane.doe@example.com', '123-4567', 'owner@example.org', '1985-03-14']) {
+          expect(visible).not.toContain(raw);
+        }
+      });
+
+      it('rejects under a reject policy: stored false, a reason naming the type but not the value, nothing kept', async () => {
+        const brain = await governed({ pii: { overrides: { credit_card: 'reject' } } });
+        const bankId = randomBankId();
+        const result = await brain.retain(`my card is ${CARD}`, { bankId });
+        expect(result).toMatchObject({ stored: false, memoryId: null, deduplicated: false });
+        expect(result.reason).toContain('credit_card');
+        expect(result.reason).not.toMatch(/4111|1111/);
+        expect((await brain.list(bankId)).items).toEqual([]);
+        expect((await brain.recall('card', { bankId })).hits).toEqual([]);
+        expect((await brain.banks()).map((b) => b.bankId)).not.toContain(bankId);
+        // Other types still follow the default action.
+        expect((await brain.retain('write to a@example.com', { bankId })).redacted).toEqual(['email']);
+      });
+
+      it('gives an agent using the tools stored:false and a reason it can relay', async () => {
+        const brain = await governed({ pii: { overrides: { credit_card: 'reject' } } });
+        const bankId = randomBankId();
+        const out = await handleMemoryTool(brain, 'memory_retain', { content: `my card is ${CARD}` }, { bankId });
+        expect(JSON.parse(out)).toEqual({
+          stored: false,
+          memory_id: null,
+          reason: expect.stringContaining('payment card'),
+        });
+        expect(out).not.toContain('4111');
+        expect((await brain.list(bankId)).items).toEqual([]);
+      });
+
+      it('warns: stores the content as given and reports the types; off ignores them', async () => {
+        const brain = await governed({ pii: { default: 'off', overrides: { email: 'warn' } } });
+        const bankId = randomBankId();
+        const warned = await brain.retain('ping bob@example.com from 192.0.2.7', { bankId });
+        expect(warned).toMatchObject({ stored: true, warned: ['email'] });
+        expect(warned.redacted).toBeUndefined();
+        expect((await brain.list(bankId)).items[0]?.text).toBe('ping bob@example.com from 192.0.2.7');
+      });
+
+      it('applies per-bank policies by bank pattern', async () => {
+        const brain = await governed({
+          pii: { default: 'redact', overrides: { email: 'warn' }, banks: [{ pattern: 'hr-*', default: 'reject' }] },
+        });
+        const hr = randomBankId('hr');
+        const other = randomBankId('eng');
+        expect(await brain.retain('contact carol@example.com', { bankId: hr })).toMatchObject({ stored: false });
+        expect(await brain.retain('contact carol@example.com', { bankId: other })).toMatchObject({
+          stored: true,
+          warned: ['email'],
+        });
+        expect(await brain.retain('no personal data here', { bankId: hr })).toMatchObject({ stored: true });
+      });
+
+      it('leaves near misses alone: order numbers, versions, ISO dates, non-Luhn numbers, prices', async () => {
+        const brain = await makeBrain();
+        const bankId = randomBankId();
+        const text =
+          'Order #555-123-4567 for version 1.2.3.4 shipped 2024-01-15; ref 4111 1111 1111 1112 cost $1,234.56';
+        const result = await brain.retain(text, { bankId });
+        expect(result.redacted).toBeUndefined();
+        expect((await brain.list(bankId)).items[0]?.text).toBe(text);
+      });
+
+      it('masks PII in recall hits and reflect answers when the output scan is on', async () => {
+        const brain = await governed({ pii: { default: 'warn', scanOutput: true } });
+        const bankId = randomBankId();
+        await brain.retain('Grace can be reached at grace@example.com', { bankId });
+        const { hits } = await brain.recall('how to reach Grace', { bankId });
+        expect(hits[0]?.text).toBe('Grace can be reached at [EMAIL]');
+        const answer = await brain.reflect('How can Grace be reached?', { bankId });
+        expect(answer.answer).toContain('[EMAIL]');
+        expect(answer.answer).not.toContain('grace@example.com');
+      });
+    });
+
+    describe('rules', () => {
+      const rules = [
+        {
+          name: 'no-health-data',
+          priority: 10,
+          match: { content: '\\b(diagnos\\w*|chemotherapy|HIV)\\b' },
+          action: 'reject',
+          reason: 'health data is not kept in memory',
+        },
+        { name: 'hr-to-vault', priority: 20, match: { tags: ['hr'] }, action: 'route', to: 'vault-{bank}' },
+        { name: 'tag-contacts', priority: 30, match: { pii: ['email'] }, action: 'tag', tags: ['gdpr'] },
+        { name: 'contacts-expire', priority: 30, match: { pii: ['email'] }, action: 'expire', after: '30d' },
+        {
+          name: 'eu-metadata',
+          priority: 40,
+          match: { metadata: { region: 'eu' }, bank: 'team-*' },
+          action: 'tag',
+          tags: ['eu'],
+        },
+        { name: 'late-reject', priority: 90, match: { tags: ['hr'] }, action: 'reject', reason: 'never reached' },
+      ];
+
+      it('rejects with the rule reason and stores nothing', async () => {
+        const brain = await governed({ rules });
+        const bankId = randomBankId();
+        const result = await brain.retain('Dan was diagnosed with flu', { bankId });
+        expect(result).toMatchObject({ stored: false, reason: 'not stored: health data is not kept in memory' });
+        expect((await brain.list(bankId)).items).toEqual([]);
+      });
+
+      it('routes to a bank templated from the original one', async () => {
+        const brain = await governed({ rules });
+        const bankId = randomBankId('team');
+        const result = await brain.retain('Quarterly review notes for Eve', { bankId, tags: ['hr'] });
+        expect(result).toMatchObject({ stored: true, bankId: `vault-${bankId}` });
+        expect((await brain.list(bankId)).items).toEqual([]);
+        expect((await brain.list(`vault-${bankId}`)).items.map((m) => m.text)).toEqual([
+          'Quarterly review notes for Eve',
+        ]);
+      });
+
+      it('refuses a correction that a rule would route away from the memory it replaces', async () => {
+        const brain = await governed({ rules });
+        const bankId = randomBankId('team');
+        const original = await brain.retain('Eve reports to Dan', { bankId });
+        const error = await brain
+          .retain('Eve reports to Grace', { bankId, tags: ['hr'], supersedes: original.memoryId as string })
+          .catch((e) => e);
+        expect(PolicyError.isInstance(error)).toBe(true);
+        expect((await brain.list(bankId)).items.map((m) => m.text)).toEqual(['Eve reports to Dan']);
+        expect((await brain.list(`vault-${bankId}`)).items).toEqual([]);
+      });
+
+      it('adds tags and sets an expiry; expired memories never come back and purge erases them', async () => {
+        const clock = manualClock();
+        const brain = await governed({ rules }, { now: clock.now });
+        const bankId = randomBankId('team');
+        const result = await brain.retain('Frank prefers frank@example.com', { bankId, metadata: { region: 'eu' } });
+        const [memory] = (await brain.list(bankId)).items;
+        expect(memory?.tags).toEqual(['gdpr', 'eu']);
+        expect(memory?.expiresAt?.getTime()).toBe(clock.now().getTime() + 30 * DAY);
+        expect((await brain.recall('Frank prefers', { bankId })).hits).toHaveLength(1);
+        clock.advance(30 * DAY);
+        expect((await brain.recall('Frank prefers', { bankId })).hits).toEqual([]);
+        expect(await brain.purgeExpired()).toBe(1);
+        const history = await brain.history(bankId, result.memoryId as string);
+        expect(history.at(-1)).toMatchObject({ action: 'expire', text: null });
+        expect(history.every((v) => v.text === null)).toBe(true);
+        expect(await brain.purgeExpired()).toBe(0);
+      });
+
+      it('explains the decision and every rule that matched, storing nothing', async () => {
+        const brain = await governed({ rules });
+        const bankId = randomBankId('team');
+        const decision = await brain.explain('Contact ivy@example.com', {
+          bankId,
+          tags: ['hr'],
+          metadata: { region: 'eu' },
+        });
+        expect(decision).toMatchObject({
+          action: 'store',
+          bankId: `vault-${bankId}`,
+          redact: ['email'],
+          piiDetected: ['email'],
+        });
+        expect(decision.matched.map((m) => [m.rule, m.applied])).toEqual([
+          ['hr-to-vault', true],
+          ['tag-contacts', false],
+          ['contacts-expire', false],
+          ['eu-metadata', false],
+          ['late-reject', false],
+        ]);
+        const rejected = await brain.explain('chemotherapy starts Monday', { bankId });
+        expect(rejected).toMatchObject({ action: 'reject', reason: 'not stored: health data is not kept in memory' });
+        expect(rejected.matched.map((m) => m.rule)).toEqual(['no-health-data']);
+        expect((await brain.list(bankId)).items).toEqual([]);
+        expect((await brain.list(`vault-${bankId}`)).items).toEqual([]);
+      });
+
+      it('forces redaction of types the barrier would only warn about', async () => {
+        const brain = await governed({
+          pii: { default: 'warn' },
+          rules: [{ name: 'redact-ips', match: { pii: ['ip_address'] }, action: 'redact', types: ['ip_address'] }],
+        });
+        const bankId = randomBankId();
+        const result = await brain.retain('Login from 198.51.100.7 by ops@example.com', { bankId });
+        expect(result).toMatchObject({ redacted: ['ip_address'], warned: ['email'] });
+        expect((await brain.list(bankId)).items[0]?.text).toBe('Login from [IP_ADDRESS] by ops@example.com');
+      });
+    });
+
+    describe('forget policies', () => {
+      it('keeps memories under legal hold unless overridden with a reason', async () => {
+        const brain = await makeBrain();
+        const bankId = randomBankId();
+        const held = await brain.retain('Contract terms with Acme', { bankId, tags: ['legal-hold'] });
+        const free = await brain.retain('Lunch is at noon', { bankId });
+        const first = await brain.forget(bankId, { all: true });
+        expect(first.deletedCount).toBe(1);
+        expect(first.skipped).toEqual([{ memoryId: held.memoryId, reason: expect.stringContaining('legal hold') }]);
+        expect((await brain.history(bankId, free.memoryId as string)).at(-1)?.action).toBe('forget');
+        const viaTool = JSON.parse(
+          await handleMemoryTool(brain, 'memory_forget', { memory_ids: held.memoryId }, { bankId }),
+        );
+        expect(viaTool).toEqual({
+          deleted_count: 0,
+          skipped: [{ memory_id: held.memoryId, reason: expect.stringContaining('legal hold') }],
+        });
+        const noReason = await brain.forget(bankId, { all: true, overrideLegalHold: true }).catch((e) => e);
+        expect(ValidationError.isInstance(noReason)).toBe(true);
+        expect((await brain.list(bankId)).items).toHaveLength(1);
+        const second = await brain.forget(bankId, {
+          memoryIds: [held.memoryId as string],
+          overrideLegalHold: true,
+          reason: 'hold released by counsel',
+          context: { actor: 'legal-team' },
+        });
+        expect(second).toEqual({ deletedCount: 1 });
+        expect((await brain.history(bankId, held.memoryId as string)).at(-1)).toMatchObject({
+          action: 'forget',
+          actor: 'legal-team',
+          reason: 'hold released by counsel',
+          text: null,
+        });
+      });
+
+      it('a legal hold tag removes any expiry, so purge cannot defeat the hold', async () => {
+        const clock = manualClock();
+        const brain = await makeBrain({ now: clock.now });
+        const bankId = randomBankId();
+        const expiresAt = new Date(clock.now().getTime() + DAY);
+        await brain.retain('Evidence log entry', { bankId, tags: ['legal-hold'], expiresAt });
+        clock.advance(2 * DAY);
+        expect(await brain.purgeExpired()).toBe(0);
+        expect((await brain.list(bankId)).items).toHaveLength(1);
+      });
+
+      it('keeps memories younger than the minimum age, measured on the injected clock', async () => {
+        const clock = manualClock();
+        const brain = await governed({ forget: { minAgeDays: 7 } }, { now: clock.now });
+        const bankId = randomBankId();
+        const { memoryId } = await brain.retain('Audit trail entry', { bankId });
+        const early = await brain.forget(bankId, { memoryIds: [memoryId as string] });
+        expect(early).toEqual({ deletedCount: 0, skipped: [{ memoryId, reason: expect.stringContaining('7 days') }] });
+        clock.advance(8 * DAY);
+        expect(await brain.forget(bankId, { memoryIds: [memoryId as string] })).toEqual({ deletedCount: 1 });
+      });
+
+      it('refuses a forget larger than the per-call maximum and erases nothing', async () => {
+        const brain = await governed({ forget: { maxPerCall: 2 } });
+        const bankId = randomBankId();
+        await brain.retainMany([{ content: 'one apple' }, { content: 'two pears' }, { content: 'three plums' }], {
+          bankId,
+        });
+        const error = await brain.forget(bankId, { all: true }).catch((e) => e);
+        expect(PolicyError.isInstance(error)).toBe(true);
+        expect((await brain.list(bankId)).items).toHaveLength(3);
+        expect(await brain.forget(bankId, { tags: ['none-such'] })).toEqual({ deletedCount: 0 });
+      });
+    });
+
+    describe('versions, supersession and erasure', () => {
+      it('supersedes: the old memory leaves recall but stays readable in history', async () => {
+        const brain = await makeBrain();
+        const bankId = randomBankId();
+        const old = await brain.retain('Hana lives in Paris', { bankId, context: { actor: 'agent-a' } });
+        const next = await brain.retain('Hana lives in Berlin', {
+          bankId,
+          supersedes: old.memoryId as string,
+          context: { actor: 'agent-b' },
+        });
+        expect(next.stored).toBe(true);
+        const { hits } = await brain.recall('Where does Hana live?', { bankId });
+        expect(hits.map((h) => h.text)).toEqual(['Hana lives in Berlin']);
+        expect((await brain.list(bankId)).items.map((m) => m.id)).toEqual([next.memoryId]);
+        const history = await brain.history(bankId, old.memoryId as string);
+        expect(history.map((v) => [v.action, v.actor])).toEqual([
+          ['create', 'agent-a'],
+          ['supersede', 'agent-b'],
+        ]);
+        expect(history[0]?.text).toBe('Hana lives in Paris');
+        expect(history[1]?.relatedId).toBe(next.memoryId);
+        const missing = await brain.retain('x', { bankId, supersedes: 'no-such-id' }).catch((e) => e);
+        expect(missing.code).toBe('not_found');
+      });
+
+      it('forget erases the text from every version, superseded ones included, leaving tombstones', async () => {
+        const brain = await makeBrain();
+        const bankId = randomBankId();
+        const old = await brain.retain('Ivan PIN hint is the cat name', { bankId });
+        const next = await brain.retain('Ivan PIN hint is the dog name', {
+          bankId,
+          supersedes: old.memoryId as string,
+        });
+        await brain.forget(bankId, { memoryIds: [next.memoryId as string], reason: 'user request' });
+        const visible = await everythingVisible(brain, bankId, [old.memoryId as string, next.memoryId as string]);
+        expect(visible).not.toContain('PIN hint');
+        const tombstone = (await brain.history(bankId, next.memoryId as string)).at(-1);
+        expect(tombstone).toMatchObject({ action: 'forget', reason: 'user request', text: null });
+        expect((await brain.history(bankId, old.memoryId as string)).every((v) => v.text === null)).toBe(true);
+        expect((await brain.recall('PIN hint', { bankId })).hits).toEqual([]);
+      });
+
+      it('expiry on retain: hidden at the instant it expires, purged with a content-free expire row', async () => {
+        const clock = manualClock();
+        const brain = await makeBrain({ now: clock.now });
+        const bankId = randomBankId();
+        const { memoryId } = await brain.retain('Temporary door code rotation note', {
+          bankId,
+          expiresAt: new Date(clock.now().getTime() + DAY),
+        });
+        await brain.retain('Permanent note about doors', { bankId });
+        clock.advance(DAY);
+        expect((await brain.recall('door code rotation', { bankId })).hits.map((h) => h.memoryId)).not.toContain(
+          memoryId,
+        );
+        expect(await brain.purgeExpired()).toBe(1);
+        expect((await brain.list(bankId)).items.map((m) => m.text)).toEqual(['Permanent note about doors']);
+        const history = await brain.history(bankId, memoryId as string);
+        expect(history.map((v) => v.action)).toEqual(['create', 'expire']);
+        expect(history.every((v) => v.text === null)).toBe(true);
+      });
+    });
+  });
+}

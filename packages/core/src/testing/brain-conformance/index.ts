@@ -1,0 +1,24 @@
+import { describe } from 'vitest';
+import type { StoreFactory } from '../store-factory.js';
+import { describeForgetListHistory } from './forget-list-history.js';
+import { describeGovernance } from './governance.js';
+import { describeMemoryTools } from './memory-tools.js';
+import { describeRetainAndRecall } from './retain-and-recall.js';
+
+// Each section is its own file; a backend runs them all through this one call.
+const SECTIONS: ((factory: StoreFactory) => void)[] = [
+  describeRetainAndRecall,
+  describeForgetListHistory,
+  describeMemoryTools,
+  describeGovernance,
+];
+
+/**
+ * End-to-end Brain behaviour (an Astrocyte over the backend's store): run it in a backend's tests with
+ * `describeBrainConformance('sqlite', { create: () => openSqliteStore({ path: ':memory:' }) })`.
+ */
+export function describeBrainConformance(name: string, factory: StoreFactory): void {
+  describe(`Brain conformance: ${name}`, () => {
+    for (const section of SECTIONS) section(factory);
+  });
+}

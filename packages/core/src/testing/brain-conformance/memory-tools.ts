@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { UnknownToolError, ValidationError } from '../../errors.js';
+import { handleMemoryTool } from '../../tools/handle-memory-tool.js';
+import { randomBankId, type StoreFactory } from '../store-factory.js';
+import { brainHarness } from './harness.js';
+
+/** The four memory tools, their JSON results and their errors, through the Brain. */
+export function describeMemoryTools(factory: StoreFactory): void {
+  describe('memory tools', () => {
+    const makeBrain = brainHarness(factory);
+
+    it('retains and recalls through the tools with snake_case results', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      const retained = JSON.parse(
+        await handleMemoryTool(
+          brain,
+          'memory_retain',
+          { content: 'I prefer dark mode', tags: 'preference, ui' },
+          { bankId },
+        ),
+      );
+      expect(retained).toEqual({ stored: true, memory_id: expect.any(String) });
+      const again = JSON.parse(
+        await handleMemoryTool(brain, 'memory_retain', { content: 'I prefer dark mode', tags: ['x'] }, { bankId }),
+      );
+      expect(again).toEqual({
+        stored: false,
+        memory_id: retained.memory_id,
+        deduplicated: true,
+        duplicate_of: retained.memory_id,
+        reason: expect.any(String),
+      });
+      const recalled = JSON.parse(
+        await handleMemoryTool(brain, 'memory_recall', { query: 'dark mode preference' }, { bankId }),
+      );
+      expect(recalled.total).toBe(1);
+      expect(recalled.hits).toEqual([
+        {
+          memory_id: retained.memory_id,
+          text: 'I prefer dark mode',
+          score: expect.any(Number),
+          tags: ['preference', 'ui'],
+          created_at: expect.any(String),
+        },
+      ]);
+      expect(new Date(recalled.hits[0].created_at).toISOString()).toBe(recalled.hits[0].created_at);
+      const reflected = await handleMemoryTool(
+        brain,
+        'memory_reflect',
+        { query: 'What mode do I prefer?' },
+        { bankId },
+      );
+      expect(reflected).toContain('I prefer dark mode');
+    });
+
+    it("forgets only the bound bank's memories", async () => {
+      const brain = await makeBrain();
+      const [a, b] = [randomBankId('a'), randomBankId('b')];
+      const inB = JSON.parse(await handleMemoryTool(brain, 'memory_retain', { content: 'B secret' }, { bankId: b }));
+      const inA = JSON.parse(await handleMemoryTool(brain, 'memory_retain', { content: 'A note' }, { bankId: a }));
+      expect(
+        JSON.parse(await handleMemoryTool(brain, 'memory_forget', { memory_ids: inB.memory_id }, { bankId: a })),
+      ).toEqual({ deleted_count: 0 });
+      expect((await brain.list(b)).items).toHaveLength(1);
+      const both = `${inA.memory_id}, ${inB.memory_id}`;
+      expect(JSON.parse(await handleMemoryTool(brain, 'memory_forget', { memory_ids: both }, { bankId: a }))).toEqual({
+        deleted_count: 1,
+      });
+    });
+
+    it('throws typed errors naming the field for bad input, and for unknown tools', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      const cases: [string, unknown, string][] = [
+        ['memory_retain', {}, 'content'],
+        ['memory_retain', { content: 42 }, 'content'],
+        ['memory_retain', { content: '' }, 'content'],
+        ['memory_retain', { content: 'ok', tags: 5 }, 'tags'],
+        ['memory_retain', { content: 'ok', bank_id: 'other' }, 'bank_id'],
+        ['memory_recall', { query: 'q', max_results: -1 }, 'max_results'],
+        ['memory_recall', { query: 'q', max_results: 10_000 }, 'max_results'],
+        ['memory_recall', { query: 'q', max_results: '5' }, 'max_results'],
+        ['memory_recall', {}, 'query'],
+        ['memory_reflect', { query: null }, 'query'],
+        ['memory_forget', { memory_ids: '' }, 'memory_ids'],
+        ['memory_forget', { memory_ids: [1, 2] }, 'memory_ids'],
+        ['memory_retain', 'not json', 'input'],
+        ['memory_retain', null, 'input'],
+      ];
+      for (const [tool, input, field] of cases) {
+        const error = await handleMemoryTool(brain, tool, input, { bankId }).catch((e) => e);
+        expect(ValidationError.isInstance(error), `${tool} ${JSON.stringify(input)}`).toBe(true);
+        expect(error.details.field).toBe(field);
+      }
+      const unknown = await handleMemoryTool(brain, 'memory_delete_everything', {}, { bankId }).catch((e) => e);
+      expect(UnknownToolError.isInstance(unknown)).toBe(true);
+      expect(unknown.code).toBe('unknown_tool');
+      expect((await brain.list(bankId)).items).toEqual([]);
+      expect(
+        JSON.parse(await handleMemoryTool(brain, 'memory_retain', '{"content":"json string input"}', { bankId }))
+          .stored,
+      ).toBe(true);
+    });
+  });
+}

@@ -1,0 +1,186 @@
+import { describe, expect, it } from 'vitest';
+import { type AstrocyteError, ValidationError } from '../../errors.js';
+import { randomBankId, type StoreFactory } from '../store-factory.js';
+import { brainHarness, manualClock } from './harness.js';
+
+/** Retain, dedup, validation, recall and its filters, through the Brain. */
+export function describeRetainAndRecall(factory: StoreFactory): void {
+  describe('retain and recall', () => {
+    const makeBrain = brainHarness(factory);
+
+    it('recalls what was retained, best match first, with every hit field', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      const stored = await brain.retain('I prefer dark mode in every editor', {
+        bankId,
+        tags: ['preference', 'ui'],
+        metadata: { source: 'chat' },
+      });
+      expect(stored).toMatchObject({ stored: true, deduplicated: false });
+      await brain.retain('My flight to Lisbon leaves on Tuesday', { bankId });
+      await brain.retain('The project deadline moved to March', { bankId });
+      const { hits, totalAvailable } = await brain.recall('which mode do I prefer in the editor?', { bankId });
+      expect(totalAvailable).toBeGreaterThanOrEqual(1);
+      expect(hits[0]).toMatchObject({
+        memoryId: stored.memoryId,
+        bankId,
+        text: 'I prefer dark mode in every editor',
+        tags: ['preference', 'ui'],
+        metadata: { source: 'chat' },
+      });
+      expect(hits[0]?.createdAt).toBeInstanceOf(Date);
+      for (const hit of hits) expect(hit.score).toBeGreaterThan(0);
+      for (const hit of hits) expect(hit.score).toBeLessThanOrEqual(1);
+      expect(hits.map((h) => h.score)).toEqual([...hits.map((h) => h.score)].sort((a, b) => b - a));
+    });
+
+    it('never returns a memory of bank A to a recall in bank B', async () => {
+      const brain = await makeBrain();
+      const [a, b] = [randomBankId('a'), randomBankId('b')];
+      await brain.retain('Alice is allergic to peanuts', { bankId: a });
+      await brain.retain('Bob likes hiking', { bankId: b });
+      const { hits } = await brain.recall('Alice peanuts allergy', { bankId: b });
+      expect(hits.every((h) => h.bankId === b)).toBe(true);
+      expect(hits.map((h) => h.text)).not.toContain('Alice is allergic to peanuts');
+      const both = await brain.recall('Alice peanuts allergy', { bankIds: [a, b] });
+      expect(both.hits[0]?.text).toBe('Alice is allergic to peanuts');
+    });
+
+    it('stores the same content once and says it is a duplicate', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      const first = await brain.retain('The wifi password is on the fridge', { bankId });
+      const second = await brain.retain('  the WIFI password is on the fridge ', { bankId });
+      expect(second).toMatchObject({
+        stored: false,
+        deduplicated: true,
+        duplicateOf: first.memoryId,
+        memoryId: first.memoryId,
+      });
+      expect((await brain.list(bankId)).items).toHaveLength(1);
+    });
+
+    it('treats near-duplicates by the configured threshold and action', async () => {
+      const skip = await makeBrain({ dedup: { nearThreshold: 0.9 } });
+      const bankId = randomBankId();
+      const first = await skip.retain('Maria likes strong black coffee every morning', { bankId });
+      const near = await skip.retain('Maria likes strong black coffee every morning!!', { bankId });
+      expect(near).toMatchObject({ deduplicated: true, duplicateOf: first.memoryId });
+      const keep = await makeBrain({ dedup: { nearThreshold: 0.9, action: 'keep' } });
+      await keep.retain('Maria likes strong black coffee every morning', { bankId });
+      expect(await keep.retain('Maria likes strong black coffee, every morning', { bankId })).toMatchObject({
+        stored: true,
+      });
+    });
+
+    it('retains a batch in one call, reporting each item', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      const results = await brain.retainMany(
+        [
+          { content: 'Standup is at 9:30', tags: ['schedule'] },
+          { content: 'Retro is every other Friday', occurredAt: '2026-01-05T10:00:00Z' },
+          { content: 'Standup is at 9:30' },
+        ],
+        { bankId },
+      );
+      expect(results.map((r) => r.stored)).toEqual([true, true, false]);
+      expect(results[2]).toMatchObject({ deduplicated: true, duplicateOf: results[0]?.memoryId });
+      const { items } = await brain.list(bankId);
+      expect(items.map((m) => m.text).sort()).toEqual(['Retro is every other Friday', 'Standup is at 9:30']);
+      expect(items.find((m) => m.text.startsWith('Retro'))?.occurredAt).toEqual(new Date('2026-01-05T10:00:00Z'));
+    });
+
+    it('rejects bad input with a typed error naming the field, storing nothing', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      const cases: [() => Promise<unknown>, string][] = [
+        [() => brain.retain('', { bankId }), 'content'],
+        [() => brain.retain('   ', { bankId }), 'content'],
+        [() => brain.retain(42 as unknown as string, { bankId }), 'content'],
+        [() => brain.retain('x'.repeat(50_001), { bankId }), 'content'],
+        [() => brain.retain('ok', { bankId: 'bad bank!' }), 'bankId'],
+        [() => brain.retain('ok', { bankId: '' }), 'bankId'],
+        [() => brain.retain('ok', { bankId, tags: Array.from({ length: 33 }, (_, i) => `t${i}`) }), 'tags'],
+        [() => brain.retain('ok', { bankId, tags: ['x'.repeat(65)] }), 'tags[0]'],
+        [() => brain.retain('ok', { bankId, tags: 'a,b' as unknown as string[] }), 'tags'],
+        [() => brain.retain('ok', { bankId, metadata: { blob: 'x'.repeat(17_000) } }), 'metadata'],
+        [() => brain.retain('ok', { bankId, metadata: [] as unknown as Record<string, never> }), 'metadata'],
+        [() => brain.retain('ok', { bankId, occurredAt: 'not a date' }), 'occurredAt'],
+        [() => brain.retainMany([{ content: 'fine' }, { content: '' }], { bankId }), 'items[1].content'],
+        [() => brain.recall('', { bankId }), 'query'],
+        [() => brain.recall('q', { bankId, maxResults: 0 }), 'maxResults'],
+        [() => brain.recall('q', { bankId, maxResults: 101 }), 'maxResults'],
+        [() => brain.recall('q', { bankId, maxResults: 2.5 }), 'maxResults'],
+        [() => brain.recall('q', { bankIds: [] }), 'bankIds'],
+        [() => brain.recall('q', {}), 'bankId'],
+        [() => brain.forget(bankId, {}), 'options'],
+        [() => brain.forget(bankId, { memoryIds: [7 as unknown as string] }), 'memoryIds[0]'],
+      ];
+      for (const [call, field] of cases) {
+        const error = await call().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(ValidationError.isInstance(error), `expected a ValidationError for ${field}`).toBe(true);
+        expect((error as AstrocyteError).details.field).toBe(field);
+      }
+      expect((await brain.list(bankId)).items).toEqual([]);
+      expect(await brain.retainMany([{ content: 'fine' }], { bankId })).toHaveLength(1);
+    });
+
+    it('caps results at maxResults and reports how many matched', async () => {
+      const brain = await makeBrain({ dedup: { action: 'keep' } });
+      const bankId = randomBankId();
+      await brain.retainMany(
+        Array.from({ length: 30 }, (_, i) => ({ content: `Note ${i} about the garden: plant ${i} needs water` })),
+        { bankId },
+      );
+      const capped = await brain.recall('garden plant water', { bankId, maxResults: 7 });
+      expect(capped.hits).toHaveLength(7);
+      expect(capped.totalAvailable).toBeGreaterThanOrEqual(30);
+      expect((await brain.recall('garden plant water', { bankId })).hits).toHaveLength(10);
+      expect((await brain.recall('garden plant water', { bankId, maxResults: 100 })).hits).toHaveLength(30);
+    });
+
+    it('filters recall by tags, path prefix and time range', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      await brain.retain('Launch plan for the rocket', { bankId, tags: ['work'], path: 'projects/apollo' });
+      await brain.retain('Rocket salad recipe', { bankId, tags: ['food'], path: 'recipes' });
+      await brain.retain('Old rocket notes', {
+        bankId,
+        occurredAt: '2019-05-01T00:00:00Z',
+        path: 'projects/apollonia',
+      });
+      const texts = async (options: object) =>
+        (await brain.recall('rocket', { bankId, ...options })).hits.map((h) => h.text).sort();
+      expect(await texts({ tags: ['food', 'none'] })).toEqual(['Rocket salad recipe']);
+      expect(await texts({ pathPrefix: 'projects/apollo' })).toEqual(['Launch plan for the rocket']);
+      expect(await texts({ timeRange: { to: '2020-01-01T00:00:00Z' } })).toEqual(['Old rocket notes']);
+      expect(await texts({ timeRange: { from: new Date('2020-01-01T00:00:00Z') } })).toHaveLength(2);
+    });
+
+    it('hides expired memories from recall', async () => {
+      const clock = manualClock();
+      const brain = await makeBrain({ now: clock.now });
+      const bankId = randomBankId();
+      await brain.retain('Temporary door code 4411', { bankId, expiresAt: new Date(clock.now().getTime() + 60_000) });
+      expect((await brain.recall('door code', { bankId })).hits).toHaveLength(1);
+      clock.advance(60_001);
+      expect((await brain.recall('door code', { bankId })).hits).toHaveLength(0);
+    });
+
+    it('applies minScore and the recency factor', async () => {
+      const clock = manualClock();
+      const brain = await makeBrain({ now: clock.now, recall: { recencyHalfLifeDays: 7 } });
+      const bankId = randomBankId();
+      await brain.retain('Team lunch at the ramen place', { bankId, occurredAt: '2025-01-01T00:00:00Z' });
+      await brain.retain('Team lunch at the taco place', { bankId });
+      const { hits } = await brain.recall('team lunch place', { bankId });
+      expect(hits[0]?.text).toBe('Team lunch at the taco place');
+      const strict = await brain.recall('team lunch place', { bankId, minScore: 0.99 });
+      expect(strict.hits.every((h) => h.score >= 0.99)).toBe(true);
+    });
+  });
+}

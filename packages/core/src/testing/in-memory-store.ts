@@ -1,0 +1,278 @@
+import { cosineSimilarity } from '../embedders/embedder.js';
+import { EmbedderMismatchError } from '../errors.js';
+import type {
+  EmbedderInfo,
+  InsertOptions,
+  InsertOutcome,
+  MemoryRecord,
+  MemorySelector,
+  MemoryStore,
+  ScoredId,
+  SearchFilter,
+  VersionStamp,
+} from '../memory-store.js';
+import { stem, words } from '../text.js';
+import type { Memory, MemoryVersion, Page } from '../types.js';
+
+interface Row {
+  record: MemoryRecord;
+  terms: Map<string, number>;
+  seq: number;
+}
+
+/**
+ * The reference MemoryStore: plain maps, brute-force search. It proves the conformance suites and serves
+ * `storage.backend: memory` for tests and throwaway sessions. Nothing survives `close()`.
+ */
+export class InMemoryStore implements MemoryStore {
+  readonly backend = 'memory';
+  private embedder: EmbedderInfo | undefined;
+  private readonly rows = new Map<string, Row>();
+  private readonly versions: MemoryVersion[] = [];
+  private sequence = 0;
+
+  /** Records the embedder on first use and refuses another one afterwards. */
+  async ensureEmbedder(info: EmbedderInfo): Promise<void> {
+    if (!this.embedder) this.embedder = { ...info };
+    else if (this.embedder.name !== info.name || this.embedder.dimensions !== info.dimensions) {
+      throw new EmbedderMismatchError(this.embedder, info);
+    }
+  }
+
+  /** Inserts in order; being single-threaded, each check-and-insert is atomic. */
+  async insert(records: MemoryRecord[], options: InsertOptions): Promise<InsertOutcome[]> {
+    return records.map((record) => {
+      // The memory being superseded is never the new one's duplicate: a correction is usually worded like the original.
+      const rivals = this.live(record.bankId).filter((row) => row.record.id !== record.supersedes);
+      const exact = rivals.find((row) => row.record.contentHash === record.contentHash);
+      if (exact) return { status: 'duplicate', duplicateOf: exact.record.id, match: 'exact', similarity: 1 };
+      if (options.nearDuplicateThreshold !== null) {
+        let best: { id: string; similarity: number } | undefined;
+        for (const row of rivals) {
+          const similarity = cosineSimilarity(row.record.embedding, record.embedding);
+          if (!best || similarity > best.similarity) best = { id: row.record.id, similarity };
+        }
+        if (best && best.similarity >= options.nearDuplicateThreshold) {
+          return { status: 'duplicate', duplicateOf: best.id, match: 'near', similarity: best.similarity };
+        }
+      }
+      if (record.supersedes !== null) {
+        const old = this.rows.get(record.supersedes);
+        if (old && old.record.bankId === record.bankId) {
+          this.rows.delete(record.supersedes);
+          this.addVersion(
+            old.record.id,
+            old.record.bankId,
+            { action: 'supersede', at: record.createdAt, ...actorOf(record) },
+            old.record.text,
+            record.id,
+          );
+        }
+      }
+      this.rows.set(record.id, { record, terms: termCounts(record.text), seq: this.sequence++ });
+      for (const stamp of record.versions) this.addVersion(record.id, record.bankId, stamp, record.text);
+      return { status: 'stored', id: record.id };
+    });
+  }
+
+  /** The live memory with this hash in the bank. */
+  async findByHash(bankId: string, hash: string): Promise<string | null> {
+    return this.live(bankId).find((row) => row.record.contentHash === hash)?.record.id ?? null;
+  }
+
+  /** Brute-force cosine kNN over the filtered rows of the banks. */
+  async vectorSearch(
+    bankIds: string[],
+    embedding: Float32Array,
+    limit: number,
+    filter: SearchFilter,
+  ): Promise<ScoredId[]> {
+    return this.filtered(bankIds, filter)
+      .map((row) => ({
+        id: row.record.id,
+        bankId: row.record.bankId,
+        score: cosineSimilarity(row.record.embedding, embedding),
+      }))
+      .sort((a, b) => b.score - a.score)
+      .slice(0, limit);
+  }
+
+  /** Rows containing any term (by stem), scored by a length-normalized term frequency. */
+  async keywordSearch(bankIds: string[], terms: string[], limit: number, filter: SearchFilter): Promise<ScoredId[]> {
+    const wanted = [...new Set(terms.map(stem))];
+    return this.filtered(bankIds, filter)
+      .map((row) => {
+        let score = 0;
+        for (const term of wanted) score += Math.log1p(row.terms.get(term) ?? 0);
+        return { id: row.record.id, bankId: row.record.bankId, score: score / Math.sqrt(1 + row.terms.size) };
+      })
+      .filter((hit) => hit.score > 0)
+      .sort((a, b) => b.score - a.score)
+      .slice(0, limit);
+  }
+
+  /** Live memories of the bank with these ids. */
+  async get(bankId: string, ids: string[]): Promise<Memory[]> {
+    return ids.flatMap((id) => {
+      const row = this.rows.get(id);
+      return row && row.record.bankId === bankId ? [toMemory(row.record)] : [];
+    });
+  }
+
+  /** Oldest first; the cursor is the insertion sequence of the last row returned. */
+  async list(
+    bankId: string,
+    options: { pathPrefix?: string; tags?: string[]; cursor?: string; limit: number },
+  ): Promise<Page<Memory>> {
+    const after = options.cursor === undefined ? -1 : Number.parseInt(options.cursor, 36);
+    // Listing shows every memory not yet purged, expired or not: the earliest possible instant expires nothing.
+    const rows = this.filtered([bankId], { now: new Date(-8.64e15), ...options }).filter((row) => row.seq > after);
+    const page = rows.slice(0, options.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map((row) => toMemory(row.record)),
+      nextCursor: rows.length > page.length && last ? last.seq.toString(36) : null,
+    };
+  }
+
+  /** Live memories of the bank matching the selector. */
+  async select(bankId: string, selector: MemorySelector): Promise<Memory[]> {
+    return this.live(bankId)
+      .filter(({ record }) => {
+        if (selector.ids) return selector.ids.includes(record.id);
+        if (selector.tags) return record.tags.some((tag) => selector.tags?.includes(tag));
+        if (selector.before) return record.createdAt < selector.before;
+        if (selector.expiredAt) return record.expiresAt !== null && record.expiresAt <= selector.expiredAt;
+        return selector.all === true;
+      })
+      .map((row) => toMemory(row.record));
+  }
+
+  /** Removes the rows and every stored copy of their text, then writes tombstones. */
+  async erase(bankId: string, ids: string[], stamp: VersionStamp): Promise<string[]> {
+    const erased: string[] = [];
+    for (const id of new Set(ids)) {
+      const row = this.rows.get(id);
+      if (!row || row.record.bankId !== bankId) continue;
+      this.rows.delete(id);
+      for (const memoryId of this.supersessionChain(bankId, id)) {
+        for (const version of this.versions)
+          if (version.memoryId === memoryId && version.bankId === bankId) version.text = null;
+      }
+      this.addVersion(id, bankId, stamp, null);
+      erased.push(id);
+    }
+    return erased;
+  }
+
+  /** Live memories past their expiry. */
+  async expired(now: Date, limit: number): Promise<{ bankId: string; id: string }[]> {
+    return [...this.rows.values()]
+      .filter(({ record }) => record.expiresAt !== null && record.expiresAt <= now)
+      .slice(0, limit)
+      .map(({ record }) => ({ bankId: record.bankId, id: record.id }));
+  }
+
+  /** Versions of one memory of one bank, oldest first. */
+  async history(bankId: string, memoryId: string): Promise<MemoryVersion[]> {
+    return this.versions.filter((v) => v.bankId === bankId && v.memoryId === memoryId).map((v) => ({ ...v }));
+  }
+
+  /** Banks with live memories. */
+  async banks(): Promise<{ bankId: string; memoryCount: number }[]> {
+    const counts = new Map<string, number>();
+    for (const { record } of this.rows.values()) counts.set(record.bankId, (counts.get(record.bankId) ?? 0) + 1);
+    return [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([bankId, memoryCount]) => ({ bankId, memoryCount }));
+  }
+
+  /** Drops everything. */
+  async close(): Promise<void> {
+    this.rows.clear();
+    this.versions.length = 0;
+  }
+
+  private live(bankId: string): Row[] {
+    return [...this.rows.values()].filter((row) => row.record.bankId === bankId);
+  }
+
+  private filtered(bankIds: string[], filter: Omit<SearchFilter, 'now'> & { now?: Date }): Row[] {
+    return [...this.rows.values()].filter(({ record }) => {
+      if (!bankIds.includes(record.bankId)) return false;
+      if (filter.now && record.expiresAt !== null && record.expiresAt <= filter.now) return false;
+      if (filter.tags?.length && !record.tags.some((tag) => filter.tags?.includes(tag))) return false;
+      if (filter.pathPrefix && !(record.path === filter.pathPrefix || record.path?.startsWith(`${filter.pathPrefix}/`)))
+        return false;
+      const at = record.occurredAt ?? record.createdAt;
+      if (filter.from && at < filter.from) return false;
+      if (filter.to && at > filter.to) return false;
+      return true;
+    });
+  }
+
+  // The memory and every memory it replaced, directly or through a chain of supersessions.
+  private supersessionChain(bankId: string, id: string): Set<string> {
+    const chain = new Set([id]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const v of this.versions) {
+        if (
+          v.bankId === bankId &&
+          v.action === 'supersede' &&
+          v.relatedId &&
+          chain.has(v.relatedId) &&
+          !chain.has(v.memoryId)
+        ) {
+          chain.add(v.memoryId);
+          grew = true;
+        }
+      }
+    }
+    return chain;
+  }
+
+  private addVersion(
+    memoryId: string,
+    bankId: string,
+    stamp: VersionStamp,
+    text: string | null,
+    relatedId?: string,
+  ): void {
+    const version = this.versions.filter((v) => v.memoryId === memoryId && v.bankId === bankId).length + 1;
+    this.versions.push({
+      memoryId,
+      bankId,
+      version,
+      action: stamp.action,
+      text,
+      at: stamp.at,
+      ...(stamp.actor ? { actor: stamp.actor } : {}),
+      ...(stamp.reason ? { reason: stamp.reason } : {}),
+      ...(relatedId ? { relatedId } : {}),
+    });
+  }
+}
+
+function actorOf(record: MemoryRecord): { actor?: string } {
+  const actor = record.versions[0]?.actor;
+  return actor ? { actor } : {};
+}
+
+function termCounts(text: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const word of words(text)) counts.set(stem(word), (counts.get(stem(word)) ?? 0) + 1);
+  return counts;
+}
+
+function toMemory(record: MemoryRecord): Memory {
+  return {
+    id: record.id,
+    bankId: record.bankId,
+    text: record.text,
+    tags: [...record.tags],
+    metadata: structuredClone(record.metadata),
+    ...(record.path ? { path: record.path } : {}),
+    createdAt: record.createdAt,
+    ...(record.occurredAt ? { occurredAt: record.occurredAt } : {}),
+    ...(record.expiresAt ? { expiresAt: record.expiresAt } : {}),
+  };
+}

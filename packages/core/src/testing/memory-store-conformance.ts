@@ -1,0 +1,378 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { normalizeVector } from '../embedders/embedder.js';
+import { AstrocyteError } from '../errors.js';
+import type { MemoryRecord, MemoryStore, SearchFilter } from '../memory-store.js';
+import { contentHash } from '../text.js';
+import { randomBankId, type StoreFactory } from './store-factory.js';
+
+const DIMENSIONS = 8;
+const EMBEDDER = { name: 'conformance-axes', dimensions: DIMENSIONS };
+const NOW = new Date('2026-06-01T12:00:00Z');
+const FILTER: SearchFilter = { now: NOW };
+
+// Unit vectors near axis `axis`; `tilt` moves them toward the next axis, so similarity is controlled exactly.
+function vector(axis: number, tilt = 0): Float32Array {
+  const v = new Float32Array(DIMENSIONS);
+  v[axis % DIMENSIONS] = 1;
+  v[(axis + 1) % DIMENSIONS] = tilt;
+  return normalizeVector(v);
+}
+
+function record(bankId: string, text: string, overrides: Partial<MemoryRecord> = {}): MemoryRecord {
+  return {
+    id: randomUUID(),
+    bankId,
+    text,
+    contentHash: contentHash(text),
+    embedding: vector(0),
+    tags: [],
+    metadata: {},
+    path: null,
+    createdAt: NOW,
+    occurredAt: null,
+    expiresAt: null,
+    supersedes: null,
+    versions: [{ action: 'create', at: NOW, actor: 'conformance' }],
+    ...overrides,
+  };
+}
+
+/**
+ * The MemoryStore SPI contract. Run it in a backend's tests:
+ * `describeMemoryStoreConformance('sqlite', { create: () => openSqliteStore({ path: ':memory:' }) })`.
+ */
+export function describeMemoryStoreConformance(name: string, factory: StoreFactory): void {
+  describe(`MemoryStore conformance: ${name}`, () => {
+    const open: MemoryStore[] = [];
+    const fresh = async () => {
+      const store = await factory.create();
+      open.push(store);
+      await store.ensureEmbedder(EMBEDDER);
+      return store;
+    };
+    afterEach(async () => {
+      await Promise.all(open.splice(0).map((store) => store.close()));
+    });
+
+    it('records the embedder and refuses another name or dimension', async () => {
+      const store = await fresh();
+      await expect(store.ensureEmbedder(EMBEDDER)).resolves.toBeUndefined();
+      const error = await store.ensureEmbedder({ name: 'other', dimensions: DIMENSIONS }).catch((e) => e);
+      expect(AstrocyteError.isInstance(error)).toBe(true);
+      expect(error.code).toBe('embedder_mismatch');
+      await expect(store.ensureEmbedder({ name: EMBEDDER.name, dimensions: 16 })).rejects.toMatchObject({
+        code: 'embedder_mismatch',
+      });
+    });
+
+    it('stores records and returns every field unchanged', async () => {
+      const store = await fresh();
+      const bank = randomBankId();
+      const input = record(bank, 'Ada prefers tea in the morning', {
+        tags: ['preference', 'drink'],
+        metadata: { source: 'chat', nested: { n: 1, list: [true, null, 'x'] } },
+        path: 'people/ada',
+        occurredAt: new Date('2025-01-02T03:04:05.678Z'),
+        expiresAt: new Date('2030-01-01T00:00:00Z'),
+      });
+      expect(await store.insert([input], { nearDuplicateThreshold: null })).toEqual([
+        { status: 'stored', id: input.id },
+      ]);
+      const [got] = await store.get(bank, [input.id]);
+      expect(got).toEqual({
+        id: input.id,
+        bankId: bank,
+        text: input.text,
+        tags: ['preference', 'drink'],
+        metadata: input.metadata,
+        path: 'people/ada',
+        createdAt: NOW,
+        occurredAt: input.occurredAt,
+        expiresAt: input.expiresAt,
+      });
+      expect(await store.findByHash(bank, input.contentHash)).toBe(input.id);
+    });
+
+    it('reports an exact duplicate within a bank but stores the same text in another bank', async () => {
+      const store = await fresh();
+      const [a, b] = [randomBankId(), randomBankId()];
+      const first = record(a, 'the sky is blue');
+      await store.insert([first], { nearDuplicateThreshold: null });
+      const again = record(a, 'The  sky is BLUE', {
+        contentHash: contentHash('The  sky is BLUE'),
+        embedding: vector(3),
+      });
+      expect(await store.insert([again], { nearDuplicateThreshold: null })).toEqual([
+        { status: 'duplicate', duplicateOf: first.id, match: 'exact', similarity: 1 },
+      ]);
+      const elsewhere = record(b, 'the sky is blue');
+      expect(await store.insert([elsewhere], { nearDuplicateThreshold: null })).toEqual([
+        { status: 'stored', id: elsewhere.id },
+      ]);
+      expect(await store.get(a, [again.id])).toEqual([]);
+    });
+
+    it('checks each record of a batch against the earlier ones', async () => {
+      const store = await fresh();
+      const bank = randomBankId();
+      const one = record(bank, 'alpha');
+      const two = record(bank, 'alpha');
+      const near = record(bank, 'alpha but worded differently', { embedding: vector(0, 0.05) });
+      const far = record(bank, 'beta', { embedding: vector(4) });
+      const outcomes = await store.insert([one, two, near, far], { nearDuplicateThreshold: 0.95 });
+      expect(outcomes[0]).toEqual({ status: 'stored', id: one.id });
+      expect(outcomes[1]).toMatchObject({ status: 'duplicate', duplicateOf: one.id, match: 'exact' });
+      expect(outcomes[2]).toMatchObject({ status: 'duplicate', duplicateOf: one.id, match: 'near' });
+      expect((outcomes[2] as { similarity: number }).similarity).toBeGreaterThan(0.99);
+      expect(outcomes[3]).toEqual({ status: 'stored', id: far.id });
+    });
+
+    it('applies the near-duplicate threshold only when given, and only within the bank', async () => {
+      const store = await fresh();
+      const [a, b] = [randomBankId(), randomBankId()];
+      await store.insert([record(a, 'first', { embedding: vector(1) })], { nearDuplicateThreshold: 0.9 });
+      const similar = record(a, 'second', { embedding: vector(1, 0.2) });
+      expect(await store.insert([similar], { nearDuplicateThreshold: null })).toEqual([
+        { status: 'stored', id: similar.id },
+      ]);
+      const other = record(b, 'third', { embedding: vector(1, 0.1) });
+      expect(await store.insert([other], { nearDuplicateThreshold: 0.9 })).toEqual([
+        { status: 'stored', id: other.id },
+      ]);
+      const dissimilar = record(a, 'fourth', { embedding: vector(1, 0.9) });
+      expect(await store.insert([dissimilar], { nearDuplicateThreshold: 0.99 })).toEqual([
+        { status: 'stored', id: dissimilar.id },
+      ]);
+    });
+
+    it('finds nearest vectors in rank order, only in the banks asked for', async () => {
+      const store = await fresh();
+      const [a, b] = [randomBankId(), randomBankId()];
+      const close = record(a, 'close', { embedding: vector(2, 0.1) });
+      const closer = record(a, 'closer', { embedding: vector(2) });
+      const far = record(a, 'far', { embedding: vector(5) });
+      const foreign = record(b, 'foreign', { embedding: vector(2) });
+      await store.insert([close, closer, far, foreign], { nearDuplicateThreshold: null });
+      const hits = await store.vectorSearch([a], vector(2), 10, FILTER);
+      expect(hits.map((h) => h.id)).toEqual([closer.id, close.id, far.id]);
+      expect(hits[0]?.score).toBeCloseTo(1, 4);
+      expect(hits[2]?.score).toBeCloseTo(0, 4);
+      expect(hits.every((h) => h.bankId === a)).toBe(true);
+      expect((await store.vectorSearch([a, b], vector(2), 2, FILTER)).map((h) => h.id).sort()).toEqual(
+        [closer.id, foreign.id].sort(),
+      );
+      expect(await store.vectorSearch([randomBankId()], vector(2), 10, FILTER)).toEqual([]);
+    });
+
+    it('filters searches by tags, path prefix, time range and expiry inside the limit', async () => {
+      const store = await fresh();
+      const bank = randomBankId();
+      // Many unmatched near neighbours first, so a store that filters after a plain top-k would miss the target.
+      const decoys = Array.from({ length: 30 }, (_, i) =>
+        record(bank, `decoy note ${i}`, { embedding: vector(6, i / 1000) }),
+      );
+      const tagged = record(bank, 'tagged note', { embedding: vector(6, 0.5), tags: ['keep'] });
+      const pathed = record(bank, 'pathed note', { embedding: vector(6, 0.6), path: 'projects/apollo/decisions' });
+      const sibling = record(bank, 'sibling note', { embedding: vector(6, 0.01), path: 'projects/apollonia' });
+      const old = record(bank, 'old note', { embedding: vector(6, 0.7), occurredAt: new Date('2020-01-01T00:00:00Z') });
+      const expired = record(bank, 'expired note', {
+        embedding: vector(6),
+        expiresAt: new Date(NOW.getTime() - 1000),
+        tags: ['keep'],
+      });
+      await store.insert([...decoys, tagged, pathed, sibling, old, expired], { nearDuplicateThreshold: null });
+      const ids = async (filter: Partial<SearchFilter>) =>
+        (await store.vectorSearch([bank], vector(6), 5, { ...FILTER, ...filter })).map((h) => h.id);
+      expect(await ids({ tags: ['keep', 'absent'] })).toEqual([tagged.id]);
+      expect(await ids({ pathPrefix: 'projects/apollo' })).toEqual([pathed.id]);
+      expect(await ids({ pathPrefix: 'projects' })).toHaveLength(2);
+      expect(await ids({ to: new Date('2021-01-01T00:00:00Z') })).toEqual([old.id]);
+      expect(await ids({ from: new Date('2019-12-31T00:00:00Z'), to: new Date('2020-01-01T00:00:00Z') })).toEqual([
+        old.id,
+      ]);
+      expect(await ids({})).not.toContain(expired.id);
+      const keyword = await store.keywordSearch([bank], ['note'], 5, { ...FILTER, tags: ['keep'] });
+      expect(keyword.map((h) => h.id)).toEqual([tagged.id]);
+    });
+
+    it('finds keywords, ranks more matching terms higher, and treats query syntax as plain words', async () => {
+      const store = await fresh();
+      const [a, b] = [randomBankId(), randomBankId()];
+      const both = record(a, 'The quarterly budget review is on Friday', { embedding: vector(1) });
+      const one = record(a, 'Budget approved', { embedding: vector(2) });
+      const none = record(a, 'Lunch with Sam', { embedding: vector(3) });
+      const foreign = record(b, 'Budget review elsewhere', { embedding: vector(1) });
+      await store.insert([both, one, none, foreign], { nearDuplicateThreshold: null });
+      const hits = await store.keywordSearch([a], ['budget', 'review'], 10, FILTER);
+      expect(hits.map((h) => h.id)).toEqual([both.id, one.id]);
+      expect(hits.every((h) => h.bankId === a)).toBe(true);
+      for (const hostile of [
+        '"',
+        'or',
+        'and',
+        'not',
+        'near',
+        '*',
+        '(',
+        'budget*',
+        "'",
+        ':',
+        '^',
+        '-budget',
+        'col:budget',
+        '!',
+        '&',
+        '|',
+      ]) {
+        await expect(store.keywordSearch([a], [hostile], 10, FILTER)).resolves.toBeInstanceOf(Array);
+      }
+      expect(await store.keywordSearch([a], ['nonexistentword'], 10, FILTER)).toEqual([]);
+    });
+
+    it('gets only ids of the bank asked for', async () => {
+      const store = await fresh();
+      const [a, b] = [randomBankId(), randomBankId()];
+      const mine = record(a, 'mine');
+      const theirs = record(b, 'theirs');
+      await store.insert([mine, theirs], { nearDuplicateThreshold: null });
+      expect((await store.get(a, [mine.id, theirs.id, 'no-such-id'])).map((m) => m.id)).toEqual([mine.id]);
+      expect(await store.get(b, [mine.id])).toEqual([]);
+    });
+
+    it('lists a bank oldest first, page by page, each memory once', async () => {
+      const store = await fresh();
+      const bank = randomBankId();
+      const records = Array.from({ length: 25 }, (_, i) =>
+        record(bank, `memory number ${i}`, {
+          createdAt: new Date(NOW.getTime() + i * 1000),
+          tags: i % 2 ? ['odd'] : [],
+          embedding: vector(i),
+        }),
+      );
+      await store.insert(records, { nearDuplicateThreshold: null });
+      await store.insert([record(randomBankId(), 'another bank')], { nearDuplicateThreshold: null });
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      for (let pages = 0; pages < 10; pages++) {
+        const page = await store.list(bank, { limit: 10, ...(cursor ? { cursor } : {}) });
+        seen.push(...page.items.map((m) => m.id));
+        if (!page.nextCursor) break;
+        cursor = page.nextCursor;
+      }
+      expect(seen).toEqual(records.map((r) => r.id));
+      const odd = await store.list(bank, { limit: 100, tags: ['odd'] });
+      expect(odd.items).toHaveLength(12);
+      expect(odd.nextCursor).toBeNull();
+    });
+
+    it('selects by ids, tags, age and all, within the bank', async () => {
+      const store = await fresh();
+      const [a, b] = [randomBankId(), randomBankId()];
+      const early = record(a, 'early', {
+        createdAt: new Date('2024-01-01T00:00:00Z'),
+        tags: ['x'],
+        embedding: vector(1),
+      });
+      const late = record(a, 'late', { tags: ['y'], embedding: vector(2) });
+      const foreign = record(b, 'foreign', { tags: ['x'] });
+      await store.insert([early, late, foreign], { nearDuplicateThreshold: null });
+      const ids = async (selector: Parameters<MemoryStore['select']>[1]) =>
+        (await store.select(a, selector)).map((m) => m.id).sort();
+      expect(await ids({ ids: [early.id, foreign.id] })).toEqual([early.id]);
+      expect(await ids({ tags: ['x'] })).toEqual([early.id]);
+      expect(await ids({ before: new Date('2025-01-01T00:00:00Z') })).toEqual([early.id]);
+      expect(await ids({ all: true })).toEqual([early.id, late.id].sort());
+    });
+
+    it('erases everywhere, leaves a content-free tombstone, and ignores other banks', async () => {
+      const store = await fresh();
+      const [a, b] = [randomBankId(), randomBankId()];
+      const target = record(a, 'zebra crossing secret plan', { embedding: vector(3) });
+      const foreign = record(b, 'zebra crossing in bank b', { embedding: vector(3) });
+      await store.insert([target, foreign], { nearDuplicateThreshold: null });
+      expect(await store.erase(a, [foreign.id], { action: 'forget', at: NOW })).toEqual([]);
+      expect(await store.get(b, [foreign.id])).toHaveLength(1);
+      expect(
+        await store.erase(a, [target.id], { action: 'forget', at: NOW, actor: 'dpo', reason: 'user request' }),
+      ).toEqual([target.id]);
+      expect(await store.get(a, [target.id])).toEqual([]);
+      expect(await store.vectorSearch([a], vector(3), 10, FILTER)).toEqual([]);
+      expect(await store.keywordSearch([a], ['zebra'], 10, FILTER)).toEqual([]);
+      expect(await store.findByHash(a, target.contentHash)).toBeNull();
+      const history = await store.history(a, target.id);
+      expect(history.map((v) => v.action)).toEqual(['create', 'forget']);
+      expect(history.every((v) => v.text === null)).toBe(true);
+      expect(history[1]).toMatchObject({ actor: 'dpo', reason: 'user request', version: 2 });
+      // The same content may be stored again after erasure.
+      const again = record(a, 'zebra crossing secret plan');
+      expect(await store.insert([again], { nearDuplicateThreshold: null })).toEqual([
+        { status: 'stored', id: again.id },
+      ]);
+    });
+
+    it('supersedes: the old memory leaves search but keeps its history, until the new one is erased', async () => {
+      const store = await fresh();
+      const bank = randomBankId();
+      const old = record(bank, 'Ada lives in Paris', { embedding: vector(4) });
+      await store.insert([old], { nearDuplicateThreshold: null });
+      // Nearly the same vector as the old one: a correction must not count as a duplicate of what it replaces.
+      const replacement = record(bank, 'Ada lives in Berlin', { embedding: vector(4, 0.1), supersedes: old.id });
+      expect(await store.insert([replacement], { nearDuplicateThreshold: 0.9 })).toEqual([
+        { status: 'stored', id: replacement.id },
+      ]);
+      expect(await store.get(bank, [old.id])).toEqual([]);
+      expect((await store.vectorSearch([bank], vector(4), 10, FILTER)).map((h) => h.id)).toEqual([replacement.id]);
+      const oldHistory = await store.history(bank, old.id);
+      expect(oldHistory.map((v) => v.action)).toEqual(['create', 'supersede']);
+      expect(oldHistory[0]?.text).toBe('Ada lives in Paris');
+      expect(oldHistory[1]?.relatedId).toBe(replacement.id);
+      await store.erase(bank, [replacement.id], { action: 'forget', at: NOW });
+      expect((await store.history(bank, old.id)).every((v) => v.text === null)).toBe(true);
+    });
+
+    it('reports expired memories across banks', async () => {
+      const store = await fresh();
+      const [a, b] = [randomBankId(), randomBankId()];
+      const gone = record(a, 'gone', { expiresAt: new Date(NOW.getTime() - 1) });
+      const goneToo = record(b, 'gone too', { expiresAt: NOW });
+      const stays = record(a, 'stays', { expiresAt: new Date(NOW.getTime() + 60_000), embedding: vector(5) });
+      await store.insert([gone, goneToo, stays], { nearDuplicateThreshold: null });
+      const expired = await store.expired(NOW, 100);
+      const mine = expired.filter((e) => e.bankId === a || e.bankId === b);
+      expect(mine.map((e) => e.id).sort()).toEqual([gone.id, goneToo.id].sort());
+    });
+
+    it('counts memories per bank', async () => {
+      const store = await fresh();
+      const [a, b] = [randomBankId(), randomBankId()];
+      await store.insert(
+        [record(a, 'one', { embedding: vector(1) }), record(a, 'two', { embedding: vector(2) }), record(b, 'three')],
+        { nearDuplicateThreshold: null },
+      );
+      const banks = await store.banks();
+      expect(banks.find((x) => x.bankId === a)).toEqual({ bankId: a, memoryCount: 2 });
+      expect(banks.find((x) => x.bankId === b)).toEqual({ bankId: b, memoryCount: 1 });
+    });
+
+    if (factory.reopen) {
+      const reopen = factory.reopen;
+      it('keeps memories, versions and the embedder across a reopen', async () => {
+        const store = await fresh();
+        const bank = randomBankId();
+        const kept = record(bank, 'persisted fact');
+        await store.insert([kept], { nearDuplicateThreshold: null });
+        await store.close();
+        open.splice(open.indexOf(store), 1);
+        const again = await reopen(store);
+        open.push(again);
+        await expect(again.ensureEmbedder({ name: 'other', dimensions: DIMENSIONS })).rejects.toMatchObject({
+          code: 'embedder_mismatch',
+        });
+        await again.ensureEmbedder(EMBEDDER);
+        expect((await again.get(bank, [kept.id]))[0]?.text).toBe('persisted fact');
+        expect(await again.history(bank, kept.id)).toHaveLength(1);
+      });
+    }
+  });
+}

@@ -1,0 +1,122 @@
+import { UnknownToolError, ValidationError } from '../errors.js';
+import type { AstrocyteContext, Brain } from '../types.js';
+import { isMemoryTool } from './tool-definitions.js';
+
+/** Where a tool call runs: the bank is bound by the application, never chosen by the model. */
+export interface MemoryToolBinding {
+  bankId: string;
+  context?: AstrocyteContext;
+}
+
+/**
+ * Runs one memory tool call and returns its result as the string the model reads.
+ * Throws UnknownToolError for a name that is not a memory tool and ValidationError naming the field for bad input.
+ */
+export async function handleMemoryTool(
+  brain: Brain,
+  toolName: string,
+  toolInput: unknown,
+  binding: MemoryToolBinding,
+): Promise<string> {
+  if (!isMemoryTool(toolName)) throw new UnknownToolError(String(toolName));
+  const input = asObject(toolInput);
+  const { bankId, context } = binding;
+  switch (toolName) {
+    case 'memory_retain': {
+      allowOnly(input, ['content', 'tags']);
+      const result = await brain.retain(requireString(input, 'content'), {
+        bankId,
+        tags: stringList(input, 'tags'),
+        ...(context ? { context } : {}),
+      });
+      return JSON.stringify({
+        stored: result.stored,
+        memory_id: result.memoryId,
+        ...(result.deduplicated ? { deduplicated: true, duplicate_of: result.duplicateOf } : {}),
+        ...(result.redacted?.length ? { redacted: result.redacted } : {}),
+        ...(!result.stored && result.reason ? { reason: result.reason } : {}),
+      });
+    }
+    case 'memory_recall': {
+      allowOnly(input, ['query', 'max_results']);
+      const maxResults = input.max_results ?? 5;
+      if (typeof maxResults !== 'number' || !Number.isInteger(maxResults) || maxResults < 1 || maxResults > 100) {
+        throw new ValidationError('max_results', `must be an integer from 1 to 100, got ${JSON.stringify(maxResults)}`);
+      }
+      const result = await brain.recall(requireString(input, 'query'), {
+        bankId,
+        maxResults,
+        ...(context ? { context } : {}),
+      });
+      return JSON.stringify({
+        hits: result.hits.map((hit) => ({
+          memory_id: hit.memoryId,
+          text: hit.text,
+          score: hit.score,
+          tags: hit.tags,
+          created_at: hit.createdAt.toISOString(),
+        })),
+        total: result.totalAvailable,
+      });
+    }
+    case 'memory_reflect': {
+      allowOnly(input, ['query']);
+      const result = await brain.reflect(requireString(input, 'query'), { bankId, ...(context ? { context } : {}) });
+      return result.answer;
+    }
+    case 'memory_forget': {
+      allowOnly(input, ['memory_ids']);
+      const ids = stringList(input, 'memory_ids');
+      if (ids.length === 0) throw new ValidationError('memory_ids', 'must name at least one memory id');
+      const result = await brain.forget(bankId, { memoryIds: ids, ...(context ? { context } : {}) });
+      return JSON.stringify({
+        deleted_count: result.deletedCount,
+        // Tells the model why a memory it asked to forget is still there (legal hold, minimum age).
+        ...(result.skipped?.length
+          ? { skipped: result.skipped.map((s) => ({ memory_id: s.memoryId, reason: s.reason })) }
+          : {}),
+      });
+    }
+  }
+}
+
+function asObject(input: unknown): Record<string, unknown> {
+  // Some clients send the arguments as a JSON string rather than an object.
+  const value = typeof input === 'string' ? parseJson(input) : input;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ValidationError('input', "must be a JSON object with the tool's fields");
+  }
+  return value as Record<string, unknown>;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ValidationError('input', 'is a string that is not valid JSON');
+  }
+}
+
+function allowOnly(input: Record<string, unknown>, fields: string[]): void {
+  const extra = Object.keys(input).filter((key) => !fields.includes(key));
+  if (extra.length > 0)
+    throw new ValidationError(extra[0] as string, `is not a field of this tool; expected ${fields.join(', ')}`);
+}
+
+function requireString(input: Record<string, unknown>, field: string): string {
+  const value = input[field];
+  if (value === undefined || value === null) throw new ValidationError(field, 'is required');
+  if (typeof value !== 'string') throw new ValidationError(field, `must be a string, got ${typeof value}`);
+  return value;
+}
+
+// Models send lists as "a, b" as often as ["a", "b"]; both are accepted.
+function stringList(input: Record<string, unknown>, field: string): string[] {
+  const value = input[field];
+  if (value === undefined || value === null) return [];
+  const items = typeof value === 'string' ? value.split(',') : value;
+  if (!Array.isArray(items) || items.some((item) => typeof item !== 'string')) {
+    throw new ValidationError(field, 'must be a comma-separated string or an array of strings');
+  }
+  return (items as string[]).map((item) => item.trim()).filter((item) => item.length > 0);
+}

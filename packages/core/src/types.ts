@@ -1,0 +1,207 @@
+/** A JSON value as stored in memory metadata. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+/** A JSON object as stored in memory metadata. */
+export type JsonObject = { [key: string]: JsonValue };
+
+/** Who is acting and why; recorded in version history. */
+export interface AstrocyteContext {
+  /** The user, agent or service on whose behalf the operation runs. */
+  actor?: string;
+  /** Correlates the operation with a request or session in the caller's logs. */
+  requestId?: string;
+}
+
+/** The kinds of personal data the PII barrier recognises. */
+export type PiiType = 'email' | 'phone' | 'ssn' | 'credit_card' | 'iban' | 'ip_address' | 'secret' | 'date_of_birth';
+
+/** A stored memory as returned by `list`. */
+export interface Memory {
+  id: string;
+  bankId: string;
+  text: string;
+  tags: string[];
+  metadata: JsonObject;
+  path?: string;
+  createdAt: Date;
+  occurredAt?: Date;
+  expiresAt?: Date;
+}
+
+/** One recall result: a memory and how well it matched, `score` in [0, 1], higher is better. */
+export interface MemoryHit {
+  memoryId: string;
+  bankId: string;
+  text: string;
+  score: number;
+  tags: string[];
+  metadata: JsonObject;
+  path?: string;
+  createdAt: Date;
+  occurredAt?: Date;
+}
+
+export interface RetainOptions {
+  bankId: string;
+  tags?: string[];
+  metadata?: JsonObject;
+  /** A slash-separated location such as `projects/apollo/decisions`, filterable with `pathPrefix`. */
+  path?: string;
+  /** When the remembered event happened; defaults to the time of storage. */
+  occurredAt?: Date | string;
+  /** After this instant the memory is never recalled and `purgeExpired` erases it. */
+  expiresAt?: Date | string;
+  /** The id of a memory in the same bank that this one replaces. */
+  supersedes?: string;
+  context?: AstrocyteContext;
+}
+
+export interface RetainResult {
+  stored: boolean;
+  memoryId: string | null;
+  deduplicated: boolean;
+  duplicateOf?: string;
+  redacted?: PiiType[];
+  /** PII types found and stored as given because their action is `warn`. */
+  warned?: PiiType[];
+  reason?: string;
+  /** Set when a rule routed the memory to a bank other than the one asked for. */
+  bankId?: string;
+}
+
+export interface RetainManyItem {
+  content: string;
+  tags?: string[];
+  metadata?: JsonObject;
+  path?: string;
+  occurredAt?: Date | string;
+  expiresAt?: Date | string;
+}
+
+export interface TimeRange {
+  from?: Date | string;
+  to?: Date | string;
+}
+
+export interface RecallOptions {
+  bankId?: string;
+  bankIds?: string[];
+  maxResults?: number;
+  /** Any-of: a memory matches when it carries at least one of these tags. */
+  tags?: string[];
+  pathPrefix?: string;
+  /** Filters on `occurredAt`, or `createdAt` where no `occurredAt` was given. */
+  timeRange?: TimeRange;
+  minScore?: number;
+  context?: AstrocyteContext;
+}
+
+export interface RecallResult {
+  hits: MemoryHit[];
+  /** How many memories matched before `maxResults` cut the list. */
+  totalAvailable: number;
+}
+
+export interface ReflectOptions {
+  bankId?: string;
+  bankIds?: string[];
+  maxSources?: number;
+  context?: AstrocyteContext;
+}
+
+export interface ReflectResult {
+  answer: string;
+  sources: MemoryHit[];
+  /** `extractive` when no LLM wrote the answer. */
+  mode: 'llm' | 'extractive';
+}
+
+export interface ForgetOptions {
+  memoryIds?: string[];
+  /** Any-of, as in recall. */
+  tags?: string[];
+  /** Forget memories created before this instant. */
+  before?: Date | string;
+  all?: boolean;
+  reason?: string;
+  /** Forget memories under legal hold too; requires `reason`. */
+  overrideLegalHold?: boolean;
+  context?: AstrocyteContext;
+}
+
+export interface ForgetResult {
+  deletedCount: number;
+  /** Memories the forget policy kept (legal hold, minimum age), with why. */
+  skipped?: { memoryId: string; reason: string }[];
+}
+
+/** What happened to a memory at one point of its life. */
+export type VersionAction = 'create' | 'supersede' | 'redact' | 'expire' | 'forget';
+
+/** One row of a memory's history. `text` is null once the memory is forgotten: a content-free tombstone. */
+export interface MemoryVersion {
+  memoryId: string;
+  bankId: string;
+  version: number;
+  action: VersionAction;
+  text: string | null;
+  actor?: string;
+  reason?: string;
+  /** For `supersede`: the memory that replaced this one. */
+  relatedId?: string;
+  at: Date;
+}
+
+export interface ListOptions {
+  pathPrefix?: string;
+  tags?: string[];
+  cursor?: string;
+  limit?: number;
+}
+
+/** One page of a listing; pass `nextCursor` back to get the next page. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** One rule that matched during `explain` or `retain`. */
+export interface RuleMatch {
+  rule: string;
+  action: string;
+  reason?: string;
+  /** False for a rule that matched after an earlier rule had already decided (reject, route or allow). */
+  applied?: boolean;
+}
+
+/** What retain would do with a piece of content, and why. */
+export interface RuleDecision {
+  action: 'store' | 'reject';
+  bankId: string;
+  tags: string[];
+  expiresAt?: Date;
+  redact: PiiType[];
+  piiDetected: PiiType[];
+  reason?: string;
+  matched: RuleMatch[];
+}
+
+/** A bank and how many memories it holds. */
+export interface BankSummary {
+  bankId: string;
+  memoryCount: number;
+}
+
+/** The contract agents and integrations consume. */
+export interface Brain {
+  retain(content: string, options: RetainOptions): Promise<RetainResult>;
+  recall(query: string, options: RecallOptions): Promise<RecallResult>;
+  reflect(query: string, options: ReflectOptions): Promise<ReflectResult>;
+  forget(bankId: string, options: ForgetOptions): Promise<ForgetResult>;
+  retainMany(items: RetainManyItem[], options: { bankId: string; context?: AstrocyteContext }): Promise<RetainResult[]>;
+  history(bankId: string, memoryId: string): Promise<MemoryVersion[]>;
+  list(bankId: string, options?: ListOptions): Promise<Page<Memory>>;
+  banks(): Promise<BankSummary[]>;
+  explain(content: string, options: { bankId: string; tags?: string[]; metadata?: JsonObject }): Promise<RuleDecision>;
+  purgeExpired(): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,154 @@
+import { ValidationError } from './errors.js';
+import type { JsonObject } from './types.js';
+
+/** Limits on what retain accepts; `maxContentLength` is configurable, the rest protect every backend. */
+export interface Limits {
+  maxContentLength: number;
+  maxTags: number;
+  maxTagLength: number;
+  maxMetadataBytes: number;
+  maxPathLength: number;
+  maxQueryLength: number;
+  maxBatchSize: number;
+  maxResults: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxContentLength: 50_000,
+  maxTags: 32,
+  maxTagLength: 64,
+  maxMetadataBytes: 16 * 1024,
+  maxPathLength: 1024,
+  maxQueryLength: 10_000,
+  maxBatchSize: 10_000,
+  maxResults: 100,
+};
+
+const BANK_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,254}$/;
+
+/** Throws unless `bankId` is a valid bank id (DESIGN §6). */
+export function checkBankId(bankId: unknown, field = 'bankId'): string {
+  if (typeof bankId !== 'string' || !BANK_ID.test(bankId)) {
+    throw new ValidationError(
+      field,
+      `must be 1 to 255 characters of letters, digits and . _ : @ -, starting with a letter or digit; got ${JSON.stringify(bankId)?.slice(0, 80)}`,
+    );
+  }
+  return bankId;
+}
+
+/** The banks a recall or reflect searches: `bankIds`, else `[bankId]`, each checked, at least one. */
+export function resolveBanks(options: { bankId?: string; bankIds?: string[] }): string[] {
+  if (options.bankIds !== undefined) {
+    if (!Array.isArray(options.bankIds) || options.bankIds.length === 0) {
+      throw new ValidationError('bankIds', 'must be a non-empty array of bank ids');
+    }
+    if (options.bankIds.length > 100) throw new ValidationError('bankIds', 'at most 100 banks per search');
+    return [...new Set(options.bankIds.map((id, i) => checkBankId(id, `bankIds[${i}]`)))];
+  }
+  return [checkBankId(options.bankId)];
+}
+
+/** Throws unless `content` is a non-empty string within the length limit. */
+export function checkContent(content: unknown, limits: Limits, field = 'content'): string {
+  if (typeof content !== 'string') throw new ValidationError(field, `must be a string, got ${typeOf(content)}`);
+  if (content.trim().length === 0) throw new ValidationError(field, 'must not be empty');
+  if (content.length > limits.maxContentLength) {
+    throw new ValidationError(field, `is ${content.length} characters; the limit is ${limits.maxContentLength}`);
+  }
+  return content;
+}
+
+/** Trimmed, de-duplicated tags within the count and length limits. */
+export function checkTags(tags: unknown, limits: Limits, field = 'tags'): string[] {
+  if (tags === undefined || tags === null) return [];
+  if (!Array.isArray(tags)) throw new ValidationError(field, `must be an array of strings, got ${typeOf(tags)}`);
+  const cleaned = new Set<string>();
+  for (const [i, tag] of tags.entries()) {
+    if (typeof tag !== 'string') throw new ValidationError(`${field}[${i}]`, `must be a string, got ${typeOf(tag)}`);
+    const trimmed = tag.trim();
+    if (trimmed.length === 0) continue;
+    if (trimmed.length > limits.maxTagLength) {
+      throw new ValidationError(
+        `${field}[${i}]`,
+        `is ${trimmed.length} characters; the limit is ${limits.maxTagLength}`,
+      );
+    }
+    cleaned.add(trimmed);
+  }
+  if (cleaned.size > limits.maxTags)
+    throw new ValidationError(field, `has ${cleaned.size} tags; the limit is ${limits.maxTags}`);
+  return [...cleaned];
+}
+
+/** A plain JSON object whose serialized size is within the limit. */
+export function checkMetadata(metadata: unknown, limits: Limits, field = 'metadata'): JsonObject {
+  if (metadata === undefined || metadata === null) return {};
+  if (typeof metadata !== 'object' || Array.isArray(metadata)) {
+    throw new ValidationError(field, `must be a JSON object, got ${typeOf(metadata)}`);
+  }
+  let json: string;
+  try {
+    json = JSON.stringify(metadata);
+  } catch (cause) {
+    throw new ValidationError(field, 'must be serializable as JSON', { cause });
+  }
+  const bytes = Buffer.byteLength(json, 'utf8');
+  if (bytes > limits.maxMetadataBytes) {
+    throw new ValidationError(field, `is ${bytes} bytes as JSON; the limit is ${limits.maxMetadataBytes}`);
+  }
+  // A round trip drops undefined values and functions, so what is stored is exactly what comes back.
+  return JSON.parse(json) as JsonObject;
+}
+
+/** A slash-separated path without empty segments, or null. */
+export function checkPath(path: unknown, limits: Limits, field = 'path'): string | null {
+  if (path === undefined || path === null) return null;
+  if (typeof path !== 'string') throw new ValidationError(field, `must be a string, got ${typeOf(path)}`);
+  const trimmed = path.trim().replace(/^\/+|\/+$/g, '');
+  if (trimmed.length === 0) return null;
+  if (trimmed.length > limits.maxPathLength)
+    throw new ValidationError(field, `the limit is ${limits.maxPathLength} characters`);
+  if (trimmed.split('/').some((segment) => segment.trim().length === 0)) {
+    throw new ValidationError(field, `must not contain empty segments, got ${JSON.stringify(path)}`);
+  }
+  return trimmed;
+}
+
+/** A Date from a Date or an ISO 8601 string, or null when absent. */
+export function checkDate(value: unknown, field: string): Date | null {
+  if (value === undefined || value === null) return null;
+  const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined;
+  if (!date || Number.isNaN(date.getTime())) {
+    throw new ValidationError(
+      field,
+      `must be a Date or an ISO 8601 string, got ${JSON.stringify(value)?.slice(0, 80)}`,
+    );
+  }
+  return date;
+}
+
+/** An integer in [min, max], or the default when absent. */
+export function checkInteger(value: unknown, field: string, min: number, max: number, fallback: number): number {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ValidationError(field, `must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** A search query: a non-empty string within the limit. */
+export function checkQuery(query: unknown, limits: Limits, field = 'query'): string {
+  if (typeof query !== 'string') throw new ValidationError(field, `must be a string, got ${typeOf(query)}`);
+  if (query.trim().length === 0) throw new ValidationError(field, 'must not be empty');
+  if (query.length > limits.maxQueryLength) {
+    throw new ValidationError(field, `is ${query.length} characters; the limit is ${limits.maxQueryLength}`);
+  }
+  return query;
+}
+
+function typeOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}

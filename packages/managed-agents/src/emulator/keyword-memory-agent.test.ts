@@ -1,0 +1,40 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type EmulatedSessionFixture, startEmulatedSession } from '../__fixtures__/emulated-session-fixture.js';
+import { runSessionWithMemory } from '../run-session-with-memory.js';
+import { keywordMemoryAgent } from './keyword-memory-agent.js';
+
+let fixture: EmulatedSessionFixture | undefined;
+afterEach(async () => {
+  await fixture?.close();
+  fixture = undefined;
+});
+
+describe('keywordMemoryAgent (scripted)', () => {
+  it('retains, deduplicates, recalls, reflects and forgets through the memory tools', async () => {
+    fixture = await startEmulatedSession(keywordMemoryAgent());
+    const { client, brain, sessionId, bankId } = fixture;
+    const say = (prompt: string) => runSessionWithMemory(client, brain, { sessionId, bankId, prompt });
+    expect(await say('Remember that my favourite colour is green')).toBe('Noted: my favourite colour is green');
+    expect(await say('remember that my favourite colour is green')).toBe('I already knew that.');
+    expect(await say('Note: the project is called Falcon')).toBe('Noted: the project is called Falcon');
+    expect(await say('What is my favourite colour?')).toContain('my favourite colour is green');
+    expect(await say('Reflect on my favourite colour')).toContain('green');
+    expect(await say('Forget my favourite colour')).toBe('Forgotten: my favourite colour is green');
+    expect((await brain.list(bankId)).items.map((memory) => memory.text)).toEqual(['the project is called Falcon']);
+    expect(await say('Forget the weather in Lima')).toMatch(
+      /^(Forgotten: the project is called Falcon|I have nothing)/,
+    );
+    expect(await say('hello there')).toMatch(/^\(scripted agent\)/);
+  });
+
+  it('says when a memory tool failed', async () => {
+    fixture = await startEmulatedSession(keywordMemoryAgent());
+    const { client, brain, sessionId, bankId } = fixture;
+    const text = await runSessionWithMemory(client, brain, {
+      sessionId,
+      bankId,
+      prompt: `Remember that ${'x'.repeat(60_000)}`,
+    });
+    expect(text).toMatch(/^The memory_retain tool failed: content/);
+  });
+});

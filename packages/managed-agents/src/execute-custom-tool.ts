@@ -1,0 +1,49 @@
+import { type AstrocyteContext, type Brain, handleMemoryTool, isMemoryTool } from '@astrocyte/core';
+import type { CustomToolUseEvent } from './session-events.js';
+import type { NonMemoryToolHandler } from './session-options.js';
+
+/** What a custom tool call produced: the text the model reads and whether it is an error. */
+export interface CustomToolOutcome {
+  text: string;
+  isError: boolean;
+}
+
+/** Where and how custom tool calls run. */
+export interface CustomToolBinding {
+  brain: Brain;
+  bankId: string;
+  context?: AstrocyteContext;
+  nonMemoryToolHandler?: NonMemoryToolHandler;
+}
+
+/**
+ * Runs one custom tool call: memory tools through `handleMemoryTool`, others through the handler.
+ * Never throws: a failure becomes an error result the model can read and act on.
+ */
+export async function executeCustomTool(
+  call: CustomToolUseEvent,
+  binding: CustomToolBinding,
+): Promise<CustomToolOutcome> {
+  try {
+    if (isMemoryTool(call.name)) {
+      const text = await handleMemoryTool(binding.brain, call.name, call.input, {
+        bankId: binding.bankId,
+        ...(binding.context ? { context: binding.context } : {}),
+      });
+      return { text, isError: false };
+    }
+    if (binding.nonMemoryToolHandler) {
+      const text = await binding.nonMemoryToolHandler(call.name, call.input ?? {}, call);
+      if (typeof text !== 'string') {
+        return { text: `tool "${call.name}" returned ${typeof text}, not a string result`, isError: true };
+      }
+      return { text, isError: false };
+    }
+    return {
+      text: `no handler exists for tool "${call.name}" in this application; only the memory tools can run here`,
+      isError: true,
+    };
+  } catch (error) {
+    return { text: error instanceof Error ? error.message : String(error), isError: true };
+  }
+}

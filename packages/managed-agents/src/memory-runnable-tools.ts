@@ -1,0 +1,59 @@
+import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
+import {
+  type AstrocyteContext,
+  type Brain,
+  checkBankId,
+  handleMemoryTool,
+  memoryToolDefinitions,
+  ValidationError,
+} from '@astrocyte/core';
+
+/** Which memory tools to build and where they act. */
+export interface MemoryRunnableToolsOptions {
+  /** The bank every call reads and writes; the model never chooses it. */
+  bankId: string;
+  includeReflect?: boolean;
+  includeForget?: boolean;
+  context?: AstrocyteContext;
+}
+
+/**
+ * The memory tools in the SDK's `BetaRunnableTool` shape, for `client.beta.sessions.events.toolRunner` and
+ * `client.beta.messages.toolRunner`. A bad input makes `run` throw, which the runners send back as an error result.
+ */
+export function memoryRunnableTools(
+  brain: Brain,
+  options: MemoryRunnableToolsOptions,
+): BetaRunnableTool<Record<string, unknown>>[] {
+  const bankId = checkBankId(options?.bankId);
+  const { includeReflect, includeForget, context } = options;
+  return memoryToolDefinitions({
+    ...(includeReflect === undefined ? {} : { includeReflect }),
+    ...(includeForget === undefined ? {} : { includeForget }),
+  }).map((definition) => ({
+    type: 'custom' as const,
+    name: definition.name,
+    description: definition.description,
+    input_schema: definition.input_schema,
+    parse: parseToolInput,
+    run: (input: Record<string, unknown>) =>
+      handleMemoryTool(brain, definition.name, input, { bankId, ...(context ? { context } : {}) }),
+  }));
+}
+
+// Some clients hand over the arguments as a JSON string; the memory tools take an object either way.
+function parseToolInput(content: unknown): Record<string, unknown> {
+  const value = typeof content === 'string' ? safeJson(content) : content;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ValidationError('input', "must be a JSON object with the tool's fields");
+  }
+  return value as Record<string, unknown>;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ValidationError('input', 'is a string that is not valid JSON');
+  }
+}

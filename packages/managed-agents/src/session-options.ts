@@ -1,0 +1,72 @@
+import type { BetaManagedAgentsAgentCustomToolUseEvent } from '@anthropic-ai/sdk/resources/beta/sessions/events';
+import { type AstrocyteContext, checkBankId, ValidationError } from '@astrocyte/core';
+import { z } from 'zod';
+import type { SessionEvent } from './session-events.js';
+
+/**
+ * Runs a custom tool that is not a memory tool and returns the text the model reads.
+ * Throwing sends the error message back with `is_error: true`.
+ */
+export type NonMemoryToolHandler = (
+  toolName: string,
+  toolInput: Record<string, unknown>,
+  event: BetaManagedAgentsAgentCustomToolUseEvent,
+) => string | Promise<string>;
+
+/** What one turn of `runSessionWithMemory` needs. */
+export interface RunSessionOptions {
+  /** The Managed Agents session (`sesn_...`) to talk to. */
+  sessionId: string;
+  /** The user's message for this turn. */
+  prompt: string;
+  /** The memory bank the tools read and write; chosen by the application, never by the model. */
+  bankId: string;
+  /** Runs custom tools other than the memory tools; without it they answer with an error result. */
+  nonMemoryToolHandler?: NonMemoryToolHandler;
+  /** Wall-clock bound for the turn (default 120); on expiry the runner interrupts the session. */
+  timeoutSeconds?: number;
+  /** Passed to every memory operation (actor, request id). */
+  context?: AstrocyteContext;
+  /** Aborts the turn; the runner interrupts the session and rejects with SessionAbortedError. */
+  signal?: AbortSignal;
+  /** Sees every distinct session event of the turn once, in order (for logs and live views). */
+  onEvent?: (event: SessionEvent) => void;
+}
+
+const optionsSchema = z.object({
+  sessionId: z.string().min(1, 'must be a non-empty session id'),
+  prompt: z.string().min(1, 'must be a non-empty string'),
+  bankId: z.string(),
+  nonMemoryToolHandler: z.function().optional(),
+  timeoutSeconds: z
+    .number()
+    .positive('must be a positive number of seconds')
+    .max(24 * 60 * 60, 'must be at most one day')
+    .default(120),
+  context: z.object({ actor: z.string().optional(), requestId: z.string().optional() }).optional(),
+  signal: z.instanceof(AbortSignal).optional(),
+  onEvent: z.function().optional(),
+});
+
+/** The options after validation, with defaults applied. */
+export type ResolvedRunSessionOptions = RunSessionOptions & { timeoutSeconds: number };
+
+/** Validates the options of `runSessionWithMemory`; a bad field throws ValidationError naming it. */
+export function parseRunSessionOptions(options: unknown): ResolvedRunSessionOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new ValidationError('options', 'runSessionWithMemory (@astrocyte/managed-agents) needs an options object');
+  }
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join('.') || 'options';
+    throw new ValidationError(
+      field,
+      `${issue?.message ?? 'is invalid'} (runSessionWithMemory, @astrocyte/managed-agents)`,
+    );
+  }
+  checkBankId(parsed.data.bankId);
+  // zod copies objects; hand back the caller's own signal and functions.
+  const given = options as RunSessionOptions;
+  return { ...given, timeoutSeconds: parsed.data.timeoutSeconds };
+}

@@ -1,0 +1,99 @@
+import {
+  type AstrocyteContext,
+  type Brain,
+  handleMemoryTool,
+  type MemoryToolDefinition,
+  memoryToolDefinitions,
+} from '@astrocyte/core';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import {
+  CallToolRequestSchema,
+  type CallToolResult,
+  ListToolsRequestSchema,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import { type MemoryMcpServerOptions, parseServerOptions } from './server-options.js';
+
+const VERSION = '0.1.0';
+
+// Hints for clients that show or gate tools; they never change what a call does.
+const ANNOTATIONS: Record<MemoryToolDefinition['name'], NonNullable<Tool['annotations']>> = {
+  memory_retain: {
+    title: 'Remember a fact',
+    readOnlyHint: false,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
+  memory_recall: { title: 'Search memory', readOnlyHint: true, openWorldHint: false },
+  memory_reflect: { title: 'Answer from memory', readOnlyHint: true, openWorldHint: false },
+  memory_forget: {
+    title: 'Delete memories',
+    readOnlyHint: false,
+    destructiveHint: true,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
+};
+
+/**
+ * An MCP server exposing the memory tools of one bank, with the same input schemas and JSON results as the core
+ * dispatcher. The bank comes from the options, never from the model; `memory_forget` is off unless enabled.
+ * Built on the low-level `Server` because `McpServer` would re-derive the schemas from zod instead of serving the
+ * core definitions unchanged.
+ */
+export function createMemoryMcpServer(brain: Brain, options: MemoryMcpServerOptions): Server {
+  const { bankId, includeForget, includeReflect, context, name } = parseServerOptions(options);
+  const definitions = memoryToolDefinitions({ includeForget, includeReflect });
+  const enabled = new Set<string>(definitions.map((definition) => definition.name));
+  const tools: Tool[] = definitions.map((definition) => ({
+    name: definition.name,
+    title: ANNOTATIONS[definition.name].title,
+    description: definition.description,
+    inputSchema: definition.input_schema as Tool['inputSchema'],
+    annotations: ANNOTATIONS[definition.name],
+  }));
+
+  const server = new Server(
+    { name, version: VERSION },
+    {
+      capabilities: { tools: { listChanged: false } },
+      instructions:
+        `Long-term memory for bank "${bankId}". Recall before answering questions about the user or past work; ` +
+        'retain durable facts (preferences, decisions, names), one fact per call.',
+    },
+  );
+
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools }));
+  server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
+    const { name: toolName, arguments: args } = request.params;
+    if (!enabled.has(toolName)) {
+      const hint = toolName === 'memory_forget' ? '; the server was started without forget enabled' : '';
+      return errorResult(
+        `tool "${toolName}" is not available on this server${hint}; available: ${[...enabled].join(', ')}`,
+      );
+    }
+    try {
+      const text = await handleMemoryTool(brain, toolName, args ?? {}, {
+        bankId,
+        context: contextFor(server, context),
+      });
+      return { content: [{ type: 'text', text }] };
+    } catch (error) {
+      // Tool failures go back to the model as results it can act on, not as protocol errors that end the call.
+      return errorResult(error instanceof Error ? error.message : String(error));
+    }
+  });
+  return server;
+}
+
+function errorResult(message: string): CallToolResult {
+  return { content: [{ type: 'text', text: message }], isError: true };
+}
+
+// Version history records who acted: the configured actor, else the MCP client that connected.
+function contextFor(server: Server, context: AstrocyteContext | undefined): AstrocyteContext {
+  if (context?.actor) return context;
+  const client = server.getClientVersion()?.name;
+  return { ...context, actor: client ? `mcp:${client}` : 'mcp' };
+}

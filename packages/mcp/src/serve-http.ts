@@ -1,0 +1,97 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Brain } from '@astrocyte/core';
+import { ValidationError } from '@astrocyte/core';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { createMemoryMcpServer } from './memory-mcp-server.js';
+import { type MemoryMcpServerOptions, parseServerOptions } from './server-options.js';
+
+/** Where and how the streamable HTTP endpoint listens. */
+export interface HttpServeOptions extends MemoryMcpServerOptions {
+  /** Defaults to 127.0.0.1: memory is personal data, so the endpoint is local unless asked otherwise. */
+  host?: string;
+  /** Defaults to 8765; 0 picks a free port (read it from `url`). */
+  port?: number;
+  /** Defaults to /mcp. */
+  path?: string;
+  /** Host header names accepted; defaults to the loopback names when bound to a loopback address. */
+  allowedHosts?: string[];
+}
+
+/** A listening HTTP endpoint. */
+export interface RunningHttpServer {
+  /** The endpoint URL, e.g. http://127.0.0.1:8765/mcp. */
+  url: string;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = ['127.0.0.1', 'localhost', '::1', '[::1]'];
+
+/**
+ * Serves the memory tools over MCP streamable HTTP in stateless mode: each POST gets a fresh server and
+ * transport, so no session state lives in the process and any number of clients can call at once.
+ * The brain stays open: closing it is the caller's job.
+ */
+export async function serveHttp(brain: Brain, options: HttpServeOptions): Promise<RunningHttpServer> {
+  const { host = '127.0.0.1', port = 8765, path = '/mcp', allowedHosts, ...serverOptions } = options;
+  parseServerOptions(serverOptions);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new ValidationError('@astrocyte/mcp port', `must be an integer from 0 to 65535, got ${port}`);
+  }
+  if (!path.startsWith('/'))
+    throw new ValidationError('@astrocyte/mcp path', `must start with "/", got ${JSON.stringify(path)}`);
+  // Without a Host check, a web page could reach a loopback server through DNS rebinding.
+  const hosts = allowedHosts ?? (LOOPBACK.includes(host) ? LOOPBACK : undefined);
+
+  const http = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) reply(res, 500, -32603, error instanceof Error ? error.message : 'internal error');
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== path) return reply(res, 404, -32601, `not found; the MCP endpoint is ${path}`);
+    if (hosts && !hosts.includes(hostname(req.headers.host))) return reply(res, 403, -32600, 'host not allowed');
+    // Stateless mode has no standalone SSE stream and no session to delete.
+    if (req.method !== 'POST')
+      return reply(res, 405, -32000, 'method not allowed; this endpoint is stateless, use POST');
+    const server = createMemoryMcpServer(brain, serverOptions);
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    res.on('close', () => {
+      void transport.close();
+      void server.close();
+    });
+    await server.connect(transport);
+    await transport.handleRequest(req, res);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(port, host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  const address = http.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${shownHost}:${address.port}${path}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        http.close((error) => (error ? reject(error) : resolve()));
+        http.closeAllConnections();
+      }),
+  };
+}
+
+function hostname(header: string | undefined): string {
+  if (!header) return '';
+  if (header.startsWith('[')) return header.slice(0, header.indexOf(']') + 1);
+  return header.split(':')[0] as string;
+}
+
+function reply(res: ServerResponse, status: number, code: number, message: string): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+}
