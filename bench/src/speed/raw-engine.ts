@@ -13,6 +13,8 @@ export interface RawEngine {
   readonly name: string;
   /** k nearest memories of the bank by cosine distance. */
   vector(bankId: string, embedding: Float32Array, k: number): Promise<RawHit[]>;
+  /** The true k nearest memories of the bank, by a full scan: what the store's vector search is scored against. */
+  exactVector(bankId: string, embedding: Float32Array, k: number): Promise<RawHit[]>;
   /** Memories of the bank matching any term, best engine rank first. */
   keyword(bankId: string, terms: string[], k: number): Promise<RawHit[]>;
   close(): Promise<void>;

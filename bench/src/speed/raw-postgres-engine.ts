@@ -23,9 +23,21 @@ export class RawPostgresEngine implements RawEngine {
   }
 
   async vector(bankId: string, embedding: Float32Array, k: number): Promise<RawHit[]> {
+    // The store indexes `embedding::halfvec(N)`: only ordering by that very expression walks the HNSW graph.
+    const half = `halfvec(${embedding.length})`;
+    return this.nearest(bankId, embedding, k, `embedding::${half} <=> $1::vector::${half}`);
+  }
+
+  async exactVector(bankId: string, embedding: Float32Array, k: number): Promise<RawHit[]> {
+    // `+ 0` hides the ordering from any index (the store's or one on the column): a full scan and exact sort.
+    return this.nearest(bankId, embedding, k, '(embedding <=> $1::vector) + 0');
+  }
+
+  /** k memories of the bank by `order`, scored by full-precision cosine similarity. */
+  private async nearest(bankId: string, embedding: Float32Array, k: number, order: string): Promise<RawHit[]> {
     const { rows } = await this.pool.query<{ id: string; text: string; score: number }>(
       `SELECT id, text, 1 - (embedding <=> $1::vector) AS score FROM ${this.table}
-        WHERE bank_id = $2 ORDER BY embedding <=> $1::vector LIMIT $3`,
+        WHERE bank_id = $2 ORDER BY ${order} LIMIT $3`,
       [pgvector.toSql(Array.from(embedding)), bankId, k],
     );
     return rows;

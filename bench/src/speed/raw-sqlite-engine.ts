@@ -30,6 +30,11 @@ export class RawSqliteEngine implements RawEngine {
     return rows.map((r) => ({ id: r.id, text: r.text, score: 1 - r.distance }));
   }
 
+  async exactVector(bankId: string, embedding: Float32Array, k: number): Promise<RawHit[]> {
+    // vec0 has no approximate index: its kNN reads every float vector of the bank, so it is already exact.
+    return this.vector(bankId, embedding, k);
+  }
+
   async keyword(bankId: string, terms: string[], k: number): Promise<RawHit[]> {
     // The same MATCH shape the store builds: every term a quoted phrase, OR'ed.
     const match = terms.map((t) => `"${t.replaceAll('"', '""')}"`).join(' OR ');

@@ -7,7 +7,8 @@ import { printTable } from '../lib/table.js';
 import type { SpeedCaseOptions, SpeedCaseResult } from './speed-case.js';
 import { speedTargets } from './speed-targets.js';
 
-const USAGE = `Speed and scale: retain rate, recall latency against raw engine queries, peak memory.
+const USAGE = `Speed and scale: retain rate, recall latency against raw engine queries, vector recall@10 against an
+exact scan, planted near-duplicates caught, peak memory.
   --sizes 1000,10000[,100000]   bank sizes (default 1000,10000)
   --backends sqlite,postgres    (default both; Postgres is skipped with a notice when unreachable)
   --queries 300                 timed recalls per case (after a warm-up)
@@ -58,7 +59,7 @@ for (const backend of backends) {
     process.stdout.write(`- ${backend}, ${size.toLocaleString('en-US')} memories ... `);
     const result = await runInChild<SpeedCaseResult>(caseModule, options);
     process.stdout.write(
-      `loaded at ${Math.round(result.load.memoriesPerSecond).toLocaleString('en-US')}/s, recall p95 ${result.recall.ours.p95.toFixed(2)} ms\n`,
+      `loaded at ${Math.round(result.load.memoriesPerSecond).toLocaleString('en-US')}/s, recall p95 ${result.recall.ours.p95.toFixed(2)} ms, vector recall@10 ${result.accuracy.vectorRecallAt10.toFixed(3)}\n`,
     );
     results.push(result);
   }
@@ -118,6 +119,20 @@ printTable(
     r.recall.rawVector.p50,
     r.recall.rawKeyword.p50,
     r.recall.queryEmbedding.p50,
+  ]),
+);
+printTable(
+  `Search accuracy on the loaded bank: the store's vector search against an exact scan (${results[0]?.accuracy.queries ?? '-'} queries), and near-duplicates planted at cosine 0.9502 to 0.97 (threshold 0.95)`,
+  [
+    { header: 'backend', align: 'left' },
+    { header: 'memories' },
+    { header: 'vector recall@10', digits: 3 },
+    { header: 'near-dups caught', align: 'right' },
+  ],
+  results.map((r) => [
+    ...label(r),
+    r.accuracy.vectorRecallAt10,
+    `${r.accuracy.nearDuplicatesCaught}/${r.accuracy.nearDuplicatesPlanted}`,
   ]),
 );
 printTable(

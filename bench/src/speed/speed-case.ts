@@ -8,6 +8,13 @@ import type { RawEngine } from './raw-engine.js';
 import { rawHybrid } from './raw-engine.js';
 import { RawPostgresEngine } from './raw-postgres-engine.js';
 import { RawSqliteEngine } from './raw-sqlite-engine.js';
+import { caughtNearDuplicates, vectorRecallAtK } from './search-accuracy.js';
+
+// Queries scored for vector recall@10, and near-duplicates planted: enough for a share to two decimals, cheap at 100k.
+const ACCURACY_QUERIES = 100;
+const PLANTED_NEAR_DUPLICATES = 100;
+// The pipeline's default near-duplicate threshold.
+const NEAR_DUPLICATE_THRESHOLD = 0.95;
 
 /** What one speed case measures: one backend, one bank size. */
 export interface SpeedCaseOptions {
@@ -61,9 +68,19 @@ export interface SpeedCaseResult {
    * allocate chunk buffers of their own). `processPeakRssMb`: the peak over the whole case.
    */
   memory: { peakRssMb: number; rssAfterLoadMb: number; processPeakRssMb: number };
+  /**
+   * How much the store's approximate searches miss, on the loaded bank. `vectorRecallAt10`: the share of the exact
+   * top 10 (a full scan by the raw engine) that `store.vectorSearch` returns, over `queries` recall queries.
+   * `nearDuplicatesCaught`: of `nearDuplicatesPlanted` records at cosine 0.9502 to 0.97 of a stored memory,
+   * inserted with the threshold at 0.95 after the write timings, how many the near-duplicate check refused.
+   */
+  accuracy: { vectorRecallAt10: number; queries: number; nearDuplicatesCaught: number; nearDuplicatesPlanted: number };
 }
 
-/** Loads a bank to `size` memories with retainMany, then times recall (ours and raw) and single retains. */
+/**
+ * Loads a bank to `size` memories with retainMany, then times recall (ours and raw) and single retains, and checks
+ * how much the store's approximate vector search and near-duplicate check miss.
+ */
 export async function runSpeedCase(options: SpeedCaseOptions): Promise<SpeedCaseResult> {
   const { backend, size } = options;
   const opened = await openBenchBrain(backend, { postgresUrl: options.postgresUrl });
@@ -79,6 +96,8 @@ export async function runSpeedCase(options: SpeedCaseOptions): Promise<SpeedCase
   let cursor = 0;
   let stored = 0;
   let deduplicated = 0;
+  // Texts the load kept, in order: the planted near-duplicates are turned from their embeddings.
+  const kept: string[] = [];
   try {
     // Load.
     const batches: { from: number; added: number; ms: number }[] = [];
@@ -91,6 +110,7 @@ export async function runSpeedCase(options: SpeedCaseOptions): Promise<SpeedCase
       const batchStart = now();
       const results = await loader.retainMany(items, { bankId });
       const added = results.filter((r) => r.stored).length;
+      kept.push(...items.filter((_, i) => results[i]?.stored).map((item) => item.content));
       batches.push({ from: stored, added, ms: now() - batchStart });
       stored += added;
       deduplicated += results.length - added;
@@ -134,6 +154,7 @@ export async function runSpeedCase(options: SpeedCaseOptions): Promise<SpeedCase
       const embedding = await sampleLatencies(options.queries, (i) => embedder.embedOne(queries[q(i)] as string));
       const ours = summarize(paired.ours);
       const rawBoth = summarize(paired.raw);
+      const vectorRecallAt10 = await vectorRecallAtK(brain.store, raw, bankId, vectors.slice(0, ACCURACY_QUERIES), 10);
 
       // The default pipeline's retainMany into the loaded bank.
       const tailItems = corpus.slice(cursor, cursor + tailBatch).map((content) => ({ content }));
@@ -154,6 +175,12 @@ export async function runSpeedCase(options: SpeedCaseOptions): Promise<SpeedCase
         20,
       );
       const singleSeconds = (now() - singleStart) / 1000;
+
+      // Last, because the first near-duplicate check builds what later ones use (on SQLite, its LSH tables).
+      const bases = Array.from({ length: PLANTED_NEAR_DUPLICATES }, (_, i) =>
+        embedder.embedOne(kept[Math.floor((i * kept.length) / PLANTED_NEAR_DUPLICATES)] as string),
+      );
+      const nearDuplicatesCaught = await caughtNearDuplicates(brain.store, bankId, bases, NEAR_DUPLICATE_THRESHOLD);
 
       return {
         backend,
@@ -183,6 +210,12 @@ export async function runSpeedCase(options: SpeedCaseOptions): Promise<SpeedCase
           pool,
         },
         memory: { peakRssMb: oursPeakRssMb, rssAfterLoadMb, processPeakRssMb: peakRssMb() },
+        accuracy: {
+          vectorRecallAt10,
+          queries: ACCURACY_QUERIES,
+          nearDuplicatesCaught,
+          nearDuplicatesPlanted: PLANTED_NEAR_DUPLICATES,
+        },
       };
     } finally {
       await raw.close();

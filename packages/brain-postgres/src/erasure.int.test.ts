@@ -1,28 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { type Astrocyte, Governance, handleMemoryTool } from '@astrocyte/core';
 import { manualClock } from '@astrocyte/core/testing';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createPostgresBrain } from './create-postgres-brain.js';
-import { postgresAvailable, TEST_DATABASE_URL, TestSchemas } from './testing-support/postgres-test-database.js';
+import { postgresTestFile, TEST_DATABASE_URL } from './testing-support/postgres-test-database.js';
 
 // Governance promises that rejected data is never written and forgotten data is gone. These tests read the raw
 // tables of the schema (every row of every table, as text) and the lexemes of the tsvector column directly.
 
-const available = await postgresAvailable();
-const schemas = new TestSchemas();
-let admin: pg.Client;
+const { available, schemas, admin } = await postgresTestFile();
 const brains: Astrocyte[] = [];
-
-beforeAll(async () => {
-  if (!available) return;
-  admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await admin.connect();
-});
 afterAll(async () => {
   await Promise.all(brains.map((b) => b.close()));
-  await admin?.end();
-  await schemas.dropAll();
 });
 
 async function brainInSchema(options: Record<string, unknown> = {}): Promise<{ brain: Astrocyte; schema: string }> {

@@ -1,44 +1,15 @@
-import { randomUUID } from 'node:crypto';
-import { contentHash, LocalEmbedder, type MemoryRecord } from '@astrocyte/core';
-import { randomBankId } from '@astrocyte/core/testing';
-import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
-import { openPostgresStore, type PostgresMemoryStore } from './postgres-memory-store.js';
-import { postgresAvailable, TEST_DATABASE_URL, TestSchemas } from './testing-support/postgres-test-database.js';
+import { LocalEmbedder, type MemoryRecord } from '@astrocyte/core';
+import { memoryRecord, randomBankId } from '@astrocyte/core/testing';
+import { describe, expect, it } from 'vitest';
+import { postgresTestFile } from './testing-support/postgres-test-database.js';
 
-const available = await postgresAvailable();
-const schemas = new TestSchemas();
-const admin = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 2 });
-afterAll(async () => {
-  await schemas.dropAll();
-  await admin.end();
-});
+const { available, admin, openStore } = await postgresTestFile();
 
 const embedder = new LocalEmbedder({ dimensions: 64 });
 const NOW = new Date('2026-06-01T12:00:00Z');
 
 function record(bankId: string, text: string): MemoryRecord {
-  return {
-    id: randomUUID(),
-    bankId,
-    text,
-    contentHash: contentHash(text),
-    embedding: embedder.embedOne(text),
-    tags: [],
-    metadata: {},
-    path: null,
-    createdAt: NOW,
-    occurredAt: null,
-    expiresAt: null,
-    supersedes: null,
-    versions: [{ action: 'create', at: NOW }],
-  };
-}
-
-async function freshStore(): Promise<PostgresMemoryStore> {
-  const store = await openPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schemas.next() });
-  await store.ensureEmbedder({ name: embedder.name, dimensions: embedder.dimensions });
-  return store;
+  return memoryRecord(bankId, text, { embedding: embedder.embedOne(text), createdAt: NOW });
 }
 
 const ledger = (bank: string, i: number) =>
@@ -46,7 +17,7 @@ const ledger = (bank: string, i: number) =>
 
 describe.runIf(available)('postgres batched inserts', () => {
   it('finds near duplicates inside one large batch, across its chunks, and against live rows of a large bank', async () => {
-    const store = await freshStore();
+    const store = await openStore(embedder);
     const bank = randomBankId();
     const other = randomBankId();
     // Past the exact-scan cutoff (2,000), so live rows are looked up through the HNSW index.
@@ -79,7 +50,7 @@ describe.runIf(available)('postgres batched inserts', () => {
   });
 
   it('refreshes planner statistics after a large batch instead of waiting for autovacuum', async () => {
-    const store = await freshStore();
+    const store = await openStore(embedder);
     const table = `"${store.schema}".memories`;
     const reltuples = async () =>
       Number((await admin.query(`SELECT reltuples FROM pg_class WHERE oid = $1::regclass`, [table])).rows[0].reltuples);

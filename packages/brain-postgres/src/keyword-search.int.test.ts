@@ -1,39 +1,20 @@
-import { randomUUID } from 'node:crypto';
-import { contentHash, LocalEmbedder, type MemoryRecord } from '@astrocyte/core';
-import { randomBankId } from '@astrocyte/core/testing';
-import { afterAll, describe, expect, it } from 'vitest';
-import { openPostgresStore } from './postgres-memory-store.js';
-import { postgresAvailable, TEST_DATABASE_URL, TestSchemas } from './testing-support/postgres-test-database.js';
+import { LocalEmbedder, type MemoryRecord } from '@astrocyte/core';
+import { memoryRecord, randomBankId } from '@astrocyte/core/testing';
+import { describe, expect, it } from 'vitest';
+import { postgresTestFile } from './testing-support/postgres-test-database.js';
 
-const available = await postgresAvailable();
-const schemas = new TestSchemas();
-afterAll(() => schemas.dropAll());
+const { available, openStore } = await postgresTestFile();
 
 const embedder = new LocalEmbedder({ dimensions: 32 });
 const NOW = new Date('2026-06-01T12:00:00Z');
 
 function record(bankId: string, text: string): MemoryRecord {
-  return {
-    id: randomUUID(),
-    bankId,
-    text,
-    contentHash: contentHash(text),
-    embedding: embedder.embedOne(text),
-    tags: [],
-    metadata: {},
-    path: null,
-    createdAt: NOW,
-    occurredAt: null,
-    expiresAt: null,
-    supersedes: null,
-    versions: [{ action: 'create', at: NOW }],
-  };
+  return memoryRecord(bankId, text, { embedding: embedder.embedOne(text), createdAt: NOW });
 }
 
 describe.runIf(available)('postgres keyword search over common words', () => {
   it('ranks memories matching every term first even when a term matches more memories than are ranked', async () => {
-    const store = await openPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schemas.next() });
-    await store.ensureEmbedder({ name: embedder.name, dimensions: embedder.dimensions });
+    const store = await openStore(embedder);
     const bank = randomBankId();
     // 1,500 memories share "invoice": more than the candidates ranked per term.
     const common = Array.from({ length: 1500 }, (_, i) => record(bank, `Invoice ${i} sent to client ${i % 40}`));

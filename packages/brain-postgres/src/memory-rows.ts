@@ -1,63 +1,29 @@
-import type { JsonObject, Memory, MemoryVersion, VersionAction } from '@astrocyte/core';
+import {
+  type JsonObject,
+  type Memory,
+  type MemoryVersion,
+  memoryFromSqlRow,
+  type SqlMemoryRow,
+  type SqlVersionRow,
+  versionFromSqlRow,
+} from '@astrocyte/core';
 
-/** The columns every memory read selects, on alias `m`. */
-export const MEMORY_COLUMNS =
-  'm.id, m.bank_id, m.text, m.tags, m.metadata, m.path, m.created_at, m.occurred_at, m.expires_at';
+/** A row of `memories` as pg returns it: timestamptz, text[] and jsonb arrive decoded. */
+export type MemoryRow = SqlMemoryRow<Date, string[], JsonObject>;
 
-/** A row of `memories` as the driver returns it. */
-export interface MemoryRow {
-  id: string;
-  bank_id: string;
-  text: string;
-  tags: string[];
-  metadata: JsonObject;
-  path: string | null;
-  created_at: Date;
-  occurred_at: Date | null;
-  expires_at: Date | null;
-}
+/** A row of `memory_versions` as pg returns it. */
+export type VersionRow = SqlVersionRow<Date>;
 
-/** A row of `memory_versions` as the driver returns it. */
-export interface VersionRow {
-  memory_id: string;
-  bank_id: string;
-  version: number;
-  action: VersionAction;
-  text: string | null;
-  actor: string | null;
-  reason: string | null;
-  related_id: string | null;
-  at: Date;
-}
+const asIs = <T>(value: T): T => value;
 
-/** A memories row as the SPI's Memory, leaving out absent optional fields. */
+/** A memories row as the SPI's Memory. */
 export function toMemory(row: MemoryRow): Memory {
-  return {
-    id: row.id,
-    bankId: row.bank_id,
-    text: row.text,
-    tags: row.tags,
-    metadata: row.metadata,
-    ...(row.path !== null ? { path: row.path } : {}),
-    createdAt: row.created_at,
-    ...(row.occurred_at !== null ? { occurredAt: row.occurred_at } : {}),
-    ...(row.expires_at !== null ? { expiresAt: row.expires_at } : {}),
-  };
+  return memoryFromSqlRow(row, { instant: asIs, tags: asIs, metadata: asIs });
 }
 
 /** A memory_versions row as the SPI's MemoryVersion. */
 export function toVersion(row: VersionRow): MemoryVersion {
-  return {
-    memoryId: row.memory_id,
-    bankId: row.bank_id,
-    version: row.version,
-    action: row.action,
-    text: row.text,
-    ...(row.actor !== null ? { actor: row.actor } : {}),
-    ...(row.reason !== null ? { reason: row.reason } : {}),
-    ...(row.related_id !== null ? { relatedId: row.related_id } : {}),
-    at: row.at,
-  };
+  return versionFromSqlRow(row, asIs);
 }
 
 /** pgvector's text form of a vector; nine significant digits round-trip a float32 exactly, in half the bytes. */

@@ -1,17 +1,15 @@
 import type { Astrocyte } from '@astrocyte/core';
 import { randomBankId } from '@astrocyte/core/testing';
 import pg from 'pg';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createPostgresBrain } from './create-postgres-brain.js';
-import { postgresAvailable, TEST_DATABASE_URL, TestSchemas } from './testing-support/postgres-test-database.js';
+import { postgresTestFile, TEST_DATABASE_URL } from './testing-support/postgres-test-database.js';
 
-const available = await postgresAvailable();
-const schemas = new TestSchemas();
+const { available, schemas } = await postgresTestFile();
 const brains: Astrocyte[] = [];
 afterEach(async () => {
   await Promise.all(brains.splice(0).map((b) => b.close()));
 });
-afterAll(() => schemas.dropAll());
 
 // Several brains, each with its own pool, over one schema: the closest a test gets to several processes.
 async function brainsOnOneSchema(count: number): Promise<Astrocyte[]> {

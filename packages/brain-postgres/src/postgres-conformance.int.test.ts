@@ -1,11 +1,9 @@
 import { describeBrainConformance, describeMemoryStoreConformance, type StoreFactory } from '@astrocyte/core/testing';
-import { afterAll, describe, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { openPostgresStore, type PostgresMemoryStore } from './postgres-memory-store.js';
-import { postgresAvailable, TEST_DATABASE_URL, TestSchemas } from './testing-support/postgres-test-database.js';
+import { postgresTestFile, TEST_DATABASE_URL } from './testing-support/postgres-test-database.js';
 
-const available = await postgresAvailable();
-const schemas = new TestSchemas();
-afterAll(() => schemas.dropAll());
+const { available, schemas } = await postgresTestFile();
 
 // Every store gets a schema of its own, so both suites run against empty stores in parallel with other files.
 const factory: StoreFactory = {

@@ -1,40 +1,18 @@
-import { randomUUID } from 'node:crypto';
-import { contentHash, LocalEmbedder, type MemoryRecord } from '@astrocyte/core';
-import { randomBankId } from '@astrocyte/core/testing';
+import { LocalEmbedder, type MemoryRecord } from '@astrocyte/core';
+import { memoryRecord, randomBankId } from '@astrocyte/core/testing';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createPostgresBrain } from './create-postgres-brain.js';
-import { openPostgresStore, type PostgresMemoryStore } from './postgres-memory-store.js';
-import { postgresAvailable, TEST_DATABASE_URL, TestSchemas } from './testing-support/postgres-test-database.js';
+import type { PostgresMemoryStore } from './postgres-memory-store.js';
+import { postgresTestFile, TEST_DATABASE_URL } from './testing-support/postgres-test-database.js';
 
-const available = await postgresAvailable();
-const schemas = new TestSchemas();
-const admin = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 2 });
-afterAll(async () => {
-  await schemas.dropAll();
-  await admin.end();
-});
+const { available, schemas, admin, openStore } = await postgresTestFile();
 
 const embedder = new LocalEmbedder({ dimensions: 64 });
 const NOW = new Date('2026-06-01T12:00:00Z');
 
 function record(bankId: string, text: string, overrides: Partial<MemoryRecord> = {}): MemoryRecord {
-  return {
-    id: randomUUID(),
-    bankId,
-    text,
-    contentHash: contentHash(text),
-    embedding: embedder.embedOne(text),
-    tags: [],
-    metadata: {},
-    path: null,
-    createdAt: NOW,
-    occurredAt: null,
-    expiresAt: null,
-    supersedes: null,
-    versions: [{ action: 'create', at: NOW }],
-    ...overrides,
-  };
+  return memoryRecord(bankId, text, { embedding: embedder.embedOne(text), createdAt: NOW, ...overrides });
 }
 
 // A real pool whose connections log every statement they run, to check what the store sends to the server.
@@ -52,21 +30,12 @@ function recordingPool(): { pool: pg.Pool; statements: string[] } {
   return { pool, statements };
 }
 
-async function freshStore(): Promise<PostgresMemoryStore> {
-  const store = await openPostgresStore({
-    connectionString: TEST_DATABASE_URL,
-    schema: schemas.next(),
-    maxConnections: 4,
-  });
-  await store.ensureEmbedder({ name: embedder.name, dimensions: embedder.dimensions });
-  return store;
-}
+const freshStore = (): Promise<PostgresMemoryStore> => openStore(embedder, { maxConnections: 4 });
 
 describe.runIf(available)('postgres memory store', () => {
   it('filters every statement on memories and versions by bank, except the two cross-bank admin reads', async () => {
     const { pool, statements } = recordingPool();
-    const store = await openPostgresStore({ pool, schema: schemas.next() });
-    await store.ensureEmbedder({ name: embedder.name, dimensions: embedder.dimensions });
+    const store = await openStore(embedder, { pool });
     const mine = randomBankId('mine');
     const theirs = randomBankId('theirs');
     const secret = record(theirs, 'Their launch code is amber falcon');

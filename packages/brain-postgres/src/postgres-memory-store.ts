@@ -1,8 +1,9 @@
 import {
+  checkSameEmbedder,
   type EmbedderInfo,
-  EmbedderMismatchError,
   type InsertOptions,
   type InsertOutcome,
+  MEMORY_COLUMNS,
   type Memory,
   type MemoryRecord,
   type MemorySelector,
@@ -12,6 +13,7 @@ import {
   type ScoredId,
   type SearchFilter,
   StorageError,
+  type StoreListOptions,
   ValidationError,
   type VersionStamp,
 } from '@astrocyte/core';
@@ -19,7 +21,7 @@ import pg from 'pg';
 import { BankSizeCache } from './bank-size-cache.js';
 import { insertRecords } from './insert-records.js';
 import { decodeCursor, encodeCursor } from './list-cursor.js';
-import { MEMORY_COLUMNS, type MemoryRow, toMemory, toVersion, type VersionRow, vectorLiteral } from './memory-rows.js';
+import { type MemoryRow, toMemory, toVersion, type VersionRow, vectorLiteral } from './memory-rows.js';
 import { migrate, quoteIdent, TEXT_SEARCH_CONFIG, type VectorExtension, withMigrationLock } from './migrations.js';
 import {
   type PostgresStoreOptions,
@@ -285,10 +287,7 @@ export class PostgresMemoryStore implements MemoryStore {
   }
 
   /** A page of a bank's live memories in insertion order, with an opaque cursor. */
-  async list(
-    bankId: string,
-    options: { pathPrefix?: string; tags?: string[]; cursor?: string; limit: number },
-  ): Promise<Page<Memory>> {
+  async list(bankId: string, options: StoreListOptions): Promise<Page<Memory>> {
     const sql = this.sqlFor();
     const params = new Params();
     const where = [
@@ -506,15 +505,6 @@ export class PostgresMemoryStore implements MemoryStore {
   private checkOpen(): void {
     if (this.closed)
       throw new StorageError('@astrocyte/brain-postgres: the store is closed', { code: 'storage_closed' });
-  }
-}
-
-function checkSameEmbedder(stored: EmbedderInfo, configured: EmbedderInfo): void {
-  if (stored.name !== configured.name || stored.dimensions !== configured.dimensions) {
-    throw new EmbedderMismatchError(
-      { name: stored.name, dimensions: stored.dimensions },
-      { name: configured.name, dimensions: configured.dimensions },
-    );
   }
 }
 

@@ -1,19 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { EmbedderMismatchError, LocalEmbedder, StorageError } from '@astrocyte/core';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createPostgresBrain } from './create-postgres-brain.js';
 import { MIGRATIONS } from './migrations.js';
 import { openPostgresStore } from './postgres-memory-store.js';
-import { postgresAvailable, TEST_DATABASE_URL, TestSchemas } from './testing-support/postgres-test-database.js';
+import { postgresTestFile, TEST_DATABASE_URL } from './testing-support/postgres-test-database.js';
 
-const available = await postgresAvailable();
-const schemas = new TestSchemas();
-const admin = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 2 });
-afterAll(async () => {
-  await schemas.dropAll();
-  await admin.end();
-});
+const { available, schemas, admin } = await postgresTestFile();
 
 const EMBEDDER = { name: 'test-embedder', dimensions: 16 };
 

@@ -1,34 +1,16 @@
-import { randomUUID } from 'node:crypto';
-import { contentHash, LocalEmbedder, type MemoryRecord } from '@astrocyte/core';
-import { randomBankId } from '@astrocyte/core/testing';
+import { LocalEmbedder, type MemoryRecord } from '@astrocyte/core';
+import { memoryRecord, randomBankId } from '@astrocyte/core/testing';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
-import { openPostgresStore } from './postgres-memory-store.js';
-import { postgresAvailable, TEST_DATABASE_URL, TestSchemas } from './testing-support/postgres-test-database.js';
+import { describe, expect, it } from 'vitest';
+import { postgresTestFile, TEST_DATABASE_URL } from './testing-support/postgres-test-database.js';
 
-const available = await postgresAvailable();
-const schemas = new TestSchemas();
-afterAll(() => schemas.dropAll());
+const { available, openStore } = await postgresTestFile();
 
 const embedder = new LocalEmbedder({ dimensions: 64 });
 const NOW = new Date('2026-06-01T12:00:00Z');
 
 function record(bankId: string, text: string): MemoryRecord {
-  return {
-    id: randomUUID(),
-    bankId,
-    text,
-    contentHash: contentHash(text),
-    embedding: embedder.embedOne(text),
-    tags: [],
-    metadata: {},
-    path: null,
-    createdAt: NOW,
-    occurredAt: null,
-    expiresAt: null,
-    supersedes: null,
-    versions: [{ action: 'create', at: NOW }],
-  };
+  return memoryRecord(bankId, text, { embedding: embedder.embedOne(text), createdAt: NOW });
 }
 
 // Cosine similarity computed here, independently of pgvector, to check the order the store returns.
@@ -48,8 +30,7 @@ describe.runIf(available)('postgres vector search statement', () => {
   it('leaves no search setting behind on the pooled connection (safe behind PgBouncer)', async () => {
     // One connection: whatever the search sets is visible to the next statement if it leaks.
     const pool = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
-    const store = await openPostgresStore({ pool, schema: schemas.next(), hnsw: { efSearch: 77 } });
-    await store.ensureEmbedder({ name: embedder.name, dimensions: embedder.dimensions });
+    const store = await openStore(embedder, { pool, hnsw: { efSearch: 77 } });
     const before = (await pool.query('SHOW hnsw.ef_search')).rows[0]?.['hnsw.ef_search'];
     const bank = randomBankId();
     await store.insert(
@@ -68,8 +49,7 @@ describe.runIf(available)('postgres vector search statement', () => {
   });
 
   it('returns the exact nearest memories of a small bank and the index order of a large one, best first', async () => {
-    const store = await openPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schemas.next() });
-    await store.ensureEmbedder({ name: embedder.name, dimensions: embedder.dimensions });
+    const store = await openStore(embedder);
     const small = randomBankId('small');
     const large = randomBankId('large');
     const topics = ['harbour', 'orchard', 'glacier', 'foundry', 'meadow', 'lantern', 'canyon', 'violin'];
@@ -103,8 +83,7 @@ describe.runIf(available)('postgres vector search statement', () => {
   });
 
   it('searches a bank that shrank below the exact-scan cutoff exactly again after erasure', async () => {
-    const store = await openPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schemas.next() });
-    await store.ensureEmbedder({ name: embedder.name, dimensions: embedder.dimensions });
+    const store = await openStore(embedder);
     const bank = randomBankId();
     const rows = Array.from({ length: 2050 }, (_, i) => record(bank, `Shelf ${i} holds box ${i * 13} of ${i % 17}`));
     await store.insert(rows, { nearDuplicateThreshold: null });

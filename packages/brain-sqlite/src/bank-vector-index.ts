@@ -1,5 +1,5 @@
 import { SignatureRows } from './hamming-kernel.js';
-import { POPCOUNT_16, PROBE_FLIPS, SIGNATURE_WORDS, type UnitQuery, type VectorSketch } from './vector-sketch.js';
+import { PROBE_FLIPS, popcount32, SIGNATURE_WORDS, type UnitQuery, type VectorSketch } from './vector-sketch.js';
 
 /** Time and expiry conditions in epoch milliseconds: moment within [from, to], expiry after now. */
 export interface SlotFilter {
@@ -233,30 +233,22 @@ export class BankVectorIndex {
     return out;
   }
 
-  // The same scan as the WebAssembly kernel, for runtimes without WebAssembly SIMD.
+  // The same scan as the WebAssembly kernel, for runtimes without WebAssembly SIMD. Unrolled over the eight words
+  // with the query held in locals: a loop over the words measured close to twice as slow.
   private scanInJavaScript(query: Uint32Array, n: number): Uint16Array {
     const out = new Uint16Array(n);
-    const signatures = this.signatures;
-    const P = POPCOUNT_16;
+    const s = this.signatures;
     const [q0, q1, q2, q3, q4, q5, q6, q7] = query as unknown as number[];
     for (let slot = 0, o = 0; slot < n; slot++, o += SIGNATURE_WORDS) {
-      let x = (signatures[o] as number) ^ (q0 as number);
-      let h = (P[x & 0xffff] as number) + (P[x >>> 16] as number);
-      x = (signatures[o + 1] as number) ^ (q1 as number);
-      h += (P[x & 0xffff] as number) + (P[x >>> 16] as number);
-      x = (signatures[o + 2] as number) ^ (q2 as number);
-      h += (P[x & 0xffff] as number) + (P[x >>> 16] as number);
-      x = (signatures[o + 3] as number) ^ (q3 as number);
-      h += (P[x & 0xffff] as number) + (P[x >>> 16] as number);
-      x = (signatures[o + 4] as number) ^ (q4 as number);
-      h += (P[x & 0xffff] as number) + (P[x >>> 16] as number);
-      x = (signatures[o + 5] as number) ^ (q5 as number);
-      h += (P[x & 0xffff] as number) + (P[x >>> 16] as number);
-      x = (signatures[o + 6] as number) ^ (q6 as number);
-      h += (P[x & 0xffff] as number) + (P[x >>> 16] as number);
-      x = (signatures[o + 7] as number) ^ (q7 as number);
-      h += (P[x & 0xffff] as number) + (P[x >>> 16] as number);
-      out[slot] = h;
+      out[slot] =
+        popcount32((s[o] as number) ^ (q0 as number)) +
+        popcount32((s[o + 1] as number) ^ (q1 as number)) +
+        popcount32((s[o + 2] as number) ^ (q2 as number)) +
+        popcount32((s[o + 3] as number) ^ (q3 as number)) +
+        popcount32((s[o + 4] as number) ^ (q4 as number)) +
+        popcount32((s[o + 5] as number) ^ (q5 as number)) +
+        popcount32((s[o + 6] as number) ^ (q6 as number)) +
+        popcount32((s[o + 7] as number) ^ (q7 as number));
     }
     return out;
   }
@@ -266,10 +258,7 @@ export class BankVectorIndex {
     const o = slot * SIGNATURE_WORDS;
     const signatures = this.rows.words;
     let h = 0;
-    for (let w = 0; w < SIGNATURE_WORDS; w++) {
-      const x = ((signatures[o + w] as number) ^ (query[w] as number)) >>> 0;
-      h += (POPCOUNT_16[x & 0xffff] as number) + (POPCOUNT_16[x >>> 16] as number);
-    }
+    for (let w = 0; w < SIGNATURE_WORDS; w++) h += popcount32((signatures[o + w] as number) ^ (query[w] as number));
     return h;
   }
 

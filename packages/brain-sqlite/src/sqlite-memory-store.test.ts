@@ -9,12 +9,12 @@ import {
   EmbedderMismatchError,
   LocalEmbedder,
   type MemoryRecord,
-  normalizeVector,
   StorageError,
   ValidationError,
 } from '@astrocyte/core';
+import { axisVector, memoryRecord, storesPerTest } from '@astrocyte/core/testing';
 import Database from 'better-sqlite3';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createSqliteBrain } from './create-sqlite-brain.js';
 import { openSqliteStore, SqliteMemoryStore } from './sqlite-memory-store.js';
 
@@ -26,42 +26,14 @@ const DIMENSIONS = 8;
 const EMBEDDER = { name: 'test-axes', dimensions: DIMENSIONS };
 const NOW = new Date('2026-03-01T00:00:00Z');
 
-function vector(axis: number, tilt = 0): Float32Array {
-  const v = new Float32Array(DIMENSIONS);
-  v[axis % DIMENSIONS] = 1;
-  v[(axis + 1) % DIMENSIONS] = tilt;
-  return normalizeVector(v);
-}
+const vector = (axis: number, tilt = 0) => axisVector(DIMENSIONS, axis, tilt);
 
 function record(bankId: string, text: string, overrides: Partial<MemoryRecord> = {}): MemoryRecord {
-  return {
-    id: randomUUID(),
-    bankId,
-    text,
-    contentHash: contentHash(text),
-    embedding: vector(0),
-    tags: [],
-    metadata: {},
-    path: null,
-    createdAt: NOW,
-    occurredAt: null,
-    expiresAt: null,
-    supersedes: null,
-    versions: [{ action: 'create', at: NOW }],
-    ...overrides,
-  };
+  return memoryRecord(bankId, text, { embedding: vector(0), createdAt: NOW, ...overrides });
 }
 
-const opened: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((s) => s.close()));
-});
-async function store(path = ':memory:'): Promise<SqliteMemoryStore> {
-  const s = await openSqliteStore({ path });
-  opened.push(s);
-  await s.ensureEmbedder(EMBEDDER);
-  return s;
-}
+const store = storesPerTest((path?: string) => openSqliteStore({ path: path ?? ':memory:' }), EMBEDDER);
+const bareStore = storesPerTest(() => openSqliteStore({ path: ':memory:' }));
 
 describe('opening', () => {
   it('uses WAL and secure_delete on a file, and records the schema version', async () => {
@@ -147,8 +119,7 @@ describe('embedder', () => {
   });
 
   it('refuses to insert before ensureEmbedder and rejects a vector of the wrong size', async () => {
-    const bare = await openSqliteStore({ path: ':memory:' });
-    opened.push(bare);
+    const bare = await bareStore();
     await expect(bare.insert([record('b', 'x')], { nearDuplicateThreshold: null })).rejects.toMatchObject({
       code: 'store_not_ready',
     });

@@ -2,10 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   AstrocyteError,
+  checkSameEmbedder,
   type EmbedderInfo,
-  EmbedderMismatchError,
   type InsertOptions,
   type InsertOutcome,
+  MEMORY_COLUMNS,
   type Memory,
   type MemoryRecord,
   type MemorySelector,
@@ -15,6 +16,7 @@ import {
   type ScoredId,
   type SearchFilter,
   StorageError,
+  type StoreListOptions,
   ValidationError,
   type VersionStamp,
 } from '@astrocyte/core';
@@ -22,18 +24,11 @@ import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import { ftsMatchExpression } from './fts-query.js';
 import { KeywordPlanner } from './keyword-plan.js';
-import {
-  decodeCursor,
-  encodeCursor,
-  MEMORY_COLUMNS,
-  type MemoryRow,
-  toMemory,
-  toVersion,
-  type VersionRow,
-} from './memory-rows.js';
+import { decodeCursor, encodeCursor, type MemoryRow, toMemory, toVersion, type VersionRow } from './memory-rows.js';
 import { migrate } from './schema-migrations.js';
 import { filterSql, MAX_TIME_MS, MIN_TIME_MS } from './search-filter-sql.js';
 import { parseSqliteStoreOptions, type SqliteStoreOptions } from './sqlite-store-options.js';
+import { StatementCache } from './statement-cache.js';
 import { floats, VectorIndex } from './vector-index.js';
 import { SKETCH_SCHEME, sketchVector, type VectorSketch } from './vector-sketch.js';
 
@@ -57,7 +52,7 @@ export class SqliteMemoryStore implements MemoryStore {
   readonly database: Database.Database;
   private readonly ownsDatabase: boolean;
   private readonly isFile: boolean;
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements: StatementCache;
   private embedder: EmbedderInfo | null = null;
   private index: VectorIndex | null = null;
   private readonly keywordPlanner: KeywordPlanner;
@@ -69,6 +64,7 @@ export class SqliteMemoryStore implements MemoryStore {
     this.database = database;
     this.ownsDatabase = ownsDatabase;
     this.isFile = !database.memory;
+    this.statements = new StatementCache(database);
     this.keywordPlanner = new KeywordPlanner(database);
     try {
       loadSqliteVec(database);
@@ -125,9 +121,8 @@ export class SqliteMemoryStore implements MemoryStore {
     this.write('ensureEmbedder', () => {
       // Read inside the write lock: another process may have recorded an embedder since this one opened.
       const stored = this.readEmbedder();
-      if (stored && (stored.name !== info.name || stored.dimensions !== info.dimensions))
-        throw new EmbedderMismatchError(stored, info);
-      if (!stored) {
+      if (stored) checkSameEmbedder(stored, info);
+      else {
         this.stmt("INSERT INTO astrocyte_meta (key, value) VALUES ('embedder', ?)").run(
           JSON.stringify({ name: info.name, dimensions: info.dimensions }),
         );
@@ -295,10 +290,7 @@ export class SqliteMemoryStore implements MemoryStore {
   }
 
   /** Oldest first by (createdAt, id), filtered by tags and path; the cursor is the last row's sort key. */
-  async list(
-    bankId: string,
-    options: { pathPrefix?: string; tags?: string[]; cursor?: string; limit: number },
-  ): Promise<Page<Memory>> {
+  async list(bankId: string, options: StoreListOptions): Promise<Page<Memory>> {
     this.assertOpen();
     const after = options.cursor ? decodeCursor(options.cursor) : null;
     const limit = Math.max(1, Math.floor(options.limit));
@@ -630,12 +622,7 @@ export class SqliteMemoryStore implements MemoryStore {
   }
 
   private stmt(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.database.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return this.statements.prepare(sql);
   }
 
   private read<T>(operation: string, fn: () => T): T {

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { contentHash, type MemoryRecord, normalizeVector } from '@astrocyte/core';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { memoryRecord, storesPerTest } from '@astrocyte/core/testing';
+import { afterAll, describe, expect, it } from 'vitest';
 import { SignatureRows } from './hamming-kernel.js';
 import { KEYWORD_SCORE_BUDGET, KeywordPlanner } from './keyword-plan.js';
 import { openSqliteStore, type SqliteMemoryStore } from './sqlite-memory-store.js';
@@ -51,35 +52,10 @@ function cosine(a: Float32Array, b: Float32Array): number {
 }
 
 function record(bankId: string, embedding: Float32Array, overrides: Partial<MemoryRecord> = {}): MemoryRecord {
-  const text = `memory ${randomUUID()}`;
-  return {
-    id: randomUUID(),
-    bankId,
-    text,
-    contentHash: contentHash(text),
-    embedding,
-    tags: [],
-    metadata: {},
-    path: null,
-    createdAt: NOW,
-    occurredAt: null,
-    expiresAt: null,
-    supersedes: null,
-    versions: [{ action: 'create', at: NOW }],
-    ...overrides,
-  };
+  return memoryRecord(bankId, `memory ${randomUUID()}`, { embedding, createdAt: NOW, ...overrides });
 }
 
-const opened: SqliteMemoryStore[] = [];
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((s) => s.close()));
-});
-async function store(path = ':memory:'): Promise<SqliteMemoryStore> {
-  const s = await openSqliteStore({ path });
-  opened.push(s);
-  await s.ensureEmbedder(EMBEDDER);
-  return s;
-}
+const store = storesPerTest((path?: string) => openSqliteStore({ path: path ?? ':memory:' }), EMBEDDER);
 
 function indexOf(s: SqliteMemoryStore): VectorIndex {
   return (s as unknown as { index: VectorIndex }).index;

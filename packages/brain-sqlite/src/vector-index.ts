@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { BankVectorIndex, type SlotFilter } from './bank-vector-index.js';
+import { StatementCache } from './statement-cache.js';
 import {
   cosineToUnit,
   hammingBound,
@@ -52,11 +53,12 @@ export class VectorIndex {
   private dataVersion: number;
   private eraseEpoch: string;
   private journal: Journal | null = null;
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements: StatementCache;
 
   constructor(db: Database.Database, dimensions: number) {
     this.db = db;
     this.dimensions = dimensions;
+    this.statements = new StatementCache(db);
     this.dataVersion = this.readDataVersion();
     this.eraseEpoch = this.readEraseEpoch();
   }
@@ -230,6 +232,10 @@ export class VectorIndex {
     }
   }
 
+  private stmt(sql: string): Database.Statement {
+    return this.statements.prepare(sql);
+  }
+
   private readDataVersion(): number {
     return this.db.pragma('data_version', { simple: true }) as number;
   }
@@ -239,15 +245,6 @@ export class VectorIndex {
       (this.stmt("SELECT value FROM astrocyte_meta WHERE key = 'erase_epoch'").pluck().get() as string | undefined) ??
       '0'
     );
-  }
-
-  private stmt(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
   }
 }
 

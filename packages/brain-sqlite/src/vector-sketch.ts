@@ -200,6 +200,11 @@ export const POPCOUNT_16 = (() => {
   return table;
 })();
 
+/** Bits set in a 32-bit word (signed or not), by two lookups in POPCOUNT_16. */
+export function popcount32(word: number): number {
+  return (POPCOUNT_16[word & 0xffff] as number) + (POPCOUNT_16[word >>> 16] as number);
+}
+
 /**
  * The Hamming distance above which a pair is taken not to reach cosine `threshold`: the expected number of
  * disagreeing bits at that angle plus seven standard deviations, so a pair at the threshold lands above it with

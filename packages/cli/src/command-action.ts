@@ -19,7 +19,7 @@ export function withSession<T extends unknown[]>(
 }
 
 /** The text a command acts on: its words joined, or stdin when given as "-" or piped with no words. */
-export async function readText(
+async function readText(
   session: CliSession,
   words: string[] | undefined,
   what: string,
@@ -39,6 +39,21 @@ export async function readText(
       `pass it as arguments, e.g. astrocyte ${command} "…", or pipe it on stdin`,
     );
   return joined;
+}
+
+/**
+ * Wraps the handler of a command that acts on a text given as its words or on stdin: the text is read (see
+ * readText) before the handler runs. `what` and `command` name the text and the command when none is given.
+ */
+export function withTextSession(
+  io: CliIo,
+  what: string,
+  command: string,
+  handler: (session: CliSession, text: string, options: Record<string, never>) => Promise<void>,
+) {
+  return withSession(io, async (session, words: string[], options: Record<string, never>) =>
+    handler(session, await readText(session, words, what, command), options),
+  );
 }
 
 /** The options among `keys` that were given, so that the brain's defaults apply to the rest. */

@@ -14,30 +14,23 @@ export interface MemoryLine {
 
 /** The export form of a memory; the same shape `--json` prints for list and recall. */
 export function memoryToLine(memory: Memory): MemoryLine {
+  return { id: memory.id, ...contentToJson(memory), expires_at: memory.expiresAt?.toISOString() ?? null };
+}
+
+/** A recall hit in the `--json` form: the memory's fields plus its score. */
+export function hitToJson(hit: MemoryHit): Record<string, unknown> {
+  return { id: hit.memoryId, bank_id: hit.bankId, score: hit.score, ...contentToJson(hit) };
+}
+
+// The fields a memory and a recall hit have alike, in their `--json` form.
+function contentToJson(memory: Memory | MemoryHit): Omit<MemoryLine, 'id' | 'expires_at'> {
   return {
-    id: memory.id,
     text: memory.text,
     tags: memory.tags,
     metadata: memory.metadata,
     path: memory.path ?? null,
     created_at: memory.createdAt.toISOString(),
     occurred_at: memory.occurredAt?.toISOString() ?? null,
-    expires_at: memory.expiresAt?.toISOString() ?? null,
-  };
-}
-
-/** A recall hit in the `--json` form: the memory's fields plus its score. */
-export function hitToJson(hit: MemoryHit): Record<string, unknown> {
-  return {
-    id: hit.memoryId,
-    bank_id: hit.bankId,
-    score: hit.score,
-    text: hit.text,
-    tags: hit.tags,
-    metadata: hit.metadata,
-    path: hit.path ?? null,
-    created_at: hit.createdAt.toISOString(),
-    occurred_at: hit.occurredAt?.toISOString() ?? null,
   };
 }
 

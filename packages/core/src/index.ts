@@ -23,11 +23,19 @@ export { detectPii, PII_TYPES, type PiiFinding, placeholder, redactFindings } fr
 export type { RuleDefinition } from './governance/rule-schema.js';
 export { type CompiledRule, compileRules, evaluateRules, loadRulesFile, parseRulesText } from './governance/rules.js';
 export { AnthropicLLM } from './llm/anthropic-llm.js';
-export type { LLM } from './llm/llm.js';
+export type { CompletionRequest, LLM } from './llm/llm.js';
 export { OpenAILLM } from './llm/openai-llm.js';
 export type * from './llm/provider-llm-options.js';
 export { buildReflectPrompt, citedSources, reflectWithLlm } from './llm/reflect-with-llm.js';
-export type * from './memory-store.js';
+export {
+  MEMORY_COLUMNS,
+  memoryFromSqlRow,
+  type SqlMemoryRow,
+  type SqlRowDecoding,
+  type SqlVersionRow,
+  versionFromSqlRow,
+} from './memory-rows.js';
+export * from './memory-store.js';
 export { fuseRankings, recencyFactor } from './recall/fuse.js';
 export { contentHash, normalizeText, searchTerms, words } from './text.js';
 export { handleMemoryTool, type MemoryToolBinding } from './tools/handle-memory-tool.js';

@@ -1,4 +1,5 @@
-import type { JsonObject, Memory, MemoryVersion, Page, VersionAction } from './types.js';
+import { EmbedderMismatchError } from './errors.js';
+import type { JsonObject, ListOptions, Memory, MemoryVersion, Page, VersionAction } from './types.js';
 
 /** Who did something to a memory, and why: the non-content part of a version row. */
 export interface VersionStamp {
@@ -76,6 +77,22 @@ export interface EmbedderInfo {
   dimensions: number;
 }
 
+/** Throws EmbedderMismatchError unless the configured embedder is the one the store recorded. */
+export function checkSameEmbedder(stored: EmbedderInfo, configured: EmbedderInfo): void {
+  if (stored.name !== configured.name || stored.dimensions !== configured.dimensions) {
+    // Only the two fields: a backend's record may carry more (its column type), which the error has no use for.
+    throw new EmbedderMismatchError(
+      { name: stored.name, dimensions: stored.dimensions },
+      { name: configured.name, dimensions: configured.dimensions },
+    );
+  }
+}
+
+/** What `list` is given: the Brain's list options with the page size already defaulted by the pipeline. */
+export interface StoreListOptions extends ListOptions {
+  limit: number;
+}
+
 /**
  * The storage SPI that backends implement. It stores and searches; it knows nothing of PII, rules or models.
  * Every method is scoped by bank in its query: no call reads or deletes across banks unless given those banks.
@@ -108,10 +125,7 @@ export interface MemoryStore {
   get(bankId: string, ids: string[]): Promise<Memory[]>;
 
   /** Live memories of a bank, oldest first, with an opaque cursor. */
-  list(
-    bankId: string,
-    options: { pathPrefix?: string; tags?: string[]; cursor?: string; limit: number },
-  ): Promise<Page<Memory>>;
+  list(bankId: string, options: StoreListOptions): Promise<Page<Memory>>;
 
   /** Live memories of a bank matching the selector (for forget policies to inspect before erasing). */
   select(bankId: string, selector: MemorySelector): Promise<Memory[]>;

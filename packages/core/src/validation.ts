@@ -51,12 +51,7 @@ export function resolveBanks(options: { bankId?: string; bankIds?: string[] }): 
 
 /** Throws unless `content` is a non-empty string within the length limit. */
 export function checkContent(content: unknown, limits: Limits, field = 'content'): string {
-  if (typeof content !== 'string') throw new ValidationError(field, `must be a string, got ${typeOf(content)}`);
-  if (content.trim().length === 0) throw new ValidationError(field, 'must not be empty');
-  if (content.length > limits.maxContentLength) {
-    throw new ValidationError(field, `is ${content.length} characters; the limit is ${limits.maxContentLength}`);
-  }
-  return content;
+  return checkText(content, limits.maxContentLength, field);
 }
 
 /** Trimmed, de-duplicated tags within the count and length limits. */
@@ -139,12 +134,15 @@ export function checkInteger(value: unknown, field: string, min: number, max: nu
 
 /** A search query: a non-empty string within the limit. */
 export function checkQuery(query: unknown, limits: Limits, field = 'query'): string {
-  if (typeof query !== 'string') throw new ValidationError(field, `must be a string, got ${typeOf(query)}`);
-  if (query.trim().length === 0) throw new ValidationError(field, 'must not be empty');
-  if (query.length > limits.maxQueryLength) {
-    throw new ValidationError(field, `is ${query.length} characters; the limit is ${limits.maxQueryLength}`);
-  }
-  return query;
+  return checkText(query, limits.maxQueryLength, field);
+}
+
+function checkText(text: unknown, maxLength: number, field: string): string {
+  if (typeof text !== 'string') throw new ValidationError(field, `must be a string, got ${typeOf(text)}`);
+  if (text.trim().length === 0) throw new ValidationError(field, 'must not be empty');
+  if (text.length > maxLength)
+    throw new ValidationError(field, `is ${text.length} characters; the limit is ${maxLength}`);
+  return text;
 }
 
 function typeOf(value: unknown): string {

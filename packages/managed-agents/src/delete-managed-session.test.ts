@@ -1,16 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { type EmulatedSessionFixture, startEmulatedSession } from './__fixtures__/emulated-session-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { emulatedSessionsPerTest } from './__fixtures__/emulated-session-fixture.js';
 import { deleteManagedSession } from './delete-managed-session.js';
 
-let fixture: EmulatedSessionFixture | undefined;
-afterEach(async () => {
-  await fixture?.close();
-  fixture = undefined;
-});
+const startSession = emulatedSessionsPerTest();
 
 describe('deleteManagedSession', () => {
   it('interrupts a running session, waits until it is idle, then deletes it', async () => {
-    fixture = await startEmulatedSession((turn) => turn.stall());
+    const fixture = await startSession((turn) => turn.stall());
     const { client, sessionId, emulator } = fixture;
     await client.beta.sessions.events.send(sessionId, {
       events: [{ type: 'user.message', content: [{ type: 'text', text: 'work forever' }] }],
@@ -23,7 +19,7 @@ describe('deleteManagedSession', () => {
   });
 
   it('deletes an idle session without interrupting it, and treats a missing session as deleted', async () => {
-    fixture = await startEmulatedSession((turn) => turn.say('hi'));
+    const fixture = await startSession((turn) => turn.say('hi'));
     const { client, sessionId, emulator } = fixture;
     await deleteManagedSession(client, sessionId);
     expect(emulator.events(sessionId).map((event) => event.type)).toEqual(['session.deleted']);

@@ -2,19 +2,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Anthropic from '@anthropic-ai/sdk';
 import { Astrocyte } from '@astrocyte/core';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  type EmulatedSessionFixture,
-  resultCounts,
-  startEmulatedSession,
-} from './__fixtures__/emulated-session-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { emulatedSessionsPerTest, resultCounts } from './__fixtures__/emulated-session-fixture.js';
 import { memoryRunnableTools } from './memory-runnable-tools.js';
 
-let fixture: EmulatedSessionFixture | undefined;
-afterEach(async () => {
-  await fixture?.close();
-  fixture = undefined;
-});
+const startSession = emulatedSessionsPerTest();
 
 describe('memoryRunnableTools', () => {
   it('builds the tools in the BetaRunnableTool shape, bound to the bank', async () => {
@@ -32,7 +24,7 @@ describe('memoryRunnableTools', () => {
   });
 
   it('runs under the SDK session tool runner against the emulator', async () => {
-    fixture = await startEmulatedSession(async (turn) => {
+    const fixture = await startSession(async (turn) => {
       const [retained, recalled] = await turn.callTools([
         { name: 'memory_retain', input: { content: 'The wifi password is in the blue folder' } },
         { name: 'memory_recall', input: { query: 'wifi password' } },

@@ -1,11 +1,6 @@
 import { ValidationError } from '@astrocyte/core';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  type EmulatedSessionFixture,
-  resultCounts,
-  startEmulatedSession,
-  toolUseIds,
-} from './__fixtures__/emulated-session-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { emulatedSessionsPerTest, resultCounts, toolUseIds } from './__fixtures__/emulated-session-fixture.js';
 import { keywordMemoryAgent } from './emulator/index.js';
 import { runSessionTurn, runSessionWithMemory } from './run-session-with-memory.js';
 import {
@@ -17,15 +12,11 @@ import {
   SessionTimeoutError,
 } from './session-errors.js';
 
-let fixture: EmulatedSessionFixture | undefined;
-afterEach(async () => {
-  await fixture?.close();
-  fixture = undefined;
-});
+const startSession = emulatedSessionsPerTest();
 
 describe('runSessionWithMemory over the official SDK and the emulator', () => {
   it('retains in turn one and recalls in turn two, with one memory in the bank', async () => {
-    fixture = await startEmulatedSession(keywordMemoryAgent());
+    const fixture = await startSession(keywordMemoryAgent());
     const { client, brain, sessionId, bankId } = fixture;
     const first = await runSessionWithMemory(client, brain, {
       sessionId,
@@ -44,7 +35,7 @@ describe('runSessionWithMemory over the official SDK and the emulator', () => {
 describe('tool calls', () => {
   it('answers a requires_action naming three ids (two memory tools, one other) once each', async () => {
     let batchIds: string[] = [];
-    fixture = await startEmulatedSession(async (turn) => {
+    const fixture = await startSession(async (turn) => {
       const results = await turn.callTools([
         { name: 'memory_retain', input: { content: 'The launch is on Friday' } },
         { name: 'memory_recall', input: { query: 'launch day' } },
@@ -76,7 +67,7 @@ describe('tool calls', () => {
   });
 
   it('runs the calls of one batch concurrently', async () => {
-    fixture = await startEmulatedSession(async (turn) => {
+    const fixture = await startSession(async (turn) => {
       const results = await turn.callTools([
         { name: 'wait_for', input: { other: 'b' } },
         { name: 'wait_for', input: { other: 'a' } },
@@ -105,7 +96,7 @@ describe('tool calls', () => {
   });
 
   it('answers a failing tool, bad input and a tool without handler with is_error, and carries on', async () => {
-    fixture = await startEmulatedSession(async (turn) => {
+    const fixture = await startSession(async (turn) => {
       const bad = await turn.callTool('memory_retain', { text: 'wrong field' });
       const thrown = await turn.callTool('explode');
       turn.say([bad, thrown].map((result) => `${result.isError}|${result.text}`).join('\n'));
@@ -124,25 +115,21 @@ describe('tool calls', () => {
     );
     expect((await brain.list(bankId)).items).toEqual([]);
 
-    const withoutHandler = await startEmulatedSession(async (turn) => {
+    const withoutHandler = await startSession(async (turn) => {
       const result = await turn.callTool('lookup_weather', { city: 'Oslo' });
       turn.say(`${result.isError}|${result.text}`);
     });
-    try {
-      const reply = await runSessionWithMemory(withoutHandler.client, withoutHandler.brain, {
-        sessionId: withoutHandler.sessionId,
-        bankId: withoutHandler.bankId,
-        prompt: 'go',
-      });
-      expect(reply).toMatch(/^true\|no handler exists for tool "lookup_weather"/);
-    } finally {
-      await withoutHandler.close();
-    }
+    const reply = await runSessionWithMemory(withoutHandler.client, withoutHandler.brain, {
+      sessionId: withoutHandler.sessionId,
+      bankId: withoutHandler.bankId,
+      prompt: 'go',
+    });
+    expect(reply).toMatch(/^true\|no handler exists for tool "lookup_weather"/);
   });
 
   it('answers a call cross-posted from a sub-agent thread on the session', async () => {
     let threadId = '';
-    fixture = await startEmulatedSession(async (turn) => {
+    const fixture = await startSession(async (turn) => {
       const researcher = turn.subAgent('researcher');
       threadId = researcher.threadId;
       const result = await researcher.callTool('memory_retain', { content: 'The researcher found the budget is 40k' });
@@ -163,7 +150,7 @@ describe('tool calls', () => {
   });
 
   it('ignores event types it does not know', async () => {
-    fixture = await startEmulatedSession(async (turn) => {
+    const fixture = await startSession(async (turn) => {
       turn.emit({ type: 'session.something_new', detail: { x: 1 } });
       turn.emit({ type: 'span.model_request_start' });
       turn.say('still here');
@@ -182,8 +169,16 @@ describe('tool calls', () => {
 });
 
 describe('dropped streams and retried requests', () => {
+  // The POST that sends a tool result, not the one that sends the user's message.
+  const TOOL_RESULT_POST = {
+    method: 'POST',
+    path: /\/events$/,
+    when: (body: unknown) =>
+      (body as { events: Array<{ type: string }> }).events[0]?.type === 'user.custom_tool_result',
+  };
+
   it('completes a turn whose stream was cut after the tool call and before the idle, running the tool once', async () => {
-    fixture = await startEmulatedSession(async (turn) => {
+    const fixture = await startSession(async (turn) => {
       await turn.callTool('memory_retain', { content: 'My dog is called Rex' });
       turn.say('stored');
     });
@@ -213,7 +208,7 @@ describe('dropped streams and retried requests', () => {
   });
 
   it('finds a call and a message emitted while it was detached in the history', async () => {
-    fixture = await startEmulatedSession(async (turn) => {
+    const fixture = await startSession(async (turn) => {
       turn.dropStream();
       turn.say('said while you were away');
       const result = await turn.callTool('memory_retain', { content: 'The office moved to Berlin' });
@@ -227,18 +222,12 @@ describe('dropped streams and retried requests', () => {
   });
 
   it('answers once when the result was recorded but its response failed (a blind retry would answer twice)', async () => {
-    fixture = await startEmulatedSession(async (turn) => {
+    const fixture = await startSession(async (turn) => {
       const result = await turn.callTool('memory_retain', { content: 'Invoices go to finance@example.org' });
       turn.say(result.isError ? 'error' : 'ok');
     });
     const { client, brain, sessionId, bankId, emulator } = fixture;
-    emulator.failRequests({
-      method: 'POST',
-      path: /\/events$/,
-      when: (body) => (body as { events: Array<{ type: string }> }).events[0]?.type === 'user.custom_tool_result',
-      afterProcessing: true,
-      status: 500,
-    });
+    emulator.failRequests({ ...TOOL_RESULT_POST, afterProcessing: true, status: 500 });
     const text = await runSessionWithMemory(client, brain, { sessionId, bankId, prompt: 'go' });
     expect(text).toBe('ok');
     expect([...resultCounts(emulator, sessionId).values()]).toEqual([1]);
@@ -246,17 +235,12 @@ describe('dropped streams and retried requests', () => {
   });
 
   it('sends the result again when the connection dropped before the server recorded it', async () => {
-    fixture = await startEmulatedSession(async (turn) => {
+    const fixture = await startSession(async (turn) => {
       const result = await turn.callTool('memory_recall', { query: 'anything' });
       turn.say(result.isError ? 'error' : 'ok');
     });
     const { client, brain, sessionId, bankId, emulator } = fixture;
-    emulator.failRequests({
-      method: 'POST',
-      path: /\/events$/,
-      when: (body) => (body as { events: Array<{ type: string }> }).events[0]?.type === 'user.custom_tool_result',
-      dropConnection: true,
-    });
+    emulator.failRequests({ ...TOOL_RESULT_POST, dropConnection: true });
     const text = await runSessionWithMemory(client, brain, { sessionId, bankId, prompt: 'go' });
     expect(text).toBe('ok');
     expect([...resultCounts(emulator, sessionId).values()]).toEqual([1]);
@@ -268,7 +252,7 @@ describe('dropped streams and retried requests', () => {
 
 describe('session errors', () => {
   it('waits out a session.error that is retrying and then succeeds', async () => {
-    fixture = await startEmulatedSession(async (turn) => {
+    const fixture = await startSession(async (turn) => {
       turn.sessionError('model_overloaded_error', 'retrying');
       turn.sessionError('model_overloaded_error', 'retrying');
       await turn.callTool('memory_retain', { content: 'Retries are fine' });
@@ -280,7 +264,7 @@ describe('session errors', () => {
   });
 
   it('rejects with SessionFailedError carrying the error type when retries are exhausted', async () => {
-    fixture = await startEmulatedSession((turn) => {
+    const fixture = await startSession((turn) => {
       turn.sessionError('model_overloaded_error', 'retrying');
       turn.sessionError('model_overloaded_error', 'exhausted', 'overloaded for too long');
     });
@@ -298,7 +282,7 @@ describe('session errors', () => {
   });
 
   it('rejects with SessionFailedError on a terminal error', async () => {
-    fixture = await startEmulatedSession((turn) => turn.sessionError('billing_error', 'terminal', 'out of credits'));
+    const fixture = await startSession((turn) => turn.sessionError('billing_error', 'terminal', 'out of credits'));
     const { client, brain, sessionId, bankId } = fixture;
     const error = await runSessionWithMemory(client, brain, { sessionId, bankId, prompt: 'go' }).catch((e) => e);
     expect(error).toBeInstanceOf(SessionFailedError);
@@ -306,7 +290,7 @@ describe('session errors', () => {
   });
 
   it('rejects with SessionTerminatedError when the session terminates', async () => {
-    fixture = await startEmulatedSession((turn) => {
+    const fixture = await startSession((turn) => {
       turn.say('about to go');
       turn.terminate();
     });
@@ -317,7 +301,7 @@ describe('session errors', () => {
   });
 
   it('rejects with SessionDeletedError when the session is deleted', async () => {
-    fixture = await startEmulatedSession((turn) => turn.deleteSession());
+    const fixture = await startSession((turn) => turn.deleteSession());
     const { client, brain, sessionId, bankId, emulator } = fixture;
     const error = await runSessionWithMemory(client, brain, { sessionId, bankId, prompt: 'go' }).catch((e) => e);
     expect(error).toBeInstanceOf(SessionDeletedError);
@@ -330,7 +314,7 @@ describe('time-outs and aborts', () => {
   const activeTimers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
 
   it('rejects within the time-out plus one second, interrupts the session and leaves nothing open', async () => {
-    fixture = await startEmulatedSession((turn) => turn.stall());
+    const fixture = await startSession((turn) => turn.stall());
     const { client, brain, sessionId, bankId, emulator } = fixture;
     const timersBefore = activeTimers();
     const started = performance.now();
@@ -358,7 +342,7 @@ describe('time-outs and aborts', () => {
     const stalling = new Promise<void>((resolve) => {
       stalled = resolve;
     });
-    fixture = await startEmulatedSession((turn) => {
+    const fixture = await startSession((turn) => {
       stalled();
       return turn.stall();
     });
@@ -375,7 +359,7 @@ describe('time-outs and aborts', () => {
   });
 
   it('rejects at once, sending nothing, when the signal is already aborted', async () => {
-    fixture = await startEmulatedSession((turn) => turn.say('never'));
+    const fixture = await startSession((turn) => turn.say('never'));
     const { client, brain, sessionId, bankId, emulator } = fixture;
     const error = await runSessionWithMemory(client, brain, {
       sessionId,
@@ -390,7 +374,7 @@ describe('time-outs and aborts', () => {
 
 describe('options', () => {
   it('rejects bad options with a ValidationError naming the field, before any request', async () => {
-    fixture = await startEmulatedSession((turn) => turn.say('never'));
+    const fixture = await startSession((turn) => turn.say('never'));
     const { client, brain, sessionId, bankId, emulator } = fixture;
     const attempt = (options: Record<string, unknown>) =>
       runSessionWithMemory(client, brain, { sessionId, bankId, prompt: 'go', ...options } as never).catch((e) => e);
@@ -408,7 +392,7 @@ describe('options', () => {
   });
 
   it('fails the turn with a SessionError for a session that does not exist', async () => {
-    fixture = await startEmulatedSession((turn) => turn.say('never'));
+    const fixture = await startSession((turn) => turn.say('never'));
     const { client, brain, bankId } = fixture;
     const error = await runSessionWithMemory(client, brain, { sessionId: 'sesn_missing', bankId, prompt: 'go' }).catch(
       (e) => e,
@@ -420,7 +404,7 @@ describe('options', () => {
 
 describe('tool ids', () => {
   it('lists every tool use of a session for the helpers', async () => {
-    fixture = await startEmulatedSession(async (turn) => {
+    const fixture = await startSession(async (turn) => {
       await turn.callTool('memory_recall', { query: 'x' });
     });
     const { client, brain, sessionId, bankId, emulator } = fixture;

@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import type { EmbedderInfo } from '@astrocyte/core';
 import pg from 'pg';
+import { afterAll } from 'vitest';
+import type { PostgresStoreOptions } from '../options.js';
+import { openPostgresStore, type PostgresMemoryStore } from '../postgres-memory-store.js';
 
 /** The database the integration tests use. */
 export const TEST_DATABASE_URL = process.env.ASTROCYTE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -55,6 +59,42 @@ export class TestSchemas {
       await client.end();
     }
   }
+}
+
+/** What an integration test file gets from `postgresTestFile`. */
+export interface PostgresTestFile {
+  /** Whether the database answers: gate the file's suites on it with `describe.runIf(available)`. */
+  available: boolean;
+  /** The file's schemas, all dropped after the file. */
+  schemas: TestSchemas;
+  /** A small pool for the tests' own queries (raw tables, catalogs), ended after the file; it connects when used. */
+  admin: pg.Pool;
+  /** Opens a store on a new schema and records `embedder` in it; `options` as for `openPostgresStore`. */
+  openStore(
+    embedder: EmbedderInfo,
+    options?: Omit<PostgresStoreOptions, 'schema' | 'connectionString'>,
+  ): Promise<PostgresMemoryStore>;
+}
+
+/**
+ * The Postgres setup of an integration test file; call it once, at the top level. It checks the database as
+ * `postgresAvailable` does (a failure in CI, a loud skip on a laptop) and cleans up after the file.
+ */
+export async function postgresTestFile(): Promise<PostgresTestFile> {
+  const available = await postgresAvailable();
+  const schemas = new TestSchemas();
+  const admin = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 2 });
+  afterAll(async () => {
+    await schemas.dropAll();
+    await admin.end();
+  });
+  const openStore: PostgresTestFile['openStore'] = async (embedder, options = {}) => {
+    const where = options.pool ? {} : { connectionString: TEST_DATABASE_URL };
+    const store = await openPostgresStore({ ...where, ...options, schema: schemas.next() });
+    await store.ensureEmbedder({ name: embedder.name, dimensions: embedder.dimensions });
+    return store;
+  };
+  return { available, schemas, admin, openStore };
 }
 
 function redact(url: string): string {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { IncompleteError, UsageError } from '../cli-errors.js';
 import type { CliIo } from '../cli-session.js';
-import { given, readText, withSession } from '../command-action.js';
+import { given, withSession, withTextSession } from '../command-action.js';
 import { hitToJson, retainResultToJson } from '../memory-json.js';
 import { parseJsonObject, parseList, parsePositiveInteger, parseScore } from '../option-parsers.js';
 
@@ -18,8 +18,7 @@ export function registerMemoryCommands(program: Command, io: CliIo): void {
     .option('--expires-at <date>', 'after this instant the memory is never recalled (ISO 8601)')
     .option('--supersedes <id>', 'the id of a memory this one replaces')
     .action(
-      withSession(io, async (session, words: string[], options: Record<string, never>) => {
-        const content = await readText(session, words, 'content', 'retain');
+      withTextSession(io, 'content', 'retain', async (session, content, options) => {
         const bankId = await session.bank();
         const result = await (await session.brain()).retain(content, {
           bankId,
@@ -55,8 +54,7 @@ export function registerMemoryCommands(program: Command, io: CliIo): void {
     .option('--min-score <score>', 'drop hits scoring below this (0 to 1)', parseScore)
     .option('--banks <list>', 'search these banks instead of --bank', parseList)
     .action(
-      withSession(io, async (session, words: string[], options: Record<string, never>) => {
-        const query = await readText(session, words, 'query', 'recall');
+      withTextSession(io, 'query', 'recall', async (session, query, options) => {
         const banks = options.banks as string[] | undefined;
         const timeRange = {
           ...(options.from ? { from: options.from } : {}),
@@ -86,8 +84,7 @@ export function registerMemoryCommands(program: Command, io: CliIo): void {
     .argument('[query...]', 'the question')
     .option('--max-sources <n>', 'how many memories to draw on (1 to 50)', parsePositiveInteger)
     .action(
-      withSession(io, async (session, words: string[], options: Record<string, never>) => {
-        const query = await readText(session, words, 'question', 'reflect');
+      withTextSession(io, 'question', 'reflect', async (session, query, options) => {
         const result = await (await session.brain()).reflect(query, {
           bankId: await session.bank(),
           ...given(options, ['maxSources']),

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-session.js';
-import { given, readText, withSession } from '../command-action.js';
+import { given, withTextSession } from '../command-action.js';
 import { parseJsonObject, parseList } from '../option-parsers.js';
 
 /** Registers `rules explain`. */
@@ -13,8 +13,7 @@ export function registerRulesCommand(program: Command, io: CliIo): void {
     .option('-t, --tags <list>', 'the tags it would carry', parseList)
     .option('-m, --metadata <json>', 'the metadata it would carry (JSON object or @file.json)', parseJsonObject)
     .action(
-      withSession(io, async (session, words: string[], options: Record<string, never>) => {
-        const content = await readText(session, words, 'content', 'rules explain');
+      withTextSession(io, 'content', 'rules explain', async (session, content, options) => {
         const decision = await (await session.brain()).explain(content, {
           bankId: await session.bank(),
           ...given(options, ['tags', 'metadata']),

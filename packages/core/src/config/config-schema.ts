@@ -1,8 +1,5 @@
 import { z } from 'zod';
-
-const PII_TYPES = ['email', 'phone', 'ssn', 'credit_card', 'iban', 'ip_address', 'secret', 'date_of_birth'] as const;
-const piiAction = z.enum(['redact', 'reject', 'warn', 'off']);
-const piiOverrides = z.partialRecord(z.enum(PII_TYPES), piiAction);
+import { forgetPolicyFields, piiPolicyFields, rulesField, scanOutputField } from '../governance/policy-schema.js';
 
 const sqliteStorage = z.strictObject({ path: z.string().min(1).default('./astrocyte.db') });
 const postgresStorage = z.strictObject({
@@ -61,35 +58,19 @@ const llm = z.discriminatedUnion('provider', [
 ]);
 
 const governance = z.strictObject({
-  pii: z
-    .strictObject({
-      default: piiAction.default('redact'),
-      overrides: piiOverrides.default({}),
-      banks: z
-        .array(
-          z.strictObject({
-            pattern: z.string().min(1),
-            default: piiAction.optional(),
-            overrides: piiOverrides.optional(),
-          }),
-        )
-        .default([]),
-      scan_output: z.boolean().default(false),
-    })
-    .prefault({}),
+  pii: z.strictObject({ ...piiPolicyFields, scan_output: scanOutputField }).prefault({}),
   dedup: z
     .strictObject({
       near_threshold: z.number().gt(0).max(1).default(0.95),
       action: z.enum(['skip', 'keep']).default('skip'),
     })
     .prefault({}),
-  /** A path to a rules YAML file, or the rules inline; validated by the rules loader. */
-  rules: z.union([z.string().min(1), z.array(z.unknown())]).optional(),
+  rules: rulesField,
   forget: z
     .strictObject({
-      legal_hold_tags: z.array(z.string().min(1)).default(['legal-hold']),
-      min_age_days: z.number().min(0).default(0),
-      max_per_call: z.number().int().min(1).default(1000),
+      legal_hold_tags: forgetPolicyFields.legalHoldTags,
+      min_age_days: forgetPolicyFields.minAgeDays,
+      max_per_call: forgetPolicyFields.maxPerCall,
     })
     .prefault({}),
 });

@@ -2,26 +2,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Astrocyte } from '../astrocyte.js';
 import { ConfigError, EmbedderMismatchError, ProviderAuthError, ProviderError } from '../errors.js';
 import { InMemoryStore } from '../testing/in-memory-store.js';
-import { type FakeProviderServer, startFakeProviderServer } from '../testing/provider-servers/index.js';
+import { fakeProviderServerPerTest } from '../testing/provider-servers/index.js';
 import { LocalEmbedder } from './local-embedder.js';
 import { OpenAIEmbedder } from './openai-embedder.js';
 
 const KEY = 'sk-test-embedder-0123456789abcdef';
-let server: FakeProviderServer;
-
-beforeEach(async () => {
-  server = await startFakeProviderServer({ apiKey: KEY });
-});
-afterEach(async () => {
-  await server.close();
-});
+const fake = fakeProviderServerPerTest({ apiKey: KEY });
 
 function embedder(options: Partial<Parameters<typeof OpenAIEmbedder.create>[0]> = {}) {
-  return OpenAIEmbedder.create({ dimensions: 64, apiKey: KEY, baseURL: server.openaiBaseURL, ...options });
+  return OpenAIEmbedder.create({ dimensions: 64, apiKey: KEY, baseURL: fake.server.openaiBaseURL, ...options });
 }
 
 function norm(vector: Float32Array): number {
@@ -33,7 +26,7 @@ describe('OpenAIEmbedder against a local OpenAI-compatible server', () => {
     const e = await embedder({ model: 'text-embedding-3-large', batchSize: 2, concurrency: 1 });
     const texts = ['alpha one', 'beta two', 'gamma three', 'delta four', 'epsilon five'];
     const vectors = await e.embed(texts);
-    const calls = server.requestsTo('/v1/embeddings');
+    const calls = fake.server.requestsTo('/v1/embeddings');
     expect(calls.map((c) => (c.body as { input: string[] }).input)).toEqual([
       texts.slice(0, 2),
       texts.slice(2, 4),
@@ -59,7 +52,7 @@ describe('OpenAIEmbedder against a local OpenAI-compatible server', () => {
     const e = await embedder({ batchSize: 3, concurrency: 4 });
     const texts = Array.from({ length: 20 }, (_, i) => `memory number ${i} about topic ${i % 3}`);
     const vectors = await e.embed(texts);
-    expect(server.requestsTo('/v1/embeddings')).toHaveLength(7);
+    expect(fake.server.requestsTo('/v1/embeddings')).toHaveLength(7);
     const one = await embedder({ queryCacheSize: 0 });
     for (const i of [0, 7, 19]) {
       const [expected] = await one.embed([texts[i] as string]);
@@ -68,26 +61,25 @@ describe('OpenAIEmbedder against a local OpenAI-compatible server', () => {
   });
 
   it('never sends more inputs than the API allows in one request', async () => {
-    await server.close();
-    server = await startFakeProviderServer({ apiKey: KEY, maxEmbeddingInputs: 2048 });
+    await fake.restart({ apiKey: KEY, maxEmbeddingInputs: 2048 });
     const e = await embedder();
     const texts = Array.from({ length: 2050 }, (_, i) => `t${i}`);
     await expect(e.embed(texts)).resolves.toHaveLength(2050);
-    expect(server.requestsTo('/v1/embeddings').map((c) => (c.body as { input: string[] }).input.length)).toEqual([
+    expect(fake.server.requestsTo('/v1/embeddings').map((c) => (c.body as { input: string[] }).input.length)).toEqual([
       2048, 2,
     ]);
   });
 
   it('retries a 429 and succeeds, honouring retry-after', async () => {
-    server.fail({ path: '/v1/embeddings', status: 429, retryAfter: 0 });
+    fake.server.fail({ path: '/v1/embeddings', status: 429, retryAfter: 0 });
     const e = await embedder();
     const [vector] = await e.embed(['rate limited once']);
     expect(vector).toHaveLength(64);
-    expect(server.requestsTo('/v1/embeddings').map((c) => c.status)).toEqual([429, 200]);
+    expect(fake.server.requestsTo('/v1/embeddings').map((c) => c.status)).toEqual([429, 200]);
   });
 
   it('gives up after max_retries on 5xx with a typed provider error', async () => {
-    server.fail({ path: '/v1/embeddings', status: 503, times: 10 });
+    fake.server.fail({ path: '/v1/embeddings', status: 503, times: 10 });
     const e = await embedder({ maxRetries: 2 });
     const error = await e.embed(['down']).catch((err: unknown) => err);
     expect(ProviderError.isInstance(error)).toBe(true);
@@ -97,11 +89,11 @@ describe('OpenAIEmbedder against a local OpenAI-compatible server', () => {
       status: 503,
       attempts: 3,
     });
-    expect(server.requestsTo('/v1/embeddings')).toHaveLength(3);
+    expect(fake.server.requestsTo('/v1/embeddings')).toHaveLength(3);
   });
 
   it('does not wait for a retry-after longer than the cap, and says how long to wait', async () => {
-    server.fail({ path: '/v1/embeddings', status: 429, retryAfter: 3600 });
+    fake.server.fail({ path: '/v1/embeddings', status: 429, retryAfter: 3600 });
     const e = await embedder();
     const error = await e.embed(['slow down']).catch((err: unknown) => err);
     expect(ProviderError.isInstance(error)).toBe(true);
@@ -110,7 +102,7 @@ describe('OpenAIEmbedder against a local OpenAI-compatible server', () => {
       retryAfterSeconds: 3600,
       attempts: 1,
     });
-    expect(server.requestsTo('/v1/embeddings')).toHaveLength(1);
+    expect(fake.server.requestsTo('/v1/embeddings')).toHaveLength(1);
   });
 
   it('turns a 401 into a configuration error naming the provider, without the key anywhere', async () => {
@@ -123,11 +115,11 @@ describe('OpenAIEmbedder against a local OpenAI-compatible server', () => {
     const everything = `${inspect(error, { depth: 10 })} ${JSON.stringify(error)} ${(error as Error).stack}`;
     expect(everything).not.toContain('sk-wrong-key-should-never-appear-9876');
     expect(everything).not.toContain('should-never-appear');
-    expect(server.requestsTo('/v1/embeddings')).toHaveLength(1);
+    expect(fake.server.requestsTo('/v1/embeddings')).toHaveLength(1);
   });
 
   it('keeps the key out of errors even when the server echoes it in a retried failure', async () => {
-    server.fail({
+    fake.server.fail({
       status: 500,
       times: 5,
       body: JSON.stringify({ error: { message: `internal error for key ${KEY}`, type: 'server_error' } }),
@@ -140,29 +132,28 @@ describe('OpenAIEmbedder against a local OpenAI-compatible server', () => {
   });
 
   it('reports a malformed JSON body as a typed provider error', async () => {
-    server.fail({ path: '/v1/embeddings', status: 200, body: '{"object":"list","data":[{"embedd' });
+    fake.server.fail({ path: '/v1/embeddings', status: 200, body: '{"object":"list","data":[{"embedd' });
     const error = await (await embedder()).embed(['x']).catch((err: unknown) => err);
     expect(ProviderError.isInstance(error)).toBe(true);
     expect((error as ProviderError).details).toMatchObject({ kind: 'malformed_response' });
   });
 
   it('reports a well-formed body of the wrong shape as a typed provider error', async () => {
-    server.fail({ path: '/v1/embeddings', status: 200, body: JSON.stringify({ object: 'list', data: [] }) });
+    fake.server.fail({ path: '/v1/embeddings', status: 200, body: JSON.stringify({ object: 'list', data: [] }) });
     const error = await (await embedder()).embed(['x']).catch((err: unknown) => err);
     expect(ProviderError.isInstance(error)).toBe(true);
     expect((error as Error).message).toContain('0 embeddings for 1 inputs');
   });
 
   it('refuses vectors of another dimension than configured with a configuration error', async () => {
-    await server.close();
-    server = await startFakeProviderServer({ fixedDimensions: 768 });
+    await fake.restart({ fixedDimensions: 768 });
     const error = await (await embedder({ dimensions: 1536 })).embed(['x']).catch((err: unknown) => err);
     expect(ConfigError.isInstance(error)).toBe(true);
     expect((error as Error).message).toMatch(/dimensions is 1536 .* returned 768-dimensional/);
   });
 
   it('times out a request that never answers', async () => {
-    server.fail({ path: '/v1/embeddings', hang: true });
+    fake.server.fail({ path: '/v1/embeddings', hang: true });
     const e = await embedder({ timeoutMs: 200, maxRetries: 0 });
     const error = await e.embed(['x']).catch((err: unknown) => err);
     expect(ProviderError.isInstance(error)).toBe(true);
@@ -179,13 +170,13 @@ describe('OpenAIEmbedder against a local OpenAI-compatible server', () => {
     expect((third[0] as Float32Array)[0]).not.toBe(42);
     await e.embed(['a document'], { purpose: 'document' });
     await e.embed(['a document'], { purpose: 'document' });
-    expect(server.requestsTo('/v1/embeddings')).toHaveLength(3);
+    expect(fake.server.requestsTo('/v1/embeddings')).toHaveLength(3);
   });
 
   it('does not send dimensions when told not to', async () => {
     const e = await embedder({ sendDimensions: false, dimensions: 1536 });
     await e.embed(['x']);
-    expect(server.requestsTo('/v1/embeddings')[0]?.body).not.toHaveProperty('dimensions');
+    expect(fake.server.requestsTo('/v1/embeddings')[0]?.body).not.toHaveProperty('dimensions');
   });
 
   it('needs a key for the official endpoint, naming where to put it', async () => {
@@ -214,7 +205,7 @@ describe('openai embedder from astrocyte.yaml', () => {
           model: 'text-embedding-3-small',
           dimensions: 256,
           api_key: `\${${variable}}`,
-          base_url: server.openaiBaseURL,
+          base_url: fake.server.openaiBaseURL,
           batch_size: 2,
         },
       });
@@ -230,7 +221,9 @@ describe('openai embedder from astrocyte.yaml', () => {
       expect(results.every((r) => r.stored)).toBe(true);
       const { hits } = await brain.recall('what tea does Ana drink', { bankId: 'user-ana' });
       expect(hits[0]?.text).toBe('Ana prefers green tea in the morning');
-      const bodies = server.requestsTo('/v1/embeddings').map((r) => r.body as { input: string[]; dimensions: number });
+      const bodies = fake.server
+        .requestsTo('/v1/embeddings')
+        .map((r) => r.body as { input: string[]; dimensions: number });
       expect(bodies.map((b) => b.input.length)).toEqual([2, 1, 1]);
       expect(bodies.every((b) => b.dimensions === 256)).toBe(true);
       await brain.close();
@@ -243,7 +236,7 @@ describe('openai embedder from astrocyte.yaml', () => {
     const store = new InMemoryStore();
     const local = await Astrocyte.create({ store, embedder: new LocalEmbedder({ dimensions: 384 }) });
     await local.retain('written with the local embedder', { bankId: 'b' });
-    const openai = await OpenAIEmbedder.create({ dimensions: 1536, apiKey: KEY, baseURL: server.openaiBaseURL });
+    const openai = await OpenAIEmbedder.create({ dimensions: 1536, apiKey: KEY, baseURL: fake.server.openaiBaseURL });
     const error = await Astrocyte.create({ store, embedder: openai }).catch((err: unknown) => err);
     expect(EmbedderMismatchError.isInstance(error)).toBe(true);
     expect((error as Error).message).toContain('local-hash-v1 (384 dimensions)');
@@ -251,7 +244,7 @@ describe('openai embedder from astrocyte.yaml', () => {
     // Same model, other dimension: also refused.
     const store2 = new InMemoryStore();
     await Astrocyte.create({ store: store2, embedder: openai });
-    const shorter = await OpenAIEmbedder.create({ dimensions: 512, apiKey: KEY, baseURL: server.openaiBaseURL });
+    const shorter = await OpenAIEmbedder.create({ dimensions: 512, apiKey: KEY, baseURL: fake.server.openaiBaseURL });
     await expect(Astrocyte.create({ store: store2, embedder: shorter })).rejects.toThrow(
       /1536 dimensions.*512 dimensions/,
     );
@@ -266,7 +259,7 @@ describe('openai embedder from astrocyte.yaml', () => {
       await local.close();
       const error = await Astrocyte.fromConfigObject({
         storage,
-        embedding: { provider: 'openai', dimensions: 1536, api_key: KEY, base_url: server.openaiBaseURL },
+        embedding: { provider: 'openai', dimensions: 1536, api_key: KEY, base_url: fake.server.openaiBaseURL },
       }).catch((err: unknown) => err);
       expect(EmbedderMismatchError.isInstance(error)).toBe(true);
       expect((error as Error).message).toContain('local-hash-v1 (384 dimensions)');

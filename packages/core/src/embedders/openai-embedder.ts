@@ -1,11 +1,10 @@
 import type OpenAI from 'openai';
 import type { EmbeddingConfig } from '../config/config-schema.js';
 import { ConfigError } from '../errors.js';
-import { resolveApiKey } from '../providers/api-key.js';
 import { importProviderSdk } from '../providers/load-sdk.js';
+import { OPENAI_SDK, ProviderClient } from '../providers/provider-client.js';
 import { malformedResponse } from '../providers/provider-failure.js';
-import { type RetryPolicy, withRetries } from '../providers/retry.js';
-import { classifySdkError, type SdkErrorClasses } from '../providers/sdk-errors.js';
+import type { RetryPolicy } from '../providers/retry.js';
 import { type Embedder, normalizeVector } from './embedder.js';
 
 type OpenAIModule = typeof import('openai');
@@ -52,11 +51,7 @@ export class OpenAIEmbedder implements Embedder {
   readonly name: string;
   readonly dimensions: number;
   private readonly model: string;
-  private readonly client: OpenAI;
-  private readonly errors: SdkErrorClasses;
-  private readonly apiKey: string | undefined;
-  private readonly timeoutMs: number;
-  private readonly retry: RetryPolicy;
+  private readonly api: ProviderClient<OpenAI>;
   private readonly batchSize: number;
   private readonly concurrency: number;
   private readonly sendDimensions: boolean;
@@ -67,32 +62,13 @@ export class OpenAIEmbedder implements Embedder {
     this.model = options.model ?? 'text-embedding-3-small';
     this.dimensions = checkRange(options.dimensions, 'dimensions', 1, 16_000);
     this.name = `openai:${this.model}`;
-    this.timeoutMs = checkRange(options.timeoutMs ?? 30_000, 'timeout_ms', 1, 600_000);
-    this.retry = { ...options.retry, maxRetries: checkRange(options.maxRetries ?? 3, 'max_retries', 0, 10) };
+    const timeoutMs = checkRange(options.timeoutMs ?? 30_000, 'timeout_ms', 1, 600_000);
+    const retry = { ...options.retry, maxRetries: checkRange(options.maxRetries ?? 3, 'max_retries', 0, 10) };
     this.batchSize = checkRange(options.batchSize ?? OPENAI_MAX_BATCH_INPUTS, 'batch_size', 1, OPENAI_MAX_BATCH_INPUTS);
     this.concurrency = checkRange(options.concurrency ?? 4, 'concurrency', 1, 64);
     this.cacheSize = checkRange(options.queryCacheSize ?? 256, 'queryCacheSize', 0, 100_000);
     this.sendDimensions = options.sendDimensions ?? true;
-    this.errors = sdk;
-    if (options.client) {
-      this.client = options.client;
-      this.apiKey = options.client.apiKey ?? undefined;
-    } else {
-      this.apiKey = resolveApiKey({
-        configured: options.apiKey,
-        envVars: ['OPENAI_API_KEY'],
-        baseURL: options.baseURL,
-        field: 'embedding.api_key',
-        provider: 'openai',
-      });
-      // Retries are ours (see withRetries): one policy for every provider, and a cap on retry-after.
-      this.client = new sdk.OpenAI({
-        apiKey: this.apiKey,
-        maxRetries: 0,
-        timeout: this.timeoutMs,
-        ...(options.baseURL ? { baseURL: options.baseURL } : {}),
-      });
-    }
+    this.api = ProviderClient.connect(OPENAI_SDK, sdk, options, { field: 'embedding.api_key', timeoutMs, retry });
   }
 
   /** Loads the `openai` package and builds the embedder; a ConfigError names `pnpm add openai` when it is missing. */
@@ -177,25 +153,17 @@ export class OpenAIEmbedder implements Embedder {
   }
 
   private async request(input: string[], signal: AbortSignal | undefined): Promise<Float32Array[]> {
-    const response = await withRetries(
-      () =>
-        this.client.embeddings.create(
-          {
-            model: this.model,
-            input,
-            // Float, not the SDK's default base64: several OpenAI-compatible servers only speak float.
-            encoding_format: 'float',
-            ...(this.sendDimensions ? { dimensions: this.dimensions } : {}),
-          },
-          { maxRetries: 0, timeout: this.timeoutMs, ...(signal ? { signal } : {}) },
-        ),
-      {
-        provider: 'openai',
-        operation: `embeddings request (${this.model})`,
-        classify: (error) => classifySdkError(error, this.errors, [this.apiKey]),
-        policy: this.retry,
-        ...(signal ? { signal } : {}),
-      },
+    const response = await this.api.request(`embeddings request (${this.model})`, signal, (client, requestOptions) =>
+      client.embeddings.create(
+        {
+          model: this.model,
+          input,
+          // Float, not the SDK's default base64: several OpenAI-compatible servers only speak float.
+          encoding_format: 'float',
+          ...(this.sendDimensions ? { dimensions: this.dimensions } : {}),
+        },
+        requestOptions,
+      ),
     );
     return this.readVectors(response as unknown, input.length);
   }

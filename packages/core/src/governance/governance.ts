@@ -5,6 +5,7 @@ import type { JsonObject, Memory, PiiType, RuleDecision, RuleMatch } from '../ty
 import { applyForgetPolicy, type ForgetPolicy, type ForgetVerdict } from './forget-policy.js';
 import { type PiiAction, PiiBarrier, type PiiPolicy } from './pii-barrier.js';
 import { PII_TYPES } from './pii-detectors.js';
+import { forgetPolicyFields, piiPolicyFields, rulesField, scanOutputField } from './policy-schema.js';
 import { type CompiledRule, compileRules, evaluateRules, loadRulesFile } from './rules.js';
 
 export type { ForgetVerdict } from './forget-policy.js';
@@ -37,34 +38,10 @@ export interface RetainRequest {
   now?: Date;
 }
 
-const piiAction = z.enum(['redact', 'reject', 'warn', 'off']);
-const piiOverrides = z.partialRecord(z.enum(PII_TYPES as [PiiType, ...PiiType[]]), piiAction);
-
 const optionsSchema = z.strictObject({
-  pii: z
-    .strictObject({
-      default: piiAction.default('redact'),
-      overrides: piiOverrides.default({}),
-      banks: z
-        .array(
-          z.strictObject({
-            pattern: z.string().min(1),
-            default: piiAction.optional(),
-            overrides: piiOverrides.optional(),
-          }),
-        )
-        .default([]),
-      scanOutput: z.boolean().default(false),
-    })
-    .prefault({}),
-  rules: z.union([z.string().min(1), z.array(z.unknown())]).optional(),
-  forget: z
-    .strictObject({
-      legalHoldTags: z.array(z.string().min(1)).default(['legal-hold']),
-      minAgeDays: z.number().min(0).default(0),
-      maxPerCall: z.number().int().min(1).default(1000),
-    })
-    .prefault({}),
+  pii: z.strictObject({ ...piiPolicyFields, scanOutput: scanOutputField }).prefault({}),
+  rules: rulesField,
+  forget: z.strictObject(forgetPolicyFields).prefault({}),
 });
 
 /**

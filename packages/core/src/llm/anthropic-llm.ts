@@ -1,11 +1,9 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { LlmConfig } from '../config/config-schema.js';
-import { resolveApiKey } from '../providers/api-key.js';
 import { importProviderSdk } from '../providers/load-sdk.js';
+import { ANTHROPIC_SDK, ProviderClient } from '../providers/provider-client.js';
 import { malformedResponse } from '../providers/provider-failure.js';
-import { type RetryPolicy, withRetries } from '../providers/retry.js';
-import { classifySdkError, type SdkErrorClasses } from '../providers/sdk-errors.js';
-import type { LLM } from './llm.js';
+import type { CompletionRequest, LLM } from './llm.js';
 import { type AnthropicLLMOptions, llmOptionsFromConfig, providerLlmSettings } from './provider-llm-options.js';
 
 type AnthropicModule = typeof import('@anthropic-ai/sdk');
@@ -15,41 +13,15 @@ type AnthropicConfig = Extract<LlmConfig, { provider: 'anthropic' }>;
 export class AnthropicLLM implements LLM {
   readonly name: string;
   private readonly model: string;
-  private readonly client: Anthropic;
-  private readonly errors: SdkErrorClasses;
-  private readonly apiKey: string | undefined;
   private readonly maxTokens: number | undefined;
-  private readonly timeoutMs: number;
-  private readonly retry: RetryPolicy;
+  private readonly api: ProviderClient<Anthropic>;
 
   private constructor(sdk: AnthropicModule, options: AnthropicLLMOptions) {
-    ({
-      model: this.model,
-      maxTokens: this.maxTokens,
-      timeoutMs: this.timeoutMs,
-      retry: this.retry,
-    } = providerLlmSettings(options, 'claude-sonnet-4-6'));
+    const settings = providerLlmSettings(options, 'claude-sonnet-4-6');
+    this.model = settings.model;
+    this.maxTokens = settings.maxTokens;
     this.name = `anthropic:${this.model}`;
-    this.errors = sdk;
-    if (options.client) {
-      this.client = options.client;
-      this.apiKey = typeof options.client.apiKey === 'string' ? options.client.apiKey : undefined;
-    } else {
-      this.apiKey = resolveApiKey({
-        configured: options.apiKey,
-        envVars: ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN'],
-        baseURL: options.baseURL,
-        field: 'llm.api_key',
-        provider: 'anthropic',
-      });
-      // Retries are ours (see withRetries), so the SDK's are off.
-      this.client = new sdk.Anthropic({
-        apiKey: this.apiKey,
-        maxRetries: 0,
-        timeout: this.timeoutMs,
-        ...(options.baseURL ? { baseURL: options.baseURL } : {}),
-      });
-    }
+    this.api = ProviderClient.connect(ANTHROPIC_SDK, sdk, options, { field: 'llm.api_key', ...settings });
   }
 
   /** Loads `@anthropic-ai/sdk` and builds the LLM; a ConfigError names `pnpm add @anthropic-ai/sdk` when missing. */
@@ -64,31 +36,18 @@ export class AnthropicLLM implements LLM {
   }
 
   /** One Messages API call; the text blocks of the reply, joined. */
-  async complete(request: {
-    system: string;
-    prompt: string;
-    maxTokens: number;
-    signal?: AbortSignal;
-  }): Promise<string> {
+  async complete(request: CompletionRequest): Promise<string> {
     const operation = `messages request (${this.model})`;
-    const message = await withRetries(
-      () =>
-        this.client.messages.create(
-          {
-            model: this.model,
-            max_tokens: this.maxTokens ?? request.maxTokens,
-            system: request.system,
-            messages: [{ role: 'user', content: request.prompt }],
-          },
-          { maxRetries: 0, timeout: this.timeoutMs, ...(request.signal ? { signal: request.signal } : {}) },
-        ),
-      {
-        provider: 'anthropic',
-        operation,
-        classify: (error) => classifySdkError(error, this.errors, [this.apiKey]),
-        policy: this.retry,
-        ...(request.signal ? { signal: request.signal } : {}),
-      },
+    const message = await this.api.request(operation, request.signal, (client, requestOptions) =>
+      client.messages.create(
+        {
+          model: this.model,
+          max_tokens: this.maxTokens ?? request.maxTokens,
+          system: request.system,
+          messages: [{ role: 'user', content: request.prompt }],
+        },
+        requestOptions,
+      ),
     );
     const content = (message as { content?: unknown } | null)?.content;
     if (!Array.isArray(content)) throw malformedResponse('anthropic', operation, 'no `content` array');

@@ -1,11 +1,9 @@
 import type OpenAI from 'openai';
 import type { LlmConfig } from '../config/config-schema.js';
-import { resolveApiKey } from '../providers/api-key.js';
 import { importProviderSdk } from '../providers/load-sdk.js';
+import { OPENAI_SDK, ProviderClient } from '../providers/provider-client.js';
 import { malformedResponse } from '../providers/provider-failure.js';
-import { type RetryPolicy, withRetries } from '../providers/retry.js';
-import { classifySdkError, type SdkErrorClasses } from '../providers/sdk-errors.js';
-import type { LLM } from './llm.js';
+import type { CompletionRequest, LLM } from './llm.js';
 import { llmOptionsFromConfig, type OpenAILLMOptions, providerLlmSettings } from './provider-llm-options.js';
 
 type OpenAIModule = typeof import('openai');
@@ -15,44 +13,19 @@ type OpenAIConfig = Extract<LlmConfig, { provider: 'openai' }>;
 export class OpenAILLM implements LLM {
   readonly name: string;
   private readonly model: string;
-  private readonly client: OpenAI;
-  private readonly errors: SdkErrorClasses;
-  private readonly apiKey: string | undefined;
   private readonly maxTokens: number | undefined;
-  private readonly timeoutMs: number;
-  private readonly retry: RetryPolicy;
   private readonly tokenParameter: 'max_completion_tokens' | 'max_tokens';
+  private readonly api: ProviderClient<OpenAI>;
 
   private constructor(sdk: OpenAIModule, options: OpenAILLMOptions) {
-    ({
-      model: this.model,
-      maxTokens: this.maxTokens,
-      timeoutMs: this.timeoutMs,
-      retry: this.retry,
-    } = providerLlmSettings(options, 'gpt-4.1-mini'));
+    const settings = providerLlmSettings(options, 'gpt-4.1-mini');
+    this.model = settings.model;
+    this.maxTokens = settings.maxTokens;
     this.name = `openai:${this.model}`;
-    this.errors = sdk;
     const baseURL = options.baseURL ?? options.client?.baseURL;
     const official = !baseURL || new URL(baseURL).hostname === 'api.openai.com';
     this.tokenParameter = options.tokenParameter ?? (official ? 'max_completion_tokens' : 'max_tokens');
-    if (options.client) {
-      this.client = options.client;
-      this.apiKey = options.client.apiKey ?? undefined;
-    } else {
-      this.apiKey = resolveApiKey({
-        configured: options.apiKey,
-        envVars: ['OPENAI_API_KEY'],
-        baseURL: options.baseURL,
-        field: 'llm.api_key',
-        provider: 'openai',
-      });
-      this.client = new sdk.OpenAI({
-        apiKey: this.apiKey,
-        maxRetries: 0,
-        timeout: this.timeoutMs,
-        ...(options.baseURL ? { baseURL: options.baseURL } : {}),
-      });
-    }
+    this.api = ProviderClient.connect(OPENAI_SDK, sdk, options, { field: 'llm.api_key', ...settings });
   }
 
   /** Loads `openai` and builds the LLM; a ConfigError names `pnpm add openai` when it is missing. */
@@ -67,33 +40,20 @@ export class OpenAILLM implements LLM {
   }
 
   /** One chat completion; the first choice's text. */
-  async complete(request: {
-    system: string;
-    prompt: string;
-    maxTokens: number;
-    signal?: AbortSignal;
-  }): Promise<string> {
+  async complete(request: CompletionRequest): Promise<string> {
     const operation = `chat completion (${this.model})`;
-    const completion = await withRetries(
-      () =>
-        this.client.chat.completions.create(
-          {
-            model: this.model,
-            messages: [
-              { role: 'system', content: request.system },
-              { role: 'user', content: request.prompt },
-            ],
-            [this.tokenParameter]: this.maxTokens ?? request.maxTokens,
-          },
-          { maxRetries: 0, timeout: this.timeoutMs, ...(request.signal ? { signal: request.signal } : {}) },
-        ),
-      {
-        provider: 'openai',
-        operation,
-        classify: (error) => classifySdkError(error, this.errors, [this.apiKey]),
-        policy: this.retry,
-        ...(request.signal ? { signal: request.signal } : {}),
-      },
+    const completion = await this.api.request(operation, request.signal, (client, requestOptions) =>
+      client.chat.completions.create(
+        {
+          model: this.model,
+          messages: [
+            { role: 'system', content: request.system },
+            { role: 'user', content: request.prompt },
+          ],
+          [this.tokenParameter]: this.maxTokens ?? request.maxTokens,
+        },
+        requestOptions,
+      ),
     );
     const choices = (completion as { choices?: unknown } | null)?.choices;
     if (!Array.isArray(choices) || choices.length === 0) throw malformedResponse('openai', operation, 'no `choices`');

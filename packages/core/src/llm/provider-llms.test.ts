@@ -1,58 +1,51 @@
 import { inspect } from 'node:util';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError, ProviderAuthError, ProviderError } from '../errors.js';
-import { type FakeProviderServer, startFakeProviderServer } from '../testing/provider-servers/index.js';
+import { fakeProviderServerPerTest } from '../testing/provider-servers/index.js';
 import { AnthropicLLM } from './anthropic-llm.js';
 import type { LLM } from './llm.js';
 import { OpenAILLM } from './openai-llm.js';
 
 const KEY = 'sk-ant-test-llm-key-abcdef0123456789';
-let server: FakeProviderServer;
-
-beforeEach(async () => {
-  server = await startFakeProviderServer({ apiKey: KEY });
-});
-afterEach(async () => {
-  await server.close();
-});
+const fake = fakeProviderServerPerTest({ apiKey: KEY });
 
 const providers = [
   {
     name: 'anthropic',
     path: '/v1/messages',
     make: (o: { apiKey?: string; maxRetries?: number; maxTokens?: number } = {}): Promise<LLM> =>
-      AnthropicLLM.create({ apiKey: KEY, baseURL: server.anthropicBaseURL, model: 'claude-test', ...o }),
+      AnthropicLLM.create({ apiKey: KEY, baseURL: fake.server.anthropicBaseURL, model: 'claude-test', ...o }),
   },
   {
     name: 'openai',
     path: '/v1/chat/completions',
     make: (o: { apiKey?: string; maxRetries?: number; maxTokens?: number } = {}): Promise<LLM> =>
-      OpenAILLM.create({ apiKey: KEY, baseURL: server.openaiBaseURL, model: 'gpt-test', ...o }),
+      OpenAILLM.create({ apiKey: KEY, baseURL: fake.server.openaiBaseURL, model: 'gpt-test', ...o }),
   },
 ] as const;
 
 describe.each(providers)('$name LLM against the local server', ({ name, path, make }) => {
   it('sends the system prompt, the prompt, the model and the token limit, and returns the text', async () => {
-    server.answerWith((request) => `echo: ${request.prompt} / ${request.system} / ${request.maxTokens}`);
+    fake.server.answerWith((request) => `echo: ${request.prompt} / ${request.system} / ${request.maxTokens}`);
     const llm = await make();
     const answer = await llm.complete({ system: 'be brief', prompt: 'what is up?', maxTokens: 77 });
     expect(answer).toBe('echo: what is up? / be brief / 77');
-    const [call] = server.requestsTo(path);
+    const [call] = fake.server.requestsTo(path);
     expect(call?.body).toMatchObject({ model: name === 'anthropic' ? 'claude-test' : 'gpt-test' });
     expect(llm.name).toBe(`${name}:${name === 'anthropic' ? 'claude-test' : 'gpt-test'}`);
   });
 
   it('lets the configured max_tokens cap the answer', async () => {
-    server.answerWith((request) => String(request.maxTokens));
+    fake.server.answerWith((request) => String(request.maxTokens));
     const llm = await make({ maxTokens: 300 });
     expect(await llm.complete({ system: 's', prompt: 'p', maxTokens: 1024 })).toBe('300');
   });
 
   it('retries a 429 then succeeds', async () => {
-    server.fail({ path, status: 429, retryAfter: '0' });
+    fake.server.fail({ path, status: 429, retryAfter: '0' });
     const llm = await make();
     expect(await llm.complete({ system: 's', prompt: '[1] (2024-01-01) tea', maxTokens: 10 })).toContain('[1]');
-    expect(server.requestsTo(path).map((r) => r.status)).toEqual([429, 200]);
+    expect(fake.server.requestsTo(path).map((r) => r.status)).toEqual([429, 200]);
   });
 
   it('turns 401 and 403 into a configuration error naming the provider, without the key', async () => {
@@ -63,7 +56,7 @@ describe.each(providers)('$name LLM against the local server', ({ name, path, ma
     expect(ConfigError.isInstance(error)).toBe(true);
     expect((error as Error).message).toContain(name);
     expect(`${inspect(error, { depth: 10 })} ${JSON.stringify(error)}`).not.toContain(wrong);
-    server.fail({ path, status: 403 });
+    fake.server.fail({ path, status: 403 });
     const forbidden = await (await make())
       .complete({ system: 's', prompt: 'p', maxTokens: 10 })
       .catch((err: unknown) => err);
@@ -71,7 +64,7 @@ describe.each(providers)('$name LLM against the local server', ({ name, path, ma
   });
 
   it('gives up on repeated 5xx with a ProviderError, not an SDK error', async () => {
-    server.fail({ path, status: name === 'anthropic' ? 529 : 500, times: 3 });
+    fake.server.fail({ path, status: name === 'anthropic' ? 529 : 500, times: 3 });
     const error = await (await make({ maxRetries: 2 }))
       .complete({ system: 's', prompt: 'p', maxTokens: 10 })
       .catch((err: unknown) => err);
@@ -81,18 +74,18 @@ describe.each(providers)('$name LLM against the local server', ({ name, path, ma
   });
 
   it('reports malformed JSON and a reply without text as typed errors', async () => {
-    server.fail({ path, status: 200, body: '{"id": "x", "content": [' });
+    fake.server.fail({ path, status: 200, body: '{"id": "x", "content": [' });
     const llm = await make();
     const malformed = await llm.complete({ system: 's', prompt: 'p', maxTokens: 10 }).catch((err: unknown) => err);
     expect((malformed as ProviderError).details).toMatchObject({ kind: 'malformed_response' });
-    server.fail({ path, status: 200, body: JSON.stringify({ id: 'x', content: [], choices: [] }) });
+    fake.server.fail({ path, status: 200, body: JSON.stringify({ id: 'x', content: [], choices: [] }) });
     const empty = await llm.complete({ system: 's', prompt: 'p', maxTokens: 10 }).catch((err: unknown) => err);
     expect(ProviderError.isInstance(empty)).toBe(true);
     expect((empty as ProviderError).details).toMatchObject({ kind: 'malformed_response' });
   });
 
   it("does not retry a 400, and passes on the server's reason", async () => {
-    server.fail({
+    fake.server.fail({
       path,
       status: 400,
       body: JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long' } }),
@@ -102,34 +95,34 @@ describe.each(providers)('$name LLM against the local server', ({ name, path, ma
       .catch((err: unknown) => err);
     expect((error as Error).message).toContain('prompt is too long');
     expect((error as ProviderError).details).toMatchObject({ kind: 'rejected', status: 400, attempts: 1 });
-    expect(server.requestsTo(path)).toHaveLength(1);
+    expect(fake.server.requestsTo(path)).toHaveLength(1);
   });
 });
 
 describe('provider LLM specifics', () => {
   it('sends max_tokens to OpenAI-compatible servers and max_completion_tokens to api.openai.com', async () => {
-    await (await OpenAILLM.create({ apiKey: KEY, baseURL: server.openaiBaseURL })).complete({
+    await (await OpenAILLM.create({ apiKey: KEY, baseURL: fake.server.openaiBaseURL })).complete({
       system: 's',
       prompt: 'p',
       maxTokens: 9,
     });
-    expect(server.requestsTo('/v1/chat/completions')[0]?.body).toMatchObject({ max_tokens: 9 });
+    expect(fake.server.requestsTo('/v1/chat/completions')[0]?.body).toMatchObject({ max_tokens: 9 });
     const official = await OpenAILLM.create({
       apiKey: KEY,
-      baseURL: server.openaiBaseURL,
+      baseURL: fake.server.openaiBaseURL,
       tokenParameter: 'max_completion_tokens',
     });
     await official.complete({ system: 's', prompt: 'p', maxTokens: 9 });
-    expect(server.requestsTo('/v1/chat/completions')[1]?.body).toMatchObject({ max_completion_tokens: 9 });
+    expect(fake.server.requestsTo('/v1/chat/completions')[1]?.body).toMatchObject({ max_completion_tokens: 9 });
   });
 
   it('sends the Anthropic key and version headers the Messages API expects', async () => {
-    await (await AnthropicLLM.create({ apiKey: KEY, baseURL: server.anthropicBaseURL })).complete({
+    await (await AnthropicLLM.create({ apiKey: KEY, baseURL: fake.server.anthropicBaseURL })).complete({
       system: 's',
       prompt: 'p',
       maxTokens: 9,
     });
-    const [call] = server.requestsTo('/v1/messages');
+    const [call] = fake.server.requestsTo('/v1/messages');
     expect(call?.headers['anthropic-version']).toBeTruthy();
     const presented = call?.headers['x-api-key'] ?? String(call?.headers.authorization).replace(/^Bearer /, '');
     expect(presented).toBe(KEY);
@@ -159,13 +152,12 @@ describe('provider LLM specifics', () => {
   });
 
   it('maps a refused connection to a ProviderError after retrying', async () => {
-    const url = server.openaiBaseURL;
-    await server.close();
+    const url = fake.server.openaiBaseURL;
+    await fake.server.close();
     const llm = await OpenAILLM.create({ apiKey: KEY, baseURL: url, maxRetries: 1, retry: { sleep: async () => {} } });
     const error = await llm.complete({ system: 's', prompt: 'p', maxTokens: 9 }).catch((err: unknown) => err);
     expect(ProviderError.isInstance(error)).toBe(true);
     expect((error as ProviderError).details).toMatchObject({ kind: 'connection', attempts: 2 });
     expect((error as Error).message).toContain('ECONNREFUSED');
-    server = await startFakeProviderServer();
   });
 });

@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Astrocyte } from '../astrocyte.js';
 import { ConfigError, ProviderAuthError, ProviderError } from '../errors.js';
-import { type FakeProviderServer, startFakeProviderServer } from '../testing/provider-servers/index.js';
+import { fakeProviderServerPerTest } from '../testing/provider-servers/index.js';
 import { randomBankId } from '../testing/store-factory.js';
 import { handleMemoryTool } from '../tools/handle-memory-tool.js';
 import type { MemoryHit } from '../types.js';
@@ -88,19 +88,13 @@ describe('reflectWithLlm with a custom LLM', () => {
 });
 
 const KEY = 'sk-ant-reflect-test-key-000111222';
-let server: FakeProviderServer;
-beforeEach(async () => {
-  server = await startFakeProviderServer({ apiKey: KEY });
-});
-afterEach(async () => {
-  await server.close();
-});
+const fake = fakeProviderServerPerTest({ apiKey: KEY });
 
 async function brainWith(
   provider: 'anthropic' | 'openai' | 'none',
   extra: Record<string, unknown> = {},
 ): Promise<Astrocyte> {
-  const base_url = provider === 'anthropic' ? server.anthropicBaseURL : server.openaiBaseURL;
+  const base_url = provider === 'anthropic' ? fake.server.anthropicBaseURL : fake.server.openaiBaseURL;
   return Astrocyte.fromConfigObject({
     storage: { backend: 'memory' },
     llm: provider === 'none' ? { provider } : { provider, base_url, api_key: KEY, max_retries: 1, ...extra },
@@ -116,7 +110,7 @@ describe.each(['anthropic', 'openai'] as const)('reflect through %s', (provider)
     await brain.retain('Ana prefers green tea', { bankId, occurredAt: '2024-03-05T10:00:00Z' });
     await brain.retain('Ana dislikes coffee', { bankId });
     await brain.retain('The office is in Lisbon', { bankId });
-    server.answerWith((request) => {
+    fake.server.answerWith((request) => {
       const lines = request.prompt.split('\n').filter((l) => /^\[\d+\]/.test(l));
       const coffee = lines.find((l) => l.includes('coffee'))?.match(/^\[(\d+)\]/)?.[1];
       const tea = lines.find((l) => l.includes('green tea'))?.match(/^\[(\d+)\]/)?.[1];
@@ -126,7 +120,7 @@ describe.each(['anthropic', 'openai'] as const)('reflect through %s', (provider)
     expect(result.mode).toBe('llm');
     expect(result.answer).toMatch(/^Ana drinks green tea \[\d\] and avoids coffee \[\d\]\.$/);
     expect(result.sources.map((s) => s.text)).toEqual(['Ana prefers green tea', 'Ana dislikes coffee']);
-    const [call] = server.requestsTo(path);
+    const [call] = fake.server.requestsTo(path);
     const body = JSON.stringify(call?.body);
     expect(body).toContain('(2024-03-05) Ana prefers green tea');
     expect(body).toContain('Ana dislikes coffee');
@@ -138,7 +132,7 @@ describe.each(['anthropic', 'openai'] as const)('reflect through %s', (provider)
     const brain = await brainWith(provider);
     const bankId = randomBankId();
     await brain.retain('The office is in Lisbon', { bankId });
-    server.answerWith(() => 'Memory does not hold the answer to that.');
+    fake.server.answerWith(() => 'Memory does not hold the answer to that.');
     const result = await brain.reflect('what is the office wifi password?', { bankId });
     expect(result).toMatchObject({ answer: 'Memory does not hold the answer to that.', sources: [], mode: 'llm' });
     await brain.close();
@@ -157,13 +151,13 @@ describe.each(['anthropic', 'openai'] as const)('reflect through %s', (provider)
     const brain = await brainWith(provider);
     const bankId = randomBankId();
     await brain.retain('The standup is at 9:30', { bankId });
-    server.fail({ path, status: 500, times: 2 });
+    fake.server.fail({ path, status: 500, times: 2 });
     const error = await handleMemoryTool(brain, 'memory_reflect', { query: 'standup?' }, { bankId }).catch(
       (err: unknown) => err,
     );
     expect(error).toBeInstanceOf(ProviderError);
     expect((error as ProviderError).code).toBe('provider_error');
-    server.fail({ path, status: 200, body: '<html>gateway</html>', contentType: 'application/json' });
+    fake.server.fail({ path, status: 200, body: '<html>gateway</html>', contentType: 'application/json' });
     const malformed = await handleMemoryTool(brain, 'memory_reflect', { query: 'standup?' }, { bankId }).catch(
       (err: unknown) => err,
     );
@@ -189,7 +183,7 @@ describe.each(['anthropic', 'openai'] as const)('reflect through %s', (provider)
       storage: { backend: 'memory' },
       llm: {
         provider,
-        base_url: provider === 'anthropic' ? server.anthropicBaseURL : server.openaiBaseURL,
+        base_url: provider === 'anthropic' ? fake.server.anthropicBaseURL : fake.server.openaiBaseURL,
         api_key: KEY,
       },
       reflect: { max_sources: 10, max_prompt_tokens: 256 },
@@ -197,7 +191,7 @@ describe.each(['anthropic', 'openai'] as const)('reflect through %s', (provider)
     const bankId = randomBankId();
     for (let i = 0; i < 6; i++) await brain.retain(`project note ${i}: ${'detail '.repeat(60)}`, { bankId });
     await brain.reflect('project note', { bankId });
-    const sent = JSON.stringify(server.requestsTo(path)[0]?.body);
+    const sent = JSON.stringify(fake.server.requestsTo(path)[0]?.body);
     const numbered = sent.match(/\[\d+\] \(\d{4}-\d{2}-\d{2}\)/g) ?? [];
     expect(numbered.length).toBeGreaterThanOrEqual(1);
     expect(numbered.length).toBeLessThan(6);
@@ -216,7 +210,7 @@ describe('reflect without an LLM', () => {
     expect(result.sources.map((s) => s.text)).toEqual(['Ana prefers green tea']);
     const answer = await handleMemoryTool(brain, 'memory_reflect', { query: 'what tea does Ana like?' }, { bankId });
     expect(answer).toContain('Ana prefers green tea');
-    expect(server.requests).toHaveLength(0);
+    expect(fake.server.requests).toHaveLength(0);
     await brain.close();
   });
 });

@@ -1,15 +1,16 @@
 import { cosineSimilarity } from '../embedders/embedder.js';
-import { EmbedderMismatchError } from '../errors.js';
-import type {
-  EmbedderInfo,
-  InsertOptions,
-  InsertOutcome,
-  MemoryRecord,
-  MemorySelector,
-  MemoryStore,
-  ScoredId,
-  SearchFilter,
-  VersionStamp,
+import {
+  checkSameEmbedder,
+  type EmbedderInfo,
+  type InsertOptions,
+  type InsertOutcome,
+  type MemoryRecord,
+  type MemorySelector,
+  type MemoryStore,
+  type ScoredId,
+  type SearchFilter,
+  type StoreListOptions,
+  type VersionStamp,
 } from '../memory-store.js';
 import { stem, words } from '../text.js';
 import type { Memory, MemoryVersion, Page } from '../types.js';
@@ -34,9 +35,7 @@ export class InMemoryStore implements MemoryStore {
   /** Records the embedder on first use and refuses another one afterwards. */
   async ensureEmbedder(info: EmbedderInfo): Promise<void> {
     if (!this.embedder) this.embedder = { ...info };
-    else if (this.embedder.name !== info.name || this.embedder.dimensions !== info.dimensions) {
-      throw new EmbedderMismatchError(this.embedder, info);
-    }
+    else checkSameEmbedder(this.embedder, info);
   }
 
   /** Inserts in order; being single-threaded, each check-and-insert is atomic. */
@@ -120,10 +119,7 @@ export class InMemoryStore implements MemoryStore {
   }
 
   /** Oldest first; the cursor is the insertion sequence of the last row returned. */
-  async list(
-    bankId: string,
-    options: { pathPrefix?: string; tags?: string[]; cursor?: string; limit: number },
-  ): Promise<Page<Memory>> {
+  async list(bankId: string, options: StoreListOptions): Promise<Page<Memory>> {
     const after = options.cursor === undefined ? -1 : Number.parseInt(options.cursor, 36);
     // Listing shows every memory not yet purged, expired or not: the earliest possible instant expires nothing.
     const rows = this.filtered([bankId], { now: new Date(-8.64e15), ...options }).filter((row) => row.seq > after);

@@ -4,6 +4,8 @@ export { type CorpusMiss, scoreCorpus, type TypeScore } from '../governance/pii-
 export { brainHarness, manualClock } from './brain-conformance/harness.js';
 export { describeBrainConformance } from './brain-conformance/index.js';
 export { InMemoryStore } from './in-memory-store.js';
+export { axisVector, memoryRecord } from './memory-records.js';
 export { describeMemoryStoreConformance } from './memory-store-conformance.js';
 export * from './provider-servers/index.js';
 export { randomBankId, type StoreFactory } from './store-factory.js';
+export { storesPerTest } from './stores-per-test.js';

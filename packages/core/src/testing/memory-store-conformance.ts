@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { normalizeVector } from '../embedders/embedder.js';
 import { AstrocyteError } from '../errors.js';
 import type { MemoryRecord, MemoryStore, SearchFilter } from '../memory-store.js';
 import { contentHash } from '../text.js';
+import { axisVector, memoryRecord } from './memory-records.js';
 import { randomBankId, type StoreFactory } from './store-factory.js';
 
 const DIMENSIONS = 8;
@@ -11,31 +10,15 @@ const EMBEDDER = { name: 'conformance-axes', dimensions: DIMENSIONS };
 const NOW = new Date('2026-06-01T12:00:00Z');
 const FILTER: SearchFilter = { now: NOW };
 
-// Unit vectors near axis `axis`; `tilt` moves them toward the next axis, so similarity is controlled exactly.
-function vector(axis: number, tilt = 0): Float32Array {
-  const v = new Float32Array(DIMENSIONS);
-  v[axis % DIMENSIONS] = 1;
-  v[(axis + 1) % DIMENSIONS] = tilt;
-  return normalizeVector(v);
-}
+const vector = (axis: number, tilt = 0) => axisVector(DIMENSIONS, axis, tilt);
 
 function record(bankId: string, text: string, overrides: Partial<MemoryRecord> = {}): MemoryRecord {
-  return {
-    id: randomUUID(),
-    bankId,
-    text,
-    contentHash: contentHash(text),
+  return memoryRecord(bankId, text, {
     embedding: vector(0),
-    tags: [],
-    metadata: {},
-    path: null,
     createdAt: NOW,
-    occurredAt: null,
-    expiresAt: null,
-    supersedes: null,
     versions: [{ action: 'create', at: NOW, actor: 'conformance' }],
     ...overrides,
-  };
+  });
 }
 
 /**

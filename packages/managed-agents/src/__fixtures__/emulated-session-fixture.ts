@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Anthropic from '@anthropic-ai/sdk';
 import { createSqliteBrain } from '@astrocyte/brain-sqlite';
 import { type Brain, memoryToolDefinitions } from '@astrocyte/core';
+import { afterEach } from 'vitest';
 import { type ManagedAgentsEmulator, type ScriptedAgent, startManagedAgentsEmulator } from '../emulator/index.js';
 
 /** An emulator, an SDK client pointed at it, a real brain (SQLite in memory) and one session with the memory tools. */
@@ -47,6 +48,22 @@ export async function startEmulatedSession(
       await brain.close();
       await emulator.close();
     },
+  };
+}
+
+/**
+ * For the tests of a file (call once, at the top level): a `startEmulatedSession` whose fixtures are closed after
+ * the test that started them.
+ */
+export function emulatedSessionsPerTest(): typeof startEmulatedSession {
+  const open: EmulatedSessionFixture[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((fixture) => fixture.close()));
+  });
+  return async (agent, clientOptions) => {
+    const fixture = await startEmulatedSession(agent, clientOptions);
+    open.push(fixture);
+    return fixture;
   };
 }
 

@@ -1,23 +1,15 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  type EmulatedSessionFixture,
-  resultCounts,
-  startEmulatedSession,
-} from '../__fixtures__/emulated-session-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { emulatedSessionsPerTest, resultCounts } from '../__fixtures__/emulated-session-fixture.js';
 import { MANAGED_AGENTS_BETA, startManagedAgentsEmulator } from './index.js';
 
-let fixture: EmulatedSessionFixture | undefined;
-afterEach(async () => {
-  await fixture?.close();
-  fixture = undefined;
-});
+const startSession = emulatedSessionsPerTest();
 
 const textMessage = (text: string) => ({ type: 'user.message' as const, content: [{ type: 'text' as const, text }] });
 
 describe('the Managed Agents emulator, driven by the official SDK', () => {
   it('serves agents, environments and sessions as the SDK reads them', async () => {
-    fixture = await startEmulatedSession((turn) => turn.say('hi'));
+    const fixture = await startSession((turn) => turn.say('hi'));
     const { client, sessionId } = fixture;
     const session = await client.beta.sessions.retrieve(sessionId);
     expect(session).toMatchObject({ id: sessionId, type: 'session', status: 'idle' });
@@ -36,7 +28,7 @@ describe('the Managed Agents emulator, driven by the official SDK', () => {
   });
 
   it('streams events framed as the SDK parses them, and only events emitted after attaching', async () => {
-    fixture = await startEmulatedSession((turn) => turn.say(`echo: ${turn.message}`));
+    const fixture = await startSession((turn) => turn.say(`echo: ${turn.message}`));
     const { client, sessionId, emulator } = fixture;
     const stream = await client.beta.sessions.events.stream(sessionId);
     await client.beta.sessions.events.send(sessionId, { events: [textMessage('one')] });
@@ -62,7 +54,7 @@ describe('the Managed Agents emulator, driven by the official SDK', () => {
   });
 
   it('lists history with pagination, order and type filters', async () => {
-    fixture = await startEmulatedSession((turn) => turn.say('a reply'));
+    const fixture = await startSession((turn) => turn.say('a reply'));
     const { client, sessionId, emulator } = fixture;
     for (const text of ['one', 'two', 'three']) {
       await client.beta.sessions.events.send(sessionId, { events: [textMessage(text)] });
@@ -79,7 +71,7 @@ describe('the Managed Agents emulator, driven by the official SDK', () => {
   });
 
   it('re-emits the idle with the ids still unanswered and refuses a second answer', async () => {
-    fixture = await startEmulatedSession(async (turn) => {
+    const fixture = await startSession(async (turn) => {
       const results = await turn.callTools([{ name: 'a' }, { name: 'b' }]);
       turn.say(results.map((result) => result.text).join('+'));
     });
@@ -110,7 +102,7 @@ describe('the Managed Agents emulator, driven by the official SDK', () => {
   });
 
   it('makes a blind SDK retry answer twice under an after-processing fault (the fault the runner must survive)', async () => {
-    fixture = await startEmulatedSession(async (turn) => {
+    const fixture = await startSession(async (turn) => {
       await turn.callTool('a');
     });
     const { client, sessionId, emulator } = fixture;
@@ -151,7 +143,7 @@ describe('the Managed Agents emulator, driven by the official SDK', () => {
 
   it('interrupts a running turn and runs queued messages one after another', async () => {
     const started: string[] = [];
-    fixture = await startEmulatedSession(async (turn) => {
+    const fixture = await startSession(async (turn) => {
       started.push(turn.message);
       if (turn.message === 'stall') await turn.stall();
       turn.say(`did ${turn.message}`);
@@ -170,7 +162,7 @@ describe('the Managed Agents emulator, driven by the official SDK', () => {
   });
 
   it('reports an agent script that throws as a session.error and keeps serving', async () => {
-    fixture = await startEmulatedSession(() => {
+    const fixture = await startSession(() => {
       throw new Error('script bug');
     });
     const { client, sessionId, emulator } = fixture;

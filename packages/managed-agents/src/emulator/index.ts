@@ -7,13 +7,5 @@ export {
 } from './emulator-server.js';
 export { type KeywordMemoryAgentOptions, keywordMemoryAgent } from './keyword-memory-agent.js';
 export type { RequestFault } from './request-faults.js';
-export {
-  type AgentTurn,
-  type ScriptedAgent,
-  type SessionErrorType,
-  type SubAgentThread,
-  type ToolCallRequest,
-  type ToolResult,
-  TurnInterrupted,
-  TurnStopped,
-} from './scripted-agent.js';
+// The whole scripted-agent contract is public: it is what a test's agent is written against.
+export * from './scripted-agent.js';

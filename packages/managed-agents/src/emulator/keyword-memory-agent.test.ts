@@ -1,17 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { type EmulatedSessionFixture, startEmulatedSession } from '../__fixtures__/emulated-session-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { emulatedSessionsPerTest } from '../__fixtures__/emulated-session-fixture.js';
 import { runSessionWithMemory } from '../run-session-with-memory.js';
 import { keywordMemoryAgent } from './keyword-memory-agent.js';
 
-let fixture: EmulatedSessionFixture | undefined;
-afterEach(async () => {
-  await fixture?.close();
-  fixture = undefined;
-});
+const startSession = emulatedSessionsPerTest();
 
 describe('keywordMemoryAgent (scripted)', () => {
   it('retains, deduplicates, recalls, reflects and forgets through the memory tools', async () => {
-    fixture = await startEmulatedSession(keywordMemoryAgent());
+    const fixture = await startSession(keywordMemoryAgent());
     const { client, brain, sessionId, bankId } = fixture;
     const say = (prompt: string) => runSessionWithMemory(client, brain, { sessionId, bankId, prompt });
     expect(await say('Remember that my favourite colour is green')).toBe('Noted: my favourite colour is green');
@@ -28,7 +24,7 @@ describe('keywordMemoryAgent (scripted)', () => {
   });
 
   it('says when a memory tool failed', async () => {
-    fixture = await startEmulatedSession(keywordMemoryAgent());
+    const fixture = await startSession(keywordMemoryAgent());
     const { client, brain, sessionId, bankId } = fixture;
     const text = await runSessionWithMemory(client, brain, {
       sessionId,

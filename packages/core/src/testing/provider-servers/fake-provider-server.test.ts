@@ -1,35 +1,29 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cosineSimilarity } from '../../embedders/embedder.js';
-import { type FakeProviderServer, fakeEmbeddingVector, startFakeProviderServer } from './index.js';
+import { fakeEmbeddingVector, fakeProviderServerPerTest } from './index.js';
 
-let server: FakeProviderServer;
-beforeEach(async () => {
-  server = await startFakeProviderServer();
-});
-afterEach(async () => {
-  await server.close();
-});
+const fake = fakeProviderServerPerTest();
 
 describe('the fake provider server with the unmodified official clients', () => {
   it("serves base64 embeddings, the openai client's default encoding", async () => {
-    const client = new OpenAI({ apiKey: 'k', baseURL: server.openaiBaseURL, maxRetries: 0 });
+    const client = new OpenAI({ apiKey: 'k', baseURL: fake.server.openaiBaseURL, maxRetries: 0 });
     const response = await client.embeddings.create({ model: 'm', input: ['hello world', 'other'], dimensions: 48 });
-    expect(server.requestsTo('/v1/embeddings')[0]?.body).toMatchObject({ encoding_format: 'base64' });
+    expect(fake.server.requestsTo('/v1/embeddings')[0]?.body).toMatchObject({ encoding_format: 'base64' });
     const first = Float32Array.from(response.data[0]?.embedding as number[]);
     expect(first).toHaveLength(48);
     expect(cosineSimilarity(first, fakeEmbeddingVector('hello world', 48))).toBeCloseTo(1, 5);
   });
 
   it('answers chat completions and messages in shapes the clients parse', async () => {
-    const openai = new OpenAI({ apiKey: 'k', baseURL: server.openaiBaseURL, maxRetries: 0 });
+    const openai = new OpenAI({ apiKey: 'k', baseURL: fake.server.openaiBaseURL, maxRetries: 0 });
     const completion = await openai.chat.completions.create({
       model: 'gpt',
       messages: [{ role: 'user', content: '[1] (2024-01-01) tea is green' }],
     });
     expect(completion.choices[0]?.message.content).toBe('According to memory, tea is green [1]');
-    const anthropic = new Anthropic({ apiKey: 'k', baseURL: server.anthropicBaseURL, maxRetries: 0 });
+    const anthropic = new Anthropic({ apiKey: 'k', baseURL: fake.server.anthropicBaseURL, maxRetries: 0 });
     const message = await anthropic.messages.create({
       model: 'claude',
       max_tokens: 10,
@@ -42,7 +36,7 @@ describe('the fake provider server with the unmodified official clients', () => 
   });
 
   it('refuses what the real APIs refuse', async () => {
-    const anthropic = new Anthropic({ apiKey: 'k', baseURL: server.anthropicBaseURL, maxRetries: 0 });
+    const anthropic = new Anthropic({ apiKey: 'k', baseURL: fake.server.anthropicBaseURL, maxRetries: 0 });
     const error = await anthropic.messages
       .create({
         model: 'claude',
@@ -53,13 +47,13 @@ describe('the fake provider server with the unmodified official clients', () => 
   });
 
   it('uses faults in order, per path, the given number of times', async () => {
-    server.fail({ path: '/v1/messages', status: 529, times: 2 }).fail({ status: 429, retryAfter: 7 });
-    const openai = new OpenAI({ apiKey: 'k', baseURL: server.openaiBaseURL, maxRetries: 0 });
+    fake.server.fail({ path: '/v1/messages', status: 529, times: 2 }).fail({ status: 429, retryAfter: 7 });
+    const openai = new OpenAI({ apiKey: 'k', baseURL: fake.server.openaiBaseURL, maxRetries: 0 });
     const error = await openai.embeddings.create({ model: 'm', input: 'x' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
     expect((error as InstanceType<typeof OpenAI.RateLimitError>).headers.get('retry-after')).toBe('7');
     await expect(openai.embeddings.create({ model: 'm', input: 'x' })).resolves.toBeTruthy();
-    const anthropic = new Anthropic({ apiKey: 'k', baseURL: server.anthropicBaseURL, maxRetries: 0 });
+    const anthropic = new Anthropic({ apiKey: 'k', baseURL: fake.server.anthropicBaseURL, maxRetries: 0 });
     for (let i = 0; i < 2; i++) {
       await expect(
         anthropic.messages.create({ model: 'c', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }),
@@ -68,6 +62,6 @@ describe('the fake provider server with the unmodified official clients', () => 
     await expect(
       anthropic.messages.create({ model: 'c', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }),
     ).resolves.toBeTruthy();
-    expect(server.requests.map((r) => r.status)).toEqual([429, 200, 529, 529, 200]);
+    expect(fake.server.requests.map((r) => r.status)).toEqual([429, 200, 529, 529, 200]);
   });
 });

@@ -7,3 +7,4 @@ export {
   type RecordedRequest,
   startFakeProviderServer,
 } from './fake-provider-server.js';
+export { type FakeProviderServerPerTest, fakeProviderServerPerTest } from './fake-provider-server-per-test.js';
