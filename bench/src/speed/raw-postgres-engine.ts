@@ -4,7 +4,7 @@ import type { RawEngine, RawHit } from './raw-engine.js';
 
 /**
  * Direct pgvector and tsvector queries over the table `@astrocyte/brain-postgres` writes, through a pool of its
- * own. The HNSW search settings the store uses (ef_search = max(40, k), relaxed iterative scans) are set once per
+ * own. The HNSW search settings the store uses (ef_search = max(efSearch, k), relaxed iterative scans) are set once per
  * connection, as a hand-written application would, instead of per query.
  */
 export class RawPostgresEngine implements RawEngine {

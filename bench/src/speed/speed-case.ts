@@ -1,3 +1,4 @@
+import { postgresStoreOptionsSchema } from '@astrocyte/brain-postgres';
 import { Astrocyte, LocalEmbedder, type RetainManyItem, searchTerms } from '@astrocyte/core';
 import { analyzeTable, type BackendName, openBenchBrain, randomSuffix, sqliteDatabase } from '../lib/backends.js';
 import { peakRssMb, rssMb } from '../lib/machine.js';
@@ -9,6 +10,9 @@ import { rawHybrid } from './raw-engine.js';
 import { RawPostgresEngine } from './raw-postgres-engine.js';
 import { RawSqliteEngine } from './raw-sqlite-engine.js';
 import { caughtNearDuplicates, vectorRecallAtK } from './search-accuracy.js';
+
+// The store's default HNSW candidate list, which the raw baseline uses too so that both search as widely.
+const DEFAULT_EF_SEARCH = postgresStoreOptionsSchema.parse({ connectionString: 'postgres://' }).hnsw.efSearch;
 
 // Queries scored for vector recall@10, and near-duplicates planted: enough for a share to two decimals, cheap at 100k.
 const ACCURACY_QUERIES = 100;
@@ -126,7 +130,7 @@ export async function runSpeedCase(options: SpeedCaseOptions): Promise<SpeedCase
     // Analyzing now measures the steady state a running deployment is in.
     if (backend === 'postgres') await analyzeTable(options.postgresUrl, opened.location);
 
-    // Recall: ours against the raw engine queries, interleaved query by query.
+    // Recall: ours against the raw engine queries, interleaved query by query; both search HNSW as widely.
     const pool = Math.min(200, Math.max(40, options.maxResults * 4));
     const queries = queryCorpus(options.queries + 100, 11);
     const embedder = new LocalEmbedder();
@@ -137,7 +141,7 @@ export async function runSpeedCase(options: SpeedCaseOptions): Promise<SpeedCase
     const raw: RawEngine =
       backend === 'sqlite'
         ? new RawSqliteEngine(sqliteDatabase(brain))
-        : new RawPostgresEngine(options.postgresUrl, opened.location, pool);
+        : new RawPostgresEngine(options.postgresUrl, opened.location, Math.max(pool, DEFAULT_EF_SEARCH));
     if (raw instanceof RawPostgresEngine) await raw.warm();
     try {
       const q = (i: number) => i % queries.length;

@@ -7,6 +7,11 @@ import { EXACT_SCAN_LIMIT, indexedDistanceSql, nextVersionSql, type StoreSql } f
 // in-chunk comparisons (quadratic) stay cheap.
 const CHUNK_SIZE = 128;
 
+// The near-duplicate check looks up one neighbour, close to a vector the index already holds, so a short candidate
+// list finds it: looking up 1,000 stored embeddings in a 10k bank found their own row 975 times at 8, 994 at 16, 999
+// at 40 and 1,000 at 100. It is fixed so that raising hnsw.efSearch for better recall does not slow every insert.
+const NEAR_DUPLICATE_EF_SEARCH = 40;
+
 interface Candidate {
   record: MemoryRecord;
   index: number;
@@ -24,10 +29,9 @@ export async function insertRecords(
   sql: StoreSql,
   records: MemoryRecord[],
   options: InsertOptions,
-  efSearch: number,
 ): Promise<InsertOutcome[]> {
   const outcomes: InsertOutcome[] = new Array(records.length);
-  for (const chunk of chunks(records)) await insertChunk(client, sql, chunk, options, efSearch, outcomes);
+  for (const chunk of chunks(records)) await insertChunk(client, sql, chunk, options, outcomes);
   return outcomes;
 }
 
@@ -56,15 +60,12 @@ async function insertChunk(
   sql: StoreSql,
   chunk: Candidate[],
   options: InsertOptions,
-  efSearch: number,
   outcomes: InsertOutcome[],
 ): Promise<void> {
   const exact = await existingHashes(client, sql, chunk);
   const threshold = options.nearDuplicateThreshold;
   const nearest =
-    threshold === null
-      ? new Map<number, { id: string; similarity: number }>()
-      : await nearestLive(client, sql, chunk, efSearch);
+    threshold === null ? new Map<number, { id: string; similarity: number }>() : await nearestLive(client, sql, chunk);
   const kept: Candidate[] = [];
   const keptHashes = new Map<string, string>();
   for (const [position, candidate] of chunk.entries()) {
@@ -138,7 +139,6 @@ async function nearestLive(
   client: pg.PoolClient,
   sql: StoreSql,
   chunk: Candidate[],
-  efSearch: number,
 ): Promise<Map<number, { id: string; similarity: number }>> {
   const large = await largeBanks(client, sql, [...new Set(chunk.map((c) => c.record.bankId))]);
   const nearest = new Map<number, { id: string; similarity: number }>();
@@ -147,11 +147,9 @@ async function nearestLive(
     if (positions.length === 0) continue;
     // Planner statistics lag behind a bank that grows inside this very transaction, so the plan is chosen here:
     // `+ 0` hides the ordering from the index (exact scan); enable_sort off steers a large bank to the index.
-    // The candidate list is hnsw.efSearch, as for recall. Shorter lists are cheaper but miss more: looking up 1,000
-    // stored embeddings in a 10k bank found their own row 975 times at 8, 994 at 16, 999 at 40, 1,000 at 100.
     if (useIndex) {
       await client.query(`SELECT set_config('enable_sort', 'off', true), set_config('hnsw.ef_search', $1, true)`, [
-        String(efSearch),
+        String(NEAR_DUPLICATE_EF_SEARCH),
       ]);
     }
     const order = useIndex ? indexedDistanceSql(sql, 'r.embedding') : `(m.embedding ${sql.distance} r.embedding) + 0`;

@@ -19,7 +19,7 @@ const hnswSchema = z.strictObject({
   m: z.number().int().min(2).max(100).default(16),
   /** Candidate list size while building; must be at least 2 * m. */
   efConstruction: z.number().int().min(4).max(1000).default(64),
-  /** Candidate list size while searching; raised to the query's limit when that is larger. */
+  /** Candidate list size while recalling; raised to the query's limit when that is larger. */
   efSearch: z.number().int().min(1).max(1000).default(40),
 });
 

@@ -167,7 +167,7 @@ export class PostgresMemoryStore implements MemoryStore {
         await client.query(`SELECT set_config('hnsw.iterative_scan', 'strict_order', true)`);
       }
       await client.query(lockBanksSql(), [this.bankLockPrefix(), [...new Set(records.map((r) => r.bankId))]]);
-      return insertRecords(client, sql, records, options, this.options.hnsw.efSearch);
+      return insertRecords(client, sql, records, options);
     });
     const stored = outcomes.filter((o) => o.status === 'stored').length;
     if (stored > 0) {
