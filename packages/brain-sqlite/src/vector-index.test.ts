@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { contentHash, type MemoryRecord, normalizeVector } from '@astrocyte/core';
 import { memoryRecord, storesPerTest } from '@astrocyte/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
+import { BankVectorIndex } from './bank-vector-index.js';
 import { SignatureRows } from './hamming-kernel.js';
 import { KEYWORD_SCORE_BUDGET, KeywordPlanner } from './keyword-plan.js';
 import { openSqliteStore, type SqliteMemoryStore } from './sqlite-memory-store.js';
@@ -255,6 +256,17 @@ describe('keyword plan', () => {
     const names = s.database.prepare("SELECT name FROM sqlite_master WHERE name LIKE 'astrocyte_query%'").all();
     expect(names).toEqual([]);
   });
+
+  it('remembers how terms tokenize but reads their frequencies afresh', async () => {
+    const s = await store();
+    const next = generator(10);
+    const planner = new KeywordPlanner(s.database);
+    expect(planner.plan(['zeppelins', 'ordinary'])).toEqual({ terms: [], newestOnly: null });
+    const rows = ['ordinary zeppelin', 'ordinary note'].map((text) => record('k', randomUnit(next), { text }));
+    for (const r of rows) r.contentHash = contentHash(r.text);
+    await s.insert(rows, keep);
+    expect(planner.plan(['zeppelins', 'ordinary'])).toEqual({ terms: ['zeppelins', 'ordinary'], newestOnly: null });
+  });
 });
 
 describe('Hamming kernel', () => {
@@ -262,7 +274,11 @@ describe('Hamming kernel', () => {
     const next = generator(8);
     const rows = new SignatureRows(10);
     const fill = (from: number, to: number) => {
-      for (let i = from * 16; i < to * 16; i++) rows.words[i] = Math.floor((next() + 0.5) * 2 ** 32) >>> 0;
+      for (let row = from; row < to; row++)
+        rows.set(
+          row,
+          Uint32Array.from({ length: 16 }, () => Math.floor((next() + 0.5) * 2 ** 32) >>> 0),
+        );
     };
     fill(0, 10);
     rows.resize(1000, 10);
@@ -279,5 +295,53 @@ describe('Hamming kernel', () => {
       return h;
     });
     expect(Array.from(distances as Uint16Array)).toEqual(expected);
+  });
+});
+
+describe('Hamming candidates', () => {
+  it('picks the nearest slots, lowest first among ties, whether cut by sample or by counting', () => {
+    const next = generator(9);
+    const word = () => Math.floor((next() + 0.5) * 2 ** 32) >>> 0;
+    const bank = new BankVectorIndex('b', DIMENSIONS);
+    for (let seq = 1; seq <= 20_000; seq++) {
+      const signature = Uint32Array.from({ length: 16 }, word);
+      // A third of the rows are close to the zero query, so many slots tie at each distance near the top.
+      if (seq % 3 === 0) signature.fill(0, 0, 6);
+      bank.add(seq, seq, seq % 7 === 0 ? 100 : null, { signature, code: new Int8Array(DIMENSIONS), scale: 0 });
+    }
+    for (let slot = 0; slot < bank.size; slot += 11) bank.removeSlot(slot);
+    const query = new Uint32Array(16);
+    // The first `want` passing slots by (distance on the first 256 bits, slot), in slot order.
+    const expected = (want: number, filter: { from: number; to: number; now: number }) => {
+      const passing: { slot: number; d: number }[] = [];
+      for (let slot = 0; slot < bank.size; slot++) {
+        const expires = bank.expires[slot] as number;
+        const moment = bank.moments[slot] as number;
+        if (bank.dead[slot] || expires <= filter.now || moment < filter.from || moment > filter.to) continue;
+        let d = 0;
+        for (let w = 0; w < 8; w++) {
+          const x = bank.signatures[slot * 16 + w] as number;
+          d += (POPCOUNT_16[x & 0xffff] as number) + (POPCOUNT_16[x >>> 16] as number);
+        }
+        passing.push({ slot, d });
+      }
+      passing.sort((a, b) => a.d - b.d || a.slot - b.slot);
+      return passing
+        .slice(0, want)
+        .map((p) => p.slot)
+        .sort((a, b) => a - b);
+    };
+    const open = { from: Number.NEGATIVE_INFINITY, to: Number.POSITIVE_INFINITY, now: 200 };
+    const narrow = { from: 5000, to: 5600, now: 200 };
+    // 100 of 20,000 takes the sample; 5000 counts every slot; a narrow time range leaves the sample short.
+    for (const [want, filter] of [
+      [100, open],
+      [300, { ...open, now: 50 }],
+      [5000, open],
+      [100, narrow],
+      [1000, narrow],
+    ] as const) {
+      expect(bank.nearestByHamming(query, want, filter)).toEqual(expected(want, filter));
+    }
   });
 });

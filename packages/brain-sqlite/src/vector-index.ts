@@ -147,21 +147,24 @@ export class VectorIndex {
     const signature = sketchVector(embedding).signature;
     const want = Math.min(MAX_CANDIDATES, Math.max(MIN_CANDIDATES, k * CANDIDATES_PER_RESULT));
     const seqs: number[] = [];
-    const values: number[] = [];
-    const errors: number[] = [];
+    const lows: number[] = [];
+    const highs: number[] = [];
     for (const bankId of bankIds) {
       const bank = this.bank(bankId);
       for (const slot of bank.nearestByHamming(signature, want, filter)) {
+        const value = bank.estimate(query, slot);
+        const error = bank.estimateError(query, slot);
         seqs.push(bank.seqs[slot] as number);
-        values.push(bank.estimate(query, slot));
-        errors.push(bank.estimateError(query, slot));
+        lows.push(value - error);
+        highs.push(value + error);
       }
     }
     if (seqs.length === 0) return [];
-    // The k-th best lower bound: a row whose upper bound is below it cannot be among the k best.
-    const lows = Float64Array.from(values, (v, i) => v - (errors[i] as number)).sort();
-    const floor = lows[Math.max(0, lows.length - k)] as number;
-    const finalists = seqs.filter((_, i) => (values[i] as number) + (errors[i] as number) >= floor);
+    // The k-th best lower bound: a row whose upper bound is below it cannot be among the k best. (Float64Array.from
+    // with a mapping function measured slower than the whole int8 estimate stage.)
+    const sorted = Float64Array.from(lows).sort();
+    const floor = sorted[Math.max(0, sorted.length - k)] as number;
+    const finalists = seqs.filter((_, i) => (highs[i] as number) >= floor);
     return this.rescore(finalists, query.unit)
       .sort((a, b) => b.similarity - a.similarity || a.seq - b.seq)
       .slice(0, k);
