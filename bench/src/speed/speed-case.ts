@@ -2,7 +2,7 @@ import { postgresStoreOptionsSchema } from '@astrocyte/brain-postgres';
 import { Astrocyte, LocalEmbedder, type RetainManyItem, searchTerms } from '@astrocyte/core';
 import { analyzeTable, type BackendName, openBenchBrain, randomSuffix, sqliteDatabase } from '../lib/backends.js';
 import { peakRssMb, rssMb } from '../lib/machine.js';
-import { memoryCorpus, queryCorpus } from '../lib/memory-corpus.js';
+import { MemoryTexts, queryCorpus } from '../lib/memory-corpus.js';
 import { type LatencySummary, ratio, summarize } from '../lib/stats.js';
 import { now, sampleInterleaved, sampleLatencies } from '../lib/timing.js';
 import type { RawEngine } from './raw-engine.js';
@@ -91,32 +91,37 @@ export async function runSpeedCase(options: SpeedCaseOptions): Promise<SpeedCase
   const opened = await openBenchBrain(backend, { postgresUrl: options.postgresUrl });
   const { brain } = opened;
   const bankId = `bench-${randomSuffix()}`;
-  // Extra texts stand in for any the near-duplicate check refuses, so the bank ends at exactly `size`.
   const tailBatch = Math.min(1000, options.batchSize);
-  const corpus = memoryCorpus(Math.ceil(size * 1.05) + options.singleRetains + tailBatch + 1021, 7);
+  // Drawn batch by batch, as an application ingests: the peak memory measured is the store's, not the corpus's.
+  const texts = new MemoryTexts(7);
   // The same store under a pipeline that keeps near-duplicates: only the loader uses it.
   const loader = options.bulkNearDedup
     ? brain
     : await Astrocyte.create({ store: brain.store, embedder: brain.embedder, dedup: { action: 'keep' } });
-  let cursor = 0;
   let stored = 0;
   let deduplicated = 0;
-  // Texts the load kept, in order: the planted near-duplicates are turned from their embeddings.
-  const kept: string[] = [];
+  // Every (size / PLANTED_NEAR_DUPLICATES)-th text the load kept: the planted near-duplicates are turned from them.
+  const plantEvery = Math.max(1, Math.floor(size / PLANTED_NEAR_DUPLICATES));
+  const plantFrom: string[] = [];
   try {
     // Load.
     const batches: { from: number; added: number; ms: number }[] = [];
     const loadStart = now();
     while (stored < size) {
+      // Texts the near-duplicate check refuses are made up by later batches, so the bank ends at exactly `size`.
       const want = Math.min(options.batchSize, size - stored);
-      const items: RetainManyItem[] = corpus.slice(cursor, cursor + want).map((content) => ({ content }));
-      if (items.length < want) throw new Error('the corpus ran out; too many near-duplicates');
-      cursor += want;
+      const items: RetainManyItem[] = texts.next(want).map((content) => ({ content }));
       const batchStart = now();
       const results = await loader.retainMany(items, { bankId });
-      const added = results.filter((r) => r.stored).length;
-      kept.push(...items.filter((_, i) => results[i]?.stored).map((item) => item.content));
-      batches.push({ from: stored, added, ms: now() - batchStart });
+      const ms = now() - batchStart;
+      let added = 0;
+      for (const [i, result] of results.entries()) {
+        if (!result.stored) continue;
+        if ((stored + added) % plantEvery === 0 && plantFrom.length < PLANTED_NEAR_DUPLICATES)
+          plantFrom.push(items[i]?.content as string);
+        added++;
+      }
+      batches.push({ from: stored, added, ms });
       stored += added;
       deduplicated += results.length - added;
     }
@@ -163,14 +168,13 @@ export async function runSpeedCase(options: SpeedCaseOptions): Promise<SpeedCase
 
       // The default pipeline's first retain after opening: its near-duplicate check builds what later checks use
       // (on SQLite, the LSH tables of the bank), a one-off cost per process and bank, reported on its own.
-      const first = corpus[cursor++] as string;
+      const [first] = texts.next(1) as [string];
       const firstStart = now();
       await brain.retain(first, { bankId });
       const firstRetainMs = now() - firstStart;
 
       // Single retains into the loaded bank.
-      const singles = corpus.slice(cursor, cursor + options.singleRetains + 20);
-      cursor += singles.length;
+      const singles = texts.next(options.singleRetains + 20);
       const singleStart = now();
       const singleLatency = await sampleLatencies(
         options.singleRetains,
@@ -180,8 +184,7 @@ export async function runSpeedCase(options: SpeedCaseOptions): Promise<SpeedCase
       const singleSeconds = (now() - singleStart) / 1000;
 
       // The default pipeline's retainMany into the loaded bank.
-      const tailItems = corpus.slice(cursor, cursor + tailBatch).map((content) => ({ content }));
-      cursor += tailBatch;
+      const tailItems = texts.next(tailBatch).map((content) => ({ content }));
       const tailStart = now();
       const tailResults = await brain.retainMany(tailItems, { bankId });
       const retainManyDefault = {
@@ -189,9 +192,7 @@ export async function runSpeedCase(options: SpeedCaseOptions): Promise<SpeedCase
         perSecond: tailResults.length / ((now() - tailStart) / 1000),
       };
 
-      const bases = Array.from({ length: PLANTED_NEAR_DUPLICATES }, (_, i) =>
-        embedder.embedOne(kept[Math.floor((i * kept.length) / PLANTED_NEAR_DUPLICATES)] as string),
-      );
+      const bases = plantFrom.map((text) => embedder.embedOne(text));
       const nearDuplicatesCaught = await caughtNearDuplicates(brain.store, bankId, bases, NEAR_DUPLICATE_THRESHOLD);
 
       return {
@@ -227,7 +228,7 @@ export async function runSpeedCase(options: SpeedCaseOptions): Promise<SpeedCase
           vectorRecallAt10,
           queries: ACCURACY_QUERIES,
           nearDuplicatesCaught,
-          nearDuplicatesPlanted: PLANTED_NEAR_DUPLICATES,
+          nearDuplicatesPlanted: bases.length,
         },
       };
     } finally {
