@@ -204,7 +204,8 @@ export class PostgresMemoryStore implements MemoryStore {
     const vector = `${params.add(vectorLiteral(embedding))}::${sql.vectorType}`;
     const where = [`m.bank_id = ANY(${banks}::text[])`, ...filterConditions(filter, params)].join(' AND ');
     const exact = `m.embedding ${sql.distance} ${vector}`;
-    const columns = `m.id, m.bank_id, 1 - (${exact}) AS score`;
+    // The whole row comes back with its score: recall then needs no second round trip to load the hits.
+    const columns = `${MEMORY_COLUMNS}, 1 - (${exact}) AS score`;
     const cap = params.add(limit);
     const efSearch = Math.min(1000, Math.max(this.options.hnsw.efSearch, limit));
     // Settings are applied by the outer row before the inner scans start and last only for this statement's
@@ -214,8 +215,8 @@ export class PostgresMemoryStore implements MemoryStore {
     const known = params.add(this.bankSizes.get(bankIds) ?? null);
     // Only the branch whose one-time filter holds runs. `+ 0` hides the ordering from the index: a small bank is
     // sorted exactly; a large one is left to the planner, which walks the index (statistics kept fresh by insert).
-    const { rows } = await this.query<{ id: string; bank_id: string; score: number; large: boolean }>(
-      `SELECT h.id, h.bank_id, h.score, c.large
+    const { rows } = await this.query<MemoryRow & { score: number; large: boolean }>(
+      `SELECT h.*, c.large
          FROM (SELECT ${settings.join(' || ')} AS settings,
                       COALESCE(${known}::boolean, (SELECT count(*) > ${EXACT_SCAN_LIMIT}
                         FROM (SELECT 1 FROM ${sql.memories} m WHERE m.bank_id = ANY(${banks}::text[]) LIMIT ${EXACT_SCAN_LIMIT + 1}) AS s)) AS large
@@ -234,7 +235,12 @@ export class PostgresMemoryStore implements MemoryStore {
     if (rows[0]) this.bankSizes.set(bankIds, rows[0].large);
     // The index orders by 16-bit distances, and relaxed_order trades exact order for speed: full-precision order here.
     return rows
-      .map((r) => ({ id: r.id, bankId: r.bank_id, score: Number.isFinite(r.score) ? Number(r.score) : 0 }))
+      .map((r) => ({
+        id: r.id,
+        bankId: r.bank_id,
+        score: Number.isFinite(r.score) ? Number(r.score) : 0,
+        memory: toMemory(r),
+      }))
       .sort((a, b) => b.score - a.score);
   }
 
@@ -263,15 +269,19 @@ export class PostgresMemoryStore implements MemoryStore {
          WHERE ${where} AND m.tsv @@ ${query} LIMIT ${params.add(Math.max(cap, limit))})`;
     const branches = each.map((term) => branch(term, KEYWORD_CANDIDATES_PER_TERM));
     if (each.length > 1) branches.unshift(branch('q.every_term', KEYWORD_CANDIDATES));
-    const { rows } = await this.query<{ id: string; bank_id: string; score: number }>(
-      `SELECT c.id, c.bank_id, c.score
-         FROM (SELECT ${each.join(' || ')} AS any_term, ${each.join(' && ')} AS every_term) AS q
-        CROSS JOIN LATERAL (${branches.join(' UNION ')}) AS c
-        ORDER BY c.score DESC, c.seq
-        LIMIT ${params.add(limit)}`,
+    // The rows of the ranked few are joined last, so that ranking reads no more of them than it must.
+    const { rows } = await this.query<MemoryRow & { score: number }>(
+      `SELECT ${MEMORY_COLUMNS}, c.score
+         FROM (SELECT c.id, c.bank_id, c.score, c.seq
+                 FROM (SELECT ${each.join(' || ')} AS any_term, ${each.join(' && ')} AS every_term) AS q
+                CROSS JOIN LATERAL (${branches.join(' UNION ')}) AS c
+                ORDER BY c.score DESC, c.seq
+                LIMIT ${params.add(limit)}) AS c
+         JOIN ${sql.memories} m ON m.bank_id = c.bank_id AND m.id = c.id
+        ORDER BY c.score DESC, c.seq`,
       params.values,
     );
-    return rows.map((r) => ({ id: r.id, bankId: r.bank_id, score: Number(r.score) }));
+    return rows.map((r) => ({ id: r.id, bankId: r.bank_id, score: Number(r.score), memory: toMemory(r) }));
   }
 
   /** Live memories of one bank by id, in the order asked, in one query. */

@@ -197,10 +197,10 @@ export class Astrocyte implements Brain {
       terms.length > 0 ? this.store.keywordSearch(bankIds, terms, pool, filter) : Promise.resolve([]),
     ]);
     const fused = fuseRankings([byVector, byKeyword]);
-    const memories = await this.load(fused.map((c) => ({ id: c.id, bankId: c.bankId })));
+    const loaded = await this.load(fused.filter((c) => !c.memory));
     const hits: MemoryHit[] = [];
     for (const candidate of fused) {
-      const memory = memories.get(`${candidate.bankId}\u0000${candidate.id}`);
+      const memory = candidate.memory ?? loaded.get(`${candidate.bankId}\u0000${candidate.id}`);
       if (!memory) continue;
       const recency = this.recencyHalfLifeDays
         ? recencyFactor(memory.occurredAt ?? memory.createdAt, now, this.recencyHalfLifeDays)

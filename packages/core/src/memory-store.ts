@@ -57,6 +57,11 @@ export interface ScoredId {
   id: string;
   bankId: string;
   score: number;
+  /**
+   * The live memory itself, when the engine read its row in the same query (a store over a network does, to save
+   * recall a round trip); recall loads with `get` only the hits that come without it.
+   */
+  memory?: Memory;
 }
 
 /** What `select` and `erase` act on. Exactly one of the shapes is used per call. */

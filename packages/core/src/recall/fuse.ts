@@ -1,13 +1,15 @@
 import type { ScoredId } from '../memory-store.js';
+import type { Memory } from '../types.js';
 
 // The usual reciprocal-rank constant: large enough that one list's top hit cannot drown the other list.
 const RRF_K = 60;
 
-/** A candidate after fusion: its id, bank and a score in (0, 1]. */
+/** A candidate after fusion: its id, bank, a score in (0, 1], and its memory when a search returned it. */
 export interface FusedCandidate {
   id: string;
   bankId: string;
   score: number;
+  memory?: Memory;
 }
 
 /**
@@ -20,8 +22,9 @@ export function fuseRankings(lists: ScoredId[][]): FusedCandidate[] {
   for (const list of lists) {
     list.forEach((hit, rank) => {
       const key = `${hit.bankId}\u0000${hit.id}`;
-      const entry = fused.get(key) ?? { id: hit.id, bankId: hit.bankId, score: 0 };
+      const entry: FusedCandidate = fused.get(key) ?? { id: hit.id, bankId: hit.bankId, score: 0 };
       entry.score += 1 / (RRF_K + rank + 1) / best;
+      if (hit.memory && !entry.memory) entry.memory = hit.memory;
       fused.set(key, entry);
     });
   }

@@ -213,6 +213,27 @@ export function describeMemoryStoreConformance(name: string, factory: StoreFacto
       expect(await store.keywordSearch([a], ['nonexistentword'], 10, FILTER)).toEqual([]);
     });
 
+    it('attaches to a hit, if anything, the very memory get returns', async () => {
+      const store = await fresh();
+      const bank = randomBankId();
+      const full = record(bank, 'Budget notes for the apollo launch', {
+        embedding: vector(4),
+        tags: ['finance'],
+        metadata: { source: 'meeting', attendees: 3 },
+        path: 'projects/apollo',
+        occurredAt: new Date('2026-05-01T09:00:00Z'),
+        expiresAt: new Date('2027-01-01T00:00:00Z'),
+      });
+      await store.insert([full], { nearDuplicateThreshold: null });
+      const [stored] = await store.get(bank, [full.id]);
+      const hits = [
+        ...(await store.vectorSearch([bank], vector(4), 5, FILTER)),
+        ...(await store.keywordSearch([bank], ['budget'], 5, FILTER)),
+      ];
+      expect(hits.map((h) => h.id)).toEqual([full.id, full.id]);
+      for (const hit of hits) if (hit.memory) expect(hit.memory).toEqual(stored);
+    });
+
     it('gets only ids of the bank asked for', async () => {
       const store = await fresh();
       const [a, b] = [randomBankId(), randomBankId()];
