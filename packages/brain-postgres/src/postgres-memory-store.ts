@@ -31,7 +31,14 @@ import {
 } from './options.js';
 import { type ServerAddress, serverAddress, translateError } from './postgres-errors.js';
 import { filterConditions, Params } from './sql-filters.js';
-import { EXACT_SCAN_LIMIT, indexedDistanceSql, lockBanksSql, nextVersionSql, type StoreSql } from './store-sql.js';
+import {
+  EXACT_SCAN_LIMIT,
+  indexedDistanceSql,
+  joinRows,
+  lockBanksSql,
+  nextVersionSql,
+  type StoreSql,
+} from './store-sql.js';
 
 // HNSW on `vector` stops at 2,000 dimensions; `halfvec` (16-bit floats) carries it to 4,000.
 const MAX_VECTOR_DIMENSIONS = 2000;
@@ -204,8 +211,7 @@ export class PostgresMemoryStore implements MemoryStore {
     const vector = `${params.add(vectorLiteral(embedding))}::${sql.vectorType}`;
     const where = [`m.bank_id = ANY(${banks}::text[])`, ...filterConditions(filter, params)].join(' AND ');
     const exact = `m.embedding ${sql.distance} ${vector}`;
-    // The whole row comes back with its score: recall then needs no second round trip to load the hits.
-    const columns = `${MEMORY_COLUMNS}, 1 - (${exact}) AS score`;
+    const columns = `m.bank_id, m.id, 1 - (${exact}) AS score`;
     const cap = params.add(limit);
     const efSearch = Math.min(1000, Math.max(this.options.hnsw.efSearch, limit));
     // Settings are applied by the outer row before the inner scans start and last only for this statement's
@@ -213,10 +219,12 @@ export class PostgresMemoryStore implements MemoryStore {
     const settings = [`set_config('hnsw.ef_search', ${params.add(String(efSearch))}, true)`];
     if (this.extension.iterativeScans) settings.push(`set_config('hnsw.iterative_scan', 'relaxed_order', true)`);
     const known = params.add(this.bankSizes.get(bankIds) ?? null);
-    // Only the branch whose one-time filter holds runs. `+ 0` hides the ordering from the index: a small bank is
-    // sorted exactly; a large one is left to the planner, which walks the index (statistics kept fresh by insert).
+    // Only the branch whose one-time filter holds runs. Ordering by the score hides the ordering from the index: a
+    // small bank is sorted exactly, each distance computed once; a large one is left to the planner, which walks
+    // the index (statistics kept fresh by insert). The whole rows of the few found are joined last and come back
+    // with their scores: recall then needs no second round trip to load them.
     const { rows } = await this.query<MemoryRow & { score: number; large: boolean }>(
-      `SELECT h.*, c.large
+      `SELECT m.*, h.score, c.large
          FROM (SELECT ${settings.join(' || ')} AS settings,
                       COALESCE(${known}::boolean, (SELECT count(*) > ${EXACT_SCAN_LIMIT}
                         FROM (SELECT 1 FROM ${sql.memories} m WHERE m.bank_id = ANY(${banks}::text[]) LIMIT ${EXACT_SCAN_LIMIT + 1}) AS s)) AS large
@@ -228,8 +236,9 @@ export class PostgresMemoryStore implements MemoryStore {
           UNION ALL
           (SELECT ${columns} FROM ${sql.memories} m
             WHERE ${where} AND NOT c.large
-            ORDER BY (${exact}) + 0 LIMIT ${cap})
-        ) AS h`,
+            ORDER BY score DESC LIMIT ${cap})
+        ) AS h
+        ${joinRows(sql, 'h')}`,
       params.values,
     );
     if (rows[0]) this.bankSizes.set(bankIds, rows[0].large);
@@ -271,13 +280,13 @@ export class PostgresMemoryStore implements MemoryStore {
     if (each.length > 1) branches.unshift(branch('q.every_term', KEYWORD_CANDIDATES));
     // The rows of the ranked few are joined last, so that ranking reads no more of them than it must.
     const { rows } = await this.query<MemoryRow & { score: number }>(
-      `SELECT ${MEMORY_COLUMNS}, c.score
+      `SELECT m.*, c.score
          FROM (SELECT c.id, c.bank_id, c.score, c.seq
                  FROM (SELECT ${each.join(' || ')} AS any_term, ${each.join(' && ')} AS every_term) AS q
                 CROSS JOIN LATERAL (${branches.join(' UNION ')}) AS c
                 ORDER BY c.score DESC, c.seq
                 LIMIT ${params.add(limit)}) AS c
-         JOIN ${sql.memories} m ON m.bank_id = c.bank_id AND m.id = c.id
+        ${joinRows(sql, 'c')}
         ORDER BY c.score DESC, c.seq`,
       params.values,
     );

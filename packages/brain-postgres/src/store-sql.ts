@@ -1,3 +1,5 @@
+import { MEMORY_COLUMNS } from '@astrocyte/core';
+
 /** Qualified names a store's statements use, fixed at open from its schema and pgvector's schema. */
 export interface StoreSql {
   /** The unquoted schema name, used in advisory lock keys. */
@@ -38,3 +40,13 @@ export function lockBanksSql(): string {
  * grow quickly (a large batch is invisible to them until the next ANALYZE).
  */
 export const EXACT_SCAN_LIMIT = 2000;
+
+/**
+ * Joins to each ranked hit of `hits` (with bank_id and id) its memories row, as `m`: a lookup by primary key per hit.
+ * `LIMIT 1` keeps the subquery from being pulled up into a plain join, which the planner, estimating a single hit,
+ * would run by hashing the whole table.
+ */
+export function joinRows(sql: StoreSql, hits: string): string {
+  return `CROSS JOIN LATERAL (SELECT ${MEMORY_COLUMNS} FROM ${sql.memories} m
+            WHERE m.bank_id = ${hits}.bank_id AND m.id = ${hits}.id LIMIT 1) AS m`;
+}
