@@ -20,7 +20,7 @@ const hnswSchema = z.strictObject({
   /** Candidate list size while building; must be at least 2 * m. */
   efConstruction: z.number().int().min(4).max(1000).default(64),
   /** Candidate list size while recalling; raised to the query's limit when that is larger. */
-  efSearch: z.number().int().min(1).max(1000).default(40),
+  efSearch: z.number().int().min(1).max(1000).default(100),
 });
 
 /** The options of `openPostgresStore`: where the server is and which schema holds the tables. */
