@@ -35,4 +35,18 @@ describe.runIf(available)('postgres keyword search over common words', () => {
     expect(new Set(rareHits.slice(0, 4).map((h) => h.id))).toEqual(new Set([...both, rare].map((r) => r.id)));
     await store.close();
   });
+
+  it('ranks every match of a bank small enough for an exact vector scan', async () => {
+    const store = await openStore(embedder);
+    const bank = randomBankId();
+    const common = Array.from({ length: 1500 }, (_, i) => record(bank, `Invoice ${i} sent to client ${i % 40}`));
+    // Written last, beyond the first matches a bounded search of a large bank would rank.
+    const best = record(bank, 'Invoice, invoice and yet another invoice overdue');
+    await store.insert([...common, best], { nearDuplicateThreshold: null });
+    // A recall searches by vector and keyword together; the vector search learns the bank's size.
+    await store.vectorSearch([bank], embedder.embedOne('invoice'), 10, { now: NOW });
+    const hits = await store.keywordSearch([bank], ['invoice'], 10, { now: NOW });
+    expect(hits[0]?.id).toBe(best.id);
+    await store.close();
+  });
 });

@@ -257,7 +257,8 @@ export class PostgresMemoryStore implements MemoryStore {
    * Full-text search on the stored tsvector: any of the terms, ranked by ts_rank. Ranking reads every candidate's
    * row, so over common words the candidates are bounded: up to KEYWORD_CANDIDATES memories matching every term
    * (they rank highest), and for each term the first KEYWORD_CANDIDATES_PER_TERM memories matching it. A term
-   * matched by fewer memories is ranked in full, and so is every search below those bounds.
+   * matched by fewer memories is ranked in full, and so is every search below those bounds, and every search of a
+   * bank small enough for an exact vector scan.
    */
   async keywordSearch(bankIds: string[], terms: string[], limit: number, filter: SearchFilter): Promise<ScoredId[]> {
     const wanted = [...new Set(terms.filter((t) => typeof t === 'string' && t.trim().length > 0))].slice(
@@ -276,8 +277,13 @@ export class PostgresMemoryStore implements MemoryStore {
     const branch = (query: string, cap: number) =>
       `(SELECT m.id, m.bank_id, m.seq, ts_rank(m.tsv, q.any_term) AS score FROM ${sql.memories} m
          WHERE ${where} AND m.tsv @@ ${query} LIMIT ${params.add(Math.max(cap, limit))})`;
-    const branches = each.map((term) => branch(term, KEYWORD_CANDIDATES_PER_TERM));
-    if (each.length > 1) branches.unshift(branch('q.every_term', KEYWORD_CANDIDATES));
+    // A bank the vector search has just found small has fewer matches than an exact scan reads: one scan ranks them
+    // all. (An entry gone stale when another process grew the bank ranks its first EXACT_SCAN_LIMIT matches.)
+    const branches =
+      this.bankSizes.get(bankIds) === false
+        ? [branch('q.any_term', EXACT_SCAN_LIMIT)]
+        : each.map((term) => branch(term, KEYWORD_CANDIDATES_PER_TERM));
+    if (branches.length > 1) branches.unshift(branch('q.every_term', KEYWORD_CANDIDATES));
     // The rows of the ranked few are joined last, so that ranking reads no more of them than it must.
     const { rows } = await this.query<MemoryRow & { score: number }>(
       `SELECT m.*, c.score
