@@ -211,7 +211,8 @@ export class PostgresMemoryStore implements MemoryStore {
     const vector = `${params.add(vectorLiteral(embedding))}::${sql.vectorType}`;
     const where = [`m.bank_id = ANY(${banks}::text[])`, ...filterConditions(filter, params)].join(' AND ');
     const exact = `m.embedding ${sql.distance} ${vector}`;
-    const columns = `m.bank_id, m.id, 1 - (${exact}) AS score`;
+    // A memory with no direction (a zero vector) has a NaN distance, which would sort first: NULL sorts last.
+    const columns = `m.bank_id, m.id, 1 - NULLIF(${exact}, 'NaN') AS score`;
     const cap = params.add(limit);
     const efSearch = Math.min(1000, Math.max(this.options.hnsw.efSearch, limit));
     // Settings are applied by the outer row before the inner scans start and last only for this statement's
@@ -236,7 +237,7 @@ export class PostgresMemoryStore implements MemoryStore {
           UNION ALL
           (SELECT ${columns} FROM ${sql.memories} m
             WHERE ${where} AND NOT c.large
-            ORDER BY score DESC LIMIT ${cap})
+            ORDER BY score DESC NULLS LAST LIMIT ${cap})
         ) AS h
         ${joinRows(sql, 'h')}`,
       params.values,

@@ -148,6 +148,20 @@ export function describeMemoryStoreConformance(name: string, factory: StoreFacto
       expect(await store.vectorSearch([randomBankId()], vector(2), 10, FILTER)).toEqual([]);
     });
 
+    it('never lets memories without a direction crowd the nearest out of a vector search', async () => {
+      const store = await fresh();
+      const bank = randomBankId();
+      // Text with no words (punctuation, emoji) embeds to the zero vector, whose cosine distance is undefined.
+      const blank = Array.from({ length: 12 }, (_, i) =>
+        record(bank, '!'.repeat(i + 1), { embedding: new Float32Array(DIMENSIONS) }),
+      );
+      const near = record(bank, 'near', { embedding: vector(3, 0.1) });
+      await store.insert([...blank, near], { nearDuplicateThreshold: null });
+      const hits = await store.vectorSearch([bank], vector(3), 5, FILTER);
+      expect(hits[0]?.id).toBe(near.id);
+      expect(hits.every((h) => Number.isFinite(h.score))).toBe(true);
+    });
+
     it('filters searches by tags, path prefix, time range and expiry inside the limit', async () => {
       const store = await fresh();
       const bank = randomBankId();
