@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { contentHash, type MemoryRecord, type MemoryStore, normalizeVector } from '@astrocyte/core';
+import { type MemoryStore, normalizeVector } from '@astrocyte/core';
+import { memoryRecord } from '@astrocyte/core/testing';
 import { Random } from '../lib/random.js';
 import type { RawEngine } from './raw-engine.js';
 
@@ -46,24 +46,12 @@ export async function caughtNearDuplicates(
 ): Promise<number> {
   const random = new Random(3);
   const now = new Date();
-  const records = bases.map((base, i): MemoryRecord => {
-    const text = `planted near-duplicate ${i}`;
+  const records = bases.map((base, i) => {
     const cosine = threshold + 0.0002 + (0.0198 * i) / bases.length;
-    return {
-      id: randomUUID(),
-      bankId,
-      text,
-      contentHash: contentHash(text),
+    return memoryRecord(bankId, `planted near-duplicate ${i}`, {
       embedding: turned(base, cosine, random),
-      tags: [],
-      metadata: {},
-      path: null,
       createdAt: now,
-      occurredAt: null,
-      expiresAt: null,
-      supersedes: null,
-      versions: [{ action: 'create', at: now }],
-    };
+    });
   });
   const outcomes = await store.insert(records, { nearDuplicateThreshold: threshold });
   return outcomes.filter((o) => o.status === 'duplicate' && o.match === 'near').length;

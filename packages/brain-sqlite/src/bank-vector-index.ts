@@ -42,7 +42,8 @@ export class BankVectorIndex {
   private lsh: Lsh | null = null;
   private visited: Uint32Array;
   private visitEpoch = 0;
-  private distances = new Uint16Array(0);
+  // Slots kept by nearestWithin, reused across searches.
+  private within = new Uint32Array(0);
 
   constructor(bankId: string, dimensions: number, capacity = 64) {
     this.bankId = bankId;
@@ -140,62 +141,46 @@ export class BankVectorIndex {
     const n = this.size;
     const scanned = this.rows.scan(query, n) ?? this.scanInJavaScript(query, n);
     if (n >= want * 8) {
-      const picked = this.nearestBySample(scanned, n, want, filter);
-      if (picked) return picked;
+      const bound = this.sampledBound(scanned, n, want, filter);
+      const picked = bound === null ? [] : this.nearestWithin(scanned, n, want, filter, bound);
+      if (picked.length === want) return picked;
     }
-    return this.nearestByCounting(scanned, n, want, filter);
+    return this.nearestWithin(scanned, n, want, filter, 256);
   }
 
-  // Counting every slot's distance, then one pass to pick the slots under the cut-off: no sort of the whole bank.
-  private nearestByCounting(scanned: Uint16Array, n: number, want: number, filter: SlotFilter): number[] {
-    if (this.distances.length < n) this.distances = new Uint16Array(this.capacity);
-    const distances = this.distances;
-    const histogram = new Uint32Array(SKIP + 1);
-    for (let slot = 0; slot < n; slot++) {
-      const d = this.passes(slot, filter) ? (scanned[slot] as number) : SKIP;
-      distances[slot] = d;
-      histogram[d] = (histogram[d] as number) + 1;
-    }
-    const out: number[] = [];
-    const { cutoff, ties } = cutOff(histogram, want);
-    let left = ties;
-    for (let slot = 0; slot < n; slot++) {
-      const d = distances[slot] as number;
-      if (d < cutoff) out.push(slot);
-      else if (d === cutoff && d !== SKIP && left > 0) {
-        out.push(slot);
-        left--;
-      }
-    }
-    return out;
-  }
-
-  // The sampled cut: null when the slots under the predicted distance turn out fewer than `want`.
-  private nearestBySample(scanned: Uint16Array, n: number, want: number, filter: SlotFilter): number[] | null {
-    const sample = new Uint32Array(SKIP + 1);
+  // A distance under which a sample of every SAMPLE_STRIDE-th slot puts twice `want` slots, or null if none does:
+  // the count under it is short of `want` only many standard deviations out.
+  private sampledBound(scanned: Uint16Array, n: number, want: number, filter: SlotFilter): number | null {
+    const sample = new Uint32Array(257);
     for (let slot = 0; slot < n; slot += SAMPLE_STRIDE) {
       if (!this.passes(slot, filter)) continue;
       const d = scanned[slot] as number;
       sample[d] = (sample[d] as number) + 1;
     }
-    // Twice the sample's share of `want`: the count below a distance that a sample of ~2·want/STRIDE predicts as
-    // 2·want is short of `want` only many standard deviations out.
     const target = Math.ceil((2 * want) / SAMPLE_STRIDE);
     let bound = 0;
     for (let seen = sample[0] as number; seen < target; seen += sample[bound] as number) if (++bound > 256) return null;
-    const slots: number[] = [];
-    const histogram = new Uint32Array(SKIP + 1);
+    return bound;
+  }
+
+  // Up to `want` slots passing `filter` within `bound` bits, nearest first at the cut-off: one pass keeps the slots
+  // and counts their distances, a second picks those under the cut-off. No sort of the whole bank.
+  private nearestWithin(scanned: Uint16Array, n: number, want: number, filter: SlotFilter, bound: number): number[] {
+    if (this.within.length < n) this.within = new Uint32Array(this.capacity);
+    const within = this.within;
+    const histogram = new Uint32Array(257);
+    let kept = 0;
     for (let slot = 0; slot < n; slot++) {
       const d = scanned[slot] as number;
       if (d > bound || !this.passes(slot, filter)) continue;
-      slots.push(slot);
+      within[kept++] = slot;
       histogram[d] = (histogram[d] as number) + 1;
     }
-    if (slots.length < want) return null;
     const { cutoff, ties } = cutOff(histogram, want);
     let left = ties;
     const out: number[] = [];
-    for (const slot of slots) {
+    for (let i = 0; i < kept; i++) {
+      const slot = within[i] as number;
       const d = scanned[slot] as number;
       if (d < cutoff) out.push(slot);
       else if (d === cutoff && left > 0) {
@@ -433,8 +418,6 @@ interface Lsh {
   next: Int32Array;
 }
 
-// Distances run 0..256; a slot the filter rejects counts at SKIP, past every real distance.
-const SKIP = 257;
 // One slot in this many is sampled to predict the cut-off distance of a large bank.
 const SAMPLE_STRIDE = 16;
 
