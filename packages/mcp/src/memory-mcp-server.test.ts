@@ -1,4 +1,3 @@
-import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { Astrocyte, type Brain, memoryToolDefinitions } from '@astrocyte/core';
 import { randomBankId } from '@astrocyte/core/testing';
@@ -6,6 +5,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { CallToolResultSchema, ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryMcpServer } from './memory-mcp-server.js';
 import { type RunningHttpServer, serveHttp } from './serve-http.js';
@@ -109,27 +109,28 @@ describe('memory MCP server over streamable HTTP', () => {
     expect(text(answer)).toContain('Tuesday afternoon');
   });
 
-  it('refuses a foreign Host header (DNS rebinding) and non-POST methods', async () => {
-    const url = new URL(running.url);
-    // fetch will not send a forged Host header; node:http will.
-    const status = await new Promise<number | undefined>((resolve, reject) => {
-      const req = request(
-        {
-          host: url.hostname,
-          port: url.port,
-          path: url.pathname,
-          method: 'POST',
-          headers: { host: `evil.example:${url.port}`, 'content-type': 'application/json' },
-        },
-        (res) => {
-          res.resume();
-          resolve(res.statusCode);
-        },
+  it('answers malformed tools/call params with -32602 naming the field, not -32603 with a zod dump', async () => {
+    const call = (params: Record<string, unknown>) =>
+      client.request({ method: 'tools/call', params } as never, CallToolResultSchema);
+    for (const [params, message] of [
+      [{ name: 'memory_retain', arguments: 'The sky is blue' }, 'arguments: must be an object, got string'],
+      [{ name: 'memory_retain', arguments: ['The sky is blue'] }, 'arguments: must be an object, got an array'],
+      [{ name: 'memory_retain', arguments: null }, 'arguments: must be an object, got null'],
+      [{ arguments: { content: 'x' } }, 'name: is required'],
+      [{ name: 7, arguments: {} }, 'name: must be a string, got number'],
+    ] as const) {
+      const error = await call(params).then(
+        () => undefined,
+        (failure: unknown) => failure,
       );
-      req.on('error', reject);
-      req.end('{}');
-    });
-    expect(status).toBe(403);
+      expect(error).toBeInstanceOf(McpError);
+      expect((error as McpError).code).toBe(ErrorCode.InvalidParams);
+      expect((error as McpError).message).toBe(`MCP error -32602: MCP error -32602: ${message}`);
+    }
+    expect(await brain.list(bankId)).toMatchObject({ items: [] });
+  });
+
+  it('answers non-POST methods with 405 and other paths with 404', async () => {
     expect((await fetch(running.url)).status).toBe(405);
     expect((await fetch(new URL('/other', running.url))).status).toBe(404);
   });

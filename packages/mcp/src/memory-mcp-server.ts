@@ -6,13 +6,9 @@ import {
   memoryToolDefinitions,
 } from '@astrocyte/core';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import {
-  CallToolRequestSchema,
-  type CallToolResult,
-  ListToolsRequestSchema,
-  type Tool,
-} from '@modelcontextprotocol/sdk/types.js';
+import { type CallToolResult, ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { type MemoryMcpServerOptions, parseServerOptions } from './server-options.js';
+import { ToolCallRequestSchema } from './tool-call-request.js';
 
 const VERSION = '0.1.0';
 
@@ -65,7 +61,7 @@ export function createMemoryMcpServer(brain: Brain, options: MemoryMcpServerOpti
   );
 
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools }));
-  server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
+  server.setRequestHandler(ToolCallRequestSchema, async (request): Promise<CallToolResult> => {
     const { name: toolName, arguments: args } = request.params;
     if (!enabled.has(toolName)) {
       const hint = toolName === 'memory_forget' ? '; the server was started without forget enabled' : '';

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Brain } from '@astrocyte/core';
 import { ValidationError } from '@astrocyte/core';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { type AccessCheck, accessCheck, checkAllowedHosts, checkToken } from './http-access.js';
 import { createMemoryMcpServer } from './memory-mcp-server.js';
 import { type MemoryMcpServerOptions, parseServerOptions } from './server-options.js';
 
@@ -10,11 +11,19 @@ import { type MemoryMcpServerOptions, parseServerOptions } from './server-option
 export interface HttpServeOptions extends MemoryMcpServerOptions {
   /** Defaults to 127.0.0.1: memory is personal data, so the endpoint is local unless asked otherwise. */
   host?: string;
+  /**
+   * Bearer token every request must send (`Authorization: Bearer <token>`), at least 16 characters. Required
+   * when `host` is not a loopback address; on loopback, enforced when set.
+   */
+  token?: string;
   /** Defaults to 8765; 0 picks a free port (read it from `url`). */
   port?: number;
   /** Defaults to /mcp. */
   path?: string;
-  /** Host header names accepted; defaults to the loopback names when bound to a loopback address. */
+  /**
+   * Host names accepted besides the bound address's own (`name` on any port, or `name:port`): the names clients
+   * use to reach the server, such as a DNS name or the name a reverse proxy forwards.
+   */
   allowedHosts?: string[];
 }
 
@@ -25,23 +34,23 @@ export interface RunningHttpServer {
   close(): Promise<void>;
 }
 
-const LOOPBACK = ['127.0.0.1', 'localhost', '::1', '[::1]'];
-
 /**
  * Serves the memory tools over MCP streamable HTTP in stateless mode: each POST gets a fresh server and
  * transport, so no session state lives in the process and any number of clients can call at once.
  * The brain stays open: closing it is the caller's job.
  */
 export async function serveHttp(brain: Brain, options: HttpServeOptions): Promise<RunningHttpServer> {
-  const { host = '127.0.0.1', port = 8765, path = '/mcp', allowedHosts, ...serverOptions } = options;
+  const { host = '127.0.0.1', port = 8765, path = '/mcp', token, allowedHosts = [], ...serverOptions } = options;
   parseServerOptions(serverOptions);
+  checkToken(host, token);
+  checkAllowedHosts(allowedHosts);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new ValidationError('@astrocyte/mcp port', `must be an integer from 0 to 65535, got ${port}`);
   }
   if (!path.startsWith('/'))
     throw new ValidationError('@astrocyte/mcp path', `must start with "/", got ${JSON.stringify(path)}`);
-  // Without a Host check, a web page could reach a loopback server through DNS rebinding.
-  const hosts = allowedHosts ?? (LOOPBACK.includes(host) ? LOOPBACK : undefined);
+  // Set once listening, when the port is known; no request arrives before that.
+  let check: AccessCheck = () => ({ status: 403, message: 'not listening yet' });
 
   const http = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -50,9 +59,10 @@ export async function serveHttp(brain: Brain, options: HttpServeOptions): Promis
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const refusal = check(req.headers);
+    if (refusal) return reply(res, refusal.status, -32000, refusal.message, refusal.headers);
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== path) return reply(res, 404, -32601, `not found; the MCP endpoint is ${path}`);
-    if (hosts && !hosts.includes(hostname(req.headers.host))) return reply(res, 403, -32600, 'host not allowed');
     // Stateless mode has no standalone SSE stream and no session to delete.
     if (req.method !== 'POST')
       return reply(res, 405, -32000, 'method not allowed; this endpoint is stateless, use POST');
@@ -74,6 +84,7 @@ export async function serveHttp(brain: Brain, options: HttpServeOptions): Promis
     });
   });
   const address = http.address() as AddressInfo;
+  check = accessCheck({ host, port: address.port, token, allowedHosts });
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${shownHost}:${address.port}${path}`,
@@ -85,13 +96,13 @@ export async function serveHttp(brain: Brain, options: HttpServeOptions): Promis
   };
 }
 
-function hostname(header: string | undefined): string {
-  if (!header) return '';
-  if (header.startsWith('[')) return header.slice(0, header.indexOf(']') + 1);
-  return header.split(':')[0] as string;
-}
-
-function reply(res: ServerResponse, status: number, code: number, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
+function reply(
+  res: ServerResponse,
+  status: number,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { ...headers, 'content-type': 'application/json' });
   res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
 }

@@ -1,8 +1,8 @@
 import { once } from 'node:events';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import type { CliIo } from '../cli-session.js';
 import { withSession } from '../command-action.js';
-import { parsePort } from '../option-parsers.js';
+import { parseList, parsePort } from '../option-parsers.js';
 
 /** Registers mcp: the memory tools for MCP clients, over stdio or streamable HTTP. */
 export function registerMcpCommand(program: Command, io: CliIo): void {
@@ -12,6 +12,12 @@ export function registerMcpCommand(program: Command, io: CliIo): void {
     .option('--http', 'serve streamable HTTP instead of stdio')
     .option('--host <host>', 'HTTP address to bind (default 127.0.0.1)')
     .option('--port <port>', 'HTTP port (default 8765; 0 picks a free one)', parsePort)
+    .addOption(
+      new Option('--token <token>', 'bearer token HTTP clients must send; required unless --host is loopback').env(
+        'ASTROCYTE_MCP_TOKEN',
+      ),
+    )
+    .option('--allowed-host <hosts>', 'extra Host names clients reach the server by, comma-separated', parseList)
     .option('--allow-forget', 'offer memory_forget (off unless mcp.include_forget is set)')
     .option('--no-reflect', 'do not offer memory_reflect')
     .action(
@@ -19,7 +25,15 @@ export function registerMcpCommand(program: Command, io: CliIo): void {
         io,
         async (
           session,
-          options: { http?: boolean; host?: string; port?: number; allowForget?: boolean; reflect?: boolean },
+          options: {
+            http?: boolean;
+            host?: string;
+            port?: number;
+            token?: string;
+            allowedHost?: string[];
+            allowForget?: boolean;
+            reflect?: boolean;
+          },
         ) => {
           const { config } = await session.config();
           const serverOptions = {
@@ -42,6 +56,9 @@ export function registerMcpCommand(program: Command, io: CliIo): void {
             ...serverOptions,
             ...(options.host ? { host: options.host } : {}),
             ...(options.port !== undefined ? { port: options.port } : {}),
+            // An empty ASTROCYTE_MCP_TOKEN is how a shell unsets it, not a token.
+            ...(options.token ? { token: options.token } : {}),
+            ...(options.allowedHost ? { allowedHosts: options.allowedHost } : {}),
           });
           session.print(
             { url: running.url, bank_id: serverOptions.bankId },
