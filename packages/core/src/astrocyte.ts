@@ -359,6 +359,7 @@ export class Astrocyte implements Brain {
         bankId: item.bankId,
         tags: item.tags,
         metadata: item.metadata,
+        path: item.path,
         expiresAt: item.expiresAt,
         now,
       }),
@@ -394,7 +395,7 @@ export class Astrocyte implements Brain {
         embedding: vectors[i] as Float32Array,
         tags: plan.tags,
         metadata: plan.metadata,
-        path: item.path,
+        path: plan.path,
         createdAt: now,
         occurredAt: item.occurredAt,
         expiresAt: plan.expiresAt,
@@ -459,13 +460,20 @@ export class Astrocyte implements Brain {
     };
   }
 
+  // Version rows outlive erasure (the tombstone), so the free text in them goes through the PII barrier.
   private stamp(
     action: VersionStamp['action'],
     at: Date,
     context: AstrocyteContext | undefined,
     reason?: string,
   ): VersionStamp {
-    return { action, at, ...(context?.actor ? { actor: context.actor } : {}), ...(reason ? { reason } : {}) };
+    const actor = context?.actor ? this.governance.redactFreeText(context.actor) : undefined;
+    return {
+      action,
+      at,
+      ...(actor ? { actor } : {}),
+      ...(reason ? { reason: this.governance.redactFreeText(reason) } : {}),
+    };
   }
 }
 

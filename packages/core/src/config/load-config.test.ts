@@ -60,6 +60,23 @@ describe('config', () => {
     );
   });
 
+  it('refuses a YAML alias bomb with a ConfigError instead of expanding it', () => {
+    const levels = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+    const bomb = levels
+      .map(
+        (k, i) =>
+          `${k}: &${k} [${Array(9)
+            .fill(i === 0 ? 'lol' : `*${levels[i - 1]}`)
+            .join(', ')}]`,
+      )
+      .join('\n');
+    expect(failure(() => parseConfigText(bomb, '/x/astrocyte.yaml')).message).toMatch(
+      /^\/x\/astrocyte\.yaml: invalid YAML: aliases expand too far/,
+    );
+    const config = parseConfigText('recall: { max_results: &n 7 }\nreflect: { max_sources: *n }\n');
+    expect([config.recall.max_results, config.reflect.max_sources]).toEqual([7, 7]);
+  });
+
   it('names the line and key of a wrong value', () => {
     const error = failure(() => parseConfigText('storage:\n  backend: mongo\n'));
     expect(error.message).toMatch(/astrocyte\.yaml:2: storage\.backend: /);

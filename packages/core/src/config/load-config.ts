@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
+import { isMap, isScalar } from 'yaml';
 import type { z } from 'zod';
 import { Astrocyte } from '../astrocyte.js';
 import { BackendNotInstalledError, ConfigError } from '../errors.js';
@@ -12,6 +12,7 @@ import { createEmbedder } from './create-embedder.js';
 import { createGovernance } from './create-governance.js';
 import { createLlm } from './create-llm.js';
 import { substituteEnv } from './env-substitution.js';
+import { parseYaml } from './parse-yaml.js';
 import { suggestKey } from './suggest-key.js';
 
 export type { AstrocyteConfig } from './config-schema.js';
@@ -46,16 +47,9 @@ export function parseConfig(value: unknown, baseDir = process.cwd()): LoadedConf
 
 /** Parses YAML text into a validated config; errors name the file, line and key. */
 export function parseConfigText(text: string, file = 'astrocyte.yaml'): AstrocyteConfig {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const [syntaxError] = doc.errors;
-  if (syntaxError) {
-    const line = syntaxError.linePos?.[0]?.line ?? lineCounter.linePos(syntaxError.pos[0]).line;
-    throw new ConfigError(`${file}${line ? `:${line}` : ''}: invalid YAML: ${syntaxError.message.split('\n')[0]}`, {
-      details: { file, line },
-    });
-  }
-  const value = doc.toJS() ?? {};
+  const parsed = parseYaml(text, file);
+  const { doc, lineCounter } = parsed;
+  const value = parsed.value ?? {};
   if (typeof value !== 'object' || Array.isArray(value))
     throw new ConfigError(`${file}: the top level must be a mapping of keys`);
   const lineOf = (path: PropertyKey[], key?: string): number | undefined => {

@@ -2,12 +2,19 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Astrocyte } from '../astrocyte.js';
 import { brainFromConfig, loadConfigFile } from '../config/load-config.js';
-import { ConfigError } from '../errors.js';
+import { LocalEmbedder } from '../embedders/local-embedder.js';
+import { ConfigError, ValidationError } from '../errors.js';
+import { InMemoryStore } from '../testing/in-memory-store.js';
+import { randomBankId } from '../testing/store-factory.js';
 import type { JsonObject } from '../types.js';
-import { Governance } from './governance.js';
+import { Governance, type GovernanceOptions } from './governance.js';
 
-const request = (content: string, extra: Partial<{ bankId: string; tags: string[]; metadata: JsonObject }> = {}) => ({
+const request = (
+  content: string,
+  extra: Partial<{ bankId: string; tags: string[]; metadata: JsonObject; path: string }> = {},
+) => ({
   content,
   bankId: 'bank-1',
   tags: [],
@@ -136,5 +143,116 @@ describe('governance from astrocyte.yaml', () => {
     } finally {
       await brain.close();
     }
+  });
+});
+
+async function brainWith(options: GovernanceOptions = {}): Promise<Astrocyte> {
+  return Astrocyte.create({
+    store: new InMemoryStore(),
+    embedder: new LocalEmbedder(),
+    governance: new Governance(options),
+  });
+}
+
+describe('tombstones keep no personal data', () => {
+  it('redacts every PII type in free text, whatever the per-type actions', () => {
+    const lax = new Governance({ pii: { default: 'off', overrides: { email: 'warn', ssn: 'reject' } } });
+    expect(lax.redactFreeText('asked by jane@example.com (SSN 123-45-6789) on +1 (555) 123-4567')).toBe(
+      'asked by [EMAIL] (SSN [SSN]) on [PHONE]',
+    );
+    expect(lax.redactFreeText('support-bot')).toBe('support-bot');
+  });
+
+  it('scans the forget reason and the actor before they are written into the version rows', async () => {
+    const brain = await brainWith({ pii: { default: 'warn' } });
+    const bank = randomBankId();
+    const context = { actor: 'jane.doe@example.com' };
+    const { memoryId } = await brain.retain('likes green tea', { bankId: bank, context });
+    await brain.forget(bank, {
+      memoryIds: [memoryId as string],
+      reason: 'erasure request from jane.doe@example.com, phone 020 7946 0958',
+      context,
+    });
+    const history = await brain.history(bank, memoryId as string);
+    expect(history.map((v) => [v.action, v.actor, v.reason ?? null, v.text])).toEqual([
+      ['create', '[EMAIL]', null, null],
+      ['forget', '[EMAIL]', 'erasure request from [EMAIL], phone [PHONE]', null],
+    ]);
+    expect(JSON.stringify(history)).not.toMatch(/jane|7946/);
+  });
+
+  it('refuses a bank id holding PII, since it outlives erasure, unless the policy for it is warn or off', async () => {
+    const brain = await brainWith({ pii: { banks: [{ pattern: 'crm:*', overrides: { email: 'warn' } }] } });
+    const refused = await brain.retain('prefers email', { bankId: 'user:jane@example.com' });
+    expect(refused).toMatchObject({ stored: false, memoryId: null });
+    expect(refused.reason).toBe(
+      'not stored: the bank id contains an email address (email); bank ids are kept in history after forget, so they must be opaque identifiers',
+    );
+    expect(await brain.banks()).toEqual([]);
+    expect(await brain.retain('prefers email', { bankId: 'crm:jane@example.com' })).toMatchObject({
+      stored: true,
+      warned: ['email'],
+    });
+    expect(await brain.retain('prefers email', { bankId: randomBankId('user') })).toMatchObject({ stored: true });
+  });
+});
+
+describe('rule output within the limits', () => {
+  it('rejects a retain routed to an invalid bank id with a typed error naming the rule, and stores nothing', async () => {
+    const brain = await brainWith({ rules: [{ name: 'archive', action: 'route', to: 'archive-{bank}' }] });
+    const bank = `u${'x'.repeat(249)}`;
+    const error = await brain.retain('old notes', { bankId: bank }).catch((e) => e);
+    expect(ValidationError.isInstance(error)).toBe(true);
+    expect(error.message).toMatch(/rule "archive" routes bank/);
+    expect(await brain.banks()).toEqual([]);
+  });
+
+  it('refuses a retain whose tags exceed the limit once a tag rule adds its own, naming the rule', async () => {
+    const governance = new Governance({ rules: [{ name: 'stamp', action: 'tag', tags: ['reviewed', 'team'] }] });
+    const tags = Array.from({ length: 31 }, (_, i) => `t${i}`);
+    expect(() => governance.prepareRetain(request('x', { tags }))).toThrow(
+      /tags: has 33 tags once rule "stamp" added its own; the limit is 32/,
+    );
+    expect(governance.prepareRetain(request('x', { tags: tags.slice(1) }))).toMatchObject({ kind: 'store' });
+  });
+
+  it('matches PII bank patterns with many stars against a long bank id without stalling', () => {
+    const governance = new Governance({ pii: { banks: [{ pattern: '*a*a*a*a*a*a*a*a*b', default: 'reject' }] } });
+    const plan = governance.prepareRetain(request('mail a@example.com', { bankId: 'a'.repeat(255) }));
+    expect(plan).toMatchObject({ kind: 'store', content: 'mail [EMAIL]' });
+    const strict = governance.prepareRetain(request('mail a@example.com', { bankId: `${'a'.repeat(254)}b` }));
+    expect(strict.kind).toBe('reject');
+  });
+});
+
+describe('PII barrier: every field', () => {
+  it('scans and redacts the path and metadata keys, keeping two redacted keys apart', () => {
+    const plan = new Governance().prepareRetain(
+      request('notes', {
+        path: 'customers/jane@example.com/calls',
+        metadata: { 'jane@example.com': 'vip', 'bob@example.com': { '555-123-4567': 'mobile' }, plain: 1 },
+      }),
+    );
+    expect(plan).toMatchObject({
+      kind: 'store',
+      redacted: ['email', 'phone'],
+      path: 'customers/[EMAIL]/calls',
+      metadata: { '[EMAIL]': 'vip', '[EMAIL] 2': { '[PHONE]': 'mobile' }, plain: 1 },
+    });
+    const strict = new Governance({ pii: { default: 'reject' } });
+    expect(strict.prepareRetain(request('notes', { path: 'ssn/123-45-6789' })).kind).toBe('reject');
+    expect(strict.prepareRetain(request('notes', { metadata: { '4111 1111 1111 1111': true } })).kind).toBe('reject');
+  });
+
+  it('stores the redacted path, so list and recall never show the original', async () => {
+    const brain = await brainWith();
+    const bank = randomBankId();
+    await brain.retain('call notes', {
+      bankId: bank,
+      path: 'clients/jane@example.com',
+      metadata: { 'a@b.example': 1 },
+    });
+    const [memory] = (await brain.list(bank)).items;
+    expect(memory).toMatchObject({ path: 'clients/[EMAIL]', metadata: { '[EMAIL]': 1 } });
   });
 });

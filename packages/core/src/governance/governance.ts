@@ -1,10 +1,11 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { ConfigError } from '../errors.js';
+import { ConfigError, ValidationError } from '../errors.js';
 import type { JsonObject, Memory, PiiType, RuleDecision, RuleMatch } from '../types.js';
+import { DEFAULT_LIMITS } from '../validation.js';
 import { applyForgetPolicy, type ForgetPolicy, type ForgetVerdict } from './forget-policy.js';
 import { type PiiAction, PiiBarrier, type PiiPolicy } from './pii-barrier.js';
-import { PII_TYPES } from './pii-detectors.js';
+import { detectPii, PII_TYPES } from './pii-detectors.js';
 import { forgetPolicyFields, piiPolicyFields, rulesField, scanOutputField } from './policy-schema.js';
 import { type CompiledRule, compileRules, evaluateRules, loadRulesFile } from './rules.js';
 
@@ -19,6 +20,7 @@ export type RetainPlan =
       bankId: string;
       tags: string[];
       metadata: JsonObject;
+      path: string | null;
       expiresAt: Date | null;
       redacted: PiiType[];
       /** Types found and kept as given because their action is `warn`. */
@@ -32,6 +34,8 @@ export interface RetainRequest {
   bankId: string;
   tags: string[];
   metadata: JsonObject;
+  /** Scanned and redacted like the content. */
+  path?: string | null;
   /** The expiry the caller asked for; a rule may bring it forward, a legal hold removes it. */
   expiresAt?: Date | null;
   /** The pipeline's clock, for expiries set by rules. */
@@ -135,13 +139,22 @@ export class Governance {
     return this.barrier.scanOutput(text);
   }
 
+  /**
+   * Replaces every PII type in free text with its placeholder, whatever the per-type actions: for what outlives an
+   * erasure in version rows (a forget's reason, the actor), which must never keep personal data.
+   */
+  redactFreeText(text: string): string {
+    return this.barrier.redactAll(text);
+  }
+
   private decide(
     request: RetainRequest,
   ):
     | { kind: 'reject'; reason: string; bankId: string; detected: PiiType[]; matched: RuleMatch[] }
     | (Extract<RetainPlan, { kind: 'store' }> & { detected: PiiType[] }) {
     const now = request.now ?? new Date();
-    const scan = this.barrier.scan(request.content, request.tags, request.metadata);
+    const fields = { ...request, path: request.path ?? null };
+    const scan = this.barrier.scan(fields);
     const detected = PII_TYPES.filter((t) => scan.types.has(t));
     const rules = evaluateRules(this.rules as CompiledRule[], { ...request, pii: scan.types });
     const matched = rules.matched;
@@ -155,6 +168,21 @@ export class Governance {
       };
     }
     const bankId = rules.routeTo ?? request.bankId;
+    // A bank id outlives every erasure in its tombstones and cannot be redacted, so PII in it is refused unless its
+    // type is `warn` or `off` for that bank.
+    const inBankId = [...new Set(detectPii(bankId).map((f) => f.type))];
+    const refusedInBankId = inBankId.filter((t) => !['warn', 'off'].includes(this.barrier.actionFor(t, bankId)));
+    const warnedInBankId = inBankId.filter((t) => this.barrier.actionFor(t, bankId) === 'warn');
+    if (refusedInBankId.length > 0) {
+      const what = refusedInBankId.map((t) => `${PII_LABELS[t]} (${t})`).join(', ');
+      return {
+        kind: 'reject',
+        reason: `not stored: the bank id contains ${what}; bank ids are kept in history after forget, so they must be opaque identifiers`,
+        bankId,
+        detected,
+        matched,
+      };
+    }
 
     // The destination bank's policy applies: a rule may route data to a bank with stricter (or looser) PII rules.
     const actions = new Map<PiiType, PiiAction>();
@@ -177,9 +205,16 @@ export class Governance {
       };
     }
     const redacted = ofAction('redact');
-    const clean =
-      redacted.length > 0 ? this.barrier.redact(request.content, request.tags, scan, new Set(redacted)) : request;
+    const clean = redacted.length > 0 ? this.barrier.redact(fields, scan, new Set(redacted)) : fields;
     const tags = [...clean.tags, ...rules.addTags.filter((t) => !clean.tags.includes(t))];
+    if (tags.length > DEFAULT_LIMITS.maxTags) {
+      const taggers = matched.filter((m) => m.action === 'tag' && m.applied).map((m) => `"${m.rule}"`);
+      throw new ValidationError(
+        'tags',
+        `has ${tags.length} tags once rule ${taggers.join(', ')} added its own; the limit is ${DEFAULT_LIMITS.maxTags}`,
+        { details: { rules: taggers } },
+      );
+    }
 
     let expiresAt = request.expiresAt ?? null;
     if (rules.expiresAfterMs !== null) {
@@ -203,9 +238,10 @@ export class Governance {
       bankId,
       tags,
       metadata: clean.metadata,
+      path: clean.path,
       expiresAt,
       redacted,
-      warned: ofAction('warn'),
+      warned: PII_TYPES.filter((t) => ofAction('warn').includes(t) || warnedInBankId.includes(t)),
       matched,
       detected,
     };

@@ -1,5 +1,5 @@
 import type { JsonObject, JsonValue, PiiType } from '../types.js';
-import { compileBankPattern } from './bank-pattern.js';
+import { matchesBankPattern } from './bank-pattern.js';
 import { detectPii, PII_TYPES, type PiiFinding, redactFindings } from './pii-detectors.js';
 
 /** What the barrier does with one type of PII: replace it, refuse the memory, store it but report it, or ignore it. */
@@ -18,60 +18,67 @@ export interface PiiPolicy {
   scanOutput: boolean;
 }
 
+/** The fields of a retain request that the barrier scans and may rewrite. */
+export interface PiiFields {
+  content: string;
+  tags: string[];
+  metadata: JsonObject;
+  path: string | null;
+}
+
 /** The PII a retain request carries, field by field, so that redaction touches only what was found. */
 export interface PiiScan {
   types: Set<PiiType>;
   content: PiiFinding[];
   tags: PiiFinding[][];
-  metadata: JsonObject;
+  path: PiiFinding[];
 }
 
-/** The PII barrier: detection over content, tags and string metadata, and the policy that decides each type's fate. */
+/** The PII barrier: detection over every field of a request, and the policy that decides each type's fate. */
 export class PiiBarrier {
   private readonly policy: PiiPolicy;
-  private readonly banks: { pattern: RegExp; default?: PiiAction; overrides?: PiiOverrides }[];
 
   constructor(policy: PiiPolicy) {
     this.policy = policy;
-    this.banks = policy.banks.map((b) => ({ ...b, pattern: compileBankPattern(b.pattern) }));
   }
 
   /** The action for `type` in `bankId`: bank override, bank default, global override, global default. */
   actionFor(type: PiiType, bankId: string): PiiAction {
-    const bank = this.banks.find((b) => b.pattern.test(bankId));
+    const bank = this.policy.banks.find((b) => matchesBankPattern(b.pattern, bankId));
     return bank?.overrides?.[type] ?? bank?.default ?? this.policy.overrides[type] ?? this.policy.default;
   }
 
-  /** Finds PII in a retain request. Metadata values are read with their key, so `dob: 1985-03-14` counts. */
-  scan(content: string, tags: string[], metadata: JsonObject): PiiScan {
+  /**
+   * Finds PII in content, tags, path, and metadata keys and string values, nested ones included. A metadata value
+   * is read with its key, so `dob: 1985-03-14` counts.
+   */
+  scan(fields: PiiFields): PiiScan {
     const types = new Set<PiiType>();
     const note = (findings: PiiFinding[]) => {
       for (const f of findings) types.add(f.type);
       return findings;
     };
-    const contentFindings = note(detectPii(content));
-    const tagFindings = tags.map((tag) => note(detectPii(tag)));
-    // Metadata is scanned now and redacted later by re-running on the same strings; keep the structure untouched here.
-    walkStrings(metadata, (value, key) => {
-      note(findingsWithKey(value, key));
-      return value;
+    const scan: PiiScan = {
+      types,
+      content: note(detectPii(fields.content)),
+      tags: fields.tags.map((tag) => note(detectPii(tag))),
+      path: fields.path === null ? [] : note(detectPii(fields.path)),
+    };
+    // Metadata is only read here; redaction walks it again and finds the same values at the same places.
+    rewriteMetadata(fields.metadata, (findings) => {
+      note(findings);
+      return null;
     });
-    return { types, content: contentFindings, tags: tagFindings, metadata };
+    return scan;
   }
 
-  /** Replaces the PII of the given types in content, tags and metadata with typed placeholders. */
-  redact(
-    content: string,
-    tags: string[],
-    scan: PiiScan,
-    types: ReadonlySet<PiiType>,
-  ): { content: string; tags: string[]; metadata: JsonObject } {
+  /** Replaces the PII of the given types in every scanned field with typed placeholders. */
+  redact(fields: PiiFields, scan: PiiScan, types: ReadonlySet<PiiType>): PiiFields {
     return {
-      content: redactFindings(content, scan.content, types),
-      tags: tags.map((tag, i) => redactFindings(tag, scan.tags[i] ?? [], types)),
-      metadata: walkStrings(scan.metadata, (value, key) =>
-        redactFindings(value, findingsWithKey(value, key), types),
-      ) as JsonObject,
+      content: redactFindings(fields.content, scan.content, types),
+      tags: fields.tags.map((tag, i) => redactFindings(tag, scan.tags[i] ?? [], types)),
+      metadata: rewriteMetadata(fields.metadata, (findings, text) => redactFindings(text, findings, types)),
+      path: fields.path === null ? null : redactFindings(fields.path, scan.path, types),
     };
   }
 
@@ -81,6 +88,40 @@ export class PiiBarrier {
     const types = new Set(PII_TYPES.filter((t) => (this.policy.overrides[t] ?? this.policy.default) !== 'off'));
     return redactFindings(text, detectPii(text), types);
   }
+
+  /** Replaces every type of PII with its placeholder, whatever the policy: for text that must never hold any. */
+  redactAll(text: string): string {
+    return redactFindings(text, detectPii(text), ALL_TYPES);
+  }
+}
+
+const ALL_TYPES: ReadonlySet<PiiType> = new Set(PII_TYPES);
+
+/**
+ * Rebuilds metadata with every key and string value passed through `rewrite` (given the findings in it), which
+ * returns the new text or null to keep it. Two keys redacted to the same placeholder stay two keys (`[EMAIL]`,
+ * `[EMAIL] 2`): merging them would silently drop a value.
+ */
+function rewriteMetadata(
+  metadata: JsonObject,
+  rewrite: (findings: PiiFinding[], text: string) => string | null,
+): JsonObject {
+  const walk = (value: JsonValue, key: string | null): JsonValue => {
+    if (typeof value === 'string') return rewrite(findingsWithKey(value, key), value) ?? value;
+    if (Array.isArray(value)) return value.map((item) => walk(item, key));
+    if (value === null || typeof value !== 'object') return value;
+    const keys = new Set<string>();
+    const entries = Object.entries(value).map(([k, v]): [string, JsonValue] => {
+      const renamed = rewrite(detectPii(k), k) ?? k;
+      let unique = renamed;
+      for (let n = 2; keys.has(unique); n++) unique = `${renamed} ${n}`;
+      keys.add(unique);
+      return [unique, walk(v, k)];
+    });
+    // fromEntries defines each key as data, so a key such as `__proto__` stays a key.
+    return Object.fromEntries(entries);
+  };
+  return walk(metadata, null) as JsonObject;
 }
 
 function findingsWithKey(value: string, key: string | null): PiiFinding[] {
@@ -89,19 +130,4 @@ function findingsWithKey(value: string, key: string | null): PiiFinding[] {
   return detectPii(prefix + value)
     .filter((f) => f.start >= prefix.length)
     .map((f) => ({ ...f, start: f.start - prefix.length, end: f.end - prefix.length }));
-}
-
-function walkStrings(
-  value: JsonValue,
-  fn: (value: string, key: string | null) => string,
-  key: string | null = null,
-): JsonValue {
-  if (typeof value === 'string') return fn(value, key);
-  if (Array.isArray(value)) return value.map((item) => walkStrings(item, fn, key));
-  if (value !== null && typeof value === 'object') {
-    const out: JsonObject = {};
-    for (const [k, v] of Object.entries(value)) out[k] = walkStrings(v, fn, k);
-    return out;
-  }
-  return value;
 }

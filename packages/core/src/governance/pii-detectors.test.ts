@@ -57,6 +57,66 @@ describe('detectPii', () => {
   });
 });
 
+describe('detectPii: Unicode', () => {
+  const redactAll = (text: string) => redactFindings(text, detectPii(text), new Set(PII_TYPES));
+
+  it('finds a phone number written with non-breaking and thin spaces', () => {
+    expect(redactAll('Call 555\u00a0123\u00a04567 or +44\u202f20\u20097946\u00a00958.')).toBe(
+      'Call [PHONE] or [PHONE].',
+    );
+  });
+
+  it('finds an email address with a zero-width space or soft hyphen inside, and redacts all of it', () => {
+    expect(redactAll('Write to jane\u200b.doe@exam\u00adple.com today')).toBe('Write to [EMAIL] today');
+  });
+
+  it('finds a card number in fullwidth digits or grouped by dots', () => {
+    expect(redactAll('card ４１１１ １１１１ １１１１ １１１１ ok')).toBe('card [CREDIT_CARD] ok');
+    expect(redactAll('card ４１１１\u3000１１１１\u3000１１１１\u3000１１１１')).toBe('card [CREDIT_CARD]');
+    expect(redactAll('card 4111.1111.1111.1111.')).toBe('card [CREDIT_CARD].');
+    expect(detectPii('version 4111.1111.1111.1112')).toEqual([]);
+  });
+
+  it('finds a social security number written with en dashes, minus signs or non-breaking hyphens', () => {
+    expect(redactAll('SSN 123\u201345\u20136789, 219\u221209\u22129999, 078\u201105\u20111120')).toBe(
+      'SSN [SSN], [SSN], [SSN]',
+    );
+  });
+
+  it('maps findings back to the original text when folding changes its length', () => {
+    const text = 'oﬃce ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ, 😀 192.0.2.1';
+    const findings = detectPii(text);
+    expect(findings.map((f) => [f.type, text.slice(f.start, f.end)])).toEqual([
+      ['email', 'ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ'],
+      ['ip_address', '192.0.2.1'],
+    ]);
+    expect(redactAll(text)).toBe('oﬃce [EMAIL], 😀 [IP_ADDRESS]');
+  });
+
+  it('returns on 100,000 characters of hostile input (long runs that almost match)', () => {
+    const n = 100_000;
+    const run = (chunk: string) => chunk.repeat(Math.ceil(n / chunk.length)).slice(0, n);
+    for (const text of [
+      `a@${run('a.')}`,
+      `a@${run('a-')}`,
+      run('1'),
+      run('1 '),
+      run('1-'),
+      run('+1 '),
+      run('a:'),
+      run('password='),
+      `a://${run('x:')}`,
+      run('\u200b1'),
+      run('１\u00a0'),
+    ]) {
+      expect(
+        detectPii(text).filter((f) => f.type !== 'secret'),
+        text.slice(0, 12),
+      ).toEqual([]);
+    }
+  });
+});
+
 describe('checksums', () => {
   it('validates Luhn, IBAN mod-97 with country lengths, and SSN ranges', () => {
     expect(luhnValid('4111111111111111')).toBe(true);

@@ -1,6 +1,7 @@
 import { isIPv6 } from 'node:net';
 import type { PiiType } from '../types.js';
 import { ibanValid, luhnValid, ssnValid } from './checksums.js';
+import { foldForDetection } from './text-folding.js';
 
 /** Every PII type the barrier recognises, in the order reports list them. */
 export const PII_TYPES: readonly PiiType[] = [
@@ -40,8 +41,23 @@ const PRIORITY: Record<PiiType, number> = {
   phone: 1,
 };
 
-/** Finds PII in `text`: non-overlapping findings in text order. Deterministic; no network, no model. */
+/**
+ * Finds PII in `text`: non-overlapping findings in text order, as ranges of `text` itself. The detectors read a
+ * folded copy (NFKC, Unicode dashes and spaces made ASCII, invisible characters dropped), so `４１１１…`, a phone with
+ * non-breaking spaces or an email with a zero-width space inside are found, and redaction covers the original span.
+ * Deterministic; no network, no model.
+ */
 export function detectPii(text: string): PiiFinding[] {
+  const folded = foldForDetection(text);
+  if (folded === null) return detectFolded(text);
+  return detectFolded(folded.text).map((f) => ({
+    type: f.type,
+    start: folded.start[f.start] as number,
+    end: folded.end[f.end - 1] as number,
+  }));
+}
+
+function detectFolded(text: string): PiiFinding[] {
   const all = DETECTORS.flatMap((detect) => detect(text));
   all.sort((a, b) => PRIORITY[b.type] - PRIORITY[a.type] || b.end - b.start - (a.end - a.start) || a.start - b.start);
   const kept: PiiFinding[] = [];
@@ -177,7 +193,7 @@ const detectSsn: Detector = (text) => {
 // ---------- payment card ----------
 
 const CARD =
-  /(?<![\w.,/-])(?:\d{13,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{1,4}(?:\1\d{1,3})?|\d{4}([ -])\d{6}\2\d{4,5})(?![\w]|[.,/-]\d)/g;
+  /(?<![\w.,/-])(?:\d{13,19}|\d{4}([ .-])\d{4}\1\d{4}\1\d{1,4}(?:\1\d{1,3})?|\d{4}([ .-])\d{6}\2\d{4,5})(?![\w]|[.,/-]\d)/g;
 
 // Issuer prefixes (Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay, Maestro): a Luhn-valid number outside
 // every issuer range is far more likely an identifier than a card.

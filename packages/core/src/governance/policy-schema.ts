@@ -32,6 +32,6 @@ export const rulesField = z.union([z.string().min(1), z.array(z.unknown())]).opt
 /** The forget policy's fields, by their names in code. */
 export const forgetPolicyFields = {
   legalHoldTags: z.array(z.string().min(1)).default(['legal-hold']),
-  minAgeDays: z.number().min(0).default(0),
+  minAgeDays: z.number().min(0).max(36_500, 'must be at most 36500 (100 years)').default(0),
   maxPerCall: z.number().int().min(1).default(1000),
 };

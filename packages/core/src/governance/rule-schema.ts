@@ -59,6 +59,9 @@ export const ruleSchema = z.discriminatedUnion(
 /** A rule as written, validated, defaults filled in. */
 export type RuleDefinition = z.output<typeof ruleSchema>;
 
+/** The longest expiry a rule may set, 100 years: enough for any retention policy, and always a valid date. */
+export const MAX_EXPIRY_MS = 100 * 31_536_000_000;
+
 /** Parses `30d`, `12h`, `90m`, `2w`, `1y` (365 days) or a number of days into milliseconds; null if malformed. */
 export function parseDuration(value: string | number): number | null {
   if (typeof value === 'number') return value * 86_400_000;

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../errors.js';
+import { ConfigError, ValidationError } from '../errors.js';
 import { compileRules, evaluateRules, loadRulesFile, parseRulesText } from './rules.js';
 
 function configError(fn: () => unknown): ConfigError {
@@ -149,5 +149,116 @@ describe('rules: evaluation', () => {
     const only = compileRules([{ name: 'a', match: { pii: 'any' }, action: 'expire', after: '2h' }]);
     expect(evaluateRules(only, input).expiresAfterMs).toBeNull();
     expect(evaluateRules(only, { ...input, pii: new Set(['phone' as const]) as never }).expiresAfterMs).toBe(7_200_000);
+  });
+});
+
+// The classic exponential-backtracking shapes, and an email regex of the kind people paste from the web.
+const HOSTILE_PATTERNS = ['^(a+)+$', '(a|aa)+$', '^([a-zA-Z0-9_.+-])+@(([a-zA-Z0-9-])+\\.)+([a-zA-Z0-9]{2,4})+$'];
+
+describe('rules: linear time on hostile patterns and input', () => {
+  it('runs catastrophic content and metadata regexes over 50,000 characters without stalling', () => {
+    const hostile = `${'a'.repeat(50_000)}!`;
+    for (const pattern of HOSTILE_PATTERNS) {
+      const rules = compileRules([
+        { name: 'content', action: 'tag', tags: ['c'], match: { content: pattern } },
+        { name: 'metadata', action: 'tag', tags: ['m'], match: { metadata: { note: { regex: pattern } } } },
+      ]);
+      const outcome = evaluateRules(rules, { ...input, content: hostile, metadata: { note: hostile } });
+      expect(outcome.matched, pattern).toEqual([]);
+      const fine = evaluateRules(rules, { ...input, content: 'aaaa', metadata: { note: 'aaaa' } });
+      expect(fine.addTags, pattern).toEqual(pattern.includes('@') ? [] : ['c', 'm']);
+    }
+  });
+
+  it('matches a bank glob with many stars against the longest bank id without stalling', () => {
+    const rules = compileRules([{ name: 'glob', action: 'tag', tags: ['x'], match: { bank: '*a*a*a*a*a*a*a*a*b' } }]);
+    expect(evaluateRules(rules, { ...input, bankId: 'a'.repeat(255) }).matched).toEqual([]);
+    expect(evaluateRules(rules, { ...input, bankId: `${'a'.repeat(254)}b` }).addTags).toEqual(['x']);
+  });
+
+  it('rejects lookaround and backreferences at load, naming the rule and saying why', () => {
+    const cases: [unknown, RegExp][] = [
+      [
+        { content: 'secret(?=ly)' },
+        /rule "x", field match.content: lookahead and lookbehind .* not supported: rules run in linear time/,
+      ],
+      [{ content: '(?<!un)safe' }, /field match.content: lookahead and lookbehind/],
+      [{ content: '(a)\\1' }, /field match.content: backreferences .* not supported/],
+      [{ content: '(?<w>a)\\k<w>' }, /field match.content: backreferences/],
+      [{ metadata: { note: { regex: '(?=a)' } } }, /field match.metadata.note: lookahead/],
+      [{ content: 'a{2000}' }, /field match.content: invalid regular expression: invalid repeat count/],
+    ];
+    for (const [match, pattern] of cases) {
+      expect(configError(() => compileRules([{ name: 'x', action: 'allow', match }])).message).toMatch(pattern);
+    }
+    // Escaped and bracketed look-alikes are plain text, and JavaScript escapes such as \u00e9 keep working.
+    const [plain] = compileRules([{ name: 'p', action: 'allow', match: { content: '\\(\\?=[(?=]\\u00e9' } }]);
+    expect(evaluateRules([plain as never], { ...input, content: '(?=(é' }).matched).toHaveLength(1);
+  });
+});
+
+describe('rules: what a rule produces obeys the limits a caller obeys', () => {
+  it('refuses, naming the rule, a route whose destination is not a valid bank id', () => {
+    const rules = compileRules([{ name: 'archive', action: 'route', to: 'archive-{bank}' }]);
+    const error = (() => {
+      try {
+        evaluateRules(rules, { ...input, bankId: 'b'.repeat(250) });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(ValidationError.isInstance(error)).toBe(true);
+    expect((error as ValidationError).message).toMatch(
+      /rule "archive" routes bank .* \(258 characters\), which is not a valid bank id/,
+    );
+    expect((error as ValidationError).details).toMatchObject({ field: 'bankId', rule: 'archive' });
+    expect(evaluateRules(rules, { ...input, bankId: 'b'.repeat(247) }).routeTo).toHaveLength(255);
+  });
+
+  it('checks a static destination at load, and a template against the shortest bank id', () => {
+    expect(configError(() => compileRules([{ name: 'r', action: 'route', to: 'x'.repeat(256) }])).message).toMatch(
+      /rule "r", field to: does not make a valid bank id/,
+    );
+    expect(compileRules([{ name: 'r', action: 'route', to: `${'x'.repeat(253)}{bank}` }])).toHaveLength(1);
+  });
+
+  it('holds the tags of a tag rule to the tag limits at load: length 64, count 32', () => {
+    const long = configError(() => compileRules([{ name: 't', action: 'tag', tags: ['ok', 'x'.repeat(65)] }]));
+    expect(long.message).toBe('rules: rule "t", field tags.1: is 65 characters; the limit is 64');
+    const many = Array.from({ length: 33 }, (_, i) => `t${i}`);
+    expect(configError(() => compileRules([{ name: 't', action: 'tag', tags: many }])).message).toBe(
+      'rules: rule "t", field tags: has 33 tags; the limit is 32',
+    );
+    expect(configError(() => compileRules([{ name: 't', action: 'tag', tags: ['  '] }])).message).toMatch(
+      /field tags: must name at least one tag/,
+    );
+    const [trimmed] = compileRules([{ name: 't', action: 'tag', tags: [' a ', 'a'] }]);
+    expect(trimmed?.definition).toMatchObject({ tags: ['a'] });
+  });
+
+  it('bounds expiry durations at load: at most 100 years, never Infinity', () => {
+    for (const after of [1e308, 36_501, '101y', '99999999999999999999d']) {
+      expect(configError(() => compileRules([{ name: 'e', action: 'expire', after }])).message, String(after)).toMatch(
+        /rule "e", field after: must be at most 100 years/,
+      );
+    }
+    expect(compileRules([{ name: 'e', action: 'expire', after: '100y' }])[0]?.expiresAfterMs).toBe(
+      100 * 31_536_000_000,
+    );
+  });
+
+  it('reports a YAML alias bomb as a ConfigError', () => {
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x]',
+      ...['b', 'c', 'd', 'e', 'f', 'g', 'h'].map(
+        (k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefg'[i]}`).join(', ')}]`,
+      ),
+      'rules: []',
+    ].join('\n');
+    expect(configError(() => parseRulesText(bomb, 'bomb.yaml')).message).toMatch(
+      /^bomb\.yaml: invalid YAML: aliases expand too far/,
+    );
+    const reuse = 'shared: &t [x, y]\nrules: [{ name: a, action: tag, tags: *t }, { name: b, action: tag, tags: *t }]';
+    expect(parseRulesText(reuse, 'ok.yaml').map((r) => r.definition)).toMatchObject([{ tags: ['x', 'y'] }, {}]);
   });
 });

@@ -1,17 +1,20 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { ConfigError, type ValidationError } from '../errors.js';
+import { parseYaml } from '../config/parse-yaml.js';
+import { ConfigError, ValidationError } from '../errors.js';
 import type { JsonObject, JsonValue, PiiType, RuleMatch } from '../types.js';
-import { checkBankId } from '../validation.js';
-import { compileBankPattern } from './bank-pattern.js';
-import { parseDuration, type RuleDefinition, ruleSchema } from './rule-schema.js';
+import { checkBankId, checkTags, DEFAULT_LIMITS } from '../validation.js';
+import { matchesBankPattern } from './bank-pattern.js';
+import { compileRuleRegex, type RuleRegex } from './rule-regex.js';
+import { MAX_EXPIRY_MS, parseDuration, type RuleDefinition, ruleSchema } from './rule-schema.js';
 
 /** A validated rule with its patterns compiled. */
 export interface CompiledRule {
   definition: RuleDefinition;
-  content: RegExp | null;
-  banks: RegExp[] | null;
+  content: RuleRegex | null;
+  /** `match.metadata` regex conditions, by field. */
+  metadataRegexes: Map<string, RuleRegex>;
+  banks: string[] | null;
   /** For `expire`: milliseconds from retain to expiry. */
   expiresAfterMs: number | null;
 }
@@ -79,50 +82,58 @@ export function compileRules(
             : issue.message;
       return fail(message, index, name, field || null);
     }
-    const rule = parsed.data;
+    let rule = parsed.data;
     if (names.has(rule.name))
       fail('a rule with this name comes earlier; names must be unique', index, rule.name, 'name');
     names.add(rule.name);
-    let content: RegExp | null = null;
-    if (rule.match.content !== undefined) {
+    const regex = (source: string, field: string): RuleRegex => {
       try {
-        content = new RegExp(rule.match.content, 'i');
+        return compileRuleRegex(source);
       } catch (error) {
-        fail(`invalid regular expression: ${(error as Error).message}`, index, rule.name, 'match.content');
+        return fail((error as Error).message, index, rule.name, field);
       }
-    }
+    };
+    const content = rule.match.content === undefined ? null : regex(rule.match.content, 'match.content');
+    const metadataRegexes = new Map<string, RuleRegex>();
     for (const [field, condition] of Object.entries(rule.match.metadata ?? {})) {
       if (typeof condition === 'object' && condition !== null && 'regex' in condition) {
-        try {
-          new RegExp(condition.regex, 'i');
-        } catch (error) {
-          fail(`invalid regular expression: ${(error as Error).message}`, index, rule.name, `match.metadata.${field}`);
-        }
+        metadataRegexes.set(field, regex(condition.regex, `match.metadata.${field}`));
       }
     }
-    const bankPatterns = rule.match.bank === undefined ? null : [rule.match.bank].flat();
     let expiresAfterMs: number | null = null;
     if (rule.action === 'route') {
       const unknown = rule.to.match(/\{(?!bank\})[^}]*\}/);
       if (unknown) fail(`unknown placeholder ${unknown[0]}; only {bank} is supported`, index, rule.name, 'to');
+      // The shortest bank id stands in for {bank}; a longer one is checked when the rule routes it (evaluateRules).
       try {
-        checkBankId(rule.to.replaceAll('{bank}', 'bank'));
+        checkBankId(rule.to.replaceAll('{bank}', 'b'));
       } catch (error) {
         fail(`does not make a valid bank id: ${(error as ValidationError).message}`, index, rule.name, 'to');
       }
     }
-    if (rule.action === 'expire') {
-      expiresAfterMs = parseDuration(rule.after);
-      if (expiresAfterMs === null || expiresAfterMs <= 0) {
-        fail(
-          `must be a duration such as 30d, 12h, 90m, 2w or 1y; got ${JSON.stringify(rule.after)}`,
-          index,
-          rule.name,
-          'after',
-        );
+    if (rule.action === 'tag') {
+      // The tags a rule adds obey the limits of the tags a caller gives: trimmed, at most 64 characters, 32 tags.
+      let tags: string[] = [];
+      try {
+        tags = checkTags(rule.tags, DEFAULT_LIMITS);
+      } catch (error) {
+        const { field, message } = fieldOf(error as ValidationError);
+        fail(message, index, rule.name, field);
       }
+      if (tags.length === 0) fail('must name at least one tag', index, rule.name, 'tags');
+      rule = { ...rule, tags };
     }
-    return { definition: rule, content, banks: bankPatterns?.map(compileBankPattern) ?? null, expiresAfterMs };
+    if (rule.action === 'expire') {
+      const after = parseDuration(rule.after);
+      const got = JSON.stringify(rule.after);
+      if (after === null || !(after > 0))
+        return fail(`must be a duration such as 30d, 12h, 90m, 2w or 1y; got ${got}`, index, rule.name, 'after');
+      // Without a bound, `after: 1e308` would load and then make every retain's expiry an invalid date.
+      if (after > MAX_EXPIRY_MS) return fail(`must be at most 100 years; got ${got}`, index, rule.name, 'after');
+      expiresAfterMs = after;
+    }
+    const banks = rule.match.bank === undefined ? null : [rule.match.bank].flat();
+    return { definition: rule, content, metadataRegexes, banks, expiresAfterMs };
   });
   // A stable sort keeps file order among equal priorities.
   return compiled
@@ -147,16 +158,7 @@ export function loadRulesFile(path: string): CompiledRule[] {
 
 /** Parses rules from YAML text; `label` names the source in errors. */
 export function parseRulesText(text: string, label = 'rules.yaml'): CompiledRule[] {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const [syntaxError] = doc.errors;
-  if (syntaxError) {
-    const line = syntaxError.linePos?.[0]?.line;
-    throw new ConfigError(`${label}${line ? `:${line}` : ''}: invalid YAML: ${syntaxError.message.split('\n')[0]}`, {
-      details: { file: label, ...(line ? { line } : {}) },
-    });
-  }
-  const value = doc.toJS();
+  const { doc, lineCounter, value } = parseYaml(text, label);
   const prefix = isRulesDocument(value) ? ['rules'] : [];
   const lineOf = (path: (string | number)[]): number | undefined => {
     // The deepest part of the path that exists: a missing field reports the line of the rule that lacks it.
@@ -169,7 +171,10 @@ export function parseRulesText(text: string, label = 'rules.yaml'): CompiledRule
   return compileRules(value, { label, lineOf });
 }
 
-/** Runs the rules in priority order. Every match is reported; only those up to the first terminal action apply. */
+/**
+ * Runs the rules in priority order. Every match is reported; only those up to the first terminal action apply.
+ * Throws ValidationError, naming the rule, when a route would make an invalid bank id.
+ */
 export function evaluateRules(rules: CompiledRule[], input: RuleInput): RuleOutcome {
   const outcome: RuleOutcome = {
     matched: [],
@@ -196,7 +201,7 @@ export function evaluateRules(rules: CompiledRule[], input: RuleInput): RuleOutc
         outcome.reject = { rule: def.name, reason: def.reason };
         break;
       case 'route':
-        outcome.routeTo = def.to.replaceAll('{bank}', input.bankId);
+        outcome.routeTo = routedBank(def.name, def.to, input.bankId);
         break;
       case 'tag':
         outcome.addTags.push(...def.tags.filter((t) => !outcome.addTags.includes(t)));
@@ -225,31 +230,48 @@ function ruleMatches(rule: CompiledRule, input: RuleInput): boolean {
   if (m.pii !== undefined) {
     if (m.pii === 'any' ? input.pii.size === 0 : !m.pii.some((t) => input.pii.has(t as PiiType))) return false;
   }
-  if (rule.banks && !rule.banks.some((p) => p.test(input.bankId))) return false;
+  if (rule.banks && !rule.banks.some((p) => matchesBankPattern(p, input.bankId))) return false;
   for (const [field, condition] of Object.entries(m.metadata ?? {})) {
-    if (!metadataMatches(lookup(input.metadata, field), condition)) return false;
+    const value = lookup(input.metadata, field);
+    const regex = rule.metadataRegexes.get(field);
+    const holds = regex
+      ? (typeof value === 'string' || typeof value === 'number') && regex.test(String(value))
+      : metadataMatches(value, condition);
+    if (!holds) return false;
   }
   return true;
+}
+
+// A memory stored under an id that list, recall, forget and history refuse could never be reached again.
+function routedBank(rule: string, to: string, bankId: string): string {
+  const destination = to.replaceAll('{bank}', bankId);
+  try {
+    return checkBankId(destination);
+  } catch (error) {
+    throw new ValidationError(
+      'bankId',
+      `rule "${rule}" routes bank ${JSON.stringify(bankId)} to ${JSON.stringify(destination.slice(0, 80))}${destination.length > 80 ? '…' : ''} (${destination.length} characters), which is not a valid bank id; nothing was stored`,
+      { cause: error, details: { rule } },
+    );
+  }
 }
 
 function lookup(metadata: JsonObject, path: string): JsonValue | undefined {
   let value: JsonValue | undefined = metadata;
   for (const key of path.split('.')) {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
-    value = value[key];
+    value = Object.hasOwn(value, key) ? value[key] : undefined;
   }
   return value;
 }
 
 type MetadataCondition = NonNullable<RuleDefinition['match']['metadata']>[string];
 
+// Regex conditions are compiled at load and tested in ruleMatches; this handles every other kind.
 function metadataMatches(value: JsonValue | undefined, condition: MetadataCondition): boolean {
   if (Array.isArray(condition)) return condition.some((c) => metadataMatches(value, c));
   if (typeof condition === 'object' && condition !== null) {
-    if ('exists' in condition) return (value !== undefined && value !== null) === condition.exists;
-    return typeof value === 'string' || typeof value === 'number'
-      ? new RegExp(condition.regex, 'i').test(String(value))
-      : false;
+    return 'exists' in condition && (value !== undefined && value !== null) === condition.exists;
   }
   if (Array.isArray(value)) return value.some((v) => v === condition);
   return value === condition;
@@ -257,4 +279,10 @@ function metadataMatches(value: JsonValue | undefined, condition: MetadataCondit
 
 function isRulesDocument(value: unknown): value is { rules: unknown } {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && 'rules' in value;
+}
+
+// `tags[2]: is 70 characters…` from checkTags becomes field `tags.2`, the path the rule's line is found by.
+function fieldOf(error: ValidationError): { field: string; message: string } {
+  const field = String(error.details.field);
+  return { field: field.replace(/\[(\d+)\]/g, '.$1'), message: error.message.slice(field.length + 2) };
 }

@@ -48,6 +48,12 @@ const emails: CorpusEntry[] = [
   one('email', 'o.connor@example.ie', 'User prefers that we write to o.connor@example.ie in the evening.'),
   one('email', 'alerts@status.example.com', '"from": "alerts@status.example.com"'),
   one('email', 'k@example.dev', 'Shortest address on file: k@example.dev'),
+  one('email', 'jane\u200b.doe@example.com', 'Zero-width space inside: jane\u200b.doe@example.com'),
+  one(
+    'email',
+    'ｓａｍ＠ｅｘａｍｐｌｅ．ｏｒｇ',
+    'Fullwidth address ｓａｍ＠ｅｘａｍｐｌｅ．ｏｒｇ from a Japanese form',
+  ),
 ];
 
 const phones: CorpusEntry[] = [
@@ -75,6 +81,8 @@ const phones: CorpusEntry[] = [
   one('phone', '0151 23456789', 'Handy: 0151 23456789'),
   one('phone', '(02) 9876 5432', 'call (02) 9876 5432 in Sydney'),
   one('phone', '202-555-0173', 'my cell: 202-555-0173'),
+  one('phone', '555\u00a0123\u00a04567', 'Call 555\u00a0123\u00a04567 (non-breaking spaces).'),
+  one('phone', '+33\u00a01\u00a023\u00a045\u00a067\u00a089', 'Tél. : +33\u00a01\u00a023\u00a045\u00a067\u00a089'),
 ];
 
 const ssns: CorpusEntry[] = [
@@ -89,6 +97,7 @@ const ssns: CorpusEntry[] = [
   one('ssn', '287-65-4321', 'Tax ID on the W-2 is 287-65-4321'),
   one('ssn', '401-22-3333', 'Applicant (SSN 401-22-3333) approved.'),
   one('ssn', '772 11 2345', 'Social Security No. 772 11 2345'),
+  one('ssn', '123\u201345\u20136789', 'SSN 123\u201345\u20136789 (en dashes)'),
 ];
 
 const cards: CorpusEntry[] = [
@@ -109,6 +118,12 @@ const cards: CorpusEntry[] = [
   one('credit_card', '4222222222222', 'Legacy 13-digit Visa 4222222222222.'),
   one('credit_card', '6200000000000005', 'UnionPay 6200000000000005'),
   one('credit_card', '5200 8282 8282 8210', 'Debit card 5200 8282 8282 8210.'),
+  one(
+    'credit_card',
+    '４１１１ １１１１ １１１１ １１１１',
+    'Fullwidth card ４１１１ １１１１ １１１１ １１１１ on the form',
+  ),
+  one('credit_card', '4111.1111.1111.1111', 'Card written 4111.1111.1111.1111 in the chat.'),
 ];
 
 const ibans: CorpusEntry[] = [
