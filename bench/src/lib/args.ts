@@ -1,16 +1,24 @@
 import { parseArgs } from 'node:util';
 
-/** Command-line flags: `--name value` or `--name=value`; a bare `--name` is `true`. */
-export type Flags = Record<string, string | boolean | undefined>;
+/** One flag's value: a `string` flag's text, `true` for a bare `boolean` flag, every value of a `list` flag. */
+export type FlagValue = string | boolean | string[] | undefined;
+
+/** Command-line flags: `--name value` or `--name=value`; a bare `--name` is `true`; a `list` flag gathers repeats. */
+export type Flags = Record<string, FlagValue>;
 
 /** Parses the flags of a benchmark script; unknown flags are an error that lists the known ones. */
-export function readFlags(known: Record<string, 'string' | 'boolean'>, argv = process.argv.slice(2)): Flags {
+export function readFlags(known: Record<string, 'string' | 'boolean' | 'list'>, argv = process.argv.slice(2)): Flags {
   // pnpm forwards the `--` separator itself when a script is run as `pnpm run x -- --flag`.
   const args = argv.filter((arg) => arg !== '--');
   try {
     const { values } = parseArgs({
       args,
-      options: Object.fromEntries(Object.entries(known).map(([name, type]) => [name, { type }])),
+      options: Object.fromEntries(
+        Object.entries(known).map(([name, type]) => [
+          name,
+          type === 'list' ? { type: 'string', multiple: true } : { type },
+        ]),
+      ),
       strict: true,
       allowPositionals: false,
     });
@@ -23,8 +31,17 @@ export function readFlags(known: Record<string, 'string' | 'boolean'>, argv = pr
   }
 }
 
+/** The values of a flag given once or repeated, each comma-separated: `--file a.json,b.json --file c.json`. */
+export function stringList(value: FlagValue): string[] {
+  const given = Array.isArray(value) ? value : typeof value === 'string' ? [value] : [];
+  return given
+    .flatMap((part) => part.split(','))
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0);
+}
+
 /** A comma-separated list of positive integers (`1000,10000`), accepting `k` suffixes (`1k,10k,100k`). */
-export function intList(value: string | boolean | undefined, fallback: number[], flag: string): number[] {
+export function intList(value: FlagValue, fallback: number[], flag: string): number[] {
   if (typeof value !== 'string') return fallback;
   return value.split(',').map((part) => {
     const match = /^\s*(\d+(?:\.\d+)?)\s*(k?)\s*$/i.exec(part);
@@ -35,7 +52,7 @@ export function intList(value: string | boolean | undefined, fallback: number[],
 }
 
 /** A positive integer flag, or the fallback. */
-export function intFlag(value: string | boolean | undefined, fallback: number, flag: string): number {
+export function intFlag(value: FlagValue, fallback: number, flag: string): number {
   if (typeof value !== 'string') return fallback;
   const [n] = intList(value, [fallback], flag);
   return n as number;
@@ -43,7 +60,7 @@ export function intFlag(value: string | boolean | undefined, fallback: number, f
 
 /** A comma-separated list drawn from `allowed`. */
 export function choiceList<T extends string>(
-  value: string | boolean | undefined,
+  value: FlagValue,
   allowed: readonly T[],
   fallback: T[],
   flag: string,

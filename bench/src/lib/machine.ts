@@ -20,8 +20,13 @@ export function machineInfo(): MachineInfo {
     memoryGb: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
     os: `${platform()} ${release()} ${arch()}`,
     node: process.version,
-    loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
+    loadAverage: loadAverage(),
   };
+}
+
+/** The 1, 5 and 15 minute load averages now, to two decimals. */
+export function loadAverage(): number[] {
+  return loadavg().map((x) => Math.round(x * 100) / 100);
 }
 
 /** Peak resident set size of this process so far, in MB. */

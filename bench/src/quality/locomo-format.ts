@@ -13,6 +13,8 @@ export interface LocomoQa {
   answer?: unknown;
   evidence: string[];
   category: number;
+  /** The category's label in sets that carry their own (RealMem); LoCoMo's release has none. */
+  category_name?: string;
 }
 
 /** One LoCoMo sample: a conversation (`session_N` turn lists and `session_N_date_time`) and its questions. */
