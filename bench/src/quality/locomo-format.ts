@@ -125,8 +125,8 @@ export function evidenceIds(qa: LocomoQa): string[] {
   return [...new Set(ids)];
 }
 
-/** The text retained for a turn: who said it, what they said, and the caption of a shared photo. */
+/** The text retained for a turn: what was said, and the caption of a shared photo; the speaker is a field of its own. */
 export function turnText(turn: LocomoTurn): string {
   const caption = turn.blip_caption ? ` [shares a photo: ${turn.blip_caption}]` : '';
-  return `${turn.speaker}: ${turn.text}${caption}`;
+  return `${turn.text}${caption}`;
 }

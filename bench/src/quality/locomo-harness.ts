@@ -73,22 +73,25 @@ export async function runLocomoHarness(samples: LocomoSample[], options: LocomoH
     const retainStart = performance.now();
     for (const session of sessions(sample)) {
       if (session.turns.length === 0) continue;
-      const results = await brain.retainMany(
+      const results = await brain.retainConversation(
         session.turns.map((turn) => ({
-          content: turnText(turn),
+          speaker: turn.speaker,
+          text: turnText(turn),
           metadata: { dia_id: turn.dia_id },
-          ...(session.date ? { occurredAt: session.date } : {}),
         })),
-        { bankId },
+        { bankId, sessionId: `session_${session.index}`, ...(session.date ? { occurredAt: session.date } : {}) },
       );
       results.forEach((result, i) => {
         const turn = session.turns[i];
         if (!turn || !result.memoryId) return;
         const diaId = normalizeDiaId(turn.dia_id);
         known.add(diaId);
-        const set = diaIdsOf.get(result.memoryId) ?? new Set<string>();
-        set.add(diaId);
-        diaIdsOf.set(result.memoryId, set);
+        // A long turn is stored as chunks: finding any of them finds the turn.
+        for (const memoryId of result.chunkIds ?? [result.memoryId]) {
+          const set = diaIdsOf.get(memoryId) ?? new Set<string>();
+          set.add(diaId);
+          diaIdsOf.set(memoryId, set);
+        }
         if (result.stored) storedTurns++;
       });
       turns += session.turns.length;

@@ -68,13 +68,14 @@ for (const backend of backends) {
 const label = (r: SpeedCaseResult) => [r.backend, r.size.toLocaleString('en-US')];
 const bulkLabel = results[0]?.load.nearDedup ? 'near-dup check on' : 'near-dup check off';
 printTable(
-  `Writes, memories/s (local embedder). Bulk load: retainMany batches of ${results[0]?.load.batchSize ?? '-'}, ${bulkLabel}. Default pipeline into the loaded bank: one retainMany batch, the first retain (it builds the near-duplicate index), then single retains.`,
+  `Writes, memories/s (local embedder). Bulk load: retainMany batches of ${results[0]?.load.batchSize ?? '-'}, ${bulkLabel}. Default pipeline into the loaded bank: one retainMany batch, the same number of conversation turns (retainConversation, sessions of 20), the first retain (it builds the near-duplicate index), then single retains.`,
   [
     { header: 'backend', align: 'left' },
     { header: 'memories' },
     { header: 'bulk load /s', digits: 0 },
     { header: 'bulk, last 10% /s', digits: 0 },
     { header: 'retainMany /s (default)', digits: 0 },
+    { header: 'turns /s (default)', digits: 0 },
     { header: 'first retain ms', digits: 0 },
     { header: 'retain p50 ms' },
     { header: 'retain p95 ms' },
@@ -85,6 +86,7 @@ printTable(
     r.load.memoriesPerSecond,
     r.load.lastTenthPerSecond,
     r.retainManyDefault.perSecond,
+    r.retainConversation.perSecond,
     r.singleRetain.firstMs,
     r.singleRetain.latency.p50,
     r.singleRetain.latency.p95,

@@ -19,6 +19,8 @@ const ACCURACY_QUERIES = 100;
 const PLANTED_NEAR_DUPLICATES = 100;
 // The pipeline's default near-duplicate threshold.
 const NEAR_DUPLICATE_THRESHOLD = 0.95;
+// Turns per retainConversation call: a chat session's length.
+const CONVERSATION_SESSION = 20;
 
 /** What one speed case measures: one backend, one bank size. */
 export interface SpeedCaseOptions {
@@ -56,6 +58,8 @@ export interface SpeedCaseResult {
   };
   /** retainMany with the default pipeline (near-duplicate check on) into the loaded bank. */
   retainManyDefault: { batchSize: number; perSecond: number };
+  /** retainConversation with the default pipeline into the loaded bank: sessions of CONVERSATION_SESSION turns. */
+  retainConversation: { turns: number; perSecond: number };
   /** `firstMs`: the first default-pipeline retain into the loaded bank, which builds the near-duplicate index. */
   singleRetain: { firstMs: number; latency: LatencySummary; perSecond: number };
   recall: {
@@ -192,6 +196,20 @@ export async function runSpeedCase(options: SpeedCaseOptions): Promise<SpeedCase
         perSecond: tailResults.length / ((now() - tailStart) / 1000),
       };
 
+      // Transcripts into the loaded bank: each call appends a session of turns, two speakers taking turns.
+      const turns = texts.next(tailBatch);
+      const conversationStart = now();
+      for (let at = 0; at < turns.length; at += CONVERSATION_SESSION) {
+        await brain.retainConversation(
+          turns.slice(at, at + CONVERSATION_SESSION).map((text, i) => ({ speaker: i % 2 ? 'agent' : 'user', text })),
+          { bankId, sessionId: `speed-${at}` },
+        );
+      }
+      const retainConversation = {
+        turns: turns.length,
+        perSecond: turns.length / ((now() - conversationStart) / 1000),
+      };
+
       const bases = plantFrom.map((text) => embedder.embedOne(text));
       const nearDuplicatesCaught = await caughtNearDuplicates(brain.store, bankId, bases, NEAR_DUPLICATE_THRESHOLD);
 
@@ -208,6 +226,7 @@ export async function runSpeedCase(options: SpeedCaseOptions): Promise<SpeedCase
           nearDedup: options.bulkNearDedup,
         },
         retainManyDefault,
+        retainConversation,
         singleRetain: {
           firstMs: firstRetainMs,
           latency: summarize(singleLatency),

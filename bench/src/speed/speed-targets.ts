@@ -34,6 +34,14 @@ export function speedTargets(results: SpeedCaseResult[]): TargetCheck[] {
   };
   latency('sqlite', 10);
   rate('sqlite', 5000);
+  const turns = largest('sqlite');
+  checks.push({
+    target: 'sqlite: retainConversation ≥ 5,000 turns/s (default pipeline)',
+    measured: turns
+      ? `${formatNumber(turns.retainConversation.perSecond, 0)}/s into ${turns.size.toLocaleString('en-US')}`
+      : '-',
+    met: turns ? turns.retainConversation.perSecond >= 5000 : null,
+  });
   latency('postgres', 15);
   rate('postgres', 3000);
   for (const r of results) {

@@ -1,10 +1,11 @@
-import { StorageError } from '@astrocyte/core';
+import { keywordFields, StorageError } from '@astrocyte/core';
 import type BetterSqlite3 from 'better-sqlite3';
+import { KEYWORD_TABLE_SQL } from './keyword-index.js';
 
 /** One step of the schema; applied once, in its own transaction, in version order. */
 interface Migration {
   version: number;
-  up: string;
+  up: string | ((db: BetterSqlite3.Database) => void);
 }
 
 // The vector table is not here: its dimension is only known once the embedder is, so ensureEmbedder creates it.
@@ -79,6 +80,42 @@ const MIGRATIONS: Migration[] = [
       INSERT INTO astrocyte_meta (key, value) SELECT 'sketch_backfill', 'pending' WHERE EXISTS (SELECT 1 FROM memories);
     `,
   },
+  {
+    version: 3,
+    // Conversations: a memory's speaker and place in an episode. The keyword index becomes contentless with a column
+    // each for text (after the speaker's name), date in words and episode neighbours (see keyword-index.ts), rebuilt from the rows.
+    up: (db) => {
+      db.exec(`
+        ALTER TABLE memories ADD COLUMN speaker TEXT;
+        ALTER TABLE memories ADD COLUMN episode_id TEXT;
+        ALTER TABLE memories ADD COLUMN episode_position INTEGER;
+        ALTER TABLE memories ADD COLUMN document_id TEXT;
+        CREATE INDEX memories_episode ON memories (bank_id, episode_id, episode_position) WHERE episode_id IS NOT NULL;
+        CREATE INDEX memories_document ON memories (bank_id, document_id) WHERE document_id IS NOT NULL;
+        DROP TABLE memory_fts;
+        ${KEYWORD_TABLE_SQL}
+      `);
+      const add = db.prepare('INSERT INTO memory_fts (rowid, text, date, context) VALUES (?, ?, ?, ?)');
+      const rows = db.prepare('SELECT seq, text, occurred_at, created_at FROM memories').all() as {
+        seq: number;
+        text: string;
+        occurred_at: number | null;
+        created_at: number;
+      }[];
+      for (const row of rows) {
+        const fields = keywordFields(
+          {
+            text: row.text,
+            speaker: null,
+            occurredAt: row.occurred_at === null ? null : new Date(row.occurred_at),
+            createdAt: new Date(row.created_at),
+          },
+          [],
+        );
+        add.run(row.seq, fields.text, fields.date, fields.context);
+      }
+    },
+  },
 ];
 
 /** The schema version this package writes. */
@@ -102,7 +139,8 @@ export function migrate(db: BetterSqlite3.Database): void {
     // Re-read inside the write lock: another process may have applied this step since we looked.
     db.transaction(() => {
       if (current() >= migration.version) return;
-      db.exec(migration.up);
+      if (typeof migration.up === 'string') db.exec(migration.up);
+      else migration.up(db);
       writeVersion.run(String(migration.version));
     }).immediate();
   }

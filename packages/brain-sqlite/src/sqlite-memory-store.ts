@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import {
   AstrocyteError,
   checkSameEmbedder,
+  DEFAULT_LIMITS,
   type EmbedderInfo,
   type InsertOptions,
   type InsertOutcome,
@@ -12,6 +13,7 @@ import {
   type MemorySelector,
   type MemoryStore,
   type MemoryVersion,
+  mergeTags,
   type Page,
   type ScoredId,
   type SearchFilter,
@@ -23,6 +25,7 @@ import {
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import { ftsMatchExpression } from './fts-query.js';
+import { KEYWORD_RANK_SQL, KeywordIndex } from './keyword-index.js';
 import { KeywordPlanner } from './keyword-plan.js';
 import { decodeCursor, encodeCursor, type MemoryRow, toMemory, toVersion, type VersionRow } from './memory-rows.js';
 import { migrate } from './schema-migrations.js';
@@ -40,6 +43,9 @@ const EXACT_CANDIDATE_MAX = 20_000;
 const MAX_DIMENSIONS = 8192;
 
 type Row = Record<string, unknown>;
+// What taking a memory out of the live tables needs to know of it.
+const LIVE_ROW_COLUMNS = 'm.seq, m.id, m.bank_id, m.text';
+type LiveRow = { seq: number; id: string; bank_id: string; text: string };
 type KnnRow = { id: string; bank_id: string; distance: number; ok?: number };
 
 /**
@@ -56,6 +62,7 @@ export class SqliteMemoryStore implements MemoryStore {
   private embedder: EmbedderInfo | null = null;
   private index: VectorIndex | null = null;
   private readonly keywordPlanner: KeywordPlanner;
+  private readonly keywords: KeywordIndex;
   // The erase_epoch value the current write transaction set, once it has deleted a row.
   private epochWritten: string | null = null;
   private closed = false;
@@ -66,6 +73,7 @@ export class SqliteMemoryStore implements MemoryStore {
     this.isFile = !database.memory;
     this.statements = new StatementCache(database);
     this.keywordPlanner = new KeywordPlanner(database);
+    this.keywords = new KeywordIndex(this.statements);
     try {
       loadSqliteVec(database);
       database.pragma(`busy_timeout = ${busyTimeoutMs}`);
@@ -148,7 +156,8 @@ export class SqliteMemoryStore implements MemoryStore {
       // Load the banks before the first insert, so that a bank's index never holds a row this transaction wrote
       // without the journal knowing it.
       if (threshold !== null) for (const bankId of new Set(records.map((r) => r.bankId))) this.vectors().bank(bankId);
-      return records.map((record, i) => this.insertOne(record, sketches[i] as VectorSketch, threshold));
+      const maxTags = options?.maxTags ?? DEFAULT_LIMITS.maxTags;
+      return records.map((record, i) => this.insertOne(record, sketches[i] as VectorSketch, threshold, maxTags));
     });
   }
 
@@ -245,8 +254,8 @@ export class SqliteMemoryStore implements MemoryStore {
       // bm25() is what the rank column computes, but ordering by rank switches FTS5 to its own sorted mode, which
       // measured 30% slower than SQLite's sorter over the same scores.
       const matches = plan.newestOnly
-        ? 'SELECT rowid, bm25(memory_fts) AS rank FROM memory_fts WHERE memory_fts MATCH @match ORDER BY rowid DESC LIMIT @newest'
-        : 'SELECT rowid, bm25(memory_fts) AS rank FROM memory_fts WHERE memory_fts MATCH @match';
+        ? `SELECT rowid, ${KEYWORD_RANK_SQL} AS rank FROM memory_fts WHERE memory_fts MATCH @match ORDER BY rowid DESC LIMIT @newest`
+        : `SELECT rowid, ${KEYWORD_RANK_SQL} AS rank FROM memory_fts WHERE memory_fts MATCH @match`;
       const params = {
         ...f.params,
         match,
@@ -351,6 +360,12 @@ export class SqliteMemoryStore implements MemoryStore {
           at: selector.expiredAt.getTime(),
         });
       }
+      if (selector.documentIds) {
+        return this.stmt(`${base} AND m.document_id IN (SELECT value FROM json_each(@documents)) ${order}`).all({
+          bank: bankId,
+          documents: JSON.stringify([...new Set(selector.documentIds)]),
+        });
+      }
       if (selector.all === true) return this.stmt(`${base} ${order}`).all({ bank: bankId });
       throw new ValidationError('selector', 'give one of ids, tags, before, all or expiredAt');
     }) as MemoryRow[];
@@ -363,9 +378,8 @@ export class SqliteMemoryStore implements MemoryStore {
     if (ids.length === 0) return [];
     const erased = this.write('erase', () => {
       const rows = this.stmt(
-        `SELECT m.seq, m.id, m.bank_id, m.text FROM json_each(?) j CROSS JOIN memories m ON m.id = j.value
-         WHERE m.bank_id = ?`,
-      ).all(JSON.stringify([...new Set(ids)]), bankId) as { seq: number; id: string; bank_id: string; text: string }[];
+        `SELECT ${LIVE_ROW_COLUMNS} FROM json_each(?) j CROSS JOIN memories m ON m.id = j.value WHERE m.bank_id = ?`,
+      ).all(JSON.stringify([...new Set(ids)]), bankId) as LiveRow[];
       for (const row of rows) {
         this.removeLive(row);
         this.stmt(
@@ -434,23 +448,38 @@ export class SqliteMemoryStore implements MemoryStore {
     if (this.ownsDatabase) this.database.close();
   }
 
-  private insertOne(record: MemoryRecord, sketch: VectorSketch, threshold: number | null): InsertOutcome {
+  private insertOne(
+    record: MemoryRecord,
+    sketch: VectorSketch,
+    threshold: number | null,
+    maxTags: number,
+  ): InsertOutcome {
     const exact = this.stmt('SELECT id FROM memories WHERE bank_id = ? AND content_hash = ?').get(
       record.bankId,
       record.contentHash,
     ) as { id: string } | undefined;
     // The memory being superseded is not a duplicate of its correction, which is usually worded almost alike.
-    if (exact && exact.id !== record.supersedes)
-      return { status: 'duplicate', duplicateOf: exact.id, match: 'exact', similarity: 1 };
+    if (exact && exact.id !== record.supersedes) return this.duplicate(record, exact.id, 'exact', 1, maxTags);
     if (threshold !== null) {
       const near = this.vectors().nearDuplicate(record.bankId, record.embedding, sketch, threshold, record.supersedes);
-      if (near) return { status: 'duplicate', duplicateOf: near.id, match: 'near', similarity: near.similarity };
+      if (near && this.sameTime(record, near.id))
+        return this.duplicate(record, near.id, 'near', near.similarity, maxTags);
     }
     if (record.supersedes !== null) this.supersede(record);
 
+    if (record.episodeId !== null) this.keywords.appending(record.bankId, record.episodeId);
+    const position =
+      record.episodeId === null
+        ? null
+        : (this.stmt(
+            'SELECT COALESCE(MAX(episode_position), -1) + 1 FROM memories WHERE bank_id = ? AND episode_id = ?',
+          )
+            .pluck()
+            .get(record.bankId, record.episodeId) as number);
     const { lastInsertRowid } = this.stmt(
-      `INSERT INTO memories (id, bank_id, text, content_hash, tags, metadata, path, created_at, occurred_at, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO memories (id, bank_id, text, content_hash, tags, metadata, path, created_at, occurred_at, expires_at,
+                             speaker, episode_id, episode_position, document_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       record.id,
       record.bankId,
@@ -462,11 +491,15 @@ export class SqliteMemoryStore implements MemoryStore {
       record.createdAt.getTime(),
       record.occurredAt?.getTime() ?? null,
       record.expiresAt?.getTime() ?? null,
+      record.speaker,
+      record.episodeId,
+      position,
+      record.documentId,
     );
     const seq = BigInt(lastInsertRowid);
     const addTag = this.stmt('INSERT OR IGNORE INTO memory_tags (seq, bank_id, tag) VALUES (?, ?, ?)');
     for (const tag of record.tags) addTag.run(seq, record.bankId, tag);
-    this.stmt('INSERT INTO memory_fts (rowid, text) VALUES (?, ?)').run(seq, record.text);
+    this.keywords.added(Number(seq));
     const moment = (record.occurredAt ?? record.createdAt).getTime();
     const expiresAt = record.expiresAt?.getTime() ?? null;
     const vector = vectorBlob(record.embedding);
@@ -480,6 +513,37 @@ export class SqliteMemoryStore implements MemoryStore {
     this.storeSketch(seq, record.bankId, moment, expiresAt, sketch, vector);
     for (const stamp of record.versions) this.addVersion(record.id, record.bankId, stamp, record.text, null);
     return { status: 'stored', id: record.id };
+  }
+
+  // A near match is a duplicate only of the same moment: the same words at another time are another event.
+  private sameTime(record: MemoryRecord, id: string): boolean {
+    if (record.occurredAt === null) return true;
+    const at = this.stmt('SELECT occurred_at FROM memories WHERE bank_id = ? AND id = ?')
+      .pluck()
+      .get(record.bankId, id) as number | null | undefined;
+    return at === record.occurredAt.getTime();
+  }
+
+  // A duplicate brings its new tags to the memory it repeats, so a repeated retain never loses them.
+  private duplicate(
+    record: MemoryRecord,
+    duplicateOf: string,
+    match: 'exact' | 'near',
+    similarity: number,
+    maxTags: number,
+  ): InsertOutcome {
+    const row = this.stmt('SELECT seq, tags FROM memories WHERE bank_id = ? AND id = ?').get(
+      record.bankId,
+      duplicateOf,
+    ) as { seq: number; tags: string } | undefined;
+    const stored = row ? (JSON.parse(row.tags) as string[]) : [];
+    const addedTags = row ? mergeTags(stored, record.tags, maxTags) : [];
+    if (row && addedTags.length > 0) {
+      this.stmt('UPDATE memories SET tags = ? WHERE seq = ?').run(JSON.stringify([...stored, ...addedTags]), row.seq);
+      const addTag = this.stmt('INSERT OR IGNORE INTO memory_tags (seq, bank_id, tag) VALUES (?, ?, ?)');
+      for (const tag of addedTags) addTag.run(row.seq, record.bankId, tag);
+    }
+    return { status: 'duplicate', duplicateOf, match, similarity, addedTags };
   }
 
   private storeSketch(
@@ -508,10 +572,10 @@ export class SqliteMemoryStore implements MemoryStore {
 
   // Takes the superseded memory out of every live table; its history keeps the text until the chain is erased.
   private supersede(record: MemoryRecord): void {
-    const old = this.stmt('SELECT seq, id, bank_id, text FROM memories WHERE bank_id = ? AND id = ?').get(
+    const old = this.stmt(`SELECT ${LIVE_ROW_COLUMNS} FROM memories m WHERE m.bank_id = ? AND m.id = ?`).get(
       record.bankId,
       record.supersedes,
-    ) as { seq: number; id: string; bank_id: string; text: string } | undefined;
+    ) as LiveRow | undefined;
     // Gone already (erased meanwhile, or another bank's id): the new memory simply stands alone.
     if (!old) return;
     const actor = record.versions[0]?.actor;
@@ -525,10 +589,9 @@ export class SqliteMemoryStore implements MemoryStore {
     this.removeLive(old);
   }
 
-  private removeLive(row: { seq: number; bank_id: string; text: string }): void {
+  private removeLive(row: LiveRow): void {
     const seq = BigInt(row.seq);
-    // External-content FTS5 deletes by replaying the indexed text; with secure-delete the terms leave the index now.
-    this.stmt("INSERT INTO memory_fts (memory_fts, rowid, text) VALUES ('delete', ?, ?)").run(seq, row.text);
+    this.keywords.removing(row.seq);
     this.stmt('DELETE FROM memory_vectors WHERE rowid = ?').run(seq);
     this.stmt('DELETE FROM memory_sketches WHERE seq = ?').run(seq);
     this.stmt('DELETE FROM memory_embeddings WHERE seq = ?').run(seq);
@@ -645,13 +708,16 @@ export class SqliteMemoryStore implements MemoryStore {
           this.epochWritten = null;
           this.index?.sync();
           this.index?.begin();
-          return fn();
+          const result = fn();
+          this.keywords.flush();
+          return result;
         })
         .immediate();
       this.index?.commit(this.epochWritten === null ? null : String(this.epochWritten));
       return result;
     } catch (error) {
       this.index?.rollback();
+      this.keywords.discard();
       throw asStorageError(operation, error);
     }
   }

@@ -1,3 +1,4 @@
+import { chunkText } from './chunk-text.js';
 import { groupBy } from './collections.js';
 import type { Embedder } from './embedders/embedder.js';
 import { NotFoundError, PolicyError, ValidationError } from './errors.js';
@@ -5,13 +6,17 @@ import { Governance, type RetainPlan } from './governance/governance.js';
 import type { LLM } from './llm/llm.js';
 import { newMemoryId } from './memory-id.js';
 import type { InsertOutcome, MemoryRecord, MemoryStore, SearchFilter, VersionStamp } from './memory-store.js';
-import { fuseRankings, recencyFactor } from './recall/fuse.js';
+import { feedbackTerms } from './recall/feedback-terms.js';
+import { type FusedCandidate, fuseScores, RECENCY_FLOOR, recencyFactor } from './recall/fuse.js';
+import { speakerLine } from './recall/keyword-fields.js';
+import { DEFAULT_RECALL, defaultVectorWeight, type RecallTuning } from './recall/recall-tuning.js';
 import { extractiveAnswer } from './reflect.js';
 import { contentHash, searchTerms } from './text.js';
 import type {
   AstrocyteContext,
   BankSummary,
   Brain,
+  ConversationTurn,
   ForgetOptions,
   ForgetResult,
   JsonObject,
@@ -24,6 +29,7 @@ import type {
   RecallResult,
   ReflectOptions,
   ReflectResult,
+  RetainConversationOptions,
   RetainManyItem,
   RetainOptions,
   RetainResult,
@@ -37,6 +43,8 @@ import {
   checkMetadata,
   checkPath,
   checkQuery,
+  checkSessionId,
+  checkSpeaker,
   checkTags,
   DEFAULT_LIMITS,
   type Limits,
@@ -52,7 +60,7 @@ export interface AstrocyteOptions {
   governance?: Governance;
   limits?: Partial<Limits>;
   dedup?: { nearThreshold?: number; action?: 'skip' | 'keep' };
-  recall?: { maxResults?: number; recencyHalfLifeDays?: number | null };
+  recall?: { maxResults?: number; recencyHalfLifeDays?: number | null } & Partial<RecallTuning>;
   /** `maxPromptTokens` bounds the memories put in an LLM prompt. */
   reflect?: { maxSources?: number; maxPromptTokens?: number };
   /** The clock, injectable so that expiry and recency can be tested without waiting. */
@@ -69,7 +77,14 @@ interface ValidatedItem {
   occurredAt: Date | null;
   expiresAt: Date | null;
   supersedes: string | null;
+  speaker: string | null;
+  episodeId: string | null;
 }
+
+// Keyword hits whose text feeds pseudo-relevance feedback, and how much of the keyword weight its search gets.
+const round = (score: number) => Math.round(score * 10_000) / 10_000;
+const FEEDBACK_DOCUMENTS = 5;
+const FEEDBACK_SHARE = 0.3;
 
 /** The Brain: a pipeline of validation, governance, dedup, embedding and hybrid search over a MemoryStore. */
 export class Astrocyte implements Brain {
@@ -81,6 +96,7 @@ export class Astrocyte implements Brain {
   private readonly nearThreshold: number | null;
   private readonly defaultMaxResults: number;
   private readonly recencyHalfLifeDays: number | null;
+  private readonly tuning: RecallTuning;
   private readonly defaultMaxSources: number;
   private readonly maxPromptTokens: number;
   private readonly now: () => Date;
@@ -102,6 +118,19 @@ export class Astrocyte implements Brain {
       10,
     );
     this.recencyHalfLifeDays = options.recall?.recencyHalfLifeDays ?? null;
+    const vectorWeight = options.recall?.vectorWeight ?? defaultVectorWeight(options.embedder);
+    if (!(vectorWeight >= 0 && vectorWeight <= 1))
+      throw new ValidationError('recall.vectorWeight', 'must be in [0, 1]');
+    this.tuning = {
+      vectorWeight,
+      feedbackTerms: checkInteger(
+        options.recall?.feedbackTerms,
+        'recall.feedbackTerms',
+        0,
+        20,
+        DEFAULT_RECALL.feedbackTerms,
+      ),
+    };
     this.defaultMaxSources = checkInteger(options.reflect?.maxSources, 'reflect.maxSources', 1, 50, 5);
     this.maxPromptTokens = checkInteger(
       options.reflect?.maxPromptTokens,
@@ -133,7 +162,7 @@ export class Astrocyte implements Brain {
 
   /** Stores one memory, unless governance rejects it or it duplicates one already in the bank. */
   async retain(content: string, options: RetainOptions): Promise<RetainResult> {
-    const item = this.validateItem(content, options, '');
+    const item: ValidatedItem = { ...this.validateItem(content, options, ''), speaker: null, episodeId: null };
     if (item.supersedes !== null) {
       const [target] = await this.store.get(item.bankId, [item.supersedes]);
       if (!target) throw new NotFoundError(`supersedes: no memory ${item.supersedes} in bank ${item.bankId}`);
@@ -157,12 +186,62 @@ export class Astrocyte implements Brain {
     const bankId = checkBankId(options?.bankId);
     const validated = items.map((item, i) => {
       if (typeof item !== 'object' || item === null) throw new ValidationError(`items[${i}]`, 'must be an object');
-      return this.validateItem(item.content, { ...item, bankId }, `items[${i}].`);
+      return {
+        ...this.validateItem(item.content, { ...item, bankId }, `items[${i}].`),
+        speaker: null,
+        episodeId: null,
+      };
     });
     return this.persist(validated, options.context);
   }
 
-  /** Finds the memories most relevant to `query`: vector and keyword search fused by reciprocal rank. */
+  /** Stores a conversation, one memory per turn, as an ordered episode of `sessionId` (appended to if it exists). */
+  async retainConversation(turns: ConversationTurn[], options: RetainConversationOptions): Promise<RetainResult[]> {
+    if (!Array.isArray(turns)) throw new ValidationError('turns', 'must be an array of { speaker, text } turns');
+    if (turns.length > this.limits.maxBatchSize) {
+      throw new ValidationError(
+        'turns',
+        `has ${turns.length} turns; the limit is ${this.limits.maxBatchSize} per call`,
+      );
+    }
+    if (typeof options !== 'object' || options === null)
+      throw new ValidationError('options', 'must be an object with bankId');
+    const bankId = checkBankId(options.bankId);
+    const episodeId =
+      options.sessionId === undefined ? newMemoryId(this.now().getTime()) : checkSessionId(options.sessionId);
+    // A turn with nothing said (a shared image, a dropped message) keeps its place in the result but stores nothing.
+    const spoken: number[] = [];
+    const validated = turns.flatMap((turn, i): ValidatedItem[] => {
+      if (typeof turn !== 'object' || turn === null)
+        throw new ValidationError(`turns[${i}]`, 'must be an object with speaker and text');
+      const speaker = checkSpeaker(turn.speaker, this.limits, `turns[${i}].speaker`);
+      if (typeof turn.text === 'string' && turn.text.trim().length === 0) return [];
+      spoken.push(i);
+      const item = this.validateItem(
+        turn.text,
+        { bankId, tags: options.tags, metadata: turn.metadata, occurredAt: turn.occurredAt ?? options.occurredAt },
+        `turns[${i}].`,
+        'text',
+      );
+      return [{ ...item, speaker, episodeId }];
+    });
+    const stored = await this.persist(validated, options.context);
+    const results: RetainResult[] = turns.map(() => ({
+      stored: false,
+      memoryId: null,
+      deduplicated: false,
+      reason: 'the turn has no text',
+    }));
+    spoken.forEach((turn, j) => {
+      results[turn] = stored[j] as RetainResult;
+    });
+    return results;
+  }
+
+  /**
+   * Finds the memories most relevant to `query`: keyword search (text, speaker, date and episode neighbours), a
+   * second keyword search with words the best hits share, and vector search, fused by weighted normalized scores.
+   */
   async recall(query: string, options: RecallOptions): Promise<RecallResult> {
     checkQuery(query, this.limits);
     const bankIds = resolveBanks(options ?? {});
@@ -188,29 +267,71 @@ export class Astrocyte implements Brain {
     if (to) filter.to = to;
     if (from && to && from > to) throw new ValidationError('timeRange', 'from must not be after to');
 
-    // A wider pool than asked for gives fusion room to promote what both searches agree on.
+    // A wider pool than asked for gives fusion room to promote what the searches agree on.
     const pool = Math.min(200, Math.max(40, maxResults * 4));
-    const [queryVector] = await this.embedder.embed([query], { purpose: 'query' });
-    const terms = searchTerms(query);
-    const [byVector, byKeyword] = await Promise.all([
-      this.store.vectorSearch(bankIds, queryVector as Float32Array, pool, filter),
-      terms.length > 0 ? this.store.keywordSearch(bankIds, terms, pool, filter) : Promise.resolve([]),
-    ]);
-    const fused = fuseRankings([byVector, byKeyword]);
-    const loaded = await this.load(fused.filter((c) => !c.memory));
+    const fused = (await this.search(query, bankIds, pool, filter)).filter((c) => round(c.score) >= minScore);
+    // Only candidates that can still reach the top maxResults are loaded: recency lowers a score by its floor at
+    // most, so one below the k-th score times that floor never can.
+    const floor = this.recencyHalfLifeDays ? RECENCY_FLOOR : 1;
+    const cut = (fused[maxResults - 1]?.score ?? 0) * floor;
+    const contenders = fused.filter((c, i) => i < maxResults || c.score >= cut);
+    const loaded = await this.load(contenders.filter((c) => !c.memory));
     const hits: MemoryHit[] = [];
-    for (const candidate of fused) {
+    let missing = 0;
+    for (const candidate of contenders) {
       const memory = candidate.memory ?? loaded.get(`${candidate.bankId}\u0000${candidate.id}`);
-      if (!memory) continue;
+      // Forgotten since the search ranked it.
+      if (!memory) {
+        missing++;
+        continue;
+      }
       const recency = this.recencyHalfLifeDays
         ? recencyFactor(memory.occurredAt ?? memory.createdAt, now, this.recencyHalfLifeDays)
         : 1;
-      const score = Math.round(candidate.score * recency * 10_000) / 10_000;
-      if (score < minScore) continue;
+      const score = round(candidate.score * recency);
+      if (score < minScore) {
+        missing++;
+        continue;
+      }
       hits.push(this.toHit(memory, score));
     }
     hits.sort((a, b) => b.score - a.score);
-    return { hits: hits.slice(0, maxResults), totalAvailable: hits.length };
+    return { hits: hits.slice(0, maxResults), totalAvailable: fused.length - missing };
+  }
+
+  // Keyword search, its feedback search, and vector search, fused; candidates best first.
+  private async search(
+    query: string,
+    bankIds: string[],
+    pool: number,
+    filter: SearchFilter,
+  ): Promise<FusedCandidate[]> {
+    const { vectorWeight, feedbackTerms: feedbackCount } = this.tuning;
+    const terms = searchTerms(query);
+    const [byKeyword, byVector] = await Promise.all([
+      terms.length > 0 ? this.store.keywordSearch(bankIds, terms, pool, filter) : Promise.resolve([]),
+      vectorWeight > 0
+        ? this.embedder
+            .embed([query], { purpose: 'query' })
+            .then(([vector]) => this.store.vectorSearch(bankIds, vector as Float32Array, pool, filter))
+        : Promise.resolve([]),
+    ]);
+    let byFeedback: typeof byKeyword = [];
+    if (feedbackCount > 0 && byKeyword.length > 1) {
+      const best = await this.load(byKeyword.slice(0, FEEDBACK_DOCUMENTS));
+      const extra = feedbackTerms(
+        terms,
+        [...best.values()].map((m) => m.text),
+        feedbackCount,
+      );
+      if (extra.length > 0) byFeedback = await this.store.keywordSearch(bankIds, [...terms, ...extra], pool, filter);
+    }
+    const keywordWeight = 1 - vectorWeight;
+    return fuseScores([
+      { hits: byKeyword, weight: keywordWeight * (1 - FEEDBACK_SHARE) },
+      { hits: byFeedback, weight: keywordWeight * FEEDBACK_SHARE },
+      { hits: byVector, weight: vectorWeight },
+    ]);
   }
 
   /** Answers `query` from memory: written by the LLM when one is configured, else extractive. */
@@ -246,7 +367,17 @@ export class Astrocyte implements Brain {
     };
     if (selector.tags?.length === 0) throw new ValidationError('tags', 'must name at least one tag');
     const now = this.now();
-    const selected = await this.store.select(bankId, selector);
+    const picked = await this.store.select(bankId, selector);
+    // A chunk is part of a document: forgetting it forgets every chunk.
+    const documentIds = [...new Set(picked.flatMap((m) => (m.documentId ? [m.documentId] : [])))];
+    const selected =
+      documentIds.length === 0
+        ? picked
+        : [
+            ...new Map(
+              [...picked, ...(await this.store.select(bankId, { documentIds }))].map((m) => [m.id, m]),
+            ).values(),
+          ];
     const verdict = this.governance.checkForget(selected, {
       overrideLegalHold: options.overrideLegalHold,
       reason: options.reason,
@@ -333,13 +464,18 @@ export class Astrocyte implements Brain {
     await this.store.close();
   }
 
-  private validateItem(content: unknown, options: RetainOptions, prefix: string): ValidatedItem {
+  private validateItem(
+    content: unknown,
+    options: RetainOptions,
+    prefix: string,
+    contentField = 'content',
+  ): Omit<ValidatedItem, 'speaker' | 'episodeId'> {
     if (typeof options !== 'object' || options === null)
       throw new ValidationError('options', 'must be an object with bankId');
     const supersedes =
       options.supersedes === undefined ? null : (checkIds([options.supersedes], `${prefix}supersedes`)[0] as string);
     return {
-      content: checkContent(content, this.limits, `${prefix}content`),
+      content: checkContent(content, this.limits, `${prefix}${contentField}`),
       bankId: checkBankId(options.bankId),
       tags: checkTags(options.tags, this.limits, `${prefix}tags`),
       metadata: checkMetadata(options.metadata, this.limits, `${prefix}metadata`),
@@ -350,7 +486,7 @@ export class Astrocyte implements Brain {
     };
   }
 
-  // Governs, embeds and inserts validated items; one embedding batch and one store transaction for all of them.
+  // Governs, chunks, embeds and inserts validated items; one embedding batch and one store transaction for all.
   private async persist(items: ValidatedItem[], context: AstrocyteContext | undefined): Promise<RetainResult[]> {
     const now = this.now();
     const plans: RetainPlan[] = items.map((item) =>
@@ -360,6 +496,7 @@ export class Astrocyte implements Brain {
         tags: item.tags,
         metadata: item.metadata,
         path: item.path,
+        speaker: item.speaker,
         expiresAt: item.expiresAt,
         now,
       }),
@@ -373,64 +510,84 @@ export class Astrocyte implements Brain {
         );
       }
     });
-    const storable = plans.flatMap((plan, i) =>
-      plan.kind === 'store' ? [{ plan, item: items[i] as ValidatedItem, index: i }] : [],
-    );
-    const vectors =
-      storable.length > 0
-        ? await this.embedder.embed(
-            storable.map((s) => s.plan.content),
-            { purpose: 'document' },
-          )
-        : [];
-    const records: MemoryRecord[] = storable.map(({ plan, item }, i) => {
-      const versions: VersionStamp[] = [this.stamp('create', now, context)];
-      if (plan.redacted.length > 0)
-        versions.push(this.stamp('redact', now, context, `redacted ${plan.redacted.join(', ')}`));
-      return {
-        id: newMemoryId(now.getTime()),
-        bankId: plan.bankId,
-        text: plan.content,
-        contentHash: contentHash(plan.content),
-        embedding: vectors[i] as Float32Array,
-        tags: plan.tags,
-        metadata: plan.metadata,
-        path: plan.path,
-        createdAt: now,
-        occurredAt: item.occurredAt,
-        expiresAt: plan.expiresAt,
-        supersedes: item.supersedes,
-        versions,
-      };
+    // Each storable item becomes one record, or one per chunk of a long text; `records[owner[j]]` is item j's.
+    const records: MemoryRecord[] = [];
+    const owner: number[] = [];
+    const pieces: string[] = [];
+    plans.forEach((plan, index) => {
+      if (plan.kind !== 'store') return;
+      const item = items[index] as ValidatedItem;
+      const chunks =
+        plan.content.length > this.limits.chunkSize ? chunkText(plan.content, this.limits.chunkSize) : [plan.content];
+      const documentId = chunks.length > 1 ? newMemoryId(now.getTime()) : null;
+      chunks.forEach((text, c) => {
+        const versions: VersionStamp[] = [this.stamp('create', now, context)];
+        if (plan.redacted.length > 0)
+          versions.push(this.stamp('redact', now, context, `redacted ${plan.redacted.join(', ')}`));
+        records.push({
+          id: c === 0 && documentId ? documentId : newMemoryId(now.getTime()),
+          bankId: plan.bankId,
+          text,
+          contentHash: contentHash(text, {
+            occurredAt: item.occurredAt,
+            speaker: plan.speaker,
+            episodeId: item.episodeId,
+          }),
+          embedding: new Float32Array(0),
+          tags: plan.tags,
+          metadata: plan.metadata,
+          path: plan.path,
+          createdAt: now,
+          occurredAt: item.occurredAt,
+          expiresAt: plan.expiresAt,
+          // A long correction replaces the old memory with its first chunk; the rest follow in its episode.
+          supersedes: c === 0 ? item.supersedes : null,
+          speaker: plan.speaker,
+          episodeId: item.episodeId ?? documentId,
+          documentId,
+          versions,
+        });
+        owner.push(index);
+        pieces.push(speakerLine(plan.speaker, text));
+      });
+    });
+    const vectors = records.length > 0 ? await this.embedder.embed(pieces, { purpose: 'document' }) : [];
+    records.forEach((record, i) => {
+      record.embedding = vectors[i] as Float32Array;
     });
     const outcomes: InsertOutcome[] =
-      records.length > 0 ? await this.store.insert(records, { nearDuplicateThreshold: this.nearThreshold }) : [];
-    const results: RetainResult[] = plans.map((plan) => ({
-      stored: false,
-      memoryId: null,
-      deduplicated: false,
-      ...(plan.redacted.length > 0 ? { redacted: plan.redacted } : {}),
-      ...(plan.kind === 'store' && plan.warned.length > 0 ? { warned: plan.warned } : {}),
-      ...(plan.kind === 'reject' ? { reason: plan.reason } : {}),
-    }));
-    storable.forEach(({ plan, item, index }, i) => {
-      const outcome = outcomes[i] as InsertOutcome;
-      const result = results[index] as RetainResult;
-      if (plan.kind === 'store' && plan.bankId !== item.bankId) result.bankId = plan.bankId;
-      if (outcome.status === 'stored') {
-        result.stored = true;
-        result.memoryId = outcome.id;
-      } else {
+      records.length > 0
+        ? await this.store.insert(records, { nearDuplicateThreshold: this.nearThreshold, maxTags: this.limits.maxTags })
+        : [];
+    return plans.map((plan, index) => {
+      const result: RetainResult = {
+        stored: false,
+        memoryId: null,
+        deduplicated: false,
+        ...(plan.redacted.length > 0 ? { redacted: plan.redacted } : {}),
+        ...(plan.kind === 'store' && plan.warned.length > 0 ? { warned: plan.warned } : {}),
+        ...(plan.kind === 'reject' ? { reason: plan.reason } : {}),
+      };
+      if (plan.kind !== 'store') return result;
+      if (plan.bankId !== (items[index] as ValidatedItem).bankId) result.bankId = plan.bankId;
+      const mine = outcomes.filter((_, j) => owner[j] === index);
+      const ids = mine.map((o) => (o.status === 'stored' ? o.id : o.duplicateOf));
+      result.memoryId = ids[0] ?? null;
+      result.stored = mine.some((o) => o.status === 'stored');
+      if (mine.length > 1) result.chunkIds = ids;
+      const first = mine[0];
+      if (!result.stored && first?.status === 'duplicate') {
         result.deduplicated = true;
-        result.memoryId = outcome.duplicateOf;
-        result.duplicateOf = outcome.duplicateOf;
+        result.duplicateOf = first.duplicateOf;
         result.reason =
-          outcome.match === 'exact'
+          first.match === 'exact'
             ? 'the same content is already in memory'
-            : `a memory ${Math.round(outcome.similarity * 100)}% similar is already in memory`;
+            : `a memory ${Math.round(first.similarity * 100)}% similar is already in memory`;
+        const added = [...new Set(mine.flatMap((o) => (o.status === 'duplicate' ? o.addedTags : [])))];
+        if (added.length > 0) result.mergedTags = added;
       }
+      return result;
     });
-    return results;
   }
 
   private async load(refs: { id: string; bankId: string }[]): Promise<Map<string, Memory>> {
@@ -457,6 +614,9 @@ export class Astrocyte implements Brain {
       ...(memory.path ? { path: memory.path } : {}),
       createdAt: memory.createdAt,
       ...(memory.occurredAt ? { occurredAt: memory.occurredAt } : {}),
+      ...(memory.speaker ? { speaker: memory.speaker } : {}),
+      ...(memory.episode ? { episode: memory.episode } : {}),
+      ...(memory.documentId ? { documentId: memory.documentId } : {}),
     };
   }
 

@@ -36,7 +36,8 @@ export {
   versionFromSqlRow,
 } from './memory-rows.js';
 export * from './memory-store.js';
-export { fuseRankings, recencyFactor } from './recall/fuse.js';
+export { type FusedCandidate, fuseScores, recencyFactor, type WeightedList } from './recall/fuse.js';
+export { dateWords, KEYWORD_WEIGHTS, type KeywordFields, keywordFields, speakerLine } from './recall/keyword-fields.js';
 export { contentHash, normalizeText, searchTerms, words } from './text.js';
 export { handleMemoryTool, type MemoryToolBinding } from './tools/handle-memory-tool.js';
 export {

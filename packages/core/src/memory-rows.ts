@@ -5,7 +5,8 @@ import type { JsonObject, Memory, MemoryVersion, VersionAction } from './types.j
 
 /** The columns every memory read selects, on alias `m`. */
 export const MEMORY_COLUMNS =
-  'm.id, m.bank_id, m.text, m.tags, m.metadata, m.path, m.created_at, m.occurred_at, m.expires_at';
+  'm.id, m.bank_id, m.text, m.tags, m.metadata, m.path, m.created_at, m.occurred_at, m.expires_at, m.speaker, ' +
+  'm.episode_id, m.episode_position, m.document_id';
 
 /** A row of `memories` as selected with MEMORY_COLUMNS, in the driver's encodings. */
 export interface SqlMemoryRow<Instant, Tags, Metadata> {
@@ -18,6 +19,10 @@ export interface SqlMemoryRow<Instant, Tags, Metadata> {
   created_at: Instant;
   occurred_at: Instant | null;
   expires_at: Instant | null;
+  speaker: string | null;
+  episode_id: string | null;
+  episode_position: number | null;
+  document_id: string | null;
 }
 
 /** A row of `memory_versions`, in the driver's encoding of instants. */
@@ -55,6 +60,9 @@ export function memoryFromSqlRow<Instant, Tags, Metadata>(
     createdAt: decode.instant(row.created_at),
     ...(row.occurred_at !== null ? { occurredAt: decode.instant(row.occurred_at) } : {}),
     ...(row.expires_at !== null ? { expiresAt: decode.instant(row.expires_at) } : {}),
+    ...(row.speaker !== null ? { speaker: row.speaker } : {}),
+    ...(row.episode_id !== null ? { episode: { id: row.episode_id, position: Number(row.episode_position) } } : {}),
+    ...(row.document_id !== null ? { documentId: row.document_id } : {}),
   };
 }
 

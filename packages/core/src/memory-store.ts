@@ -1,5 +1,6 @@
 import { EmbedderMismatchError } from './errors.js';
 import type { JsonObject, ListOptions, Memory, MemoryVersion, Page, VersionAction } from './types.js';
+import { DEFAULT_LIMITS } from './validation.js';
 
 /** Who did something to a memory, and why: the non-content part of a version row. */
 export interface VersionStamp {
@@ -25,6 +26,15 @@ export interface MemoryRecord {
   expiresAt: Date | null;
   /** A live memory of the same bank that this record replaces; the store removes it from search in the same transaction. */
   supersedes: string | null;
+  /** Who said it, for a conversation turn; indexed for keyword search. */
+  speaker: string | null;
+  /**
+   * The episode the record is appended to (a conversation session, or a long text's chunks): the store gives it the
+   * next position, in record order, and indexes each memory with its live neighbours' text (see keywordFields).
+   */
+  episodeId: string | null;
+  /** For a chunk: the document it belongs to (the first chunk's id); erasing one chunk is erasing the document. */
+  documentId: string | null;
   /** Version rows to write for the new memory, in order (a `create`, then a `redact` when the barrier redacted). */
   versions: VersionStamp[];
 }
@@ -33,12 +43,21 @@ export interface MemoryRecord {
 export interface InsertOptions {
   /** Cosine similarity at or above which a memory of the same bank counts as a duplicate; null turns near-dedup off. */
   nearDuplicateThreshold: number | null;
+  /** A duplicate's new tags are added to the memory it duplicates while it holds fewer than this many; default 32. */
+  maxTags?: number;
 }
 
 /** What happened to one record of an `insert`. */
 export type InsertOutcome =
   | { status: 'stored'; id: string }
-  | { status: 'duplicate'; duplicateOf: string; match: 'exact' | 'near'; similarity: number };
+  | {
+      status: 'duplicate';
+      duplicateOf: string;
+      match: 'exact' | 'near';
+      similarity: number;
+      /** The record's tags that the stored memory lacked and now carries (see mergeTags). */
+      addedTags: string[];
+    };
 
 /** Conditions every search applies in its query, so that filtered-out rows never take a place in the limit. */
 export interface SearchFilter {
@@ -74,6 +93,17 @@ export interface MemorySelector {
   all?: boolean;
   /** Expired at or before this instant. */
   expiredAt?: Date;
+  /** Every chunk of these documents. */
+  documentIds?: string[];
+}
+
+/**
+ * The tags a duplicate brings that the stored memory lacks, as many as fit under `maxTags`: a repeated retain with
+ * new tags adds them to the memory instead of losing them.
+ */
+export function mergeTags(stored: string[], incoming: string[], maxTags = DEFAULT_LIMITS.maxTags): string[] {
+  const have = new Set(stored);
+  return incoming.filter((tag) => !have.has(tag)).slice(0, Math.max(0, maxTags - stored.length));
 }
 
 /** What the store records about the embedder that wrote it. */
@@ -111,8 +141,12 @@ export interface MemoryStore {
 
   /**
    * Stores records in one transaction, in order, each against the bank's live memories and the records before it.
-   * An exact hash match or a near match at or above the threshold is reported as a duplicate and not stored.
+   * An exact hash match or a near match at or above the threshold is reported as a duplicate and not stored. A near
+   * match counts only when the record has no `occurredAt` or the match has the same one: the same words at another
+   * time are another event.
    * The memory a record supersedes is never counted as its duplicate (a correction is worded like the original).
+   * A duplicate's new tags are added to the memory it duplicates (mergeTags). A record with an episode is appended
+   * to it, and its live predecessor's keyword entry is rebuilt to include the new text as a neighbour.
    * Safe under concurrent writers: the check and the insert are atomic per bank.
    */
   insert(records: MemoryRecord[], options: InsertOptions): Promise<InsertOutcome[]>;
@@ -137,7 +171,8 @@ export interface MemoryStore {
 
   /**
    * Erases memories of one bank everywhere their content lives (row, vector, keyword index, version contents,
-   * and the contents of the memories they superseded), and writes a content-free tombstone version for each.
+   * the contents of the memories they superseded, and their episode neighbours' keyword entries, which are rebuilt
+   * without it), and writes a content-free tombstone version for each.
    * Returns the ids erased; ids of other banks are ignored.
    */
   erase(bankId: string, ids: string[], stamp: VersionStamp): Promise<string[]>;

@@ -1,20 +1,35 @@
 import { createHash } from 'node:crypto';
 
-/** Unicode-normalized, case-folded, whitespace-collapsed text: what exact dedup compares. */
+/**
+ * Canonically composed, whitespace-collapsed text: what exact dedup compares. Case and compatibility forms are kept,
+ * since `ABC123` and `abc123`, or `mc²` and `mc2`, can be different facts.
+ */
 export function normalizeText(text: string): string {
-  return text.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
+  return text.normalize('NFC').replace(/\s+/g, ' ').trim();
 }
 
-/** The hash stored in `content_hash`: sha256 of the normalized text, hex. */
-export function contentHash(text: string): string {
-  return createHash('sha256').update(normalizeText(text)).digest('hex');
+/**
+ * The hash stored in `content_hash`: sha256 of the normalized text and of when it happened, hex. The same words at
+ * another time are another memory (a recurring event), not a duplicate; so is a turn said by someone else or in
+ * another session.
+ */
+export function contentHash(
+  text: string,
+  about: { occurredAt?: Date | null; speaker?: string | null; episodeId?: string | null } = {},
+): string {
+  const hash = createHash('sha256').update(normalizeText(text));
+  if (about.occurredAt) hash.update(`\u0000at ${about.occurredAt.toISOString()}`);
+  if (about.speaker) hash.update(`\u0000by ${about.speaker}`);
+  if (about.episodeId) hash.update(`\u0000in ${about.episodeId}`);
+  return hash.digest('hex');
 }
 
 // Words that carry no meaning for search; left out of keyword queries and of the local embedder's word features.
+// Negations are not among them: "allergic" and "not allergic" are opposite facts.
 const STOPWORDS = new Set(
   (
     'a an and are as at be been but by can could did do does for from had has have he her hers him his how i if in ' +
-    'into is it its me my no not of on or our ours she so than that the their them then there these they this to ' +
+    'into is it its me my of on or our ours she so than that the their them then there these they this to ' +
     'too us was we were what when where which who whom why will with would you your yours about am any all just ' +
     'also some such very own same more most other only up down out over under again further once here both each few'
   ).split(' '),
@@ -54,7 +69,22 @@ export function stem(word: string): string {
   return word.replace(/e$/, '');
 }
 
-/** The distinct terms a keyword search looks for: words of the query, stopwords removed, at most 32. */
+// Words that turn a statement into its opposite, as `words` returns them (apostrophes dropped).
+const NEGATIONS = new Set(
+  (
+    'no not never nor none cannot nothing without isnt arent wasnt werent dont doesnt didnt cant couldnt wont ' +
+    'wouldnt shouldnt hasnt havent hadnt aint mustnt'
+  ).split(' '),
+);
+// Kept in the text's features, but left out of keyword queries as before: they match half of everything.
+const UNSEARCHED = new Set(['no', 'not']);
+
+/** Whether a word (as `words` returns it) negates what it stands in: `not`, `never`, `isnt`. */
+export function isNegation(word: string): boolean {
+  return NEGATIONS.has(word);
+}
+
+/** The distinct terms a keyword search looks for: words of the query, stopwords and negations removed, at most 32. */
 export function searchTerms(query: string): string[] {
-  return [...new Set(words(query))].slice(0, 32);
+  return [...new Set(words(query).filter((w) => !UNSEARCHED.has(w)))].slice(0, 32);
 }

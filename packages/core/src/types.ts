@@ -14,6 +14,14 @@ export interface AstrocyteContext {
 /** The kinds of personal data the PII barrier recognises. */
 export type PiiType = 'email' | 'phone' | 'ssn' | 'credit_card' | 'iban' | 'ip_address' | 'secret' | 'date_of_birth';
 
+/** Where a memory stands in an ordered episode: a conversation session, or the chunks of one long text. */
+export interface EpisodePlace {
+  /** The episode: the `sessionId` given to `retainConversation`, or the first chunk's id for a long text. */
+  id: string;
+  /** 0-based order within the episode. */
+  position: number;
+}
+
 /** A stored memory as returned by `list`. */
 export interface Memory {
   id: string;
@@ -25,6 +33,11 @@ export interface Memory {
   createdAt: Date;
   occurredAt?: Date;
   expiresAt?: Date;
+  /** Who said it, for a conversation turn. */
+  speaker?: string;
+  episode?: EpisodePlace;
+  /** For a chunk of a long text: the first chunk's id. Forgetting any chunk forgets the whole document. */
+  documentId?: string;
 }
 
 /** One recall result: a memory and how well it matched, `score` in [0, 1], higher is better. */
@@ -38,6 +51,9 @@ export interface MemoryHit {
   path?: string;
   createdAt: Date;
   occurredAt?: Date;
+  speaker?: string;
+  episode?: EpisodePlace;
+  documentId?: string;
 }
 
 export interface RetainOptions {
@@ -66,6 +82,29 @@ export interface RetainResult {
   reason?: string;
   /** Set when a rule routed the memory to a bank other than the one asked for. */
   bankId?: string;
+  /** Tags a repeated retain added to the memory it duplicates, instead of dropping them. */
+  mergedTags?: string[];
+  /** Set when a long text was stored as chunks: every chunk's id, in order; `memoryId` is the first. */
+  chunkIds?: string[];
+}
+
+/** One turn of a conversation for `retainConversation`. */
+export interface ConversationTurn {
+  speaker: string;
+  text: string;
+  /** When it was said; defaults to the call's `occurredAt`. */
+  occurredAt?: Date | string;
+  metadata?: JsonObject;
+}
+
+export interface RetainConversationOptions {
+  bankId: string;
+  /** Turns of one session form an episode, in order; a later call with the same id appends to it. Default: a new one. */
+  sessionId?: string;
+  /** When the session took place: each turn's `occurredAt` unless the turn has its own. */
+  occurredAt?: Date | string;
+  tags?: string[];
+  context?: AstrocyteContext;
 }
 
 export interface RetainManyItem {
@@ -198,6 +237,8 @@ export interface Brain {
   reflect(query: string, options: ReflectOptions): Promise<ReflectResult>;
   forget(bankId: string, options: ForgetOptions): Promise<ForgetResult>;
   retainMany(items: RetainManyItem[], options: { bankId: string; context?: AstrocyteContext }): Promise<RetainResult[]>;
+  /** Stores a conversation, one memory per turn (in order, one result each), as an episode of `sessionId`. */
+  retainConversation(turns: ConversationTurn[], options: RetainConversationOptions): Promise<RetainResult[]>;
   history(bankId: string, memoryId: string): Promise<MemoryVersion[]>;
   list(bankId: string, options?: ListOptions): Promise<Page<Memory>>;
   banks(): Promise<BankSummary[]>;

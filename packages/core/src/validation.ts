@@ -1,9 +1,12 @@
 import { ValidationError } from './errors.js';
 import type { JsonObject } from './types.js';
 
-/** Limits on what retain accepts; `maxContentLength` is configurable, the rest protect every backend. */
+/** Limits on what retain accepts; `maxContentLength` and `chunkSize` are configurable, the rest protect every backend. */
 export interface Limits {
   maxContentLength: number;
+  /** A text longer than this is stored as an episode of chunks of at most this many characters. */
+  chunkSize: number;
+  maxSpeakerLength: number;
   maxTags: number;
   maxTagLength: number;
   maxMetadataBytes: number;
@@ -14,7 +17,9 @@ export interface Limits {
 }
 
 export const DEFAULT_LIMITS: Limits = {
-  maxContentLength: 50_000,
+  maxContentLength: 1_000_000,
+  chunkSize: 4000,
+  maxSpeakerLength: 200,
   maxTags: 32,
   maxTagLength: 64,
   maxMetadataBytes: 16 * 1024,
@@ -94,6 +99,22 @@ export function checkMetadata(metadata: unknown, limits: Limits, field = 'metada
   }
   // A round trip drops undefined values and functions, so what is stored is exactly what comes back.
   return JSON.parse(json) as JsonObject;
+}
+
+/** A conversation speaker: a non-empty name within the length limit, trimmed. */
+export function checkSpeaker(speaker: unknown, limits: Limits, field = 'speaker'): string {
+  return checkText(speaker, limits.maxSpeakerLength, field).trim();
+}
+
+/** An episode (session) id: 1 to 128 characters, no control characters. */
+export function checkSessionId(id: unknown, field = 'sessionId'): string {
+  if (typeof id !== 'string' || id.length === 0 || id.length > 128 || /\p{Cc}/u.test(id)) {
+    throw new ValidationError(
+      field,
+      `must be a string of 1 to 128 characters without control characters, got ${JSON.stringify(id)?.slice(0, 80)}`,
+    );
+  }
+  return id;
 }
 
 /** A slash-separated path without empty segments, or null. */

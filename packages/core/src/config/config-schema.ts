@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { forgetPolicyFields, piiPolicyFields, rulesField, scanOutputField } from '../governance/policy-schema.js';
+import { DEFAULT_RECALL } from '../recall/recall-tuning.js';
+import { DEFAULT_LIMITS } from '../validation.js';
 
 const sqliteStorage = z.strictObject({ path: z.string().min(1).default('./astrocyte.db') });
 const postgresStorage = z.strictObject({
@@ -84,6 +86,10 @@ export const configSchema = z.strictObject({
     .strictObject({
       max_results: z.number().int().min(1).max(100).default(10),
       recency_half_life_days: z.number().positive().nullable().default(null),
+      /** How much vector similarity counts beside keyword rank; unset, it depends on the embedder (see docs). */
+      vector_weight: z.number().min(0).max(1).optional(),
+      /** Words taken from the best keyword hits for a second search (pseudo-relevance feedback); 0 turns it off. */
+      feedback_terms: z.number().int().min(0).max(20).default(DEFAULT_RECALL.feedbackTerms),
     })
     .prefault({}),
   reflect: z
@@ -92,7 +98,12 @@ export const configSchema = z.strictObject({
       max_prompt_tokens: z.number().int().min(256).max(200_000).default(4000),
     })
     .prefault({}),
-  limits: z.strictObject({ max_content_length: z.number().int().min(1).max(1_000_000).default(50_000) }).prefault({}),
+  limits: z
+    .strictObject({
+      max_content_length: z.number().int().min(1).max(16_000_000).default(DEFAULT_LIMITS.maxContentLength),
+      chunk_size: z.number().int().min(200).max(1_000_000).default(DEFAULT_LIMITS.chunkSize),
+    })
+    .prefault({}),
   governance: governance.prefault({}),
   /** The bank the `astrocyte` command and the MCP server use when no --bank is given. */
   bank: z.string().min(1).optional(),

@@ -96,9 +96,14 @@ export async function brainFromConfig(loaded: LoadedConfig): Promise<Astrocyte> 
       embedder: await createEmbedder(config.embedding),
       ...(llm ? { llm } : {}),
       governance: createGovernance(config.governance, baseDir),
-      limits: { maxContentLength: config.limits.max_content_length },
+      limits: { maxContentLength: config.limits.max_content_length, chunkSize: config.limits.chunk_size },
       dedup: { nearThreshold: config.governance.dedup.near_threshold, action: config.governance.dedup.action },
-      recall: { maxResults: config.recall.max_results, recencyHalfLifeDays: config.recall.recency_half_life_days },
+      recall: {
+        maxResults: config.recall.max_results,
+        recencyHalfLifeDays: config.recall.recency_half_life_days,
+        feedbackTerms: config.recall.feedback_terms,
+        ...(config.recall.vector_weight !== undefined ? { vectorWeight: config.recall.vector_weight } : {}),
+      },
       reflect: { maxSources: config.reflect.max_sources, maxPromptTokens: config.reflect.max_prompt_tokens },
     });
   } catch (error) {

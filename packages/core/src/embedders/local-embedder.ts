@@ -1,4 +1,4 @@
-import { stem, words } from '../text.js';
+import { isNegation, stem, words } from '../text.js';
 import { type Embedder, normalizeVector } from './embedder.js';
 
 // FNV-1a: fast, stable across platforms and releases, which a stored vector space depends on.
@@ -47,13 +47,21 @@ export class LocalEmbedder implements Embedder {
     let previous: string | undefined;
     for (const word of tokens) {
       const stemmed = stem(word);
-      add(`w:${word}`, 1);
-      add(`s:${stemmed}`, 1);
+      // Negations and numbers are few in a text but decide what it means: they weigh enough that "not allergic"
+      // or "4 cats" never passes for a near-duplicate of "allergic" or "3 cats".
+      const weight = isNegation(word) || /\d/.test(word) ? 2 : 1;
+      add(`w:${word}`, weight);
+      add(`s:${stemmed}`, weight);
       if (previous) add(`b:${previous} ${stemmed}`, 0.5);
       previous = stemmed;
       const padded = `<${stemmed}>`;
       const trigramWeight = 1 / Math.max(1, padded.length - 2);
       for (let i = 0; i + 3 <= padded.length; i++) add(`c:${padded.slice(i, i + 3)}`, trigramWeight);
+    }
+    // Identifiers keep their exact form (ABC123 is not abc123, mc² is not mc2, iOS is not IOS), which the word
+    // features fold away; plain words in capitals (WIFI) are the same word.
+    for (const token of text.normalize('NFC').match(/[\p{L}\p{N}]+/gu) ?? []) {
+      if (/\p{N}|\p{Ll}\p{Lu}/u.test(token) || token.normalize('NFKC') !== token) add(`r:${token}`, 2);
     }
     return normalizeVector(vector);
   }

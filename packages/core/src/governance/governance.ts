@@ -21,6 +21,7 @@ export type RetainPlan =
       tags: string[];
       metadata: JsonObject;
       path: string | null;
+      speaker: string | null;
       expiresAt: Date | null;
       redacted: PiiType[];
       /** Types found and kept as given because their action is `warn`. */
@@ -36,6 +37,8 @@ export interface RetainRequest {
   metadata: JsonObject;
   /** Scanned and redacted like the content. */
   path?: string | null;
+  /** A conversation turn's speaker, scanned like the content. */
+  speaker?: string | null;
   /** The expiry the caller asked for; a rule may bring it forward, a legal hold removes it. */
   expiresAt?: Date | null;
   /** The pipeline's clock, for expiries set by rules. */
@@ -153,7 +156,7 @@ export class Governance {
     | { kind: 'reject'; reason: string; bankId: string; detected: PiiType[]; matched: RuleMatch[] }
     | (Extract<RetainPlan, { kind: 'store' }> & { detected: PiiType[] }) {
     const now = request.now ?? new Date();
-    const fields = { ...request, path: request.path ?? null };
+    const fields = { ...request, path: request.path ?? null, speaker: request.speaker ?? null };
     const scan = this.barrier.scan(fields);
     const detected = PII_TYPES.filter((t) => scan.types.has(t));
     const rules = evaluateRules(this.rules as CompiledRule[], { ...request, pii: scan.types });
@@ -239,6 +242,7 @@ export class Governance {
       tags,
       metadata: clean.metadata,
       path: clean.path,
+      speaker: clean.speaker,
       expiresAt,
       redacted,
       warned: PII_TYPES.filter((t) => ofAction('warn').includes(t) || warnedInBankId.includes(t)),

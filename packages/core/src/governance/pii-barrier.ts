@@ -24,6 +24,8 @@ export interface PiiFields {
   tags: string[];
   metadata: JsonObject;
   path: string | null;
+  /** A conversation turn's speaker. */
+  speaker: string | null;
 }
 
 /** The PII a retain request carries, field by field, so that redaction touches only what was found. */
@@ -32,6 +34,7 @@ export interface PiiScan {
   content: PiiFinding[];
   tags: PiiFinding[][];
   path: PiiFinding[];
+  speaker: PiiFinding[];
 }
 
 /** The PII barrier: detection over every field of a request, and the policy that decides each type's fate. */
@@ -49,7 +52,7 @@ export class PiiBarrier {
   }
 
   /**
-   * Finds PII in content, tags, path, and metadata keys and string values, nested ones included. A metadata value
+   * Finds PII in content, tags, path, speaker, and metadata keys and string values, nested ones included. A metadata value
    * is read with its key, so `dob: 1985-03-14` counts.
    */
   scan(fields: PiiFields): PiiScan {
@@ -63,6 +66,7 @@ export class PiiBarrier {
       content: note(detectPii(fields.content)),
       tags: fields.tags.map((tag) => note(detectPii(tag))),
       path: fields.path === null ? [] : note(detectPii(fields.path)),
+      speaker: fields.speaker === null ? [] : note(detectPii(fields.speaker)),
     };
     // Metadata is only read here; redaction walks it again and finds the same values at the same places.
     rewriteMetadata(fields.metadata, (findings) => {
@@ -79,6 +83,7 @@ export class PiiBarrier {
       tags: fields.tags.map((tag, i) => redactFindings(tag, scan.tags[i] ?? [], types)),
       metadata: rewriteMetadata(fields.metadata, (findings, text) => redactFindings(text, findings, types)),
       path: fields.path === null ? null : redactFindings(fields.path, scan.path, types),
+      speaker: fields.speaker === null ? null : redactFindings(fields.speaker, scan.speaker, types),
     };
   }
 

@@ -7,18 +7,21 @@ import {
   type MemoryRecord,
   type MemorySelector,
   type MemoryStore,
+  mergeTags,
   type ScoredId,
   type SearchFilter,
   type StoreListOptions,
   type VersionStamp,
 } from '../memory-store.js';
+import { KEYWORD_WEIGHTS, keywordFields } from '../recall/keyword-fields.js';
 import { stem, words } from '../text.js';
 import type { Memory, MemoryVersion, Page } from '../types.js';
 
 interface Row {
   record: MemoryRecord;
-  terms: Map<string, number>;
   seq: number;
+  /** Order within the record's episode. */
+  position: number;
 }
 
 /**
@@ -43,17 +46,23 @@ export class InMemoryStore implements MemoryStore {
     return records.map((record) => {
       // The memory being superseded is never the new one's duplicate: a correction is usually worded like the original.
       const rivals = this.live(record.bankId).filter((row) => row.record.id !== record.supersedes);
+      const duplicate = (row: Row, match: 'exact' | 'near', similarity: number): InsertOutcome => {
+        const addedTags = mergeTags(row.record.tags, record.tags, options.maxTags);
+        row.record.tags = [...row.record.tags, ...addedTags];
+        return { status: 'duplicate', duplicateOf: row.record.id, match, similarity, addedTags };
+      };
       const exact = rivals.find((row) => row.record.contentHash === record.contentHash);
-      if (exact) return { status: 'duplicate', duplicateOf: exact.record.id, match: 'exact', similarity: 1 };
+      if (exact) return duplicate(exact, 'exact', 1);
       if (options.nearDuplicateThreshold !== null) {
-        let best: { id: string; similarity: number } | undefined;
-        for (const row of rivals) {
+        let best: { row: Row; similarity: number } | undefined;
+        const sameTime = (row: Row) =>
+          record.occurredAt === null || row.record.occurredAt?.getTime() === record.occurredAt.getTime();
+        for (const row of rivals.filter(sameTime)) {
           const similarity = cosineSimilarity(row.record.embedding, record.embedding);
-          if (!best || similarity > best.similarity) best = { id: row.record.id, similarity };
+          if (!best || similarity > best.similarity) best = { row, similarity };
         }
-        if (best && best.similarity >= options.nearDuplicateThreshold) {
-          return { status: 'duplicate', duplicateOf: best.id, match: 'near', similarity: best.similarity };
-        }
+        if (best && best.similarity >= options.nearDuplicateThreshold)
+          return duplicate(best.row, 'near', best.similarity);
       }
       if (record.supersedes !== null) {
         const old = this.rows.get(record.supersedes);
@@ -68,7 +77,9 @@ export class InMemoryStore implements MemoryStore {
           );
         }
       }
-      this.rows.set(record.id, { record, terms: termCounts(record.text), seq: this.sequence++ });
+      const episode = record.episodeId === null ? [] : this.episode(record.bankId, record.episodeId);
+      const position = Math.max(-1, ...episode.map((row) => row.position)) + 1;
+      this.rows.set(record.id, { record: { ...record, tags: [...record.tags] }, seq: this.sequence++, position });
       for (const stamp of record.versions) this.addVersion(record.id, record.bankId, stamp, record.text);
       return { status: 'stored', id: record.id };
     });
@@ -96,14 +107,27 @@ export class InMemoryStore implements MemoryStore {
       .slice(0, limit);
   }
 
-  /** Rows containing any term (by stem), scored by a length-normalized term frequency. */
+  /**
+   * Rows containing any term (by stem) in any keyword column (text with speaker, date, episode neighbours), scored by a
+   * length-normalized term frequency per column, weighted as KEYWORD_WEIGHTS. Columns are built at query time, so
+   * a forgotten neighbour's text is gone from them at once.
+   */
   async keywordSearch(bankIds: string[], terms: string[], limit: number, filter: SearchFilter): Promise<ScoredId[]> {
     const wanted = [...new Set(terms.map(stem))];
     return this.filtered(bankIds, filter)
       .map((row) => {
+        const fields = keywordFields(
+          row.record,
+          this.neighbours(row).map((n) => n.record.text),
+        );
         let score = 0;
-        for (const term of wanted) score += Math.log1p(row.terms.get(term) ?? 0);
-        return { id: row.record.id, bankId: row.record.bankId, score: score / Math.sqrt(1 + row.terms.size) };
+        for (const column of ['text', 'date', 'context'] as const) {
+          const counts = termCounts(fields[column]);
+          let columnScore = 0;
+          for (const term of wanted) columnScore += Math.log1p(counts.get(term) ?? 0);
+          score += (KEYWORD_WEIGHTS[column] * columnScore) / Math.sqrt(1 + counts.size);
+        }
+        return { id: row.record.id, bankId: row.record.bankId, score };
       })
       .filter((hit) => hit.score > 0)
       .sort((a, b) => b.score - a.score)
@@ -114,7 +138,7 @@ export class InMemoryStore implements MemoryStore {
   async get(bankId: string, ids: string[]): Promise<Memory[]> {
     return ids.flatMap((id) => {
       const row = this.rows.get(id);
-      return row && row.record.bankId === bankId ? [toMemory(row.record)] : [];
+      return row && row.record.bankId === bankId ? [toMemory(row)] : [];
     });
   }
 
@@ -126,7 +150,7 @@ export class InMemoryStore implements MemoryStore {
     const page = rows.slice(0, options.limit);
     const last = page.at(-1);
     return {
-      items: page.map((row) => toMemory(row.record)),
+      items: page.map(toMemory),
       nextCursor: rows.length > page.length && last ? last.seq.toString(36) : null,
     };
   }
@@ -139,9 +163,10 @@ export class InMemoryStore implements MemoryStore {
         if (selector.tags) return record.tags.some((tag) => selector.tags?.includes(tag));
         if (selector.before) return record.createdAt < selector.before;
         if (selector.expiredAt) return record.expiresAt !== null && record.expiresAt <= selector.expiredAt;
+        if (selector.documentIds) return record.documentId !== null && selector.documentIds.includes(record.documentId);
         return selector.all === true;
       })
-      .map((row) => toMemory(row.record));
+      .map(toMemory);
   }
 
   /** Removes the rows and every stored copy of their text, then writes tombstones. */
@@ -185,6 +210,21 @@ export class InMemoryStore implements MemoryStore {
   async close(): Promise<void> {
     this.rows.clear();
     this.versions.length = 0;
+  }
+
+  // Live rows of one episode, in order.
+  private episode(bankId: string, episodeId: string): Row[] {
+    return this.live(bankId)
+      .filter((row) => row.record.episodeId === episodeId)
+      .sort((a, b) => a.position - b.position);
+  }
+
+  // The live rows just before and after a row in its episode.
+  private neighbours(row: Row): Row[] {
+    if (row.record.episodeId === null) return [];
+    const episode = this.episode(row.record.bankId, row.record.episodeId);
+    const at = episode.indexOf(row);
+    return [episode[at - 1], episode[at + 1]].filter((n): n is Row => n !== undefined);
   }
 
   private live(bankId: string): Row[] {
@@ -259,7 +299,7 @@ function termCounts(text: string): Map<string, number> {
   return counts;
 }
 
-function toMemory(record: MemoryRecord): Memory {
+function toMemory({ record, position }: Row): Memory {
   return {
     id: record.id,
     bankId: record.bankId,
@@ -270,5 +310,8 @@ function toMemory(record: MemoryRecord): Memory {
     createdAt: record.createdAt,
     ...(record.occurredAt ? { occurredAt: record.occurredAt } : {}),
     ...(record.expiresAt ? { expiresAt: record.expiresAt } : {}),
+    ...(record.speaker !== null ? { speaker: record.speaker } : {}),
+    ...(record.episodeId !== null ? { episode: { id: record.episodeId, position } } : {}),
+    ...(record.documentId !== null ? { documentId: record.documentId } : {}),
   };
 }

@@ -5,7 +5,7 @@ import { contentHash } from '../text.js';
 
 /**
  * A record as the pipeline hands it to `MemoryStore.insert`: a new id, the hash of `text`, one `create` version at
- * `createdAt`, and no tags, metadata, path, other times or supersession. `fields` sets the embedding and the
+ * `createdAt`, and no tags, metadata, path, other times, supersession, speaker or episode. `fields` sets the embedding and the
  * creation time, and overrides anything else.
  */
 export function memoryRecord(
@@ -24,6 +24,9 @@ export function memoryRecord(
     occurredAt: null,
     expiresAt: null,
     supersedes: null,
+    speaker: null,
+    episodeId: null,
+    documentId: null,
     versions: [{ action: 'create', at: fields.createdAt }],
     ...fields,
   };

@@ -3,6 +3,7 @@ import { AstrocyteError } from '../errors.js';
 import type { MemoryRecord, MemoryStore, SearchFilter } from '../memory-store.js';
 import { contentHash } from '../text.js';
 import { axisVector, memoryRecord } from './memory-records.js';
+import { describeEpisodeConformance } from './memory-store-episodes.js';
 import { randomBankId, type StoreFactory } from './store-factory.js';
 
 const DIMENSIONS = 8;
@@ -37,6 +38,7 @@ export function describeMemoryStoreConformance(name: string, factory: StoreFacto
     afterEach(async () => {
       await Promise.all(open.splice(0).map((store) => store.close()));
     });
+    describeEpisodeConformance(fresh, record, FILTER);
 
     it('records the embedder and refuses another name or dimension', async () => {
       const store = await fresh();
@@ -82,12 +84,12 @@ export function describeMemoryStoreConformance(name: string, factory: StoreFacto
       const [a, b] = [randomBankId(), randomBankId()];
       const first = record(a, 'the sky is blue');
       await store.insert([first], { nearDuplicateThreshold: null });
-      const again = record(a, 'The  sky is BLUE', {
-        contentHash: contentHash('The  sky is BLUE'),
+      const again = record(a, ' the  sky is\nblue', {
+        contentHash: contentHash(' the  sky is\nblue'),
         embedding: vector(3),
       });
       expect(await store.insert([again], { nearDuplicateThreshold: null })).toEqual([
-        { status: 'duplicate', duplicateOf: first.id, match: 'exact', similarity: 1 },
+        { status: 'duplicate', duplicateOf: first.id, match: 'exact', similarity: 1, addedTags: [] },
       ]);
       const elsewhere = record(b, 'the sky is blue');
       expect(await store.insert([elsewhere], { nearDuplicateThreshold: null })).toEqual([

@@ -33,6 +33,8 @@ export async function handleMemoryTool(
         stored: result.stored,
         memory_id: result.memoryId,
         ...(result.deduplicated ? { deduplicated: true, duplicate_of: result.duplicateOf } : {}),
+        ...(result.mergedTags?.length ? { merged_tags: result.mergedTags } : {}),
+        ...(result.chunkIds ? { chunk_ids: result.chunkIds } : {}),
         ...(result.redacted?.length ? { redacted: result.redacted } : {}),
         ...(!result.stored && result.reason ? { reason: result.reason } : {}),
       });
@@ -54,6 +56,7 @@ export async function handleMemoryTool(
           text: hit.text,
           score: hit.score,
           tags: hit.tags,
+          ...(hit.speaker ? { speaker: hit.speaker } : {}),
           created_at: hit.createdAt.toISOString(),
         })),
         total: result.totalAvailable,

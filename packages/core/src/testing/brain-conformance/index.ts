@@ -1,5 +1,6 @@
 import { describe } from 'vitest';
 import type { StoreFactory } from '../store-factory.js';
+import { describeConversations } from './conversations.js';
 import { describeForgetListHistory } from './forget-list-history.js';
 import { describeGovernance } from './governance.js';
 import { describeMemoryTools } from './memory-tools.js';
@@ -8,6 +9,7 @@ import { describeRetainAndRecall } from './retain-and-recall.js';
 // Each section is its own file; a backend runs them all through this one call.
 const SECTIONS: ((factory: StoreFactory) => void)[] = [
   describeRetainAndRecall,
+  describeConversations,
   describeForgetListHistory,
   describeMemoryTools,
   describeGovernance,

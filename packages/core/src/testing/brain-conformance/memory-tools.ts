@@ -29,6 +29,7 @@ export function describeMemoryTools(factory: StoreFactory): void {
         memory_id: retained.memory_id,
         deduplicated: true,
         duplicate_of: retained.memory_id,
+        merged_tags: ['x'],
         reason: expect.any(String),
       });
       const recalled = JSON.parse(
@@ -40,7 +41,7 @@ export function describeMemoryTools(factory: StoreFactory): void {
           memory_id: retained.memory_id,
           text: 'I prefer dark mode',
           score: expect.any(Number),
-          tags: ['preference', 'ui'],
+          tags: ['preference', 'ui', 'x'],
           created_at: expect.any(String),
         },
       ]);

@@ -1,0 +1,27 @@
+import type { Embedder } from '../embedders/embedder.js';
+
+/** How recall ranks: the weights of its searches, and the second search of pseudo-relevance feedback. */
+export interface RecallTuning {
+  /** How much vector similarity counts; keyword rank counts 1 - vectorWeight. */
+  vectorWeight: number;
+  /** Words taken from the best keyword hits for a second keyword search; 0 turns it off. */
+  feedbackTerms: number;
+}
+
+/**
+ * Measured on the dev sets (docs/benchmarks.md). The local embedder is lexical: it finds what keyword search finds,
+ * less precisely, so it weighs little. A real embedding model earns more.
+ */
+export const DEFAULT_RECALL = {
+  lexicalVectorWeight: 0.2,
+  modelVectorWeight: 0.4,
+  feedbackTerms: 5,
+} as const;
+
+// Embedders whose vectors are built from the words themselves, not from a model of meaning.
+const LEXICAL_EMBEDDERS = /^local-/;
+
+/** The default vector weight for an embedder. */
+export function defaultVectorWeight(embedder: Embedder): number {
+  return LEXICAL_EMBEDDERS.test(embedder.name) ? DEFAULT_RECALL.lexicalVectorWeight : DEFAULT_RECALL.modelVectorWeight;
+}

@@ -1,0 +1,200 @@
+import { describe, expect, it } from 'vitest';
+import { type AstrocyteError, ValidationError } from '../../errors.js';
+import { handleMemoryTool } from '../../tools/handle-memory-tool.js';
+import { randomBankId, type StoreFactory } from '../store-factory.js';
+import { brainHarness } from './harness.js';
+
+/** Conversations, long texts and what dedup must never merge, through the Brain. */
+export function describeConversations(factory: StoreFactory): void {
+  describe('conversations and long texts', () => {
+    const makeBrain = brainHarness(factory);
+
+    it('stores one memory per turn, in order, with its speaker, and appends a later call to the session', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      const first = await brain.retainConversation(
+        [
+          { speaker: 'user', text: 'I am allergic to peanuts, so be careful with recipes.' },
+          { speaker: 'agent', text: 'Noted: no peanuts in anything I suggest.' },
+        ],
+        { bankId, sessionId: 'chat-1', occurredAt: '2025-03-04T10:00:00Z' },
+      );
+      expect(first.map((r) => r.stored)).toEqual([true, true]);
+      const later = await brain.retainConversation([{ speaker: 'user', text: 'Thanks, that helps.' }], {
+        bankId,
+        sessionId: 'chat-1',
+      });
+      const { items } = await brain.list(bankId);
+      expect(items.map((m) => [m.id, m.speaker, m.episode])).toEqual([
+        [first[0]?.memoryId, 'user', { id: 'chat-1', position: 0 }],
+        [first[1]?.memoryId, 'agent', { id: 'chat-1', position: 1 }],
+        [later[0]?.memoryId, 'user', { id: 'chat-1', position: 2 }],
+      ]);
+      expect(items[0]?.occurredAt?.toISOString()).toBe('2025-03-04T10:00:00.000Z');
+      const recalled = JSON.parse(
+        await handleMemoryTool(brain, 'memory_recall', { query: 'peanuts allergy' }, { bankId }),
+      );
+      expect(recalled.hits[0]).toMatchObject({ memory_id: first[0]?.memoryId, speaker: 'user' });
+    });
+
+    it('finds the turn that answers a question asked in the turn before it', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      const results = await brain.retainConversation(
+        [
+          { speaker: 'agent', text: 'Which foods should I keep away from your meals?' },
+          { speaker: 'user', text: 'Shellfish, always. It makes me ill.' },
+          { speaker: 'agent', text: 'Understood.' },
+        ],
+        { bankId },
+      );
+      await brain.retainMany(
+        [{ content: 'The kitchen has new lights' }, { content: 'Meals on Fridays are takeaway' }],
+        {
+          bankId,
+        },
+      );
+      const { hits } = await brain.recall('which foods to keep away from', { bankId, maxResults: 3 });
+      expect(hits.map((h) => h.memoryId)).toContain(results[1]?.memoryId);
+    });
+
+    it('stores a session imported twice once, keeps empty turns out, and governs every turn', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      const turns = [
+        { speaker: 'user', text: 'Mail me at ana@example.com' },
+        { speaker: 'user', text: '   ' },
+        { speaker: 'bo@example.org', text: 'Will do.' },
+      ];
+      const first = await brain.retainConversation(turns, {
+        bankId,
+        sessionId: 's',
+        occurredAt: '2025-01-01T00:00:00Z',
+      });
+      expect(first.map((r) => r.stored)).toEqual([true, false, true]);
+      expect(first[0]?.redacted).toEqual(['email']);
+      expect(first[1]).toMatchObject({ memoryId: null, reason: expect.any(String) });
+      const again = await brain.retainConversation(turns, {
+        bankId,
+        sessionId: 's',
+        occurredAt: '2025-01-01T00:00:00Z',
+      });
+      expect(again.map((r) => r.deduplicated)).toEqual([true, false, true]);
+      expect(again[2]?.duplicateOf).toBe(first[2]?.memoryId);
+      const { items } = await brain.list(bankId);
+      expect(items).toHaveLength(2);
+      expect(items[0]?.text).not.toContain('ana@example.com');
+      expect(items[1]?.speaker).toBe('[EMAIL]');
+    });
+
+    it('refuses bad turns with a typed error naming the field, storing nothing', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      const cases: [() => Promise<unknown>, string][] = [
+        [() => brain.retainConversation('hi' as never, { bankId }), 'turns'],
+        [() => brain.retainConversation([{ speaker: 'a', text: 'ok' }, null as never], { bankId }), 'turns[1]'],
+        [() => brain.retainConversation([{ text: 'ok' } as never], { bankId }), 'turns[0].speaker'],
+        [() => brain.retainConversation([{ speaker: ' ', text: 'ok' }], { bankId }), 'turns[0].speaker'],
+        [() => brain.retainConversation([{ speaker: 'a', text: 7 as never }], { bankId }), 'turns[0].text'],
+        [
+          () => brain.retainConversation([{ speaker: 'a', text: 'ok', occurredAt: 'soon' }], { bankId }),
+          'turns[0].occurredAt',
+        ],
+        [() => brain.retainConversation([{ speaker: 'a', text: 'ok' }], { bankId, sessionId: '' }), 'sessionId'],
+        [() => brain.retainConversation([{ speaker: 'a', text: 'ok' }], { bankId: 'bad bank' }), 'bankId'],
+      ];
+      for (const [call, field] of cases) {
+        const error = await call().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(ValidationError.isInstance(error), `expected a ValidationError for ${field}`).toBe(true);
+        expect((error as AstrocyteError).details.field).toBe(field);
+      }
+      expect((await brain.list(bankId)).items).toEqual([]);
+    });
+
+    it('stores a long text as chunks in order, finds a chunk, and forgets the whole document through any chunk', async () => {
+      const brain = await makeBrain({ limits: { chunkSize: 1000 } });
+      const bankId = randomBankId();
+      const paragraphs = Array.from({ length: 12 }, (_, i) =>
+        `Paragraph ${i} of the handbook describes procedure number ${i * 7} in plain words.`.repeat(3),
+      );
+      paragraphs[9] = 'The emergency exit is behind the marmalade cupboard on the third floor.';
+      const result = await brain.retain(paragraphs.join('\n\n'), { bankId, tags: ['handbook'] });
+      expect(result.stored).toBe(true);
+      expect(result.chunkIds?.length).toBeGreaterThan(2);
+      expect(result.memoryId).toBe(result.chunkIds?.[0]);
+      const { items } = await brain.list(bankId);
+      expect(items.map((m) => m.id)).toEqual(result.chunkIds);
+      expect(items.every((m) => m.documentId === result.memoryId && m.tags[0] === 'handbook')).toBe(true);
+      expect(items.map((m) => m.text).join('\n\n')).toBe(paragraphs.join('\n\n'));
+      const { hits } = await brain.recall('where is the emergency exit', { bankId, maxResults: 1 });
+      expect(hits[0]?.text).toContain('marmalade cupboard');
+      const forgotten = await brain.forget(bankId, { memoryIds: [hits[0]?.memoryId as string] });
+      expect(forgotten.deletedCount).toBe(result.chunkIds?.length);
+      expect((await brain.list(bankId)).items).toEqual([]);
+    });
+
+    it('accepts a text of a megabyte', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      const text = Array.from({ length: 20_000 }, (_, i) => `Line ${i} of a very long log file.`).join('\n');
+      const megabyte = `${text}\n${'x'.repeat(Math.max(0, 1_000_000 - text.length - 1))}`;
+      expect(megabyte.length).toBe(1_000_000);
+      const result = await brain.retain(megabyte, { bankId });
+      expect(result.stored).toBe(true);
+      expect(result.chunkIds?.length).toBeGreaterThan(200);
+    });
+  });
+
+  describe('what dedup must never merge', () => {
+    const makeBrain = brainHarness(factory);
+
+    it.each([
+      ['a negation', 'The user is allergic to penicillin', 'The user is not allergic to penicillin'],
+      [
+        'a changed number',
+        'The team budget for the quarter is 12000 dollars',
+        'The team budget for the quarter is 15000 dollars',
+      ],
+      ['a changed name', 'My manager is Alice Johnson', 'My manager is Alicia Johnson'],
+      ['a changed date', 'The design review is on 2024-05-01', 'The design review is on 2024-05-02'],
+      ['an identifier differing in case', 'User ID is ABC123', 'User ID is abc123'],
+      ['a symbol', 'The formula is E = mc²', 'The formula is E = mc2'],
+    ])('stores both of a pair differing in %s, and recalls each', async (_, first, second) => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      const a = await brain.retain(first, { bankId });
+      const b = await brain.retain(second, { bankId });
+      expect([a.stored, b.stored]).toEqual([true, true]);
+      const { hits } = await brain.recall(second, { bankId, maxResults: 2 });
+      expect(hits.map((h) => h.text).sort()).toEqual([first, second].sort());
+    });
+
+    it('adds the tags of a repeated retain to the memory, and stores the same words at another time', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      const first = await brain.retain('Went to the climbing gym', {
+        bankId,
+        tags: ['sport'],
+        occurredAt: '2025-01-01',
+      });
+      const again = await brain.retain('Went to the climbing gym', {
+        bankId,
+        tags: ['weekly'],
+        occurredAt: '2025-01-01',
+      });
+      expect(again).toMatchObject({
+        stored: false,
+        deduplicated: true,
+        duplicateOf: first.memoryId,
+        mergedTags: ['weekly'],
+      });
+      expect((await brain.list(bankId)).items[0]?.tags).toEqual(['sport', 'weekly']);
+      const later = await brain.retain('Went to the climbing gym', { bankId, occurredAt: '2025-01-08' });
+      expect(later.stored).toBe(true);
+      expect((await brain.list(bankId)).items).toHaveLength(2);
+    });
+  });
+}
