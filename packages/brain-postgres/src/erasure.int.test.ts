@@ -102,6 +102,44 @@ describe.skipIf(!available)('postgres erasure, read from the raw tables', () => 
     expect(dump).toContain('The recycling goes out on Thursdays');
   });
 
+  it("forget erases a conversation turn's text from its neighbours' rows and keyword entries too", async () => {
+    const { brain, schema } = await brainInSchema();
+    const word = canary();
+    const turns = await brain.retainConversation(
+      [
+        { speaker: 'user', text: 'Can you keep my locker code?' },
+        { speaker: 'user', text: `It is ${word}, please remember it` },
+        { speaker: 'agent', text: 'Saved, I will not share it' },
+      ],
+      { bankId: 'home', sessionId: 'chat' },
+    );
+    const [before, forgotten, after] = turns.map((t) => t.memoryId as string) as [string, string, string];
+    // Each neighbour's row, as Postgres renders it (its keyword entry included), and its keyword entry alone.
+    const neighbourRows = async () =>
+      (
+        await admin.query<{ id: string; row: string; tsv: string }>(
+          `SELECT m.id, m::text AS row, m.tsv::text AS tsv FROM "${schema}".memories m WHERE m.id = ANY($1) ORDER BY m.id`,
+          [[before, after]],
+        )
+      ).rows;
+    // Both neighbours index the turn while it is live, so their silence afterwards means something.
+    const live = await neighbourRows();
+    expect(live).toHaveLength(2);
+    for (const neighbour of live) expect(neighbour.tsv).toContain(`'${word}'`);
+
+    await brain.forget('home', { memoryIds: [forgotten] });
+    const rows = await neighbourRows();
+    expect(rows).toHaveLength(2);
+    for (const neighbour of rows) {
+      expect(neighbour.row).not.toContain(word);
+      expect(neighbour.tsv).not.toContain(word);
+    }
+    expect(await dumpSchema(schema)).not.toContain(word);
+    expect(await lexemes(schema)).not.toContain(word);
+    // The neighbours are each other's now.
+    expect(rows.find((r) => r.id === before)?.tsv).toContain("'share'");
+  });
+
   it('purgeExpired erases as forget does', async () => {
     const clock = manualClock();
     const { brain, schema } = await brainInSchema({ now: clock.now });

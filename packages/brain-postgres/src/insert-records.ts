@@ -1,5 +1,7 @@
-import type { InsertOptions, InsertOutcome, MemoryRecord } from '@astrocyte/core';
+import { DEFAULT_LIMITS, type InsertOptions, type InsertOutcome, type MemoryRecord, mergeTags } from '@astrocyte/core';
 import type pg from 'pg';
+import { appendToEpisodes, type Placement } from './episode-append.js';
+import { keywordVectorSql, rewriteEpisodeNeighbours, rewriteKeywordEntries } from './keyword-index.js';
 import { vectorLiteral } from './memory-rows.js';
 import { EXACT_SCAN_LIMIT, indexedDistanceSql, nextVersionSql, type StoreSql } from './store-sql.js';
 
@@ -19,11 +21,20 @@ interface Candidate {
   norm: number;
 }
 
+/** A memory a record may duplicate, with the tags it held when read. */
+interface Match {
+  id: string;
+  tags: string[];
+  similarity: number;
+  occurredAt: Date | null;
+}
+
 /**
  * Inserts records in order inside the caller's transaction, which already holds the locks of their banks. Each
  * record is checked against live rows (including those written by earlier chunks of this call) and the earlier
  * records of its chunk (never against the memory it supersedes): an exact hash match, then the nearest memory at or
- * above the threshold.
+ * above the threshold. A duplicate's new tags go to the memory it repeats; a stored record is appended to its
+ * episode, whose previous last memory gets it as a neighbour in its keyword entry.
  */
 export async function insertRecords(
   client: pg.PoolClient,
@@ -65,16 +76,32 @@ async function insertChunk(
 ): Promise<void> {
   const exact = await existingHashes(client, sql, chunk);
   const threshold = options.nearDuplicateThreshold;
-  const nearest =
-    threshold === null ? new Map<number, { id: string; similarity: number }>() : await nearestLive(client, sql, chunk);
+  const nearest = threshold === null ? new Map<number, Match>() : await nearestLive(client, sql, chunk);
+  const maxTags = options.maxTags ?? DEFAULT_LIMITS.maxTags;
   const kept: Candidate[] = [];
-  const keptHashes = new Map<string, string>();
+  const keptHashes = new Map<string, Match>();
+  // The tags of each memory duplicates added to, stored or kept, as they stand after each: duplicates add up.
+  const tagsNow = new Map<string, { bankId: string; id: string; tags: string[] }>();
+  const duplicate = (candidate: Candidate, of: Match, match: 'exact' | 'near'): void => {
+    const { bankId, tags } = candidate.record;
+    const key = memoryKey(bankId, of.id);
+    const current = tagsNow.get(key)?.tags ?? of.tags;
+    const addedTags = mergeTags(current, tags, maxTags);
+    if (addedTags.length > 0) tagsNow.set(key, { bankId, id: of.id, tags: [...current, ...addedTags] });
+    outcomes[candidate.index] = {
+      status: 'duplicate',
+      duplicateOf: of.id,
+      match,
+      similarity: of.similarity,
+      addedTags,
+    };
+  };
   for (const [position, candidate] of chunk.entries()) {
     const { record } = candidate;
-    const key = `${record.bankId}\u0000${record.contentHash}`;
-    const exactId = exact.get(key) ?? keptHashes.get(key);
-    if (exactId !== undefined) {
-      outcomes[candidate.index] = { status: 'duplicate', duplicateOf: exactId, match: 'exact', similarity: 1 };
+    const key = memoryKey(record.bankId, record.contentHash);
+    const exactMatch = exact.get(key) ?? keptHashes.get(key);
+    if (exactMatch !== undefined) {
+      duplicate(candidate, exactMatch, 'exact');
       continue;
     }
     if (threshold !== null) {
@@ -82,67 +109,115 @@ async function insertChunk(
       for (const earlier of kept) {
         if (earlier.record.bankId !== record.bankId) continue;
         const similarity = cosine(earlier, candidate);
-        if (!best || similarity > best.similarity) best = { id: earlier.record.id, similarity };
+        if (!best || similarity > best.similarity) best = { ...keptMatch(earlier), similarity };
       }
-      if (best && best.similarity >= threshold) {
-        outcomes[candidate.index] = {
-          status: 'duplicate',
-          duplicateOf: best.id,
-          match: 'near',
-          similarity: best.similarity,
-        };
+      // The same words at another time are another event.
+      const sameTime = record.occurredAt === null || best?.occurredAt?.getTime() === record.occurredAt.getTime();
+      if (best && best.similarity >= threshold && sameTime) {
+        duplicate(candidate, best, 'near');
         continue;
       }
     }
     kept.push(candidate);
-    keptHashes.set(key, record.id);
+    keptHashes.set(key, keptMatch(candidate));
   }
+  const keptKeys = new Set(kept.map(({ record }) => memoryKey(record.bankId, record.id)));
+  await addTags(
+    client,
+    sql,
+    [...tagsNow].filter(([key]) => !keptKeys.has(key)).map(([, memory]) => memory),
+  );
   if (kept.length === 0) return;
 
-  // The replaced memory leaves first: a correction may hash like the original, which the unique constraint forbids twice.
+  // The replaced memory leaves first: a correction may hash like the original, which the unique constraint forbids
+  // twice, and the episodes are read without it.
   for (const { record } of kept) if (record.supersedes !== null) await supersede(client, sql, record);
-  const inserted = await insertRows(client, sql, kept);
-  const stored: Candidate[] = [];
-  for (const candidate of kept) {
-    if (inserted.has(candidate.record.id)) {
-      stored.push(candidate);
-      outcomes[candidate.index] = { status: 'stored', id: candidate.record.id };
+  const records = kept.map(({ record }) => ({
+    ...record,
+    tags: tagsNow.get(memoryKey(record.bankId, record.id))?.tags ?? record.tags,
+  }));
+  const { placements, previousLast } = await appendToEpisodes(client, sql, records);
+  const inserted = await insertRows(client, sql, records, placements);
+  const stored: MemoryRecord[] = [];
+  for (const [i, record] of records.entries()) {
+    const { index } = kept[i] as Candidate;
+    if (inserted.has(record.id)) {
+      stored.push(record);
+      outcomes[index] = { status: 'stored', id: record.id };
     } else {
       // Only a writer that bypassed the bank lock can get here; the unique constraint still keeps one copy.
       const { rows } = await client.query<{ id: string }>(
         `SELECT id FROM ${sql.memories} WHERE bank_id = $1 AND content_hash = $2`,
-        [candidate.record.bankId, candidate.record.contentHash],
+        [record.bankId, record.contentHash],
       );
-      outcomes[candidate.index] = {
+      outcomes[index] = {
         status: 'duplicate',
         duplicateOf: rows[0]?.id ?? '',
         match: 'exact',
         similarity: 1,
+        addedTags: [],
       };
     }
   }
+  // The neighbours written into the new entries assumed every record went in; where one did not, the stored ones
+  // of its episodes are rewritten from the rows.
+  const missing = records.some((r) => r.episodeId !== null && !inserted.has(r.id));
+  await rewriteKeywordEntries(client, sql, [
+    ...previousLast,
+    ...(missing ? stored.filter((r) => r.episodeId !== null) : []),
+  ]);
   await insertCreateVersions(client, sql, stored);
 }
 
-async function existingHashes(client: pg.PoolClient, sql: StoreSql, chunk: Candidate[]): Promise<Map<string, string>> {
-  const { rows } = await client.query<{ bank_id: string; content_hash: string; id: string }>(
-    `SELECT m.bank_id, m.content_hash, m.id
+function memoryKey(bankId: string, id: string): string {
+  return `${bankId}\u0000${id}`;
+}
+
+function keptMatch({ record }: Candidate): Match {
+  return { id: record.id, tags: record.tags, similarity: 1, occurredAt: record.occurredAt };
+}
+
+// Stored memories that duplicates brought new tags to get them, in the column that tag filters read.
+async function addTags(
+  client: pg.PoolClient,
+  sql: StoreSql,
+  memories: { bankId: string; id: string; tags: string[] }[],
+): Promise<void> {
+  if (memories.length === 0) return;
+  await client.query(
+    `UPDATE ${sql.memories} m SET tags = r.tags
+       FROM jsonb_to_recordset($1::jsonb) AS r(bank_id text, id text, tags text[])
+      WHERE m.bank_id = r.bank_id AND m.id = r.id`,
+    [JSON.stringify(memories.map((m) => ({ bank_id: m.bankId, id: m.id, tags: m.tags })))],
+  );
+}
+
+async function existingHashes(client: pg.PoolClient, sql: StoreSql, chunk: Candidate[]): Promise<Map<string, Match>> {
+  const { rows } = await client.query<{
+    bank_id: string;
+    content_hash: string;
+    id: string;
+    tags: string[];
+    occurred_at: Date | null;
+  }>(
+    `SELECT m.bank_id, m.content_hash, m.id, m.tags, m.occurred_at
        FROM ${sql.memories} m
        JOIN unnest($1::text[], $2::text[], $3::text[]) AS r(bank_id, content_hash, replaces)
          ON m.bank_id = r.bank_id AND m.content_hash = r.content_hash AND m.id IS DISTINCT FROM r.replaces`,
     [chunk.map((c) => c.record.bankId), chunk.map((c) => c.record.contentHash), chunk.map((c) => c.record.supersedes)],
   );
-  return new Map(rows.map((r) => [`${r.bank_id}\u0000${r.content_hash}`, r.id]));
+  return new Map(
+    rows.map((r) => [
+      memoryKey(r.bank_id, r.content_hash),
+      { id: r.id, tags: r.tags, similarity: 1, occurredAt: r.occurred_at },
+    ]),
+  );
 }
 
 // The nearest live memory of its own bank for each record of the chunk, keyed by position in the chunk.
-async function nearestLive(
-  client: pg.PoolClient,
-  sql: StoreSql,
-  chunk: Candidate[],
-): Promise<Map<number, { id: string; similarity: number }>> {
+async function nearestLive(client: pg.PoolClient, sql: StoreSql, chunk: Candidate[]): Promise<Map<number, Match>> {
   const large = await largeBanks(client, sql, [...new Set(chunk.map((c) => c.record.bankId))]);
-  const nearest = new Map<number, { id: string; similarity: number }>();
+  const nearest = new Map<number, Match>();
   for (const useIndex of [false, true]) {
     const positions = [...chunk.keys()].filter((i) => large.has((chunk[i] as Candidate).record.bankId) === useIndex);
     if (positions.length === 0) continue;
@@ -154,11 +229,17 @@ async function nearestLive(
       ]);
     }
     const order = useIndex ? indexedDistanceSql(sql, 'r.embedding') : `(m.embedding ${sql.distance} r.embedding) + 0`;
-    const { rows } = await client.query<{ ord: string; id: string; similarity: number }>(
-      `SELECT r.ord, n.id, n.similarity
+    const { rows } = await client.query<{
+      ord: string;
+      id: string;
+      tags: string[];
+      occurred_at: Date | null;
+      similarity: number;
+    }>(
+      `SELECT r.ord, n.id, n.tags, n.occurred_at, n.similarity
          FROM unnest($1::text[], $2::${sql.vectorType}[], $3::text[]) WITH ORDINALITY AS r(bank_id, embedding, replaces, ord)
          CROSS JOIN LATERAL (
-           SELECT m.id, 1 - (m.embedding ${sql.distance} r.embedding) AS similarity
+           SELECT m.id, m.tags, m.occurred_at, 1 - (m.embedding ${sql.distance} r.embedding) AS similarity
              FROM ${sql.memories} m
             WHERE m.bank_id = r.bank_id AND m.id IS DISTINCT FROM r.replaces
             ORDER BY ${order}
@@ -173,7 +254,13 @@ async function nearestLive(
     if (useIndex) await client.query(`SELECT set_config('enable_sort', 'on', true)`);
     for (const r of rows) {
       const similarity = Number(r.similarity);
-      if (Number.isFinite(similarity)) nearest.set(positions[Number(r.ord) - 1] as number, { id: r.id, similarity });
+      if (Number.isFinite(similarity))
+        nearest.set(positions[Number(r.ord) - 1] as number, {
+          id: r.id,
+          tags: r.tags,
+          similarity,
+          occurredAt: r.occurred_at,
+        });
     }
   }
   return nearest;
@@ -189,28 +276,51 @@ async function largeBanks(client: pg.PoolClient, sql: StoreSql, bankIds: string[
   return new Set(rows.filter((r) => Number(r.n) > EXACT_SCAN_LIMIT).map((r) => r.bank_id));
 }
 
-async function insertRows(client: pg.PoolClient, sql: StoreSql, kept: Candidate[]): Promise<Set<string>> {
-  const payload = kept.map(({ record }, ord) => ({
-    ord,
-    id: record.id,
-    bank_id: record.bankId,
-    text: record.text,
-    content_hash: record.contentHash,
-    tags: record.tags,
-    metadata: record.metadata,
-    path: record.path,
-    created_at: record.createdAt.toISOString(),
-    occurred_at: record.occurredAt?.toISOString() ?? null,
-    expires_at: record.expiresAt?.toISOString() ?? null,
-    embedding: vectorLiteral(record.embedding),
-  }));
+async function insertRows(
+  client: pg.PoolClient,
+  sql: StoreSql,
+  records: MemoryRecord[],
+  placements: Placement[],
+): Promise<Set<string>> {
+  const payload = records.map((record, ord) => {
+    const { position, fields } = placements[ord] as Placement;
+    return {
+      ord,
+      id: record.id,
+      bank_id: record.bankId,
+      text: record.text,
+      content_hash: record.contentHash,
+      tags: record.tags,
+      metadata: record.metadata,
+      path: record.path,
+      created_at: record.createdAt.toISOString(),
+      occurred_at: record.occurredAt?.toISOString() ?? null,
+      expires_at: record.expiresAt?.toISOString() ?? null,
+      speaker: record.speaker,
+      episode_id: record.episodeId,
+      episode_position: position,
+      document_id: record.documentId,
+      embedding: vectorLiteral(record.embedding),
+      keyword_text: fields.text,
+      keyword_date: fields.date,
+      keyword_context: fields.context,
+    };
+  });
+  const tsv = keywordVectorSql({
+    text: 'r.keyword_text',
+    date: 'r.keyword_date',
+    context: 'r.keyword_context',
+  });
   const { rows } = await client.query<{ id: string }>(
-    `INSERT INTO ${sql.memories} (id, bank_id, text, content_hash, tags, metadata, path, created_at, occurred_at, expires_at, embedding)
+    `INSERT INTO ${sql.memories} (id, bank_id, text, content_hash, tags, metadata, path, created_at, occurred_at, expires_at,
+                                  speaker, episode_id, episode_position, document_id, embedding, tsv)
      SELECT r.id, r.bank_id, r.text, r.content_hash, r.tags, r.metadata, r.path, r.created_at, r.occurred_at, r.expires_at,
-            r.embedding::${sql.vectorType}
+            r.speaker, r.episode_id, r.episode_position, r.document_id, r.embedding::${sql.vectorType}, ${tsv}
        FROM jsonb_to_recordset($1::jsonb) AS r(
               id text, bank_id text, text text, content_hash text, tags text[], metadata jsonb, path text,
-              created_at timestamptz, occurred_at timestamptz, expires_at timestamptz, embedding text, ord integer)
+              created_at timestamptz, occurred_at timestamptz, expires_at timestamptz, speaker text, episode_id text,
+              episode_position integer, document_id text, embedding text, keyword_text text, keyword_date text,
+              keyword_context text, ord integer)
       ORDER BY r.ord
      ON CONFLICT (bank_id, content_hash) DO NOTHING
      RETURNING id`,
@@ -219,8 +329,8 @@ async function insertRows(client: pg.PoolClient, sql: StoreSql, kept: Candidate[
   return new Set(rows.map((r) => r.id));
 }
 
-async function insertCreateVersions(client: pg.PoolClient, sql: StoreSql, stored: Candidate[]): Promise<void> {
-  const payload = stored.flatMap(({ record }) =>
+async function insertCreateVersions(client: pg.PoolClient, sql: StoreSql, stored: MemoryRecord[]): Promise<void> {
+  const payload = stored.flatMap((record) =>
     record.versions.map((stamp, i) => ({
       bank_id: record.bankId,
       memory_id: record.id,
@@ -241,17 +351,21 @@ async function insertCreateVersions(client: pg.PoolClient, sql: StoreSql, stored
   );
 }
 
-// The replaced memory leaves the live table; its history keeps its text and points at its successor.
+// The replaced memory leaves the live table, and its episode neighbours' entries its text; its history keeps the
+// text and points at its successor.
 async function supersede(client: pg.PoolClient, sql: StoreSql, record: MemoryRecord): Promise<void> {
-  await client.query(
+  const { rows } = await client.query<{ episode_id: string | null; episode_position: number | null }>(
     `WITH gone AS (
-       DELETE FROM ${sql.memories} WHERE bank_id = $1 AND id = $2 RETURNING id, bank_id, text
+       DELETE FROM ${sql.memories} WHERE bank_id = $1 AND id = $2 RETURNING id, bank_id, text, episode_id, episode_position
+     ), version AS (
+       INSERT INTO ${sql.versions} (bank_id, memory_id, version, action, text, actor, reason, related_id, at)
+       SELECT gone.bank_id, gone.id, ${nextVersionSql(sql, 'gone.bank_id', 'gone.id')} + 1, 'supersede', gone.text, $3, NULL, $4, $5
+         FROM gone
      )
-     INSERT INTO ${sql.versions} (bank_id, memory_id, version, action, text, actor, reason, related_id, at)
-     SELECT gone.bank_id, gone.id, ${nextVersionSql(sql, 'gone.bank_id', 'gone.id')} + 1, 'supersede', gone.text, $3, NULL, $4, $5
-       FROM gone`,
+     SELECT episode_id, episode_position FROM gone`,
     [record.bankId, record.supersedes, record.versions[0]?.actor ?? null, record.id, record.createdAt],
   );
+  await rewriteEpisodeNeighbours(client, sql, record.bankId, rows);
 }
 
 function norm(vector: Float32Array): number {

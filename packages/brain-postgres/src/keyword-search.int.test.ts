@@ -1,15 +1,15 @@
-import { LocalEmbedder, type MemoryRecord } from '@astrocyte/core';
+import { KEYWORD_WEIGHTS, LocalEmbedder, type MemoryRecord } from '@astrocyte/core';
 import { memoryRecord, randomBankId } from '@astrocyte/core/testing';
 import { describe, expect, it } from 'vitest';
 import { postgresTestFile } from './testing-support/postgres-test-database.js';
 
-const { available, openStore } = await postgresTestFile();
+const { available, admin, openStore } = await postgresTestFile();
 
 const embedder = new LocalEmbedder({ dimensions: 32 });
 const NOW = new Date('2026-06-01T12:00:00Z');
 
-function record(bankId: string, text: string): MemoryRecord {
-  return memoryRecord(bankId, text, { embedding: embedder.embedOne(text), createdAt: NOW });
+function record(bankId: string, text: string, overrides: Partial<MemoryRecord> = {}): MemoryRecord {
+  return memoryRecord(bankId, text, { embedding: embedder.embedOne(text), createdAt: NOW, ...overrides });
 }
 
 describe.runIf(available)('postgres keyword search over common words', () => {
@@ -47,6 +47,76 @@ describe.runIf(available)('postgres keyword search over common words', () => {
     await store.vectorSearch([bank], embedder.embedOne('invoice'), 10, { now: NOW });
     const hits = await store.keywordSearch([bank], ['invoice'], 10, { now: NOW });
     expect(hits[0]?.id).toBe(best.id);
+    await store.close();
+  });
+});
+
+describe.runIf(available)('postgres keyword entries of conversations', () => {
+  it("weighs a match in the text (a turn's speaker included), the date and a neighbour as KEYWORD_WEIGHTS says", async () => {
+    const store = await openStore(embedder);
+    const bank = randomBankId();
+    // NOW is a Monday; each memory holds "friday" once, in one column only.
+    const inText = record(bank, 'Pay day is friday', { episodeId: 'week' });
+    const inContext = record(bank, 'Then the parcels go out', { episodeId: 'week' });
+    const inSpeaker = record(bank, 'I carry the parcels', { speaker: 'Friday' });
+    const inDate = record(bank, 'The parcels arrived', { occurredAt: new Date('2026-06-05T08:00:00Z') });
+    await store.insert([inText, inContext, inSpeaker, inDate], { nearDuplicateThreshold: null });
+    const hits = await store.keywordSearch([bank], ['friday'], 10, { now: NOW });
+    const score = (r: MemoryRecord) => (hits.find((h) => h.id === r.id)?.score ?? 0) / (hits[0]?.score as number);
+    expect(hits[0]?.id).toBe(inText.id);
+    // A turn's text is its transcript line, "Friday: I carry the parcels".
+    expect(score(inSpeaker)).toBeCloseTo(1, 4);
+    expect(score(inDate)).toBeCloseTo(KEYWORD_WEIGHTS.date / KEYWORD_WEIGHTS.text, 4);
+    expect(score(inContext)).toBeCloseTo(KEYWORD_WEIGHTS.context / KEYWORD_WEIGHTS.text, 4);
+    await store.close();
+  });
+
+  it('links the turns of an episode written in one insert larger than a chunk, across the chunk boundary', async () => {
+    const store = await openStore(embedder);
+    const bank = randomBankId();
+    const turns = Array.from({ length: 300 }, (_, i) =>
+      record(bank, `Turn ${i} ${i === 128 ? 'mentions the codeword quillfeather' : 'is small talk'}`, {
+        speaker: i % 2 ? 'Ben' : 'Ann',
+        episodeId: 'long-call',
+      }),
+    );
+    await store.insert(turns, { nearDuplicateThreshold: null });
+    const stored = await store.get(
+      bank,
+      turns.map((t) => t.id),
+    );
+    expect(stored.map((m) => m.episode?.position)).toEqual(turns.map((_, i) => i));
+    // Turn 127 closed the first chunk of 128 records; it learns of turn 128 when the second chunk goes in.
+    const hits = await store.keywordSearch([bank], ['quillfeather'], 10, { now: NOW });
+    expect(hits[0]?.id).toBe(turns[128]?.id);
+    expect(new Set(hits.map((h) => h.id))).toEqual(new Set([127, 128, 129].map((i) => turns[i]?.id)));
+    await store.close();
+  });
+
+  it("takes a superseded turn's text out of its neighbours' entries, which then hold each other", async () => {
+    const store = await openStore(embedder);
+    const bank = randomBankId();
+    const turns = ['We met at the lighthouse', 'The locker code is marigold', 'Then we walked home'].map((text) =>
+      record(bank, text, { episodeId: 'walk', speaker: 'Ann' }),
+    );
+    await store.insert(turns, { nearDuplicateThreshold: null });
+    const [first, middle, last] = turns as [MemoryRecord, MemoryRecord, MemoryRecord];
+    // Each entry as text, and its context class (D, which the text form leaves unmarked) alone.
+    const entries = async () => {
+      const { rows } = await admin.query<{ id: string; tsv: string; context: string }>(
+        `SELECT id, tsv::text, ts_filter(tsv, '{d}')::text AS context FROM "${store.schema}".memories WHERE bank_id = $1`,
+        [bank],
+      );
+      return new Map(rows.map((r) => [r.id, r]));
+    };
+    expect((await entries()).get(first.id)?.context).toContain("'marigold'");
+    await store.insert([record(bank, 'The locker code changed', { supersedes: middle.id })], {
+      nearDuplicateThreshold: null,
+    });
+    const after = await entries();
+    for (const id of [first.id, last.id]) expect(after.get(id)?.tsv).not.toContain('marigold');
+    expect(after.get(first.id)?.context).toContain("'walk'");
+    expect(after.get(last.id)?.context).toContain("'lighthous'");
     await store.close();
   });
 });

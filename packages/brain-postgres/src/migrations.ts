@@ -1,23 +1,32 @@
 import { StorageError } from '@astrocyte/core';
 import type pg from 'pg';
+import { rebuildKeywordEntries } from './keyword-backfill.js';
+import { TEXT_SEARCH_CONFIG } from './keyword-index.js';
 import { type ServerAddress, vectorExtensionMissing } from './postgres-errors.js';
 
 /** One schema change; applied once, in order, inside the migration transaction. */
 export interface Migration {
   version: number;
   name: string;
-  statements: (schema: string) => string[];
+  /** Applies the change on the transaction's connection; `schema` is the quoted schema name. */
+  up: (client: pg.ClientBase, schema: string) => Promise<void>;
 }
 
-/** The text search configuration baked into the stored tsvector; keyword queries must use the same one. */
-export const TEXT_SEARCH_CONFIG = 'english';
+async function run(client: pg.ClientBase, statements: string[]): Promise<void> {
+  for (const statement of statements) await client.query(statement);
+}
+
+// A change that is SQL alone.
+function statements(list: (schema: string) => string[]): Migration['up'] {
+  return (client, schema) => run(client, list(schema));
+}
 
 /** Every schema version, oldest first. Never edit an applied migration; add the next one. */
 export const MIGRATIONS: Migration[] = [
   {
     version: 1,
     name: 'memories, versions and meta',
-    statements: (s) => [
+    up: statements((s) => [
       `CREATE TABLE ${s}.meta (key text PRIMARY KEY, value jsonb NOT NULL)`,
       // The embedding column is added by ensureEmbedder: its type needs the dimension, known only then.
       `CREATE TABLE ${s}.memories (
@@ -54,12 +63,12 @@ export const MIGRATIONS: Migration[] = [
         PRIMARY KEY (bank_id, memory_id, version)
       )`,
       `CREATE INDEX memory_versions_related_idx ON ${s}.memory_versions (bank_id, related_id) WHERE related_id IS NOT NULL`,
-    ],
+    ]),
   },
   {
     version: 2,
     name: 'rows kept whole, keyword index without a pending list',
-    statements: (s) => [
+    up: statements((s) => [
       // A row past 2 kB (a 384-dimension embedding is 1.5 kB) has its largest column moved to the TOAST table:
       // three more buffer reads each time a search reads the embedding or the tsvector. Rows up to a page stay whole.
       `ALTER TABLE ${s}.memories SET (toast_tuple_target = 8160)`,
@@ -68,7 +77,29 @@ export const MIGRATIONS: Migration[] = [
       // into the index costs microseconds per row, nothing beside the HNSW insert.
       `ALTER INDEX ${s}.memories_tsv_idx SET (fastupdate = off)`,
       `SELECT gin_clean_pending_list('${s}.memories_tsv_idx'::regclass)`,
-    ],
+    ]),
+  },
+  {
+    version: 3,
+    name: 'conversations: speaker, episodes, documents; keyword entries written by the store',
+    up: async (client, s) => {
+      await run(client, [
+        `ALTER TABLE ${s}.memories ADD COLUMN speaker text, ADD COLUMN episode_id text,
+           ADD COLUMN episode_position integer, ADD COLUMN document_id text`,
+        `CREATE INDEX memories_episode_idx ON ${s}.memories (bank_id, episode_id, episode_position)
+           WHERE episode_id IS NOT NULL`,
+        `CREATE INDEX memories_document_idx ON ${s}.memories (bank_id, document_id) WHERE document_id IS NOT NULL`,
+        // The entry is no longer a function of the row alone (it holds the episode neighbours' text and the date in
+        // words from core), so the store writes it. The generated column goes, and its GIN index with it.
+        `ALTER TABLE ${s}.memories DROP COLUMN tsv`,
+        `ALTER TABLE ${s}.memories ADD COLUMN tsv tsvector`,
+      ]);
+      await rebuildKeywordEntries(client, s);
+      await run(client, [
+        `ALTER TABLE ${s}.memories ALTER COLUMN tsv SET NOT NULL`,
+        `CREATE INDEX memories_tsv_idx ON ${s}.memories USING gin (tsv) WITH (fastupdate = off)`,
+      ]);
+    },
   },
 ];
 
@@ -124,7 +155,7 @@ export async function migrate(pool: pg.Pool, schema: string, address: ServerAddr
       `CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
     );
     for (const migration of pending) {
-      for (const statement of migration.statements(s)) await client.query(statement);
+      await migration.up(client, s);
       await client.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`, [
         migration.version,
         migration.name,

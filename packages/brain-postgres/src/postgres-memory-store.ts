@@ -20,9 +20,10 @@ import {
 import pg from 'pg';
 import { BankSizeCache } from './bank-size-cache.js';
 import { insertRecords } from './insert-records.js';
+import { KEYWORD_RANK_WEIGHTS, rewriteEpisodeNeighbours, TEXT_SEARCH_CONFIG } from './keyword-index.js';
 import { decodeCursor, encodeCursor } from './list-cursor.js';
 import { type MemoryRow, toMemory, toVersion, type VersionRow, vectorLiteral } from './memory-rows.js';
-import { migrate, quoteIdent, TEXT_SEARCH_CONFIG, type VectorExtension, withMigrationLock } from './migrations.js';
+import { migrate, quoteIdent, type VectorExtension, withMigrationLock } from './migrations.js';
 import {
   type PostgresStoreOptions,
   parseOptions,
@@ -255,11 +256,12 @@ export class PostgresMemoryStore implements MemoryStore {
   }
 
   /**
-   * Full-text search on the stored tsvector: any of the terms, ranked by ts_rank. Ranking reads every candidate's
-   * row, so over common words the candidates are bounded: up to KEYWORD_CANDIDATES memories matching every term
-   * (they rank highest), and for each term the first KEYWORD_CANDIDATES_PER_TERM memories matching it. A term
-   * matched by fewer memories is ranked in full, and so is every search below those bounds, and every search of a
-   * bank small enough for an exact vector scan.
+   * Full-text search on the stored tsvector: any of the terms, ranked by ts_rank with the weights of the keyword
+   * columns (text, date, episode neighbours). Ranking reads every candidate's row, so over common words the
+   * candidates are bounded: up to KEYWORD_CANDIDATES memories matching every term (they rank highest), and for each
+   * term the first KEYWORD_CANDIDATES_PER_TERM memories matching it. A term matched by fewer memories is ranked in
+   * full, and so is every search below those bounds, and every search of a bank small enough for an exact vector
+   * scan.
    */
   async keywordSearch(bankIds: string[], terms: string[], limit: number, filter: SearchFilter): Promise<ScoredId[]> {
     const wanted = [...new Set(terms.filter((t) => typeof t === 'string' && t.trim().length > 0))].slice(
@@ -276,7 +278,7 @@ export class PostgresMemoryStore implements MemoryStore {
     // Without ORDER BY a branch stops after its limit: matches come in table order, oldest first, which is also how
     // ts_rank's many ties among one-term matches are broken below, so a term's first matches are the ones kept.
     const branch = (query: string, cap: number) =>
-      `(SELECT m.id, m.bank_id, m.seq, ts_rank(m.tsv, q.any_term) AS score FROM ${sql.memories} m
+      `(SELECT m.id, m.bank_id, m.seq, ts_rank(${KEYWORD_RANK_WEIGHTS}, m.tsv, q.any_term) AS score FROM ${sql.memories} m
          WHERE ${where} AND m.tsv @@ ${query} LIMIT ${params.add(Math.max(cap, limit))})`;
     // A bank the vector search has just found small has fewer matches than an exact scan reads: one scan ranks them
     // all. (An entry gone stale when another process grew the bank ranks its first EXACT_SCAN_LIMIT matches.)
@@ -333,7 +335,7 @@ export class PostgresMemoryStore implements MemoryStore {
     };
   }
 
-  /** Live memories of a bank matching the selector: ids, else tags, else before, else expiredAt, else all. */
+  /** Live memories of a bank matching the selector: ids, else tags, else before, else expiredAt, else documentIds, else all. */
   async select(bankId: string, selector: MemorySelector): Promise<Memory[]> {
     const sql = this.sqlFor();
     const params = new Params();
@@ -342,6 +344,7 @@ export class PostgresMemoryStore implements MemoryStore {
     else if (selector.tags) where.push(`m.tags && ${params.add(selector.tags)}::text[]`);
     else if (selector.before) where.push(`m.created_at < ${params.add(selector.before)}`);
     else if (selector.expiredAt) where.push(`m.expires_at <= ${params.add(selector.expiredAt)}`);
+    else if (selector.documentIds) where.push(`m.document_id = ANY(${params.add(selector.documentIds)}::text[])`);
     else if (selector.all !== true) return [];
     const { rows } = await this.query<MemoryRow>(
       `SELECT ${MEMORY_COLUMNS} FROM ${sql.memories} m WHERE ${where.join(' AND ')} ORDER BY m.seq`,
@@ -351,20 +354,26 @@ export class PostgresMemoryStore implements MemoryStore {
   }
 
   /**
-   * Deletes the live rows (and with them their vectors and tsvectors), clears the text of their versions and of
-   * every memory they superseded, directly or down a chain, and writes a content-free tombstone for each.
+   * Deletes the live rows (and with them their vectors and tsvectors), rewrites their episode neighbours' keyword
+   * entries without their text, clears the text of their versions and of every memory they superseded, directly or
+   * down a chain, and writes a content-free tombstone for each.
    */
   async erase(bankId: string, ids: string[], stamp: VersionStamp): Promise<string[]> {
     if (ids.length === 0) return [];
     const sql = this.sqlFor();
     const erasedIds = await this.transaction(async (client) => {
       await client.query(lockBanksSql(), [this.bankLockPrefix(), [bankId]]);
-      const { rows } = await client.query<{ id: string }>(
-        `DELETE FROM ${sql.memories} WHERE bank_id = $1 AND id = ANY($2::text[]) RETURNING id`,
+      const { rows } = await client.query<{
+        id: string;
+        episode_id: string | null;
+        episode_position: number | null;
+      }>(
+        `DELETE FROM ${sql.memories} WHERE bank_id = $1 AND id = ANY($2::text[]) RETURNING id, episode_id, episode_position`,
         [bankId, [...new Set(ids)]],
       );
       const erased = rows.map((r) => r.id);
       if (erased.length === 0) return [];
+      await rewriteEpisodeNeighbours(client, sql, bankId, rows);
       await client.query(
         `WITH RECURSIVE chain(id) AS (
            SELECT unnest($2::text[])
@@ -550,12 +559,12 @@ function checkRecord(record: MemoryRecord, dimensions: number, index: number): v
     throw new ValidationError(`${field}.text`, 'must not contain NUL characters (Postgres cannot store them)');
   if (
     record.tags.some((t) => t.includes(nul)) ||
-    (record.path ?? '').includes(nul) ||
+    [record.path, record.speaker, record.episodeId, record.documentId].some((value) => value?.includes(nul)) ||
     JSON.stringify(record.metadata).includes('\\u0000')
   ) {
     throw new ValidationError(
       field,
-      'tags, path and metadata must not contain NUL characters (Postgres cannot store them)',
+      'tags, path, speaker, episode, document and metadata must not contain NUL characters (Postgres cannot store them)',
     );
   }
 }

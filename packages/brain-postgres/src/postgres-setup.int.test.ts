@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { EmbedderMismatchError, LocalEmbedder, StorageError } from '@astrocyte/core';
+import { dateWords, EmbedderMismatchError, LocalEmbedder, StorageError } from '@astrocyte/core';
+import { randomBankId } from '@astrocyte/core/testing';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createPostgresBrain } from './create-postgres-brain.js';
@@ -10,6 +11,26 @@ import { postgresTestFile, TEST_DATABASE_URL } from './testing-support/postgres-
 const { available, schemas, admin } = await postgresTestFile();
 
 const EMBEDDER = { name: 'test-embedder', dimensions: 16 };
+
+/** Creates schema `s` (quoted) as a release that knew migrations up to `version` left it. */
+async function migrateTo(version: number, s: string): Promise<void> {
+  const client = await admin.connect();
+  try {
+    await client.query(`CREATE SCHEMA ${s}`);
+    await client.query(
+      `CREATE TABLE ${s}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+    );
+    for (const migration of MIGRATIONS.filter((m) => m.version <= version)) {
+      await migration.up(client, s);
+      await client.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`, [
+        migration.version,
+        migration.name,
+      ]);
+    }
+  } finally {
+    client.release();
+  }
+}
 
 describe.runIf(available)('postgres schema setup', () => {
   it('migrates once when several stores open the same new schema at the same moment', async () => {
@@ -55,12 +76,7 @@ describe.runIf(available)('postgres schema setup', () => {
     const schema = schemas.next();
     const s = `"${schema}"`;
     // The schema as release 0.1.0 left it: migration 1 only, GIN with the default fastupdate.
-    await admin.query(`CREATE SCHEMA ${s}`);
-    await admin.query(
-      `CREATE TABLE ${s}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
-    );
-    for (const statement of (MIGRATIONS[0] as (typeof MIGRATIONS)[number]).statements(s)) await admin.query(statement);
-    await admin.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES (1, 'memories, versions and meta')`);
+    await migrateTo(1, s);
     const options = async (relation: string) =>
       (await admin.query(`SELECT reloptions FROM pg_class WHERE oid = $1::regclass`, [`${s}.${relation}`])).rows[0]
         ?.reloptions;
@@ -71,7 +87,67 @@ describe.runIf(available)('postgres schema setup', () => {
     expect(await options('memories_tsv_idx')).toEqual(['fastupdate=off']);
     expect(await options('memories')).toEqual(['toast_tuple_target=8160']);
     const { rows } = await admin.query(`SELECT version FROM ${s}.schema_migrations ORDER BY version`);
-    expect(rows.map((r) => r.version)).toEqual([1, 2]);
+    expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    await store.close();
+  });
+
+  it('upgrades a schema holding memories to conversations: each keyword entry rebuilt from its row, the indexes kept', async () => {
+    const schema = schemas.next();
+    const s = `"${schema}"`;
+    await migrateTo(2, s);
+    // What ensureEmbedder added before this release: the embedding column, its HNSW index, the meta record.
+    await admin.query(`ALTER TABLE ${s}.memories ADD COLUMN embedding vector(16) NOT NULL`);
+    await admin.query(
+      `CREATE INDEX memories_embedding_hnsw_idx ON ${s}.memories
+         USING hnsw ((embedding::halfvec(16)) halfvec_cosine_ops) WITH (m = 12, ef_construction = 48)`,
+    );
+    await admin.query(`INSERT INTO ${s}.meta (key, value) VALUES ('embedder', $1)`, [
+      JSON.stringify({ ...EMBEDDER, columnType: 'vector', index: 'halfvec' }),
+    ]);
+    const bank = randomBankId();
+    const created = new Date('2026-06-01T12:00:00Z');
+    const occurred = new Date('2023-05-08T09:30:00Z');
+    // More rows than the rebuild reads at a time; every third one with the date it happened.
+    await admin.query(
+      `INSERT INTO ${s}.memories (id, bank_id, text, content_hash, created_at, occurred_at, embedding)
+       SELECT 'm' || i, $1, 'Ledger entry ' || i || ' for the harbour office', md5(i::text), $2,
+              CASE WHEN i % 3 = 0 THEN $3::timestamptz END,
+              (SELECT array_agg(sin(i * g)) FROM generate_series(1, 16) AS g)::vector
+         FROM generate_series(1, 2500) AS i`,
+      [bank, created, occurred],
+    );
+    const definition = async (index: string) =>
+      (await admin.query(`SELECT pg_get_indexdef($1::regclass) AS def`, [`${s}.${index}`])).rows[0]?.def;
+    const graph = await definition('memories_embedding_hnsw_idx');
+
+    const store = await openPostgresStore({ connectionString: TEST_DATABASE_URL, schema });
+    const { rows: entries } = await admin.query(
+      `SELECT count(*) FILTER (WHERE tsv = setweight(to_tsvector('english', text), 'A')
+                 || setweight(to_tsvector('english', CASE WHEN occurred_at IS NULL THEN $1 ELSE $2 END), 'C')) AS rebuilt,
+              count(*) AS total
+         FROM ${s}.memories`,
+      [dateWords(created), dateWords(occurred)],
+    );
+    expect(entries).toEqual([{ rebuilt: '2500', total: '2500' }]);
+    const mayHits = await store.keywordSearch([bank], ['may'], 5000, { now: created });
+    expect(mayHits).toHaveLength(833);
+    expect(await definition('memories_embedding_hnsw_idx')).toBe(graph);
+    expect(await definition('memories_tsv_idx')).toMatch(/USING gin \(tsv\) WITH \(fastupdate='?off'?\)/);
+    const { rows: columns } = await admin.query(
+      `SELECT attname, attnotnull, attgenerated FROM pg_attribute
+        WHERE attrelid = $1::regclass AND attname IN ('tsv', 'speaker', 'episode_id', 'episode_position', 'document_id')
+        ORDER BY attname`,
+      [`${s}.memories`],
+    );
+    expect(columns.map((c) => [c.attname, c.attnotnull, c.attgenerated])).toEqual([
+      ['document_id', false, ''],
+      ['episode_id', false, ''],
+      ['episode_position', false, ''],
+      ['speaker', false, ''],
+      ['tsv', true, ''],
+    ]);
+    const { rows } = await admin.query(`SELECT version FROM ${s}.schema_migrations ORDER BY version`);
+    expect(rows.map((r) => r.version)).toEqual([1, 2, 3]);
     await store.close();
   });
 
