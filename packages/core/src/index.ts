@@ -38,6 +38,7 @@ export {
 export * from './memory-store.js';
 export { type FusedCandidate, fuseScores, recencyFactor, type WeightedList } from './recall/fuse.js';
 export { dateWords, KEYWORD_WEIGHTS, type KeywordFields, keywordFields, speakerLine } from './recall/keyword-fields.js';
+export type { RecallTuning } from './recall/recall-tuning.js';
 export { contentHash, normalizeText, searchTerms, words } from './text.js';
 export { handleMemoryTool, type MemoryToolBinding } from './tools/handle-memory-tool.js';
 export {
