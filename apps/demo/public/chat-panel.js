@@ -30,6 +30,8 @@ export function applyEvent(turn, event) {
       };
     case 'agent':
       return { ...turn, items: [...turn.items, { kind: 'agent', text: event.text }] };
+    case 'exchange_stored':
+      return { ...turn, items: [...turn.items, { kind: 'exchange', count: event.memoryIds.length }] };
     case 'done':
       return { ...turn, pending: false };
     case 'error':
@@ -47,6 +49,11 @@ function TranscriptItem({ item }) {
       return html`<div class="bubble bubble-agent" data-testid="agent-message">${item.text}</div>`;
     case 'tool':
       return html`<${ToolCall} call=${item.call} />`;
+    case 'exchange':
+      return html`<div class="exchange-note" data-testid="exchange-stored">
+        ${`The app stored this exchange in memory as ${item.count} conversation ${item.count === 1 ? 'turn' : 'turns'} `}
+        (<code>retainConversation</code>, one session per chat).
+      </div>`;
     default:
       return html`<div class="bubble bubble-error" role="alert" data-testid="turn-error">${item.text}</div>`;
   }

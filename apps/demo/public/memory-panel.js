@@ -33,7 +33,9 @@ function MemoryItem({ bank, memory, onForget }) {
   const [forgetting, setForgetting] = useState(false);
   return html`
     <li class="memory" data-testid="memory-item" data-memory-id=${memory.id}>
-      <div class="memory-text">${memory.text}</div>
+      <div class="memory-text">
+        ${memory.speaker && html`<span class="speaker" data-testid="memory-speaker" title="said in the chat">${memory.speaker}</span> `}${memory.text}
+      </div>
       <div class="memory-meta">
         ${memory.score !== undefined && html`<span class="score" title="recall score">${memory.score.toFixed(2)}</span>`}
         ${memory.tags.map((tag) => html`<span class="tag" key=${tag}>${tag}</span>`)}

@@ -26,33 +26,79 @@ describe('the offline chat agent', () => {
     return events;
   }
 
-  it('reports each step of a turn in order: message, tool call, its result, the answer', async () => {
+  it('reports each step of a turn in order: message, tool call, its result, the answer, the stored exchange', async () => {
     const events = await turn('Remember that my favourite colour is green');
-    expect(events.map((e) => e.type)).toEqual(['user', 'tool_call', 'tool_result', 'agent', 'done']);
+    expect(events.map((e) => e.type)).toEqual(['user', 'tool_call', 'tool_result', 'agent', 'exchange_stored', 'done']);
     expect(events[1]).toMatchObject({ name: 'memory_retain', input: { content: 'My favourite colour is green' } });
     expect(events[2]).toMatchObject({ name: 'memory_retain', isError: false });
     expect(events[3]).toEqual({ type: 'agent', text: "Got it. I'll remember that your favourite colour is green." });
     expect(demo.agent.mode.label).toBe('Offline: scripted agent');
+
+    // The fact the agent retained, then the exchange the app stored: a user turn and an agent turn, in order.
+    const stored = events[4] as Extract<TranscriptEvent, { type: 'exchange_stored' }>;
+    const memories = (await demo.brain.list(bank)).items;
+    expect(memories.map((m) => [m.speaker ?? null, m.text, m.episode?.position ?? null])).toEqual([
+      [null, 'My favourite colour is green', null],
+      ['user', 'Remember that my favourite colour is green', 0],
+      ['agent', "Got it. I'll remember that your favourite colour is green.", 1],
+    ]);
+    expect(memories.slice(1).map((m) => m.id)).toEqual(stored.memoryIds);
+    expect(memories[1]?.episode?.id).toBe(stored.sessionId);
+
+    // The next exchange of the chat continues the same session.
+    await turn('What is my favourite colour?');
+    const session = (await demo.brain.list(bank)).items.filter((m) => m.episode?.id === stored.sessionId);
+    expect(session.map((m) => [m.speaker, m.episode?.position])).toEqual([
+      ['user', 0],
+      ['agent', 1],
+      ['user', 2],
+      ['agent', 3],
+    ]);
+    expect(session[3]?.text).toBe('From memory: Your favourite colour is green.');
   });
 
-  it('reflects, and forgets only a memory that matches', async () => {
+  it('answers "What should I avoid eating?" from the peanut allergy recall found, saying it comes from memory', async () => {
+    const allergic = `allergy-${Math.random().toString(36).slice(2)}`;
+    await demo.agent.turn(allergic, 'I am allergic to peanuts', () => {});
+    const events: TranscriptEvent[] = [];
+    await demo.agent.turn(allergic, 'What should I avoid eating?', (event) => events.push(event));
+    const recalled = events.find((e) => e.type === 'tool_result') as { result: string };
+    expect(JSON.parse(recalled.result).hits.map((h: { text: string }) => h.text)).toContain('I am allergic to peanuts');
+    expect(events.find((e) => e.type === 'agent')).toEqual({
+      type: 'agent',
+      text:
+        "Nothing in memory uses the words of your question. I'm a script and can't judge whether it answers you, " +
+        'but this is what recall found closest in memory: You are allergic to peanuts.',
+    });
+  });
+
+  it('reflects, and forgets a fact together with the conversation turns that said it', async () => {
     await turn('Remember that the office is in Leeds');
     const reflected = await turn('What do you know about me?');
     expect(reflected.find((e) => e.type === 'tool_call')).toMatchObject({ name: 'memory_reflect' });
     expect(reflected.find((e) => e.type === 'agent')).toMatchObject({ text: expect.stringContaining('green') });
 
+    const before = (await demo.brain.list(bank)).items.length;
     const nothing = await turn('Forget my passport number');
     expect(nothing.filter((e) => e.type === 'tool_call').map((e) => (e as { name: string }).name)).toEqual([
       'memory_recall',
     ]);
-    expect((await demo.brain.list(bank)).items).toHaveLength(2);
+    // Nothing forgotten; the exchange itself is stored like any other.
+    expect((await demo.brain.list(bank)).items).toHaveLength(before + 2);
 
     const forgot = await turn('Forget my favourite colour');
     expect(forgot.filter((e) => e.type === 'tool_call').map((e) => (e as { name: string }).name)).toEqual([
       'memory_recall',
       'memory_forget',
     ]);
-    expect((await demo.brain.list(bank)).items.map((m) => m.text)).toEqual(['The office is in Leeds']);
+    expect(forgot.find((e) => e.type === 'agent')).toMatchObject({
+      text: expect.stringMatching(/^Forgotten: "My favourite colour is green", and \d+ more memories that said it\.$/),
+    });
+    // A turn that forgot something is not written back, so nothing in the bank says the colour any more.
+    expect(forgot.some((e) => e.type === 'exchange_stored')).toBe(false);
+    const left = (await demo.brain.list(bank)).items.map((m) => m.text);
+    expect(left.filter((text) => /favourite colour/i.test(text))).toEqual([]);
+    expect(left).toContain('The office is in Leeds');
   });
 
   it('says what it can do when the message fits no pattern, without calling a tool', async () => {

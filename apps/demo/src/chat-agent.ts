@@ -19,7 +19,15 @@ export interface TurnOutcome {
   stopReason: string;
 }
 
-/** The demo's agent: one Managed Agents session per bank, memory tools answered by `runSessionWithMemory`'s loop. */
+/** The speakers of the exchanges the demo stores as conversation turns. */
+export const SPEAKERS = { user: 'user', agent: 'agent' } as const;
+
+/**
+ * The demo's agent: one Managed Agents session per bank, memory tools answered by `runSessionWithMemory`'s loop.
+ * Besides what the agent retains with its tools (facts, shown as tool calls), the app stores every exchange, the
+ * user's message and the agent's reply, with `retainConversation`: one episode per chat session, so that what was
+ * said is in memory too, in order, with who said it. Facts stay the agent's decision; the transcript is the app's.
+ */
 export class ChatAgent {
   // Turns on one session must not overlap: the platform runs one turn at a time per session.
   private readonly queues = new Map<string, Promise<unknown>>();
@@ -63,6 +71,21 @@ export class ChatAgent {
       ...(signal ? { signal } : {}),
     });
     transcript.settle(result.toolCalls);
+    // A turn that forgot something is not written back: its messages name what was forgotten.
+    if (!result.toolCalls.some((call) => call.name === 'memory_forget')) {
+      const stored = await this.brain.retainConversation(
+        [
+          { speaker: SPEAKERS.user, text: message },
+          { speaker: SPEAKERS.agent, text: result.text },
+        ],
+        { bankId, sessionId, context: { actor: 'demo-app' } },
+      );
+      emit({
+        type: 'exchange_stored',
+        sessionId,
+        memoryIds: stored.flatMap((r) => (r.stored && r.memoryId ? [r.memoryId] : [])),
+      });
+    }
     emit({ type: 'done', text: result.text, stopReason: result.stopReason });
     return { text: result.text, stopReason: result.stopReason };
   }

@@ -48,6 +48,26 @@ describe('the memory panel API', () => {
     expect(history.body.versions.at(-1)?.text).toBeNull();
   });
 
+  it('shows who said a conversation turn and where it stands in its session', async () => {
+    const chat = `turns-${Math.random().toString(36).slice(2)}`;
+    await brain.retainConversation(
+      [
+        { speaker: 'user', text: 'My train leaves at nine' },
+        { speaker: 'agent', text: 'Noted: the train at nine.' },
+      ],
+      { bankId: chat, sessionId: 'chat-1' },
+    );
+    const listed = await json(`/api/banks/${chat}/memories`);
+    expect(listed.body.memories).toMatchObject([
+      { text: 'My train leaves at nine', speaker: 'user', episode: { id: 'chat-1', position: 0 } },
+      { text: 'Noted: the train at nine.', speaker: 'agent', episode: { id: 'chat-1', position: 1 } },
+    ]);
+    const found = await json(`/api/banks/${chat}/recall?q=train`);
+    expect(found.body.hits).toContainEqual(
+      expect.objectContaining({ text: 'My train leaves at nine', speaker: 'user' }),
+    );
+  });
+
   it('answers bad input with 400 and the field, and leaves the bank as it was', async () => {
     const badBank = await json('/api/banks/-nope/memories');
     expect(badBank.status).toBe(400);

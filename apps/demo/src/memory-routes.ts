@@ -55,6 +55,15 @@ function memoryJson(memory: Memory) {
     tags: memory.tags,
     createdAt: memory.createdAt.toISOString(),
     ...(memory.path ? { path: memory.path } : {}),
+    ...conversationJson(memory),
+  };
+}
+
+// Who said a conversation turn, and where it stands in its session.
+function conversationJson(memory: Memory | MemoryHit) {
+  return {
+    ...(memory.speaker ? { speaker: memory.speaker } : {}),
+    ...(memory.episode ? { episode: memory.episode } : {}),
   };
 }
 
@@ -65,6 +74,7 @@ function hitJson(hit: MemoryHit) {
     tags: hit.tags,
     score: hit.score,
     createdAt: hit.createdAt.toISOString(),
+    ...conversationJson(hit),
   };
 }
 

@@ -1,5 +1,6 @@
 import { words } from '@astrocyte/core';
 import type { AgentTurn, ScriptedAgent } from '@astrocyte/managed-agents/emulator';
+import { SPEAKERS } from './chat-agent.js';
 import { classifyMessage } from './message-intent.js';
 import { firstPersonToSecond } from './pronouns.js';
 
@@ -7,6 +8,8 @@ interface RecallHit {
   memory_id: string;
   text: string;
   score: number;
+  /** Set on conversation turns. */
+  speaker?: string;
 }
 
 interface RetainOutcome {
@@ -51,15 +54,47 @@ async function retain(turn: AgentTurn, content: string, tags: string[]): Promise
   turn.say(`Got it. I'll remember that ${lowerFirst(firstPersonToSecond(content))}.${redacted}`);
 }
 
+/**
+ * Answers from what recall found. Memories that share a word with the question are the answer; when none does
+ * (a lexical embedder cannot link "eating" to "peanuts"), the script says so and quotes recall's closest matches
+ * rather than claiming memory is empty: it has no judgement to tell whether they answer the question. Recall's
+ * scores do not help here: each is relative to the best hit of its search, so the nearest unrelated memory can
+ * score 1 and a relevant one 0.
+ */
 async function recall(turn: AgentTurn, query: string): Promise<void> {
-  const hits = await search(turn, query, 3);
+  const hits = await recallHits(turn, query, 5);
   if (hits === null) return;
-  const [best, ...others] = hits;
-  if (!best) {
+  const known = statements(hits);
+  if (known.length === 0) {
     return turn.say('I don\'t have anything in memory about that yet. Tell me with "Remember that ...".');
   }
-  const also = others.length ? ` I also found ${others.length} related memor${others.length === 1 ? 'y' : 'ies'}.` : '';
-  turn.say(`From memory: ${firstPersonToSecond(best.text)}${endsWithStop(best.text) ? '' : '.'}${also}`);
+  const wanted = new Set(words(query));
+  const matching = known.filter((statement) => words(statement).some((word) => wanted.has(word)));
+  if (matching.length > 0) return turn.say(`From memory: ${listed(matching.slice(0, 3))}`);
+  turn.say(
+    "Nothing in memory uses the words of your question. I'm a script and can't judge whether it answers you, " +
+      `but this is what recall found closest in memory: ${listed(known.slice(0, 2))}`,
+  );
+}
+
+/**
+ * What the hits say, best first, once each: facts as they are, and statements the user made in conversation.
+ * The agent's own replies are left out (they only echo what memory held), and so are the user's questions and
+ * requests, which say nothing about them.
+ */
+function statements(hits: RecallHit[]): string[] {
+  const said = hits.flatMap((hit) => {
+    if (hit.speaker === undefined) return [firstPersonToSecond(hit.text)];
+    if (hit.speaker === SPEAKERS.agent) return [];
+    if (hit.speaker !== SPEAKERS.user) return [`${hit.speaker} said "${hit.text}"`];
+    const intent = classifyMessage(hit.text);
+    return intent.kind === 'retain' ? [firstPersonToSecond(intent.content)] : [];
+  });
+  return [...new Set(said.map(sentence))];
+}
+
+function listed(statements: string[]): string {
+  return statements.length === 1 ? (statements[0] as string) : statements.map((s) => `\n- ${s}`).join('');
 }
 
 async function reflect(turn: AgentTurn, query: string): Promise<void> {
@@ -74,35 +109,45 @@ async function reflect(turn: AgentTurn, query: string): Promise<void> {
   );
 }
 
+/**
+ * Forgets every memory that has all the words of the request, facts and conversation turns alike: forgetting a
+ * fact while the transcript still says it would not be forgetting. All the words, because the script cannot tell
+ * "my favourite colour" from "my favourite food" by meaning.
+ */
 async function forget(turn: AgentTurn, query: string): Promise<void> {
   if (!turn.tools.includes('memory_forget')) return turn.say('This agent was created without the forget tool.');
-  const hits = await search(turn, query, 3);
+  const hits = await recallHits(turn, query, 50);
   if (hits === null) return;
-  const [target] = hits;
-  if (!target) return turn.say(`I found nothing in memory matching "${query}", so there is nothing to forget.`);
-  const result = await turn.callTool('memory_forget', { memory_ids: target.memory_id });
+  const wanted = words(query);
+  const targets = hits.filter((hit) => {
+    const have = new Set(words(hit.text));
+    return wanted.length > 0 && wanted.every((word) => have.has(word));
+  });
+  const [main] = [...targets.filter((hit) => hit.speaker === undefined), ...targets];
+  if (!main) return turn.say(`I found nothing in memory matching "${query}", so there is nothing to forget.`);
+  const result = await turn.callTool('memory_forget', { memory_ids: targets.map((hit) => hit.memory_id).join(',') });
   if (result.isError) return turn.say(`I could not forget it: ${result.text}`);
-  turn.say(`Forgotten: "${target.text}".`);
+  const others = targets.length - 1;
+  turn.say(
+    `Forgotten: "${main.text}"${others > 0 ? `, and ${others} more ${others === 1 ? 'memory' : 'memories'} that said it` : ''}.`,
+  );
 }
 
-/**
- * Recalls and keeps the hits that share a word with the query: vector search always returns the nearest
- * memories, related or not, and a script has no judgement to tell them apart (nor should it forget the wrong one).
- */
-async function search(turn: AgentTurn, query: string, maxResults: number): Promise<RecallHit[] | null> {
+/** Calls memory_recall; on an error, says so and returns null. */
+async function recallHits(turn: AgentTurn, query: string, maxResults: number): Promise<RecallHit[] | null> {
   const result = await turn.callTool('memory_recall', { query, max_results: maxResults });
   if (result.isError) {
     turn.say(`Recall failed: ${result.text}`);
     return null;
   }
-  const wanted = new Set(words(query));
-  return result.json<{ hits: RecallHit[] }>().hits.filter((hit) => words(hit.text).some((word) => wanted.has(word)));
+  return result.json<{ hits: RecallHit[] }>().hits;
 }
 
 function lowerFirst(text: string): string {
   return text.length > 1 && /^[A-Z][a-z]/.test(text) ? text[0]?.toLowerCase() + text.slice(1) : text;
 }
 
-function endsWithStop(text: string): boolean {
-  return /[.!?]$/.test(text.trim());
+// A statement as a sentence of the answer: ends with a full stop unless it has its own.
+function sentence(text: string): string {
+  return /[.!?"]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`;
 }

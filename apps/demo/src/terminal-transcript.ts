@@ -17,6 +17,11 @@ export function terminalTranscript(write: (text: string) => void, color: boolean
       case 'agent':
         write(`${paint('1;32', 'agent ')} ${indent(event.text)}\n`);
         return;
+      case 'exchange_stored':
+        write(
+          `${paint('2', 'memory')} ${paint('2', `stored this exchange as ${turns(event.memoryIds.length)} of the chat session`)}\n`,
+        );
+        return;
       case 'done':
         return;
       case 'error':
@@ -29,4 +34,8 @@ export function terminalTranscript(write: (text: string) => void, color: boolean
 // Multi-line results (reflect's answer) line up under the first line.
 function indent(text: string): string {
   return text.replace(/\n/g, '\n       ');
+}
+
+function turns(n: number): string {
+  return `${n} conversation ${n === 1 ? 'turn' : 'turns'}`;
 }

@@ -6,6 +6,8 @@ export type TranscriptEvent =
   | { type: 'tool_call'; id: string; name: string; input: unknown }
   | { type: 'tool_result'; id: string; name: string; result: string; isError: boolean }
   | { type: 'agent'; text: string }
+  /** The app stored the exchange (message and reply) as conversation turns of the chat session. */
+  | { type: 'exchange_stored'; sessionId: string; memoryIds: string[] }
   | { type: 'done'; text: string; stopReason: string }
   | { type: 'error'; message: string };
 

@@ -50,6 +50,7 @@ describe('the demo command', () => {
     expect(first.stdout).toContain('Offline: scripted agent');
     expect(first.stdout).toMatch(/tool\s+memory_retain \{"content":"My favourite colour is green"/);
     expect(first.stdout).toContain('"stored":true');
+    expect(first.stdout).toMatch(/memory\s+stored this exchange as 2 conversation turns of the chat session/);
 
     const second = await finished(demoProcess(['--db', db, '--cli', 'What is my favourite colour?'], dir));
     expect(second.code).toBe(0);

@@ -61,7 +61,7 @@ describe.skipIf(!hasChromium && !browserRequired)('demo in a browser (offline, s
     await page.getByTestId('send-button').click();
   }
 
-  it('remembers, recalls and forgets, showing each tool call and the bank', async () => {
+  it('remembers, recalls and forgets, showing each tool call, the stored exchange and the bank', async () => {
     await page.goto(demo.url);
     await page.getByTestId('mode-label').filter({ hasText: 'Offline: scripted agent' }).waitFor();
 
@@ -70,9 +70,17 @@ describe.skipIf(!hasChromium && !browserRequired)('demo in a browser (offline, s
     await retain.waitFor();
     expect(await retain.locator('.tool-input').textContent()).toContain('My favourite colour is green');
     expect(await retain.getByTestId('tool-result').textContent()).toContain('"stored": true');
-    const memory = page.getByTestId('memory-item').filter({ hasText: 'My favourite colour is green' });
-    await memory.waitFor();
+    const retainResult = JSON.parse((await retain.getByTestId('tool-result').textContent()) ?? '{}');
+    const fact = page.locator(`[data-testid="memory-item"][data-memory-id="${retainResult.memory_id}"]`);
+    await fact.waitFor();
     await page.locator('[data-testid="turn"][data-pending="false"]').first().waitFor();
+    expect(await page.getByTestId('turn').first().getByTestId('exchange-stored').textContent()).toContain(
+      '2 conversation turns',
+    );
+    // The exchange is in the bank as turns, each shown with who said it.
+    const userTurn = page.getByTestId('memory-item').filter({ hasText: 'Remember that my favourite colour is green' });
+    await userTurn.waitFor();
+    expect(await userTurn.getByTestId('memory-speaker').textContent()).toBe('user');
 
     await say('What is my favourite colour?');
     const recall = page.locator('[data-testid="tool-call"][data-tool="memory_recall"][data-state="done"]');
@@ -80,14 +88,28 @@ describe.skipIf(!hasChromium && !browserRequired)('demo in a browser (offline, s
     expect(await recall.getByTestId('tool-result').textContent()).toContain('My favourite colour is green');
     const answer = page.getByTestId('turn').nth(1).getByTestId('agent-message');
     await answer.waitFor();
-    expect(await answer.textContent()).toContain('green');
+    expect(await answer.textContent()).toBe('From memory: Your favourite colour is green.');
+    await page.locator('[data-testid="turn"][data-pending="false"]').nth(1).waitFor();
 
     await page.screenshot({ path: join(RESULTS_DIR, 'demo-laptop.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: join(RESULTS_DIR, 'demo-phone.png'), fullPage: true });
     await page.setViewportSize({ width: 1280, height: 800 });
 
-    await memory.getByTestId('forget-button').click();
+    // The panel's Forget button forgets that one memory; the conversation turns stay until asked.
+    await fact.getByTestId('forget-button').click();
+    await page.getByTestId('memory-notice').waitFor();
+    expect(await fact.count()).toBe(0);
+    expect((await demo.brain.list('browser-test')).items.map((m) => m.speaker)).toEqual([
+      'user',
+      'agent',
+      'user',
+      'agent',
+    ]);
+
+    // Asked in the chat, the agent forgets every memory that says it, turns included.
+    await say('Forget my favourite colour');
+    await page.locator('[data-testid="tool-call"][data-tool="memory_forget"][data-state="done"]').waitFor();
     await page.getByTestId('memory-empty').waitFor();
     expect(await page.getByTestId('memory-item').count()).toBe(0);
     await page.screenshot({ path: join(RESULTS_DIR, 'demo-after-forget.png'), fullPage: true });
@@ -95,7 +117,6 @@ describe.skipIf(!hasChromium && !browserRequired)('demo in a browser (offline, s
     // The page showed the truth: the bank is empty and the history keeps a content-free tombstone.
     const listed = await demo.brain.list('browser-test');
     expect(listed.items).toHaveLength(0);
-    const retainResult = JSON.parse((await retain.getByTestId('tool-result').textContent()) ?? '{}');
     const history = await demo.brain.history('browser-test', retainResult.memory_id);
     expect(history.at(-1)).toMatchObject({ action: 'forget', text: null });
   });

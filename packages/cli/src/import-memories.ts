@@ -1,47 +1,38 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import {
-  type AstrocyteContext,
-  type Brain,
-  checkBankId,
-  type RetainManyItem,
-  type RetainResult,
-  ValidationError,
-} from '@astrocyte/core';
-import { lineToItem } from './memory-json.js';
+import { type AstrocyteContext, type Brain, checkBankId, type RetainResult, ValidationError } from '@astrocyte/core';
+import { confineFailures } from './confine-failures.js';
+import { emptySummary, type ImportSummary, noteOutcome, noteProblem } from './import-summary.js';
+import { type ImportedMemory, parseMemoryLine } from './memory-json.js';
 
 /** How an import batches and reports. */
 export interface ImportOptions {
-  /** Items per `retainMany` call: one embedding batch and one transaction each; defaults to 500. */
+  /** Memories (or turns) per retain call: one embedding batch and one transaction each; defaults to 500. */
   batchSize?: number;
   context?: AstrocyteContext;
   onProgress?: (summary: ImportSummary) => void;
 }
 
-/** A line that was not stored, and why. */
-export interface ImportProblem {
-  line: number;
-  reason: string;
+/** The batch size of `options`, checked. */
+export function batchSizeOf(options: ImportOptions): number {
+  const batchSize = options.batchSize ?? 500;
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
+    throw new ValidationError('batchSize', `must be an integer from 1 to 10000, got ${batchSize}`);
+  }
+  return batchSize;
 }
 
-/** What an import did. `rejected` counts malformed lines and memories governance refused. */
-export interface ImportSummary {
-  lines: number;
-  stored: number;
-  deduplicated: number;
-  rejected: number;
-  redacted: number;
-  /** Lines that could not be read as a memory at all. */
-  malformed: number;
-  /** The first problems, with line numbers; at most 100 are kept. */
-  problems: ImportProblem[];
+// One memory to store and the lines it came from: several for a long text exported as chunks.
+interface Entry {
+  memory: ImportedMemory;
+  lines: number[];
 }
-
-const MAX_PROBLEMS = 100;
 
 /**
  * Reads JSON Lines (the export format) from `input` and retains them into a bank in batches. Idempotent: a memory
- * already in the bank is deduplicated, so a rerun after an interruption stores only what is missing.
+ * already in the bank is deduplicated, so a rerun after an interruption stores only what is missing. Conversation
+ * turns go back into their sessions with `retainConversation`, in the order of their lines, and the chunks of a
+ * long text are joined and stored as that text again.
  */
 export async function importMemories(
   brain: Brain,
@@ -50,38 +41,55 @@ export async function importMemories(
   options: ImportOptions = {},
 ): Promise<ImportSummary> {
   checkBankId(bankId);
-  const batchSize = options.batchSize ?? 500;
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
-    throw new ValidationError('batchSize', `must be an integer from 1 to 10000, got ${batchSize}`);
-  }
-  const summary: ImportSummary = {
-    lines: 0,
-    stored: 0,
-    deduplicated: 0,
-    rejected: 0,
-    redacted: 0,
-    malformed: 0,
-    problems: [],
-  };
-  const problem = (line: number, reason: string) => {
-    summary.rejected += 1;
-    if (summary.problems.length < MAX_PROBLEMS) summary.problems.push({ line, reason });
-  };
-  let batch: { item: RetainManyItem; line: number }[] = [];
+  const batchSize = batchSizeOf(options);
+  const summary = emptySummary();
+  const context = options.context ? { context: options.context } : {};
+  // Consecutive entries stored by one call: plain memories, or turns of one session with the same tags.
+  let batch: Entry[] = [];
+  let batchKey = '';
 
   const flush = async () => {
     if (batch.length === 0) return;
-    const results = await retainBatch(brain, bankId, batch, options.context);
+    const first = (batch[0] as Entry).memory;
+    const results: (RetainResult | Error)[] =
+      first.sessionId === undefined
+        ? await confineFailures(batch, (entries) =>
+            brain.retainMany(
+              entries.map((entry) => entry.memory.item),
+              { bankId, ...context },
+            ),
+          )
+        : await confineFailures(batch, (entries) =>
+            brain.retainConversation(entries.map(toTurn), {
+              bankId,
+              sessionId: first.sessionId as string,
+              ...(first.item.tags ? { tags: first.item.tags } : {}),
+              ...context,
+            }),
+          );
     results.forEach((result, i) => {
-      const line = (batch[i] as { line: number }).line;
-      if (result instanceof Error) problem(line, result.message);
-      else if (result.stored) summary.stored += 1;
-      else if (result.deduplicated) summary.deduplicated += 1;
-      else problem(line, result.reason ?? 'not stored');
-      if (!(result instanceof Error) && result.redacted?.length) summary.redacted += 1;
+      const { lines } = batch[i] as Entry;
+      noteOutcome(summary, { line: lines[0] as number }, result, lines.length);
     });
     batch = [];
     options.onProgress?.(summary);
+  };
+
+  const add = async (entry: Entry) => {
+    const { sessionId, item } = entry.memory;
+    const key = sessionId === undefined ? 'memories' : JSON.stringify([sessionId, item.tags ?? []]);
+    if (key !== batchKey || batch.length >= batchSize) await flush();
+    batchKey = key;
+    batch.push(entry);
+  };
+
+  // The chunks of one long text are exported on consecutive lines, in order.
+  let document: { id: string; entry: Entry; texts: string[] } | undefined;
+  const endDocument = async () => {
+    if (!document) return;
+    document.entry.memory.item.content = document.texts.join('\n\n');
+    await add(document.entry);
+    document = undefined;
   };
 
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
@@ -89,35 +97,34 @@ export async function importMemories(
   for await (const raw of lines) {
     lineNumber += 1;
     if (raw.trim() === '') continue;
-    summary.lines += 1;
-    const parsed = lineToItem(raw);
-    if (typeof parsed === 'string') {
+    summary.records += 1;
+    const memory = parseMemoryLine(raw);
+    if (typeof memory === 'string') {
       summary.malformed += 1;
-      problem(lineNumber, parsed);
+      noteProblem(summary, { line: lineNumber }, memory);
       continue;
     }
-    batch.push({ item: parsed, line: lineNumber });
-    if (batch.length >= batchSize) await flush();
+    if (memory.documentId !== undefined && memory.documentId === document?.id) {
+      document.texts.push(memory.item.content);
+      document.entry.lines.push(lineNumber);
+      continue;
+    }
+    await endDocument();
+    const entry = { memory, lines: [lineNumber] };
+    if (memory.documentId === undefined) await add(entry);
+    else document = { id: memory.documentId, entry, texts: [memory.item.content] };
   }
+  await endDocument();
   await flush();
   return summary;
 }
 
-// One bad item (too long, a bad date) fails a whole retainMany; retrying item by item confines it to its line.
-async function retainBatch(
-  brain: Brain,
-  bankId: string,
-  batch: { item: RetainManyItem }[],
-  context: AstrocyteContext | undefined,
-): Promise<(RetainResult | Error)[]> {
-  const items = batch.map((entry) => entry.item);
-  try {
-    return await brain.retainMany(items, { bankId, ...(context ? { context } : {}) });
-  } catch (error) {
-    if (!ValidationError.isInstance(error)) throw error;
-    if (items.length === 1) return [new Error(error.message.replace(/^items\[\d+\]\./, ''))];
-  }
-  const results: (RetainResult | Error)[] = [];
-  for (const entry of batch) results.push(...(await retainBatch(brain, bankId, [entry], context)));
-  return results;
+function toTurn({ memory }: Entry) {
+  const { content, occurredAt, metadata } = memory.item;
+  return {
+    speaker: memory.speaker as string,
+    text: content,
+    ...(occurredAt ? { occurredAt } : {}),
+    ...(metadata ? { metadata } : {}),
+  };
 }

@@ -2,8 +2,12 @@ export { type AttachOptions, type AttachResult, attachToSession } from './attach
 export { describeError, EXIT, IncompleteError, UsageError } from './cli-errors.js';
 export type { CliIo, GlobalOptions } from './cli-session.js';
 export { CONFIG_TEMPLATE } from './config-template.js';
+export { readConversationLines } from './conversation-lines.js';
 export { type ExportOptions, exportMemories } from './export-memories.js';
-export { type ImportOptions, type ImportProblem, type ImportSummary, importMemories } from './import-memories.js';
-export { lineToItem, type MemoryLine, memoryToLine } from './memory-json.js';
+export { type ConversationSession, importConversations, type ReadConversations } from './import-conversations.js';
+export { type ImportOptions, importMemories } from './import-memories.js';
+export type { ImportPlace, ImportProblem, ImportSummary } from './import-summary.js';
+export { parseSessionDate, readLocomo } from './locomo-conversations.js';
+export { type ImportedMemory, type MemoryLine, memoryToLine, parseMemoryLine } from './memory-json.js';
 export { CLI_VERSION, createProgram } from './program.js';
 export { runCli } from './run-cli.js';

@@ -1,4 +1,12 @@
-import type { JsonObject, Memory, MemoryHit, MemoryVersion, RetainManyItem, RetainResult } from '@astrocyte/core';
+import type {
+  EpisodePlace,
+  JsonObject,
+  Memory,
+  MemoryHit,
+  MemoryVersion,
+  RetainManyItem,
+  RetainResult,
+} from '@astrocyte/core';
 
 /** One memory as a line of an export: every field, snake_case, absent values as null. */
 export interface MemoryLine {
@@ -10,11 +18,28 @@ export interface MemoryLine {
   created_at: string;
   occurred_at: string | null;
   expires_at: string | null;
+  /** Who said it, for a conversation turn. */
+  speaker: string | null;
+  /** The session (or long text) the memory belongs to, and its 0-based place in it. */
+  episode: EpisodePlace | null;
+  /** For a chunk of a long text: the first chunk's id. */
+  document_id: string | null;
 }
 
 /** The export form of a memory; the same shape `--json` prints for list and recall. */
 export function memoryToLine(memory: Memory): MemoryLine {
-  return { id: memory.id, ...contentToJson(memory), expires_at: memory.expiresAt?.toISOString() ?? null };
+  const { text, tags, metadata, path, created_at, occurred_at, ...conversation } = contentToJson(memory);
+  return {
+    id: memory.id,
+    text,
+    tags,
+    metadata,
+    path,
+    created_at,
+    occurred_at,
+    expires_at: memory.expiresAt?.toISOString() ?? null,
+    ...conversation,
+  };
 }
 
 /** A recall hit in the `--json` form: the memory's fields plus its score. */
@@ -31,7 +56,15 @@ function contentToJson(memory: Memory | MemoryHit): Omit<MemoryLine, 'id' | 'exp
     path: memory.path ?? null,
     created_at: memory.createdAt.toISOString(),
     occurred_at: memory.occurredAt?.toISOString() ?? null,
+    speaker: memory.speaker ?? null,
+    episode: memory.episode ? { id: memory.episode.id, position: memory.episode.position } : null,
+    document_id: memory.documentId ?? null,
   };
+}
+
+/** How a memory is shown in human output: a turn is prefixed with its speaker. */
+export function spokenText(memory: Memory | MemoryHit): string {
+  return memory.speaker ? `${memory.speaker}: ${memory.text}` : memory.text;
 }
 
 /** A retain result in the `--json` form, the field names of the memory_retain tool. */
@@ -41,6 +74,8 @@ export function retainResultToJson(result: RetainResult): Record<string, unknown
     memory_id: result.memoryId,
     deduplicated: result.deduplicated,
     ...(result.duplicateOf ? { duplicate_of: result.duplicateOf } : {}),
+    ...(result.mergedTags?.length ? { merged_tags: result.mergedTags } : {}),
+    ...(result.chunkIds ? { chunk_ids: result.chunkIds } : {}),
     ...(result.redacted?.length ? { redacted: result.redacted } : {}),
     ...(result.reason ? { reason: result.reason } : {}),
     ...(result.bankId ? { bank_id: result.bankId } : {}),
@@ -71,14 +106,29 @@ const LINE_KEYS = new Set([
   'created_at',
   'occurred_at',
   'expires_at',
+  'speaker',
+  'episode',
+  'document_id',
 ]);
 
+/** One import line read: what to retain, and its place in a conversation or a long text. */
+export interface ImportedMemory {
+  item: RetainManyItem;
+  /** Set for a conversation turn, with `sessionId`. */
+  speaker?: string;
+  /** The episode a turn belongs to: its conversation session. */
+  sessionId?: string;
+  /** Set for a chunk of a long text: lines with the same one are joined back into that text. */
+  documentId?: string;
+}
+
 /**
- * Reads one import line into a retain item, or returns why it cannot be one. `id`, `bank_id` and `created_at`
- * are accepted and ignored: the target bank gives new ids and the import time. Unknown keys are refused, so that
- * a misspelt field is never dropped in silence.
+ * Reads one import line into what to retain, or returns why it cannot be. `id`, `bank_id` and `created_at` are
+ * accepted and ignored: the target bank gives new ids and the import time; so is `episode.position`, since turns
+ * are stored in the order of their lines. Unknown keys are refused, so that a misspelt field is never dropped in
+ * silence.
  */
-export function lineToItem(line: string): RetainManyItem | string {
+export function parseMemoryLine(line: string): ImportedMemory | string {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -111,5 +161,40 @@ export function lineToItem(line: string): RetainManyItem | string {
     if (typeof field !== 'string') return `${key}: must be a string or null`;
     item[target] = field;
   }
-  return item;
+  const place = readPlace(record);
+  return typeof place === 'string' ? place : { item, ...place };
+}
+
+// The conversation and long-text fields of a line, checked against each other.
+function readPlace(record: Record<string, unknown>): Omit<ImportedMemory, 'item'> | string {
+  const { speaker, episode, document_id: documentId } = record;
+  const place: Omit<ImportedMemory, 'item'> = {};
+  if (documentId !== undefined && documentId !== null) {
+    if (typeof documentId !== 'string' || documentId === '') return 'document_id: must be a non-empty string or null';
+    place.documentId = documentId;
+  }
+  if (episode !== undefined && episode !== null) {
+    if (typeof episode !== 'object' || Array.isArray(episode))
+      return 'episode: must be { "id": …, "position": … } or null';
+    const { id, position, ...rest } = episode as Record<string, unknown>;
+    if (Object.keys(rest).length > 0) return `episode: unknown field "${Object.keys(rest)[0]}"; expected id, position`;
+    if (typeof id !== 'string' || id === '') return 'episode.id: must be a non-empty string';
+    if (!Number.isInteger(position) || (position as number) < 0) return 'episode.position: must be an integer ≥ 0';
+    place.sessionId = id;
+  }
+  if (speaker === undefined || speaker === null) {
+    // A long text's chunks are an episode of their own, rebuilt when the joined text is stored again.
+    if (place.sessionId !== undefined && place.documentId === undefined)
+      return 'episode: only a conversation turn (with a speaker) or a chunk of a long text (with document_id) has one';
+    delete place.sessionId;
+    return place;
+  }
+  if (typeof speaker !== 'string' || speaker.trim() === '') return 'speaker: must be a non-empty string or null';
+  if (place.sessionId === undefined)
+    return 'episode: a conversation turn needs its session, { "id": …, "position": … }';
+  // retainConversation has neither: storing the turn without them would drop them in silence.
+  for (const key of ['path', 'expires_at'])
+    if (record[key] !== undefined && record[key] !== null)
+      return `${key}: a conversation turn cannot carry one on import`;
+  return { ...place, speaker };
 }

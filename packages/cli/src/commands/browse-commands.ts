@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-session.js';
 import { given, withSession } from '../command-action.js';
-import { memoryToLine, versionToJson } from '../memory-json.js';
+import { memoryToLine, spokenText, versionToJson } from '../memory-json.js';
 import { parseList, parsePositiveInteger } from '../option-parsers.js';
 
 /** Registers list, history and banks. */
@@ -25,7 +25,7 @@ export function registerBrowseCommands(program: Command, io: CliIo): void {
             : page.items
                 .map(
                   (m) =>
-                    `${m.id}  ${m.createdAt.toISOString().slice(0, 19)}Z  ${m.text}${m.tags.length ? `  [${m.tags.join(', ')}]` : ''}`,
+                    `${m.id}  ${m.createdAt.toISOString().slice(0, 19)}Z  ${spokenText(m)}${m.tags.length ? `  [${m.tags.join(', ')}]` : ''}`,
                 )
                 .join('\n'),
         );

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { IncompleteError, UsageError } from '../cli-errors.js';
 import type { CliIo } from '../cli-session.js';
 import { given, withSession, withTextSession } from '../command-action.js';
-import { hitToJson, retainResultToJson } from '../memory-json.js';
+import { hitToJson, retainResultToJson, spokenText } from '../memory-json.js';
 import { parseJsonObject, parseList, parsePositiveInteger, parseScore } from '../option-parsers.js';
 
 /** Registers retain, recall, reflect and forget. */
@@ -71,7 +71,7 @@ export function registerMemoryCommands(program: Command, io: CliIo): void {
           return result.hits
             .map(
               (hit) =>
-                `${hit.score.toFixed(3)}  ${hit.memoryId}  ${hit.text}${hit.tags.length ? `  [${hit.tags.join(', ')}]` : ''}`,
+                `${hit.score.toFixed(3)}  ${hit.memoryId}  ${spokenText(hit)}${hit.tags.length ? `  [${hit.tags.join(', ')}]` : ''}`,
             )
             .join('\n');
         });
@@ -94,7 +94,7 @@ export function registerMemoryCommands(program: Command, io: CliIo): void {
           [
             result.answer,
             ...(result.sources.length && result.mode === 'llm'
-              ? ['', 'sources:', ...result.sources.map((s) => `  ${s.memoryId}  ${s.text}`)]
+              ? ['', 'sources:', ...result.sources.map((s) => `  ${s.memoryId}  ${spokenText(s)}`)]
               : []),
           ].join('\n'),
         );

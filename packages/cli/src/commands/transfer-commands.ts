@@ -1,11 +1,17 @@
 import { createReadStream, createWriteStream, renameSync, rmSync, statSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { IncompleteError, UsageError } from '../cli-errors.js';
 import type { CliIo, CliSession } from '../cli-session.js';
 import { withSession } from '../command-action.js';
+import { readConversationLines } from '../conversation-lines.js';
 import { exportMemories } from '../export-memories.js';
-import { type ImportSummary, importMemories } from '../import-memories.js';
+import { importConversations, type ReadConversations } from '../import-conversations.js';
+import { formatOfFirstLine, IMPORT_FORMATS, type ImportFormat, peekFirstLine } from '../import-format.js';
+import { type ImportOptions, importMemories } from '../import-memories.js';
+import { describeProblem, type ImportSummary } from '../import-summary.js';
+import { readLocomo } from '../locomo-conversations.js';
 import { parseList, parsePositiveInteger } from '../option-parsers.js';
 import { ProgressBar } from '../progress-bar.js';
 
@@ -58,15 +64,26 @@ export function registerTransferCommands(program: Command, io: CliIo): void {
 
   program
     .command('import')
-    .description('retain memories from JSON Lines (an export); idempotent, duplicates are skipped')
+    .description(
+      'retain memories (an export) or conversations (LoCoMo JSON, JSON Lines of turns); idempotent, duplicates are skipped',
+    )
     .argument('[file]', 'the file to read; "-" or none reads stdin')
-    .option('--batch-size <n>', 'memories per transaction (default 500)', parsePositiveInteger)
+    .addOption(
+      new Option('--format <format>', 'what the file holds (default: told from its first line)').choices(
+        IMPORT_FORMATS,
+      ),
+    )
+    .option('--batch-size <n>', 'memories or turns per transaction (default 500)', parsePositiveInteger)
     .option('--progress', 'show a progress bar on stderr (default: when stderr is a terminal)')
     .option('--no-progress', 'never show a progress bar')
     .action(
       withSession(
         io,
-        async (session, file: string | undefined, options: { batchSize?: number; progress?: boolean }) => {
+        async (
+          session,
+          file: string | undefined,
+          options: { format?: ImportFormat; batchSize?: number; progress?: boolean },
+        ) => {
           const fromStdin = file === undefined || file === '-';
           if (fromStdin && io.stdin.isTTY)
             throw new UsageError(
@@ -76,25 +93,53 @@ export function registerTransferCommands(program: Command, io: CliIo): void {
           const brain = await session.brain();
           const bankId = await session.bank();
           const size = fromStdin ? undefined : fileSize(file as string);
-          const input = fromStdin ? io.stdin : createReadStream(file as string);
+          const source = fromStdin ? io.stdin : createReadStream(file as string);
+          const peeked = options.format ? undefined : await peekFirstLine(source);
+          const format = options.format ?? formatOfFirstLine(peeked?.line ?? '');
+          const input = peeked?.input ?? source;
           const bar = new ProgressBar(io.stderr, 'importing', showProgress(session, options.progress));
-          const bytesRead = () => (input as { bytesRead?: number }).bytesRead ?? 0;
-          const summary = await importMemories(brain, bankId, input, {
+          const bytesRead = () => (source as { bytesRead?: number }).bytesRead ?? 0;
+          const importOptions: ImportOptions = {
             ...(options.batchSize ? { batchSize: options.batchSize } : {}),
             context: { actor: 'astrocyte-cli import' },
-            onProgress: (s) => bar.update(s.lines, size ? bytesRead() / size : undefined),
-          });
-          bar.finish(summary.lines);
-          reportImport(session, summary, bankId, fromStdin ? 'stdin' : (file as string));
+            onProgress: (s) =>
+              bar.update(s.records, s.total ? s.records / s.total : size ? bytesRead() / size : undefined),
+          };
+          const summary =
+            format === 'memories'
+              ? await importMemories(brain, bankId, input, importOptions)
+              : await importConversations(brain, bankId, await readConversations(format, input), importOptions);
+          bar.finish(summary.records);
+          reportImport(session, summary, bankId, fromStdin ? 'stdin' : (file as string), format);
         },
       ),
     );
 }
 
-function reportImport(session: CliSession, summary: ImportSummary, bankId: string, source: string): void {
+async function readConversations(format: ImportFormat, input: Readable): Promise<ReadConversations> {
+  if (format === 'conversation-jsonl') return readConversationLines(input);
+  const chunks: Buffer[] = [];
+  for await (const chunk of input) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return readLocomo(Buffer.concat(chunks).toString('utf8'));
+}
+
+const FORMAT_NAMES: Record<ImportFormat, string> = {
+  memories: 'memories',
+  'conversation-jsonl': 'conversation turns',
+  locomo: 'LoCoMo conversations',
+};
+
+function reportImport(
+  session: CliSession,
+  summary: ImportSummary,
+  bankId: string,
+  source: string,
+  format: ImportFormat,
+): void {
   session.print(
     {
       bank_id: bankId,
+      format,
       stored: summary.stored,
       deduplicated: summary.deduplicated,
       rejected: summary.rejected,
@@ -103,16 +148,22 @@ function reportImport(session: CliSession, summary: ImportSummary, bankId: strin
       problems: summary.problems,
     },
     () =>
-      `imported ${source} into bank ${bankId}: ${summary.stored} stored, ${summary.deduplicated} deduplicated, ${summary.rejected} rejected` +
+      `imported ${source}${format === 'memories' ? '' : ` as ${FORMAT_NAMES[format]}`} into bank ${bankId}: ` +
+      `${summary.stored} stored, ${summary.deduplicated} deduplicated, ${summary.rejected} rejected` +
       (summary.redacted ? ` (${summary.redacted} redacted)` : ''),
   );
-  if (!session.json) for (const p of summary.problems.slice(0, 10)) session.note(`  line ${p.line}: ${p.reason}`);
-  if (summary.malformed > 0) {
+  if (!session.json) for (const p of summary.problems.slice(0, 10)) session.note(`  ${describeProblem(p)}`);
+  if (summary.malformed === 0) return;
+  const n = summary.malformed;
+  if (format === 'memories')
     throw new IncompleteError(
-      `${summary.malformed} ${summary.malformed === 1 ? 'line was' : 'lines were'} not a memory`,
+      `${n} ${n === 1 ? 'line was' : 'lines were'} not a memory`,
       'correct the lines listed and import again; memories already stored are skipped as duplicates',
     );
-  }
+  throw new IncompleteError(
+    `${n} ${n === 1 ? 'turn or field is' : 'turns or fields are'} malformed, so nothing was imported: a session is stored whole, in order`,
+    'correct what is listed and import again',
+  );
 }
 
 function showProgress(session: CliSession, asked: boolean | undefined): boolean {

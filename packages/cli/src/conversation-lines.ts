@@ -1,0 +1,75 @@
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import type { ConversationSession, ReadConversations } from './import-conversations.js';
+
+const KEYS = ['session', 'speaker', 'text', 'at'];
+
+/**
+ * Reads JSON Lines of conversation turns, `{"session", "speaker", "text", "at"}` (`at`, the time of the turn, is
+ * optional). Consecutive lines of one session become one session in order; a session that comes back after
+ * another continues where it stopped.
+ */
+export async function readConversationLines(input: Readable): Promise<ReadConversations> {
+  const read: ReadConversations = { sessions: [], problems: [], records: 0 };
+  let current: ConversationSession | undefined;
+  let lineNumber = 0;
+  for await (const raw of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
+    lineNumber += 1;
+    if (raw.trim() === '') continue;
+    read.records += 1;
+    const line = parseTurnLine(raw);
+    if (typeof line === 'string') {
+      read.problems.push({ line: lineNumber, reason: line });
+      continue;
+    }
+    if (current?.sessionId !== line.session) {
+      current = { sessionId: line.session, turns: [] };
+      read.sessions.push(current);
+    }
+    current.turns.push({
+      turn: { speaker: line.speaker, text: line.text, ...(line.at ? { occurredAt: line.at } : {}) },
+      place: { line: lineNumber },
+    });
+  }
+  return read;
+}
+
+// One line as a turn of a session, or why it is not one; the reason starts with the field at fault.
+function parseTurnLine(raw: string): { session: string; speaker: string; text: string; at?: Date } | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return 'not valid JSON';
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
+  const record = value as Record<string, unknown>;
+  const unknown = Object.keys(record).find((key) => !KEYS.includes(key));
+  if (unknown) return `unknown field "${unknown}"; expected ${KEYS.join(', ')}`;
+  const { session, speaker, text, at } = record;
+  for (const [key, value] of [
+    ['session', session],
+    ['speaker', speaker],
+  ] as const) {
+    const wrong = notText(value);
+    if (wrong) return `${key}: ${wrong}`;
+  }
+  if (typeof text !== 'string') return `text: must be a string, got ${describe(text)}`;
+  if (at === undefined || at === null) return { session: session as string, speaker: speaker as string, text };
+  const date = typeof at === 'string' ? new Date(at) : undefined;
+  if (!date || Number.isNaN(date.getTime()))
+    return `at: must be an ISO 8601 date such as "2024-05-08T13:56:00Z", got ${describe(at)}`;
+  return { session: session as string, speaker: speaker as string, text, at: date };
+}
+
+/** Why `value` is not a non-empty string, or undefined when it is one. */
+export function notText(value: unknown): string | undefined {
+  if (value === undefined) return 'missing';
+  if (typeof value !== 'string' || value.trim() === '') return `must be a non-empty string, got ${describe(value)}`;
+  return undefined;
+}
+
+/** A value as it appears in an error message, cut short. */
+export function describe(value: unknown): string {
+  return value === undefined ? 'nothing' : (JSON.stringify(value)?.slice(0, 60) ?? String(value));
+}

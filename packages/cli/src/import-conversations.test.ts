@@ -1,0 +1,283 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Astrocyte, type Brain, type Memory } from '@astrocyte/core';
+import { describe, expect, it } from 'vitest';
+import { astrocyte, tempProject } from './cli-process.fixture.js';
+
+// A LoCoMo-style file as the public release shapes it: a list of samples, session_N turn lists with their
+// session_N_date_time, a turn sharing a photo, and the parts that are not conversation (qa, summaries).
+const LOCOMO = [
+  {
+    sample_id: 'conv-7',
+    conversation: {
+      speaker_a: 'Ann',
+      speaker_b: 'Bo',
+      session_2_date_time: '7:05 pm on 12 June, 2023',
+      session_2: [
+        { speaker: 'Bo', dia_id: 'D2:1', text: 'Did the pottery class start?' },
+        { speaker: 'Ann', dia_id: 'D2:2', text: 'Yes, I made a blue bowl on Monday.' },
+      ],
+      session_1_date_time: '1:56 pm on 8 May, 2023',
+      session_1: [
+        { speaker: 'Ann', dia_id: 'D1:1', text: 'I signed up for a pottery class!' },
+        {
+          speaker: 'Bo',
+          dia_id: 'D1:2',
+          text: 'Nice, look at my new bike.',
+          img_url: ['https://example.org/bike.jpg'],
+          blip_caption: 'a photo of a red bicycle',
+        },
+        { speaker: 'Ann', dia_id: 'D1:3', text: 'Red suits you.' },
+      ],
+    },
+    qa: [{ question: 'What did Ann make?', answer: 'a blue bowl', evidence: ['D2:2'], category: 4 }],
+    session_summary: { session_1_summary: 'Ann starts pottery.' },
+  },
+  {
+    sample_id: 'conv-8',
+    conversation: {
+      session_1_date_time: '9:00 am on 1 March, 2024',
+      session_1: [{ speaker: 'Cy', dia_id: 'D1:1', text: 'My flight to Lima leaves at noon.' }],
+    },
+  },
+];
+
+async function everything(brain: Brain, bankId: string): Promise<Memory[]> {
+  const all: Memory[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await brain.list(bankId, { limit: 1000, ...(cursor ? { cursor } : {}) });
+    all.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return all;
+}
+
+// What a test reads of a stored turn: the bank's list order is storage order.
+const turnView = (m: Memory) => ({
+  session: m.episode?.id,
+  position: m.episode?.position,
+  speaker: m.speaker,
+  text: m.text,
+  occurredAt: m.occurredAt?.toISOString(),
+  metadata: m.metadata,
+});
+
+async function bankContents(config: string, bankId: string): Promise<Memory[]> {
+  const brain = await Astrocyte.fromConfig(config);
+  try {
+    return await everything(brain, bankId);
+  } finally {
+    await brain.close();
+  }
+}
+
+describe('import of conversations', { timeout: 120_000 }, () => {
+  it('reads a LoCoMo file (told from its content): one episode per session, in session order, dated, with speakers and dia_ids', async () => {
+    const { dir, config } = tempProject();
+    // Pretty-printed, as the release is: the first line is "[".
+    writeFileSync(join(dir, 'locomo.json'), JSON.stringify(LOCOMO, null, 2));
+    const run = await astrocyte(['import', 'locomo.json', '--bank', 'dialogs'], { cwd: dir });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(
+      'imported locomo.json as LoCoMo conversations into bank dialogs: 6 stored, 0 deduplicated, 0 rejected\n',
+    );
+
+    const turns = (await bankContents(config, 'dialogs')).map(turnView);
+    expect(turns).toEqual([
+      {
+        session: 'conv-7/session_1',
+        position: 0,
+        speaker: 'Ann',
+        text: 'I signed up for a pottery class!',
+        occurredAt: '2023-05-08T13:56:00.000Z',
+        metadata: { dia_id: 'D1:1' },
+      },
+      {
+        session: 'conv-7/session_1',
+        position: 1,
+        speaker: 'Bo',
+        text: 'Nice, look at my new bike.',
+        occurredAt: '2023-05-08T13:56:00.000Z',
+        metadata: {
+          dia_id: 'D1:2',
+          img_url: ['https://example.org/bike.jpg'],
+          blip_caption: 'a photo of a red bicycle',
+        },
+      },
+      {
+        session: 'conv-7/session_1',
+        position: 2,
+        speaker: 'Ann',
+        text: 'Red suits you.',
+        occurredAt: '2023-05-08T13:56:00.000Z',
+        metadata: { dia_id: 'D1:3' },
+      },
+      {
+        session: 'conv-7/session_2',
+        position: 0,
+        speaker: 'Bo',
+        text: 'Did the pottery class start?',
+        occurredAt: '2023-06-12T19:05:00.000Z',
+        metadata: { dia_id: 'D2:1' },
+      },
+      {
+        session: 'conv-7/session_2',
+        position: 1,
+        speaker: 'Ann',
+        text: 'Yes, I made a blue bowl on Monday.',
+        occurredAt: '2023-06-12T19:05:00.000Z',
+        metadata: { dia_id: 'D2:2' },
+      },
+      {
+        session: 'conv-8/session_1',
+        position: 0,
+        speaker: 'Cy',
+        text: 'My flight to Lima leaves at noon.',
+        occurredAt: '2024-03-01T09:00:00.000Z',
+        metadata: { dia_id: 'D1:1' },
+      },
+    ]);
+
+    // One sample on its own is read too, and a session imported again is deduplicated, not stored twice.
+    writeFileSync(join(dir, 'one.json'), JSON.stringify(LOCOMO[0]));
+    const again = await astrocyte(['--json', 'import', 'one.json', '--bank', 'dialogs', '--progress'], { cwd: dir });
+    expect(JSON.parse(again.stdout)).toMatchObject({ format: 'locomo', stored: 0, deduplicated: 5, rejected: 0 });
+    // The bar redraws at most every 100 ms, so what comes before its final state depends on the machine's speed.
+    expect(again.stderr).toMatch(/importing \[#{24}\] 100% 5\n$/);
+    expect(await bankContents(config, 'dialogs')).toHaveLength(6);
+  });
+
+  it('reads conversation JSON Lines: consecutive lines of a session in one episode, `at` as the turn time, a resumed session appended', async () => {
+    const { dir, config } = tempProject();
+    const lines = [
+      {
+        session: 'support-1',
+        speaker: 'user',
+        text: 'My invoice shows the wrong VAT number.',
+        at: '2024-04-02T10:00:00Z',
+      },
+      {
+        session: 'support-1',
+        speaker: 'agent',
+        text: 'I have corrected it on invoice 2291.',
+        at: '2024-04-02T10:01:00Z',
+      },
+      { session: 'support-2', speaker: 'user', text: 'Can I pay by bank transfer?' },
+      { session: 'support-1', speaker: 'user', text: 'Thanks, the new invoice is right.', at: '2024-04-03T08:00:00Z' },
+    ];
+    writeFileSync(join(dir, 'turns.jsonl'), `${lines.map((line) => JSON.stringify(line)).join('\n')}\n`);
+    const run = await astrocyte(['import', 'turns.jsonl', '--bank', 'support'], { cwd: dir });
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe(
+      'imported turns.jsonl as conversation turns into bank support: 4 stored, 0 deduplicated, 0 rejected\n',
+    );
+    const turns = (await bankContents(config, 'support')).map(turnView);
+    expect(
+      turns.map(({ session, position, speaker, text, occurredAt }) => ({
+        session,
+        position,
+        speaker,
+        text,
+        occurredAt,
+      })),
+    ).toEqual([
+      {
+        session: 'support-1',
+        position: 0,
+        speaker: 'user',
+        text: 'My invoice shows the wrong VAT number.',
+        occurredAt: '2024-04-02T10:00:00.000Z',
+      },
+      {
+        session: 'support-1',
+        position: 1,
+        speaker: 'agent',
+        text: 'I have corrected it on invoice 2291.',
+        occurredAt: '2024-04-02T10:01:00.000Z',
+      },
+      {
+        session: 'support-2',
+        position: 0,
+        speaker: 'user',
+        text: 'Can I pay by bank transfer?',
+        occurredAt: undefined,
+      },
+      {
+        session: 'support-1',
+        position: 2,
+        speaker: 'user',
+        text: 'Thanks, the new invoice is right.',
+        occurredAt: '2024-04-03T08:00:00.000Z',
+      },
+    ]);
+
+    // The speaker is part of what recall and list show.
+    const recall = await astrocyte(['recall', '--bank', 'support', 'VAT number invoice'], { cwd: dir });
+    expect(recall.stdout).toContain('user: My invoice shows the wrong VAT number.');
+  });
+
+  it('stores nothing from a conversation file with a malformed line or a missing speaker, and names each line and field', async () => {
+    const { dir, config } = tempProject();
+    const input = [
+      JSON.stringify({ session: 's', speaker: 'ann', text: 'First turn' }),
+      '{"session": "s", "speaker": "bo", "text": "cut off',
+      JSON.stringify({ session: 's', text: 'Who said this?' }),
+      JSON.stringify({ session: 's', speaker: 'ann', text: 'Then', at: 'yesterday' }),
+      JSON.stringify({ session: 's', speaker: 'bo', text: 'Last turn' }),
+    ].join('\n');
+    const run = await astrocyte(['--json', 'import', '--format', 'conversation-jsonl', '--bank', 'b'], {
+      cwd: dir,
+      input,
+    });
+    expect(run.code).toBe(1);
+    const summary = JSON.parse(run.stdout);
+    expect(summary).toMatchObject({ format: 'conversation-jsonl', stored: 0, malformed: 3, rejected: 3 });
+    expect(summary.problems).toEqual([
+      { line: 2, reason: 'not valid JSON' },
+      { line: 3, reason: 'speaker: missing' },
+      { line: 4, reason: expect.stringMatching(/^at: must be an ISO 8601 date .*"yesterday"/) },
+    ]);
+    expect(run.stderr).toMatch(
+      /^astrocyte: 3 turns or fields are malformed, so nothing was imported: a session is stored whole, in order \(fix: correct what is listed and import again\)\n$/,
+    );
+    expect(await bankContents(config, 'b')).toEqual([]);
+  });
+
+  it('names the sample and the field of what is wrong in a LoCoMo file, and stores none of it', async () => {
+    const { dir, config } = tempProject();
+    const broken = structuredClone(LOCOMO);
+    const conversation = (broken[0] as { conversation: Record<string, unknown> }).conversation;
+    delete (conversation.session_2 as Record<string, unknown>[])[1]?.speaker;
+    conversation.session_1_date_time = 'the day after';
+    delete (broken[1] as { sample_id?: string }).sample_id;
+    writeFileSync(join(dir, 'broken.json'), JSON.stringify(broken));
+    const run = await astrocyte(['import', 'broken.json'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe(
+      'imported broken.json as LoCoMo conversations into bank default: 0 stored, 0 deduplicated, 3 rejected\n',
+    );
+    expect(run.stderr.split('\n').slice(0, 3)).toEqual([
+      '  sample conv-7, conversation.session_1_date_time: cannot be read as a date: "the day after"; expected e.g. "1:56 pm on 8 May, 2023" or an ISO 8601 date',
+      '  sample conv-7, conversation.session_2[1].speaker: missing',
+      '  sample #2, sample_id: missing; it names the sessions, <sample_id>/session_N',
+    ]);
+    expect(run.stderr).toContain('astrocyte: 3 turns or fields are malformed, so nothing was imported');
+    expect(await bankContents(config, 'default')).toEqual([]);
+
+    writeFileSync(join(dir, 'cut.json'), JSON.stringify(LOCOMO, null, 2).slice(0, 200));
+    const cut = await astrocyte(['--json', 'import', 'cut.json', '--format', 'locomo'], { cwd: dir });
+    expect(cut.code).toBe(1);
+    expect(JSON.parse(cut.stdout).problems).toEqual([
+      { line: expect.any(Number), reason: expect.stringMatching(/^not valid JSON: /) },
+    ]);
+  });
+
+  it('refuses an unknown --format, naming the ones there are', async () => {
+    const { dir } = tempProject();
+    const run = await astrocyte(['import', '--format', 'csv'], { cwd: dir, input: '' });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('memories, conversation-jsonl, locomo');
+  });
+});
