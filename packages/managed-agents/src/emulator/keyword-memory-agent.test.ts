@@ -29,7 +29,8 @@ describe('keywordMemoryAgent (scripted)', () => {
     const text = await runSessionWithMemory(client, brain, {
       sessionId,
       bankId,
-      prompt: `Remember that ${'x'.repeat(60_000)}`,
+      // Past the default limit of a megabyte per retain.
+      prompt: `Remember that ${'x'.repeat(1_000_001)}`,
     });
     expect(text).toMatch(/^The memory_retain tool failed: content/);
   });
