@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type Astrocyte, type AstrocyteOptions, Governance, handleMemoryTool } from '@astrocyte/core';
 import { manualClock } from '@astrocyte/core/testing';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSqliteBrain } from './create-sqlite-brain.js';
 import type { SqliteMemoryStore } from './sqlite-memory-store.js';
@@ -149,5 +151,32 @@ describe('sqlite erasure, read from the raw tables and the file', () => {
       ['expire', null],
     ]);
     await close(brain);
+  });
+
+  it('forget erases the text from the WAL and the file once a reader of an older snapshot is done, with no further call', async () => {
+    const { brain, path } = await brainOnFile();
+    const word = canary();
+    const { memoryId } = await brain.retain(`Locker combination hint ${word}`, { bankId: 'home' });
+    await brain.retain('The plants need water on Mondays', { bankId: 'home' });
+    expect(fileBytes(path)).toContain(word);
+    // Another connection in a read transaction: its snapshot still holds the text, so the WAL cannot be emptied yet.
+    const reader = new Database(path, { readonly: true });
+    const watcher = new Database(path, { readonly: true });
+    try {
+      reader.exec('BEGIN');
+      expect(reader.prepare('SELECT count(*) FROM memories').pluck().get()).toBe(2);
+      const forgetting = brain.forget('home', { memoryIds: [memoryId as string] });
+      const gone = () => watcher.prepare('SELECT count(*) FROM memories WHERE id = ?').pluck().get(memoryId) === 0;
+      while (!gone()) await nextTurn();
+      reader.exec('COMMIT');
+      expect(await forgetting).toEqual({ deletedCount: 1 });
+      // Nothing else has happened to the store since: no erase, no close.
+      expect(fileBytes(path)).not.toContain(word);
+      expect(fileBytes(path)).toContain('The plants need water on Mondays');
+    } finally {
+      reader.close();
+      watcher.close();
+      await close(brain);
+    }
   });
 });

@@ -62,12 +62,13 @@ export class KeywordIndex {
     this.takeOut(seq);
   }
 
-  /** Writes the entry of every row taken out or added that is still there. */
-  flush(): void {
+  /** Writes the entry of every row taken out or added that is still there, giving the event loop turns (`tick`). */
+  async flush(tick: () => Promise<void>): Promise<void> {
     const insert = this.stmt('INSERT INTO memory_fts (rowid, text, date, context) VALUES (?, ?, ?, ?)');
     for (const seq of this.pending) {
       const fields = this.fields(seq);
       if (fields) insert.run(seq, fields.text, fields.date, fields.context);
+      await tick();
     }
     this.pending.clear();
   }

@@ -116,6 +116,16 @@ const MIGRATIONS: Migration[] = [
       }
     },
   },
+  {
+    version: 4,
+    // A superseded memory keeps, on its supersede row, the tags it carried, so that legal holds and forget by tags
+    // still see it; the partial index finds a bank's superseded memories whose text is not yet erased.
+    up: `
+      ALTER TABLE memory_versions ADD COLUMN tags TEXT;
+      CREATE INDEX memory_versions_superseded ON memory_versions (bank_id, memory_id)
+        WHERE action = 'supersede' AND text IS NOT NULL;
+    `,
+  },
 ];
 
 /** The schema version this package writes. */

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   AstrocyteError,
+  type ChainMember,
   checkSameEmbedder,
   DEFAULT_LIMITS,
   type EmbedderInfo,
@@ -19,11 +20,13 @@ import {
   type SearchFilter,
   StorageError,
   type StoreListOptions,
+  TimeSlicer,
   ValidationError,
   type VersionStamp,
 } from '@astrocyte/core';
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
+import { CheckpointWorker } from './checkpoint-worker.js';
 import { ftsMatchExpression } from './fts-query.js';
 import { KEYWORD_RANK_SQL, KeywordIndex } from './keyword-index.js';
 import { KeywordPlanner } from './keyword-plan.js';
@@ -32,8 +35,10 @@ import { migrate } from './schema-migrations.js';
 import { filterSql, MAX_TIME_MS, MIN_TIME_MS } from './search-filter-sql.js';
 import { parseSqliteStoreOptions, type SqliteStoreOptions } from './sqlite-store-options.js';
 import { StatementCache } from './statement-cache.js';
+import { chainMembers, eraseChainContent, supersededAmong } from './supersession-chains.js';
 import { floats, VectorIndex } from './vector-index.js';
 import { SKETCH_SCHEME, sketchVector, type VectorSketch } from './vector-sketch.js';
+import { WalTruncation } from './wal-truncation.js';
 
 // sqlite-vec refuses a k above this in one kNN query.
 const VEC_K_MAX = 4096;
@@ -50,7 +55,9 @@ type KnnRow = { id: string; bank_id: string; distance: number; ok?: number };
 
 /**
  * The MemoryStore on SQLite: rows in `memories`, vectors in a sqlite-vec `vec0` table partitioned by bank, text in an
- * FTS5 index, history in `memory_versions`. One connection, WAL mode, secure_delete on.
+ * FTS5 index, history in `memory_versions`. One connection, WAL mode, secure_delete on. A large insert lets the event
+ * loop run between records while its transaction stays open: the store's other calls wait for it, and statements a
+ * caller runs on a `database` it passed in during that time run inside it.
  */
 export class SqliteMemoryStore implements MemoryStore {
   readonly backend = 'sqlite';
@@ -65,6 +72,10 @@ export class SqliteMemoryStore implements MemoryStore {
   private readonly keywords: KeywordIndex;
   // The erase_epoch value the current write transaction set, once it has deleted a row.
   private epochWritten: string | null = null;
+  // The write transaction in progress, which may span turns of the event loop; every other call waits for it.
+  private writing: Promise<unknown> | null = null;
+  private readonly wal: WalTruncation;
+  private readonly checkpoints: CheckpointWorker | null;
   private closed = false;
 
   private constructor(database: Database.Database, ownsDatabase: boolean, busyTimeoutMs: number) {
@@ -74,6 +85,8 @@ export class SqliteMemoryStore implements MemoryStore {
     this.statements = new StatementCache(database);
     this.keywordPlanner = new KeywordPlanner(database);
     this.keywords = new KeywordIndex(this.statements);
+    this.wal = new WalTruncation(database, busyTimeoutMs);
+    this.checkpoints = this.isFile ? new CheckpointWorker(database.name) : null;
     try {
       loadSqliteVec(database);
       database.pragma(`busy_timeout = ${busyTimeoutMs}`);
@@ -126,7 +139,7 @@ export class SqliteMemoryStore implements MemoryStore {
         `must be an integer from 1 to ${MAX_DIMENSIONS}, got ${info.dimensions}`,
       );
     }
-    this.write('ensureEmbedder', () => {
+    await this.write('ensureEmbedder', () => {
       // Read inside the write lock: another process may have recorded an embedder since this one opened.
       const stored = this.readEmbedder();
       if (stored) checkSameEmbedder(stored, info);
@@ -141,7 +154,10 @@ export class SqliteMemoryStore implements MemoryStore {
     if (!this.index) this.startIndex(info.dimensions);
   }
 
-  /** Stores records in one IMMEDIATE transaction, each checked against the bank and the batch's earlier records. */
+  /**
+   * Stores records in one IMMEDIATE transaction, each checked against the bank and the batch's earlier records. A
+   * large batch gives the event loop turns between records (TimeSlicer) without ending the transaction.
+   */
   async insert(records: MemoryRecord[], options: InsertOptions): Promise<InsertOutcome[]> {
     this.assertOpen();
     const dimensions = this.requireEmbedder('insert');
@@ -151,22 +167,32 @@ export class SqliteMemoryStore implements MemoryStore {
     }
     for (const [i, record] of records.entries())
       checkEmbedding(record.embedding, dimensions, `records[${i}].embedding`);
-    const sketches = records.map((record) => sketchVector(record.embedding));
-    return this.write('insert', () => {
+    const slicer = new TimeSlicer();
+    const sketches: VectorSketch[] = [];
+    for (const record of records) {
+      sketches.push(sketchVector(record.embedding));
+      await slicer.tick();
+    }
+    return this.write('insert', async (tick) => {
       // Load the banks before the first insert, so that a bank's index never holds a row this transaction wrote
       // without the journal knowing it.
       if (threshold !== null) for (const bankId of new Set(records.map((r) => r.bankId))) this.vectors().bank(bankId);
       const maxTags = options?.maxTags ?? DEFAULT_LIMITS.maxTags;
-      return records.map((record, i) => this.insertOne(record, sketches[i] as VectorSketch, threshold, maxTags));
+      const outcomes: InsertOutcome[] = [];
+      for (const [i, record] of records.entries()) {
+        outcomes.push(this.insertOne(record, sketches[i] as VectorSketch, threshold, maxTags));
+        await tick();
+      }
+      return outcomes;
     });
   }
 
   /** The live memory of the bank with this content hash. */
   async findByHash(bankId: string, contentHash: string): Promise<string | null> {
     this.assertOpen();
-    const row = this.read('findByHash', () =>
+    const row = (await this.read('findByHash', () =>
       this.stmt('SELECT id FROM memories WHERE bank_id = ? AND content_hash = ?').get(bankId, contentHash),
-    ) as { id: string } | undefined;
+    )) as { id: string } | undefined;
     return row?.id ?? null;
   }
 
@@ -247,7 +273,7 @@ export class SqliteMemoryStore implements MemoryStore {
     const banks = [...new Set(bankIds)];
     if (banks.length === 0 || ftsMatchExpression(terms ?? []) === null || !(limit >= 1)) return [];
     const f = filterSql(filter);
-    const rows = this.read('keywordSearch', () => {
+    const rows = await this.read('keywordSearch', () => {
       const plan = this.keywordPlanner.plan([...new Set(terms)]);
       const match = ftsMatchExpression(plan.terms);
       if (match === null) return [];
@@ -287,12 +313,12 @@ export class SqliteMemoryStore implements MemoryStore {
   async get(bankId: string, ids: string[]): Promise<Memory[]> {
     this.assertOpen();
     if (ids.length === 0) return [];
-    const rows = this.read('get', () =>
+    const rows = (await this.read('get', () =>
       this.stmt(
         // Driven from the id list through the unique id index: `m.id IN (...)` let the planner walk the whole bank.
         `SELECT ${MEMORY_COLUMNS} FROM json_each(?) j CROSS JOIN memories m ON m.id = j.value WHERE m.bank_id = ?`,
       ).all(JSON.stringify(ids), bankId),
-    ) as MemoryRow[];
+    )) as MemoryRow[];
     const byId = new Map(rows.map((row) => [row.id, row]));
     return [...new Set(ids)].flatMap((id) => {
       const row = byId.get(id);
@@ -309,7 +335,7 @@ export class SqliteMemoryStore implements MemoryStore {
       ...(options.tags ? { tags: options.tags } : {}),
       ...(options.pathPrefix ? { pathPrefix: options.pathPrefix } : {}),
     });
-    const rows = this.read('list', () =>
+    const rows = (await this.read('list', () =>
       this.stmt(
         `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE m.bank_id = @bank${f.where}
          ${after ? 'AND (m.created_at > @afterAt OR (m.created_at = @afterAt AND m.id > @afterId))' : ''}
@@ -320,7 +346,7 @@ export class SqliteMemoryStore implements MemoryStore {
         limit: limit + 1,
         ...(after ? { afterAt: after.createdAt, afterId: after.id } : {}),
       }),
-    ) as MemoryRow[];
+    )) as MemoryRow[];
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {
@@ -334,7 +360,7 @@ export class SqliteMemoryStore implements MemoryStore {
     this.assertOpen();
     const base = `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE m.bank_id = @bank`;
     const order = 'ORDER BY m.created_at, m.id';
-    const rows = this.read('select', () => {
+    const rows = (await this.read('select', () => {
       if (selector.ids)
         return this.stmt(
           `SELECT ${MEMORY_COLUMNS} FROM json_each(@ids) j CROSS JOIN memories m ON m.id = j.value
@@ -368,82 +394,81 @@ export class SqliteMemoryStore implements MemoryStore {
       }
       if (selector.all === true) return this.stmt(`${base} ${order}`).all({ bank: bankId });
       throw new ValidationError('selector', 'give one of ids, tags, before, all or expiredAt');
-    }) as MemoryRow[];
+    })) as MemoryRow[];
     return rows.map(toMemory);
   }
 
-  /** Deletes rows, vectors, index terms and tags, nulls every stored copy of the text in history, writes tombstones. */
+  /** Live memories and superseded ones linked by supersession to those the selector matches. */
+  async chains(bankId: string, selector: MemorySelector): Promise<ChainMember[]> {
+    this.assertOpen();
+    return this.read('chains', () => chainMembers(this.statements, bankId, selector));
+  }
+
+  /**
+   * Deletes rows, vectors, index terms and tags, nulls every stored copy of the text and tags in history (down the
+   * supersession chain), writes tombstones, then empties the WAL so the text is gone from the files too.
+   */
   async erase(bankId: string, ids: string[], stamp: VersionStamp): Promise<string[]> {
     this.assertOpen();
     if (ids.length === 0) return [];
-    const erased = this.write('erase', () => {
+    const erased = await this.write('erase', () => {
+      const unique = JSON.stringify([...new Set(ids)]);
       const rows = this.stmt(
         `SELECT ${LIVE_ROW_COLUMNS} FROM json_each(?) j CROSS JOIN memories m ON m.id = j.value WHERE m.bank_id = ?`,
-      ).all(JSON.stringify([...new Set(ids)]), bankId) as LiveRow[];
-      for (const row of rows) {
-        this.removeLive(row);
-        this.stmt(
-          `WITH RECURSIVE chain(id) AS (
-             SELECT @id
-             UNION
-             SELECT v.memory_id FROM memory_versions v JOIN chain c ON v.related_id = c.id
-             WHERE v.bank_id = @bank AND v.action = 'supersede'
-           )
-           UPDATE memory_versions SET text = NULL
-           WHERE bank_id = @bank AND memory_id IN (SELECT id FROM chain) AND text IS NOT NULL`,
-        ).run({ id: row.id, bank: bankId });
-        this.addVersion(row.id, bankId, stamp, null, null);
+      ).all(unique, bankId) as LiveRow[];
+      // Chosen before anything is erased: erasing a memory empties the ones it replaced, which may be named too.
+      const superseded = supersededAmong(this.statements, bankId, JSON.parse(unique) as string[]);
+      for (const row of rows) this.removeLive(row);
+      const targets = [...rows.map((row) => row.id), ...superseded];
+      for (const id of targets) {
+        eraseChainContent(this.statements, bankId, id);
+        this.addVersion(id, bankId, stamp, null, null);
       }
-      return rows.map((row) => row.id);
+      return targets;
     });
-    // The WAL still holds page images with the erased text until a checkpoint copies them back; truncating it
-    // now means the text is gone from every file, not just from the tables. Best effort: a reader can hold it open.
-    if (erased.length > 0 && this.isFile) {
-      try {
-        this.database.pragma('wal_checkpoint(TRUNCATE)');
-      } catch {
-        // A busy checkpoint is retried by the next erase and by SQLite's own automatic checkpoints.
-      }
-    }
+    if (erased.length > 0 && this.isFile) await this.wal.truncate();
     return erased;
   }
 
   /** Live memories of any bank whose expiry is at or before `now`, soonest expired first. */
   async expired(now: Date, limit: number): Promise<{ bankId: string; id: string }[]> {
     this.assertOpen();
-    const rows = this.read('expired', () =>
+    const rows = (await this.read('expired', () =>
       this.stmt(
         'SELECT bank_id, id FROM memories WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?',
       ).all(now.getTime(), Math.max(0, Math.floor(limit))),
-    ) as { bank_id: string; id: string }[];
+    )) as { bank_id: string; id: string }[];
     return rows.map((r) => ({ bankId: r.bank_id, id: r.id }));
   }
 
   /** Every version of one memory of the bank, oldest first. */
   async history(bankId: string, memoryId: string): Promise<MemoryVersion[]> {
     this.assertOpen();
-    const rows = this.read('history', () =>
+    const rows = (await this.read('history', () =>
       this.stmt('SELECT * FROM memory_versions WHERE bank_id = ? AND memory_id = ? ORDER BY version').all(
         bankId,
         memoryId,
       ),
-    ) as VersionRow[];
+    )) as VersionRow[];
     return rows.map(toVersion);
   }
 
   /** Banks with live memories and their counts, by bank id. */
   async banks(): Promise<{ bankId: string; memoryCount: number }[]> {
     this.assertOpen();
-    const rows = this.read('banks', () =>
+    const rows = (await this.read('banks', () =>
       this.stmt('SELECT bank_id, count(*) AS n FROM memories GROUP BY bank_id ORDER BY bank_id').all(),
-    ) as { bank_id: string; n: number }[];
+    )) as { bank_id: string; n: number }[];
     return rows.map((r) => ({ bankId: r.bank_id, memoryCount: r.n }));
   }
 
   /** Closes the connection if this store opened it; a database passed in by the caller stays open. */
   async close(): Promise<void> {
     if (this.closed) return;
+    while (this.writing) await this.writing.catch(() => undefined);
     this.closed = true;
+    this.wal.stop();
+    await this.checkpoints?.close();
     this.statements.clear();
     if (this.ownsDatabase) this.database.close();
   }
@@ -570,21 +595,22 @@ export class SqliteMemoryStore implements MemoryStore {
     this.index?.added(bankId, Number(seq), moment, expiresAt, sketch);
   }
 
-  // Takes the superseded memory out of every live table; its history keeps the text until the chain is erased.
+  // Takes the superseded memory out of every live table; its history keeps the text and tags until it is erased.
   private supersede(record: MemoryRecord): void {
-    const old = this.stmt(`SELECT ${LIVE_ROW_COLUMNS} FROM memories m WHERE m.bank_id = ? AND m.id = ?`).get(
+    const old = this.stmt(`SELECT ${LIVE_ROW_COLUMNS}, m.tags FROM memories m WHERE m.bank_id = ? AND m.id = ?`).get(
       record.bankId,
       record.supersedes,
-    ) as LiveRow | undefined;
+    ) as (LiveRow & { tags: string }) | undefined;
     // Gone already (erased meanwhile, or another bank's id): the new memory simply stands alone.
     if (!old) return;
-    const actor = record.versions[0]?.actor;
+    const { actor, reason } = record.versions[0] ?? {};
     this.addVersion(
       old.id,
       record.bankId,
-      { action: 'supersede', at: record.createdAt, ...(actor ? { actor } : {}) },
+      { action: 'supersede', at: record.createdAt, ...(actor ? { actor } : {}), ...(reason ? { reason } : {}) },
       old.text,
       record.id,
+      old.tags,
     );
     this.removeLive(old);
   }
@@ -616,16 +642,18 @@ export class SqliteMemoryStore implements MemoryStore {
     stamp: VersionStamp,
     text: string | null,
     relatedId: string | null,
+    tags: string | null = null,
   ): void {
     this.stmt(
-      `INSERT INTO memory_versions (memory_id, bank_id, version, action, text, actor, reason, related_id, at)
+      `INSERT INTO memory_versions (memory_id, bank_id, version, action, text, tags, actor, reason, related_id, at)
        VALUES (@memoryId, @bankId, (SELECT COALESCE(MAX(version), 0) + 1 FROM memory_versions WHERE memory_id = @memoryId),
-               @action, @text, @actor, @reason, @relatedId, @at)`,
+               @action, @text, @tags, @actor, @reason, @relatedId, @at)`,
     ).run({
       memoryId,
       bankId,
       action: stamp.action,
       text,
+      tags,
       actor: stamp.actor ?? null,
       reason: stamp.reason ?? null,
       relatedId,
@@ -690,7 +718,11 @@ export class SqliteMemoryStore implements MemoryStore {
     return this.statements.prepare(sql);
   }
 
-  private read<T>(operation: string, fn: () => T): T {
+  // Every read runs when no write transaction is open across turns of the event loop (see write): the check and the
+  // read are one synchronous step, so a read never sees a batch before its commit.
+  private async read<T>(operation: string, fn: () => T): Promise<T> {
+    while (this.writing) await this.writing.catch(() => undefined);
+    this.assertOpen();
     try {
       return fn();
     } catch (error) {
@@ -700,30 +732,64 @@ export class SqliteMemoryStore implements MemoryStore {
 
   // BEGIN IMMEDIATE takes the write lock before the first read, so check-then-insert cannot race another writer.
   // The candidate index follows the transaction: caught up with other connections inside the lock, its appends
-  // undone on rollback, its deletions applied only after the commit.
-  private write<T>(operation: string, fn: () => T): T {
+  // undone on rollback, its deletions applied only after the commit. `fn` may await `tick` to give the event loop a
+  // turn: the transaction stays open, and `writing` makes every other call of the store wait for its end.
+  private async write<T>(operation: string, fn: (tick: () => Promise<void>) => T | Promise<T>): Promise<T> {
+    while (this.writing) await this.writing.catch(() => undefined);
+    this.assertOpen();
+    const transaction = this.transaction(operation, fn);
+    this.writing = transaction;
     try {
-      const result = this.database
-        .transaction(() => {
-          this.epochWritten = null;
-          this.index?.sync();
-          this.index?.begin();
-          const result = fn();
-          this.keywords.flush();
-          return result;
-        })
-        .immediate();
+      return await transaction;
+    } finally {
+      if (this.writing === transaction) this.writing = null;
+    }
+  }
+
+  private async transaction<T>(operation: string, fn: (tick: () => Promise<void>) => T | Promise<T>): Promise<T> {
+    const slicer = new TimeSlicer();
+    const tick = () => slicer.tick();
+    try {
+      this.database.exec('BEGIN IMMEDIATE');
+    } catch (error) {
+      throw asStorageError(operation, error);
+    }
+    try {
+      this.epochWritten = null;
+      this.index?.sync();
+      this.index?.begin();
+      const result = await fn(tick);
+      await this.keywords.flush(tick);
+      this.commit(slicer.turns > 0);
       this.index?.commit(this.epochWritten === null ? null : String(this.epochWritten));
       return result;
     } catch (error) {
+      if (this.database.inTransaction) this.database.exec('ROLLBACK');
       this.index?.rollback();
       this.keywords.discard();
       throw asStorageError(operation, error);
     }
   }
 
+  // A transaction that needed turns of the event loop wrote enough pages that checkpointing them would stall it too:
+  // SQLite's automatic checkpoint is held back for its commit, and the checkpoint worker does the work instead.
+  private commit(large: boolean): void {
+    if (!large || !this.checkpoints) {
+      this.database.exec('COMMIT');
+      return;
+    }
+    const pages = this.database.pragma('wal_autocheckpoint', { simple: true }) as number;
+    this.database.pragma('wal_autocheckpoint = 0');
+    try {
+      this.database.exec('COMMIT');
+    } finally {
+      this.database.pragma(`wal_autocheckpoint = ${pages}`);
+    }
+    this.checkpoints.request();
+  }
+
   // Reads that use the candidate index run in one read transaction, so catching up and searching see one snapshot.
-  private readIndexed<T>(operation: string, fn: () => T): T {
+  private readIndexed<T>(operation: string, fn: () => T): Promise<T> {
     return this.read(operation, () =>
       this.database
         .transaction(() => {

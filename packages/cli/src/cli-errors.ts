@@ -85,13 +85,14 @@ function flagFor(error: AstrocyteError): string {
     maxSources: '--max-sources',
     minScore: '--min-score',
     memoryIds: '--ids',
+    overrideLegalHold: '--override-legal-hold',
     'timeRange.from': '--from',
     'timeRange.to': '--to',
   };
   if (flags[field]) return flags[field];
   if (
     /^[a-zA-Z]+$/.test(last) &&
-    ['tags', 'metadata', 'path', 'supersedes', 'cursor', 'limit', 'before', 'content'].includes(last)
+    ['tags', 'metadata', 'path', 'supersedes', 'reason', 'cursor', 'limit', 'before', 'content'].includes(last)
   ) {
     return last === 'content' ? 'the content' : `--${last}`;
   }

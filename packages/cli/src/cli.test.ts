@@ -79,6 +79,50 @@ describe('astrocyte command', { timeout: 120_000 }, () => {
     expect(tombstone.at(-1)).toMatchObject({ action: 'forget', text: null, reason: 'user asked' });
   });
 
+  it('forgets a superseded memory by id, and replaces a memory under legal hold only with an override', async () => {
+    const { dir } = tempProject();
+    const retain = async (args: string[]) =>
+      JSON.parse((await astrocyte(['--json', 'retain', ...args], { cwd: dir })).stdout);
+    const old = await retain(['Rent is due on the 1st']);
+    const next = await retain(['--supersedes', old.memory_id, 'Rent is due on the 5th']);
+    const forgot = await astrocyte(['forget', '--ids', old.memory_id, '--reason', 'tenant asked'], { cwd: dir });
+    expect(forgot.stdout).toBe('forgot 1 memory\n');
+    const history = JSON.parse((await astrocyte(['--json', 'history', old.memory_id], { cwd: dir })).stdout);
+    expect(history.map((v: { text: string | null }) => v.text)).toEqual([null, null, null]);
+    expect(history.at(-1)).toMatchObject({ action: 'forget', reason: 'tenant asked' });
+    const listed = JSON.parse((await astrocyte(['--json', 'list'], { cwd: dir })).stdout);
+    expect(listed.items.map((m: { text: string }) => m.text)).toEqual(['Rent is due on the 5th']);
+
+    const held = await retain(['-t', 'legal-hold', 'Lease signed on 2 May']);
+    const refused = await astrocyte(['retain', '--supersedes', held.memory_id, 'Lease signed on 3 May'], { cwd: dir });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/legal hold.*--override-legal-hold and --reason/);
+    const replaced = await retain([
+      '--supersedes',
+      held.memory_id,
+      '--override-legal-hold',
+      '--reason',
+      'typo in the date',
+      'Lease signed on 3 May',
+    ]);
+    expect(replaced.stored).toBe(true);
+    expect(next.stored).toBe(true);
+  });
+
+  it('imports a large batch and exits 0 once the store is closed', async () => {
+    const { dir } = tempProject();
+    const lines = Array.from({ length: 2000 }, (_, i) =>
+      JSON.stringify({ text: `Imported note ${i} about shipment ${i * 13} to depot ${i % 17}` }),
+    );
+    const run = await astrocyte(['import', '--bank', 'bulk', '--batch-size', '2000', '-'], {
+      cwd: dir,
+      input: `${lines.join('\n')}\n`,
+    });
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe('imported stdin into bank bulk: 2000 stored, 0 deduplicated, 0 rejected\n');
+    expect(run.code).toBe(0);
+  });
+
   it('reports a bad config in one line with the fix and exits 2', async () => {
     const { dir, config } = tempProject();
     writeFileSync(config, 'storage:\n  backend: sqlite\n  sqlte:\n    path: ./x.db\n');

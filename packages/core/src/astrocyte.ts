@@ -2,6 +2,8 @@ import { chunkText } from './chunk-text.js';
 import { groupBy } from './collections.js';
 import type { Embedder } from './embedders/embedder.js';
 import { NotFoundError, PolicyError, ValidationError } from './errors.js';
+import { chainsOf, forgetCandidates } from './forget-candidates.js';
+import { checkOverride } from './governance/forget-policy.js';
 import { Governance, type RetainPlan } from './governance/governance.js';
 import type { LLM } from './llm/llm.js';
 import { newMemoryId } from './memory-id.js';
@@ -12,6 +14,7 @@ import { speakerLine } from './recall/keyword-fields.js';
 import { DEFAULT_RECALL, defaultVectorWeight, type RecallTuning } from './recall/recall-tuning.js';
 import { extractiveAnswer } from './reflect.js';
 import { contentHash, searchTerms } from './text.js';
+import { TimeSlicer } from './time-slicer.js';
 import type {
   AstrocyteContext,
   BankSummary,
@@ -37,12 +40,14 @@ import type {
 } from './types.js';
 import {
   checkBankId,
+  checkCharacters,
   checkContent,
   checkDate,
   checkInteger,
   checkMetadata,
   checkPath,
   checkQuery,
+  checkReason,
   checkSessionId,
   checkSpeaker,
   checkTags,
@@ -160,14 +165,18 @@ export class Astrocyte implements Brain {
     return brainFromConfig(parseConfig(config));
   }
 
-  /** Stores one memory, unless governance rejects it or it duplicates one already in the bank. */
+  /**
+   * Stores one memory, unless governance rejects it or it duplicates one already in the bank. Replacing a memory
+   * whose supersession chain is under legal hold needs `overrideLegalHold` and a `reason`.
+   */
   async retain(content: string, options: RetainOptions): Promise<RetainResult> {
     const item: ValidatedItem = { ...this.validateItem(content, options, ''), speaker: null, episodeId: null };
-    if (item.supersedes !== null) {
-      const [target] = await this.store.get(item.bankId, [item.supersedes]);
-      if (!target) throw new NotFoundError(`supersedes: no memory ${item.supersedes} in bank ${item.bankId}`);
-    }
-    const [result] = await this.persist([item], options.context);
+    const reason = checkReason(options.reason);
+    const override = checkOverride(options.overrideLegalHold, reason);
+    if (item.supersedes === null && (override || reason !== undefined))
+      throw new ValidationError(override ? 'overrideLegalHold' : 'reason', 'only applies with supersedes');
+    if (item.supersedes !== null) await this.checkReplaceable(item.bankId, item.supersedes, override);
+    const [result] = await this.persist([item], options.context, reason);
     return result as RetainResult;
   }
 
@@ -184,14 +193,20 @@ export class Astrocyte implements Brain {
       );
     }
     const bankId = checkBankId(options?.bankId);
-    const validated = items.map((item, i) => {
+    const slicer = new TimeSlicer();
+    const validated: ValidatedItem[] = [];
+    for (const [i, item] of items.entries()) {
       if (typeof item !== 'object' || item === null) throw new ValidationError(`items[${i}]`, 'must be an object');
-      return {
+      // A replacement needs its target checked (it exists, it is not under legal hold): retain does that one at a time.
+      if ('supersedes' in item)
+        throw new ValidationError(`items[${i}].supersedes`, 'is not accepted in a batch; replace a memory with retain');
+      validated.push({
         ...this.validateItem(item.content, { ...item, bankId }, `items[${i}].`),
         speaker: null,
         episodeId: null,
-      };
-    });
+      });
+      await slicer.tick();
+    }
     return this.persist(validated, options.context);
   }
 
@@ -253,8 +268,8 @@ export class Astrocyte implements Brain {
       this.defaultMaxResults,
     );
     const minScore = options.minScore ?? 0;
-    if (typeof minScore !== 'number' || minScore < 0 || minScore > 1)
-      throw new ValidationError('minScore', 'must be a number in [0, 1]');
+    if (typeof minScore !== 'number' || !(minScore >= 0 && minScore <= 1))
+      throw new ValidationError('minScore', `must be a number in [0, 1], got ${String(minScore)}`);
     const now = this.now();
     const filter: SearchFilter = { now };
     const tags = checkTags(options.tags, this.limits);
@@ -346,10 +361,19 @@ export class Astrocyte implements Brain {
     return { answer: this.governance.scanOutput(answer), sources, mode: 'llm' };
   }
 
-  /** Erases memories of one bank selected by ids, tags, age or all, subject to the forget policy. */
+  /**
+   * Erases memories of one bank selected by ids, tags, age or all, subject to the forget policy. Superseded memories
+   * are selected too (by id, by the tags they carried, by age): forgetting any memory erases its text and the text of
+   * every memory it replaced, and a legal hold on any memory of its supersession chain keeps it.
+   */
   async forget(bankId: string, options: ForgetOptions): Promise<ForgetResult> {
     checkBankId(bankId);
     if (typeof options !== 'object' || options === null) throw new ValidationError('options', 'must be an object');
+    if (options.all !== undefined && typeof options.all !== 'boolean')
+      throw new ValidationError(
+        'all',
+        `must be true to forget every memory of the bank, got ${JSON.stringify(options.all)}`,
+      );
     const selectors = (['memoryIds', 'tags', 'before', 'all'] as const).filter(
       (key) => options[key] !== undefined && options[key] !== false,
     );
@@ -359,6 +383,8 @@ export class Astrocyte implements Brain {
         `give exactly one of memoryIds, tags, before or all; got ${selectors.length === 0 ? 'none' : selectors.join(', ')}`,
       );
     }
+    const reason = checkReason(options.reason);
+    const overrideLegalHold = checkOverride(options.overrideLegalHold, reason);
     const selector = {
       ...(options.memoryIds !== undefined ? { ids: checkIds(options.memoryIds) } : {}),
       ...(options.tags !== undefined ? { tags: checkTags(options.tags, this.limits) } : {}),
@@ -367,27 +393,10 @@ export class Astrocyte implements Brain {
     };
     if (selector.tags?.length === 0) throw new ValidationError('tags', 'must name at least one tag');
     const now = this.now();
-    const picked = await this.store.select(bankId, selector);
-    // A chunk is part of a document: forgetting it forgets every chunk.
-    const documentIds = [...new Set(picked.flatMap((m) => (m.documentId ? [m.documentId] : [])))];
-    const selected =
-      documentIds.length === 0
-        ? picked
-        : [
-            ...new Map(
-              [...picked, ...(await this.store.select(bankId, { documentIds }))].map((m) => [m.id, m]),
-            ).values(),
-          ];
-    const verdict = this.governance.checkForget(selected, {
-      overrideLegalHold: options.overrideLegalHold,
-      reason: options.reason,
-      now,
-    });
-    const erased = await this.store.erase(
-      bankId,
-      verdict.allowed.map((m) => m.id),
-      this.stamp('forget', now, options.context, options.reason),
-    );
+    const stamp = this.stamp('forget', now, options.context, reason);
+    const candidates = await forgetCandidates(this.store, bankId, selector);
+    const verdict = this.governance.checkForget(candidates, { overrideLegalHold, now });
+    const erased = await this.store.erase(bankId, verdict.allowed, stamp);
     return { deletedCount: erased.length, ...(verdict.skipped.length > 0 ? { skipped: verdict.skipped } : {}) };
   }
 
@@ -435,33 +444,57 @@ export class Astrocyte implements Brain {
     });
   }
 
-  /** Erases every memory past its expiry, as forget does; returns how many. */
+  /**
+   * Erases every memory past its expiry, as forget does; returns how many. A memory whose supersession chain is under
+   * legal hold is kept: expiry never overrides a hold.
+   */
   async purgeExpired(): Promise<number> {
     const now = this.now();
+    const stamp = this.stamp('expire', now, undefined, 'expired');
+    const held = new Set<string>();
     let total = 0;
     for (;;) {
-      const expired = await this.store.expired(now, 1000);
+      // Held memories stay expired and come back first; asking for that many more keeps every round making progress.
+      const expired = (await this.store.expired(now, 1000 + held.size)).filter((e) => !held.has(e.id));
       if (expired.length === 0) return total;
-      const byBank = groupBy(expired, (e) => e.bankId);
       let erased = 0;
-      for (const [bankId, rows] of byBank) {
-        erased += (
-          await this.store.erase(
-            bankId,
-            rows.map((r) => r.id),
-            this.stamp('expire', now, undefined, 'expired'),
-          )
-        ).length;
+      for (const [bankId, rows] of groupBy(expired, (e) => e.bankId)) {
+        const free: string[] = [];
+        for (const candidate of await chainsOf(
+          this.store,
+          bankId,
+          rows.map((r) => r.id),
+        )) {
+          if (this.governance.legalHold(candidate.chain)) held.add(candidate.memoryId);
+          else free.push(candidate.memoryId);
+        }
+        erased += free.length > 0 ? (await this.store.erase(bankId, free, stamp)).length : 0;
       }
       total += erased;
       // Guards against a store that reports rows it cannot erase, which would loop forever.
-      if (erased === 0) return total;
+      if (erased === 0 && expired.every((e) => !held.has(e.id))) return total;
     }
   }
 
   /** Closes the store (and the client it opened, not one passed in). */
   async close(): Promise<void> {
     await this.store.close();
+  }
+
+  // A memory can be replaced while it is live, and, when its supersession chain is under legal hold, only with an
+  // override.
+  private async checkReplaceable(bankId: string, memoryId: string, override: boolean): Promise<void> {
+    const [live] = await this.store.get(bankId, [memoryId]);
+    if (!live) throw new NotFoundError(`supersedes: no memory ${memoryId} in bank ${bankId}`);
+    const [target] = await chainsOf(this.store, bankId, [memoryId]);
+    const hold = this.governance.legalHold(target?.chain ?? []);
+    if (hold && !override) {
+      const where = hold.memoryId === memoryId ? '' : ` (on memory ${hold.memoryId} of its supersession chain)`;
+      throw new PolicyError(
+        `supersedes: memory ${memoryId} is under legal hold, tag "${hold.tag}"${where}; retain with overrideLegalHold: true and a reason to replace it`,
+        { details: { memoryId, heldMemoryId: hold.memoryId, tag: hold.tag } },
+      );
+    }
   }
 
   private validateItem(
@@ -486,11 +519,18 @@ export class Astrocyte implements Brain {
     };
   }
 
-  // Governs, chunks, embeds and inserts validated items; one embedding batch and one store transaction for all.
-  private async persist(items: ValidatedItem[], context: AstrocyteContext | undefined): Promise<RetainResult[]> {
+  // Governs, chunks, embeds and inserts validated items; one embedding batch and one store transaction for all. The
+  // per-item work yields to the event loop as it goes (TimeSlicer), so a large batch does not stall a server.
+  private async persist(
+    items: ValidatedItem[],
+    context: AstrocyteContext | undefined,
+    reason?: string,
+  ): Promise<RetainResult[]> {
     const now = this.now();
-    const plans: RetainPlan[] = items.map((item) =>
-      this.governance.prepareRetain({
+    const slicer = new TimeSlicer();
+    const plans: RetainPlan[] = [];
+    for (const item of items) {
+      const plan = this.governance.prepareRetain({
         content: item.content,
         bankId: item.bankId,
         tags: item.tags,
@@ -499,29 +539,28 @@ export class Astrocyte implements Brain {
         speaker: item.speaker,
         expiresAt: item.expiresAt,
         now,
-      }),
-    );
-    plans.forEach((plan, i) => {
-      const item = items[i] as ValidatedItem;
+      });
       // The store replaces a memory within one bank; a routed correction would leave the original live elsewhere.
       if (item.supersedes !== null && plan.kind === 'store' && plan.bankId !== item.bankId) {
         throw new PolicyError(
           `supersedes: a rule routed this memory to bank ${plan.bankId}, but the memory it replaces is in bank ${item.bankId}`,
         );
       }
-    });
-    // Each storable item becomes one record, or one per chunk of a long text; `records[owner[j]]` is item j's.
+      plans.push(plan);
+      await slicer.tick();
+    }
+    // Each storable item becomes one record, or one per chunk of a long text; `records[j]` belongs to `owner[j]`.
     const records: MemoryRecord[] = [];
     const owner: number[] = [];
     const pieces: string[] = [];
-    plans.forEach((plan, index) => {
-      if (plan.kind !== 'store') return;
+    for (const [index, plan] of plans.entries()) {
+      if (plan.kind !== 'store') continue;
       const item = items[index] as ValidatedItem;
       const chunks =
         plan.content.length > this.limits.chunkSize ? chunkText(plan.content, this.limits.chunkSize) : [plan.content];
       const documentId = chunks.length > 1 ? newMemoryId(now.getTime()) : null;
       chunks.forEach((text, c) => {
-        const versions: VersionStamp[] = [this.stamp('create', now, context)];
+        const versions: VersionStamp[] = [this.stamp('create', now, context, reason)];
         if (plan.redacted.length > 0)
           versions.push(this.stamp('redact', now, context, `redacted ${plan.redacted.join(', ')}`));
         records.push({
@@ -550,7 +589,8 @@ export class Astrocyte implements Brain {
         owner.push(index);
         pieces.push(speakerLine(plan.speaker, text));
       });
-    });
+      await slicer.tick();
+    }
     const vectors = records.length > 0 ? await this.embedder.embed(pieces, { purpose: 'document' }) : [];
     records.forEach((record, i) => {
       record.embedding = vectors[i] as Float32Array;
@@ -559,6 +599,10 @@ export class Astrocyte implements Brain {
       records.length > 0
         ? await this.store.insert(records, { nearDuplicateThreshold: this.nearThreshold, maxTags: this.limits.maxTags })
         : [];
+    const outcomesOf = groupBy(
+      outcomes.map((outcome, j) => ({ outcome, owner: owner[j] as number })),
+      (o) => o.owner,
+    );
     return plans.map((plan, index) => {
       const result: RetainResult = {
         stored: false,
@@ -570,7 +614,7 @@ export class Astrocyte implements Brain {
       };
       if (plan.kind !== 'store') return result;
       if (plan.bankId !== (items[index] as ValidatedItem).bankId) result.bankId = plan.bankId;
-      const mine = outcomes.filter((_, j) => owner[j] === index);
+      const mine = (outcomesOf.get(index) ?? []).map((o) => o.outcome);
       const ids = mine.map((o) => (o.status === 'stored' ? o.id : o.duplicateOf));
       result.memoryId = ids[0] ?? null;
       result.stored = mine.some((o) => o.status === 'stored');
@@ -627,7 +671,11 @@ export class Astrocyte implements Brain {
     context: AstrocyteContext | undefined,
     reason?: string,
   ): VersionStamp {
-    const actor = context?.actor ? this.governance.redactFreeText(context.actor) : undefined;
+    if (context?.actor !== undefined && typeof context.actor !== 'string')
+      throw new ValidationError('context.actor', `must be a string, got ${typeof context.actor}`);
+    const actor = context?.actor
+      ? this.governance.redactFreeText(checkCharacters(context.actor, 'context.actor'))
+      : undefined;
     return {
       action,
       at,

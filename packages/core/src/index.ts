@@ -40,6 +40,7 @@ export { type FusedCandidate, fuseScores, recencyFactor, type WeightedList } fro
 export { dateWords, KEYWORD_WEIGHTS, type KeywordFields, keywordFields, speakerLine } from './recall/keyword-fields.js';
 export type { RecallTuning } from './recall/recall-tuning.js';
 export { contentHash, normalizeText, searchTerms, words } from './text.js';
+export { TimeSlicer } from './time-slicer.js';
 export { handleMemoryTool, type MemoryToolBinding } from './tools/handle-memory-tool.js';
 export {
   isMemoryTool,

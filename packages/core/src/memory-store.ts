@@ -24,7 +24,11 @@ export interface MemoryRecord {
   createdAt: Date;
   occurredAt: Date | null;
   expiresAt: Date | null;
-  /** A live memory of the same bank that this record replaces; the store removes it from search in the same transaction. */
+  /**
+   * A live memory of the same bank that this record replaces; the store removes it from search in the same
+   * transaction and writes it a `supersede` version that keeps its text and the tags it carried, with the actor and
+   * reason of the record's first version.
+   */
   supersedes: string | null;
   /** Who said it, for a conversation turn; indexed for keyword search. */
   speaker: string | null;
@@ -35,7 +39,10 @@ export interface MemoryRecord {
   episodeId: string | null;
   /** For a chunk: the document it belongs to (the first chunk's id); erasing one chunk is erasing the document. */
   documentId: string | null;
-  /** Version rows to write for the new memory, in order (a `create`, then a `redact` when the barrier redacted). */
+  /**
+   * Version rows to write for the new memory, in order: a `create` at `createdAt` (once the memory is superseded, its
+   * creation time is read from it), then a `redact` when the barrier redacted.
+   */
   versions: VersionStamp[];
 }
 
@@ -83,7 +90,7 @@ export interface ScoredId {
   memory?: Memory;
 }
 
-/** What `select` and `erase` act on. Exactly one of the shapes is used per call. */
+/** What `select` and `chains` act on. Exactly one of the shapes is used per call. */
 export interface MemorySelector {
   ids?: string[];
   /** Any-of. */
@@ -95,6 +102,18 @@ export interface MemorySelector {
   expiredAt?: Date;
   /** Every chunk of these documents. */
   documentIds?: string[];
+}
+
+/** A memory of a supersession chain, live or superseded, as the forget policy sees it. */
+export interface ChainMember {
+  id: string;
+  /** The tags it carries; for a superseded memory, the tags it carried when it was replaced. */
+  tags: string[];
+  createdAt: Date;
+  /** The memory that replaced it; null for the live memory at the head of the chain. */
+  supersededBy: string | null;
+  /** True when the selector matched this memory itself, not only a memory of its chain. */
+  selected: boolean;
 }
 
 /**
@@ -141,6 +160,8 @@ export interface MemoryStore {
 
   /**
    * Stores records in one transaction, in order, each against the bank's live memories and the records before it.
+   * A store may let the event loop run between records of a large batch, as long as nothing sees the batch, and no
+   * other call of the store runs, until it commits.
    * An exact hash match or a near match at or above the threshold is reported as a duplicate and not stored. A near
    * match counts only when the record has no `occurredAt` or the match has the same one: the same words at another
    * time are another event.
@@ -170,10 +191,20 @@ export interface MemoryStore {
   select(bankId: string, selector: MemorySelector): Promise<Memory[]>;
 
   /**
-   * Erases memories of one bank everywhere their content lives (row, vector, keyword index, version contents,
-   * the contents of the memories they superseded, and their episode neighbours' keyword entries, which are rebuilt
-   * without it), and writes a content-free tombstone version for each.
-   * Returns the ids erased; ids of other banks are ignored.
+   * The supersession chains of a bank through the memories the selector matches (`ids`, `tags`, `before` or `all`):
+   * every memory linked to one of them by supersession, in either direction, live or superseded. A superseded
+   * memory is matched by its id, by the tags it carried and by its creation time like a live one. Superseded
+   * memories whose text is already erased are left out.
+   */
+  chains(bankId: string, selector: MemorySelector): Promise<ChainMember[]>;
+
+  /**
+   * Erases memories of one bank everywhere their content lives (row, vector, keyword index, version contents and
+   * tags, the contents and tags of the memories they superseded, and their episode neighbours' keyword entries,
+   * which are rebuilt without it), and writes a content-free tombstone version for each. An id may name a live
+   * memory or a superseded one whose text is not yet erased; which ids are erased is decided before any is, so
+   * naming a memory and one it replaced erases and returns both.
+   * Returns the ids erased; ids of other banks, unknown ids and ids already erased are ignored.
    */
   erase(bankId: string, ids: string[], stamp: VersionStamp): Promise<string[]>;
 

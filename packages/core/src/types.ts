@@ -68,6 +68,10 @@ export interface RetainOptions {
   expiresAt?: Date | string;
   /** The id of a memory in the same bank that this one replaces. */
   supersedes?: string;
+  /** With `supersedes`: replace a memory whose supersession chain is under legal hold; requires `reason`. */
+  overrideLegalHold?: boolean;
+  /** With `supersedes`: why, recorded in the history of the new memory and of the one it replaces. */
+  reason?: string;
   context?: AstrocyteContext;
 }
 
@@ -160,6 +164,7 @@ export interface ForgetOptions {
   tags?: string[];
   /** Forget memories created before this instant. */
   before?: Date | string;
+  /** Forget every memory of the bank: must be `true`. */
   all?: boolean;
   reason?: string;
   /** Forget memories under legal hold too; requires `reason`. */

@@ -59,6 +59,22 @@ export function checkContent(content: unknown, limits: Limits, field = 'content'
   return checkText(content, limits.maxContentLength, field);
 }
 
+/**
+ * Throws unless `text` is text every backend can store alike: no lone surrogate (half of a UTF-16 pair, which has no
+ * UTF-8 form) and no NUL (which Postgres cannot hold in text or JSON).
+ */
+export function checkCharacters(text: string, field: string): string {
+  // With the u flag a surrogate only matches when it is not half of a pair.
+  if (/[\uD800-\uDFFF]/u.test(text)) {
+    throw new ValidationError(
+      field,
+      'contains a lone surrogate (half of a UTF-16 pair), which is not valid Unicode text',
+    );
+  }
+  if (text.includes('\u0000')) throw new ValidationError(field, 'must not contain the NUL character (U+0000)');
+  return text;
+}
+
 /** Trimmed, de-duplicated tags within the count and length limits. */
 export function checkTags(tags: unknown, limits: Limits, field = 'tags'): string[] {
   if (tags === undefined || tags === null) return [];
@@ -66,7 +82,7 @@ export function checkTags(tags: unknown, limits: Limits, field = 'tags'): string
   const cleaned = new Set<string>();
   for (const [i, tag] of tags.entries()) {
     if (typeof tag !== 'string') throw new ValidationError(`${field}[${i}]`, `must be a string, got ${typeOf(tag)}`);
-    const trimmed = tag.trim();
+    const trimmed = checkCharacters(tag, `${field}[${i}]`).trim();
     if (trimmed.length === 0) continue;
     if (trimmed.length > limits.maxTagLength) {
       throw new ValidationError(
@@ -93,12 +109,26 @@ export function checkMetadata(metadata: unknown, limits: Limits, field = 'metada
   } catch (cause) {
     throw new ValidationError(field, 'must be serializable as JSON', { cause });
   }
+  checkJsonText(metadata, field);
   const bytes = Buffer.byteLength(json, 'utf8');
   if (bytes > limits.maxMetadataBytes) {
     throw new ValidationError(field, `is ${bytes} bytes as JSON; the limit is ${limits.maxMetadataBytes}`);
   }
   // A round trip drops undefined values and functions, so what is stored is exactly what comes back.
   return JSON.parse(json) as JsonObject;
+}
+
+// Every key and string of a JSON value, checked as text; the field names the path to it (`metadata.owner.name`).
+function checkJsonText(value: unknown, field: string): void {
+  if (typeof value === 'string') checkCharacters(value, field);
+  else if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) checkJsonText(item, `${field}[${i}]`);
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value)) {
+      checkCharacters(key, `${field} key ${JSON.stringify(key)}`);
+      checkJsonText(item, `${field}.${key}`);
+    }
+  }
 }
 
 /** A conversation speaker: a non-empty name within the length limit, trimmed. */
@@ -114,14 +144,16 @@ export function checkSessionId(id: unknown, field = 'sessionId'): string {
       `must be a string of 1 to 128 characters without control characters, got ${JSON.stringify(id)?.slice(0, 80)}`,
     );
   }
-  return id;
+  return checkCharacters(id, field);
 }
 
 /** A slash-separated path without empty segments, or null. */
 export function checkPath(path: unknown, limits: Limits, field = 'path'): string | null {
   if (path === undefined || path === null) return null;
   if (typeof path !== 'string') throw new ValidationError(field, `must be a string, got ${typeOf(path)}`);
-  const trimmed = path.trim().replace(/^\/+|\/+$/g, '');
+  const trimmed = checkCharacters(path, field)
+    .trim()
+    .replace(/^\/+|\/+$/g, '');
   if (trimmed.length === 0) return null;
   if (trimmed.length > limits.maxPathLength)
     throw new ValidationError(field, `the limit is ${limits.maxPathLength} characters`);
@@ -131,17 +163,48 @@ export function checkPath(path: unknown, limits: Limits, field = 'path'): string
   return trimmed;
 }
 
-/** A Date from a Date or an ISO 8601 string, or null when absent. */
+// YYYY-MM-DD, optionally followed by Thh:mm, seconds, a fraction and a zone (Z or ±hh:mm); without a zone the time
+// is local, as JavaScript reads it.
+const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))?)?$/;
+
+// The years every backend stores alike (Postgres timestamps reach further back and forward, JavaScript further still).
+const MIN_YEAR = 1;
+const MAX_YEAR = 9999;
+
+/**
+ * A Date from a Date or a strict ISO 8601 date or date-time string, or null when absent. Strings JavaScript would
+ * bend into another day (`2025-02-30`, `1`, `March 3`) are refused, as are instants outside years 1 to 9999.
+ */
 export function checkDate(value: unknown, field: string): Date | null {
   if (value === undefined || value === null) return null;
-  const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined;
+  const date = value instanceof Date ? value : typeof value === 'string' ? parseIsoDate(value) : undefined;
   if (!date || Number.isNaN(date.getTime())) {
     throw new ValidationError(
       field,
-      `must be a Date or an ISO 8601 string, got ${JSON.stringify(value)?.slice(0, 80)}`,
+      `must be a Date or an ISO 8601 date or date-time such as 2025-03-01 or 2025-03-01T09:30:00Z, got ${JSON.stringify(value)?.slice(0, 80)}`,
     );
   }
+  const year = date.getUTCFullYear();
+  if (year < MIN_YEAR || year > MAX_YEAR) {
+    throw new ValidationError(field, `must fall in the years ${MIN_YEAR} to ${MAX_YEAR}, got ${date.toISOString()}`);
+  }
   return date;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+// The Date of a strict ISO 8601 string, or undefined when the string is not one or names a day that does not exist.
+function parseIsoDate(text: string): Date | undefined {
+  const parts = ISO_8601.exec(text);
+  if (!parts) return undefined;
+  const [year, month, day, hour, minute, second, zoneHour, zoneMinute] = parts
+    .slice(1)
+    .map((part) => Number(part ?? 0)) as [number, number, number, number, number, number, number, number];
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const lastDay = month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
+  const valid =
+    day >= 1 && day <= lastDay && hour <= 23 && minute <= 59 && second <= 59 && zoneHour <= 23 && zoneMinute <= 59;
+  return valid ? new Date(text) : undefined;
 }
 
 /** An integer in [min, max], or the default when absent. */
@@ -151,6 +214,14 @@ export function checkInteger(value: unknown, field: string, min: number, max: nu
     throw new ValidationError(field, `must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
   }
   return value;
+}
+
+/** Why something was done, kept in history: absent, or a string of at most 1000 characters. */
+export function checkReason(reason: unknown, field = 'reason'): string | undefined {
+  if (reason === undefined || reason === null) return undefined;
+  if (typeof reason !== 'string') throw new ValidationError(field, `must be a string, got ${typeOf(reason)}`);
+  if (reason.length > 1000) throw new ValidationError(field, `is ${reason.length} characters; the limit is 1000`);
+  return checkCharacters(reason, field);
 }
 
 /** A search query: a non-empty string within the limit. */
@@ -163,7 +234,7 @@ function checkText(text: unknown, maxLength: number, field: string): string {
   if (text.trim().length === 0) throw new ValidationError(field, 'must not be empty');
   if (text.length > maxLength)
     throw new ValidationError(field, `is ${text.length} characters; the limit is ${maxLength}`);
-  return text;
+  return checkCharacters(text, field);
 }
 
 function typeOf(value: unknown): string {

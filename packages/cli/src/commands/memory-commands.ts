@@ -17,13 +17,24 @@ export function registerMemoryCommands(program: Command, io: CliIo): void {
     .option('--occurred-at <date>', 'when the remembered event happened (ISO 8601)')
     .option('--expires-at <date>', 'after this instant the memory is never recalled (ISO 8601)')
     .option('--supersedes <id>', 'the id of a memory this one replaces')
+    .option('--override-legal-hold', 'with --supersedes: replace a memory under legal hold (needs --reason)')
+    .option('--reason <text>', 'with --supersedes: why, recorded in the history of both memories')
     .action(
       withTextSession(io, 'content', 'retain', async (session, content, options) => {
         const bankId = await session.bank();
         const result = await (await session.brain()).retain(content, {
           bankId,
           context: { actor: 'astrocyte-cli' },
-          ...given(options, ['tags', 'metadata', 'path', 'occurredAt', 'expiresAt', 'supersedes']),
+          ...given(options, [
+            'tags',
+            'metadata',
+            'path',
+            'occurredAt',
+            'expiresAt',
+            'supersedes',
+            'overrideLegalHold',
+            'reason',
+          ]),
         });
         session.print(retainResultToJson(result), () => {
           const lines = [];

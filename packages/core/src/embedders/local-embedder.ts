@@ -1,4 +1,5 @@
 import { isNegation, stem, words } from '../text.js';
+import { TimeSlicer } from '../time-slicer.js';
 import { type Embedder, normalizeVector } from './embedder.js';
 
 // FNV-1a: fast, stable across platforms and releases, which a stored vector space depends on.
@@ -29,9 +30,15 @@ export class LocalEmbedder implements Embedder {
     this.name = 'local-hash-v1';
   }
 
-  /** Embeds each text; synchronous work wrapped in a promise to fit the Embedder contract. */
+  /** Embeds each text on the calling thread, giving the event loop a turn during a large batch. */
   async embed(texts: string[]): Promise<Float32Array[]> {
-    return texts.map((text) => this.embedOne(text));
+    const slicer = new TimeSlicer();
+    const vectors: Float32Array[] = [];
+    for (const text of texts) {
+      vectors.push(this.embedOne(text));
+      await slicer.tick();
+    }
+    return vectors;
   }
 
   /** The vector of one text. */

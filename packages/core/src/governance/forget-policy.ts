@@ -1,5 +1,5 @@
 import { PolicyError, ValidationError } from '../errors.js';
-import type { Memory } from '../types.js';
+import type { ChainMember } from '../memory-store.js';
 
 /** Limits on forgetting: legal holds, a minimum age, and how much one call may erase. */
 export interface ForgetPolicy {
@@ -11,40 +11,70 @@ export interface ForgetPolicy {
   maxPerCall: number;
 }
 
-/** The forget policy's verdict on the memories a forget selected. */
+/**
+ * A memory a forget would erase, live or superseded, with its whole supersession chain (itself included): erasing
+ * it erases the text of the memories it replaced, so a hold on any memory of the chain holds it.
+ */
+export interface ForgetCandidate {
+  memoryId: string;
+  createdAt: Date;
+  chain: Pick<ChainMember, 'id' | 'tags'>[];
+}
+
+/** The forget policy's verdict: the ids a forget may erase, and those it keeps with why. */
 export interface ForgetVerdict {
-  allowed: Memory[];
+  allowed: string[];
   skipped: { memoryId: string; reason: string }[];
 }
 
-/** Splits selected memories into those the policy lets a forget erase and those it keeps, with why. */
-export function applyForgetPolicy(
+/** The legal hold on a supersession chain, if any of its memories carries a hold tag: which tag, on which memory. */
+export function legalHold(
   policy: ForgetPolicy,
-  memories: Memory[],
-  options: { overrideLegalHold?: boolean; reason?: string; now: Date },
-): ForgetVerdict {
-  if (options.overrideLegalHold && !(typeof options.reason === 'string' && options.reason.trim().length > 0)) {
+  chain: Pick<ChainMember, 'id' | 'tags'>[],
+): { tag: string; memoryId: string } | undefined {
+  for (const member of chain) {
+    const tag = member.tags.find((t) => policy.legalHoldTags.includes(t));
+    if (tag !== undefined) return { tag, memoryId: member.id };
+  }
+  return undefined;
+}
+
+/** Throws unless an override of a legal hold comes with a reason, which history records. */
+export function checkOverride(overrideLegalHold: unknown, reason: string | undefined): boolean {
+  if (overrideLegalHold !== undefined && typeof overrideLegalHold !== 'boolean')
+    throw new ValidationError('overrideLegalHold', 'must be a boolean');
+  if (overrideLegalHold && !(reason !== undefined && reason.trim().length > 0)) {
     throw new ValidationError(
       'reason',
-      'is required with overrideLegalHold; it is recorded in the history of every memory erased',
+      'is required with overrideLegalHold; it is recorded in the history of every memory it concerns',
     );
   }
+  return overrideLegalHold === true;
+}
+
+/** Splits the memories a forget selected into those the policy lets it erase and those it keeps, with why. */
+export function applyForgetPolicy(
+  policy: ForgetPolicy,
+  candidates: ForgetCandidate[],
+  options: { overrideLegalHold: boolean; now: Date },
+): ForgetVerdict {
   const floor = options.now.getTime() - policy.minAgeDays * 86_400_000;
   const verdict: ForgetVerdict = { allowed: [], skipped: [] };
-  for (const memory of memories) {
-    const hold = memory.tags.find((tag) => policy.legalHoldTags.includes(tag));
+  for (const candidate of candidates) {
+    const hold = legalHold(policy, candidate.chain);
     if (hold !== undefined && !options.overrideLegalHold) {
+      const where = hold.memoryId === candidate.memoryId ? '' : ` on memory ${hold.memoryId} of its supersession chain`;
       verdict.skipped.push({
-        memoryId: memory.id,
-        reason: `under legal hold (tag "${hold}"); forget with overrideLegalHold and a reason`,
+        memoryId: candidate.memoryId,
+        reason: `under legal hold (tag "${hold.tag}"${where}); forget with overrideLegalHold and a reason`,
       });
-    } else if (policy.minAgeDays > 0 && memory.createdAt.getTime() > floor) {
+    } else if (policy.minAgeDays > 0 && candidate.createdAt.getTime() > floor) {
       verdict.skipped.push({
-        memoryId: memory.id,
+        memoryId: candidate.memoryId,
         reason: `younger than the minimum age of ${policy.minAgeDays} days`,
       });
     } else {
-      verdict.allowed.push(memory);
+      verdict.allowed.push(candidate.memoryId);
     }
   }
   if (verdict.allowed.length > policy.maxPerCall) {

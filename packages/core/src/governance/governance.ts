@@ -1,15 +1,21 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, ValidationError } from '../errors.js';
-import type { JsonObject, Memory, PiiType, RuleDecision, RuleMatch } from '../types.js';
+import type { JsonObject, PiiType, RuleDecision, RuleMatch } from '../types.js';
 import { DEFAULT_LIMITS } from '../validation.js';
-import { applyForgetPolicy, type ForgetPolicy, type ForgetVerdict } from './forget-policy.js';
+import {
+  applyForgetPolicy,
+  type ForgetCandidate,
+  type ForgetPolicy,
+  type ForgetVerdict,
+  legalHold,
+} from './forget-policy.js';
 import { type PiiAction, PiiBarrier, type PiiPolicy } from './pii-barrier.js';
 import { detectPii, PII_TYPES } from './pii-detectors.js';
 import { forgetPolicyFields, piiPolicyFields, rulesField, scanOutputField } from './policy-schema.js';
 import { type CompiledRule, compileRules, evaluateRules, loadRulesFile } from './rules.js';
 
-export type { ForgetVerdict } from './forget-policy.js';
+export type { ForgetCandidate, ForgetVerdict } from './forget-policy.js';
 
 /** What retain should store after governance, or why it must not. */
 export type RetainPlan =
@@ -133,8 +139,13 @@ export class Governance {
   }
 
   /** Splits the memories a forget selected into those it may erase and those policy keeps. */
-  checkForget(memories: Memory[], options: { overrideLegalHold?: boolean; reason?: string; now: Date }): ForgetVerdict {
-    return applyForgetPolicy(this.forgetPolicy, memories, options);
+  checkForget(candidates: ForgetCandidate[], options: { overrideLegalHold: boolean; now: Date }): ForgetVerdict {
+    return applyForgetPolicy(this.forgetPolicy, candidates, options);
+  }
+
+  /** The legal hold on a supersession chain (a hold tag on any of its memories), if there is one. */
+  legalHold(chain: ForgetCandidate['chain']): { tag: string; memoryId: string } | undefined {
+    return legalHold(this.forgetPolicy, chain);
   }
 
   /** Masks PII in text leaving memory (recall and reflect), when the output scan is on. */

@@ -1,5 +1,6 @@
 import { cosineSimilarity } from '../embedders/embedder.js';
 import {
+  type ChainMember,
   checkSameEmbedder,
   type EmbedderInfo,
   type InsertOptions,
@@ -32,6 +33,8 @@ export class InMemoryStore implements MemoryStore {
   readonly backend = 'memory';
   private embedder: EmbedderInfo | undefined;
   private readonly rows = new Map<string, Row>();
+  /** Superseded memories whose text is not yet erased, with the memory that replaced each. */
+  private readonly superseded = new Map<string, { record: MemoryRecord; by: string }>();
   private readonly versions: MemoryVersion[] = [];
   private sequence = 0;
 
@@ -68,10 +71,11 @@ export class InMemoryStore implements MemoryStore {
         const old = this.rows.get(record.supersedes);
         if (old && old.record.bankId === record.bankId) {
           this.rows.delete(record.supersedes);
+          this.superseded.set(old.record.id, { record: old.record, by: record.id });
           this.addVersion(
             old.record.id,
             old.record.bankId,
-            { action: 'supersede', at: record.createdAt, ...actorOf(record) },
+            { action: 'supersede', at: record.createdAt, ...whoAndWhy(record) },
             old.record.text,
             record.id,
           );
@@ -158,32 +162,39 @@ export class InMemoryStore implements MemoryStore {
   /** Live memories of the bank matching the selector. */
   async select(bankId: string, selector: MemorySelector): Promise<Memory[]> {
     return this.live(bankId)
-      .filter(({ record }) => {
-        if (selector.ids) return selector.ids.includes(record.id);
-        if (selector.tags) return record.tags.some((tag) => selector.tags?.includes(tag));
-        if (selector.before) return record.createdAt < selector.before;
-        if (selector.expiredAt) return record.expiresAt !== null && record.expiresAt <= selector.expiredAt;
-        if (selector.documentIds) return record.documentId !== null && selector.documentIds.includes(record.documentId);
-        return selector.all === true;
-      })
+      .filter(({ record }) => matches(selector, record))
       .map(toMemory);
   }
 
-  /** Removes the rows and every stored copy of their text, then writes tombstones. */
+  /** Every memory linked by supersession to one the selector matches, live or superseded and not yet erased. */
+  async chains(bankId: string, selector: MemorySelector): Promise<ChainMember[]> {
+    const members = new Map<string, Omit<ChainMember, 'selected'>>();
+    for (const { record } of this.live(bankId)) members.set(record.id, { ...memberOf(record), supersededBy: null });
+    for (const { record, by } of this.superseded.values()) {
+      if (record.bankId === bankId) members.set(record.id, { ...memberOf(record), supersededBy: by });
+    }
+    const seeds = new Set([...members.values()].filter((m) => matches(selector, m)).map((m) => m.id));
+    return [...this.linked(bankId, seeds, true)].flatMap((id) => {
+      const member = members.get(id);
+      return member ? [{ ...member, selected: seeds.has(id) }] : [];
+    });
+  }
+
+  /** Removes the rows and every stored copy of their text and of what they replaced, then writes tombstones. */
   async erase(bankId: string, ids: string[], stamp: VersionStamp): Promise<string[]> {
-    const erased: string[] = [];
-    for (const id of new Set(ids)) {
-      const row = this.rows.get(id);
-      if (!row || row.record.bankId !== bankId) continue;
+    const targets = [...new Set(ids)].filter(
+      (id) => (this.rows.get(id) ?? this.superseded.get(id))?.record.bankId === bankId,
+    );
+    for (const id of targets) {
       this.rows.delete(id);
-      for (const memoryId of this.supersessionChain(bankId, id)) {
+      for (const memoryId of this.linked(bankId, [id], false)) {
+        this.superseded.delete(memoryId);
         for (const version of this.versions)
           if (version.memoryId === memoryId && version.bankId === bankId) version.text = null;
       }
       this.addVersion(id, bankId, stamp, null);
-      erased.push(id);
     }
-    return erased;
+    return targets;
   }
 
   /** Live memories past their expiry. */
@@ -209,6 +220,7 @@ export class InMemoryStore implements MemoryStore {
   /** Drops everything. */
   async close(): Promise<void> {
     this.rows.clear();
+    this.superseded.clear();
     this.versions.length = 0;
   }
 
@@ -245,25 +257,24 @@ export class InMemoryStore implements MemoryStore {
     });
   }
 
-  // The memory and every memory it replaced, directly or through a chain of supersessions.
-  private supersessionChain(bankId: string, id: string): Set<string> {
-    const chain = new Set([id]);
+  // `ids` and every memory they replaced, directly or through a chain of supersessions; with `both`, also every
+  // memory that replaced them.
+  private linked(bankId: string, ids: Iterable<string>, both: boolean): Set<string> {
+    const found = new Set(ids);
+    const replacements = this.versions
+      .filter((v) => v.bankId === bankId && v.action === 'supersede' && v.relatedId)
+      .map((v) => ({ old: v.memoryId, by: v.relatedId as string }));
     for (let grew = true; grew; ) {
       grew = false;
-      for (const v of this.versions) {
-        if (
-          v.bankId === bankId &&
-          v.action === 'supersede' &&
-          v.relatedId &&
-          chain.has(v.relatedId) &&
-          !chain.has(v.memoryId)
-        ) {
-          chain.add(v.memoryId);
+      for (const { old, by } of replacements) {
+        const reached = found.has(by) ? old : both && found.has(old) ? by : null;
+        if (reached !== null && !found.has(reached)) {
+          found.add(reached);
           grew = true;
         }
       }
     }
-    return chain;
+    return found;
   }
 
   private addVersion(
@@ -288,9 +299,27 @@ export class InMemoryStore implements MemoryStore {
   }
 }
 
-function actorOf(record: MemoryRecord): { actor?: string } {
-  const actor = record.versions[0]?.actor;
-  return actor ? { actor } : {};
+// The supersede row carries who replaced the memory and why: the new record's first version.
+function whoAndWhy(record: MemoryRecord): { actor?: string; reason?: string } {
+  const first = record.versions[0];
+  return { ...(first?.actor ? { actor: first.actor } : {}), ...(first?.reason ? { reason: first.reason } : {}) };
+}
+
+function memberOf(record: MemoryRecord): Omit<ChainMember, 'selected' | 'supersededBy'> {
+  return { id: record.id, tags: [...record.tags], createdAt: record.createdAt };
+}
+
+// Whether a memory matches a selector; superseded memories have no expiry or document of their own to match.
+function matches(
+  selector: MemorySelector,
+  memory: Pick<MemoryRecord, 'id' | 'tags' | 'createdAt'> & Partial<Pick<MemoryRecord, 'expiresAt' | 'documentId'>>,
+): boolean {
+  if (selector.ids) return selector.ids.includes(memory.id);
+  if (selector.tags) return memory.tags.some((tag) => selector.tags?.includes(tag));
+  if (selector.before) return memory.createdAt < selector.before;
+  if (selector.expiredAt) return memory.expiresAt != null && memory.expiresAt <= selector.expiredAt;
+  if (selector.documentIds) return memory.documentId != null && selector.documentIds.includes(memory.documentId);
+  return selector.all === true;
 }
 
 function termCounts(text: string): Map<string, number> {

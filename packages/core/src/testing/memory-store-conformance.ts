@@ -3,6 +3,7 @@ import { AstrocyteError } from '../errors.js';
 import type { MemoryRecord, MemoryStore, SearchFilter } from '../memory-store.js';
 import { contentHash } from '../text.js';
 import { axisVector, memoryRecord } from './memory-records.js';
+import { describeChainConformance } from './memory-store-chains.js';
 import { describeEpisodeConformance } from './memory-store-episodes.js';
 import { randomBankId, type StoreFactory } from './store-factory.js';
 
@@ -39,6 +40,7 @@ export function describeMemoryStoreConformance(name: string, factory: StoreFacto
       await Promise.all(open.splice(0).map((store) => store.close()));
     });
     describeEpisodeConformance(fresh, record, FILTER);
+    describeChainConformance(fresh, record);
 
     it('records the embedder and refuses another name or dimension', async () => {
       const store = await fresh();

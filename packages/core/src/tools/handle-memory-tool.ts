@@ -19,6 +19,8 @@ export async function handleMemoryTool(
   binding: MemoryToolBinding,
 ): Promise<string> {
   if (!isMemoryTool(toolName)) throw new UnknownToolError(String(toolName));
+  if (typeof binding !== 'object' || binding === null)
+    throw new ValidationError('binding', 'must be the { bankId } the application binds the memory tools to');
   const input = asObject(toolInput);
   const { bankId, context } = binding;
   switch (toolName) {

@@ -3,8 +3,10 @@ import type { StoreFactory } from '../store-factory.js';
 import { describeConversations } from './conversations.js';
 import { describeForgetListHistory } from './forget-list-history.js';
 import { describeGovernance } from './governance.js';
+import { describeInputEdges } from './input-edges.js';
 import { describeMemoryTools } from './memory-tools.js';
 import { describeRetainAndRecall } from './retain-and-recall.js';
+import { describeSupersessionChains } from './supersession-chains.js';
 
 // Each section is its own file; a backend runs them all through this one call.
 const SECTIONS: ((factory: StoreFactory) => void)[] = [
@@ -13,6 +15,8 @@ const SECTIONS: ((factory: StoreFactory) => void)[] = [
   describeForgetListHistory,
   describeMemoryTools,
   describeGovernance,
+  describeSupersessionChains,
+  describeInputEdges,
 ];
 
 /**

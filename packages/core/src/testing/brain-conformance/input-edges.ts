@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { type AstrocyteError, ValidationError } from '../../errors.js';
+import { handleMemoryTool, type MemoryToolBinding } from '../../tools/handle-memory-tool.js';
+import type { JsonObject } from '../../types.js';
+import { randomBankId, type StoreFactory } from '../store-factory.js';
+import { brainHarness } from './harness.js';
+
+const LONE_HIGH = '\uD800';
+const LONE_LOW = '\uDC00';
+const NUL = '\u0000';
+
+/** Runs each call and expects a ValidationError naming the field. */
+async function expectFieldErrors(cases: [() => Promise<unknown>, string][]): Promise<void> {
+  for (const [call, field] of cases) {
+    const error = await call().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(ValidationError.isInstance(error), `expected a ValidationError for ${field}, got ${error}`).toBe(true);
+    expect((error as AstrocyteError).details.field).toBe(field);
+  }
+}
+
+/** Input at the edges every backend must refuse alike (or accept alike), with a typed error naming the field. */
+export function describeInputEdges(factory: StoreFactory): void {
+  describe('input edges', () => {
+    const makeBrain = brainHarness(factory);
+
+    it('refuses lone surrogates and NUL in every text field, naming the field, and stores nothing', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      await expectFieldErrors([
+        [() => brain.retain(`half ${LONE_HIGH} a pair`, { bankId }), 'content'],
+        [() => brain.retain(`ends with ${LONE_HIGH}`, { bankId }), 'content'],
+        [() => brain.retain(`${LONE_LOW} starts it`, { bankId }), 'content'],
+        [() => brain.retain(`a ${NUL} byte`, { bankId }), 'content'],
+        [() => brain.retain('ok', { bankId, tags: ['fine', `t${LONE_LOW}`] }), 'tags[1]'],
+        [() => brain.retain('ok', { bankId, tags: [`t${NUL}`] }), 'tags[0]'],
+        [() => brain.retain('ok', { bankId, metadata: { owner: { name: `Jo${LONE_HIGH}` } } }), 'metadata.owner.name'],
+        [() => brain.retain('ok', { bankId, metadata: { list: ['a', `b${NUL}`] } }), 'metadata.list[1]'],
+        [() => brain.retain('ok', { bankId, metadata: { dir: `C:${NUL}dir` } }), 'metadata.dir'],
+        [() => brain.retain('ok', { bankId, metadata: { [`k${LONE_HIGH}`]: 1 } }), `metadata key "k\\ud800"`],
+        [() => brain.retain('ok', { bankId, path: `notes/${LONE_LOW}` }), 'path'],
+        [() => brain.retain('ok', { bankId, context: { actor: `agent${LONE_HIGH}` } }), 'context.actor'],
+        [() => brain.retainMany([{ content: 'fine' }, { content: `bad${NUL}` }], { bankId }), 'items[1].content'],
+        [
+          () => brain.retainConversation([{ speaker: `ann${LONE_HIGH}`, text: 'hello' }], { bankId }),
+          'turns[0].speaker',
+        ],
+        [() => brain.recall(`where ${LONE_HIGH}`, { bankId }), 'query'],
+        [() => brain.forget(bankId, { memoryIds: ['x'], reason: `why${NUL}` }), 'reason'],
+      ]);
+      expect((await brain.list(bankId)).items).toEqual([]);
+      expect(await brain.banks()).not.toContainEqual(expect.objectContaining({ bankId }));
+    });
+
+    it('keeps text that only looks like an escape, and whole surrogate pairs, exactly as given', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      const metadata: JsonObject = { dir: 'C:\\u0000dir', note: 'a backslash: \\', emoji: '😀' };
+      const result = await brain.retain('Rocket 🚀 launch at C:\\u0000dir', { bankId, tags: ['🚀'], metadata });
+      expect(result.stored).toBe(true);
+      const [memory] = (await brain.list(bankId)).items;
+      expect(memory).toMatchObject({ text: 'Rocket 🚀 launch at C:\\u0000dir', tags: ['🚀'], metadata });
+    });
+
+    it('takes Dates and strict ISO 8601 strings only, in years 1 to 9999', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      await expectFieldErrors([
+        [() => brain.retain('ok', { bankId, occurredAt: '2025-02-30' }), 'occurredAt'],
+        [() => brain.retain('ok', { bankId, occurredAt: '2025-02-29' }), 'occurredAt'],
+        [() => brain.retain('ok', { bankId, occurredAt: '2025-13-01' }), 'occurredAt'],
+        [() => brain.retain('ok', { bankId, occurredAt: '1' }), 'occurredAt'],
+        [() => brain.retain('ok', { bankId, occurredAt: 'March 3, 2025' }), 'occurredAt'],
+        [() => brain.retain('ok', { bankId, occurredAt: '2025-03-01T24:00:00Z' }), 'occurredAt'],
+        [() => brain.retain('ok', { bankId, occurredAt: '2025-03-01 09:30' }), 'occurredAt'],
+        [() => brain.retain('ok', { bankId, occurredAt: new Date('nonsense') }), 'occurredAt'],
+        [() => brain.retain('ok', { bankId, expiresAt: new Date(Date.UTC(10_000, 0, 1)) }), 'expiresAt'],
+        [() => brain.retain('ok', { bankId, expiresAt: new Date(-62_198_755_200_000) }), 'expiresAt'],
+        [() => brain.retain('ok', { bankId, occurredAt: '0000-06-01' }), 'occurredAt'],
+        [() => brain.recall('q', { bankId, timeRange: { from: new Date(8.64e15) } }), 'timeRange.from'],
+        [() => brain.recall('q', { bankId, timeRange: { to: '2025-04-31' } }), 'timeRange.to'],
+        [() => brain.forget(bankId, { before: '2025-1-5' }), 'before'],
+        [() => brain.forget(bankId, { before: new Date(-8.64e15) }), 'before'],
+      ]);
+      expect((await brain.list(bankId)).items).toEqual([]);
+      const accepted: [string | Date, string][] = [
+        ['2024-02-29', '2024-02-29T00:00:00.000Z'],
+        ['2025-03-01T09:30Z', '2025-03-01T09:30:00.000Z'],
+        ['2025-03-01T09:30:15.250+02:00', '2025-03-01T07:30:15.250Z'],
+        ['0001-01-01T00:00:00Z', '0001-01-01T00:00:00.000Z'],
+        [new Date('9999-12-31T23:59:59.999Z'), '9999-12-31T23:59:59.999Z'],
+      ];
+      for (const [occurredAt, iso] of accepted) {
+        const { memoryId } = await brain.retain(`Event at ${iso}`, { bankId, occurredAt });
+        expect((await brain.list(bankId, { limit: 100 })).items.find((m) => m.id === memoryId)?.occurredAt).toEqual(
+          new Date(iso),
+        );
+      }
+    });
+
+    it('refuses a NaN score, a forget-all that is not true, and options that are not what they say', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      const { memoryId } = await brain.retain('Quinn likes sailing', { bankId });
+      await expectFieldErrors([
+        [() => brain.recall('sailing', { bankId, minScore: Number.NaN }), 'minScore'],
+        [() => brain.recall('sailing', { bankId, minScore: '0.5' as unknown as number }), 'minScore'],
+        [() => brain.forget(bankId, { all: 'yes' as unknown as boolean }), 'all'],
+        [() => brain.forget(bankId, { all: 1 as unknown as boolean }), 'all'],
+        [() => brain.forget(bankId, { all: true, reason: 42 as unknown as string }), 'reason'],
+        [
+          () => brain.forget(bankId, { all: true, overrideLegalHold: 'yes' as unknown as boolean }),
+          'overrideLegalHold',
+        ],
+        [() => brain.retain('ok', { bankId, overrideLegalHold: true, reason: 'no target' }), 'overrideLegalHold'],
+        [
+          () => brain.retainMany([{ content: 'x', supersedes: memoryId } as { content: string }], { bankId }),
+          'items[0].supersedes',
+        ],
+      ]);
+      expect((await brain.list(bankId)).items.map((m) => m.text)).toEqual(['Quinn likes sailing']);
+    });
+
+    it('gives the memory tools a typed error for a missing input or binding', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      const cases: [string, unknown, unknown, string][] = [
+        ['memory_recall', undefined, { bankId }, 'input'],
+        ['memory_forget', undefined, { bankId }, 'input'],
+        ['memory_retain', { content: 'x' }, undefined, 'binding'],
+        ['memory_recall', { query: 'x' }, null, 'binding'],
+      ];
+      for (const [tool, input, binding, field] of cases) {
+        const error = await handleMemoryTool(brain, tool, input, binding as MemoryToolBinding).catch((e) => e);
+        expect(ValidationError.isInstance(error), `${tool} with ${String(input)}, ${String(binding)}`).toBe(true);
+        expect(error.details.field).toBe(field);
+      }
+      expect((await brain.list(bankId)).items).toEqual([]);
+    });
+  });
+}

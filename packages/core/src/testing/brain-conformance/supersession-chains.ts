@@ -1,0 +1,191 @@
+import { describe, expect, it } from 'vitest';
+import type { Astrocyte } from '../../astrocyte.js';
+import { PolicyError, ValidationError } from '../../errors.js';
+import { handleMemoryTool } from '../../tools/handle-memory-tool.js';
+import { randomBankId, type StoreFactory } from '../store-factory.js';
+import { brainHarness, manualClock } from './harness.js';
+
+const DAY = 86_400_000;
+
+/** The texts a memory's history still shows, oldest first. */
+async function textsOf(brain: Astrocyte, bankId: string, memoryId: string | null): Promise<(string | null)[]> {
+  return (await brain.history(bankId, memoryId as string)).map((v) => v.text);
+}
+
+/** Legal holds over supersession chains, and forgetting memories that were superseded, through the Brain. */
+export function describeSupersessionChains(factory: StoreFactory): void {
+  describe('supersession chains: holds and forgetting every version', () => {
+    const makeBrain = brainHarness(factory);
+    const override = { overrideLegalHold: true, reason: 'counsel approved the correction' };
+
+    it('superseding a memory under legal hold needs overrideLegalHold and a reason, which history records', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      const held = await brain.retain('Acme contract renews in March', { bankId, tags: ['legal-hold'] });
+      const refused = await brain
+        .retain('Acme contract renews in April', { bankId, supersedes: held.memoryId as string })
+        .catch((e) => e);
+      expect(PolicyError.isInstance(refused)).toBe(true);
+      expect(refused.message).toMatch(/legal hold.*overrideLegalHold/);
+      const noReason = await brain
+        .retain('Acme contract renews in April', {
+          bankId,
+          supersedes: held.memoryId as string,
+          overrideLegalHold: true,
+        })
+        .catch((e) => e);
+      expect(ValidationError.isInstance(noReason)).toBe(true);
+      expect(noReason.details.field).toBe('reason');
+      expect((await brain.list(bankId)).items.map((m) => m.id)).toEqual([held.memoryId]);
+
+      const next = await brain.retain('Acme contract renews in April', {
+        bankId,
+        supersedes: held.memoryId as string,
+        ...override,
+        context: { actor: 'legal-team' },
+      });
+      expect(next.stored).toBe(true);
+      expect((await brain.history(bankId, held.memoryId as string)).at(-1)).toMatchObject({
+        action: 'supersede',
+        actor: 'legal-team',
+        reason: override.reason,
+        relatedId: next.memoryId,
+      });
+      expect((await brain.history(bankId, next.memoryId as string))[0]).toMatchObject({
+        action: 'create',
+        reason: override.reason,
+      });
+    });
+
+    it('forgetting the memory that replaced a held one keeps both, unless overridden with a reason', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      const held = await brain.retain('Evidence: the invoice was paid late', { bankId, tags: ['legal-hold'] });
+      const next = await brain.retain('Evidence: the invoice was paid on time', {
+        bankId,
+        supersedes: held.memoryId as string,
+        ...override,
+      });
+      const kept = await brain.forget(bankId, { memoryIds: [next.memoryId as string] });
+      expect(kept).toEqual({
+        deletedCount: 0,
+        skipped: [{ memoryId: next.memoryId, reason: expect.stringMatching(/legal hold.*supersession chain/) }],
+      });
+      expect(await textsOf(brain, bankId, held.memoryId)).toContain('Evidence: the invoice was paid late');
+      expect((await brain.forget(bankId, { all: true })).deletedCount).toBe(0);
+      expect((await brain.list(bankId)).items.map((m) => m.id)).toEqual([next.memoryId]);
+
+      const viaTool = JSON.parse(
+        await handleMemoryTool(brain, 'memory_forget', { memory_ids: next.memoryId }, { bankId }),
+      );
+      expect(viaTool.deleted_count).toBe(0);
+
+      const released = await brain.forget(bankId, { memoryIds: [next.memoryId as string], ...override });
+      expect(released).toEqual({ deletedCount: 1 });
+      expect(await textsOf(brain, bankId, held.memoryId)).not.toContain('Evidence: the invoice was paid late');
+    });
+
+    it('a hold on the newest version holds the versions it replaced', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      const old = await brain.retain('Ivy started at Globex in 2019', { bankId });
+      const held = await brain.retain('Ivy started at Globex in 2018', {
+        bankId,
+        supersedes: old.memoryId as string,
+        tags: ['legal-hold'],
+      });
+      const result = await brain.forget(bankId, { memoryIds: [old.memoryId as string] });
+      expect(result.deletedCount).toBe(0);
+      expect(result.skipped?.[0]?.reason).toContain(`legal hold (tag "legal-hold" on memory ${held.memoryId}`);
+      expect(await textsOf(brain, bankId, old.memoryId)).toContain('Ivy started at Globex in 2019');
+      const superseding = await brain
+        .retain('Ivy started at Globex in 2017', { bankId, supersedes: held.memoryId as string })
+        .catch((e) => e);
+      expect(PolicyError.isInstance(superseding)).toBe(true);
+    });
+
+    it('purgeExpired keeps an expired memory whose chain holds a memory under legal hold', async () => {
+      const clock = manualClock();
+      const brain = await makeBrain({ now: clock.now });
+      const bankId = randomBankId();
+      const held = await brain.retain('Board minutes: the merger vote failed', { bankId, tags: ['legal-hold'] });
+      const next = await brain.retain('Board minutes: the merger vote passed', {
+        bankId,
+        supersedes: held.memoryId as string,
+        expiresAt: new Date(clock.now().getTime() + DAY),
+        ...override,
+      });
+      const free = await brain.retain('Parking passes expire soon', {
+        bankId,
+        expiresAt: new Date(clock.now().getTime() + DAY),
+      });
+      clock.advance(2 * DAY);
+      expect(await brain.purgeExpired()).toBe(1);
+      expect(await textsOf(brain, bankId, held.memoryId)).toContain('Board minutes: the merger vote failed');
+      expect((await brain.list(bankId)).items.map((m) => m.id)).toEqual([next.memoryId]);
+      expect((await brain.history(bankId, free.memoryId as string)).at(-1)?.action).toBe('expire');
+      expect(await brain.purgeExpired()).toBe(0);
+    });
+
+    it('forgets a superseded memory by id: its text and older versions leave history, the newer one stays', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      const first = await brain.retain('Hana lives in Paris', { bankId });
+      const second = await brain.retain('Hana lives in Lyon', { bankId, supersedes: first.memoryId as string });
+      const third = await brain.retain('Hana lives in Berlin', { bankId, supersedes: second.memoryId as string });
+      const result = await brain.forget(bankId, { memoryIds: [second.memoryId as string], reason: 'user asked' });
+      expect(result).toEqual({ deletedCount: 1 });
+      for (const id of [first.memoryId, second.memoryId]) {
+        expect((await textsOf(brain, bankId, id)).every((text) => text === null)).toBe(true);
+      }
+      expect((await brain.history(bankId, second.memoryId as string)).at(-1)).toMatchObject({
+        action: 'forget',
+        reason: 'user asked',
+        text: null,
+      });
+      expect(await textsOf(brain, bankId, third.memoryId)).toEqual(['Hana lives in Berlin']);
+      expect((await brain.recall('Where does Hana live?', { bankId })).hits.map((h) => h.text)).toEqual([
+        'Hana lives in Berlin',
+      ]);
+      // Already erased: a second forget finds nothing left to erase.
+      expect(await brain.forget(bankId, { memoryIds: [second.memoryId as string] })).toEqual({ deletedCount: 0 });
+
+      const viaTool = JSON.parse(
+        await handleMemoryTool(brain, 'memory_forget', { memory_ids: third.memoryId }, { bankId }),
+      );
+      expect(viaTool).toEqual({ deleted_count: 1 });
+    });
+
+    it('forgets superseded memories by the tags they carried, by age, and with all', async () => {
+      const clock = manualClock();
+      const brain = await makeBrain({ now: clock.now });
+      const bankId = randomBankId();
+      const trip = await brain.retain('Flight to Oslo on the 3rd', { bankId, tags: ['trip'] });
+      const moved = await brain.retain('Flight to Oslo on the 5th', {
+        bankId,
+        tags: ['plans'],
+        supersedes: trip.memoryId as string,
+      });
+      expect(await brain.forget(bankId, { tags: ['trip'] })).toEqual({ deletedCount: 1 });
+      expect((await textsOf(brain, bankId, trip.memoryId)).every((text) => text === null)).toBe(true);
+      expect(await textsOf(brain, bankId, moved.memoryId)).toEqual(['Flight to Oslo on the 5th']);
+
+      const old = await brain.retain('Desk is on floor 2', { bankId });
+      clock.advance(10 * DAY);
+      const cutoff = new Date(clock.now().getTime() - DAY);
+      const current = await brain.retain('Desk is on floor 4', { bankId, supersedes: old.memoryId as string });
+      // The superseded memory is as old as the live one from before the cutoff; the correction is newer.
+      expect(await brain.forget(bankId, { before: cutoff })).toEqual({ deletedCount: 2 });
+      expect((await textsOf(brain, bankId, old.memoryId)).every((text) => text === null)).toBe(true);
+      expect((await brain.list(bankId)).items.map((m) => m.id)).toEqual([current.memoryId]);
+      expect(await textsOf(brain, bankId, current.memoryId)).toEqual(['Desk is on floor 4']);
+
+      const again = await brain.retain('Desk is on floor 5', { bankId, supersedes: current.memoryId as string });
+      expect(await brain.forget(bankId, { all: true })).toEqual({ deletedCount: 2 });
+      for (const id of [current.memoryId, again.memoryId]) {
+        expect((await textsOf(brain, bankId, id)).every((text) => text === null)).toBe(true);
+      }
+      expect((await brain.list(bankId)).items).toEqual([]);
+    });
+  });
+}
