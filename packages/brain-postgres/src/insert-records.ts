@@ -352,18 +352,21 @@ async function insertCreateVersions(client: pg.PoolClient, sql: StoreSql, stored
 }
 
 // The replaced memory leaves the live table, and its episode neighbours' entries its text; its history keeps the
-// text and points at its successor.
+// text and the tags it carried until it is erased, points at its successor, and says who replaced it and why.
 async function supersede(client: pg.PoolClient, sql: StoreSql, record: MemoryRecord): Promise<void> {
+  const { actor, reason } = record.versions[0] ?? {};
   const { rows } = await client.query<{ episode_id: string | null; episode_position: number | null }>(
     `WITH gone AS (
-       DELETE FROM ${sql.memories} WHERE bank_id = $1 AND id = $2 RETURNING id, bank_id, text, episode_id, episode_position
+       DELETE FROM ${sql.memories} WHERE bank_id = $1 AND id = $2
+       RETURNING id, bank_id, text, tags, episode_id, episode_position
      ), version AS (
-       INSERT INTO ${sql.versions} (bank_id, memory_id, version, action, text, actor, reason, related_id, at)
-       SELECT gone.bank_id, gone.id, ${nextVersionSql(sql, 'gone.bank_id', 'gone.id')} + 1, 'supersede', gone.text, $3, NULL, $4, $5
+       INSERT INTO ${sql.versions} (bank_id, memory_id, version, action, text, tags, actor, reason, related_id, at)
+       SELECT gone.bank_id, gone.id, ${nextVersionSql(sql, 'gone.bank_id', 'gone.id')} + 1, 'supersede', gone.text,
+              gone.tags, $3, $4, $5, $6
          FROM gone
      )
      SELECT episode_id, episode_position FROM gone`,
-    [record.bankId, record.supersedes, record.versions[0]?.actor ?? null, record.id, record.createdAt],
+    [record.bankId, record.supersedes, actor ?? null, reason ?? null, record.id, record.createdAt],
   );
   await rewriteEpisodeNeighbours(client, sql, record.bankId, rows);
 }

@@ -101,6 +101,17 @@ export const MIGRATIONS: Migration[] = [
       ]);
     },
   },
+  {
+    version: 4,
+    name: 'superseded memories keep their tags',
+    up: statements((s) => [
+      // A superseded memory keeps, on its supersede row, the tags it carried, so that legal holds and forget by tags
+      // still see it; the partial index finds a bank's superseded memories whose text is not yet erased.
+      `ALTER TABLE ${s}.memory_versions ADD COLUMN tags text[]`,
+      `CREATE INDEX memory_versions_superseded_idx ON ${s}.memory_versions (bank_id, memory_id)
+         WHERE action = 'supersede' AND text IS NOT NULL`,
+    ]),
+  },
 ];
 
 /** What the store needs to know about the installed pgvector. */

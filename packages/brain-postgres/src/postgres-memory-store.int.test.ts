@@ -79,7 +79,7 @@ describe.runIf(available)('postgres memory store', () => {
     await pool.end();
   });
 
-  it('erases text from every table that held it, down a chain of supersessions, leaving tombstones', async () => {
+  it('erases text from every table that held it, down a chain of supersessions, leaving a tombstone per id named', async () => {
     const store = await freshStore();
     const bank = randomBankId();
     const v1 = record(bank, 'Patient record: Kalinda takes warfarin daily');
@@ -89,7 +89,7 @@ describe.runIf(available)('postgres memory store', () => {
     for (const r of [v1, v2, v3, other]) await store.insert([r], { nearDuplicateThreshold: null });
     expect(
       await store.erase(bank, [v3.id, v1.id], { action: 'forget', at: NOW, actor: 'dpo', reason: 'erasure request' }),
-    ).toEqual([v3.id]);
+    ).toEqual([v3.id, v1.id]);
 
     const s = `"${store.schema}"`;
     const leftovers = await admin.query(
@@ -99,15 +99,25 @@ describe.runIf(available)('postgres memory store', () => {
     );
     expect(leftovers.rows).toEqual([]);
     const tombstones = await admin.query(
-      `SELECT memory_id, action, text, actor, reason FROM ${s}.memory_versions WHERE action = 'forget'`,
+      `SELECT memory_id, action, text, tags, actor, reason FROM ${s}.memory_versions WHERE action = 'forget'`,
     );
-    expect(tombstones.rows).toEqual([
-      { memory_id: v3.id, action: 'forget', text: null, actor: 'dpo', reason: 'erasure request' },
-    ]);
+    expect(tombstones.rows.sort((a, b) => a.memory_id.localeCompare(b.memory_id))).toEqual(
+      [v3.id, v1.id].sort().map((id) => ({
+        memory_id: id,
+        action: 'forget',
+        text: null,
+        tags: null,
+        actor: 'dpo',
+        reason: 'erasure request',
+      })),
+    );
     expect((await store.history(bank, v1.id)).map((v) => [v.action, v.text])).toEqual([
       ['create', null],
       ['supersede', null],
+      ['forget', null],
     ]);
+    const { rows: tagged } = await admin.query(`SELECT memory_id FROM ${s}.memory_versions WHERE tags IS NOT NULL`);
+    expect(tagged).toEqual([]);
     expect((await store.get(bank, [other.id]))[0]?.text).toBe('Clinic opens at eight');
     expect((await store.history(bank, other.id))[0]?.text).toBe('Clinic opens at eight');
     await store.close();
@@ -222,7 +232,15 @@ describe.runIf(available)('postgres memory store', () => {
       .insert([record(bank, 'fine'), record(bank, 'bad\u0000byte')], { nearDuplicateThreshold: null })
       .catch((e) => e);
     expect(error).toMatchObject({ code: 'invalid_input' });
+    const nested = record(bank, 'fine', { metadata: { folders: [{ 'a\u0000b': 1 }] } });
+    await expect(store.insert([nested], { nearDuplicateThreshold: null })).rejects.toMatchObject({
+      code: 'invalid_input',
+    });
     expect(await store.banks()).toEqual([]);
+    // A backslash followed by u0000 is ordinary text, though JSON spells a real NUL the same way.
+    const literal = record(bank, 'A path: C:\\u0000dir', { metadata: { dir: 'C:\\u0000dir' } });
+    await store.insert([literal], { nearDuplicateThreshold: null });
+    expect((await store.get(bank, [literal.id]))[0]?.metadata).toEqual({ dir: 'C:\\u0000dir' });
     await store.close();
   });
 

@@ -1,8 +1,10 @@
 import {
+  type ChainMember,
   checkSameEmbedder,
   type EmbedderInfo,
   type InsertOptions,
   type InsertOutcome,
+  type JsonValue,
   MEMORY_COLUMNS,
   type Memory,
   type MemoryRecord,
@@ -40,6 +42,7 @@ import {
   nextVersionSql,
   type StoreSql,
 } from './store-sql.js';
+import { chainMembers, eraseChainContent, supersededAmong } from './supersession-chains.js';
 
 // HNSW on `vector` stops at 2,000 dimensions; `halfvec` (16-bit floats) carries it to 4,000.
 const MAX_VECTOR_DIMENSIONS = 2000;
@@ -353,44 +356,46 @@ export class PostgresMemoryStore implements MemoryStore {
     return rows.map(toMemory);
   }
 
+  /** Live memories and superseded ones linked by supersession to those the selector matches; see MemoryStore.chains. */
+  async chains(bankId: string, selector: MemorySelector): Promise<ChainMember[]> {
+    this.checkOpen();
+    const sql = this.sqlFor();
+    return this.guard(() => chainMembers(this.pool, sql, bankId, selector));
+  }
+
   /**
-   * Deletes the live rows (and with them their vectors and tsvectors), rewrites their episode neighbours' keyword
-   * entries without their text, clears the text of their versions and of every memory they superseded, directly or
-   * down a chain, and writes a content-free tombstone for each.
+   * Erases live memories and superseded ones whose text is not yet erased: deletes the live rows (and with them
+   * their vectors and tsvectors), rewrites their episode neighbours' keyword entries without their text, clears the
+   * text and tags of the targets' versions and of every memory they superseded, directly or down a chain, and writes
+   * a content-free tombstone for each target.
    */
   async erase(bankId: string, ids: string[], stamp: VersionStamp): Promise<string[]> {
     if (ids.length === 0) return [];
     const sql = this.sqlFor();
+    const unique = [...new Set(ids)];
     const erasedIds = await this.transaction(async (client) => {
       await client.query(lockBanksSql(), [this.bankLockPrefix(), [bankId]]);
+      // Chosen before anything is erased: erasing a memory empties the ones it replaced, which may be named too.
+      const superseded = await supersededAmong(client, sql, bankId, unique);
       const { rows } = await client.query<{
         id: string;
         episode_id: string | null;
         episode_position: number | null;
       }>(
         `DELETE FROM ${sql.memories} WHERE bank_id = $1 AND id = ANY($2::text[]) RETURNING id, episode_id, episode_position`,
-        [bankId, [...new Set(ids)]],
+        [bankId, unique],
       );
-      const erased = rows.map((r) => r.id);
-      if (erased.length === 0) return [];
+      const targets = [...rows.map((r) => r.id), ...superseded];
+      if (targets.length === 0) return [];
       await rewriteEpisodeNeighbours(client, sql, bankId, rows);
-      await client.query(
-        `WITH RECURSIVE chain(id) AS (
-           SELECT unnest($2::text[])
-           UNION
-           SELECT v.memory_id FROM ${sql.versions} v JOIN chain c ON v.related_id = c.id
-            WHERE v.bank_id = $1 AND v.action = 'supersede'
-         )
-         UPDATE ${sql.versions} SET text = NULL WHERE bank_id = $1 AND memory_id IN (SELECT id FROM chain) AND text IS NOT NULL`,
-        [bankId, erased],
-      );
+      await eraseChainContent(client, sql, bankId, targets);
       await client.query(
         `INSERT INTO ${sql.versions} (bank_id, memory_id, version, action, text, actor, reason, at)
          SELECT $1, e.id, ${nextVersionSql(sql, '$1', 'e.id')} + 1, $3, NULL, $4, $5, $6 FROM unnest($2::text[]) AS e(id)`,
-        [bankId, erased, stamp.action, stamp.actor ?? null, stamp.reason ?? null, stamp.at],
+        [bankId, targets, stamp.action, stamp.actor ?? null, stamp.reason ?? null, stamp.at],
       );
-      const wasErased = new Set(erased);
-      return [...new Set(ids)].filter((id) => wasErased.has(id));
+      const wasErased = new Set(targets);
+      return unique.filter((id) => wasErased.has(id));
     });
     this.bankSizes.invalidate('shrunk');
     return erasedIds;
@@ -560,11 +565,20 @@ function checkRecord(record: MemoryRecord, dimensions: number, index: number): v
   if (
     record.tags.some((t) => t.includes(nul)) ||
     [record.path, record.speaker, record.episodeId, record.documentId].some((value) => value?.includes(nul)) ||
-    JSON.stringify(record.metadata).includes('\\u0000')
+    holdsNul(record.metadata)
   ) {
     throw new ValidationError(
       field,
       'tags, path, speaker, episode, document and metadata must not contain NUL characters (Postgres cannot store them)',
     );
   }
+}
+
+// A real NUL in a key or string of a JSON value: searching the JSON text would also match the literal text `\u0000`.
+function holdsNul(value: JsonValue): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(holdsNul);
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value).some(([key, item]) => key.includes('\u0000') || holdsNul(item));
+  return false;
 }

@@ -91,6 +91,31 @@ describe.runIf(available)('postgres schema setup', () => {
     await store.close();
   });
 
+  it('upgrades a schema with superseded memories: chains find them without tags, erase reaches them', async () => {
+    const schema = schemas.next();
+    const s = `"${schema}"`;
+    await migrateTo(3, s);
+    const bank = randomBankId();
+    const created = new Date('2026-05-01T12:00:00Z');
+    await admin.query(
+      `INSERT INTO ${s}.memory_versions (bank_id, memory_id, version, action, text, related_id, at)
+       VALUES ($1, 'old', 1, 'create', 'Ada lives in Paris', NULL, $2),
+              ($1, 'old', 2, 'supersede', 'Ada lives in Paris', 'new', $3)`,
+      [bank, created, new Date('2026-06-01T12:00:00Z')],
+    );
+    const store = await openPostgresStore({ connectionString: TEST_DATABASE_URL, schema });
+    expect(await store.chains(bank, { before: new Date('2026-05-02T00:00:00Z') })).toEqual([
+      { id: 'old', tags: [], createdAt: created, supersededBy: 'new', selected: true },
+    ]);
+    expect(await store.erase(bank, ['old'], { action: 'forget', at: new Date() })).toEqual(['old']);
+    expect((await store.history(bank, 'old')).map((v) => [v.action, v.text])).toEqual([
+      ['create', null],
+      ['supersede', null],
+      ['forget', null],
+    ]);
+    await store.close();
+  });
+
   it('upgrades a schema holding memories to conversations: each keyword entry rebuilt from its row, the indexes kept', async () => {
     const schema = schemas.next();
     const s = `"${schema}"`;
@@ -147,7 +172,7 @@ describe.runIf(available)('postgres schema setup', () => {
       ['tsv', true, ''],
     ]);
     const { rows } = await admin.query(`SELECT version FROM ${s}.schema_migrations ORDER BY version`);
-    expect(rows.map((r) => r.version)).toEqual([1, 2, 3]);
+    expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
     await store.close();
   });
 
