@@ -153,6 +153,38 @@ describe('sqlite erasure, read from the raw tables and the file', () => {
     await close(brain);
   });
 
+  it('compact rewrites the file without free pages and leaves every search working, after a reopen too', async () => {
+    const { brain, path } = await brainOnFile();
+    const word = canary();
+    const items = Array.from({ length: 300 }, (_, i) => ({
+      content: `Filler note ${i} about shipment ${i * 7}`,
+      tags: ['filler'],
+    }));
+    await brain.retainMany(items, { bankId: 'home' });
+    const { memoryId } = await brain.retain(`Safe code hint ${word}`, { bankId: 'home' });
+    const kept = await brain.retain('The spare key is under the blue pot', { bankId: 'home' });
+    await brain.forget('home', { memoryIds: [memoryId as string] });
+    expect((await brain.forget('home', { tags: ['filler'] })).deletedCount).toBe(300);
+    const before = readFileSync(path).length;
+    await brain.compact();
+    expect(readFileSync(path).length).toBeLessThan(before);
+    expect(fileBytes(path)).not.toContain(word);
+    await brain.retain('The boiler was serviced in March', { bankId: 'home' });
+    const check = async (b: Astrocyte) => {
+      expect((await b.recall('spare key blue pot', { bankId: 'home', maxResults: 1 })).hits[0]?.memoryId).toBe(
+        kept.memoryId,
+      );
+      expect((await b.recall('boiler serviced', { bankId: 'home', maxResults: 1 })).hits[0]?.text).toBe(
+        'The boiler was serviced in March',
+      );
+    };
+    await check(brain);
+    await close(brain);
+    const again = await createSqliteBrain({ path });
+    await check(again);
+    await close(again);
+  });
+
   it('forget erases the text from the WAL and the file once a reader of an older snapshot is done, with no further call', async () => {
     const { brain, path } = await brainOnFile();
     const word = canary();

@@ -462,6 +462,17 @@ export class SqliteMemoryStore implements MemoryStore {
     return rows.map((r) => ({ bankId: r.bank_id, memoryCount: r.n }));
   }
 
+  /**
+   * VACUUM, then a truncating checkpoint: the file is rewritten without free pages and the WAL emptied. It holds
+   * the database's write lock and waits for this store's writes; other connections' writes wait or get busy.
+   */
+  async compact(): Promise<void> {
+    await this.read('compact', () => {
+      this.database.exec('VACUUM');
+      this.database.pragma('wal_checkpoint(TRUNCATE)');
+    });
+  }
+
   /** Closes the connection if this store opened it; a database passed in by the caller stays open. */
   async close(): Promise<void> {
     if (this.closed) return;

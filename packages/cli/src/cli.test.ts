@@ -77,6 +77,10 @@ describe('astrocyte command', { timeout: 120_000 }, () => {
     expect(forgot.stdout).toBe('forgot 1 memory\n');
     const tombstone = JSON.parse((await astrocyte(['--json', 'history', id], { cwd: dir })).stdout);
     expect(tombstone.at(-1)).toMatchObject({ action: 'forget', text: null, reason: 'user asked' });
+    const compacted = await astrocyte(['compact'], { cwd: dir });
+    expect(compacted.code).toBe(0);
+    expect(compacted.stdout).toBe('compacted: forgotten data is gone from the store files\n');
+    expect(readFileSync(join(dir, 'memory.db')).includes('Temporary note')).toBe(false);
   });
 
   it('forgets a superseded memory by id, and replaces a memory under legal hold only with an override', async () => {

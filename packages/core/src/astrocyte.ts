@@ -1,7 +1,7 @@
 import { chunkText } from './chunk-text.js';
 import { groupBy } from './collections.js';
 import type { Embedder } from './embedders/embedder.js';
-import { NotFoundError, PolicyError, ValidationError } from './errors.js';
+import { NotFoundError, PolicyError, StorageError, ValidationError } from './errors.js';
 import { chainsOf, forgetCandidates } from './forget-candidates.js';
 import { checkOverride } from './governance/forget-policy.js';
 import { Governance, type RetainPlan } from './governance/governance.js';
@@ -442,6 +442,16 @@ export class Astrocyte implements Brain {
       metadata: checkMetadata(options.metadata, this.limits),
       now: this.now(),
     });
+  }
+
+  /**
+   * Makes erasure physical: the store rewrites its files so that forgotten text leaves freed pages and index files
+   * too (docs/governance.md says what each backend keeps until then, and what it locks meanwhile).
+   */
+  async compact(): Promise<void> {
+    if (!this.store.compact)
+      throw new StorageError(`${this.store.backend}: this store cannot compact`, { code: 'not_supported' });
+    await this.store.compact();
   }
 
   /**

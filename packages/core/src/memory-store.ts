@@ -217,6 +217,13 @@ export interface MemoryStore {
   /** Every bank with live memories and their count. */
   banks(): Promise<{ bankId: string; memoryCount: number }[]>;
 
+  /**
+   * Rewrites the store's files so that erased rows leave no bytes behind in freed pages or index files (SQLite's
+   * VACUUM, Postgres's VACUUM FULL). Blocks the store's other work while it runs. A store that keeps nothing on disk
+   * need not have it.
+   */
+  compact?(): Promise<void>;
+
   /** Closes what the store opened; a client passed in by the caller stays open. */
   close(): Promise<void>;
 }

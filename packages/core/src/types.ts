@@ -249,5 +249,7 @@ export interface Brain {
   banks(): Promise<BankSummary[]>;
   explain(content: string, options: { bankId: string; tags?: string[]; metadata?: JsonObject }): Promise<RuleDecision>;
   purgeExpired(): Promise<number>;
+  /** Rewrites the store's files so that what forget erased leaves freed pages and index files too; locks the store. */
+  compact(): Promise<void>;
   close(): Promise<void>;
 }

@@ -152,4 +152,14 @@ export function registerMemoryCommands(program: Command, io: CliIo): void {
         );
       }),
     );
+
+  program
+    .command('compact')
+    .description('rewrite the store so that forgotten memories leave its files too (locks the store while it runs)')
+    .action(
+      withSession(io, async (session) => {
+        await (await session.brain()).compact();
+        session.print({ compacted: true }, () => 'compacted: forgotten data is gone from the store files');
+      }),
+    );
 }

@@ -217,6 +217,9 @@ export class InMemoryStore implements MemoryStore {
     return [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([bankId, memoryCount]) => ({ bankId, memoryCount }));
   }
 
+  /** Nothing to rewrite: erased rows are gone from memory at once. */
+  async compact(): Promise<void> {}
+
   /** Drops everything. */
   async close(): Promise<void> {
     this.rows.clear();
