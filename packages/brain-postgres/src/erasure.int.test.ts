@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { type Astrocyte, Governance, handleMemoryTool } from '@astrocyte/core';
 import { manualClock } from '@astrocyte/core/testing';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPostgresBrain } from './create-postgres-brain.js';
+import type { PostgresMemoryStore } from './postgres-memory-store.js';
 import { postgresTestFile, TEST_DATABASE_URL } from './testing-support/postgres-test-database.js';
 
 // Governance promises that rejected data is never written and forgotten data is gone. These tests read the raw
-// tables of the schema (every row of every table, as text) and the lexemes of the tsvector column directly.
+// tables of the schema (every row of every table, as text) and the lexemes of the tsvector column directly, and
+// compact's test the bytes of the data files themselves.
 
 const { available, schemas, admin } = await postgresTestFile();
 const brains: Astrocyte[] = [];
@@ -46,6 +49,29 @@ async function lexemes(schema: string): Promise<string[]> {
     `SELECT word FROM ts_stat('SELECT tsv FROM "${schema}".memories')`,
   );
   return rows.map((r) => r.word);
+}
+
+/**
+ * The raw bytes of every file of the schema's tables, their TOAST tables and all their indexes, read by the server
+ * from its data directory (pg_read_binary_file), after a checkpoint has written every changed page out.
+ */
+async function relationFiles(database: pg.Client, schema: string): Promise<Map<string, Buffer>> {
+  await database.query('CHECKPOINT');
+  const { rows } = await database.query<{ path: string; bytes: Buffer }>(
+    `WITH tables AS (
+       SELECT c.oid, c.reltoastrelid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND c.relkind = 'r'
+     ), heaps AS (SELECT oid FROM tables UNION SELECT reltoastrelid FROM tables WHERE reltoastrelid <> 0),
+     relations AS (SELECT oid FROM heaps UNION SELECT indexrelid FROM pg_index WHERE indrelid IN (SELECT oid FROM heaps))
+     SELECT pg_relation_filepath(oid) AS path, pg_read_binary_file(pg_relation_filepath(oid)) AS bytes FROM relations`,
+    [schema],
+  );
+  return new Map(rows.map((r) => [r.path, r.bytes]));
+}
+
+/** The files among `files` that hold `needle` (a string, as UTF-8, or raw bytes). */
+function holding(files: Map<string, Buffer>, needle: string | Buffer): string[] {
+  return [...files].filter(([, bytes]) => bytes.includes(needle)).map(([path]) => path);
 }
 
 // Ends in a digit so that no stemmer strips a suffix ("…ed", "…e") and the indexed term is the word itself.
@@ -138,6 +164,56 @@ describe.skipIf(!available)('postgres erasure, read from the raw tables', () => 
     expect(await lexemes(schema)).not.toContain(word);
     // The neighbours are each other's now.
     expect(rows.find((r) => r.id === before)?.tsv).toContain("'share'");
+  });
+
+  it('compact removes forgotten text, tags, metadata and vector bytes from the data files, which VACUUM leaves', async () => {
+    // A database of its own: VACUUM FULL keeps dead rows that a transaction of the same database might still see,
+    // and the other test files' transactions run in the shared one.
+    const name = `astro_compact_${randomBytes(6).toString('hex')}`;
+    await admin.query(`CREATE DATABASE "${name}"`);
+    const url = new URL(TEST_DATABASE_URL);
+    url.pathname = `/${name}`;
+    const database = new pg.Client({ connectionString: url.toString() });
+    await database.connect();
+    const schema = 'astrocyte';
+    const brain = await createPostgresBrain({ connectionString: url.toString(), schema, maxConnections: 2 });
+    try {
+      const [word, tag, note] = [canary(), canary(), canary()];
+      const { memoryId } = await brain.retain(`Safe combination hint ${word} behind the painting`, {
+        bankId: 'home',
+        tags: [tag],
+        metadata: { note },
+      });
+      await brain.retain('The spare key is with the neighbours', { bankId: 'home' });
+      const { rows } = await database.query<{ e: number[] }>(
+        `SELECT embedding::real[] AS e FROM "${schema}".memories WHERE id = $1`,
+        [memoryId],
+      );
+      const vector = Buffer.from(new Float32Array(rows[0]?.e as number[]).buffer);
+      const traces = [word, tag, note, vector];
+      // Every trace is in the files while the memory is live, so their absence at the end means something.
+      let files = await relationFiles(database, schema);
+      for (const trace of traces) expect(holding(files, trace)).not.toEqual([]);
+
+      await brain.forget('home', { memoryIds: [memoryId as string] });
+      await database.query(`VACUUM "${schema}".memories, "${schema}".memory_versions`);
+      files = await relationFiles(database, schema);
+      // VACUUM only marks dead entries free: the keyword and tags indexes still hold the word and the tag.
+      expect(holding(files, word)).not.toEqual([]);
+      expect(holding(files, tag)).not.toEqual([]);
+
+      await (brain.store as PostgresMemoryStore).compact();
+      files = await relationFiles(database, schema);
+      for (const trace of traces) expect(holding(files, trace)).toEqual([]);
+      expect(holding(files, 'spare key is with the neighbours')).not.toEqual([]);
+      expect((await brain.recall('spare key', { bankId: 'home' })).hits[0]?.text).toBe(
+        'The spare key is with the neighbours',
+      );
+    } finally {
+      await brain.close();
+      await database.end();
+      await admin.query(`DROP DATABASE "${name}" WITH (FORCE)`);
+    }
   });
 
   it('purgeExpired erases as forget does', async () => {

@@ -431,6 +431,20 @@ export class PostgresMemoryStore implements MemoryStore {
     return rows.map((r) => ({ bankId: r.bank_id, memoryCount: Number(r.count) }));
   }
 
+  /**
+   * Makes erasure physical. Erasing a memory leaves its text, tags, metadata and vector as dead bytes in the table
+   * and index files, which VACUUM only marks free; this rewrites the store's tables and rebuilds their indexes
+   * (VACUUM FULL) so that those bytes leave the files. Each table is held under an ACCESS EXCLUSIVE lock while it is
+   * rewritten: every read and write of the store, from any process, waits until it is done, for a time that grows
+   * with the table. It needs the tables' owner and free disk space for a copy of each table. Rows erased while a
+   * transaction still open in the database could see them are copied along: run it when none is. The WAL, replicas
+   * and backups keep the old bytes until they are recycled.
+   */
+  async compact(): Promise<void> {
+    const sql = this.sqlFor();
+    await this.query(`VACUUM (FULL) ${sql.memories}, ${sql.versions}`);
+  }
+
   /** Ends the pool if this store created it; a pool passed in stays open for its owner. */
   async close(): Promise<void> {
     if (this.closed) return;
