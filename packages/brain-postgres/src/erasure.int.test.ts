@@ -4,7 +4,6 @@ import { manualClock } from '@astrocyte/core/testing';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPostgresBrain } from './create-postgres-brain.js';
-import type { PostgresMemoryStore } from './postgres-memory-store.js';
 import { postgresTestFile, TEST_DATABASE_URL } from './testing-support/postgres-test-database.js';
 
 // Governance promises that rejected data is never written and forgotten data is gone. These tests read the raw
@@ -166,7 +165,7 @@ describe.skipIf(!available)('postgres erasure, read from the raw tables', () => 
     expect(rows.find((r) => r.id === before)?.tsv).toContain("'share'");
   });
 
-  it('compact removes forgotten text, tags, metadata and vector bytes from the data files, which VACUUM leaves', async () => {
+  it('brain.compact removes forgotten text, tags, metadata and vector bytes from the data files, which VACUUM leaves', async () => {
     // A database of its own: VACUUM FULL keeps dead rows that a transaction of the same database might still see,
     // and the other test files' transactions run in the shared one.
     const name = `astro_compact_${randomBytes(6).toString('hex')}`;
@@ -202,7 +201,7 @@ describe.skipIf(!available)('postgres erasure, read from the raw tables', () => 
       expect(holding(files, word)).not.toEqual([]);
       expect(holding(files, tag)).not.toEqual([]);
 
-      await (brain.store as PostgresMemoryStore).compact();
+      await brain.compact();
       files = await relationFiles(database, schema);
       for (const trace of traces) expect(holding(files, trace)).toEqual([]);
       expect(holding(files, 'spare key is with the neighbours')).not.toEqual([]);
