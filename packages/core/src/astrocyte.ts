@@ -255,7 +255,8 @@ export class Astrocyte implements Brain {
 
   /**
    * Finds the memories most relevant to `query`: keyword search (text, speaker, date and episode neighbours), a
-   * second keyword search with words the best hits share, and vector search, fused by weighted normalized scores.
+   * second keyword search with words the best hits share when `feedbackTerms` is set, and vector search, fused by
+   * weighted normalized scores.
    */
   async recall(query: string, options: RecallOptions): Promise<RecallResult> {
     checkQuery(query, this.limits);

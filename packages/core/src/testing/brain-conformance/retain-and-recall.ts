@@ -129,6 +129,37 @@ export function describeRetainAndRecall(factory: StoreFactory): void {
       expect(await brain.retainMany([{ content: 'fine' }], { bankId })).toHaveLength(1);
     });
 
+    it('with feedback on, finds what the best hits share words with, though the query shares none', async () => {
+      const bankId = randomBankId();
+      const texts = [
+        'Alice walks her dog Rex along the harbour every morning',
+        'Alice bought Rex a new collar for the harbour walks',
+        'Rex sleeps in the garden shed at night',
+        'The office printer jams on Mondays',
+      ];
+      const plain = await makeBrain({ recall: { vectorWeight: 0 } });
+      await plain.retainMany(
+        texts.map((content) => ({ content })),
+        { bankId },
+      );
+      const without = await plain.recall('Alice dog', { bankId, maxResults: 5 });
+      expect(without.hits.map((h) => h.text)).not.toContain(texts[2]);
+      const feedback = await makeBrain({ recall: { vectorWeight: 0, feedbackTerms: 5 } });
+      await feedback.retainMany(
+        texts.map((content) => ({ content })),
+        { bankId },
+      );
+      const found = await feedback.recall('Alice dog', { bankId, maxResults: 5 });
+      expect(
+        found.hits
+          .map((h) => h.text)
+          .slice(0, 2)
+          .sort(),
+      ).toEqual([texts[0], texts[1]].sort());
+      expect(found.hits.map((h) => h.text)).toContain(texts[2]);
+      expect(found.hits.map((h) => h.text)).not.toContain(texts[3]);
+    });
+
     it('caps results at maxResults and reports how many matched', async () => {
       const brain = await makeBrain({ dedup: { action: 'keep' } });
       const bankId = randomBankId();
