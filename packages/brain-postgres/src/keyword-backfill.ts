@@ -1,6 +1,6 @@
 import { keywordFields } from '@astrocyte/core';
 import type pg from 'pg';
-import { writeKeywordEntries } from './keyword-index.js';
+import { type KeywordRow, writeKeywordEntries } from './keyword-index.js';
 
 // Rows read and rewritten per round trip: bounded memory whatever the texts' length, few round trips.
 const BATCH_SIZE = 1000;
@@ -31,14 +31,7 @@ export async function rebuildKeywordEntries(client: pg.ClientBase, schema: strin
        SELECT bank_id, id, text, speaker, occurred_at, created_at FROM ${memories}`,
   );
   for (;;) {
-    const { rows } = await client.query<{
-      bank_id: string;
-      id: string;
-      text: string;
-      speaker: string | null;
-      occurred_at: Date | null;
-      created_at: Date;
-    }>(`FETCH ${BATCH_SIZE} FROM keyword_backfill`);
+    const { rows } = await client.query<KeywordRow>(`FETCH ${BATCH_SIZE} FROM keyword_backfill`);
     if (rows.length === 0) break;
     await writeKeywordEntries(
       client,

@@ -23,14 +23,18 @@ export const KEYWORD_RANK_WEIGHTS = `'{${[KEYWORD_WEIGHTS.context, KEYWORD_WEIGH
   .map((weight) => weight / WEIGHT_SCALE)
   .join(',')}}'::float4[]`;
 
-/** A memory's row as its keyword entry needs it, and the text of its live neighbours (null where it has none). */
-interface EntryRow {
+/** A memory's row as its keyword entry needs it. */
+export interface KeywordRow {
   bank_id: string;
   id: string;
   text: string;
   speaker: string | null;
   occurred_at: Date | null;
   created_at: Date;
+}
+
+/** A keyword row and the text of its live neighbours (null where it has none). */
+interface EntryRow extends KeywordRow {
   previous: string | null;
   next: string | null;
 }
