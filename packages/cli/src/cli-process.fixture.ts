@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Brain, Memory } from '@astrocyte/core';
 
 /** The launcher under test. */
 export const BIN = fileURLToPath(new URL('../bin/astrocyte.js', import.meta.url));
@@ -48,4 +49,16 @@ export function tempProject(extraYaml = ''): { dir: string; config: string } {
   const config = join(dir, 'astrocyte.yaml');
   writeFileSync(config, `storage:\n  backend: sqlite\n  sqlite:\n    path: ./memory.db\n${extraYaml}`);
   return { dir, config };
+}
+
+/** Every memory of a bank, page after page, oldest first. */
+export async function everything(brain: Brain, bankId: string): Promise<Memory[]> {
+  const all: Memory[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await brain.list(bankId, { limit: 1000, ...(cursor ? { cursor } : {}) });
+    all.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return all;
 }

@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Astrocyte, type Brain, type Memory } from '@astrocyte/core';
+import { Astrocyte, type Memory } from '@astrocyte/core';
 import { describe, expect, it } from 'vitest';
-import { astrocyte, tempProject } from './cli-process.fixture.js';
+import { astrocyte, everything, tempProject } from './cli-process.fixture.js';
 
 // Everything a memory carries except what the target bank assigns anew (id, creation time).
 const content = (m: Memory) => ({
@@ -13,17 +13,6 @@ const content = (m: Memory) => ({
   occurredAt: m.occurredAt?.toISOString() ?? null,
   expiresAt: m.expiresAt?.toISOString() ?? null,
 });
-
-async function everything(brain: Brain, bankId: string): Promise<Memory[]> {
-  const all: Memory[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await brain.list(bankId, { limit: 1000, ...(cursor ? { cursor } : {}) });
-    all.push(...page.items);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  return all;
-}
 
 // What a round trip must keep of each memory, in storage order; a long text's ids are new in the copy, so each
 // document is named by its order of appearance.

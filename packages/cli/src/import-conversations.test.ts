@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Astrocyte, type Brain, type Memory } from '@astrocyte/core';
+import { Astrocyte, type Memory } from '@astrocyte/core';
 import { describe, expect, it } from 'vitest';
-import { astrocyte, tempProject } from './cli-process.fixture.js';
+import { astrocyte, everything, tempProject } from './cli-process.fixture.js';
 
 // A LoCoMo-style file as the public release shapes it: a list of samples, session_N turn lists with their
 // session_N_date_time, a turn sharing a photo, and the parts that are not conversation (qa, summaries).
@@ -41,17 +41,6 @@ const LOCOMO = [
     },
   },
 ];
-
-async function everything(brain: Brain, bankId: string): Promise<Memory[]> {
-  const all: Memory[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await brain.list(bankId, { limit: 1000, ...(cursor ? { cursor } : {}) });
-    all.push(...page.items);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  return all;
-}
 
 // What a test reads of a stored turn: the bank's list order is storage order.
 const turnView = (m: Memory) => ({

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type AstrocyteError, ValidationError } from '../../errors.js';
 import { handleMemoryTool } from '../../tools/handle-memory-tool.js';
 import { randomBankId, type StoreFactory } from '../store-factory.js';
-import { brainHarness } from './harness.js';
+import { brainHarness, expectFieldErrors } from './harness.js';
 
 /** Conversations, long texts and what dedup must never merge, through the Brain. */
 export function describeConversations(factory: StoreFactory): void {
@@ -103,14 +102,7 @@ export function describeConversations(factory: StoreFactory): void {
         [() => brain.retainConversation([{ speaker: 'a', text: 'ok' }], { bankId, sessionId: '' }), 'sessionId'],
         [() => brain.retainConversation([{ speaker: 'a', text: 'ok' }], { bankId: 'bad bank' }), 'bankId'],
       ];
-      for (const [call, field] of cases) {
-        const error = await call().then(
-          () => undefined,
-          (e: unknown) => e,
-        );
-        expect(ValidationError.isInstance(error), `expected a ValidationError for ${field}`).toBe(true);
-        expect((error as AstrocyteError).details.field).toBe(field);
-      }
+      await expectFieldErrors(cases);
       expect((await brain.list(bankId)).items).toEqual([]);
     });
 

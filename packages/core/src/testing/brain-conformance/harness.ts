@@ -1,6 +1,7 @@
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { Astrocyte, type AstrocyteOptions } from '../../astrocyte.js';
 import { LocalEmbedder } from '../../embedders/local-embedder.js';
+import { type AstrocyteError, ValidationError } from '../../errors.js';
 import type { StoreFactory } from '../store-factory.js';
 
 /** Builds brains over fresh stores of the backend under test and closes them after each test. */
@@ -30,4 +31,16 @@ export function manualClock(start = new Date('2026-06-01T12:00:00Z')): {
       current += ms;
     },
   };
+}
+
+/** Runs each call and expects a ValidationError naming the field. */
+export async function expectFieldErrors(cases: [() => Promise<unknown>, string][]): Promise<void> {
+  for (const [call, field] of cases) {
+    const error = await call().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(ValidationError.isInstance(error), `expected a ValidationError for ${field}, got ${error}`).toBe(true);
+    expect((error as AstrocyteError).details.field).toBe(field);
+  }
 }

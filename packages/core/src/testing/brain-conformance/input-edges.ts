@@ -1,25 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { type AstrocyteError, ValidationError } from '../../errors.js';
+import { ValidationError } from '../../errors.js';
 import { handleMemoryTool, type MemoryToolBinding } from '../../tools/handle-memory-tool.js';
 import type { JsonObject } from '../../types.js';
 import { randomBankId, type StoreFactory } from '../store-factory.js';
-import { brainHarness } from './harness.js';
+import { brainHarness, expectFieldErrors } from './harness.js';
 
 const LONE_HIGH = '\uD800';
 const LONE_LOW = '\uDC00';
 const NUL = '\u0000';
-
-/** Runs each call and expects a ValidationError naming the field. */
-async function expectFieldErrors(cases: [() => Promise<unknown>, string][]): Promise<void> {
-  for (const [call, field] of cases) {
-    const error = await call().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(ValidationError.isInstance(error), `expected a ValidationError for ${field}, got ${error}`).toBe(true);
-    expect((error as AstrocyteError).details.field).toBe(field);
-  }
-}
 
 /** Input at the edges every backend must refuse alike (or accept alike), with a typed error naming the field. */
 export function describeInputEdges(factory: StoreFactory): void {

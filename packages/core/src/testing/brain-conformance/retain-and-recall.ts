@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type AstrocyteError, ValidationError } from '../../errors.js';
 import { randomBankId, type StoreFactory } from '../store-factory.js';
-import { brainHarness, manualClock } from './harness.js';
+import { brainHarness, expectFieldErrors, manualClock } from './harness.js';
 
 /** Retain, dedup, validation, recall and its filters, through the Brain. */
 export function describeRetainAndRecall(factory: StoreFactory): void {
@@ -117,14 +116,7 @@ export function describeRetainAndRecall(factory: StoreFactory): void {
         [() => brain.forget(bankId, {}), 'options'],
         [() => brain.forget(bankId, { memoryIds: [7 as unknown as string] }), 'memoryIds[0]'],
       ];
-      for (const [call, field] of cases) {
-        const error = await call().then(
-          () => undefined,
-          (e: unknown) => e,
-        );
-        expect(ValidationError.isInstance(error), `expected a ValidationError for ${field}`).toBe(true);
-        expect((error as AstrocyteError).details.field).toBe(field);
-      }
+      await expectFieldErrors(cases);
       expect((await brain.list(bankId)).items).toEqual([]);
       expect(await brain.retainMany([{ content: 'fine' }], { bankId })).toHaveLength(1);
     });
