@@ -1,4 +1,5 @@
 export { Astrocyte, type AstrocyteOptions } from './astrocyte.js';
+export type { BackendModule } from './backend-module.js';
 export { groupBy } from './collections.js';
 export {
   type AstrocyteConfig,
@@ -36,6 +37,7 @@ export {
   versionFromSqlRow,
 } from './memory-rows.js';
 export * from './memory-store.js';
+export { normalizePathPrefix } from './path-prefix.js';
 export { type FusedCandidate, fuseScores, recencyFactor, type WeightedList } from './recall/fuse.js';
 export { dateWords, KEYWORD_WEIGHTS, type KeywordFields, keywordFields, speakerLine } from './recall/keyword-fields.js';
 export type { RecallTuning } from './recall/recall-tuning.js';

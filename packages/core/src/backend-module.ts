@@ -1,0 +1,15 @@
+import type { z } from 'zod';
+import type { MemoryStore } from './memory-store.js';
+
+/**
+ * What a storage backend package exports as `backend`: core opens the store `astrocyte.yaml` names through it, so
+ * core itself knows no backend's options. The backend validates its own section (`storage.<name>:`).
+ */
+export interface BackendModule<Options = unknown> {
+  /** The `storage.backend` value that selects this backend; also the key of its section in `storage:`. */
+  readonly name: string;
+  /** Validates the backend's section of `astrocyte.yaml` as written there (snake_case keys); `{}` when absent. */
+  readonly configSchema: z.ZodType<Options>;
+  /** Opens a store from validated options; relative paths resolve against `baseDir`, the config file's folder. */
+  open(options: Options, context: { baseDir: string }): Promise<MemoryStore>;
+}
