@@ -1,4 +1,4 @@
-import { AstrocyteError } from '@astrocyte/core';
+import { AstrocyteError, type ErrorCode } from '@astrocyte/core';
 
 /** A command line that cannot run as written; carries the fix to print. */
 export class UsageError extends AstrocyteError {
@@ -17,7 +17,7 @@ export class IncompleteError extends AstrocyteError {
 /** Exit codes: 0 done, 1 failed at run time, 2 the command line or the config is wrong. */
 export const EXIT = { ok: 0, runtime: 1, usage: 2 } as const;
 
-const USAGE_CODES = new Set([
+const USAGE_CODES = new Set<ErrorCode>([
   'usage',
   'invalid_input',
   'invalid_config',

@@ -1,3 +1,5 @@
+import type { ErrorCode } from './error-codes.js';
+
 const brand = Symbol.for('astrocyte.error');
 
 /** Options every Astrocyte error accepts. */
@@ -12,10 +14,10 @@ export interface AstrocyteErrorOptions {
  */
 export class AstrocyteError extends Error {
   readonly [brand]: string[];
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly details: Record<string, unknown>;
 
-  constructor(code: string, message: string, options: AstrocyteErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: AstrocyteErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
@@ -56,7 +58,7 @@ export class ValidationError extends AstrocyteError {
 
 /** A configuration that cannot work: bad YAML, unknown key, missing variable, rejected credentials. */
 export class ConfigError extends AstrocyteError {
-  constructor(message: string, options: AstrocyteErrorOptions & { code?: string } = {}) {
+  constructor(message: string, options: AstrocyteErrorOptions & { code?: ErrorCode } = {}) {
     super(options.code ?? 'invalid_config', message, options);
   }
 }
@@ -104,7 +106,7 @@ export class EmbedderMismatchError extends AstrocyteError {
 
 /** The storage backend failed: unreachable, missing extension, exhausted pool, corrupt file. */
 export class StorageError extends AstrocyteError {
-  constructor(message: string, options: AstrocyteErrorOptions & { code?: string } = {}) {
+  constructor(message: string, options: AstrocyteErrorOptions & { code?: ErrorCode } = {}) {
     super(options.code ?? 'storage_error', message, options);
   }
 }

@@ -11,6 +11,7 @@ export {
 export { cosineSimilarity, type Embedder, normalizeVector } from './embedders/embedder.js';
 export { LocalEmbedder } from './embedders/local-embedder.js';
 export { OpenAIEmbedder, type OpenAIEmbedderOptions } from './embedders/openai-embedder.js';
+export { ERROR_CODES, type ErrorCode } from './error-codes.js';
 export * from './errors.js';
 export {
   type ForgetVerdict,

@@ -1,4 +1,4 @@
-import { AstrocyteError, type AstrocyteErrorOptions } from '@astrocyte/core';
+import { AstrocyteError, type AstrocyteErrorOptions, type ErrorCode } from '@astrocyte/core';
 
 /**
  * A Managed Agents turn that ended without an answer. `errorType` is the platform's error type
@@ -12,7 +12,7 @@ export class SessionError extends AstrocyteError {
     sessionId: string,
     errorType: string,
     message: string,
-    options: AstrocyteErrorOptions & { code?: string } = {},
+    options: AstrocyteErrorOptions & { code?: ErrorCode } = {},
   ) {
     super(options.code ?? 'session_error', `session ${sessionId}: ${message}`, {
       ...options,

@@ -1,0 +1,55 @@
+/**
+ * Every `code` an Astrocyte error can carry, in every package, with what it means. Codes are stable across releases
+ * and the same failure has the same code on every backend; `AstrocyteError` accepts only codes listed here, so a
+ * new code is registered (and documented in docs/errors.md) before it can be thrown.
+ */
+export const ERROR_CODES = {
+  // Input and configuration
+  invalid_input: 'input that breaks the Brain contract; `details.field` names the field',
+  invalid_config: 'an `astrocyte.yaml` (or config object) that cannot work: bad YAML, unknown key, wrong value',
+  invalid_options: "a backend's options object is invalid; `details.package` and `details.field` name it",
+  backend_not_installed: 'the storage backend named in the config is not installed',
+  missing_api_key: 'a provider needs an API key and none is configured',
+  provider_not_installed: "the provider's SDK package is not installed",
+  provider_auth: 'the provider rejected the credentials (HTTP 401 or 403)',
+  embedding_dimensions: 'the embedding model returned vectors of another size than configured',
+  embedder_mismatch: 'the store was written with another embedder or dimension than the configured one',
+  // Memories, tools and policy
+  not_found: 'a memory id the bank does not hold',
+  unknown_tool: 'a tool name that is not one of the memory tools',
+  policy_violation: 'a governance policy forbids the operation (legal hold, rule, maximum per call)',
+  provider_error: 'an embedding or LLM provider failed after retries, or answered with something unusable',
+  // Storage, on every backend
+  storage_error: 'the storage backend failed in a way no more specific code names',
+  not_supported: 'the store does not support the operation (e.g. compact)',
+  store_closed: 'the store was closed; open a new one',
+  store_not_ready: 'the store was used before `ensureEmbedder` recorded the embedding dimension',
+  embedder_not_recorded: 'the store holds no embedder record yet; `ensureEmbedder` must run first',
+  schema_too_new: 'the database was written by a newer release than this one',
+  vector_extension_missing: 'the vector extension (sqlite-vec, pgvector) is not available to the database',
+  vector_extension_outdated: 'the installed vector extension is older than the store needs',
+  storage_busy: "another connection held the database's lock for longer than the busy timeout",
+  storage_unreachable: 'the database server cannot be reached; names host and port, never the password',
+  storage_auth_failed: 'the database server rejected the credentials',
+  storage_database_missing: 'the named database does not exist on the server',
+  storage_read_only: 'the database accepts no writes (read-only server or transaction)',
+  storage_permission_denied: 'the database user lacks a privilege the store needs',
+  pool_exhausted: 'every pooled connection stayed busy for the connection timeout',
+  server_connections_exhausted: 'the database server reached its own connection limit',
+  // Command line
+  usage: 'a command line that cannot run as written; `details.fix` says what to change',
+  incomplete: 'a command finished without doing all it was asked (a rejected retain, malformed import lines)',
+  // Managed Agents sessions
+  session_error: 'a Managed Agents turn ended without an answer',
+  session_failed: 'the platform reported an error it will not retry',
+  session_terminated: 'the session terminated during the turn',
+  session_deleted: 'the session was deleted during the turn',
+  session_timeout: 'the turn did not finish within the timeout; the session was interrupted',
+  session_aborted: "the caller's abort signal fired; the session was interrupted",
+  session_request_failed: 'the Managed Agents API refused a request; `details.status` holds the HTTP status',
+  session_tool_result_failed: 'a tool result could not be delivered to the session after retries',
+  session_delete_timeout: 'the session was still running after the interrupt, so it was not deleted',
+} as const;
+
+/** A registered error code. */
+export type ErrorCode = keyof typeof ERROR_CODES;
