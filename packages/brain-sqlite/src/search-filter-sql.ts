@@ -1,4 +1,4 @@
-import type { SearchFilter } from '@astrocyte/core';
+import { normalizePathPrefix, type SearchFilter } from '@astrocyte/core';
 
 /** The widest instants a JavaScript Date can hold; they stand in for open time bounds and for "never expires". */
 export const MIN_TIME_MS = -8_640_000_000_000_000;
@@ -11,12 +11,6 @@ export interface FilterSql {
   params: Record<string, unknown>;
   /** True when the filter has conditions the vector index cannot apply itself (tags, path). */
   needsRowFilter: boolean;
-}
-
-/** A path prefix without surrounding slashes, or null when it selects everything. */
-export function normalizePathPrefix(prefix: string | undefined): string | null {
-  const trimmed = prefix?.trim().replace(/^\/+|\/+$/g, '') ?? '';
-  return trimmed.length > 0 ? trimmed : null;
 }
 
 /** The tag, path, time and expiry conditions of a search filter; `expiry: false` leaves expired rows in. */

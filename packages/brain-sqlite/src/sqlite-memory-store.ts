@@ -875,7 +875,7 @@ function loadSqliteVec(database: Database.Database): void {
   } catch (error) {
     throw new StorageError(`sqlite: could not load the sqlite-vec extension: ${(error as Error).message}`, {
       cause: error,
-      code: 'extension_missing',
+      code: 'vector_extension_missing',
     });
   }
 }
