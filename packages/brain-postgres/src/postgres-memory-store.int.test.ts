@@ -216,6 +216,15 @@ describe.runIf(available)('postgres memory store', () => {
       (await store.list(bank, { pathPrefix, limit: 10 })).items.map((m) => m.id).sort();
     expect(await ids('projects/apollo')).toEqual([exact.id, child.id].sort());
     expect(await ids('projects/apollo/')).toEqual([exact.id, child.id].sort());
+    // Core's one rule: leading slashes and whitespace go too, and a prefix of nothing but slashes selects every path.
+    expect(await ids('/projects/apollo/')).toEqual([exact.id, child.id].sort());
+    expect(await ids(' /projects/apollo ')).toEqual([exact.id, child.id].sort());
+    expect(await ids('/')).toEqual([exact.id, child.id, sibling.id, likeTrap.id].sort());
+    expect(
+      (await store.keywordSearch([bank], ['decision'], 10, { now: NOW, pathPrefix: '/projects/apollo/' }))
+        .map((h) => h.id)
+        .sort(),
+    ).toEqual([exact.id, child.id].sort());
     expect(await ids('projects/a_ollo')).toEqual([likeTrap.id]);
     expect(
       (await store.vectorSearch([bank], exact.embedding, 10, { now: NOW, pathPrefix: 'projects/apollo' }))

@@ -558,7 +558,7 @@ export class PostgresMemoryStore implements MemoryStore {
 
   private checkOpen(): void {
     if (this.closed)
-      throw new StorageError('@astrocyte/brain-postgres: the store is closed', { code: 'storage_closed' });
+      throw new StorageError('@astrocyte/brain-postgres: the store is closed', { code: 'store_closed' });
   }
 }
 

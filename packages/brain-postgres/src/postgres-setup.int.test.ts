@@ -196,7 +196,7 @@ describe.runIf(available)('postgres schema setup', () => {
     expect(defs).toMatch(/memories USING gin \(tags\)/);
     expect(defs).toMatch(/UNIQUE INDEX memories_bank_content_hash_key ON .*\(bank_id, content_hash\)/);
     await store.close();
-    await expect(store.banks()).rejects.toMatchObject({ code: 'storage_closed' });
+    await expect(store.banks()).rejects.toMatchObject({ code: 'store_closed' });
   });
 
   it('refuses another embedder or dimension at open, saying what is stored and what is configured', async () => {

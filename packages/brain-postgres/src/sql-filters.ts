@@ -1,4 +1,4 @@
-import type { SearchFilter } from '@astrocyte/core';
+import { normalizePathPrefix, type SearchFilter } from '@astrocyte/core';
 
 /** Collects positional parameters while a statement is assembled, so that no value is ever spliced into SQL text. */
 export class Params {
@@ -11,25 +11,19 @@ export class Params {
   }
 }
 
-/** A path prefix without trailing slashes: "a/b/" and "a/b" select the same subtree. */
-export function normalizePrefix(prefix: string): string {
-  return prefix.replace(/\/+$/, '');
-}
-
 /**
- * The WHERE conditions of a search filter on alias `m`. A path prefix matches whole segments: "a/b" selects
- * "a/b" and "a/b/c" but not "a/bc", which is why it is `=` or `starts_with(prefix || '/')` and not LIKE.
+ * The WHERE conditions of a search filter on alias `m`. A path prefix (normalized by core's one rule) matches whole
+ * segments: "a/b" selects "a/b" and "a/b/c" but not "a/bc", which is why it is `=` or `starts_with(prefix || '/')`
+ * and not LIKE.
  */
 export function filterConditions(filter: Partial<SearchFilter>, params: Params): string[] {
   const conditions: string[] = [];
   if (filter.now) conditions.push(`(m.expires_at IS NULL OR m.expires_at > ${params.add(filter.now)})`);
   if (filter.tags && filter.tags.length > 0) conditions.push(`m.tags && ${params.add(filter.tags)}::text[]`);
-  if (filter.pathPrefix !== undefined) {
-    const prefix = normalizePrefix(filter.pathPrefix);
-    if (prefix.length > 0) {
-      const p = params.add(prefix);
-      conditions.push(`(m.path = ${p} OR starts_with(m.path, ${p} || '/'))`);
-    }
+  const prefix = normalizePathPrefix(filter.pathPrefix);
+  if (prefix !== null) {
+    const p = params.add(prefix);
+    conditions.push(`(m.path = ${p} OR starts_with(m.path, ${p} || '/'))`);
   }
   if (filter.from) conditions.push(`COALESCE(m.occurred_at, m.created_at) >= ${params.add(filter.from)}`);
   if (filter.to) conditions.push(`COALESCE(m.occurred_at, m.created_at) <= ${params.add(filter.to)}`);
