@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { abortableSleep } from '@astrocyte/core';
 import type Database from 'better-sqlite3';
 
 // Retries start soon (a reader's transaction is usually short) and settle at a few a second.
@@ -30,7 +30,7 @@ export class WalTruncation {
     const bound = new AbortController();
     await Promise.race([
       this.retrying,
-      sleep(this.busyTimeoutMs, undefined, { signal: bound.signal }).catch(() => undefined),
+      abortableSleep(this.busyTimeoutMs, bound.signal).catch(() => undefined),
     ]);
     bound.abort();
   }
@@ -42,7 +42,7 @@ export class WalTruncation {
 
   private async retry(): Promise<void> {
     for (let delay = FIRST_RETRY_MS; !this.stopped; delay = Math.min(delay * 2, LAST_RETRY_MS)) {
-      await sleep(delay, undefined, { ref: false });
+      await abortableSleep(delay, undefined, { ref: false });
       if (this.attempt()) break;
     }
     this.retrying = null;

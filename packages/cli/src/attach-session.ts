@@ -1,6 +1,13 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { BetaManagedAgentsAgentCustomToolUseEvent } from '@anthropic-ai/sdk/resources/beta/sessions/events';
-import { type AstrocyteContext, AstrocyteError, type Brain, isMemoryTool } from '@astrocyte/core';
+import {
+  type AstrocyteContext,
+  AstrocyteError,
+  abortableSleep,
+  type Brain,
+  isMemoryTool,
+  isPermanentClientError,
+} from '@astrocyte/core';
 import { executeCustomTool } from '@astrocyte/managed-agents';
 
 type ToolUse = BetaManagedAgentsAgentCustomToolUseEvent;
@@ -137,7 +144,7 @@ export async function attachToSession(client: Anthropic, brain: Brain, options: 
     } catch (error) {
       stream?.controller.abort();
       if (signal?.aborted) return settle(claimed, ended('stopped'));
-      if (AstrocyteError.isInstance(error) || isPermanent(error) || attempt + 1 >= MAX_FAILED_ATTEMPTS) {
+      if (AstrocyteError.isInstance(error) || isPermanentClientError(error) || attempt + 1 >= MAX_FAILED_ATTEMPTS) {
         await Promise.allSettled(claimed.values());
         throw error;
       }
@@ -145,29 +152,14 @@ export async function attachToSession(client: Anthropic, brain: Brain, options: 
     // The stream ended or dropped (`TypeError: terminated`) while the session lives on: reattach.
     attempt += 1;
     options.onReconnect?.(attempt);
-    await wait(Math.min(RECONNECT_START_MS * 2 ** (attempt - 1), RECONNECT_CAP_MS), signal);
+    // A stop cuts the wait short; the next pass sees the aborted signal and ends.
+    await abortableSleep(Math.min(RECONNECT_START_MS * 2 ** (attempt - 1), RECONNECT_CAP_MS), signal).catch(
+      () => undefined,
+    );
   }
 }
 
 async function settle(claimed: Map<string, Promise<void>>, result: AttachResult): Promise<AttachResult> {
   await Promise.allSettled(claimed.values());
   return result;
-}
-
-// A 4xx other than 408/409/429 will not pass on a retry: a wrong session id, a revoked key.
-function isPermanent(error: unknown): boolean {
-  const status = (error as { status?: unknown } | null)?.status;
-  return typeof status === 'number' && status >= 400 && status < 500 && ![408, 409, 429].includes(status);
-}
-
-function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

@@ -1,3 +1,4 @@
+export { abortableSleep } from './abortable-sleep.js';
 export { Astrocyte, type AstrocyteOptions } from './astrocyte.js';
 export type { BackendModule } from './backend-module.js';
 export { groupBy } from './collections.js';
@@ -39,12 +40,14 @@ export {
 } from './memory-rows.js';
 export * from './memory-store.js';
 export { normalizePathPrefix } from './path-prefix.js';
+export { httpStatus, isPermanentClientError } from './providers/http-status.js';
 export { type FusedCandidate, fuseScores, recencyFactor, type WeightedList } from './recall/fuse.js';
 export { dateWords, KEYWORD_WEIGHTS, type KeywordFields, keywordFields, speakerLine } from './recall/keyword-fields.js';
 export type { RecallTuning } from './recall/recall-tuning.js';
 export { contentHash, normalizeText, searchTerms, words } from './text.js';
 export { TimeSlicer } from './time-slicer.js';
 export { handleMemoryTool, type MemoryToolBinding } from './tools/handle-memory-tool.js';
+export { parseToolInput } from './tools/parse-tool-input.js';
 export {
   isMemoryTool,
   MEMORY_TOOL_NAMES,

@@ -1,6 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import { ValidationError } from '@astrocyte/core';
-import { abortableWait, httpStatus } from './abortable-wait.js';
+import { abortableSleep, httpStatus, ValidationError } from '@astrocyte/core';
 import { SessionError } from './session-errors.js';
 
 const POLL_START_MS = 100;
@@ -27,7 +26,6 @@ export async function deleteManagedSession(
     throw new ValidationError('timeoutSeconds', 'must be a positive number of seconds (deleteManagedSession)');
   }
   const deadline = Date.now() + timeoutSeconds * 1000;
-  const never = new AbortController().signal;
   let interrupted = false;
   let wait = POLL_START_MS;
   for (;;) {
@@ -49,7 +47,7 @@ export async function deleteManagedSession(
         },
       );
     }
-    await abortableWait(wait, never);
+    await abortableSleep(wait);
     wait = Math.min(wait * 2, POLL_CAP_MS);
   }
   try {

@@ -5,7 +5,7 @@ import {
   checkBankId,
   handleMemoryTool,
   memoryToolDefinitions,
-  ValidationError,
+  parseToolInput,
 } from '@astrocyte/core';
 
 /** Which memory tools to build and where they act. */
@@ -39,21 +39,4 @@ export function memoryRunnableTools(
     run: (input: Record<string, unknown>) =>
       handleMemoryTool(brain, definition.name, input, { bankId, ...(context ? { context } : {}) }),
   }));
-}
-
-// Some clients hand over the arguments as a JSON string; the memory tools take an object either way.
-function parseToolInput(content: unknown): Record<string, unknown> {
-  const value = typeof content === 'string' ? safeJson(content) : content;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ValidationError('input', "must be a JSON object with the tool's fields");
-  }
-  return value as Record<string, unknown>;
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ValidationError('input', 'is a string that is not valid JSON');
-  }
 }

@@ -2,8 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type Anthropic from '@anthropic-ai/sdk';
 import type { Stream } from '@anthropic-ai/sdk/core/streaming';
 import type { BetaManagedAgentsStreamSessionEvents } from '@anthropic-ai/sdk/resources/beta/sessions/events';
-import { AstrocyteError, type Brain } from '@astrocyte/core';
-import { abortableWait, isPermanentClientError } from './abortable-wait.js';
+import { AstrocyteError, abortableSleep, type Brain, isPermanentClientError } from '@astrocyte/core';
 import { type CustomToolBinding, executeCustomTool } from './execute-custom-tool.js';
 import {
   SessionAbortedError,
@@ -167,7 +166,8 @@ export class SessionTurn {
       this.stream?.controller.abort();
       attached = false;
       this.reconnects += 1;
-      await abortableWait(backoff, this.signal);
+      // An end of the turn cuts the wait short; checkOpen then says why.
+      await abortableSleep(backoff, this.signal).catch(() => undefined);
       this.checkOpen();
       backoff = Math.min(backoff * 2, RECONNECT_CAP_MS);
     }
@@ -355,7 +355,7 @@ export class SessionTurn {
       if (attempt >= POST_ATTEMPTS) throw lastError;
       // When the history could not be read, ask it again before sending again.
       mustSend = recorded === false;
-      await abortableWait(POST_BACKOFF_START_MS * 2 ** (attempt - 1), this.signal);
+      await abortableSleep(POST_BACKOFF_START_MS * 2 ** (attempt - 1), this.signal).catch(() => undefined);
       if (this.signal.aborted) throw lastError;
     }
   }

@@ -1,3 +1,4 @@
+import { abortableSleep } from '../abortable-sleep.js';
 import { AstrocyteError } from '../errors.js';
 import { failureToError, type ProviderFailure } from './provider-failure.js';
 
@@ -65,7 +66,8 @@ export async function withRetries<T>(call: (attempt: number) => Promise<T>, cont
           attempts,
         );
       }
-      await sleep(failure.retryAfterMs ?? backoffDelay(attempt, policy, random), context.signal);
+      // An abort ends the wait early; the next attempt then fails fast with the SDK's abort error.
+      await sleep(failure.retryAfterMs ?? backoffDelay(attempt, policy, random), context.signal).catch(() => undefined);
     }
   }
 }
@@ -78,18 +80,4 @@ export function backoffDelay(
 ): number {
   const delay = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
   return Math.round(delay * (1 - random() * 0.25));
-}
-
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (ms <= 0 || signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    // An abort ends the wait early; the next attempt then fails fast with the SDK's abort error.
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

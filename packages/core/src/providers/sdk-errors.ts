@@ -1,3 +1,4 @@
+import { isRetryableStatus } from './http-status.js';
 import type { ProviderFailure } from './provider-failure.js';
 import { scrubSecrets } from './secret-scrubber.js';
 
@@ -56,8 +57,7 @@ export function classifySdkError(
     if (status === 401 || status === 403) return { ...base, kind: 'auth', retryable: false };
     const retryAfterMs = parseRetryAfter(headers);
     const told = headers?.get('x-should-retry');
-    const retryable =
-      told === 'true' || (told !== 'false' && (status === 408 || status === 409 || status === 429 || status >= 500));
+    const retryable = told === 'true' || (told !== 'false' && isRetryableStatus(status));
     const kind =
       status === 429 ? 'rate_limited' : status >= 500 ? 'server_error' : status === 408 ? 'timeout' : 'rejected';
     return { ...base, kind, retryable, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };

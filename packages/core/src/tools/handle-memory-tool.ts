@@ -1,5 +1,6 @@
 import { UnknownToolError, ValidationError } from '../errors.js';
 import type { AstrocyteContext, Brain } from '../types.js';
+import { parseToolInput } from './parse-tool-input.js';
 import { isMemoryTool } from './tool-definitions.js';
 
 /** Where a tool call runs: the bank is bound by the application, never chosen by the model. */
@@ -21,7 +22,7 @@ export async function handleMemoryTool(
   if (!isMemoryTool(toolName)) throw new UnknownToolError(String(toolName));
   if (typeof binding !== 'object' || binding === null)
     throw new ValidationError('binding', 'must be the { bankId } the application binds the memory tools to');
-  const input = asObject(toolInput);
+  const input = parseToolInput(toolInput);
   const { bankId, context } = binding;
   switch (toolName) {
     case 'memory_retain': {
@@ -82,23 +83,6 @@ export async function handleMemoryTool(
           : {}),
       });
     }
-  }
-}
-
-function asObject(input: unknown): Record<string, unknown> {
-  // Some clients send the arguments as a JSON string rather than an object.
-  const value = typeof input === 'string' ? parseJson(input) : input;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ValidationError('input', "must be a JSON object with the tool's fields");
-  }
-  return value as Record<string, unknown>;
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ValidationError('input', 'is a string that is not valid JSON');
   }
 }
 

@@ -1,0 +1,21 @@
+import { ValidationError } from '../errors.js';
+
+/**
+ * A tool call's input as an object; some clients send the arguments as a JSON string. Throws ValidationError
+ * (field `input`) for invalid JSON or anything but an object.
+ */
+export function parseToolInput(input: unknown): Record<string, unknown> {
+  const value = typeof input === 'string' ? parseJson(input) : input;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ValidationError('input', "must be a JSON object with the tool's fields");
+  }
+  return value as Record<string, unknown>;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ValidationError('input', 'is a string that is not valid JSON');
+  }
+}
