@@ -14,6 +14,7 @@ import {
   type StoreListOptions,
   type VersionStamp,
 } from '../memory-store.js';
+import { normalizePathPrefix } from '../path-prefix.js';
 import { KEYWORD_WEIGHTS, keywordFields } from '../recall/keyword-fields.js';
 import { stem, words } from '../text.js';
 import type { Memory, MemoryVersion, Page } from '../types.js';
@@ -247,12 +248,12 @@ export class InMemoryStore implements MemoryStore {
   }
 
   private filtered(bankIds: string[], filter: Omit<SearchFilter, 'now'> & { now?: Date }): Row[] {
+    const path = normalizePathPrefix(filter.pathPrefix);
     return [...this.rows.values()].filter(({ record }) => {
       if (!bankIds.includes(record.bankId)) return false;
       if (filter.now && record.expiresAt !== null && record.expiresAt <= filter.now) return false;
       if (filter.tags?.length && !record.tags.some((tag) => filter.tags?.includes(tag))) return false;
-      if (filter.pathPrefix && !(record.path === filter.pathPrefix || record.path?.startsWith(`${filter.pathPrefix}/`)))
-        return false;
+      if (path !== null && !(record.path === path || record.path?.startsWith(`${path}/`))) return false;
       const at = record.occurredAt ?? record.createdAt;
       if (filter.from && at < filter.from) return false;
       if (filter.to && at > filter.to) return false;
