@@ -2,7 +2,7 @@ import { StorageError } from '@astrocyte/core';
 import type pg from 'pg';
 import { rebuildKeywordEntries } from './keyword-backfill.js';
 import { TEXT_SEARCH_CONFIG } from './keyword-index.js';
-import { type ServerAddress, vectorExtensionMissing } from './postgres-errors.js';
+import { type ServerAddress, vectorExtensionMissing } from './storage-errors.js';
 
 /** One schema change; applied once, in order, inside the migration transaction. */
 export interface Migration {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BankSizeCache } from './bank-size-cache.js';
+import { BankSizeCache } from './planner-statistics.js';
 
 describe('bank size cache', () => {
   it('answers for the same set of banks in any order until the entry expires', () => {

@@ -1,3 +1,69 @@
+import type pg from 'pg';
+
+/**
+ * Banks up to this many live memories are searched exhaustively: exact, and cheaper than walking the HNSW graph.
+ * Larger ones use the index. The store picks the plan itself because planner statistics lag behind banks that
+ * grow quickly (a large batch is invisible to them until the next ANALYZE).
+ */
+export const EXACT_SCAN_LIMIT = 2000;
+// How long a bank's size class (exact scan or index) is trusted; other processes' writes show up after this.
+const BANK_SIZE_TTL_MILLIS = 10_000;
+// Statistics are refreshed after this many new rows, and once the table has grown by this fraction since the last time.
+const ANALYZE_MIN_ROWS = 500;
+const ANALYZE_GROWTH = 0.1;
+
+/**
+ * What a store knows about the size of its banks and table, for the plans it picks: the bank-size cache that
+ * searches read, kept current by the writer, and planner statistics refreshed after growth.
+ */
+export class PlannerStatistics {
+  /** Whether a set of banks is above EXACT_SCAN_LIMIT, as last counted. */
+  readonly bankSizes = new BankSizeCache(BANK_SIZE_TTL_MILLIS);
+  private storedSinceAnalyze = 0;
+
+  /** `memories` is the qualified name of the store's table. */
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly memories: string,
+  ) {}
+
+  /** After an insert committed `stored` new memories: small banks may have grown, statistics may be stale. */
+  async recordStored(stored: number): Promise<void> {
+    if (stored === 0) return;
+    this.bankSizes.invalidate('grown');
+    await this.analyzeAfterGrowth(stored);
+  }
+
+  /** After an erasure: any bank may have shrunk below the exact-scan cutoff. */
+  recordErased(): void {
+    this.bankSizes.invalidate('shrunk');
+  }
+
+  /**
+   * Refreshes planner statistics once the table has grown by a tenth since they were taken (or was never analyzed):
+   * autovacuum gets there too, but up to a minute later, and until then the planner sizes banks from stale numbers
+   * (a sequential keyword scan, an exact sort over a bank that outgrew it). Only the columns that plans depend on
+   * are sampled, which costs tens of milliseconds at 100k memories. Best effort: a role that may not ANALYZE (not
+   * the owner) gets a warning from the server, not an error, and the writes are already committed.
+   */
+  private async analyzeAfterGrowth(stored: number): Promise<void> {
+    this.storedSinceAnalyze += stored;
+    if (this.storedSinceAnalyze < ANALYZE_MIN_ROWS) return;
+    try {
+      const { rows } = await this.pool.query<{ reltuples: number }>(
+        'SELECT reltuples FROM pg_class WHERE oid = to_regclass($1)',
+        [this.memories],
+      );
+      const estimated = Number(rows[0]?.reltuples ?? -1);
+      if (estimated >= 0 && this.storedSinceAnalyze < estimated * ANALYZE_GROWTH) return;
+      this.storedSinceAnalyze = 0;
+      await this.pool.query(`ANALYZE ${this.memories} (bank_id, tsv, tags, path, created_at, occurred_at, expires_at)`);
+    } catch {
+      // The insert has committed; failing it now would make the caller retry stored work. Autovacuum remains.
+    }
+  }
+}
+
 /**
  * Remembers, for a few seconds, whether a set of banks holds more live memories than an exact scan should read, so
  * that a recall does not count the bank again each time. A stale answer costs speed, never correctness: both plans

@@ -20,7 +20,7 @@ import {
   type VersionStamp,
 } from '@astrocyte/core';
 import pg from 'pg';
-import { BankSizeCache } from './bank-size-cache.js';
+import { BankSizeCache } from './planner-statistics.js';
 import { insertRecords } from './insert-records.js';
 import { KEYWORD_RANK_WEIGHTS, rewriteEpisodeNeighbours, TEXT_SEARCH_CONFIG } from './keyword-index.js';
 import { decodeCursor, encodeCursor } from './list-cursor.js';
@@ -31,9 +31,9 @@ import {
   parseOptions,
   postgresStoreOptionsSchema,
   type ResolvedPostgresStoreOptions,
-} from './options.js';
-import { type ServerAddress, serverAddress, translateError } from './postgres-errors.js';
-import { filterConditions, Params } from './sql-filters.js';
+} from './store-options.js';
+import { type ServerAddress, serverAddress, translateError } from './storage-errors.js';
+import { filterConditions, Params } from './filter-sql.js';
 import {
   EXACT_SCAN_LIMIT,
   indexedDistanceSql,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { EmbedderInfo } from '@astrocyte/core';
 import pg from 'pg';
 import { afterAll } from 'vitest';
-import type { PostgresStoreOptions } from '../options.js';
+import type { PostgresStoreOptions } from '../store-options.js';
 import { openPostgresStore, type PostgresMemoryStore } from '../postgres-memory-store.js';
 
 /** The database the integration tests use. */
