@@ -1,14 +1,7 @@
-import { KEYWORD_WEIGHTS, type KeywordFields, keywordFields } from '@astrocyte/core';
+import { type KeywordFields, keywordFields } from '@astrocyte/core';
 import type Database from 'better-sqlite3';
+import type { Tick, TransactionFollower } from './connection.js';
 import type { StatementCache } from './statement-cache.js';
-
-/** The FTS5 table of the keyword index: contentless (it holds terms, never text), one entry a memory. */
-export const KEYWORD_TABLE_SQL = `
-  CREATE VIRTUAL TABLE memory_fts USING fts5(text, date, context, content='', tokenize='porter unicode61');
-  INSERT INTO memory_fts (memory_fts, rank) VALUES ('secure-delete', 1);`;
-
-/** bm25() with the column weights core measured, in the table's column order. */
-export const KEYWORD_RANK_SQL = `bm25(memory_fts, ${KEYWORD_WEIGHTS.text}, ${KEYWORD_WEIGHTS.date}, ${KEYWORD_WEIGHTS.context})`;
 
 interface IndexedRow {
   text: string;
@@ -27,12 +20,12 @@ type Neighbour = { seq: number; text: string };
  * (after its speaker's name), date in words and its live episode neighbours' text, so it is rewritten whenever a neighbour arrives or
  * leaves. Invariant: every entry is what keywordFields gives for the rows as they are. A contentless FTS5 table
  * deletes an entry only when given the values it indexed, so an entry is taken out before its neighbours change,
- * while they still give those values, and written again by `flush` before the commit. 'secure-delete' makes the
+ * while they still give those values, and written again before the commit. 'secure-delete' makes the
  * removed terms leave the index at once: a forgotten turn's words stay in no neighbour's entry.
  */
-export class KeywordIndex {
+export class KeywordIndex implements TransactionFollower {
   private readonly statements: StatementCache;
-  // Rows whose entry is out of the index until the flush writes it.
+  // Rows whose entry is out of the index until it is written again before the commit.
   private readonly pending = new Set<number>();
 
   constructor(statements: StatementCache) {
@@ -49,7 +42,7 @@ export class KeywordIndex {
     if (last !== undefined) this.takeOut(last);
   }
 
-  /** A row just inserted; the flush indexes it. */
+  /** A row just inserted; it is indexed before the commit. */
   added(seq: number): void {
     this.pending.add(seq);
   }
@@ -63,7 +56,7 @@ export class KeywordIndex {
   }
 
   /** Writes the entry of every row taken out or added that is still there, giving the event loop turns (`tick`). */
-  async flush(tick: () => Promise<void>): Promise<void> {
+  async beforeCommit(tick: Tick): Promise<void> {
     const insert = this.stmt('INSERT INTO memory_fts (rowid, text, date, context) VALUES (?, ?, ?, ?)');
     for (const seq of this.pending) {
       const fields = this.fields(seq);
@@ -74,7 +67,7 @@ export class KeywordIndex {
   }
 
   /** Forgets what was pending, for a transaction that rolled back. */
-  discard(): void {
+  rolledBack(): void {
     this.pending.clear();
   }
 

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { BankVectorIndex, type SlotFilter } from './bank-vector-index.js';
 import { StatementCache } from './statement-cache.js';
+import { floats } from './vector-blobs.js';
 import {
   cosineToUnit,
   hammingBound,
@@ -249,12 +250,6 @@ export class VectorIndex {
       '0'
     );
   }
-}
-
-/** A stored float32 vector blob as a Float32Array (copied when the blob is not 4-byte aligned). */
-export function floats(blob: Buffer): Float32Array {
-  if (blob.byteOffset % 4 === 0) return new Float32Array(blob.buffer, blob.byteOffset, blob.byteLength / 4);
-  return new Float32Array(new Uint8Array(blob).buffer);
 }
 
 function words(blob: Buffer): Uint32Array {

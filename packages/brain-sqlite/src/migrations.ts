@@ -1,6 +1,6 @@
 import { keywordFields, StorageError } from '@astrocyte/core';
 import type BetterSqlite3 from 'better-sqlite3';
-import { KEYWORD_TABLE_SQL } from './keyword-index.js';
+import { KEYWORD_TABLE_SQL } from './schema.js';
 
 /** One step of the schema; applied once, in its own transaction, in version order. */
 interface Migration {

@@ -1,0 +1,220 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { StorageError, TimeSlicer } from '@astrocyte/core';
+import Database from 'better-sqlite3';
+import * as sqliteVec from 'sqlite-vec';
+import { CheckpointWorker } from './checkpoint-worker.js';
+import { StatementCache } from './statement-cache.js';
+import { asStorageError, storeClosed, vectorExtensionMissing } from './storage-errors.js';
+import type { SqliteStoreOptions } from './store-options.js';
+import { WalTruncation } from './wal-truncation.js';
+
+/** Gives the event loop a turn inside a write transaction, which stays open. */
+export type Tick = () => Promise<void>;
+
+/**
+ * State kept in memory beside the database that must follow each write transaction: told when it begins (inside the
+ * write lock), before it commits, after it commits and when it rolls back.
+ */
+export interface TransactionFollower {
+  begin?(): void;
+  beforeCommit?(tick: Tick): Promise<void>;
+  committed?(): void;
+  rolledBack?(): void;
+}
+
+/**
+ * The store's one connection: opens the file (or takes the caller's database), loads sqlite-vec, sets the pragmas,
+ * and runs every read and write. A write is one IMMEDIATE transaction that may span turns of the event loop; every
+ * other call waits for its end, so no read sees a batch before its commit.
+ */
+export class SqliteConnection {
+  readonly database: Database.Database;
+  readonly statements: StatementCache;
+  private readonly ownsDatabase: boolean;
+  private readonly isFile: boolean;
+  private readonly followers: TransactionFollower[] = [];
+  // The write transaction in progress, which may span turns of the event loop; every other call waits for it.
+  private writing: Promise<unknown> | null = null;
+  private readonly wal: WalTruncation;
+  private readonly checkpoints: CheckpointWorker | null;
+  private closed = false;
+
+  private constructor(database: Database.Database, ownsDatabase: boolean, busyTimeoutMs: number) {
+    this.database = database;
+    this.ownsDatabase = ownsDatabase;
+    this.isFile = !database.memory;
+    this.statements = new StatementCache(database);
+    this.wal = new WalTruncation(database, busyTimeoutMs);
+    this.checkpoints = this.isFile ? new CheckpointWorker(database.name) : null;
+    try {
+      loadSqliteVec(database);
+      database.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      // Erased text must not survive in freed pages of the file.
+      database.pragma('secure_delete = ON');
+      if (this.isFile) {
+        database.pragma('journal_mode = WAL');
+        database.pragma('synchronous = NORMAL');
+      }
+    } catch (error) {
+      this.release();
+      throw asStorageError('open', error);
+    }
+  }
+
+  /** Opens (or creates) the file at `options.path`, or takes the caller's open `options.database`. */
+  static open(options: SqliteStoreOptions): SqliteConnection {
+    const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    if (options.database) {
+      if (!options.database.open) throw new StorageError('@astrocyte/brain-sqlite: the database passed in is closed');
+      return new SqliteConnection(options.database, false, busyTimeoutMs);
+    }
+    const path = options.path as string;
+    let database: Database.Database;
+    try {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      database = new Database(path);
+    } catch (error) {
+      throw new StorageError(`@astrocyte/brain-sqlite: cannot open ${path}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    return new SqliteConnection(database, true, busyTimeoutMs);
+  }
+
+  /** Adds state that follows every later write transaction, in the order added. */
+  follow(follower: TransactionFollower): void {
+    this.followers.push(follower);
+  }
+
+  /** The prepared statement for `sql`, from the connection's cache. */
+  stmt(sql: string): Database.Statement {
+    return this.statements.prepare(sql);
+  }
+
+  /** Throws `store_closed` once the store is closed. */
+  assertOpen(): void {
+    if (this.closed || !this.database.open) throw storeClosed();
+  }
+
+  /**
+   * Runs `fn` when no write transaction is open across turns of the event loop: the check and the read are one
+   * synchronous step, so a read never sees a batch before its commit.
+   */
+  async read<T>(operation: string, fn: () => T): Promise<T> {
+    while (this.writing) await this.writing.catch(() => undefined);
+    this.assertOpen();
+    try {
+      return fn();
+    } catch (error) {
+      throw asStorageError(operation, error);
+    }
+  }
+
+  /** A read in one read transaction, so that everything `fn` reads comes from one snapshot. */
+  readSnapshot<T>(operation: string, fn: () => T): Promise<T> {
+    return this.read(operation, () => this.database.transaction(fn).deferred());
+  }
+
+  /**
+   * Runs `fn` in one IMMEDIATE transaction: BEGIN IMMEDIATE takes the write lock before the first read, so
+   * check-then-insert cannot race another writer. `fn` may await `tick` to give the event loop a turn: the
+   * transaction stays open, and every other call of the store waits for its end.
+   */
+  async write<T>(operation: string, fn: (tick: Tick) => T | Promise<T>): Promise<T> {
+    while (this.writing) await this.writing.catch(() => undefined);
+    this.assertOpen();
+    const transaction = this.transaction(operation, fn);
+    this.writing = transaction;
+    try {
+      return await transaction;
+    } finally {
+      if (this.writing === transaction) this.writing = null;
+    }
+  }
+
+  /** Empties the WAL after an erase (see WalTruncation); a database in memory has none. */
+  async truncateWal(): Promise<void> {
+    if (this.isFile) await this.wal.truncate();
+  }
+
+  /**
+   * VACUUM, then a truncating checkpoint: the file is rewritten without free pages and the WAL emptied. It holds
+   * the database's write lock and waits for this store's writes; other connections' writes wait or get busy.
+   */
+  compact(): Promise<void> {
+    return this.read('compact', () => {
+      this.database.exec('VACUUM');
+      this.database.pragma('wal_checkpoint(TRUNCATE)');
+    });
+  }
+
+  /** Waits for the write in progress, then closes the database if this connection opened it. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    while (this.writing) await this.writing.catch(() => undefined);
+    this.closed = true;
+    this.wal.stop();
+    await this.checkpoints?.close();
+    this.statements.clear();
+    if (this.ownsDatabase) this.database.close();
+  }
+
+  /** Closes the database at once if this connection opened it: for an open that failed half way. */
+  release(): void {
+    if (this.ownsDatabase && this.database.open) this.database.close();
+  }
+
+  private async transaction<T>(operation: string, fn: (tick: Tick) => T | Promise<T>): Promise<T> {
+    const slicer = new TimeSlicer();
+    const tick = () => slicer.tick();
+    try {
+      this.database.exec('BEGIN IMMEDIATE');
+    } catch (error) {
+      throw asStorageError(operation, error);
+    }
+    try {
+      for (const follower of this.followers) follower.begin?.();
+      const result = await fn(tick);
+      for (const follower of this.followers) await follower.beforeCommit?.(tick);
+      this.commit(slicer.turns > 0);
+      for (const follower of this.followers) follower.committed?.();
+      return result;
+    } catch (error) {
+      if (this.database.inTransaction) this.database.exec('ROLLBACK');
+      for (const follower of this.followers) follower.rolledBack?.();
+      throw asStorageError(operation, error);
+    }
+  }
+
+  // A transaction that needed turns of the event loop wrote enough pages that checkpointing them would stall it too:
+  // SQLite's automatic checkpoint is held back for its commit, and the checkpoint worker does the work instead.
+  private commit(large: boolean): void {
+    if (!large || !this.checkpoints) {
+      this.database.exec('COMMIT');
+      return;
+    }
+    const pages = this.database.pragma('wal_autocheckpoint', { simple: true }) as number;
+    this.database.pragma('wal_autocheckpoint = 0');
+    try {
+      this.database.exec('COMMIT');
+    } finally {
+      this.database.pragma(`wal_autocheckpoint = ${pages}`);
+    }
+    this.checkpoints.request();
+  }
+}
+
+function loadSqliteVec(database: Database.Database): void {
+  try {
+    database.prepare('SELECT vec_version()').get();
+    return;
+  } catch {
+    // Not loaded on this connection yet.
+  }
+  try {
+    sqliteVec.load(database);
+  } catch (error) {
+    throw vectorExtensionMissing(error);
+  }
+}

@@ -1,0 +1,29 @@
+import { AstrocyteError, StorageError } from '@astrocyte/core';
+
+/**
+ * A driver error as a StorageError naming the operation: SQLITE_BUSY and SQLITE_LOCKED (another connection held the
+ * lock past the busy timeout) become `storage_busy`, with the SQLite code in `details`. Astrocyte errors pass through.
+ */
+export function asStorageError(operation: string, error: unknown): AstrocyteError {
+  if (AstrocyteError.isInstance(error)) return error as AstrocyteError;
+  const code = (error as { code?: unknown })?.code;
+  const busy = code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
+  return new StorageError(`sqlite: ${operation} failed: ${(error as Error)?.message ?? String(error)}`, {
+    cause: error,
+    ...(busy ? { code: 'storage_busy' } : {}),
+    details: { operation, ...(typeof code === 'string' ? { sqliteCode: code } : {}) },
+  });
+}
+
+/** sqlite-vec could not be loaded into the connection. */
+export function vectorExtensionMissing(error: unknown): StorageError {
+  return new StorageError(`sqlite: could not load the sqlite-vec extension: ${(error as Error).message}`, {
+    cause: error,
+    code: 'vector_extension_missing',
+  });
+}
+
+/** A call on a store that was closed. */
+export function storeClosed(): StorageError {
+  return new StorageError('sqlite: the store is closed', { code: 'store_closed' });
+}

@@ -1,0 +1,285 @@
+import {
+  DEFAULT_LIMITS,
+  type InsertOptions,
+  type InsertOutcome,
+  type MemoryRecord,
+  mergeTags,
+  TimeSlicer,
+  ValidationError,
+  type VersionStamp,
+} from '@astrocyte/core';
+import type Database from 'better-sqlite3';
+import type { SqliteConnection, TransactionFollower } from './connection.js';
+import { MAX_TIME_MS } from './filter-sql.js';
+import type { KeywordIndex } from './keyword-index.js';
+import { storeSketch } from './sketch-backfill.js';
+import { eraseChainContent, supersededAmong } from './supersession-chains.js';
+import { checkEmbedding, vectorBlob } from './vector-blobs.js';
+import type { VectorIndex } from './vector-index.js';
+import { sketchVector, type VectorSketch } from './vector-sketch.js';
+
+// What taking a memory out of the live tables needs to know of it.
+const LIVE_ROW_COLUMNS = 'm.seq, m.id, m.bank_id, m.text';
+type LiveRow = { seq: number; id: string; bank_id: string; text: string };
+
+/**
+ * Every write of the store: insert (exact and near-duplicate checks, supersession, episodes) and erase (rows,
+ * vectors, keyword entries, tags, the text and tags in history down the supersession chain, tombstones). Each runs in
+ * one write transaction of the connection; the keyword index and the candidate index follow it.
+ */
+export class MemoryWriter implements TransactionFollower {
+  private readonly connection: SqliteConnection;
+  private readonly keywords: KeywordIndex;
+  private readonly index: () => VectorIndex | null;
+  // The erase_epoch value the current write transaction set, once it has deleted a row.
+  private epochWritten: string | null = null;
+
+  constructor(connection: SqliteConnection, keywords: KeywordIndex, index: () => VectorIndex | null) {
+    this.connection = connection;
+    this.keywords = keywords;
+    this.index = index;
+  }
+
+  /**
+   * Stores records in one IMMEDIATE transaction, each checked against the bank and the batch's earlier records. A
+   * large batch gives the event loop turns between records (TimeSlicer) without ending the transaction.
+   */
+  async insert(records: MemoryRecord[], options: InsertOptions, dimensions: number): Promise<InsertOutcome[]> {
+    const threshold = options?.nearDuplicateThreshold ?? null;
+    if (threshold !== null && !(typeof threshold === 'number' && threshold > 0 && threshold <= 1)) {
+      throw new ValidationError('nearDuplicateThreshold', 'must be null or a number in (0, 1]');
+    }
+    for (const [i, record] of records.entries())
+      checkEmbedding(record.embedding, dimensions, `records[${i}].embedding`);
+    const slicer = new TimeSlicer();
+    const sketches: VectorSketch[] = [];
+    for (const record of records) {
+      sketches.push(sketchVector(record.embedding));
+      await slicer.tick();
+    }
+    return this.connection.write('insert', async (tick) => {
+      // Load the banks before the first insert, so that a bank's index never holds a row this transaction wrote
+      // without the journal knowing it.
+      if (threshold !== null) for (const bankId of new Set(records.map((r) => r.bankId))) this.vectors().bank(bankId);
+      const maxTags = options?.maxTags ?? DEFAULT_LIMITS.maxTags;
+      const outcomes: InsertOutcome[] = [];
+      for (const [i, record] of records.entries()) {
+        outcomes.push(this.insertOne(record, sketches[i] as VectorSketch, threshold, maxTags));
+        await tick();
+      }
+      return outcomes;
+    });
+  }
+
+  /**
+   * Deletes rows, vectors, index terms and tags, nulls every stored copy of the text and tags in history (down the
+   * supersession chain) and writes tombstones; returns the ids erased.
+   */
+  erase(bankId: string, ids: string[], stamp: VersionStamp): Promise<string[]> {
+    return this.connection.write('erase', () => {
+      const unique = JSON.stringify([...new Set(ids)]);
+      const rows = this.stmt(
+        `SELECT ${LIVE_ROW_COLUMNS} FROM json_each(?) j CROSS JOIN memories m ON m.id = j.value WHERE m.bank_id = ?`,
+      ).all(unique, bankId) as LiveRow[];
+      // Chosen before anything is erased: erasing a memory empties the ones it replaced, which may be named too.
+      const superseded = supersededAmong(this.connection.statements, bankId, JSON.parse(unique) as string[]);
+      for (const row of rows) this.removeLive(row);
+      const targets = [...rows.map((row) => row.id), ...superseded];
+      for (const id of targets) {
+        eraseChainContent(this.connection.statements, bankId, id);
+        this.addVersion(id, bankId, stamp, null, null);
+      }
+      return targets;
+    });
+  }
+
+  /** The candidate index follows the transaction: caught up with other connections inside the lock. */
+  begin(): void {
+    this.epochWritten = null;
+    this.index()?.sync();
+    this.index()?.begin();
+  }
+
+  /** Applies the transaction's deletions to the candidate index, now that they are committed. */
+  committed(): void {
+    this.index()?.commit(this.epochWritten === null ? null : String(this.epochWritten));
+  }
+
+  /** Undoes the candidate index's appends. */
+  rolledBack(): void {
+    this.index()?.rollback();
+  }
+
+  private insertOne(
+    record: MemoryRecord,
+    sketch: VectorSketch,
+    threshold: number | null,
+    maxTags: number,
+  ): InsertOutcome {
+    const exact = this.stmt('SELECT id FROM memories WHERE bank_id = ? AND content_hash = ?').get(
+      record.bankId,
+      record.contentHash,
+    ) as { id: string } | undefined;
+    // The memory being superseded is not a duplicate of its correction, which is usually worded almost alike.
+    if (exact && exact.id !== record.supersedes) return this.duplicate(record, exact.id, 'exact', 1, maxTags);
+    if (threshold !== null) {
+      const near = this.vectors().nearDuplicate(record.bankId, record.embedding, sketch, threshold, record.supersedes);
+      if (near && this.sameTime(record, near.id))
+        return this.duplicate(record, near.id, 'near', near.similarity, maxTags);
+    }
+    if (record.supersedes !== null) this.supersede(record);
+
+    if (record.episodeId !== null) this.keywords.appending(record.bankId, record.episodeId);
+    const position =
+      record.episodeId === null
+        ? null
+        : (this.stmt(
+            'SELECT COALESCE(MAX(episode_position), -1) + 1 FROM memories WHERE bank_id = ? AND episode_id = ?',
+          )
+            .pluck()
+            .get(record.bankId, record.episodeId) as number);
+    const { lastInsertRowid } = this.stmt(
+      `INSERT INTO memories (id, bank_id, text, content_hash, tags, metadata, path, created_at, occurred_at, expires_at,
+                             speaker, episode_id, episode_position, document_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      record.id,
+      record.bankId,
+      record.text,
+      record.contentHash,
+      JSON.stringify(record.tags),
+      JSON.stringify(record.metadata),
+      record.path,
+      record.createdAt.getTime(),
+      record.occurredAt?.getTime() ?? null,
+      record.expiresAt?.getTime() ?? null,
+      record.speaker,
+      record.episodeId,
+      position,
+      record.documentId,
+    );
+    const seq = BigInt(lastInsertRowid);
+    const addTag = this.stmt('INSERT OR IGNORE INTO memory_tags (seq, bank_id, tag) VALUES (?, ?, ?)');
+    for (const tag of record.tags) addTag.run(seq, record.bankId, tag);
+    this.keywords.added(Number(seq));
+    const moment = (record.occurredAt ?? record.createdAt).getTime();
+    const expiresAt = record.expiresAt?.getTime() ?? null;
+    const vector = vectorBlob(record.embedding);
+    this.stmt('INSERT INTO memory_vectors (rowid, bank_id, embedding, moment, expires_at) VALUES (?, ?, ?, ?, ?)').run(
+      seq,
+      record.bankId,
+      vector,
+      BigInt(moment),
+      BigInt(expiresAt ?? MAX_TIME_MS),
+    );
+    storeSketch(this.connection.statements, seq, record.bankId, moment, expiresAt, sketch, vector);
+    this.index()?.added(record.bankId, Number(seq), moment, expiresAt, sketch);
+    for (const stamp of record.versions) this.addVersion(record.id, record.bankId, stamp, record.text, null);
+    return { status: 'stored', id: record.id };
+  }
+
+  // A near match is a duplicate only of the same moment: the same words at another time are another event.
+  private sameTime(record: MemoryRecord, id: string): boolean {
+    if (record.occurredAt === null) return true;
+    const at = this.stmt('SELECT occurred_at FROM memories WHERE bank_id = ? AND id = ?')
+      .pluck()
+      .get(record.bankId, id) as number | null | undefined;
+    return at === record.occurredAt.getTime();
+  }
+
+  // A duplicate brings its new tags to the memory it repeats, so a repeated retain never loses them.
+  private duplicate(
+    record: MemoryRecord,
+    duplicateOf: string,
+    match: 'exact' | 'near',
+    similarity: number,
+    maxTags: number,
+  ): InsertOutcome {
+    const row = this.stmt('SELECT seq, tags FROM memories WHERE bank_id = ? AND id = ?').get(
+      record.bankId,
+      duplicateOf,
+    ) as { seq: number; tags: string } | undefined;
+    const stored = row ? (JSON.parse(row.tags) as string[]) : [];
+    const addedTags = row ? mergeTags(stored, record.tags, maxTags) : [];
+    if (row && addedTags.length > 0) {
+      this.stmt('UPDATE memories SET tags = ? WHERE seq = ?').run(JSON.stringify([...stored, ...addedTags]), row.seq);
+      const addTag = this.stmt('INSERT OR IGNORE INTO memory_tags (seq, bank_id, tag) VALUES (?, ?, ?)');
+      for (const tag of addedTags) addTag.run(row.seq, record.bankId, tag);
+    }
+    return { status: 'duplicate', duplicateOf, match, similarity, addedTags };
+  }
+
+  // Takes the superseded memory out of every live table; its history keeps the text and tags until it is erased.
+  private supersede(record: MemoryRecord): void {
+    const old = this.stmt(`SELECT ${LIVE_ROW_COLUMNS}, m.tags FROM memories m WHERE m.bank_id = ? AND m.id = ?`).get(
+      record.bankId,
+      record.supersedes,
+    ) as (LiveRow & { tags: string }) | undefined;
+    // Gone already (erased meanwhile, or another bank's id): the new memory simply stands alone.
+    if (!old) return;
+    const { actor, reason } = record.versions[0] ?? {};
+    this.addVersion(
+      old.id,
+      record.bankId,
+      { action: 'supersede', at: record.createdAt, ...(actor ? { actor } : {}), ...(reason ? { reason } : {}) },
+      old.text,
+      record.id,
+      old.tags,
+    );
+    this.removeLive(old);
+  }
+
+  private removeLive(row: LiveRow): void {
+    const seq = BigInt(row.seq);
+    this.keywords.removing(row.seq);
+    this.stmt('DELETE FROM memory_vectors WHERE rowid = ?').run(seq);
+    this.stmt('DELETE FROM memory_sketches WHERE seq = ?').run(seq);
+    this.stmt('DELETE FROM memory_embeddings WHERE seq = ?').run(seq);
+    this.stmt('DELETE FROM memory_tags WHERE seq = ?').run(seq);
+    this.stmt('DELETE FROM memories WHERE seq = ?').run(seq);
+    // Other connections' indexes cannot see a delete (and SQLite may reuse the rowid): the epoch tells them to reload.
+    if (this.epochWritten === null) {
+      this.stmt(
+        `INSERT INTO astrocyte_meta (key, value) VALUES ('erase_epoch', '1')
+         ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`,
+      ).run();
+      this.epochWritten = this.stmt("SELECT value FROM astrocyte_meta WHERE key = 'erase_epoch'")
+        .pluck()
+        .get() as string;
+    }
+    this.index()?.removed(row.bank_id, row.seq);
+  }
+
+  private addVersion(
+    memoryId: string,
+    bankId: string,
+    stamp: VersionStamp,
+    text: string | null,
+    relatedId: string | null,
+    tags: string | null = null,
+  ): void {
+    this.stmt(
+      `INSERT INTO memory_versions (memory_id, bank_id, version, action, text, tags, actor, reason, related_id, at)
+       VALUES (@memoryId, @bankId, (SELECT COALESCE(MAX(version), 0) + 1 FROM memory_versions WHERE memory_id = @memoryId),
+               @action, @text, @tags, @actor, @reason, @relatedId, @at)`,
+    ).run({
+      memoryId,
+      bankId,
+      action: stamp.action,
+      text,
+      tags,
+      actor: stamp.actor ?? null,
+      reason: stamp.reason ?? null,
+      relatedId,
+      at: stamp.at.getTime(),
+    });
+  }
+
+  private vectors(): VectorIndex {
+    return this.index() as VectorIndex;
+  }
+
+  private stmt(sql: string): Database.Statement {
+    return this.connection.stmt(sql);
+  }
+}
