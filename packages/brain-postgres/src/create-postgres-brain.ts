@@ -1,6 +1,6 @@
 import { Astrocyte, type AstrocyteOptions, type Embedder, LocalEmbedder } from '@astrocyte/core';
 import { z } from 'zod';
-import { parseOptions, postgresStoreOptionsSchema } from './options.js';
+import { parseOptions, postgresStoreOptionsSchema } from './store-options.js';
 import { openPostgresStore } from './postgres-memory-store.js';
 
 const passThrough = <T>(check: (v: unknown) => boolean, message: string) => z.custom<T>(check, message).optional();

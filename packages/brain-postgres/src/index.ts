@@ -1,4 +1,4 @@
 export { createPostgresBrain, type PostgresBrainOptions, postgresBrainOptionsSchema } from './create-postgres-brain.js';
 export { MIGRATIONS } from './migrations.js';
-export { type PostgresStoreOptions, postgresStoreOptionsSchema } from './options.js';
+export { type PostgresStoreOptions, postgresStoreOptionsSchema } from './store-options.js';
 export { openPostgresStore, PostgresMemoryStore } from './postgres-memory-store.js';

@@ -1,6 +1,6 @@
 import { Astrocyte, type AstrocyteOptions, type Embedder, LocalEmbedder } from '@astrocyte/core';
 import { SqliteMemoryStore } from './sqlite-memory-store.js';
-import type { SqliteStoreOptions } from './sqlite-store-options.js';
+import type { SqliteStoreOptions } from './store-options.js';
 
 /** Options of createSqliteBrain: where the store lives, plus the pipeline's options; `embedder` defaults to local. */
 export type SqliteBrainOptions = SqliteStoreOptions &

@@ -1,3 +1,3 @@
 export { createSqliteBrain, type SqliteBrainOptions } from './create-sqlite-brain.js';
 export { openSqliteStore, SqliteMemoryStore } from './sqlite-memory-store.js';
-export { parseSqliteStoreOptions, type SqliteStoreOptions } from './sqlite-store-options.js';
+export { parseSqliteStoreOptions, type SqliteStoreOptions } from './store-options.js';

@@ -57,3 +57,4 @@ export {
 } from './tools/tool-definitions.js';
 export type * from './types.js';
 export { checkBankId, DEFAULT_LIMITS, type Limits } from './validation.js';
+export { parsePackageOptions, type ZodProblem, zodProblem } from './zod-problem.js';

@@ -1,5 +1,5 @@
 import type { BetaManagedAgentsAgentCustomToolUseEvent } from '@anthropic-ai/sdk/resources/beta/sessions/events';
-import { type AstrocyteContext, checkBankId, ValidationError } from '@astrocyte/core';
+import { type AstrocyteContext, checkBankId, ValidationError, zodProblem } from '@astrocyte/core';
 import { z } from 'zod';
 import type { SessionEvent } from './session-events.js';
 
@@ -58,11 +58,10 @@ export function parseRunSessionOptions(options: unknown): ResolvedRunSessionOpti
   }
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue?.path.join('.') || 'options';
+    const problem = zodProblem(parsed.error, options);
     throw new ValidationError(
-      field,
-      `${issue?.message ?? 'is invalid'} (runSessionWithMemory, @astrocyte/managed-agents)`,
+      problem.field || 'options',
+      `${problem.message} (runSessionWithMemory, @astrocyte/managed-agents)`,
     );
   }
   checkBankId(parsed.data.bankId);

@@ -1,4 +1,4 @@
-import { type AstrocyteContext, checkBankId, ValidationError } from '@astrocyte/core';
+import { type AstrocyteContext, checkBankId, ValidationError, zodProblem } from '@astrocyte/core';
 import { z } from 'zod';
 
 /** How a memory MCP server is bound: one bank, and which tools it offers. */
@@ -27,11 +27,10 @@ const schema = z.strictObject({
 export function parseServerOptions(options: MemoryMcpServerOptions): z.output<typeof schema> {
   const parsed = schema.safeParse(options ?? {});
   if (!parsed.success) {
-    const issue = parsed.error.issues[0] as z.core.$ZodIssue;
-    const field = issue.code === 'unrecognized_keys' ? String(issue.keys[0]) : issue.path.join('.') || 'options';
+    const problem = zodProblem(parsed.error, options);
     throw new ValidationError(
-      `@astrocyte/mcp ${field}`,
-      issue.code === 'unrecognized_keys' ? 'is not an option' : issue.message,
+      `@astrocyte/mcp ${problem.field || 'options'}`,
+      problem.unknownKey ? 'is not an option' : problem.message,
     );
   }
   checkBankId(parsed.data.bankId, '@astrocyte/mcp bankId');

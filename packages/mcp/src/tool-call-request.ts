@@ -1,3 +1,4 @@
+import { zodProblem } from '@astrocyte/core';
 import {
   type CallToolRequest,
   CallToolRequestParamsSchema,
@@ -20,27 +21,7 @@ export const ToolCallRequestSchema = z.object({
 function checkParams(params: unknown): CallToolRequest['params'] {
   const parsed = CallToolRequestParamsSchema.safeParse(params);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0] as z.core.$ZodIssue;
-  const field = issue.path.join('.') || 'params';
-  const value = issue.path.reduce<unknown>(
-    (parent, key) => (parent as Record<PropertyKey, unknown> | undefined)?.[key],
-    params,
-  );
-  let problem = issue.message;
-  if (issue.code === 'invalid_type') {
-    problem = value === undefined ? 'is required' : `must be ${article(issue.expected)}, got ${kindOf(value)}`;
-  }
+  const problem = zodProblem(parsed.error, params);
   // Thrown from inside the parse so that the SDK sends this error as it is, code and all.
-  throw new McpError(ErrorCode.InvalidParams, `${field}: ${problem}`);
-}
-
-function article(expected: string): string {
-  if (expected === 'record' || expected === 'object') return 'an object';
-  return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
-}
-
-function kindOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value;
+  throw new McpError(ErrorCode.InvalidParams, `${problem.field || 'params'}: ${problem.message}`);
 }

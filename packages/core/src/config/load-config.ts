@@ -3,10 +3,10 @@ import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isMap, isScalar } from 'yaml';
-import type { z } from 'zod';
 import { Astrocyte } from '../astrocyte.js';
 import { BackendNotInstalledError, ConfigError } from '../errors.js';
 import type { MemoryStore } from '../memory-store.js';
+import { zodProblem } from '../zod-problem.js';
 import { type AstrocyteConfig, configSchema } from './config-schema.js';
 import { createEmbedder } from './create-embedder.js';
 import { createGovernance } from './create-governance.js';
@@ -70,17 +70,17 @@ function validate(
 ): AstrocyteConfig {
   const parsed = configSchema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0] as z.core.$ZodIssue;
-  const path = issue.path.map(String);
-  let message = issue.message;
-  let key: string | undefined;
-  if (issue.code === 'unrecognized_keys') {
-    key = issue.keys[0] as string;
-    const suggestion = suggestKey(key, issue.path);
-    message = `unknown key "${key}"${suggestion ? `; did you mean "${suggestion}"?` : ''}`;
+  const problem = zodProblem(parsed.error, value);
+  let message = problem.message;
+  if (problem.unknownKey !== undefined) {
+    const suggestion = suggestKey(problem.unknownKey, problem.path.slice(0, -1));
+    message = `${message}${suggestion ? `; did you mean "${suggestion}"?` : ''}`;
   }
-  const where = [...path, ...(key ? [key] : [])].join('.') || '(top level)';
-  const line = source?.lineOf(issue.path, key);
+  const where = problem.field || '(top level)';
+  const line =
+    problem.unknownKey === undefined
+      ? source?.lineOf(problem.path)
+      : source?.lineOf(problem.path.slice(0, -1), problem.unknownKey);
   const prefix = source ? `${source.file}${line ? `:${line}` : ''}: ` : 'config: ';
   throw new ConfigError(`${prefix}${where}: ${message}`, { details: { path: where, ...(line ? { line } : {}) } });
 }

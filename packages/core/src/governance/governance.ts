@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConfigError, ValidationError } from '../errors.js';
 import type { JsonObject, PiiType, RuleDecision, RuleMatch } from '../types.js';
 import { DEFAULT_LIMITS } from '../validation.js';
+import { zodProblem } from '../zod-problem.js';
 import {
   applyForgetPolicy,
   type ForgetCandidate,
@@ -88,12 +89,14 @@ export class Governance {
   constructor(options: GovernanceOptions = {}, baseDir = process.cwd()) {
     const parsed = optionsSchema.safeParse(options);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0] as z.core.$ZodIssue;
-      const key = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
-      const where = [...issue.path, ...(key ? [key] : [])].join('.') || '(options)';
-      throw new ConfigError(`governance options: ${where}: ${key ? 'unknown option' : issue.message}`, {
-        details: { path: where },
-      });
+      const problem = zodProblem(parsed.error, options);
+      const where = problem.field || '(options)';
+      throw new ConfigError(
+        `governance options: ${where}: ${problem.unknownKey ? 'unknown option' : problem.message}`,
+        {
+          details: { path: where },
+        },
+      );
     }
     const { pii, rules, forget } = parsed.data;
     this.piiPolicy = pii;

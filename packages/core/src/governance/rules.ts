@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import type { z } from 'zod';
 import { parseYaml } from '../config/parse-yaml.js';
 import { ConfigError, ValidationError } from '../errors.js';
 import type { JsonObject, JsonValue, PiiType, RuleMatch } from '../types.js';
 import { checkBankId, checkTags, DEFAULT_LIMITS } from '../validation.js';
+import { zodProblem } from '../zod-problem.js';
 import { matchesBankPattern } from './bank-pattern.js';
 import { compileRuleRegex, type RuleRegex } from './rule-regex.js';
 import { MAX_EXPIRY_MS, parseDuration, type RuleDefinition, ruleSchema } from './rule-schema.js';
@@ -71,16 +71,9 @@ export function compileRules(
       typeof item === 'object' && item !== null && typeof item.name === 'string' ? (item.name as string) : null;
     const parsed = ruleSchema.safeParse(item);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0] as z.core.$ZodIssue;
-      const field =
-        issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]].join('.') : issue.path.join('.');
-      const message =
-        issue.code === 'unrecognized_keys'
-          ? `unknown field "${issue.keys[0]}" for this action`
-          : / received undefined$/.test(issue.message)
-            ? 'is required'
-            : issue.message;
-      return fail(message, index, name, field || null);
+      const problem = zodProblem(parsed.error, item);
+      const message = problem.unknownKey ? `unknown field "${problem.unknownKey}" for this action` : problem.message;
+      return fail(message, index, name, problem.field || null);
     }
     let rule = parsed.data;
     if (names.has(rule.name))

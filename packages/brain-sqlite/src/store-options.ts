@@ -1,4 +1,4 @@
-import { ConfigError } from '@astrocyte/core';
+import { parsePackageOptions } from '@astrocyte/core';
 import type BetterSqlite3 from 'better-sqlite3';
 import { z } from 'zod';
 
@@ -29,22 +29,7 @@ export type SqliteStoreOptions = (
   busyTimeoutMs?: number;
 };
 
-/** Validates store options; throws ConfigError naming the package and the offending field. */
+/** Validates store options; throws ConfigError (`invalid_options`) naming the package and the offending field. */
 export function parseSqliteStoreOptions(options: unknown): SqliteStoreOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new ConfigError(`${PACKAGE}: options must be an object with path or database`, {
-      details: { package: PACKAGE },
-    });
-  }
-  const parsed = optionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue?.path.length ? issue.path.join('.') : 'options';
-    const message =
-      issue?.code === 'unrecognized_keys'
-        ? `unknown option ${issue.keys.join(', ')}; expected path, database or busyTimeoutMs`
-        : issue?.message;
-    throw new ConfigError(`${PACKAGE}: ${field}: ${message}`, { details: { package: PACKAGE, field } });
-  }
-  return parsed.data as SqliteStoreOptions;
+  return parsePackageOptions(PACKAGE, optionsSchema, options) as SqliteStoreOptions;
 }

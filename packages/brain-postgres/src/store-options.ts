@@ -1,4 +1,4 @@
-import { ConfigError } from '@astrocyte/core';
+import { parsePackageOptions } from '@astrocyte/core';
 import type pg from 'pg';
 import { z } from 'zod';
 
@@ -61,28 +61,7 @@ export type PostgresStoreOptions = z.input<typeof postgresStoreOptionsSchema>;
 /** Options after defaults. */
 export type ResolvedPostgresStoreOptions = z.output<typeof postgresStoreOptionsSchema>;
 
-/** Parses options with `schema`, turning the first problem into a ConfigError that names the package and field. */
+/** Parses options with `schema`; the first problem throws ConfigError (`invalid_options`) naming the package and field. */
 export function parseOptions<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  const result = schema.safeParse(input ?? {});
-  if (result.success) return result.data;
-  const issue = result.error.issues[0] as z.core.$ZodIssue;
-  if (issue.code === 'unrecognized_keys') {
-    return fail(
-      [...issue.path, issue.keys[0]].join('.'),
-      issue.path.length === 0 ? `unknown option; valid options are ${knownKeys(schema)}` : 'unknown option',
-    );
-  }
-  return fail(issue.path.length > 0 ? issue.path.join('.') : 'options', issue.message);
-}
-
-function knownKeys(schema: z.ZodType): string {
-  const shape = (schema as unknown as { shape?: Record<string, unknown> }).shape;
-  return shape ? Object.keys(shape).join(', ') : 'listed in the README';
-}
-
-function fail(field: string, message: string): never {
-  throw new ConfigError(`${PACKAGE}: ${field}: ${message}`, {
-    code: 'invalid_options',
-    details: { package: PACKAGE, field },
-  });
+  return parsePackageOptions(PACKAGE, schema, input);
 }

@@ -1,0 +1,69 @@
+import type { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+/** The first problem zod found in some input, in the words every Astrocyte error uses. */
+export interface ZodProblem {
+  /** Where the problem is; for an unknown key, the path ends with that key. */
+  path: (string | number)[];
+  /** `path` joined with dots; empty for the input as a whole (callers name that themselves). */
+  field: string;
+  /** The key the schema does not know, when that is the problem. */
+  unknownKey?: string;
+  /** What is wrong: `is required`, `must be a number, got string`, `unknown key "x"`, or the schema's own message. */
+  message: string;
+}
+
+/**
+ * Turns the first issue of a failed parse of `input` into a field and a message; the caller throws its own error
+ * class with its own prefix.
+ */
+export function zodProblem(error: z.ZodError, input: unknown): ZodProblem {
+  const issue = error.issues[0] as z.core.$ZodIssue;
+  const parent = issue.path.map((segment) => (typeof segment === 'number' ? segment : String(segment)));
+  if (issue.code === 'unrecognized_keys') {
+    const key = String(issue.keys[0]);
+    const path = [...parent, key];
+    return { path, field: path.join('.'), unknownKey: key, message: `unknown key "${key}"` };
+  }
+  let message = issue.message;
+  if (issue.code === 'invalid_type' && message.startsWith('Invalid input:')) {
+    const value = parent.reduce<unknown>(
+      (object, key) => (object as Record<PropertyKey, unknown> | null)?.[key],
+      input,
+    );
+    message = value === undefined ? 'is required' : `must be ${article(issue.expected)}, got ${kindOf(value)}`;
+  }
+  return { path: parent, field: parent.join('.'), message };
+}
+
+function article(expected: string): string {
+  if (expected === 'record' || expected === 'object') return 'an object';
+  return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value;
+}
+
+/**
+ * Parses the options a package was given with its `schema`; the first problem throws a ConfigError (`invalid_options`)
+ * naming the package and the field.
+ */
+export function parsePackageOptions<S extends z.ZodType>(packageName: string, schema: S, input: unknown): z.output<S> {
+  const parsed = schema.safeParse(input ?? {});
+  if (parsed.success) return parsed.data;
+  const problem = zodProblem(parsed.error, input);
+  const field = problem.field || 'options';
+  const message =
+    problem.unknownKey === undefined
+      ? problem.message
+      : problem.path.length === 1
+        ? `unknown option; valid options are ${Object.keys((schema as unknown as z.ZodObject).shape ?? {}).join(', ')}`
+        : 'unknown option';
+  throw new ConfigError(`${packageName}: ${field}: ${message}`, {
+    code: 'invalid_options',
+    details: { package: packageName, field },
+  });
+}
