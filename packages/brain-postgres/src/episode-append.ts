@@ -1,7 +1,7 @@
 import type { KeywordFields, MemoryRecord } from '@astrocyte/core';
 import type pg from 'pg';
 import { entryFields } from './keyword-index.js';
-import type { StoreSql } from './store-sql.js';
+import type { StoreSql } from './schema.js';
 
 /** Where a new record goes: its place in its episode (null outside one) and its keyword columns. */
 export interface Placement {

@@ -2,8 +2,9 @@ import { DEFAULT_LIMITS, type InsertOptions, type InsertOutcome, type MemoryReco
 import type pg from 'pg';
 import { appendToEpisodes, type Placement } from './episode-append.js';
 import { keywordVectorSql, rewriteEpisodeNeighbours, rewriteKeywordEntries } from './keyword-index.js';
-import { vectorLiteral } from './memory-rows.js';
-import { EXACT_SCAN_LIMIT, indexedDistanceSql, nextVersionSql, type StoreSql } from './store-sql.js';
+import { nextVersionSql, vectorLiteral } from './memory-rows.js';
+import { EXACT_SCAN_LIMIT } from './planner-statistics.js';
+import { indexedDistanceSql, type StoreSql } from './schema.js';
 
 // Records are checked and written in chunks: one round trip per kind of statement instead of per record, while the
 // in-chunk comparisons (quadratic) stay cheap.

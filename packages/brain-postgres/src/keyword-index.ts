@@ -1,6 +1,6 @@
 import { KEYWORD_WEIGHTS, type KeywordFields, keywordFields } from '@astrocyte/core';
 import type pg from 'pg';
-import type { StoreSql } from './store-sql.js';
+import type { StoreSql } from './schema.js';
 
 /** The text search configuration of the stored tsvector; keyword queries must use the same one. */
 export const TEXT_SEARCH_CONFIG = 'english';

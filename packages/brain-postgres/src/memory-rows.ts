@@ -1,5 +1,6 @@
 import {
   type JsonObject,
+  MEMORY_COLUMNS,
   type Memory,
   type MemoryVersion,
   memoryFromSqlRow,
@@ -7,6 +8,7 @@ import {
   type SqlVersionRow,
   versionFromSqlRow,
 } from '@astrocyte/core';
+import type { StoreSql } from './schema.js';
 
 /** A row of `memories` as pg returns it: timestamptz, text[] and jsonb arrive decoded. */
 export type MemoryRow = SqlMemoryRow<Date, string[], JsonObject>;
@@ -32,4 +34,19 @@ export function vectorLiteral(vector: Float32Array): string {
   for (let i = 0; i < vector.length; i++)
     text += (i > 0 ? ',' : '') + (vector[i] === 0 ? '0' : (vector[i] as number).toPrecision(9));
   return `${text}]`;
+}
+
+/**
+ * Joins to each ranked hit of `hits` (with bank_id and id) its memories row, as `m`: a lookup by primary key per hit.
+ * `LIMIT 1` keeps the subquery from being pulled up into a plain join, which the planner, estimating a single hit,
+ * would run by hashing the whole table.
+ */
+export function joinRows(sql: StoreSql, hits: string): string {
+  return `CROSS JOIN LATERAL (SELECT ${MEMORY_COLUMNS} FROM ${sql.memories} m
+            WHERE m.bank_id = ${hits}.bank_id AND m.id = ${hits}.id LIMIT 1) AS m`;
+}
+
+/** Version rows get the next free number per memory, so that a reused id never collides with old history. */
+export function nextVersionSql(sql: StoreSql, bankColumn: string, memoryColumn: string): string {
+  return `COALESCE((SELECT max(x.version) FROM ${sql.versions} x WHERE x.bank_id = ${bankColumn} AND x.memory_id = ${memoryColumn}), 0)`;
 }

@@ -1,8 +1,15 @@
 import { StorageError } from '@astrocyte/core';
 import type pg from 'pg';
+import {
+  describeVectorExtension,
+  ensureVectorExtension,
+  readVectorExtension,
+  type VectorExtension,
+} from './connection.js';
 import { rebuildKeywordEntries } from './keyword-backfill.js';
 import { TEXT_SEARCH_CONFIG } from './keyword-index.js';
-import { type ServerAddress, vectorExtensionMissing } from './storage-errors.js';
+import { quoteIdent } from './schema.js';
+import type { ServerAddress } from './storage-errors.js';
 
 /** One schema change; applied once, in order, inside the migration transaction. */
 export interface Migration {
@@ -114,15 +121,6 @@ export const MIGRATIONS: Migration[] = [
   },
 ];
 
-/** What the store needs to know about the installed pgvector. */
-export interface VectorExtension {
-  /** Quoted schema of the extension, so that type and operator names resolve whatever the search_path. */
-  schema: string;
-  version: string;
-  /** pgvector 0.8 and later can continue an HNSW scan until filtered queries fill their limit. */
-  iterativeScans: boolean;
-}
-
 // One lock for every Astrocyte schema of the database: CREATE EXTENSION and CREATE SCHEMA race across schemas too.
 const MIGRATION_LOCK = "hashtextextended('astrocyte:migrations', 0)";
 
@@ -148,7 +146,7 @@ export async function migrate(pool: pg.Pool, schema: string, address: ServerAddr
   const s = quoteIdent(schema);
   return withMigrationLock(pool, async (client) => {
     // An up-to-date schema is only read, never written: a store can open on a read-only replica.
-    const current = await readExtension(client);
+    const current = await readVectorExtension(client);
     const applied = await appliedVersions(client, schema);
     const latest = MIGRATIONS.at(-1)?.version ?? 0;
     const newest = Math.max(0, ...applied);
@@ -159,7 +157,7 @@ export async function migrate(pool: pg.Pool, schema: string, address: ServerAddr
       );
     }
     const pending = MIGRATIONS.filter((m) => !applied.has(m.version));
-    if (current && pending.length === 0) return describeExtension(current);
+    if (current && pending.length === 0) return describeVectorExtension(current);
     const extension = await ensureVectorExtension(client, address, current);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
     await client.query(
@@ -184,51 +182,4 @@ async function appliedVersions(client: pg.PoolClient, schema: string): Promise<S
   if (!exists[0]?.found) return new Set();
   const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${table}`);
   return new Set(rows.map((r) => r.version));
-}
-
-async function ensureVectorExtension(
-  client: pg.PoolClient,
-  address: ServerAddress,
-  current: { schema: string; version: string } | undefined,
-): Promise<VectorExtension> {
-  let found = current;
-  if (!found) {
-    // A savepoint keeps the transaction usable, so the failure can be reported with the fix instead of a cascade.
-    await client.query('SAVEPOINT create_vector');
-    try {
-      await client.query('CREATE EXTENSION IF NOT EXISTS vector');
-      await client.query('RELEASE SAVEPOINT create_vector');
-    } catch (error) {
-      await client.query('ROLLBACK TO SAVEPOINT create_vector');
-      throw vectorExtensionMissing(address, error);
-    }
-    found = await readExtension(client);
-    if (!found) throw vectorExtensionMissing(address, 'CREATE EXTENSION vector did not install it');
-  }
-  return describeExtension(found);
-}
-
-function describeExtension(found: { schema: string; version: string }): VectorExtension {
-  const [major = 0, minor = 0] = found.version.split('.').map(Number);
-  if (major === 0 && minor < 5) {
-    throw new StorageError(
-      `@astrocyte/brain-postgres: pgvector ${found.version} has no HNSW index; upgrade to 0.5 or later (0.8 recommended) and run ALTER EXTENSION vector UPDATE`,
-      { code: 'vector_extension_outdated', details: { version: found.version } },
-    );
-  }
-  return { schema: quoteIdent(found.schema), version: found.version, iterativeScans: major > 0 || minor >= 8 };
-}
-
-async function readExtension(client: pg.PoolClient): Promise<{ schema: string; version: string } | undefined> {
-  const { rows } = await client.query<{ schema: string; version: string }>(
-    `SELECT n.nspname AS schema, e.extversion AS version
-       FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
-      WHERE e.extname = 'vector'`,
-  );
-  return rows[0];
-}
-
-/** Double-quotes an identifier for SQL. */
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }

@@ -1,6 +1,6 @@
 import { type ChainMember, type MemorySelector, ValidationError } from '@astrocyte/core';
 import type pg from 'pg';
-import type { StoreSql } from './store-sql.js';
+import type { StoreSql } from './schema.js';
 
 // A superseded memory lives on only in memory_versions: its `supersede` row keeps the text and the tags it carried
 // (both nulled when it is erased) and names, in related_id, the memory that replaced it. $1 is always the bank.

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { EmbedderInfo } from '@astrocyte/core';
 import pg from 'pg';
 import { afterAll } from 'vitest';
-import type { PostgresStoreOptions } from '../store-options.js';
 import { openPostgresStore, type PostgresMemoryStore } from '../postgres-memory-store.js';
+import type { PostgresStoreOptions } from '../store-options.js';
 
 /** The database the integration tests use. */
 export const TEST_DATABASE_URL = process.env.ASTROCYTE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

@@ -1,0 +1,149 @@
+import { type AstrocyteError, StorageError } from '@astrocyte/core';
+import pg from 'pg';
+import { quoteIdent } from './schema.js';
+import { type ServerAddress, serverAddress, translateError, vectorExtensionMissing } from './storage-errors.js';
+import type { ResolvedPostgresStoreOptions } from './store-options.js';
+
+/**
+ * The store's pool: opened here or brought by the caller (and then left open at close), with the query and
+ * transaction helpers every room uses, which refuse work after close and turn driver errors into StorageErrors.
+ */
+export class PostgresConnection {
+  private closed = false;
+
+  private constructor(
+    readonly pool: pg.Pool,
+    private readonly ownsPool: boolean,
+    readonly address: ServerAddress,
+  ) {}
+
+  /** Adopts the caller's pool or creates one from the connection options; connects lazily. */
+  static open(options: ResolvedPostgresStoreOptions): PostgresConnection {
+    const ownsPool = options.pool === undefined;
+    const pool =
+      options.pool ??
+      new pg.Pool({
+        connectionString: options.connectionString,
+        max: options.maxConnections ?? 10,
+        connectionTimeoutMillis: options.connectionTimeoutMillis,
+      });
+    // An idle connection that dies (server restart) must not crash the process; the next query reports it.
+    if (ownsPool) pool.on('error', () => undefined);
+    return new PostgresConnection(pool, ownsPool, serverAddress(options.connectionString, options.pool));
+  }
+
+  /** Runs one statement on any pooled connection. */
+  async query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> {
+    this.checkOpen();
+    return this.guard(() => this.pool.query<R>(text, values));
+  }
+
+  /** Runs `fn` between BEGIN and COMMIT on one connection; a broken connection is destroyed, not pooled again. */
+  async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    this.checkOpen();
+    return this.guard(async () => {
+      const client = await this.pool.connect();
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        const result = await fn(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    });
+  }
+
+  /** Runs `fn`, translating what it throws into a StorageError with a stable code. */
+  async guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw this.translate(error);
+    }
+  }
+
+  /** The StorageError for a driver or server error; Astrocyte errors pass through. */
+  translate(error: unknown): AstrocyteError {
+    return translateError(error, this.address, this.pool);
+  }
+
+  /** Throws `store_closed` once the store is closed. */
+  checkOpen(): void {
+    if (this.closed) throw new StorageError('@astrocyte/brain-postgres: the store is closed', { code: 'store_closed' });
+  }
+
+  /** Ends the pool if this store created it; a pool passed in stays open for its owner. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.ownsPool) await this.pool.end();
+  }
+
+  /** Ends a pool this store created, after opening failed; the caller reports the failure. */
+  async abandon(): Promise<void> {
+    if (this.ownsPool) await this.pool.end().catch(() => undefined);
+  }
+}
+
+/** What the store needs to know about the installed pgvector. */
+export interface VectorExtension {
+  /** Quoted schema of the extension, so that type and operator names resolve whatever the search_path. */
+  schema: string;
+  version: string;
+  /** pgvector 0.8 and later can continue an HNSW scan until filtered queries fill their limit. */
+  iterativeScans: boolean;
+}
+
+/** The installed pgvector's schema and version, or undefined when the database does not have it. */
+export async function readVectorExtension(
+  client: pg.ClientBase,
+): Promise<{ schema: string; version: string } | undefined> {
+  const { rows } = await client.query<{ schema: string; version: string }>(
+    `SELECT n.nspname AS schema, e.extversion AS version
+       FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+      WHERE e.extname = 'vector'`,
+  );
+  return rows[0];
+}
+
+/** Creates pgvector when missing (inside the caller's transaction) and checks that it is recent enough. */
+export async function ensureVectorExtension(
+  client: pg.ClientBase,
+  address: ServerAddress,
+  current: { schema: string; version: string } | undefined,
+): Promise<VectorExtension> {
+  let found = current;
+  if (!found) {
+    // A savepoint keeps the transaction usable, so the failure can be reported with the fix instead of a cascade.
+    await client.query('SAVEPOINT create_vector');
+    try {
+      await client.query('CREATE EXTENSION IF NOT EXISTS vector');
+      await client.query('RELEASE SAVEPOINT create_vector');
+    } catch (error) {
+      await client.query('ROLLBACK TO SAVEPOINT create_vector');
+      throw vectorExtensionMissing(address, error);
+    }
+    found = await readVectorExtension(client);
+    if (!found) throw vectorExtensionMissing(address, 'CREATE EXTENSION vector did not install it');
+  }
+  return describeVectorExtension(found);
+}
+
+/** The features of an installed pgvector; refuses one without HNSW. */
+export function describeVectorExtension(found: { schema: string; version: string }): VectorExtension {
+  const [major = 0, minor = 0] = found.version.split('.').map(Number);
+  if (major === 0 && minor < 5) {
+    throw new StorageError(
+      `@astrocyte/brain-postgres: pgvector ${found.version} has no HNSW index; upgrade to 0.5 or later (0.8 recommended) and run ALTER EXTENSION vector UPDATE`,
+      { code: 'vector_extension_outdated', details: { version: found.version } },
+    );
+  }
+  return { schema: quoteIdent(found.schema), version: found.version, iterativeScans: major > 0 || minor >= 8 };
+}

@@ -1,0 +1,146 @@
+import {
+  type InsertOptions,
+  type InsertOutcome,
+  type JsonValue,
+  type MemoryRecord,
+  ValidationError,
+  type VersionStamp,
+} from '@astrocyte/core';
+import type pg from 'pg';
+import type { PostgresConnection } from './connection.js';
+import { insertRecords } from './insert-records.js';
+import { rewriteEpisodeNeighbours } from './keyword-index.js';
+import { nextVersionSql } from './memory-rows.js';
+import type { PlannerStatistics } from './planner-statistics.js';
+import type { StoreSql } from './schema.js';
+import { eraseChainContent, supersededAmong } from './supersession-chains.js';
+
+/** What the writer reads and keeps current besides its arguments. */
+export interface WriterContext {
+  db: PostgresConnection;
+  sql: StoreSql;
+  statistics: PlannerStatistics;
+  /** Whether pgvector (0.8 and later) can continue an index scan until filtered rows fill the limit. */
+  iterativeScans: boolean;
+}
+
+/**
+ * Stores records in one transaction holding each involved bank's advisory lock (see MemoryStore.insert), after
+ * checking every record against what Postgres can store and the store's dimension.
+ */
+export async function insertMemories(
+  { db, sql, statistics, iterativeScans }: WriterContext,
+  dimensions: number,
+  records: MemoryRecord[],
+  options: InsertOptions,
+): Promise<InsertOutcome[]> {
+  for (const [i, record] of records.entries()) checkRecord(record, dimensions, i);
+  const banks = records.map((r) => r.bankId);
+  const outcomes = await db.transaction(async (client) => {
+    // The near-duplicate check wants the true nearest neighbour of the bank, in order, however many banks share the index.
+    if (iterativeScans) await client.query(`SELECT set_config('hnsw.iterative_scan', 'strict_order', true)`);
+    await lockBanks(client, sql, banks);
+    return insertRecords(client, sql, records, options);
+  });
+  await statistics.recordStored(outcomes.filter((o) => o.status === 'stored').length);
+  return outcomes;
+}
+
+/**
+ * Erases live memories and superseded ones whose text is not yet erased: deletes the live rows (and with them
+ * their vectors and tsvectors), rewrites their episode neighbours' keyword entries without their text, clears the
+ * text and tags of the targets' versions and of every memory they superseded, directly or down a chain, and writes
+ * a content-free tombstone for each target. Returns the ids named that were erased.
+ */
+export async function eraseMemories(
+  { db, sql, statistics }: WriterContext,
+  bankId: string,
+  ids: string[],
+  stamp: VersionStamp,
+): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const unique = [...new Set(ids)];
+  const erasedIds = await db.transaction(async (client) => {
+    await lockBanks(client, sql, [bankId]);
+    // Chosen before anything is erased: erasing a memory empties the ones it replaced, which may be named too.
+    const superseded = await supersededAmong(client, sql, bankId, unique);
+    const { rows } = await client.query<{
+      id: string;
+      episode_id: string | null;
+      episode_position: number | null;
+    }>(
+      `DELETE FROM ${sql.memories} WHERE bank_id = $1 AND id = ANY($2::text[]) RETURNING id, episode_id, episode_position`,
+      [bankId, unique],
+    );
+    const targets = [...rows.map((r) => r.id), ...superseded];
+    if (targets.length === 0) return [];
+    await rewriteEpisodeNeighbours(client, sql, bankId, rows);
+    await eraseChainContent(client, sql, bankId, targets);
+    await client.query(
+      `INSERT INTO ${sql.versions} (bank_id, memory_id, version, action, text, actor, reason, at)
+       SELECT $1, e.id, ${nextVersionSql(sql, '$1', 'e.id')} + 1, $3, NULL, $4, $5, $6 FROM unnest($2::text[]) AS e(id)`,
+      [bankId, targets, stamp.action, stamp.actor ?? null, stamp.reason ?? null, stamp.at],
+    );
+    const wasErased = new Set(targets);
+    return unique.filter((id) => wasErased.has(id));
+  });
+  statistics.recordErased();
+  return erasedIds;
+}
+
+/**
+ * Makes erasure physical. Erasing a memory leaves its text, tags, metadata and vector as dead bytes in the table
+ * and index files, which VACUUM only marks free; this rewrites the store's tables and rebuilds their indexes
+ * (VACUUM FULL) so that those bytes leave the files. Each table is held under an ACCESS EXCLUSIVE lock while it is
+ * rewritten: every read and write of the store, from any process, waits until it is done, for a time that grows
+ * with the table. It needs the tables' owner and free disk space for a copy of each table. Rows erased while a
+ * transaction still open in the database could see them are copied along: run it when none is. The WAL, replicas
+ * and backups keep the old bytes until they are recycled.
+ */
+export async function compactTables(db: PostgresConnection, sql: StoreSql): Promise<void> {
+  await db.query(`VACUUM (FULL) ${sql.memories}, ${sql.versions}`);
+}
+
+// Locks banks for the rest of the transaction, in key order, so that writers of overlapping banks cannot deadlock.
+async function lockBanks(client: pg.PoolClient, sql: StoreSql, bankIds: string[]): Promise<void> {
+  await client.query(
+    `SELECT pg_advisory_xact_lock(k)
+       FROM (SELECT DISTINCT hashtextextended($1 || b, 0) AS k FROM unnest($2::text[]) AS b ORDER BY k) AS keys`,
+    [`astrocyte:${sql.schema}:bank:`, [...new Set(bankIds)]],
+  );
+}
+
+// Postgres text and jsonb cannot hold NUL, and pgvector refuses NaN: reject before the transaction starts.
+function checkRecord(record: MemoryRecord, dimensions: number, index: number): void {
+  const field = `records[${index}]`;
+  if (record.embedding.length !== dimensions) {
+    throw new ValidationError(
+      `${field}.embedding`,
+      `has ${record.embedding.length} dimensions; the store holds ${dimensions}`,
+    );
+  }
+  if (!record.embedding.every(Number.isFinite))
+    throw new ValidationError(`${field}.embedding`, 'must hold finite numbers only');
+  const nul = '\u0000';
+  if (record.text.includes(nul))
+    throw new ValidationError(`${field}.text`, 'must not contain NUL characters (Postgres cannot store them)');
+  if (
+    record.tags.some((t) => t.includes(nul)) ||
+    [record.path, record.speaker, record.episodeId, record.documentId].some((value) => value?.includes(nul)) ||
+    holdsNul(record.metadata)
+  ) {
+    throw new ValidationError(
+      field,
+      'tags, path, speaker, episode, document and metadata must not contain NUL characters (Postgres cannot store them)',
+    );
+  }
+}
+
+// A real NUL in a key or string of a JSON value: searching the JSON text would also match the literal text `\u0000`.
+function holdsNul(value: JsonValue): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(holdsNul);
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value).some(([key, item]) => key.includes('\u0000') || holdsNul(item));
+  return false;
+}
