@@ -4,6 +4,7 @@ export { type CorpusMiss, scoreCorpus, type TypeScore } from '../governance/pii-
 export { brainHarness, manualClock } from './brain-conformance/harness.js';
 export { describeBrainConformance } from './brain-conformance/index.js';
 export { InMemoryStore } from './in-memory-store.js';
+export { describeErasureConformance, type ErasureFactory, type ErasureSubject } from './erasure-conformance.js';
 export { axisVector, memoryRecord } from './memory-records.js';
 export { describeMemoryStoreConformance } from './memory-store-conformance.js';
 export * from './provider-servers/index.js';
