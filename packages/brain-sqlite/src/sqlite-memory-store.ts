@@ -16,16 +16,17 @@ import {
   type VersionStamp,
 } from '@astrocyte/core';
 import type Database from 'better-sqlite3';
+import { CandidateIndex } from './candidate-index/candidate-index.js';
+import { IndexJournal } from './candidate-index/index-journal.js';
+import { prepareSketches } from './candidate-index/sketch-backfill.js';
 import { SqliteConnection } from './connection.js';
 import { KeywordIndex } from './keyword-index.js';
 import { KeywordSearch } from './keyword-search.js';
 import { MemoryReads } from './memory-reads.js';
 import { migrate } from './migrations.js';
 import { checkEmbedderInfo, createVectorTable, readEmbedder, recordEmbedder } from './schema.js';
-import { prepareSketches } from './sketch-backfill.js';
 import { asStorageError } from './storage-errors.js';
 import { parseSqliteStoreOptions, type SqliteStoreOptions } from './store-options.js';
-import { VectorIndex } from './vector-index.js';
 import { VectorSearch } from './vector-search.js';
 import { MemoryWriter } from './writer.js';
 
@@ -45,20 +46,22 @@ export class SqliteMemoryStore implements MemoryStore {
   private readonly writer: MemoryWriter;
   private readonly vectors: VectorSearch;
   private readonly keywords: KeywordSearch;
+  private readonly index: CandidateIndex;
   private embedder: EmbedderInfo | null = null;
-  private index: VectorIndex | null = null;
 
   private constructor(connection: SqliteConnection) {
     this.connection = connection;
     this.database = connection.database;
+    migrate(connection.database);
+    this.index = new CandidateIndex(connection.database, connection.statements);
+    const journal = new IndexJournal(connection.statements, this.index);
+    const keywordIndex = new KeywordIndex(connection.statements);
+    connection.follow(journal);
+    connection.follow(keywordIndex);
     this.reads = new MemoryReads(connection);
     this.keywords = new KeywordSearch(connection);
-    const keywordIndex = new KeywordIndex(connection.statements);
-    this.writer = new MemoryWriter(connection, keywordIndex, () => this.index);
-    this.vectors = new VectorSearch(connection, () => this.index as VectorIndex);
-    connection.follow(this.writer);
-    connection.follow(keywordIndex);
-    migrate(connection.database);
+    this.writer = new MemoryWriter(connection, keywordIndex, this.index, journal);
+    this.vectors = new VectorSearch(connection, this.index);
     const stored = readEmbedder(connection.database);
     if (stored) {
       createVectorTable(connection.database, stored.dimensions);
@@ -84,7 +87,7 @@ export class SqliteMemoryStore implements MemoryStore {
     checkEmbedderInfo(info);
     await this.connection.write('ensureEmbedder', () => recordEmbedder(this.database, info));
     this.embedder = { name: info.name, dimensions: info.dimensions };
-    if (!this.index) this.startIndex(info.dimensions);
+    if (!this.index.started) this.startIndex(info.dimensions);
   }
 
   /** Stores records in one transaction, each checked against the bank and the batch's earlier records. */
@@ -183,7 +186,7 @@ export class SqliteMemoryStore implements MemoryStore {
   // The index needs the embedder's dimension; rows stored before sketches existed are sketched first.
   private startIndex(dimensions: number): void {
     prepareSketches(this.database, this.connection.statements);
-    this.index = new VectorIndex(this.database, dimensions);
+    this.index.start(dimensions);
   }
 }
 

@@ -1,9 +1,9 @@
 import type { ScoredId, SearchFilter } from '@astrocyte/core';
 import type Database from 'better-sqlite3';
+import type { CandidateIndex } from './candidate-index/candidate-index.js';
 import type { SqliteConnection } from './connection.js';
 import { filterSql, MAX_TIME_MS, MIN_TIME_MS } from './filter-sql.js';
 import { checkEmbedding, vectorBlob } from './vector-blobs.js';
-import type { VectorIndex } from './vector-index.js';
 
 // sqlite-vec refuses a k above this in one kNN query.
 const VEC_K_MAX = 4096;
@@ -21,9 +21,9 @@ type KnnRow = { id: string; bank_id: string; distance: number; ok?: number };
  */
 export class VectorSearch {
   private readonly connection: SqliteConnection;
-  private readonly index: () => VectorIndex;
+  private readonly index: CandidateIndex;
 
-  constructor(connection: SqliteConnection, index: () => VectorIndex) {
+  constructor(connection: SqliteConnection, index: CandidateIndex) {
     this.connection = connection;
     this.index = index;
   }
@@ -42,7 +42,7 @@ export class VectorSearch {
     if (banks.length === 0 || !(k > 0)) return [];
     // One snapshot for catching the candidate index up and searching.
     return this.connection.readSnapshot('vectorSearch', () => {
-      this.index().sync();
+      this.index.sync();
       return this.searchNow(banks, embedding, k, filter);
     });
   }
@@ -57,7 +57,7 @@ export class VectorSearch {
     };
     const rowFilter = filterSql(filter, { expiry: false, time: false });
     if (!rowFilter.needsRowFilter) {
-      const hits = this.index().search(banks, embedding, k, {
+      const hits = this.index.search(banks, embedding, k, {
         from: filter.from?.getTime() ?? Number.NEGATIVE_INFINITY,
         to: filter.to?.getTime() ?? Number.POSITIVE_INFINITY,
         now: filter.now.getTime(),
@@ -69,7 +69,9 @@ export class VectorSearch {
 
     const full = filterSql(filter);
     const candidates = this.connection
-      .stmt(`SELECT m.seq FROM memories m WHERE m.bank_id IN (SELECT value FROM json_each(@banks))${full.where} LIMIT @cap`)
+      .stmt(
+        `SELECT m.seq FROM memories m WHERE m.bank_id IN (SELECT value FROM json_each(@banks))${full.where} LIMIT @cap`,
+      )
       .pluck()
       .all({ ...full.params, banks: base.banks, cap: EXACT_CANDIDATE_MAX + 1 }) as number[];
     if (candidates.length === 0) return [];

@@ -9,14 +9,15 @@ import {
   type VersionStamp,
 } from '@astrocyte/core';
 import type Database from 'better-sqlite3';
-import type { SqliteConnection, TransactionFollower } from './connection.js';
+import type { CandidateIndex } from './candidate-index/candidate-index.js';
+import type { IndexJournal } from './candidate-index/index-journal.js';
+import { writeSketchRow } from './candidate-index/sketch-rows.js';
+import { sketchVector, type VectorSketch } from './candidate-index/vector-sketch.js';
+import type { SqliteConnection } from './connection.js';
 import { MAX_TIME_MS } from './filter-sql.js';
 import type { KeywordIndex } from './keyword-index.js';
-import { storeSketch } from './sketch-backfill.js';
 import { eraseChainContent, supersededAmong } from './supersession-chains.js';
 import { checkEmbedding, vectorBlob } from './vector-blobs.js';
-import type { VectorIndex } from './vector-index.js';
-import { sketchVector, type VectorSketch } from './vector-sketch.js';
 
 // What taking a memory out of the live tables needs to know of it.
 const LIVE_ROW_COLUMNS = 'm.seq, m.id, m.bank_id, m.text';
@@ -25,19 +26,19 @@ type LiveRow = { seq: number; id: string; bank_id: string; text: string };
 /**
  * Every write of the store: insert (exact and near-duplicate checks, supersession, episodes) and erase (rows,
  * vectors, keyword entries, tags, the text and tags in history down the supersession chain, tombstones). Each runs in
- * one write transaction of the connection; the keyword index and the candidate index follow it.
+ * one write transaction of the connection; the keyword index and the candidate index (through its journal) follow it.
  */
-export class MemoryWriter implements TransactionFollower {
+export class MemoryWriter {
   private readonly connection: SqliteConnection;
   private readonly keywords: KeywordIndex;
-  private readonly index: () => VectorIndex | null;
-  // The erase_epoch value the current write transaction set, once it has deleted a row.
-  private epochWritten: string | null = null;
+  private readonly index: CandidateIndex;
+  private readonly journal: IndexJournal;
 
-  constructor(connection: SqliteConnection, keywords: KeywordIndex, index: () => VectorIndex | null) {
+  constructor(connection: SqliteConnection, keywords: KeywordIndex, index: CandidateIndex, journal: IndexJournal) {
     this.connection = connection;
     this.keywords = keywords;
     this.index = index;
+    this.journal = journal;
   }
 
   /**
@@ -60,7 +61,7 @@ export class MemoryWriter implements TransactionFollower {
     return this.connection.write('insert', async (tick) => {
       // Load the banks before the first insert, so that a bank's index never holds a row this transaction wrote
       // without the journal knowing it.
-      if (threshold !== null) for (const bankId of new Set(records.map((r) => r.bankId))) this.vectors().bank(bankId);
+      if (threshold !== null) for (const bankId of new Set(records.map((r) => r.bankId))) this.index.bank(bankId);
       const maxTags = options?.maxTags ?? DEFAULT_LIMITS.maxTags;
       const outcomes: InsertOutcome[] = [];
       for (const [i, record] of records.entries()) {
@@ -93,23 +94,6 @@ export class MemoryWriter implements TransactionFollower {
     });
   }
 
-  /** The candidate index follows the transaction: caught up with other connections inside the lock. */
-  begin(): void {
-    this.epochWritten = null;
-    this.index()?.sync();
-    this.index()?.begin();
-  }
-
-  /** Applies the transaction's deletions to the candidate index, now that they are committed. */
-  committed(): void {
-    this.index()?.commit(this.epochWritten === null ? null : String(this.epochWritten));
-  }
-
-  /** Undoes the candidate index's appends. */
-  rolledBack(): void {
-    this.index()?.rollback();
-  }
-
   private insertOne(
     record: MemoryRecord,
     sketch: VectorSketch,
@@ -123,7 +107,7 @@ export class MemoryWriter implements TransactionFollower {
     // The memory being superseded is not a duplicate of its correction, which is usually worded almost alike.
     if (exact && exact.id !== record.supersedes) return this.duplicate(record, exact.id, 'exact', 1, maxTags);
     if (threshold !== null) {
-      const near = this.vectors().nearDuplicate(record.bankId, record.embedding, sketch, threshold, record.supersedes);
+      const near = this.index.nearDuplicate(record.bankId, record.embedding, sketch, threshold, record.supersedes);
       if (near && this.sameTime(record, near.id))
         return this.duplicate(record, near.id, 'near', near.similarity, maxTags);
     }
@@ -172,8 +156,8 @@ export class MemoryWriter implements TransactionFollower {
       BigInt(moment),
       BigInt(expiresAt ?? MAX_TIME_MS),
     );
-    storeSketch(this.connection.statements, seq, record.bankId, moment, expiresAt, sketch, vector);
-    this.index()?.added(record.bankId, Number(seq), moment, expiresAt, sketch);
+    writeSketchRow(this.connection.statements, seq, record.bankId, moment, expiresAt, sketch, vector);
+    this.journal.added(record.bankId, Number(seq), moment, expiresAt, sketch);
     for (const stamp of record.versions) this.addVersion(record.id, record.bankId, stamp, record.text, null);
     return { status: 'stored', id: record.id };
   }
@@ -237,17 +221,7 @@ export class MemoryWriter implements TransactionFollower {
     this.stmt('DELETE FROM memory_embeddings WHERE seq = ?').run(seq);
     this.stmt('DELETE FROM memory_tags WHERE seq = ?').run(seq);
     this.stmt('DELETE FROM memories WHERE seq = ?').run(seq);
-    // Other connections' indexes cannot see a delete (and SQLite may reuse the rowid): the epoch tells them to reload.
-    if (this.epochWritten === null) {
-      this.stmt(
-        `INSERT INTO astrocyte_meta (key, value) VALUES ('erase_epoch', '1')
-         ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`,
-      ).run();
-      this.epochWritten = this.stmt("SELECT value FROM astrocyte_meta WHERE key = 'erase_epoch'")
-        .pluck()
-        .get() as string;
-    }
-    this.index()?.removed(row.bank_id, row.seq);
+    this.journal.removed(row.bank_id, row.seq);
   }
 
   private addVersion(
@@ -273,10 +247,6 @@ export class MemoryWriter implements TransactionFollower {
       relatedId,
       at: stamp.at.getTime(),
     });
-  }
-
-  private vectors(): VectorIndex {
-    return this.index() as VectorIndex;
   }
 
   private stmt(sql: string): Database.Statement {

@@ -1,3 +1,5 @@
+import { f32, f64, u8, u32 } from './typed-access.js';
+
 /**
  * Compact sketches of embeddings for the in-process candidate index: a 512-bit sign signature of a randomized
  * Hadamard rotation (SimHash with structured random hyperplanes: two vectors disagree on a bit with probability
@@ -60,10 +62,10 @@ function transformSize(dimensions: number): number {
 function signedHadamard(values: Float64Array, signs: Float64Array): void {
   const n = values.length;
   for (let i = 0; i < n; i += 4) {
-    const a = (values[i] as number) * (signs[i] as number);
-    const b = (values[i + 1] as number) * (signs[i + 1] as number);
-    const c = (values[i + 2] as number) * (signs[i + 2] as number);
-    const d = (values[i + 3] as number) * (signs[i + 3] as number);
+    const a = f64(values, i) * f64(signs, i);
+    const b = f64(values, i + 1) * f64(signs, i + 1);
+    const c = f64(values, i + 2) * f64(signs, i + 2);
+    const d = f64(values, i + 3) * f64(signs, i + 3);
     const ab = a + b;
     const amb = a - b;
     const cd = c + d;
@@ -79,10 +81,10 @@ function signedHadamard(values: Float64Array, signs: Float64Array): void {
     const h3 = half * 3;
     for (let start = 0; start < n; start += half * 4) {
       for (let i = start, end = start + half; i < end; i++) {
-        const a = values[i] as number;
-        const b = values[i + half] as number;
-        const c = values[i + h2] as number;
-        const d = values[i + h3] as number;
+        const a = f64(values, i);
+        const b = f64(values, i + half);
+        const c = f64(values, i + h2);
+        const d = f64(values, i + h3);
         const ab = a + b;
         const amb = a - b;
         const cd = c + d;
@@ -96,8 +98,8 @@ function signedHadamard(values: Float64Array, signs: Float64Array): void {
   }
   if (half < n) {
     for (let i = 0; i < half; i++) {
-      const a = values[i] as number;
-      const b = values[i + half] as number;
+      const a = f64(values, i);
+      const b = f64(values, i + half);
       values[i] = a + b;
       values[i + half] = a - b;
     }
@@ -113,7 +115,7 @@ export function sketchVector(vector: Float32Array): VectorSketch {
   let norm = 0;
   let peak = 0;
   for (let i = 0; i < vector.length; i++) {
-    const x = vector[i] as number;
+    const x = f32(vector, i);
     work[i] = x;
     norm += x * x;
     if (Math.abs(x) > peak) peak = Math.abs(x);
@@ -123,7 +125,7 @@ export function sketchVector(vector: Float32Array): VectorSketch {
   for (const signs of signTables(size)) signedHadamard(work, signs);
   const signature = new Uint32Array(SIGNATURE_WORDS);
   for (let i = 0; i < SIGNATURE_BITS; i++)
-    if ((work[i] as number) > 0) signature[i >>> 5] = (signature[i >>> 5] as number) | (1 << (i & 31));
+    if (f64(work, i) > 0) signature[i >>> 5] = u32(signature, i >>> 5) | (1 << (i & 31));
   const uncertain = leastCertainBits(work);
 
   const code = new Int8Array(vector.length);
@@ -131,7 +133,7 @@ export function sketchVector(vector: Float32Array): VectorSketch {
   if (norm === 0 || peak === 0) return { signature, code, scale: 0, uncertain };
   const unitPeak = peak / norm;
   const toCode = 127 / peak;
-  for (let i = 0; i < vector.length; i++) code[i] = Math.round((vector[i] as number) * toCode);
+  for (let i = 0; i < vector.length; i++) code[i] = Math.round(f32(vector, i) * toCode);
   return { signature, code, scale: unitPeak / 127, uncertain };
 }
 
@@ -154,7 +156,7 @@ function leastCertainBits(work: Float64Array): Uint8Array {
     let b1 = 0;
     let b2 = 0;
     for (let bit = 0; bit < BAND_WIDTH; bit++) {
-      const magnitude = Math.abs(work[band * BAND_WIDTH + bit] as number);
+      const magnitude = Math.abs(f64(work, band * BAND_WIDTH + bit));
       // Strictly smaller only: of equal magnitudes the lower bit ranks first.
       if (!(magnitude < m2)) continue;
       if (!(magnitude < m1)) {
@@ -181,65 +183,16 @@ function leastCertainBits(work: Float64Array): Uint8Array {
   return out;
 }
 
-/** A query ready for estimates: its unit vector, its non-zero coordinates, and its L1 norm. */
-export interface UnitQuery {
-  unit: Float64Array;
-  /** Indices and values of the non-zero coordinates: sparse embeddings (the local one) estimate in a fraction of d. */
-  nonZero: Int32Array;
-  nonZeroValues: Float64Array;
-  /** Bounds the int8 code's error: |estimate - cosine| <= scale / 2 * l1. */
-  l1: number;
-}
-
-/** The unit vector of `vector` and what the int8 estimate needs of it; null for a zero or non-finite vector. */
-export function unitQuery(vector: Float32Array): UnitQuery | null {
-  let norm = 0;
-  let count = 0;
-  for (let i = 0; i < vector.length; i++) {
-    const x = vector[i] as number;
-    norm += x * x;
-    if (x !== 0) count++;
-  }
-  if (!(norm > 0) || !Number.isFinite(norm)) return null;
-  norm = Math.sqrt(norm);
-  const unit = new Float64Array(vector.length);
-  const nonZero = new Int32Array(count);
-  const nonZeroValues = new Float64Array(count);
-  let l1 = 0;
-  for (let i = 0, j = 0; i < vector.length; i++) {
-    const x = (vector[i] as number) / norm;
-    unit[i] = x;
-    l1 += Math.abs(x);
-    if (x !== 0) {
-      nonZero[j] = i;
-      nonZeroValues[j++] = x;
-    }
-  }
-  return { unit, nonZero, nonZeroValues, l1 };
-}
-
-/** Exact cosine similarity of a unit query and a stored vector; 0 for a zero vector. */
-export function cosineToUnit(unit: Float64Array, vector: Float32Array): number {
-  let dot = 0;
-  let norm = 0;
-  for (let i = 0; i < vector.length; i++) {
-    const x = vector[i] as number;
-    dot += (unit[i] as number) * x;
-    norm += x * x;
-  }
-  return norm > 0 ? dot / Math.sqrt(norm) : 0;
-}
-
 /** Bits set in each 16-bit value: popcount by two table lookups per 32-bit word. */
 export const POPCOUNT_16 = (() => {
   const table = new Uint8Array(65536);
-  for (let i = 1; i < 65536; i++) table[i] = (i & 1) + (table[i >>> 1] as number);
+  for (let i = 1; i < 65536; i++) table[i] = (i & 1) + u8(table, i >>> 1);
   return table;
 })();
 
 /** Bits set in a 32-bit word (signed or not), by two lookups in POPCOUNT_16. */
 export function popcount32(word: number): number {
-  return (POPCOUNT_16[word & 0xffff] as number) + (POPCOUNT_16[word >>> 16] as number);
+  return u8(POPCOUNT_16, word & 0xffff) + u8(POPCOUNT_16, word >>> 16);
 }
 
 /**

@@ -2,15 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { contentHash, type MemoryRecord, normalizeVector } from '@astrocyte/core';
+import { type MemoryRecord, normalizeVector } from '@astrocyte/core';
 import { memoryRecord, storesPerTest } from '@astrocyte/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BankVectorIndex } from './bank-vector-index.js';
+import { openSqliteStore, type SqliteMemoryStore } from '../sqlite-memory-store.js';
+import { BankIndex } from './bank-index.js';
+import { type CandidateIndex, MIN_CANDIDATES } from './candidate-index.js';
 import { SignatureRows } from './hamming-kernel.js';
-import { KEYWORD_SCORE_BUDGET, KeywordPlanner } from './keyword-plan.js';
-import { openSqliteStore, type SqliteMemoryStore } from './sqlite-memory-store.js';
-import type { VectorIndex } from './vector-index.js';
-import { MIN_CANDIDATES } from './vector-index.js';
 import { POPCOUNT_16 } from './vector-sketch.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'astrocyte-vector-index-'));
@@ -58,8 +56,8 @@ function record(bankId: string, embedding: Float32Array, overrides: Partial<Memo
 
 const store = storesPerTest((path?: string) => openSqliteStore({ path: path ?? ':memory:' }), EMBEDDER);
 
-function indexOf(s: SqliteMemoryStore): VectorIndex {
-  return (s as unknown as { index: VectorIndex }).index;
+function indexOf(s: SqliteMemoryStore): CandidateIndex {
+  return (s as unknown as { index: CandidateIndex }).index;
 }
 
 const keep = { nearDuplicateThreshold: null };
@@ -136,7 +134,7 @@ describe('index and transactions', () => {
       keep,
     );
     await s.vectorSearch(['r'], randomUnit(next), 5, { now: NOW });
-    const bank = indexOf(s).bank('r');
+    const bank = indexOf(s).bank('r').slots;
     const before = { size: bank.size, live: bank.live };
     const id = randomUUID();
     const ghost = randomUnit(next);
@@ -166,7 +164,7 @@ describe('index and transactions', () => {
     const old = record('s', randomUnit(next));
     await s.insert([old], keep);
     await s.vectorSearch(['s'], randomUnit(next), 1, { now: NOW });
-    const bank = indexOf(s).bank('s');
+    const bank = indexOf(s).bank('s').slots;
     const fix = record('s', randomUnit(next), { supersedes: old.id });
     await s.insert([fix], { nearDuplicateThreshold: 0.95 });
     const seq = s.database.prepare('SELECT seq FROM memories WHERE id = ?').pluck().get(fix.id) as number;
@@ -230,45 +228,6 @@ describe('index and transactions', () => {
   });
 });
 
-describe('keyword plan', () => {
-  it('leaves out the most common terms when the terms together match more than the budget', async () => {
-    const s = await store();
-    const next = generator(7);
-    const common = Array.from({ length: KEYWORD_SCORE_BUDGET + 10 }, (_, i) =>
-      record('k', randomUnit(next), { text: `ordinary note number ${i}` }),
-    );
-    const rare = Array.from({ length: 5 }, (_, i) =>
-      record('k', randomUnit(next), { text: `ordinary note about zeppelins ${i}` }),
-    );
-    for (const r of [...common, ...rare]) r.contentHash = contentHash(r.text);
-    await s.insert([...common, ...rare], keep);
-    const planner = new KeywordPlanner(s.database);
-    // Porter stemming happens in FTS5's tokenizer: "zeppelins" is counted as the token "zeppelin".
-    expect(planner.plan(['ordinary', 'zeppelins'])).toEqual({ terms: ['zeppelins'], newestOnly: null });
-    expect(planner.plan(['ordinary'])).toEqual({ terms: ['ordinary'], newestOnly: KEYWORD_SCORE_BUDGET });
-    expect(planner.plan(['absentword'])).toEqual({ terms: [], newestOnly: null });
-    const hits = await s.keywordSearch(['k'], ['ordinary', 'zeppelins'], 10, { now: NOW });
-    expect(hits.map((h) => h.id).sort()).toEqual(rare.map((r) => r.id).sort());
-    // Only the newest matches are scored when every term is common, but every hit still matches.
-    const capped = await s.keywordSearch(['k'], ['ordinary'], 10, { now: NOW });
-    expect(capped).toHaveLength(10);
-    // The planner's scratch tables live in the connection's temp schema, never in the file.
-    const names = s.database.prepare("SELECT name FROM sqlite_master WHERE name LIKE 'astrocyte_query%'").all();
-    expect(names).toEqual([]);
-  });
-
-  it('remembers how terms tokenize but reads their frequencies afresh', async () => {
-    const s = await store();
-    const next = generator(10);
-    const planner = new KeywordPlanner(s.database);
-    expect(planner.plan(['zeppelins', 'ordinary'])).toEqual({ terms: [], newestOnly: null });
-    const rows = ['ordinary zeppelin', 'ordinary note'].map((text) => record('k', randomUnit(next), { text }));
-    for (const r of rows) r.contentHash = contentHash(r.text);
-    await s.insert(rows, keep);
-    expect(planner.plan(['zeppelins', 'ordinary'])).toEqual({ terms: ['zeppelins', 'ordinary'], newestOnly: null });
-  });
-});
-
 describe('Hamming kernel', () => {
   it('matches a plain popcount, also after the rows grow', () => {
     const next = generator(8);
@@ -285,7 +244,6 @@ describe('Hamming kernel', () => {
     fill(10, 1000);
     const query = Uint32Array.from({ length: 16 }, () => Math.floor((next() + 0.5) * 2 ** 32) >>> 0);
     const distances = rows.scan(query, 1000);
-    expect(distances).not.toBeNull();
     const expected = Array.from({ length: 1000 }, (_, row) => {
       let h = 0;
       for (let w = 0; w < 8; w++) {
@@ -294,7 +252,7 @@ describe('Hamming kernel', () => {
       }
       return h;
     });
-    expect(Array.from(distances as Uint16Array)).toEqual(expected);
+    expect(Array.from(distances)).toEqual(expected);
   });
 });
 
@@ -302,25 +260,27 @@ describe('Hamming candidates', () => {
   it('picks the nearest slots, lowest first among ties, whether cut by sample or by counting', () => {
     const next = generator(9);
     const word = () => Math.floor((next() + 0.5) * 2 ** 32) >>> 0;
-    const bank = new BankVectorIndex('b', DIMENSIONS);
+    const bank = new BankIndex('b', DIMENSIONS);
+    const slots = bank.slots;
     for (let seq = 1; seq <= 20_000; seq++) {
       const signature = Uint32Array.from({ length: 16 }, word);
       // A third of the rows are close to the zero query, so many slots tie at each distance near the top.
       if (seq % 3 === 0) signature.fill(0, 0, 6);
       bank.add(seq, seq, seq % 7 === 0 ? 100 : null, { signature, code: new Int8Array(DIMENSIONS), scale: 0 });
     }
-    for (let slot = 0; slot < bank.size; slot += 11) bank.removeSlot(slot);
+    for (let slot = 0; slot < slots.size; slot += 11) slots.remove(slot);
     const query = new Uint32Array(16);
     // The first `want` passing slots by (distance on the first 256 bits, slot), in slot order.
     const expected = (want: number, filter: { from: number; to: number; now: number }) => {
       const passing: { slot: number; d: number }[] = [];
-      for (let slot = 0; slot < bank.size; slot++) {
-        const expires = bank.expires[slot] as number;
-        const moment = bank.moments[slot] as number;
-        if (bank.dead[slot] || expires <= filter.now || moment < filter.from || moment > filter.to) continue;
+      for (let slot = 0; slot < slots.size; slot++) {
+        // As added above: slot s holds seq s + 1 at moment s + 1, every 7th seq expires at 100, every 11th slot is dead.
+        const seq = slot + 1;
+        const expires = seq % 7 === 0 ? 100 : Number.POSITIVE_INFINITY;
+        if (slot % 11 === 0 || expires <= filter.now || seq < filter.from || seq > filter.to) continue;
         let d = 0;
         for (let w = 0; w < 8; w++) {
-          const x = bank.signatures[slot * 16 + w] as number;
+          const x = slots.signatures[slot * 16 + w] as number;
           d += (POPCOUNT_16[x & 0xffff] as number) + (POPCOUNT_16[x >>> 16] as number);
         }
         passing.push({ slot, d });

@@ -1,34 +1,8 @@
 import type Database from 'better-sqlite3';
-import type { StatementCache } from './statement-cache.js';
-import { floats } from './vector-blobs.js';
-import { SKETCH_SCHEME, sketchVector, type VectorSketch } from './vector-sketch.js';
-
-/** Stores a row's sketch for the candidate index, and its float vector for re-scoring candidates. */
-export function storeSketch(
-  statements: StatementCache,
-  seq: bigint,
-  bankId: string,
-  moment: number,
-  expiresAt: number | null,
-  sketch: VectorSketch,
-  vector: Buffer,
-): void {
-  statements
-    .prepare(
-      `INSERT INTO memory_sketches (seq, bank_id, moment, expires_at, signature, code, scale)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .run(
-      seq,
-      bankId,
-      moment,
-      expiresAt,
-      Buffer.from(sketch.signature.buffer, sketch.signature.byteOffset, sketch.signature.byteLength),
-      Buffer.from(sketch.code.buffer, sketch.code.byteOffset, sketch.code.byteLength),
-      sketch.scale,
-    );
-  statements.prepare('INSERT INTO memory_embeddings (seq, embedding) VALUES (?, ?)').run(seq, vector);
-}
+import type { StatementCache } from '../statement-cache.js';
+import { floats } from '../vector-blobs.js';
+import { writeSketchRow } from './sketch-rows.js';
+import { SKETCH_SCHEME, sketchVector } from './vector-sketch.js';
 
 /**
  * Sketches the rows stored before sketches existed (flagged 'sketch_backfill' by the migration), then records the
@@ -60,7 +34,7 @@ function backfillSketches(database: Database.Database, statements: StatementCach
         const row = meta.get(seq) as { bank_id: string; moment: number; expires_at: number | null } | undefined;
         if (!row || done.get(seq)) continue;
         const sketch = sketchVector(floats(embedding));
-        storeSketch(statements, BigInt(seq), row.bank_id, row.moment, row.expires_at, sketch, embedding);
+        writeSketchRow(statements, BigInt(seq), row.bank_id, row.moment, row.expires_at, sketch, embedding);
       }
       database.prepare("DELETE FROM astrocyte_meta WHERE key = 'sketch_backfill'").run();
     })

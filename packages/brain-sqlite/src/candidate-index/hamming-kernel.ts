@@ -1,0 +1,178 @@
+/**
+ * The Hamming scan of the candidate index as a WebAssembly SIMD function, assembled here from its instructions (no
+ * binary is shipped, nothing is built at install). Why WebAssembly: JavaScript counts bits a 32-bit word at a time
+ * through lookup tables, while i8x16.popcnt counts sixteen bytes in one instruction; the scan of a large bank runs
+ * about ten times faster, and every Node the package supports (>= 20) has WebAssembly SIMD.
+ *
+ *   scan(rows, count, query, out):  for i < count: out[i] = popcount(rows[i][0..32) ^ query[0..32))
+ */
+
+// Instruction opcodes of the WebAssembly core specification (section 5.4), one constant per instruction used.
+const BLOCK = 0x02;
+const LOOP = 0x03;
+const END = 0x0b;
+const BR = 0x0c;
+const BR_IF = 0x0d;
+const LOCAL_GET = 0x20;
+const LOCAL_SET = 0x21;
+const I32_STORE16 = 0x3b;
+const I32_CONST = 0x41;
+const I32_GE_U = 0x4f;
+const I32_ADD = 0x6a;
+const I32_SHL = 0x74;
+// SIMD instructions: a prefix byte, then the instruction's number.
+const SIMD = 0xfd;
+const V128_LOAD = 0x00;
+const I32X4_EXTRACT_LANE = 0x1b;
+const V128_XOR = 0x51;
+const I8X16_POPCNT = 0x62;
+const I8X16_ADD = 0x6e;
+const I16X8_EXTADD_PAIRWISE_I8X16_U = 0x7d;
+const I32X4_EXTADD_PAIRWISE_I16X8_U = 0x7f;
+// Types.
+const I32 = 0x7f;
+const V128 = 0x7b;
+const FUNCTION_TYPE = 0x60;
+const NO_RESULT = 0x40;
+
+// Locals: the four parameters, then two v128 halves of the query, the v128 sum, and the end of the rows.
+const ROWS = 0;
+const COUNT = 1;
+const QUERY = 2;
+const OUT = 3;
+const QUERY_LOW = 4;
+const QUERY_HIGH = 5;
+const SUM = 6;
+const ROWS_END = 7;
+
+const get = (local: number) => [LOCAL_GET, local];
+const set = (local: number) => [LOCAL_SET, local];
+// Constants below 64 are one byte of signed LEB128.
+const i32 = (value: number) => [I32_CONST, value];
+// v128.load with 16-byte alignment (2^4) at a byte offset.
+const load = (offset: number) => [SIMD, V128_LOAD, 4, offset];
+const lane = (i: number) => [...get(SUM), SIMD, I32X4_EXTRACT_LANE, i];
+
+const BODY = [
+  [0x02, 0x03, V128, 0x01, I32], // two runs of locals: 3 x v128, 1 x i32
+  [...get(QUERY), ...load(0), ...set(QUERY_LOW)],
+  [...get(QUERY), ...load(16), ...set(QUERY_HIGH)],
+  [...get(ROWS), ...get(COUNT), ...i32(5), I32_SHL, I32_ADD, ...set(ROWS_END)], // rows + count * 32
+  [BLOCK, NO_RESULT, LOOP, NO_RESULT],
+  [...get(ROWS), ...get(ROWS_END), I32_GE_U, BR_IF, 1], // past the last row: leave the block
+  [...get(ROWS), ...load(0), ...get(QUERY_LOW), SIMD, V128_XOR, SIMD, I8X16_POPCNT],
+  [...get(ROWS), ...load(16), ...get(QUERY_HIGH), SIMD, V128_XOR, SIMD, I8X16_POPCNT],
+  // Two popcounts of a byte add up to at most 16, so bytes can be added before widening to 16 and 32 bits.
+  [SIMD, I8X16_ADD, SIMD, I16X8_EXTADD_PAIRWISE_I8X16_U, SIMD, I32X4_EXTADD_PAIRWISE_I16X8_U, ...set(SUM)],
+  [...get(OUT), ...lane(0), ...lane(1), I32_ADD, ...lane(2), I32_ADD, ...lane(3), I32_ADD],
+  [I32_STORE16, 0x01, 0x00], // 2-byte alignment (2^1), offset 0
+  [...get(ROWS), ...i32(32), I32_ADD, ...set(ROWS)],
+  [...get(OUT), ...i32(2), I32_ADD, ...set(OUT)],
+  [BR, 0, END, END, END], // next row; end of loop, block and function
+].flat();
+
+// Module sections, by their ids in the binary format (section 5.5).
+const TYPE_SECTION = 1;
+const IMPORT_SECTION = 2;
+const FUNCTION_SECTION = 3;
+const EXPORT_SECTION = 7;
+const CODE_SECTION = 10;
+
+const name = (text: string) => [text.length, ...Buffer.from(text, 'latin1')];
+
+function section(id: number, bytes: number[]): number[] {
+  return [id, ...leb(bytes.length), ...bytes];
+}
+
+function leb(value: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = value & 0x7f;
+    value >>>= 7;
+    if (value !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (value !== 0);
+  return out;
+}
+
+const MODULE = new Uint8Array([
+  ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], // "\0asm", version 1
+  ...section(TYPE_SECTION, [1, FUNCTION_TYPE, 4, I32, I32, I32, I32, 0]), // (i32 i32 i32 i32) -> ()
+  ...section(IMPORT_SECTION, [1, ...name('m'), ...name('mem'), 0x02, 0x00, 1]), // memory m.mem, at least 1 page
+  ...section(FUNCTION_SECTION, [1, 0]), // one function, of type 0
+  ...section(EXPORT_SECTION, [1, ...name('scan'), 0x00, 0]), // export function 0 as "scan"
+  ...section(CODE_SECTION, [1, ...leb(BODY.length), ...BODY]),
+]);
+
+// The slice of the WebAssembly API used here (the package compiles without the DOM library, which declares it).
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  Memory: new (descriptor: { initial: number }) => WasmMemory;
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+const HAMMING_MODULE = new wasm.Module(MODULE);
+
+const PAGE = 65536;
+/** Words in a signature, and in the first half of it that the kernel scans. */
+const ROW_WORDS = 16;
+const HEAD_WORDS = 8;
+
+/**
+ * Signature rows of 16 words, and for the kernel a copy of each row's first 8 words packed in WebAssembly memory:
+ * the scan then streams half the bytes, and a scan of a large bank is bound by memory, not by arithmetic. `words`
+ * is replaced when the rows grow; write rows with `set`, which keeps the copy.
+ */
+export class SignatureRows {
+  words = new Uint32Array(0);
+  private readonly memory: WasmMemory;
+  private readonly scanRows: (rows: number, count: number, query: number, out: number) => void;
+  private heads = new Uint32Array(0);
+  private rowsAt = 0;
+  private distancesAt = 0;
+
+  constructor(capacity: number) {
+    this.memory = new wasm.Memory({ initial: 1 });
+    const instance = new wasm.Instance(HAMMING_MODULE, { m: { mem: this.memory } });
+    this.scanRows = instance.exports.scan as (rows: number, count: number, query: number, out: number) => void;
+    this.resize(capacity, 0);
+  }
+
+  /** Stores a row's 16-word signature. */
+  set(row: number, signature: Uint32Array): void {
+    this.words.set(signature.subarray(0, ROW_WORDS), row * ROW_WORDS);
+    this.heads.set(signature.subarray(0, HEAD_WORDS), row * HEAD_WORDS);
+  }
+
+  /** Makes room for `capacity` rows, keeping the first `used`. */
+  resize(capacity: number, used: number): void {
+    const words = new Uint32Array(capacity * ROW_WORDS);
+    words.set(this.words.subarray(0, used * ROW_WORDS));
+    this.words = words;
+    const kept = this.heads.slice(0, used * HEAD_WORDS);
+    // Layout: query (64 bytes), distances (2 bytes a row, padded to 64), rows of 32 bytes.
+    const distancesAt = 64;
+    const rowsAt = distancesAt + Math.ceil((capacity * 2) / 64) * 64;
+    const bytes = rowsAt + capacity * HEAD_WORDS * 4;
+    const pages = Math.ceil(bytes / PAGE) - this.memory.buffer.byteLength / PAGE;
+    if (pages > 0) this.memory.grow(pages);
+    this.heads = new Uint32Array(this.memory.buffer, rowsAt, capacity * HEAD_WORDS);
+    this.heads.set(kept);
+    this.rowsAt = rowsAt;
+    this.distancesAt = distancesAt;
+  }
+
+  /**
+   * Distances from `query` (its first 8 words) to rows [0, count) on their first 256 bits. The returned view is
+   * overwritten by the next scan.
+   */
+  scan(query: Uint32Array, count: number): Uint16Array {
+    new Uint32Array(this.memory.buffer, 0, HEAD_WORDS).set(query.subarray(0, HEAD_WORDS));
+    this.scanRows(this.rowsAt, count, 0, this.distancesAt);
+    return new Uint16Array(this.memory.buffer, this.distancesAt, count);
+  }
+}

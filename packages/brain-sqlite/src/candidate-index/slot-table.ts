@@ -1,0 +1,159 @@
+import { SignatureRows } from './hamming-kernel.js';
+import { f32, f64, u8 } from './typed-access.js';
+import type { VectorSketch } from './vector-sketch.js';
+
+/** Time and expiry conditions in epoch milliseconds: moment within [from, to], expiry after now. */
+export interface SlotFilter {
+  from: number;
+  to: number;
+  now: number;
+}
+
+/**
+ * One bank's rows in memory, a slot each: rowid, time, expiry, signature, int8 code and scale, in parallel typed
+ * arrays. Slots are appended in commit order; a removed row's slot is marked dead, not reused. A transaction's
+ * appends can be cut off again (`truncate`) when it rolls back, which brings back any rowid a new slot shadowed.
+ */
+export class SlotTable {
+  readonly dimensions: number;
+  /** Slots in use, dead ones included. */
+  size = 0;
+  /** Slots not dead. */
+  live = 0;
+  capacity: number;
+  /** Every slot's 512-bit signature, and the kernel's copy of their first halves. */
+  readonly rows: SignatureRows;
+  /** Every slot's int8 code, `dimensions` bytes a slot. */
+  codes: Int8Array;
+  private seqs: Float64Array;
+  private moments: Float64Array;
+  private expires: Float64Array;
+  private dead: Uint8Array;
+  private scales: Float32Array;
+  private readonly slotBySeq = new Map<number, number>();
+  // Slot -> the older slot of the same rowid it shadows, until the transaction that appended it commits.
+  private readonly shadowed = new Map<number, number>();
+
+  constructor(dimensions: number, capacity: number) {
+    this.dimensions = dimensions;
+    this.capacity = Math.max(16, capacity);
+    this.seqs = new Float64Array(this.capacity);
+    this.moments = new Float64Array(this.capacity);
+    this.expires = new Float64Array(this.capacity);
+    this.dead = new Uint8Array(this.capacity);
+    this.rows = new SignatureRows(this.capacity);
+    this.codes = new Int8Array(this.capacity * dimensions);
+    this.scales = new Float32Array(this.capacity);
+  }
+
+  /** Every slot's 512-bit signature, 16 words a slot (a view that changes when the table grows). */
+  get signatures(): Uint32Array {
+    return this.rows.words;
+  }
+
+  /** Appends a row and returns its slot; `expiresAt` null means never. */
+  add(seq: number, moment: number, expiresAt: number | null, sketch: VectorSketch): number {
+    if (this.size === this.capacity) this.grow();
+    const slot = this.size++;
+    this.seqs[slot] = seq;
+    this.moments[slot] = moment;
+    this.expires[slot] = expiresAt ?? Number.POSITIVE_INFINITY;
+    this.dead[slot] = 0;
+    this.rows.set(slot, sketch.signature);
+    this.codes.set(sketch.code, slot * this.dimensions);
+    this.scales[slot] = sketch.scale;
+    // A transaction that deleted the newest row and then inserted one may get its rowid back: remember whose it was,
+    // in case the transaction rolls back.
+    const previous = this.slotBySeq.get(seq);
+    if (previous !== undefined) this.shadowed.set(slot, previous);
+    this.slotBySeq.set(seq, slot);
+    this.live++;
+    return slot;
+  }
+
+  /** The rowid of a slot. */
+  seq(slot: number): number {
+    return f64(this.seqs, slot);
+  }
+
+  /** What a code unit of the slot is worth (see VectorSketch.scale). */
+  scale(slot: number): number {
+    return f32(this.scales, slot);
+  }
+
+  /** Whether the slot was removed. */
+  isDead(slot: number): boolean {
+    return u8(this.dead, slot) === 1;
+  }
+
+  /** Live, unexpired, and within the time range. */
+  passes(slot: number, filter: SlotFilter): boolean {
+    if (this.isDead(slot) || f64(this.expires, slot) <= filter.now) return false;
+    const moment = f64(this.moments, slot);
+    return moment >= filter.from && moment <= filter.to;
+  }
+
+  /** The slot of the live row with this rowid, if the table holds it. */
+  slotOf(seq: number): number | undefined {
+    return this.slotBySeq.get(seq);
+  }
+
+  /** Whether this rowid is a live row of the table. */
+  has(seq: number): boolean {
+    return this.slotBySeq.has(seq);
+  }
+
+  /** Marks a slot dead. */
+  remove(slot: number): void {
+    if (slot >= this.size || this.isDead(slot)) return;
+    this.dead[slot] = 1;
+    this.live--;
+    const seq = this.seq(slot);
+    if (this.slotBySeq.get(seq) === slot) this.slotBySeq.delete(seq);
+  }
+
+  /** Forgets what rollbacks would need: the transaction that appended the slots committed. */
+  settle(): void {
+    this.shadowed.clear();
+  }
+
+  /** Drops every slot from `size` on: undoes the appends of a transaction that rolled back. */
+  truncate(size: number): void {
+    for (let slot = this.size - 1; slot >= size; slot--) {
+      if (!this.isDead(slot)) {
+        this.live--;
+        const seq = this.seq(slot);
+        if (this.slotBySeq.get(seq) === slot) {
+          const previous = this.shadowed.get(slot);
+          if (previous !== undefined && !this.isDead(previous)) this.slotBySeq.set(seq, previous);
+          else this.slotBySeq.delete(seq);
+        }
+      }
+      this.shadowed.delete(slot);
+    }
+    this.size = Math.min(this.size, size);
+  }
+
+  private grow(): void {
+    // Doubling a large bank's arrays would hold old and new copies at once (an int8 code is a byte per dimension):
+    // past 64k rows grow by a quarter.
+    const capacity = this.capacity < 65536 ? this.capacity * 2 : Math.ceil(this.capacity * 1.25);
+    const resize = <T extends Float64Array | Uint8Array | Int8Array | Float32Array>(
+      old: T,
+      make: (n: number) => T,
+      per = 1,
+    ): T => {
+      const next = make(capacity * per);
+      next.set(old.subarray(0, this.size * per) as never);
+      return next;
+    };
+    this.seqs = resize(this.seqs, (n) => new Float64Array(n));
+    this.moments = resize(this.moments, (n) => new Float64Array(n));
+    this.expires = resize(this.expires, (n) => new Float64Array(n));
+    this.dead = resize(this.dead, (n) => new Uint8Array(n));
+    this.rows.resize(capacity, this.size);
+    this.codes = resize(this.codes, (n) => new Int8Array(n), this.dimensions);
+    this.scales = resize(this.scales, (n) => new Float32Array(n));
+    this.capacity = capacity;
+  }
+}

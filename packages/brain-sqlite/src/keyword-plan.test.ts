@@ -1,0 +1,45 @@
+import type { MemoryRecord } from '@astrocyte/core';
+import { axisVector, memoryRecord, storesPerTest } from '@astrocyte/core/testing';
+import { describe, expect, it } from 'vitest';
+import { KEYWORD_SCORE_BUDGET, KeywordPlanner } from './keyword-plan.js';
+import { openSqliteStore } from './sqlite-memory-store.js';
+
+const DIMENSIONS = 8;
+const NOW = new Date('2026-03-01T00:00:00Z');
+const keep = { nearDuplicateThreshold: null };
+const store = storesPerTest(() => openSqliteStore({ path: ':memory:' }), { name: 'test-axes', dimensions: DIMENSIONS });
+
+function record(text: string): MemoryRecord {
+  return memoryRecord('k', text, { embedding: axisVector(DIMENSIONS, 0), createdAt: NOW });
+}
+
+describe('keyword plan', () => {
+  it('leaves out the most common terms when the terms together match more than the budget', async () => {
+    const s = await store();
+    const common = Array.from({ length: KEYWORD_SCORE_BUDGET + 10 }, (_, i) => record(`ordinary note number ${i}`));
+    const rare = Array.from({ length: 5 }, (_, i) => record(`ordinary note about zeppelins ${i}`));
+    await s.insert([...common, ...rare], keep);
+    const planner = new KeywordPlanner(s.database);
+    // Porter stemming happens in FTS5's tokenizer: "zeppelins" is counted as the token "zeppelin".
+    expect(planner.plan(['ordinary', 'zeppelins'])).toEqual({ terms: ['zeppelins'], newestOnly: null });
+    expect(planner.plan(['ordinary'])).toEqual({ terms: ['ordinary'], newestOnly: KEYWORD_SCORE_BUDGET });
+    expect(planner.plan(['absentword'])).toEqual({ terms: [], newestOnly: null });
+    const hits = await s.keywordSearch(['k'], ['ordinary', 'zeppelins'], 10, { now: NOW });
+    expect(hits.map((h) => h.id).sort()).toEqual(rare.map((r) => r.id).sort());
+    // Only the newest matches are scored when every term is common, but every hit still matches.
+    const capped = await s.keywordSearch(['k'], ['ordinary'], 10, { now: NOW });
+    expect(capped).toHaveLength(10);
+    // The planner's scratch tables live in the connection's temp schema, never in the file.
+    const names = s.database.prepare("SELECT name FROM sqlite_master WHERE name LIKE 'astrocyte_query%'").all();
+    expect(names).toEqual([]);
+  });
+
+  it('remembers how terms tokenize but reads their frequencies afresh', async () => {
+    const s = await store();
+    const planner = new KeywordPlanner(s.database);
+    expect(planner.plan(['zeppelins', 'ordinary'])).toEqual({ terms: [], newestOnly: null });
+    const rows = ['ordinary zeppelin', 'ordinary note'].map(record);
+    await s.insert(rows, keep);
+    expect(planner.plan(['zeppelins', 'ordinary'])).toEqual({ terms: ['zeppelins', 'ordinary'], newestOnly: null });
+  });
+});
