@@ -1,7 +1,13 @@
 import { type AstrocyteError, StorageError } from '@astrocyte/core';
 import pg from 'pg';
-import { quoteIdent } from './schema.js';
-import { type ServerAddress, serverAddress, translateError, vectorExtensionMissing } from './storage-errors.js';
+import { quoteIdent, type StoreSql } from './schema.js';
+import {
+  type ServerAddress,
+  serverAddress,
+  storeClosed,
+  translateError,
+  vectorExtensionMissing,
+} from './storage-errors.js';
 import type { ResolvedPostgresStoreOptions } from './store-options.js';
 
 /**
@@ -34,13 +40,13 @@ export class PostgresConnection {
 
   /** Runs one statement on any pooled connection. */
   async query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> {
-    this.checkOpen();
+    this.assertOpen();
     return this.guard(() => this.pool.query<R>(text, values));
   }
 
   /** Runs `fn` between BEGIN and COMMIT on one connection; a broken connection is destroyed, not pooled again. */
   async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    this.checkOpen();
+    this.assertOpen();
     return this.guard(async () => {
       const client = await this.pool.connect();
       let broken = false;
@@ -75,8 +81,8 @@ export class PostgresConnection {
   }
 
   /** Throws `store_closed` once the store is closed. */
-  checkOpen(): void {
-    if (this.closed) throw new StorageError('@astrocyte/brain-postgres: the store is closed', { code: 'store_closed' });
+  assertOpen(): void {
+    if (this.closed) throw storeClosed();
   }
 
   /** Ends the pool if this store created it; a pool passed in stays open for its owner. */
@@ -86,8 +92,21 @@ export class PostgresConnection {
     if (this.ownsPool) await this.pool.end();
   }
 
+  /**
+   * Makes erasure physical. Erasing a memory leaves its text, tags, metadata and vector as dead bytes in the table
+   * and index files, which VACUUM only marks free; this rewrites the store's tables and rebuilds their indexes
+   * (VACUUM FULL) so that those bytes leave the files. Each table is held under an ACCESS EXCLUSIVE lock while it is
+   * rewritten: every read and write of the store, from any process, waits until it is done, for a time that grows
+   * with the table. It needs the tables' owner and free disk space for a copy of each table. Rows erased while a
+   * transaction still open in the database could see them are copied along: run it when none is. The WAL, replicas
+   * and backups keep the old bytes until they are recycled.
+   */
+  async compact(sql: StoreSql): Promise<void> {
+    await this.query(`VACUUM (FULL) ${sql.memories}, ${sql.versions}`);
+  }
+
   /** Ends a pool this store created, after opening failed; the caller reports the failure. */
-  async abandon(): Promise<void> {
+  async release(): Promise<void> {
     if (this.ownsPool) await this.pool.end().catch(() => undefined);
   }
 }

@@ -6,6 +6,7 @@ import {
   memoryFromSqlRow,
   type SqlMemoryRow,
   type SqlVersionRow,
+  ValidationError,
   versionFromSqlRow,
 } from '@astrocyte/core';
 import type { StoreSql } from './schema.js';
@@ -49,4 +50,19 @@ export function joinRows(sql: StoreSql, hits: string): string {
 /** Version rows get the next free number per memory, so that a reused id never collides with old history. */
 export function nextVersionSql(sql: StoreSql, bankColumn: string, memoryColumn: string): string {
   return `COALESCE((SELECT max(x.version) FROM ${sql.versions} x WHERE x.bank_id = ${bankColumn} AND x.memory_id = ${memoryColumn}), 0)`;
+}
+
+const CURSOR_PREFIX = 'pg1:';
+
+/** An opaque cursor for the row after which the next page starts. */
+export function encodeCursor(seq: string): string {
+  return Buffer.from(`${CURSOR_PREFIX}${seq}`, 'utf8').toString('base64url');
+}
+
+/** The sequence number inside a cursor; throws ValidationError for anything `list` did not hand out. */
+export function decodeCursor(cursor: string): string {
+  const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
+  const seq = decoded.startsWith(CURSOR_PREFIX) ? decoded.slice(CURSOR_PREFIX.length) : '';
+  if (!/^\d{1,18}$/.test(seq)) throw new ValidationError('cursor', 'is not a cursor returned by list');
+  return seq;
 }

@@ -28,6 +28,11 @@ export interface StoreSql {
   indexCast: string;
 }
 
+/** The names of a store whose embedder is recorded, with the embeddings' dimension. */
+export interface EmbeddedSql extends StoreSql {
+  dimensions: number;
+}
+
 /** What the meta table records about the embedder that wrote the store. */
 export interface StoredEmbedder extends EmbedderInfo {
   columnType: 'vector' | 'halfvec';
@@ -64,7 +69,7 @@ export function indexedDistanceSql(sql: StoreSql, vector: string): string {
 }
 
 /** Refuses a dimension pgvector cannot index. */
-export function checkDimensions(info: EmbedderInfo): void {
+export function checkEmbedderInfo(info: EmbedderInfo): void {
   if (!Number.isInteger(info.dimensions) || info.dimensions < 1 || info.dimensions > MAX_HALFVEC_DIMENSIONS) {
     throw new ValidationError(
       'embedder.dimensions',

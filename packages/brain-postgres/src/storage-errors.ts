@@ -136,6 +136,11 @@ export function vectorExtensionMissing(address: ServerAddress, cause: unknown): 
   );
 }
 
+/** A call on a store that was closed. */
+export function storeClosed(): StorageError {
+  return new StorageError(`${PACKAGE}: the store is closed`, { code: 'store_closed' });
+}
+
 function scrub(message: string, password: string | undefined): string {
   return password ? message.split(password).join('***') : message;
 }

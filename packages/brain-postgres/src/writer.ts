@@ -12,93 +12,78 @@ import { insertRecords } from './insert-records.js';
 import { rewriteEpisodeNeighbours } from './keyword-index.js';
 import { nextVersionSql } from './memory-rows.js';
 import type { PlannerStatistics } from './planner-statistics.js';
-import type { StoreSql } from './schema.js';
+import type { EmbeddedSql, StoreSql } from './schema.js';
 import { eraseChainContent, supersededAmong } from './supersession-chains.js';
 
-/** What the writer reads and keeps current besides its arguments. */
-export interface WriterContext {
-  db: PostgresConnection;
-  sql: StoreSql;
-  statistics: PlannerStatistics;
-  /** Whether pgvector (0.8 and later) can continue an index scan until filtered rows fill the limit. */
-  iterativeScans: boolean;
-}
-
 /**
- * Stores records in one transaction holding each involved bank's advisory lock (see MemoryStore.insert), after
- * checking every record against what Postgres can store and the store's dimension.
+ * Every write of the store: insert (exact and near-duplicate checks, supersession, episodes; see insert-records.ts)
+ * and erase (rows, keyword entries of episode neighbours, the text and tags in history down the supersession chain,
+ * tombstones). Each runs in one transaction holding the advisory locks of the banks it writes; the planner
+ * statistics follow it.
  */
-export async function insertMemories(
-  { db, sql, statistics, iterativeScans }: WriterContext,
-  dimensions: number,
-  records: MemoryRecord[],
-  options: InsertOptions,
-): Promise<InsertOutcome[]> {
-  for (const [i, record] of records.entries()) checkRecord(record, dimensions, i);
-  const banks = records.map((r) => r.bankId);
-  const outcomes = await db.transaction(async (client) => {
-    // The near-duplicate check wants the true nearest neighbour of the bank, in order, however many banks share the index.
-    if (iterativeScans) await client.query(`SELECT set_config('hnsw.iterative_scan', 'strict_order', true)`);
-    await lockBanks(client, sql, banks);
-    return insertRecords(client, sql, records, options);
-  });
-  await statistics.recordStored(outcomes.filter((o) => o.status === 'stored').length);
-  return outcomes;
-}
+export class MemoryWriter {
+  constructor(
+    private readonly db: PostgresConnection,
+    private readonly sql: StoreSql,
+    private readonly statistics: PlannerStatistics,
+    /** Whether pgvector (0.8 and later) can continue an index scan until filtered rows fill the limit. */
+    private readonly iterativeScans: boolean,
+  ) {}
 
-/**
- * Erases live memories and superseded ones whose text is not yet erased: deletes the live rows (and with them
- * their vectors and tsvectors), rewrites their episode neighbours' keyword entries without their text, clears the
- * text and tags of the targets' versions and of every memory they superseded, directly or down a chain, and writes
- * a content-free tombstone for each target. Returns the ids named that were erased.
- */
-export async function eraseMemories(
-  { db, sql, statistics }: WriterContext,
-  bankId: string,
-  ids: string[],
-  stamp: VersionStamp,
-): Promise<string[]> {
-  if (ids.length === 0) return [];
-  const unique = [...new Set(ids)];
-  const erasedIds = await db.transaction(async (client) => {
-    await lockBanks(client, sql, [bankId]);
-    // Chosen before anything is erased: erasing a memory empties the ones it replaced, which may be named too.
-    const superseded = await supersededAmong(client, sql, bankId, unique);
-    const { rows } = await client.query<{
-      id: string;
-      episode_id: string | null;
-      episode_position: number | null;
-    }>(
-      `DELETE FROM ${sql.memories} WHERE bank_id = $1 AND id = ANY($2::text[]) RETURNING id, episode_id, episode_position`,
-      [bankId, unique],
-    );
-    const targets = [...rows.map((r) => r.id), ...superseded];
-    if (targets.length === 0) return [];
-    await rewriteEpisodeNeighbours(client, sql, bankId, rows);
-    await eraseChainContent(client, sql, bankId, targets);
-    await client.query(
-      `INSERT INTO ${sql.versions} (bank_id, memory_id, version, action, text, actor, reason, at)
-       SELECT $1, e.id, ${nextVersionSql(sql, '$1', 'e.id')} + 1, $3, NULL, $4, $5, $6 FROM unnest($2::text[]) AS e(id)`,
-      [bankId, targets, stamp.action, stamp.actor ?? null, stamp.reason ?? null, stamp.at],
-    );
-    const wasErased = new Set(targets);
-    return unique.filter((id) => wasErased.has(id));
-  });
-  statistics.recordErased();
-  return erasedIds;
-}
+  /**
+   * Stores records in one transaction holding each involved bank's advisory lock (see MemoryStore.insert), after
+   * checking every record against what Postgres can store and the recorded embedder's dimension.
+   */
+  async insert(records: MemoryRecord[], options: InsertOptions, sql: EmbeddedSql): Promise<InsertOutcome[]> {
+    for (const [i, record] of records.entries()) checkRecord(record, sql.dimensions, i);
+    const banks = records.map((r) => r.bankId);
+    const outcomes = await this.db.transaction(async (client) => {
+      // The near-duplicate check wants the true nearest neighbour of the bank, in order, however many banks share the index.
+      if (this.iterativeScans) await client.query(`SELECT set_config('hnsw.iterative_scan', 'strict_order', true)`);
+      await lockBanks(client, sql, banks);
+      return insertRecords(client, sql, records, options);
+    });
+    await this.statistics.recordStored(outcomes.filter((o) => o.status === 'stored').length);
+    return outcomes;
+  }
 
-/**
- * Makes erasure physical. Erasing a memory leaves its text, tags, metadata and vector as dead bytes in the table
- * and index files, which VACUUM only marks free; this rewrites the store's tables and rebuilds their indexes
- * (VACUUM FULL) so that those bytes leave the files. Each table is held under an ACCESS EXCLUSIVE lock while it is
- * rewritten: every read and write of the store, from any process, waits until it is done, for a time that grows
- * with the table. It needs the tables' owner and free disk space for a copy of each table. Rows erased while a
- * transaction still open in the database could see them are copied along: run it when none is. The WAL, replicas
- * and backups keep the old bytes until they are recycled.
- */
-export async function compactTables(db: PostgresConnection, sql: StoreSql): Promise<void> {
-  await db.query(`VACUUM (FULL) ${sql.memories}, ${sql.versions}`);
+  /**
+   * Erases live memories and superseded ones whose text is not yet erased: deletes the live rows (and with them
+   * their vectors and tsvectors), rewrites their episode neighbours' keyword entries without their text, clears the
+   * text and tags of the targets' versions and of every memory they superseded, directly or down a chain, and writes
+   * a content-free tombstone for each target. Returns the ids named that were erased.
+   */
+  async erase(bankId: string, ids: string[], stamp: VersionStamp): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const { sql } = this;
+    const unique = [...new Set(ids)];
+    const erasedIds = await this.db.transaction(async (client) => {
+      await lockBanks(client, sql, [bankId]);
+      // Chosen before anything is erased: erasing a memory empties the ones it replaced, which may be named too.
+      const superseded = await supersededAmong(client, sql, bankId, unique);
+      const { rows } = await client.query<{
+        id: string;
+        episode_id: string | null;
+        episode_position: number | null;
+      }>(
+        `DELETE FROM ${sql.memories} WHERE bank_id = $1 AND id = ANY($2::text[]) RETURNING id, episode_id, episode_position`,
+        [bankId, unique],
+      );
+      const targets = [...rows.map((r) => r.id), ...superseded];
+      if (targets.length === 0) return [];
+      await rewriteEpisodeNeighbours(client, sql, bankId, rows);
+      await eraseChainContent(client, sql, bankId, targets);
+      await client.query(
+        `INSERT INTO ${sql.versions} (bank_id, memory_id, version, action, text, actor, reason, at)
+         SELECT $1, e.id, ${nextVersionSql(sql, '$1', 'e.id')} + 1, $3, NULL, $4, $5, $6 FROM unnest($2::text[]) AS e(id)`,
+        [bankId, targets, stamp.action, stamp.actor ?? null, stamp.reason ?? null, stamp.at],
+      );
+      const wasErased = new Set(targets);
+      return unique.filter((id) => wasErased.has(id));
+    });
+    this.statistics.recordErased();
+    return erasedIds;
+  }
 }
 
 // Locks banks for the rest of the transaction, in key order, so that writers of overlapping banks cannot deadlock.
