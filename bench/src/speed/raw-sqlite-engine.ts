@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { RawEngine, RawHit } from './raw-engine.js';
 
 /**
- * Direct sqlite-vec and FTS5 queries over the tables `@astrocyte/brain-sqlite` writes (memories, memory_vectors,
+ * Direct sqlite-vec and FTS5 queries over the tables `@astrocyte/brain-sqlite` writes (memories, memory_embeddings,
  * memory_fts), on the store's own connection so both read the same page cache. They keep only what a minimal
  * application needs: the bank partition, the kNN or MATCH, and the row's text; no expiry, time or tag filters.
  */
@@ -13,10 +13,9 @@ export class RawSqliteEngine implements RawEngine {
 
   constructor(database: Database.Database) {
     this.vectorQuery = database.prepare(
-      `WITH knn AS MATERIALIZED (
-         SELECT rowid, distance FROM memory_vectors WHERE embedding MATCH ? AND k = ? AND bank_id = ?
-       )
-       SELECT m.id, m.text, knn.distance FROM knn JOIN memories m ON m.seq = knn.rowid ORDER BY knn.distance`,
+      `SELECT m.id, m.text, vec_distance_cosine(e.embedding, ?) AS distance
+       FROM memories m JOIN memory_embeddings e ON e.seq = m.seq WHERE m.bank_id = ?
+       ORDER BY distance LIMIT ?`,
     );
     this.keywordQuery = database.prepare(
       `SELECT m.id, m.text, bm25(memory_fts) AS rank FROM memory_fts JOIN memories m ON m.seq = memory_fts.rowid
@@ -26,12 +25,12 @@ export class RawSqliteEngine implements RawEngine {
 
   async vector(bankId: string, embedding: Float32Array, k: number): Promise<RawHit[]> {
     const blob = Buffer.from(embedding.buffer, embedding.byteOffset, embedding.byteLength);
-    const rows = this.vectorQuery.all(blob, k, bankId) as { id: string; text: string; distance: number }[];
+    const rows = this.vectorQuery.all(blob, bankId, k) as { id: string; text: string; distance: number }[];
     return rows.map((r) => ({ id: r.id, text: r.text, score: 1 - r.distance }));
   }
 
   async exactVector(bankId: string, embedding: Float32Array, k: number): Promise<RawHit[]> {
-    // vec0 has no approximate index: its kNN reads every float vector of the bank, so it is already exact.
+    // The scan reads every float vector of the bank, so it is already exact.
     return this.vector(bankId, embedding, k);
   }
 

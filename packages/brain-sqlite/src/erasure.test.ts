@@ -61,7 +61,7 @@ describeErasureConformance('sqlite', {
       rawDump: async () => fileBytes(path),
       keywordTerms: async (memoryId) => keywordTerms(path, memoryId),
       vectorCount: async () =>
-        probe(path, (db) => db.prepare('SELECT count(*) FROM memory_vectors').pluck().get() as number),
+        probe(path, (db) => db.prepare('SELECT count(*) FROM memory_embeddings').pluck().get() as number),
     };
   },
 });

@@ -1,23 +1,16 @@
 import { normalizePathPrefix, type SearchFilter } from '@astrocyte/core';
 
-/** The widest instants a JavaScript Date can hold; they stand in for open time bounds and for "never expires". */
-export const MIN_TIME_MS = -8_640_000_000_000_000;
-export const MAX_TIME_MS = 8_640_000_000_000_000;
-
 /** SQL conditions on `memories m` and the named parameters they bind; the SQL itself never holds caller text. */
 export interface FilterSql {
   /** Conditions joined by AND, each starting with ` AND `, or '' when there are none. */
   where: string;
   params: Record<string, unknown>;
-  /** True when the filter has conditions the vector index cannot apply itself (tags, path). */
+  /** True when the filter has conditions the candidate index cannot apply itself (tags, path). */
   needsRowFilter: boolean;
 }
 
-/** The tag, path, time and expiry conditions of a search filter; `expiry: false` leaves expired rows in. */
-export function filterSql(
-  filter: Partial<SearchFilter>,
-  options: { expiry?: boolean; time?: boolean } = {},
-): FilterSql {
+/** The tag, path, time and expiry conditions of a search filter. */
+export function filterSql(filter: Partial<SearchFilter>): FilterSql {
   const parts: string[] = [];
   const params: Record<string, unknown> = {};
   const tags = [...new Set(filter.tags ?? [])];
@@ -34,15 +27,15 @@ export function filterSql(
     parts.push('(m.path = @path OR (m.path >= @pathLow AND m.path < @pathHigh))');
     Object.assign(params, { path, pathLow: `${path}/`, pathHigh: `${path}0` });
   }
-  if (options.time !== false && filter.from) {
+  if (filter.from) {
     parts.push('COALESCE(m.occurred_at, m.created_at) >= @from');
     params.from = filter.from.getTime();
   }
-  if (options.time !== false && filter.to) {
+  if (filter.to) {
     parts.push('COALESCE(m.occurred_at, m.created_at) <= @to');
     params.to = filter.to.getTime();
   }
-  if (options.expiry !== false && filter.now) {
+  if (filter.now) {
     parts.push('(m.expires_at IS NULL OR m.expires_at > @now)');
     params.now = filter.now.getTime();
   }

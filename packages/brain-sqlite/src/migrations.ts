@@ -8,7 +8,6 @@ interface Migration {
   up: string | ((db: BetterSqlite3.Database) => void);
 }
 
-// The vector table is not here: its dimension is only known once the embedder is, so ensureEmbedder creates it.
 const MIGRATIONS: Migration[] = [
   {
     version: 1,
@@ -125,6 +124,23 @@ const MIGRATIONS: Migration[] = [
       CREATE INDEX memory_versions_superseded ON memory_versions (bank_id, memory_id)
         WHERE action = 'supersede' AND text IS NOT NULL;
     `,
+  },
+  {
+    version: 5,
+    // One stored copy of each float vector: `memory_embeddings`. The vec0 table held them a second time, for kNN
+    // with tag and path filters, which now scan the matching rows' vectors with vec_distance_cosine. Rows written
+    // before version 2 have their vectors only in vec0: copied first (their sketches follow at the next open).
+    up: (db) => {
+      const vec0 = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'memory_vectors'").get();
+      if (!vec0) return;
+      db.exec(`
+        INSERT INTO memory_embeddings (seq, embedding)
+          SELECT v.rowid, v.embedding FROM memory_vectors v
+          WHERE NOT EXISTS (SELECT 1 FROM memory_embeddings e WHERE e.seq = v.rowid)
+            AND EXISTS (SELECT 1 FROM memories m WHERE m.seq = v.rowid);
+        DROP TABLE memory_vectors;
+      `);
+    },
   },
 ];
 

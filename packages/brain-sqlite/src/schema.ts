@@ -1,29 +1,13 @@
 import { checkSameEmbedder, type EmbedderInfo, ValidationError } from '@astrocyte/core';
 import type Database from 'better-sqlite3';
 
-/** sqlite-vec's largest vector. */
+/** The largest dimension the store accepts: sqlite-vec's largest vector. */
 export const MAX_DIMENSIONS = 8192;
 
 /** The FTS5 table of the keyword index: contentless (it holds terms, never text), one entry a memory. */
 export const KEYWORD_TABLE_SQL = `
   CREATE VIRTUAL TABLE memory_fts USING fts5(text, date, context, content='', tokenize='porter unicode61');
   INSERT INTO memory_fts (memory_fts, rank) VALUES ('secure-delete', 1);`;
-
-/**
- * Creates the vec0 table of the embedder's dimension. Bank is the partition key so a search reads only its banks'
- * vectors; moment and expiry are metadata columns so the index filters by time and expiry itself and k rows are
- * always k matches. The migrations cannot create it: the dimension is only known once the embedder is.
- */
-export function createVectorTable(database: Database.Database, dimensions: number): void {
-  database.exec(
-    `CREATE VIRTUAL TABLE IF NOT EXISTS memory_vectors USING vec0(
-       bank_id text partition key,
-       embedding float[${dimensions}] distance_metric=cosine,
-       moment integer,
-       expires_at integer
-     )`,
-  );
-}
 
 /** The embedder the store was written with, if one was recorded. */
 export function readEmbedder(database: Database.Database): EmbedderInfo | null {
@@ -46,8 +30,8 @@ export function checkEmbedderInfo(info: EmbedderInfo): void {
 }
 
 /**
- * Records the embedder on first use and creates the vector table; refuses another one. Run inside the write lock:
- * another process may have recorded an embedder since this one opened.
+ * Records the embedder on first use; refuses another one. Run inside the write lock: another process may have
+ * recorded an embedder since this one opened.
  */
 export function recordEmbedder(database: Database.Database, info: EmbedderInfo): void {
   const stored = readEmbedder(database);
@@ -57,5 +41,4 @@ export function recordEmbedder(database: Database.Database, info: EmbedderInfo):
       .prepare("INSERT INTO astrocyte_meta (key, value) VALUES ('embedder', ?)")
       .run(JSON.stringify({ name: info.name, dimensions: info.dimensions }));
   }
-  createVectorTable(database, info.dimensions);
 }

@@ -42,7 +42,7 @@ describe('opening', () => {
     expect(s.database.pragma('secure_delete', { simple: true })).toBe(1);
     expect(s.database.pragma('busy_timeout', { simple: true })).toBe(5000);
     const version = s.database.prepare("SELECT value FROM astrocyte_meta WHERE key = 'schema_version'").pluck().get();
-    expect(version).toBe('4');
+    expect(version).toBe('5');
   });
 
   it('creates missing parent directories for a file path', async () => {
@@ -299,7 +299,7 @@ describe('erase', () => {
     expect(count('SELECT count(*) FROM memory_versions WHERE text IS NOT NULL AND memory_id != ?', keep.memoryId)).toBe(
       0,
     );
-    expect(count('SELECT count(*) FROM memory_vectors')).toBe(1);
+    expect(count('SELECT count(*) FROM memory_embeddings')).toBe(1);
     const history = await brain.history('vault', current.memoryId as string);
     expect(history.map((v) => [v.action, v.text])).toEqual([
       ['create', null],

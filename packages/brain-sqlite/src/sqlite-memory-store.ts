@@ -24,15 +24,16 @@ import { KeywordIndex } from './keyword-index.js';
 import { KeywordSearch } from './keyword-search.js';
 import { MemoryReads } from './memory-reads.js';
 import { migrate } from './migrations.js';
-import { checkEmbedderInfo, createVectorTable, readEmbedder, recordEmbedder } from './schema.js';
+import { checkEmbedderInfo, readEmbedder, recordEmbedder } from './schema.js';
 import { asStorageError } from './storage-errors.js';
 import { parseSqliteStoreOptions, type SqliteStoreOptions } from './store-options.js';
 import { VectorSearch } from './vector-search.js';
 import { MemoryWriter } from './writer.js';
 
 /**
- * The MemoryStore on SQLite: rows in `memories`, vectors in a sqlite-vec `vec0` table partitioned by bank, text in an
- * FTS5 index, history in `memory_versions`. One connection, WAL mode, secure_delete on. A large insert lets the event
+ * The MemoryStore on SQLite: rows in `memories`, one float vector each in `memory_embeddings` (searched through the
+ * in-process candidate index, or exactly with sqlite-vec under tag and path filters), text in an FTS5 index, history
+ * in `memory_versions`. One connection, WAL mode, secure_delete on. A large insert lets the event
  * loop run between records while its transaction stays open: the store's other calls wait for it, and statements a
  * caller runs on a `database` it passed in during that time run inside it. Each method delegates to a room:
  * connection.ts, writer.ts, memory-reads.ts, vector-search.ts, keyword-search.ts.
@@ -64,7 +65,6 @@ export class SqliteMemoryStore implements MemoryStore {
     this.vectors = new VectorSearch(connection, this.index);
     const stored = readEmbedder(connection.database);
     if (stored) {
-      createVectorTable(connection.database, stored.dimensions);
       this.embedder = stored;
       this.startIndex(stored.dimensions);
     }
@@ -81,7 +81,7 @@ export class SqliteMemoryStore implements MemoryStore {
     }
   }
 
-  /** Records the embedder on first use and creates the vector table for its dimension; refuses another one. */
+  /** Records the embedder on first use; refuses another one. */
   async ensureEmbedder(info: EmbedderInfo): Promise<void> {
     this.connection.assertOpen();
     checkEmbedderInfo(info);
@@ -177,7 +177,7 @@ export class SqliteMemoryStore implements MemoryStore {
   private requireEmbedder(operation: string): number {
     if (!this.embedder)
       throw new StorageError(
-        `sqlite: ${operation} before ensureEmbedder; the vector table needs the embedder's dimension`,
+        `sqlite: ${operation} before ensureEmbedder; the vector index needs the embedder's dimension`,
         { code: 'store_not_ready' },
       );
     return this.embedder.dimensions;

@@ -14,7 +14,6 @@ import type { IndexJournal } from './candidate-index/index-journal.js';
 import { writeSketchRow } from './candidate-index/sketch-rows.js';
 import { sketchVector, type VectorSketch } from './candidate-index/vector-sketch.js';
 import type { SqliteConnection } from './connection.js';
-import { MAX_TIME_MS } from './filter-sql.js';
 import type { KeywordIndex } from './keyword-index.js';
 import { eraseChainContent, supersededAmong } from './supersession-chains.js';
 import { checkEmbedding, vectorBlob } from './vector-blobs.js';
@@ -148,15 +147,9 @@ export class MemoryWriter {
     this.keywords.added(Number(seq));
     const moment = (record.occurredAt ?? record.createdAt).getTime();
     const expiresAt = record.expiresAt?.getTime() ?? null;
-    const vector = vectorBlob(record.embedding);
-    this.stmt('INSERT INTO memory_vectors (rowid, bank_id, embedding, moment, expires_at) VALUES (?, ?, ?, ?, ?)').run(
-      seq,
-      record.bankId,
-      vector,
-      BigInt(moment),
-      BigInt(expiresAt ?? MAX_TIME_MS),
-    );
-    writeSketchRow(this.connection.statements, seq, record.bankId, moment, expiresAt, sketch, vector);
+    // The one stored copy of the float vector: exact scores of every search come from it.
+    this.stmt('INSERT INTO memory_embeddings (seq, embedding) VALUES (?, ?)').run(seq, vectorBlob(record.embedding));
+    writeSketchRow(this.connection.statements, seq, record.bankId, moment, expiresAt, sketch);
     this.journal.added(record.bankId, Number(seq), moment, expiresAt, sketch);
     for (const stamp of record.versions) this.addVersion(record.id, record.bankId, stamp, record.text, null);
     return { status: 'stored', id: record.id };
@@ -216,7 +209,6 @@ export class MemoryWriter {
   private removeLive(row: LiveRow): void {
     const seq = BigInt(row.seq);
     this.keywords.removing(row.seq);
-    this.stmt('DELETE FROM memory_vectors WHERE rowid = ?').run(seq);
     this.stmt('DELETE FROM memory_sketches WHERE seq = ?').run(seq);
     this.stmt('DELETE FROM memory_embeddings WHERE seq = ?').run(seq);
     this.stmt('DELETE FROM memory_tags WHERE seq = ?').run(seq);

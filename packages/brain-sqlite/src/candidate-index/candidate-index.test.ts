@@ -213,8 +213,8 @@ describe('index and transactions', () => {
     const next = generator(6);
     const records = Array.from({ length: 20 }, () => record('old', randomUnit(next)));
     await first.insert(records, keep);
-    // What a file of schema version 1 looks like: no sketches, no plain vectors, and the backfill flag set.
-    first.database.exec(`DELETE FROM memory_sketches; DELETE FROM memory_embeddings;
+    // What a file of schema version 1 looks like once migrated: no sketches, and the backfill flag set.
+    first.database.exec(`DELETE FROM memory_sketches;
       INSERT INTO astrocyte_meta (key, value) VALUES ('sketch_backfill', 'pending')`);
     await first.close();
     const reopened = await store(path);

@@ -14,27 +14,24 @@ export function prepareSketches(database: Database.Database, statements: Stateme
   database.prepare("INSERT OR REPLACE INTO astrocyte_meta (key, value) VALUES ('sketch_scheme', ?)").run(SKETCH_SCHEME);
 }
 
-// One pass over the vec0 table (reading a chunk in order is fast; reading vectors by rowid is not). The rows are
-// collected first because better-sqlite3 cannot write while a statement is still reading.
+type UnsketchedRow = { seq: number; embedding: Buffer; bank_id: string; moment: number; expires_at: number | null };
+
+// One pass over the stored vectors of the live rows without a sketch. The rows are collected first because
+// better-sqlite3 cannot write while a statement is still reading.
 function backfillSketches(database: Database.Database, statements: StatementCache): void {
   database
     .transaction(() => {
       if (!database.prepare("SELECT value FROM astrocyte_meta WHERE key = 'sketch_backfill'").get()) return;
-      const vectors: { seq: number; embedding: Buffer }[] = [];
-      for (const row of database
-        .prepare('SELECT rowid AS seq, embedding FROM memory_vectors')
-        .iterate() as IterableIterator<{ seq: number; embedding: Buffer }>) {
-        vectors.push({ seq: row.seq, embedding: Buffer.from(row.embedding) });
-      }
-      const meta = database.prepare(
-        'SELECT bank_id, COALESCE(occurred_at, created_at) AS moment, expires_at FROM memories WHERE seq = ?',
-      );
-      const done = database.prepare('SELECT 1 FROM memory_sketches WHERE seq = ?');
-      for (const { seq, embedding } of vectors) {
-        const row = meta.get(seq) as { bank_id: string; moment: number; expires_at: number | null } | undefined;
-        if (!row || done.get(seq)) continue;
-        const sketch = sketchVector(floats(embedding));
-        writeSketchRow(statements, BigInt(seq), row.bank_id, row.moment, row.expires_at, sketch, embedding);
+      const rows = database
+        .prepare(
+          `SELECT e.seq, e.embedding, m.bank_id, COALESCE(m.occurred_at, m.created_at) AS moment, m.expires_at
+           FROM memory_embeddings e JOIN memories m ON m.seq = e.seq
+           WHERE NOT EXISTS (SELECT 1 FROM memory_sketches s WHERE s.seq = e.seq)`,
+        )
+        .all() as UnsketchedRow[];
+      for (const row of rows) {
+        const sketch = sketchVector(floats(row.embedding));
+        writeSketchRow(statements, BigInt(row.seq), row.bank_id, row.moment, row.expires_at, sketch);
       }
       database.prepare("DELETE FROM astrocyte_meta WHERE key = 'sketch_backfill'").run();
     })

@@ -18,7 +18,7 @@ type StoredRow = {
   scale: number;
 };
 
-/** Stores a row's sketch for the candidate index, and its float vector for re-scoring candidates. */
+/** Stores a row's sketch for the candidate index. */
 export function writeSketchRow(
   statements: StatementCache,
   seq: bigint,
@@ -26,7 +26,6 @@ export function writeSketchRow(
   moment: number,
   expiresAt: number | null,
   sketch: VectorSketch,
-  vector: Buffer,
 ): void {
   statements
     .prepare(
@@ -42,7 +41,6 @@ export function writeSketchRow(
       Buffer.from(sketch.code.buffer, sketch.code.byteOffset, sketch.code.byteLength),
       sketch.scale,
     );
-  statements.prepare('INSERT INTO memory_embeddings (seq, embedding) VALUES (?, ?)').run(seq, vector);
 }
 
 /** How many sketch rows the bank has. */

@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { axisVector, memoryRecord } from '@astrocyte/core/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SCHEMA_VERSION } from './migrations.js';
+import { openSqliteStore } from './sqlite-memory-store.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'astrocyte-migrations-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const DIMENSIONS = 8;
+const EMBEDDER = { name: 'test-axes', dimensions: DIMENSIONS };
+const NOW = new Date('2026-03-01T00:00:00Z');
+
+describe('schema version 5: one stored copy of each vector', () => {
+  it('upgrades a version 4 file, whose vectors are also in vec0, and one with rows older than version 2', async () => {
+    const path = join(dir, `${randomUUID()}.db`);
+    const written = await openSqliteStore({ path });
+    await written.ensureEmbedder(EMBEDDER);
+    const records = Array.from({ length: DIMENSIONS }, (_, axis) =>
+      memoryRecord('b', `note on axis ${axis}`, {
+        embedding: axisVector(DIMENSIONS, axis),
+        createdAt: NOW,
+        tags: axis % 2 === 0 ? ['even'] : [],
+      }),
+    );
+    await written.insert(records, { nearDuplicateThreshold: null });
+    // What version 4 wrote besides: the vec0 table with every vector. The rows on odd axes are as a file from before
+    // version 2 left them after migrating: their vectors only in vec0, no sketch, and the backfill flag set.
+    written.database.exec(`
+      CREATE VIRTUAL TABLE memory_vectors USING vec0(
+        bank_id text partition key, embedding float[${DIMENSIONS}] distance_metric=cosine,
+        moment integer, expires_at integer);
+      INSERT INTO memory_vectors (rowid, bank_id, embedding, moment, expires_at)
+        SELECT e.seq, m.bank_id, e.embedding, m.created_at, 8640000000000000
+        FROM memory_embeddings e JOIN memories m ON m.seq = e.seq;
+      DELETE FROM memory_embeddings WHERE seq IN (SELECT seq FROM memories WHERE text GLOB '*[13579]');
+      DELETE FROM memory_sketches WHERE seq IN (SELECT seq FROM memories WHERE text GLOB '*[13579]');
+      INSERT INTO astrocyte_meta (key, value) VALUES ('sketch_backfill', 'pending');
+      UPDATE astrocyte_meta SET value = '4' WHERE key = 'schema_version';`);
+    await written.close();
+
+    const store = await openSqliteStore({ path });
+    const count = (sql: string) => store.database.prepare(sql).pluck().get();
+    expect(count("SELECT value FROM astrocyte_meta WHERE key = 'schema_version'")).toBe(String(SCHEMA_VERSION));
+    expect(count("SELECT count(*) FROM sqlite_master WHERE name LIKE 'memory_vectors%'")).toBe(0);
+    expect(count('SELECT count(*) FROM memory_embeddings')).toBe(DIMENSIONS);
+    expect(count('SELECT count(*) FROM memory_sketches')).toBe(DIMENSIONS);
+    expect(count("SELECT count(*) FROM astrocyte_meta WHERE key = 'sketch_backfill'")).toBe(0);
+    // Every row is found by its own vector with its exact score: on the candidate index, and under a tag filter (the
+    // exact scan of the stored vectors) for the tagged ones.
+    for (const [axis, record] of records.entries()) {
+      const query = axisVector(DIMENSIONS, axis);
+      const [hit] = await store.vectorSearch(['b'], query, 1, { now: NOW });
+      expect(hit).toMatchObject({ id: record.id });
+      expect(hit?.score).toBeCloseTo(1, 5);
+      const tagged = await store.vectorSearch(['b'], query, DIMENSIONS, { now: NOW, tags: ['even'] });
+      expect(tagged).toHaveLength(DIMENSIONS / 2);
+      expect(tagged[0]?.score).toBeCloseTo(axis % 2 === 0 ? 1 : 0, 5);
+    }
+    expect(await store.erase('b', [records[1]?.id as string], { action: 'forget', at: NOW })).toHaveLength(1);
+    expect(count('SELECT count(*) FROM memory_embeddings')).toBe(DIMENSIONS - 1);
+    await store.close();
+  });
+});
