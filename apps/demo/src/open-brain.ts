@@ -28,12 +28,12 @@ function describeStorage(config: AstrocyteConfig, baseDir: string): string {
   const { storage } = config;
   switch (storage.backend) {
     case 'sqlite': {
-      const path = storage.sqlite?.path ?? './astrocyte.db';
+      const path = String(storage.sqlite?.path ?? './astrocyte.db');
       return path === ':memory:' ? 'SQLite in memory (lost on exit)' : `SQLite ${resolve(baseDir, path)}`;
     }
     case 'postgres':
       // The URL may hold a password: show the schema only.
-      return `Postgres (schema ${storage.postgres?.schema ?? 'astrocyte'})`;
+      return `Postgres (schema ${String(storage.postgres?.schema ?? 'astrocyte')})`;
     case 'memory':
       return 'in memory (lost on exit)';
   }

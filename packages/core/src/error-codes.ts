@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   invalid_config: 'an `astrocyte.yaml` (or config object) that cannot work: bad YAML, unknown key, wrong value',
   invalid_options: "a backend's options object is invalid; `details.package` and `details.field` name it",
   backend_not_installed: 'the storage backend named in the config is not installed',
+  invalid_backend: 'the package `storage.backend` names does not export a backend module for that name',
   missing_api_key: 'a provider needs an API key and none is configured',
   provider_not_installed: "the provider's SDK package is not installed",
   provider_auth: 'the provider rejected the credentials (HTTP 401 or 403)',

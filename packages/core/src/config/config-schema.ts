@@ -3,27 +3,18 @@ import { forgetPolicyFields, piiPolicyFields, rulesField, scanOutputField } from
 import { DEFAULT_RECALL } from '../recall/recall-tuning.js';
 import { DEFAULT_LIMITS } from '../validation.js';
 
-const sqliteStorage = z.strictObject({ path: z.string().min(1).default('./astrocyte.db') });
-const postgresStorage = z.strictObject({
-  url: z.string().min(1),
-  schema: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')
-    .default('astrocyte'),
-  max_connections: z.number().int().min(1).max(1000).optional(),
-});
+/** The `storage.backend` values: `memory` is built in, each other names the package `@astrocyte/brain-<name>`. */
+export const BACKEND_NAMES = ['sqlite', 'postgres', 'memory'] as const;
 
-const storage = z
-  .strictObject({
-    backend: z.enum(['sqlite', 'postgres', 'memory']).default('sqlite'),
-    sqlite: sqliteStorage.optional(),
-    postgres: postgresStorage.optional(),
-  })
-  .superRefine((value, ctx) => {
-    if (value.backend === 'postgres' && !value.postgres) {
-      ctx.addIssue({ code: 'custom', path: ['postgres'], message: 'backend postgres needs postgres.url' });
-    }
-  });
+// Each backend validates its own section when it opens (see open-backend.ts); here a section only has to be a mapping.
+const backendSection = z.record(z.string(), z.unknown()).optional();
+
+const storage = z.strictObject({
+  backend: z.enum(BACKEND_NAMES).default('sqlite'),
+  sqlite: backendSection,
+  postgres: backendSection,
+  memory: backendSection,
+});
 
 const providerTuning = {
   api_key: z.string().min(1).optional(),

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Astrocyte } from '../astrocyte.js';
 import { ConfigError } from '../errors.js';
-import { loadConfigFile, parseConfigText } from './load-config.js';
+import { brainFromConfig, loadConfigFile, parseConfigText } from './load-config.js';
 
 function configFile(text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'astrocyte-config-'));
@@ -80,8 +80,25 @@ describe('config', () => {
   it('names the line and key of a wrong value', () => {
     const error = failure(() => parseConfigText('storage:\n  backend: mongo\n'));
     expect(error.message).toMatch(/astrocyte\.yaml:2: storage\.backend: /);
-    expect(failure(() => parseConfigText('storage:\n  backend: postgres\n')).message).toContain('postgres.url');
     expect(failure(() => parseConfigText('recall:\n  max_results: 1000\n')).message).toContain('recall.max_results');
+  });
+
+  it("names the file, line and key of a problem in the backend's section, found by the backend's own schema", async () => {
+    const opening = (text: string) =>
+      loadConfigFile(configFile(text)).then(async (loaded) => {
+        await (await brainFromConfig(loaded)).close();
+        throw new Error('expected a ConfigError');
+      });
+    const typo = await opening('storage:\n  backend: sqlite\n  sqlite:\n    pathh: ./x.db\n').catch((e) => e);
+    expect(ConfigError.isInstance(typo)).toBe(true);
+    expect(typo.message).toMatch(
+      /astrocyte\.yaml:4: storage\.sqlite\.pathh: unknown key "pathh"; did you mean "path"\?$/,
+    );
+    expect(typo.details).toMatchObject({ line: 4, path: 'storage.sqlite.pathh' });
+    const missing = await opening('storage:\n  backend: postgres\n').catch((e) => e);
+    expect(missing.message).toMatch(/astrocyte\.yaml: storage\.postgres\.url: is required$/);
+    const wrong = await opening('storage:\n  backend: memory\n  memory:\n    size: 3\n').catch((e) => e);
+    expect(wrong.message).toMatch(/astrocyte\.yaml:4: storage\.memory\.size: unknown key "size"$/);
   });
 
   it('reads ${VAR} from the environment and refuses a missing one, naming it', () => {

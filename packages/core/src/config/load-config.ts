@@ -1,17 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { dirname, resolve } from 'node:path';
 import { isMap, isScalar } from 'yaml';
 import { Astrocyte } from '../astrocyte.js';
-import { BackendNotInstalledError, ConfigError } from '../errors.js';
-import type { MemoryStore } from '../memory-store.js';
+import { ConfigError } from '../errors.js';
 import { zodProblem } from '../zod-problem.js';
+import { configProblem, type LineOf } from './config-problem.js';
 import { type AstrocyteConfig, configSchema } from './config-schema.js';
 import { createEmbedder } from './create-embedder.js';
 import { createGovernance } from './create-governance.js';
 import { createLlm } from './create-llm.js';
 import { substituteEnv } from './env-substitution.js';
+import { openBackend } from './open-backend.js';
 import { parseYaml } from './parse-yaml.js';
 import { suggestKey } from './suggest-key.js';
 
@@ -23,6 +22,8 @@ export interface LoadedConfig {
   baseDir: string;
   /** The file it came from; undefined for an object or the built-in default. */
   source?: string;
+  /** Where a key sits in that file, so that the backend's section, validated when the store opens, names its line. */
+  lineOf?: LineOf;
 }
 
 const DEFAULT_FILES = ['astrocyte.yaml', 'astrocyte.yml'];
@@ -37,22 +38,26 @@ export async function loadConfigFile(path?: string): Promise<LoadedConfig> {
   const file = resolve(chosen);
   if (!existsSync(file))
     throw new ConfigError(`config file ${file} does not exist; create it with \`astrocyte init\` or pass another path`);
-  return { config: parseConfigText(readFileSync(file, 'utf8'), file), baseDir: dirname(file), source: file };
+  return { ...readConfigText(readFileSync(file, 'utf8'), file), baseDir: dirname(file), source: file };
 }
 
 /** Validates a config object shaped like `astrocyte.yaml`; `${VAR}` is read from the environment. */
 export function parseConfig(value: unknown, baseDir = process.cwd()): LoadedConfig {
-  return { config: validate(substituteEnv(value ?? {}), undefined), baseDir };
+  return { config: validate(substituteEnv(value ?? {}), {}), baseDir };
 }
 
 /** Parses YAML text into a validated config; errors name the file, line and key. */
 export function parseConfigText(text: string, file = 'astrocyte.yaml'): AstrocyteConfig {
+  return readConfigText(text, file).config;
+}
+
+function readConfigText(text: string, file: string): { config: AstrocyteConfig; lineOf: LineOf } {
   const parsed = parseYaml(text, file);
   const { doc, lineCounter } = parsed;
   const value = parsed.value ?? {};
   if (typeof value !== 'object' || Array.isArray(value))
     throw new ConfigError(`${file}: the top level must be a mapping of keys`);
-  const lineOf = (path: PropertyKey[], key?: string): number | undefined => {
+  const lineOf: LineOf = (path, key) => {
     const node = doc.getIn(path as unknown[], true);
     const target =
       key !== undefined && isMap(node)
@@ -61,34 +66,25 @@ export function parseConfigText(text: string, file = 'astrocyte.yaml'): Astrocyt
     const offset = (target as { range?: [number] } | undefined)?.range?.[0];
     return offset === undefined ? undefined : lineCounter.linePos(offset).line;
   };
-  return validate(substituteEnv(value, lineOf, file), { file, lineOf });
+  return { config: validate(substituteEnv(value, lineOf, file), { file, lineOf }), lineOf };
 }
 
-function validate(
-  value: unknown,
-  source: { file: string; lineOf: (path: PropertyKey[], key?: string) => number | undefined } | undefined,
-): AstrocyteConfig {
+function validate(value: unknown, source: { file?: string; lineOf?: LineOf }): AstrocyteConfig {
   const parsed = configSchema.safeParse(value);
   if (parsed.success) return parsed.data;
   const problem = zodProblem(parsed.error, value);
-  let message = problem.message;
-  if (problem.unknownKey !== undefined) {
-    const suggestion = suggestKey(problem.unknownKey, problem.path.slice(0, -1));
-    message = `${message}${suggestion ? `; did you mean "${suggestion}"?` : ''}`;
-  }
-  const where = problem.field || '(top level)';
-  const line =
-    problem.unknownKey === undefined
-      ? source?.lineOf(problem.path)
-      : source?.lineOf(problem.path.slice(0, -1), problem.unknownKey);
-  const prefix = source ? `${source.file}${line ? `:${line}` : ''}: ` : 'config: ';
-  throw new ConfigError(`${prefix}${where}: ${message}`, { details: { path: where, ...(line ? { line } : {}) } });
+  const suggestion = problem.unknownKey ? suggestKey(problem.unknownKey, problem.path.slice(0, -1)) : undefined;
+  throw configProblem(problem, source, suggestion);
 }
 
 /** Builds the brain a validated config describes, loading the backend package on demand. */
 export async function brainFromConfig(loaded: LoadedConfig): Promise<Astrocyte> {
   const { config, baseDir } = loaded;
-  const store = await openStore(config, baseDir);
+  const store = await openBackend(config.storage, {
+    baseDir,
+    ...(loaded.source ? { file: loaded.source } : {}),
+    ...(loaded.lineOf ? { lineOf: loaded.lineOf } : {}),
+  });
   try {
     const llm = await createLlm(config.llm);
     return await Astrocyte.create({
@@ -110,51 +106,4 @@ export async function brainFromConfig(loaded: LoadedConfig): Promise<Astrocyte> 
     await store.close();
     throw error;
   }
-}
-
-async function openStore(config: AstrocyteConfig, baseDir: string): Promise<MemoryStore> {
-  switch (config.storage.backend) {
-    case 'memory': {
-      const { InMemoryStore } = await import('../testing/in-memory-store.js');
-      return new InMemoryStore();
-    }
-    case 'sqlite': {
-      const { openSqliteStore } = await importBackend('@astrocyte/brain-sqlite');
-      const path = config.storage.sqlite?.path ?? './astrocyte.db';
-      return openSqliteStore({ path: path === ':memory:' || isAbsolute(path) ? path : join(baseDir, path) });
-    }
-    case 'postgres': {
-      const { openPostgresStore } = await importBackend('@astrocyte/brain-postgres');
-      const pg = config.storage.postgres as NonNullable<AstrocyteConfig['storage']['postgres']>;
-      return openPostgresStore({
-        connectionString: pg.url,
-        schema: pg.schema,
-        ...(pg.max_connections ? { maxConnections: pg.max_connections } : {}),
-      });
-    }
-  }
-}
-
-// Backends are optional packages: resolve them from this package first, then from the application, so that a
-// strict package manager layout (pnpm) finds a backend the application installed next to core.
-// biome-ignore lint/suspicious/noExplicitAny: each backend exposes its own open function.
-async function importBackend(name: string): Promise<any> {
-  try {
-    return await import(name);
-  } catch (error) {
-    if (!isModuleNotFound(error, name)) throw error;
-  }
-  try {
-    const fromApp = createRequire(join(process.cwd(), 'package.json')).resolve(name);
-    return await import(pathToFileURL(fromApp).href);
-  } catch (error) {
-    throw new BackendNotInstalledError(name, { cause: error });
-  }
-}
-
-function isModuleNotFound(error: unknown, name: string): boolean {
-  const code = (error as { code?: string } | null)?.code;
-  return (
-    (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String((error as Error).message).includes(name)
-  );
 }

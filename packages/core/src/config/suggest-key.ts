@@ -1,9 +1,12 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { configSchema } from './config-schema.js';
 
-/** The valid key nearest to `key` among the keys allowed at `path`, if one is close enough to be a typo. */
-export function suggestKey(key: string, path: PropertyKey[]): string | undefined {
-  const candidates = keysAt(configSchema, path);
+/**
+ * The valid key nearest to `key` among the keys `schema` (by default the config's) allows at `path`, if one is close
+ * enough to be a typo.
+ */
+export function suggestKey(key: string, path: PropertyKey[], schema: z.ZodType = configSchema): string | undefined {
+  const candidates = keysAt(schema, path);
   let best: { key: string; distance: number } | undefined;
   for (const candidate of candidates) {
     const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
@@ -26,10 +29,12 @@ function keysAt(schema: z.ZodType, path: PropertyKey[]): string[] {
   ];
 }
 
-// Unwraps optional, default, union and refinement wrappers down to the object schemas they hold.
+// Unwraps optional, default, union and refinement wrappers down to the object schemas they hold. Told by `def.type`
+// rather than instanceof, so a backend package's schema works whichever copy of zod built it.
 function objectsOf(schema: z.ZodType): z.ZodObject[] {
-  if (schema instanceof z.ZodObject) return [schema];
-  if (schema instanceof z.ZodUnion) return (schema.options as z.ZodType[]).flatMap(objectsOf);
+  const def = schema.def as { type: string; options?: z.ZodType[] };
+  if (def.type === 'object') return [schema as z.ZodObject];
+  if (def.type === 'union') return (def.options ?? []).flatMap(objectsOf);
   const inner = (schema as { def?: { innerType?: z.ZodType; in?: z.ZodType } }).def;
   if (inner?.innerType) return objectsOf(inner.innerType);
   if (inner?.in) return objectsOf(inner.in);

@@ -5,7 +5,7 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { Astrocyte } from '../astrocyte.js';
 import { ConfigError, EmbedderMismatchError, ProviderAuthError, ProviderError } from '../errors.js';
-import { InMemoryStore } from '../testing/in-memory-store.js';
+import { InMemoryStore } from '../in-memory/in-memory-store.js';
 import { fakeProviderServerPerTest } from '../testing/provider-servers/index.js';
 import { LocalEmbedder } from './local-embedder.js';
 import { OpenAIEmbedder } from './openai-embedder.js';

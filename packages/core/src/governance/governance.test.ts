@@ -6,7 +6,7 @@ import { Astrocyte } from '../astrocyte.js';
 import { brainFromConfig, loadConfigFile } from '../config/load-config.js';
 import { LocalEmbedder } from '../embedders/local-embedder.js';
 import { ConfigError, ValidationError } from '../errors.js';
-import { InMemoryStore } from '../testing/in-memory-store.js';
+import { InMemoryStore } from '../in-memory/in-memory-store.js';
 import { randomBankId } from '../testing/store-factory.js';
 import type { JsonObject } from '../types.js';
 import { Governance, type GovernanceOptions } from './governance.js';

@@ -1,9 +1,9 @@
 export { NEGATIVES as PII_CORPUS_NEGATIVES } from '../governance/pii-corpus/negatives.js';
 export { POSITIVES as PII_CORPUS_POSITIVES } from '../governance/pii-corpus/positives.js';
 export { type CorpusMiss, scoreCorpus, type TypeScore } from '../governance/pii-corpus/score-corpus.js';
+export { InMemoryStore } from '../in-memory/in-memory-store.js';
 export { brainHarness, manualClock } from './brain-conformance/harness.js';
 export { describeBrainConformance } from './brain-conformance/index.js';
-export { InMemoryStore } from './in-memory-store.js';
 export { describeErasureConformance, type ErasureFactory, type ErasureSubject } from './erasure-conformance.js';
 export { axisVector, memoryRecord } from './memory-records.js';
 export { describeMemoryStoreConformance } from './memory-store-conformance.js';

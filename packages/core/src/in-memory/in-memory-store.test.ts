@@ -1,6 +1,6 @@
-import { describeBrainConformance } from './brain-conformance/index.js';
+import { describeBrainConformance } from '../testing/brain-conformance/index.js';
+import { describeMemoryStoreConformance } from '../testing/memory-store-conformance.js';
 import { InMemoryStore } from './in-memory-store.js';
-import { describeMemoryStoreConformance } from './memory-store-conformance.js';
 
 // The reference store runs both suites, which proves the suites themselves are satisfiable.
 describeMemoryStoreConformance('in-memory', { create: async () => new InMemoryStore() });

@@ -28,7 +28,7 @@ interface Row {
 
 /**
  * The reference MemoryStore: plain maps, brute-force search. It proves the conformance suites and serves
- * `storage.backend: memory` for tests and throwaway sessions. Nothing survives `close()`.
+ * `storage.backend: memory` (see in-memory-backend.ts) for tests and throwaway sessions. Nothing survives `close()`.
  */
 export class InMemoryStore implements MemoryStore {
   readonly backend = 'memory';

@@ -1,0 +1,24 @@
+import type { BackendModule } from '@astrocyte/core';
+import { z } from 'zod';
+import { openPostgresStore } from './postgres-memory-store.js';
+import { postgresStoreOptionsSchema } from './store-options.js';
+
+/** The `storage.postgres:` section of `astrocyte.yaml`, snake_case as written there. */
+const configSchema = z.strictObject({
+  url: z.string().min(1),
+  schema: postgresStoreOptionsSchema.shape.schema,
+  max_connections: postgresStoreOptionsSchema.shape.maxConnections,
+});
+
+/** What core loads for `storage.backend: postgres`. */
+export const backend: BackendModule<z.output<typeof configSchema>> = {
+  name: 'postgres',
+  configSchema,
+  open({ url, schema, max_connections }) {
+    return openPostgresStore({
+      connectionString: url,
+      schema,
+      ...(max_connections === undefined ? {} : { maxConnections: max_connections }),
+    });
+  },
+};

@@ -1,0 +1,16 @@
+import { isAbsolute, join } from 'node:path';
+import type { BackendModule } from '@astrocyte/core';
+import { z } from 'zod';
+import { openSqliteStore } from './sqlite-memory-store.js';
+
+/** The `storage.sqlite:` section of `astrocyte.yaml`. */
+const configSchema = z.strictObject({ path: z.string().min(1).default('./astrocyte.db') });
+
+/** What core loads for `storage.backend: sqlite`: a relative path resolves against the config file's folder. */
+export const backend: BackendModule<z.output<typeof configSchema>> = {
+  name: 'sqlite',
+  configSchema,
+  open({ path }, { baseDir }) {
+    return openSqliteStore({ path: path === ':memory:' || isAbsolute(path) ? path : join(baseDir, path) });
+  },
+};
