@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { type Astrocyte, type AstrocyteConfig, brainFromConfig, loadConfigFile } from '@astrocyte/core';
+import { type Astrocyte, type AstrocyteConfig, brainFromConfig, DEFAULTS, loadConfigFile } from '@astrocyte/core';
 
 /** The brain the demo runs on and a one-line description of where it stores memories. */
 export interface DemoBrain {
@@ -28,12 +28,12 @@ function describeStorage(config: AstrocyteConfig, baseDir: string): string {
   const { storage } = config;
   switch (storage.backend) {
     case 'sqlite': {
-      const path = String(storage.sqlite?.path ?? './astrocyte.db');
+      const path = String(storage.sqlite?.path ?? DEFAULTS.storage.sqlitePath);
       return path === ':memory:' ? 'SQLite in memory (lost on exit)' : `SQLite ${resolve(baseDir, path)}`;
     }
     case 'postgres':
       // The URL may hold a password: show the schema only.
-      return `Postgres (schema ${String(storage.postgres?.schema ?? 'astrocyte')})`;
+      return `Postgres (schema ${String(storage.postgres?.schema ?? DEFAULTS.storage.postgresSchema)})`;
     case 'memory':
       return 'in memory (lost on exit)';
   }

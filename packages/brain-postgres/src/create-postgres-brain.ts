@@ -1,7 +1,7 @@
 import { Astrocyte, type AstrocyteOptions, type Embedder, LocalEmbedder } from '@astrocyte/core';
 import { z } from 'zod';
-import { parseOptions, postgresStoreOptionsSchema } from './store-options.js';
 import { openPostgresStore } from './postgres-memory-store.js';
+import { parseOptions, postgresStoreOptionsSchema } from './store-options.js';
 
 const passThrough = <T>(check: (v: unknown) => boolean, message: string) => z.custom<T>(check, message).optional();
 const isObject = (v: unknown) => typeof v === 'object' && v !== null;

@@ -1,4 +1,4 @@
-import { parsePackageOptions } from '@astrocyte/core';
+import { DEFAULTS, parsePackageOptions } from '@astrocyte/core';
 import type pg from 'pg';
 import { z } from 'zod';
 
@@ -31,7 +31,7 @@ export const postgresStoreOptionsSchema = z
     schema: z
       .string()
       .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier (letters, digits, _; at most 63)')
-      .default('astrocyte'),
+      .default(DEFAULTS.storage.postgresSchema),
     maxConnections: z.number().int().min(1).max(1000).optional(),
     connectionTimeoutMillis: z.number().int().min(1).max(600_000).default(15_000),
     hnsw: hnswSchema.prefault({}),

@@ -1,10 +1,10 @@
 import { isAbsolute, join } from 'node:path';
-import type { BackendModule } from '@astrocyte/core';
+import { type BackendModule, DEFAULTS } from '@astrocyte/core';
 import { z } from 'zod';
 import { openSqliteStore } from './sqlite-memory-store.js';
 
 /** The `storage.sqlite:` section of `astrocyte.yaml`. */
-const configSchema = z.strictObject({ path: z.string().min(1).default('./astrocyte.db') });
+const configSchema = z.strictObject({ path: z.string().min(1).default(DEFAULTS.storage.sqlitePath) });
 
 /** What core loads for `storage.backend: sqlite`: a relative path resolves against the config file's folder. */
 export const backend: BackendModule<z.output<typeof configSchema>> = {

@@ -1,3 +1,5 @@
+import { DEFAULTS } from '@astrocyte/core';
+
 /** The commented `astrocyte.yaml` that `astrocyte init` writes: the embedded defaults, every other choice shown. */
 export const CONFIG_TEMPLATE = `# astrocyte.yaml: long-term memory for AI agents.
 # Every key is optional; what is written here is the default. \${VAR} reads an environment variable,
@@ -7,19 +9,19 @@ export const CONFIG_TEMPLATE = `# astrocyte.yaml: long-term memory for AI agents
 # bank: default
 
 storage:
-  backend: sqlite            # sqlite (embedded, one file) | postgres | memory (nothing survives the process)
+  backend: ${DEFAULTS.storage.backend}            # sqlite (embedded, one file) | postgres | memory (nothing survives the process)
   sqlite:
-    path: ./astrocyte.db     # relative to this file
+    path: ${DEFAULTS.storage.sqlitePath}     # relative to this file
   # postgres:
   #   url: \${DATABASE_URL}
-  #   schema: astrocyte
+  #   schema: ${DEFAULTS.storage.postgresSchema}
   #   max_connections: 10
 
 embedding:
   provider: local            # deterministic and offline, no model weights; lexical rather than semantic
-  dimensions: 384
+  dimensions: ${DEFAULTS.embedding.localDimensions}
   # provider: openai         # any OpenAI-compatible endpoint: OpenAI, Azure, Ollama, vLLM, LM Studio
-  # model: text-embedding-3-small
+  # model: ${DEFAULTS.embedding.openaiModel}
   # dimensions: 1536
   # api_key: \${OPENAI_API_KEY}
   # base_url: http://localhost:11434/v1
@@ -28,19 +30,20 @@ embedding:
 llm:
   provider: none             # reflect answers extractively, quoting the top memories
   # provider: anthropic      # or openai; reflect then writes an answer citing its sources
-  # model: claude-sonnet-4-6
+  # model: ${DEFAULTS.llm.anthropicModel}
   # api_key: \${ANTHROPIC_API_KEY}
 
 recall:
-  max_results: 10
+  max_results: ${DEFAULTS.recall.maxResults}
   recency_half_life_days: null   # a number of days makes older memories rank lower
 
 reflect:
-  max_sources: 5
-  max_prompt_tokens: 4000
+  max_sources: ${DEFAULTS.reflect.maxSources}
+  max_prompt_tokens: ${DEFAULTS.reflect.maxPromptTokens}
 
 limits:
-  max_content_length: 50000  # characters per memory
+  max_content_length: ${DEFAULTS.limits.maxContentLength}  # characters per retained text
+  chunk_size: ${DEFAULTS.limits.chunkSize}             # a longer text is stored as an episode of chunks this long
 
 governance:
   pii:
@@ -48,8 +51,8 @@ governance:
     overrides: {}            # per kind, e.g. { credit_card: reject, ip_address: off }
     scan_output: false       # also mask personal data in what recall and reflect return
   dedup:
-    near_threshold: 0.95     # cosine similarity at which a new memory counts as a duplicate
-    action: skip             # skip | keep
+    near_threshold: ${DEFAULTS.dedup.nearThreshold}     # cosine similarity at which a new memory counts as a duplicate
+    action: ${DEFAULTS.dedup.action}             # skip | keep
   forget:
     legal_hold_tags: [legal-hold]
     min_age_days: 0

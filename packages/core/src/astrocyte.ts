@@ -1,5 +1,6 @@
 import { chunkText } from './chunk-text.js';
 import { groupBy } from './collections.js';
+import { DEFAULTS } from './defaults.js';
 import type { Embedder } from './embedders/embedder.js';
 import { NotFoundError, PolicyError, StorageError, ValidationError } from './errors.js';
 import { chainsOf, forgetCandidates } from './forget-candidates.js';
@@ -11,7 +12,7 @@ import type { InsertOutcome, MemoryRecord, MemoryStore, SearchFilter, VersionSta
 import { feedbackTerms } from './recall/feedback-terms.js';
 import { type FusedCandidate, fuseScores, RECENCY_FLOOR, recencyFactor } from './recall/fuse.js';
 import { speakerLine } from './recall/keyword-fields.js';
-import { DEFAULT_RECALL, defaultVectorWeight, type RecallTuning } from './recall/recall-tuning.js';
+import { defaultVectorWeight, type RecallTuning } from './recall/recall-tuning.js';
 import { extractiveAnswer } from './reflect.js';
 import { contentHash, searchTerms } from './text.js';
 import { TimeSlicer } from './time-slicer.js';
@@ -112,7 +113,7 @@ export class Astrocyte implements Brain {
     this.llm = options.llm;
     this.governance = options.governance ?? new Governance();
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
-    const threshold = options.dedup?.nearThreshold ?? 0.95;
+    const threshold = options.dedup?.nearThreshold ?? DEFAULTS.dedup.nearThreshold;
     if (!(threshold > 0 && threshold <= 1)) throw new ValidationError('dedup.nearThreshold', 'must be in (0, 1]');
     this.nearThreshold = options.dedup?.action === 'keep' ? null : threshold;
     this.defaultMaxResults = checkInteger(
@@ -120,7 +121,7 @@ export class Astrocyte implements Brain {
       'recall.maxResults',
       1,
       this.limits.maxResults,
-      10,
+      DEFAULTS.recall.maxResults,
     );
     this.recencyHalfLifeDays = options.recall?.recencyHalfLifeDays ?? null;
     const vectorWeight = options.recall?.vectorWeight ?? defaultVectorWeight(options.embedder);
@@ -133,16 +134,22 @@ export class Astrocyte implements Brain {
         'recall.feedbackTerms',
         0,
         20,
-        DEFAULT_RECALL.feedbackTerms,
+        DEFAULTS.recall.feedbackTerms,
       ),
     };
-    this.defaultMaxSources = checkInteger(options.reflect?.maxSources, 'reflect.maxSources', 1, 50, 5);
+    this.defaultMaxSources = checkInteger(
+      options.reflect?.maxSources,
+      'reflect.maxSources',
+      1,
+      50,
+      DEFAULTS.reflect.maxSources,
+    );
     this.maxPromptTokens = checkInteger(
       options.reflect?.maxPromptTokens,
       'reflect.maxPromptTokens',
       256,
       200_000,
-      4000,
+      DEFAULTS.reflect.maxPromptTokens,
     );
     this.now = options.now ?? (() => new Date());
   }

@@ -9,6 +9,7 @@ export {
   loadConfigFile,
   parseConfig,
 } from './config/load-config.js';
+export { DEFAULTS } from './defaults.js';
 export { cosineSimilarity, type Embedder, normalizeVector } from './embedders/embedder.js';
 export { LocalEmbedder } from './embedders/local-embedder.js';
 export { OpenAIEmbedder, type OpenAIEmbedderOptions } from './embedders/openai-embedder.js';

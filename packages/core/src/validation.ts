@@ -1,3 +1,4 @@
+import { DEFAULTS } from './defaults.js';
 import { ValidationError } from './errors.js';
 import type { JsonObject } from './types.js';
 
@@ -17,8 +18,8 @@ export interface Limits {
 }
 
 export const DEFAULT_LIMITS: Limits = {
-  maxContentLength: 1_000_000,
-  chunkSize: 4000,
+  maxContentLength: DEFAULTS.limits.maxContentLength,
+  chunkSize: DEFAULTS.limits.chunkSize,
   maxSpeakerLength: 200,
   maxTags: 32,
   maxTagLength: 64,

@@ -1,7 +1,6 @@
 import { z } from 'zod';
+import { DEFAULTS } from '../defaults.js';
 import { forgetPolicyFields, piiPolicyFields, rulesField, scanOutputField } from '../governance/policy-schema.js';
-import { DEFAULT_RECALL } from '../recall/recall-tuning.js';
-import { DEFAULT_LIMITS } from '../validation.js';
 
 /** The `storage.backend` values: `memory` is built in, each other names the package `@astrocyte/brain-<name>`. */
 export const BACKEND_NAMES = ['sqlite', 'postgres', 'memory'] as const;
@@ -10,7 +9,7 @@ export const BACKEND_NAMES = ['sqlite', 'postgres', 'memory'] as const;
 const backendSection = z.record(z.string(), z.unknown()).optional();
 
 const storage = z.strictObject({
-  backend: z.enum(BACKEND_NAMES).default('sqlite'),
+  backend: z.enum(BACKEND_NAMES).default(DEFAULTS.storage.backend),
   sqlite: backendSection,
   postgres: backendSection,
   memory: backendSection,
@@ -24,10 +23,13 @@ const providerTuning = {
 };
 
 const embedding = z.discriminatedUnion('provider', [
-  z.strictObject({ provider: z.literal('local'), dimensions: z.number().int().min(32).max(4096).default(384) }),
+  z.strictObject({
+    provider: z.literal('local'),
+    dimensions: z.number().int().min(32).max(4096).default(DEFAULTS.embedding.localDimensions),
+  }),
   z.strictObject({
     provider: z.literal('openai'),
-    model: z.string().min(1).default('text-embedding-3-small'),
+    model: z.string().min(1).default(DEFAULTS.embedding.openaiModel),
     dimensions: z.number().int().min(1).max(16_000),
     batch_size: z.number().int().min(1).max(2048).optional(),
     ...providerTuning,
@@ -38,13 +40,13 @@ const llm = z.discriminatedUnion('provider', [
   z.strictObject({ provider: z.literal('none') }),
   z.strictObject({
     provider: z.literal('anthropic'),
-    model: z.string().min(1).default('claude-sonnet-4-6'),
+    model: z.string().min(1).default(DEFAULTS.llm.anthropicModel),
     max_tokens: z.number().int().min(1).max(64_000).optional(),
     ...providerTuning,
   }),
   z.strictObject({
     provider: z.literal('openai'),
-    model: z.string().min(1).default('gpt-4.1-mini'),
+    model: z.string().min(1).default(DEFAULTS.llm.openaiModel),
     max_tokens: z.number().int().min(1).max(64_000).optional(),
     ...providerTuning,
   }),
@@ -54,8 +56,8 @@ const governance = z.strictObject({
   pii: z.strictObject({ ...piiPolicyFields, scan_output: scanOutputField }).prefault({}),
   dedup: z
     .strictObject({
-      near_threshold: z.number().gt(0).max(1).default(0.95),
-      action: z.enum(['skip', 'keep']).default('skip'),
+      near_threshold: z.number().gt(0).max(1).default(DEFAULTS.dedup.nearThreshold),
+      action: z.enum(['skip', 'keep']).default(DEFAULTS.dedup.action),
     })
     .prefault({}),
   rules: rulesField,
@@ -71,28 +73,28 @@ const governance = z.strictObject({
 /** The schema of `astrocyte.yaml`. Every object is strict: an unknown key is an error. */
 export const configSchema = z.strictObject({
   storage: storage.prefault({}),
-  embedding: embedding.default({ provider: 'local', dimensions: 384 }),
+  embedding: embedding.default({ provider: 'local', dimensions: DEFAULTS.embedding.localDimensions }),
   llm: llm.default({ provider: 'none' }),
   recall: z
     .strictObject({
-      max_results: z.number().int().min(1).max(100).default(10),
+      max_results: z.number().int().min(1).max(100).default(DEFAULTS.recall.maxResults),
       recency_half_life_days: z.number().positive().nullable().default(null),
       /** How much vector similarity counts beside keyword rank; unset, it depends on the embedder (see docs). */
       vector_weight: z.number().min(0).max(1).optional(),
       /** Words taken from the best keyword hits for a second search (pseudo-relevance feedback); 0 turns it off. */
-      feedback_terms: z.number().int().min(0).max(20).default(DEFAULT_RECALL.feedbackTerms),
+      feedback_terms: z.number().int().min(0).max(20).default(DEFAULTS.recall.feedbackTerms),
     })
     .prefault({}),
   reflect: z
     .strictObject({
-      max_sources: z.number().int().min(1).max(50).default(5),
-      max_prompt_tokens: z.number().int().min(256).max(200_000).default(4000),
+      max_sources: z.number().int().min(1).max(50).default(DEFAULTS.reflect.maxSources),
+      max_prompt_tokens: z.number().int().min(256).max(200_000).default(DEFAULTS.reflect.maxPromptTokens),
     })
     .prefault({}),
   limits: z
     .strictObject({
-      max_content_length: z.number().int().min(1).max(16_000_000).default(DEFAULT_LIMITS.maxContentLength),
-      chunk_size: z.number().int().min(200).max(1_000_000).default(DEFAULT_LIMITS.chunkSize),
+      max_content_length: z.number().int().min(1).max(16_000_000).default(DEFAULTS.limits.maxContentLength),
+      chunk_size: z.number().int().min(200).max(1_000_000).default(DEFAULTS.limits.chunkSize),
     })
     .prefault({}),
   governance: governance.prefault({}),

@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../defaults.js';
 import { isNegation, stem, words } from '../text.js';
 import { TimeSlicer } from '../time-slicer.js';
 import { type Embedder, normalizeVector } from './embedder.js';
@@ -23,7 +24,7 @@ export class LocalEmbedder implements Embedder {
   readonly dimensions: number;
 
   constructor(options: { dimensions?: number } = {}) {
-    this.dimensions = options.dimensions ?? 384;
+    this.dimensions = options.dimensions ?? DEFAULTS.embedding.localDimensions;
     if (!Number.isInteger(this.dimensions) || this.dimensions < 32 || this.dimensions > 4096) {
       throw new RangeError(`local embedder dimensions must be an integer from 32 to 4096, got ${this.dimensions}`);
     }

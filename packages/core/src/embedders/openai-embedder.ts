@@ -1,5 +1,6 @@
 import type OpenAI from 'openai';
 import type { EmbeddingConfig } from '../config/config-schema.js';
+import { DEFAULTS } from '../defaults.js';
 import { ConfigError } from '../errors.js';
 import { importProviderSdk } from '../providers/load-sdk.js';
 import { OPENAI_SDK, ProviderClient } from '../providers/provider-client.js';
@@ -59,7 +60,7 @@ export class OpenAIEmbedder implements Embedder {
   private readonly cache = new Map<string, Float32Array>();
 
   private constructor(sdk: OpenAIModule, options: OpenAIEmbedderOptions) {
-    this.model = options.model ?? 'text-embedding-3-small';
+    this.model = options.model ?? DEFAULTS.embedding.openaiModel;
     this.dimensions = checkRange(options.dimensions, 'dimensions', 1, 16_000);
     this.name = `openai:${this.model}`;
     const timeoutMs = checkRange(options.timeoutMs ?? 30_000, 'timeout_ms', 1, 600_000);

@@ -1,5 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { LlmConfig } from '../config/config-schema.js';
+import { DEFAULTS } from '../defaults.js';
 import { importProviderSdk } from '../providers/load-sdk.js';
 import { ANTHROPIC_SDK, ProviderClient } from '../providers/provider-client.js';
 import { malformedResponse } from '../providers/provider-failure.js';
@@ -17,7 +18,7 @@ export class AnthropicLLM implements LLM {
   private readonly api: ProviderClient<Anthropic>;
 
   private constructor(sdk: AnthropicModule, options: AnthropicLLMOptions) {
-    const settings = providerLlmSettings(options, 'claude-sonnet-4-6');
+    const settings = providerLlmSettings(options, DEFAULTS.llm.anthropicModel);
     this.model = settings.model;
     this.maxTokens = settings.maxTokens;
     this.name = `anthropic:${this.model}`;

@@ -1,0 +1,46 @@
+/**
+ * Every default a user can change, in one place: the config schema, the pipeline, the embedders and LLMs, the
+ * backends and `astrocyte init`'s template all read them from here.
+ */
+export const DEFAULTS = {
+  storage: {
+    backend: 'sqlite',
+    /** Relative to the config file's folder. */
+    sqlitePath: './astrocyte.db',
+    postgresSchema: 'astrocyte',
+  },
+  embedding: {
+    localDimensions: 384,
+    openaiModel: 'text-embedding-3-small',
+  },
+  llm: {
+    anthropicModel: 'claude-sonnet-4-6',
+    openaiModel: 'gpt-4.1-mini',
+  },
+  recall: {
+    maxResults: 10,
+    /**
+     * Measured on the dev sets (docs/benchmarks.md). The local embedder is lexical: it finds what keyword search
+     * finds, less precisely, so it weighs little; a real embedding model earns more (0.4 is a default, not measured).
+     */
+    lexicalVectorWeight: 0.2,
+    modelVectorWeight: 0.4,
+    /** Feedback helped on RealMem and hurt on the synthetic set, so it is off unless configured. */
+    feedbackTerms: 0,
+  },
+  reflect: {
+    maxSources: 5,
+    maxPromptTokens: 4000,
+  },
+  limits: {
+    /** Characters per retained text. */
+    maxContentLength: 1_000_000,
+    /** A longer text is stored as an episode of chunks of at most this many characters. */
+    chunkSize: 4000,
+  },
+  dedup: {
+    /** Cosine similarity at which a new memory counts as a near duplicate of a stored one. */
+    nearThreshold: 0.95,
+    action: 'skip',
+  },
+} as const;
