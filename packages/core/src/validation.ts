@@ -243,3 +243,18 @@ function typeOf(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
+
+/** Checks a list of memory ids; ids are opaque strings chosen by the store, so only their shape is checked. */
+export function checkMemoryIds(ids: unknown, field = 'memoryIds'): string[] {
+  if (!Array.isArray(ids)) throw new ValidationError(field, 'must be an array of memory ids');
+  if (ids.length > 10_000) throw new ValidationError(field, 'at most 10,000 ids per call');
+  return ids.map((id, i) => {
+    if (typeof id !== 'string' || id.length === 0 || id.length > 128) {
+      throw new ValidationError(
+        `${field}[${i}]`,
+        `must be a memory id string, got ${JSON.stringify(id)?.slice(0, 80)}`,
+      );
+    }
+    return id;
+  });
+}

@@ -1,0 +1,178 @@
+import { groupBy } from '../collections.js';
+import type { Embedder } from '../embedders/embedder.js';
+import { ValidationError } from '../errors.js';
+import type { Governance } from '../governance/governance.js';
+import type { MemoryStore, SearchFilter } from '../memory-store.js';
+import { searchTerms } from '../text.js';
+import type { Memory, MemoryHit, RecallOptions, RecallResult } from '../types.js';
+import { checkDate, checkInteger, checkPath, checkQuery, checkTags, type Limits, resolveBanks } from '../validation.js';
+import { feedbackTerms } from './feedback-terms.js';
+import { type FusedCandidate, fuseScores, RECENCY_FLOOR, recencyFactor } from './fuse.js';
+import type { RecallTuning } from './recall-tuning.js';
+
+/** What the recall pipeline works with: `maxResults` is the default of a recall that does not say. */
+export interface RecallParts {
+  store: MemoryStore;
+  embedder: Embedder;
+  governance: Governance;
+  limits: Limits;
+  tuning: RecallTuning;
+  maxResults: number;
+  recencyHalfLifeDays: number | null;
+  now: () => Date;
+}
+
+// Keyword hits whose text feeds pseudo-relevance feedback, and how much of the keyword weight its search gets.
+const round = (score: number) => Math.round(score * 10_000) / 10_000;
+const FEEDBACK_DOCUMENTS = 5;
+const FEEDBACK_SHARE = 0.3;
+
+/** The read path behind recall: keyword, feedback and vector search, fused, then recency and the output scan. */
+export class RecallPipeline {
+  private readonly store: MemoryStore;
+  private readonly embedder: Embedder;
+  private readonly governance: Governance;
+  private readonly limits: Limits;
+  private readonly tuning: RecallTuning;
+  private readonly defaultMaxResults: number;
+  private readonly recencyHalfLifeDays: number | null;
+  private readonly now: () => Date;
+
+  constructor(parts: RecallParts) {
+    this.store = parts.store;
+    this.embedder = parts.embedder;
+    this.governance = parts.governance;
+    this.limits = parts.limits;
+    this.tuning = parts.tuning;
+    this.defaultMaxResults = parts.maxResults;
+    this.recencyHalfLifeDays = parts.recencyHalfLifeDays;
+    this.now = parts.now;
+  }
+
+  /**
+   * Finds the memories most relevant to `query`: keyword search (text, speaker, date and episode neighbours), a
+   * second keyword search with words the best hits share when `feedbackTerms` is set, and vector search, fused by
+   * weighted normalized scores.
+   */
+  async recall(query: string, options: RecallOptions): Promise<RecallResult> {
+    checkQuery(query, this.limits);
+    const bankIds = resolveBanks(options ?? {});
+    const maxResults = checkInteger(
+      options.maxResults,
+      'maxResults',
+      1,
+      this.limits.maxResults,
+      this.defaultMaxResults,
+    );
+    const minScore = options.minScore ?? 0;
+    if (typeof minScore !== 'number' || !(minScore >= 0 && minScore <= 1))
+      throw new ValidationError('minScore', `must be a number in [0, 1], got ${String(minScore)}`);
+    const now = this.now();
+    const filter: SearchFilter = { now };
+    const tags = checkTags(options.tags, this.limits);
+    if (tags.length > 0) filter.tags = tags;
+    const pathPrefix = checkPath(options.pathPrefix, this.limits, 'pathPrefix');
+    if (pathPrefix !== null) filter.pathPrefix = pathPrefix;
+    const from = checkDate(options.timeRange?.from, 'timeRange.from');
+    const to = checkDate(options.timeRange?.to, 'timeRange.to');
+    if (from) filter.from = from;
+    if (to) filter.to = to;
+    if (from && to && from > to) throw new ValidationError('timeRange', 'from must not be after to');
+
+    // A wider pool than asked for gives fusion room to promote what the searches agree on.
+    const pool = Math.min(200, Math.max(40, maxResults * 4));
+    const fused = (await this.search(query, bankIds, pool, filter)).filter((c) => round(c.score) >= minScore);
+    // Only candidates that can still reach the top maxResults are loaded: recency lowers a score by its floor at
+    // most, so one below the k-th score times that floor never can.
+    const floor = this.recencyHalfLifeDays ? RECENCY_FLOOR : 1;
+    const cut = (fused[maxResults - 1]?.score ?? 0) * floor;
+    const contenders = fused.filter((c, i) => i < maxResults || c.score >= cut);
+    const loaded = await this.load(contenders.filter((c) => !c.memory));
+    const hits: MemoryHit[] = [];
+    let missing = 0;
+    for (const candidate of contenders) {
+      const memory = candidate.memory ?? loaded.get(`${candidate.bankId}\u0000${candidate.id}`);
+      // Forgotten since the search ranked it.
+      if (!memory) {
+        missing++;
+        continue;
+      }
+      const recency = this.recencyHalfLifeDays
+        ? recencyFactor(memory.occurredAt ?? memory.createdAt, now, this.recencyHalfLifeDays)
+        : 1;
+      const score = round(candidate.score * recency);
+      if (score < minScore) {
+        missing++;
+        continue;
+      }
+      hits.push(this.toHit(memory, score));
+    }
+    hits.sort((a, b) => b.score - a.score);
+    return { hits: hits.slice(0, maxResults), totalAvailable: fused.length - missing };
+  }
+
+  // Keyword search, its feedback search, and vector search, fused; candidates best first.
+  private async search(
+    query: string,
+    bankIds: string[],
+    pool: number,
+    filter: SearchFilter,
+  ): Promise<FusedCandidate[]> {
+    const { vectorWeight, feedbackTerms: feedbackCount } = this.tuning;
+    const terms = searchTerms(query);
+    const [byKeyword, byVector] = await Promise.all([
+      terms.length > 0 ? this.store.keywordSearch(bankIds, terms, pool, filter) : Promise.resolve([]),
+      vectorWeight > 0
+        ? this.embedder
+            .embed([query], { purpose: 'query' })
+            .then(([vector]) => this.store.vectorSearch(bankIds, vector as Float32Array, pool, filter))
+        : Promise.resolve([]),
+    ]);
+    let byFeedback: typeof byKeyword = [];
+    if (feedbackCount > 0 && byKeyword.length > 1) {
+      const best = await this.load(byKeyword.slice(0, FEEDBACK_DOCUMENTS));
+      const extra = feedbackTerms(
+        terms,
+        [...best.values()].map((m) => m.text),
+        feedbackCount,
+      );
+      if (extra.length > 0) byFeedback = await this.store.keywordSearch(bankIds, [...terms, ...extra], pool, filter);
+    }
+    const keywordWeight = 1 - vectorWeight;
+    return fuseScores([
+      { hits: byKeyword, weight: keywordWeight * (1 - FEEDBACK_SHARE) },
+      { hits: byFeedback, weight: keywordWeight * FEEDBACK_SHARE },
+      { hits: byVector, weight: vectorWeight },
+    ]);
+  }
+
+  private async load(refs: { id: string; bankId: string }[]): Promise<Map<string, Memory>> {
+    const byBank = groupBy(refs, (r) => r.bankId);
+    const loaded = await Promise.all(
+      [...byBank].map(([bankId, rows]) =>
+        this.store.get(
+          bankId,
+          rows.map((r) => r.id),
+        ),
+      ),
+    );
+    return new Map(loaded.flat().map((m) => [`${m.bankId}\u0000${m.id}`, m]));
+  }
+
+  private toHit(memory: Memory, score: number): MemoryHit {
+    return {
+      memoryId: memory.id,
+      bankId: memory.bankId,
+      text: this.governance.scanOutput(memory.text),
+      score,
+      tags: memory.tags,
+      metadata: memory.metadata,
+      ...(memory.path ? { path: memory.path } : {}),
+      createdAt: memory.createdAt,
+      ...(memory.occurredAt ? { occurredAt: memory.occurredAt } : {}),
+      ...(memory.speaker ? { speaker: memory.speaker } : {}),
+      ...(memory.episode ? { episode: memory.episode } : {}),
+      ...(memory.documentId ? { documentId: memory.documentId } : {}),
+    };
+  }
+}

@@ -1,0 +1,324 @@
+import { chunkText } from '../chunk-text.js';
+import { groupBy } from '../collections.js';
+import type { Embedder } from '../embedders/embedder.js';
+import { NotFoundError, PolicyError, ValidationError } from '../errors.js';
+import { chainsOf } from '../forget-candidates.js';
+import { checkOverride } from '../governance/forget-policy.js';
+import type { Governance, RetainPlan } from '../governance/governance.js';
+import { newMemoryId } from '../memory-id.js';
+import type { InsertOutcome, MemoryRecord, MemoryStore, VersionStamp } from '../memory-store.js';
+import { speakerLine } from '../recall/keyword-fields.js';
+import { contentHash } from '../text.js';
+import { TimeSlicer } from '../time-slicer.js';
+import type {
+  AstrocyteContext,
+  ConversationTurn,
+  JsonObject,
+  RetainConversationOptions,
+  RetainManyItem,
+  RetainOptions,
+  RetainResult,
+} from '../types.js';
+import {
+  checkBankId,
+  checkContent,
+  checkDate,
+  checkMemoryIds,
+  checkMetadata,
+  checkPath,
+  checkReason,
+  checkSessionId,
+  checkSpeaker,
+  checkTags,
+  type Limits,
+} from '../validation.js';
+import { versionStamp } from '../version-stamp.js';
+
+/** What the retain pipeline works with; `nearThreshold` is null when near duplicates are kept. */
+export interface RetainParts {
+  store: MemoryStore;
+  embedder: Embedder;
+  governance: Governance;
+  limits: Limits;
+  nearThreshold: number | null;
+  now: () => Date;
+}
+
+/** A retain request after validation, before governance. */
+interface ValidatedItem {
+  content: string;
+  bankId: string;
+  tags: string[];
+  metadata: JsonObject;
+  path: string | null;
+  occurredAt: Date | null;
+  expiresAt: Date | null;
+  supersedes: string | null;
+  speaker: string | null;
+  episodeId: string | null;
+}
+
+/**
+ * The write path behind retain, retainMany and retainConversation: validation, governance, chunking of long texts,
+ * one embedding batch and one store transaction per call.
+ */
+export class RetainPipeline {
+  private readonly store: MemoryStore;
+  private readonly embedder: Embedder;
+  private readonly governance: Governance;
+  private readonly limits: Limits;
+  private readonly nearThreshold: number | null;
+  private readonly now: () => Date;
+
+  constructor(parts: RetainParts) {
+    this.store = parts.store;
+    this.embedder = parts.embedder;
+    this.governance = parts.governance;
+    this.limits = parts.limits;
+    this.nearThreshold = parts.nearThreshold;
+    this.now = parts.now;
+  }
+
+  /**
+   * Stores one memory, unless governance rejects it or it duplicates one already in the bank. Replacing a memory
+   * whose supersession chain is under legal hold needs `overrideLegalHold` and a `reason`.
+   */
+  async retain(content: string, options: RetainOptions): Promise<RetainResult> {
+    const item: ValidatedItem = { ...this.validateItem(content, options, ''), speaker: null, episodeId: null };
+    const reason = checkReason(options.reason);
+    const override = checkOverride(options.overrideLegalHold, reason);
+    if (item.supersedes === null && (override || reason !== undefined))
+      throw new ValidationError(override ? 'overrideLegalHold' : 'reason', 'only applies with supersedes');
+    if (item.supersedes !== null) await this.checkReplaceable(item.bankId, item.supersedes, override);
+    const [result] = await this.persist([item], options.context, reason);
+    return result as RetainResult;
+  }
+
+  /** Stores many memories into one bank with one embedding batch and one transaction. */
+  async retainMany(
+    items: RetainManyItem[],
+    options: { bankId: string; context?: AstrocyteContext },
+  ): Promise<RetainResult[]> {
+    if (!Array.isArray(items)) throw new ValidationError('items', 'must be an array');
+    if (items.length > this.limits.maxBatchSize) {
+      throw new ValidationError(
+        'items',
+        `has ${items.length} items; the limit is ${this.limits.maxBatchSize} per call`,
+      );
+    }
+    const bankId = checkBankId(options?.bankId);
+    const slicer = new TimeSlicer();
+    const validated: ValidatedItem[] = [];
+    for (const [i, item] of items.entries()) {
+      if (typeof item !== 'object' || item === null) throw new ValidationError(`items[${i}]`, 'must be an object');
+      // A replacement needs its target checked (it exists, it is not under legal hold): retain does that one at a time.
+      if ('supersedes' in item)
+        throw new ValidationError(`items[${i}].supersedes`, 'is not accepted in a batch; replace a memory with retain');
+      validated.push({
+        ...this.validateItem(item.content, { ...item, bankId }, `items[${i}].`),
+        speaker: null,
+        episodeId: null,
+      });
+      await slicer.tick();
+    }
+    return this.persist(validated, options.context);
+  }
+
+  /** Stores a conversation, one memory per turn, as an ordered episode of `sessionId` (appended to if it exists). */
+  async retainConversation(turns: ConversationTurn[], options: RetainConversationOptions): Promise<RetainResult[]> {
+    if (!Array.isArray(turns)) throw new ValidationError('turns', 'must be an array of { speaker, text } turns');
+    if (turns.length > this.limits.maxBatchSize) {
+      throw new ValidationError(
+        'turns',
+        `has ${turns.length} turns; the limit is ${this.limits.maxBatchSize} per call`,
+      );
+    }
+    if (typeof options !== 'object' || options === null)
+      throw new ValidationError('options', 'must be an object with bankId');
+    const bankId = checkBankId(options.bankId);
+    const episodeId =
+      options.sessionId === undefined ? newMemoryId(this.now().getTime()) : checkSessionId(options.sessionId);
+    // A turn with nothing said (a shared image, a dropped message) keeps its place in the result but stores nothing.
+    const spoken: number[] = [];
+    const validated = turns.flatMap((turn, i): ValidatedItem[] => {
+      if (typeof turn !== 'object' || turn === null)
+        throw new ValidationError(`turns[${i}]`, 'must be an object with speaker and text');
+      const speaker = checkSpeaker(turn.speaker, this.limits, `turns[${i}].speaker`);
+      if (typeof turn.text === 'string' && turn.text.trim().length === 0) return [];
+      spoken.push(i);
+      const item = this.validateItem(
+        turn.text,
+        { bankId, tags: options.tags, metadata: turn.metadata, occurredAt: turn.occurredAt ?? options.occurredAt },
+        `turns[${i}].`,
+        'text',
+      );
+      return [{ ...item, speaker, episodeId }];
+    });
+    const stored = await this.persist(validated, options.context);
+    const results: RetainResult[] = turns.map(() => ({
+      stored: false,
+      memoryId: null,
+      deduplicated: false,
+      reason: 'the turn has no text',
+    }));
+    spoken.forEach((turn, j) => {
+      results[turn] = stored[j] as RetainResult;
+    });
+    return results;
+  }
+
+  // A memory can be replaced while it is live, and, when its supersession chain is under legal hold, only with an
+  // override.
+  private async checkReplaceable(bankId: string, memoryId: string, override: boolean): Promise<void> {
+    const [live] = await this.store.get(bankId, [memoryId]);
+    if (!live) throw new NotFoundError(`supersedes: no memory ${memoryId} in bank ${bankId}`);
+    const [target] = await chainsOf(this.store, bankId, [memoryId]);
+    const hold = this.governance.legalHold(target?.chain ?? []);
+    if (hold && !override) {
+      const where = hold.memoryId === memoryId ? '' : ` (on memory ${hold.memoryId} of its supersession chain)`;
+      throw new PolicyError(
+        `supersedes: memory ${memoryId} is under legal hold, tag "${hold.tag}"${where}; retain with overrideLegalHold: true and a reason to replace it`,
+        { details: { memoryId, heldMemoryId: hold.memoryId, tag: hold.tag } },
+      );
+    }
+  }
+
+  private validateItem(
+    content: unknown,
+    options: RetainOptions,
+    prefix: string,
+    contentField = 'content',
+  ): Omit<ValidatedItem, 'speaker' | 'episodeId'> {
+    if (typeof options !== 'object' || options === null)
+      throw new ValidationError('options', 'must be an object with bankId');
+    const supersedes =
+      options.supersedes === undefined
+        ? null
+        : (checkMemoryIds([options.supersedes], `${prefix}supersedes`)[0] as string);
+    return {
+      content: checkContent(content, this.limits, `${prefix}${contentField}`),
+      bankId: checkBankId(options.bankId),
+      tags: checkTags(options.tags, this.limits, `${prefix}tags`),
+      metadata: checkMetadata(options.metadata, this.limits, `${prefix}metadata`),
+      path: checkPath(options.path, this.limits, `${prefix}path`),
+      occurredAt: checkDate(options.occurredAt, `${prefix}occurredAt`),
+      expiresAt: checkDate(options.expiresAt, `${prefix}expiresAt`),
+      supersedes,
+    };
+  }
+
+  // Governs, chunks, embeds and inserts validated items; one embedding batch and one store transaction for all. The
+  // per-item work yields to the event loop as it goes (TimeSlicer), so a large batch does not stall a server.
+  private async persist(
+    items: ValidatedItem[],
+    context: AstrocyteContext | undefined,
+    reason?: string,
+  ): Promise<RetainResult[]> {
+    const now = this.now();
+    const slicer = new TimeSlicer();
+    const plans: RetainPlan[] = [];
+    for (const item of items) {
+      const plan = this.governance.prepareRetain({
+        content: item.content,
+        bankId: item.bankId,
+        tags: item.tags,
+        metadata: item.metadata,
+        path: item.path,
+        speaker: item.speaker,
+        expiresAt: item.expiresAt,
+        now,
+      });
+      // The store replaces a memory within one bank; a routed correction would leave the original live elsewhere.
+      if (item.supersedes !== null && plan.kind === 'store' && plan.bankId !== item.bankId) {
+        throw new PolicyError(
+          `supersedes: a rule routed this memory to bank ${plan.bankId}, but the memory it replaces is in bank ${item.bankId}`,
+        );
+      }
+      plans.push(plan);
+      await slicer.tick();
+    }
+    // Each storable item becomes one record, or one per chunk of a long text; `records[j]` belongs to `owner[j]`.
+    const records: MemoryRecord[] = [];
+    const owner: number[] = [];
+    const pieces: string[] = [];
+    for (const [index, plan] of plans.entries()) {
+      if (plan.kind !== 'store') continue;
+      const item = items[index] as ValidatedItem;
+      const chunks =
+        plan.content.length > this.limits.chunkSize ? chunkText(plan.content, this.limits.chunkSize) : [plan.content];
+      const documentId = chunks.length > 1 ? newMemoryId(now.getTime()) : null;
+      chunks.forEach((text, c) => {
+        const versions: VersionStamp[] = [versionStamp(this.governance, 'create', now, context, reason)];
+        if (plan.redacted.length > 0)
+          versions.push(versionStamp(this.governance, 'redact', now, context, `redacted ${plan.redacted.join(', ')}`));
+        records.push({
+          id: c === 0 && documentId ? documentId : newMemoryId(now.getTime()),
+          bankId: plan.bankId,
+          text,
+          contentHash: contentHash(text, {
+            occurredAt: item.occurredAt,
+            speaker: plan.speaker,
+            episodeId: item.episodeId,
+          }),
+          embedding: new Float32Array(0),
+          tags: plan.tags,
+          metadata: plan.metadata,
+          path: plan.path,
+          createdAt: now,
+          occurredAt: item.occurredAt,
+          expiresAt: plan.expiresAt,
+          // A long correction replaces the old memory with its first chunk; the rest follow in its episode.
+          supersedes: c === 0 ? item.supersedes : null,
+          speaker: plan.speaker,
+          episodeId: item.episodeId ?? documentId,
+          documentId,
+          versions,
+        });
+        owner.push(index);
+        pieces.push(speakerLine(plan.speaker, text));
+      });
+      await slicer.tick();
+    }
+    const vectors = records.length > 0 ? await this.embedder.embed(pieces, { purpose: 'document' }) : [];
+    records.forEach((record, i) => {
+      record.embedding = vectors[i] as Float32Array;
+    });
+    const outcomes: InsertOutcome[] =
+      records.length > 0
+        ? await this.store.insert(records, { nearDuplicateThreshold: this.nearThreshold, maxTags: this.limits.maxTags })
+        : [];
+    const outcomesOf = groupBy(
+      outcomes.map((outcome, j) => ({ outcome, owner: owner[j] as number })),
+      (o) => o.owner,
+    );
+    return plans.map((plan, index) => {
+      const result: RetainResult = {
+        stored: false,
+        memoryId: null,
+        deduplicated: false,
+        ...(plan.redacted.length > 0 ? { redacted: plan.redacted } : {}),
+        ...(plan.kind === 'store' && plan.warned.length > 0 ? { warned: plan.warned } : {}),
+        ...(plan.kind === 'reject' ? { reason: plan.reason } : {}),
+      };
+      if (plan.kind !== 'store') return result;
+      if (plan.bankId !== (items[index] as ValidatedItem).bankId) result.bankId = plan.bankId;
+      const mine = (outcomesOf.get(index) ?? []).map((o) => o.outcome);
+      const ids = mine.map((o) => (o.status === 'stored' ? o.id : o.duplicateOf));
+      result.memoryId = ids[0] ?? null;
+      result.stored = mine.some((o) => o.status === 'stored');
+      if (mine.length > 1) result.chunkIds = ids;
+      const first = mine[0];
+      if (!result.stored && first?.status === 'duplicate') {
+        result.deduplicated = true;
+        result.duplicateOf = first.duplicateOf;
+        result.reason =
+          first.match === 'exact'
+            ? 'the same content is already in memory'
+            : `a memory ${Math.round(first.similarity * 100)}% similar is already in memory`;
+        const added = [...new Set(mine.flatMap((o) => (o.status === 'duplicate' ? o.addedTags : [])))];
+        if (added.length > 0) result.mergedTags = added;
+      }
+      return result;
+    });
+  }
+}

@@ -1,0 +1,27 @@
+import { ValidationError } from './errors.js';
+import type { Governance } from './governance/governance.js';
+import type { VersionStamp } from './memory-store.js';
+import type { AstrocyteContext } from './types.js';
+import { checkCharacters } from './validation.js';
+
+/**
+ * The stamp of a version row: what happened, when, by whom and why. Version rows outlive erasure (the tombstone), so
+ * the free text in them goes through the PII barrier.
+ */
+export function versionStamp(
+  governance: Governance,
+  action: VersionStamp['action'],
+  at: Date,
+  context: AstrocyteContext | undefined,
+  reason?: string,
+): VersionStamp {
+  if (context?.actor !== undefined && typeof context.actor !== 'string')
+    throw new ValidationError('context.actor', `must be a string, got ${typeof context.actor}`);
+  const actor = context?.actor ? governance.redactFreeText(checkCharacters(context.actor, 'context.actor')) : undefined;
+  return {
+    action,
+    at,
+    ...(actor ? { actor } : {}),
+    ...(reason ? { reason: governance.redactFreeText(reason) } : {}),
+  };
+}
