@@ -4,6 +4,7 @@ import type { Stream } from '@anthropic-ai/sdk/core/streaming';
 import type { BetaManagedAgentsStreamSessionEvents } from '@anthropic-ai/sdk/resources/beta/sessions/events';
 import { AstrocyteError, abortableSleep, type Brain, isPermanentClientError } from '@astrocyte/core';
 import { type CustomToolBinding, executeCustomTool } from './execute-custom-tool.js';
+import { sendToolResultOnce } from './send-tool-result-once.js';
 import {
   SessionAbortedError,
   SessionDeletedError,
@@ -51,8 +52,6 @@ type EventStream = Stream<BetaManagedAgentsStreamSessionEvents>;
 
 const RECONNECT_START_MS = 100;
 const RECONNECT_CAP_MS = 2_000;
-const POST_ATTEMPTS = 6;
-const POST_BACKOFF_START_MS = 100;
 // The interrupt is best effort and must not push the rejection past the time-out by more than a second.
 const INTERRUPT_BUDGET_MS = 800;
 
@@ -298,7 +297,10 @@ export class SessionTurn {
     let posted = false;
     if (!this.signal.aborted) {
       try {
-        await this.post(call, outcome.text, outcome.isError);
+        await sendToolResultOnce(this.client, this.sessionId, customToolResult(call, outcome.text, outcome.isError), {
+          signal: this.signal,
+          answered: this.answered,
+        });
         posted = true;
       } catch (error) {
         if (!this.signal.aborted) {
@@ -321,60 +323,6 @@ export class SessionTurn {
       threadId: call.session_thread_id ?? null,
       posted,
     });
-  }
-
-  /**
-   * Sends one result exactly once. SDK retries are off for this request: a response lost after the server
-   * recorded the result would make a retry answer the call twice, so the history decides instead.
-   */
-  private async post(call: CustomToolUseEvent, text: string, isError: boolean): Promise<void> {
-    let mustSend = true;
-    let lastError: unknown;
-    for (let attempt = 1; ; attempt += 1) {
-      if (this.answered.has(call.id)) return;
-      if (mustSend) {
-        try {
-          await this.client.beta.sessions.events.send(
-            this.sessionId,
-            { events: [customToolResult(call, text, isError)] },
-            { signal: this.signal, maxRetries: 0 },
-          );
-          this.answered.add(call.id);
-          return;
-        } catch (error) {
-          if (this.signal.aborted) throw error;
-          lastError = error;
-        }
-      }
-      const recorded = await this.resultRecorded(call.id);
-      if (recorded === true) {
-        this.answered.add(call.id);
-        return;
-      }
-      if (recorded === false && isPermanentClientError(lastError)) throw lastError;
-      if (attempt >= POST_ATTEMPTS) throw lastError;
-      // When the history could not be read, ask it again before sending again.
-      mustSend = recorded === false;
-      await abortableSleep(POST_BACKOFF_START_MS * 2 ** (attempt - 1), this.signal).catch(() => undefined);
-      if (this.signal.aborted) throw lastError;
-    }
-  }
-
-  /** Whether the session's history holds a result for `toolUseId`; `unknown` when it cannot be read. */
-  private async resultRecorded(toolUseId: string): Promise<boolean | 'unknown'> {
-    if (this.answered.has(toolUseId)) return true;
-    try {
-      for await (const event of this.client.beta.sessions.events.list(
-        this.sessionId,
-        { order: 'desc', types: ['user.custom_tool_result'] },
-        { signal: this.signal, maxRetries: 0 },
-      )) {
-        if (event.type === 'user.custom_tool_result' && event.custom_tool_use_id === toolUseId) return true;
-      }
-      return false;
-    } catch {
-      return 'unknown';
-    }
   }
 
   /** Replays the turn's history (events after its user message) through `accept`; ids dedupe it. */
