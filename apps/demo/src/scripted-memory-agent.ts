@@ -1,4 +1,4 @@
-import { words } from '@astrocyte/core';
+import { words } from '@astrocyte/core/backend';
 import type { AgentTurn, ScriptedAgent } from '@astrocyte/managed-agents/emulator';
 import { SPEAKERS } from './chat-agent.js';
 import { classifyMessage } from './message-intent.js';

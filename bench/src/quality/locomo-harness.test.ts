@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createSqliteBrain } from '@astrocyte/brain-sqlite';
-import { words } from '@astrocyte/core';
+import { words } from '@astrocyte/core/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { evidenceIds, type LocomoSample, parseLocomo, parseSessionDate, sessions } from './locomo-format.js';
 import { evidenceRecall, type LocomoReport, runLocomoHarness } from './locomo-harness.js';

@@ -1,4 +1,5 @@
-import { type Astrocyte, searchTerms } from '@astrocyte/core';
+import type { Astrocyte } from '@astrocyte/core';
+import { searchTerms } from '@astrocyte/core/backend';
 import { randomSuffix } from '../lib/backends.js';
 import { type LatencySummary, summarize as summarizeLatency } from '../lib/stats.js';
 import { CATEGORY_NAMES, evidenceIds, type LocomoSample, normalizeDiaId, sessions, turnText } from './locomo-format.js';

@@ -1,4 +1,5 @@
-import { type MemoryStore, normalizeVector } from '@astrocyte/core';
+import type { MemoryStore } from '@astrocyte/core';
+import { normalizeVector } from '@astrocyte/core/backend';
 import { memoryRecord } from '@astrocyte/core/testing';
 import { Random } from '../lib/random.js';
 import type { RawEngine } from './raw-engine.js';

@@ -1,5 +1,6 @@
 import { postgresStoreOptionsSchema } from '@astrocyte/brain-postgres';
-import { Astrocyte, LocalEmbedder, type RetainManyItem, searchTerms } from '@astrocyte/core';
+import { Astrocyte, LocalEmbedder, type RetainManyItem } from '@astrocyte/core';
+import { searchTerms } from '@astrocyte/core/backend';
 import { analyzeTable, type BackendName, openBenchBrain, randomSuffix, sqliteDatabase } from '../lib/backends.js';
 import { peakRssMb, rssMb } from '../lib/machine.js';
 import { MemoryTexts, queryCorpus } from '../lib/memory-corpus.js';

@@ -1,4 +1,4 @@
-import type { KeywordFields, MemoryRecord } from '@astrocyte/core';
+import type { KeywordFields, MemoryRecord } from '@astrocyte/core/backend';
 import type pg from 'pg';
 import { entryFields } from './keyword-index.js';
 import type { StoreSql } from './schema.js';

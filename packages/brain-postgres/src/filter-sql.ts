@@ -1,4 +1,4 @@
-import { normalizePathPrefix, type SearchFilter } from '@astrocyte/core';
+import { normalizePathPrefix, type SearchFilter } from '@astrocyte/core/backend';
 
 /** Collects positional parameters while a statement is assembled, so that no value is ever spliced into SQL text. */
 export class Params {

@@ -1,4 +1,5 @@
-import { LocalEmbedder, type MemoryRecord } from '@astrocyte/core';
+import { LocalEmbedder } from '@astrocyte/core';
+import type { MemoryRecord } from '@astrocyte/core/backend';
 import { memoryRecord, randomBankId } from '@astrocyte/core/testing';
 import { describe, expect, it } from 'vitest';
 import { postgresTestFile } from './testing-support/postgres-test-database.js';

@@ -1,4 +1,10 @@
-import { DEFAULT_LIMITS, type InsertOptions, type InsertOutcome, type MemoryRecord, mergeTags } from '@astrocyte/core';
+import {
+  DEFAULT_LIMITS,
+  type InsertOptions,
+  type InsertOutcome,
+  type MemoryRecord,
+  mergeTags,
+} from '@astrocyte/core/backend';
 import type pg from 'pg';
 import { appendToEpisodes, type Placement } from './episode-append.js';
 import { keywordVectorSql, rewriteEpisodeNeighbours, rewriteKeywordEntries } from './keyword-index.js';

@@ -1,4 +1,4 @@
-import { keywordFields } from '@astrocyte/core';
+import { keywordFields } from '@astrocyte/core/backend';
 import type pg from 'pg';
 import { type KeywordRow, writeKeywordEntries } from './keyword-index.js';
 

@@ -1,4 +1,4 @@
-import { KEYWORD_WEIGHTS, type KeywordFields, keywordFields } from '@astrocyte/core';
+import { KEYWORD_WEIGHTS, type KeywordFields, keywordFields } from '@astrocyte/core/backend';
 import type pg from 'pg';
 import type { StoreSql } from './schema.js';
 

@@ -1,4 +1,4 @@
-import type { ScoredId, SearchFilter } from '@astrocyte/core';
+import type { ScoredId, SearchFilter } from '@astrocyte/core/backend';
 import type { PostgresConnection } from './connection.js';
 import { filterConditions, Params } from './filter-sql.js';
 import { KEYWORD_RANK_WEIGHTS, TEXT_SEARCH_CONFIG } from './keyword-index.js';

@@ -1,12 +1,5 @@
-import {
-  type ChainMember,
-  MEMORY_COLUMNS,
-  type Memory,
-  type MemorySelector,
-  type MemoryVersion,
-  type Page,
-  type StoreListOptions,
-} from '@astrocyte/core';
+import type { Memory, MemoryVersion, Page } from '@astrocyte/core';
+import { type ChainMember, MEMORY_COLUMNS, type MemorySelector, type StoreListOptions } from '@astrocyte/core/backend';
 import type { PostgresConnection } from './connection.js';
 import { filterConditions, Params } from './filter-sql.js';
 import { decodeCursor, encodeCursor, type MemoryRow, toMemory, toVersion, type VersionRow } from './memory-rows.js';

@@ -1,14 +1,11 @@
+import { type JsonObject, type Memory, type MemoryVersion, ValidationError } from '@astrocyte/core';
 import {
-  type JsonObject,
   MEMORY_COLUMNS,
-  type Memory,
-  type MemoryVersion,
   memoryFromSqlRow,
   type SqlMemoryRow,
   type SqlVersionRow,
-  ValidationError,
   versionFromSqlRow,
-} from '@astrocyte/core';
+} from '@astrocyte/core/backend';
 import type { StoreSql } from './schema.js';
 
 /** A row of `memories` as pg returns it: timestamptz, text[] and jsonb arrive decoded. */

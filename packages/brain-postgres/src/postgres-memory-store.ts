@@ -1,21 +1,17 @@
+import { type Memory, type MemoryStore, type MemoryVersion, type Page, StorageError } from '@astrocyte/core';
 import {
   type ChainMember,
   checkSameEmbedder,
   type EmbedderInfo,
   type InsertOptions,
   type InsertOutcome,
-  type Memory,
   type MemoryRecord,
   type MemorySelector,
-  type MemoryStore,
-  type MemoryVersion,
-  type Page,
   type ScoredId,
   type SearchFilter,
-  StorageError,
   type StoreListOptions,
   type VersionStamp,
-} from '@astrocyte/core';
+} from '@astrocyte/core/backend';
 import { PostgresConnection, type VectorExtension } from './connection.js';
 import { KeywordSearch } from './keyword-search.js';
 import { MemoryReads } from './memory-reads.js';

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { dateWords, EmbedderMismatchError, LocalEmbedder, StorageError } from '@astrocyte/core';
+import { EmbedderMismatchError, LocalEmbedder, StorageError } from '@astrocyte/core';
+import { dateWords } from '@astrocyte/core/backend';
 import { randomBankId } from '@astrocyte/core/testing';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';

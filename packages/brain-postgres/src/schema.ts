@@ -1,4 +1,5 @@
-import { type EmbedderInfo, ValidationError } from '@astrocyte/core';
+import { ValidationError } from '@astrocyte/core';
+import type { EmbedderInfo } from '@astrocyte/core/backend';
 import type pg from 'pg';
 
 // HNSW on `vector` stops at 2,000 dimensions; `halfvec` (16-bit floats) carries it to 4,000.

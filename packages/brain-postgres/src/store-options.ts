@@ -1,4 +1,5 @@
-import { DEFAULTS, parsePackageOptions } from '@astrocyte/core';
+import { DEFAULTS } from '@astrocyte/core';
+import { parsePackageOptions } from '@astrocyte/core/backend';
 import type pg from 'pg';
 import { z } from 'zod';
 

@@ -1,4 +1,5 @@
-import { type ChainMember, type MemorySelector, ValidationError } from '@astrocyte/core';
+import { ValidationError } from '@astrocyte/core';
+import type { ChainMember, MemorySelector } from '@astrocyte/core/backend';
 import type pg from 'pg';
 import type { StoreSql } from './schema.js';
 

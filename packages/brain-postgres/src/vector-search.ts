@@ -1,4 +1,4 @@
-import type { ScoredId, SearchFilter } from '@astrocyte/core';
+import type { ScoredId, SearchFilter } from '@astrocyte/core/backend';
 import type { PostgresConnection } from './connection.js';
 import { filterConditions, Params } from './filter-sql.js';
 import { joinRows, type MemoryRow, toMemory, vectorLiteral } from './memory-rows.js';

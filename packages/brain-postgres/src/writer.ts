@@ -1,11 +1,5 @@
-import {
-  type InsertOptions,
-  type InsertOutcome,
-  type JsonValue,
-  type MemoryRecord,
-  ValidationError,
-  type VersionStamp,
-} from '@astrocyte/core';
+import { type JsonValue, ValidationError } from '@astrocyte/core';
+import type { InsertOptions, InsertOutcome, MemoryRecord, VersionStamp } from '@astrocyte/core/backend';
 import type pg from 'pg';
 import type { PostgresConnection } from './connection.js';
 import { insertRecords } from './insert-records.js';

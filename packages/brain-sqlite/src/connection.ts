@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { StorageError, TimeSlicer } from '@astrocyte/core';
+import { StorageError } from '@astrocyte/core';
+import { TimeSlicer } from '@astrocyte/core/backend';
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import { CheckpointWorker } from './checkpoint-worker.js';

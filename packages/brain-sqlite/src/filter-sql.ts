@@ -1,4 +1,4 @@
-import { normalizePathPrefix, type SearchFilter } from '@astrocyte/core';
+import { normalizePathPrefix, type SearchFilter } from '@astrocyte/core/backend';
 
 /** SQL conditions on `memories m` and the named parameters they bind; the SQL itself never holds caller text. */
 export interface FilterSql {

@@ -1,4 +1,4 @@
-import { type KeywordFields, keywordFields } from '@astrocyte/core';
+import { type KeywordFields, keywordFields } from '@astrocyte/core/backend';
 import type Database from 'better-sqlite3';
 import type { Tick, TransactionFollower } from './connection.js';
 import type { StatementCache } from './statement-cache.js';

@@ -1,4 +1,4 @@
-import type { MemoryRecord } from '@astrocyte/core';
+import type { MemoryRecord } from '@astrocyte/core/backend';
 import { axisVector, memoryRecord, storesPerTest } from '@astrocyte/core/testing';
 import { describe, expect, it } from 'vitest';
 import { KEYWORD_SCORE_BUDGET, KeywordPlanner } from './keyword-plan.js';

@@ -1,4 +1,4 @@
-import { KEYWORD_WEIGHTS, type ScoredId, type SearchFilter } from '@astrocyte/core';
+import { KEYWORD_WEIGHTS, type ScoredId, type SearchFilter } from '@astrocyte/core/backend';
 import type { SqliteConnection } from './connection.js';
 import { filterSql } from './filter-sql.js';
 import { ftsMatchExpression } from './fts-query.js';

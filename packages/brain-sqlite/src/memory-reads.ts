@@ -1,13 +1,5 @@
-import {
-  type ChainMember,
-  MEMORY_COLUMNS,
-  type Memory,
-  type MemorySelector,
-  type MemoryVersion,
-  type Page,
-  type StoreListOptions,
-  ValidationError,
-} from '@astrocyte/core';
+import { type Memory, type MemoryVersion, type Page, ValidationError } from '@astrocyte/core';
+import { type ChainMember, MEMORY_COLUMNS, type MemorySelector, type StoreListOptions } from '@astrocyte/core/backend';
 import type { SqliteConnection } from './connection.js';
 import { filterSql } from './filter-sql.js';
 import { decodeCursor, encodeCursor, type MemoryRow, toMemory, toVersion, type VersionRow } from './memory-rows.js';

@@ -1,14 +1,11 @@
+import { type JsonObject, type Memory, type MemoryVersion, ValidationError } from '@astrocyte/core';
 import {
-  type JsonObject,
-  type Memory,
-  type MemoryVersion,
   memoryFromSqlRow,
   type SqlMemoryRow,
   type SqlRowDecoding,
   type SqlVersionRow,
-  ValidationError,
   versionFromSqlRow,
-} from '@astrocyte/core';
+} from '@astrocyte/core/backend';
 
 /** A row of `memories` as SQLite holds it: instants as epoch milliseconds, tags and metadata as JSON text. */
 export type MemoryRow = SqlMemoryRow<number, string, string>;

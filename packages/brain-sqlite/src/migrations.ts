@@ -1,4 +1,5 @@
-import { keywordFields, StorageError } from '@astrocyte/core';
+import { StorageError } from '@astrocyte/core';
+import { keywordFields } from '@astrocyte/core/backend';
 import type BetterSqlite3 from 'better-sqlite3';
 import { KEYWORD_TABLE_SQL } from './schema.js';
 

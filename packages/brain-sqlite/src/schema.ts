@@ -1,4 +1,5 @@
-import { checkSameEmbedder, type EmbedderInfo, ValidationError } from '@astrocyte/core';
+import { ValidationError } from '@astrocyte/core';
+import { checkSameEmbedder, type EmbedderInfo } from '@astrocyte/core/backend';
 import type Database from 'better-sqlite3';
 
 /** The largest dimension the store accepts: sqlite-vec's largest vector. */

@@ -5,13 +5,12 @@ import { join } from 'node:path';
 import {
   AstrocyteError,
   ConfigError,
-  contentHash,
   EmbedderMismatchError,
   LocalEmbedder,
-  type MemoryRecord,
   StorageError,
   ValidationError,
 } from '@astrocyte/core';
+import { contentHash, type MemoryRecord } from '@astrocyte/core/backend';
 import { axisVector, memoryRecord, storesPerTest } from '@astrocyte/core/testing';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';

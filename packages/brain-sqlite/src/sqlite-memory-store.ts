@@ -1,20 +1,16 @@
-import {
-  type ChainMember,
-  type EmbedderInfo,
-  type InsertOptions,
-  type InsertOutcome,
-  type Memory,
-  type MemoryRecord,
-  type MemorySelector,
-  type MemoryStore,
-  type MemoryVersion,
-  type Page,
-  type ScoredId,
-  type SearchFilter,
-  StorageError,
-  type StoreListOptions,
-  type VersionStamp,
-} from '@astrocyte/core';
+import { type Memory, type MemoryStore, type MemoryVersion, type Page, StorageError } from '@astrocyte/core';
+import type {
+  ChainMember,
+  EmbedderInfo,
+  InsertOptions,
+  InsertOutcome,
+  MemoryRecord,
+  MemorySelector,
+  ScoredId,
+  SearchFilter,
+  StoreListOptions,
+  VersionStamp,
+} from '@astrocyte/core/backend';
 import type Database from 'better-sqlite3';
 import { CandidateIndex } from './candidate-index/candidate-index.js';
 import { IndexJournal } from './candidate-index/index-journal.js';

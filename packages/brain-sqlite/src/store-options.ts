@@ -1,4 +1,4 @@
-import { parsePackageOptions } from '@astrocyte/core';
+import { parsePackageOptions } from '@astrocyte/core/backend';
 import type BetterSqlite3 from 'better-sqlite3';
 import { z } from 'zod';
 

@@ -1,4 +1,5 @@
-import { type ChainMember, type MemorySelector, ValidationError } from '@astrocyte/core';
+import { ValidationError } from '@astrocyte/core';
+import type { ChainMember, MemorySelector } from '@astrocyte/core/backend';
 import type { StatementCache } from './statement-cache.js';
 
 // A superseded memory lives on only in memory_versions: its `supersede` row keeps the text and the tags it carried

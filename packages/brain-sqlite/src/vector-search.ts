@@ -1,4 +1,4 @@
-import type { ScoredId, SearchFilter } from '@astrocyte/core';
+import type { ScoredId, SearchFilter } from '@astrocyte/core/backend';
 import type { CandidateIndex } from './candidate-index/candidate-index.js';
 import type { SqliteConnection } from './connection.js';
 import { filterSql } from './filter-sql.js';

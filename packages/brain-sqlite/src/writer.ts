@@ -1,3 +1,4 @@
+import { ValidationError } from '@astrocyte/core';
 import {
   DEFAULT_LIMITS,
   type InsertOptions,
@@ -5,9 +6,8 @@ import {
   type MemoryRecord,
   mergeTags,
   TimeSlicer,
-  ValidationError,
   type VersionStamp,
-} from '@astrocyte/core';
+} from '@astrocyte/core/backend';
 import type Database from 'better-sqlite3';
 import type { CandidateIndex } from './candidate-index/candidate-index.js';
 import type { IndexJournal } from './candidate-index/index-journal.js';

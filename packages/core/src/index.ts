@@ -1,7 +1,6 @@
 export { abortableSleep } from './abortable-sleep.js';
 export { Astrocyte, type AstrocyteOptions } from './astrocyte.js';
 export type { BackendModule } from './backend-module.js';
-export { groupBy } from './collections.js';
 export {
   type AstrocyteConfig,
   brainFromConfig,
@@ -10,18 +9,12 @@ export {
   parseConfig,
 } from './config/load-config.js';
 export { DEFAULTS } from './defaults.js';
-export { cosineSimilarity, type Embedder, normalizeVector } from './embedders/embedder.js';
+export type { Embedder } from './embedders/embedder.js';
 export { LocalEmbedder } from './embedders/local-embedder.js';
 export { OpenAIEmbedder, type OpenAIEmbedderOptions } from './embedders/openai-embedder.js';
 export { ERROR_CODES, type ErrorCode } from './error-codes.js';
 export * from './errors.js';
-export {
-  type ForgetVerdict,
-  Governance,
-  type GovernanceOptions,
-  type RetainPlan,
-  type RetainRequest,
-} from './governance/governance.js';
+export { type ForgetVerdict, Governance, type GovernanceOptions } from './governance/governance.js';
 export type { PiiAction, PiiOverrides, PiiPolicy } from './governance/pii-barrier.js';
 export { detectPii, PII_TYPES, type PiiFinding, placeholder, redactFindings } from './governance/pii-detectors.js';
 export type { RuleDefinition } from './governance/rule-schema.js';
@@ -30,23 +23,9 @@ export { AnthropicLLM } from './llm/anthropic-llm.js';
 export type { CompletionRequest, LLM } from './llm/llm.js';
 export { OpenAILLM } from './llm/openai-llm.js';
 export type * from './llm/provider-llm-options.js';
-export { buildReflectPrompt, citedSources, reflectWithLlm } from './llm/reflect-with-llm.js';
-export {
-  MEMORY_COLUMNS,
-  memoryFromSqlRow,
-  type SqlMemoryRow,
-  type SqlRowDecoding,
-  type SqlVersionRow,
-  versionFromSqlRow,
-} from './memory-rows.js';
-export * from './memory-store.js';
-export { normalizePathPrefix } from './path-prefix.js';
+export type { MemoryStore } from './memory-store.js';
 export { httpStatus, isPermanentClientError } from './providers/http-status.js';
-export { type FusedCandidate, fuseScores, recencyFactor, type WeightedList } from './recall/fuse.js';
-export { dateWords, KEYWORD_WEIGHTS, type KeywordFields, keywordFields, speakerLine } from './recall/keyword-fields.js';
 export type { RecallTuning } from './recall/recall-tuning.js';
-export { contentHash, normalizeText, searchTerms, words } from './text.js';
-export { TimeSlicer } from './time-slicer.js';
 export { handleMemoryTool, type MemoryToolBinding } from './tools/handle-memory-tool.js';
 export { parseToolInput } from './tools/parse-tool-input.js';
 export {
@@ -57,5 +36,5 @@ export {
   memoryToolDefinitions,
 } from './tools/tool-definitions.js';
 export type * from './types.js';
-export { checkBankId, DEFAULT_LIMITS, type Limits } from './validation.js';
-export { parsePackageOptions, type ZodProblem, zodProblem } from './zod-problem.js';
+export { checkBankId, type Limits } from './validation.js';
+export { type ZodProblem, zodProblem } from './zod-problem.js';

@@ -52,7 +52,7 @@ function kindOf(value: unknown): string {
  * naming the package and the field.
  */
 export function parsePackageOptions<S extends z.ZodType>(packageName: string, schema: S, input: unknown): z.output<S> {
-  const parsed = schema.safeParse(input ?? {});
+  const parsed = schema.safeParse(input === undefined ? {} : input);
   if (parsed.success) return parsed.data;
   const problem = zodProblem(parsed.error, input);
   const field = problem.field || 'options';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { EmbedderInfo } from '@astrocyte/core';
+import type { EmbedderInfo } from '@astrocyte/core/backend';
 import pg from 'pg';
 import { afterAll } from 'vitest';
 import { openPostgresStore, type PostgresMemoryStore } from '../postgres-memory-store.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type MemoryRecord, normalizeVector } from '@astrocyte/core';
+import { type MemoryRecord, normalizeVector } from '@astrocyte/core/backend';
 import { memoryRecord, storesPerTest } from '@astrocyte/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSqliteStore, type SqliteMemoryStore } from '../sqlite-memory-store.js';

@@ -1,0 +1,19 @@
+// @astrocyte/core/backend: what a storage backend package builds on (the MemoryStore contract's records, row
+// decoding, keyword fields, the path-prefix rule, text hashing and terms, time slicing, option parsing). Applications
+// need none of it; they use the main entry.
+export { normalizeVector } from '../embedders/embedder.js';
+export {
+  MEMORY_COLUMNS,
+  memoryFromSqlRow,
+  type SqlMemoryRow,
+  type SqlRowDecoding,
+  type SqlVersionRow,
+  versionFromSqlRow,
+} from '../memory-rows.js';
+export * from '../memory-store.js';
+export { normalizePathPrefix } from '../path-prefix.js';
+export { dateWords, KEYWORD_WEIGHTS, type KeywordFields, keywordFields } from '../recall/keyword-fields.js';
+export { contentHash, searchTerms, words } from '../text.js';
+export { TimeSlicer } from '../time-slicer.js';
+export { DEFAULT_LIMITS } from '../validation.js';
+export { parsePackageOptions } from '../zod-problem.js';
