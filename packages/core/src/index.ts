@@ -25,6 +25,7 @@ export { OpenAILLM } from './llm/openai-llm.js';
 export type * from './llm/provider-llm-options.js';
 export type { MemoryStore } from './memory-store.js';
 export { httpStatus, isPermanentClientError } from './providers/http-status.js';
+export type { AnthropicClient, OpenAIClient } from './providers/sdk-clients.js';
 export type { RecallTuning } from './recall/recall-tuning.js';
 export { handleMemoryTool, type MemoryToolBinding } from './tools/handle-memory-tool.js';
 export { parseToolInput } from './tools/parse-tool-input.js';

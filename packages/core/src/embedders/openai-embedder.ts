@@ -6,6 +6,7 @@ import { importProviderSdk } from '../providers/load-sdk.js';
 import { OPENAI_SDK, ProviderClient } from '../providers/provider-client.js';
 import { malformedResponse } from '../providers/provider-failure.js';
 import type { RetryPolicy } from '../providers/retry.js';
+import type { OpenAIClient } from '../providers/sdk-clients.js';
 import { type Embedder, normalizeVector } from './embedder.js';
 
 type OpenAIModule = typeof import('openai');
@@ -39,7 +40,7 @@ export interface OpenAIEmbedderOptions {
   /** Overrides of the retry policy (backoff, injected sleep). */
   retry?: Partial<RetryPolicy>;
   /** Bring your own client (for proxies, custom fetch); its own retries are bypassed per request. */
-  client?: OpenAI;
+  client?: OpenAIClient;
 }
 
 /**

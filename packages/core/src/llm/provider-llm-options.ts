@@ -1,8 +1,7 @@
-import type Anthropic from '@anthropic-ai/sdk';
-import type OpenAI from 'openai';
 import type { LlmConfig } from '../config/config-schema.js';
 import { ConfigError } from '../errors.js';
 import type { RetryPolicy } from '../providers/retry.js';
+import type { AnthropicClient, OpenAIClient } from '../providers/sdk-clients.js';
 
 /** Options shared by the Anthropic and OpenAI LLMs; the config keys (`api_key`, `base_url`, ...) map onto these. */
 export interface ProviderLlmOptions {
@@ -21,12 +20,12 @@ export interface ProviderLlmOptions {
 
 /** Options of AnthropicLLM, which may bring its own client. */
 export interface AnthropicLLMOptions extends ProviderLlmOptions {
-  client?: Anthropic;
+  client?: AnthropicClient;
 }
 
 /** Options of OpenAILLM, which may bring its own client. */
 export interface OpenAILLMOptions extends ProviderLlmOptions {
-  client?: OpenAI;
+  client?: OpenAIClient;
   /**
    * Which length parameter to send. OpenAI's newer models accept only `max_completion_tokens`; many
    * OpenAI-compatible servers know only `max_tokens`. Default: the former for api.openai.com, else the latter.

@@ -42,9 +42,12 @@ export const ANTHROPIC_SDK: ProviderSdk<typeof import('@anthropic-ai/sdk'), Anth
 };
 
 /** How a user reaches a provider: their own client, or the key and endpoint to build one with. */
-export interface ProviderConnectionOptions<Client> {
-  /** Brought by the caller (for proxies, custom fetch); used as is, its own retries bypassed per request. */
-  client?: Client;
+export interface ProviderConnectionOptions {
+  /**
+   * Brought by the caller (for proxies, custom fetch); used as is, its own retries bypassed per request. Typed by
+   * its parts in the public options (sdk-clients.ts), it is the SDK's client.
+   */
+  client?: { apiKey: string | null };
   apiKey?: string;
   baseURL?: string;
 }
@@ -90,12 +93,12 @@ export class ProviderClient<Client extends { apiKey: string | null }> {
   static connect<Module extends SdkErrorClasses, Client extends { apiKey: string | null }>(
     kind: ProviderSdk<Module, Client>,
     sdk: Module,
-    options: ProviderConnectionOptions<Client>,
+    options: ProviderConnectionOptions,
     settings: ProviderRequestSettings,
   ): ProviderClient<Client> {
     if (options.client) {
       const apiKey = typeof options.client.apiKey === 'string' ? options.client.apiKey : undefined;
-      return new ProviderClient(kind.provider, sdk, options.client, apiKey, settings);
+      return new ProviderClient(kind.provider, sdk, options.client as Client, apiKey, settings);
     }
     const apiKey = resolveApiKey({
       configured: options.apiKey,
