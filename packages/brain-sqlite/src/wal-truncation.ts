@@ -28,10 +28,7 @@ export class WalTruncation {
     this.retrying ??= this.retry();
     // The wait is the one timer that keeps a process alive (retries do not): a CLI's forget finishes its erasure.
     const bound = new AbortController();
-    await Promise.race([
-      this.retrying,
-      abortableSleep(this.busyTimeoutMs, bound.signal).catch(() => undefined),
-    ]);
+    await Promise.race([this.retrying, abortableSleep(this.busyTimeoutMs, bound.signal).catch(() => undefined)]);
     bound.abort();
   }
 
