@@ -1,7 +1,7 @@
 // Astrocyte memory in a Claude Managed Agent: the quick start of docs/managed-agents.md.
 // With ANTHROPIC_API_KEY set it runs against the real API (it creates an agent, an environment and a session, and
 // removes them at the end). Without it, it runs offline against the local emulator and a SCRIPTED agent.
-// Run with `pnpm tsx examples/managed-agents.ts`.
+// Run with `pnpm tsx --conditions=@astrocyte/source examples/managed-agents.ts`.
 import Anthropic from '@anthropic-ai/sdk';
 import { createSqliteBrain } from '@astrocyte/brain-sqlite';
 import {

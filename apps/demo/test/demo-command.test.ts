@@ -13,7 +13,7 @@ const TSX_CLI = createRequire(import.meta.url).resolve('tsx/cli');
 const { ANTHROPIC_API_KEY: _key, PORT: _port, ...baseEnv } = process.env;
 
 function demoProcess(args: string[], cwd: string): ChildProcess {
-  return spawn(process.execPath, [TSX_CLI, MAIN, ...args], {
+  return spawn(process.execPath, [TSX_CLI, '--conditions=@astrocyte/source', MAIN, ...args], {
     cwd,
     env: { ...baseEnv, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,11 +8,11 @@ import {
   startManagedAgentsEmulator,
 } from '@astrocyte/managed-agents/emulator';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { astrocyte, BIN, tempProject } from './cli-process.fixture.js';
+import { astrocyte, BIN_ARGS, tempProject } from './cli-process.fixture.js';
 
 /** A live `astrocyte attach` process and the lines it has printed so far. */
 function startAttach(args: string[], cwd: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, [BIN, 'attach', ...args], {
+  const child = spawn(process.execPath, [...BIN_ARGS, 'attach', ...args], {
     cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -7,7 +7,10 @@ import { fileURLToPath } from 'node:url';
 import type { Brain, Memory } from '@astrocyte/core';
 
 /** The launcher under test. */
-export const BIN = fileURLToPath(new URL('../bin/astrocyte.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../bin/astrocyte.js', import.meta.url));
+
+/** Node's arguments that run the bin on the TypeScript sources, even in a checkout that has a build. */
+export const BIN_ARGS = ['--conditions=@astrocyte/source', BIN];
 
 /** What a run printed and how it exited. */
 export interface CliRun {
@@ -24,7 +27,7 @@ export function astrocyte(
   return new Promise((resolve, reject) => {
     // The developer's own settings must not leak into a test.
     const { ASTROCYTE_CONFIG: _config, ASTROCYTE_BANK: _bank, ...inherited } = process.env;
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, [...BIN_ARGS, ...args], {
       cwd: options.cwd,
       env: { ...inherited, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],

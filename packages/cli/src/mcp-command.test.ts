@@ -5,7 +5,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { describe, expect, it } from 'vitest';
-import { BIN, tempProject } from './cli-process.fixture.js';
+import { BIN_ARGS, tempProject } from './cli-process.fixture.js';
 
 const text = (result: unknown) => (result as { content: { text: string }[] }).content[0]?.text as string;
 
@@ -16,7 +16,7 @@ describe('astrocyte mcp', { timeout: 120_000 }, () => {
     await client.connect(
       new StdioClientTransport({
         command: process.execPath,
-        args: [BIN, 'mcp', '--bank', 'desk'],
+        args: [...BIN_ARGS, 'mcp', '--bank', 'desk'],
         cwd: dir,
         stderr: 'pipe',
       }),
@@ -149,7 +149,7 @@ interface StartedHttp {
 function startHttp(args: string[], cwd: string, token?: string): Promise<StartedHttp> {
   // The developer's own settings must not leak into a test.
   const { ASTROCYTE_CONFIG: _config, ASTROCYTE_BANK: _bank, ASTROCYTE_MCP_TOKEN: _token, ...env } = process.env;
-  const child = spawn(process.execPath, [BIN, 'mcp', '--http', ...args], {
+  const child = spawn(process.execPath, [...BIN_ARGS, 'mcp', '--http', ...args], {
     cwd,
     env: token ? { ...env, ASTROCYTE_MCP_TOKEN: token } : env,
     stdio: ['ignore', 'pipe', 'pipe'],

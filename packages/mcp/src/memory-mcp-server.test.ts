@@ -194,7 +194,12 @@ describe('memory MCP server over stdio', () => {
   it('serves a real child process to the official stdio client', async () => {
     const transport = new StdioClientTransport({
       command: process.execPath,
-      args: ['--import', 'tsx', fileURLToPath(new URL('./stdio-server.fixture.ts', import.meta.url))],
+      args: [
+        '--conditions=@astrocyte/source',
+        '--import',
+        'tsx',
+        fileURLToPath(new URL('./stdio-server.fixture.ts', import.meta.url)),
+      ],
       cwd: fileURLToPath(new URL('../../..', import.meta.url)),
       stderr: 'pipe',
     });
