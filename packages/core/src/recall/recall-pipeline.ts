@@ -22,8 +22,8 @@ export interface RecallParts {
   now: () => Date;
 }
 
-// Keyword hits whose text feeds pseudo-relevance feedback, and how much of the keyword weight its search gets.
 const round = (score: number) => Math.round(score * 10_000) / 10_000;
+// Keyword hits whose text feeds pseudo-relevance feedback, and how much of the keyword weight its search gets.
 const FEEDBACK_DOCUMENTS = 5;
 const FEEDBACK_SHARE = 0.3;
 
