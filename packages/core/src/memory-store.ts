@@ -142,6 +142,22 @@ export function checkSameEmbedder(stored: EmbedderInfo, configured: EmbedderInfo
   }
 }
 
+/** What a store reports about itself (see MemoryStore.describe). */
+export interface StoreDescription {
+  /** The database engine and its version: SQLite 3.46.1, PostgreSQL 16.4. */
+  engine: { name: string; version: string };
+  /** Where the data lives, without credentials: a file path, or host:port/database and schema. */
+  location: string;
+  /** The vector extension searches run on, and its version; null for a store that needs none. */
+  vectorExtension: { name: string; version: string } | null;
+  /** The version of the store's schema, and the newest one this release of the backend writes; null without one. */
+  schemaVersion: { current: number; latest: number } | null;
+  /** The embedder recorded in the store; null while none is. */
+  embedder: EmbedderInfo | null;
+  /** Live memories, and the banks holding them. */
+  counts: { memories: number; banks: number };
+}
+
 /** What `list` is given: the Brain's list options with the page size already defaulted by the pipeline. */
 export interface StoreListOptions extends ListOptions {
   limit: number;
@@ -223,6 +239,12 @@ export interface MemoryStore {
    * need not have it.
    */
   compact?(): Promise<void>;
+
+  /**
+   * What the store can tell about itself, for `brain.health()` and `astrocyte doctor`; read fresh from the database
+   * each call (another process may have changed the recorded embedder), writing nothing. A store may leave it out.
+   */
+  describe?(): Promise<StoreDescription>;
 
   /** Closes what the store opened; a client passed in by the caller stays open. */
   close(): Promise<void>;
