@@ -5,6 +5,9 @@ import { NotFoundError, StorageError, ValidationError } from './errors.js';
 import { chainsOf, forgetCandidates } from './forget-candidates.js';
 import { checkOverride } from './governance/forget-policy.js';
 import { Governance } from './governance/governance.js';
+import { checkHealth } from './health/check-health.js';
+import { FailureLog } from './health/failure-log.js';
+import type { HealthReport } from './health/health-report.js';
 import type { LLM } from './llm/llm.js';
 import type { MemoryStore } from './memory-store.js';
 import { RecallPipeline } from './recall/recall-pipeline.js';
@@ -76,6 +79,8 @@ export class Astrocyte implements Brain {
   private readonly defaultMaxSources: number;
   private readonly maxPromptTokens: number;
   private readonly now: () => Date;
+  // The last failure of an operation, for health().
+  private readonly failures: FailureLog;
 
   private constructor(options: AstrocyteOptions) {
     this.store = options.store;
@@ -122,6 +127,7 @@ export class Astrocyte implements Brain {
       DEFAULTS.reflect.maxPromptTokens,
     );
     this.now = options.now ?? (() => new Date());
+    this.failures = new FailureLog(this.now);
     const parts = { store: this.store, embedder: this.embedder, governance: this.governance, limits: this.limits };
     this.retainPipeline = new RetainPipeline({ ...parts, nearThreshold, now: this.now });
     this.recallPipeline = new RecallPipeline({ ...parts, tuning, maxResults, recencyHalfLifeDays, now: this.now });
@@ -150,7 +156,7 @@ export class Astrocyte implements Brain {
    * whose supersession chain is under legal hold needs `overrideLegalHold` and a `reason`.
    */
   retain(content: string, options: RetainOptions): Promise<RetainResult> {
-    return this.retainPipeline.retain(content, options);
+    return this.failures.track('retain', () => this.retainPipeline.retain(content, options));
   }
 
   /** Stores many memories into one bank with one embedding batch and one transaction. */
@@ -158,12 +164,12 @@ export class Astrocyte implements Brain {
     items: RetainManyItem[],
     options: { bankId: string; context?: AstrocyteContext },
   ): Promise<RetainResult[]> {
-    return this.retainPipeline.retainMany(items, options);
+    return this.failures.track('retainMany', () => this.retainPipeline.retainMany(items, options));
   }
 
   /** Stores a conversation, one memory per turn, as an ordered episode of `sessionId` (appended to if it exists). */
   retainConversation(turns: ConversationTurn[], options: RetainConversationOptions): Promise<RetainResult[]> {
-    return this.retainPipeline.retainConversation(turns, options);
+    return this.failures.track('retainConversation', () => this.retainPipeline.retainConversation(turns, options));
   }
 
   /**
@@ -172,11 +178,15 @@ export class Astrocyte implements Brain {
    * weighted normalized scores.
    */
   recall(query: string, options: RecallOptions): Promise<RecallResult> {
-    return this.recallPipeline.recall(query, options);
+    return this.failures.track('recall', () => this.recallPipeline.recall(query, options));
   }
 
   /** Answers `query` from memory: written by the LLM when one is configured, else extractive. */
-  async reflect(query: string, options: ReflectOptions): Promise<ReflectResult> {
+  reflect(query: string, options: ReflectOptions): Promise<ReflectResult> {
+    return this.failures.track('reflect', () => this.answer(query, options));
+  }
+
+  private async answer(query: string, options: ReflectOptions): Promise<ReflectResult> {
     const maxSources = checkInteger(options?.maxSources, 'maxSources', 1, 50, this.defaultMaxSources);
     const { hits } = await this.recall(query, { ...options, maxResults: maxSources });
     if (!this.llm || hits.length === 0) {
@@ -192,7 +202,11 @@ export class Astrocyte implements Brain {
    * are selected too (by id, by the tags they carried, by age): forgetting any memory erases its text and the text of
    * every memory it replaced, and a legal hold on any memory of its supersession chain keeps it.
    */
-  async forget(bankId: string, options: ForgetOptions): Promise<ForgetResult> {
+  forget(bankId: string, options: ForgetOptions): Promise<ForgetResult> {
+    return this.failures.track('forget', () => this.forgetSelected(bankId, options));
+  }
+
+  private async forgetSelected(bankId: string, options: ForgetOptions): Promise<ForgetResult> {
     checkBankId(bankId);
     if (typeof options !== 'object' || options === null) throw new ValidationError('options', 'must be an object');
     if (options.all !== undefined && typeof options.all !== 'boolean')
@@ -230,7 +244,7 @@ export class Astrocyte implements Brain {
   async history(bankId: string, memoryId: string): Promise<MemoryVersion[]> {
     checkBankId(bankId);
     const [id] = checkMemoryIds([memoryId], 'memoryId');
-    const versions = await this.store.history(bankId, id as string);
+    const versions = await this.failures.track('history', () => this.store.history(bankId, id as string));
     if (versions.length === 0) throw new NotFoundError(`no memory ${memoryId} in bank ${bankId}`);
     return versions;
   }
@@ -243,17 +257,19 @@ export class Astrocyte implements Brain {
     const pathPrefix = checkPath(options.pathPrefix, this.limits, 'pathPrefix');
     if (options.cursor !== undefined && typeof options.cursor !== 'string')
       throw new ValidationError('cursor', 'must be a string');
-    return this.store.list(bankId, {
-      limit,
-      ...(tags.length > 0 ? { tags } : {}),
-      ...(pathPrefix !== null ? { pathPrefix } : {}),
-      ...(options.cursor ? { cursor: options.cursor } : {}),
-    });
+    return this.failures.track('list', () =>
+      this.store.list(bankId, {
+        limit,
+        ...(tags.length > 0 ? { tags } : {}),
+        ...(pathPrefix !== null ? { pathPrefix } : {}),
+        ...(options.cursor ? { cursor: options.cursor } : {}),
+      }),
+    );
   }
 
   /** Every bank with live memories, and how many each holds. */
   async banks(): Promise<BankSummary[]> {
-    return this.store.banks();
+    return this.failures.track('banks', () => this.store.banks());
   }
 
   /** What retain would do with `content`, and every rule that matched; stores nothing. */
@@ -277,14 +293,28 @@ export class Astrocyte implements Brain {
   async compact(): Promise<void> {
     if (!this.store.compact)
       throw new StorageError(`${this.store.backend}: this store cannot compact`, { code: 'not_supported' });
-    await this.store.compact();
+    const compact = this.store.compact.bind(this.store);
+    await this.failures.track('compact', compact);
   }
 
   /**
    * Erases every memory past its expiry, as forget does; returns how many. A memory whose supersession chain is under
    * legal hold is kept: expiry never overrides a hold.
    */
-  async purgeExpired(): Promise<number> {
+  purgeExpired(): Promise<number> {
+    return this.failures.track('purgeExpired', () => this.eraseExpired());
+  }
+
+  /**
+   * Reports whether the store answers and holds the configured embedder's vectors, the counts of memories and banks,
+   * the store's engine, vector extension and schema versions, and the last failure of an operation; never throws for
+   * a sick store, it reports.
+   */
+  health(): Promise<HealthReport> {
+    return checkHealth({ store: this.store, embedder: this.embedder, lastError: this.failures.last, now: this.now() });
+  }
+
+  private async eraseExpired(): Promise<number> {
     const now = this.now();
     const stamp = versionStamp(this.governance, 'expire', now, undefined, 'expired');
     const held = new Set<string>();

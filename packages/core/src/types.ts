@@ -1,3 +1,5 @@
+import type { HealthReport } from './health/health-report.js';
+
 /** A JSON value as stored in memory metadata. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 /** A JSON object as stored in memory metadata. */
@@ -251,5 +253,7 @@ export interface Brain {
   purgeExpired(): Promise<number>;
   /** Rewrites the store's files so that what forget erased leaves freed pages and index files too; locks the store. */
   compact(): Promise<void>;
+  /** Whether the store answers and holds the configured embedder's vectors, counts, versions, the last failure. */
+  health(): Promise<HealthReport>;
   close(): Promise<void>;
 }

@@ -1,4 +1,5 @@
 import { cosineSimilarity } from '../embedders/embedder.js';
+import { countBanks } from '../health/check-health.js';
 import {
   type ChainMember,
   checkSameEmbedder,
@@ -11,6 +12,7 @@ import {
   mergeTags,
   type ScoredId,
   type SearchFilter,
+  type StoreDescription,
   type StoreListOptions,
   type VersionStamp,
 } from '../memory-store.js';
@@ -216,6 +218,18 @@ export class InMemoryStore implements MemoryStore {
     const counts = new Map<string, number>();
     for (const { record } of this.rows.values()) counts.set(record.bankId, (counts.get(record.bankId) ?? 0) + 1);
     return [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([bankId, memoryCount]) => ({ bankId, memoryCount }));
+  }
+
+  /** This process's memory: no engine of its own beside Node.js, no vector extension, no schema. */
+  async describe(): Promise<StoreDescription> {
+    return {
+      engine: { name: 'Node.js', version: process.versions.node },
+      location: 'the memory of this process',
+      vectorExtension: null,
+      schemaVersion: null,
+      embedder: this.embedder ? { name: this.embedder.name, dimensions: this.embedder.dimensions } : null,
+      counts: countBanks(await this.banks()),
+    };
   }
 
   /** Nothing to rewrite: erased rows are gone from memory at once. */

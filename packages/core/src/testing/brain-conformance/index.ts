@@ -3,6 +3,7 @@ import type { StoreFactory } from '../store-factory.js';
 import { describeConversations } from './conversations.js';
 import { describeForgetListHistory } from './forget-list-history.js';
 import { describeGovernance } from './governance.js';
+import { describeHealth } from './health.js';
 import { describeInputEdges } from './input-edges.js';
 import { describeMemoryTools } from './memory-tools.js';
 import { describeRetainAndRecall } from './retain-and-recall.js';
@@ -17,6 +18,7 @@ const SECTIONS: ((factory: StoreFactory) => void)[] = [
   describeGovernance,
   describeSupersessionChains,
   describeInputEdges,
+  describeHealth,
 ];
 
 /**

@@ -1,0 +1,45 @@
+import type { ErrorCode } from '../error-codes.js';
+import { AstrocyteError } from '../errors.js';
+
+/** The last failure of a brain operation, as `brain.health()` reports it. */
+export interface LastFailure {
+  /** The Brain method that failed: `retain`, `recall`, `forget`… */
+  operation: string;
+  /** The AstrocyteError's code; null for an error Astrocyte did not classify. */
+  code: ErrorCode | null;
+  message: string;
+  at: Date;
+}
+
+// A caller's own mistake (bad input, an unknown id, a policy saying no) says nothing about the brain's health, and
+// would hide the storage or provider failure an operator is looking for.
+const CALLER_CODES = new Set<ErrorCode>(['invalid_input', 'not_found', 'policy_violation', 'unknown_tool']);
+
+/** Remembers the last failure of the brain's operations, other than a caller's own mistakes. */
+export class FailureLog {
+  private latest: LastFailure | null = null;
+
+  constructor(private readonly now: () => Date) {}
+
+  /** Runs one operation; a failure is remembered, then rethrown unchanged. */
+  async track<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      this.record(operation, error);
+      throw error;
+    }
+  }
+
+  /** The last failure remembered, or null. */
+  get last(): LastFailure | null {
+    return this.latest === null ? null : { ...this.latest };
+  }
+
+  private record(operation: string, error: unknown): void {
+    const code = AstrocyteError.isInstance(error) ? error.code : null;
+    if (code !== null && CALLER_CODES.has(code)) return;
+    const message = error instanceof Error ? error.message : String(error);
+    this.latest = { operation, code, message, at: this.now() };
+  }
+}
