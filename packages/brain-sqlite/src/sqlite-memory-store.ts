@@ -8,6 +8,7 @@ import type {
   MemorySelector,
   ScoredId,
   SearchFilter,
+  StoreDescription,
   StoreListOptions,
   VersionStamp,
 } from '@astrocyte/core/backend';
@@ -22,6 +23,7 @@ import { MemoryReads } from './memory-reads.js';
 import { migrate } from './migrations.js';
 import { checkEmbedderInfo, readEmbedder, recordEmbedder } from './schema.js';
 import { asStorageError } from './storage-errors.js';
+import { describeStore } from './store-description.js';
 import { parseSqliteStoreOptions, type SqliteStoreOptions } from './store-options.js';
 import { VectorSearch } from './vector-search.js';
 import { MemoryWriter } from './writer.js';
@@ -163,6 +165,11 @@ export class SqliteMemoryStore implements MemoryStore {
   /** VACUUM and an emptied WAL: erased text leaves the file's free pages (see SqliteConnection.compact). */
   compact(): Promise<void> {
     return this.connection.compact();
+  }
+
+  /** The versions of SQLite, sqlite-vec and the schema, the recorded embedder and the counts, read fresh. */
+  describe(): Promise<StoreDescription> {
+    return describeStore(this.connection);
   }
 
   /** Closes the connection if this store opened it; a database passed in by the caller stays open. */

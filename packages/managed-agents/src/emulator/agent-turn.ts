@@ -2,13 +2,19 @@ import type { EmulatedSession } from './emulated-session.js';
 import { newId } from './emulator-ids.js';
 import {
   type AgentTurn,
+  type BatchRequest,
+  type RefusalOptions,
+  type SessionErrorFields,
   type SessionErrorType,
   type SubAgentThread,
   type ToolCallRequest,
+  type ToolConfirmationOutcome,
   type ToolResult,
+  type ToolUseOptions,
   TurnInterrupted,
   TurnStopped,
 } from './scripted-agent.js';
+import { sessionErrorObject } from './session-errors.js';
 
 /** The turn handle a scripted agent acts through; every method emits what the real service would. */
 export class ScriptedTurn implements AgentTurn {
@@ -40,8 +46,21 @@ export class ScriptedTurn implements AgentTurn {
   }
 
   callTools(calls: ToolCallRequest[]): Promise<ToolResult[]> {
+    return this.batch(calls.map((call) => ({ kind: 'custom', ...call }))) as Promise<ToolResult[]>;
+  }
+
+  async useTool(
+    name: string,
+    input: Record<string, unknown> = {},
+    options: ToolUseOptions = {},
+  ): Promise<ToolConfirmationOutcome> {
+    const [outcome] = await this.batch([{ kind: 'builtin', name, input, ...options }]);
+    return outcome as ToolConfirmationOutcome;
+  }
+
+  batch(requests: BatchRequest[]): Promise<Array<ToolResult | ToolConfirmationOutcome>> {
     this.ensureOpen();
-    return this.session.callTools(calls, this.signal, null);
+    return this.session.runBatch(requests, this.signal, null);
   }
 
   subAgent(agentName = 'subagent'): SubAgentThread {
@@ -57,7 +76,8 @@ export class ScriptedTurn implements AgentTurn {
     this.session.emit({ type: 'session.thread_status_running', session_thread_id: threadId, agent_name: agentName });
     const callTools = (calls: ToolCallRequest[]) => {
       this.ensureOpen();
-      return this.session.callTools(calls, this.signal, thread);
+      const requests = calls.map((call) => ({ kind: 'custom' as const, ...call }));
+      return this.session.runBatch(requests, this.signal, thread) as Promise<ToolResult[]>;
     };
     return {
       threadId,
@@ -73,6 +93,7 @@ export class ScriptedTurn implements AgentTurn {
           stop_details: null,
         });
       },
+      terminate: () => this.session.terminateThread(thread),
     };
   }
 
@@ -85,14 +106,21 @@ export class ScriptedTurn implements AgentTurn {
     this.session.dropStreams();
   }
 
-  sessionError(type: SessionErrorType, retryStatus: 'retrying', message?: string): void;
-  sessionError(type: SessionErrorType, retryStatus: 'exhausted' | 'terminal', message?: string): never;
-  sessionError(type: SessionErrorType, retryStatus: 'retrying' | 'exhausted' | 'terminal', message?: string): void {
+  sessionError(type: SessionErrorType, retryStatus: 'retrying', message?: string, fields?: SessionErrorFields): void;
+  sessionError(
+    type: SessionErrorType,
+    retryStatus: 'exhausted' | 'terminal',
+    message?: string,
+    fields?: SessionErrorFields,
+  ): never;
+  sessionError(
+    type: SessionErrorType,
+    retryStatus: 'retrying' | 'exhausted' | 'terminal',
+    message?: string,
+    fields?: SessionErrorFields,
+  ): void {
     this.ensureOpen();
-    this.session.emit({
-      type: 'session.error',
-      error: { type, message: message ?? `emulated ${type}`, retry_status: { type: retryStatus } },
-    });
+    this.session.emit({ type: 'session.error', error: sessionErrorObject(type, retryStatus, message, fields) });
     if (retryStatus === 'retrying') {
       this.session.status = 'rescheduling';
       this.session.emit({ type: 'session.status_rescheduled' });
@@ -103,6 +131,21 @@ export class ScriptedTurn implements AgentTurn {
     if (retryStatus === 'exhausted') this.session.idle({ type: 'retries_exhausted' });
     else this.session.terminate();
     throw new TurnStopped(`session.error ${retryStatus}`);
+  }
+
+  refuse(options: RefusalOptions = {}): never {
+    this.ensureOpen();
+    this.session.idle(
+      { type: 'refusal' },
+      { type: 'refusal', category: options.category ?? null, explanation: options.explanation ?? null },
+    );
+    throw new TurnStopped('refusal');
+  }
+
+  exhaustBudget(): never {
+    this.ensureOpen();
+    this.session.idle({ type: 'budget_reached' });
+    throw new TurnStopped('budget_reached');
   }
 
   terminate(): never {

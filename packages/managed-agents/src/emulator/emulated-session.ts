@@ -1,13 +1,22 @@
 import type { ServerResponse } from 'node:http';
 import { ScriptedTurn } from './agent-turn.js';
 import { invalidRequest, newId } from './emulator-ids.js';
-import { type ScriptedAgent, type ToolResult, TurnInterrupted, TurnStopped } from './scripted-agent.js';
+import {
+  type BatchRequest,
+  type ScriptedAgent,
+  type ToolConfirmationOutcome,
+  type ToolResult,
+  TurnInterrupted,
+  TurnStopped,
+} from './scripted-agent.js';
+import { SessionToolCalls, type ThreadRef } from './session-tool-calls.js';
 
 /** An event as the emulator stores and serves it. */
 export interface EmulatedEvent {
   id: string;
   type: string;
-  processed_at: string;
+  /** Null while a queued `user.message` waits behind the running turn, as on the platform. */
+  processed_at: string | null;
   [field: string]: unknown;
 }
 
@@ -25,15 +34,6 @@ export interface RejectedEvent {
   sessionId: string;
   event: unknown;
   reason: string;
-}
-
-interface PendingCall {
-  name: string;
-  batch: Set<string>;
-  threadId: string | null;
-  agentName: string | null;
-  resolve: (result: ToolResult) => void;
-  reject: (error: Error) => void;
 }
 
 /** Hooks the server gives each session. */
@@ -55,9 +55,8 @@ export class EmulatedSession {
   deleted = false;
   turnCount = 0;
   private readonly streams = new Set<ServerResponse>();
-  private readonly queue: string[] = [];
-  private readonly pending = new Map<string, PendingCall>();
-  private readonly answered = new Set<string>();
+  private readonly queue: Array<{ text: string; event: EmulatedEvent }> = [];
+  private readonly calls = new SessionToolCalls(this);
   private turn: AbortController | undefined;
   private lastTimestamp = 0;
 
@@ -98,18 +97,28 @@ export class EmulatedSession {
     };
   }
 
-  /** Appends an event to the log and writes it to every open stream. */
-  emit(event: { type: string; [field: string]: unknown }): EmulatedEvent {
-    // Strictly increasing timestamps keep `processed_at` ordering equal to log order.
-    const now = Math.max(Date.now(), this.lastTimestamp + 1);
-    this.lastTimestamp = now;
-    const stored: EmulatedEvent = { ...event, id: newId('sevt'), processed_at: new Date(now).toISOString() };
+  /** Appends an event to the log and writes it to every open stream; a `queued` event is not processed yet. */
+  emit(event: { type: string; [field: string]: unknown }, queued = false): EmulatedEvent {
+    const now = this.timestamp();
+    const stored: EmulatedEvent = { ...event, id: newId('sevt'), processed_at: queued ? null : now };
     this.log.push(stored);
-    this.updatedAt = stored.processed_at;
+    this.updatedAt = now;
     const frame = `event: ${stored.type}\ndata: ${JSON.stringify(stored)}\n\n`;
     for (const stream of this.streams) stream.write(frame);
     this.hooks.afterEmit(this, stored);
     return stored;
+  }
+
+  /** Strictly increasing timestamps keep `processed_at` ordering equal to the order of processing. */
+  private timestamp(): string {
+    const now = Math.max(Date.now(), this.lastTimestamp + 1);
+    this.lastTimestamp = now;
+    return new Date(now).toISOString();
+  }
+
+  /** Records a client event the session refused. */
+  rejected(event: unknown, reason: string): void {
+    this.hooks.onRejected({ sessionId: this.id, event, reason });
   }
 
   /** Attaches an SSE response; it receives only events emitted from now on, as the real stream does. */
@@ -157,50 +166,51 @@ export class EmulatedSession {
       return;
     }
     if (type === 'user.interrupt') return;
-    if (type === 'user.custom_tool_result') {
-      const id = (event as { custom_tool_use_id?: unknown }).custom_tool_use_id;
-      if (typeof id !== 'string' || !this.pending.has(id)) {
-        const reason = this.answered.has(String(id))
-          ? `custom_tool_use_id ${String(id)} was already answered`
-          : `custom_tool_use_id ${String(id)} is not awaiting a result`;
-        this.hooks.onRejected({ sessionId: this.id, event, reason });
-        throw invalidRequest(reason);
-      }
+    if (type === 'user.custom_tool_result' || type === 'user.tool_confirmation') {
+      this.calls.check(event as { type: string });
       return;
     }
     throw invalidRequest(`event type ${JSON.stringify(type)} is not supported by the emulator`);
   }
 
   private apply(event: { type: string; [field: string]: unknown }): EmulatedEvent {
-    const stored = this.emit(event);
     if (event.type === 'user.message') {
+      // A message sent while a turn runs waits in the queue, unprocessed, until its own turn starts.
+      const stored = this.emit(event, this.turn !== undefined);
       const text = (event.content as Array<{ type?: string; text?: string }>)
         .map((block) => (block.type === 'text' ? (block.text ?? '') : ''))
         .join('');
-      this.queue.push(text);
+      this.queue.push({ text, event: stored });
       if (!this.turn) void this.nextTurn();
-    } else if (event.type === 'user.custom_tool_result') {
-      this.resolveCall(stored);
-    } else if (event.type === 'user.interrupt') {
+      return stored;
+    }
+    if (event.type === 'user.interrupt') {
+      const stored = this.emit(event);
       this.queue.length = 0;
       this.turn?.abort(new TurnInterrupted());
+      return stored;
     }
+    // A tool answer: the server records which sub-agent thread it was routed to.
+    const threadId = this.calls.threadOf(event.custom_tool_use_id ?? event.tool_use_id);
+    const stored = this.emit(threadId ? { ...event, session_thread_id: threadId } : event);
+    this.calls.settle(stored);
     return stored;
   }
 
   private async nextTurn(): Promise<void> {
-    const message = this.queue.shift();
-    if (message === undefined || this.deleted || this.status === 'terminated') return;
+    const next = this.queue.shift();
+    if (next === undefined || this.deleted || this.status === 'terminated') return;
+    next.event.processed_at ??= this.timestamp();
     const controller = new AbortController();
     this.turn = controller;
     // Calls the script is waiting on must fail at once, or an interrupted script would wait forever.
-    controller.signal.addEventListener('abort', () => this.rejectPending(controller.signal.reason), { once: true });
+    controller.signal.addEventListener('abort', () => this.calls.rejectAll(controller.signal.reason), { once: true });
     const turnIndex = this.turnCount++;
     this.status = 'running';
     this.emit({ type: 'session.status_running' });
     const tools = this.agent.tools.map((tool) => tool.name ?? tool.type);
     try {
-      await this.script(new ScriptedTurn(this, message, turnIndex, tools, controller.signal));
+      await this.script(new ScriptedTurn(this, next.text, turnIndex, tools, controller.signal));
       this.idle({ type: 'end_turn' });
     } catch (error) {
       if (error instanceof TurnStopped) {
@@ -220,25 +230,18 @@ export class EmulatedSession {
         this.idle({ type: 'retries_exhausted' });
       }
     } finally {
-      this.rejectPending(new TurnInterrupted());
+      this.calls.rejectAll(new TurnInterrupted());
       this.turn = undefined;
     }
     // The script may have changed the status while it ran.
     if ((this.status as SessionStatus) === 'idle' && this.queue.length > 0) void this.nextTurn();
   }
 
-  private rejectPending(reason: unknown): void {
-    for (const [id, call] of this.pending) {
-      this.pending.delete(id);
-      call.reject(reason instanceof Error ? reason : new TurnInterrupted());
-    }
-  }
-
   /** Emits `session.status_idle` (unless the session is gone) and marks the session idle. */
-  idle(stopReason: { type: string; event_ids?: string[] }): void {
+  idle(stopReason: { type: string; event_ids?: string[] }, stopDetails: Record<string, unknown> | null = null): void {
     if (this.deleted || this.status === 'terminated') return;
     this.status = 'idle';
-    this.emit({ type: 'session.status_idle', stop_reason: stopReason, stop_details: null });
+    this.emit({ type: 'session.status_idle', stop_reason: stopReason, stop_details: stopDetails });
   }
 
   /** Marks the session terminated (`session.status_terminated`) and aborts the turn. */
@@ -259,90 +262,18 @@ export class EmulatedSession {
     this.turn?.abort(new TurnStopped('deleted'));
   }
 
-  /** Emits a batch of custom tool calls and the idle that names them; resolves with every result. */
-  callTools(
-    calls: Array<{ name: string; input?: Record<string, unknown> }>,
+  /** Emits a batch of tool calls and the idle that names the waiting ones; resolves with every answer. */
+  runBatch(
+    requests: BatchRequest[],
     signal: AbortSignal,
-    thread: { threadId: string; agentName: string } | null,
-  ): Promise<ToolResult[]> {
-    if (signal.aborted) return Promise.reject(new TurnInterrupted());
-    if (calls.length === 0) return Promise.resolve([]);
-    const events = calls.map((call) =>
-      this.emit({
-        type: 'agent.custom_tool_use',
-        name: call.name,
-        input: call.input ?? {},
-        ...(thread ? { session_thread_id: thread.threadId } : {}),
-      }),
-    );
-    const batch = new Set(events.map((event) => event.id));
-    const results = events.map(
-      (event) =>
-        new Promise<ToolResult>((resolve, reject) => {
-          this.pending.set(event.id, {
-            name: String(event.name),
-            batch,
-            threadId: thread?.threadId ?? null,
-            agentName: thread?.agentName ?? null,
-            resolve,
-            reject,
-          });
-        }),
-    );
-    this.waiting(batch, thread);
-    return Promise.all(results);
+    thread: ThreadRef | null,
+  ): Promise<Array<ToolResult | ToolConfirmationOutcome>> {
+    return this.calls.run(requests, signal, thread);
   }
 
-  private waiting(batch: Set<string>, thread: { threadId: string; agentName: string } | null): void {
-    const stopReason = { type: 'requires_action', event_ids: [...batch] };
-    if (thread) {
-      // A sub-agent waiting on a tool leaves the primary thread running; only the thread goes idle.
-      this.emit({
-        type: 'session.thread_status_idle',
-        session_thread_id: thread.threadId,
-        agent_name: thread.agentName,
-        stop_reason: stopReason,
-        stop_details: null,
-      });
-    } else {
-      this.idle(stopReason);
-    }
-  }
-
-  private resolveCall(resultEvent: EmulatedEvent): void {
-    const id = resultEvent.custom_tool_use_id as string;
-    const call = this.pending.get(id);
-    if (!call) return;
-    this.pending.delete(id);
-    this.answered.add(id);
-    call.batch.delete(id);
-    const content = Array.isArray(resultEvent.content)
-      ? (resultEvent.content as Array<{ type?: string; text?: string }>)
-      : [];
-    const text = content.map((block) => (block.type === 'text' ? (block.text ?? '') : '')).join('');
-    const thread = call.threadId ? { threadId: call.threadId, agentName: call.agentName ?? 'subagent' } : null;
-    if (call.batch.size > 0) {
-      // The platform re-emits the idle with the ids still unanswered.
-      this.waiting(call.batch, thread);
-    } else if (thread) {
-      this.emit({
-        type: 'session.thread_status_running',
-        session_thread_id: thread.threadId,
-        agent_name: thread.agentName,
-      });
-    } else {
-      this.status = 'running';
-      this.emit({ type: 'session.status_running' });
-    }
-    call.resolve({
-      id,
-      name: call.name,
-      text,
-      isError: resultEvent.is_error === true,
-      json<T>() {
-        return JSON.parse(text) as T;
-      },
-    });
+  /** Terminates a sub-agent thread (`session.thread_status_terminated`). */
+  terminateThread(thread: ThreadRef): void {
+    this.calls.terminateThread(thread);
   }
 
   /** Ends everything this session holds open (the emulator is closing). */

@@ -124,6 +124,39 @@ describe('the Managed Agents emulator, driven by the official SDK', () => {
     expect(emulator.rejectedEvents).toHaveLength(1);
   });
 
+  it('fails every matching request during a forMs outage, then serves them again', async () => {
+    const fixture = await startSession(async (turn) => {
+      await turn.callTool('a');
+    });
+    const { client, sessionId, emulator } = fixture;
+    await client.beta.sessions.events.send(sessionId, { events: [textMessage('go')] });
+    const call = emulator.events(sessionId).find((event) => event.type === 'agent.custom_tool_use');
+    const answer = {
+      type: 'user.custom_tool_result' as const,
+      custom_tool_use_id: call?.id as string,
+      content: [{ type: 'text' as const, text: 'x' }],
+    };
+    const outageEnds = Date.now() + 1_000;
+    emulator.failRequests({
+      method: 'POST',
+      path: /\/events$/,
+      when: (body) => (body as { events: Array<{ type: string }> }).events[0]?.type === 'user.custom_tool_result',
+      forMs: 1_000,
+    });
+    const noRetries = new Anthropic({ baseURL: emulator.url, apiKey: 'k', maxRetries: 0 });
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await expect(noRetries.beta.sessions.events.send(sessionId, { events: [answer] })).rejects.toBeInstanceOf(
+        Anthropic.InternalServerError,
+      );
+    }
+    // Requests the fault does not match go through during the outage.
+    await noRetries.beta.sessions.retrieve(sessionId);
+    await new Promise((resolve) => setTimeout(resolve, outageEnds - Date.now() + 20));
+    await noRetries.beta.sessions.events.send(sessionId, { events: [answer] });
+    expect(resultCounts(emulator, sessionId).get(call?.id as string)).toBe(1);
+    expect(emulator.session(sessionId)?.status).toBe('idle');
+  });
+
   it('requires an API key and the managed-agents beta header', async () => {
     const emulator = await startManagedAgentsEmulator({ agent: () => {}, apiKey: 'secret' });
     try {

@@ -1,6 +1,7 @@
 /**
  * An HTTP failure the emulator injects, as a flaky network or an overloaded API would produce. The first
- * `times` requests that match fail; with `afterProcessing` the emulator first does the work (records the
+ * `times` requests that match fail, or with `forMs` every matching request for that long (an outage); with
+ * `afterProcessing` the emulator first does the work (records the
  * events), then fails the response, which is what makes a blind client retry act twice.
  */
 export interface RequestFault {
@@ -18,16 +19,26 @@ export interface RequestFault {
   dropConnection?: boolean;
   /** How many matching requests fail (default 1). */
   times?: number;
+  /** Instead of `times`: every matching request fails for this many milliseconds after the fault is armed. */
+  forMs?: number;
 }
 
 /** The injected faults still armed, and how many times each has fired. */
 export class RequestFaults {
-  private readonly armed: Array<{ fault: RequestFault; left: number }> = [];
+  private readonly armed: Array<{ fault: RequestFault; left: number; until: number }> = [];
   fired = 0;
 
   /** Arms a fault. */
   add(fault: RequestFault): void {
-    this.armed.push({ fault, left: fault.times ?? 1 });
+    if (fault.forMs !== undefined && fault.times !== undefined) {
+      throw new TypeError('failRequests: give times or forMs, not both');
+    }
+    const timed = fault.forMs !== undefined;
+    this.armed.push({
+      fault,
+      left: timed ? Number.POSITIVE_INFINITY : (fault.times ?? 1),
+      until: timed ? Date.now() + (fault.forMs as number) : Number.POSITIVE_INFINITY,
+    });
   }
 
   /** Disarms every fault. */
@@ -39,7 +50,7 @@ export class RequestFaults {
   take(method: string, path: string, body: unknown): RequestFault | undefined {
     for (const entry of this.armed) {
       const { fault } = entry;
-      if (entry.left <= 0) continue;
+      if (entry.left <= 0 || Date.now() >= entry.until) continue;
       if (fault.method && fault.method.toUpperCase() !== method) continue;
       if (fault.path !== undefined && !(typeof fault.path === 'string' ? fault.path === path : fault.path.test(path)))
         continue;

@@ -23,6 +23,36 @@ export interface ToolResult {
   json<T = unknown>(): T;
 }
 
+/** How the script's built-in or MCP tool use was settled: run (`allow`) or refused (`deny`, by policy or by the user). */
+export type ToolConfirmationOutcome = { result: 'allow' } | { result: 'deny'; denyMessage: string | null };
+
+/**
+ * The permission the platform evaluated for a built-in or MCP tool use (its `evaluated_permission`): `allow` runs it,
+ * `ask` holds it for a `user.tool_confirmation`, `deny` refuses it by policy. Any other value is emitted as is and
+ * held like `ask` (fail closed), to test how clients treat a value they do not know.
+ */
+export type ToolPermission = 'allow' | 'ask' | 'deny' | (string & {});
+
+/** Where a built-in tool use comes from and how it is gated. */
+export interface ToolUseOptions {
+  /** Default `allow`. */
+  permission?: ToolPermission;
+  /** Makes it an MCP tool use (`agent.mcp_tool_use` with this `mcp_server_name`). */
+  mcpServer?: string;
+}
+
+/** One call of a batch: a custom tool the application answers, or a built-in / MCP tool the platform runs. */
+export type BatchRequest =
+  | { kind: 'custom'; name: string; input?: Record<string, unknown> }
+  | ({ kind: 'builtin'; name: string; input?: Record<string, unknown> } & ToolUseOptions);
+
+/** Why a refusal stopped the turn (`stop_details` of the idle); both default to null. */
+export interface RefusalOptions {
+  explanation?: string | null;
+  /** The SDK names `cyber`, `bio`, `frontier_llm`, `reasoning_extraction`, `general_harms`; others are accepted. */
+  category?: string | null;
+}
+
 /** The platform's error kinds for `session.error` (the SDK's `error.type`); others are accepted too. */
 export type SessionErrorType =
   | 'unknown_error'
@@ -30,8 +60,23 @@ export type SessionErrorType =
   | 'model_rate_limited_error'
   | 'model_request_failed_error'
   | 'mcp_connection_failed_error'
+  | 'mcp_authentication_failed_error'
   | 'billing_error'
+  | 'credential_host_unreachable_error'
+  | 'tool_use_limit_reached_error'
+  | 'compaction_limit_reached_error'
+  | 'repository_authentication_error'
+  | 'repository_forbidden_error'
+  | 'repository_not_found_error'
+  | 'repository_checkout_error'
+  | 'repository_clone_error'
   | (string & {});
+
+/**
+ * The type-specific fields of a `session.error`'s error object (`mcp_server_name` for MCP errors, `credential_id` and
+ * `vault_id` for credential errors, `repository_url` for repository errors); placeholders fill the ones left out.
+ */
+export type SessionErrorFields = Record<string, unknown>;
 
 /** A sub-agent thread: its custom tool calls are cross-posted to the primary stream with `session_thread_id`. */
 export interface SubAgentThread {
@@ -43,6 +88,11 @@ export interface SubAgentThread {
   callTools(calls: ToolCallRequest[]): Promise<ToolResult[]>;
   /** Ends the thread's work (`session.thread_status_idle`, `end_turn`). */
   finish(): void;
+  /**
+   * Terminates the thread (`session.thread_status_terminated`): its pending calls reject with `ThreadTerminated`
+   * inside the script, and the emulator refuses (400) any later answer to them, as the platform does.
+   */
+  terminate(): void;
 }
 
 /** What a scripted agent can do during one turn. */
@@ -64,6 +114,18 @@ export interface AgentTurn {
   callTool(name: string, input?: Record<string, unknown>): Promise<ToolResult>;
   /** Calls several tools in parallel: all tool-use events, one idle naming every id, then waits for every result. */
   callTools(calls: ToolCallRequest[]): Promise<ToolResult[]>;
+  /**
+   * Uses a built-in tool (`agent.tool_use`), or an MCP tool with `mcpServer` (`agent.mcp_tool_use`), gated by
+   * `permission` (default `allow`): `allow` emits its result (`agent.tool_result` / `agent.mcp_tool_result`);
+   * `ask` (or any unknown value) idles with `requires_action` until a `user.tool_confirmation`, then emits the result
+   * when allowed; `deny` refuses it by policy (a synthetic error result) without asking.
+   */
+  useTool(name: string, input?: Record<string, unknown>, options?: ToolUseOptions): Promise<ToolConfirmationOutcome>;
+  /**
+   * Custom calls and built-in uses at once: every event, then ONE idle `requires_action` naming every id that waits
+   * (custom calls and ask-gated uses), then every answer, in request order.
+   */
+  batch(requests: BatchRequest[]): Promise<Array<ToolResult | ToolConfirmationOutcome>>;
   /** Starts a sub-agent thread (`session.thread_created`). */
   subAgent(agentName?: string): SubAgentThread;
   /** Emits any event as is (ids and timestamps are filled in); for testing how clients treat unknown events. */
@@ -74,9 +136,18 @@ export interface AgentTurn {
   /** Cuts every open event stream of the session now (clients see `TypeError: terminated`). */
   dropStream(): void;
   /** A `session.error` the platform is retrying: emits it with `session.status_rescheduled`, then carries on. */
-  sessionError(type: SessionErrorType, retryStatus: 'retrying', message?: string): void;
+  sessionError(type: SessionErrorType, retryStatus: 'retrying', message?: string, fields?: SessionErrorFields): void;
   /** A `session.error` that ends the turn: `exhausted` (idle, `retries_exhausted`) or `terminal` (terminated). */
-  sessionError(type: SessionErrorType, retryStatus: 'exhausted' | 'terminal', message?: string): never;
+  sessionError(
+    type: SessionErrorType,
+    retryStatus: 'exhausted' | 'terminal',
+    message?: string,
+    fields?: SessionErrorFields,
+  ): never;
+  /** Ends the turn on a refusal: idle with `stop_reason: refusal` and `stop_details` (category, explanation). */
+  refuse(options?: RefusalOptions): never;
+  /** Ends the turn as the budget does: idle with `stop_reason: budget_reached`. */
+  exhaustBudget(): never;
   /** Terminates the session (`session.status_terminated`); it accepts no further input. */
   terminate(): never;
   /** Deletes the session (`session.deleted`) and closes its streams. */
@@ -96,5 +167,12 @@ export class TurnStopped extends Error {
 export class TurnInterrupted extends Error {
   constructor() {
     super('the turn was interrupted');
+  }
+}
+
+/** Thrown to a script's pending calls of a sub-agent thread that terminated. */
+export class ThreadTerminated extends Error {
+  constructor(readonly threadId: string) {
+    super(`session thread ${threadId} was terminated`);
   }
 }
