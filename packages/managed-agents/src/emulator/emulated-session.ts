@@ -36,6 +36,15 @@ export interface RejectedEvent {
   reason: string;
 }
 
+/** What a session was created with and returns as given (title, metadata, resources, vaults, budget). */
+export interface SessionSettings {
+  title: string | null;
+  metadata: Record<string, string>;
+  resources: Array<Record<string, unknown>>;
+  vaultIds: string[];
+  budget: Record<string, unknown> | null;
+}
+
 /** Hooks the server gives each session. */
 export interface SessionHooks {
   afterEmit(session: EmulatedSession, event: EmulatedEvent): void;
@@ -64,8 +73,7 @@ export class EmulatedSession {
     readonly id: string,
     readonly agent: EmulatedAgent,
     readonly environmentId: string,
-    readonly title: string | null,
-    readonly metadata: Record<string, string>,
+    readonly settings: SessionSettings,
     private readonly script: ScriptedAgent,
     private readonly hooks: SessionHooks,
   ) {}
@@ -83,15 +91,15 @@ export class EmulatedSession {
       agent: { ...this.agent, type: 'agent' },
       environment_id: this.environmentId,
       status: this.status,
-      title: this.title,
-      metadata: this.metadata,
+      title: this.settings.title,
+      metadata: this.settings.metadata,
       archived_at: null,
-      budget: null,
+      budget: this.settings.budget,
       outcome_evaluations: [],
-      resources: [],
+      resources: this.settings.resources,
       stats: {},
       usage: {},
-      vault_ids: [],
+      vault_ids: this.settings.vaultIds,
       created_at: this.createdAt,
       updated_at: this.updatedAt,
     };

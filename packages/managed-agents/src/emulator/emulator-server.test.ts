@@ -23,7 +23,7 @@ describe('the Managed Agents emulator, driven by the official SDK', () => {
     const agent = await client.beta.agents.retrieve(session.agent.id);
     expect(agent.name).toBe('Assistant with memory');
     const environment = await client.beta.environments.retrieve(session.environment_id);
-    expect(environment.config).toEqual({ type: 'cloud', networking: { type: 'unrestricted' } });
+    expect(environment.config).toMatchObject({ type: 'cloud', networking: { type: 'unrestricted' } });
     await expect(client.beta.sessions.retrieve('sesn_nope')).rejects.toBeInstanceOf(Anthropic.NotFoundError);
   });
 

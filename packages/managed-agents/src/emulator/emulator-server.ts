@@ -1,12 +1,24 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type EmulatedAgent, type EmulatedEvent, EmulatedSession, type RejectedEvent } from './emulated-session.js';
-import { EmulatorHttpError, invalidRequest, newId, notFound } from './emulator-ids.js';
+import { agentRoutes } from './agent-routes.js';
+import type { EmulatedAgent, EmulatedEvent, EmulatedSession, RejectedEvent } from './emulated-session.js';
+import {
+  checkApiKey,
+  checkBeta,
+  failWith,
+  INVALID_JSON,
+  type Route,
+  readJson,
+  send,
+  sendError,
+} from './emulator-http.js';
+import { EmulatorHttpError, invalidRequest, notFound } from './emulator-ids.js';
+import { environmentRoutes } from './environment-routes.js';
 import { type RequestFault, RequestFaults } from './request-faults.js';
 import type { ScriptedAgent } from './scripted-agent.js';
+import { liveSession, sessionRoutes } from './session-routes.js';
 
-/** The beta the SDK sends on every Managed Agents request; the emulator requires it as the real API does. */
-export const MANAGED_AGENTS_BETA = 'managed-agents-2026-04-01';
+export { MANAGED_AGENTS_BETA, MEMORY_STORES_BETA } from './emulator-http.js';
 
 /** How to start the emulator. */
 export interface ManagedAgentsEmulatorOptions {
@@ -49,11 +61,6 @@ export interface ManagedAgentsEmulator {
   close(): Promise<void>;
 }
 
-interface Reply {
-  status: number;
-  body: unknown;
-}
-
 /** Starts a local HTTP server speaking enough of the Managed Agents API for the official SDK to run sessions. */
 export async function startManagedAgentsEmulator(
   options: ManagedAgentsEmulatorOptions,
@@ -82,82 +89,15 @@ export async function startManagedAgentsEmulator(
     },
   };
 
-  const liveSession = (id: string): EmulatedSession => {
-    const session = sessions.get(id);
-    if (!session || session.deleted) throw notFound(`session ${id} not found`);
-    return session;
-  };
-
-  const routes: Array<[string, RegExp, (match: string[], body: unknown, url: URL) => Reply]> = [
-    ['POST', /^\/v1\/agents$/, (_, body) => createAgent(agents, body)],
-    ['GET', /^\/v1\/agents\/([^/]+)$/, ([id]) => found(agents.get(id as string), 'agent', id)],
-    ['POST', /^\/v1\/agents\/([^/]+)\/archive$/, ([id]) => archive(agents.get(id as string), 'agent', id)],
-    ['POST', /^\/v1\/environments$/, (_, body) => createEnvironment(environments, body)],
-    ['GET', /^\/v1\/environments\/([^/]+)$/, ([id]) => found(environments.get(id as string), 'environment', id)],
-    [
-      'POST',
-      /^\/v1\/environments\/([^/]+)\/archive$/,
-      ([id]) => archive(environments.get(id as string), 'environment', id),
-    ],
-    [
-      'DELETE',
-      /^\/v1\/environments\/([^/]+)$/,
-      ([id]) => {
-        found(environments.get(id as string), 'environment', id);
-        environments.delete(id as string);
-        return { status: 200, body: { id, type: 'environment_deleted' } };
-      },
-    ],
-    [
-      'POST',
-      /^\/v1\/sessions$/,
-      (_, body) => {
-        const session = createSession(body, agents, environments, options.agent, hooks);
-        sessions.set(session.id, session);
-        const initial = (body as { initial_events?: unknown }).initial_events;
-        if (Array.isArray(initial) && initial.length > 0) session.receive(initial);
-        return { status: 200, body: session.toJSON() };
-      },
-    ],
-    [
-      'GET',
-      /^\/v1\/sessions$/,
-      () => ({
-        status: 200,
-        body: {
-          data: [...sessions.values()].filter((s) => !s.deleted).map((s) => s.toJSON()),
-          next_page: null,
-          prev_page: null,
-        },
-      }),
-    ],
-    ['GET', /^\/v1\/sessions\/([^/]+)$/, ([id]) => ({ status: 200, body: liveSession(id as string).toJSON() })],
-    [
-      'DELETE',
-      /^\/v1\/sessions\/([^/]+)$/,
-      ([id]) => {
-        const session = liveSession(id as string);
-        if (session.status === 'running' || session.status === 'rescheduling') {
-          throw invalidRequest(`session ${session.id} is ${session.status}; interrupt it before deleting`);
-        }
-        session.markDeleted();
-        return { status: 200, body: { id: session.id, type: 'session_deleted' } };
-      },
-    ],
-    [
-      'POST',
-      /^\/v1\/sessions\/([^/]+)\/events$/,
-      ([id], body) => ({
-        status: 200,
-        body: { data: liveSession(id as string).receive((body as { events?: unknown } | null)?.events) },
-      }),
-    ],
-    ['GET', /^\/v1\/sessions\/([^/]+)\/events$/, ([id], _, url) => listEvents(liveSession(id as string), url)],
+  const routes: Route[] = [
+    ...agentRoutes(agents),
+    ...environmentRoutes(environments),
+    ...sessionRoutes({ agents, environments, sessions, script: options.agent, hooks }),
   ];
 
   const server = createServer((request, response) => {
     void serve(request, response).catch((error) => {
-      if (!response.headersSent) send(response, 500, errorBody('api_error', String(error)));
+      if (!response.headersSent) sendError(response, 500, 'api_error', String(error));
     });
   });
 
@@ -167,33 +107,36 @@ export async function startManagedAgentsEmulator(
     const body = await readJson(request);
     const record = (status: number) => requests.push({ method, path: url.pathname, status });
     try {
-      checkHeaders(request, options.apiKey);
+      checkApiKey(request, options.apiKey);
+      const streamMatch = method === 'GET' && /^\/v1\/sessions\/([^/]+)\/events\/stream$/.exec(url.pathname);
+      const handle = streamMatch ? undefined : route(method, url.pathname);
+      checkBeta(request);
       const fault = body === INVALID_JSON ? undefined : faults.take(method, url.pathname, body);
       if (fault && !fault.afterProcessing) return failWith(response, fault, record);
       if (body === INVALID_JSON) throw invalidRequest('the body is not valid JSON');
-      const streamMatch = method === 'GET' && /^\/v1\/sessions\/([^/]+)\/events\/stream$/.exec(url.pathname);
       if (streamMatch) {
-        openStream(liveSession(streamMatch[1] as string), response);
+        openStream(liveSession(sessions, streamMatch[1] as string), response);
         record(200);
         return;
       }
-      const reply = route(method, url, body);
+      const reply = (handle as NonNullable<typeof handle>)(body, url);
       if (fault) return failWith(response, fault, record);
       record(reply.status);
       send(response, reply.status, reply.body);
     } catch (error) {
       if (!(error instanceof EmulatorHttpError)) throw error;
       record(error.status);
-      send(response, error.status, errorBody(error.errorType, error.message));
+      sendError(response, error.status, error.errorType, error.message);
     }
   }
 
-  function route(method: string, url: URL, body: unknown): Reply {
+  /** The handler for a path, or 404 (`not_found_error`) for a path the emulator does not serve. */
+  function route(method: string, path: string) {
     for (const [routeMethod, pattern, handler] of routes) {
-      const match = pattern.exec(url.pathname);
-      if (match && routeMethod === method) return handler(match.slice(1), body, url);
+      const match = pattern.exec(path);
+      if (match && routeMethod === method) return (body: unknown, url: URL) => handler(match.slice(1), body, url);
     }
-    throw notFound(`no route for ${method} ${url.pathname}`);
+    throw notFound(`no route for ${method} ${path}`);
   }
 
   function openStream(session: EmulatedSession, response: ServerResponse): void {
@@ -250,153 +193,4 @@ export async function startManagedAgentsEmulator(
       });
     },
   };
-}
-
-const INVALID_JSON = Symbol('invalid json');
-
-async function readJson(request: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.length === 0) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return INVALID_JSON;
-  }
-}
-
-function checkHeaders(request: IncomingMessage, apiKey: string | undefined): void {
-  const given = request.headers['x-api-key'] ?? request.headers.authorization?.replace(/^Bearer /i, '');
-  if (!given || (apiKey !== undefined && given !== apiKey)) {
-    throw new EmulatorHttpError(401, 'authentication_error', 'invalid x-api-key');
-  }
-  const betas = String(request.headers['anthropic-beta'] ?? '')
-    .split(',')
-    .map((beta) => beta.trim());
-  if (!betas.includes(MANAGED_AGENTS_BETA)) {
-    throw invalidRequest(`this endpoint is in beta: send the anthropic-beta header ${MANAGED_AGENTS_BETA}`);
-  }
-}
-
-function failWith(response: ServerResponse, fault: RequestFault, record: (status: number) => void): void {
-  if (fault.dropConnection) {
-    record(0);
-    response.socket?.destroy();
-    return;
-  }
-  const status = fault.status ?? 500;
-  record(status);
-  send(response, status, errorBody(status >= 500 ? 'api_error' : 'invalid_request_error', 'injected fault'));
-}
-
-function send(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json', 'request-id': newId('req') });
-  response.end(text);
-}
-
-function errorBody(type: string, message: string): unknown {
-  return { type: 'error', error: { type, message } };
-}
-
-function found(value: unknown, kind: string, id: string | undefined): Reply {
-  if (value === undefined) throw notFound(`${kind} ${id} not found`);
-  return { status: 200, body: value };
-}
-
-function archive(value: Record<string, unknown> | undefined, kind: string, id: string | undefined): Reply {
-  if (value === undefined) throw notFound(`${kind} ${id} not found`);
-  value.archived_at ??= new Date().toISOString();
-  return { status: 200, body: value };
-}
-
-function createAgent(agents: Map<string, EmulatedAgent>, body: unknown): Reply {
-  const input = (body ?? {}) as Record<string, unknown>;
-  if (typeof input.name !== 'string' || input.name.length === 0) throw invalidRequest('name: is required');
-  if (input.model === undefined) throw invalidRequest('model: is required');
-  const tools = Array.isArray(input.tools) ? (input.tools as EmulatedAgent['tools']) : [];
-  for (const tool of tools) {
-    if (tool?.type === 'custom' && (typeof tool.name !== 'string' || typeof tool.input_schema !== 'object')) {
-      throw invalidRequest('tools: a custom tool needs a name and an input_schema');
-    }
-  }
-  const now = new Date().toISOString();
-  const agent: EmulatedAgent = {
-    id: newId('agent'),
-    type: 'agent',
-    name: input.name,
-    description: input.description ?? null,
-    model: typeof input.model === 'string' ? { id: input.model } : input.model,
-    system: input.system ?? null,
-    tools,
-    mcp_servers: input.mcp_servers ?? [],
-    skills: input.skills ?? [],
-    multiagent: input.multiagent ?? null,
-    metadata: input.metadata ?? {},
-    execution_identity: { type: 'service_account' },
-    version: 1,
-    archived_at: null,
-    created_at: now,
-    updated_at: now,
-  };
-  agents.set(agent.id, agent);
-  return { status: 200, body: agent };
-}
-
-function createEnvironment(environments: Map<string, Record<string, unknown>>, body: unknown): Reply {
-  const input = (body ?? {}) as Record<string, unknown>;
-  if (typeof input.name !== 'string' || input.name.length === 0) throw invalidRequest('name: is required');
-  const now = new Date().toISOString();
-  const environment = {
-    id: newId('env'),
-    type: 'environment',
-    name: input.name,
-    description: input.description ?? null,
-    config: input.config ?? { type: 'cloud', networking: { type: 'unrestricted' } },
-    metadata: input.metadata ?? {},
-    archived_at: null,
-    created_at: now,
-    updated_at: now,
-  };
-  environments.set(environment.id, environment);
-  return { status: 200, body: environment };
-}
-
-function createSession(
-  body: unknown,
-  agents: Map<string, EmulatedAgent>,
-  environments: Map<string, Record<string, unknown>>,
-  script: ScriptedAgent,
-  hooks: ConstructorParameters<typeof EmulatedSession>[6],
-): EmulatedSession {
-  const input = (body ?? {}) as Record<string, unknown>;
-  const agentId = typeof input.agent === 'string' ? input.agent : (input.agent as { id?: unknown } | undefined)?.id;
-  const agent = typeof agentId === 'string' ? agents.get(agentId) : undefined;
-  if (!agent) throw notFound(`agent ${String(agentId)} not found`);
-  const environmentId = input.environment_id;
-  if (typeof environmentId !== 'string' || !environments.has(environmentId)) {
-    throw notFound(`environment ${String(environmentId)} not found`);
-  }
-  return new EmulatedSession(
-    newId('sesn'),
-    structuredClone(agent),
-    environmentId,
-    typeof input.title === 'string' ? input.title : null,
-    (input.metadata as Record<string, string> | undefined) ?? {},
-    script,
-    hooks,
-  );
-}
-
-function listEvents(session: EmulatedSession, url: URL): Reply {
-  const types = [...url.searchParams.getAll('types[]'), ...url.searchParams.getAll('types')];
-  const order = url.searchParams.get('order') === 'desc' ? 'desc' : 'asc';
-  const limit = Math.min(Math.max(Number(url.searchParams.get('limit') ?? 20) || 20, 1), 1000);
-  const offset = Number(url.searchParams.get('page')?.replace(/^page_/, '') ?? 0) || 0;
-  let events = types.length > 0 ? session.log.filter((event) => types.includes(event.type)) : [...session.log];
-  if (order === 'desc') events = events.reverse();
-  const data = events.slice(offset, offset + limit);
-  const next = offset + limit < events.length ? `page_${offset + limit}` : null;
-  return { status: 200, body: { data, next_page: next } };
 }

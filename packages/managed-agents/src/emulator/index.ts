@@ -3,6 +3,7 @@ export {
   MANAGED_AGENTS_BETA,
   type ManagedAgentsEmulator,
   type ManagedAgentsEmulatorOptions,
+  MEMORY_STORES_BETA,
   startManagedAgentsEmulator,
 } from './emulator-server.js';
 export { type KeywordMemoryAgentOptions, keywordMemoryAgent } from './keyword-memory-agent.js';
