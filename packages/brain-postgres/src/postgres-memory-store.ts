@@ -9,6 +9,7 @@ import {
   type MemorySelector,
   type ScoredId,
   type SearchFilter,
+  type StoreDescription,
   type StoreListOptions,
   type VersionStamp,
 } from '@astrocyte/core/backend';
@@ -26,6 +27,7 @@ import {
   type StoreSql,
   storeSql,
 } from './schema.js';
+import { describeStore } from './store-description.js';
 import {
   type PostgresStoreOptions,
   parseOptions,
@@ -174,6 +176,11 @@ export class PostgresMemoryStore implements MemoryStore {
   /** VACUUM FULL of the store's tables: erased text leaves the files (see PostgresConnection.compact). */
   compact(): Promise<void> {
     return this.connection.compact(this.tables);
+  }
+
+  /** The server's, pgvector's and the schema's versions, the recorded embedder and the counts, read fresh. */
+  describe(): Promise<StoreDescription> {
+    return describeStore(this.connection, this.schema);
   }
 
   /** Ends the pool if this store created it; a pool passed in stays open for its owner. */
