@@ -147,12 +147,27 @@ export async function ensureVectorExtension(
       await client.query('RELEASE SAVEPOINT create_vector');
     } catch (error) {
       await client.query('ROLLBACK TO SAVEPOINT create_vector');
-      throw vectorExtensionMissing(address, error);
+      throw vectorExtensionMissing(address, error, await vectorExtensionPlace(client));
     }
     found = await readVectorExtension(client);
-    if (!found) throw vectorExtensionMissing(address, 'CREATE EXTENSION vector did not install it');
+    if (!found)
+      throw vectorExtensionMissing(
+        address,
+        'CREATE EXTENSION vector did not install it',
+        await vectorExtensionPlace(client),
+      );
   }
   return describeVectorExtension(found);
+}
+
+// Whether the server has pgvector's files decides the fix: install the package, or have a superuser create it here.
+async function vectorExtensionPlace(client: pg.ClientBase): Promise<{ database: string; installedOnServer: boolean }> {
+  const { rows } = await client.query<{ database: string; installed_on_server: boolean }>(
+    `SELECT current_database() AS database,
+            EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'vector') AS installed_on_server`,
+  );
+  const row = rows[0] as { database: string; installed_on_server: boolean };
+  return { database: row.database, installedOnServer: row.installed_on_server };
 }
 
 /** The features of an installed pgvector; refuses one without HNSW. */

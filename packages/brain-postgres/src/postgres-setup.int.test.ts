@@ -285,7 +285,9 @@ describe.runIf(available)('postgres schema setup', () => {
   });
 
   it('explains how to fix a database without the vector extension', async () => {
-    // pgvector is not a trusted extension: a role that is not superuser cannot create it in a new database.
+    // pgvector is not a trusted extension: a role that is not superuser cannot create it in a new database. This
+    // server has pgvector's files, so this is the "installed but not created here" case; a server without them
+    // fails the same CREATE EXTENSION, and its message is checked in storage-errors.test.ts.
     const suffix = randomBytes(4).toString('hex');
     const database = `astro_noext_${suffix}`;
     const role = `astro_limited_${suffix}`;
@@ -296,9 +298,12 @@ describe.runIf(available)('postgres schema setup', () => {
       url.username = role;
       url.pathname = `/${database}`;
       const error = await openPostgresStore({ connectionString: url.toString() }).catch((e) => e);
-      expect(error).toMatchObject({ code: 'vector_extension_missing' });
-      expect(error.message).toContain('CREATE EXTENSION vector');
-      expect(error.message).toContain('scripts/setup-postgres.sh');
+      expect(error).toMatchObject({
+        code: 'vector_extension_missing',
+        details: { database, installedOnServer: true, fix: expect.stringContaining('as a superuser') },
+      });
+      expect(error.message).toContain(`run CREATE EXTENSION vector; in database "${database}" as a superuser`);
+      expect(error.message).not.toContain('install pgvector on the server');
     } finally {
       await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
       await admin.query(`DROP ROLE IF EXISTS ${role}`);

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createPostgresBrain } from './create-postgres-brain.js';
 import { openPostgresStore } from './postgres-memory-store.js';
+import { vectorExtensionMissing } from './storage-errors.js';
 
 const PASSWORD = 's3cr3t-Pa55word';
 
@@ -27,6 +28,29 @@ describe('unreachable server', () => {
     expect(error).toMatchObject({ code: 'storage_unreachable', details: { host: '127.0.0.1', port: 1 } });
     expect(inspect(error, { depth: 10 })).not.toContain(PASSWORD);
     await pool.end();
+  });
+});
+
+describe('missing pgvector', () => {
+  it('tells a server without pgvector to install it, and names the database to create it in', () => {
+    // A real server without pgvector's files fails CREATE EXTENSION with this message (PostgreSQL 15); the test
+    // server has the files, so this branch is checked on the error alone.
+    const cause = new Error(
+      'could not open extension control file "/usr/share/postgresql/15/extension/vector.control": No such file or directory',
+    );
+    const error = vectorExtensionMissing({ host: 'db.internal', port: 5432 }, cause, {
+      database: 'agents',
+      installedOnServer: false,
+    });
+    expect(error).toMatchObject({
+      code: 'vector_extension_missing',
+      details: { host: 'db.internal', port: 5432, database: 'agents', installedOnServer: false },
+    });
+    expect(error.message).toContain('does not have pgvector installed');
+    expect(error.message).toContain('could not open extension control file');
+    expect(error.details.fix).toMatch(
+      /^install pgvector on the server .* then run CREATE EXTENSION vector; in database "agents" as a superuser$/,
+    );
   });
 });
 

@@ -125,14 +125,30 @@ export function translateError(error: unknown, address: ServerAddress, pool: pg.
   return new StorageError(`${PACKAGE}: ${raw}`, { code: 'storage_error', details, cause: error });
 }
 
-/** The error for a database without pgvector, with the fix. */
-export function vectorExtensionMissing(address: ServerAddress, cause: unknown): StorageError {
+/**
+ * The error for a database without pgvector, with the fix in the message and in `details.fix`: install pgvector on
+ * the server when it lacks the package, else have a superuser create the extension in the database (pgvector is not
+ * a trusted extension: a database owner who is not a superuser cannot create it).
+ */
+export function vectorExtensionMissing(
+  address: ServerAddress,
+  cause: unknown,
+  place: { database: string; installedOnServer: boolean },
+): StorageError {
+  const where = `${address.host}:${address.port}`;
+  const create = `run CREATE EXTENSION vector; in database "${place.database}" as a superuser`;
+  const problem = place.installedOnServer
+    ? `pgvector is installed on the Postgres server at ${where} but the extension "vector" is not created in database "${place.database}", and this user may not create it`
+    : `the Postgres server at ${where} does not have pgvector installed, so the extension "vector" cannot be created in database "${place.database}"`;
+  const fix = place.installedOnServer
+    ? `${create} once (or open the store once as a superuser, which creates it)`
+    : `install pgvector on the server (the pgvector/pgvector Docker image has it; on Debian/Ubuntu run scripts/setup-postgres.sh or install postgresql-NN-pgvector), then ${create}`;
   return new StorageError(
-    `${PACKAGE}: the pgvector extension "vector" is not available in the database at ${address.host}:${address.port} ` +
-      `(${scrub(String((cause as Error)?.message ?? cause), address.password)}). Fix: install pgvector on the server ` +
-      '(the pgvector/pgvector Docker image has it; on Debian/Ubuntu run scripts/setup-postgres.sh or install postgresql-NN-pgvector), ' +
-      'then run CREATE EXTENSION vector; as a superuser or the database owner',
-    { code: 'vector_extension_missing', details: { package: PACKAGE, host: address.host, port: address.port } },
+    `${PACKAGE}: ${problem} (${scrub(String((cause as Error)?.message ?? cause), address.password)}). Fix: ${fix}`,
+    {
+      code: 'vector_extension_missing',
+      details: { package: PACKAGE, host: address.host, port: address.port, ...place, fix },
+    },
   );
 }
 
