@@ -15,11 +15,14 @@ export function asStorageError(operation: string, error: unknown): AstrocyteErro
   });
 }
 
-/** sqlite-vec could not be loaded into the connection. */
+/** sqlite-vec could not be loaded into the connection; `details.fix` says how to get a build for this platform. */
 export function vectorExtensionMissing(error: unknown): StorageError {
+  const platform = `${process.platform}-${process.arch}`;
+  const fix = `reinstall @astrocyte/brain-sqlite with optional dependencies (not --no-optional / --omit=optional), so that sqlite-vec's build for ${platform} is installed; sqlite-vec ships builds for Linux and macOS (x64, arm64) and Windows (x64)`;
   return new StorageError(`sqlite: could not load the sqlite-vec extension: ${(error as Error).message}`, {
     cause: error,
     code: 'vector_extension_missing',
+    details: { platform, fix },
   });
 }
 
