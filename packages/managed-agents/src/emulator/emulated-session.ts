@@ -88,7 +88,7 @@ export class EmulatedSession {
     return {
       id: this.id,
       type: 'session',
-      agent: { ...this.agent, type: 'agent' },
+      agent: sessionAgent(this.agent),
       environment_id: this.environmentId,
       status: this.status,
       title: this.settings.title,
@@ -290,4 +290,24 @@ export class EmulatedSession {
     this.turn?.abort(new TurnInterrupted());
     this.closeStreams();
   }
+}
+
+/** The session's snapshot of its agent (the SDK's `BetaManagedAgentsSessionAgent`: no metadata nor timestamps). */
+function sessionAgent(agent: EmulatedAgent): Record<string, unknown> {
+  const { id, description, execution_identity, mcp_servers, model, multiagent, name, skills, system, tools, version } =
+    agent;
+  return {
+    type: 'agent',
+    id,
+    description,
+    execution_identity,
+    mcp_servers,
+    model,
+    multiagent,
+    name,
+    skills,
+    system,
+    tools,
+    version,
+  };
 }
