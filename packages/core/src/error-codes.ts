@@ -50,6 +50,8 @@ export const ERROR_CODES = {
   session_request_failed: 'the Managed Agents API refused a request; `details.status` holds the HTTP status',
   session_tool_result_failed: 'a tool result could not be delivered to the session after retries',
   session_delete_timeout: 'the session was still running after the interrupt, so it was not deleted',
+  session_confirmation_required:
+    'the session waits for permission to run a tool and the turn has no onToolConfirmation; the session is left idle',
 } as const;
 
 /** A registered error code. */

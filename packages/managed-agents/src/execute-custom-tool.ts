@@ -40,7 +40,7 @@ export async function executeCustomTool(
       return { text, isError: false };
     }
     return {
-      text: `no handler exists for tool "${call.name}" in this application; only the memory tools can run here`,
+      text: `no handler exists for tool "${call.name}" in this application`,
       isError: true,
     };
   } catch (error) {

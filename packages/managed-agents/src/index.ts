@@ -1,6 +1,6 @@
 export { handleMemoryTool, isMemoryTool, type MemoryToolDefinition, memoryToolDefinitions } from '@astrocyte/core';
 export { deleteManagedSession } from './delete-managed-session.js';
-export { type CustomToolOutcome, executeCustomTool } from './execute-custom-tool.js';
+export { type CustomToolBinding, type CustomToolOutcome, executeCustomTool } from './execute-custom-tool.js';
 export { type MemoryRunnableToolsOptions, memoryRunnableTools } from './memory-runnable-tools.js';
 export { runSessionTurn, runSessionWithMemory } from './run-session-with-memory.js';
 export {
@@ -10,7 +10,30 @@ export {
   SessionFailedError,
   SessionTerminatedError,
   SessionTimeoutError,
+  ToolConfirmationRequiredError,
 } from './session-errors.js';
-export type { CustomToolUseEvent, SessionEvent } from './session-events.js';
+export type {
+  CustomToolUseEvent,
+  PermissionedToolUseEvent,
+  SessionEvent,
+  SessionStopDetails,
+} from './session-events.js';
+export { type FeedItem, type FeedOrigin, SessionFeed, type SessionFeedOptions } from './session-feed.js';
 export type { NonMemoryToolHandler, RunSessionOptions } from './session-options.js';
-export type { SessionTurnResult, ToolCallRecord } from './session-turn.js';
+export {
+  retainTranscript,
+  TRANSCRIPT_SPEAKERS,
+  type TranscriptTarget,
+  TurnTranscript,
+} from './session-transcript.js';
+export type { SessionTurnResult } from './session-turn.js';
+export {
+  type LedgerOutcome,
+  type ToolCallEvent,
+  ToolCallLedger,
+  type ToolCallLedgerOptions,
+  type ToolCallRecord,
+  type ToolConfirmationRecord,
+  type UnansweredCall,
+} from './tool-call-ledger.js';
+export type { ToolConfirmationDecision, ToolConfirmationHandler } from './tool-confirmation.js';

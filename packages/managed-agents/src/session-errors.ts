@@ -72,3 +72,26 @@ export class SessionAbortedError extends SessionError {
     });
   }
 }
+
+/**
+ * The session waits for the application's permission to run a tool (`evaluated_permission` `ask`) and the turn has
+ * no `onToolConfirmation` to give it. The session is left idle, waiting on the calls named here: confirm them with
+ * `user.tool_confirmation`, or run the turn again with `onToolConfirmation`.
+ */
+export class ToolConfirmationRequiredError extends SessionError {
+  readonly calls: ReadonlyArray<{ id: string; name: string }>;
+
+  constructor(sessionId: string, calls: ReadonlyArray<{ id: string; name: string }>) {
+    const named = calls.map((call) => `${call.name} (${call.id})`).join(', ');
+    super(
+      sessionId,
+      'tool_confirmation_required',
+      `the session waits for permission to run ${named}, and the turn has no onToolConfirmation; the session is left idle`,
+      {
+        code: 'session_confirmation_required',
+        details: { toolUseIds: calls.map((call) => call.id), toolNames: calls.map((call) => call.name) },
+      },
+    );
+    this.calls = calls.map((call) => ({ id: call.id, name: call.name }));
+  }
+}

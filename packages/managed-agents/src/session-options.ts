@@ -2,6 +2,7 @@ import type { BetaManagedAgentsAgentCustomToolUseEvent } from '@anthropic-ai/sdk
 import { type AstrocyteContext, checkBankId, ValidationError, zodProblem } from '@astrocyte/core';
 import { z } from 'zod';
 import type { SessionEvent } from './session-events.js';
+import type { ToolConfirmationHandler } from './tool-confirmation.js';
 
 /**
  * Runs a custom tool that is not a memory tool and returns the text the model reads.
@@ -23,6 +24,29 @@ export interface RunSessionOptions {
   bankId: string;
   /** Runs custom tools other than the memory tools; without it they answer with an error result. */
   nonMemoryToolHandler?: NonMemoryToolHandler;
+  /**
+   * The custom tool names `nonMemoryToolHandler` answers; without it the handler gets every name that is not a
+   * memory tool. Other names are unowned (see `answerUnownedTools`).
+   */
+  handlerTools?: string[];
+  /**
+   * What happens to a call nobody here answers: a custom tool that is neither a memory tool nor the handler's, or
+   * a tool call that asks for permission when there is no `onToolConfirmation`. `error` (default): the custom tool
+   * gets an `is_error` result, and the confirmation ends the turn with ToolConfirmationRequiredError. `leave`: both
+   * are left for another client of the session, as the SDK's session tool runner does.
+   */
+  answerUnownedTools?: 'error' | 'leave';
+  /**
+   * Allows or denies a built-in or MCP tool call whose permission policy asks the client (`always_ask`);
+   * the verdict is sent as `user.tool_confirmation`. Throwing or answering anything else denies.
+   */
+  onToolConfirmation?: ToolConfirmationHandler;
+  /**
+   * After a turn that ends with `end_turn`, retain the user's message and the agent's reply with
+   * `brain.retainConversation` (speakers `user` and `agent`, episode = `sessionId`), so that memory holds what was
+   * said without the model calling `memory_retain`. A turn that called `memory_forget` is not retained.
+   */
+  retainTranscript?: boolean;
   /** Wall-clock bound for the turn (default 120); on expiry the runner interrupts the session. */
   timeoutSeconds?: number;
   /** Passed to every memory operation (actor, request id). */
@@ -38,6 +62,10 @@ const optionsSchema = z.object({
   prompt: z.string().min(1, 'must be a non-empty string'),
   bankId: z.string(),
   nonMemoryToolHandler: z.function().optional(),
+  handlerTools: z.array(z.string().min(1, 'must name tools')).optional(),
+  answerUnownedTools: z.enum(['error', 'leave']).default('error'),
+  onToolConfirmation: z.function().optional(),
+  retainTranscript: z.boolean().default(false),
   timeoutSeconds: z
     .number()
     .positive('must be a positive number of seconds')
@@ -49,7 +77,8 @@ const optionsSchema = z.object({
 });
 
 /** The options after validation, with defaults applied. */
-export type ResolvedRunSessionOptions = RunSessionOptions & { timeoutSeconds: number };
+export type ResolvedRunSessionOptions = RunSessionOptions &
+  Required<Pick<RunSessionOptions, 'timeoutSeconds' | 'answerUnownedTools' | 'retainTranscript'>>;
 
 /** Validates the options of `runSessionWithMemory`; a bad field throws ValidationError naming it. */
 export function parseRunSessionOptions(options: unknown): ResolvedRunSessionOptions {
@@ -65,7 +94,14 @@ export function parseRunSessionOptions(options: unknown): ResolvedRunSessionOpti
     );
   }
   checkBankId(parsed.data.bankId);
+  if (parsed.data.handlerTools && !parsed.data.nonMemoryToolHandler) {
+    throw new ValidationError(
+      'handlerTools',
+      'names the tools of nonMemoryToolHandler, which is not given (runSessionWithMemory, @astrocyte/managed-agents)',
+    );
+  }
   // zod copies objects; hand back the caller's own signal and functions.
   const given = options as RunSessionOptions;
-  return { ...given, timeoutSeconds: parsed.data.timeoutSeconds };
+  const { timeoutSeconds, answerUnownedTools, retainTranscript } = parsed.data;
+  return { ...given, timeoutSeconds, answerUnownedTools, retainTranscript };
 }

@@ -1,10 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type Anthropic from '@anthropic-ai/sdk';
-import type { Stream } from '@anthropic-ai/sdk/core/streaming';
-import type { BetaManagedAgentsStreamSessionEvents } from '@anthropic-ai/sdk/resources/beta/sessions/events';
-import { AstrocyteError, abortableSleep, type Brain, isPermanentClientError } from '@astrocyte/core';
-import { type CustomToolBinding, executeCustomTool } from './execute-custom-tool.js';
-import { sendToolResultOnce } from './send-tool-result-once.js';
+import { AstrocyteError, type Brain, type RetainResult } from '@astrocyte/core';
 import {
   SessionAbortedError,
   SessionDeletedError,
@@ -12,23 +8,19 @@ import {
   SessionFailedError,
   SessionTerminatedError,
   SessionTimeoutError,
+  ToolConfirmationRequiredError,
 } from './session-errors.js';
-import { type CustomToolUseEvent, customToolResult, messageText, type SessionEvent } from './session-events.js';
+import { messageText, type SessionEvent, type SessionStopDetails } from './session-events.js';
+import { SessionFeed } from './session-feed.js';
 import type { ResolvedRunSessionOptions } from './session-options.js';
-
-/** One custom tool call the runner executed during the turn. */
-export interface ToolCallRecord {
-  id: string;
-  name: string;
-  input: Record<string, unknown>;
-  /** The text sent back to the model. */
-  result: string;
-  isError: boolean;
-  /** The sub-agent thread that made the call, or null for the primary thread. */
-  threadId: string | null;
-  /** Whether the result reached the session. */
-  posted: boolean;
-}
+import { retainTranscript, TurnTranscript } from './session-transcript.js';
+import {
+  type LedgerOutcome,
+  ToolCallLedger,
+  type ToolCallRecord,
+  type ToolConfirmationRecord,
+  type UnansweredCall,
+} from './tool-call-ledger.js';
 
 /** Everything one turn produced. */
 export interface SessionTurnResult {
@@ -37,7 +29,18 @@ export interface SessionTurnResult {
   messages: string[];
   /** Why the session went idle: `end_turn`, `refusal`, `budget_reached`, ... */
   stopReason: string;
+  /** The idle's `stop_details`: for a refusal, its `category` and `explanation`; null when there is nothing more. */
+  stopDetails: SessionStopDetails;
+  /** The custom tool calls this runner answered. */
   toolCalls: ToolCallRecord[];
+  /** The tool calls `onToolConfirmation` allowed or denied. */
+  confirmations: ToolConfirmationRecord[];
+  /** Calls left for another client (`answerUnownedTools: 'leave'`). */
+  leftCalls: UnansweredCall[];
+  /** Calls of a sub-agent thread that terminated before they were answered; the platform accepts no answer. */
+  droppedCalls: UnansweredCall[];
+  /** What `retainTranscript` stored (one result per conversation turn), or null when the turn was not retained. */
+  transcript: RetainResult[] | null;
   /** How many times the runner reattached after a dropped stream. */
   reconnects: number;
 }
@@ -48,47 +51,59 @@ type EndReason =
   | { kind: 'failed'; error: Error }
   | { kind: 'done' };
 
-type EventStream = Stream<BetaManagedAgentsStreamSessionEvents>;
-
-const RECONNECT_START_MS = 100;
-const RECONNECT_CAP_MS = 2_000;
 // The interrupt is best effort and must not push the rejection past the time-out by more than a second.
 const INTERRUPT_BUDGET_MS = 800;
 
 /** A thrown marker that unwinds the loop when the turn controller aborted; run() turns it into the typed error. */
 class TurnEnded extends Error {}
 
-/** One turn of a Managed Agents session: the loop behind `runSessionWithMemory` (DESIGN §4). */
+/**
+ * One turn of a Managed Agents session, the loop behind `runSessionWithMemory` (DESIGN §4): the session's events
+ * come from a SessionFeed (attach, reconnect, replay, dedupe) and its tool calls go through a ToolCallLedger
+ * (claim, run, post exactly once), the same two parts `astrocyte attach` uses.
+ */
 export class SessionTurn {
   private readonly controller = new AbortController();
   private endReason: EndReason | undefined;
-  private stream: EventStream | undefined;
   private userMessageId: string | undefined;
   private messageSent = false;
-  private reconnects = 0;
-  private readonly seen = new Set<string>();
-  private readonly answered = new Set<string>();
-  private readonly claimed = new Map<string, Promise<void>>();
-  private readonly calls = new Map<string, CustomToolUseEvent>();
-  private readonly terminatedThreads = new Set<string>();
   private readonly messages: string[] = [];
-  private readonly toolCalls: ToolCallRecord[] = [];
+  private readonly transcript = new TurnTranscript();
   private lastRetryingError: { type: string; message: string } | undefined;
-  private readonly binding: CustomToolBinding;
+  private readonly feed: SessionFeed;
+  private readonly ledger: ToolCallLedger;
 
   constructor(
     private readonly client: Anthropic,
-    brain: Brain,
+    private readonly brain: Brain,
     private readonly options: ResolvedRunSessionOptions,
   ) {
     // Every request of the turn listens on this signal; a large batch of concurrent results is not a leak.
     setMaxListeners(0, this.controller.signal);
-    this.binding = {
-      brain,
-      bankId: options.bankId,
-      ...(options.context ? { context: options.context } : {}),
-      ...(options.nonMemoryToolHandler ? { nonMemoryToolHandler: options.nonMemoryToolHandler } : {}),
-    };
+    const { sessionId, bankId, context, nonMemoryToolHandler, handlerTools, onToolConfirmation } = options;
+    this.ledger = new ToolCallLedger({
+      client,
+      sessionId,
+      signal: this.signal,
+      binding: {
+        brain,
+        bankId,
+        ...(context ? { context } : {}),
+        ...(nonMemoryToolHandler ? { nonMemoryToolHandler } : {}),
+      },
+      ...(handlerTools ? { handlerTools: new Set(handlerTools) } : {}),
+      answerUnownedTools: options.answerUnownedTools,
+      ...(onToolConfirmation ? { onToolConfirmation } : {}),
+      onOutcome: (outcome) => this.onOutcome(outcome),
+    });
+    this.feed = new SessionFeed(client, sessionId, {
+      signal: this.signal,
+      // After a reconnect, the turn's history: the events after its user message (without the message id, from an
+      // empty send response, the newest user message is the turn's).
+      historyStart: (event) =>
+        this.userMessageId ? (event as { id?: string }).id === this.userMessageId : event.type === 'user.message',
+      onHistory: (events) => this.ledger.noteHistory(events),
+    });
   }
 
   private get sessionId(): string {
@@ -114,7 +129,7 @@ export class SessionTurn {
       clearTimeout(timer);
       external?.removeEventListener('abort', onAbort);
       this.end({ kind: 'done' });
-      this.stream?.controller.abort();
+      this.feed.close();
     }
   }
 
@@ -130,7 +145,7 @@ export class SessionTurn {
 
   private async loop(): Promise<SessionTurnResult> {
     // The stream never replays: it must be attached before the message that starts the turn.
-    this.stream = await this.connect();
+    await this.feed.open();
     this.checkOpen();
     this.messageSent = true;
     const sent = await this.client.beta.sessions.events.send(
@@ -139,65 +154,19 @@ export class SessionTurn {
       { signal: this.signal },
     );
     this.userMessageId = sent.data?.[0]?.id;
-    let attached = true;
-    let backoff = RECONNECT_START_MS;
-    for (;;) {
-      try {
-        if (!attached) {
-          this.stream = await this.connect();
-          attached = true;
-          // The events emitted while detached are only in the history.
-          const outcome = await this.reconcile();
-          if (outcome) return outcome;
-        }
-        for await (const event of this.stream) {
-          backoff = RECONNECT_START_MS;
-          const outcome = await this.accept(event);
-          if (outcome) return outcome;
-        }
-      } catch (error) {
-        if (AstrocyteError.isInstance(error) || error instanceof TurnEnded) throw error;
-        this.checkOpen();
-        if (isPermanentClientError(error)) throw this.requestFailed(error);
-      }
-      this.checkOpen();
-      // A stream that ends or throws (`TypeError: terminated`) before the turn is over was dropped.
-      this.stream?.controller.abort();
-      attached = false;
-      this.reconnects += 1;
-      // An end of the turn cuts the wait short; checkOpen then says why.
-      await abortableSleep(backoff, this.signal).catch(() => undefined);
-      this.checkOpen();
-      backoff = Math.min(backoff * 2, RECONNECT_CAP_MS);
-    }
+    this.transcript.addUser(this.options.prompt);
+    return this.feed.follow(({ event }) => this.accept(event));
   }
 
-  private async connect(): Promise<EventStream> {
-    this.checkOpen();
-    return this.client.beta.sessions.events.stream(this.sessionId, {}, { signal: this.signal });
-  }
-
-  /** Handles one event once; returns the turn's result when the event ends it. */
+  /** Handles one distinct event; returns the turn's result when the event ends it. */
   private async accept(event: SessionEvent): Promise<SessionTurnResult | null> {
     this.checkOpen();
-    const id = (event as { id?: string }).id;
-    if (id !== undefined) {
-      if (this.seen.has(id)) return null;
-      this.seen.add(id);
-    }
     this.notify(event);
+    this.ledger.observe(event);
+    this.transcript.accept(event);
     switch (event.type) {
       case 'agent.message':
         this.messages.push(messageText(event) ?? '');
-        return null;
-      case 'agent.custom_tool_use':
-        this.dispatch(event);
-        return null;
-      case 'user.custom_tool_result':
-        this.answered.add(event.custom_tool_use_id);
-        return null;
-      case 'session.thread_status_terminated':
-        this.terminatedThreads.add(event.session_thread_id);
         return null;
       case 'session.error': {
         const retryStatus = event.error.retry_status?.type ?? 'terminal';
@@ -211,8 +180,12 @@ export class SessionTurn {
         throw new SessionTerminatedError(this.sessionId);
       case 'session.deleted':
         throw new SessionDeletedError(this.sessionId);
+      case 'session.thread_status_idle':
+        // A sub-agent waiting on a confirmation idles only its thread.
+        if (event.stop_reason?.type === 'requires_action') await this.checkConfirmations(event.stop_reason.event_ids);
+        return null;
       case 'session.status_idle':
-        return this.onIdle(event.stop_reason);
+        return this.onIdle(event.stop_reason, event.stop_details ?? null);
       default:
         return null;
     }
@@ -228,10 +201,15 @@ export class SessionTurn {
     }
   }
 
-  private async onIdle(stopReason: { type: string; event_ids?: string[] } | null): Promise<SessionTurnResult | null> {
+  private async onIdle(
+    stopReason: { type: string; event_ids?: string[] } | null,
+    stopDetails: SessionStopDetails,
+  ): Promise<SessionTurnResult | null> {
     const type = stopReason?.type ?? 'end_turn';
     if (type === 'requires_action') {
-      await this.answerAll(stopReason?.event_ids ?? []);
+      const ids = stopReason?.event_ids ?? [];
+      await this.ledger.answerNamed(ids);
+      await this.checkConfirmations(ids);
       return null;
     }
     if (type === 'retries_exhausted') {
@@ -243,110 +221,55 @@ export class SessionTurn {
         last?.message ?? 'the platform gave up retrying the turn',
       );
     }
-    await Promise.all(this.claimed.values());
+    await this.ledger.whenSettled();
     this.checkOpen();
+    const turns = this.options.retainTranscript && type === 'end_turn' ? this.transcript.take() : null;
+    const { toolCalls, confirmations, leftCalls, droppedCalls } = this.ledger;
     return {
       text: this.messages.join('\n\n'),
       messages: [...this.messages],
       stopReason: type,
-      toolCalls: [...this.toolCalls],
-      reconnects: this.reconnects,
+      stopDetails,
+      toolCalls: [...toolCalls],
+      confirmations: [...confirmations],
+      leftCalls: [...leftCalls],
+      droppedCalls: [...droppedCalls],
+      transcript: turns
+        ? await retainTranscript(this.brain, turns, {
+            bankId: this.options.bankId,
+            sessionId: this.sessionId,
+            ...(this.options.context ? { context: this.options.context } : {}),
+          })
+        : null,
+      reconnects: this.feed.reconnects,
     };
   }
 
-  /** Makes sure every id the session waits on is being answered, fetching calls this runner never saw. */
-  private async answerAll(eventIds: string[]): Promise<void> {
-    const missing: string[] = [];
-    for (const id of eventIds) {
-      const call = this.calls.get(id);
-      if (call) this.dispatch(call);
-      else if (!this.answered.has(id) && !this.claimed.has(id)) missing.push(id);
-    }
-    if (missing.length === 0) return;
-    // Ids this runner has no event for: built-in tool confirmations (not ours), or calls from before it attached.
-    const wanted = new Set(missing);
-    try {
-      for await (const event of this.client.beta.sessions.events.list(
+  /**
+   * Ends the turn, leaving the session idle, when the ids include a call that waits for a confirmation nobody here
+   * gives: the session would otherwise wait until the time-out. The turn's other calls are answered first.
+   */
+  private async checkConfirmations(eventIds: string[]): Promise<void> {
+    const waiting = this.ledger.unconfirmed(eventIds);
+    if (waiting.length === 0) return;
+    await this.ledger.whenSettled();
+    this.checkOpen();
+    throw new ToolConfirmationRequiredError(this.sessionId, waiting);
+  }
+
+  private onOutcome(outcome: LedgerOutcome): void {
+    if (outcome.kind !== 'failed') return;
+    const { event, error } = outcome;
+    const what = event.type === 'agent.custom_tool_use' ? 'the result' : 'the confirmation';
+    this.end({
+      kind: 'failed',
+      error: new SessionError(
         this.sessionId,
-        { order: 'desc', types: ['agent.custom_tool_use'] },
-        { signal: this.signal },
-      )) {
-        if (event.type !== 'agent.custom_tool_use' || !wanted.has(event.id)) continue;
-        wanted.delete(event.id);
-        this.dispatch(event);
-        if (wanted.size === 0) break;
-      }
-    } catch (error) {
-      this.checkOpen();
-      if (isPermanentClientError(error)) throw this.requestFailed(error);
-      // Transient: the next idle names the ids again.
-    }
-  }
-
-  /** Starts answering `call` unless it is already answered or under way; calls of one batch run concurrently. */
-  private dispatch(call: CustomToolUseEvent): void {
-    this.calls.set(call.id, call);
-    if (this.answered.has(call.id) || this.claimed.has(call.id)) return;
-    // A terminated sub-agent thread accepts no input; its open calls can never be answered.
-    if (call.session_thread_id && this.terminatedThreads.has(call.session_thread_id)) return;
-    this.claimed.set(call.id, this.answer(call));
-  }
-
-  private async answer(call: CustomToolUseEvent): Promise<void> {
-    const outcome = await executeCustomTool(call, this.binding);
-    let posted = false;
-    if (!this.signal.aborted) {
-      try {
-        await sendToolResultOnce(this.client, this.sessionId, customToolResult(call, outcome.text, outcome.isError), {
-          signal: this.signal,
-          answered: this.answered,
-        });
-        posted = true;
-      } catch (error) {
-        if (!this.signal.aborted) {
-          const failure = new SessionError(
-            this.sessionId,
-            'tool_result_failed',
-            `could not send the result of ${call.name} (${call.id}): ${error instanceof Error ? error.message : String(error)}`,
-            { code: 'session_tool_result_failed', cause: error },
-          );
-          this.end({ kind: 'failed', error: failure });
-        }
-      }
-    }
-    this.toolCalls.push({
-      id: call.id,
-      name: call.name,
-      input: call.input ?? {},
-      result: outcome.text,
-      isError: outcome.isError,
-      threadId: call.session_thread_id ?? null,
-      posted,
+        'tool_result_failed',
+        `could not send ${what} of ${event.name} (${event.id}): ${error instanceof Error ? error.message : String(error)}`,
+        { code: 'session_tool_result_failed', cause: error },
+      ),
     });
-  }
-
-  /** Replays the turn's history (events after its user message) through `accept`; ids dedupe it. */
-  private async reconcile(): Promise<SessionTurnResult | null> {
-    const newestFirst: SessionEvent[] = [];
-    for await (const event of this.client.beta.sessions.events.list(
-      this.sessionId,
-      { order: 'desc' },
-      { signal: this.signal },
-    )) {
-      // Without the message id (an empty send response), the newest user message is the turn's.
-      if (this.userMessageId ? event.id === this.userMessageId : event.type === 'user.message') break;
-      newestFirst.push(event);
-    }
-    const turn = newestFirst.reverse();
-    // Results first, so a call whose answer appears later in the history is not run again.
-    for (const event of turn) {
-      if (event.type === 'user.custom_tool_result') this.answered.add(event.custom_tool_use_id);
-    }
-    for (const event of turn) {
-      const outcome = await this.accept(event);
-      if (outcome) return outcome;
-    }
-    return null;
   }
 
   private requestFailed(error: unknown): SessionError {

@@ -1,0 +1,61 @@
+import type { AstrocyteContext, Brain, ConversationTurn, RetainResult } from '@astrocyte/core';
+import { messageText, type SessionEvent } from './session-events.js';
+
+/** The speakers transcript turns are stored under. */
+export const TRANSCRIPT_SPEAKERS = { user: 'user', agent: 'agent' } as const;
+
+/** Where a transcript goes: the bank, and the Managed Agents session that becomes its episode. */
+export interface TranscriptTarget {
+  bankId: string;
+  sessionId: string;
+  context?: AstrocyteContext;
+}
+
+/**
+ * What was said in one turn, in order: the user's message and the agent's reply, consecutive messages of one
+ * speaker joined by blank lines. A turn that called `memory_forget` is not kept: its messages name what was
+ * forgotten, and storing them would bring it back.
+ */
+export class TurnTranscript {
+  private turns: ConversationTurn[] = [];
+  private forgot = false;
+
+  /** Adds what the user said (a runner knows its own prompt; an observer reads `user.message` events). */
+  addUser(text: string): void {
+    this.add(TRANSCRIPT_SPEAKERS.user, text);
+  }
+
+  /** Takes in the agent's side of one event: its messages, and whether it forgot something. */
+  accept(event: SessionEvent): void {
+    if (event.type === 'agent.message') this.add(TRANSCRIPT_SPEAKERS.agent, messageText(event) ?? '');
+    else if (event.type === 'agent.custom_tool_use' && event.name === 'memory_forget') this.forgot = true;
+  }
+
+  /** The turn's conversation turns, or null when there is nothing to keep; starts the next turn either way. */
+  take(): ConversationTurn[] | null {
+    const turns = this.forgot || this.turns.length === 0 ? null : this.turns;
+    this.turns = [];
+    this.forgot = false;
+    return turns;
+  }
+
+  private add(speaker: string, text: string): void {
+    if (text.trim() === '') return;
+    const last = this.turns.at(-1);
+    if (last?.speaker === speaker) last.text = `${last.text}\n\n${text}`;
+    else this.turns.push({ speaker, text });
+  }
+}
+
+/** Retains a turn's conversation as the next turns of the session's episode; governance applies as to any retain. */
+export function retainTranscript(
+  brain: Brain,
+  turns: ConversationTurn[],
+  target: TranscriptTarget,
+): Promise<RetainResult[]> {
+  return brain.retainConversation(turns, {
+    bankId: target.bankId,
+    sessionId: target.sessionId,
+    ...(target.context ? { context: target.context } : {}),
+  });
+}
