@@ -164,6 +164,80 @@ describe('astrocyte attach', { timeout: 120_000 }, () => {
     expect(emulator.rejectedEvents).toEqual([]);
   });
 
+  it('answers once when a result was recorded but its response was lost (no blind SDK retry)', async () => {
+    const { dir } = tempProject();
+    emulator.failRequests({
+      method: 'POST',
+      path: /\/events$/,
+      when: (body) => (body as { events: Array<{ type: string }> }).events[0]?.type === 'user.custom_tool_result',
+      afterProcessing: true,
+      status: 500,
+    });
+    const attach = startAttach(['--session', sessionId], dir, {
+      ANTHROPIC_API_KEY: 'test-key',
+      ANTHROPIC_BASE_URL: emulator.url,
+    });
+    await attach.printed(/^attached/);
+    await say('remember that the printer toner is in the cupboard');
+    await attach.printed(/answered memory_retain/);
+    attach.child.kill('SIGINT');
+    expect((await attach.exited)[0]).toBe(0);
+    const results = emulator.events(sessionId).filter((e) => e.type === 'user.custom_tool_result');
+    expect(results).toHaveLength(1);
+    expect(emulator.rejectedEvents).toEqual([]);
+  });
+
+  it('with --retain-transcript, retains the turns that end after it attached, as a conversation', async () => {
+    const { dir, config } = tempProject();
+    const turnEnded = async (text: string) => {
+      const watch = await client.beta.sessions.events.stream(sessionId);
+      await say(text);
+      for await (const event of watch) {
+        if (event.type === 'session.status_idle' && event.stop_reason.type === 'end_turn') break;
+      }
+    };
+    // Said before attach started: not retained.
+    await turnEnded('hello there, I am Ada');
+    const attach = startAttach(['--json', '--session', sessionId, '--bank', 'home', '--retain-transcript'], dir, {
+      ANTHROPIC_API_KEY: 'test-key',
+      ANTHROPIC_BASE_URL: emulator.url,
+    });
+    await attach.printed(/"event":"attached"/);
+    await turnEnded('remember that the boiler is serviced in May');
+    await attach.printed(/"event":"retained"/);
+    await turnEnded('when is the boiler serviced?');
+    await attach.printed(/"event":"retained".*\n.*"event":"retained"/s);
+    attach.child.kill('SIGINT');
+    expect((await attach.exited)[0]).toBe(0);
+
+    const lines = attach
+      .output()
+      .stdout.trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines.map((line) => line.event)).toEqual([
+      'attached',
+      'answered',
+      'retained',
+      'answered',
+      'retained',
+      'ended',
+    ]);
+    const brain = await Astrocyte.fromConfig(config);
+    const conversation = (await brain.list('home')).items.filter((m) => m.speaker);
+    expect(conversation.map((m) => [m.speaker, m.text, m.episode?.id])).toEqual([
+      ['user', 'remember that the boiler is serviced in May', sessionId],
+      ['agent', 'Noted: the boiler is serviced in May', sessionId],
+      ['user', 'when is the boiler serviced?', sessionId],
+      ['agent', expect.stringContaining('From memory:'), sessionId],
+    ]);
+    expect(lines.filter((line) => line.event === 'retained').flatMap((line) => line.memory_ids)).toEqual(
+      conversation.map((m) => m.id),
+    );
+    expect((await brain.history('home', conversation[0]?.id as string))[0]?.actor).toBe(`managed-agents:${sessionId}`);
+    await brain.close();
+  });
+
   it('fails in one line for an unknown session or a missing key', async () => {
     const { dir } = tempProject();
     const unknown = await astrocyte(['attach', '--session', 'sesn_nope'], {

@@ -20,14 +20,21 @@ export class TurnTranscript {
   private turns: ConversationTurn[] = [];
   private forgot = false;
 
-  /** Adds what the user said (a runner knows its own prompt; an observer reads `user.message` events). */
+  /**
+   * `readUserMessages`: take the user's side from `user.message` events (an observer of the session); a runner
+   * that sends the message itself passes it to `addUser` instead.
+   */
+  constructor(private readonly readUserMessages: boolean) {}
+
+  /** Adds what the user said. */
   addUser(text: string): void {
     this.add(TRANSCRIPT_SPEAKERS.user, text);
   }
 
-  /** Takes in the agent's side of one event: its messages, and whether it forgot something. */
+  /** Takes in one event: a message, or a tool call that forgot something. */
   accept(event: SessionEvent): void {
     if (event.type === 'agent.message') this.add(TRANSCRIPT_SPEAKERS.agent, messageText(event) ?? '');
+    else if (event.type === 'user.message' && this.readUserMessages) this.addUser(messageText(event) ?? '');
     else if (event.type === 'agent.custom_tool_use' && event.name === 'memory_forget') this.forgot = true;
   }
 

@@ -68,7 +68,7 @@ export class SessionTurn {
   private userMessageId: string | undefined;
   private messageSent = false;
   private readonly messages: string[] = [];
-  private readonly transcript = new TurnTranscript();
+  private readonly transcript = new TurnTranscript(false);
   private lastRetryingError: { type: string; message: string } | undefined;
   private readonly feed: SessionFeed;
   private readonly ledger: ToolCallLedger;

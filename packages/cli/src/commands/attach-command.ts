@@ -10,8 +10,9 @@ export function registerAttachCommand(program: Command, io: CliIo): void {
     .description('answer the memory tool calls of an existing Managed Agents session until it ends (Ctrl-C stops)')
     .requiredOption('-s, --session <id>', 'the session (sesn_…) to attach to')
     .option('--base-url <url>', 'the API base URL (default: $ANTHROPIC_BASE_URL, else the Anthropic API)')
+    .option('--retain-transcript', "also retain each turn's user and agent messages as a conversation")
     .action(
-      withSession(io, async (session, options: { session: string; baseUrl?: string }) => {
+      withSession(io, async (session, options: { session: string; baseUrl?: string; retainTranscript?: boolean }) => {
         const apiKey = process.env.ANTHROPIC_API_KEY;
         if (!apiKey)
           throw new UsageError(
@@ -39,6 +40,7 @@ export function registerAttachCommand(program: Command, io: CliIo): void {
             sessionId: options.session,
             bankId,
             signal: stop.signal,
+            retainTranscript: options.retainTranscript === true,
             onAttached: () => {
               if (attached) return;
               attached = true;
@@ -55,7 +57,20 @@ export function registerAttachCommand(program: Command, io: CliIo): void {
             onForeignTool: (call) =>
               log(
                 { event: 'skipped', tool: call.name, tool_use_id: call.id },
-                `left ${call.name} (${call.id}) to its own handler`,
+                call.type === 'agent.custom_tool_use'
+                  ? `left ${call.name} (${call.id}) to its own handler`
+                  : `left the confirmation of ${call.name} (${call.id}) to another client`,
+              ),
+            onTranscript: (results) => {
+              const ids = results.flatMap((result) => (result.stored && result.memoryId ? [result.memoryId] : []));
+              log(
+                { event: 'retained', session_id: options.session, memory_ids: ids },
+                `retained the turn: ${ids.length} of ${results.length} messages stored`,
+              );
+            },
+            onTranscriptFailed: (error) =>
+              session.note(
+                `astrocyte: could not retain the turn: ${error instanceof Error ? error.message : String(error)}`,
               ),
             onSendFailed: (call, error) =>
               session.note(
