@@ -2,8 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   // The workspace's packages resolve to their TypeScript sources (their `@astrocyte/source` export condition), so
-  // tests need no build; the other conditions are Vite's defaults for server code.
-  ssr: { resolve: { conditions: ['@astrocyte/source', 'module', 'development|production'] } },
+  // tests need no build. No `module` condition: Vitest passes the conditions on to Node for the dependencies it does
+  // not transform, and Node would then load builds meant for bundlers (OpenTelemetry's ESM has extensionless imports).
+  ssr: { resolve: { conditions: ['@astrocyte/source', 'development|production'] } },
   test: {
     include: [
       'packages/*/src/**/*.test.ts',

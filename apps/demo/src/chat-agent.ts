@@ -1,6 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { Brain } from '@astrocyte/core';
-import { runSessionTurn } from '@astrocyte/managed-agents';
+import { runSessionTurn, TRANSCRIPT_SPEAKERS } from '@astrocyte/managed-agents';
 import { TranscriptBuilder, type TranscriptEvent } from './transcript.js';
 
 /** Which agent the demo talks to: the scripted one on the local emulator, or Claude on the real API. */
@@ -19,14 +19,15 @@ export interface TurnOutcome {
   stopReason: string;
 }
 
-/** The speakers of the exchanges the demo stores as conversation turns. */
-export const SPEAKERS = { user: 'user', agent: 'agent' } as const;
+/** The speakers of the exchanges the runner stores as conversation turns (`retainTranscript`). */
+export const SPEAKERS = TRANSCRIPT_SPEAKERS;
 
 /**
  * The demo's agent: one Managed Agents session per bank, memory tools answered by `runSessionWithMemory`'s loop.
- * Besides what the agent retains with its tools (facts, shown as tool calls), the app stores every exchange, the
- * user's message and the agent's reply, with `retainConversation`: one episode per chat session, so that what was
- * said is in memory too, in order, with who said it. Facts stay the agent's decision; the transcript is the app's.
+ * Besides what the agent retains with its tools (facts, shown as tool calls), the runner stores every exchange, the
+ * user's message and the agent's reply (`retainTranscript`, through `retainConversation`): one episode per chat
+ * session, so that what was said is in memory too, in order, with who said it. Facts stay the agent's decision;
+ * the transcript is the app's.
  */
 export class ChatAgent {
   // Turns on one session must not overlap: the platform runs one turn at a time per session.
@@ -67,23 +68,17 @@ export class ChatAgent {
       prompt: message,
       bankId,
       context: { actor: this.mode.kind === 'offline' ? 'demo-scripted-agent' : 'demo-agent' },
+      // The runner stores the exchange with retainConversation; a turn that forgot something is not written back.
+      retainTranscript: true,
       onEvent: (event) => transcript.accept(event),
       ...(signal ? { signal } : {}),
     });
     transcript.settle(result.toolCalls);
-    // A turn that forgot something is not written back: its messages name what was forgotten.
-    if (!result.toolCalls.some((call) => call.name === 'memory_forget')) {
-      const stored = await this.brain.retainConversation(
-        [
-          { speaker: SPEAKERS.user, text: message },
-          { speaker: SPEAKERS.agent, text: result.text },
-        ],
-        { bankId, sessionId, context: { actor: 'demo-app' } },
-      );
+    if (result.transcript) {
       emit({
         type: 'exchange_stored',
         sessionId,
-        memoryIds: stored.flatMap((r) => (r.stored && r.memoryId ? [r.memoryId] : [])),
+        memoryIds: result.transcript.flatMap((r) => (r.stored && r.memoryId ? [r.memoryId] : [])),
       });
     }
     emit({ type: 'done', text: result.text, stopReason: result.stopReason });

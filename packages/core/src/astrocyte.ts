@@ -1,3 +1,4 @@
+import { BrainObserver, type ErasureReport } from './brain-observer.js';
 import { groupBy } from './collections.js';
 import { DEFAULTS } from './defaults.js';
 import type { Embedder } from './embedders/embedder.js';
@@ -8,12 +9,15 @@ import { Governance } from './governance/governance.js';
 import { checkHealth } from './health/check-health.js';
 import { FailureLog } from './health/failure-log.js';
 import type { HealthReport } from './health/health-report.js';
+import { HookBus } from './hooks/hook-bus.js';
+import type { HookEventName, HookListener, ListenerErrorHandler } from './hooks/hook-events.js';
 import type { LLM } from './llm/llm.js';
 import type { MemoryStore } from './memory-store.js';
 import { RecallPipeline } from './recall/recall-pipeline.js';
 import { defaultVectorWeight, type RecallTuning } from './recall/recall-tuning.js';
 import { extractiveAnswer } from './reflect.js';
 import { RetainPipeline } from './retain/retain-pipeline.js';
+import { traceEmbedder, traceLlm, traceStore } from './telemetry/traced-parts.js';
 import type {
   AstrocyteContext,
   BankSummary,
@@ -65,6 +69,11 @@ export interface AstrocyteOptions {
   reflect?: { maxSources?: number; maxPromptTokens?: number };
   /** The clock, injectable so that expiry and recency can be tested without waiting. */
   now?: () => Date;
+  /**
+   * `includeText` puts memory text, queries and forget reasons in hook events (default false); `onListenerError`
+   * receives every error a listener throws or rejects with (default: console.warn, once per listener).
+   */
+  hooks?: { includeText?: boolean; onListenerError?: ListenerErrorHandler };
 }
 
 /** The Brain: a pipeline of validation, governance, dedup, embedding and hybrid search over a MemoryStore. */
@@ -81,11 +90,15 @@ export class Astrocyte implements Brain {
   private readonly now: () => Date;
   // The last failure of an operation, for health().
   private readonly failures: FailureLog;
+  private readonly hooks: HookBus;
+  // Spans, metrics and hook events of each operation.
+  private readonly observer: BrainObserver;
 
   private constructor(options: AstrocyteOptions) {
-    this.store = options.store;
-    this.embedder = options.embedder;
-    this.llm = options.llm;
+    // Store, embedder and LLM calls become child spans of the operation that makes them.
+    this.store = traceStore(options.store);
+    this.embedder = traceEmbedder(options.embedder);
+    this.llm = options.llm && traceLlm(options.llm);
     this.governance = options.governance ?? new Governance();
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     const threshold = options.dedup?.nearThreshold ?? DEFAULTS.dedup.nearThreshold;
@@ -128,6 +141,12 @@ export class Astrocyte implements Brain {
     );
     this.now = options.now ?? (() => new Date());
     this.failures = new FailureLog(this.now);
+    const { includeText = false, onListenerError } = options.hooks ?? {};
+    if (typeof includeText !== 'boolean') throw new ValidationError('hooks.includeText', 'must be true or false');
+    if (onListenerError !== undefined && typeof onListenerError !== 'function')
+      throw new ValidationError('hooks.onListenerError', 'must be a function');
+    this.hooks = new HookBus(onListenerError);
+    this.observer = new BrainObserver({ backend: this.store.backend, hooks: this.hooks, includeText, now: this.now });
     const parts = { store: this.store, embedder: this.embedder, governance: this.governance, limits: this.limits };
     this.retainPipeline = new RetainPipeline({ ...parts, nearThreshold, now: this.now });
     this.recallPipeline = new RecallPipeline({ ...parts, tuning, maxResults, recencyHalfLifeDays, now: this.now });
@@ -156,7 +175,9 @@ export class Astrocyte implements Brain {
    * whose supersession chain is under legal hold needs `overrideLegalHold` and a `reason`.
    */
   retain(content: string, options: RetainOptions): Promise<RetainResult> {
-    return this.failures.track('retain', () => this.retainPipeline.retain(content, options));
+    return this.failures.track('retain', () =>
+      this.observer.retain('retain', options, (report) => this.retainPipeline.retain(content, options, report)),
+    );
   }
 
   /** Stores many memories into one bank with one embedding batch and one transaction. */
@@ -164,12 +185,18 @@ export class Astrocyte implements Brain {
     items: RetainManyItem[],
     options: { bankId: string; context?: AstrocyteContext },
   ): Promise<RetainResult[]> {
-    return this.failures.track('retainMany', () => this.retainPipeline.retainMany(items, options));
+    return this.failures.track('retainMany', () =>
+      this.observer.retain('retain_many', options, (report) => this.retainPipeline.retainMany(items, options, report)),
+    );
   }
 
   /** Stores a conversation, one memory per turn, as an ordered episode of `sessionId` (appended to if it exists). */
   retainConversation(turns: ConversationTurn[], options: RetainConversationOptions): Promise<RetainResult[]> {
-    return this.failures.track('retainConversation', () => this.retainPipeline.retainConversation(turns, options));
+    return this.failures.track('retainConversation', () =>
+      this.observer.retain('retain_conversation', options, (report) =>
+        this.retainPipeline.retainConversation(turns, options, report),
+      ),
+    );
   }
 
   /**
@@ -178,12 +205,14 @@ export class Astrocyte implements Brain {
    * weighted normalized scores.
    */
   recall(query: string, options: RecallOptions): Promise<RecallResult> {
-    return this.failures.track('recall', () => this.recallPipeline.recall(query, options));
+    return this.failures.track('recall', () =>
+      this.observer.recall(query, options, () => this.recallPipeline.recall(query, options)),
+    );
   }
 
   /** Answers `query` from memory: written by the LLM when one is configured, else extractive. */
   reflect(query: string, options: ReflectOptions): Promise<ReflectResult> {
-    return this.failures.track('reflect', () => this.answer(query, options));
+    return this.failures.track('reflect', () => this.observer.reflect(options, () => this.answer(query, options)));
   }
 
   private async answer(query: string, options: ReflectOptions): Promise<ReflectResult> {
@@ -203,10 +232,12 @@ export class Astrocyte implements Brain {
    * every memory it replaced, and a legal hold on any memory of its supersession chain keeps it.
    */
   forget(bankId: string, options: ForgetOptions): Promise<ForgetResult> {
-    return this.failures.track('forget', () => this.forgetSelected(bankId, options));
+    return this.failures.track('forget', () =>
+      this.observer.forget(bankId, options, (report) => this.forgetSelected(bankId, options, report)),
+    );
   }
 
-  private async forgetSelected(bankId: string, options: ForgetOptions): Promise<ForgetResult> {
+  private async forgetSelected(bankId: string, options: ForgetOptions, report: ErasureReport): Promise<ForgetResult> {
     checkBankId(bankId);
     if (typeof options !== 'object' || options === null) throw new ValidationError('options', 'must be an object');
     if (options.all !== undefined && typeof options.all !== 'boolean')
@@ -237,6 +268,7 @@ export class Astrocyte implements Brain {
     const candidates = await forgetCandidates(this.store, bankId, selector);
     const verdict = this.governance.checkForget(candidates, { overrideLegalHold, now });
     const erased = await this.store.erase(bankId, verdict.allowed, stamp);
+    report(bankId, erased, verdict.skipped);
     return { deletedCount: erased.length, ...(verdict.skipped.length > 0 ? { skipped: verdict.skipped } : {}) };
   }
 
@@ -302,7 +334,7 @@ export class Astrocyte implements Brain {
    * legal hold is kept: expiry never overrides a hold.
    */
   purgeExpired(): Promise<number> {
-    return this.failures.track('purgeExpired', () => this.eraseExpired());
+    return this.failures.track('purgeExpired', () => this.observer.purgeExpired((report) => this.eraseExpired(report)));
   }
 
   /**
@@ -314,7 +346,7 @@ export class Astrocyte implements Brain {
     return checkHealth({ store: this.store, embedder: this.embedder, lastError: this.failures.last, now: this.now() });
   }
 
-  private async eraseExpired(): Promise<number> {
+  private async eraseExpired(report: ErasureReport): Promise<number> {
     const now = this.now();
     const stamp = versionStamp(this.governance, 'expire', now, undefined, 'expired');
     const held = new Set<string>();
@@ -334,12 +366,29 @@ export class Astrocyte implements Brain {
           if (this.governance.legalHold(candidate.chain)) held.add(candidate.memoryId);
           else free.push(candidate.memoryId);
         }
-        erased += free.length > 0 ? (await this.store.erase(bankId, free, stamp)).length : 0;
+        if (free.length === 0) continue;
+        const ids = await this.store.erase(bankId, free, stamp);
+        report(bankId, ids, []);
+        erased += ids.length;
       }
       total += erased;
       // Guards against a store that reports rows it cannot erase, which would loop forever.
       if (erased === 0 && expired.every((e) => !held.has(e.id))) return total;
     }
+  }
+
+  /**
+   * Calls `listener` with each `name` event once its operation committed: `retain`, `reject`, `redact`, `recall`,
+   * `forget` (docs/operations.md lists their fields). Returns the function that removes the listener. A listener's
+   * failure never fails the operation (see `hooks.onListenerError`).
+   */
+  on<E extends HookEventName>(name: E, listener: HookListener<E>): () => void {
+    return this.hooks.on(name, listener);
+  }
+
+  /** Removes a listener added with `on`; true when it was listening. */
+  off<E extends HookEventName>(name: E, listener: HookListener<E>): boolean {
+    return this.hooks.off(name, listener);
   }
 
   /** Closes the store (and the client it opened, not one passed in). */

@@ -21,6 +21,19 @@ export type { RuleDefinition } from './governance/rule-schema.js';
 export { type CompiledRule, compileRules, evaluateRules, loadRulesFile, parseRulesText } from './governance/rules.js';
 export type { LastFailure } from './health/failure-log.js';
 export type { HealthReport, StoreHealth } from './health/health-report.js';
+export type {
+  ForgetEvent,
+  HookEventBase,
+  HookEventName,
+  HookEvents,
+  HookListener,
+  ListenerErrorHandler,
+  RecallEvent,
+  RedactEvent,
+  RejectEvent,
+  RetainEvent,
+  RetainOperation,
+} from './hooks/hook-events.js';
 export { AnthropicLLM } from './llm/anthropic-llm.js';
 export type { CompletionRequest, LLM } from './llm/llm.js';
 export { OpenAILLM } from './llm/openai-llm.js';

@@ -104,6 +104,8 @@ export const configSchema = z.strictObject({
   mcp: z
     .strictObject({ include_forget: z.boolean().default(false), include_reflect: z.boolean().default(true) })
     .prefault({}),
+  /** Hook events (`brain.on`) carry memory text, queries and forget reasons only when `include_text` is true. */
+  hooks: z.strictObject({ include_text: z.boolean().default(false) }).prefault({}),
 });
 
 /** A validated configuration, defaults filled in. */

@@ -101,6 +101,7 @@ export async function brainFromConfig(loaded: LoadedConfig): Promise<Astrocyte> 
         ...(config.recall.vector_weight !== undefined ? { vectorWeight: config.recall.vector_weight } : {}),
       },
       reflect: { maxSources: config.reflect.max_sources, maxPromptTokens: config.reflect.max_prompt_tokens },
+      hooks: { includeText: config.hooks.include_text },
     });
   } catch (error) {
     await store.close();

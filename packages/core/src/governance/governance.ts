@@ -20,7 +20,7 @@ export type { ForgetCandidate, ForgetVerdict } from './forget-policy.js';
 
 /** What retain should store after governance, or why it must not. */
 export type RetainPlan =
-  | { kind: 'reject'; reason: string; redacted: PiiType[]; matched: RuleMatch[] }
+  | { kind: 'reject'; reason: string; redacted: PiiType[]; detected: PiiType[]; matched: RuleMatch[] }
   | {
       kind: 'store';
       content: string;
@@ -113,7 +113,8 @@ export class Governance {
   /** Decides what retain stores for one request: rules first, then the PII barrier of the destination bank. */
   prepareRetain(request: RetainRequest): RetainPlan {
     const plan = this.decide(request);
-    return plan.kind === 'reject' ? { kind: 'reject', reason: plan.reason, redacted: [], matched: plan.matched } : plan;
+    if (plan.kind === 'store') return plan;
+    return { kind: 'reject', reason: plan.reason, redacted: [], detected: plan.detected, matched: plan.matched };
   }
 
   /** The decision retain would take, with every rule that matched and every PII type found. */

@@ -14,6 +14,7 @@ import type {
   AstrocyteContext,
   ConversationTurn,
   JsonObject,
+  PiiType,
   RetainConversationOptions,
   RetainManyItem,
   RetainOptions,
@@ -44,8 +45,25 @@ export interface RetainParts {
   now: () => Date;
 }
 
+/** What became of one retained item, for telemetry and hooks; the caller gets `result` only. */
+export interface RetainOutcome {
+  /** The item's place in the call's input: 0 for retain, the item's or the turn's index otherwise. */
+  index: number;
+  result: RetainResult;
+  /** The bank it went to (after routing), or the bank asked for when it was refused. */
+  bankId: string;
+  /** The text as stored, after redaction (all of it for a chunked text); null when refused. */
+  text: string | null;
+  /** Why governance refused it: the PII types found and the rules that applied. */
+  rejection?: { piiTypes: PiiType[]; rules: string[] };
+}
+
+/** Receives a call's outcomes once its transaction committed. */
+export type RetainReport = (outcomes: RetainOutcome[]) => void;
+
 /** A retain request after validation, before governance. */
 interface ValidatedItem {
+  index: number;
   content: string;
   bankId: string;
   tags: string[];
@@ -83,14 +101,19 @@ export class RetainPipeline {
    * Stores one memory, unless governance rejects it or it duplicates one already in the bank. Replacing a memory
    * whose supersession chain is under legal hold needs `overrideLegalHold` and a `reason`.
    */
-  async retain(content: string, options: RetainOptions): Promise<RetainResult> {
-    const item: ValidatedItem = { ...this.validateItem(content, options, ''), speaker: null, episodeId: null };
+  async retain(content: string, options: RetainOptions, report?: RetainReport): Promise<RetainResult> {
+    const item: ValidatedItem = {
+      ...this.validateItem(content, options, ''),
+      index: 0,
+      speaker: null,
+      episodeId: null,
+    };
     const reason = checkReason(options.reason);
     const override = checkOverride(options.overrideLegalHold, reason);
     if (item.supersedes === null && (override || reason !== undefined))
       throw new ValidationError(override ? 'overrideLegalHold' : 'reason', 'only applies with supersedes');
     if (item.supersedes !== null) await this.checkReplaceable(item.bankId, item.supersedes, override);
-    const [result] = await this.persist([item], options.context, reason);
+    const [result] = await this.persist([item], options.context, report, reason);
     return result as RetainResult;
   }
 
@@ -98,6 +121,7 @@ export class RetainPipeline {
   async retainMany(
     items: RetainManyItem[],
     options: { bankId: string; context?: AstrocyteContext },
+    report?: RetainReport,
   ): Promise<RetainResult[]> {
     if (!Array.isArray(items)) throw new ValidationError('items', 'must be an array');
     if (items.length > this.limits.maxBatchSize) {
@@ -116,16 +140,21 @@ export class RetainPipeline {
         throw new ValidationError(`items[${i}].supersedes`, 'is not accepted in a batch; replace a memory with retain');
       validated.push({
         ...this.validateItem(item.content, { ...item, bankId }, `items[${i}].`),
+        index: i,
         speaker: null,
         episodeId: null,
       });
       await slicer.tick();
     }
-    return this.persist(validated, options.context);
+    return this.persist(validated, options.context, report);
   }
 
   /** Stores a conversation, one memory per turn, as an ordered episode of `sessionId` (appended to if it exists). */
-  async retainConversation(turns: ConversationTurn[], options: RetainConversationOptions): Promise<RetainResult[]> {
+  async retainConversation(
+    turns: ConversationTurn[],
+    options: RetainConversationOptions,
+    report?: RetainReport,
+  ): Promise<RetainResult[]> {
     if (!Array.isArray(turns)) throw new ValidationError('turns', 'must be an array of { speaker, text } turns');
     if (turns.length > this.limits.maxBatchSize) {
       throw new ValidationError(
@@ -152,9 +181,9 @@ export class RetainPipeline {
         `turns[${i}].`,
         'text',
       );
-      return [{ ...item, speaker, episodeId }];
+      return [{ ...item, index: i, speaker, episodeId }];
     });
-    const stored = await this.persist(validated, options.context);
+    const stored = await this.persist(validated, options.context, report);
     const results: RetainResult[] = turns.map(() => ({
       stored: false,
       memoryId: null,
@@ -188,7 +217,7 @@ export class RetainPipeline {
     options: RetainOptions,
     prefix: string,
     contentField = 'content',
-  ): Omit<ValidatedItem, 'speaker' | 'episodeId'> {
+  ): Omit<ValidatedItem, 'index' | 'speaker' | 'episodeId'> {
     if (typeof options !== 'object' || options === null)
       throw new ValidationError('options', 'must be an object with bankId');
     const supersedes =
@@ -212,6 +241,7 @@ export class RetainPipeline {
   private async persist(
     items: ValidatedItem[],
     context: AstrocyteContext | undefined,
+    report: RetainReport | undefined,
     reason?: string,
   ): Promise<RetainResult[]> {
     const now = this.now();
@@ -279,19 +309,26 @@ export class RetainPipeline {
       });
       await slicer.tick();
     }
+    // Named before embedding: a re-embedding may switch the brain to another model meanwhile, and the store must
+    // then refuse these vectors instead of storing them beside the new model's.
+    const embedder = { name: this.embedder.name, dimensions: this.embedder.dimensions };
     const vectors = records.length > 0 ? await this.embedder.embed(pieces, { purpose: 'document' }) : [];
     records.forEach((record, i) => {
       record.embedding = vectors[i] as Float32Array;
     });
     const outcomes: InsertOutcome[] =
       records.length > 0
-        ? await this.store.insert(records, { nearDuplicateThreshold: this.nearThreshold, maxTags: this.limits.maxTags })
+        ? await this.store.insert(records, {
+            nearDuplicateThreshold: this.nearThreshold,
+            maxTags: this.limits.maxTags,
+            embedder,
+          })
         : [];
     const outcomesOf = groupBy(
       outcomes.map((outcome, j) => ({ outcome, owner: owner[j] as number })),
       (o) => o.owner,
     );
-    return plans.map((plan, index) => {
+    const results = plans.map((plan, index) => {
       const result: RetainResult = {
         stored: false,
         memoryId: null,
@@ -320,5 +357,21 @@ export class RetainPipeline {
       }
       return result;
     });
+    report?.(
+      plans.map((plan, i) => {
+        const item = items[i] as ValidatedItem;
+        const result = results[i] as RetainResult;
+        if (plan.kind === 'store') return { index: item.index, result, bankId: plan.bankId, text: plan.content };
+        const rules = plan.matched.filter((m) => m.applied !== false).map((m) => m.rule);
+        return {
+          index: item.index,
+          result,
+          bankId: item.bankId,
+          text: null,
+          rejection: { piiTypes: plan.detected, rules },
+        };
+      }),
+    );
+    return results;
   }
 }

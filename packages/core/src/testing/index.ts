@@ -7,6 +7,7 @@ export { describeBrainConformance } from './brain-conformance/index.js';
 export { describeErasureConformance, type ErasureFactory, type ErasureSubject } from './erasure-conformance.js';
 export { axisVector, memoryRecord } from './memory-records.js';
 export { describeMemoryStoreConformance } from './memory-store-conformance.js';
+export { describeObservabilityConformance } from './observability-conformance/index.js';
 export * from './provider-servers/index.js';
 export { randomBankId, type StoreFactory } from './store-factory.js';
 export { storesPerTest } from './stores-per-test.js';

@@ -1,4 +1,6 @@
 import { UnknownToolError, ValidationError } from '../errors.js';
+import { inOperationSpan } from '../telemetry/operation-span.js';
+import { setBankAttributes } from '../telemetry/span-attributes.js';
 import type { AstrocyteContext, Brain } from '../types.js';
 import { parseToolInput } from './parse-tool-input.js';
 import { isMemoryTool } from './tool-definitions.js';
@@ -10,10 +12,24 @@ export interface MemoryToolBinding {
 }
 
 /**
- * Runs one memory tool call and returns its result as the string the model reads.
+ * Runs one memory tool call and returns its result as the string the model reads, inside a span `astrocyte.tool`.
  * Throws UnknownToolError for a name that is not a memory tool and ValidationError naming the field for bad input.
  */
-export async function handleMemoryTool(
+export function handleMemoryTool(
+  brain: Brain,
+  toolName: string,
+  toolInput: unknown,
+  binding: MemoryToolBinding,
+): Promise<string> {
+  // A name the model made up is not recorded: only the four memory tools' names are.
+  const labels = { operation: 'tool' as const, ...(isMemoryTool(toolName) ? { toolName } : {}) };
+  return inOperationSpan(labels, (span) => {
+    if (span.isRecording() && typeof binding === 'object' && binding !== null) setBankAttributes(span, binding);
+    return runMemoryTool(brain, toolName, toolInput, binding);
+  });
+}
+
+async function runMemoryTool(
   brain: Brain,
   toolName: string,
   toolInput: unknown,

@@ -1,0 +1,119 @@
+import type { Span } from '@opentelemetry/api';
+import type { Embedder } from '../embedders/embedder.js';
+import type { LLM } from '../llm/llm.js';
+import type { MemoryStore } from '../memory-store.js';
+import { recordError } from './span-attributes.js';
+import { instruments } from './telemetry-instruments.js';
+
+/** How one method call is traced: its span name, and attributes read from its arguments (never their text). */
+interface TracedMethod {
+  name: string;
+  describe?: (span: Span, args: unknown[]) => void;
+}
+
+const traced = new WeakSet<object>();
+
+/**
+ * The store, with each call of its methods (`insert`, `vectorSearch`, ...) a child span `astrocyte.store.<method>`
+ * (snake_case) of the operation that made it. Fields, the prototype and `instanceof` are the store's own.
+ */
+export function traceStore<S extends MemoryStore>(store: S): S {
+  const describe = (span: Span) => span.setAttribute('astrocyte.backend', store.backend);
+  return traceMethods(store, (method) =>
+    OBJECT_METHODS.has(method) ? undefined : { name: `astrocyte.store.${snakeCase(method)}`, describe },
+  );
+}
+
+/** The embedder, with each `embed` call a span `astrocyte.embed`. */
+export function traceEmbedder<E extends Embedder>(embedder: E): E {
+  return traceMethods(embedder, (method) =>
+    method === 'embed'
+      ? {
+          name: 'astrocyte.embed',
+          describe: (span, [texts, options]) => {
+            span.setAttribute('astrocyte.embedder', embedder.name);
+            span.setAttribute('astrocyte.embed.dimensions', embedder.dimensions);
+            if (Array.isArray(texts)) span.setAttribute('astrocyte.embed.input_count', texts.length);
+            const purpose = (options as { purpose?: unknown } | undefined)?.purpose;
+            if (purpose === 'document' || purpose === 'query') span.setAttribute('astrocyte.embed.purpose', purpose);
+          },
+        }
+      : undefined,
+  );
+}
+
+/** The LLM, with each `complete` call a span `astrocyte.llm.complete`. */
+export function traceLlm<L extends LLM>(llm: L): L {
+  return traceMethods(llm, (method) =>
+    method === 'complete'
+      ? {
+          name: 'astrocyte.llm.complete',
+          describe: (span, [request]) => {
+            span.setAttribute('astrocyte.llm', llm.name);
+            const maxTokens = (request as { maxTokens?: unknown } | undefined)?.maxTokens;
+            if (typeof maxTokens === 'number') span.setAttribute('astrocyte.llm.max_tokens', maxTokens);
+          },
+        }
+      : undefined,
+  );
+}
+
+const OBJECT_METHODS = new Set(['constructor', ...Object.getOwnPropertyNames(Object.prototype)]);
+
+function snakeCase(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+}
+
+// A proxy rather than a wrapper class, so that whatever else the part offers (a backend's own fields and methods,
+// the class a test checks with instanceof) stays reachable unchanged. A part is traced once, however often it is
+// handed to a brain.
+function traceMethods<T extends object>(target: T, methodOf: (method: string) => TracedMethod | undefined): T {
+  if (traced.has(target)) return target;
+  const wrappers = new Map<string, { original: unknown; wrapper: unknown }>();
+  const proxy = new Proxy(target, {
+    get(object, property) {
+      const value: unknown = Reflect.get(object, property, object);
+      if (typeof value !== 'function' || typeof property !== 'string') return value;
+      const cached = wrappers.get(property);
+      if (cached?.original === value) return cached.wrapper;
+      const method = methodOf(property);
+      if (!method) return value;
+      const wrapper = (...args: unknown[]) =>
+        inChildSpan(method, args, () => (value as (...a: unknown[]) => unknown).apply(object, args));
+      wrappers.set(property, { original: value, wrapper });
+      return wrapper;
+    },
+  });
+  traced.add(proxy);
+  return proxy;
+}
+
+function inChildSpan(method: TracedMethod, args: unknown[], call: () => unknown): unknown {
+  return instruments().tracer.startActiveSpan(method.name, (span) => {
+    if (span.isRecording()) method.describe?.(span, args);
+    let result: unknown;
+    try {
+      result = call();
+    } catch (error) {
+      recordError(span, error);
+      span.end();
+      throw error;
+    }
+    if (!(result instanceof Promise)) {
+      span.end();
+      return result;
+    }
+    return result.then(
+      (value: unknown) => {
+        if (Array.isArray(value) && span.isRecording()) span.setAttribute('astrocyte.result_count', value.length);
+        span.end();
+        return value;
+      },
+      (error: unknown) => {
+        recordError(span, error);
+        span.end();
+        throw error;
+      },
+    );
+  });
+}
