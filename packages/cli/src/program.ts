@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { CliIo } from './cli-session.js';
 import { registerAttachCommand } from './commands/attach-command.js';
 import { registerBrowseCommands } from './commands/browse-commands.js';
+import { registerDoctorCommand } from './commands/doctor-command.js';
 import { registerInitCommand } from './commands/init-command.js';
 import { registerMcpCommand } from './commands/mcp-command.js';
 import { registerMemoryCommands } from './commands/memory-commands.js';
@@ -37,5 +38,6 @@ export function createProgram(io: CliIo): Command {
   registerRulesCommand(program, io);
   registerMcpCommand(program, io);
   registerAttachCommand(program, io);
+  registerDoctorCommand(program, io);
   return program;
 }

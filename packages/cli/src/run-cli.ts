@@ -46,6 +46,7 @@ function commandName(argv: string[]): string {
     'rules',
     'mcp',
     'attach',
+    'doctor',
   ];
   const word = argv.find((arg) => known.includes(arg));
   return word ? `astrocyte ${word}` : 'astrocyte';

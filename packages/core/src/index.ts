@@ -19,6 +19,7 @@ export type { PiiAction, PiiOverrides, PiiPolicy } from './governance/pii-barrie
 export { detectPii, PII_TYPES, type PiiFinding, placeholder, redactFindings } from './governance/pii-detectors.js';
 export type { RuleDefinition } from './governance/rule-schema.js';
 export { type CompiledRule, compileRules, evaluateRules, loadRulesFile, parseRulesText } from './governance/rules.js';
+export { type DiagnoseOptions, type Diagnosis, type DiagnosisCheck, diagnose } from './health/diagnose.js';
 export type { LastFailure } from './health/failure-log.js';
 export type { HealthReport, StoreHealth } from './health/health-report.js';
 export type {

@@ -45,12 +45,30 @@ export interface RecordedRequest {
 
 type Api = 'openai' | 'anthropic';
 
+// GET /v1/models in a shape both SDKs page through: OpenAI's list and Anthropic's page fields side by side.
+const FAKE_MODEL_IDS = ['text-embedding-3-small', 'gpt-4.1-mini', 'claude-sonnet-4-6'];
+const FAKE_MODELS = {
+  object: 'list',
+  data: FAKE_MODEL_IDS.map((id) => ({
+    id,
+    object: 'model',
+    type: 'model',
+    created: 1_700_000_000,
+    created_at: '2025-01-01T00:00:00Z',
+    display_name: id,
+    owned_by: 'fake',
+  })),
+  has_more: false,
+  first_id: FAKE_MODEL_IDS[0],
+  last_id: FAKE_MODEL_IDS.at(-1),
+};
+
 /**
  * A local HTTP server implementing the provider endpoints Astrocyte uses, well enough for the official `openai`
  * and `@anthropic-ai/sdk` clients to parse its answers: POST /v1/embeddings (deterministic vectors honouring
- * `dimensions` and `encoding_format`), POST /v1/chat/completions and POST /v1/messages. It records requests and
- * injects faults (status codes, retry-after, malformed bodies, hangs). Point a client at `openaiBaseURL` or
- * `anthropicBaseURL`.
+ * `dimensions` and `encoding_format`), POST /v1/chat/completions, POST /v1/messages and GET /v1/models (a fixed
+ * list, for health probes). It records requests and injects faults (status codes, retry-after, malformed bodies,
+ * hangs). Point a client at `openaiBaseURL` or `anthropicBaseURL`.
  */
 export class FakeProviderServer {
   /** Every request received, in order. */
@@ -152,7 +170,6 @@ export class FakeProviderServer {
       res.end(fault.body ?? JSON.stringify(errorBody(api, status, `injected fault (HTTP ${status})`)));
       return;
     }
-    if (req.method !== 'POST') return send(405, errorBody(api, 405, `${req.method} is not supported`));
     if (this.options.apiKey !== undefined) {
       const presented = presentedKey(req);
       if (presented !== this.options.apiKey) {
@@ -160,6 +177,8 @@ export class FakeProviderServer {
         return send(401, errorBody(api, 401, `Incorrect API key provided: ${presented ?? '(none)'}`));
       }
     }
+    if (req.method === 'GET' && path === '/v1/models') return send(200, FAKE_MODELS);
+    if (req.method !== 'POST') return send(405, errorBody(api, 405, `${req.method} is not supported`));
     if (typeof body !== 'object' || body === null)
       return send(400, errorBody(api, 400, 'the body must be a JSON object'));
     const json = body as Record<string, unknown>;
