@@ -103,6 +103,32 @@ describe("answerUnownedTools: 'leave'", () => {
     expect(turn.leftCalls.map((call) => call.name)).toEqual(['book_flight']);
     expect([...resultCounts(emulator, sessionId).values()]).toEqual([1, 1]);
   });
+
+  it('leaves a confirmation to another client when there is no onToolConfirmation', async () => {
+    const fixture = await startSession(async (turn) => {
+      const outcome = await turn.useTool('bash', { command: 'make release' }, { permission: 'ask' });
+      turn.say(`release: ${outcome.result}`);
+    });
+    const { client, brain, sessionId, bankId, emulator } = fixture;
+    const turn = await runSessionTurn(client, brain, {
+      sessionId,
+      bankId,
+      prompt: 'release it',
+      answerUnownedTools: 'leave',
+      onEvent: (event) => {
+        // A reviewer's client approves the release.
+        if (event.type === 'agent.tool_use') {
+          void client.beta.sessions.events.send(sessionId, {
+            events: [{ type: 'user.tool_confirmation', tool_use_id: event.id, result: 'allow' }],
+          });
+        }
+      },
+    });
+    expect(turn.text).toBe('release: allow');
+    expect(turn.leftCalls).toMatchObject([{ name: 'bash', awaiting: 'confirmation' }]);
+    expect(turn.confirmations).toEqual([]);
+    expect(emulator.events(sessionId).filter((event) => event.type === 'user.tool_confirmation')).toHaveLength(1);
+  });
 });
 
 describe("answerUnownedTools: 'error' (the default)", () => {
