@@ -2,6 +2,7 @@ import { BrainObserver, type ErasureReport } from './brain-observer.js';
 import { groupBy } from './collections.js';
 import { DEFAULTS } from './defaults.js';
 import type { Embedder } from './embedders/embedder.js';
+import { SwitchableEmbedder } from './embedders/switchable-embedder.js';
 import { NotFoundError, StorageError, ValidationError } from './errors.js';
 import { chainsOf, forgetCandidates } from './forget-candidates.js';
 import { checkOverride } from './governance/forget-policy.js';
@@ -15,6 +16,9 @@ import type { LLM } from './llm/llm.js';
 import type { MemoryStore } from './memory-store.js';
 import { RecallPipeline } from './recall/recall-pipeline.js';
 import { defaultVectorWeight, type RecallTuning } from './recall/recall-tuning.js';
+import type { ReembedOptions, ReembedResult } from './reembed/reembed-types.js';
+import { reembeddingOf, runReembed } from './reembed/run-reembed.js';
+import type { ReembedState } from './reembed/store-reembedding.js';
 import { extractiveAnswer } from './reflect.js';
 import { RetainPipeline } from './retain/retain-pipeline.js';
 import { traceEmbedder, traceLlm, traceStore } from './telemetry/traced-parts.js';
@@ -79,6 +83,7 @@ export interface AstrocyteOptions {
 /** The Brain: a pipeline of validation, governance, dedup, embedding and hybrid search over a MemoryStore. */
 export class Astrocyte implements Brain {
   readonly store: MemoryStore;
+  /** The embedder recall and retain use now: a re-embedding replaces the one the brain was built with. */
   readonly embedder: Embedder;
   readonly llm: LLM | undefined;
   readonly governance: Governance;
@@ -88,6 +93,7 @@ export class Astrocyte implements Brain {
   private readonly defaultMaxSources: number;
   private readonly maxPromptTokens: number;
   private readonly now: () => Date;
+  private readonly switchable: SwitchableEmbedder;
   // The last failure of an operation, for health().
   private readonly failures: FailureLog;
   private readonly hooks: HookBus;
@@ -97,7 +103,8 @@ export class Astrocyte implements Brain {
   private constructor(options: AstrocyteOptions) {
     // Store, embedder and LLM calls become child spans of the operation that makes them.
     this.store = traceStore(options.store);
-    this.embedder = traceEmbedder(options.embedder);
+    this.switchable = new SwitchableEmbedder(options.embedder);
+    this.embedder = traceEmbedder(this.switchable);
     this.llm = options.llm && traceLlm(options.llm);
     this.governance = options.governance ?? new Governance();
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -112,11 +119,15 @@ export class Astrocyte implements Brain {
       DEFAULTS.recall.maxResults,
     );
     const recencyHalfLifeDays = options.recall?.recencyHalfLifeDays ?? null;
-    const vectorWeight = options.recall?.vectorWeight ?? defaultVectorWeight(options.embedder);
-    if (!(vectorWeight >= 0 && vectorWeight <= 1))
+    const vectorWeight = options.recall?.vectorWeight;
+    if (vectorWeight !== undefined && !(vectorWeight >= 0 && vectorWeight <= 1))
       throw new ValidationError('recall.vectorWeight', 'must be in [0, 1]');
+    const embedder = this.switchable;
     const tuning: RecallTuning = {
-      vectorWeight,
+      // Unset, the weight follows the embedder, which a re-embedding may replace.
+      get vectorWeight() {
+        return vectorWeight ?? defaultVectorWeight(embedder);
+      },
       feedbackTerms: checkInteger(
         options.recall?.feedbackTerms,
         'recall.feedbackTerms',
@@ -389,6 +400,30 @@ export class Astrocyte implements Brain {
   /** Removes a listener added with `on`; true when it was listening. */
   off<E extends HookEventName>(name: E, listener: HookListener<E>): boolean {
     return this.hooks.off(name, listener);
+  }
+
+  /**
+   * Re-embeds every memory of every bank with the model `to` names (an `embedding:` section as in astrocyte.yaml):
+   * new vectors are computed in batches and staged in the store, resumably, while recall keeps using the old ones;
+   * then the store switches to them in one transaction and this brain embeds with the new model. The config must
+   * name it from then on. See docs/operations.md, Re-embedding.
+   */
+  async reembed(options: ReembedOptions): Promise<ReembedResult> {
+    const { embedderFor } = await import('./reembed/reembed-target.js');
+    const next = await embedderFor(options?.to);
+    const result = await runReembed(this.store, next, options);
+    this.switchable.use(next);
+    return result;
+  }
+
+  /** The store's embedder and the re-embedding in progress in it, if any, with how many vectors it has staged. */
+  reembedStatus(): Promise<ReembedState> {
+    return reembeddingOf(this.store).state();
+  }
+
+  /** Drops the re-embedding in progress and its staged vectors; the store keeps its embedder and vectors. */
+  cancelReembed(): Promise<void> {
+    return reembeddingOf(this.store).cancel();
   }
 
   /** Closes the store (and the client it opened, not one passed in). */

@@ -43,4 +43,8 @@ export const DEFAULTS = {
     nearThreshold: 0.95,
     action: 'skip',
   },
+  reembed: {
+    /** Memories per embedding request and per staging transaction: small enough that an interruption loses little. */
+    batchSize: 256,
+  },
 } as const;

@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   provider_auth: 'the provider rejected the credentials (HTTP 401 or 403)',
   embedding_dimensions: 'the embedding model returned vectors of another size than configured',
   embedder_mismatch: 'the store was written with another embedder or dimension than the configured one',
+  reembed_in_progress:
+    "the store's re-embedding is not the one asked for: another model's is in progress (continue or cancel it), or none any more",
   // Memories, tools and policy
   not_found: 'a memory id the bank does not hold',
   unknown_tool: 'a tool name that is not one of the memory tools',

@@ -98,8 +98,28 @@ export class EmbedderMismatchError extends AstrocyteError {
   constructor(stored: { name: string; dimensions: number }, configured: { name: string; dimensions: number }) {
     super(
       'embedder_mismatch',
-      `this store was written with embedder ${stored.name} (${stored.dimensions} dimensions) but ${configured.name} (${configured.dimensions} dimensions) is configured; use the original embedder or re-embed into a new store`,
+      `this store holds the vectors of embedder ${stored.name} (${stored.dimensions} dimensions) but ${configured.name} (${configured.dimensions} dimensions) is configured; configure the embedder the store holds, or re-embed the store to the configured one with \`astrocyte reembed --to\` (brain.reembed) while the config still names the old one`,
       { details: { stored, configured } },
+    );
+  }
+}
+
+/**
+ * The store's re-embedding is not the one asked for: another model's is in progress (continue or cancel it first), or
+ * none is any more (another process cancelled or finished it).
+ */
+export class ReembedInProgressError extends AstrocyteError {
+  constructor(
+    inProgress: { name: string; dimensions: number } | null,
+    requested: { name: string; dimensions: number },
+  ) {
+    const asked = `${requested.name} (${requested.dimensions} dimensions)`;
+    super(
+      'reembed_in_progress',
+      inProgress
+        ? `a re-embedding to ${inProgress.name} (${inProgress.dimensions} dimensions) is in progress in this store, not to ${asked}; continue it by re-embedding to the same model, or cancel it first (astrocyte reembed --cancel, brain.cancelReembed()), which drops its staged vectors`
+        : `the re-embedding to ${asked} is no longer in progress in this store (another process cancelled or finished it); start it again`,
+      { details: { inProgress, requested } },
     );
   }
 }

@@ -43,6 +43,9 @@ export type { MemoryStore } from './memory-store.js';
 export { httpStatus, isPermanentClientError } from './providers/http-status.js';
 export type { AnthropicClient, OpenAIClient } from './providers/sdk-clients.js';
 export type { RecallTuning } from './recall/recall-tuning.js';
+export { embeddingSectionFromYaml } from './reembed/reembed-target.js';
+export type { ReembedOptions, ReembedProgress, ReembedResult } from './reembed/reembed-types.js';
+export type { ReembedState } from './reembed/store-reembedding.js';
 export { handleMemoryTool, type MemoryToolBinding } from './tools/handle-memory-tool.js';
 export { parseToolInput } from './tools/parse-tool-input.js';
 export {

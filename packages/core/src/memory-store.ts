@@ -1,4 +1,5 @@
 import { EmbedderMismatchError } from './errors.js';
+import type { StoreReembedding } from './reembed/store-reembedding.js';
 import type { JsonObject, ListOptions, Memory, MemoryVersion, Page, VersionAction } from './types.js';
 import { DEFAULT_LIMITS } from './validation.js';
 
@@ -52,6 +53,12 @@ export interface InsertOptions {
   nearDuplicateThreshold: number | null;
   /** A duplicate's new tags are added to the memory it duplicates while it holds fewer than this many; default 32. */
   maxTags?: number;
+  /**
+   * The embedder that computed the records' vectors (default: the one this store was given). Checked against the
+   * recorded embedder inside the transaction, so that vectors computed just before a re-embedding switched the store
+   * to another model are refused (EmbedderMismatchError), never stored beside the new model's.
+   */
+  embedder?: EmbedderInfo;
 }
 
 /** What happened to one record of an `insert`. */
@@ -245,6 +252,12 @@ export interface MemoryStore {
    * each call (another process may have changed the recorded embedder), writing nothing. A store may leave it out.
    */
   describe?(): Promise<StoreDescription>;
+
+  /**
+   * Re-embedding: staging a new model's vectors beside the old ones and switching to them in one transaction (see
+   * StoreReembedding). A store that leaves it out cannot be re-embedded in place.
+   */
+  readonly reembedding?: StoreReembedding;
 
   /** Closes what the store opened; a client passed in by the caller stays open. */
   close(): Promise<void>;

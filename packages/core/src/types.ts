@@ -1,4 +1,6 @@
 import type { HealthReport } from './health/health-report.js';
+import type { ReembedOptions, ReembedResult } from './reembed/reembed-types.js';
+import type { ReembedState } from './reembed/store-reembedding.js';
 
 /** A JSON value as stored in memory metadata. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -255,5 +257,14 @@ export interface Brain {
   compact(): Promise<void>;
   /** Whether the store answers and holds the configured embedder's vectors, counts, versions, the last failure. */
   health(): Promise<HealthReport>;
+  /**
+   * Re-embeds every memory with the model `to` names (an `embedding:` section as in astrocyte.yaml), resumably, while
+   * recall keeps using the old vectors; then switches the store and the brain to the new model in one transaction.
+   */
+  reembed(options: ReembedOptions): Promise<ReembedResult>;
+  /** The store's embedder and the re-embedding in progress, if any. */
+  reembedStatus(): Promise<ReembedState>;
+  /** Drops the re-embedding in progress and its staged vectors. */
+  cancelReembed(): Promise<void>;
   close(): Promise<void>;
 }

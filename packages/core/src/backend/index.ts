@@ -13,6 +13,14 @@ export {
 export * from '../memory-store.js';
 export { normalizePathPrefix } from '../path-prefix.js';
 export { dateWords, KEYWORD_WEIGHTS, type KeywordFields, keywordFields } from '../recall/keyword-fields.js';
+export {
+  checkReembedTarget,
+  type ReembedItem,
+  type ReembedState,
+  type StagedVector,
+  type StoreReembedding,
+  sameEmbedder,
+} from '../reembed/store-reembedding.js';
 export { contentHash, searchTerms, words } from '../text.js';
 export { TimeSlicer } from '../time-slicer.js';
 export { DEFAULT_LIMITS } from '../validation.js';

@@ -1,4 +1,5 @@
 import { cosineSimilarity } from '../embedders/embedder.js';
+import { StorageError } from '../errors.js';
 import { countBanks } from '../health/check-health.js';
 import {
   type ChainMember,
@@ -20,10 +21,9 @@ import { normalizePathPrefix } from '../path-prefix.js';
 import { KEYWORD_WEIGHTS, keywordFields } from '../recall/keyword-fields.js';
 import { stem, words } from '../text.js';
 import type { Memory, MemoryVersion, Page } from '../types.js';
+import { InMemoryReembedding, type ReembedRow } from './in-memory-reembedding.js';
 
-interface Row {
-  record: MemoryRecord;
-  seq: number;
+interface Row extends ReembedRow {
   /** Order within the record's episode. */
   position: number;
 }
@@ -40,6 +40,19 @@ export class InMemoryStore implements MemoryStore {
   private readonly superseded = new Map<string, { record: MemoryRecord; by: string }>();
   private readonly versions: MemoryVersion[] = [];
   private sequence = 0;
+  /** Re-embedding: staged vectors ride on the live rows. */
+  readonly reembedding = new InMemoryReembedding(this.rows, {
+    get: () => {
+      if (!this.embedder)
+        throw new StorageError('memory: no embedder is recorded yet; call ensureEmbedder first', {
+          code: 'embedder_not_recorded',
+        });
+      return this.embedder;
+    },
+    set: (info) => {
+      this.embedder = info;
+    },
+  });
 
   /** Records the embedder on first use and refuses another one afterwards. */
   async ensureEmbedder(info: EmbedderInfo): Promise<void> {
@@ -49,6 +62,7 @@ export class InMemoryStore implements MemoryStore {
 
   /** Inserts in order; being single-threaded, each check-and-insert is atomic. */
   async insert(records: MemoryRecord[], options: InsertOptions): Promise<InsertOutcome[]> {
+    if (options.embedder && this.embedder) checkSameEmbedder(this.embedder, options.embedder);
     return records.map((record) => {
       // The memory being superseded is never the new one's duplicate: a correction is usually worded like the original.
       const rivals = this.live(record.bankId).filter((row) => row.record.id !== record.supersedes);

@@ -14,10 +14,10 @@ import type {
   AstrocyteContext,
   ConversationTurn,
   JsonObject,
+  PiiType,
   RetainConversationOptions,
   RetainManyItem,
   RetainOptions,
-  PiiType,
   RetainResult,
 } from '../types.js';
 import {
@@ -309,13 +309,20 @@ export class RetainPipeline {
       });
       await slicer.tick();
     }
+    // Named before embedding: a re-embedding may switch the brain to another model meanwhile, and the store must
+    // then refuse these vectors instead of storing them beside the new model's.
+    const embedder = { name: this.embedder.name, dimensions: this.embedder.dimensions };
     const vectors = records.length > 0 ? await this.embedder.embed(pieces, { purpose: 'document' }) : [];
     records.forEach((record, i) => {
       record.embedding = vectors[i] as Float32Array;
     });
     const outcomes: InsertOutcome[] =
       records.length > 0
-        ? await this.store.insert(records, { nearDuplicateThreshold: this.nearThreshold, maxTags: this.limits.maxTags })
+        ? await this.store.insert(records, {
+            nearDuplicateThreshold: this.nearThreshold,
+            maxTags: this.limits.maxTags,
+            embedder,
+          })
         : [];
     const outcomesOf = groupBy(
       outcomes.map((outcome, j) => ({ outcome, owner: owner[j] as number })),

@@ -6,6 +6,7 @@ import { describeGovernance } from './governance.js';
 import { describeHealth } from './health.js';
 import { describeInputEdges } from './input-edges.js';
 import { describeMemoryTools } from './memory-tools.js';
+import { describeReembed } from './reembed.js';
 import { describeRetainAndRecall } from './retain-and-recall.js';
 import { describeSupersessionChains } from './supersession-chains.js';
 
@@ -19,6 +20,7 @@ const SECTIONS: ((factory: StoreFactory) => void)[] = [
   describeSupersessionChains,
   describeInputEdges,
   describeHealth,
+  describeReembed,
 ];
 
 /**
