@@ -39,6 +39,7 @@ describe('schema version 5: one stored copy of each vector', () => {
       DELETE FROM memory_embeddings WHERE seq IN (SELECT seq FROM memories WHERE text GLOB '*[13579]');
       DELETE FROM memory_sketches WHERE seq IN (SELECT seq FROM memories WHERE text GLOB '*[13579]');
       INSERT INTO astrocyte_meta (key, value) VALUES ('sketch_backfill', 'pending');
+      DROP TABLE memory_reembed;
       UPDATE astrocyte_meta SET value = '4' WHERE key = 'schema_version';`);
     await written.close();
 
@@ -62,6 +63,32 @@ describe('schema version 5: one stored copy of each vector', () => {
     }
     expect(await store.erase('b', [records[1]?.id as string], { action: 'forget', at: NOW })).toHaveLength(1);
     expect(count('SELECT count(*) FROM memory_embeddings')).toBe(DIMENSIONS - 1);
+    await store.close();
+  });
+});
+
+describe('schema version 6: staged vectors of a re-embedding', () => {
+  it('upgrades a version 5 file, which can then be re-embedded', async () => {
+    const path = join(dir, `${randomUUID()}.db`);
+    const written = await openSqliteStore({ path });
+    await written.ensureEmbedder(EMBEDDER);
+    const record = memoryRecord('b', 'a note', { embedding: axisVector(DIMENSIONS, 0), createdAt: NOW });
+    await written.insert([record], { nearDuplicateThreshold: null });
+    written.database.exec(`
+      DROP TABLE memory_reembed;
+      UPDATE astrocyte_meta SET value = '5' WHERE key = 'schema_version';`);
+    await written.close();
+
+    const store = await openSqliteStore({ path });
+    const value = (sql: string) => store.database.prepare(sql).pluck().get();
+    expect(value("SELECT value FROM astrocyte_meta WHERE key = 'schema_version'")).toBe(String(SCHEMA_VERSION));
+    expect(value("SELECT count(*) FROM sqlite_master WHERE name = 'memory_reembed'")).toBe(1);
+    const target = { name: 'test-axes-4', dimensions: 4 };
+    await store.reembedding.begin(target);
+    await store.reembedding.switchTo(target, async (items) => items.map(() => axisVector(4, 1)));
+    expect(await store.reembedding.state()).toEqual({ current: target, target: null, staged: 0, total: 1 });
+    const [hit] = await store.vectorSearch(['b'], axisVector(4, 1), 1, { now: NOW });
+    expect(hit).toMatchObject({ id: record.id });
     await store.close();
   });
 });

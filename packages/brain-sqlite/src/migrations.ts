@@ -143,6 +143,12 @@ const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    // Re-embedding: a new model's vector for each live memory, staged beside the current one (which searches keep
+    // using) until the switch; the target embedder is recorded in astrocyte_meta as 'reembed_target'.
+    up: 'CREATE TABLE memory_reembed (seq INTEGER PRIMARY KEY, embedding BLOB NOT NULL);',
+  },
 ];
 
 /** The schema version this package writes. */

@@ -10,8 +10,8 @@ export const KEYWORD_TABLE_SQL = `
   CREATE VIRTUAL TABLE memory_fts USING fts5(text, date, context, content='', tokenize='porter unicode61');
   INSERT INTO memory_fts (memory_fts, rank) VALUES ('secure-delete', 1);`;
 
-/** The embedder the store was written with, if one was recorded. */
-export function readEmbedder(database: Database.Database): EmbedderInfo | null {
+/** The embedder the store was written with, if one was recorded; `database` may be the connection's statement cache. */
+export function readEmbedder(database: { prepare(sql: string): Database.Statement }): EmbedderInfo | null {
   const row = database.prepare("SELECT value FROM astrocyte_meta WHERE key = 'embedder'").get() as
     | { value: string }
     | undefined;

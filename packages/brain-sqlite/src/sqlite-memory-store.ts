@@ -21,6 +21,7 @@ import { KeywordIndex } from './keyword-index.js';
 import { KeywordSearch } from './keyword-search.js';
 import { MemoryReads } from './memory-reads.js';
 import { migrate } from './migrations.js';
+import { SqliteReembedding } from './reembedding.js';
 import { checkEmbedderInfo, readEmbedder, recordEmbedder } from './schema.js';
 import { asStorageError } from './storage-errors.js';
 import { describeStore } from './store-description.js';
@@ -47,6 +48,8 @@ export class SqliteMemoryStore implements MemoryStore {
   private readonly keywords: KeywordSearch;
   private readonly index: CandidateIndex;
   private embedder: EmbedderInfo | null = null;
+  /** Re-embedding: new vectors staged in `memory_reembed`, then switched to in one transaction (see reembedding.ts). */
+  readonly reembedding: SqliteReembedding;
 
   private constructor(connection: SqliteConnection) {
     this.connection = connection;
@@ -57,6 +60,10 @@ export class SqliteMemoryStore implements MemoryStore {
     const keywordIndex = new KeywordIndex(connection.statements);
     connection.follow(journal);
     connection.follow(keywordIndex);
+    this.reembedding = new SqliteReembedding(connection, (target) => {
+      this.embedder = target;
+      this.index.reset(target.dimensions);
+    });
     this.reads = new MemoryReads(connection);
     this.keywords = new KeywordSearch(connection);
     this.writer = new MemoryWriter(connection, keywordIndex, this.index, journal);
@@ -91,7 +98,8 @@ export class SqliteMemoryStore implements MemoryStore {
   /** Stores records in one transaction, each checked against the bank and the batch's earlier records. */
   async insert(records: MemoryRecord[], options: InsertOptions): Promise<InsertOutcome[]> {
     this.connection.assertOpen();
-    return this.writer.insert(records, options, this.requireEmbedder('insert'));
+    const recorded = this.requireEmbedder('insert');
+    return this.writer.insert(records, options, options?.embedder ?? recorded);
   }
 
   /** The live memory of the bank with this content hash. */
@@ -177,13 +185,13 @@ export class SqliteMemoryStore implements MemoryStore {
     return this.connection.close();
   }
 
-  private requireEmbedder(operation: string): number {
+  private requireEmbedder(operation: string): EmbedderInfo {
     if (!this.embedder)
       throw new StorageError(
         `sqlite: ${operation} before ensureEmbedder; the vector index needs the embedder's dimension`,
         { code: 'store_not_ready' },
       );
-    return this.embedder.dimensions;
+    return this.embedder;
   }
 
   // The index needs the embedder's dimension; rows stored before sketches existed are sketched first.

@@ -1,7 +1,8 @@
-import type { ScoredId, SearchFilter } from '@astrocyte/core/backend';
+import { checkSameEmbedder, type EmbedderInfo, type ScoredId, type SearchFilter } from '@astrocyte/core/backend';
 import type { CandidateIndex } from './candidate-index/candidate-index.js';
 import type { SqliteConnection } from './connection.js';
 import { filterSql } from './filter-sql.js';
+import { readEmbedder } from './schema.js';
 import { checkEmbedding, vectorBlob } from './vector-blobs.js';
 
 // The most hits one search returns (the limit of sqlite-vec's kNN, which the store has always kept).
@@ -30,14 +31,16 @@ export class VectorSearch {
     embedding: Float32Array,
     limit: number,
     filter: SearchFilter,
-    dimensions: number,
+    embedder: EmbedderInfo,
   ): Promise<ScoredId[]> {
-    checkEmbedding(embedding, dimensions, 'embedding');
+    checkEmbedding(embedding, embedder.dimensions, 'embedding');
     const banks = [...new Set(bankIds)];
     const k = Math.min(Math.floor(limit), MAX_HITS);
     if (banks.length === 0 || !(k > 0)) return [];
     // One snapshot for catching the candidate index up and searching.
     return this.connection.readSnapshot('vectorSearch', () => {
+      // A query of the old model must not meet the vectors of a re-embedding that switched the store (in any process).
+      checkSameEmbedder(readEmbedder(this.connection.statements) ?? embedder, embedder);
       this.index.sync();
       if (!filterSql(filter).needsRowFilter) {
         const hits = this.index.search(banks, embedding, k, {

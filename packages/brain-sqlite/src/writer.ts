@@ -1,6 +1,8 @@
 import { ValidationError } from '@astrocyte/core';
 import {
+  checkSameEmbedder,
   DEFAULT_LIMITS,
+  type EmbedderInfo,
   type InsertOptions,
   type InsertOutcome,
   type MemoryRecord,
@@ -15,6 +17,7 @@ import { writeSketchRow } from './candidate-index/sketch-rows.js';
 import { sketchVector, type VectorSketch } from './candidate-index/vector-sketch.js';
 import type { SqliteConnection } from './connection.js';
 import type { KeywordIndex } from './keyword-index.js';
+import { readEmbedder } from './schema.js';
 import { eraseChainContent, supersededAmong } from './supersession-chains.js';
 import { checkEmbedding, vectorBlob } from './vector-blobs.js';
 
@@ -44,13 +47,13 @@ export class MemoryWriter {
    * Stores records in one IMMEDIATE transaction, each checked against the bank and the batch's earlier records. A
    * large batch gives the event loop turns between records (TimeSlicer) without ending the transaction.
    */
-  async insert(records: MemoryRecord[], options: InsertOptions, dimensions: number): Promise<InsertOutcome[]> {
+  async insert(records: MemoryRecord[], options: InsertOptions, embedder: EmbedderInfo): Promise<InsertOutcome[]> {
     const threshold = options?.nearDuplicateThreshold ?? null;
     if (threshold !== null && !(typeof threshold === 'number' && threshold > 0 && threshold <= 1)) {
       throw new ValidationError('nearDuplicateThreshold', 'must be null or a number in (0, 1]');
     }
     for (const [i, record] of records.entries())
-      checkEmbedding(record.embedding, dimensions, `records[${i}].embedding`);
+      checkEmbedding(record.embedding, embedder.dimensions, `records[${i}].embedding`);
     const slicer = new TimeSlicer();
     const sketches: VectorSketch[] = [];
     for (const record of records) {
@@ -58,6 +61,9 @@ export class MemoryWriter {
       await slicer.tick();
     }
     return this.connection.write('insert', async (tick) => {
+      // Inside the write lock: a re-embedding (of any process) may have switched the store to another model since
+      // these vectors were computed.
+      checkSameEmbedder(readEmbedder(this.connection.statements) ?? embedder, embedder);
       // Load the banks before the first insert, so that a bank's index never holds a row this transaction wrote
       // without the journal knowing it.
       if (threshold !== null) for (const bankId of new Set(records.map((r) => r.bankId))) this.index.bank(bankId);
@@ -211,6 +217,7 @@ export class MemoryWriter {
     this.keywords.removing(row.seq);
     this.stmt('DELETE FROM memory_sketches WHERE seq = ?').run(seq);
     this.stmt('DELETE FROM memory_embeddings WHERE seq = ?').run(seq);
+    this.stmt('DELETE FROM memory_reembed WHERE seq = ?').run(seq);
     this.stmt('DELETE FROM memory_tags WHERE seq = ?').run(seq);
     this.stmt('DELETE FROM memories WHERE seq = ?').run(seq);
     this.journal.removed(row.bank_id, row.seq);

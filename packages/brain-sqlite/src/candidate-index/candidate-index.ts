@@ -57,6 +57,12 @@ export class CandidateIndex {
     this.dimensions = dimensions;
   }
 
+  /** Drops every loaded bank and takes the new dimension: the vectors were replaced (a re-embedding's switch). */
+  reset(dimensions: number): void {
+    this.banks.clear();
+    this.dimensions = dimensions;
+  }
+
   /** Catches up with commits made by other connections since the last call. Call inside the operation's transaction. */
   sync(): void {
     const version = this.readDataVersion();

@@ -16,23 +16,33 @@ export function prepareSketches(database: Database.Database, statements: Stateme
 
 type UnsketchedRow = { seq: number; embedding: Buffer; bank_id: string; moment: number; expires_at: number | null };
 
-// One pass over the stored vectors of the live rows without a sketch. The rows are collected first because
-// better-sqlite3 cannot write while a statement is still reading.
+/**
+ * Sketches the stored vectors of live rows that have no sketch, with a rowid above `after`, at most `limit` of them
+ * in rowid order; returns the last rowid sketched, or null when none was left. The rows are read first because
+ * better-sqlite3 cannot write while a statement is still reading.
+ */
+export function sketchMissing(statements: StatementCache, after: number, limit: number): number | null {
+  const rows = statements
+    .prepare(
+      `SELECT e.seq, e.embedding, m.bank_id, COALESCE(m.occurred_at, m.created_at) AS moment, m.expires_at
+       FROM memory_embeddings e JOIN memories m ON m.seq = e.seq
+       WHERE e.seq > ? AND NOT EXISTS (SELECT 1 FROM memory_sketches s WHERE s.seq = e.seq)
+       ORDER BY e.seq LIMIT ?`,
+    )
+    .all(after, limit) as UnsketchedRow[];
+  for (const row of rows) {
+    const sketch = sketchVector(floats(row.embedding));
+    writeSketchRow(statements, BigInt(row.seq), row.bank_id, row.moment, row.expires_at, sketch);
+  }
+  return rows.at(-1)?.seq ?? null;
+}
+
+// One pass over the stored vectors of the live rows without a sketch, in the transaction that clears the flag.
 function backfillSketches(database: Database.Database, statements: StatementCache): void {
   database
     .transaction(() => {
       if (!database.prepare("SELECT value FROM astrocyte_meta WHERE key = 'sketch_backfill'").get()) return;
-      const rows = database
-        .prepare(
-          `SELECT e.seq, e.embedding, m.bank_id, COALESCE(m.occurred_at, m.created_at) AS moment, m.expires_at
-           FROM memory_embeddings e JOIN memories m ON m.seq = e.seq
-           WHERE NOT EXISTS (SELECT 1 FROM memory_sketches s WHERE s.seq = e.seq)`,
-        )
-        .all() as UnsketchedRow[];
-      for (const row of rows) {
-        const sketch = sketchVector(floats(row.embedding));
-        writeSketchRow(statements, BigInt(row.seq), row.bank_id, row.moment, row.expires_at, sketch);
-      }
+      sketchMissing(statements, 0, -1);
       database.prepare("DELETE FROM astrocyte_meta WHERE key = 'sketch_backfill'").run();
     })
     .immediate();
