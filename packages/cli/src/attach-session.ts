@@ -104,6 +104,8 @@ export async function attachToSession(client: Anthropic, brain: Brain, options: 
   };
 
   const retain = async (turns: ConversationTurn[]): Promise<void> => {
+    // The turn's calls are answered by now, but their sends may still wait for a response: report those first.
+    await ledger.whenSettled();
     try {
       options.onTranscript?.(await retainTranscript(brain, turns, { bankId: options.bankId, sessionId, context }));
     } catch (error) {
