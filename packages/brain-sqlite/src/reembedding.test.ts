@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AstrocyteError, EmbedderMismatchError } from '@astrocyte/core';
+import { type AstrocyteError, EmbedderMismatchError } from '@astrocyte/core';
 import { axisVector, memoryRecord, storesPerTest } from '@astrocyte/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MIN_CANDIDATES } from './candidate-index/candidate-index.js';
