@@ -119,6 +119,24 @@ export const MIGRATIONS: Migration[] = [
          WHERE action = 'supersede' AND text IS NOT NULL`,
     ]),
   },
+  {
+    version: 5,
+    name: 're-embedding: staged vectors',
+    up: async (client, s) => {
+      // A new model's vector for each live memory, beside the current one (which searches keep using) until the
+      // switch; any dimension, so the column has none. Erasing or superseding a memory deletes its staged vector.
+      const extension = await readVectorExtension(client);
+      await client.query(
+        `CREATE TABLE ${s}.reembed_vectors (
+          bank_id text NOT NULL,
+          memory_id text NOT NULL,
+          embedding ${quoteIdent(extension?.schema ?? 'public')}.vector NOT NULL,
+          PRIMARY KEY (bank_id, memory_id),
+          FOREIGN KEY (bank_id, memory_id) REFERENCES ${s}.memories (bank_id, id) ON DELETE CASCADE
+        )`,
+      );
+    },
+  },
 ];
 
 // One lock for every Astrocyte schema of the database: CREATE EXTENSION and CREATE SCHEMA race across schemas too.

@@ -18,6 +18,7 @@ import { KeywordSearch } from './keyword-search.js';
 import { MemoryReads } from './memory-reads.js';
 import { migrate, withMigrationLock } from './migrations.js';
 import { PlannerStatistics } from './planner-statistics.js';
+import { PostgresReembedding } from './reembedding.js';
 import {
   checkEmbedderInfo,
   type EmbeddedSql,
@@ -56,6 +57,8 @@ export class PostgresMemoryStore implements MemoryStore {
   private readonly writer: MemoryWriter;
   private readonly vectors: VectorSearch;
   private readonly keywords: KeywordSearch;
+  /** Re-embedding: new vectors staged in `reembed_vectors`, then switched to in one transaction (see reembedding.ts). */
+  readonly reembedding: PostgresReembedding;
 
   private constructor(
     private readonly connection: PostgresConnection,
@@ -74,6 +77,9 @@ export class PostgresMemoryStore implements MemoryStore {
       iterativeScans: extension.iterativeScans,
     });
     this.keywords = new KeywordSearch(connection, tables, statistics.bankSizes);
+    this.reembedding = new PostgresReembedding(connection, tables, extension.schema, options.hnsw, (stored) => {
+      this.embedder = stored;
+    });
   }
 
   /** Validates options, connects, runs pending migrations under the migration lock, and reads the embedder record. */
@@ -109,7 +115,8 @@ export class PostgresMemoryStore implements MemoryStore {
   /** Stores records in one transaction holding each involved bank's advisory lock; see MemoryStore.insert. */
   async insert(records: MemoryRecord[], options: InsertOptions): Promise<InsertOutcome[]> {
     if (records.length === 0) return [];
-    return this.writer.insert(records, options, await this.embedded());
+    const sql = await this.embedded();
+    return this.writer.insert(records, options, sql, options.embedder ?? (this.embedder as StoredEmbedder));
   }
 
   /** The live memory of the bank with this content hash. */
@@ -125,7 +132,8 @@ export class PostgresMemoryStore implements MemoryStore {
     filter: SearchFilter,
   ): Promise<ScoredId[]> {
     if (bankIds.length === 0 || limit < 1) return [];
-    return this.vectors.search(bankIds, embedding, limit, filter, await this.embedded());
+    const sql = await this.embedded();
+    return this.vectors.search(bankIds, embedding, limit, filter, sql, this.embedder as StoredEmbedder);
   }
 
   /** Full-text search for any of the terms, ranked by ts_rank with the keyword weights (see KeywordSearch). */

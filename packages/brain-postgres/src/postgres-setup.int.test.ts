@@ -177,6 +177,41 @@ describe.runIf(available)('postgres schema setup', () => {
     await store.close();
   });
 
+  it('upgrades a schema holding memories to re-embedding: staged vectors, deleted with their memory', async () => {
+    const schema = schemas.next();
+    const s = `"${schema}"`;
+    await migrateTo(4, s);
+    await admin.query(`ALTER TABLE ${s}.memories ADD COLUMN embedding vector(16) NOT NULL`);
+    await admin.query(`INSERT INTO ${s}.meta (key, value) VALUES ('embedder', $1)`, [
+      JSON.stringify({ ...EMBEDDER, columnType: 'vector' }),
+    ]);
+    const bank = randomBankId();
+    await admin.query(
+      `INSERT INTO ${s}.memories (id, bank_id, text, content_hash, created_at, tsv, embedding)
+       SELECT 'm' || i, $1, 'note ' || i, md5(i::text), now(), to_tsvector('note'),
+              (SELECT array_agg(sin(i * g)) FROM generate_series(1, 16) AS g)::vector
+         FROM generate_series(1, 3) AS i`,
+      [bank],
+    );
+    const store = await openPostgresStore({ connectionString: TEST_DATABASE_URL, schema });
+    const target = { name: 'test-embedder-next', dimensions: 4 };
+    await store.reembedding.begin(target);
+    const { items } = await store.reembedding.pending(null, 10);
+    expect(items.map((item) => item.id)).toEqual(['m1', 'm2', 'm3']);
+    await store.reembedding.stage(
+      target,
+      items.map((item) => ({ ...item, embedding: new Float32Array([1, 0, 0, 0]) })),
+    );
+    await store.erase(bank, ['m2'], { action: 'forget', at: new Date() });
+    expect((await admin.query(`SELECT memory_id FROM ${s}.reembed_vectors ORDER BY memory_id`)).rows).toEqual([
+      { memory_id: 'm1' },
+      { memory_id: 'm3' },
+    ]);
+    const { rows } = await admin.query(`SELECT version FROM ${s}.schema_migrations ORDER BY version`);
+    expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    await store.close();
+  });
+
   it('creates the HNSW, GIN and unique indexes the design promises', async () => {
     const schema = schemas.next();
     const store = await openPostgresStore({

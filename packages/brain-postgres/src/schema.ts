@@ -18,6 +18,8 @@ export interface StoreSql {
   memories: string;
   versions: string;
   meta: string;
+  /** The staged vectors of a re-embedding in progress. */
+  staged: string;
   /** The qualified vector type of the embedding column (`vector` or, above 2,000 dimensions, `halfvec`). */
   vectorType: string;
   /** The qualified cosine distance operator, so that it resolves whatever the search_path. */
@@ -55,6 +57,7 @@ export function storeSql(schema: string, extensionSchema: string, embedder?: Sto
     memories: `${s}.memories`,
     versions: `${s}.memory_versions`,
     meta: `${s}.meta`,
+    staged: `${s}.reembed_vectors`,
     vectorType: `${extensionSchema}.${embedder?.columnType ?? 'vector'}`,
     distance: `OPERATOR(${extensionSchema}.<=>)`,
     indexCast:
@@ -90,6 +93,36 @@ export async function readEmbedder(
   return rows[0]?.value;
 }
 
+/** What the meta table records for `info`: the column type its dimension needs, indexed as halfvec. */
+export function storedEmbedder(info: EmbedderInfo): StoredEmbedder {
+  const columnType = info.dimensions > MAX_VECTOR_DIMENSIONS ? 'halfvec' : 'vector';
+  return { name: info.name, dimensions: info.dimensions, columnType, index: 'halfvec' };
+}
+
+/** The HNSW settings the embedding index is built with. */
+export interface HnswBuild {
+  m: number;
+  efConstruction: number;
+}
+
+/**
+ * Creates the HNSW index of the embedding column described by `sql` (inside the caller's transaction). The graph is
+ * what every insert walks and rewrites: at 100k memories of 384 dimensions it is 176 MB as vector and 100 MB as
+ * halfvec, which decides whether it stays in shared_buffers. Scores and the exact scans still use the
+ * full-precision column.
+ */
+export async function createEmbeddingIndex(
+  client: pg.ClientBase,
+  sql: StoreSql,
+  extensionSchema: string,
+  hnsw: HnswBuild,
+): Promise<void> {
+  await client.query(
+    `CREATE INDEX memories_embedding_hnsw_idx ON ${sql.memories}
+       USING hnsw ((embedding${sql.indexCast}) ${extensionSchema}.halfvec_cosine_ops) WITH (m = ${hnsw.m}, ef_construction = ${hnsw.efConstruction})`,
+  );
+}
+
 /**
  * The embedder the schema records; when it records none yet, records `info` and creates the embedding column and
  * its HNSW index (inside the caller's transaction, which holds the migration lock).
@@ -99,21 +132,14 @@ export async function recordEmbedder(
   schema: string,
   extensionSchema: string,
   info: EmbedderInfo,
-  hnsw: { m: number; efConstruction: number },
+  hnsw: HnswBuild,
 ): Promise<StoredEmbedder> {
   const existing = await readEmbedder(client, schema);
   if (existing) return existing;
-  const columnType = info.dimensions > MAX_VECTOR_DIMENSIONS ? 'halfvec' : 'vector';
-  const stored: StoredEmbedder = { name: info.name, dimensions: info.dimensions, columnType, index: 'halfvec' };
+  const stored = storedEmbedder(info);
   const sql = storeSql(schema, extensionSchema, stored);
   await client.query(`ALTER TABLE ${sql.memories} ADD COLUMN embedding ${sql.vectorType}(${info.dimensions}) NOT NULL`);
-  // The graph is what every insert walks and rewrites: at 100k memories of 384 dimensions it is 176 MB as
-  // vector and 100 MB as halfvec, which decides whether it stays in shared_buffers. Scores and the exact
-  // scans still use the full-precision column.
-  await client.query(
-    `CREATE INDEX memories_embedding_hnsw_idx ON ${sql.memories}
-       USING hnsw ((embedding${sql.indexCast}) ${extensionSchema}.halfvec_cosine_ops) WITH (m = ${hnsw.m}, ef_construction = ${hnsw.efConstruction})`,
-  );
+  await createEmbeddingIndex(client, sql, extensionSchema, hnsw);
   await client.query(`INSERT INTO ${sql.meta} (key, value) VALUES ('embedder', $1)`, [JSON.stringify(stored)]);
   return stored;
 }

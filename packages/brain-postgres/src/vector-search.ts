@@ -1,9 +1,16 @@
-import type { ScoredId, SearchFilter } from '@astrocyte/core/backend';
+import { EmbedderMismatchError } from '@astrocyte/core';
+import {
+  checkSameEmbedder,
+  type EmbedderInfo,
+  type ScoredId,
+  type SearchFilter,
+  sameEmbedder,
+} from '@astrocyte/core/backend';
 import type { PostgresConnection } from './connection.js';
 import { filterConditions, Params } from './filter-sql.js';
 import { joinRows, type MemoryRow, toMemory, vectorLiteral } from './memory-rows.js';
 import { type BankSizeCache, EXACT_SCAN_LIMIT } from './planner-statistics.js';
-import { indexedDistanceSql, type StoreSql } from './schema.js';
+import { indexedDistanceSql, readEmbedder, type StoreSql } from './schema.js';
 
 /** The HNSW settings a vector search applies. */
 export interface VectorSearchSettings {
@@ -32,6 +39,7 @@ export class VectorSearch {
     limit: number,
     filter: SearchFilter,
     sql: StoreSql,
+    embedder: EmbedderInfo,
   ): Promise<ScoredId[]> {
     const params = new Params();
     const banks = params.add(bankIds);
@@ -51,9 +59,11 @@ export class VectorSearch {
     // small bank is sorted exactly, each distance computed once; a large one is left to the planner, which walks
     // the index (statistics kept fresh by insert). The whole rows of the few found are joined last and come back
     // with their scores: recall then needs no second round trip to load them.
-    const { rows } = await this.db.query<MemoryRow & { score: number; large: boolean }>(
-      `SELECT m.*, h.score, c.large
+    const { rows } = await this.db
+      .query<MemoryRow & { score: number; large: boolean; recorded: EmbedderInfo }>(
+        `SELECT m.*, h.score, c.large, c.recorded
          FROM (SELECT ${settings.join(' || ')} AS settings,
+                      (SELECT value FROM ${sql.meta} WHERE key = 'embedder') AS recorded,
                       COALESCE(${known}::boolean, (SELECT count(*) > ${EXACT_SCAN_LIMIT}
                         FROM (SELECT 1 FROM ${sql.memories} m WHERE m.bank_id = ANY(${banks}::text[]) LIMIT ${EXACT_SCAN_LIMIT + 1}) AS s)) AS large
                 OFFSET 0) AS c
@@ -67,9 +77,17 @@ export class VectorSearch {
             ORDER BY score DESC NULLS LAST LIMIT ${cap})
         ) AS h
         ${joinRows(sql, 'h')}`,
-      params.values,
-    );
-    if (rows[0]) this.bankSizes.set(bankIds, rows[0].large);
+        params.values,
+      )
+      .catch(async (error: unknown) => {
+        // A query of another dimension than the column's fails: because a re-embedding switched the store, maybe.
+        throw (await this.switchedAway(sql, embedder)) ?? error;
+      });
+    if (rows[0]) {
+      // A query of the old model must not be answered from a re-embedding's vectors (in any process).
+      checkSameEmbedder(rows[0].recorded, embedder);
+      this.bankSizes.set(bankIds, rows[0].large);
+    }
     // The index orders by 16-bit distances, and relaxed_order trades exact order for speed: full-precision order here.
     return rows
       .map((r) => ({
@@ -79,5 +97,12 @@ export class VectorSearch {
         memory: toMemory(r),
       }))
       .sort((a, b) => b.score - a.score);
+  }
+
+  // The mismatch to report when the recorded embedder is no longer the one the query was embedded with.
+  private async switchedAway(sql: StoreSql, embedder: EmbedderInfo): Promise<EmbedderMismatchError | undefined> {
+    const recorded = await readEmbedder(this.db.pool, sql.schema).catch(() => undefined);
+    if (!recorded || sameEmbedder(recorded, embedder)) return undefined;
+    return new EmbedderMismatchError({ name: recorded.name, dimensions: recorded.dimensions }, embedder);
   }
 }

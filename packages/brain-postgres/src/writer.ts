@@ -1,5 +1,12 @@
 import { type JsonValue, ValidationError } from '@astrocyte/core';
-import type { InsertOptions, InsertOutcome, MemoryRecord, VersionStamp } from '@astrocyte/core/backend';
+import {
+  checkSameEmbedder,
+  type EmbedderInfo,
+  type InsertOptions,
+  type InsertOutcome,
+  type MemoryRecord,
+  type VersionStamp,
+} from '@astrocyte/core/backend';
 import type pg from 'pg';
 import type { PostgresConnection } from './connection.js';
 import { insertRecords } from './insert-records.js';
@@ -28,13 +35,19 @@ export class MemoryWriter {
    * Stores records in one transaction holding each involved bank's advisory lock (see MemoryStore.insert), after
    * checking every record against what Postgres can store and the recorded embedder's dimension.
    */
-  async insert(records: MemoryRecord[], options: InsertOptions, sql: EmbeddedSql): Promise<InsertOutcome[]> {
-    for (const [i, record] of records.entries()) checkRecord(record, sql.dimensions, i);
+  async insert(
+    records: MemoryRecord[],
+    options: InsertOptions,
+    sql: EmbeddedSql,
+    embedder: EmbedderInfo,
+  ): Promise<InsertOutcome[]> {
+    for (const [i, record] of records.entries()) checkRecord(record, embedder.dimensions, i);
     const banks = records.map((r) => r.bankId);
     const outcomes = await this.db.transaction(async (client) => {
       // The near-duplicate check wants the true nearest neighbour of the bank, in order, however many banks share the index.
       if (this.iterativeScans) await client.query(`SELECT set_config('hnsw.iterative_scan', 'strict_order', true)`);
-      await lockBanks(client, sql, banks);
+      const recorded = await lockForInsert(client, sql, banks);
+      checkSameEmbedder(recorded ?? embedder, embedder);
       return insertRecords(client, sql, records, options);
     });
     await this.statistics.recordStored(outcomes.filter((o) => o.status === 'stored').length);
@@ -80,13 +93,30 @@ export class MemoryWriter {
   }
 }
 
-// Locks banks for the rest of the transaction, in key order, so that writers of overlapping banks cannot deadlock.
-async function lockBanks(client: pg.PoolClient, sql: StoreSql, bankIds: string[]): Promise<void> {
-  await client.query(
-    `SELECT pg_advisory_xact_lock(k)
-       FROM (SELECT DISTINCT hashtextextended($1 || b, 0) AS k FROM unnest($2::text[]) AS b ORDER BY k) AS keys`,
+// The advisory locks of banks, in key order, so that writers of overlapping banks cannot deadlock.
+const BANK_KEYS_SQL = 'SELECT DISTINCT hashtextextended($1 || b, 0) AS k FROM unnest($2::text[]) AS b ORDER BY k';
+
+/** Locks banks for the rest of the transaction, in key order. */
+export async function lockBanks(client: pg.PoolClient, sql: StoreSql, bankIds: string[]): Promise<void> {
+  await client.query(`SELECT pg_advisory_xact_lock(k) FROM (${BANK_KEYS_SQL}) AS keys`, [
+    `astrocyte:${sql.schema}:bank:`,
+    [...new Set(bankIds)],
+  ]);
+}
+
+/**
+ * Takes a share lock on the recorded embedder, then the banks' locks, in one statement, and returns the embedder. A
+ * re-embedding's switch holds the embedder's row for update: an insert waits for it to commit and then reads the
+ * new embedder (so vectors of the old model are refused), and a switch waits for the inserts under way. The row
+ * comes first, so that no insert holds a bank's lock while it waits for the switch.
+ */
+async function lockForInsert(client: pg.PoolClient, sql: StoreSql, bankIds: string[]): Promise<EmbedderInfo | null> {
+  const { rows } = await client.query<{ value: EmbedderInfo }>(
+    `SELECT r.value, (SELECT count(pg_advisory_xact_lock(k)) FROM (${BANK_KEYS_SQL}) AS keys WHERE r.value IS NOT NULL)
+       FROM (SELECT value FROM ${sql.meta} WHERE key = 'embedder' FOR SHARE) AS r`,
     [`astrocyte:${sql.schema}:bank:`, [...new Set(bankIds)]],
   );
+  return rows[0]?.value ?? null;
 }
 
 // Postgres text and jsonb cannot hold NUL, and pgvector refuses NaN: reject before the transaction starts.
