@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -158,6 +159,20 @@ describe('OpenAIEmbedder against a local OpenAI-compatible server', () => {
     const error = await e.embed(['x']).catch((err: unknown) => err);
     expect(ProviderError.isInstance(error)).toBe(true);
     expect((error as ProviderError).details).toMatchObject({ kind: 'timeout' });
+  });
+
+  it('leaves no listener on a signal shared by many requests, and still stops on it', async () => {
+    const e = await embedder({ batchSize: 1, concurrency: 1 });
+    const controller = new AbortController();
+    await e.embed(
+      Array.from({ length: 20 }, (_, i) => `note ${i}`),
+      { signal: controller.signal },
+    );
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    fake.server.fail({ path: '/v1/embeddings', hang: true });
+    const pending = e.embed(['x'], { signal: controller.signal }).catch((err: unknown) => err);
+    controller.abort();
+    expect(ProviderError.isInstance(await pending)).toBe(true);
   });
 
   it('caches repeated query embeddings but not documents', async () => {

@@ -124,7 +124,10 @@ export class ProviderClient<Client extends { apiKey: string | null }> {
     send: (client: Client, requestOptions: SdkRequestOptions) => Promise<T>,
   ): Promise<T> {
     return withRetries(
-      () => send(this.client, { maxRetries: 0, timeout: this.timeoutMs, ...(signal ? { signal } : {}) }),
+      () =>
+        withRequestSignal(signal, (scoped) =>
+          send(this.client, { maxRetries: 0, timeout: this.timeoutMs, ...(scoped ? { signal: scoped } : {}) }),
+        ),
       {
         provider: this.provider,
         operation,
@@ -133,5 +136,24 @@ export class ProviderClient<Client extends { apiKey: string | null }> {
         ...(signal ? { signal } : {}),
       },
     );
+  }
+}
+
+// The SDKs leave the abort listener they add to the signal they are given, one per request: a signal that outlives
+// many requests (a re-embedding's, over thousands of batches) would collect them. Each request gets a signal of its
+// own, tied to the caller's for as long as the request runs.
+async function withRequestSignal<T>(
+  signal: AbortSignal | undefined,
+  run: (signal: AbortSignal | undefined) => Promise<T>,
+): Promise<T> {
+  if (!signal) return run(undefined);
+  const scoped = new AbortController();
+  const forward = () => scoped.abort(signal.reason);
+  if (signal.aborted) forward();
+  else signal.addEventListener('abort', forward, { once: true });
+  try {
+    return await run(scoped.signal);
+  } finally {
+    signal.removeEventListener('abort', forward);
   }
 }
