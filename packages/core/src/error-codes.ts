@@ -54,6 +54,10 @@ export const ERROR_CODES = {
   session_delete_timeout: 'the session was still running after the interrupt, so it was not deleted',
   session_confirmation_required:
     'the session waits for permission to run a tool and the turn has no onToolConfirmation; the session is left idle',
+  // Managed Agents memory stores
+  memory_store_request_failed:
+    'the memory store API refused a request of a push, pull or diff; `details.status` holds the HTTP status',
+  memory_store_conflict: 'a memory store write still conflicted (HTTP 409) after re-reading the memory and retrying',
 } as const;
 
 /** A registered error code. */
