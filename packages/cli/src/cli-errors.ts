@@ -24,6 +24,7 @@ const USAGE_CODES = new Set<ErrorCode>([
   'provider_auth',
   'backend_not_installed',
   'embedder_mismatch',
+  'reembed_in_progress',
 ]);
 
 /** The one line printed for an error, `astrocyte: <message> (fix: …)`, and the exit code it maps to. */
@@ -54,7 +55,9 @@ function fixFor(error: Error | undefined, command: string): string {
     case 'backend_not_installed':
       return 'install the package named above, or set storage.backend: sqlite in the config';
     case 'embedder_mismatch':
-      return 'restore the embedding settings this store was written with, or export the bank and import it into a new store';
+      return 'restore the embedding settings the store holds, or move the store to the configured model with `astrocyte reembed --to <its embedding: section>` run under the config that names the old one';
+    case 'reembed_in_progress':
+      return 'continue the re-embedding in progress with the same --to, or drop it with `astrocyte reembed --cancel`';
     case 'invalid_input':
       return `correct ${flagFor(error as AstrocyteError)}; see \`${command} --help\``;
     case 'not_found':

@@ -5,26 +5,9 @@ import { startFakeProviderServer } from '@astrocyte/core/testing';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { astrocyte, type CliRun, tempProject } from './cli-process.fixture.js';
+import { postgresAnswers, TEST_DATABASE_URL } from './postgres.fixture.js';
 
-const DATABASE_URL = process.env.ASTROCYTE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-/** Whether the test database answers; in CI (or with ASTROCYTE_REQUIRE_POSTGRES=1) it must, elsewhere a loud skip. */
-async function postgresAnswers(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    return true;
-  } catch (error) {
-    const reason = `astrocyte doctor's Postgres tests cannot reach the test database: ${(error as Error).message}`;
-    if (process.env.CI === 'true' || process.env.ASTROCYTE_REQUIRE_POSTGRES === '1') throw new Error(reason);
-    console.warn(`\n!! SKIPPING: ${reason}\n!! Run scripts/setup-postgres.sh, or set ASTROCYTE_TEST_DATABASE_URL.\n`);
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-const postgres = await postgresAnswers();
+const postgres = await postgresAnswers("astrocyte doctor's Postgres tests");
 
 /** A local port nothing listens on: taken from the system, then let go. */
 async function closedPort(): Promise<number> {
@@ -202,12 +185,12 @@ describe('astrocyte doctor', { timeout: 120_000 }, () => {
   describe.runIf(postgres)('on Postgres', () => {
     /** A new database (owned by `owner` when given), dropped after `use`; its connection string is given to `use`. */
     async function withDatabase(use: (url: string) => Promise<void>, owner?: string): Promise<void> {
-      const admin = new pg.Client({ connectionString: DATABASE_URL });
+      const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
       await admin.connect();
       const database = `astro_doctor_${randomBytes(4).toString('hex')}`;
       try {
         await admin.query(`CREATE DATABASE ${database}${owner ? ` OWNER ${owner}` : ''}`);
-        const url = new URL(DATABASE_URL);
+        const url = new URL(TEST_DATABASE_URL);
         url.pathname = `/${database}`;
         if (owner) url.username = owner;
         await use(url.toString());
@@ -230,7 +213,7 @@ describe('astrocyte doctor', { timeout: 120_000 }, () => {
       // with "could not open extension control file"). Doctor tells the two apart by pg_available_extensions; the
       // message of the other case is checked in brain-postgres's storage-errors.test.ts.
       const role = `astro_doctor_${randomBytes(4).toString('hex')}`;
-      const admin = new pg.Client({ connectionString: DATABASE_URL });
+      const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
       await admin.connect();
       await admin.query(`CREATE ROLE ${role} LOGIN`);
       try {

@@ -6,6 +6,7 @@ import { registerDoctorCommand } from './commands/doctor-command.js';
 import { registerInitCommand } from './commands/init-command.js';
 import { registerMcpCommand } from './commands/mcp-command.js';
 import { registerMemoryCommands } from './commands/memory-commands.js';
+import { registerReembedCommand } from './commands/reembed-command.js';
 import { registerRulesCommand } from './commands/rules-command.js';
 import { registerTransferCommands } from './commands/transfer-commands.js';
 
@@ -35,6 +36,7 @@ export function createProgram(io: CliIo): Command {
   registerMemoryCommands(program, io);
   registerBrowseCommands(program, io);
   registerTransferCommands(program, io);
+  registerReembedCommand(program, io);
   registerRulesCommand(program, io);
   registerMcpCommand(program, io);
   registerAttachCommand(program, io);

@@ -47,6 +47,7 @@ function commandName(argv: string[]): string {
     'mcp',
     'attach',
     'doctor',
+    'reembed',
   ];
   const word = argv.find((arg) => known.includes(arg));
   return word ? `astrocyte ${word}` : 'astrocyte';
