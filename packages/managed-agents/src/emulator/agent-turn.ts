@@ -1,8 +1,12 @@
 import type { EmulatedSession } from './emulated-session.js';
 import { newId } from './emulator-ids.js';
+import { MEMORY_MOUNT_ROOT, MemoryFiles } from './memory-mounts.js';
 import {
   type AgentTurn,
   type BatchRequest,
+  type FileToolOptions,
+  type FileToolResult,
+  type MemoryMountInfo,
   type RefusalOptions,
   type SessionErrorFields,
   type SessionErrorType,
@@ -15,6 +19,7 @@ import {
   TurnStopped,
 } from './scripted-agent.js';
 import { sessionErrorObject } from './session-errors.js';
+import type { PlatformWork, ToolOutput } from './session-tool-calls.js';
 
 /** The turn handle a scripted agent acts through; every method emits what the real service would. */
 export class ScriptedTurn implements AgentTurn {
@@ -95,6 +100,52 @@ export class ScriptedTurn implements AgentTurn {
       },
       terminate: () => this.session.terminateThread(thread),
     };
+  }
+
+  get memoryMounts(): MemoryMountInfo[] {
+    return this.session.settings.memoryMounts.map((mount) => ({
+      memoryStoreId: mount.store.id,
+      // The name snapshotted when the session was created, as its resource shows it.
+      name: String(
+        this.session.settings.resources.find((resource) => resource.mount_path === mount.mountPath)?.name ?? '',
+      ),
+      mountPath: mount.mountPath,
+      access: mount.access,
+      instructions: mount.instructions,
+    }));
+  }
+
+  readMemoryFile(path: string, options: FileToolOptions = {}): Promise<FileToolResult> {
+    return this.fileTool('read', { file_path: path }, options, (files) => files.read(path));
+  }
+
+  writeMemoryFile(path: string, content: string, options: FileToolOptions = {}): Promise<FileToolResult> {
+    return this.fileTool('write', { file_path: path, content }, options, (files) => files.write(path, content));
+  }
+
+  listMemoryFiles(directory = MEMORY_MOUNT_ROOT, options: FileToolOptions = {}): Promise<FileToolResult> {
+    return this.fileTool('glob', { pattern: '**/*', path: directory }, options, (files) => files.list(directory));
+  }
+
+  deleteMemoryFile(path: string, options: FileToolOptions = {}): Promise<FileToolResult> {
+    const quoted = `'${path.replaceAll("'", "'\\''")}'`;
+    return this.fileTool('bash', { command: `rm ${quoted}` }, options, (files) => files.remove(path));
+  }
+
+  /** Uses a built-in file tool whose work runs on the mounted stores when the platform runs it (not if denied). */
+  private async fileTool(
+    name: string,
+    input: Record<string, unknown>,
+    options: FileToolOptions,
+    perform: (files: MemoryFiles) => ToolOutput,
+  ): Promise<FileToolResult> {
+    this.ensureOpen();
+    const files = new MemoryFiles(this.session.settings.memoryMounts, this.session.id);
+    const work: PlatformWork = { perform: () => perform(files) };
+    const request = { kind: 'builtin' as const, name, input, ...options, work };
+    const [outcome] = (await this.session.runBatch([request], this.signal, null)) as ToolConfirmationOutcome[];
+    const denied = outcome?.result === 'deny' ? (outcome.denyMessage ?? `${name} was denied`) : `${name} was denied`;
+    return { toolUseId: work.useId as string, ...(work.output ?? { text: denied, isError: true }) };
   }
 
   emit(event: { type: string; [field: string]: unknown }): void {

@@ -1,15 +1,15 @@
 import type { ServerResponse } from 'node:http';
 import { ScriptedTurn } from './agent-turn.js';
 import { invalidRequest, newId } from './emulator-ids.js';
+import type { MemoryMount } from './memory-mounts.js';
 import {
-  type BatchRequest,
   type ScriptedAgent,
   type ToolConfirmationOutcome,
   type ToolResult,
   TurnInterrupted,
   TurnStopped,
 } from './scripted-agent.js';
-import { SessionToolCalls, type ThreadRef } from './session-tool-calls.js';
+import { SessionToolCalls, type SessionToolRequest, type ThreadRef } from './session-tool-calls.js';
 
 /** An event as the emulator stores and serves it. */
 export interface EmulatedEvent {
@@ -41,6 +41,8 @@ export interface SessionSettings {
   title: string | null;
   metadata: Record<string, string>;
   resources: Array<Record<string, unknown>>;
+  /** The memory stores among the resources, mounted for the agent's file tools. */
+  memoryMounts: MemoryMount[];
   vaultIds: string[];
   budget: Record<string, unknown> | null;
 }
@@ -272,7 +274,7 @@ export class EmulatedSession {
 
   /** Emits a batch of tool calls and the idle that names the waiting ones; resolves with every answer. */
   runBatch(
-    requests: BatchRequest[],
+    requests: SessionToolRequest[],
     signal: AbortSignal,
     thread: ThreadRef | null,
   ): Promise<Array<ToolResult | ToolConfirmationOutcome>> {

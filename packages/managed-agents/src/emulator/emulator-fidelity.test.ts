@@ -12,6 +12,7 @@ describe('the emulator, where users would otherwise see it diverge from the plat
     const { client, sessionId } = await startSession(() => {});
     const { agent, environment_id } = await client.beta.sessions.retrieve(sessionId);
     const budget = { type: 'limit' as const, max_list_cost: { amount: '2500', currency: 'USD' as const } };
+    const store = await client.beta.memoryStores.create({ name: 'Team Notes!', description: 'shared notes' });
     const created = await client.beta.sessions.create({
       agent: agent.id,
       environment_id,
@@ -20,7 +21,7 @@ describe('the emulator, where users would otherwise see it diverge from the plat
       resources: [
         { type: 'github_repository', url: 'https://github.com/acme/shop.git', authorization_token: 'secret' },
         { type: 'file', file_id: 'file_1', mount_path: '/data/in.csv' },
-        { type: 'memory_store', memory_store_id: 'memstore_1', access: 'read_only' },
+        { type: 'memory_store', memory_store_id: store.id, access: 'read_only' },
       ],
     });
     const session = await client.beta.sessions.retrieve(created.id);
@@ -34,7 +35,15 @@ describe('the emulator, where users would otherwise see it diverge from the plat
         checkout: null,
       },
       { type: 'file', file_id: 'file_1', mount_path: '/data/in.csv' },
-      { type: 'memory_store', memory_store_id: 'memstore_1', access: 'read_only', instructions: null },
+      {
+        type: 'memory_store',
+        memory_store_id: store.id,
+        access: 'read_only',
+        instructions: null,
+        name: 'Team Notes!',
+        description: 'shared notes',
+        mount_path: '/mnt/memory/team-notes',
+      },
     ]);
     expect(JSON.stringify(session.resources)).not.toContain('secret');
     const bare = await client.beta.sessions.retrieve(sessionId);
@@ -50,9 +59,9 @@ describe('the emulator, where users would otherwise see it diverge from the plat
 
   it('accepts the memory-store beta and answers 404 for what it does not serve', async () => {
     const { client, emulator } = await startSession(() => {});
-    const notServed = client.beta.memoryStores.create({ name: 'notes' });
-    await expect(notServed).rejects.toBeInstanceOf(Anthropic.NotFoundError);
-    await expect(notServed).rejects.toMatchObject({ error: { error: { type: 'not_found_error' } } });
+    const missing = client.beta.memoryStores.retrieve('memstore_nope');
+    await expect(missing).rejects.toBeInstanceOf(Anthropic.NotFoundError);
+    await expect(missing).rejects.toMatchObject({ error: { error: { type: 'not_found_error' } } });
     const headers = { 'x-api-key': 'k' };
     const both = await fetch(`${emulator.url}/v1/environments/env_nope`, {
       headers: { ...headers, 'anthropic-beta': `${MANAGED_AGENTS_BETA},${MEMORY_STORES_BETA}` },

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EmulatorHttpError, invalidRequest, newId, notFound } from './emulator-ids.js';
 import type { RequestFault } from './request-faults.js';
@@ -13,8 +14,17 @@ export interface Reply {
   body: unknown;
 }
 
+/** Who made a request: the id of its API key (`apikey_...`, derived from the key), as an `api_actor` names it. */
+export interface Caller {
+  apiKeyId: string;
+}
+
 /** One route: method, path pattern (its groups are the handler's `params`) and handler. */
-export type Route = [method: string, pattern: RegExp, handler: (params: string[], body: unknown, url: URL) => Reply];
+export type Route = [
+  method: string,
+  pattern: RegExp,
+  handler: (params: string[], body: unknown, url: URL, caller: Caller) => Reply,
+];
 
 /** The parsed body of a request that is not JSON. */
 export const INVALID_JSON = Symbol('invalid json');
@@ -31,12 +41,15 @@ export async function readJson(request: IncomingMessage): Promise<unknown> {
   }
 }
 
-/** 401 unless the request carries an API key (exactly `apiKey` when one is set). */
-export function checkApiKey(request: IncomingMessage, apiKey: string | undefined): void {
+/** 401 unless the request carries an API key (exactly `apiKey` when one is set); returns the caller it names. */
+export function checkApiKey(request: IncomingMessage, apiKey: string | undefined): Caller {
   const given = request.headers['x-api-key'] ?? request.headers.authorization?.replace(/^Bearer /i, '');
   if (!given || (apiKey !== undefined && given !== apiKey)) {
     throw new EmulatorHttpError(401, 'authentication_error', 'invalid x-api-key');
   }
+  const key = Array.isArray(given) ? given.join(',') : given;
+  // A stable id per key that does not reveal the key, as the platform's API key ids do not.
+  return { apiKeyId: `apikey_${createHash('sha256').update(key).digest('hex').slice(0, 24)}` };
 }
 
 /** 400 unless the request carries one of the betas the emulator speaks, alone or beside others. */
@@ -82,9 +95,15 @@ export function send(response: ServerResponse, status: number, body: unknown, re
 }
 
 /** An error in the API's shape (the SDK's `BetaErrorResponse`), its `request_id` also in the header. */
-export function sendError(response: ServerResponse, status: number, type: string, message: string): void {
+export function sendError(
+  response: ServerResponse,
+  status: number,
+  type: string,
+  message: string,
+  fields: Record<string, unknown> = {},
+): void {
   const requestId = newId('req');
-  send(response, status, { type: 'error', error: { type, message }, request_id: requestId }, requestId);
+  send(response, status, { type: 'error', error: { ...fields, type, message }, request_id: requestId }, requestId);
 }
 
 /** The request body as an object (`{}` when there is none). */

@@ -9,12 +9,14 @@ export function newId(prefix: string): string {
   return `${prefix}_011C${body}`;
 }
 
-/** An error the emulator answers with `{ type: 'error', error: { type, message } }` and `status`. */
+/** An error the emulator answers with `{ type: 'error', error: { type, message, ...fields } }` and `status`. */
 export class EmulatorHttpError extends Error {
   constructor(
     readonly status: number,
     readonly errorType: string,
     message: string,
+    /** Fields of the error object beside `type` and `message` (e.g. `conflicting_path`). */
+    readonly fields: Record<string, unknown> = {},
   ) {
     super(message);
   }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { agentRoutes } from './agent-routes.js';
 import type { EmulatedAgent, EmulatedEvent, EmulatedSession, RejectedEvent } from './emulated-session.js';
 import {
+  type Caller,
   checkApiKey,
   checkBeta,
   failWith,
@@ -14,6 +15,8 @@ import {
 } from './emulator-http.js';
 import { EmulatorHttpError, invalidRequest, notFound } from './emulator-ids.js';
 import { environmentRoutes } from './environment-routes.js';
+import { memoryStoreRoutes } from './memory-store-routes.js';
+import type { EmulatedMemoryStore } from './memory-stores.js';
 import { type RequestFault, RequestFaults } from './request-faults.js';
 import type { ScriptedAgent } from './scripted-agent.js';
 import { liveSession, sessionRoutes } from './session-routes.js';
@@ -51,6 +54,11 @@ export interface ManagedAgentsEmulator {
   session(id: string): EmulatedSession | undefined;
   /** The event log of a session. */
   events(sessionId: string): readonly EmulatedEvent[];
+  /**
+   * A memory store by id (not deleted), for inspection and for writes made beside the API (`write`, `remove`), as a
+   * concurrent writer would make them; those versions name a `user_actor`.
+   */
+  memoryStore(id: string): EmulatedMemoryStore | undefined;
   /** Arms an HTTP fault (see RequestFault). */
   failRequests(fault: RequestFault): void;
   /** Replaces the stream-drop fault; `undefined` disarms it. */
@@ -69,6 +77,7 @@ export async function startManagedAgentsEmulator(
   const agents = new Map<string, EmulatedAgent>();
   const environments = new Map<string, Record<string, unknown>>();
   const sessions = new Map<string, EmulatedSession>();
+  const memoryStores = new Map<string, EmulatedMemoryStore>();
   const requests: Array<{ method: string; path: string; status: number }> = [];
   const rejectedEvents: RejectedEvent[] = [];
   const agentErrors: unknown[] = [];
@@ -92,7 +101,8 @@ export async function startManagedAgentsEmulator(
   const routes: Route[] = [
     ...agentRoutes(agents),
     ...environmentRoutes(environments),
-    ...sessionRoutes({ agents, environments, sessions, script: options.agent, hooks }),
+    ...sessionRoutes({ agents, environments, sessions, memoryStores, script: options.agent, hooks }),
+    ...memoryStoreRoutes(memoryStores),
   ];
 
   const server = createServer((request, response) => {
@@ -107,7 +117,7 @@ export async function startManagedAgentsEmulator(
     const body = await readJson(request);
     const record = (status: number) => requests.push({ method, path: url.pathname, status });
     try {
-      checkApiKey(request, options.apiKey);
+      const caller = checkApiKey(request, options.apiKey);
       const streamMatch = method === 'GET' && /^\/v1\/sessions\/([^/]+)\/events\/stream$/.exec(url.pathname);
       const handle = streamMatch ? undefined : route(method, url.pathname);
       checkBeta(request);
@@ -119,14 +129,14 @@ export async function startManagedAgentsEmulator(
         record(200);
         return;
       }
-      const reply = (handle as NonNullable<typeof handle>)(body, url);
+      const reply = (handle as NonNullable<typeof handle>)(body, url, caller);
       if (fault) return failWith(response, fault, record);
       record(reply.status);
       send(response, reply.status, reply.body);
     } catch (error) {
       if (!(error instanceof EmulatorHttpError)) throw error;
       record(error.status);
-      sendError(response, error.status, error.errorType, error.message);
+      sendError(response, error.status, error.errorType, error.message, error.fields);
     }
   }
 
@@ -134,7 +144,9 @@ export async function startManagedAgentsEmulator(
   function route(method: string, path: string) {
     for (const [routeMethod, pattern, handler] of routes) {
       const match = pattern.exec(path);
-      if (match && routeMethod === method) return (body: unknown, url: URL) => handler(match.slice(1), body, url);
+      if (match && routeMethod === method) {
+        return (body: unknown, url: URL, caller: Caller) => handler(match.slice(1), body, url, caller);
+      }
     }
     throw notFound(`no route for ${method} ${path}`);
   }
@@ -168,6 +180,7 @@ export async function startManagedAgentsEmulator(
     agentErrors,
     session: (id) => sessions.get(id),
     events: (id) => sessions.get(id)?.log ?? [],
+    memoryStore: (id) => memoryStores.get(id),
     failRequests: (fault) => faults.add(fault),
     dropStreamAfter(predicate) {
       dropAfter = predicate;

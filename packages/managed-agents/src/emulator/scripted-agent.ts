@@ -46,6 +46,34 @@ export type BatchRequest =
   | { kind: 'custom'; name: string; input?: Record<string, unknown> }
   | ({ kind: 'builtin'; name: string; input?: Record<string, unknown> } & ToolUseOptions);
 
+/** A memory store attached to the session (a `memory_store` resource), as the agent's system prompt describes it. */
+export interface MemoryMountInfo {
+  memoryStoreId: string;
+  /** The store's name when the session was created. */
+  name: string;
+  /** Where its files are: `/mnt/memory/<the name lowercased, each run of other characters than a-z0-9 a hyphen>`. */
+  mountPath: string;
+  access: 'read_write' | 'read_only';
+  instructions: string | null;
+}
+
+/** How a file tool use is gated, as for `useTool` (default `allow`; `ask` waits for a `user.tool_confirmation`). */
+export interface FileToolOptions {
+  permission?: ToolPermission;
+}
+
+/**
+ * What a file tool returned, as its `agent.tool_result` carries it: the file's content for a read, one path a line
+ * for a listing, a short confirmation for a write or a removal, or the error (a missing file, a read-only mount, a
+ * path conflict, a denied use) with `isError`.
+ */
+export interface FileToolResult {
+  /** The `agent.tool_use` event id. */
+  toolUseId: string;
+  text: string;
+  isError: boolean;
+}
+
 /** Why a refusal stopped the turn (`stop_details` of the idle); both default to null. */
 export interface RefusalOptions {
   explanation?: string | null;
@@ -128,6 +156,21 @@ export interface AgentTurn {
   batch(requests: BatchRequest[]): Promise<Array<ToolResult | ToolConfirmationOutcome>>;
   /** Starts a sub-agent thread (`session.thread_created`). */
   subAgent(agentName?: string): SubAgentThread;
+
+  // The built-in file tools on the memory stores the session mounts (`resources` of type `memory_store`). Each emits
+  // the `agent.tool_use` (`read`, `write`, `glob`, `bash`) and `agent.tool_result` the platform's file tools would;
+  // writes become memory versions recorded as this session (`session_actor`), and a read-only mount refuses them.
+
+  /** The memory stores mounted in this session, in the order of its resources. */
+  readonly memoryMounts: readonly MemoryMountInfo[];
+  /** Reads a file, e.g. `/mnt/memory/notes/user/prefs.md` (tool `read`, input `{ file_path }`). */
+  readMemoryFile(path: string, options?: FileToolOptions): Promise<FileToolResult>;
+  /** Creates or overwrites a file (tool `write`, input `{ file_path, content }`). */
+  writeMemoryFile(path: string, content: string, options?: FileToolOptions): Promise<FileToolResult>;
+  /** Lists the files at or below a directory, default `/mnt/memory` (tool `glob`, input `{ pattern, path }`). */
+  listMemoryFiles(directory?: string, options?: FileToolOptions): Promise<FileToolResult>;
+  /** Removes a file (tool `bash`, input `{ command: "rm '<path>'" }`). */
+  deleteMemoryFile(path: string, options?: FileToolOptions): Promise<FileToolResult>;
   /** Emits any event as is (ids and timestamps are filled in); for testing how clients treat unknown events. */
   emit(event: { type: string; [field: string]: unknown }): void;
 

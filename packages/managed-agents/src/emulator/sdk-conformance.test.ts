@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { MANAGED_AGENTS_BETA, startManagedAgentsEmulator } from './index.js';
+import { MANAGED_AGENTS_BETA, MEMORY_STORES_BETA, startManagedAgentsEmulator } from './index.js';
 import { type AgentTurn, ThreadTerminated } from './scripted-agent.js';
 
 /*
@@ -211,6 +211,7 @@ describe("the emulator's responses and events, held to the SDK's types", () => {
       await check(environmentType, 'POST', `/v1/environments/${selfHosted.id}/archive`);
       await check('Environments.BetaEnvironmentDeleteResponse', 'DELETE', `/v1/environments/${selfHosted.id}`);
 
+      const store = await api('POST', '/v1/memory_stores', { name: 'Notes' }, { 'anthropic-beta': MEMORY_STORES_BETA });
       const sessionType = 'Sessions.BetaManagedAgentsSession';
       const newSession = () =>
         check(sessionType, 'POST', '/v1/sessions', {
@@ -225,7 +226,7 @@ describe("the emulator's responses and events, held to the SDK's types", () => {
               checkout: { type: 'branch', name: 'main' },
             },
             { type: 'file', file_id: 'file_1' },
-            { type: 'memory_store', memory_store_id: 'memstore_1' },
+            { type: 'memory_store', memory_store_id: store.id, instructions: 'check first' },
           ],
         });
       const session = await newSession();

@@ -1,6 +1,8 @@
 import { type EmulatedAgent, EmulatedSession, type SessionHooks } from './emulated-session.js';
 import { bodyObject, type Reply, type Route } from './emulator-http.js';
 import { invalidRequest, newId, notFound } from './emulator-ids.js';
+import { mountMemoryStores } from './memory-mounts.js';
+import type { EmulatedMemoryStore } from './memory-stores.js';
 import type { ScriptedAgent } from './scripted-agent.js';
 
 type Params = Record<string, unknown>;
@@ -10,6 +12,7 @@ export interface SessionStore {
   agents: Map<string, EmulatedAgent>;
   environments: Map<string, Params>;
   sessions: Map<string, EmulatedSession>;
+  memoryStores: Map<string, EmulatedMemoryStore>;
   script: ScriptedAgent;
   hooks: SessionHooks;
 }
@@ -75,6 +78,11 @@ function createSession(store: SessionStore, body: unknown): Reply {
   }
   const resources = input.resources ?? [];
   if (!Array.isArray(resources)) throw invalidRequest('resources: must be an array');
+  const given = resources.map((resource) => bodyObject(resource));
+  const isStore = (resource: Params) =>
+    resource.type === 'memory_store' && typeof resource.memory_store_id === 'string';
+  const memory = mountMemoryStores(given.filter(isStore), store.memoryStores);
+  let mounted = 0;
   const session = new EmulatedSession(
     newId('sesn'),
     structuredClone(agent),
@@ -82,7 +90,10 @@ function createSession(store: SessionStore, body: unknown): Reply {
     {
       title: typeof input.title === 'string' ? input.title : null,
       metadata: (input.metadata as Record<string, string> | undefined) ?? {},
-      resources: resources.map((resource) => resolveResource(bodyObject(resource))),
+      resources: given.map((resource) =>
+        isStore(resource) ? (memory.resources[mounted++] as Params) : resolveResource(resource),
+      ),
+      memoryMounts: memory.mounts,
       vaultIds: vaultIds as string[],
       budget: input.budget === undefined ? null : checkBudget(input.budget),
     },
@@ -124,14 +135,6 @@ function resolveResource(resource: Params): Params {
       mount_path: mountPath ?? `/mnt/session/uploads/${resource.file_id}`,
       created_at: now,
       updated_at: now,
-    };
-  }
-  if (resource.type === 'memory_store' && typeof resource.memory_store_id === 'string') {
-    return {
-      type: 'memory_store',
-      memory_store_id: resource.memory_store_id,
-      access: resource.access ?? 'read_write',
-      instructions: resource.instructions ?? null,
     };
   }
   throw invalidRequest(

@@ -24,11 +24,32 @@ interface Waiting {
 
 type Answer = ToolResult | ToolConfirmationOutcome;
 
+/** What a built-in tool produced when it ran: its result's text and whether it failed. */
+export interface ToolOutput {
+  text: string;
+  isError: boolean;
+}
+
+/**
+ * The work the platform does when it runs a built-in tool (the emulator's file tools on mounted memory stores). The
+ * session fills in `useId` when it emits the use and `output` once the tool ran; a denied use never runs.
+ */
+export interface PlatformWork {
+  perform(): ToolOutput;
+  useId?: string;
+  output?: ToolOutput;
+}
+
+/** A request as the session runs it: a built-in use may carry the platform's work. */
+export type SessionToolRequest = BatchRequest | (Extract<BatchRequest, { kind: 'builtin' }> & { work?: PlatformWork });
+
 interface PendingCall {
   /** `custom` waits for a `user.custom_tool_result`, `confirmation` for a `user.tool_confirmation`. */
   kind: 'custom' | 'confirmation';
   use: EmulatedEvent;
   waiting: Waiting;
+  /** For a built-in use: what runs once the user allows it. */
+  work?: PlatformWork | undefined;
   resolve: (answer: Answer) => void;
   reject: (error: Error) => void;
 }
@@ -55,7 +76,7 @@ export class SessionToolCalls {
   constructor(private readonly session: EmulatedSession) {}
 
   /** Emits every request's events and ONE idle naming the ids that wait; resolves with every answer, in order. */
-  run(requests: BatchRequest[], signal: AbortSignal, thread: ThreadRef | null): Promise<Answer[]> {
+  run(requests: SessionToolRequest[], signal: AbortSignal, thread: ThreadRef | null): Promise<Answer[]> {
     if (signal.aborted) return Promise.reject(new TurnInterrupted());
     if (thread && this.terminatedThreads.has(thread.threadId)) {
       return Promise.reject(new ThreadTerminated(thread.threadId));
@@ -71,8 +92,10 @@ export class SessionToolCalls {
       const use = uses[index] as EmulatedEvent;
       if (request.kind === 'builtin') {
         const permission = request.permission ?? 'allow';
+        const work = 'work' in request ? request.work : undefined;
+        if (work) work.useId = use.id;
         if (permission === 'allow') {
-          this.session.emit(resultEvent(use, false));
+          this.session.emit(resultEvent(use, false, work));
           return Promise.resolve<Answer>({ result: 'allow' });
         }
         if (permission === 'deny') {
@@ -83,8 +106,9 @@ export class SessionToolCalls {
       }
       waiting.ids.add(use.id);
       const kind = request.kind === 'custom' ? 'custom' : 'confirmation';
+      const work = request.kind === 'builtin' && 'work' in request ? request.work : undefined;
       return new Promise<Answer>((resolve, reject) =>
-        this.pending.set(use.id, { kind, use, waiting, resolve, reject }),
+        this.pending.set(use.id, { kind, use, waiting, work, resolve, reject }),
       );
     });
     if (waiting.ids.size > 0) this.wait(waiting);
@@ -133,7 +157,7 @@ export class SessionToolCalls {
     const { waiting } = call;
     waiting.ids.delete(id);
     if (call.kind === 'confirmation' && answer.result === 'allow') {
-      waiting.afterResume.push(() => this.session.emit(resultEvent(call.use, false)));
+      waiting.afterResume.push(() => this.session.emit(resultEvent(call.use, false, call.work)));
     }
     if (waiting.ids.size > 0) {
       this.wait(waiting);
@@ -200,7 +224,7 @@ export class SessionToolCalls {
   }
 }
 
-function useEvent(request: BatchRequest, thread: ThreadRef | null): { type: string; [field: string]: unknown } {
+function useEvent(request: SessionToolRequest, thread: ThreadRef | null): { type: string; [field: string]: unknown } {
   const base = {
     name: request.name,
     input: request.input ?? {},
@@ -219,14 +243,21 @@ function useEvent(request: BatchRequest, thread: ThreadRef | null): { type: stri
   };
 }
 
-function resultEvent(use: EmulatedEvent, denied: boolean): { type: string; [field: string]: unknown } {
+/** The result of a tool use; an allowed use with platform work runs it now, and its output is the result. */
+function resultEvent(
+  use: EmulatedEvent,
+  denied: boolean,
+  work?: PlatformWork,
+): { type: string; [field: string]: unknown } {
+  if (work && !denied) work.output = work.perform();
   const text = denied
     ? `${String(use.name)} was denied by the permission policy`
-    : `emulated result of ${String(use.name)}`;
+    : (work?.output?.text ?? `emulated result of ${String(use.name)}`);
+  const isError = denied || work?.output?.isError === true;
   const content = [{ type: 'text', text }];
   return use.type === 'agent.mcp_tool_use'
-    ? { type: 'agent.mcp_tool_result', mcp_tool_use_id: use.id, content, is_error: denied }
-    : { type: 'agent.tool_result', tool_use_id: use.id, content, is_error: denied };
+    ? { type: 'agent.mcp_tool_result', mcp_tool_use_id: use.id, content, is_error: isError }
+    : { type: 'agent.tool_result', tool_use_id: use.id, content, is_error: isError };
 }
 
 function toolResult(use: EmulatedEvent, answer: EmulatedEvent): ToolResult {
