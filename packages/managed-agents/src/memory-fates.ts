@@ -1,0 +1,78 @@
+import { AstrocyteError, type Brain, type Memory, type MemoryVersion } from '@astrocyte/core';
+
+/**
+ * What became of a memory a store file is named after: `live` (itself, or the live memory that replaced it),
+ * `erased` (forgotten or expired: its text must leave the store), or `foreign` (the bank never held it).
+ */
+export type MemoryFate = { kind: 'live'; memoryId: string } | { kind: 'erased' } | { kind: 'foreign' };
+
+// A supersession chain longer than this is a loop in a broken store, not a history.
+const MAX_CHAIN = 1000;
+
+/** Answers, once per id, what became of the memories a push finds files of, from the bank's history. */
+export class MemoryFates {
+  private readonly fates = new Map<string, Promise<MemoryFate>>();
+  private readonly histories = new Map<string, Promise<MemoryVersion[] | null>>();
+
+  constructor(
+    private readonly brain: Brain,
+    private readonly bankId: string,
+    /** The bank's live memories by id. */
+    readonly live: Map<string, Memory>,
+  ) {}
+
+  /** What became of memory `id`. */
+  of(id: string): Promise<MemoryFate> {
+    let fate = this.fates.get(id);
+    if (!fate) {
+      fate = this.follow(id);
+      this.fates.set(id, fate);
+    }
+    return fate;
+  }
+
+  /**
+   * The texts memory `id` has held that are still in the bank (its text, for a live or superseded memory), or null
+   * when it was erased or never held: what a file of it may show without being someone else's edit.
+   */
+  async texts(id: string): Promise<string[] | null> {
+    const live = this.live.get(id);
+    if (live) return [live.text];
+    const versions = await this.history(id);
+    if (!versions || isErased(versions)) return null;
+    return versions.flatMap((version) => (version.text === null ? [] : [version.text]));
+  }
+
+  private async follow(id: string): Promise<MemoryFate> {
+    let current = id;
+    for (let hop = 0; hop < MAX_CHAIN; hop++) {
+      if (this.live.has(current)) return { kind: 'live', memoryId: current };
+      const versions = await this.history(current);
+      // A successor the bank does not hold is a broken chain: treat its text as gone rather than keep it.
+      if (!versions) return hop === 0 ? { kind: 'foreign' } : { kind: 'erased' };
+      if (isErased(versions)) return { kind: 'erased' };
+      const last = versions.at(-1) as MemoryVersion;
+      if (last.action !== 'supersede' || !last.relatedId) return { kind: 'live', memoryId: current };
+      current = last.relatedId;
+    }
+    return { kind: 'erased' };
+  }
+
+  private history(id: string): Promise<MemoryVersion[] | null> {
+    let versions = this.histories.get(id);
+    if (!versions) {
+      versions = this.brain.history(this.bankId, id).catch((error: unknown) => {
+        if (AstrocyteError.isInstance(error) && error.code === 'not_found') return null;
+        throw error;
+      });
+      this.histories.set(id, versions);
+    }
+    return versions;
+  }
+}
+
+// Forget and expiry leave a content-free tombstone; a memory whose every text is gone was erased with its chain.
+function isErased(versions: MemoryVersion[]): boolean {
+  const last = versions.at(-1);
+  return last?.action === 'forget' || last?.action === 'expire' || versions.every((version) => version.text === null);
+}

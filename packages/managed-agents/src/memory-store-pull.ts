@@ -1,0 +1,169 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import { AstrocyteError, type Brain, type Memory, type RetainOptions } from '@astrocyte/core';
+import { parseMemoryFile, sameText } from './memory-file-content.js';
+import { bankPathOfFile } from './memory-file-layout.js';
+import { outputScanOf } from './memory-store-diff.js';
+import { listBankMemories, listStoreContents, listStoreVersions } from './memory-store-listing.js';
+import { type PullStoreOptions, parsePullOptions } from './memory-store-options.js';
+
+/** What a pull did. A pull repeated with nothing new in the store stores nothing. */
+export interface PullResult {
+  bankId: string;
+  memoryStoreId: string;
+  pathPrefix: string;
+  sinceSession?: string;
+  /** Store memories read (for `sinceSession`, those the session wrote and did not delete). */
+  read: number;
+  stored: number;
+  /** Of the stored, those that replaced a memory: an earlier pull of the same file, or the pushed memory edited. */
+  superseded: number;
+  deduplicated: number;
+  /** Refused by governance (a rule, or PII set to reject). */
+  rejected: number;
+  /** Stored with PII redacted by the barrier. */
+  redacted: number;
+  /** Files a push wrote and nobody changed, files of memories no longer live, and empty files. */
+  skipped: number;
+  memoryIds: string[];
+  /** Files retain refused with an error (too long, legal hold), with the error's code and message. */
+  failed: { path: string; code: string; message: string }[];
+}
+
+/** A store memory a pull considers: its id, path and content. */
+interface PulledFile {
+  storeMemoryId: string;
+  path: string;
+  content: string;
+}
+
+/**
+ * Pulls a Managed Agents memory store into a bank: each memory's text (a pushed file's without its header) is
+ * retained through the whole pipeline (rules, PII barrier, dedup) with its path, and with metadata naming the store
+ * memory it came from. A file pulled before and changed since replaces the memory the earlier pull stored; a pushed
+ * file an agent edited replaces the memory it was pushed from; pushed files nobody changed are skipped. With
+ * `sinceSession`, only what that session wrote or changed is read. See docs/managed-agents.md, Memory stores.
+ */
+export async function pullMemoryStoreToBank(
+  client: Anthropic,
+  brain: Brain,
+  options: PullStoreOptions,
+): Promise<PullResult> {
+  const resolved = parsePullOptions(options);
+  const { memoryStoreId, bankId, pathPrefix } = resolved;
+  const files = await pulledFiles(client, memoryStoreId, pathPrefix, resolved.sinceSession);
+  const result: PullResult = {
+    bankId,
+    memoryStoreId,
+    pathPrefix,
+    ...(resolved.sinceSession ? { sinceSession: resolved.sinceSession } : {}),
+    read: files.length,
+    stored: 0,
+    superseded: 0,
+    deduplicated: 0,
+    rejected: 0,
+    redacted: 0,
+    skipped: 0,
+    memoryIds: [],
+    failed: [],
+  };
+  const scan = outputScanOf(brain);
+  let live: Promise<Map<string, Memory>> | undefined;
+  const liveMemories = () => {
+    live ??= listBankMemories(brain, bankId).then((memories) => new Map(memories.map((m) => [m.id, m])));
+    return live;
+  };
+  for (const [index, file] of files.entries()) {
+    resolved.onProgress?.({ phase: 'pull', done: index, total: files.length });
+    const { header, body } = parseMemoryFile(file.content);
+    const metadata = { memory_store_id: memoryStoreId, memory_store_memory_id: file.storeMemoryId };
+    let retain: RetainOptions;
+    if (header?.bankId === bankId) {
+      const pushed = (await liveMemories()).get(header.memoryId);
+      if (!pushed || sameText(body, pushed.text) || sameText(body, scan(pushed.text))) {
+        result.skipped++;
+        continue;
+      }
+      retain = { bankId, tags: [...new Set([...pushed.tags, ...(resolved.tags ?? [])])], supersedes: pushed.id };
+      if (pushed.path) retain.path = pushed.path;
+    } else {
+      if (body.trim() === '') {
+        result.skipped++;
+        continue;
+      }
+      const path = bankPathOfFile(file.path);
+      const previous = await earlierPull(brain, bankId, path, metadata);
+      retain = { bankId, path, ...(resolved.tags ? { tags: resolved.tags } : {}) };
+      if (previous) retain.supersedes = previous.id;
+    }
+    try {
+      const outcome = await brain.retain(body, {
+        ...retain,
+        metadata,
+        ...(resolved.context ? { context: resolved.context } : {}),
+      });
+      if (outcome.stored) {
+        result.stored++;
+        if (retain.supersedes) result.superseded++;
+        if (outcome.redacted?.length) result.redacted++;
+        if (outcome.memoryId) result.memoryIds.push(outcome.memoryId);
+      } else if (outcome.deduplicated) result.deduplicated++;
+      else result.rejected++;
+    } catch (error) {
+      if (!AstrocyteError.isInstance(error) || !['invalid_input', 'policy_violation', 'not_found'].includes(error.code))
+        throw error;
+      result.failed.push({ path: file.path, code: error.code, message: error.message });
+    }
+  }
+  if (files.length > 0) resolved.onProgress?.({ phase: 'pull', done: files.length, total: files.length });
+  return result;
+}
+
+/** The store memories a pull reads: all below the prefix, or the last writes of one session there. */
+async function pulledFiles(
+  client: Anthropic,
+  memoryStoreId: string,
+  prefix: string,
+  sinceSession: string | undefined,
+): Promise<PulledFile[]> {
+  if (!sinceSession) {
+    const files = await listStoreContents(client, memoryStoreId, prefix);
+    return files.map((file) => ({ storeMemoryId: file.id, path: file.path, content: file.content }));
+  }
+  // Versions come newest first; a memory's latest version of the session is what the session left it as.
+  const versions = await listStoreVersions(client, memoryStoreId, { session_id: sinceSession, view: 'full' });
+  const latest = new Map<string, (typeof versions)[number]>();
+  for (const version of versions) {
+    const seen = latest.get(version.memory_id);
+    if (!seen || version.created_at > seen.created_at) latest.set(version.memory_id, version);
+  }
+  const files: PulledFile[] = [];
+  for (const version of latest.values()) {
+    if (version.operation === 'deleted' || version.redacted_at || !version.path || !version.path.startsWith(prefix))
+      continue;
+    files.push({ storeMemoryId: version.memory_id, path: version.path, content: version.content ?? '' });
+  }
+  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** The live memory an earlier pull stored from the same store memory, if any. */
+async function earlierPull(
+  brain: Brain,
+  bankId: string,
+  path: string,
+  origin: { memory_store_id: string; memory_store_memory_id: string },
+): Promise<Memory | undefined> {
+  let found: Memory | undefined;
+  let cursor: string | null = null;
+  do {
+    const page = await brain.list(bankId, { pathPrefix: path, limit: 1000, ...(cursor ? { cursor } : {}) });
+    for (const memory of page.items)
+      if (
+        memory.path === path &&
+        memory.metadata.memory_store_id === origin.memory_store_id &&
+        memory.metadata.memory_store_memory_id === origin.memory_store_memory_id
+      )
+        found = memory;
+    cursor = page.nextCursor;
+  } while (cursor);
+  return found;
+}
