@@ -85,12 +85,14 @@ export class PostgresReembedding implements StoreReembedding {
   async pending(cursor: string | null, limit: number): Promise<{ items: ReembedItem[]; cursor: string | null }> {
     const after = cursor === null ? null : (JSON.parse(cursor) as [string, string]);
     const { sql } = this;
+    // A plain row comparison (no OR for the first page): each page is a range scan of the (bank_id, seq) index from
+    // the cursor, anti-joined by primary key to the staged vectors, instead of a scan of the table from the top.
     const { rows } = await this.db.query<PendingRow>(
       `SELECT m.bank_id, m.seq, m.id, m.text, m.speaker FROM ${sql.memories} m
-        WHERE ($1::text IS NULL OR (m.bank_id, m.seq) > ($1::text, $2::bigint))
-          AND NOT EXISTS (SELECT 1 FROM ${sql.staged} r WHERE r.bank_id = m.bank_id AND r.memory_id = m.id)
-        ORDER BY m.bank_id, m.seq LIMIT $3`,
-      [after?.[0] ?? null, after?.[1] ?? null, limit],
+        WHERE ${after ? '(m.bank_id, m.seq) > ($2::text, $3::bigint) AND' : ''}
+              NOT EXISTS (SELECT 1 FROM ${sql.staged} r WHERE r.bank_id = m.bank_id AND r.memory_id = m.id)
+        ORDER BY m.bank_id, m.seq LIMIT $1`,
+      after ? [limit, after[0], after[1]] : [limit],
     );
     const last = rows.at(-1);
     return {
