@@ -144,7 +144,8 @@ export class ScriptedTurn implements AgentTurn {
     const work: PlatformWork = { perform: () => perform(files) };
     const request = { kind: 'builtin' as const, name, input, ...options, work };
     const [outcome] = (await this.session.runBatch([request], this.signal, null)) as ToolConfirmationOutcome[];
-    const denied = outcome?.result === 'deny' ? (outcome.denyMessage ?? `${name} was denied`) : `${name} was denied`;
+    // A use the user denied has no result event: the script sees the deny message.
+    const denied = (outcome?.result === 'deny' ? outcome.denyMessage : null) ?? `${name} was denied by the user`;
     return { toolUseId: work.useId as string, ...(work.output ?? { text: denied, isError: true }) };
   }
 

@@ -2,7 +2,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { MANAGED_AGENTS_BETA, MEMORY_STORES_BETA, startManagedAgentsEmulator } from './index.js';
+import {
+  MANAGED_AGENTS_BETA,
+  type ManagedAgentsEmulator,
+  MEMORY_STORES_BETA,
+  startManagedAgentsEmulator,
+} from './index.js';
 import { type AgentTurn, ThreadTerminated } from './scripted-agent.js';
 
 /*
@@ -52,6 +57,9 @@ import type * as Agents from '@anthropic-ai/sdk/resources/beta/agents/agents';
 import type * as Environments from '@anthropic-ai/sdk/resources/beta/environments/environments';
 import type * as Sessions from '@anthropic-ai/sdk/resources/beta/sessions/sessions';
 import type * as Events from '@anthropic-ai/sdk/resources/beta/sessions/events';
+import type * as MemoryStores from '@anthropic-ai/sdk/resources/beta/memory-stores/memory-stores';
+import type * as Memories from '@anthropic-ai/sdk/resources/beta/memory-stores/memories';
+import type * as MemoryVersions from '@anthropic-ai/sdk/resources/beta/memory-stores/memory-versions';
 import type { BidirectionalPageCursorResponse, PageCursorResponse } from '@anthropic-ai/sdk/core/pagination';
 `;
 
@@ -151,34 +159,40 @@ async function scenario(turn: AgentTurn): Promise<void> {
 
 const message = (text: string) => ({ type: 'user.message', content: [{ type: 'text', text }] });
 
+type Json = Record<string, unknown> & { id: string };
+
+/**
+ * `api` sends a raw request to the emulator (beta header `beta` unless `headers` replace it); `check` sends one and
+ * keeps its response as a sample of `type`.
+ */
+function wire(emulator: ManagedAgentsEmulator, samples: TypedSample[], beta: string) {
+  const api = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${emulator.url}${path}`, {
+      method,
+      headers: { 'x-api-key': 'k', 'anthropic-beta': beta, 'content-type': 'application/json', ...headers },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return (await response.json()) as Json;
+  };
+  const check = async (
+    type: string,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ) => {
+    const json = await api(method, path, body, headers);
+    samples.push({ label: `${method} ${path}`, type, json });
+    return json;
+  };
+  return { api, check };
+}
+
 describe("the emulator's responses and events, held to the SDK's types", () => {
   it('type-checks every endpoint and every event type it emits', async () => {
     const emulator = await startManagedAgentsEmulator({ agent: scenario });
     const samples: TypedSample[] = [];
-    const api = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-      const response = await fetch(`${emulator.url}${path}`, {
-        method,
-        headers: {
-          'x-api-key': 'k',
-          'anthropic-beta': MANAGED_AGENTS_BETA,
-          'content-type': 'application/json',
-          ...headers,
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      return (await response.json()) as Record<string, unknown> & { id: string };
-    };
-    const check = async (
-      type: string,
-      method: string,
-      path: string,
-      body?: unknown,
-      headers?: Record<string, string>,
-    ) => {
-      const json = await api(method, path, body, headers);
-      samples.push({ label: `${method} ${path}`, type, json });
-      return json;
-    };
+    const { api, check } = wire(emulator, samples, MANAGED_AGENTS_BETA);
     const ofType = (sessionId: string, type: string) =>
       emulator
         .events(sessionId)
@@ -287,5 +301,123 @@ describe("the emulator's responses and events, held to the SDK's types", () => {
       json: { type: 'session.status_idle', id: 'sevt_1', processed_at: 'now', stop_reason: { type: 'end_turn' } },
     };
     expect(checkAgainstSdkTypes([...samples, canary])).toEqual([expect.stringMatching(/^canary .*stop_details/s)]);
+  });
+
+  it('type-checks every memory-store endpoint, its 409s, and the file tools of a mounted store', async () => {
+    const emulator = await startManagedAgentsEmulator({
+      agent: async (turn) => {
+        const root = turn.memoryMounts[0]?.mountPath as string;
+        await turn.listMemoryFiles();
+        await turn.readMemoryFile(`${root}/notes/today.md`);
+        await turn.writeMemoryFile(`${root}/notes/agent.md`, 'written by the agent');
+        await turn.deleteMemoryFile(`${root}/notes/agent.md`);
+        await turn.readMemoryFile(`${root}/missing.md`);
+      },
+    });
+    const samples: TypedSample[] = [];
+    const { api, check } = wire(emulator, samples, MEMORY_STORES_BETA);
+    try {
+      const storeType = 'MemoryStores.BetaManagedAgentsMemoryStore';
+      const store = await check(storeType, 'POST', '/v1/memory_stores', {
+        name: 'Notes',
+        description: 'team notes',
+        metadata: { team: 'a' },
+      });
+      const stores = `/v1/memory_stores/${store.id}`;
+      await check(storeType, 'GET', stores);
+      await check(storeType, 'POST', stores, { name: 'Team notes', metadata: { team: null, owner: 'ada' } });
+      const spare = await check(storeType, 'POST', '/v1/memory_stores', { name: 'spare' });
+      await check(storeType, 'POST', `/v1/memory_stores/${spare.id}/archive`);
+      await check(`PageCursorResponse<${storeType}>`, 'GET', '/v1/memory_stores?include_archived=true&limit=1');
+      await check('MemoryStores.BetaManagedAgentsDeletedMemoryStore', 'DELETE', `/v1/memory_stores/${spare.id}`);
+
+      const memoryType = 'Memories.BetaManagedAgentsMemory';
+      const memory = await check(memoryType, 'POST', `${stores}/memories`, { path: '/notes/today.md', content: 'hi' });
+      await check(memoryType, 'POST', `${stores}/memories?view=full`, { path: '/deep/a/b.md', content: 'b' });
+      await check(memoryType, 'GET', `${stores}/memories/${memory.id}`);
+      await check(memoryType, 'GET', `${stores}/memories/${memory.id}?view=basic`);
+      const itemsType = 'PageCursorResponse<Memories.BetaManagedAgentsMemoryListItem>';
+      await check(itemsType, 'GET', `${stores}/memories?depth=1&limit=1`);
+      await check(itemsType, 'GET', `${stores}/memories?path_prefix=/deep/&view=full`);
+
+      const errorType = "Omit<Beta.BetaErrorResponse, 'error'> & { error: Memories.BetaManagedAgentsErrorObject }";
+      await check(errorType, 'POST', `${stores}/memories`, { path: '/notes', content: 'overlaps' });
+      await check(errorType, 'POST', `${stores}/memories/${memory.id}`, {
+        content: 'stale',
+        precondition: { type: 'content_sha256', content_sha256: '0'.repeat(64) },
+      });
+      await check(errorType, 'DELETE', `${stores}/memories/${memory.id}?expected_content_sha256=${'0'.repeat(64)}`);
+      await check(errorType, 'POST', `${stores}/memories`, { path: 'relative', content: 'x' });
+
+      const agent = await api(
+        'POST',
+        '/v1/agents',
+        { name: 'notes', model: 'claude-sonnet-4-6', tools: [{ type: 'agent_toolset_20260401' }] },
+        { 'anthropic-beta': MANAGED_AGENTS_BETA },
+      );
+      const environment = await api(
+        'POST',
+        '/v1/environments',
+        { name: 'e' },
+        { 'anthropic-beta': MANAGED_AGENTS_BETA },
+      );
+      const session = await check(
+        'Sessions.BetaManagedAgentsSession',
+        'POST',
+        '/v1/sessions',
+        {
+          agent: agent.id,
+          environment_id: environment.id,
+          resources: [{ type: 'memory_store', memory_store_id: store.id, access: 'read_write' }],
+        },
+        { 'anthropic-beta': MANAGED_AGENTS_BETA },
+      );
+      await api(
+        'POST',
+        `/v1/sessions/${session.id}/events`,
+        { events: [message('take notes')] },
+        { 'anthropic-beta': MANAGED_AGENTS_BETA },
+      );
+      const fileEvents = emulator.events(session.id).filter((event) => event.type.startsWith('agent.tool_'));
+      expect(fileEvents.map((event) => event.name ?? event.type)).toEqual([
+        'glob',
+        'agent.tool_result',
+        'read',
+        'agent.tool_result',
+        'write',
+        'agent.tool_result',
+        'bash',
+        'agent.tool_result',
+        'read',
+        'agent.tool_result',
+      ]);
+      for (const event of fileEvents) {
+        samples.push({
+          label: `event ${event.type}`,
+          type: 'Events.BetaManagedAgentsStreamSessionEvents',
+          json: event,
+        });
+      }
+
+      await check(memoryType, 'POST', `${stores}/memories/${memory.id}`, { content: 'hello', path: '/notes/now.md' });
+      const versionType = 'MemoryVersions.BetaManagedAgentsMemoryVersion';
+      const versionsType = `PageCursorResponse<${versionType}>`;
+      await check(versionsType, 'GET', `${stores}/memory_versions?view=full`);
+      await check(versionsType, 'GET', `${stores}/memory_versions?session_id=${session.id}&limit=2`);
+      await check(versionsType, 'GET', `${stores}/memory_versions?memory_id=${memory.id}&operation=created`);
+      await check(versionType, 'GET', `${stores}/memory_versions/${memory.memory_version_id}`);
+      await check(versionType, 'POST', `${stores}/memory_versions/${memory.memory_version_id}/redact`);
+      await check(versionType, 'GET', `${stores}/memory_versions/${memory.memory_version_id}?view=basic`);
+      await check('Memories.BetaManagedAgentsDeletedMemory', 'DELETE', `${stores}/memories/${memory.id}`);
+      await check(versionsType, 'GET', `${stores}/memory_versions?memory_id=${memory.id}&view=full`);
+      await check(storeType, 'POST', `${stores}/archive`);
+    } finally {
+      await emulator.close();
+    }
+    // A canary the checker must catch (a memory without its content_sha256), so a check that passes is not vacuous.
+    const created = samples.find((sample) => sample.label.endsWith('/memories'))?.json as Record<string, unknown>;
+    const { content_sha256: _, ...withoutHash } = created;
+    const canary = { label: 'canary', type: 'Memories.BetaManagedAgentsMemory', json: withoutHash };
+    expect(checkAgainstSdkTypes([...samples, canary])).toEqual([expect.stringMatching(/^canary .*content_sha256/s)]);
   });
 });

@@ -32,7 +32,7 @@ export interface ToolOutput {
 
 /**
  * The work the platform does when it runs a built-in tool (the emulator's file tools on mounted memory stores). The
- * session fills in `useId` when it emits the use and `output` once the tool ran; a denied use never runs.
+ * session fills in `useId` when it emits the use and `output` with the result it emits; a denied use never runs.
  */
 export interface PlatformWork {
   perform(): ToolOutput;
@@ -100,7 +100,7 @@ export class SessionToolCalls {
         }
         if (permission === 'deny') {
           // The platform does not run it and appends a synthetic error result.
-          this.session.emit(resultEvent(use, true));
+          this.session.emit(resultEvent(use, true, work));
           return Promise.resolve<Answer>({ result: 'deny', denyMessage: null });
         }
       }
@@ -249,11 +249,11 @@ function resultEvent(
   denied: boolean,
   work?: PlatformWork,
 ): { type: string; [field: string]: unknown } {
-  if (work && !denied) work.output = work.perform();
-  const text = denied
-    ? `${String(use.name)} was denied by the permission policy`
-    : (work?.output?.text ?? `emulated result of ${String(use.name)}`);
-  const isError = denied || work?.output?.isError === true;
+  const output = denied
+    ? { text: `${String(use.name)} was denied by the permission policy`, isError: true }
+    : (work?.perform() ?? { text: `emulated result of ${String(use.name)}`, isError: false });
+  if (work) work.output = output;
+  const { text, isError } = output;
   const content = [{ type: 'text', text }];
   return use.type === 'agent.mcp_tool_use'
     ? { type: 'agent.mcp_tool_result', mcp_tool_use_id: use.id, content, is_error: isError }
