@@ -105,10 +105,7 @@ export class ScriptedTurn implements AgentTurn {
   get memoryMounts(): MemoryMountInfo[] {
     return this.session.settings.memoryMounts.map((mount) => ({
       memoryStoreId: mount.store.id,
-      // The name snapshotted when the session was created, as its resource shows it.
-      name: String(
-        this.session.settings.resources.find((resource) => resource.mount_path === mount.mountPath)?.name ?? '',
-      ),
+      name: mount.name,
       mountPath: mount.mountPath,
       access: mount.access,
       instructions: mount.instructions,

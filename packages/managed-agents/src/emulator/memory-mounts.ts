@@ -12,6 +12,8 @@ const MAX_INSTRUCTIONS = 4096;
 /** A memory store attached to a session, as the session's file tools see it. */
 export interface MemoryMount {
   readonly store: EmulatedMemoryStore;
+  /** The store's name when the session was created (a later rename does not move the mount). */
+  readonly name: string;
   /** `/mnt/memory/<slug of the store's name>`. */
   readonly mountPath: string;
   readonly access: 'read_write' | 'read_only';
@@ -51,7 +53,8 @@ export function mountMemoryStores(
     let directory = slug;
     for (let n = 2; taken.has(directory); n++) directory = `${slug}-${n}`;
     taken.add(directory);
-    const mount: MemoryMount = { store, mountPath: `${MEMORY_MOUNT_ROOT}/${directory}`, access, instructions };
+    const mountPath = `${MEMORY_MOUNT_ROOT}/${directory}`;
+    const mount: MemoryMount = { store, name: store.name, mountPath, access, instructions };
     mounts.push(mount);
     return {
       type: 'memory_store',
