@@ -37,6 +37,15 @@ export interface ManagedAgentsEmulatorOptions {
   dropStreamAfter?: (event: EmulatedEvent) => boolean;
 }
 
+/** A request as `beforeRequest` sees it. */
+export interface EmulatedRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  /** The parsed JSON body (undefined when there is none or it is not JSON). */
+  body: unknown;
+}
+
 /** A running emulator: point `new Anthropic({ baseURL: emulator.url, apiKey })` at it. */
 export interface ManagedAgentsEmulator {
   /** Base URL for the SDK (`http://127.0.0.1:<port>`). */
@@ -63,6 +72,11 @@ export interface ManagedAgentsEmulator {
   failRequests(fault: RequestFault): void;
   /** Replaces the stream-drop fault; `undefined` disarms it. */
   dropStreamAfter(predicate: ((event: EmulatedEvent) => boolean) | undefined): void;
+  /**
+   * Runs `hook` on each request before the emulator handles it (`undefined` removes it): a test's concurrent writer
+   * can change a memory between a client's read and its conditional write, which is what makes the 409 happen.
+   */
+  beforeRequest(hook: ((request: EmulatedRequest) => void) | undefined): void;
   /** Resolves true once no event stream is open, or false after `timeoutMs`. */
   waitForStreamsClosed(timeoutMs?: number): Promise<boolean>;
   /** Stops the server and ends every session's work. */
@@ -83,6 +97,7 @@ export async function startManagedAgentsEmulator(
   const agentErrors: unknown[] = [];
   const faults = new RequestFaults();
   let dropAfter = options.dropStreamAfter;
+  let beforeRequest: ((request: EmulatedRequest) => void) | undefined;
   let openStreams = 0;
   const closeWaiters = new Set<() => void>();
 
@@ -121,6 +136,12 @@ export async function startManagedAgentsEmulator(
       const streamMatch = method === 'GET' && /^\/v1\/sessions\/([^/]+)\/events\/stream$/.exec(url.pathname);
       const handle = streamMatch ? undefined : route(method, url.pathname);
       checkBeta(request);
+      beforeRequest?.({
+        method,
+        path: url.pathname,
+        query: url.searchParams,
+        body: body === INVALID_JSON ? undefined : body,
+      });
       const fault = body === INVALID_JSON ? undefined : faults.take(method, url.pathname, body);
       if (fault && !fault.afterProcessing) return failWith(response, fault, record);
       if (body === INVALID_JSON) throw invalidRequest('the body is not valid JSON');
@@ -182,6 +203,9 @@ export async function startManagedAgentsEmulator(
     events: (id) => sessions.get(id)?.log ?? [],
     memoryStore: (id) => memoryStores.get(id),
     failRequests: (fault) => faults.add(fault),
+    beforeRequest(hook) {
+      beforeRequest = hook;
+    },
     dropStreamAfter(predicate) {
       dropAfter = predicate;
     },

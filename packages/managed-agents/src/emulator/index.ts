@@ -1,5 +1,6 @@
 export type { EmulatedAgent, EmulatedEvent, EmulatedSession, RejectedEvent } from './emulated-session.js';
 export {
+  type EmulatedRequest,
   MANAGED_AGENTS_BETA,
   type ManagedAgentsEmulator,
   type ManagedAgentsEmulatorOptions,

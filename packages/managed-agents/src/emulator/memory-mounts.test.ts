@@ -209,23 +209,37 @@ describe('memory stores mounted in a session, read and written by the scripted a
     ).toEqual(['/a.md']);
   });
 
-  it('lets a test write beside the API as a concurrent writer would, so a stale precondition fails', async () => {
+  it('lets a test write beside the API, just before a conditional update lands, so the update gets a 409', async () => {
     const { emulator, client } = await start(() => {});
     const store = await client.beta.memoryStores.create({ name: 'shared' });
-    const memory = await client.beta.memoryStores.memories.create(store.id, { path: '/plan.md', content: 'v1' });
-    emulator.memoryStore(store.id)?.write('/plan.md', 'v1, edited by someone else');
-    const stale = client.beta.memoryStores.memories.update(memory.id, {
-      memory_store_id: store.id,
-      content: 'v2',
-      precondition: { type: 'content_sha256', content_sha256: memory.content_sha256 },
+    const memories = client.beta.memoryStores.memories;
+    const memory = await memories.create(store.id, { path: '/plan.md', content: 'v1' });
+    let interleaved = false;
+    emulator.beforeRequest(({ method, path }) => {
+      if (interleaved || method !== 'POST' || path !== `/v1/memory_stores/${store.id}/memories/${memory.id}`) return;
+      interleaved = true;
+      emulator.memoryStore(store.id)?.write('/plan.md', 'v1, edited by someone else');
     });
-    await expect(stale).rejects.toMatchObject({
+    const update = (content: string, expected: string) =>
+      memories.update(memory.id, {
+        memory_store_id: store.id,
+        content,
+        precondition: { type: 'content_sha256', content_sha256: expected },
+      });
+    await expect(update('v2', memory.content_sha256)).rejects.toMatchObject({
       status: 409,
       error: { error: { type: 'memory_precondition_failed_error' } },
     });
-    const [latest] = await all(client.beta.memoryStores.memoryVersions.list(store.id));
-    expect(latest?.created_by).toEqual({ type: 'user_actor', user_id: expect.any(String) });
-    expect(emulator.memoryStore(store.id)?.memoryAt('/plan.md')?.content).toBe('v1, edited by someone else');
+    const current = await memories.retrieve(memory.id, { memory_store_id: store.id });
+    expect(current.content).toBe('v1, edited by someone else');
+    await update(`${current.content} + v2`, current.content_sha256);
+    emulator.beforeRequest(undefined);
+    const history = await all(client.beta.memoryStores.memoryVersions.list(store.id, { view: 'full' }));
+    expect(history.map((version) => [version.created_by?.type, version.content])).toEqual([
+      ['api_actor', 'v1, edited by someone else + v2'],
+      ['user_actor', 'v1, edited by someone else'],
+      ['api_actor', 'v1'],
+    ]);
   });
 
   it('attaches up to 8 existing, unarchived stores once each, telling apart names that mount alike', async () => {

@@ -52,7 +52,7 @@ export function memoryStoreRoutes(stores: Map<string, EmulatedMemoryStore>): Rou
       },
     ],
     ['GET', /^\/v1\/memory_stores$/, (_, __, url) => listStores(stores, url)],
-    [`GET`, new RegExp(`^${STORE}$`), ([id]) => ok(store(id).toJSON())],
+    ['GET', new RegExp(`^${STORE}$`), ([id]) => ok(store(id).toJSON())],
     ['POST', new RegExp(`^${STORE}$`), ([id], body) => ok(updateStore(store(id), bodyObject(body)))],
     [
       'POST',
@@ -130,7 +130,7 @@ export function memoryStoreRoutes(stores: Map<string, EmulatedMemoryStore>): Rou
 const ok = (body: unknown): Reply => ({ status: 200, body });
 
 /** A memory as the SDK's `BetaManagedAgentsMemory` types it; `content` is null with `view=basic`. */
-export function memoryJSON(store: EmulatedMemoryStore, memory: StoredMemory, shown: View): Params {
+function memoryJSON(store: EmulatedMemoryStore, memory: StoredMemory, shown: View): Params {
   return {
     id: memory.id,
     type: 'memory',

@@ -50,9 +50,9 @@ const MAX_CONTENT_BYTES = 102_400;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /** The writer the emulator's test hooks record: a person editing through the Console, as the platform names one. */
-export const CONSOLE_USER: MemoryActor = { type: 'user_actor', user_id: 'user_emulated' };
+const CONSOLE_USER: MemoryActor = { type: 'user_actor', user_id: 'user_emulated' };
 
-export function sha256(content: string): string {
+function sha256(content: string): string {
   return createHash('sha256').update(content, 'utf8').digest('hex');
 }
 
