@@ -1,4 +1,4 @@
-import { AstrocyteError } from '@astrocyte/core';
+import { AstrocyteError, httpStatus } from '@astrocyte/core';
 
 /** The memory store API refused a request of a push, pull or diff; `status` is the HTTP status, if any. */
 export class MemoryStoreRequestError extends AstrocyteError {
@@ -6,7 +6,7 @@ export class MemoryStoreRequestError extends AstrocyteError {
   readonly status: number | undefined;
 
   constructor(memoryStoreId: string, what: string, cause: unknown) {
-    const status = statusOf(cause);
+    const status = httpStatus(cause);
     const reason = cause instanceof Error ? cause.message : String(cause);
     super('memory_store_request_failed', `memory store ${memoryStoreId}: could not ${what}: ${reason}`, {
       cause,
@@ -33,7 +33,7 @@ export type ConflictKind = 'precondition' | 'path';
 
 /** Which 409 an SDK error is, if it is one; `conflictingMemoryId` is set for a path conflict when the API names it. */
 export function conflictOf(error: unknown): { kind: ConflictKind; conflictingMemoryId?: string } | null {
-  if (statusOf(error) !== 409) return null;
+  if (httpStatus(error) !== 409) return null;
   const body = (error as { error?: { error?: { type?: unknown; conflicting_memory_id?: unknown } } }).error?.error;
   if (body?.type === 'memory_path_conflict_error') {
     const id = body.conflicting_memory_id;
@@ -41,10 +41,4 @@ export function conflictOf(error: unknown): { kind: ConflictKind; conflictingMem
   }
   // memory_precondition_failed_error, or a plain conflict_error: either way, re-read and decide again.
   return { kind: 'precondition' };
-}
-
-/** The HTTP status of an SDK error, if it has one. */
-export function statusOf(error: unknown): number | undefined {
-  const status = (error as { status?: unknown } | null)?.status;
-  return typeof status === 'number' ? status : undefined;
 }

@@ -3,7 +3,7 @@ import type {
   BetaManagedAgentsMemoryVersion,
   MemoryVersionListParams,
 } from '@anthropic-ai/sdk/resources/beta/memory-stores/memory-versions';
-import type { Brain, Memory } from '@astrocyte/core';
+import { type Brain, httpStatus, type Memory } from '@astrocyte/core';
 import { MemoryStoreRequestError } from './memory-store-errors.js';
 
 /** A memory of a store as a listing shows it: no content, its hash. */
@@ -80,7 +80,7 @@ export async function retrieveStoreFile(
     });
     return { id: memory.id, path: memory.path, sha: memory.content_sha256, content: memory.content ?? '' };
   } catch (error) {
-    if ((error as { status?: unknown }).status === 404) return null;
+    if (httpStatus(error) === 404) return null;
     throw new MemoryStoreRequestError(memoryStoreId, `read memory ${id}`, error);
   }
 }

@@ -55,7 +55,7 @@ export interface PushTarget {
 
 const storeId = z.string().min(1, 'must be a memory store id (memstore_...)');
 
-const pushSchema = z.object({
+const pushSchema = z.strictObject({
   bankId: z.string(),
   memoryStoreId: storeId,
   pathPrefix: z.string().optional(),
@@ -64,7 +64,7 @@ const pushSchema = z.object({
   onProgress: z.function().optional(),
 });
 
-const pullSchema = z.object({
+const pullSchema = z.strictObject({
   memoryStoreId: storeId,
   bankId: z.string(),
   pathPrefix: z.string().optional(),

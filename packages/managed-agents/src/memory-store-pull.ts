@@ -1,6 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { AstrocyteError, type Brain, type Memory, type RetainOptions } from '@astrocyte/core';
-import { parseMemoryFile, sameText } from './memory-file-content.js';
+import { contentSha256, parseMemoryFile, sameText } from './memory-file-content.js';
 import { bankPathOfFile } from './memory-file-layout.js';
 import { outputScanOf } from './memory-store-diff.js';
 import { listBankMemories, listStoreContents, listStoreVersions } from './memory-store-listing.js';
@@ -18,6 +18,8 @@ export interface PullResult {
   /** Of the stored, those that replaced a memory: an earlier pull of the same file, or the pushed memory edited. */
   superseded: number;
   deduplicated: number;
+  /** Files unchanged since the pull that stored them (their content hash is in that memory's metadata). */
+  unchanged: number;
   /** Refused by governance (a rule, or PII set to reject). */
   rejected: number;
   /** Stored with PII redacted by the barrier. */
@@ -39,9 +41,10 @@ interface PulledFile {
 /**
  * Pulls a Managed Agents memory store into a bank: each memory's text (a pushed file's without its header) is
  * retained through the whole pipeline (rules, PII barrier, dedup) with its path, and with metadata naming the store
- * memory it came from. A file pulled before and changed since replaces the memory the earlier pull stored; a pushed
- * file an agent edited replaces the memory it was pushed from; pushed files nobody changed are skipped. With
- * `sinceSession`, only what that session wrote or changed is read. See docs/managed-agents.md, Memory stores.
+ * memory it came from and its content hash. A file pulled before is skipped while unchanged and, once changed,
+ * replaces the memory the earlier pull stored; a pushed file an agent edited replaces the memory it was pushed from;
+ * pushed files nobody changed, and files of memories the bank no longer holds, are skipped. With `sinceSession`,
+ * only what that session wrote or changed is read. See docs/managed-agents.md, Memory stores.
  */
 export async function pullMemoryStoreToBank(
   client: Anthropic,
@@ -60,6 +63,7 @@ export async function pullMemoryStoreToBank(
     stored: 0,
     superseded: 0,
     deduplicated: 0,
+    unchanged: 0,
     rejected: 0,
     redacted: 0,
     skipped: 0,
@@ -75,7 +79,11 @@ export async function pullMemoryStoreToBank(
   for (const [index, file] of files.entries()) {
     resolved.onProgress?.({ phase: 'pull', done: index, total: files.length });
     const { header, body } = parseMemoryFile(file.content);
-    const metadata = { memory_store_id: memoryStoreId, memory_store_memory_id: file.storeMemoryId };
+    const metadata = {
+      memory_store_id: memoryStoreId,
+      memory_store_memory_id: file.storeMemoryId,
+      memory_store_content_sha256: contentSha256(file.content),
+    };
     let retain: RetainOptions;
     if (header?.bankId === bankId) {
       const pushed = (await liveMemories()).get(header.memoryId);
@@ -92,6 +100,10 @@ export async function pullMemoryStoreToBank(
       }
       const path = bankPathOfFile(file.path);
       const previous = await earlierPull(brain, bankId, path, metadata);
+      if (previous?.metadata.memory_store_content_sha256 === metadata.memory_store_content_sha256) {
+        result.unchanged++;
+        continue;
+      }
       retain = { bankId, path, ...(resolved.tags ? { tags: resolved.tags } : {}) };
       if (previous) retain.supersedes = previous.id;
     }

@@ -1,10 +1,12 @@
 import type Anthropic from '@anthropic-ai/sdk';
+import { httpStatus } from '@astrocyte/core';
 import type { MemoryFates } from './memory-fates.js';
 import { parseMemoryFile, sameText } from './memory-file-content.js';
 import { keptEditPath } from './memory-file-layout.js';
 import type { MemoryFile, SkippedMemory } from './memory-store-diff.js';
-import { conflictOf, MemoryStoreConflictError, MemoryStoreRequestError, statusOf } from './memory-store-errors.js';
+import { conflictOf, MemoryStoreConflictError, MemoryStoreRequestError } from './memory-store-errors.js';
 import { retrieveStoreFile, type StoreFile, type StoreFileContent } from './memory-store-listing.js';
+import { sendWrite } from './memory-store-requests.js';
 
 /** What one write of a push came to. */
 export type WriteOutcome =
@@ -34,10 +36,13 @@ export class MemoryStoreWriter {
   /** Creates a memory's file; one found already at its path is updated instead. */
   async create(file: MemoryFile, attempt = 0): Promise<WriteOutcome> {
     try {
-      await this.client.beta.memoryStores.memories.create(this.memoryStoreId, {
-        path: file.path,
-        content: file.content,
-      });
+      await sendWrite((options) =>
+        this.client.beta.memoryStores.memories.create(
+          this.memoryStoreId,
+          { path: file.path, content: file.content },
+          options,
+        ),
+      );
       return { kind: 'created' };
     } catch (error) {
       const conflict = conflictOf(error);
@@ -62,12 +67,18 @@ export class MemoryStoreWriter {
       if (read.sha === file.sha && read.path === file.path) return { kind: 'unchanged' };
       if (read.sha !== file.sha) await this.keepIfForeign(read, file.path, file.memoryId);
       try {
-        await this.client.beta.memoryStores.memories.update(read.id, {
-          memory_store_id: this.memoryStoreId,
-          content: file.content,
-          ...(read.path !== file.path ? { path: file.path } : {}),
-          precondition: { type: 'content_sha256', content_sha256: read.sha },
-        });
+        await sendWrite((options) =>
+          this.client.beta.memoryStores.memories.update(
+            read.id,
+            {
+              memory_store_id: this.memoryStoreId,
+              content: file.content,
+              ...(read.path !== file.path ? { path: file.path } : {}),
+              precondition: { type: 'content_sha256', content_sha256: read.sha },
+            },
+            options,
+          ),
+        );
         return { kind: 'updated' };
       } catch (error) {
         const conflict = conflictOf(error);
@@ -96,13 +107,16 @@ export class MemoryStoreWriter {
         expected = read.sha;
       }
       try {
-        await this.client.beta.memoryStores.memories.delete(current.id, {
-          memory_store_id: this.memoryStoreId,
-          expected_content_sha256: expected,
-        });
+        await sendWrite((options) =>
+          this.client.beta.memoryStores.memories.delete(
+            current.id,
+            { memory_store_id: this.memoryStoreId, expected_content_sha256: expected },
+            options,
+          ),
+        );
         return { kind: 'deleted' };
       } catch (error) {
-        if (statusOf(error) === 404) return { kind: 'unchanged' };
+        if (httpStatus(error) === 404) return { kind: 'unchanged' };
         if (!conflictOf(error)) throw this.failed(`delete ${current.path}`, error);
         if (erased) {
           const read = await this.read(current.id);
@@ -117,7 +131,13 @@ export class MemoryStoreWriter {
   /** Redacts one version: its content, hash and path are wiped. */
   async redact(versionId: string): Promise<void> {
     try {
-      await this.client.beta.memoryStores.memoryVersions.redact(versionId, { memory_store_id: this.memoryStoreId });
+      await sendWrite((options) =>
+        this.client.beta.memoryStores.memoryVersions.redact(
+          versionId,
+          { memory_store_id: this.memoryStoreId },
+          options,
+        ),
+      );
     } catch (error) {
       throw this.failed(`redact version ${versionId}`, error);
     }
@@ -137,7 +157,9 @@ export class MemoryStoreWriter {
     }
     const path = keptEditPath(besidePath, read.sha);
     try {
-      await this.client.beta.memoryStores.memories.create(this.memoryStoreId, { path, content: read.content });
+      await sendWrite((options) =>
+        this.client.beta.memoryStores.memories.create(this.memoryStoreId, { path, content: read.content }, options),
+      );
     } catch (error) {
       // The same content kept by an earlier attempt or push is already there.
       const conflict = conflictOf(error);

@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import { type MemoryStoreFixture, memoryStoresPerTest } from './__fixtures__/memory-store-fixture.js';
+import type { AgentTurn } from './emulator/index.js';
+import { pullMemoryStoreToBank } from './memory-store-pull.js';
+import { pushBankToMemoryStore } from './memory-store-push.js';
+
+const start = memoryStoresPerTest();
+
+/** A session with the fixture's store mounted read-write; each user message runs the scripted agent once. */
+async function sessionWithStore({ client, memoryStoreId }: MemoryStoreFixture) {
+  const agent = await client.beta.agents.create({
+    name: 'note taker',
+    model: 'claude-sonnet-4-6',
+    tools: [{ type: 'agent_toolset_20260401' }],
+  });
+  const environment = await client.beta.environments.create({ name: 'notes' });
+  const session = await client.beta.sessions.create({
+    agent: agent.id,
+    environment_id: environment.id,
+    resources: [{ type: 'memory_store', memory_store_id: memoryStoreId, access: 'read_write' }],
+  });
+  const say = (text: string) =>
+    client.beta.sessions.events.send(session.id, {
+      events: [{ type: 'user.message', content: [{ type: 'text', text }] }],
+    });
+  return { sessionId: session.id, say };
+}
+
+/** The agent of these tests: "write <path> <text>" writes a file of its store, "read <path>" reads one. */
+async function noteTaker(turn: AgentTurn): Promise<void> {
+  const root = turn.memoryMounts[0]?.mountPath as string;
+  const [verb, path, ...words] = turn.message.split(' ');
+  if (verb === 'write') await turn.writeMemoryFile(`${root}${path}`, words.join(' '));
+  else if (verb === 'read') turn.say((await turn.readMemoryFile(`${root}${path}`)).text);
+}
+
+describe('pullMemoryStoreToBank', () => {
+  it('retains a store memory with an email through the PII barrier, with its path and where it came from', async () => {
+    const { client, brain, bankId, memoryStoreId } = await start();
+    const created = await client.beta.memoryStores.memories.create(memoryStoreId, {
+      path: '/contacts/dana.md',
+      content: 'Reach Dana at dana@example.com about the audit.',
+    });
+    const pulled = await pullMemoryStoreToBank(client, brain, { memoryStoreId, bankId, tags: ['from-store'] });
+    expect(pulled).toMatchObject({ read: 1, stored: 1, redacted: 1, deduplicated: 0, rejected: 0, failed: [] });
+    const [memory] = (await brain.list(bankId)).items;
+    expect(memory?.text).toContain('Reach Dana at');
+    expect(memory?.text).not.toContain('dana@example.com');
+    expect(memory).toMatchObject({
+      path: 'contacts/dana.md',
+      tags: ['from-store'],
+      metadata: {
+        memory_store_id: memoryStoreId,
+        memory_store_memory_id: created.id,
+        memory_store_content_sha256: created.content_sha256,
+      },
+    });
+  });
+
+  it('stores nothing new when repeated, and replaces its earlier memory when a file changed', async () => {
+    const { client, brain, bankId, memoryStoreId } = await start();
+    const notes = client.beta.memoryStores.memories;
+    const plan = await notes.create(memoryStoreId, { path: '/plans/q3.md', content: 'Q3: hire two engineers.' });
+    await notes.create(memoryStoreId, { path: '/plans/q4.md', content: 'Q4: open the Porto office.' });
+    await notes.create(memoryStoreId, { path: '/elsewhere/x.md', content: 'Not under the prefix.' });
+    const options = { memoryStoreId, bankId, pathPrefix: '/plans/' };
+    expect(await pullMemoryStoreToBank(client, brain, options)).toMatchObject({ read: 2, stored: 2 });
+    const again = await pullMemoryStoreToBank(client, brain, options);
+    expect(again).toMatchObject({ read: 2, stored: 0, unchanged: 2, memoryIds: [] });
+    expect((await brain.list(bankId)).items).toHaveLength(2);
+
+    await notes.update(plan.id, { memory_store_id: memoryStoreId, content: 'Q3: hire three engineers.' });
+    expect(await pullMemoryStoreToBank(client, brain, options)).toMatchObject({ stored: 1, superseded: 1 });
+    const texts = (await brain.list(bankId)).items.map((m) => m.text).sort();
+    expect(texts).toEqual(['Q3: hire three engineers.', 'Q4: open the Porto office.']);
+  });
+
+  it('with sinceSession, ingests only what that session wrote, as the session left it', async () => {
+    const fixture = await start({ agent: noteTaker });
+    const { client, brain, bankId, memoryStoreId } = fixture;
+    const first = await sessionWithStore(fixture);
+    const second = await sessionWithStore(fixture);
+    await first.say('write /notes/ada.md Ada prefers tea.');
+    await first.say('write /notes/ada.md Ada prefers green tea.');
+    await first.say('write /notes/bob.md Bob is on leave in May.');
+    await second.say('write /notes/carl.md Carl runs the Oslo team.');
+    await client.beta.memoryStores.memories.create(memoryStoreId, {
+      path: '/notes/api.md',
+      content: 'Written by API.',
+    });
+
+    const pulled = await pullMemoryStoreToBank(client, brain, { memoryStoreId, bankId, sinceSession: first.sessionId });
+    expect(pulled).toMatchObject({ read: 2, stored: 2, sinceSession: first.sessionId });
+    const memories = (await brain.list(bankId)).items;
+    expect(memories.map((m) => [m.path, m.text]).sort()).toEqual([
+      ['notes/ada.md', 'Ada prefers green tea.'],
+      ['notes/bob.md', 'Bob is on leave in May.'],
+    ]);
+    await expect(
+      pullMemoryStoreToBank(client, brain, { memoryStoreId, bankId, sinceSession: first.sessionId }),
+    ).resolves.toMatchObject({ stored: 0, unchanged: 2 });
+  });
+
+  it('skips the files a push wrote, and turns an agent edit of one into a correction of the pushed memory', async () => {
+    const fixture = await start({ agent: noteTaker });
+    const { client, brain, bankId, memoryStoreId, files } = fixture;
+    const meeting = await brain.retain('The board meets on Monday.', { bankId, tags: ['board'], path: 'company' });
+    const gone = await brain.retain('The old wifi password is on the fridge.', { bankId });
+    await pushBankToMemoryStore(client, brain, { bankId, memoryStoreId });
+    expect(await pullMemoryStoreToBank(client, brain, { memoryStoreId, bankId })).toMatchObject({
+      read: 2,
+      stored: 0,
+      skipped: 2,
+    });
+
+    // The agent reads the pushed memory with its file tools and corrects it; the bank forgets the other meanwhile.
+    const { sessionId, say } = await sessionWithStore(fixture);
+    const file = `/${bankId}/company/${meeting.memoryId}.md`;
+    await say(`read ${file}`);
+    const pushed = [...(await files()).entries()].find(([path]) => path === file)?.[1] as string;
+    await say(`write ${file} ${pushed.replace('Monday', 'Wednesday')}`);
+    await brain.forget(bankId, { memoryIds: [gone.memoryId as string] });
+    const pulled = await pullMemoryStoreToBank(client, brain, { memoryStoreId, bankId });
+    expect(pulled).toMatchObject({ read: 2, stored: 1, superseded: 1, skipped: 1 });
+    const [corrected, ...others] = (await brain.list(bankId)).items;
+    expect(others).toEqual([]);
+    expect(corrected).toMatchObject({ text: 'The board meets on Wednesday.', tags: ['board'], path: 'company' });
+    expect(sessionId).toMatch(/^sesn_/);
+
+    const next = await pushBankToMemoryStore(client, brain, { bankId, memoryStoreId });
+    expect(next).toMatchObject({ created: 0, updated: 1, deleted: 1, keptEdits: [] });
+    expect([...(await files()).keys()]).toEqual([`/${bankId}/company/${corrected?.id}.md`]);
+  });
+
+  it('refuses bad options with a typed error before any request', async () => {
+    const { client, brain, bankId, memoryStoreId, emulator } = await start();
+    const before = emulator.requests.length;
+    const bad: Array<[Record<string, unknown>, string]> = [
+      [{ bankId, memoryStoreId: 42 }, 'memoryStoreId'],
+      [{ bankId: '', memoryStoreId }, 'bankId'],
+      [{ bankId, memoryStoreId, pathPrefix: '/a/../b/' }, 'pathPrefix'],
+      [{ bankId, memoryStoreId, sinceSession: '' }, 'sinceSession'],
+      [{ bankId, memoryStoreId, unknown: true }, 'unknown'],
+    ];
+    for (const [options, field] of bad) {
+      // biome-ignore lint/suspicious/noExplicitAny: invalid on purpose.
+      await expect(pullMemoryStoreToBank(client, brain, options as any)).rejects.toMatchObject({
+        code: 'invalid_input',
+        details: { field },
+      });
+    }
+    expect(emulator.requests.length).toBe(before);
+  });
+});
