@@ -8,6 +8,7 @@ import { registerMcpCommand } from './commands/mcp-command.js';
 import { registerMemoryCommands } from './commands/memory-commands.js';
 import { registerReembedCommand } from './commands/reembed-command.js';
 import { registerRulesCommand } from './commands/rules-command.js';
+import { registerStoresCommand } from './commands/stores-command.js';
 import { registerTransferCommands } from './commands/transfer-commands.js';
 
 /** The version the command reports. */
@@ -40,6 +41,7 @@ export function createProgram(io: CliIo): Command {
   registerRulesCommand(program, io);
   registerMcpCommand(program, io);
   registerAttachCommand(program, io);
+  registerStoresCommand(program, io);
   registerDoctorCommand(program, io);
   return program;
 }
