@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { anthropicClient } from '../anthropic-client.js';
 import { UsageError } from '../cli-errors.js';
 import type { CliIo } from '../cli-session.js';
 import { withSession } from '../command-action.js';
@@ -13,21 +14,11 @@ export function registerAttachCommand(program: Command, io: CliIo): void {
     .option('--retain-transcript', "also retain each turn's user and agent messages as a conversation")
     .action(
       withSession(io, async (session, options: { session: string; baseUrl?: string; retainTranscript?: boolean }) => {
-        const apiKey = process.env.ANTHROPIC_API_KEY;
-        if (!apiKey)
-          throw new UsageError(
-            'ANTHROPIC_API_KEY is not set',
-            'export ANTHROPIC_API_KEY=<your key> and run attach again',
-          );
+        const client = await anthropicClient(options.baseUrl, 'attach');
         const bankId = await session.bank();
         const brain = await session.brain();
-        // Loaded here so that every other command starts without the Anthropic SDK.
-        const [{ default: Anthropic }, { attachToSession }] = await Promise.all([
-          import('@anthropic-ai/sdk'),
-          import('../attach-session.js'),
-        ]);
-        const baseURL = options.baseUrl ?? process.env.ANTHROPIC_BASE_URL;
-        const client = new Anthropic({ apiKey, ...(baseURL ? { baseURL } : {}) });
+        // Loaded here so that every other command starts without the session code.
+        const { attachToSession } = await import('../attach-session.js');
         const stop = new AbortController();
         const onSignal = () => stop.abort();
         process.once('SIGINT', onSignal);

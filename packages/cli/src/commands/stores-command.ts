@@ -1,7 +1,7 @@
-import type Anthropic from '@anthropic-ai/sdk';
 import { AstrocyteError } from '@astrocyte/core';
 import type { MemoryStoreDiff, PullResult, PushResult, SyncProgress } from '@astrocyte/managed-agents';
 import { type Command, Option } from 'commander';
+import { anthropicClient } from '../anthropic-client.js';
 import { IncompleteError, UsageError } from '../cli-errors.js';
 import type { CliIo, CliSession } from '../cli-session.js';
 import { withSession } from '../command-action.js';
@@ -95,24 +95,12 @@ export function registerStoresCommand(program: Command, io: CliIo): void {
     );
 }
 
-// The brain, the bank and an Anthropic client from the SDK's own settings; the SDK and the sync code are loaded
-// here, so that every other command starts without them.
+// The brain, the bank, the client, and the sync code, loaded here so that every other command starts without it.
 async function open(session: CliSession, options: StoreOptions, command: string) {
-  const apiKey = process.env.ANTHROPIC_API_KEY;
-  if (!apiKey)
-    throw new UsageError(
-      'ANTHROPIC_API_KEY is not set',
-      `export ANTHROPIC_API_KEY=<your key> and run astrocyte stores ${command} again`,
-    );
+  const client = await anthropicClient(options.baseUrl, `astrocyte stores ${command}`);
   const bankId = await session.bank();
   const brain = await session.brain();
-  const [{ default: Sdk }, sync] = await Promise.all([
-    import('@anthropic-ai/sdk'),
-    import('@astrocyte/managed-agents'),
-  ]);
-  const baseURL = options.baseUrl ?? process.env.ANTHROPIC_BASE_URL;
-  const client: Anthropic = new Sdk({ apiKey, ...(baseURL ? { baseURL } : {}) });
-  return { brain, bankId, client, sync };
+  return { brain, bankId, client, sync: await import('@astrocyte/managed-agents') };
 }
 
 function progressBar(session: CliSession, options: StoreOptions, label: string) {
