@@ -113,10 +113,16 @@ describe('pushBankToMemoryStore', () => {
     await notes.create(memoryStoreId, { path: `/${bankId}/scratch/todo.md`, content: 'call the bank' });
     await notes.create(memoryStoreId, { path: `/${bankId}/0193f8a2-7c1d-7e00-8000-1234567890ab.md`, content: 'x' });
     await notes.create(memoryStoreId, { path: '/elsewhere/notes.md', content: 'y' });
+    // A file where a directory of the push would go: the memory under it is reported, the file kept.
+    await notes.create(memoryStoreId, { path: `/${bankId}/projects`, content: 'z' });
     await brain.retain('Lunch is at noon.', { bankId });
+    const blocked = await brain.retain('Apollo ships in June.', { bankId, path: 'projects/apollo' });
     const pushed = await pushBankToMemoryStore(client, brain, { bankId, memoryStoreId });
     expect(pushed).toMatchObject({ created: 1, deleted: 0 });
-    expect((await files()).size).toBe(4);
+    expect(pushed.skipped).toEqual([
+      { memoryId: blocked.memoryId, reason: 'path_conflict', conflictingPath: `/${bankId}/projects` },
+    ]);
+    expect((await files()).size).toBe(5);
   });
 
   it('moves every file when the layout changes, and keeps pushes of two banks apart under their prefixes', async () => {

@@ -52,10 +52,7 @@ export class MemoryStoreWriter {
       const occupant = conflict.conflictingMemoryId ? await this.read(conflict.conflictingMemoryId) : null;
       if (!occupant) return this.create(file, attempt + 1);
       if (occupant.path === file.path) return this.update(file, occupant, attempt + 1);
-      return {
-        kind: 'skipped',
-        skipped: { memoryId: file.memoryId, reason: 'path_conflict', conflictingPath: occupant.path },
-      };
+      return pathConflict(file, occupant);
     }
   }
 
@@ -84,9 +81,10 @@ export class MemoryStoreWriter {
         const conflict = conflictOf(error);
         if (!conflict) throw this.failed(`update ${file.path}`, error);
         if (conflict.kind === 'path') {
-          // Another writer created the memory's file meanwhile: bring that one up to date, drop this one.
           const occupant = conflict.conflictingMemoryId ? await this.read(conflict.conflictingMemoryId) : null;
-          if (occupant?.path !== file.path) continue;
+          if (!occupant) continue;
+          if (occupant.path !== file.path) return pathConflict(file, occupant);
+          // Another writer created the memory's file meanwhile: bring that one up to date, drop this one.
           const outcome = await this.update(file, occupant, attempt + 1);
           await this.delete(read, file.memoryId, false, attempt + 1);
           return outcome;
@@ -178,4 +176,12 @@ export class MemoryStoreWriter {
       ? error
       : new MemoryStoreRequestError(this.memoryStoreId, what, error);
   }
+}
+
+// A file that is not the push's sits where the memory's would go, or is its ancestor or descendant: left alone.
+function pathConflict(file: MemoryFile, occupant: StoreFile): WriteOutcome {
+  return {
+    kind: 'skipped',
+    skipped: { memoryId: file.memoryId, reason: 'path_conflict', conflictingPath: occupant.path },
+  };
 }
