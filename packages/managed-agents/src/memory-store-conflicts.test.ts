@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type MemoryStoreFixture, memoryStoresPerTest } from './__fixtures__/memory-store-fixture.js';
-import type { MemoryActor } from './emulator/index.js';
+import type { EmulatedRequest, MemoryActor } from './emulator/index.js';
 import { pushBankToMemoryStore } from './memory-store-push.js';
 
 const start = memoryStoresPerTest();
@@ -12,19 +12,16 @@ const AGENT: MemoryActor = { type: 'session_actor', session_id: 'sesn_concurrent
  * request that `matches`: the write lands between the push's read and its own write.
  */
 async function withConcurrentWrite(
-  matches: (method: string, url: URL, fixture: MemoryStoreFixture) => boolean,
+  matches: (request: EmulatedRequest) => boolean,
   write: (fixture: MemoryStoreFixture) => void,
 ) {
+  const fixture = await start();
   let armed = false;
-  const box: { fixture?: MemoryStoreFixture } = {};
-  const fixture = await start({
-    beforeRequest: (method, url) => {
-      if (!armed || !box.fixture || !matches(method, url, box.fixture)) return;
-      armed = false;
-      write(box.fixture);
-    },
+  fixture.emulator.beforeRequest((request) => {
+    if (!armed || !matches(request)) return;
+    armed = false;
+    write(fixture);
   });
-  box.fixture = fixture;
   return { ...fixture, arm: () => (armed = true) };
 }
 
@@ -34,7 +31,7 @@ describe('pushBankToMemoryStore under concurrent writers', () => {
   it('resolves a 409 on an update by re-reading, keeping the other write beside the file, then writing', async () => {
     let path = '';
     const fixture = await withConcurrentWrite(
-      (method, url) => method === 'POST' && /\/memories\/mem_[^/]+$/.test(url.pathname),
+      ({ method, path }) => method === 'POST' && /\/memories\/mem_[^/]+$/.test(path),
       ({ emulator, memoryStoreId }) =>
         emulator.memoryStore(memoryStoreId)?.write(path, 'Agent: the release slipped again', AGENT),
     );
@@ -66,7 +63,7 @@ describe('pushBankToMemoryStore under concurrent writers', () => {
   it('resolves a 409 on a create when another writer takes the path first, keeping both writes', async () => {
     let path = '';
     const fixture = await withConcurrentWrite(
-      (method, url) => method === 'POST' && url.pathname.endsWith('/memories'),
+      ({ method, path }) => method === 'POST' && path.endsWith('/memories'),
       ({ emulator, memoryStoreId }) =>
         emulator.memoryStore(memoryStoreId)?.write(path, 'Agent: draft of my own', AGENT),
     );
@@ -85,7 +82,7 @@ describe('pushBankToMemoryStore under concurrent writers', () => {
   it("lets erasure win over a concurrent write to a forgotten memory's file: deleted, and no version keeps either text", async () => {
     let path = '';
     const fixture = await withConcurrentWrite(
-      (method) => method === 'DELETE',
+      ({ method }) => method === 'DELETE',
       ({ emulator, memoryStoreId }) =>
         emulator.memoryStore(memoryStoreId)?.write(path, 'Agent: Ada said her PIN is 4455', AGENT),
     );

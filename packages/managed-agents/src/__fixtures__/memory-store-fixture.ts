@@ -21,12 +21,10 @@ export interface MemoryStoreFixture {
   versionContents(): Promise<(string | null)[]>;
 }
 
-/** What a fixture is built with: the brain's governance, the scripted agent, and a fetch wrapped around the SDK's. */
+/** What a fixture is built with: the brain's governance and the scripted agent. */
 export interface MemoryStoreFixtureOptions {
   governance?: GovernanceOptions;
   agent?: ScriptedAgent;
-  /** Sees each request before the emulator does (to interleave another writer at a chosen moment). */
-  beforeRequest?: (method: string, url: URL) => void | Promise<void>;
 }
 
 /** For the tests of a file (call once, at the top level): fixtures closed after the test that started them. */
@@ -45,19 +43,7 @@ export function memoryStoresPerTest(): (options?: MemoryStoreFixtureOptions) => 
       await brain.close();
       await emulator.close();
     });
-    const { beforeRequest } = options;
-    const client = new Anthropic({
-      baseURL: emulator.url,
-      apiKey: 'test-key',
-      ...(beforeRequest
-        ? {
-            fetch: async (input: string | URL | Request, init?: RequestInit) => {
-              await beforeRequest(init?.method ?? 'GET', new URL(input instanceof Request ? input.url : input));
-              return fetch(input, init);
-            },
-          }
-        : {}),
-    });
+    const client = new Anthropic({ baseURL: emulator.url, apiKey: 'test-key' });
     const store = await client.beta.memoryStores.create({ name: 'Team memory' });
     let mark = 0;
     const changing = () => emulator.requests.filter((r) => r.method !== 'GET' && r.path.includes('/memory_stores/'));
