@@ -1,5 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
+import { all } from '../__fixtures__/all-pages.js';
 import {
   type EmulatedEvent,
   type FileToolResult,
@@ -39,12 +40,6 @@ async function start(agent: ScriptedAgent) {
 
 const ofType = (emulator: ManagedAgentsEmulator, sessionId: string, type: string): EmulatedEvent[] =>
   emulator.events(sessionId).filter((event) => event.type === type);
-
-async function all<T>(pages: AsyncIterable<T>): Promise<T[]> {
-  const items: T[] = [];
-  for await (const item of pages) items.push(item);
-  return items;
-}
 
 describe('memory stores mounted in a session, read and written by the scripted agent', () => {
   it('lets the agent read a memory written through the API with its file tools, and no custom tool call', async () => {

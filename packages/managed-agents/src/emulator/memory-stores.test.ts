@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
+import { all } from '../__fixtures__/all-pages.js';
 import { type ManagedAgentsEmulator, startManagedAgentsEmulator } from './index.js';
 
 const open: ManagedAgentsEmulator[] = [];
@@ -17,13 +18,6 @@ async function start(): Promise<{ emulator: ManagedAgentsEmulator; client: Anthr
 }
 
 const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
-
-/** Every item of a paginated list, walking the pages as the SDK does. */
-async function all<T>(pages: AsyncIterable<T>): Promise<T[]> {
-  const items: T[] = [];
-  for await (const item of pages) items.push(item);
-  return items;
-}
 
 describe('memory stores in the emulator, through the official SDK', () => {
   it('creates, retrieves, updates, lists, archives and deletes stores', async () => {

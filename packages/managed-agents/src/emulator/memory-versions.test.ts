@@ -1,5 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
+import { all } from '../__fixtures__/all-pages.js';
 import { type ManagedAgentsEmulator, startManagedAgentsEmulator } from './index.js';
 
 const open: ManagedAgentsEmulator[] = [];
@@ -13,12 +14,6 @@ async function start(apiKey = 'test-key') {
   const client = new Anthropic({ baseURL: emulator.url, apiKey, maxRetries: 0 });
   const { id: storeId } = await client.beta.memoryStores.create({ name: 'history' });
   return { emulator, client, storeId, versions: client.beta.memoryStores.memoryVersions };
-}
-
-async function all<T>(pages: AsyncIterable<T>): Promise<T[]> {
-  const items: T[] = [];
-  for await (const item of pages) items.push(item);
-  return items;
 }
 
 describe('memory versions in the emulator, through the official SDK', () => {
