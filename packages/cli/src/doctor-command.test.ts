@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { Astrocyte } from '@astrocyte/core';
 import { startFakeProviderServer } from '@astrocyte/core/testing';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
@@ -58,6 +59,40 @@ describe('astrocyte doctor', { timeout: 120_000 }, () => {
     expect(lines[2]).toMatch(/SQLite 3\.\d+\.\d+ at .*memory\.db; schema version (\d+) of \1; 1 memory in 1 bank$/);
     expect(lines[3]).toMatch(/sqlite-vec v0\.\d+\.\d+$/);
     expect(lines[4]).toContain('local-hash-v1 (384 dimensions), the one the store was written with');
+  });
+
+  it('tells of a re-embedding left in progress, and how to continue or drop it', async () => {
+    const server = await startFakeProviderServer();
+    try {
+      const { dir, config } = tempProject();
+      await astrocyte(['retain', 'The boiler was serviced in May'], { cwd: dir });
+      await astrocyte(['retain', 'The gutters were cleaned in June'], { cwd: dir });
+      const brain = await Astrocyte.fromConfig(config);
+      const stop = new AbortController();
+      const to = { provider: 'openai', model: 'fake-small', dimensions: 256, base_url: server.openaiBaseURL };
+      await brain
+        .reembed({
+          to,
+          batchSize: 1,
+          signal: stop.signal,
+          onProgress: (p) => {
+            if (p.staged >= 1) stop.abort();
+          },
+        })
+        .catch(() => undefined);
+      await brain.close();
+      const { run, checks } = await doctor(dir);
+      expect(run.code).toBe(0);
+      expect(checks.embedder).toMatchObject({
+        status: 'ok',
+        summary: expect.stringContaining(
+          'a re-embedding to openai:fake-small (256 dimensions) is in progress (1 of 2 staged): continue it with `astrocyte reembed --to',
+        ),
+      });
+      expect(checks.embedder?.summary).toContain('`astrocyte reembed --cancel`');
+    } finally {
+      await server.close();
+    }
   });
 
   it('reports a config that does not load, with the fix, and skips the checks that need it', async () => {

@@ -21,7 +21,7 @@ export type { RuleDefinition } from './governance/rule-schema.js';
 export { type CompiledRule, compileRules, evaluateRules, loadRulesFile, parseRulesText } from './governance/rules.js';
 export { type DiagnoseOptions, type Diagnosis, type DiagnosisCheck, diagnose } from './health/diagnose.js';
 export type { LastFailure } from './health/failure-log.js';
-export type { HealthReport, StoreHealth } from './health/health-report.js';
+export type { HealthReport, ReembeddingInProgress, StoreHealth } from './health/health-report.js';
 export type {
   ForgetEvent,
   HookEventBase,

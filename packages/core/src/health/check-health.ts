@@ -1,7 +1,7 @@
 import { AstrocyteError } from '../errors.js';
 import type { EmbedderInfo, MemoryStore, StoreDescription } from '../memory-store.js';
 import type { LastFailure } from './failure-log.js';
-import type { HealthReport } from './health-report.js';
+import type { HealthReport, ReembeddingInProgress } from './health-report.js';
 
 /** Asks the store about itself and compares its recorded embedder with the configured one; never throws. */
 export async function checkHealth(parts: {
@@ -15,9 +15,11 @@ export async function checkHealth(parts: {
   const base = { checkedAt: now, backend: store.backend, lastError };
   let description: StoreDescription | null;
   let counts: { memories: number; banks: number };
+  let reembedding: ReembeddingInProgress | null;
   try {
     description = store.describe ? await store.describe() : null;
     counts = description?.counts ?? countBanks(await store.banks());
+    reembedding = await reembeddingInProgress(store, description);
   } catch (error) {
     return {
       ...base,
@@ -30,6 +32,7 @@ export async function checkHealth(parts: {
         },
       },
       embedder: { configured, recorded: null, matches: null },
+      reembedding: null,
       counts: null,
     };
   }
@@ -47,6 +50,7 @@ export async function checkHealth(parts: {
       schemaVersion: description?.schemaVersion ?? null,
     },
     embedder: { configured, recorded: recorded && { name: recorded.name, dimensions: recorded.dimensions }, matches },
+    reembedding,
     counts,
   };
 }
@@ -54,4 +58,14 @@ export async function checkHealth(parts: {
 /** Memories and banks in total, from the per-bank counts of `MemoryStore.banks`. */
 export function countBanks(banks: { memoryCount: number }[]): { memories: number; banks: number } {
   return { memories: banks.reduce((sum, bank) => sum + bank.memoryCount, 0), banks: banks.length };
+}
+
+/** The re-embedding the store has in progress, if it can re-embed and has an embedder recorded (else there is none). */
+export async function reembeddingInProgress(
+  store: MemoryStore,
+  description: StoreDescription | null,
+): Promise<ReembeddingInProgress | null> {
+  if (!store.reembedding || !description?.embedder) return null;
+  const { target, staged, total } = await store.reembedding.state();
+  return target && { target: { name: target.name, dimensions: target.dimensions }, staged, total };
 }

@@ -4,7 +4,9 @@ import type { Embedder } from '../embedders/embedder.js';
 import type { ErrorCode } from '../error-codes.js';
 import { AstrocyteError } from '../errors.js';
 import type { MemoryStore, StoreDescription } from '../memory-store.js';
+import { reembeddingInProgress } from './check-health.js';
 import { embedderMismatchFix, type FixContext, fixFor } from './diagnosis-fixes.js';
+import type { ReembeddingInProgress } from './health-report.js';
 import { DEFAULT_ENDPOINTS, probeEmbedder, probeLlm } from './provider-probe.js';
 
 /** The checks `diagnose` runs, in order. */
@@ -76,8 +78,10 @@ export async function diagnose(options: DiagnoseOptions = {}): Promise<Diagnosis
   const store = await openStore(loaded, context, checks);
   try {
     const description = store && (await describeStore(store, context, checks));
+    // A store that could not say is reported by the store check already.
+    const reembedding = store && description ? await reembeddingInProgress(store, description).catch(() => null) : null;
     const provider = await checkEmbeddingProvider(loaded, context, timeoutMs);
-    checks.push(embedderCheck(store, description, provider.embedder, context.file), provider.check);
+    checks.push(embedderCheck(store, description, provider.embedder, context.file, reembedding), provider.check);
     checks.push(await checkLlmProvider(loaded, context, timeoutMs));
   } finally {
     await store?.close().catch(() => undefined);
@@ -153,6 +157,7 @@ function embedderCheck(
   description: StoreDescription | undefined,
   embedder: Embedder | undefined,
   file: string,
+  reembedding: ReembeddingInProgress | null,
 ): DiagnosisCheck {
   const check = 'embedder';
   if (!embedder) return skipped(check, 'needs an embedder built from the config (see embedding_provider)');
@@ -163,8 +168,12 @@ function embedderCheck(
   const recorded = description.embedder;
   if (!recorded)
     return { check, status: 'ok', summary: `none recorded yet; the first retain records ${named(configured)}` };
-  if (recorded.name === configured.name && recorded.dimensions === configured.dimensions)
-    return { check, status: 'ok', summary: `${named(configured)}, the one the store was written with` };
+  if (recorded.name === configured.name && recorded.dimensions === configured.dimensions) {
+    const inProgress = reembedding
+      ? `; a re-embedding to ${named(reembedding.target)} is in progress (${reembedding.staged} of ${reembedding.total} staged): continue it with \`astrocyte reembed --to <its embedding: section>\` or drop it with \`astrocyte reembed --cancel\``
+      : '';
+    return { check, status: 'ok', summary: `${named(configured)}, the one the store was written with${inProgress}` };
+  }
   return {
     check,
     status: 'problem',

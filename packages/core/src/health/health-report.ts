@@ -10,6 +10,13 @@ export type StoreHealth =
 // A store without `describe` answers counts only: the rest is unknown.
 type Nullable<T> = { [K in keyof T]: T[K] | null };
 
+/** A re-embedding left in progress: the model it moves to, and how many live memories have its vector staged. */
+export interface ReembeddingInProgress {
+  target: EmbedderInfo;
+  staged: number;
+  total: number;
+}
+
 /** What `brain.health()` returns; it never throws for a sick store, it reports. */
 export interface HealthReport {
   /** True when the store answered and holds the configured embedder's vectors (or says nothing of its embedder). */
@@ -26,6 +33,11 @@ export interface HealthReport {
     /** Whether they are the same; null when there is no record to compare. */
     matches: boolean | null;
   };
+  /**
+   * A re-embedding in progress in the store, by any process (`astrocyte reembed` continues or cancels it); null when
+   * none is, or when the store cannot say.
+   */
+  reembedding: ReembeddingInProgress | null;
   /** Live memories and banks; null when the store could not be asked. */
   counts: { memories: number; banks: number } | null;
   /** The last failure of an operation of this brain (a caller's invalid input, unknown id or policy refusal aside). */

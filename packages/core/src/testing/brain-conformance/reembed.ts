@@ -177,6 +177,8 @@ export function describeReembed(factory: StoreFactory): void {
         staged: 8,
         total: FACTS.length + 1,
       });
+      // health() tells whoever looks next of the run left in progress.
+      expect((await brain.health()).reembedding).toEqual({ target: NEW_EMBEDDER, staged: 8, total: FACTS.length + 1 });
       expect(brain.embedder.name).toBe(OLD_EMBEDDER.name);
       // Recall answers from the old vectors meanwhile, and retain keeps storing with the old model.
       expect((await brain.recall('who is allergic to peanuts', { bankId })).hits[0]?.text).toBe(
@@ -202,6 +204,7 @@ export function describeReembed(factory: StoreFactory): void {
         const result = await brain.reembed({ to, batchSize: 4 });
         expect(result).toMatchObject({ resumed: true, embedded: FACTS.length + 2 - 8, memories: FACTS.length + 2 });
         expect(embeddedTexts(fake.server)).toBe(FACTS.length + 2);
+        expect((await brain.health()).reembedding).toBeNull();
         await expectNewVectors(brain.store, bankId, [
           { id: late.memoryId as string, text: 'The spare key is under the third flowerpot' },
         ]);
