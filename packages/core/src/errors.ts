@@ -157,3 +157,50 @@ export class PolicyError extends AstrocyteError {
     super('policy_violation', message, options);
   }
 }
+
+/** The principal (or the user it acts for) holds no grant of `permission` on the bank; nothing was read or changed. */
+export class AccessDeniedError extends AstrocyteError {
+  constructor(
+    denied: { principal: string | null; onBehalfOf?: string | null; bankId: string; permission: string },
+    options: AstrocyteErrorOptions = {},
+  ) {
+    const who =
+      denied.principal === null
+        ? 'an operation with no principal'
+        : `${denied.principal}${denied.onBehalfOf ? ` acting for ${denied.onBehalfOf}` : ''}`;
+    super('access_denied', `access denied: ${who} may not ${denied.permission} bank ${denied.bankId}`, {
+      ...options,
+      details: {
+        principal: denied.principal,
+        ...(denied.onBehalfOf ? { onBehalfOf: denied.onBehalfOf } : {}),
+        bank: denied.bankId,
+        permission: denied.permission,
+        ...options.details,
+      },
+    });
+  }
+}
+
+/** Too many operations this minute for a rate limit; `retryAfter` is the number of seconds until the next window. */
+export class RateLimitedError extends AstrocyteError {
+  readonly retryAfter: number;
+  constructor(message: string, retryAfter: number, options: AstrocyteErrorOptions = {}) {
+    super('rate_limited', message, { ...options, details: { retryAfter, ...options.details } });
+    this.retryAfter = retryAfter;
+  }
+}
+
+/**
+ * The operation would take a bank past a quota; nothing was stored. `retryAfter` (seconds) is set for a daily quota,
+ * which the next UTC day resets.
+ */
+export class QuotaExceededError extends AstrocyteError {
+  readonly retryAfter: number | undefined;
+  constructor(message: string, retryAfter: number | undefined, options: AstrocyteErrorOptions = {}) {
+    super('quota_exceeded', message, {
+      ...options,
+      details: { ...(retryAfter !== undefined ? { retryAfter } : {}), ...options.details },
+    });
+    this.retryAfter = retryAfter;
+  }
+}

@@ -1,3 +1,6 @@
+export type { AccessOptions, AuditEntry, AuditQuery, Grant, Permission, Quota, RateLimit } from './access/access-types.js';
+export { PERMISSIONS } from './access/access-types.js';
+export type { StoreAccessLedger, StoreAuditQuery } from './access/store-access-ledger.js';
 export { abortableSleep } from './abortable-sleep.js';
 export { Astrocyte, type AstrocyteOptions } from './astrocyte.js';
 export type { BackendModule } from './backend-module.js';

@@ -1,3 +1,4 @@
+import type { StoreAccessLedger } from './access/store-access-ledger.js';
 import { EmbedderMismatchError } from './errors.js';
 import type { StoreReembedding } from './reembed/store-reembedding.js';
 import type { JsonObject, ListOptions, Memory, MemoryVersion, Page, VersionAction } from './types.js';
@@ -258,6 +259,9 @@ export interface MemoryStore {
    * StoreReembedding). A store that leaves it out cannot be re-embedded in place.
    */
   readonly reembedding?: StoreReembedding;
+
+  /** Rate-limit and quota counters and the audit log (see StoreAccessLedger); needed when `access` is configured. */
+  readonly accessLedger?: StoreAccessLedger;
 
   /** Closes what the store opened; a client passed in by the caller stays open. */
   close(): Promise<void>;

@@ -7,12 +7,19 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 /** A JSON object as stored in memory metadata. */
 export type JsonObject = { [key: string]: JsonValue };
 
-/** Who is acting and why; recorded in version history. */
+/** Who is acting and why; recorded in version history, and checked against grants when `access` is configured. */
 export interface AstrocyteContext {
-  /** The user, agent or service on whose behalf the operation runs. */
+  /** The user, agent or service on whose behalf the operation runs, as recorded in history (default: `principal`). */
   actor?: string;
   /** Correlates the operation with a request or session in the caller's logs. */
   requestId?: string;
+  /**
+   * Who calls: `user:alice`, `agent:support-bot`, `service:ingest` (a bare name means `user:`). Checked against the
+   * grants when `access` is configured; with access configured, an operation without one is denied.
+   */
+  principal?: string;
+  /** The user an agent acts for: the operation needs the permission in the grants of both. */
+  onBehalfOf?: string;
 }
 
 /** The kinds of personal data the PII barrier recognises. */
@@ -204,6 +211,7 @@ export interface ListOptions {
   tags?: string[];
   cursor?: string;
   limit?: number;
+  context?: AstrocyteContext;
 }
 
 /** One page of a listing; pass `nextCursor` back to get the next page. */
@@ -248,11 +256,16 @@ export interface Brain {
   retainMany(items: RetainManyItem[], options: { bankId: string; context?: AstrocyteContext }): Promise<RetainResult[]>;
   /** Stores a conversation, one memory per turn (in order, one result each), as an episode of `sessionId`. */
   retainConversation(turns: ConversationTurn[], options: RetainConversationOptions): Promise<RetainResult[]>;
-  history(bankId: string, memoryId: string): Promise<MemoryVersion[]>;
+  history(bankId: string, memoryId: string, options?: { context?: AstrocyteContext }): Promise<MemoryVersion[]>;
   list(bankId: string, options?: ListOptions): Promise<Page<Memory>>;
-  banks(): Promise<BankSummary[]>;
-  explain(content: string, options: { bankId: string; tags?: string[]; metadata?: JsonObject }): Promise<RuleDecision>;
-  purgeExpired(): Promise<number>;
+  /** Every bank with live memories; with access configured, only those the principal may read. */
+  banks(options?: { context?: AstrocyteContext }): Promise<BankSummary[]>;
+  explain(
+    content: string,
+    options: { bankId: string; tags?: string[]; metadata?: JsonObject; context?: AstrocyteContext },
+  ): Promise<RuleDecision>;
+  /** Erases every expired memory of every bank; with access configured, needs `admin` on every bank (`*`). */
+  purgeExpired(options?: { context?: AstrocyteContext }): Promise<number>;
   /** Rewrites the store's files so that what forget erased leaves freed pages and index files too; locks the store. */
   compact(): Promise<void>;
   /** Whether the store answers and holds the configured embedder's vectors, counts, versions, the last failure. */
