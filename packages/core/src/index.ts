@@ -1,7 +1,15 @@
-export type { AccessOptions, AuditEntry, AuditQuery, Grant, Permission, Quota, RateLimit } from './access/access-types.js';
+export { abortableSleep } from './abortable-sleep.js';
+export type {
+  AccessOptions,
+  AuditEntry,
+  AuditQuery,
+  Grant,
+  Permission,
+  Quota,
+  RateLimit,
+} from './access/access-types.js';
 export { PERMISSIONS } from './access/access-types.js';
 export type { StoreAccessLedger, StoreAuditQuery } from './access/store-access-ledger.js';
-export { abortableSleep } from './abortable-sleep.js';
 export { Astrocyte, type AstrocyteOptions } from './astrocyte.js';
 export type { BackendModule } from './backend-module.js';
 export {
@@ -38,6 +46,17 @@ export type {
   RetainEvent,
   RetainOperation,
 } from './hooks/hook-events.js';
+export {
+  type AccessCheck,
+  type Admitted,
+  accessCheck,
+  type BearerToken,
+  checkAllowedHosts,
+  checkTokens,
+  type HttpAccessOptions,
+  isLoopback,
+  type Refusal,
+} from './http/http-access.js';
 export { AnthropicLLM } from './llm/anthropic-llm.js';
 export type { CompletionRequest, LLM } from './llm/llm.js';
 export { OpenAILLM } from './llm/openai-llm.js';

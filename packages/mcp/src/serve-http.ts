@@ -1,9 +1,14 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Brain } from '@astrocyte/core';
-import { ValidationError } from '@astrocyte/core';
+import {
+  type AccessCheck,
+  accessCheck,
+  type Brain,
+  checkAllowedHosts,
+  checkTokens,
+  ValidationError,
+} from '@astrocyte/core';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { type AccessCheck, accessCheck, checkAllowedHosts, checkToken } from './http-access.js';
 import { createMemoryMcpServer } from './memory-mcp-server.js';
 import { type MemoryMcpServerOptions, parseServerOptions } from './server-options.js';
 
@@ -42,15 +47,21 @@ export interface RunningHttpServer {
 export async function serveHttp(brain: Brain, options: HttpServeOptions): Promise<RunningHttpServer> {
   const { host = '127.0.0.1', port = 8765, path = '/mcp', token, allowedHosts = [], ...serverOptions } = options;
   parseServerOptions(serverOptions);
-  checkToken(host, token);
-  checkAllowedHosts(allowedHosts);
+  const tokens = token === undefined ? [] : [{ token }];
+  checkTokens(
+    host,
+    tokens,
+    '@astrocyte/mcp token',
+    'Set one with --token or ASTROCYTE_MCP_TOKEN (or the token option of serveHttp)',
+  );
+  checkAllowedHosts(allowedHosts, '@astrocyte/mcp allowedHosts');
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new ValidationError('@astrocyte/mcp port', `must be an integer from 0 to 65535, got ${port}`);
   }
   if (!path.startsWith('/'))
     throw new ValidationError('@astrocyte/mcp path', `must start with "/", got ${JSON.stringify(path)}`);
   // Set once listening, when the port is known; no request arrives before that.
-  let check: AccessCheck = () => ({ status: 403, message: 'not listening yet' });
+  let check: AccessCheck = () => ({ refused: { status: 403, message: 'not listening yet' } });
 
   const http = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -59,8 +70,11 @@ export async function serveHttp(brain: Brain, options: HttpServeOptions): Promis
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const refusal = check(req.headers);
-    if (refusal) return reply(res, refusal.status, -32000, refusal.message, refusal.headers);
+    const checked = check(req.headers);
+    if ('refused' in checked) {
+      const { status, message, headers } = checked.refused;
+      return reply(res, status, -32000, message, headers);
+    }
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== path) return reply(res, 404, -32601, `not found; the MCP endpoint is ${path}`);
     // Stateless mode has no standalone SSE stream and no session to delete.
@@ -84,7 +98,7 @@ export async function serveHttp(brain: Brain, options: HttpServeOptions): Promis
     });
   });
   const address = http.address() as AddressInfo;
-  check = accessCheck({ host, port: address.port, token, allowedHosts });
+  check = accessCheck({ host, port: address.port, tokens, allowedHosts, realm: 'astrocyte-mcp' });
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${shownHost}:${address.port}${path}`,

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { isIPv4 } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { ValidationError } from '@astrocyte/core';
+import { ValidationError } from '../errors.js';
 
 /** A refused request: the HTTP status, the reason, and any headers the status calls for. */
 export interface Refusal {
@@ -11,8 +11,30 @@ export interface Refusal {
   headers?: Record<string, string>;
 }
 
-/** Checks one request's headers; undefined means it may be served. */
-export type AccessCheck = (headers: IncomingHttpHeaders) => Refusal | undefined;
+/** A bearer token a server accepts, and the principal whose requests it carries (none: the server's own). */
+export interface BearerToken {
+  token: string;
+  principal?: string;
+}
+
+/** What a server checks each request against. */
+export interface HttpAccessOptions {
+  host: string;
+  port: number;
+  /** No tokens: no Authorization is asked for (allowed on loopback only, see checkTokens). */
+  tokens: BearerToken[];
+  allowedHosts: string[];
+  /** The realm named in WWW-Authenticate. */
+  realm: string;
+}
+
+/** A request that may be served, and the principal its token maps to. */
+export interface Admitted {
+  principal: string | undefined;
+}
+
+/** Checks one request's headers: a refusal, or the admitted caller. */
+export type AccessCheck = (headers: IncomingHttpHeaders) => { refused: Refusal } | { admitted: Admitted };
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 const WILDCARDS = ['0.0.0.0', '::', '[::]'];
@@ -28,30 +50,38 @@ export function isLoopback(host: string): boolean {
   return bare === 'localhost' || bare === '::1' || (isIPv4(bare) && bare.startsWith('127.'));
 }
 
-/** Refuses a binding that would serve memory to the network without a token, and a token too weak to use. */
-export function checkToken(host: string, token: string | undefined): void {
-  if (token === undefined) {
+/**
+ * Refuses a binding that would serve memory to the network without a token, a token too weak to use, and the same
+ * token given twice. `field` names the option in errors; `howToSet` tells the user where tokens come from.
+ */
+export function checkTokens(host: string, tokens: BearerToken[], field: string, howToSet: string): void {
+  if (tokens.length === 0) {
     if (isLoopback(host)) return;
     throw new ValidationError(
-      '@astrocyte/mcp token',
+      field,
       `is required to bind ${host}, which is not a loopback address: anyone who can reach the port could read and ` +
-        'write this bank. Set one with --token or ASTROCYTE_MCP_TOKEN (or the token option of serveHttp)',
+        `write memory. ${howToSet}`,
     );
   }
-  if (!TOKEN.test(token)) {
-    throw new ValidationError(
-      '@astrocyte/mcp token',
-      'must be at least 16 printable characters without spaces; generate one with `openssl rand -hex 32`',
-    );
+  const seen = new Set<string>();
+  for (const { token } of tokens) {
+    if (typeof token !== 'string' || !TOKEN.test(token)) {
+      throw new ValidationError(
+        field,
+        'must be at least 16 printable characters without spaces; generate one with `openssl rand -hex 32`',
+      );
+    }
+    if (seen.has(token)) throw new ValidationError(field, 'the same token is given twice');
+    seen.add(token);
   }
 }
 
 /** Refuses an allowed Host entry that is not a host name or address with an optional port. */
-export function checkAllowedHosts(allowedHosts: string[]): void {
+export function checkAllowedHosts(allowedHosts: string[], field: string): void {
   for (const entry of allowedHosts) {
     if (parseHost(entry) === undefined) {
       throw new ValidationError(
-        '@astrocyte/mcp allowedHosts',
+        field,
         `${JSON.stringify(entry)} is not a host name or address with an optional port (IPv6 in brackets)`,
       );
     }
@@ -60,17 +90,13 @@ export function checkAllowedHosts(allowedHosts: string[]): void {
 
 /**
  * The checks every request passes before it is served: its Host names this server (DNS rebinding sends the
- * attacker's name), its Origin, when a browser sends one, is one of those hosts, and its bearer token matches.
- * The names of the bound address are fixed at start: loopback names for a loopback binding, every interface
- * address for a wildcard one; `allowedHosts` entries without a port match that name on any port.
+ * attacker's name), its Origin, when a browser sends one, is one of those hosts, and its bearer token is one of the
+ * server's, which names the caller's principal. The names of the bound address are fixed at start: loopback names for
+ * a loopback binding, every interface address for a wildcard one; `allowedHosts` entries without a port match that
+ * name on any port.
  */
-export function accessCheck(options: {
-  host: string;
-  port: number;
-  token: string | undefined;
-  allowedHosts: string[];
-}): AccessCheck {
-  const { host, port, token, allowedHosts } = options;
+export function accessCheck(options: HttpAccessOptions): AccessCheck {
+  const { host, port, tokens, allowedHosts, realm } = options;
   const exact = new Set<string>();
   const anyPort = new Set<string>();
   for (const name of boundNames(host)) exact.add((parseHost(`${name}:${port}`) as URL).host);
@@ -82,34 +108,42 @@ export function accessCheck(options: {
   }
   const allowed = (url: URL | undefined): boolean =>
     url !== undefined && (exact.has(url.host) || anyPort.has(url.hostname));
-  const expected = token === undefined ? undefined : digest(token);
+  const expected = tokens.map(({ token, principal }) => ({ digest: digest(token), principal }));
 
   return (headers) => {
     if (!allowed(parseHost(headers.host ?? ''))) {
-      return { status: 403, message: `host not allowed: ${JSON.stringify(headers.host ?? '')}` };
+      return { refused: { status: 403, message: `host not allowed: ${JSON.stringify(headers.host ?? '')}` } };
     }
     const origin = headers.origin;
     if (origin !== undefined && !allowed(parseOrigin(origin))) {
-      return { status: 403, message: `origin not allowed: ${JSON.stringify(origin)}` };
+      return { refused: { status: 403, message: `origin not allowed: ${JSON.stringify(origin)}` } };
     }
-    if (expected === undefined) return undefined;
+    if (expected.length === 0) return { admitted: { principal: undefined } };
     const given = /^Bearer +(\S+) *$/i.exec(headers.authorization ?? '')?.[1];
     if (given === undefined) {
       return {
-        status: 401,
-        message: 'a bearer token is required: send Authorization: Bearer <token>',
-        headers: { 'www-authenticate': 'Bearer realm="astrocyte-mcp"' },
+        refused: {
+          status: 401,
+          message: 'a bearer token is required: send Authorization: Bearer <token>',
+          headers: { 'www-authenticate': `Bearer realm="${realm}"` },
+        },
       };
     }
-    // Equal-length digests let timingSafeEqual compare without revealing the token's length or a matching prefix.
-    if (!timingSafeEqual(digest(given), expected)) {
+    // Equal-length digests let timingSafeEqual compare without revealing a token's length or a matching prefix;
+    // every token is compared, so the time taken does not tell which one matched.
+    const givenDigest = digest(given);
+    let match: (typeof expected)[number] | undefined;
+    for (const candidate of expected) if (timingSafeEqual(givenDigest, candidate.digest)) match ??= candidate;
+    if (match === undefined) {
       return {
-        status: 401,
-        message: 'the bearer token is not valid',
-        headers: { 'www-authenticate': 'Bearer realm="astrocyte-mcp", error="invalid_token"' },
+        refused: {
+          status: 401,
+          message: 'the bearer token is not valid',
+          headers: { 'www-authenticate': `Bearer realm="${realm}", error="invalid_token"` },
+        },
       };
     }
-    return undefined;
+    return { admitted: { principal: match.principal } };
   };
 }
 
