@@ -21,6 +21,7 @@ import { normalizePathPrefix } from '../path-prefix.js';
 import { KEYWORD_WEIGHTS, keywordFields } from '../recall/keyword-fields.js';
 import { stem, words } from '../text.js';
 import type { Memory, MemoryVersion, Page } from '../types.js';
+import { InMemoryAccessLedger } from './in-memory-access-ledger.js';
 import { InMemoryReembedding, type ReembedRow } from './in-memory-reembedding.js';
 
 interface Row extends ReembedRow {
@@ -53,6 +54,8 @@ export class InMemoryStore implements MemoryStore {
       this.embedder = info;
     },
   });
+  /** Rate-limit counters and the audit log, in this process only. */
+  readonly accessLedger = new InMemoryAccessLedger((bankId) => this.live(bankId).length);
 
   /** Records the embedder on first use and refuses another one afterwards. */
   async ensureEmbedder(info: EmbedderInfo): Promise<void> {
@@ -254,6 +257,7 @@ export class InMemoryStore implements MemoryStore {
     this.rows.clear();
     this.superseded.clear();
     this.versions.length = 0;
+    this.accessLedger.clear();
   }
 
   // Live rows of one episode, in order.
