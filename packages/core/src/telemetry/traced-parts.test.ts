@@ -37,4 +37,21 @@ describe('traced store, embedder and LLM', () => {
     expect((await recorder.spans()).filter((span) => span.name === 'astrocyte.store.banks')).toHaveLength(1);
     await first.close();
   });
+
+  it("reach the store's access ledger, each call a span", async () => {
+    const brain = await Astrocyte.create({ store: new InMemoryStore(), embedder: new LocalEmbedder() });
+    const ledger = brain.store.accessLedger;
+    if (!ledger) throw new Error('the in-memory store has an access ledger');
+    const window = new Date('2026-06-01T12:00:00Z');
+    expect(await ledger.addToCounter('ops:user:alice', window, 2, window)).toBe(2);
+    expect(await brain.store.accessLedger?.addToCounter('ops:user:alice', window, 3, window)).toBe(5);
+    expect(brain.store.accessLedger).toBe(ledger);
+    const spans = (await recorder.spans()).filter((span) => span.name.startsWith('astrocyte.store.access_ledger.'));
+    expect(spans.map((span) => span.name)).toEqual([
+      'astrocyte.store.access_ledger.add_to_counter',
+      'astrocyte.store.access_ledger.add_to_counter',
+    ]);
+    expect(spans[0]?.attributes['astrocyte.backend']).toBe('memory');
+    await brain.close();
+  });
 });

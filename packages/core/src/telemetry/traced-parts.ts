@@ -15,13 +15,16 @@ const traced = new WeakSet<object>();
 
 /**
  * The store, with each call of its methods (`insert`, `vectorSearch`, ...) a child span `astrocyte.store.<method>`
- * (snake_case) of the operation that made it. Fields, the prototype and `instanceof` are the store's own.
+ * (snake_case) of the operation that made it, and each call of its access ledger's a span
+ * `astrocyte.store.access_ledger.<method>`. Fields, the prototype and `instanceof` are the store's own.
  */
 export function traceStore<S extends MemoryStore>(store: S): S {
   const describe = (span: Span) => span.setAttribute('astrocyte.backend', store.backend);
-  return traceMethods(store, (method) =>
-    OBJECT_METHODS.has(method) ? undefined : { name: `astrocyte.store.${snakeCase(method)}`, describe },
-  );
+  const methodsNamed = (prefix: string) => (method: string) =>
+    OBJECT_METHODS.has(method) ? undefined : { name: `${prefix}.${snakeCase(method)}`, describe };
+  return traceMethods(store, methodsNamed('astrocyte.store'), {
+    accessLedger: (ledger) => traceMethods(ledger, methodsNamed('astrocyte.store.access_ledger')),
+  });
 }
 
 /** The embedder, with each `embed` call a span `astrocyte.embed`. */
@@ -66,24 +69,33 @@ function snakeCase(name: string): string {
 
 // A proxy rather than a wrapper class, so that whatever else the part offers (a backend's own fields and methods,
 // the class a test checks with instanceof) stays reachable unchanged. A part is traced once, however often it is
-// handed to a brain.
-function traceMethods<T extends object>(target: T, methodOf: (method: string) => TracedMethod | undefined): T {
+// handed to a brain. `parts` traces the objects some fields hold (read when used, so a replaced one is traced too).
+function traceMethods<T extends object>(
+  target: T,
+  methodOf: (method: string) => TracedMethod | undefined,
+  parts: Record<string, <P extends object>(part: P) => P> = {},
+): T {
   if (traced.has(target)) return target;
   const wrappers = new Map<string, { original: unknown; wrapper: unknown }>();
   const proxy = new Proxy(target, {
     get(object, property) {
       const value: unknown = Reflect.get(object, property, object);
-      if (typeof value !== 'function' || typeof property !== 'string') return value;
+      if (typeof property !== 'string') return value;
       const cached = wrappers.get(property);
-      if (cached?.original === value) return cached.wrapper;
-      const method = methodOf(property);
-      if (!method) return value;
-      const wrapper = (...args: unknown[]) =>
-        inChildSpan(method, args, () => (value as (...a: unknown[]) => unknown).apply(object, args));
-      wrappers.set(property, { original: value, wrapper });
+      if (cached && cached.original === value) return cached.wrapper;
+      const wrapper = wrap(object, property, value);
+      if (wrapper !== value) wrappers.set(property, { original: value, wrapper });
       return wrapper;
     },
   });
+  function wrap(object: T, property: string, value: unknown): unknown {
+    const tracePart = Object.hasOwn(parts, property) ? parts[property] : undefined;
+    if (tracePart && typeof value === 'object' && value !== null) return tracePart(value);
+    const method = typeof value === 'function' ? methodOf(property) : undefined;
+    if (!method) return value;
+    return (...args: unknown[]) =>
+      inChildSpan(method, args, () => (value as (...a: unknown[]) => unknown).apply(object, args));
+  }
   traced.add(proxy);
   return proxy;
 }
