@@ -46,6 +46,13 @@ export const ERROR_CODES = {
   // Command line
   usage: 'a command line that cannot run as written; `details.fix` says what to change',
   incomplete: 'a command finished without doing all it was asked (a rejected retain, malformed import lines)',
+  // HTTP API
+  unauthorized: 'an HTTP request without a bearer token, or with one the server does not accept (HTTP 401)',
+  host_not_allowed:
+    'an HTTP request whose Host or Origin is not a name the server answers to (HTTP 403); guards against DNS rebinding',
+  request_too_large: "an HTTP request body larger than the server's limit (HTTP 413)",
+  unsupported_media_type: 'an HTTP request body that is not `application/json` (HTTP 415)',
+  internal_error: "the HTTP API failed in a way no other code names (HTTP 500); the server's log has the cause",
   // Managed Agents sessions
   session_error: 'a Managed Agents turn ended without an answer',
   session_failed: 'the platform reported an error it will not retry',
