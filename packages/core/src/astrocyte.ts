@@ -1,11 +1,11 @@
-import { BrainObserver, type ErasureReport } from './brain-observer.js';
-import { groupBy } from './collections.js';
+import { AccessGate, OPERATIONS } from './access/access-gate.js';
+import type { AccessOptions, AuditEntry, AuditQuery } from './access/access-types.js';
+import { BrainObserver } from './brain-observer.js';
 import { DEFAULTS } from './defaults.js';
 import type { Embedder } from './embedders/embedder.js';
 import { SwitchableEmbedder } from './embedders/switchable-embedder.js';
 import { NotFoundError, StorageError, ValidationError } from './errors.js';
-import { chainsOf, forgetCandidates } from './forget-candidates.js';
-import { checkOverride } from './governance/forget-policy.js';
+import { ForgetPipeline } from './forget-pipeline.js';
 import { Governance } from './governance/governance.js';
 import { checkHealth } from './health/check-health.js';
 import { FailureLog } from './health/failure-log.js';
@@ -47,17 +47,15 @@ import type {
 import {
   checkBankId,
   checkContent,
-  checkDate,
   checkInteger,
   checkMemoryIds,
   checkMetadata,
   checkPath,
-  checkReason,
   checkTags,
   DEFAULT_LIMITS,
   type Limits,
+  resolveBanks,
 } from './validation.js';
-import { versionStamp } from './version-stamp.js';
 
 /** Everything the pipeline is built from; only `store` and `embedder` are required. */
 export interface AstrocyteOptions {
@@ -78,7 +76,15 @@ export interface AstrocyteOptions {
    * receives every error a listener throws or rejects with (default: console.warn, once per listener).
    */
   hooks?: { includeText?: boolean; onListenerError?: ListenerErrorHandler };
+  /**
+   * Grants, quotas and rate limits (docs/access.md). With them, every operation needs a `context.principal` granted
+   * its permission, and the store must keep an access ledger; without them, nothing is checked, counted or audited.
+   */
+  access?: AccessOptions;
 }
+
+// What an admin operation on the whole store checks: no bank, a grant of `*`.
+const STORE_WIDE = () => null;
 
 /** The Brain: a pipeline of validation, governance, dedup, embedding and hybrid search over a MemoryStore. */
 export class Astrocyte implements Brain {
@@ -89,6 +95,7 @@ export class Astrocyte implements Brain {
   readonly governance: Governance;
   readonly limits: Limits;
   private readonly retainPipeline: RetainPipeline;
+  private readonly forgetPipeline: ForgetPipeline;
   private readonly recallPipeline: RecallPipeline;
   private readonly defaultMaxSources: number;
   private readonly maxPromptTokens: number;
@@ -99,6 +106,8 @@ export class Astrocyte implements Brain {
   private readonly hooks: HookBus;
   // Spans, metrics and hook events of each operation.
   private readonly observer: BrainObserver;
+  // Grants, rate limits, quotas and the audit log; lets everything through when access is not configured.
+  private readonly gate: AccessGate;
 
   private constructor(options: AstrocyteOptions) {
     // Store, embedder and LLM calls become child spans of the operation that makes them.
@@ -158,15 +167,19 @@ export class Astrocyte implements Brain {
       throw new ValidationError('hooks.onListenerError', 'must be a function');
     this.hooks = new HookBus(onListenerError);
     this.observer = new BrainObserver({ backend: this.store.backend, hooks: this.hooks, includeText, now: this.now });
+    this.gate = AccessGate.over(this.store, options.access, this.now);
     const parts = { store: this.store, embedder: this.embedder, governance: this.governance, limits: this.limits };
     this.retainPipeline = new RetainPipeline({ ...parts, nearThreshold, now: this.now });
     this.recallPipeline = new RecallPipeline({ ...parts, tuning, maxResults, recencyHalfLifeDays, now: this.now });
+    this.forgetPipeline = new ForgetPipeline({ ...parts, gate: this.gate, now: this.now });
   }
 
   /** Builds a brain and checks that the store was written by the same embedder. */
   static async create(options: AstrocyteOptions): Promise<Astrocyte> {
+    // Built first: bad options are refused before the store records anything.
+    const brain = new Astrocyte(options);
     await options.store.ensureEmbedder({ name: options.embedder.name, dimensions: options.embedder.dimensions });
-    return new Astrocyte(options);
+    return brain;
   }
 
   /** Builds a brain from `astrocyte.yaml` (or the given path); with no file, the embedded SQLite default. */
@@ -187,7 +200,9 @@ export class Astrocyte implements Brain {
    */
   retain(content: string, options: RetainOptions): Promise<RetainResult> {
     return this.failures.track('retain', () =>
-      this.observer.retain('retain', options, (report) => this.retainPipeline.retain(content, options, report)),
+      this.observer.retain('retain', options, async (report) =>
+        this.retainPipeline.retain(content, options, report, await this.gate.admitRetain(OPERATIONS.retain, options)),
+      ),
     );
   }
 
@@ -197,15 +212,27 @@ export class Astrocyte implements Brain {
     options: { bankId: string; context?: AstrocyteContext },
   ): Promise<RetainResult[]> {
     return this.failures.track('retainMany', () =>
-      this.observer.retain('retain_many', options, (report) => this.retainPipeline.retainMany(items, options, report)),
+      this.observer.retain('retain_many', options, async (report) =>
+        this.retainPipeline.retainMany(
+          items,
+          options,
+          report,
+          await this.gate.admitRetain(OPERATIONS.retainMany, options),
+        ),
+      ),
     );
   }
 
   /** Stores a conversation, one memory per turn, as an ordered episode of `sessionId` (appended to if it exists). */
   retainConversation(turns: ConversationTurn[], options: RetainConversationOptions): Promise<RetainResult[]> {
     return this.failures.track('retainConversation', () =>
-      this.observer.retain('retain_conversation', options, (report) =>
-        this.retainPipeline.retainConversation(turns, options, report),
+      this.observer.retain('retain_conversation', options, async (report) =>
+        this.retainPipeline.retainConversation(
+          turns,
+          options,
+          report,
+          await this.gate.admitRetain(OPERATIONS.retainConversation, options),
+        ),
       ),
     );
   }
@@ -216,19 +243,34 @@ export class Astrocyte implements Brain {
    * weighted normalized scores.
    */
   recall(query: string, options: RecallOptions): Promise<RecallResult> {
+    return this.search(query, options, () =>
+      this.gate.admit(OPERATIONS.recall, () => resolveBanks(options ?? {}), options?.context),
+    );
+  }
+
+  // A recall, reported as one; reflect's has been admitted as the reflect.
+  private search(query: string, options: RecallOptions, admit?: () => Promise<unknown>): Promise<RecallResult> {
     return this.failures.track('recall', () =>
-      this.observer.recall(query, options, () => this.recallPipeline.recall(query, options)),
+      this.observer.recall(query, options, async () => {
+        await admit?.();
+        return this.recallPipeline.recall(query, options);
+      }),
     );
   }
 
   /** Answers `query` from memory: written by the LLM when one is configured, else extractive. */
   reflect(query: string, options: ReflectOptions): Promise<ReflectResult> {
-    return this.failures.track('reflect', () => this.observer.reflect(options, () => this.answer(query, options)));
+    return this.failures.track('reflect', () =>
+      this.observer.reflect(options, async () => {
+        await this.gate.admit(OPERATIONS.reflect, () => resolveBanks(options ?? {}), options?.context);
+        return this.answer(query, options);
+      }),
+    );
   }
 
   private async answer(query: string, options: ReflectOptions): Promise<ReflectResult> {
     const maxSources = checkInteger(options?.maxSources, 'maxSources', 1, 50, this.defaultMaxSources);
-    const { hits } = await this.recall(query, { ...options, maxResults: maxSources });
+    const { hits } = await this.search(query, { ...options, maxResults: maxSources });
     if (!this.llm || hits.length === 0) {
       return { answer: this.governance.scanOutput(extractiveAnswer(query, hits)), sources: hits, mode: 'extractive' };
     }
@@ -244,49 +286,19 @@ export class Astrocyte implements Brain {
    */
   forget(bankId: string, options: ForgetOptions): Promise<ForgetResult> {
     return this.failures.track('forget', () =>
-      this.observer.forget(bankId, options, (report) => this.forgetSelected(bankId, options, report)),
+      this.observer.forget(bankId, options, (report) => this.forgetPipeline.forget(bankId, options, report)),
     );
-  }
-
-  private async forgetSelected(bankId: string, options: ForgetOptions, report: ErasureReport): Promise<ForgetResult> {
-    checkBankId(bankId);
-    if (typeof options !== 'object' || options === null) throw new ValidationError('options', 'must be an object');
-    if (options.all !== undefined && typeof options.all !== 'boolean')
-      throw new ValidationError(
-        'all',
-        `must be true to forget every memory of the bank, got ${JSON.stringify(options.all)}`,
-      );
-    const selectors = (['memoryIds', 'tags', 'before', 'all'] as const).filter(
-      (key) => options[key] !== undefined && options[key] !== false,
-    );
-    if (selectors.length !== 1) {
-      throw new ValidationError(
-        'options',
-        `give exactly one of memoryIds, tags, before or all; got ${selectors.length === 0 ? 'none' : selectors.join(', ')}`,
-      );
-    }
-    const reason = checkReason(options.reason);
-    const overrideLegalHold = checkOverride(options.overrideLegalHold, reason);
-    const selector = {
-      ...(options.memoryIds !== undefined ? { ids: checkMemoryIds(options.memoryIds) } : {}),
-      ...(options.tags !== undefined ? { tags: checkTags(options.tags, this.limits) } : {}),
-      ...(options.before !== undefined ? { before: checkDate(options.before, 'before') as Date } : {}),
-      ...(options.all === true ? { all: true } : {}),
-    };
-    if (selector.tags?.length === 0) throw new ValidationError('tags', 'must name at least one tag');
-    const now = this.now();
-    const stamp = versionStamp(this.governance, 'forget', now, options.context, reason);
-    const candidates = await forgetCandidates(this.store, bankId, selector);
-    const verdict = this.governance.checkForget(candidates, { overrideLegalHold, now });
-    const erased = await this.store.erase(bankId, verdict.allowed, stamp);
-    report(bankId, erased, verdict.skipped);
-    return { deletedCount: erased.length, ...(verdict.skipped.length > 0 ? { skipped: verdict.skipped } : {}) };
   }
 
   /** A memory's versions, oldest first; throws NotFoundError for an id the bank never held. */
-  async history(bankId: string, memoryId: string): Promise<MemoryVersion[]> {
+  async history(
+    bankId: string,
+    memoryId: string,
+    options: { context?: AstrocyteContext } = {},
+  ): Promise<MemoryVersion[]> {
     checkBankId(bankId);
     const [id] = checkMemoryIds([memoryId], 'memoryId');
+    await this.gate.admit(OPERATIONS.history, () => [bankId], options?.context);
     const versions = await this.failures.track('history', () => this.store.history(bankId, id as string));
     if (versions.length === 0) throw new NotFoundError(`no memory ${memoryId} in bank ${bankId}`);
     return versions;
@@ -300,6 +312,7 @@ export class Astrocyte implements Brain {
     const pathPrefix = checkPath(options.pathPrefix, this.limits, 'pathPrefix');
     if (options.cursor !== undefined && typeof options.cursor !== 'string')
       throw new ValidationError('cursor', 'must be a string');
+    await this.gate.admit(OPERATIONS.list, () => [bankId], options.context);
     return this.failures.track('list', () =>
       this.store.list(bankId, {
         limit,
@@ -310,19 +323,22 @@ export class Astrocyte implements Brain {
     );
   }
 
-  /** Every bank with live memories, and how many each holds. */
-  async banks(): Promise<BankSummary[]> {
-    return this.failures.track('banks', () => this.store.banks());
+  /** Every bank with live memories, and how many each holds; with access configured, only those the caller may read. */
+  async banks(options: { context?: AstrocyteContext } = {}): Promise<BankSummary[]> {
+    const caller = await this.gate.admit(OPERATIONS.banks, () => [], options?.context);
+    return this.gate.readable(caller, await this.failures.track('banks', () => this.store.banks()));
   }
 
   /** What retain would do with `content`, and every rule that matched; stores nothing. */
   async explain(
     content: string,
-    options: { bankId: string; tags?: string[]; metadata?: JsonObject },
+    options: { bankId: string; tags?: string[]; metadata?: JsonObject; context?: AstrocyteContext },
   ): Promise<RuleDecision> {
+    const bankId = checkBankId(options?.bankId);
+    await this.gate.admit(OPERATIONS.explain, () => [bankId], options.context);
     return this.governance.explain({
       content: checkContent(content, this.limits),
-      bankId: checkBankId(options?.bankId),
+      bankId,
       tags: checkTags(options.tags, this.limits),
       metadata: checkMetadata(options.metadata, this.limits),
       now: this.now(),
@@ -333,19 +349,24 @@ export class Astrocyte implements Brain {
    * Makes erasure physical: the store rewrites its files so that forgotten text leaves freed pages and index files
    * too (docs/governance.md says what each backend keeps until then, and what it locks meanwhile).
    */
-  async compact(): Promise<void> {
+  async compact(options: { context?: AstrocyteContext } = {}): Promise<void> {
+    const operation = OPERATIONS.compact;
+    const caller = await this.gate.admit(operation, STORE_WIDE, options?.context);
     if (!this.store.compact)
       throw new StorageError(`${this.store.backend}: this store cannot compact`, { code: 'not_supported' });
     const compact = this.store.compact.bind(this.store);
     await this.failures.track('compact', compact);
+    await this.gate.record(caller, operation, null, {});
   }
 
   /**
    * Erases every memory past its expiry, as forget does; returns how many. A memory whose supersession chain is under
    * legal hold is kept: expiry never overrides a hold.
    */
-  purgeExpired(): Promise<number> {
-    return this.failures.track('purgeExpired', () => this.observer.purgeExpired((report) => this.eraseExpired(report)));
+  purgeExpired(options: { context?: AstrocyteContext } = {}): Promise<number> {
+    return this.failures.track('purgeExpired', () =>
+      this.observer.purgeExpired((report) => this.forgetPipeline.purgeExpired(options?.context, report)),
+    );
   }
 
   /**
@@ -355,37 +376,6 @@ export class Astrocyte implements Brain {
    */
   health(): Promise<HealthReport> {
     return checkHealth({ store: this.store, embedder: this.embedder, lastError: this.failures.last, now: this.now() });
-  }
-
-  private async eraseExpired(report: ErasureReport): Promise<number> {
-    const now = this.now();
-    const stamp = versionStamp(this.governance, 'expire', now, undefined, 'expired');
-    const held = new Set<string>();
-    let total = 0;
-    for (;;) {
-      // Held memories stay expired and come back first; asking for that many more keeps every round making progress.
-      const expired = (await this.store.expired(now, 1000 + held.size)).filter((e) => !held.has(e.id));
-      if (expired.length === 0) return total;
-      let erased = 0;
-      for (const [bankId, rows] of groupBy(expired, (e) => e.bankId)) {
-        const free: string[] = [];
-        for (const candidate of await chainsOf(
-          this.store,
-          bankId,
-          rows.map((r) => r.id),
-        )) {
-          if (this.governance.legalHold(candidate.chain)) held.add(candidate.memoryId);
-          else free.push(candidate.memoryId);
-        }
-        if (free.length === 0) continue;
-        const ids = await this.store.erase(bankId, free, stamp);
-        report(bankId, ids, []);
-        erased += ids.length;
-      }
-      total += erased;
-      // Guards against a store that reports rows it cannot erase, which would loop forever.
-      if (erased === 0 && expired.every((e) => !held.has(e.id))) return total;
-    }
   }
 
   /**
@@ -408,22 +398,38 @@ export class Astrocyte implements Brain {
    * then the store switches to them in one transaction and this brain embeds with the new model. The config must
    * name it from then on. See docs/operations.md, Re-embedding.
    */
-  async reembed(options: ReembedOptions): Promise<ReembedResult> {
+  async reembed(options: ReembedOptions & { context?: AstrocyteContext }): Promise<ReembedResult> {
+    const operation = OPERATIONS.reembed;
+    const caller = await this.gate.admit(operation, STORE_WIDE, options?.context);
     const { embedderFor } = await import('./reembed/reembed-target.js');
     const next = await embedderFor(options?.to);
     const result = await runReembed(this.store, next, options);
     this.switchable.use(next);
+    const { from, to, embedded, memories } = result;
+    await this.gate.record(caller, operation, null, { from: { ...from }, to: { ...to }, embedded, memories });
     return result;
   }
 
   /** The store's embedder and the re-embedding in progress in it, if any, with how many vectors it has staged. */
-  reembedStatus(): Promise<ReembedState> {
+  async reembedStatus(options: { context?: AstrocyteContext } = {}): Promise<ReembedState> {
+    await this.gate.admit(OPERATIONS.reembedStatus, STORE_WIDE, options?.context);
     return reembeddingOf(this.store).state();
   }
 
   /** Drops the re-embedding in progress and its staged vectors; the store keeps its embedder and vectors. */
-  cancelReembed(): Promise<void> {
-    return reembeddingOf(this.store).cancel();
+  async cancelReembed(options: { context?: AstrocyteContext } = {}): Promise<void> {
+    const operation = OPERATIONS.cancelReembed;
+    const caller = await this.gate.admit(operation, STORE_WIDE, options?.context);
+    await reembeddingOf(this.store).cancel();
+    await this.gate.record(caller, operation, null, {});
+  }
+
+  /**
+   * The access audit log, newest first: denials, rate limits, quota refusals, forgets and admin actions, never
+   * memory text. Needs `admin` on `query.bankId`, or on every bank (`*`) without one; access must be configured.
+   */
+  audit(query: AuditQuery & { context?: AstrocyteContext } = {}): Promise<Page<AuditEntry>> {
+    return this.gate.audit(query);
   }
 
   /** Closes the store (and the client it opened, not one passed in). */

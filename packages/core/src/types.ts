@@ -266,18 +266,21 @@ export interface Brain {
   ): Promise<RuleDecision>;
   /** Erases every expired memory of every bank; with access configured, needs `admin` on every bank (`*`). */
   purgeExpired(options?: { context?: AstrocyteContext }): Promise<number>;
-  /** Rewrites the store's files so that what forget erased leaves freed pages and index files too; locks the store. */
-  compact(): Promise<void>;
+  /**
+   * Rewrites the store's files so that what forget erased leaves freed pages and index files too; locks the store.
+   * With access configured, needs `admin` on every bank (`*`), as do the re-embedding operations.
+   */
+  compact(options?: { context?: AstrocyteContext }): Promise<void>;
   /** Whether the store answers and holds the configured embedder's vectors, counts, versions, the last failure. */
   health(): Promise<HealthReport>;
   /**
    * Re-embeds every memory with the model `to` names (an `embedding:` section as in astrocyte.yaml), resumably, while
    * recall keeps using the old vectors; then switches the store and the brain to the new model in one transaction.
    */
-  reembed(options: ReembedOptions): Promise<ReembedResult>;
+  reembed(options: ReembedOptions & { context?: AstrocyteContext }): Promise<ReembedResult>;
   /** The store's embedder and the re-embedding in progress, if any. */
-  reembedStatus(): Promise<ReembedState>;
+  reembedStatus(options?: { context?: AstrocyteContext }): Promise<ReembedState>;
   /** Drops the re-embedding in progress and its staged vectors. */
-  cancelReembed(): Promise<void>;
+  cancelReembed(options?: { context?: AstrocyteContext }): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import { parsePrincipal } from './access/principal.js';
 import { ValidationError } from './errors.js';
 import type { Governance } from './governance/governance.js';
 import type { VersionStamp } from './memory-store.js';
@@ -17,7 +18,12 @@ export function versionStamp(
 ): VersionStamp {
   if (context?.actor !== undefined && typeof context.actor !== 'string')
     throw new ValidationError('context.actor', `must be a string, got ${typeof context.actor}`);
-  const actor = context?.actor ? governance.redactFreeText(checkCharacters(context.actor, 'context.actor')) : undefined;
+  // Without an actor, the principal is who acted.
+  const actor = context?.actor
+    ? governance.redactFreeText(checkCharacters(context.actor, 'context.actor'))
+    : context?.principal !== undefined
+      ? parsePrincipal(context.principal, 'context.principal')
+      : undefined;
   return {
     action,
     at,

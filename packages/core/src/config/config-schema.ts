@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { accessFields, grantSchema, someQuota, someSubject } from '../access/access-options.js';
 import { DEFAULTS } from '../defaults.js';
 import { forgetPolicyFields, piiPolicyFields, rulesField, scanOutputField } from '../governance/policy-schema.js';
 
@@ -70,6 +71,46 @@ const governance = z.strictObject({
     .prefault({}),
 });
 
+const access = z.strictObject({
+  grants: z.array(grantSchema),
+  quotas: z
+    .array(
+      z
+        .strictObject({
+          banks: accessFields.limitBanks,
+          max_memories: accessFields.count.optional(),
+          max_bytes_per_day: accessFields.count.optional(),
+        })
+        .refine(...someQuota('max_memories', 'max_bytes_per_day')),
+    )
+    .default([]),
+  rate_limits: z
+    .array(
+      z
+        .strictObject({
+          principal: accessFields.limitPrincipal.optional(),
+          banks: accessFields.limitBanks.optional(),
+          operations_per_minute: accessFields.count,
+        })
+        .refine(...someSubject('principal', 'banks')),
+    )
+    .default([]),
+  /** Bearer tokens of `astrocyte serve` and `astrocyte mcp --http`, each mapped to the principal it authenticates. */
+  tokens: z
+    .array(z.strictObject({ token: accessFields.token, principal: accessFields.principal }))
+    .default([])
+    .superRefine((tokens, ctx) => {
+      // The message names where the token is given, never the token.
+      const first = new Map<string, number>();
+      tokens.forEach(({ token }, i) => {
+        const earlier = first.get(token);
+        if (earlier === undefined) first.set(token, i);
+        else
+          ctx.addIssue({ code: 'custom', path: [i, 'token'], message: `is the same token as tokens.${earlier}.token` });
+      });
+    }),
+});
+
 /** The schema of `astrocyte.yaml`. Every object is strict: an unknown key is an error. */
 export const configSchema = z.strictObject({
   storage: storage.prefault({}),
@@ -106,6 +147,8 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** Hook events (`brain.on`) carry memory text, queries and forget reasons only when `include_text` is true. */
   hooks: z.strictObject({ include_text: z.boolean().default(false) }).prefault({}),
+  /** Grants, quotas, rate limits and bearer tokens (docs/access.md); without it, nothing is checked. */
+  access: access.optional(),
 });
 
 /** A validated configuration, defaults filled in. */
@@ -113,3 +156,7 @@ export type AstrocyteConfig = z.output<typeof configSchema>;
 export type EmbeddingConfig = AstrocyteConfig['embedding'];
 export type LlmConfig = AstrocyteConfig['llm'];
 export type GovernanceConfig = AstrocyteConfig['governance'];
+/** The `access:` section, validated: principals in full `kind:name` form. */
+export type AccessConfig = NonNullable<AstrocyteConfig['access']>;
+/** A bearer token of `access.tokens` and the principal it authenticates, for the servers that take tokens. */
+export type AccessTokenConfig = AccessConfig['tokens'][number];

@@ -6,6 +6,7 @@ import { ConfigError } from '../errors.js';
 import { zodProblem } from '../zod-problem.js';
 import { configProblem, type LineOf } from './config-problem.js';
 import { type AstrocyteConfig, configSchema } from './config-schema.js';
+import { createAccess } from './create-access.js';
 import { createEmbedder } from './create-embedder.js';
 import { createGovernance } from './create-governance.js';
 import { createLlm } from './create-llm.js';
@@ -14,7 +15,7 @@ import { openBackend } from './open-backend.js';
 import { parseYaml } from './parse-yaml.js';
 import { suggestKey } from './suggest-key.js';
 
-export type { AstrocyteConfig } from './config-schema.js';
+export type { AccessConfig, AccessTokenConfig, AstrocyteConfig } from './config-schema.js';
 
 /** A validated config and the folder its relative paths are resolved against. */
 export interface LoadedConfig {
@@ -102,6 +103,7 @@ export async function brainFromConfig(loaded: LoadedConfig): Promise<Astrocyte> 
       },
       reflect: { maxSources: config.reflect.max_sources, maxPromptTokens: config.reflect.max_prompt_tokens },
       hooks: { includeText: config.hooks.include_text },
+      ...(config.access ? { access: createAccess(config.access) } : {}),
     });
   } catch (error) {
     await store.close();

@@ -11,9 +11,17 @@ export interface LastFailure {
   at: Date;
 }
 
-// A caller's own mistake (bad input, an unknown id, a policy saying no) says nothing about the brain's health, and
+// A caller's own mistake (bad input, an unknown id, a policy or a grant saying no) says nothing about the brain's health, and
 // would hide the storage or provider failure an operator is looking for.
-const CALLER_CODES = new Set<ErrorCode>(['invalid_input', 'not_found', 'policy_violation', 'unknown_tool']);
+const CALLER_CODES = new Set<ErrorCode>([
+  'invalid_input',
+  'not_found',
+  'policy_violation',
+  'unknown_tool',
+  'access_denied',
+  'rate_limited',
+  'quota_exceeded',
+]);
 
 /** Remembers the last failure of the brain's operations, other than a caller's own mistakes. */
 export class FailureLog {

@@ -61,6 +61,20 @@ export interface RetainOutcome {
 /** Receives a call's outcomes once its transaction committed. */
 export type RetainReport = (outcomes: RetainOutcome[]) => void;
 
+/** What a call would write to one bank, after routing: new live memories (a replacement adds none) and content bytes. */
+export interface BankWrite {
+  bankId: string;
+  memories: number;
+  /** UTF-8 bytes of the contents as they would be stored, duplicates included. */
+  bytes: number;
+}
+
+/**
+ * Access control's say on a call, once the banks its records go to are known and before anything is embedded or
+ * stored: it throws to refuse the whole call, and may return what gives back its reservations should the store fail.
+ */
+export type RetainAdmission = (writes: BankWrite[]) => Promise<(() => Promise<void>) | undefined>;
+
 /** A retain request after validation, before governance. */
 interface ValidatedItem {
   index: number;
@@ -101,7 +115,12 @@ export class RetainPipeline {
    * Stores one memory, unless governance rejects it or it duplicates one already in the bank. Replacing a memory
    * whose supersession chain is under legal hold needs `overrideLegalHold` and a `reason`.
    */
-  async retain(content: string, options: RetainOptions, report?: RetainReport): Promise<RetainResult> {
+  async retain(
+    content: string,
+    options: RetainOptions,
+    report?: RetainReport,
+    admit?: RetainAdmission,
+  ): Promise<RetainResult> {
     const item: ValidatedItem = {
       ...this.validateItem(content, options, ''),
       index: 0,
@@ -113,7 +132,7 @@ export class RetainPipeline {
     if (item.supersedes === null && (override || reason !== undefined))
       throw new ValidationError(override ? 'overrideLegalHold' : 'reason', 'only applies with supersedes');
     if (item.supersedes !== null) await this.checkReplaceable(item.bankId, item.supersedes, override);
-    const [result] = await this.persist([item], options.context, report, reason);
+    const [result] = await this.persist([item], options.context, report, admit, reason);
     return result as RetainResult;
   }
 
@@ -122,6 +141,7 @@ export class RetainPipeline {
     items: RetainManyItem[],
     options: { bankId: string; context?: AstrocyteContext },
     report?: RetainReport,
+    admit?: RetainAdmission,
   ): Promise<RetainResult[]> {
     if (!Array.isArray(items)) throw new ValidationError('items', 'must be an array');
     if (items.length > this.limits.maxBatchSize) {
@@ -146,7 +166,7 @@ export class RetainPipeline {
       });
       await slicer.tick();
     }
-    return this.persist(validated, options.context, report);
+    return this.persist(validated, options.context, report, admit);
   }
 
   /** Stores a conversation, one memory per turn, as an ordered episode of `sessionId` (appended to if it exists). */
@@ -154,6 +174,7 @@ export class RetainPipeline {
     turns: ConversationTurn[],
     options: RetainConversationOptions,
     report?: RetainReport,
+    admit?: RetainAdmission,
   ): Promise<RetainResult[]> {
     if (!Array.isArray(turns)) throw new ValidationError('turns', 'must be an array of { speaker, text } turns');
     if (turns.length > this.limits.maxBatchSize) {
@@ -183,7 +204,7 @@ export class RetainPipeline {
       );
       return [{ ...item, index: i, speaker, episodeId }];
     });
-    const stored = await this.persist(validated, options.context, report);
+    const stored = await this.persist(validated, options.context, report, admit);
     const results: RetainResult[] = turns.map(() => ({
       stored: false,
       memoryId: null,
@@ -242,6 +263,7 @@ export class RetainPipeline {
     items: ValidatedItem[],
     context: AstrocyteContext | undefined,
     report: RetainReport | undefined,
+    admit: RetainAdmission | undefined,
     reason?: string,
   ): Promise<RetainResult[]> {
     const now = this.now();
@@ -309,21 +331,15 @@ export class RetainPipeline {
       });
       await slicer.tick();
     }
-    // Named before embedding: a re-embedding may switch the brain to another model meanwhile, and the store must
-    // then refuse these vectors instead of storing them beside the new model's.
-    const embedder = { name: this.embedder.name, dimensions: this.embedder.dimensions };
-    const vectors = records.length > 0 ? await this.embedder.embed(pieces, { purpose: 'document' }) : [];
-    records.forEach((record, i) => {
-      record.embedding = vectors[i] as Float32Array;
-    });
-    const outcomes: InsertOutcome[] =
-      records.length > 0
-        ? await this.store.insert(records, {
-            nearDuplicateThreshold: this.nearThreshold,
-            maxTags: this.limits.maxTags,
-            embedder,
-          })
-        : [];
+    // Routing is decided only now: a routed bank the caller may not write, or a quota, refuses the whole call.
+    const release = await admit?.(bankWrites(plans, records));
+    let outcomes: InsertOutcome[];
+    try {
+      outcomes = await this.embedAndInsert(records, pieces);
+    } catch (error) {
+      await release?.();
+      throw error;
+    }
     const outcomesOf = groupBy(
       outcomes.map((outcome, j) => ({ outcome, owner: owner[j] as number })),
       (o) => o.owner,
@@ -374,4 +390,34 @@ export class RetainPipeline {
     );
     return results;
   }
+
+  private async embedAndInsert(records: MemoryRecord[], pieces: string[]): Promise<InsertOutcome[]> {
+    if (records.length === 0) return [];
+    // Named before embedding: a re-embedding may switch the brain to another model meanwhile, and the store must
+    // then refuse these vectors instead of storing them beside the new model's.
+    const embedder = { name: this.embedder.name, dimensions: this.embedder.dimensions };
+    const vectors = await this.embedder.embed(pieces, { purpose: 'document' });
+    records.forEach((record, i) => {
+      record.embedding = vectors[i] as Float32Array;
+    });
+    return this.store.insert(records, {
+      nearDuplicateThreshold: this.nearThreshold,
+      maxTags: this.limits.maxTags,
+      embedder,
+    });
+  }
+}
+
+// What a call's records write to each bank: the stored content's bytes, and a new live memory per record that
+// replaces none.
+function bankWrites(plans: RetainPlan[], records: MemoryRecord[]): BankWrite[] {
+  const writes = new Map<string, BankWrite>();
+  const to = (bankId: string): BankWrite => {
+    const write = writes.get(bankId) ?? { bankId, memories: 0, bytes: 0 };
+    writes.set(bankId, write);
+    return write;
+  };
+  for (const plan of plans) if (plan.kind === 'store') to(plan.bankId).bytes += Buffer.byteLength(plan.content, 'utf8');
+  for (const record of records) if (record.supersedes === null) to(record.bankId).memories += 1;
+  return [...writes.values()];
 }

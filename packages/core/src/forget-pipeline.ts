@@ -1,0 +1,126 @@
+import { type AccessGate, OPERATIONS } from './access/access-gate.js';
+import type { ErasureReport } from './brain-observer.js';
+import { groupBy } from './collections.js';
+import { ValidationError } from './errors.js';
+import { chainsOf, forgetCandidates } from './forget-candidates.js';
+import { checkOverride } from './governance/forget-policy.js';
+import type { Governance } from './governance/governance.js';
+import type { MemoryStore } from './memory-store.js';
+import type { AstrocyteContext, ForgetOptions, ForgetResult } from './types.js';
+import { checkBankId, checkDate, checkMemoryIds, checkReason, checkTags, type Limits } from './validation.js';
+import { versionStamp } from './version-stamp.js';
+
+/** What the erasure paths work with. */
+export interface ForgetParts {
+  store: MemoryStore;
+  governance: Governance;
+  limits: Limits;
+  gate: AccessGate;
+  now: () => Date;
+}
+
+/**
+ * The erasure paths behind forget and purgeExpired: selection, the forget policy, erasure with a tombstone, and,
+ * with access configured, the check before and the audit entry after.
+ */
+export class ForgetPipeline {
+  constructor(private readonly parts: ForgetParts) {}
+
+  /**
+   * Erases memories of one bank selected by ids, tags, age or all, subject to the forget policy. Superseded memories
+   * are selected too (by id, by the tags they carried, by age): forgetting any memory erases its text and the text of
+   * every memory it replaced, and a legal hold on any memory of its supersession chain keeps it.
+   */
+  async forget(bankId: string, options: ForgetOptions, report: ErasureReport): Promise<ForgetResult> {
+    const { store, governance, limits, gate } = this.parts;
+    checkBankId(bankId);
+    if (typeof options !== 'object' || options === null) throw new ValidationError('options', 'must be an object');
+    if (options.all !== undefined && typeof options.all !== 'boolean')
+      throw new ValidationError(
+        'all',
+        `must be true to forget every memory of the bank, got ${JSON.stringify(options.all)}`,
+      );
+    const selectors = (['memoryIds', 'tags', 'before', 'all'] as const).filter(
+      (key) => options[key] !== undefined && options[key] !== false,
+    );
+    if (selectors.length !== 1) {
+      throw new ValidationError(
+        'options',
+        `give exactly one of memoryIds, tags, before or all; got ${selectors.length === 0 ? 'none' : selectors.join(', ')}`,
+      );
+    }
+    const reason = checkReason(options.reason);
+    const overrideLegalHold = checkOverride(options.overrideLegalHold, reason);
+    const selector = {
+      ...(options.memoryIds !== undefined ? { ids: checkMemoryIds(options.memoryIds) } : {}),
+      ...(options.tags !== undefined ? { tags: checkTags(options.tags, limits) } : {}),
+      ...(options.before !== undefined ? { before: checkDate(options.before, 'before') as Date } : {}),
+      ...(options.all === true ? { all: true } : {}),
+    };
+    if (selector.tags?.length === 0) throw new ValidationError('tags', 'must name at least one tag');
+    const operation = selector.all ? OPERATIONS.forgetAll : OPERATIONS.forget;
+    const caller = await gate.admit(operation, () => [bankId], options.context);
+    const now = this.parts.now();
+    const stamp = versionStamp(governance, 'forget', now, options.context, reason);
+    const candidates = await forgetCandidates(store, bankId, selector);
+    const verdict = governance.checkForget(candidates, { overrideLegalHold, now });
+    const erased = await store.erase(bankId, verdict.allowed, stamp);
+    report(bankId, erased, verdict.skipped);
+    // The ids prove what was erased; the reason stays out, as free text may say what the memories held.
+    const skippedCount = verdict.skipped.length;
+    await gate.record(caller, operation, bankId, { deletedCount: erased.length, memoryIds: erased, skippedCount });
+    return { deletedCount: erased.length, ...(verdict.skipped.length > 0 ? { skipped: verdict.skipped } : {}) };
+  }
+
+  /**
+   * Erases every memory past its expiry, as forget does; returns how many. A memory whose supersession chain is under
+   * legal hold is kept: expiry never overrides a hold.
+   */
+  async purgeExpired(context: AstrocyteContext | undefined, report: ErasureReport): Promise<number> {
+    const { gate } = this.parts;
+    const operation = OPERATIONS.purgeExpired;
+    const caller = await gate.admit(operation, () => null, context);
+    const erased: [string, string[]][] = [];
+    const total = await this.eraseExpired(context, (bankId, memoryIds, skipped) => {
+      erased.push([bankId, memoryIds]);
+      report(bankId, memoryIds, skipped);
+    });
+    // One entry per bank it erased from, so that a bank's audit shows its purges; one for the store otherwise.
+    for (const [bankId, memoryIds] of erased)
+      await gate.record(caller, operation, bankId, { deletedCount: memoryIds.length, memoryIds });
+    if (erased.length === 0) await gate.record(caller, operation, null, { deletedCount: 0 });
+    return total;
+  }
+
+  private async eraseExpired(context: AstrocyteContext | undefined, report: ErasureReport): Promise<number> {
+    const { store, governance } = this.parts;
+    const now = this.parts.now();
+    const stamp = versionStamp(governance, 'expire', now, context, 'expired');
+    const held = new Set<string>();
+    let total = 0;
+    for (;;) {
+      // Held memories stay expired and come back first; asking for that many more keeps every round making progress.
+      const expired = (await store.expired(now, 1000 + held.size)).filter((e) => !held.has(e.id));
+      if (expired.length === 0) return total;
+      let erased = 0;
+      for (const [bankId, rows] of groupBy(expired, (e) => e.bankId)) {
+        const free: string[] = [];
+        for (const candidate of await chainsOf(
+          store,
+          bankId,
+          rows.map((r) => r.id),
+        )) {
+          if (governance.legalHold(candidate.chain)) held.add(candidate.memoryId);
+          else free.push(candidate.memoryId);
+        }
+        if (free.length === 0) continue;
+        const ids = await store.erase(bankId, free, stamp);
+        report(bankId, ids, []);
+        erased += ids.length;
+      }
+      total += erased;
+      // Guards against a store that reports rows it cannot erase, which would loop forever.
+      if (erased === 0 && expired.every((e) => !held.has(e.id))) return total;
+    }
+  }
+}
