@@ -137,6 +137,34 @@ export const MIGRATIONS: Migration[] = [
       );
     },
   },
+  {
+    version: 6,
+    name: 'access control: counters and audit log',
+    up: statements((s) => [
+      // One row per rate-limit or quota key and window; the store deletes a key's expired windows as it adds.
+      `CREATE TABLE ${s}.access_counters (
+        key text NOT NULL,
+        window_start timestamptz NOT NULL,
+        total bigint NOT NULL,
+        PRIMARY KEY (key, window_start)
+      )`,
+      `CREATE TABLE ${s}.access_audit (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        at timestamptz NOT NULL,
+        principal text,
+        on_behalf_of text,
+        action text NOT NULL,
+        bank_id text,
+        permission text NOT NULL,
+        outcome text NOT NULL,
+        details jsonb NOT NULL
+      )`,
+      // Listing is newest first by id, within a bank, a principal or a time.
+      `CREATE INDEX access_audit_bank_idx ON ${s}.access_audit (bank_id, id)`,
+      `CREATE INDEX access_audit_principal_idx ON ${s}.access_audit (principal, id)`,
+      `CREATE INDEX access_audit_at_idx ON ${s}.access_audit (at)`,
+    ]),
+  },
 ];
 
 // One lock for every Astrocyte schema of the database: CREATE EXTENSION and CREATE SCHEMA race across schemas too.

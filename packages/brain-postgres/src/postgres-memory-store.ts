@@ -13,6 +13,7 @@ import {
   type StoreListOptions,
   type VersionStamp,
 } from '@astrocyte/core/backend';
+import { PostgresAccessLedger } from './access-ledger.js';
 import { PostgresConnection, type VectorExtension } from './connection.js';
 import { KeywordSearch } from './keyword-search.js';
 import { MemoryReads } from './memory-reads.js';
@@ -59,6 +60,8 @@ export class PostgresMemoryStore implements MemoryStore {
   private readonly keywords: KeywordSearch;
   /** Re-embedding: new vectors staged in `reembed_vectors`, then switched to in one transaction (see reembedding.ts). */
   readonly reembedding: PostgresReembedding;
+  /** Access control's counters and audit log, in `access_counters` and `access_audit` (see access-ledger.ts). */
+  readonly accessLedger: PostgresAccessLedger;
 
   private constructor(
     private readonly connection: PostgresConnection,
@@ -71,6 +74,7 @@ export class PostgresMemoryStore implements MemoryStore {
     this.tables = tables;
     const statistics = new PlannerStatistics(connection.pool, tables.memories);
     this.reads = new MemoryReads(connection, tables);
+    this.accessLedger = new PostgresAccessLedger(connection, tables);
     this.writer = new MemoryWriter(connection, tables, statistics, extension.iterativeScans);
     this.vectors = new VectorSearch(connection, statistics.bankSizes, {
       efSearch: options.hnsw.efSearch,

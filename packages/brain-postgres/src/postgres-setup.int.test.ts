@@ -212,6 +212,39 @@ describe.runIf(available)('postgres schema setup', () => {
     await store.close();
   });
 
+  it('upgrades a schema holding memories to access control: the ledger counts them, adds and records', async () => {
+    const schema = schemas.next();
+    const s = `"${schema}"`;
+    await migrateTo(5, s);
+    const bank = randomBankId();
+    await admin.query(
+      `INSERT INTO ${s}.memories (id, bank_id, text, content_hash, created_at, tsv)
+       SELECT 'm' || i, $1, 'note ' || i, md5(i::text), now(), to_tsvector('note') FROM generate_series(1, 3) AS i`,
+      [bank],
+    );
+    const store = await openPostgresStore({ connectionString: TEST_DATABASE_URL, schema });
+    expect(await store.accessLedger.countMemories(bank)).toBe(3);
+    const window = new Date('2026-06-01T12:00:00Z');
+    expect(await store.accessLedger.addToCounter(`ops:${bank}`, window, 2, window)).toBe(2);
+    const entry = {
+      at: window,
+      principal: 'user:alice',
+      onBehalfOf: null,
+      action: 'forget_all',
+      bankId: bank,
+      permission: 'admin' as const,
+      outcome: 'allowed' as const,
+      details: { count: 3 },
+    };
+    await store.accessLedger.appendAudit(entry);
+    expect((await store.accessLedger.listAudit({ bankId: bank, limit: 10 })).items).toEqual([
+      { ...entry, id: expect.any(String) },
+    ]);
+    const { rows } = await admin.query(`SELECT version FROM ${s}.schema_migrations ORDER BY version`);
+    expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    await store.close();
+  });
+
   it('creates the HNSW, GIN and unique indexes the design promises', async () => {
     const schema = schemas.next();
     const store = await openPostgresStore({

@@ -20,6 +20,9 @@ export interface StoreSql {
   meta: string;
   /** The staged vectors of a re-embedding in progress. */
   staged: string;
+  /** Access control's rate-limit and quota counters, and its audit log. */
+  accessCounters: string;
+  accessAudit: string;
   /** The qualified vector type of the embedding column (`vector` or, above 2,000 dimensions, `halfvec`). */
   vectorType: string;
   /** The qualified cosine distance operator, so that it resolves whatever the search_path. */
@@ -58,6 +61,8 @@ export function storeSql(schema: string, extensionSchema: string, embedder?: Sto
     versions: `${s}.memory_versions`,
     meta: `${s}.meta`,
     staged: `${s}.reembed_vectors`,
+    accessCounters: `${s}.access_counters`,
+    accessAudit: `${s}.access_audit`,
     vectorType: `${extensionSchema}.${embedder?.columnType ?? 'vector'}`,
     distance: `OPERATOR(${extensionSchema}.<=>)`,
     indexCast:

@@ -118,6 +118,15 @@ export class SqliteConnection {
   }
 
   /**
+   * A short write of rows no follower tracks, in one IMMEDIATE transaction run synchronously: the file's write lock
+   * is never held across a turn of the event loop, so another connection of this process waiting for it cannot
+   * block the thread while this one holds it.
+   */
+  writeAtOnce<T>(operation: string, fn: () => T): Promise<T> {
+    return this.read(operation, () => this.database.transaction(fn).immediate());
+  }
+
+  /**
    * Runs `fn` in one IMMEDIATE transaction: BEGIN IMMEDIATE takes the write lock before the first read, so
    * check-then-insert cannot race another writer. `fn` may await `tick` to give the event loop a turn: the
    * transaction stays open, and every other call of the store waits for its end.

@@ -13,6 +13,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const DIMENSIONS = 8;
 const EMBEDDER = { name: 'test-axes', dimensions: DIMENSIONS };
 const NOW = new Date('2026-03-01T00:00:00Z');
+/** Drops what version 7 added, for a file that is to look as an earlier version wrote it. */
+const BEFORE_VERSION_7 = 'DROP TABLE access_counters; DROP TABLE access_audit;';
 
 describe('schema version 5: one stored copy of each vector', () => {
   it('upgrades a version 4 file, whose vectors are also in vec0, and one with rows older than version 2', async () => {
@@ -40,6 +42,7 @@ describe('schema version 5: one stored copy of each vector', () => {
       DELETE FROM memory_sketches WHERE seq IN (SELECT seq FROM memories WHERE text GLOB '*[13579]');
       INSERT INTO astrocyte_meta (key, value) VALUES ('sketch_backfill', 'pending');
       DROP TABLE memory_reembed;
+      ${BEFORE_VERSION_7}
       UPDATE astrocyte_meta SET value = '4' WHERE key = 'schema_version';`);
     await written.close();
 
@@ -76,6 +79,7 @@ describe('schema version 6: staged vectors of a re-embedding', () => {
     await written.insert([record], { nearDuplicateThreshold: null });
     written.database.exec(`
       DROP TABLE memory_reembed;
+      ${BEFORE_VERSION_7}
       UPDATE astrocyte_meta SET value = '5' WHERE key = 'schema_version';`);
     await written.close();
 
@@ -89,6 +93,39 @@ describe('schema version 6: staged vectors of a re-embedding', () => {
     expect(await store.reembedding.state()).toEqual({ current: target, target: null, staged: 0, total: 1 });
     const [hit] = await store.vectorSearch(['b'], axisVector(4, 1), 1, { now: NOW });
     expect(hit).toMatchObject({ id: record.id });
+    await store.close();
+  });
+});
+
+describe('schema version 7: access counters and audit log', () => {
+  it('upgrades a version 6 file, whose ledger then counts its memories, adds and records', async () => {
+    const path = join(dir, `${randomUUID()}.db`);
+    const written = await openSqliteStore({ path });
+    await written.ensureEmbedder(EMBEDDER);
+    await written.insert([memoryRecord('b', 'a note', { embedding: axisVector(DIMENSIONS, 0), createdAt: NOW })], {
+      nearDuplicateThreshold: null,
+    });
+    written.database.exec(`${BEFORE_VERSION_7} UPDATE astrocyte_meta SET value = '6' WHERE key = 'schema_version';`);
+    await written.close();
+
+    const store = await openSqliteStore({ path });
+    expect(store.database.prepare("SELECT value FROM astrocyte_meta WHERE key = 'schema_version'").pluck().get()).toBe(
+      String(SCHEMA_VERSION),
+    );
+    expect(await store.accessLedger.countMemories('b')).toBe(1);
+    expect(await store.accessLedger.addToCounter('ops', NOW, 2, NOW)).toBe(2);
+    const entry = {
+      at: NOW,
+      principal: 'user:alice',
+      onBehalfOf: null,
+      action: 'forget',
+      bankId: 'b',
+      permission: 'forget' as const,
+      outcome: 'allowed' as const,
+      details: { ids: ['m1'] },
+    };
+    await store.accessLedger.appendAudit(entry);
+    expect((await store.accessLedger.listAudit({ limit: 10 })).items).toEqual([{ ...entry, id: expect.any(String) }]);
     await store.close();
   });
 });

@@ -149,6 +149,33 @@ const MIGRATIONS: Migration[] = [
     // using) until the switch; the target embedder is recorded in astrocyte_meta as 'reembed_target'.
     up: 'CREATE TABLE memory_reembed (seq INTEGER PRIMARY KEY, embedding BLOB NOT NULL);',
   },
+  {
+    version: 7,
+    // Access control: rate-limit and quota counters, one row per key and window, and the audit log. AUTOINCREMENT
+    // so that an audit id is never reused: listing pages by id, newest first.
+    up: `
+      CREATE TABLE access_counters (
+        key TEXT NOT NULL,
+        window_start INTEGER NOT NULL,
+        total INTEGER NOT NULL,
+        PRIMARY KEY (key, window_start)
+      ) WITHOUT ROWID;
+      CREATE TABLE access_audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        principal TEXT,
+        on_behalf_of TEXT,
+        action TEXT NOT NULL,
+        bank_id TEXT,
+        permission TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        details TEXT NOT NULL
+      );
+      CREATE INDEX access_audit_bank ON access_audit (bank_id, id);
+      CREATE INDEX access_audit_principal ON access_audit (principal, id);
+      CREATE INDEX access_audit_at ON access_audit (at);
+    `,
+  },
 ];
 
 /** The schema version this package writes. */

@@ -2,7 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MemoryStore } from '@astrocyte/core';
-import { describeBrainConformance, describeMemoryStoreConformance } from '@astrocyte/core/testing';
+import {
+  describeAccessLedgerConformance,
+  describeBrainConformance,
+  describeMemoryStoreConformance,
+} from '@astrocyte/core/testing';
 import { afterAll } from 'vitest';
 import { openSqliteStore, type SqliteMemoryStore } from './sqlite-memory-store.js';
 
@@ -25,9 +29,13 @@ const onFile = {
     return again;
   },
 };
+// A second connection to the file, open beside the first, as another process would have.
+const onFileTwice = { ...onFile, sibling: onFile.reopen };
 const inMemory = { create: () => openSqliteStore({ path: ':memory:' }) };
 
 describeMemoryStoreConformance('sqlite (file)', onFile);
 describeMemoryStoreConformance('sqlite (:memory:)', inMemory);
 describeBrainConformance('sqlite (file)', onFile);
 describeBrainConformance('sqlite (:memory:)', inMemory);
+describeAccessLedgerConformance('sqlite (file, two connections)', onFileTwice);
+describeAccessLedgerConformance('sqlite (:memory:)', inMemory);

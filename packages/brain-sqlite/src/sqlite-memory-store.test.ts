@@ -41,7 +41,7 @@ describe('opening', () => {
     expect(s.database.pragma('secure_delete', { simple: true })).toBe(1);
     expect(s.database.pragma('busy_timeout', { simple: true })).toBe(5000);
     const version = s.database.prepare("SELECT value FROM astrocyte_meta WHERE key = 'schema_version'").pluck().get();
-    expect(version).toBe('6');
+    expect(version).toBe('7');
   });
 
   it('creates missing parent directories for a file path', async () => {

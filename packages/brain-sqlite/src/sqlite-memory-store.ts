@@ -13,6 +13,7 @@ import type {
   VersionStamp,
 } from '@astrocyte/core/backend';
 import type Database from 'better-sqlite3';
+import { SqliteAccessLedger } from './access-ledger.js';
 import { CandidateIndex } from './candidate-index/candidate-index.js';
 import { IndexJournal } from './candidate-index/index-journal.js';
 import { prepareSketches } from './candidate-index/sketch-backfill.js';
@@ -50,6 +51,8 @@ export class SqliteMemoryStore implements MemoryStore {
   private embedder: EmbedderInfo | null = null;
   /** Re-embedding: new vectors staged in `memory_reembed`, then switched to in one transaction (see reembedding.ts). */
   readonly reembedding: SqliteReembedding;
+  /** Access control's counters and audit log, in `access_counters` and `access_audit` (see access-ledger.ts). */
+  readonly accessLedger: SqliteAccessLedger;
 
   private constructor(connection: SqliteConnection) {
     this.connection = connection;
@@ -64,6 +67,7 @@ export class SqliteMemoryStore implements MemoryStore {
       this.embedder = target;
       this.index.reset(target.dimensions);
     });
+    this.accessLedger = new SqliteAccessLedger(connection);
     this.reads = new MemoryReads(connection);
     this.keywords = new KeywordSearch(connection);
     this.writer = new MemoryWriter(connection, keywordIndex, this.index, journal);

@@ -1,7 +1,7 @@
 // @astrocyte/core/backend: what a storage backend package builds on (the MemoryStore contract's records, row
 // decoding, keyword fields, the path-prefix rule, text hashing and terms, time slicing, option parsing). Applications
 // need none of it; they use the main entry.
-export { decodeAuditCursor, encodeAuditCursor } from '../access/audit-cursor.js';
+export { checkCounterArguments, decodeAuditCursor, encodeAuditCursor } from '../access/ledger-inputs.js';
 export { normalizeVector } from '../embedders/embedder.js';
 export {
   MEMORY_COLUMNS,

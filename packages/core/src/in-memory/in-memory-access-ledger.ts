@@ -1,5 +1,5 @@
 import type { AuditEntry } from '../access/access-types.js';
-import { decodeAuditCursor, encodeAuditCursor } from '../access/audit-cursor.js';
+import { checkCounterArguments, decodeAuditCursor, encodeAuditCursor } from '../access/ledger-inputs.js';
 import type { StoreAccessLedger, StoreAuditQuery } from '../access/store-access-ledger.js';
 import type { Page } from '../types.js';
 
@@ -17,6 +17,7 @@ export class InMemoryAccessLedger implements StoreAccessLedger {
 
   /** Adds to the window's counter after dropping the key's windows older than `expireBefore`. */
   async addToCounter(key: string, windowStart: Date, amount: number, expireBefore: Date): Promise<number> {
+    checkCounterArguments(key, windowStart, amount, expireBefore);
     const windows = this.counters.get(key) ?? new Map<number, number>();
     this.counters.set(key, windows);
     for (const start of windows.keys()) if (start < expireBefore.getTime()) windows.delete(start);
