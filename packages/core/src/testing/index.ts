@@ -2,6 +2,7 @@ export { NEGATIVES as PII_CORPUS_NEGATIVES } from '../governance/pii-corpus/nega
 export { POSITIVES as PII_CORPUS_POSITIVES } from '../governance/pii-corpus/positives.js';
 export { type CorpusMiss, scoreCorpus, type TypeScore } from '../governance/pii-corpus/score-corpus.js';
 export { InMemoryStore } from '../in-memory/in-memory-store.js';
+export { describeAccessConformance } from './access-conformance/index.js';
 export { type AccessLedgerFactory, describeAccessLedgerConformance } from './access-ledger-conformance.js';
 export { brainHarness, manualClock } from './brain-conformance/harness.js';
 export { describeBrainConformance } from './brain-conformance/index.js';

@@ -1,0 +1,4 @@
+import { describeAccessConformance } from '../testing/access-conformance/index.js';
+import { InMemoryStore } from './in-memory-store.js';
+
+describeAccessConformance('in-memory', { create: async () => new InMemoryStore() });
