@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type AccessCheck,
+  accessCheck,
+  type Brain,
+  checkBankId,
+  NotFoundError,
+  ValidationError,
+  zodProblem,
+} from '@astrocyte/core';
+import { type Context, Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { z } from 'zod';
+import { type HttpApiOptions, type HttpApiSettings, parseHttpApiOptions } from './http-api-options.js';
+import { type ErrorReply, errorReply, HttpRequestError } from './http-errors.js';
+import { openApiDocument } from './openapi-document.js';
+import { readJsonBody } from './read-json-body.js';
+import { ROUTES } from './routes.js';
+
+/** The variables each request carries through the app. */
+type Env = { Variables: { requestId: string; principal: string | undefined } };
+
+/**
+ * The HTTP API as a Hono app (its `fetch` is a standard fetch handler): the routes under /v1/banks/{bank}, the OpenAPI
+ * document at /openapi.json and /healthz. Every request but /healthz passes the Host, Origin and bearer-token checks,
+ * and the token's principal goes into the context of each Brain call. The brain stays open: closing it is the
+ * caller's job.
+ */
+export function createHttpApi(brain: Brain, options: HttpApiOptions): Hono<Env> {
+  const settings = parseHttpApiOptions(options);
+  const check = accessCheck({ ...settings, realm: 'astrocyte' });
+  return buildHttpApi(brain, settings, () => check);
+}
+
+/** The app over validated settings; `check` is read per request, so a server can set it once it knows its port. */
+export function buildHttpApi(brain: Brain, settings: HttpApiSettings, check: () => AccessCheck): Hono<Env> {
+  const app = new Hono<Env>();
+
+  app.use(async (c, next) => {
+    const requestId = randomUUID();
+    c.set('requestId', requestId);
+    c.header('x-request-id', requestId);
+    await next();
+  });
+
+  // Before the access check: a load balancer or orchestrator probes it without a token. It tells nothing of the banks.
+  app.get('/healthz', (c) => c.json({ status: 'ok' as const }));
+
+  app.use(async (c, next) => {
+    const headers = c.req.raw.headers;
+    const checked = check()({
+      // A fetch Request made by hand has no Host header; its URL names the host it was sent to.
+      host: headers.get('host') ?? new URL(c.req.url).host,
+      origin: headers.get('origin') ?? undefined,
+      authorization: headers.get('authorization') ?? undefined,
+    });
+    if ('refused' in checked) {
+      const { status, message, headers: extra } = checked.refused;
+      const error = new HttpRequestError(status === 401 ? 'unauthorized' : 'host_not_allowed', message);
+      return send(c, errorReply(error), extra);
+    }
+    c.set('principal', checked.admitted.principal);
+    await next();
+  });
+
+  app.get('/openapi.json', (c) => c.json(openApiDocument()));
+
+  for (const route of ROUTES) {
+    app.on(route.method.toUpperCase(), route.path.replace(/\{(\w+)\}/g, ':$1'), async (c) => {
+      const principal = c.get('principal');
+      const output = await route.handle({
+        brain,
+        bank: checkBankId(c.req.param('bank'), 'bank'),
+        id: c.req.param('id') ?? '',
+        body: route.body ? parse(route.body, await readJsonBody(c.req.raw, settings.maxBodyBytes), 'field') : undefined,
+        query: route.query ? parse(route.query, c.req.query(), 'query parameter') : {},
+        context: { requestId: c.get('requestId'), ...(principal ? { principal } : {}) },
+      });
+      if ('ndjson' in output) {
+        return c.body(output.ndjson, output.status as ContentfulStatusCode, { 'content-type': 'application/x-ndjson' });
+      }
+      return c.json(output.json as object, output.status as ContentfulStatusCode);
+    });
+  }
+
+  app.notFound((c) =>
+    send(
+      c,
+      errorReply(new NotFoundError(`no route ${c.req.method} ${c.req.path}; the routes are in GET /openapi.json`)),
+    ),
+  );
+  app.onError((error, c) => {
+    const reply = errorReply(error);
+    if (reply.status >= 500) settings.onError(error, c.get('requestId'));
+    return send(c, reply);
+  });
+  return app;
+}
+
+function send(c: Context<Env>, reply: ErrorReply, extra: Record<string, string> = {}): Response {
+  return c.json(reply.body, reply.status as ContentfulStatusCode, { ...reply.headers, ...extra });
+}
+
+// Parses a body or query with its route's schema; the first problem names the field, and an unknown one lists those
+// the route knows, so that a misspelt field is never dropped in silence.
+function parse<T>(schema: z.ZodType<T>, input: unknown, kind: 'field' | 'query parameter'): T {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const problem = zodProblem(parsed.error, input);
+  const known = problem.path.length === 1 ? Object.keys((schema as unknown as z.ZodObject).shape ?? {}) : [];
+  const message = problem.unknownKey
+    ? `is not a ${kind} of this route${known.length > 0 ? `; expected ${known.join(', ')}` : ''}`
+    : problem.message;
+  throw new ValidationError(problem.field || 'body', message);
+}

@@ -1,0 +1,217 @@
+import { request } from 'node:http';
+import { ERROR_CODES } from '@astrocyte/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BOB_TOKEN, startTestServer, type TestServer } from './test-server.fixture.js';
+
+describe('HTTP API errors', () => {
+  let server: TestServer;
+  afterEach(async () => {
+    await server.close();
+  });
+
+  // What the store holds, read past the access checks (and the rate limits) the API is under.
+  const texts = async (bank: string) => (await server.brain.store.list(bank, { limit: 100 })).items.map((m) => m.text);
+
+  it("refuses alice on bob's bank with 403 access_denied, and bob's memories stay as they were", async () => {
+    server = await startTestServer();
+    const { api, alice, bob } = server;
+    const bobs = api.as(BOB_TOKEN);
+    expect(
+      (await bobs.request('POST', `/v1/banks/${bob}/memories`, { body: { content: 'Bob parks on level 2' } })).status,
+    ).toBe(201);
+    const [{ id }] = (await bobs.request('GET', `/v1/banks/${bob}/memories`)).body.items;
+
+    const attempts = [
+      api.request('POST', `/v1/banks/${bob}/memories`, { body: { content: 'Alice was here' } }),
+      api.request('POST', `/v1/banks/${bob}/recall`, { body: { query: 'parking' } }),
+      api.request('GET', `/v1/banks/${bob}/memories`),
+      api.request('GET', `/v1/banks/${bob}/export`),
+      api.request('DELETE', `/v1/banks/${bob}/memories/${id}`),
+    ];
+    for (const denied of await Promise.all(attempts)) {
+      expect(denied.status).toBe(403);
+      expect(denied.body.error).toMatchObject({
+        code: 'access_denied',
+        details: { principal: `user:${alice}`, bank: bob },
+      });
+    }
+    expect(await texts(bob)).toEqual(['Bob parks on level 2']);
+  });
+
+  it('answers 401 with WWW-Authenticate without a token or with a wrong one', async () => {
+    server = await startTestServer();
+    for (const token of [null, 'not-a-token-of-this-server-000']) {
+      const refused = await server.api.request('GET', `/v1/banks/${server.alice}/memories`, { token });
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer realm="astrocyte"/);
+      expect(refused.body.error.code).toBe('unauthorized');
+    }
+    expect((await server.api.request('GET', '/openapi.json', { token: null })).status).toBe(401);
+  });
+
+  it('answers 403 host_not_allowed to a foreign Host (DNS rebinding) or Origin', async () => {
+    server = await startTestServer();
+    const origin = await server.api.request('GET', `/v1/banks/${server.alice}/memories`, {
+      headers: { origin: 'http://evil.test' },
+    });
+    expect(origin.status).toBe(403);
+    expect(origin.body.error).toMatchObject({
+      code: 'host_not_allowed',
+      message: 'origin not allowed: "http://evil.test"',
+    });
+    // fetch will not send a forged Host header; node:http will.
+    const host = await new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
+      const target = new URL(server.url);
+      request(
+        { host: target.hostname, port: target.port, path: '/v1/banks/x/memories', headers: { host: 'evil.test' } },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+          res.on('end', () => resolve({ status: res.statusCode, body }));
+        },
+      )
+        .on('error', reject)
+        .end();
+    });
+    expect(host.status).toBe(403);
+    expect(JSON.parse(host.body).error.code).toBe('host_not_allowed');
+  });
+
+  it('answers 400 naming the field for an unknown field, a missing one, a wrong type, bad JSON or a bad bank id', async () => {
+    server = await startTestServer();
+    const { api, alice } = server;
+    const cases: [string, string, unknown, string, RegExp][] = [
+      [
+        'POST',
+        `/v1/banks/${alice}/memories`,
+        { content: 'x', colour: 'blue' },
+        'colour',
+        /not a field of this route; expected content, tags, metadata, occurred_at/,
+      ],
+      ['POST', `/v1/banks/${alice}/memories`, { tags: ['a'] }, 'content', /is required/],
+      [
+        'POST',
+        `/v1/banks/${alice}/recall`,
+        { query: 'x', max_results: 'ten' },
+        'max_results',
+        /must be a number, got string/,
+      ],
+      ['POST', `/v1/banks/${alice}/memories`, { content: 'x', occurred_at: 'last Tuesday' }, 'occurred_at', /ISO 8601/],
+      [
+        'POST',
+        `/v1/banks/${alice}/conversations`,
+        { turns: [{ speaker: 'a', text: 'b', mood: 'ok' }] },
+        'turns.0.mood',
+        /not a field/,
+      ],
+      ['POST', `/v1/banks/${alice}/memories`, '{"content": ', 'body', /not valid JSON/],
+      ['POST', `/v1/banks/${alice}/memories`, '[1, 2]', 'body', /must be an object, got an array/],
+      ['POST', '/v1/banks/-not-a-bank/memories', { content: 'x' }, 'bank', /letters, digits/],
+      ['GET', `/v1/banks/${alice}/memories?limit=many`, undefined, 'limit', /integer from 1 to 1000/],
+      [
+        'GET',
+        `/v1/banks/${alice}/memories?page=2`,
+        undefined,
+        'page',
+        /not a query parameter of this route; expected cursor, limit/,
+      ],
+    ];
+    for (const [method, path, body, field, message] of cases) {
+      const refused = await api.request(method, path, body === undefined ? {} : { body });
+      expect({ path, status: refused.status, field: refused.body.error.details.field }).toEqual({
+        path,
+        status: 400,
+        field,
+      });
+      expect(refused.body.error.code).toBe('invalid_input');
+      expect(refused.body.error.message).toMatch(message);
+    }
+    expect(await texts(alice)).toEqual([]);
+  });
+
+  it('answers 415 to a body that is not JSON and 404 to an unknown route or method', async () => {
+    server = await startTestServer();
+    const { api, alice } = server;
+    const form = await api.request('POST', `/v1/banks/${alice}/memories`, {
+      body: 'content=x',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(form.status).toBe(415);
+    expect(form.body.error.code).toBe('unsupported_media_type');
+    for (const [method, path] of [
+      ['GET', '/v2/banks'],
+      ['PUT', `/v1/banks/${alice}/memories`],
+    ] as const) {
+      const missing = await api.request(method, path);
+      expect(missing.status).toBe(404);
+      expect(missing.body.error.code).toBe('not_found');
+    }
+  });
+
+  it('answers 413 to a body over maxBodyBytes, by its Content-Length or counted while chunked, storing nothing', async () => {
+    server = await startTestServer({ serve: { maxBodyBytes: 1000 } });
+    const { api, alice, url } = server;
+    const huge = { content: 'x'.repeat(5000) };
+    const declared = await api.request('POST', `/v1/banks/${alice}/memories`, { body: huge });
+    expect(declared.status).toBe(413);
+    expect(declared.body.error).toMatchObject({ code: 'request_too_large', details: { maxBytes: 1000 } });
+
+    // A streamed body is sent chunked, with no Content-Length to go by.
+    const bytes = new TextEncoder().encode(JSON.stringify(huge));
+    const stream = new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < bytes.length; i += 500) controller.enqueue(bytes.slice(i, i + 500));
+        controller.close();
+      },
+    });
+    const chunked = await fetch(`${url}/v1/banks/${alice}/memories`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer alice-token-0123456789abcdef' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+    expect(((await chunked.json()) as { error: { code: string } }).error.code).toBe('request_too_large');
+
+    const small = await api.request('POST', `/v1/banks/${alice}/memories`, { body: { content: 'fits' } });
+    expect(small.status).toBe(201);
+    expect(await texts(alice)).toEqual(['fits']);
+  });
+
+  it('answers 429 with Retry-After once the rate limit is spent', async () => {
+    server = await startTestServer({ access: { rateLimits: [{ principal: 'user:*', operationsPerMinute: 2 }] } });
+    const { api, alice } = server;
+    for (let i = 0; i < 2; i++) expect((await api.request('GET', `/v1/banks/${alice}/memories`)).status).toBe(200);
+    const limited = await api.request('POST', `/v1/banks/${alice}/memories`, { body: { content: 'one too many' } });
+    expect(limited.status).toBe(429);
+    expect(limited.body.error.code).toBe('rate_limited');
+    const retryAfter = Number(limited.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(await texts(alice)).toEqual([]);
+  });
+
+  it('answers 409 policy_violation to forgetting a memory under legal hold, which stays', async () => {
+    server = await startTestServer();
+    const { api, alice } = server;
+    const { body } = await api.request('POST', `/v1/banks/${alice}/memories`, {
+      body: { content: 'Contract signed with Acme on 2 May', tags: ['legal-hold'] },
+    });
+    const refused = await api.request('DELETE', `/v1/banks/${alice}/memories/${body.memory_id}`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('policy_violation');
+    expect(refused.body.error.message).toMatch(/legal hold/);
+    expect(await texts(alice)).toEqual(['Contract signed with Acme on 2 May']);
+  });
+
+  it('answers a failed store with its code and what it means, never its message, and reports the error', async () => {
+    const reported: [unknown, string][] = [];
+    server = await startTestServer({ serve: { onError: (error, requestId) => reported.push([error, requestId]) } });
+    const { api, alice, brain } = server;
+    await brain.close();
+    const failed = await api.request('POST', `/v1/banks/${alice}/recall`, { body: { query: 'secret plans' } });
+    expect(failed.status).toBe(500);
+    expect(failed.body.error).toEqual({ code: 'store_closed', message: ERROR_CODES.store_closed, details: {} });
+    expect(reported).toEqual([[expect.objectContaining({ code: 'store_closed' }), failed.headers.get('x-request-id')]]);
+  });
+});

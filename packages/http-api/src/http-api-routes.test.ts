@@ -1,0 +1,145 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from './test-server.fixture.js';
+
+describe('HTTP API routes', () => {
+  let server: TestServer;
+  beforeEach(async () => {
+    server = await startTestServer();
+  });
+  afterEach(async () => {
+    await server.close();
+  });
+
+  it('retains (201), recalls and reflects in the bank of the path, as the principal of the token', async () => {
+    const { api, alice, brain } = server;
+    const retained = await api.request('POST', `/v1/banks/${alice}/memories`, {
+      body: {
+        content: 'The staging database moved to db-staging-2 in March',
+        tags: ['infra'],
+        metadata: { ticket: 'OPS-12' },
+        occurred_at: '2025-03-04',
+      },
+    });
+    expect(retained.status).toBe(201);
+    expect(retained.body).toEqual({ stored: true, memory_id: expect.any(String), deduplicated: false });
+
+    const again = await api.request('POST', `/v1/banks/${alice}/memories`, {
+      body: { content: 'The staging database moved to db-staging-2 in March' },
+    });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ stored: false, deduplicated: true, duplicate_of: retained.body.memory_id });
+
+    const recalled = await api.request('POST', `/v1/banks/${alice}/recall`, {
+      body: { query: 'where is the staging database', max_results: 3 },
+    });
+    expect(recalled.status).toBe(200);
+    expect(recalled.body.total).toBe(1);
+    expect(recalled.body.hits[0]).toMatchObject({
+      id: retained.body.memory_id,
+      bank_id: alice,
+      text: 'The staging database moved to db-staging-2 in March',
+      tags: ['infra'],
+      metadata: { ticket: 'OPS-12' },
+      occurred_at: '2025-03-04T00:00:00.000Z',
+    });
+
+    const reflected = await api.request('POST', `/v1/banks/${alice}/reflect`, {
+      body: { query: 'Where is the staging database now?' },
+    });
+    expect(reflected.status).toBe(200);
+    expect(reflected.body.mode).toBe('extractive');
+    expect(reflected.body.answer).toContain('db-staging-2');
+    expect(reflected.body.sources.map((s: { id: string }) => s.id)).toEqual([retained.body.memory_id]);
+
+    const [version] = await brain.history(alice, retained.body.memory_id, { context: { principal: `user:${alice}` } });
+    expect(version?.actor).toBe(`user:${alice}`);
+  });
+
+  it('retains a conversation one memory per turn, as an episode of the session', async () => {
+    const { api, alice } = server;
+    const response = await api.request('POST', `/v1/banks/${alice}/conversations`, {
+      body: {
+        session_id: 'support-42',
+        turns: [
+          { speaker: 'customer', text: 'My invoice from May is missing the VAT number' },
+          {
+            speaker: 'agent',
+            text: 'I reissued the May invoice with VAT number DE123',
+            occurred_at: '2025-06-01T10:00:00Z',
+          },
+        ],
+      },
+    });
+    expect(response.status).toBe(201);
+    expect(response.body.results).toEqual([
+      { stored: true, memory_id: expect.any(String), deduplicated: false },
+      { stored: true, memory_id: expect.any(String), deduplicated: false },
+    ]);
+    const listed = await api.request('GET', `/v1/banks/${alice}/memories`);
+    expect(listed.body.items.map((m: { speaker: string; episode: unknown }) => [m.speaker, m.episode])).toEqual([
+      ['customer', { id: 'support-42', position: 0 }],
+      ['agent', { id: 'support-42', position: 1 }],
+    ]);
+  });
+
+  it('lists a page at a time with cursor and limit, and exports every memory as JSON Lines', async () => {
+    const { api, alice } = server;
+    const texts = ['first note about apples', 'second note about pears', 'third note about plums'];
+    for (const content of texts) {
+      expect((await api.request('POST', `/v1/banks/${alice}/memories`, { body: { content } })).status).toBe(201);
+    }
+    const first = await api.request('GET', `/v1/banks/${alice}/memories?limit=2`);
+    expect(first.body.items.map((m: { text: string }) => m.text)).toEqual(texts.slice(0, 2));
+    expect(first.body.next_cursor).toEqual(expect.any(String));
+    const second = await api.request(
+      'GET',
+      `/v1/banks/${alice}/memories?limit=2&cursor=${encodeURIComponent(first.body.next_cursor)}`,
+    );
+    expect(second.body).toMatchObject({ items: [{ text: texts[2] }], next_cursor: null });
+
+    const exported = await api.request('GET', `/v1/banks/${alice}/export`);
+    expect(exported.status).toBe(200);
+    expect(exported.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
+    expect(exported.body).toEqual([...first.body.items, ...second.body.items]);
+  });
+
+  it('exports an empty bank as an empty body', async () => {
+    const exported = await server.api.request('GET', `/v1/banks/${server.alice}/export`);
+    expect(exported).toMatchObject({ status: 200, body: [] });
+  });
+
+  it('forgets a memory by id, keeps its tombstone in history, and answers 404 for one the bank does not hold', async () => {
+    const { api, alice } = server;
+    const { body } = await api.request('POST', `/v1/banks/${alice}/memories`, {
+      body: { content: 'Door code for the storage room is 4711' },
+    });
+    const forgotten = await api.request('DELETE', `/v1/banks/${alice}/memories/${body.memory_id}`);
+    expect(forgotten).toMatchObject({ status: 200, body: { deleted_count: 1 } });
+    const history = await api.request('GET', `/v1/banks/${alice}/memories/${body.memory_id}/history`);
+    expect(history.body.versions.map((v: { action: string; text: string | null }) => [v.action, v.text])).toEqual([
+      ['create', null],
+      ['forget', null],
+    ]);
+    expect((await api.request('GET', `/v1/banks/${alice}/memories`)).body.items).toEqual([]);
+
+    const again = await api.request('DELETE', `/v1/banks/${alice}/memories/${body.memory_id}`);
+    expect(again.status).toBe(404);
+    expect(again.body.error).toMatchObject({ code: 'not_found', details: { memoryId: body.memory_id } });
+    const unknown = await api.request('GET', `/v1/banks/${alice}/memories/no-such-memory/history`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe('not_found');
+  });
+
+  it('answers every request with its own x-request-id', async () => {
+    const one = await server.api.request('GET', `/v1/banks/${server.alice}/memories`);
+    const two = await server.api.request('GET', '/v1/nowhere');
+    const ids = [one.headers.get('x-request-id'), two.headers.get('x-request-id')];
+    expect(ids).toEqual([expect.stringMatching(/^[0-9a-f-]{36}$/), expect.stringMatching(/^[0-9a-f-]{36}$/)]);
+    expect(ids[0]).not.toBe(ids[1]);
+  });
+
+  it('answers /healthz without a token, telling nothing of the banks', async () => {
+    const health = await server.api.request('GET', '/healthz', { token: null });
+    expect(health).toMatchObject({ status: 200, body: { status: 'ok' } });
+  });
+});

@@ -1,0 +1,59 @@
+import { ValidationError } from '@astrocyte/core';
+import { HttpRequestError } from './http-errors.js';
+
+const JSON_TYPE = /^application\/json\s*(;|$)/i;
+
+/**
+ * Reads a request's JSON body. Another content type is refused (415), and so is a body over `maxBytes` (413), before
+ * any of it is parsed: by its Content-Length when it declares one, and by counting the bytes as they arrive, since a
+ * chunked body declares none.
+ */
+export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+  const type = request.headers.get('content-type');
+  if (type === null || !JSON_TYPE.test(type)) {
+    throw new HttpRequestError(
+      'unsupported_media_type',
+      `send the body as application/json; got ${type === null ? 'no Content-Type' : JSON.stringify(type)}`,
+    );
+  }
+  const declared = Number(request.headers.get('content-length') ?? 0);
+  if (declared > maxBytes) throw tooLarge(maxBytes);
+  const bytes = await readAtMost(request.body, maxBytes);
+  if (bytes.length === 0) throw new ValidationError('body', 'is required: send a JSON object');
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new ValidationError('body', 'is not valid UTF-8');
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ValidationError('body', `is not valid JSON (${(error as Error).message})`);
+  }
+}
+
+async function readAtMost(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Uint8Array> {
+  if (body === null) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      // The rest is never buffered; the server discards what the client still sends.
+      await reader.cancel();
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+
+function tooLarge(maxBytes: number): HttpRequestError {
+  return new HttpRequestError('request_too_large', `the request body is larger than the limit of ${maxBytes} bytes`, {
+    details: { maxBytes },
+  });
+}

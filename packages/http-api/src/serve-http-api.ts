@@ -1,0 +1,45 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type AccessCheck, accessCheck, type Brain } from '@astrocyte/core';
+import { getRequestListener } from '@hono/node-server';
+import { buildHttpApi } from './create-http-api.js';
+import { parseHttpApiOptions, type ServeHttpApiOptions } from './http-api-options.js';
+
+/** A listening HTTP API. */
+export interface RunningHttpApi {
+  /** The server's base URL, e.g. http://127.0.0.1:8766. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the HTTP API on Node's HTTP server, by default on 127.0.0.1:8766. Refuses to bind an address other than
+ * loopback without tokens. The brain stays open: closing it is the caller's job.
+ */
+export async function serveHttpApi(brain: Brain, options: ServeHttpApiOptions = {}): Promise<RunningHttpApi> {
+  const settings = parseHttpApiOptions({ ...options, port: options.port ?? 8766 });
+  // Set once listening, when the port is known; no request arrives before that.
+  let check: AccessCheck = () => ({ refused: { status: 403, message: 'not listening yet' } });
+  const app = buildHttpApi(brain, settings, () => check);
+  // Node's own Request and Response stay in place: the process may be an application's, with its own fetch calls.
+  const http = createServer(getRequestListener(app.fetch, { overrideGlobalObjects: false }));
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(settings.port, settings.host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  const address = http.address() as AddressInfo;
+  check = accessCheck({ ...settings, port: address.port, realm: 'astrocyte' });
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${shownHost}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        http.close((error) => (error ? reject(error) : resolve()));
+        http.closeAllConnections();
+      }),
+  };
+}
