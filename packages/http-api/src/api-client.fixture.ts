@@ -1,6 +1,7 @@
 // A test client of a running HTTP API that checks every response it gets against the server's own OpenAPI document:
 // the status must be documented for the route, and the body (each line of JSON Lines) must match its schema. The
 // document then cannot drift from what the code answers. Used by this package's tests and by `astrocyte serve`'s.
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 
@@ -57,6 +58,16 @@ export async function apiClient(baseUrl: string, token: string | null): Promise<
     },
   });
   return bound(token);
+}
+
+/** What a real OpenAPI validator finds wrong with `document` (nothing: an empty list), and the version it read. */
+export async function openApiProblems(
+  document: Record<string, unknown>,
+): Promise<{ version: string; errors: unknown[] }> {
+  const validator = new Validator();
+  const result = await validator.validate(structuredClone(document));
+  const errors = result.valid ? [] : Array.isArray(result.errors) ? result.errors : [result.errors];
+  return { version: validator.version, errors };
 }
 
 /** Reads a response and checks it against the document: its status is one the route documents, its body the schema. */

@@ -10,7 +10,7 @@ import {
 } from '@astrocyte/core';
 import { type Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { z } from 'zod';
+import { ZodError, type z } from 'zod';
 import { type HttpApiOptions, type HttpApiSettings, parseHttpApiOptions } from './http-api-options.js';
 import { type ErrorReply, errorReply, HttpRequestError } from './http-errors.js';
 import { openApiDocument } from './openapi-document.js';
@@ -101,12 +101,16 @@ function send(c: Context<Env>, reply: ErrorReply, extra: Record<string, string> 
   return c.json(reply.body, reply.status as ContentfulStatusCode, { ...reply.headers, ...extra });
 }
 
-// Parses a body or query with its route's schema; the first problem names the field, and an unknown one lists those
-// the route knows, so that a misspelt field is never dropped in silence.
+// Parses a body or query with its route's schema; the problem names the field, and an unknown one lists those the
+// route knows, so that a misspelt field is never dropped in silence.
 function parse<T>(schema: z.ZodType<T>, input: unknown, kind: 'field' | 'query parameter'): T {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const problem = zodProblem(parsed.error, input);
+  // A misspelt field is also a missing one; naming the misspelling tells the caller what to fix.
+  const issues = [...parsed.error.issues].sort(
+    (a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'),
+  );
+  const problem = zodProblem(new ZodError(issues), input);
   const known = problem.path.length === 1 ? Object.keys((schema as unknown as z.ZodObject).shape ?? {}) : [];
   const message = problem.unknownKey
     ? `is not a ${kind} of this route${known.length > 0 ? `; expected ${known.join(', ')}` : ''}`
