@@ -96,6 +96,8 @@ describe('HTTP API errors', () => {
         'max_results',
         /must be a number, got string/,
       ],
+      ['POST', `/v1/banks/${alice}/recall`, { query: 'x', max_results: 500 }, 'max_results', /integer from 1 to 100$/],
+      ['GET', `/v1/banks/${alice}/memories?limit=0`, undefined, 'limit', /must be an integer from 1 to 1000/],
       ['POST', `/v1/banks/${alice}/memories`, { content: 'x', occurred_at: 'last Tuesday' }, 'occurred_at', /ISO 8601/],
       [
         'POST',

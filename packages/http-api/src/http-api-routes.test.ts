@@ -103,6 +103,14 @@ describe('HTTP API routes', () => {
     expect(exported.body).toEqual([...first.body.items, ...second.body.items]);
   });
 
+  it('exports a bank of more than one page, every memory once, in order', async () => {
+    const { api, alice, brain } = server;
+    const items = Array.from({ length: 1200 }, (_, i) => ({ content: `inventory line ${i} of the warehouse` }));
+    await brain.retainMany(items, { bankId: alice, context: { principal: `user:${alice}` } });
+    const exported = await api.request('GET', `/v1/banks/${alice}/export`);
+    expect(exported.body.map((line: { text: string }) => line.text)).toEqual(items.map((item) => item.content));
+  });
+
   it('exports an empty bank as an empty body', async () => {
     const exported = await server.api.request('GET', `/v1/banks/${server.alice}/export`);
     expect(exported).toMatchObject({ status: 200, body: [] });

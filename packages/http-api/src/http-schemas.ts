@@ -16,6 +16,11 @@ const dateOrDateTime = z.union([z.iso.datetime({ offset: true }), z.iso.date()],
   error: 'must be an ISO 8601 date or date-time such as 2025-03-01 or 2025-03-01T09:30:00Z',
 });
 const instant = z.iso.datetime({ offset: true });
+// An integer in [min, max], with one message for every way to miss it.
+function integer(min: number, max: number, number: z.ZodNumber = z.number()): z.ZodNumber {
+  const error = `must be an integer from ${min} to ${max}`;
+  return number.int({ error }).min(min, { error }).max(max, { error });
+}
 const tags = z.array(z.string().min(1)).max(32);
 const metadata = z.record(z.string(), z.unknown());
 
@@ -49,7 +54,7 @@ export const conversationRequest = named(
 
 /** POST /v1/banks/{bank}/recall */
 export const recallRequest = named(
-  z.strictObject({ query: z.string().min(1), max_results: z.int().min(1).max(100).optional() }),
+  z.strictObject({ query: z.string().min(1), max_results: integer(1, 100).optional() }),
   'RecallRequest',
   'What to search the bank for; `max_results` defaults to 5.',
 );
@@ -64,11 +69,8 @@ export const reflectRequest = named(
 /** The query of GET /v1/banks/{bank}/memories. */
 export const listQuery = z.strictObject({
   cursor: z.string().min(1).optional().meta({ description: 'The `next_cursor` of the previous page.' }),
-  limit: z.coerce
-    .number({ error: 'must be an integer from 1 to 1000' })
-    .int()
-    .min(1)
-    .max(1000)
+  // Query parameters are strings: "20" is read as 20.
+  limit: integer(1, 1000, z.coerce.number({ error: 'must be an integer from 1 to 1000' }))
     .optional()
     .meta({ description: 'Memories per page, 1 to 1000; default 50.' }),
 });
