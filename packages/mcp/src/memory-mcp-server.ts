@@ -34,7 +34,8 @@ const ANNOTATIONS: Record<MemoryToolDefinition['name'], NonNullable<Tool['annota
 
 /**
  * An MCP server exposing the memory tools of one bank, with the same input schemas and JSON results as the core
- * dispatcher. The bank comes from the options, never from the model; `memory_forget` is off unless enabled.
+ * dispatcher. The bank comes from the options, never from the model; `memory_forget` is off unless enabled. Calls
+ * run as `options.context.principal`: a denial, a rate limit or a quota comes back to the model as an error result.
  * Built on the low-level `Server` because `McpServer` would re-derive the schemas from zod instead of serving the
  * core definitions unchanged.
  */
@@ -87,9 +88,10 @@ function errorResult(message: string): CallToolResult {
   return { content: [{ type: 'text', text: message }], isError: true };
 }
 
-// Version history records who acted: the configured actor, else the MCP client that connected.
+// Version history records who acted: the configured actor, else the principal (the brain's default), else the MCP
+// client that connected.
 function contextFor(server: Server, context: AstrocyteContext | undefined): AstrocyteContext {
-  if (context?.actor) return context;
+  if (context?.actor || context?.principal) return context;
   const client = server.getClientVersion()?.name;
   return { ...context, actor: client ? `mcp:${client}` : 'mcp' };
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import {
   type AccessCheck,
   accessCheck,
+  type BearerToken,
   type Brain,
   checkAllowedHosts,
   checkTokens,
@@ -10,17 +11,23 @@ import {
 } from '@astrocyte/core';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { createMemoryMcpServer } from './memory-mcp-server.js';
-import { type MemoryMcpServerOptions, parseServerOptions } from './server-options.js';
+import { type MemoryMcpServerOptions, parseBearerTokens, parseServerOptions } from './server-options.js';
 
 /** Where and how the streamable HTTP endpoint listens. */
 export interface HttpServeOptions extends MemoryMcpServerOptions {
   /** Defaults to 127.0.0.1: memory is personal data, so the endpoint is local unless asked otherwise. */
   host?: string;
   /**
-   * Bearer token every request must send (`Authorization: Bearer <token>`), at least 16 characters. Required
-   * when `host` is not a loopback address; on loopback, enforced when set.
+   * Bearer token every request must send (`Authorization: Bearer <token>`), at least 16 characters; its calls carry
+   * `context.principal`. A token (this or one of `tokens`) is required when `host` is not a loopback address; on
+   * loopback, enforced when any is set.
    */
   token?: string;
+  /**
+   * Bearer tokens accepted besides `token`, each naming the principal its calls run as, so that the brain's grants
+   * apply per caller. A token without a principal carries `context.principal`.
+   */
+  tokens?: BearerToken[];
   /** Defaults to 8765; 0 picks a free port (read it from `url`). */
   port?: number;
   /** Defaults to /mcp. */
@@ -41,13 +48,22 @@ export interface RunningHttpServer {
 
 /**
  * Serves the memory tools over MCP streamable HTTP in stateless mode: each POST gets a fresh server and
- * transport, so no session state lives in the process and any number of clients can call at once.
+ * transport, so no session state lives in the process and any number of clients can call at once. Each request's
+ * tool calls run as the principal its bearer token maps to; the bank stays the one the options bind.
  * The brain stays open: closing it is the caller's job.
  */
 export async function serveHttp(brain: Brain, options: HttpServeOptions): Promise<RunningHttpServer> {
-  const { host = '127.0.0.1', port = 8765, path = '/mcp', token, allowedHosts = [], ...serverOptions } = options;
-  parseServerOptions(serverOptions);
-  const tokens = token === undefined ? [] : [{ token }];
+  const {
+    host = '127.0.0.1',
+    port = 8765,
+    path = '/mcp',
+    token,
+    tokens: mapped,
+    allowedHosts = [],
+    ...serverOptions
+  } = options;
+  const { context } = parseServerOptions(serverOptions);
+  const tokens: BearerToken[] = parseBearerTokens(token, mapped);
   checkTokens(
     host,
     tokens,
@@ -80,7 +96,11 @@ export async function serveHttp(brain: Brain, options: HttpServeOptions): Promis
     // Stateless mode has no standalone SSE stream and no session to delete.
     if (req.method !== 'POST')
       return reply(res, 405, -32000, 'method not allowed; this endpoint is stateless, use POST');
-    const server = createMemoryMcpServer(brain, serverOptions);
+    const principal = checked.admitted.principal ?? context?.principal;
+    const server = createMemoryMcpServer(brain, {
+      ...serverOptions,
+      context: { ...context, ...(principal ? { principal } : {}) },
+    });
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     res.on('close', () => {
       void transport.close();

@@ -1,4 +1,11 @@
-import { type AstrocyteContext, checkBankId, ValidationError, zodProblem } from '@astrocyte/core';
+import {
+  type AstrocyteContext,
+  type BearerToken,
+  checkBankId,
+  parsePrincipal,
+  ValidationError,
+  zodProblem,
+} from '@astrocyte/core';
 import { z } from 'zod';
 
 /** How a memory MCP server is bound: one bank, and which tools it offers. */
@@ -9,30 +16,79 @@ export interface MemoryMcpServerOptions {
   includeForget?: boolean;
   /** Offer `memory_reflect`; on by default. */
   includeReflect?: boolean;
-  /** Recorded in version history; the actor defaults to `mcp:<client name>`. */
+  /**
+   * Passed to every tool call. `principal` (and `onBehalfOf`) are checked against the brain's grants when access is
+   * configured: over stdio they are the process's; over HTTP a caller's token may name another principal. The actor
+   * recorded in version history defaults to the principal, else to `mcp:<client name>`.
+   */
   context?: AstrocyteContext;
   /** The server name shown to clients. */
   name?: string;
 }
 
+const context = z.strictObject({
+  actor: z.string().min(1).optional(),
+  requestId: z.string().min(1).optional(),
+  principal: z.string().optional(),
+  onBehalfOf: z.string().optional(),
+});
+
 const schema = z.strictObject({
   bankId: z.string(),
   includeForget: z.boolean().default(false),
   includeReflect: z.boolean().default(true),
-  context: z.strictObject({ actor: z.string().min(1).optional(), requestId: z.string().min(1).optional() }).optional(),
+  context: context.optional(),
   name: z.string().min(1).default('astrocyte-memory'),
 });
 
-/** Validates server options; errors name the package and the field. */
+const tokensSchema = z.array(z.strictObject({ token: z.string(), principal: z.string().optional() }));
+
+/** Validates server options; errors name the package and the field. Principals come back in canonical form. */
 export function parseServerOptions(options: MemoryMcpServerOptions): z.output<typeof schema> {
-  const parsed = schema.safeParse(options ?? {});
-  if (!parsed.success) {
-    const problem = zodProblem(parsed.error, options);
-    throw new ValidationError(
-      `@astrocyte/mcp ${problem.field || 'options'}`,
-      problem.unknownKey ? 'is not an option' : problem.message,
-    );
-  }
-  checkBankId(parsed.data.bankId, '@astrocyte/mcp bankId');
-  return parsed.data;
+  const data = parse(schema, options, 'options');
+  checkBankId(data.bankId, '@astrocyte/mcp bankId');
+  if (data.context === undefined) return data;
+  const { principal, onBehalfOf, ...rest } = data.context;
+  return {
+    ...data,
+    context: {
+      ...rest,
+      ...(principal !== undefined ? { principal: parsePrincipal(principal, '@astrocyte/mcp context.principal') } : {}),
+      ...(onBehalfOf !== undefined
+        ? { onBehalfOf: parsePrincipal(onBehalfOf, '@astrocyte/mcp context.onBehalfOf') }
+        : {}),
+    },
+  };
+}
+
+/**
+ * The bearer tokens an HTTP server accepts: the single `token` (whose calls carry the server's own principal) and
+ * each of `tokens` with the principal it maps to, in canonical form. Token values never appear in errors.
+ */
+export function parseBearerTokens(token: string | undefined, tokens: BearerToken[] | undefined): BearerToken[] {
+  if (token !== undefined && typeof token !== 'string')
+    throw new ValidationError('@astrocyte/mcp token', `must be a string, got ${typeof token}`);
+  const mapped = parse(tokensSchema, tokens ?? [], 'tokens');
+  return [
+    ...(token === undefined ? [] : [{ token }]),
+    ...mapped.map((entry, index) =>
+      entry.principal === undefined
+        ? { token: entry.token }
+        : {
+            token: entry.token,
+            principal: parsePrincipal(entry.principal, `@astrocyte/mcp tokens.${index}.principal`),
+          },
+    ),
+  ];
+}
+
+function parse<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
+  const parsed = schema.safeParse(value ?? {});
+  if (parsed.success) return parsed.data;
+  const problem = zodProblem(parsed.error, value);
+  const field = what === 'options' ? problem.field : [what, problem.field].filter(Boolean).join('.');
+  throw new ValidationError(
+    `@astrocyte/mcp ${field || what}`,
+    problem.unknownKey ? 'is not an option' : problem.message,
+  );
 }
