@@ -1,6 +1,6 @@
 import { AccessDeniedError, ConfigError, QuotaExceededError, RateLimitedError } from '../errors.js';
 import type { MemoryStore } from '../memory-store.js';
-import type { RetainAdmission } from '../retain/retain-pipeline.js';
+import type { RetainAdmission } from '../retain/retain-admission.js';
 import type { AstrocyteContext, BankSummary, JsonObject, Page } from '../types.js';
 import { checkBankId } from '../validation.js';
 import { parseAccessOptions } from './access-options.js';
