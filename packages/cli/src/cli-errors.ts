@@ -49,6 +49,8 @@ function fixFor(error: Error | undefined, command: string): string {
     case 'invalid_config':
       if (error?.message.includes('does not exist'))
         return 'run `astrocyte init` to create it, or pass the right --config';
+      if (error?.message.includes('access is not configured'))
+        return 'add an access: section with grants to the config (docs/access.md)';
       return 'correct the config file; `astrocyte init` writes a template with every key explained';
     case 'provider_auth':
       return "set a valid api_key in the config or the provider's environment variable";
@@ -66,6 +68,12 @@ function fixFor(error: Error | undefined, command: string): string {
       return 'check storage in the config: the SQLite path is writable, or the Postgres server is reachable';
     case 'provider_error':
       return "check the provider's base_url and network, then retry";
+    case 'access_denied':
+      return accessFix(error as AstrocyteError);
+    case 'rate_limited':
+      return `wait ${String((error as AstrocyteError).details.retryAfter ?? 60)} seconds and run the command again, or raise access.rate_limits in the config`;
+    case 'quota_exceeded':
+      return 'forget memories the bank no longer needs, or raise access.quotas in the config';
     case 'policy_violation':
       return 'see which policy applies with `astrocyte rules explain`; legal holds need --override-legal-hold and --reason';
     default:
@@ -73,6 +81,14 @@ function fixFor(error: Error | undefined, command: string): string {
         ? 'see the stack trace below'
         : 'rerun with ASTROCYTE_DEBUG=1 to see the stack trace';
   }
+}
+
+// With access configured every operation needs a principal; without one, the fix is to give it.
+function accessFix(error: AstrocyteError): string {
+  const { principal, permission, bank } = error.details;
+  if (principal === null)
+    return 'the config sets access:, so say who acts with --principal <principal> (e.g. user:alice) or ASTROCYTE_PRINCIPAL';
+  return `act as a principal granted ${String(permission)} on bank ${String(bank)} (--principal), or add a grant to access.grants in the config`;
 }
 
 // Brain errors name API fields (occurredAt, items[3].tags); the user typed flags.
@@ -95,7 +111,7 @@ function flagFor(error: AstrocyteError): string {
   if (flags[field]) return flags[field];
   if (
     /^[a-zA-Z]+$/.test(last) &&
-    ['tags', 'metadata', 'path', 'supersedes', 'reason', 'cursor', 'limit', 'before', 'content'].includes(last)
+    ['tags', 'metadata', 'path', 'supersedes', 'reason', 'cursor', 'limit', 'before', 'since', 'content'].includes(last)
   ) {
     return last === 'content' ? 'the content' : `--${last}`;
   }

@@ -26,7 +26,13 @@ export function astrocyte(
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     // The developer's own settings must not leak into a test.
-    const { ASTROCYTE_CONFIG: _config, ASTROCYTE_BANK: _bank, ...inherited } = process.env;
+    const {
+      ASTROCYTE_CONFIG: _config,
+      ASTROCYTE_BANK: _bank,
+      ASTROCYTE_PRINCIPAL: _principal,
+      ASTROCYTE_ON_BEHALF_OF: _onBehalfOf,
+      ...inherited
+    } = process.env;
     const child = spawn(process.execPath, [...BIN_ARGS, ...args], {
       cwd: options.cwd,
       env: { ...inherited, ...options.env },

@@ -1,5 +1,12 @@
 import type { Readable, Writable } from 'node:stream';
-import { type Brain, brainFromConfig, checkBankId, loadConfigFile } from '@astrocyte/core';
+import {
+  type Astrocyte,
+  type AstrocyteContext,
+  brainFromConfig,
+  checkBankId,
+  loadConfigFile,
+  parsePrincipal,
+} from '@astrocyte/core';
 
 type LoadedConfig = Awaited<ReturnType<typeof loadConfigFile>>;
 
@@ -8,6 +15,10 @@ export interface GlobalOptions {
   config?: string;
   bank?: string;
   json?: boolean;
+  /** Who acts, checked against the config's access grants: --principal, else $ASTROCYTE_PRINCIPAL. */
+  principal?: string;
+  /** The user the principal acts for: --on-behalf-of, else $ASTROCYTE_ON_BEHALF_OF. */
+  onBehalfOf?: string;
 }
 
 /** Where a command writes: data on `stdout`, progress and messages on `stderr`. */
@@ -20,7 +31,7 @@ export interface CliIo {
 /** What a command runs with: the global options, the streams, and the brain opened on first use. */
 export class CliSession {
   private loaded: Promise<LoadedConfig> | undefined;
-  private opened: Promise<Brain> | undefined;
+  private opened: Promise<Astrocyte> | undefined;
 
   constructor(
     readonly options: GlobalOptions,
@@ -39,7 +50,7 @@ export class CliSession {
   }
 
   /** The brain the config describes, opened once. */
-  brain(): Promise<Brain> {
+  brain(): Promise<Astrocyte> {
     this.opened ??= this.config().then(brainFromConfig);
     return this.opened;
   }
@@ -48,6 +59,19 @@ export class CliSession {
   async bank(): Promise<string> {
     const chosen = this.options.bank ?? (process.env.ASTROCYTE_BANK || (await this.config()).config.bank) ?? 'default';
     return checkBankId(chosen, 'bankId');
+  }
+
+  /**
+   * Who the command acts as: the principal and the user it acts for (an empty variable is an unset one), in canonical
+   * form, with `actor` recorded in version history when given.
+   */
+  context(actor?: string): AstrocyteContext {
+    const { principal, onBehalfOf } = this.options;
+    return {
+      ...(actor ? { actor } : {}),
+      ...(principal ? { principal: parsePrincipal(principal, '--principal') } : {}),
+      ...(onBehalfOf ? { onBehalfOf: parsePrincipal(onBehalfOf, '--on-behalf-of') } : {}),
+    };
   }
 
   /** Prints `value` as JSON with --json, else the human text. */

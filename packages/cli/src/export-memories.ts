@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import type { Brain } from '@astrocyte/core';
+import type { AstrocyteContext, Brain } from '@astrocyte/core';
 import { memoryToLine } from './memory-json.js';
 
 /** What to export and how to report progress. */
@@ -9,6 +9,8 @@ export interface ExportOptions {
   pathPrefix?: string;
   /** Memories per `list` page; defaults to 1000. */
   pageSize?: number;
+  /** Who reads: checked against the grants when access is configured. */
+  context?: AstrocyteContext;
   onProgress?: (exported: number) => void;
 }
 
@@ -30,6 +32,7 @@ export async function exportMemories(
       ...(options.tags?.length ? { tags: options.tags } : {}),
       ...(options.pathPrefix ? { pathPrefix: options.pathPrefix } : {}),
       ...(cursor ? { cursor } : {}),
+      ...(options.context ? { context: options.context } : {}),
     });
     if (page.items.length > 0) {
       const chunk = `${page.items.map((memory) => JSON.stringify(memoryToLine(memory))).join('\n')}\n`;

@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { join } from 'node:path';
 import { Astrocyte } from '@astrocyte/core';
+import { randomBankId } from '@astrocyte/core/testing';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { describe, expect, it } from 'vitest';
 import { BIN_ARGS, tempProject } from './cli-process.fixture.js';
@@ -134,6 +136,95 @@ describe('astrocyte mcp', { timeout: 120_000 }, () => {
       expect(await stop(child)).toBe(0);
     }
   });
+
+  it('runs each HTTP caller as the principal of its token from access.tokens, and prints the principals only', async () => {
+    const alice = randomBankId('alice');
+    const bob = randomBankId('bob');
+    const tokens = { ALICE_TOKEN: 'alice-cli-token-0123456789abcdef', BOB_TOKEN: 'bob-cli-token-0123456789abcdef' };
+    const { dir } = tempProject(
+      `access:
+  grants:
+    - { principal: "user:{bank}", banks: "{bank}", permissions: [read, write] }
+  tokens:
+    - { token: "\${ALICE_TOKEN}", principal: "user:${alice}" }
+    - { token: "\${BOB_TOKEN}", principal: "user:${bob}" }
+`,
+    );
+    const started = await startHttp(['--port', '0', '--bank', alice], dir, undefined, tokens);
+    const { child, url } = started;
+    const connect = async (token: string) => {
+      const client = new Client({ name: 'cli-principal-test', version: '1.0.0' });
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(url as string), {
+          requestInit: { headers: { authorization: `Bearer ${token}` } },
+        }),
+      );
+      return client;
+    };
+    try {
+      const asAlice = await connect(tokens.ALICE_TOKEN);
+      const stored = await asAlice.callTool({ name: 'memory_retain', arguments: { content: 'Alice reads sci-fi' } });
+      expect(stored.isError).toBeFalsy();
+      const asBob = await connect(tokens.BOB_TOKEN);
+      const denied = await asBob.callTool({ name: 'memory_retain', arguments: { content: 'Bob in alice' } });
+      expect(denied.isError).toBe(true);
+      expect(text(denied)).toBe(`access denied: user:${bob} may not write bank ${alice}`);
+      await asAlice.close();
+      await asBob.close();
+    } finally {
+      expect(await stop(child)).toBe(0);
+    }
+    expect(started.stdout()).toContain(`serving user:${alice}, user:${bob}`);
+    for (const token of Object.values(tokens)) {
+      expect(started.stdout()).not.toContain(token);
+      expect(started.stderr).not.toContain(token);
+    }
+    // The same store without access: (the tokens' variables are set only for the server).
+    const brain = await Astrocyte.fromConfigObject({
+      storage: { backend: 'sqlite', sqlite: { path: join(dir, 'memory.db') } },
+    });
+    expect((await brain.list(alice)).items.map((m) => m.text)).toEqual(['Alice reads sci-fi']);
+    await brain.close();
+  });
+
+  it('runs stdio calls as ASTROCYTE_PRINCIPAL: its own bank served, another refused as an error result', async () => {
+    const alice = randomBankId('alice');
+    const { dir, config } = tempProject(
+      'access:\n  grants:\n    - { principal: "user:{bank}", banks: "{bank}", permissions: [read, write] }\n',
+    );
+    const call = async (bank: string, content: string) => {
+      const client = new Client({ name: 'cli-stdio-principal', version: '1.0.0' });
+      await client.connect(
+        new StdioClientTransport({
+          command: process.execPath,
+          args: [...BIN_ARGS, 'mcp', '--bank', bank],
+          cwd: dir,
+          env: { ...getDefaultEnvironment(), ASTROCYTE_PRINCIPAL: alice },
+          stderr: 'pipe',
+        }),
+      );
+      try {
+        return (await client.callTool({ name: 'memory_retain', arguments: { content } })) as {
+          isError?: boolean;
+          content: { text: string }[];
+        };
+      } finally {
+        await client.close();
+      }
+    };
+    expect((await call(alice, 'Alice owns a red bike')).isError).toBeFalsy();
+    const other = randomBankId('bob');
+    const denied = await call(other, 'Alice writes elsewhere');
+    expect(denied.isError).toBe(true);
+    expect(text(denied)).toBe(`access denied: user:${alice} may not write bank ${other}`);
+    const brain = await Astrocyte.fromConfig(config);
+    const [memory] = (await brain.list(alice, { context: { principal: alice } })).items;
+    expect(memory?.text).toBe('Alice owns a red bike');
+    const [version] = await brain.history(alice, memory?.id as string, { context: { principal: alice } });
+    expect(version?.actor).toBe(`user:${alice}`);
+    expect((await brain.list(other, { context: { principal: other } })).items).toEqual([]);
+    await brain.close();
+  });
 });
 
 /** A started `astrocyte mcp --http`: its URL once listening, or how it exited when it refused to start. */
@@ -142,16 +233,30 @@ interface StartedHttp {
   url?: string;
   code?: number | null;
   stderr: string;
+  /** Everything printed on stdout so far. */
+  stdout: () => string;
 }
 
 // Settles on the printed URL or on exit, whichever comes first, so that a server that should have refused to
 // start fails the test at once instead of serving until the timeout.
-function startHttp(args: string[], cwd: string, token?: string): Promise<StartedHttp> {
+function startHttp(
+  args: string[],
+  cwd: string,
+  token?: string,
+  extraEnv: Record<string, string> = {},
+): Promise<StartedHttp> {
   // The developer's own settings must not leak into a test.
-  const { ASTROCYTE_CONFIG: _config, ASTROCYTE_BANK: _bank, ASTROCYTE_MCP_TOKEN: _token, ...env } = process.env;
+  const {
+    ASTROCYTE_CONFIG: _config,
+    ASTROCYTE_BANK: _bank,
+    ASTROCYTE_MCP_TOKEN: _token,
+    ASTROCYTE_PRINCIPAL: _principal,
+    ASTROCYTE_ON_BEHALF_OF: _onBehalfOf,
+    ...env
+  } = process.env;
   const child = spawn(process.execPath, [...BIN_ARGS, 'mcp', '--http', ...args], {
     cwd,
-    env: token ? { ...env, ASTROCYTE_MCP_TOKEN: token } : env,
+    env: { ...env, ...extraEnv, ...(token ? { ASTROCYTE_MCP_TOKEN: token } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -164,9 +269,9 @@ function startHttp(args: string[], cwd: string, token?: string): Promise<Started
     child.stdout.on('data', (chunk: string) => {
       stdout += chunk;
       const match = /http:\/\/[^\s,]+\/mcp/.exec(stdout);
-      if (match) resolve({ child, url: match[0], stderr });
+      if (match) resolve({ child, url: match[0], stderr, stdout: () => stdout });
     });
-    child.once('close', (code) => resolve({ child, code, stderr }));
+    child.once('close', (code) => resolve({ child, code, stderr, stdout: () => stdout }));
   });
 }
 

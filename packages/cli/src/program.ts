@@ -1,6 +1,7 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import type { CliIo } from './cli-session.js';
 import { registerAttachCommand } from './commands/attach-command.js';
+import { registerAuditCommand } from './commands/audit-command.js';
 import { registerBrowseCommands } from './commands/browse-commands.js';
 import { registerDoctorCommand } from './commands/doctor-command.js';
 import { registerInitCommand } from './commands/init-command.js';
@@ -8,6 +9,7 @@ import { registerMcpCommand } from './commands/mcp-command.js';
 import { registerMemoryCommands } from './commands/memory-commands.js';
 import { registerReembedCommand } from './commands/reembed-command.js';
 import { registerRulesCommand } from './commands/rules-command.js';
+import { registerServeCommand } from './commands/serve-command.js';
 import { registerStoresCommand } from './commands/stores-command.js';
 import { registerTransferCommands } from './commands/transfer-commands.js';
 
@@ -25,6 +27,18 @@ export function createProgram(io: CliIo): Command {
     )
     .option('-b, --bank <id>', 'memory bank (default: $ASTROCYTE_BANK, else the config\'s bank, else "default")')
     .option('--json', 'print machine-readable JSON')
+    .addOption(
+      new Option(
+        '--principal <principal>',
+        "who acts (user:alice, agent:bot, service:ingest; a bare name is a user), checked against the config's access grants",
+      ).env('ASTROCYTE_PRINCIPAL'),
+    )
+    .addOption(
+      new Option(
+        '--on-behalf-of <principal>',
+        'the user the principal acts for: each operation needs the grants of both',
+      ).env('ASTROCYTE_ON_BEHALF_OF'),
+    )
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
@@ -40,8 +54,10 @@ export function createProgram(io: CliIo): Command {
   registerReembedCommand(program, io);
   registerRulesCommand(program, io);
   registerMcpCommand(program, io);
+  registerServeCommand(program, io);
   registerAttachCommand(program, io);
   registerStoresCommand(program, io);
   registerDoctorCommand(program, io);
+  registerAuditCommand(program, io);
   return program;
 }

@@ -48,6 +48,9 @@ function commandName(argv: string[]): string {
     'attach',
     'doctor',
     'reembed',
+    'compact',
+    'stores',
+    'audit',
   ];
   const word = argv.find((arg) => known.includes(arg));
   return word ? `astrocyte ${word}` : 'astrocyte';

@@ -32,6 +32,7 @@ export function registerAttachCommand(program: Command, io: CliIo): void {
             bankId,
             signal: stop.signal,
             retainTranscript: options.retainTranscript === true,
+            context: session.context(`managed-agents:${options.session}`),
             onAttached: () => {
               if (attached) return;
               attached = true;

@@ -15,10 +15,10 @@ export function registerBrowseCommands(program: Command, io: CliIo): void {
     .option('--cursor <cursor>', 'continue from where the previous page ended')
     .action(
       withSession(io, async (session, options: Record<string, never>) => {
-        const page = await (await session.brain()).list(
-          await session.bank(),
-          given(options, ['tags', 'pathPrefix', 'limit', 'cursor']),
-        );
+        const page = await (await session.brain()).list(await session.bank(), {
+          ...given(options, ['tags', 'pathPrefix', 'limit', 'cursor']),
+          context: session.context(),
+        });
         session.print({ items: page.items.map(memoryToLine), next_cursor: page.nextCursor }, () =>
           page.items.length === 0
             ? 'no memories'
@@ -39,7 +39,9 @@ export function registerBrowseCommands(program: Command, io: CliIo): void {
     .argument('<memory-id>', 'the memory')
     .action(
       withSession(io, async (session, memoryId: string) => {
-        const versions = await (await session.brain()).history(await session.bank(), memoryId);
+        const versions = await (await session.brain()).history(await session.bank(), memoryId, {
+          context: session.context(),
+        });
         session.print(versions.map(versionToJson), () =>
           versions
             .map((v) =>
@@ -62,7 +64,7 @@ export function registerBrowseCommands(program: Command, io: CliIo): void {
     .description('every bank with live memories, and how many each holds')
     .action(
       withSession(io, async (session) => {
-        const banks = await (await session.brain()).banks();
+        const banks = await (await session.brain()).banks({ context: session.context() });
         session.print(
           banks.map((b) => ({ bank_id: b.bankId, memory_count: b.memoryCount })),
           () => (banks.length === 0 ? 'no banks yet' : banks.map((b) => `${b.bankId}  ${b.memoryCount}`).join('\n')),

@@ -24,7 +24,7 @@ export function registerMemoryCommands(program: Command, io: CliIo): void {
         const bankId = await session.bank();
         const result = await (await session.brain()).retain(content, {
           bankId,
-          context: { actor: 'astrocyte-cli' },
+          context: session.context('astrocyte-cli'),
           ...given(options, [
             'tags',
             'metadata',
@@ -75,7 +75,7 @@ export function registerMemoryCommands(program: Command, io: CliIo): void {
           ...(banks?.length ? { bankIds: banks } : { bankId: await session.bank() }),
           ...given(options, ['maxResults', 'tags', 'pathPrefix', 'minScore']),
           ...(Object.keys(timeRange).length > 0 ? { timeRange } : {}),
-          context: { actor: 'astrocyte-cli' },
+          context: session.context('astrocyte-cli'),
         });
         session.print({ hits: result.hits.map(hitToJson), total: result.totalAvailable }, () => {
           if (result.hits.length === 0) return 'no memories matched';
@@ -99,7 +99,7 @@ export function registerMemoryCommands(program: Command, io: CliIo): void {
         const result = await (await session.brain()).reflect(query, {
           bankId: await session.bank(),
           ...given(options, ['maxSources']),
-          context: { actor: 'astrocyte-cli' },
+          context: session.context('astrocyte-cli'),
         });
         session.print({ answer: result.answer, mode: result.mode, sources: result.sources.map(hitToJson) }, () =>
           [
@@ -137,7 +137,7 @@ export function registerMemoryCommands(program: Command, io: CliIo): void {
           ...(options.ids ? { memoryIds: options.ids } : {}),
           ...given(options, ['tags', 'before', 'reason', 'overrideLegalHold']),
           ...(options.all ? { all: true } : {}),
-          context: { actor: 'astrocyte-cli' },
+          context: session.context('astrocyte-cli'),
         });
         session.print(
           {
@@ -158,7 +158,7 @@ export function registerMemoryCommands(program: Command, io: CliIo): void {
     .description('rewrite the store so that forgotten memories leave its files too (locks the store while it runs)')
     .action(
       withSession(io, async (session) => {
-        await (await session.brain()).compact();
+        await (await session.brain()).compact({ context: session.context() });
         session.print({ compacted: true }, () => 'compacted: forgotten data is gone from the store files');
       }),
     );

@@ -1,5 +1,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { type Brain, embeddingSectionFromYaml, type ReembedResult, type ReembedState } from '@astrocyte/core';
+import {
+  type AstrocyteContext,
+  type Brain,
+  embeddingSectionFromYaml,
+  type ReembedResult,
+  type ReembedState,
+} from '@astrocyte/core';
 import type { Command } from 'commander';
 import { IncompleteError, UsageError } from '../cli-errors.js';
 import type { CliIo, CliSession } from '../cli-session.js';
@@ -46,9 +52,10 @@ export function registerReembedCommand(program: Command, io: CliIo): void {
             `e.g. astrocyte reembed ${EXAMPLE}; see \`astrocyte reembed --help\``,
           );
         const brain = await session.brain();
-        if (options.status) return printStatus(session, await brain.reembedStatus());
-        if (options.cancel) return cancel(session, brain);
-        await run(session, brain, readTarget(options.to as string), options);
+        const context = session.context();
+        if (options.status) return printStatus(session, await brain.reembedStatus({ context }));
+        if (options.cancel) return cancel(session, brain, context);
+        await run(session, brain, readTarget(options.to as string), options, context);
       }),
     );
 }
@@ -70,6 +77,7 @@ async function run(
   brain: Brain,
   to: Record<string, unknown>,
   options: ReembedCommandOptions,
+  context: AstrocyteContext,
 ): Promise<void> {
   const controller = new AbortController();
   // The first Ctrl+C stops once the batch in flight is staged, so that no vector is computed for nothing; a second
@@ -85,10 +93,11 @@ async function run(
   const bar = new ProgressBar(session.io.stderr, 're-embedding', show, { eta: true });
   let result: ReembedResult;
   try {
-    const before = await brain.reembedStatus();
+    const before = await brain.reembedStatus({ context });
     bar.update(before.staged, before.total > 0 ? before.staged / before.total : 0);
     result = await brain.reembed({
       to,
+      context,
       signal: controller.signal,
       ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
       onProgress: (p) => {
@@ -99,7 +108,7 @@ async function run(
   } catch (error) {
     if (!controller.signal.aborted) throw error;
     if (show) session.io.stderr.write('\n');
-    const state = await brain.reembedStatus();
+    const state = await brain.reembedStatus({ context });
     throw new IncompleteError(
       `re-embedding stopped with ${state.staged.toLocaleString('en-US')} of ${state.total.toLocaleString('en-US')} memories staged${state.target ? ` for ${describe(state.target)}` : ''}; the store still holds ${describe(state.current)}`,
       'run the same command again to continue where it stopped, or `astrocyte reembed --cancel` to drop what is staged',
@@ -117,9 +126,9 @@ async function run(
   );
 }
 
-async function cancel(session: CliSession, brain: Brain): Promise<void> {
-  const state = await brain.reembedStatus();
-  if (state.target) await brain.cancelReembed();
+async function cancel(session: CliSession, brain: Brain, context: AstrocyteContext): Promise<void> {
+  const state = await brain.reembedStatus({ context });
+  if (state.target) await brain.cancelReembed({ context });
   session.print({ cancelled: state.target, dropped: state.target ? state.staged : 0, current: state.current }, () =>
     state.target
       ? `cancelled the re-embedding to ${describe(state.target)}: dropped ${count(state.staged)} staged; the store keeps ${describe(state.current)}`

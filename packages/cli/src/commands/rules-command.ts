@@ -17,6 +17,7 @@ export function registerRulesCommand(program: Command, io: CliIo): void {
         const decision = await (await session.brain()).explain(content, {
           bankId: await session.bank(),
           ...given(options, ['tags', 'metadata']),
+          context: session.context(),
         });
         session.print(
           {

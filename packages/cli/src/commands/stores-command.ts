@@ -69,6 +69,7 @@ export function registerStoresCommand(program: Command, io: CliIo): void {
             ...(options.pathPrefix ? { pathPrefix: options.pathPrefix } : {}),
             ...(options.sinceSession ? { sinceSession: options.sinceSession } : {}),
             ...(options.tags ? { tags: options.tags } : {}),
+            context: session.context(),
             onProgress: bar,
           }),
         );

@@ -32,7 +32,10 @@ export function registerTransferCommands(program: Command, io: CliIo): void {
           const brain = await session.brain();
           const bankId = await session.bank();
           const filtered = Boolean(options.tags?.length || options.pathPrefix);
-          const total = filtered ? undefined : (await brain.banks()).find((b) => b.bankId === bankId)?.memoryCount;
+          const context = session.context();
+          const total = filtered
+            ? undefined
+            : (await brain.banks({ context })).find((b) => b.bankId === bankId)?.memoryCount;
           const bar = new ProgressBar(io.stderr, 'exporting', showProgress(session, options.progress));
           // A failed export must not leave a file that looks complete: write beside it, rename at the end.
           const partial = options.out ? `${options.out}.partial` : undefined;
@@ -42,6 +45,7 @@ export function registerTransferCommands(program: Command, io: CliIo): void {
             ({ exported } = await exportMemories(brain, bankId, out, {
               ...(options.tags ? { tags: options.tags } : {}),
               ...(options.pathPrefix ? { pathPrefix: options.pathPrefix } : {}),
+              context,
               onProgress: (done) => bar.update(done, total ? done / total : undefined),
             }));
             if (partial) {
@@ -101,7 +105,7 @@ export function registerTransferCommands(program: Command, io: CliIo): void {
           const bytesRead = () => (source as { bytesRead?: number }).bytesRead ?? 0;
           const importOptions: ImportOptions = {
             ...(options.batchSize ? { batchSize: options.batchSize } : {}),
-            context: { actor: 'astrocyte-cli import' },
+            context: session.context('astrocyte-cli import'),
             onProgress: (s) =>
               bar.update(s.records, s.total ? s.records / s.total : size ? bytesRead() / size : undefined),
           };
