@@ -18,6 +18,8 @@ export const postgresBrainOptionsSchema = postgresStoreOptionsSchema.safeExtend(
   dedup: passThrough<AstrocyteOptions['dedup']>(isObject, 'must be an object'),
   recall: passThrough<AstrocyteOptions['recall']>(isObject, 'must be an object'),
   reflect: passThrough<AstrocyteOptions['reflect']>(isObject, 'must be an object'),
+  hooks: passThrough<AstrocyteOptions['hooks']>(isObject, 'must be an object'),
+  access: passThrough<AstrocyteOptions['access']>(isObject, 'must be an object'),
   now: passThrough<AstrocyteOptions['now']>((v) => typeof v === 'function', 'must be a function returning a Date'),
 });
 
@@ -26,10 +28,8 @@ export type PostgresBrainOptions = z.input<typeof postgresBrainOptionsSchema>;
 
 /** A Brain on Postgres in one call: opens and migrates the store, then builds the pipeline (local embedder by default). */
 export async function createPostgresBrain(options: PostgresBrainOptions): Promise<Astrocyte> {
-  const { embedder, llm, governance, limits, dedup, recall, reflect, now, ...storeOptions } = parseOptions(
-    postgresBrainOptionsSchema,
-    options,
-  );
+  const { embedder, llm, governance, limits, dedup, recall, reflect, hooks, access, now, ...storeOptions } =
+    parseOptions(postgresBrainOptionsSchema, options);
   const store = await openPostgresStore(storeOptions);
   try {
     return await Astrocyte.create({
@@ -41,6 +41,8 @@ export async function createPostgresBrain(options: PostgresBrainOptions): Promis
       ...(dedup ? { dedup } : {}),
       ...(recall ? { recall } : {}),
       ...(reflect ? { reflect } : {}),
+      ...(hooks ? { hooks } : {}),
+      ...(access ? { access } : {}),
       ...(now ? { now } : {}),
     });
   } catch (error) {

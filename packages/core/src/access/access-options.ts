@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { TOKEN_PATTERN, TOKEN_RULE } from '../http/http-access.js';
 import { zodProblem } from '../zod-problem.js';
 import { bankPatternProblem, fullPrincipalPattern, principalPatternProblem } from './access-patterns.js';
 import { type AccessOptions, PERMISSIONS } from './access-types.js';
@@ -27,13 +28,7 @@ export const accessFields = {
   limitBanks: checked((value) => bankPatternProblem(value, false)),
   count,
   principal: checked((value) => principalProblem(value)).transform((value) => parsePrincipal(value)),
-  // What fits an Authorization header, and long enough to resist guessing.
-  token: z
-    .string()
-    .regex(
-      /^[\x21-\x7e]{16,}$/,
-      'must be at least 16 printable characters without spaces; generate one with `openssl rand -hex 32`',
-    ),
+  token: z.string().regex(TOKEN_PATTERN, TOKEN_RULE),
 };
 
 /** A refinement of a quota: it must set at least one of its two limits, named as the schema names them. */

@@ -38,8 +38,11 @@ export type AccessCheck = (headers: IncomingHttpHeaders) => { refused: Refusal }
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 const WILDCARDS = ['0.0.0.0', '::', '[::]'];
-// Printable ASCII without spaces fits an Authorization header; 16 characters is the least that resists guessing.
-const TOKEN = /^[\x21-\x7e]{16,}$/;
+/** Printable ASCII without spaces fits an Authorization header; 16 characters is the least that resists guessing. */
+export const TOKEN_PATTERN = /^[\x21-\x7e]{16,}$/;
+/** What a token that does not match TOKEN_PATTERN is told. */
+export const TOKEN_RULE =
+  'must be at least 16 printable characters without spaces; generate one with `openssl rand -hex 32`';
 // Host header characters: a name, an IPv4 or bracketed IPv6 address, and a port. Anything else (userinfo, a path)
 // would let URL parsing read a different host than the header shows.
 const HOST = /^[A-Za-z0-9.\-[\]:]+$/;
@@ -65,12 +68,7 @@ export function checkTokens(host: string, tokens: BearerToken[], field: string, 
   }
   const seen = new Set<string>();
   for (const { token } of tokens) {
-    if (typeof token !== 'string' || !TOKEN.test(token)) {
-      throw new ValidationError(
-        field,
-        'must be at least 16 printable characters without spaces; generate one with `openssl rand -hex 32`',
-      );
-    }
+    if (typeof token !== 'string' || !TOKEN_PATTERN.test(token)) throw new ValidationError(field, TOKEN_RULE);
     if (seen.has(token)) throw new ValidationError(field, 'the same token is given twice');
     seen.add(token);
   }
