@@ -1,7 +1,6 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import type { AstrocyteContext, Brain } from '@astrocyte/core';
-import { memoryToLine } from './memory-json.js';
+import { type AstrocyteContext, type Brain, memoryToJson } from '@astrocyte/core';
 
 /** What to export and how to report progress. */
 export interface ExportOptions {
@@ -35,7 +34,7 @@ export async function exportMemories(
       ...(options.context ? { context: options.context } : {}),
     });
     if (page.items.length > 0) {
-      const chunk = `${page.items.map((memory) => JSON.stringify(memoryToLine(memory))).join('\n')}\n`;
+      const chunk = `${page.items.map((memory) => JSON.stringify(memoryToJson(memory))).join('\n')}\n`;
       if (!out.write(chunk)) await once(out, 'drain');
       exported += page.items.length;
       options.onProgress?.(exported);

@@ -8,6 +8,6 @@ export { type ConversationSession, importConversations, type ReadConversations }
 export { type ImportOptions, importMemories } from './import-memories.js';
 export type { ImportPlace, ImportProblem, ImportSummary } from './import-summary.js';
 export { parseSessionDate, readLocomo } from './locomo-conversations.js';
-export { type ImportedMemory, type MemoryLine, memoryToLine, parseMemoryLine } from './memory-json.js';
+export { type ImportedMemory, parseMemoryLine } from './memory-json.js';
 export { CLI_VERSION, createProgram } from './program.js';
 export { runCli } from './run-cli.js';

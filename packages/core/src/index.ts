@@ -64,6 +64,16 @@ export { AnthropicLLM } from './llm/anthropic-llm.js';
 export type { CompletionRequest, LLM } from './llm/llm.js';
 export { OpenAILLM } from './llm/openai-llm.js';
 export type * from './llm/provider-llm-options.js';
+export {
+  hitToJson,
+  type MemoryHitJson,
+  type MemoryJson,
+  type MemoryVersionJson,
+  memoryToJson,
+  type RetainResultJson,
+  retainResultToJson,
+  versionToJson,
+} from './memory-json.js';
 export type { MemoryStore } from './memory-store.js';
 export { httpStatus, isPermanentClientError } from './providers/http-status.js';
 export type { AnthropicClient, OpenAIClient } from './providers/sdk-clients.js';

@@ -1,5 +1,4 @@
-import type { AstrocyteContext, Brain } from '@astrocyte/core';
-import { memoryJson } from './json-forms.js';
+import { type AstrocyteContext, type Brain, memoryToJson } from '@astrocyte/core';
 
 // Large enough that a big bank takes few round trips to the store, small enough that one page is little memory.
 const PAGE_SIZE = 500;
@@ -24,7 +23,7 @@ export async function exportStream(
           controller.close();
           return;
         }
-        const lines = page.items.map((memory) => `${JSON.stringify(memoryJson(memory))}\n`).join('');
+        const lines = page.items.map((memory) => `${JSON.stringify(memoryToJson(memory))}\n`).join('');
         page = page.nextCursor ? await read(page.nextCursor) : null;
         if (lines.length > 0) controller.enqueue(encoder.encode(lines));
         else if (page === null) controller.close();

@@ -1,4 +1,14 @@
-import { type AstrocyteContext, type Brain, type JsonObject, NotFoundError, PolicyError } from '@astrocyte/core';
+import {
+  type AstrocyteContext,
+  type Brain,
+  hitToJson,
+  type JsonObject,
+  memoryToJson,
+  NotFoundError,
+  PolicyError,
+  retainResultToJson,
+  versionToJson,
+} from '@astrocyte/core';
 import type { z } from 'zod';
 import { exportStream } from './export-stream.js';
 import {
@@ -16,7 +26,6 @@ import {
   retainRequest,
   retainResult,
 } from './http-schemas.js';
-import { memoryHitJson, memoryJson, memoryVersionJson, retainResultJson } from './json-forms.js';
 
 /** What a route's handler is given: the brain, the bank and memory id from the path, the parsed body and query. */
 export interface RouteInput<Body, Query> {
@@ -86,7 +95,7 @@ export const ROUTES: Route[] = [
         ...(body.occurred_at ? { occurredAt: body.occurred_at } : {}),
         context,
       });
-      return { status: created(result.stored), json: retainResultJson(result) };
+      return { status: created(result.stored), json: retainResultToJson(result) };
     },
   }),
   route<z.infer<typeof conversationRequest>>({
@@ -112,7 +121,7 @@ export const ROUTES: Route[] = [
       });
       return {
         status: created(results.some((result) => result.stored)),
-        json: { results: results.map(retainResultJson) } satisfies z.infer<typeof conversationResult>,
+        json: { results: results.map(retainResultToJson) } satisfies z.infer<typeof conversationResult>,
       };
     },
   }),
@@ -127,9 +136,7 @@ export const ROUTES: Route[] = [
       const result = await brain.recall(body.query, { bankId: bank, maxResults: body.max_results ?? 5, context });
       return {
         status: 200,
-        json: { hits: result.hits.map(memoryHitJson), total: result.totalAvailable } satisfies z.infer<
-          typeof recallResult
-        >,
+        json: { hits: result.hits.map(hitToJson), total: result.totalAvailable } satisfies z.infer<typeof recallResult>,
       };
     },
   }),
@@ -147,7 +154,7 @@ export const ROUTES: Route[] = [
         json: {
           answer: result.answer,
           mode: result.mode,
-          sources: result.sources.map(memoryHitJson),
+          sources: result.sources.map(hitToJson),
         } satisfies z.infer<typeof reflectResult>,
       };
     },
@@ -167,7 +174,9 @@ export const ROUTES: Route[] = [
       });
       return {
         status: 200,
-        json: { items: page.items.map(memoryJson), next_cursor: page.nextCursor } satisfies z.infer<typeof memoryPage>,
+        json: { items: page.items.map(memoryToJson), next_cursor: page.nextCursor } satisfies z.infer<
+          typeof memoryPage
+        >,
       };
     },
   }),
@@ -181,7 +190,7 @@ export const ROUTES: Route[] = [
       const versions = await brain.history(bank, id, { context });
       return {
         status: 200,
-        json: { versions: versions.map(memoryVersionJson) } satisfies z.infer<typeof memoryHistory>,
+        json: { versions: versions.map(versionToJson) } satisfies z.infer<typeof memoryHistory>,
       };
     },
   }),

@@ -1,7 +1,8 @@
+import { memoryToJson, versionToJson } from '@astrocyte/core';
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-session.js';
 import { given, withSession } from '../command-action.js';
-import { memoryToLine, spokenText, versionToJson } from '../memory-json.js';
+import { spokenText } from '../memory-json.js';
 import { parseList, parsePositiveInteger } from '../option-parsers.js';
 
 /** Registers list, history and banks. */
@@ -19,7 +20,7 @@ export function registerBrowseCommands(program: Command, io: CliIo): void {
           ...given(options, ['tags', 'pathPrefix', 'limit', 'cursor']),
           context: session.context(),
         });
-        session.print({ items: page.items.map(memoryToLine), next_cursor: page.nextCursor }, () =>
+        session.print({ items: page.items.map(memoryToJson), next_cursor: page.nextCursor }, () =>
           page.items.length === 0
             ? 'no memories'
             : page.items

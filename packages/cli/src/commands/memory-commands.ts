@@ -1,8 +1,9 @@
+import { hitToJson, retainResultToJson } from '@astrocyte/core';
 import type { Command } from 'commander';
 import { IncompleteError, UsageError } from '../cli-errors.js';
 import type { CliIo } from '../cli-session.js';
 import { given, withSession, withTextSession } from '../command-action.js';
-import { hitToJson, retainResultToJson, spokenText } from '../memory-json.js';
+import { spokenText } from '../memory-json.js';
 import { parseJsonObject, parseList, parsePositiveInteger, parseScore } from '../option-parsers.js';
 
 /** Registers retain, recall, reflect and forget. */
