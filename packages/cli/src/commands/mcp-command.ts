@@ -1,8 +1,8 @@
-import { once } from 'node:events';
 import { type Command, Option } from 'commander';
 import type { CliIo } from '../cli-session.js';
 import { withSession } from '../command-action.js';
 import { parseList, parsePort } from '../option-parsers.js';
+import { terminationSignal } from '../termination-signal.js';
 
 /** Registers mcp: the memory tools for MCP clients, over stdio or streamable HTTP. */
 export function registerMcpCommand(program: Command, io: CliIo): void {
@@ -55,7 +55,7 @@ export function registerMcpCommand(program: Command, io: CliIo): void {
             // stdout carries the protocol from here on; everything for people goes to stderr.
             const running = await serveStdio(brain, { ...serverOptions, stdin: io.stdin, stdout: io.stdout });
             session.note(`astrocyte: MCP server on stdio, bank ${serverOptions.bankId}${named ? `, as ${own}` : ''}`);
-            await Promise.race([running.closed, signal()]);
+            await Promise.race([running.closed, terminationSignal()]);
             await running.close();
             return;
           }
@@ -83,14 +83,9 @@ export function registerMcpCommand(program: Command, io: CliIo): void {
             () =>
               `astrocyte: MCP server at ${running.url}, bank ${serverOptions.bankId}${named ? `, serving ${serving}` : ''}`,
           );
-          await signal();
+          await terminationSignal();
           await running.close();
         },
       ),
     );
-}
-
-// Resolves on the first SIGINT or SIGTERM so that the brain is closed cleanly on Ctrl-C.
-async function signal(): Promise<void> {
-  await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
 }

@@ -1,8 +1,8 @@
-import { once } from 'node:events';
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-session.js';
 import { withSession } from '../command-action.js';
 import { parseList, parsePort } from '../option-parsers.js';
+import { terminationSignal } from '../termination-signal.js';
 
 /** Registers serve: the HTTP API, for applications in any language, with the config's tokens mapped to principals. */
 export function registerServeCommand(program: Command, io: CliIo): void {
@@ -35,7 +35,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
           session.note('astrocyte: access is configured but access.tokens is empty: every request will be denied');
         }
         // Serves until Ctrl-C or SIGTERM; then the server closes, and the brain with the session.
-        await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
+        await terminationSignal();
         await running.close();
       }),
     );
