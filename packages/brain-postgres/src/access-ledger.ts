@@ -41,15 +41,6 @@ export class PostgresAccessLedger implements StoreAccessLedger {
     return Number(rows[0]?.total);
   }
 
-  /** Rows of the bank in `memories`, which holds live memories only. */
-  async countMemories(bankId: string): Promise<number> {
-    const { rows } = await this.db.query<{ count: string }>(
-      `SELECT count(*) AS count FROM ${this.sql.memories} WHERE bank_id = $1`,
-      [bankId],
-    );
-    return Number(rows[0]?.count);
-  }
-
   /** Inserts the entry; its id comes from an identity column, so ids only grow. */
   async appendAudit(entry: Omit<AuditEntry, 'id'>): Promise<void> {
     await this.db.query(

@@ -68,6 +68,16 @@ function jobs(schema: string, bankId: string, access: AccessOptions, now: Date, 
 
 const count = (outcomes: string[], outcome: string) => outcomes.filter((o) => o === outcome).length;
 
+/** The live memories of the bank, read by a store of this process once the children have exited. */
+async function held(schema: string, bankId: string): Promise<number> {
+  const store = await openPostgresStore({ connectionString: TEST_DATABASE_URL, schema });
+  try {
+    return (await store.banks()).find((bank) => bank.bankId === bankId)?.memoryCount ?? 0;
+  } finally {
+    await store.close();
+  }
+}
+
 describe.runIf(available)('access control across processes on Postgres', () => {
   it('rate limits hold across two processes: exactly the limit succeeds in each minute', {
     timeout: 120_000,
@@ -88,9 +98,9 @@ describe.runIf(available)('access control across processes on Postgres', () => {
     expect(count(next, 'stored')).toBe(limit);
     expect(count(next, 'rate_limited')).toBe(20 - limit);
 
+    expect(await held(schema, bankId)).toBe(2 * limit);
     const store = await openPostgresStore({ connectionString: TEST_DATABASE_URL, schema });
     try {
-      expect(await store.accessLedger.countMemories(bankId)).toBe(2 * limit);
       const audit = await store.accessLedger.listAudit({ principal: PRINCIPAL, limit: 100 });
       expect(audit.items.map((entry) => entry.outcome)).toEqual(Array(2 * (20 - limit)).fill('rate_limited'));
     } finally {
@@ -112,9 +122,29 @@ describe.runIf(available)('access control across processes on Postgres', () => {
     const outcomes = await runTogether(jobs(schema, bankId, access, NOON, 6));
     expect(count(outcomes, 'stored')).toBe(5);
     expect(count(outcomes, 'quota_exceeded')).toBe(7);
+    expect(await held(schema, bankId)).toBe(5);
+  });
+
+  it('a max_memories quota holds across two processes: exactly the limit is stored, each refusal audited', {
+    timeout: 120_000,
+  }, async () => {
+    const schema = schemas.next();
+    const bankId = randomBankId();
+    const limit = 9;
+    const access: AccessOptions = {
+      grants: [{ principal: PRINCIPAL, banks: bankId, permissions: ['write'] }],
+      quotas: [{ banks: bankId, maxMemories: limit }],
+    };
+    const outcomes = await runTogether(jobs(schema, bankId, access, NOON, 12));
+    expect(count(outcomes, 'stored')).toBe(limit);
+    expect(count(outcomes, 'quota_exceeded')).toBe(24 - limit);
+    expect(await held(schema, bankId)).toBe(limit);
     const store = await openPostgresStore({ connectionString: TEST_DATABASE_URL, schema });
     try {
-      expect(await store.accessLedger.countMemories(bankId)).toBe(5);
+      const audit = await store.accessLedger.listAudit({ bankId, limit: 100 });
+      expect(audit.items.map((entry) => [entry.outcome, entry.details])).toEqual(
+        Array(24 - limit).fill(['quota_exceeded', { quota: 'max_memories', limit }]),
+      );
     } finally {
       await store.close();
     }

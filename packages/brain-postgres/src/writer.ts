@@ -1,9 +1,11 @@
 import { type JsonValue, ValidationError } from '@astrocyte/core';
 import {
+  checkMemoryLimits,
   checkSameEmbedder,
   type EmbedderInfo,
   type InsertOptions,
   type InsertOutcome,
+  limitedBanks,
   type MemoryRecord,
   type VersionStamp,
 } from '@astrocyte/core/backend';
@@ -42,13 +44,18 @@ export class MemoryWriter {
     embedder: EmbedderInfo,
   ): Promise<InsertOutcome[]> {
     for (const [i, record] of records.entries()) checkRecord(record, embedder.dimensions, i);
+    const limits = limitedBanks(records, options);
     const banks = records.map((r) => r.bankId);
     const outcomes = await this.db.transaction(async (client) => {
       // The near-duplicate check wants the true nearest neighbour of the bank, in order, however many banks share the index.
       if (this.iterativeScans) await client.query(`SELECT set_config('hnsw.iterative_scan', 'strict_order', true)`);
       const recorded = await lockForInsert(client, sql, banks);
       checkSameEmbedder(recorded ?? embedder, embedder);
-      return insertRecords(client, sql, records, options);
+      // Counted under the banks' locks, so that no other writer (of any process) fills a bank before this commits.
+      const before = await liveCounts(client, sql, limits);
+      const inserted = await insertRecords(client, sql, records, options);
+      checkMemoryLimits(limits, before, await liveCounts(client, sql, limits));
+      return inserted;
     });
     await this.statistics.recordStored(outcomes.filter((o) => o.status === 'stored').length);
     return outcomes;
@@ -117,6 +124,21 @@ async function lockForInsert(client: pg.PoolClient, sql: StoreSql, bankIds: stri
     [`astrocyte:${sql.schema}:bank:`, [...new Set(bankIds)]],
   );
   return rows[0]?.value ?? null;
+}
+
+// The live memories of each limited bank (the `memories` table holds live memories only); no query without limits.
+async function liveCounts(
+  client: pg.PoolClient,
+  sql: StoreSql,
+  limits: Map<string, number>,
+): Promise<Map<string, number>> {
+  if (limits.size === 0) return new Map();
+  const { rows } = await client.query<{ bank_id: string; n: string }>(
+    `SELECT b.bank_id, (SELECT count(*) FROM ${sql.memories} m WHERE m.bank_id = b.bank_id) AS n
+       FROM unnest($1::text[]) AS b(bank_id)`,
+    [[...limits.keys()]],
+  );
+  return new Map(rows.map((r) => [r.bank_id, Number(r.n)]));
 }
 
 // Postgres text and jsonb cannot hold NUL, and pgvector refuses NaN: reject before the transaction starts.

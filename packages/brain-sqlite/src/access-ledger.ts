@@ -41,15 +41,6 @@ export class SqliteAccessLedger implements StoreAccessLedger {
     });
   }
 
-  /** Rows of the bank in `memories`, which holds live memories only. */
-  async countMemories(bankId: string): Promise<number> {
-    this.connection.assertOpen();
-    return this.connection.read(
-      'countMemories',
-      () => this.connection.stmt('SELECT count(*) FROM memories WHERE bank_id = ?').pluck().get(bankId) as number,
-    );
-  }
-
   /** Inserts the entry; its id comes from AUTOINCREMENT, so ids only grow. */
   async appendAudit(entry: Omit<AuditEntry, 'id'>): Promise<void> {
     this.connection.assertOpen();

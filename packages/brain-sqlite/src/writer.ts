@@ -1,10 +1,12 @@
 import { ValidationError } from '@astrocyte/core';
 import {
+  checkMemoryLimits,
   checkSameEmbedder,
   DEFAULT_LIMITS,
   type EmbedderInfo,
   type InsertOptions,
   type InsertOutcome,
+  limitedBanks,
   type MemoryRecord,
   mergeTags,
   TimeSlicer,
@@ -54,6 +56,7 @@ export class MemoryWriter {
     }
     for (const [i, record] of records.entries())
       checkEmbedding(record.embedding, embedder.dimensions, `records[${i}].embedding`);
+    const limits = limitedBanks(records, options);
     const slicer = new TimeSlicer();
     const sketches: VectorSketch[] = [];
     for (const record of records) {
@@ -68,11 +71,14 @@ export class MemoryWriter {
       // without the journal knowing it.
       if (threshold !== null) for (const bankId of new Set(records.map((r) => r.bankId))) this.index.bank(bankId);
       const maxTags = options?.maxTags ?? DEFAULT_LIMITS.maxTags;
+      // Counted inside the write lock, so that no other writer can fill the bank between the count and the commit.
+      const before = this.liveCounts(limits);
       const outcomes: InsertOutcome[] = [];
       for (const [i, record] of records.entries()) {
         outcomes.push(this.insertOne(record, sketches[i] as VectorSketch, threshold, maxTags));
         await tick();
       }
+      checkMemoryLimits(limits, before, this.liveCounts(limits));
       return outcomes;
     });
   }
@@ -159,6 +165,12 @@ export class MemoryWriter {
     this.journal.added(record.bankId, Number(seq), moment, expiresAt, sketch);
     for (const stamp of record.versions) this.addVersion(record.id, record.bankId, stamp, record.text, null);
     return { status: 'stored', id: record.id };
+  }
+
+  // The rows of each limited bank in `memories`, which holds live memories only; nothing is read without limits.
+  private liveCounts(limits: Map<string, number>): Map<string, number> {
+    const count = this.stmt('SELECT count(*) FROM memories WHERE bank_id = ?').pluck();
+    return new Map([...limits.keys()].map((bankId) => [bankId, count.get(bankId) as number]));
   }
 
   // A near match is a duplicate only of the same moment: the same words at another time are another event.

@@ -1,5 +1,5 @@
 import type { StoreAccessLedger } from './access/store-access-ledger.js';
-import { EmbedderMismatchError } from './errors.js';
+import { EmbedderMismatchError, QuotaExceededError, ValidationError } from './errors.js';
 import type { StoreReembedding } from './reembed/store-reembedding.js';
 import type { JsonObject, ListOptions, Memory, MemoryVersion, Page, VersionAction } from './types.js';
 import { DEFAULT_LIMITS } from './validation.js';
@@ -60,6 +60,54 @@ export interface InsertOptions {
    * to another model are refused (EmbedderMismatchError), never stored beside the new model's.
    */
   embedder?: EmbedderInfo;
+  /**
+   * The most live memories a bank may hold, by bank id (access control's `max_memories`). Checked inside the
+   * transaction, under the bank's lock, so that concurrent writers (of any process) cannot pass it together: an insert
+   * that adds live memories to a bank and leaves it holding more than its limit stores nothing at all and throws
+   * QuotaExceededError (`details`: quota `max_memories`, bank, limit). Duplicates are not stored and add nothing; a
+   * record that supersedes a live memory replaces it and adds nothing. An insert that adds nothing to a bank passes
+   * there even when the bank already holds more. Without it nothing is counted.
+   */
+  memoryLimits?: ReadonlyMap<string, number>;
+}
+
+/**
+ * The banks of `records` that `options.memoryLimits` limits, with their limit: the banks whose live memories an
+ * insert counts before and after writing. Throws ValidationError for a limit that is not a whole number of at least 0.
+ */
+export function limitedBanks(records: MemoryRecord[], options: InsertOptions): Map<string, number> {
+  const limited = new Map<string, number>();
+  const limits = options?.memoryLimits;
+  if (limits === undefined) return limited;
+  for (const { bankId } of records) {
+    const limit = limits.get(bankId);
+    if (limit === undefined) continue;
+    if (!Number.isSafeInteger(limit) || limit < 0)
+      throw new ValidationError(`memoryLimits[${bankId}]`, 'must be a whole number of at least 0');
+    limited.set(bankId, limit);
+  }
+  return limited;
+}
+
+/**
+ * Throws QuotaExceededError for the first limited bank that an insert took from `before` to `after` live memories,
+ * past its limit (see InsertOptions.memoryLimits); a store calls it before committing, and rolls back on it.
+ */
+export function checkMemoryLimits(
+  limits: Map<string, number>,
+  before: Map<string, number>,
+  after: Map<string, number>,
+): void {
+  for (const [bankId, limit] of limits) {
+    const held = before.get(bankId) ?? 0;
+    const now = after.get(bankId) ?? 0;
+    if (now <= limit || now <= held) continue;
+    throw new QuotaExceededError(
+      `quota: bank ${bankId} holds ${held} memories; storing ${now - held} more would pass max_memories ${limit}`,
+      undefined,
+      { details: { quota: 'max_memories', bank: bankId, limit } },
+    );
+  }
 }
 
 /** What happened to one record of an `insert`. */

@@ -96,7 +96,9 @@ export class AccessGate {
 
   /**
    * Admits a retain on its bank (`write`), and returns the check of what it stores: a call whose records a rule
-   * routes to a bank the caller may not write, or that would take a bank past its quota, is refused whole. Undefined
+   * routes to a bank the caller may not write, or that would pass a bank's bytes quota, is refused whole. A bank's
+   * `max_memories` goes to the store's insert, which counts inside its transaction (InsertOptions.memoryLimits), so
+   * that concurrent writers cannot pass it together; its refusal is audited once the insert throws it. Undefined
    * without access.
    */
   async admitRetain(
@@ -109,18 +111,10 @@ export class AccessGate {
     return async (writes) => {
       for (const { bankId } of writes)
         if (!policy.allows(caller, 'write', bankId)) await this.deny(caller, operation, bankId);
-      for (const { bankId, memories } of writes) {
+      const memoryLimits = new Map<string, number>();
+      for (const { bankId } of writes) {
         const max = policy.quotaOf(bankId).maxMemories;
-        if (max === undefined || memories === 0) continue;
-        const held = await ledger.countMemories(bankId);
-        if (held + memories > max) {
-          await this.append(caller, operation, bankId, 'quota_exceeded', { quota: 'max_memories', limit: max });
-          throw new QuotaExceededError(
-            `quota: bank ${bankId} holds ${held} memories; storing ${memories} more would pass max_memories ${max}`,
-            undefined,
-            { details: { quota: 'max_memories', bank: bankId, limit: max } },
-          );
-        }
+        if (max !== undefined) memoryLimits.set(bankId, max);
       }
       // Bytes are reserved before the write, so that concurrent writers cannot pass the quota together; a refused or
       // failed call gives back what it reserved.
@@ -147,7 +141,19 @@ export class AccessGate {
           );
         }
       }
-      return reserved.length > 0 ? release : undefined;
+      return {
+        ...(memoryLimits.size > 0 ? { memoryLimits } : {}),
+        failed: async (error) => {
+          await release();
+          const refused = QuotaExceededError.isInstance(error) ? error.details : {};
+          const bankId = refused.bank;
+          if (refused.quota !== 'max_memories' || typeof bankId !== 'string' || !memoryLimits.has(bankId)) return;
+          await this.append(caller, operation, bankId, 'quota_exceeded', {
+            quota: 'max_memories',
+            limit: memoryLimits.get(bankId) as number,
+          });
+        },
+      };
     };
   }
 

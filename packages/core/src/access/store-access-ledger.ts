@@ -21,8 +21,6 @@ export interface StoreAccessLedger {
    * window started before `expireBefore` are deleted in the same call, so that counters do not pile up.
    */
   addToCounter(key: string, windowStart: Date, amount: number, expireBefore: Date): Promise<number>;
-  /** How many live memories the bank holds. */
-  countMemories(bankId: string): Promise<number>;
   /** Records one entry; the store assigns its id. */
   appendAudit(entry: Omit<AuditEntry, 'id'>): Promise<void>;
   /** Recorded entries matching every given field, newest first. */

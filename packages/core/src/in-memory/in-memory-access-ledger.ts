@@ -13,8 +13,6 @@ export class InMemoryAccessLedger implements StoreAccessLedger {
   /** Oldest first; an entry's id is its position + 1. */
   private readonly audit: AuditEntry[] = [];
 
-  constructor(private readonly liveMemories: (bankId: string) => number) {}
-
   /** Adds to the window's counter after dropping the key's windows older than `expireBefore`. */
   async addToCounter(key: string, windowStart: Date, amount: number, expireBefore: Date): Promise<number> {
     checkCounterArguments(key, windowStart, amount, expireBefore);
@@ -24,11 +22,6 @@ export class InMemoryAccessLedger implements StoreAccessLedger {
     const total = (windows.get(windowStart.getTime()) ?? 0) + amount;
     windows.set(windowStart.getTime(), total);
     return total;
-  }
-
-  /** Live memories of the bank, as the store counts them. */
-  async countMemories(bankId: string): Promise<number> {
-    return this.liveMemories(bankId);
   }
 
   /** Appends a copy, so that later changes to the caller's object do not reach the log. */

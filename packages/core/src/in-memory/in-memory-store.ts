@@ -3,10 +3,12 @@ import { StorageError } from '../errors.js';
 import { countBanks } from '../health/check-health.js';
 import {
   type ChainMember,
+  checkMemoryLimits,
   checkSameEmbedder,
   type EmbedderInfo,
   type InsertOptions,
   type InsertOutcome,
+  limitedBanks,
   type MemoryRecord,
   type MemorySelector,
   type MemoryStore,
@@ -55,7 +57,7 @@ export class InMemoryStore implements MemoryStore {
     },
   });
   /** Rate-limit counters and the audit log, in this process only. */
-  readonly accessLedger = new InMemoryAccessLedger((bankId) => this.live(bankId).length);
+  readonly accessLedger = new InMemoryAccessLedger();
 
   /** Records the embedder on first use and refuses another one afterwards. */
   async ensureEmbedder(info: EmbedderInfo): Promise<void> {
@@ -63,50 +65,24 @@ export class InMemoryStore implements MemoryStore {
     else checkSameEmbedder(this.embedder, info);
   }
 
-  /** Inserts in order; being single-threaded, each check-and-insert is atomic. */
+  /**
+   * Inserts in order; being single-threaded, with no await in between, the whole insert is atomic. Over a memory
+   * limit, it puts everything back as it was before throwing.
+   */
   async insert(records: MemoryRecord[], options: InsertOptions): Promise<InsertOutcome[]> {
     if (options.embedder && this.embedder) checkSameEmbedder(this.embedder, options.embedder);
-    return records.map((record) => {
-      // The memory being superseded is never the new one's duplicate: a correction is usually worded like the original.
-      const rivals = this.live(record.bankId).filter((row) => row.record.id !== record.supersedes);
-      const duplicate = (row: Row, match: 'exact' | 'near', similarity: number): InsertOutcome => {
-        const addedTags = mergeTags(row.record.tags, record.tags, options.maxTags);
-        row.record.tags = [...row.record.tags, ...addedTags];
-        return { status: 'duplicate', duplicateOf: row.record.id, match, similarity, addedTags };
-      };
-      const exact = rivals.find((row) => row.record.contentHash === record.contentHash);
-      if (exact) return duplicate(exact, 'exact', 1);
-      if (options.nearDuplicateThreshold !== null) {
-        let best: { row: Row; similarity: number } | undefined;
-        const sameTime = (row: Row) =>
-          record.occurredAt === null || row.record.occurredAt?.getTime() === record.occurredAt.getTime();
-        for (const row of rivals.filter(sameTime)) {
-          const similarity = cosineSimilarity(row.record.embedding, record.embedding);
-          if (!best || similarity > best.similarity) best = { row, similarity };
-        }
-        if (best && best.similarity >= options.nearDuplicateThreshold)
-          return duplicate(best.row, 'near', best.similarity);
-      }
-      if (record.supersedes !== null) {
-        const old = this.rows.get(record.supersedes);
-        if (old && old.record.bankId === record.bankId) {
-          this.rows.delete(record.supersedes);
-          this.superseded.set(old.record.id, { record: old.record, by: record.id });
-          this.addVersion(
-            old.record.id,
-            old.record.bankId,
-            { action: 'supersede', at: record.createdAt, ...whoAndWhy(record) },
-            old.record.text,
-            record.id,
-          );
-        }
-      }
-      const episode = record.episodeId === null ? [] : this.episode(record.bankId, record.episodeId);
-      const position = Math.max(-1, ...episode.map((row) => row.position)) + 1;
-      this.rows.set(record.id, { record: { ...record, tags: [...record.tags] }, seq: this.sequence++, position });
-      for (const stamp of record.versions) this.addVersion(record.id, record.bankId, stamp, record.text);
-      return { status: 'stored', id: record.id };
-    });
+    const limits = limitedBanks(records, options);
+    if (limits.size === 0) return records.map((record) => this.insertOne(record, options));
+    const before = this.liveCounts(limits.keys());
+    const undo = this.checkpoint();
+    const outcomes = records.map((record) => this.insertOne(record, options));
+    try {
+      checkMemoryLimits(limits, before, this.liveCounts(limits.keys()));
+    } catch (error) {
+      undo();
+      throw error;
+    }
+    return outcomes;
   }
 
   /** The live memory with this hash in the bank. */
@@ -258,6 +234,74 @@ export class InMemoryStore implements MemoryStore {
     this.superseded.clear();
     this.versions.length = 0;
     this.accessLedger.clear();
+  }
+
+  // One record, checked against the bank's live memories (and so against the batch's earlier records).
+  private insertOne(record: MemoryRecord, options: InsertOptions): InsertOutcome {
+    // The memory being superseded is never the new one's duplicate: a correction is usually worded like the original.
+    const rivals = this.live(record.bankId).filter((row) => row.record.id !== record.supersedes);
+    const duplicate = (row: Row, match: 'exact' | 'near', similarity: number): InsertOutcome => {
+      const addedTags = mergeTags(row.record.tags, record.tags, options.maxTags);
+      row.record.tags = [...row.record.tags, ...addedTags];
+      return { status: 'duplicate', duplicateOf: row.record.id, match, similarity, addedTags };
+    };
+    const exact = rivals.find((row) => row.record.contentHash === record.contentHash);
+    if (exact) return duplicate(exact, 'exact', 1);
+    if (options.nearDuplicateThreshold !== null) {
+      let best: { row: Row; similarity: number } | undefined;
+      const sameTime = (row: Row) =>
+        record.occurredAt === null || row.record.occurredAt?.getTime() === record.occurredAt.getTime();
+      for (const row of rivals.filter(sameTime)) {
+        const similarity = cosineSimilarity(row.record.embedding, record.embedding);
+        if (!best || similarity > best.similarity) best = { row, similarity };
+      }
+      if (best && best.similarity >= options.nearDuplicateThreshold)
+        return duplicate(best.row, 'near', best.similarity);
+    }
+    if (record.supersedes !== null) {
+      const old = this.rows.get(record.supersedes);
+      if (old && old.record.bankId === record.bankId) {
+        this.rows.delete(record.supersedes);
+        this.superseded.set(old.record.id, { record: old.record, by: record.id });
+        this.addVersion(
+          old.record.id,
+          old.record.bankId,
+          { action: 'supersede', at: record.createdAt, ...whoAndWhy(record) },
+          old.record.text,
+          record.id,
+        );
+      }
+    }
+    const episode = record.episodeId === null ? [] : this.episode(record.bankId, record.episodeId);
+    const position = Math.max(-1, ...episode.map((row) => row.position)) + 1;
+    this.rows.set(record.id, { record: { ...record, tags: [...record.tags] }, seq: this.sequence++, position });
+    for (const stamp of record.versions) this.addVersion(record.id, record.bankId, stamp, record.text);
+    return { status: 'stored', id: record.id };
+  }
+
+  // Live memories of each bank.
+  private liveCounts(bankIds: Iterable<string>): Map<string, number> {
+    return new Map([...bankIds].map((bankId) => [bankId, this.live(bankId).length]));
+  }
+
+  // What an insert changes (rows and the tags duplicates add to them, superseded memories, versions, the sequence),
+  // and what puts it back. Rows are restored into the same map, which the re-embedding shares.
+  private checkpoint(): () => void {
+    const rows = [...this.rows].map(([id, row]) => ({ id, row, tags: row.record.tags }));
+    const superseded = new Map(this.superseded);
+    const versions = this.versions.length;
+    const sequence = this.sequence;
+    return () => {
+      this.rows.clear();
+      for (const { id, row, tags } of rows) {
+        row.record.tags = tags;
+        this.rows.set(id, row);
+      }
+      this.superseded.clear();
+      for (const [id, entry] of superseded) this.superseded.set(id, entry);
+      this.versions.length = versions;
+      this.sequence = sequence;
+    };
   }
 
   // Live rows of one episode, in order.

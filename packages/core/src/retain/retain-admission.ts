@@ -1,32 +1,34 @@
 import type { RetainPlan } from '../governance/governance.js';
-import type { MemoryRecord } from '../memory-store.js';
 
-/** What a call would write to one bank, after routing: new live memories (a replacement adds none) and content bytes. */
+/** What a call would write to one bank, after routing: the UTF-8 bytes of its contents as they would be stored. */
 export interface BankWrite {
   bankId: string;
-  memories: number;
-  /** UTF-8 bytes of the contents as they would be stored, duplicates included. */
+  /** Duplicates included: whether an item is one is known only once the store has it. */
   bytes: number;
+}
+
+/** What access control lets a call write: the limits its insert runs under, and what to do should the insert fail. */
+export interface AdmittedRetain {
+  /** The most live memories each bank may hold once the call is stored (InsertOptions.memoryLimits). */
+  memoryLimits?: ReadonlyMap<string, number>;
+  /** Gives back what the admission reserved and records a quota refusal; called with what the insert threw. */
+  failed(error: unknown): Promise<void>;
 }
 
 /**
  * Access control's say on a call, once the banks its records go to are known and before anything is embedded or
- * stored: it throws to refuse the whole call, and may return what gives back its reservations should the store fail.
+ * stored: it throws to refuse the whole call, or returns what the insert runs under.
  */
-export type RetainAdmission = (writes: BankWrite[]) => Promise<(() => Promise<void>) | undefined>;
+export type RetainAdmission = (writes: BankWrite[]) => Promise<AdmittedRetain>;
 
-/**
- * What a call's records write to each bank: the stored content's bytes (each item's, once, however it is chunked),
- * and a new live memory per record that replaces none.
- */
-export function bankWrites(plans: RetainPlan[], records: MemoryRecord[]): BankWrite[] {
+/** What a call stores in each bank: the stored content's bytes, each item's once, however it is chunked. */
+export function bankWrites(plans: RetainPlan[]): BankWrite[] {
   const writes = new Map<string, BankWrite>();
-  const to = (bankId: string): BankWrite => {
-    const write = writes.get(bankId) ?? { bankId, memories: 0, bytes: 0 };
-    writes.set(bankId, write);
-    return write;
-  };
-  for (const plan of plans) if (plan.kind === 'store') to(plan.bankId).bytes += Buffer.byteLength(plan.content, 'utf8');
-  for (const record of records) if (record.supersedes === null) to(record.bankId).memories += 1;
+  for (const plan of plans) {
+    if (plan.kind !== 'store') continue;
+    const write = writes.get(plan.bankId) ?? { bankId: plan.bankId, bytes: 0 };
+    write.bytes += Buffer.byteLength(plan.content, 'utf8');
+    writes.set(plan.bankId, write);
+  }
   return [...writes.values()];
 }

@@ -319,12 +319,12 @@ export class RetainPipeline {
       await slicer.tick();
     }
     // Routing is decided only now: a routed bank the caller may not write, or a quota, refuses the whole call.
-    const release = await admit?.(bankWrites(plans, records));
+    const admitted = await admit?.(bankWrites(plans));
     let outcomes: InsertOutcome[];
     try {
-      outcomes = await this.embedAndInsert(records, pieces);
+      outcomes = await this.embedAndInsert(records, pieces, admitted?.memoryLimits);
     } catch (error) {
-      await release?.();
+      await admitted?.failed(error);
       throw error;
     }
     const outcomesOf = groupBy(
@@ -378,7 +378,11 @@ export class RetainPipeline {
     return results;
   }
 
-  private async embedAndInsert(records: MemoryRecord[], pieces: string[]): Promise<InsertOutcome[]> {
+  private async embedAndInsert(
+    records: MemoryRecord[],
+    pieces: string[],
+    memoryLimits: ReadonlyMap<string, number> | undefined,
+  ): Promise<InsertOutcome[]> {
     if (records.length === 0) return [];
     // Named before embedding: a re-embedding may switch the brain to another model meanwhile, and the store must
     // then refuse these vectors instead of storing them beside the new model's.
@@ -391,6 +395,7 @@ export class RetainPipeline {
       nearDuplicateThreshold: this.nearThreshold,
       maxTags: this.limits.maxTags,
       embedder,
+      ...(memoryLimits ? { memoryLimits } : {}),
     });
   }
 }

@@ -3,7 +3,6 @@ import type { AuditEntry } from '../access/access-types.js';
 import type { StoreAccessLedger } from '../access/store-access-ledger.js';
 import { ValidationError } from '../errors.js';
 import type { MemoryStore } from '../memory-store.js';
-import { axisVector, memoryRecord } from './memory-records.js';
 import { randomBankId, type StoreFactory } from './store-factory.js';
 import { storesPerTest } from './stores-per-test.js';
 
@@ -50,7 +49,7 @@ async function allPages(ledger: StoreAccessLedger, query: Parameters<StoreAccess
 
 /**
  * The StoreAccessLedger contract (MemoryStore.accessLedger): counters that add up exactly under concurrency and
- * across stores over the same data, live-memory counts per bank, and the audit log's filters and paging.
+ * across stores over the same data, and the audit log's filters and paging.
  */
 export function describeAccessLedgerConformance(name: string, factory: AccessLedgerFactory): void {
   describe(`StoreAccessLedger conformance: ${name}`, () => {
@@ -123,23 +122,6 @@ export function describeAccessLedgerConformance(name: string, factory: AccessLed
       );
       expect([...totals].sort((x, y) => x - y)).toEqual(Array.from({ length: calls }, (_, i) => i + 1));
       for (const s of stores) expect(await ledgerOf(s).addToCounter(key, W1, 0, W1)).toBe(calls);
-    });
-
-    it('counts the live memories of one bank: not superseded, erased or in other banks', async () => {
-      const store = await fresh();
-      const [bank, other] = [randomBankId(), randomBankId()];
-      const record = (bankId: string, text: string, axis: number, supersedes: string | null = null) =>
-        memoryRecord(bankId, text, { embedding: axisVector(4, axis), createdAt: NOW, supersedes });
-      const [first, second, third] = [record(bank, 'one', 0), record(bank, 'two', 1), record(bank, 'three', 2)];
-      await store.insert([first, second, third, record(other, 'elsewhere', 0)], { nearDuplicateThreshold: null });
-      const ledger = ledgerOf(store);
-      expect(await ledger.countMemories(bank)).toBe(3);
-      await store.insert([record(bank, 'one, corrected', 3, first.id)], { nearDuplicateThreshold: null });
-      expect(await ledger.countMemories(bank)).toBe(3);
-      await store.erase(bank, [second.id], { action: 'forget', at: NOW });
-      expect(await ledger.countMemories(bank)).toBe(2);
-      expect(await ledger.countMemories(other)).toBe(1);
-      expect(await ledger.countMemories(randomBankId())).toBe(0);
     });
 
     it('lists audit entries newest first with every field as recorded, details included', async () => {

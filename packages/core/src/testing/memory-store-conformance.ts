@@ -5,6 +5,7 @@ import { contentHash } from '../text.js';
 import { axisVector, memoryRecord } from './memory-records.js';
 import { describeChainConformance } from './memory-store-chains.js';
 import { describeEpisodeConformance } from './memory-store-episodes.js';
+import { describeMemoryLimitConformance } from './memory-store-limits.js';
 import { describePathPrefixConformance } from './memory-store-path-prefix.js';
 import { randomBankId, type StoreFactory } from './store-factory.js';
 
@@ -43,6 +44,7 @@ export function describeMemoryStoreConformance(name: string, factory: StoreFacto
     describeEpisodeConformance(fresh, record, FILTER);
     describeChainConformance(fresh, record);
     describePathPrefixConformance(fresh, record, FILTER);
+    describeMemoryLimitConformance(fresh, record);
 
     it('records the embedder and refuses another name or dimension', async () => {
       const store = await fresh();

@@ -13,7 +13,7 @@ export function describeLimits(factory: StoreFactory): void {
   describe('quotas and rate limits', () => {
     const makeBrain = accessHarness(factory);
 
-    it('a quota of 100 memories stops the 101st, and a batch that would pass it stores nothing', async () => {
+    it('a quota of 100 memories stops the 101st but not a duplicate, and a batch that would pass it stores nothing', async () => {
       // Near duplicates kept: the numbered items read alike.
       const brain = await makeBrain(
         {
@@ -37,6 +37,9 @@ export function describeLimits(factory: StoreFactory): void {
       const hundredFirst = await failure(brain.retain('Crate C', { bankId, context }));
       expect(QuotaExceededError.isInstance(hundredFirst)).toBe(true);
       expect((await brain.banks({ context }))[0]?.memoryCount).toBe(100);
+      // A duplicate stores nothing, so a full bank still takes it (and the tags it brings).
+      const again = await brain.retain('Crate A', { bankId, context, tags: ['crates'] });
+      expect(again).toMatchObject({ stored: false, deduplicated: true, mergedTags: ['crates'] });
       // Forgetting makes room again; another bank has its own count.
       await brain.forget(bankId, { memoryIds: [last[0]?.memoryId as string], context });
       expect((await brain.retain('Crate C', { bankId, context })).stored).toBe(true);
