@@ -1,5 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { Astrocyte } from '@astrocyte/core';
+import { randomBankId } from '@astrocyte/core/testing';
 import { type ManagedAgentsEmulator, startManagedAgentsEmulator } from '@astrocyte/managed-agents/emulator';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { astrocyte, tempProject } from './cli-process.fixture.js';
@@ -125,5 +126,28 @@ describe('astrocyte stores push, pull and diff', { timeout: 120_000 }, () => {
     expect(emulator.requests.filter((r) => r.method !== 'GET')).toEqual([
       expect.objectContaining({ method: 'POST', path: '/v1/memory_stores' }),
     ]);
+  });
+
+  it('with access configured, pushes as --principal, and without one is denied before the store is asked', async () => {
+    const { dir, config } = tempProject(
+      'access:\n  grants:\n    - { principal: "user:{bank}", banks: "{bank}", permissions: [read, write] }\n',
+    );
+    const alice = randomBankId('alice');
+    const { memoryId } = await withBrain(config, (brain) =>
+      brain.retain('Alice takes the late shift.', { bankId: alice, context: { principal: alice } }),
+    );
+    const push = (args: string[]) =>
+      astrocyte(['stores', 'push', '--store', storeId, '--bank', alice, '--json', ...args], { cwd: dir, env });
+    const requestsBefore = emulator.requests.length;
+
+    const denied = await push([]);
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toContain(`access denied: an operation with no principal may not read bank ${alice}`);
+    expect(emulator.requests.length).toBe(requestsBefore);
+
+    const pushed = await push(['--principal', alice]);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(JSON.parse(pushed.stdout)).toMatchObject({ bank_id: alice, created: 1, skipped: [] });
+    expect(await storePaths()).toEqual([`/${alice}/${memoryId}.md`]);
   });
 });

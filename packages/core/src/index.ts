@@ -22,6 +22,7 @@ export {
   loadConfigFile,
   parseConfig,
 } from './config/load-config.js';
+export { astrocyteContextSchema } from './context-schema.js';
 export { DEFAULTS } from './defaults.js';
 export type { Embedder } from './embedders/embedder.js';
 export { LocalEmbedder } from './embedders/local-embedder.js';

@@ -1,4 +1,4 @@
-import { AstrocyteError, type Brain, type Memory, type MemoryVersion } from '@astrocyte/core';
+import { type AstrocyteContext, AstrocyteError, type Brain, type Memory, type MemoryVersion } from '@astrocyte/core';
 
 /**
  * What became of a memory a store file is named after: `live` (itself, or the live memory that replaced it),
@@ -19,6 +19,8 @@ export class MemoryFates {
     private readonly bankId: string,
     /** The bank's live memories by id. */
     readonly live: Map<string, Memory>,
+    /** Who reads the bank's history (with access configured, its principal needs `read`). */
+    private readonly context: AstrocyteContext | undefined,
   ) {}
 
   /** What became of memory `id`. */
@@ -61,7 +63,8 @@ export class MemoryFates {
   private history(id: string): Promise<MemoryVersion[] | null> {
     let versions = this.histories.get(id);
     if (!versions) {
-      versions = this.brain.history(this.bankId, id).catch((error: unknown) => {
+      const options = this.context ? { context: this.context } : {};
+      versions = this.brain.history(this.bankId, id, options).catch((error: unknown) => {
         if (AstrocyteError.isInstance(error) && error.code === 'not_found') return null;
         throw error;
       });

@@ -114,8 +114,10 @@ export async function diffBankWithMemoryStore(
  */
 export async function planPush(client: Anthropic, brain: Brain, target: PushTarget): Promise<PushPlan> {
   const scan = outputScanOf(brain);
-  const memories = await listBankMemories(brain, target.bankId);
-  const fates = new MemoryFates(brain, target.bankId, new Map(memories.map((memory) => [memory.id, memory])));
+  // The bank is read first, so that a caller the grants deny learns so before the store is asked anything.
+  const memories = await listBankMemories(brain, target.bankId, target.context);
+  const live = new Map(memories.map((memory) => [memory.id, memory]));
+  const fates = new MemoryFates(brain, target.bankId, live, target.context);
   const byPath = new Map<string, MemoryFile>();
   const byId = new Map<string, MemoryFile>();
   const skipped: SkippedMemory[] = [];

@@ -3,7 +3,7 @@ import type {
   BetaManagedAgentsMemoryVersion,
   MemoryVersionListParams,
 } from '@anthropic-ai/sdk/resources/beta/memory-stores/memory-versions';
-import { type Brain, httpStatus, type Memory } from '@astrocyte/core';
+import { type AstrocyteContext, type Brain, httpStatus, type Memory } from '@astrocyte/core';
 import { MemoryStoreRequestError } from './memory-store-errors.js';
 
 /** A memory of a store as a listing shows it: no content, its hash. */
@@ -22,12 +22,20 @@ export interface StoreFileContent extends StoreFile {
 const BASIC_PAGE = 100;
 const FULL_PAGE = 20;
 
-/** Every live memory of a bank, oldest first. */
-export async function listBankMemories(brain: Brain, bankId: string): Promise<Memory[]> {
+/** Every live memory of a bank, oldest first, read as `context` says (with access configured, its principal). */
+export async function listBankMemories(
+  brain: Brain,
+  bankId: string,
+  context: AstrocyteContext | undefined,
+): Promise<Memory[]> {
   const memories: Memory[] = [];
   let cursor: string | null = null;
   do {
-    const page = await brain.list(bankId, { limit: 1000, ...(cursor ? { cursor } : {}) });
+    const page = await brain.list(bankId, {
+      limit: 1000,
+      ...(cursor ? { cursor } : {}),
+      ...(context ? { context } : {}),
+    });
     memories.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor);

@@ -1,4 +1,10 @@
-import { type AstrocyteContext, checkBankId, ValidationError, zodProblem } from '@astrocyte/core';
+import {
+  type AstrocyteContext,
+  astrocyteContextSchema,
+  checkBankId,
+  ValidationError,
+  zodProblem,
+} from '@astrocyte/core';
 import { z } from 'zod';
 import { checkStorePrefix, defaultPushPrefix, type MemoryFileLayout } from './memory-file-layout.js';
 
@@ -14,6 +20,11 @@ export interface PushBankOptions {
   layout?: MemoryFileLayout;
   /** How many requests a push keeps in flight (default 4). */
   concurrency?: number;
+  /**
+   * Passed to every read of the bank: with access configured, `principal` (and `onBehalfOf`) needs `read` on it, and
+   * a denial throws AccessDeniedError before the store is asked anything.
+   */
+  context?: AstrocyteContext;
   /** Sees the push's progress: each phase's done and total counts. */
   onProgress?: (progress: SyncProgress) => void;
 }
@@ -37,7 +48,10 @@ export interface PullStoreOptions {
   sinceSession?: string;
   /** Tags every pulled memory gets. */
   tags?: string[];
-  /** Passed to every retain (actor, request id). */
+  /**
+   * Passed to every operation on the bank (actor, request id, principal): with access configured, the principal
+   * needs `read` and `write` on it, and a denial throws AccessDeniedError before the store is asked anything.
+   */
   context?: AstrocyteContext;
   /** Sees the pull's progress. */
   onProgress?: (progress: SyncProgress) => void;
@@ -50,6 +64,8 @@ export interface PushTarget {
   prefix: string;
   layout: MemoryFileLayout;
   concurrency: number;
+  /** The context as parsed, its principals in full form. */
+  context: AstrocyteContext | undefined;
   onProgress: ((progress: SyncProgress) => void) | undefined;
 }
 
@@ -61,6 +77,7 @@ const pushSchema = z.strictObject({
   pathPrefix: z.string().optional(),
   layout: z.enum(['nested', 'flat']).default('nested'),
   concurrency: z.number().int().min(1).max(32).default(4),
+  context: astrocyteContextSchema.optional(),
   onProgress: z.function().optional(),
 });
 
@@ -70,7 +87,7 @@ const pullSchema = z.strictObject({
   pathPrefix: z.string().optional(),
   sinceSession: z.string().min(1, 'must be a session id (sesn_...)').optional(),
   tags: z.array(z.string()).optional(),
-  context: z.object({ actor: z.string().optional(), requestId: z.string().optional() }).optional(),
+  context: astrocyteContextSchema.optional(),
   onProgress: z.function().optional(),
 });
 
@@ -85,6 +102,7 @@ export function parsePushOptions(options: unknown, caller: string): PushTarget {
     prefix: checkStorePrefix(data.pathPrefix ?? defaultPushPrefix(bankId)),
     layout: data.layout,
     concurrency: data.concurrency,
+    context: data.context,
     onProgress: given.onProgress,
   };
 }
@@ -93,8 +111,12 @@ export function parsePushOptions(options: unknown, caller: string): PushTarget {
 export function parsePullOptions(options: unknown): PullStoreOptions & { pathPrefix: string } {
   const data = parse(pullSchema, options, 'pullMemoryStoreToBank');
   checkBankId(data.bankId);
-  // zod copies objects; hand back the caller's own callback and context.
-  return { ...(options as PullStoreOptions), pathPrefix: checkStorePrefix(data.pathPrefix ?? '/') };
+  // zod copies objects; hand back the caller's own callback, and the context as parsed (its principals in full form).
+  return {
+    ...(options as PullStoreOptions),
+    pathPrefix: checkStorePrefix(data.pathPrefix ?? '/'),
+    ...(data.context ? { context: data.context } : {}),
+  };
 }
 
 function parse<T extends z.ZodType>(schema: T, options: unknown, caller: string): z.infer<T> {

@@ -1,5 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import { AstrocyteError, type Brain, type Memory, type RetainOptions } from '@astrocyte/core';
+import { type AstrocyteContext, AstrocyteError, type Brain, type Memory, type RetainOptions } from '@astrocyte/core';
 import { contentSha256, parseMemoryFile, sameText } from './memory-file-content.js';
 import { bankPathOfFile } from './memory-file-layout.js';
 import { outputScanOf } from './memory-store-diff.js';
@@ -52,7 +52,10 @@ export async function pullMemoryStoreToBank(
   options: PullStoreOptions,
 ): Promise<PullResult> {
   const resolved = parsePullOptions(options);
-  const { memoryStoreId, bankId, pathPrefix } = resolved;
+  const { memoryStoreId, bankId, pathPrefix, context } = resolved;
+  // A pull reads the bank to know what it pulled before: asking once here denies a caller the grants refuse before
+  // the store is read.
+  await brain.list(bankId, { limit: 1, ...(context ? { context } : {}) });
   const files = await pulledFiles(client, memoryStoreId, pathPrefix, resolved.sinceSession);
   const result: PullResult = {
     bankId,
@@ -73,7 +76,7 @@ export async function pullMemoryStoreToBank(
   const scan = outputScanOf(brain);
   let live: Promise<Map<string, Memory>> | undefined;
   const liveMemories = () => {
-    live ??= listBankMemories(brain, bankId).then((memories) => new Map(memories.map((m) => [m.id, m])));
+    live ??= listBankMemories(brain, bankId, context).then((memories) => new Map(memories.map((m) => [m.id, m])));
     return live;
   };
   for (const [index, file] of files.entries()) {
@@ -99,7 +102,7 @@ export async function pullMemoryStoreToBank(
         continue;
       }
       const path = bankPathOfFile(file.path);
-      const previous = await earlierPull(brain, bankId, path, metadata);
+      const previous = await earlierPull(brain, bankId, path, metadata, context);
       if (previous?.metadata.memory_store_content_sha256 === metadata.memory_store_content_sha256) {
         result.unchanged++;
         continue;
@@ -108,11 +111,7 @@ export async function pullMemoryStoreToBank(
       if (previous) retain.supersedes = previous.id;
     }
     try {
-      const outcome = await brain.retain(body, {
-        ...retain,
-        metadata,
-        ...(resolved.context ? { context: resolved.context } : {}),
-      });
+      const outcome = await brain.retain(body, { ...retain, metadata, ...(context ? { context } : {}) });
       if (outcome.stored) {
         result.stored++;
         if (retain.supersedes) result.superseded++;
@@ -163,11 +162,17 @@ async function earlierPull(
   bankId: string,
   path: string,
   origin: { memory_store_id: string; memory_store_memory_id: string },
+  context: AstrocyteContext | undefined,
 ): Promise<Memory | undefined> {
   let found: Memory | undefined;
   let cursor: string | null = null;
   do {
-    const page = await brain.list(bankId, { pathPrefix: path, limit: 1000, ...(cursor ? { cursor } : {}) });
+    const page = await brain.list(bankId, {
+      pathPrefix: path,
+      limit: 1000,
+      ...(cursor ? { cursor } : {}),
+      ...(context ? { context } : {}),
+    });
     for (const memory of page.items)
       if (
         memory.path === path &&

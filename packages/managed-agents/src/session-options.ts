@@ -1,5 +1,11 @@
 import type { BetaManagedAgentsAgentCustomToolUseEvent } from '@anthropic-ai/sdk/resources/beta/sessions/events';
-import { type AstrocyteContext, checkBankId, ValidationError, zodProblem } from '@astrocyte/core';
+import {
+  type AstrocyteContext,
+  astrocyteContextSchema,
+  checkBankId,
+  ValidationError,
+  zodProblem,
+} from '@astrocyte/core';
 import { z } from 'zod';
 import type { SessionEvent } from './session-events.js';
 import type { ToolConfirmationHandler } from './tool-confirmation.js';
@@ -49,7 +55,10 @@ export interface RunSessionOptions {
   retainTranscript?: boolean;
   /** Wall-clock bound for the turn (default 120); on expiry the runner interrupts the session. */
   timeoutSeconds?: number;
-  /** Passed to every memory operation (actor, request id). */
+  /**
+   * Passed to every memory operation: the actor and request id, and the `principal` (and `onBehalfOf`) checked
+   * against the brain's grants when access is configured. A tool call the grants deny is answered with `is_error`.
+   */
   context?: AstrocyteContext;
   /** Aborts the turn; the runner interrupts the session and rejects with SessionAbortedError. */
   signal?: AbortSignal;
@@ -71,7 +80,7 @@ const optionsSchema = z.object({
     .positive('must be a positive number of seconds')
     .max(24 * 60 * 60, 'must be at most one day')
     .default(120),
-  context: z.object({ actor: z.string().optional(), requestId: z.string().optional() }).optional(),
+  context: astrocyteContextSchema.optional(),
   signal: z.instanceof(AbortSignal).optional(),
   onEvent: z.function().optional(),
 });
@@ -100,8 +109,9 @@ export function parseRunSessionOptions(options: unknown): ResolvedRunSessionOpti
       'names the tools of nonMemoryToolHandler, which is not given (runSessionWithMemory, @astrocyte/managed-agents)',
     );
   }
-  // zod copies objects; hand back the caller's own signal and functions.
+  // zod copies objects; hand back the caller's own signal and functions, and the context as parsed (its principals
+  // in full form).
   const given = options as RunSessionOptions;
-  const { timeoutSeconds, answerUnownedTools, retainTranscript } = parsed.data;
-  return { ...given, timeoutSeconds, answerUnownedTools, retainTranscript };
+  const { timeoutSeconds, answerUnownedTools, retainTranscript, context } = parsed.data;
+  return { ...given, timeoutSeconds, answerUnownedTools, retainTranscript, ...(context ? { context } : {}) };
 }

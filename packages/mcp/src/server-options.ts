@@ -1,5 +1,6 @@
 import {
   type AstrocyteContext,
+  astrocyteContextSchema,
   type BearerToken,
   checkBankId,
   parsePrincipal,
@@ -26,18 +27,11 @@ export interface MemoryMcpServerOptions {
   name?: string;
 }
 
-const context = z.strictObject({
-  actor: z.string().min(1).optional(),
-  requestId: z.string().min(1).optional(),
-  principal: z.string().optional(),
-  onBehalfOf: z.string().optional(),
-});
-
 const schema = z.strictObject({
   bankId: z.string(),
   includeForget: z.boolean().default(false),
   includeReflect: z.boolean().default(true),
-  context: context.optional(),
+  context: astrocyteContextSchema.optional(),
   name: z.string().min(1).default('astrocyte-memory'),
 });
 
@@ -47,18 +41,7 @@ const tokensSchema = z.array(z.strictObject({ token: z.string(), principal: z.st
 export function parseServerOptions(options: MemoryMcpServerOptions): z.output<typeof schema> {
   const data = parse(schema, options, 'options');
   checkBankId(data.bankId, '@astrocyte/mcp bankId');
-  if (data.context === undefined) return data;
-  const { principal, onBehalfOf, ...rest } = data.context;
-  return {
-    ...data,
-    context: {
-      ...rest,
-      ...(principal !== undefined ? { principal: parsePrincipal(principal, '@astrocyte/mcp context.principal') } : {}),
-      ...(onBehalfOf !== undefined
-        ? { onBehalfOf: parsePrincipal(onBehalfOf, '@astrocyte/mcp context.onBehalfOf') }
-        : {}),
-    },
-  };
+  return data;
 }
 
 /**

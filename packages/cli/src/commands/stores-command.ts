@@ -45,6 +45,7 @@ export function registerStoresCommand(program: Command, io: CliIo): void {
             memoryStoreId: options.store,
             layout: options.layout,
             ...(options.pathPrefix ? { pathPrefix: options.pathPrefix } : {}),
+            context: session.context(),
             onProgress: bar,
           }),
         );
@@ -89,6 +90,7 @@ export function registerStoresCommand(program: Command, io: CliIo): void {
             memoryStoreId: options.store,
             layout: options.layout,
             ...(options.pathPrefix ? { pathPrefix: options.pathPrefix } : {}),
+            context: session.context(),
           }),
         );
         printDiff(session, diff);

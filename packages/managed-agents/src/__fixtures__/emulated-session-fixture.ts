@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Anthropic from '@anthropic-ai/sdk';
 import { createSqliteBrain } from '@astrocyte/brain-sqlite';
-import { type Brain, memoryToolDefinitions } from '@astrocyte/core';
+import { type AccessOptions, type Brain, memoryToolDefinitions } from '@astrocyte/core';
 import { afterEach } from 'vitest';
 import { type ManagedAgentsEmulator, type ScriptedAgent, startManagedAgentsEmulator } from '../emulator/index.js';
 
@@ -17,14 +17,15 @@ export interface EmulatedSessionFixture {
   close(): Promise<void>;
 }
 
-/** Starts the fixture; `clientOptions` reach `new Anthropic` (e.g. `maxRetries`). */
+/** Starts the fixture; `maxRetries` reaches `new Anthropic`, `access` the brain. */
 export async function startEmulatedSession(
   agent: ScriptedAgent,
-  clientOptions: { maxRetries?: number } = {},
+  options: { maxRetries?: number; access?: AccessOptions } = {},
 ): Promise<EmulatedSessionFixture> {
   const emulator = await startManagedAgentsEmulator({ agent });
+  const { access, ...clientOptions } = options;
   const client = new Anthropic({ baseURL: emulator.url, apiKey: 'test-key', ...clientOptions });
-  const brain = await createSqliteBrain({ path: ':memory:' });
+  const brain = await createSqliteBrain({ path: ':memory:', ...(access ? { access } : {}) });
   const created = await client.beta.agents.create({
     name: 'Assistant with memory',
     model: 'claude-sonnet-4-6',
@@ -60,8 +61,8 @@ export function emulatedSessionsPerTest(): typeof startEmulatedSession {
   afterEach(async () => {
     await Promise.all(open.splice(0).map((fixture) => fixture.close()));
   });
-  return async (agent, clientOptions) => {
-    const fixture = await startEmulatedSession(agent, clientOptions);
+  return async (agent, options) => {
+    const fixture = await startEmulatedSession(agent, options);
     open.push(fixture);
     return fixture;
   };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Anthropic from '@anthropic-ai/sdk';
 import { createSqliteBrain } from '@astrocyte/brain-sqlite';
-import { type Astrocyte, Governance, type GovernanceOptions } from '@astrocyte/core';
+import { type AccessOptions, type Astrocyte, Governance, type GovernanceOptions } from '@astrocyte/core';
 import { afterEach } from 'vitest';
 import { type ManagedAgentsEmulator, type ScriptedAgent, startManagedAgentsEmulator } from '../emulator/index.js';
 
@@ -21,9 +21,10 @@ export interface MemoryStoreFixture {
   versionContents(): Promise<(string | null)[]>;
 }
 
-/** What a fixture is built with: the brain's governance and the scripted agent. */
+/** What a fixture is built with: the brain's governance and access control, and the scripted agent. */
 export interface MemoryStoreFixtureOptions {
   governance?: GovernanceOptions;
+  access?: AccessOptions;
   agent?: ScriptedAgent;
 }
 
@@ -38,6 +39,7 @@ export function memoryStoresPerTest(): (options?: MemoryStoreFixtureOptions) => 
     const brain = await createSqliteBrain({
       path: ':memory:',
       ...(options.governance ? { governance: new Governance(options.governance) } : {}),
+      ...(options.access ? { access: options.access } : {}),
     });
     open.push(async () => {
       await brain.close();
