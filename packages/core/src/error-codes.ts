@@ -23,8 +23,9 @@ export const ERROR_CODES = {
   policy_violation: 'a governance policy forbids the operation (legal hold, rule, maximum per call)',
   access_denied:
     'the principal (and the one it acts for) holds no grant of the permission on the bank; `details` names principal, bank and permission',
-  rate_limited: 'the principal or bank made more operations this minute than its rate limit allows; retry after `details.retryAfter` seconds',
-  quota_exceeded: "the operation would take the bank past a quota (`details.quota`: max_memories or max_bytes_per_day)",
+  rate_limited:
+    'the principal or bank made more operations this minute than its rate limit allows; retry after `details.retryAfter` seconds',
+  quota_exceeded: 'the operation would take the bank past a quota (`details.quota`: max_memories or max_bytes_per_day)',
   provider_error: 'an embedding or LLM provider failed after retries, or answered with something unusable',
   // Storage, on every backend
   storage_error: 'the storage backend failed in a way no more specific code names',
