@@ -3,89 +3,92 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { randomSuffix } from '../lib/backends.js';
-import { loadMem0 } from './load-mem0.js';
-
-/** The subset of mem0's Memory the benchmark calls. */
-interface Mem0Memory {
-  add(messages: { role: string; content: string }[], config: { userId: string; infer: boolean }): Promise<unknown>;
-  search(query: string, config: { userId: string; limit: number }): Promise<{ results: unknown[] }>;
-}
-
-/** A mem0 open-source Memory on pgvector in the benchmark's Postgres, and how to remove what it created. */
-export interface Mem0Peer {
-  memory: Mem0Memory;
-  userId: string;
-  collection: string;
-  /** Refreshes the planner statistics of mem0's table. */
-  analyze(): Promise<void>;
-  dispose(): Promise<void>;
-}
+import { itemText, type PeerEnvironment, type PeerItem, type PeerSystem, packageVersion } from './peer-system.js';
 
 /**
- * Builds mem0's `Memory` (mem0ai/oss) on the same Postgres: its pgvector store with an HNSW cosine index in a table
- * of its own, its OpenAI embedder pointed at the local endpoint, SQLite history in a temporary file. Its LLM is
- * configured only because mem0 insists; it points at the same local server, which refuses chat calls, and every
- * add passes `infer: false` so none is made.
+ * mem0's open-source `Memory` (mem0ai/oss, 3.x) on the same Postgres: its pgvector store with the HNSW cosine
+ * index it offers (`hnsw: true`) in a table of its own, its `openai` embedder on the shared endpoint, SQLite
+ * history in a temporary file. No LLM is configured: with `infer: false`, 3.x stores each message as given and
+ * needs none. Search is 3.x's default: vector candidates re-scored by a BM25 keyword match on the lemmatized text
+ * (and by entity links, which only inferred adds create), threshold 0.1.
  */
-export async function openMem0Peer(
-  postgresUrl: string,
-  embeddingBaseURL: string,
-  dimensions: number,
-): Promise<Mem0Peer> {
-  const url = new URL(postgresUrl);
+export async function openMem0Peer(env: PeerEnvironment): Promise<PeerSystem> {
+  // Read when the module loads; without it every call may post an event to PostHog.
+  process.env.MEM0_TELEMETRY = 'false';
+  // The ESM build, as `import { Memory } from 'mem0ai/oss'` gives a TypeScript project.
+  const { Memory } = await import('mem0ai/oss');
   const collection = `mem0_bench_${randomSuffix()}`;
   const historyDir = mkdtempSync(join(tmpdir(), 'astrocyte-bench-mem0-'));
-  const hadMigrationsTable = await tableExists(postgresUrl, 'memory_migrations');
-  const { Memory } = loadMem0();
+  const hadMigrationsTable = await tableExists(env.postgresUrl, 'memory_migrations');
   const memory = new Memory({
     embedder: {
       provider: 'openai',
-      config: { apiKey: 'not-used', baseURL: embeddingBaseURL, model: 'local-hash-v1', embeddingDims: dimensions },
+      config: {
+        apiKey: 'not-used',
+        baseURL: env.embeddingBaseURL,
+        model: env.embeddingModel,
+        embeddingDims: env.dimensions,
+      },
     },
     vectorStore: {
       provider: 'pgvector',
       config: {
         collectionName: collection,
-        dimension: dimensions,
-        embeddingModelDims: dimensions,
-        dbname: decodeURIComponent(url.pathname.slice(1)) || 'postgres',
-        user: decodeURIComponent(url.username) || 'postgres',
-        ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
-        host: url.hostname,
-        port: Number(url.port || 5432),
+        dimension: env.dimensions,
+        embeddingModelDims: env.dimensions,
+        connectionString: env.postgresUrl,
         hnsw: true,
       },
     },
-    llm: { provider: 'openai', config: { apiKey: 'not-used', baseURL: embeddingBaseURL, model: 'must-not-be-called' } },
     historyStore: { provider: 'sqlite', config: { historyDbPath: join(historyDir, 'history.db') } },
-  }) as unknown as Mem0Memory & { vectorStore?: { close(): Promise<void> }; db?: { close?(): void } };
+  });
+  const userId = `bench-${randomSuffix()}`;
+  const add = async (items: PeerItem[]) => {
+    const { results } = await memory.add(
+      items.map((item) => ({ role: 'user', content: itemText(item) })),
+      { userId, infer: false },
+    );
+    return results.map((item) => [item.id]);
+  };
   return {
-    memory,
-    userId: `bench-${randomSuffix()}`,
-    collection,
-    async analyze() {
-      const client = new pg.Client({ connectionString: postgresUrl });
-      await client.connect();
-      try {
-        await client.query(`ANALYZE "${collection}"`);
-      } finally {
-        await client.end();
-      }
+    label: `mem0ai/oss ${packageVersion('mem0ai')} (pgvector HNSW, infer: false)`,
+    addBatch: add,
+    async addOne(text) {
+      await add([{ text }]);
     },
-    async dispose() {
-      await memory.vectorStore?.close().catch(() => undefined);
-      memory.db?.close?.();
-      const client = new pg.Client({ connectionString: postgresUrl });
-      await client.connect();
-      try {
-        await client.query(`DROP TABLE IF EXISTS "${collection}"`);
-        if (!hadMigrationsTable) await client.query('DROP TABLE IF EXISTS memory_migrations');
-      } finally {
-        await client.end();
-      }
+    async search(query, limit) {
+      const { results } = await memory.search(query, { topK: limit, filters: { user_id: userId } });
+      return results.map((item) => item.id);
+    },
+    afterLoad: () => runSql(env.postgresUrl, [`ANALYZE "${collection}"`]),
+    async close() {
+      // mem0's Memory has no close(): its stores' own connections are closed, then its tables dropped.
+      const internals = memory as unknown as {
+        vectorStore?: { close(): Promise<void> };
+        _entityStore?: { close(): Promise<void> };
+        db?: { close?(): void };
+      };
+      await internals.vectorStore?.close().catch(() => undefined);
+      await internals._entityStore?.close().catch(() => undefined);
+      internals.db?.close?.();
+      await runSql(env.postgresUrl, [
+        `DROP TABLE IF EXISTS "${collection}"`,
+        `DROP TABLE IF EXISTS "${collection}_entities"`,
+        ...(hadMigrationsTable ? [] : ['DROP TABLE IF EXISTS memory_migrations']),
+      ]);
       rmSync(historyDir, { recursive: true, force: true });
     },
   };
+}
+
+async function runSql(connectionString: string, statements: string[]): Promise<void> {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    for (const sql of statements) await client.query(sql);
+  } finally {
+    await client.end();
+  }
 }
 
 async function tableExists(connectionString: string, table: string): Promise<boolean> {

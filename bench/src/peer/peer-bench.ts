@@ -1,21 +1,26 @@
-import { createPostgresBrain } from '@astrocyte/brain-postgres';
-import { Astrocyte } from '@astrocyte/core';
-import { intFlag, postgresUrl, readFlags } from '../lib/args.js';
-import { analyzeTable, dropSchema, postgresReachable, randomSuffix } from '../lib/backends.js';
-import { memoryCorpus, queryCorpus } from '../lib/memory-corpus.js';
+import { choiceList, intFlag, postgresUrl, readFlags } from '../lib/args.js';
+import { postgresReachable } from '../lib/backends.js';
+import { loadAverage } from '../lib/machine.js';
 import { writeResults } from '../lib/results.js';
-import { type LatencySummary, summarize } from '../lib/stats.js';
 import { printTable } from '../lib/table.js';
-import { now, sampleInterleaved } from '../lib/timing.js';
 import { LocalEmbeddingServer } from './local-embedding-server.js';
-import { openMem0Peer } from './mem0-peer.js';
+import { printQualityGoals, printSpeedGoals } from './peer-goals.js';
+import { loadQualitySet, measureQuality } from './peer-quality.js';
+import { measureSpeed } from './peer-speed.js';
+import type { PeerEnvironment } from './peer-system.js';
+import { closePeerSystems, openPeerSystems, SYSTEM_NAMES } from './peer-systems.js';
 
-const USAGE = `A peer side by side: mem0's open-source TypeScript Memory (mem0ai/oss, infer: false) and Astrocyte on the
-same Postgres, with the same local-embedder vectors served from a local OpenAI-compatible endpoint.
-  --size 2000      memories ingested by each system
-  --batch 100      memories per add / retainMany call while ingesting
-  --single 100     timed single adds / retains after ingest
-  --queries 200    timed searches per system
+const USAGE = `Peers side by side, same run, same data, same vectors: Astrocyte on SQLite and on Postgres, mem0's open-source
+Memory (mem0ai/oss, infer: false) on the same Postgres, and Mastra memory on an embedded libsql file. Every system
+embeds through the same local OpenAI-compatible endpoint, which serves Astrocyte's local-embedder vectors.
+  --size 2000        memories ingested into each system
+  --batch 100        memories per batch call (retainMany, add with many messages, saveMessages)
+  --single 100       timed single writes per system after the ingest
+  --queries 200      timed searches per system (10 results each)
+  --quality SET      instead of speed: evidence recall@10 on a dev set (synthetic, paraphrase, realmem, or the path of
+                     a LoCoMo-format file)
+  --conversations 10 --seed 42   the generated dev sets' size and seed, as in bench:quality
+  --systems ${SYSTEM_NAMES.join(',')}
   --postgres URL`;
 
 const flags = readFlags({
@@ -23,6 +28,10 @@ const flags = readFlags({
   batch: 'string',
   single: 'string',
   queries: 'string',
+  quality: 'string',
+  conversations: 'string',
+  seed: 'string',
+  systems: 'string',
   postgres: 'string',
   help: 'boolean',
 });
@@ -30,147 +39,53 @@ if (flags.help) {
   process.stdout.write(`${USAGE}\n`);
   process.exit(0);
 }
-const size = intFlag(flags.size, 2000, 'size');
+const LIMIT = 10;
 const batch = intFlag(flags.batch, 100, 'batch');
-const singles = intFlag(flags.single, 100, 'single');
-const queryCount = intFlag(flags.queries, 200, 'queries');
+const names = choiceList(flags.systems, SYSTEM_NAMES, [...SYSTEM_NAMES], 'systems');
 const url = postgresUrl(flags);
 if (!(await postgresReachable(url)))
   throw new Error(`Postgres is not reachable at ${url}; the peer benchmark needs it`);
 
-const DIMENSIONS = 384;
-const corpus = memoryCorpus(size + singles * 3 + 100, 21);
-const ingest = corpus.slice(0, size);
-// Distinct queries, so that no query cache on either side answers a repeat.
-const queries = [...new Set(queryCorpus(queryCount * 3, 23))].slice(0, queryCount + 50);
-if (queries.length < queryCount + 50) throw new Error('not enough distinct queries; lower --queries');
-
-interface SystemResult {
-  system: string;
-  /** One embedding request through the system's own HTTP client; absent for the in-process embedder. */
-  embedRequest?: LatencySummary;
-  ingestPerSecond: number;
-  singleAdd: LatencySummary;
-  search: LatencySummary;
-}
-
-const server = await LocalEmbeddingServer.start(DIMENSIONS);
-const mem0 = await openMem0Peer(url, server.baseURL, DIMENSIONS);
-const httpSchema = `bench_${randomSuffix()}`;
-const localSchema = `bench_${randomSuffix()}`;
-const oursHttp = await Astrocyte.fromConfigObject({
-  storage: { backend: 'postgres', postgres: { url, schema: httpSchema } },
-  embedding: {
-    provider: 'openai',
-    model: 'local-hash-v1',
-    dimensions: DIMENSIONS,
-    base_url: server.baseURL,
-    api_key: 'not-used',
-  },
-});
-const oursLocal = await createPostgresBrain({ connectionString: url, schema: localSchema });
-const bankId = `bench-${randomSuffix()}`;
-
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const loadAtStart = loadAverage();
+const server = await LocalEmbeddingServer.start();
+const env: PeerEnvironment = {
+  postgresUrl: url,
+  embeddingBaseURL: server.baseURL,
+  embeddingModel: 'local-hash-v1',
+  dimensions: 384,
+};
 try {
-  // Ingest, system after system, the same memories in the same batches.
-  const ingestRate = async (write: (items: string[]) => Promise<unknown>) => {
-    const start = now();
-    for (let i = 0; i < ingest.length; i += batch) await write(ingest.slice(i, i + batch));
-    return ingest.length / ((now() - start) / 1000);
-  };
-  process.stdout.write(`Ingesting ${size.toLocaleString('en-US')} memories into each system ...\n`);
-  const mem0Ingest = await ingestRate((items) =>
-    mem0.memory.add(
-      items.map((content) => ({ role: 'user', content })),
-      { userId: mem0.userId, infer: false },
-    ),
-  );
-  const httpIngest = await ingestRate((items) =>
-    oursHttp.retainMany(
-      items.map((content) => ({ content })),
-      { bankId },
-    ),
-  );
-  const localIngest = await ingestRate((items) =>
-    oursLocal.retainMany(
-      items.map((content) => ({ content })),
-      { bankId },
-    ),
-  );
-
-  // As autovacuum would after a bulk load; until then the planner may pass over the HNSW indexes.
-  await Promise.all([analyzeTable(url, httpSchema), analyzeTable(url, localSchema), mem0.analyze()]);
-
-  // Single writes, then searches, rotating between the systems call by call.
-  const extra = (offset: number) => corpus.slice(size + offset * (singles + 40), size + (offset + 1) * (singles + 40));
-  const [mem0Extra, httpExtra, localExtra] = [extra(0), extra(1), extra(2)] as [string[], string[], string[]];
-  process.stdout.write('Timing single writes and searches ...\n');
-  const single = await sampleInterleaved(
-    singles,
-    {
-      mem0: (i) =>
-        mem0.memory.add([{ role: 'user', content: mem0Extra[i] as string }], { userId: mem0.userId, infer: false }),
-      http: (i) => oursHttp.retain(httpExtra[i] as string, { bankId }),
-      local: (i) => oursLocal.retain(localExtra[i] as string, { bankId }),
-    },
-    20,
-  );
-  const search = await sampleInterleaved(
-    queryCount,
-    {
-      mem0: (i) => mem0.memory.search(queries[i] as string, { userId: mem0.userId, limit: 10 }),
-      http: (i) => oursHttp.recall(queries[i] as string, { bankId, maxResults: 10 }),
-      local: (i) => oursLocal.recall(queries[i] as string, { bankId, maxResults: 10 }),
-    },
-    50,
-  );
-  // One embedding request each way, to separate the HTTP client's cost from the search's.
-  const peerEmbedder = (mem0.memory as unknown as { embedder: { embed(text: string): Promise<number[]> } }).embedder;
-  const embedTexts = corpus.slice(0, queryCount + 50).map((text, i) => `${text} #${i}`);
-  const embed = await sampleInterleaved(
-    queryCount,
-    {
-      mem0: (i) => peerEmbedder.embed(embedTexts[i] as string),
-      http: (i) => oursHttp.embedder.embed([embedTexts[i] as string], { purpose: 'document' }),
-    },
-    50,
-  );
-  // Check the peer really searched the data: the same query must find hits on both sides.
-  const probe = queries[0] as string;
-  const [peerHits, ourHits] = await Promise.all([
-    mem0.memory.search(probe, { userId: mem0.userId, limit: 10 }),
-    oursHttp.recall(probe, { bankId, maxResults: 10 }),
-  ]);
-  if (peerHits.results.length === 0 || ourHits.hits.length === 0)
-    throw new Error('a system returned no hits; the comparison is void');
+  if (typeof flags.quality === 'string') await runQuality(flags.quality);
+  else await runSpeed();
   if (server.unexpectedRequests.length > 0) {
     throw new Error(`a system called an LLM or another endpoint: ${server.unexpectedRequests.join(', ')}`);
   }
+  log(
+    `\nEmbedding requests served: ${server.embeddingRequests.toLocaleString('en-US')} (${server.embeddedTexts.toLocaleString('en-US')} texts); LLM calls: 0. ` +
+      `Load average (1, 5, 15 min) at start: ${loadAtStart.join(', ')}; at end: ${loadAverage().join(', ')}.`,
+  );
+} finally {
+  await server.close();
+}
 
-  const results: SystemResult[] = [
-    {
-      system: 'mem0ai/oss 2.4.6 (pgvector HNSW, infer: false)',
-      embedRequest: summarize(embed.mem0),
-      ingestPerSecond: mem0Ingest,
-      singleAdd: summarize(single.mem0),
-      search: summarize(search.mem0),
-    },
-    {
-      system: 'Astrocyte, openai embedder on the same endpoint',
-      embedRequest: summarize(embed.http),
-      ingestPerSecond: httpIngest,
-      singleAdd: summarize(single.http),
-      search: summarize(search.http),
-    },
-    {
-      system: 'Astrocyte, local embedder in process',
-      ingestPerSecond: localIngest,
-      singleAdd: summarize(single.local),
-      search: summarize(search.local),
-    },
-  ];
+async function runSpeed(): Promise<void> {
+  const options = {
+    size: intFlag(flags.size, 2000, 'size'),
+    batch,
+    singles: intFlag(flags.single, 100, 'single'),
+    queries: intFlag(flags.queries, 200, 'queries'),
+    limit: LIMIT,
+  };
+  const systems = await openPeerSystems(names, env);
+  let results: Awaited<ReturnType<typeof measureSpeed>>;
+  try {
+    results = await measureSpeed(systems, options, log);
+  } finally {
+    await closePeerSystems(systems);
+  }
   printTable(
-    `mem0 and Astrocyte on the same Postgres, ${size.toLocaleString('en-US')} memories, same vectors`,
+    `Peers, ${options.size.toLocaleString('en-US')} memories each, same vectors over the same HTTP endpoint`,
     [
       { header: 'system', align: 'left' },
       { header: 'ingest /s', digits: 0 },
@@ -178,34 +93,38 @@ try {
       { header: 'single add p95 ms' },
       { header: 'search p50 ms' },
       { header: 'search p95 ms' },
-      { header: 'search p99 ms' },
-      { header: 'one embed request p50 ms' },
     ],
-    results.map((r) => [
-      r.system,
-      r.ingestPerSecond,
-      r.singleAdd.p50,
-      r.singleAdd.p95,
-      r.search.p50,
-      r.search.p95,
-      r.search.p99,
-      r.embedRequest?.p50 ?? 'in process',
-    ]),
+    results.map((r) => [r.label, r.ingestPerSecond, r.singleAdd.p50, r.singleAdd.p95, r.search.p50, r.search.p95]),
   );
-  process.stdout.write(
-    `\nEmbedding requests served: ${server.embeddingRequests.toLocaleString('en-US')} (${server.embeddedTexts.toLocaleString('en-US')} texts); LLM calls: 0.\n` +
-      'mem0 search is a vector search; Astrocyte recall is hybrid (vector and keyword, fused) and returns whole memories.\n',
+  printSpeedGoals(results);
+  log(
+    `\nIngest in batches of ${batch}; ${options.singles} single writes and ${options.queries} searches (${LIMIT} results) per system, interleaved. ` +
+      "Astrocyte recall is hybrid (vector and keyword, fused); mem0's search re-scores vector candidates with BM25; Mastra's recall is a vector search.",
   );
-  writeResults('peer-mem0', {
-    size,
-    batch,
-    singles,
-    queries: queryCount,
-    embeddingRequests: server.embeddingRequests,
-    results,
+  writeResults('peer', { ...options, systems: names, embeddingRequests: server.embeddingRequests, results });
+}
+
+async function runQuality(setName: string): Promise<void> {
+  const set = loadQualitySet(setName, {
+    conversations: intFlag(flags.conversations, 10, 'conversations'),
+    seed: intFlag(flags.seed, 42, 'seed'),
   });
-} finally {
-  await Promise.allSettled([oursHttp.close(), oursLocal.close()]);
-  await Promise.allSettled([dropSchema(url, httpSchema), dropSchema(url, localSchema), mem0.dispose()]);
-  await server.close();
+  log(`${set.dataset}: ${set.samples.length} conversations; each into fresh storage in every system.`);
+  const results = await measureQuality(set, names, env, { batch, limit: LIMIT }, log);
+  printTable(
+    `Evidence recall@${LIMIT}, ${set.dataset}, the same turns in every system`,
+    [
+      { header: 'system', align: 'left' },
+      { header: 'questions', digits: 0 },
+      { header: `R@${LIMIT}`, digits: 3 },
+      { header: `searches with < ${LIMIT} results`, digits: 0 },
+    ],
+    results.map((r) => [r.label, r.questions, r.recall, r.shortLists]),
+  );
+  printQualityGoals(results);
+  log(
+    '\nA batch call per session: Astrocyte retainConversation (speaker as a field), mem0 add and Mastra saveMessages ' +
+      "(speaker as a 'speaker: ' prefix: they have no such field). No system gets the session dates.",
+  );
+  writeResults('peer-quality', { dataset: set.dataset, systems: names, limit: LIMIT, results });
 }
