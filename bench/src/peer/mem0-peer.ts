@@ -19,6 +19,8 @@ export async function openMem0Peer(env: PeerEnvironment): Promise<PeerSystem> {
   const { Memory } = await import('mem0ai/oss');
   const collection = `mem0_bench_${randomSuffix()}`;
   const historyDir = mkdtempSync(join(tmpdir(), 'astrocyte-bench-mem0-'));
+  // mem0 keeps an id and notice state in ~/.mem0 even with telemetry off; the run keeps them in its own folder.
+  process.env.MEM0_DIR = historyDir;
   const hadMigrationsTable = await tableExists(env.postgresUrl, 'memory_migrations');
   const memory = new Memory({
     embedder: {
