@@ -1,19 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Astrocyte } from '../astrocyte.js';
-import { AccessDeniedError, ConfigError } from '../errors.js';
+import { AccessDeniedError } from '../errors.js';
+import { configFailure } from './config-failure.fixture.js';
 import { parseConfigText } from './load-config.js';
 
 const TOKEN = 'a'.repeat(32);
-
-function failure(call: () => unknown): ConfigError {
-  try {
-    call();
-  } catch (error) {
-    if (ConfigError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('config: access', () => {
   afterEach(() => {
@@ -52,50 +43,57 @@ describe('config: access', () => {
 
   it('refuses an unknown key, a bad permission, a bad principal or pattern, naming the line and key', () => {
     const grant = (fields: string) => `access:\n  grants:\n    - ${fields}\n`;
-    expect(failure(() => parseConfigText('access:\n  grants: []\n  grant: []\n')).message).toBe(
+    expect(configFailure(() => parseConfigText('access:\n  grants: []\n  grant: []\n')).message).toBe(
       'astrocyte.yaml:3: access.grant: unknown key "grant"; did you mean "grants"?',
     );
     expect(
-      failure(() => parseConfigText(grant('{ principal: alice, banks: "*", permissions: [read], bank: x }'))).message,
+      configFailure(() => parseConfigText(grant('{ principal: alice, banks: "*", permissions: [read], bank: x }')))
+        .message,
     ).toMatch(/^astrocyte\.yaml:3: access\.grants\.0\.bank: unknown key "bank"/);
     expect(
-      failure(() => parseConfigText(grant('{ principal: alice, banks: "*", permissions: [delete] }'))).message,
+      configFailure(() => parseConfigText(grant('{ principal: alice, banks: "*", permissions: [delete] }'))).message,
     ).toMatch(/^astrocyte\.yaml:3: access\.grants\.0\.permissions\.0: /);
     expect(
-      failure(() => parseConfigText(grant('{ principal: "robot:r2", banks: "*", permissions: [read] }'))).message,
+      configFailure(() => parseConfigText(grant('{ principal: "robot:r2", banks: "*", permissions: [read] }'))).message,
     ).toMatch(/access\.grants\.0\.principal: "robot:r2": the kind must be user, agent, service or \*/);
     expect(
-      failure(() => parseConfigText(grant('{ principal: alice, banks: "alice-(.*)", permissions: [read] }'))).message,
+      configFailure(() => parseConfigText(grant('{ principal: alice, banks: "alice-(.*)", permissions: [read] }')))
+        .message,
     ).toMatch(/access\.grants\.0\.banks: "alice-\(\.\*\)" must be a bank id with \* for any run of characters/);
     expect(
-      failure(() => parseConfigText('access:\n  grants: []\n  quotas:\n    - { banks: "{bank}", max_memories: 5 }\n'))
-        .message,
+      configFailure(() =>
+        parseConfigText('access:\n  grants: []\n  quotas:\n    - { banks: "{bank}", max_memories: 5 }\n'),
+      ).message,
     ).toMatch(/access\.quotas\.0\.banks: /);
-    expect(failure(() => parseConfigText('access:\n  grants: []\n  quotas:\n    - { banks: "*" }\n')).message).toMatch(
-      /access\.quotas\.0: give max_memories, max_bytes_per_day or both/,
-    );
     expect(
-      failure(() => parseConfigText('access:\n  grants: []\n  rate_limits:\n    - { operations_per_minute: 5 }\n'))
-        .message,
+      configFailure(() => parseConfigText('access:\n  grants: []\n  quotas:\n    - { banks: "*" }\n')).message,
+    ).toMatch(/access\.quotas\.0: give max_memories, max_bytes_per_day or both/);
+    expect(
+      configFailure(() =>
+        parseConfigText('access:\n  grants: []\n  rate_limits:\n    - { operations_per_minute: 5 }\n'),
+      ).message,
     ).toMatch(/access\.rate_limits\.0: give principal, banks or both/);
-    expect(failure(() => parseConfigText('access:\n  quotas: []\n')).message).toMatch(/access\.grants: is required/);
+    expect(configFailure(() => parseConfigText('access:\n  quotas: []\n')).message).toMatch(
+      /access\.grants: is required/,
+    );
   });
 
   it('refuses a missing token variable, a short token and a token given twice, never printing a token', () => {
     const tokens = (lines: string[]) =>
       `access:\n  grants: []\n  tokens:\n${lines.map((line) => `    - ${line}`).join('\n')}\n`;
     expect(
-      failure(() => parseConfigText(tokens(['{ token: "${ASTROCYTE_TEST_ALICE_TOKEN}", principal: alice }']))).message,
+      configFailure(() => parseConfigText(tokens(['{ token: "${ASTROCYTE_TEST_ALICE_TOKEN}", principal: alice }'])))
+        .message,
     ).toBe('astrocyte.yaml:4: access.tokens.0.token: environment variable ASTROCYTE_TEST_ALICE_TOKEN is not set');
-    const short = failure(() => parseConfigText(tokens(['{ token: "s3cret-short", principal: alice }'])));
+    const short = configFailure(() => parseConfigText(tokens(['{ token: "s3cret-short", principal: alice }'])));
     expect(short.message).toMatch(/access\.tokens\.0\.token: must be at least 16 printable characters/);
     expect(short.message).not.toContain('s3cret');
-    const twice = failure(() =>
+    const twice = configFailure(() =>
       parseConfigText(tokens([`{ token: "${TOKEN}", principal: alice }`, `{ token: "${TOKEN}", principal: bob }`])),
     );
     expect(twice.message).toMatch(/access\.tokens\.1\.token: is the same token as tokens\.0\.token$/);
     expect(twice.message).not.toContain(TOKEN);
-    expect(failure(() => parseConfigText(tokens([`{ token: "${TOKEN}", principal: "user:" }`]))).message).toMatch(
+    expect(configFailure(() => parseConfigText(tokens([`{ token: "${TOKEN}", principal: "user:" }`]))).message).toMatch(
       /access\.tokens\.0\.principal: /,
     );
   });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Astrocyte } from '../astrocyte.js';
 import { ConfigError } from '../errors.js';
+import { configFailure } from './config-failure.fixture.js';
 import { brainFromConfig, loadConfigFile, parseConfigText } from './load-config.js';
 
 function configFile(text: string): string {
@@ -11,16 +12,6 @@ function configFile(text: string): string {
   const file = join(dir, 'astrocyte.yaml');
   writeFileSync(file, text);
   return file;
-}
-
-function failure(call: () => unknown): ConfigError {
-  try {
-    call();
-  } catch (error) {
-    if (ConfigError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
 }
 
 describe('config', () => {
@@ -39,23 +30,23 @@ describe('config', () => {
   });
 
   it('names the line and suggests the key for an unknown key', () => {
-    const error = failure(() =>
+    const error = configFailure(() =>
       parseConfigText('storage:\n  backend: sqlite\nrecall:\n  max_result: 5\n', '/x/astrocyte.yaml'),
     );
     expect(error.message).toBe(
       '/x/astrocyte.yaml:4: recall.max_result: unknown key "max_result"; did you mean "max_results"?',
     );
     expect(error.details).toMatchObject({ line: 4, path: 'recall.max_result' });
-    expect(failure(() => parseConfigText('embeding:\n  provider: local\n')).message).toContain(
+    expect(configFailure(() => parseConfigText('embeding:\n  provider: local\n')).message).toContain(
       'did you mean "embedding"?',
     );
   });
 
   it('names the line of malformed YAML', () => {
-    expect(failure(() => parseConfigText('storage:\n  backend: sqlite\n  path: [unclosed\n')).message).toMatch(
+    expect(configFailure(() => parseConfigText('storage:\n  backend: sqlite\n  path: [unclosed\n')).message).toMatch(
       /^astrocyte\.yaml:4: invalid YAML: Flow sequence/,
     );
-    expect(failure(() => parseConfigText('recall:\n  max_results: 1\nrecall:\n  max_results: 2\n')).message).toBe(
+    expect(configFailure(() => parseConfigText('recall:\n  max_results: 1\nrecall:\n  max_results: 2\n')).message).toBe(
       'astrocyte.yaml:3: invalid YAML: Map keys must be unique',
     );
   });
@@ -70,7 +61,7 @@ describe('config', () => {
             .join(', ')}]`,
       )
       .join('\n');
-    expect(failure(() => parseConfigText(bomb, '/x/astrocyte.yaml')).message).toMatch(
+    expect(configFailure(() => parseConfigText(bomb, '/x/astrocyte.yaml')).message).toMatch(
       /^\/x\/astrocyte\.yaml: invalid YAML: aliases expand too far/,
     );
     const config = parseConfigText('recall: { max_results: &n 7 }\nreflect: { max_sources: *n }\n');
@@ -78,9 +69,11 @@ describe('config', () => {
   });
 
   it('names the line and key of a wrong value', () => {
-    const error = failure(() => parseConfigText('storage:\n  backend: mongo\n'));
+    const error = configFailure(() => parseConfigText('storage:\n  backend: mongo\n'));
     expect(error.message).toMatch(/astrocyte\.yaml:2: storage\.backend: /);
-    expect(failure(() => parseConfigText('recall:\n  max_results: 1000\n')).message).toContain('recall.max_results');
+    expect(configFailure(() => parseConfigText('recall:\n  max_results: 1000\n')).message).toContain(
+      'recall.max_results',
+    );
   });
 
   it("names the file, line and key of a problem in the backend's section, found by the backend's own schema", async () => {
@@ -109,7 +102,9 @@ describe('config', () => {
     expect(
       parseConfigText('storage:\n  sqlite:\n    path: ${ASTROCYTE_UNSET_VAR:-./fallback.db}\n').storage.sqlite?.path,
     ).toBe('./fallback.db');
-    const error = failure(() => parseConfigText('llm:\n  provider: anthropic\n  api_key: ${ASTROCYTE_UNSET_KEY}\n'));
+    const error = configFailure(() =>
+      parseConfigText('llm:\n  provider: anthropic\n  api_key: ${ASTROCYTE_UNSET_KEY}\n'),
+    );
     expect(error.message).toBe('astrocyte.yaml:3: llm.api_key: environment variable ASTROCYTE_UNSET_KEY is not set');
   });
 
