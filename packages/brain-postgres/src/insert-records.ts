@@ -81,9 +81,15 @@ async function insertChunk(
   options: InsertOptions,
   outcomes: InsertOutcome[],
 ): Promise<void> {
-  const exact = await existingHashes(client, sql, chunk);
   const threshold = options.nearDuplicateThreshold;
-  const nearest = threshold === null ? new Map<number, Match>() : await nearestLive(client, sql, chunk);
+  const { exact, large } = await existingHashes(client, sql, chunk, threshold !== null);
+  // A record that repeats a live memory's hash is an exact duplicate whatever its neighbours: no near check for it.
+  const unmatched = [...chunk.keys()].filter((i) => {
+    const { bankId, contentHash } = (chunk[i] as Candidate).record;
+    return !exact.has(memoryKey(bankId, contentHash));
+  });
+  const nearest =
+    threshold === null ? new Map<number, Match>() : await nearestLive(client, sql, chunk, unmatched, large);
   const maxTags = options.maxTags ?? DEFAULT_LIMITS.maxTags;
   const kept: Candidate[] = [];
   const keptHashes = new Map<string, Match>();
@@ -173,7 +179,6 @@ async function insertChunk(
     ...previousLast,
     ...(missing ? stored.filter((r) => r.episodeId !== null) : []),
   ]);
-  await insertCreateVersions(client, sql, stored);
 }
 
 function memoryKey(bankId: string, id: string): string {
@@ -199,42 +204,74 @@ async function addTags(
   );
 }
 
-async function existingHashes(client: pg.PoolClient, sql: StoreSql, chunk: Candidate[]): Promise<Map<string, Match>> {
+/**
+ * The live memories with the hash of a record of the chunk (other than the one it replaces), and, when the near check
+ * runs (`near`), which of the chunk's banks hold more than EXACT_SCAN_LIMIT live memories (the count stops there, so
+ * it stays cheap): one round trip. Planner statistics lag behind a bank that grows inside this very transaction, so
+ * the near check's plan is chosen here; when a bank needs the index, the same statement turns enable_sort off (which
+ * steers the next statement to the index) and sets the candidate list of the near check, for the transaction.
+ */
+async function existingHashes(
+  client: pg.PoolClient,
+  sql: StoreSql,
+  chunk: Candidate[],
+  near: boolean,
+): Promise<{ exact: Map<string, Match>; large: Set<string> }> {
   const { rows } = await client.query<{
-    bank_id: string;
+    large: string[];
+    bank_id: string | null;
     content_hash: string;
     id: string;
     tags: string[];
     occurred_at: Date | null;
   }>(
-    `SELECT m.bank_id, m.content_hash, m.id, m.tags, m.occurred_at
-       FROM ${sql.memories} m
-       JOIN unnest($1::text[], $2::text[], $3::text[]) AS r(bank_id, content_hash, replaces)
-         ON m.bank_id = r.bank_id AND m.content_hash = r.content_hash AND m.id IS DISTINCT FROM r.replaces`,
-    [chunk.map((c) => c.record.bankId), chunk.map((c) => c.record.contentHash), chunk.map((c) => c.record.supersedes)],
+    `SELECT s.large, s.settings, e.*
+       FROM (SELECT sizes.large, CASE WHEN cardinality(sizes.large) > 0
+                    THEN set_config('enable_sort', 'off', true) || set_config('hnsw.ef_search', $6, true) END AS settings
+               FROM (SELECT ARRAY(SELECT b FROM unnest($4::text[]) AS b
+                                   WHERE (SELECT count(*) FROM (SELECT 1 FROM ${sql.memories} m WHERE m.bank_id = b LIMIT $5) AS c) > $5 - 1
+                                 ) AS large) AS sizes) AS s
+       LEFT JOIN LATERAL (
+         SELECT m.bank_id, m.content_hash, m.id, m.tags, m.occurred_at
+           FROM ${sql.memories} m
+           JOIN unnest($1::text[], $2::text[], $3::text[]) AS r(bank_id, content_hash, replaces)
+             ON m.bank_id = r.bank_id AND m.content_hash = r.content_hash AND m.id IS DISTINCT FROM r.replaces
+       ) AS e ON true`,
+    [
+      chunk.map((c) => c.record.bankId),
+      chunk.map((c) => c.record.contentHash),
+      chunk.map((c) => c.record.supersedes),
+      near ? [...new Set(chunk.map((c) => c.record.bankId))] : [],
+      EXACT_SCAN_LIMIT + 1,
+      String(NEAR_DUPLICATE_EF_SEARCH),
+    ],
   );
-  return new Map(
-    rows.map((r) => [
-      memoryKey(r.bank_id, r.content_hash),
-      { id: r.id, tags: r.tags, similarity: 1, occurredAt: r.occurred_at },
-    ]),
-  );
+  const exact = new Map<string, Match>();
+  for (const r of rows) {
+    if (r.bank_id === null) continue;
+    exact.set(memoryKey(r.bank_id, r.content_hash), {
+      id: r.id,
+      tags: r.tags,
+      similarity: 1,
+      occurredAt: r.occurred_at,
+    });
+  }
+  return { exact, large: new Set(rows[0]?.large ?? []) };
 }
 
-// The nearest live memory of its own bank for each record of the chunk, keyed by position in the chunk.
-async function nearestLive(client: pg.PoolClient, sql: StoreSql, chunk: Candidate[]): Promise<Map<number, Match>> {
-  const large = await largeBanks(client, sql, [...new Set(chunk.map((c) => c.record.bankId))]);
+// The nearest live memory of its own bank for the records of the chunk at `checked`, keyed by position in the chunk:
+// an exact scan in small banks (`+ 0` hides the ordering from the index), the index in `large` ones.
+async function nearestLive(
+  client: pg.PoolClient,
+  sql: StoreSql,
+  chunk: Candidate[],
+  checked: number[],
+  large: Set<string>,
+): Promise<Map<number, Match>> {
   const nearest = new Map<number, Match>();
   for (const useIndex of [false, true]) {
-    const positions = [...chunk.keys()].filter((i) => large.has((chunk[i] as Candidate).record.bankId) === useIndex);
+    const positions = checked.filter((i) => large.has((chunk[i] as Candidate).record.bankId) === useIndex);
     if (positions.length === 0) continue;
-    // Planner statistics lag behind a bank that grows inside this very transaction, so the plan is chosen here:
-    // `+ 0` hides the ordering from the index (exact scan); enable_sort off steers a large bank to the index.
-    if (useIndex) {
-      await client.query(`SELECT set_config('enable_sort', 'off', true), set_config('hnsw.ef_search', $1, true)`, [
-        String(NEAR_DUPLICATE_EF_SEARCH),
-      ]);
-    }
     const order = useIndex ? indexedDistanceSql(sql, 'r.embedding') : `(m.embedding ${sql.distance} r.embedding) + 0`;
     const { rows } = await client.query<{
       ord: string;
@@ -258,7 +295,6 @@ async function nearestLive(client: pg.PoolClient, sql: StoreSql, chunk: Candidat
         positions.map((i) => (chunk[i] as Candidate).record.supersedes),
       ],
     );
-    if (useIndex) await client.query(`SELECT set_config('enable_sort', 'on', true)`);
     for (const r of rows) {
       const similarity = Number(r.similarity);
       if (Number.isFinite(similarity))
@@ -270,19 +306,13 @@ async function nearestLive(client: pg.PoolClient, sql: StoreSql, chunk: Candidat
         });
     }
   }
+  // existingHashes turned enable_sort off for the index; the rest of the transaction plans with it on again.
+  if (large.size > 0) await client.query(`SELECT set_config('enable_sort', 'on', true)`);
   return nearest;
 }
 
-// Which banks hold more than EXACT_SCAN_LIMIT live memories; the count stops there, so it stays cheap.
-async function largeBanks(client: pg.PoolClient, sql: StoreSql, bankIds: string[]): Promise<Set<string>> {
-  const { rows } = await client.query<{ bank_id: string; n: string }>(
-    `SELECT b.bank_id, (SELECT count(*) FROM (SELECT 1 FROM ${sql.memories} m WHERE m.bank_id = b.bank_id LIMIT $2) AS s) AS n
-       FROM unnest($1::text[]) AS b(bank_id)`,
-    [bankIds, EXACT_SCAN_LIMIT + 1],
-  );
-  return new Set(rows.filter((r) => Number(r.n) > EXACT_SCAN_LIMIT).map((r) => r.bank_id));
-}
-
+// Inserts the rows (a row whose hash another writer stored meanwhile stays out) and their versions; returns the ids
+// that went in.
 async function insertRows(
   client: pg.PoolClient,
   sql: StoreSql,
@@ -318,26 +348,8 @@ async function insertRows(
     date: 'r.keyword_date',
     context: 'r.keyword_context',
   });
-  const { rows } = await client.query<{ id: string }>(
-    `INSERT INTO ${sql.memories} (id, bank_id, text, content_hash, tags, metadata, path, created_at, occurred_at, expires_at,
-                                  speaker, episode_id, episode_position, document_id, embedding, tsv)
-     SELECT r.id, r.bank_id, r.text, r.content_hash, r.tags, r.metadata, r.path, r.created_at, r.occurred_at, r.expires_at,
-            r.speaker, r.episode_id, r.episode_position, r.document_id, r.embedding::${sql.vectorType}, ${tsv}
-       FROM jsonb_to_recordset($1::jsonb) AS r(
-              id text, bank_id text, text text, content_hash text, tags text[], metadata jsonb, path text,
-              created_at timestamptz, occurred_at timestamptz, expires_at timestamptz, speaker text, episode_id text,
-              episode_position integer, document_id text, embedding text, keyword_text text, keyword_date text,
-              keyword_context text, ord integer)
-      ORDER BY r.ord
-     ON CONFLICT (bank_id, content_hash) DO NOTHING
-     RETURNING id`,
-    [JSON.stringify(payload)],
-  );
-  return new Set(rows.map((r) => r.id));
-}
-
-async function insertCreateVersions(client: pg.PoolClient, sql: StoreSql, stored: MemoryRecord[]): Promise<void> {
-  const payload = stored.flatMap((record) =>
+  // The create (and redact) versions of the rows that went in, in the same statement.
+  const versions = records.flatMap((record) =>
     record.versions.map((stamp, i) => ({
       bank_id: record.bankId,
       memory_id: record.id,
@@ -349,13 +361,30 @@ async function insertCreateVersions(client: pg.PoolClient, sql: StoreSql, stored
       at: stamp.at.toISOString(),
     })),
   );
-  if (payload.length === 0) return;
-  await client.query(
-    `INSERT INTO ${sql.versions} (bank_id, memory_id, version, action, text, actor, reason, at)
+  const { rows } = await client.query<{ id: string }>(
+    `WITH inserted AS (
+     INSERT INTO ${sql.memories} (id, bank_id, text, content_hash, tags, metadata, path, created_at, occurred_at, expires_at,
+                                  speaker, episode_id, episode_position, document_id, embedding, tsv)
+     SELECT r.id, r.bank_id, r.text, r.content_hash, r.tags, r.metadata, r.path, r.created_at, r.occurred_at, r.expires_at,
+            r.speaker, r.episode_id, r.episode_position, r.document_id, r.embedding::${sql.vectorType}, ${tsv}
+       FROM jsonb_to_recordset($1::jsonb) AS r(
+              id text, bank_id text, text text, content_hash text, tags text[], metadata jsonb, path text,
+              created_at timestamptz, occurred_at timestamptz, expires_at timestamptz, speaker text, episode_id text,
+              episode_position integer, document_id text, embedding text, keyword_text text, keyword_date text,
+              keyword_context text, ord integer)
+      ORDER BY r.ord
+     ON CONFLICT (bank_id, content_hash) DO NOTHING
+     RETURNING bank_id, id
+     ), versions AS (
+     INSERT INTO ${sql.versions} (bank_id, memory_id, version, action, text, actor, reason, at)
      SELECT v.bank_id, v.memory_id, ${nextVersionSql(sql, 'v.bank_id', 'v.memory_id')} + v.n, v.action, v.text, v.actor, v.reason, v.at
-       FROM jsonb_to_recordset($1::jsonb) AS v(bank_id text, memory_id text, n integer, action text, text text, actor text, reason text, at timestamptz)`,
-    [JSON.stringify(payload)],
+       FROM jsonb_to_recordset($2::jsonb) AS v(bank_id text, memory_id text, n integer, action text, text text, actor text, reason text, at timestamptz)
+       JOIN inserted i ON i.bank_id = v.bank_id AND i.id = v.memory_id
+     )
+     SELECT id FROM inserted`,
+    [JSON.stringify(payload), JSON.stringify(versions)],
   );
+  return new Set(rows.map((r) => r.id));
 }
 
 // The replaced memory leaves the live table, and its episode neighbours' entries its text; its history keeps the

@@ -20,6 +20,9 @@ export class PlannerStatistics {
   /** Whether a set of banks is above EXACT_SCAN_LIMIT, as last counted. */
   readonly bankSizes = new BankSizeCache(BANK_SIZE_TTL_MILLIS);
   private storedSinceAnalyze = 0;
+  // How many stored rows the next refresh waits for, from the table's size, read once ANALYZE_MIN_ROWS are stored (null
+  // until then): once per refresh, not on every insert after that (a round trip added to each single retain).
+  private analyzeAt: number | null = null;
 
   /** `memories` is the qualified name of the store's table. */
   constructor(
@@ -48,15 +51,19 @@ export class PlannerStatistics {
    */
   private async analyzeAfterGrowth(stored: number): Promise<void> {
     this.storedSinceAnalyze += stored;
-    if (this.storedSinceAnalyze < ANALYZE_MIN_ROWS) return;
+    if (this.storedSinceAnalyze < (this.analyzeAt ?? ANALYZE_MIN_ROWS)) return;
     try {
-      const { rows } = await this.pool.query<{ reltuples: number }>(
-        'SELECT reltuples FROM pg_class WHERE oid = to_regclass($1)',
-        [this.memories],
-      );
-      const estimated = Number(rows[0]?.reltuples ?? -1);
-      if (estimated >= 0 && this.storedSinceAnalyze < estimated * ANALYZE_GROWTH) return;
+      if (this.analyzeAt === null) {
+        const { rows } = await this.pool.query<{ reltuples: number }>(
+          'SELECT reltuples FROM pg_class WHERE oid = to_regclass($1)',
+          [this.memories],
+        );
+        const estimated = Number(rows[0]?.reltuples ?? -1);
+        this.analyzeAt = Math.max(ANALYZE_MIN_ROWS, estimated * ANALYZE_GROWTH);
+        if (this.storedSinceAnalyze < this.analyzeAt) return;
+      }
       this.storedSinceAnalyze = 0;
+      this.analyzeAt = null;
       await this.pool.query(`ANALYZE ${this.memories} (bank_id, tsv, tags, path, created_at, occurred_at, expires_at)`);
     } catch {
       // The insert has committed; failing it now would make the caller retry stored work. Autovacuum remains.

@@ -47,9 +47,7 @@ export class MemoryWriter {
     const limits = limitedBanks(records, options);
     const banks = records.map((r) => r.bankId);
     const outcomes = await this.db.transaction(async (client) => {
-      // The near-duplicate check wants the true nearest neighbour of the bank, in order, however many banks share the index.
-      if (this.iterativeScans) await client.query(`SELECT set_config('hnsw.iterative_scan', 'strict_order', true)`);
-      const recorded = await lockForInsert(client, sql, banks);
+      const recorded = await lockForInsert(client, sql, banks, this.iterativeScans);
       checkSameEmbedder(recorded ?? embedder, embedder);
       // Counted under the banks' locks, so that no other writer (of any process) fills a bank before this commits.
       const before = await liveCounts(client, sql, limits);
@@ -115,12 +113,21 @@ export async function lockBanks(client: pg.PoolClient, sql: StoreSql, bankIds: s
  * Takes a share lock on the recorded embedder, then the banks' locks, in one statement, and returns the embedder. A
  * re-embedding's switch holds the embedder's row for update: an insert waits for it to commit and then reads the
  * new embedder (so vectors of the old model are refused), and a switch waits for the inserts under way. The row
- * comes first, so that no insert holds a bank's lock while it waits for the switch.
+ * comes first, so that no insert holds a bank's lock while it waits for the switch. The same round trip turns on
+ * pgvector's iterative scans for the rest of the transaction (when `iterativeScans`): the near-duplicate check wants
+ * the true nearest neighbour of the bank, in order, however many banks share the index.
  */
-async function lockForInsert(client: pg.PoolClient, sql: StoreSql, bankIds: string[]): Promise<EmbedderInfo | null> {
-  const { rows } = await client.query<{ value: EmbedderInfo }>(
+async function lockForInsert(
+  client: pg.PoolClient,
+  sql: StoreSql,
+  bankIds: string[],
+  iterativeScans: boolean,
+): Promise<EmbedderInfo | null> {
+  const iterative = iterativeScans ? `set_config('hnsw.iterative_scan', 'strict_order', true)` : 'NULL';
+  const { rows } = await client.query<{ value: EmbedderInfo | null }>(
     `SELECT r.value, (SELECT count(pg_advisory_xact_lock(k)) FROM (${BANK_KEYS_SQL}) AS keys WHERE r.value IS NOT NULL)
-       FROM (SELECT value FROM ${sql.meta} WHERE key = 'embedder' FOR SHARE) AS r`,
+       FROM (SELECT ${iterative}) AS settings
+       LEFT JOIN (SELECT value FROM ${sql.meta} WHERE key = 'embedder' FOR SHARE) AS r ON true`,
     [`astrocyte:${sql.schema}:bank:`, [...new Set(bankIds)]],
   );
   return rows[0]?.value ?? null;
