@@ -41,16 +41,18 @@ interface Match {
  * record is checked against live rows (including those written by earlier chunks of this call) and the earlier
  * records of its chunk (never against the memory it supersedes): an exact hash match, then the nearest memory at or
  * above the threshold. A duplicate's new tags go to the memory it repeats; a stored record is appended to its
- * episode, whose previous last memory gets it as a neighbour in its keyword entry.
+ * episode, whose previous last memory gets it as a neighbour in its keyword entry. `largeBanks` holds the banks known
+ * to hold more than EXACT_SCAN_LIMIT live memories (not counted again); the ones found so are added to it.
  */
 export async function insertRecords(
   client: pg.PoolClient,
   sql: StoreSql,
   records: MemoryRecord[],
   options: InsertOptions,
+  largeBanks: Set<string>,
 ): Promise<InsertOutcome[]> {
   const outcomes: InsertOutcome[] = new Array(records.length);
-  for (const chunk of chunks(records)) await insertChunk(client, sql, chunk, options, outcomes);
+  for (const chunk of chunks(records)) await insertChunk(client, sql, chunk, options, outcomes, largeBanks);
   return outcomes;
 }
 
@@ -80,9 +82,10 @@ async function insertChunk(
   chunk: Candidate[],
   options: InsertOptions,
   outcomes: InsertOutcome[],
+  largeBanks: Set<string>,
 ): Promise<void> {
   const threshold = options.nearDuplicateThreshold;
-  const { exact, large } = await existingHashes(client, sql, chunk, threshold !== null);
+  const { exact, large } = await existingHashes(client, sql, chunk, threshold !== null, largeBanks);
   // A record that repeats a live memory's hash is an exact duplicate whatever its neighbours: no near check for it.
   const unmatched = [...chunk.keys()].filter((i) => {
     const { bankId, contentHash } = (chunk[i] as Candidate).record;
@@ -206,17 +209,21 @@ async function addTags(
 
 /**
  * The live memories with the hash of a record of the chunk (other than the one it replaces), and, when the near check
- * runs (`near`), which of the chunk's banks hold more than EXACT_SCAN_LIMIT live memories (the count stops there, so
- * it stays cheap): one round trip. Planner statistics lag behind a bank that grows inside this very transaction, so
- * the near check's plan is chosen here; when a bank needs the index, the same statement turns enable_sort off (which
- * steers the next statement to the index) and sets the candidate list of the near check, for the transaction.
+ * runs (`near`), which of the chunk's banks hold more than EXACT_SCAN_LIMIT live memories: one round trip. Banks in
+ * `largeBanks` are taken as large; the others are counted (the count stops at the limit) and added to it when they
+ * are. Planner statistics lag behind a bank that grows inside this very transaction, so the near check's plan is
+ * chosen here; when a bank needs the index, the same statement turns enable_sort off (which steers the next statement
+ * to the index) and sets the candidate list of the near check, for the transaction.
  */
 async function existingHashes(
   client: pg.PoolClient,
   sql: StoreSql,
   chunk: Candidate[],
   near: boolean,
+  largeBanks: Set<string>,
 ): Promise<{ exact: Map<string, Match>; large: Set<string> }> {
+  const banks = near ? [...new Set(chunk.map((c) => c.record.bankId))] : [];
+  const known = banks.filter((b) => largeBanks.has(b));
   const { rows } = await client.query<{
     large: string[];
     bank_id: string | null;
@@ -226,7 +233,7 @@ async function existingHashes(
     occurred_at: Date | null;
   }>(
     `SELECT s.large, s.settings, e.*
-       FROM (SELECT sizes.large, CASE WHEN cardinality(sizes.large) > 0
+       FROM (SELECT sizes.large, CASE WHEN cardinality(sizes.large) > 0 OR cardinality($7::text[]) > 0
                     THEN set_config('enable_sort', 'off', true) || set_config('hnsw.ef_search', $6, true) END AS settings
                FROM (SELECT ARRAY(SELECT b FROM unnest($4::text[]) AS b
                                    WHERE (SELECT count(*) FROM (SELECT 1 FROM ${sql.memories} m WHERE m.bank_id = b LIMIT $5) AS c) > $5 - 1
@@ -241,9 +248,10 @@ async function existingHashes(
       chunk.map((c) => c.record.bankId),
       chunk.map((c) => c.record.contentHash),
       chunk.map((c) => c.record.supersedes),
-      near ? [...new Set(chunk.map((c) => c.record.bankId))] : [],
+      banks.filter((b) => !largeBanks.has(b)),
       EXACT_SCAN_LIMIT + 1,
       String(NEAR_DUPLICATE_EF_SEARCH),
+      known,
     ],
   );
   const exact = new Map<string, Match>();
@@ -256,7 +264,8 @@ async function existingHashes(
       occurredAt: r.occurred_at,
     });
   }
-  return { exact, large: new Set(rows[0]?.large ?? []) };
+  for (const bank of rows[0]?.large ?? []) largeBanks.add(bank);
+  return { exact, large: new Set([...known, ...(rows[0]?.large ?? [])]) };
 }
 
 // The nearest live memory of its own bank for the records of the chunk at `checked`, keyed by position in the chunk:

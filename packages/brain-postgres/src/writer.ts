@@ -46,16 +46,20 @@ export class MemoryWriter {
     for (const [i, record] of records.entries()) checkRecord(record, embedder.dimensions, i);
     const limits = limitedBanks(records, options);
     const banks = records.map((r) => r.bankId);
+    // Banks known to be past the exact-scan limit (a stale answer costs speed, never correctness; see BankSizeCache).
+    const large = new Set([...new Set(banks)].filter((bank) => this.statistics.bankSizes.get([bank]) === true));
     const outcomes = await this.db.transaction(async (client) => {
       const recorded = await lockForInsert(client, sql, banks, this.iterativeScans);
       checkSameEmbedder(recorded ?? embedder, embedder);
       // Counted under the banks' locks, so that no other writer (of any process) fills a bank before this commits.
       const before = await liveCounts(client, sql, limits);
-      const inserted = await insertRecords(client, sql, records, options);
+      const inserted = await insertRecords(client, sql, records, options, large);
       checkMemoryLimits(limits, before, await liveCounts(client, sql, limits));
       return inserted;
     });
     await this.statistics.recordStored(outcomes.filter((o) => o.status === 'stored').length);
+    // A bank counted large stays so for the cache's lifetime: the next inserts (and searches) need not count it.
+    for (const bank of large) this.statistics.bankSizes.set([bank], true);
     return outcomes;
   }
 
