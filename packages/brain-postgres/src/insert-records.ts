@@ -269,7 +269,9 @@ async function existingHashes(
 }
 
 // The nearest live memory of its own bank for the records of the chunk at `checked`, keyed by position in the chunk:
-// an exact scan in small banks (`+ 0` hides the ordering from the index), the index in `large` ones.
+// the index in `large` banks, first, while enable_sort is off (existingHashes turned it off); then, with it on again,
+// an exact scan in small ones (`+ 0` hides the ordering from the index). Nothing that sorts may be planned with it
+// off: a disabled sort's cost crosses the JIT thresholds, and compiling the plan takes hundreds of milliseconds.
 async function nearestLive(
   client: pg.PoolClient,
   sql: StoreSql,
@@ -278,7 +280,8 @@ async function nearestLive(
   large: Set<string>,
 ): Promise<Map<number, Match>> {
   const nearest = new Map<number, Match>();
-  for (const useIndex of [false, true]) {
+  for (const useIndex of [true, false]) {
+    if (!useIndex && large.size > 0) await client.query(`SELECT set_config('enable_sort', 'on', true)`);
     const positions = checked.filter((i) => large.has((chunk[i] as Candidate).record.bankId) === useIndex);
     if (positions.length === 0) continue;
     const order = useIndex ? indexedDistanceSql(sql, 'r.embedding') : `(m.embedding ${sql.distance} r.embedding) + 0`;
@@ -315,8 +318,6 @@ async function nearestLive(
         });
     }
   }
-  // existingHashes turned enable_sort off for the index; the rest of the transaction plans with it on again.
-  if (large.size > 0) await client.query(`SELECT set_config('enable_sort', 'on', true)`);
   return nearest;
 }
 
