@@ -175,6 +175,36 @@ describe.runIf(available)('postgres memory store', () => {
     await store.close();
   });
 
+  it('checks one call across a large and a small bank through the index and exhaustively, sorting only with sorts on', async () => {
+    const { pool, statements } = recordingPool();
+    const store = await openStore(embedder, { pool });
+    const bank = randomBankId();
+    const small = randomBankId();
+    const many = Array.from({ length: 2100 }, (_, i) =>
+      record(bank, `Invoice ${i} of ${i * 31} euros due in week ${i % 52}`),
+    );
+    expect((await store.insert(many, { nearDuplicateThreshold: null })).every((o) => o.status === 'stored')).toBe(true);
+    const target = many[777] as MemoryRecord;
+    const seed = record(small, 'Invoices are paid on Fridays');
+    await store.insert([seed], { nearDuplicateThreshold: null });
+    statements.length = 0;
+    const outcomes = await store.insert([record(small, `${seed.text}!!`), record(bank, `${target.text}!!`)], {
+      nearDuplicateThreshold: 0.95,
+    });
+    expect(outcomes).toMatchObject([
+      { status: 'duplicate', duplicateOf: seed.id, match: 'near' },
+      { status: 'duplicate', duplicateOf: target.id, match: 'near' },
+    ]);
+    // A sort planned while enable_sort is off costs past the JIT thresholds (hundreds of ms to compile): the exact
+    // scan of the small bank runs after the index lookup has turned it back on.
+    const sortsOn = statements.findIndex((s) => s.includes("set_config('enable_sort', 'on'"));
+    const exactScan = statements.findIndex((s) => s.includes('r.embedding) + 0'));
+    expect(sortsOn).toBeGreaterThan(-1);
+    expect(exactScan).toBeGreaterThan(sortsOn);
+    await store.close();
+    await pool.end();
+  });
+
   it('lets a memory be superseded by a text that hashes the same', async () => {
     const store = await freshStore();
     const bank = randomBankId();
