@@ -11,4 +11,9 @@ describe('newMemoryId', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(newMemoryId(1_800_000_000_000) > (ids.at(-1) as string)).toBe(true);
   });
+
+  it('gives every id fresh random bits, across the blocks they are drawn in', () => {
+    const tails = Array.from({ length: 2000 }, () => newMemoryId().slice(19));
+    expect(new Set(tails).size).toBe(tails.length);
+  });
 });
