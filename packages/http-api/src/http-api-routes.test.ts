@@ -55,6 +55,17 @@ describe('HTTP API routes', () => {
     expect(version?.actor).toBe(`user:${alice}`);
   });
 
+  it('recalls as many hits as the brain is configured for when max_results is not given', async () => {
+    const { api, alice, brain } = server;
+    const items = Array.from({ length: 12 }, (_, i) => ({
+      content: `Deploy window ${i + 1} is reserved for team ${i + 1}`,
+    }));
+    await brain.retainMany(items, { bankId: alice, context: { principal: `user:${alice}` } });
+    const recalled = await api.request('POST', `/v1/banks/${alice}/recall`, { body: { query: 'deploy window' } });
+    expect(recalled.status).toBe(200);
+    expect(recalled.body.hits).toHaveLength(10);
+  });
+
   it('retains a conversation one memory per turn, as an episode of the session', async () => {
     const { api, alice } = server;
     const response = await api.request('POST', `/v1/banks/${alice}/conversations`, {

@@ -56,7 +56,7 @@ export const conversationRequest = named(
 export const recallRequest = named(
   z.strictObject({ query: z.string().min(1), max_results: integer(1, 100).optional() }),
   'RecallRequest',
-  'What to search the bank for; `max_results` defaults to 5.',
+  'What to search the bank for; `max_results` defaults to the configured `recall.max_results` (10 unless set).',
 );
 
 /** POST /v1/banks/{bank}/reflect */

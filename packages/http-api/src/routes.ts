@@ -133,7 +133,12 @@ export const ROUTES: Route[] = [
     body: recallRequest,
     responses: { 200: { description: 'The best hits, best first.', schema: recallResult } },
     async handle({ brain, bank, body, context }) {
-      const result = await brain.recall(body.query, { bankId: bank, maxResults: body.max_results ?? 5, context });
+      // Without max_results, the brain's configured `recall.max_results` applies, as for every other caller.
+      const result = await brain.recall(body.query, {
+        bankId: bank,
+        ...(body.max_results === undefined ? {} : { maxResults: body.max_results }),
+        context,
+      });
       return {
         status: 200,
         json: { hits: result.hits.map(hitToJson), total: result.totalAvailable } satisfies z.infer<typeof recallResult>,
