@@ -12,6 +12,8 @@ exact scan, planted near-duplicates caught, peak memory.
   --sizes 1000,10000[,100000]   bank sizes (default 1000,10000)
   --backends sqlite,postgres    (default both; Postgres is skipped with a notice when unreachable)
   --queries 300                 timed recalls per case (after a warm-up)
+  --raw-queries 300             of which also timed on the raw engines, and the accuracy check's queries (at most
+                                100); their exact scans take seconds each at 1,000,000 memories (default: --queries)
   --batch 1000                  memories per retainMany call while loading
   --single 200                  timed single retains per case
   --max-results 10              results per recall
@@ -22,6 +24,7 @@ const flags = readFlags({
   sizes: 'string',
   backends: 'string',
   queries: 'string',
+  'raw-queries': 'string',
   batch: 'string',
   single: 'string',
   'max-results': 'string',
@@ -52,6 +55,7 @@ for (const backend of backends) {
       postgresUrl: url,
       batchSize: intFlag(flags.batch, 1000, 'batch'),
       queries: intFlag(flags.queries, 300, 'queries'),
+      rawQueries: intFlag(flags['raw-queries'], intFlag(flags.queries, 300, 'queries'), 'raw-queries'),
       singleRetains: intFlag(flags.single, 200, 'single'),
       maxResults: intFlag(flags['max-results'], 10, 'max-results'),
       bulkNearDedup: flags['bulk-near-dedup'] === true,
@@ -68,13 +72,15 @@ for (const backend of backends) {
 const label = (r: SpeedCaseResult) => [r.backend, r.size.toLocaleString('en-US')];
 const bulkLabel = results[0]?.load.nearDedup ? 'near-dup check on' : 'near-dup check off';
 printTable(
-  `Writes, memories/s (local embedder). Bulk load: retainMany batches of ${results[0]?.load.batchSize ?? '-'}, ${bulkLabel}. Default pipeline into the loaded bank: one retainMany batch, the same number of conversation turns (retainConversation, sessions of 20), the first retain (it builds the near-duplicate index), then single retains.`,
+  `Writes, memories/s (local embedder). Bulk load: retainMany batches of ${results[0]?.load.batchSize ?? '-'}, ${bulkLabel}. Default pipeline into the loaded bank: one retainMany batch, the same number of conversation turns (retainConversation, sessions of 20), the first retain (it builds the near-duplicate index), then single retains. Longest event-loop block: the longest the loop was blocked at once, to within 5 ms.`,
   [
     { header: 'backend', align: 'left' },
     { header: 'memories' },
     { header: 'bulk load /s', digits: 0 },
     { header: 'bulk, last 10% /s', digits: 0 },
+    { header: 'bulk longest block ms', digits: 0 },
     { header: 'retainMany /s (default)', digits: 0 },
+    { header: 'its longest block ms', digits: 0 },
     { header: 'turns /s (default)', digits: 0 },
     { header: 'first retain ms', digits: 0 },
     { header: 'retain p50 ms' },
@@ -85,7 +91,9 @@ printTable(
     ...label(r),
     r.load.memoriesPerSecond,
     r.load.lastTenthPerSecond,
+    r.load.longestBlockMs,
     r.retainManyDefault.perSecond,
+    r.retainManyDefault.longestBlockMs,
     r.retainConversation.perSecond,
     r.singleRetain.firstMs,
     r.singleRetain.latency.p50,

@@ -2,6 +2,7 @@ import { postgresStoreOptionsSchema } from '@astrocyte/brain-postgres';
 import { Astrocyte, LocalEmbedder, type RetainManyItem } from '@astrocyte/core';
 import { searchTerms } from '@astrocyte/core/backend';
 import { analyzeTable, type BackendName, openBenchBrain, randomSuffix, sqliteDatabase } from '../lib/backends.js';
+import { withLongestBlock } from '../lib/event-loop.js';
 import { peakRssMb, rssMb } from '../lib/machine.js';
 import { MemoryTexts, queryCorpus } from '../lib/memory-corpus.js';
 import { type LatencySummary, ratio, summarize } from '../lib/stats.js';
@@ -32,6 +33,11 @@ export interface SpeedCaseOptions {
   batchSize: number;
   /** Recall queries timed (after a warm-up). */
   queries: number;
+  /**
+   * Queries of the raw-engine baselines and of the accuracy check, at most `queries`: the raw engines scan every
+   * vector of the bank, seconds per query at a million memories.
+   */
+  rawQueries: number;
   /** Single retains timed after the recall phase. */
   singleRetains: number;
   /**
@@ -54,11 +60,13 @@ export interface SpeedCaseResult {
     seconds: number;
     memoriesPerSecond: number;
     lastTenthPerSecond: number;
+    /** The longest the event loop was blocked at once during the load, in ms (see withLongestBlock). */
+    longestBlockMs: number;
     batchSize: number;
     nearDedup: boolean;
   };
   /** retainMany with the default pipeline (near-duplicate check on) into the loaded bank. */
-  retainManyDefault: { batchSize: number; perSecond: number };
+  retainManyDefault: { batchSize: number; perSecond: number; longestBlockMs: number };
   /** retainConversation with the default pipeline into the loaded bank: sessions of CONVERSATION_SESSION turns. */
   retainConversation: { turns: number; perSecond: number };
   /** `firstMs`: the first default-pipeline retain into the loaded bank, which builds the near-duplicate index. */
@@ -112,24 +120,26 @@ export async function runSpeedCase(options: SpeedCaseOptions): Promise<SpeedCase
     // Load.
     const batches: { from: number; added: number; ms: number }[] = [];
     const loadStart = now();
-    while (stored < size) {
-      // Texts the near-duplicate check refuses are made up by later batches, so the bank ends at exactly `size`.
-      const want = Math.min(options.batchSize, size - stored);
-      const items: RetainManyItem[] = texts.next(want).map((content) => ({ content }));
-      const batchStart = now();
-      const results = await loader.retainMany(items, { bankId });
-      const ms = now() - batchStart;
-      let added = 0;
-      for (const [i, result] of results.entries()) {
-        if (!result.stored) continue;
-        if ((stored + added) % plantEvery === 0 && plantFrom.length < PLANTED_NEAR_DUPLICATES)
-          plantFrom.push(items[i]?.content as string);
-        added++;
+    const { longestBlockMs: loadLongestBlockMs } = await withLongestBlock(async () => {
+      while (stored < size) {
+        // Texts the near-duplicate check refuses are made up by later batches, so the bank ends at exactly `size`.
+        const want = Math.min(options.batchSize, size - stored);
+        const items: RetainManyItem[] = texts.next(want).map((content) => ({ content }));
+        const batchStart = now();
+        const results = await loader.retainMany(items, { bankId });
+        const ms = now() - batchStart;
+        let added = 0;
+        for (const [i, result] of results.entries()) {
+          if (!result.stored) continue;
+          if ((stored + added) % plantEvery === 0 && plantFrom.length < PLANTED_NEAR_DUPLICATES)
+            plantFrom.push(items[i]?.content as string);
+          added++;
+        }
+        batches.push({ from: stored, added, ms });
+        stored += added;
+        deduplicated += results.length - added;
       }
-      batches.push({ from: stored, added, ms });
-      stored += added;
-      deduplicated += results.length - added;
-    }
+    });
     const loadEnd = now();
     // The rate near the end of the load shows how writes slow down as the bank grows.
     const tail = batches.filter((b) => b.from >= size * 0.9);
@@ -156,20 +166,24 @@ export async function runSpeedCase(options: SpeedCaseOptions): Promise<SpeedCase
     if (raw instanceof RawPostgresEngine) await raw.warm();
     try {
       const q = (i: number) => i % queries.length;
-      const paired = await sampleInterleaved(options.queries, {
-        ours: (i) => brain.recall(queries[q(i)] as string, { bankId, maxResults: options.maxResults }),
+      const rawQueries = Math.min(options.rawQueries, options.queries);
+      const recallOurs = (i: number) =>
+        brain.recall(queries[q(i)] as string, { bankId, maxResults: options.maxResults });
+      const paired = await sampleInterleaved(rawQueries, {
+        ours: recallOurs,
         raw: (i) => rawHybrid(raw, bankId, vectors[q(i)] as Float32Array, terms[q(i)] as string[], pool),
       });
-      const rawVector = await sampleLatencies(options.queries, (i) =>
+      // The rest of our recalls, alone, after the paired ones.
+      const oursAlone = await sampleLatencies(options.queries - rawQueries, (i) => recallOurs(rawQueries + i), 0);
+      const rawVector = await sampleLatencies(rawQueries, (i) =>
         raw.vector(bankId, vectors[q(i)] as Float32Array, pool),
       );
-      const rawKeyword = await sampleLatencies(options.queries, (i) =>
-        raw.keyword(bankId, terms[q(i)] as string[], pool),
-      );
+      const rawKeyword = await sampleLatencies(rawQueries, (i) => raw.keyword(bankId, terms[q(i)] as string[], pool));
       const embedding = await sampleLatencies(options.queries, (i) => embedder.embedOne(queries[q(i)] as string));
-      const ours = summarize(paired.ours);
+      const ours = summarize([...paired.ours, ...oursAlone]);
       const rawBoth = summarize(paired.raw);
-      const vectorRecallAt10 = await vectorRecallAtK(brain.store, raw, bankId, vectors.slice(0, ACCURACY_QUERIES), 10);
+      const accuracyQueries = Math.min(ACCURACY_QUERIES, rawQueries);
+      const vectorRecallAt10 = await vectorRecallAtK(brain.store, raw, bankId, vectors.slice(0, accuracyQueries), 10);
 
       // The default pipeline's first retain after opening: its near-duplicate check builds what later checks use
       // (on SQLite, the LSH tables of the bank), a one-off cost per process and bank, reported on its own.
@@ -191,10 +205,13 @@ export async function runSpeedCase(options: SpeedCaseOptions): Promise<SpeedCase
       // The default pipeline's retainMany into the loaded bank.
       const tailItems = texts.next(tailBatch).map((content) => ({ content }));
       const tailStart = now();
-      const tailResults = await brain.retainMany(tailItems, { bankId });
+      const { result: tailResults, longestBlockMs: defaultLongestBlockMs } = await withLongestBlock(() =>
+        brain.retainMany(tailItems, { bankId }),
+      );
       const retainManyDefault = {
         batchSize: tailBatch,
         perSecond: tailResults.length / ((now() - tailStart) / 1000),
+        longestBlockMs: defaultLongestBlockMs,
       };
 
       // Transcripts into the loaded bank: each call appends a session of turns, two speakers taking turns.
@@ -223,6 +240,7 @@ export async function runSpeedCase(options: SpeedCaseOptions): Promise<SpeedCase
           seconds: (loadEnd - loadStart) / 1000,
           memoriesPerSecond: stored / ((loadEnd - loadStart) / 1000),
           lastTenthPerSecond,
+          longestBlockMs: loadLongestBlockMs,
           batchSize: options.batchSize,
           nearDedup: options.bulkNearDedup,
         },
@@ -246,7 +264,7 @@ export async function runSpeedCase(options: SpeedCaseOptions): Promise<SpeedCase
         memory: { peakRssMb: oursPeakRssMb, rssAfterLoadMb, processPeakRssMb: peakRssMb() },
         accuracy: {
           vectorRecallAt10,
-          queries: ACCURACY_QUERIES,
+          queries: accuracyQueries,
           nearDuplicatesCaught,
           nearDuplicatesPlanted: bases.length,
         },

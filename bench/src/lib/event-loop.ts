@@ -1,0 +1,16 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+/**
+ * Runs `fn` while watching the event loop, and returns its result with the longest time the loop was blocked at
+ * once, in ms: the largest delay of a timer that fires every 5 ms (so a block is seen to within about 5 ms).
+ */
+export async function withLongestBlock<T>(fn: () => Promise<T>): Promise<{ result: T; longestBlockMs: number }> {
+  const histogram = monitorEventLoopDelay({ resolution: 5 });
+  histogram.enable();
+  try {
+    const result = await fn();
+    return { result, longestBlockMs: histogram.max / 1e6 };
+  } finally {
+    histogram.disable();
+  }
+}
