@@ -1,13 +1,21 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { MemoryRecord } from '@astrocyte/core/backend';
 import { axisVector, memoryRecord, storesPerTest } from '@astrocyte/core/testing';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { KEYWORD_SCORE_BUDGET, KeywordPlanner } from './keyword-plan.js';
 import { openSqliteStore } from './sqlite-memory-store.js';
 
 const DIMENSIONS = 8;
 const NOW = new Date('2026-03-01T00:00:00Z');
 const keep = { nearDuplicateThreshold: null };
-const store = storesPerTest(() => openSqliteStore({ path: ':memory:' }), { name: 'test-axes', dimensions: DIMENSIONS });
+const store = storesPerTest((path = ':memory:') => openSqliteStore({ path }), {
+  name: 'test-axes',
+  dimensions: DIMENSIONS,
+});
+const dir = mkdtempSync(join(tmpdir(), 'astrocyte-keyword-plan-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function record(text: string): MemoryRecord {
   return memoryRecord('k', text, { embedding: axisVector(DIMENSIONS, 0), createdAt: NOW });
@@ -41,5 +49,23 @@ describe('keyword plan', () => {
     const rows = ['ordinary zeppelin', 'ordinary note'].map(record);
     await s.insert(rows, keep);
     expect(planner.plan(['zeppelins', 'ordinary'])).toEqual({ terms: ['zeppelins', 'ordinary'], newestOnly: null });
+  });
+
+  it('reads the frequencies again once another connection changed the database', async () => {
+    const path = join(dir, 'shared.db');
+    const reader = await store(path);
+    const writer = await store(path);
+    const planner = new KeywordPlanner(reader.database);
+    const common = Array.from({ length: KEYWORD_SCORE_BUDGET + 10 }, (_, i) => record(`ordinary note number ${i}`));
+    await writer.insert([...common, record('ordinary zeppelin')], keep);
+    expect(planner.plan(['ordinary', 'zeppelins'])).toEqual({ terms: ['zeppelins'], newestOnly: null });
+    // Read from the cache while nothing changed; after the other connection's erase, "ordinary" fits the budget.
+    expect(planner.plan(['ordinary', 'zeppelins'])).toEqual({ terms: ['zeppelins'], newestOnly: null });
+    await writer.erase(
+      'k',
+      common.slice(0, 20).map((r) => r.id),
+      { action: 'forget', at: NOW },
+    );
+    expect(planner.plan(['ordinary', 'zeppelins'])).toEqual({ terms: ['zeppelins', 'ordinary'], newestOnly: null });
   });
 });

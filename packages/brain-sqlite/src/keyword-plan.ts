@@ -18,18 +18,24 @@ export interface KeywordPlan {
  * fts5vocab view of the index, after running the term through FTS5's own tokenizer (porter stemming included), so
  * the lookup sees exactly the token the MATCH will. Terms are kept rarest first while their frequencies fit the
  * budget: bm25 weighs a term by its rarity, so the common terms left out are the ones that moved the ranking least.
- * A term the tokenizer splits into several tokens has no single frequency and is always kept.
+ * A term the tokenizer splits into several tokens has no single frequency and is always kept. Frequencies are read
+ * again once the database changed, by this connection or another.
  */
 export class KeywordPlanner {
   private readonly db: Database.Database;
   // Each term's tokens: the tokenizer is a pure function, and running it through the temporary table costs more than
   // the frequency lookups. Cleared when full, which a working vocabulary seldom reaches.
   private readonly tokenCache = new Map<string, string[]>();
+  // Each token's document frequency, read since the database last changed: exact, and reading a common token's
+  // frequency costs milliseconds at a million memories (it walks the token's whole posting list).
+  private readonly frequencyCache = new Map<string, number>();
+  private frequenciesAt = '';
   private prepared: {
     clear: Database.Statement;
     add: Database.Statement;
     tokens: Database.Statement;
     frequency: Database.Statement;
+    changes: Database.Statement;
   } | null = null;
 
   constructor(db: Database.Database) {
@@ -60,6 +66,7 @@ export class KeywordPlanner {
   // file.
   private frequencies(terms: string[]): (number | null)[] {
     const statements = this.statements();
+    if (this.databaseState(statements) !== this.frequenciesAt) this.frequencyCache.clear();
     if (this.tokenCache.size + terms.length > TOKEN_CACHE_MAX) this.tokenCache.clear();
     const unseen = terms.filter((term) => !this.tokenCache.has(term));
     if (unseen.length > 0) {
@@ -70,11 +77,26 @@ export class KeywordPlanner {
       statements.clear.run();
       for (const [i, term] of unseen.entries()) this.tokenCache.set(term, tokens[i] as string[]);
     }
+    // After this planner's own writes to its temporary table, which change no frequency.
+    this.frequenciesAt = this.databaseState(statements);
+    if (this.frequencyCache.size + terms.length > TOKEN_CACHE_MAX) this.frequencyCache.clear();
     return terms.map((term) => {
       const list = this.tokenCache.get(term);
       if (list?.length !== 1) return null;
-      return (statements.frequency.pluck().get(list[0]) as number | undefined) ?? 0;
+      const token = list[0] as string;
+      let frequency = this.frequencyCache.get(token);
+      if (frequency === undefined) {
+        frequency = (statements.frequency.pluck().get(token) as number | undefined) ?? 0;
+        this.frequencyCache.set(token, frequency);
+      }
+      return frequency;
     });
+  }
+
+  // Changes whenever the database does: other connections' commits move data_version, this connection's own writes
+  // (in or out of a transaction) total_changes().
+  private databaseState(statements: NonNullable<KeywordPlanner['prepared']>): string {
+    return `${this.db.pragma('data_version', { simple: true })}:${statements.changes.pluck().get()}`;
   }
 
   private statements(): NonNullable<KeywordPlanner['prepared']> {
@@ -89,6 +111,7 @@ export class KeywordPlanner {
         add: this.db.prepare('INSERT INTO temp.astrocyte_query_terms (rowid, term) VALUES (?, ?)'),
         tokens: this.db.prepare('SELECT doc, term FROM temp.astrocyte_query_tokens'),
         frequency: this.db.prepare('SELECT doc FROM temp.astrocyte_memory_vocab WHERE term = ?'),
+        changes: this.db.prepare('SELECT total_changes()'),
       };
     }
     return this.prepared;
