@@ -10,7 +10,7 @@ import { openSqliteStore } from './sqlite-memory-store.js';
 const DIMENSIONS = 8;
 const NOW = new Date('2026-03-01T00:00:00Z');
 const keep = { nearDuplicateThreshold: null };
-const store = storesPerTest((path = ':memory:') => openSqliteStore({ path }), {
+const store = storesPerTest((path?: string) => openSqliteStore({ path: path ?? ':memory:' }), {
   name: 'test-axes',
   dimensions: DIMENSIONS,
 });
