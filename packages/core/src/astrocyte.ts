@@ -131,6 +131,9 @@ export class Astrocyte implements Brain {
     const vectorWeight = options.recall?.vectorWeight;
     if (vectorWeight !== undefined && !(vectorWeight >= 0 && vectorWeight <= 1))
       throw new ValidationError('recall.vectorWeight', 'must be in [0, 1]');
+    const repeatFactor = options.recall?.repeatFactor ?? DEFAULTS.recall.repeatFactor;
+    if (!(repeatFactor >= 0 && repeatFactor <= 1))
+      throw new ValidationError('recall.repeatFactor', 'must be in [0, 1]');
     const embedder = this.switchable;
     const tuning: RecallTuning = {
       // Unset, the weight follows the embedder, which a re-embedding may replace.
@@ -144,6 +147,7 @@ export class Astrocyte implements Brain {
         20,
         DEFAULTS.recall.feedbackTerms,
       ),
+      repeatFactor,
     };
     this.defaultMaxSources = checkInteger(
       options.reflect?.maxSources,
@@ -240,7 +244,7 @@ export class Astrocyte implements Brain {
   /**
    * Finds the memories most relevant to `query`: keyword search (text, speaker, date and episode neighbours), a
    * second keyword search with words the best hits share when `feedbackTerms` is set, and vector search, fused by
-   * weighted normalized scores.
+   * weighted normalized scores; a hit that mostly repeats a better hit's words is demoted (`repeatFactor`).
    */
   recall(query: string, options: RecallOptions): Promise<RecallResult> {
     return this.search(query, options, () =>

@@ -124,6 +124,8 @@ export const configSchema = z.strictObject({
       vector_weight: z.number().min(0).max(1).optional(),
       /** Words taken from the best keyword hits for a second search (pseudo-relevance feedback); 0 turns it off. */
       feedback_terms: z.number().int().min(0).max(20).default(DEFAULTS.recall.feedbackTerms),
+      /** What the score of a hit that mostly repeats a better hit's words is multiplied by; 1 turns it off. */
+      repeat_factor: z.number().min(0).max(1).default(DEFAULTS.recall.repeatFactor),
     })
     .prefault({}),
   reflect: z

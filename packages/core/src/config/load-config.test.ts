@@ -25,6 +25,7 @@ describe('config', () => {
     expect(config.embedding).toEqual({ provider: 'local', dimensions: 384 });
     expect(config.llm).toEqual({ provider: 'none' });
     expect(config.recall.max_results).toBe(10);
+    expect(config.recall.repeat_factor).toBe(0.3);
     expect(config.governance.dedup).toEqual({ near_threshold: 0.95, action: 'skip' });
     expect(config.governance.pii.default).toBe('redact');
   });
@@ -73,6 +74,9 @@ describe('config', () => {
     expect(error.message).toMatch(/astrocyte\.yaml:2: storage\.backend: /);
     expect(configFailure(() => parseConfigText('recall:\n  max_results: 1000\n')).message).toContain(
       'recall.max_results',
+    );
+    expect(configFailure(() => parseConfigText('recall:\n  repeat_factor: 1.5\n')).message).toContain(
+      'recall.repeat_factor',
     );
   });
 

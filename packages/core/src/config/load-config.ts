@@ -99,6 +99,7 @@ export async function brainFromConfig(loaded: LoadedConfig): Promise<Astrocyte> 
         maxResults: config.recall.max_results,
         recencyHalfLifeDays: config.recall.recency_half_life_days,
         feedbackTerms: config.recall.feedback_terms,
+        repeatFactor: config.recall.repeat_factor,
         ...(config.recall.vector_weight !== undefined ? { vectorWeight: config.recall.vector_weight } : {}),
       },
       reflect: { maxSources: config.reflect.max_sources, maxPromptTokens: config.reflect.max_prompt_tokens },

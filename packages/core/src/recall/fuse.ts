@@ -41,7 +41,7 @@ export function fuseScores(lists: WeightedList[]): FusedCandidate[] {
 }
 
 /** The least share of its score that recency leaves a memory. */
-export const RECENCY_FLOOR = 0.8;
+const RECENCY_FLOOR = 0.8;
 
 /** A factor in (floor, 1] that halves the recency-dependent part of a score every `halfLifeDays`. */
 export function recencyFactor(at: Date, now: Date, halfLifeDays: number, floor = RECENCY_FLOOR): number {

@@ -6,8 +6,9 @@ import type { MemoryStore, SearchFilter } from '../memory-store.js';
 import { searchTerms } from '../text.js';
 import type { Memory, MemoryHit, RecallOptions, RecallResult } from '../types.js';
 import { checkDate, checkInteger, checkPath, checkQuery, checkTags, type Limits, resolveBanks } from '../validation.js';
+import { demoteRepeats } from './demote-repeats.js';
 import { feedbackTerms } from './feedback-terms.js';
-import { type FusedCandidate, fuseScores, RECENCY_FLOOR, recencyFactor } from './fuse.js';
+import { type FusedCandidate, fuseScores, recencyFactor } from './fuse.js';
 import type { RecallTuning } from './recall-tuning.js';
 
 /** What the recall pipeline works with: `maxResults` is the default of a recall that does not say. */
@@ -52,7 +53,7 @@ export class RecallPipeline {
   /**
    * Finds the memories most relevant to `query`: keyword search (text, speaker, date and episode neighbours), a
    * second keyword search with words the best hits share when `feedbackTerms` is set, and vector search, fused by
-   * weighted normalized scores.
+   * weighted normalized scores; a hit that mostly repeats a better hit's words is demoted (`repeatFactor`).
    */
   async recall(query: string, options: RecallOptions): Promise<RecallResult> {
     checkQuery(query, this.limits);
@@ -79,36 +80,29 @@ export class RecallPipeline {
     if (to) filter.to = to;
     if (from && to && from > to) throw new ValidationError('timeRange', 'from must not be after to');
 
-    // A wider pool than asked for gives fusion room to promote what the searches agree on.
+    // A wider pool than asked for gives fusion room to promote what the searches agree on, and room for what
+    // demoting repeats lets rise.
     const pool = Math.min(200, Math.max(40, maxResults * 4));
     const fused = (await this.search(query, bankIds, pool, filter)).filter((c) => round(c.score) >= minScore);
-    // Only candidates that can still reach the top maxResults are loaded: recency lowers a score by its floor at
-    // most, so one below the k-th score times that floor never can.
-    const floor = this.recencyHalfLifeDays ? RECENCY_FLOOR : 1;
-    const cut = (fused[maxResults - 1]?.score ?? 0) * floor;
-    const contenders = fused.filter((c, i) => i < maxResults || c.score >= cut);
-    const loaded = await this.load(contenders.filter((c) => !c.memory));
-    const hits: MemoryHit[] = [];
-    let missing = 0;
-    for (const candidate of contenders) {
+    const loaded = await this.load(fused.filter((c) => !c.memory));
+    const scored: { memory: Memory; score: number }[] = [];
+    for (const candidate of fused) {
       const memory = candidate.memory ?? loaded.get(`${candidate.bankId}\u0000${candidate.id}`);
       // Forgotten since the search ranked it.
-      if (!memory) {
-        missing++;
-        continue;
-      }
+      if (!memory) continue;
       const recency = this.recencyHalfLifeDays
         ? recencyFactor(memory.occurredAt ?? memory.createdAt, now, this.recencyHalfLifeDays)
         : 1;
-      const score = round(candidate.score * recency);
-      if (score < minScore) {
-        missing++;
-        continue;
-      }
-      hits.push(this.toHit(memory, score));
+      scored.push({ memory, score: candidate.score * recency });
     }
-    hits.sort((a, b) => b.score - a.score);
-    return { hits: hits.slice(0, maxResults), totalAvailable: fused.length - missing };
+    scored.sort((a, b) => b.score - a.score);
+    const ranked = demoteRepeats(scored, maxResults, this.tuning.repeatFactor)
+      .map(({ memory, score }) => ({ memory, score: round(score) }))
+      .filter((hit) => hit.score >= minScore);
+    return {
+      hits: ranked.slice(0, maxResults).map(({ memory, score }) => this.toHit(memory, score)),
+      totalAvailable: ranked.length,
+    };
   }
 
   // Keyword search, its feedback search, and vector search, fused; candidates best first.
@@ -138,10 +132,12 @@ export class RecallPipeline {
       );
       if (extra.length > 0) byFeedback = await this.store.keywordSearch(bankIds, [...terms, ...extra], pool, filter);
     }
+    // Without a feedback search, its share stays with the first keyword search: vector keeps its configured weight.
+    const feedbackShare = byFeedback.length > 0 ? FEEDBACK_SHARE : 0;
     const keywordWeight = 1 - vectorWeight;
     return fuseScores([
-      { hits: byKeyword, weight: keywordWeight * (1 - FEEDBACK_SHARE) },
-      { hits: byFeedback, weight: keywordWeight * FEEDBACK_SHARE },
+      { hits: byKeyword, weight: keywordWeight * (1 - feedbackShare) },
+      { hits: byFeedback, weight: keywordWeight * feedbackShare },
       { hits: byVector, weight: vectorWeight },
     ]);
   }

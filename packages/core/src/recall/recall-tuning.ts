@@ -7,6 +7,8 @@ export interface RecallTuning {
   vectorWeight: number;
   /** Words taken from the best keyword hits for a second keyword search; 0 turns it off. */
   feedbackTerms: number;
+  /** What the score of a hit whose words mostly repeat a better hit's is multiplied by; 1 turns it off. */
+  repeatFactor: number;
 }
 
 // Embedders whose vectors are built from the words themselves, not from a model of meaning.

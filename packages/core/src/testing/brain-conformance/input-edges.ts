@@ -107,6 +107,8 @@ export function describeInputEdges(factory: StoreFactory): void {
           () => brain.retainMany([{ content: 'x', supersedes: memoryId } as { content: string }], { bankId }),
           'items[0].supersedes',
         ],
+        [() => makeBrain({ recall: { repeatFactor: 2 } }), 'recall.repeatFactor'],
+        [() => makeBrain({ recall: { repeatFactor: Number.NaN } }), 'recall.repeatFactor'],
       ]);
       expect((await brain.list(bankId)).items.map((m) => m.text)).toEqual(['Quinn likes sailing']);
     });

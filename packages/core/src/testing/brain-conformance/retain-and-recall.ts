@@ -152,6 +152,32 @@ export function describeRetainAndRecall(factory: StoreFactory): void {
       expect(found.hits.map((h) => h.text)).not.toContain(texts[3]);
     });
 
+    it('ranks a memory that repeats a better hit after other memories the query matched', async () => {
+      const bankId = randomBankId();
+      const repeats = [
+        'Water the garden tomatoes every evening',
+        'Well, water the garden tomatoes every evening!',
+        'Water the garden tomatoes every evening, talk soon',
+        'So, water the garden tomatoes every evening',
+      ];
+      const other = 'The garden tomatoes were picked on Sunday';
+      const filler = ['The office printer jams on Mondays', 'Bob plays chess on Fridays', 'The car needs new tyres'];
+      const contents = [...repeats, other, ...filler].map((content) => ({ content }));
+      const plain = await makeBrain({ dedup: { action: 'keep' }, recall: { repeatFactor: 1 } });
+      await plain.retainMany(contents, { bankId });
+      const withRepeats = await plain.recall('garden tomatoes water', { bankId, maxResults: 4 });
+      expect(withRepeats.hits.map((h) => h.text).sort()).toEqual([...repeats].sort());
+
+      const brain = await makeBrain({ dedup: { action: 'keep' } });
+      await brain.retainMany(contents, { bankId: `${bankId}-d` });
+      const found = await brain.recall('garden tomatoes water', { bankId: `${bankId}-d`, maxResults: 4 });
+      expect(found.hits.slice(0, 2).map((h) => h.text)).toContain(other);
+      expect(repeats).toContain(found.hits[0]?.text);
+      // Demoted, not dropped: the repeats still fill the rest, below what they repeat.
+      expect(found.hits).toHaveLength(4);
+      expect(found.totalAvailable).toBe(withRepeats.totalAvailable);
+    });
+
     it('caps results at maxResults and reports how many matched', async () => {
       const brain = await makeBrain({ dedup: { action: 'keep' } });
       const bankId = randomBankId();
