@@ -47,6 +47,7 @@ import type {
 import {
   checkBankId,
   checkContent,
+  checkFraction,
   checkInteger,
   checkMemoryIds,
   checkMetadata,
@@ -128,12 +129,12 @@ export class Astrocyte implements Brain {
       DEFAULTS.recall.maxResults,
     );
     const recencyHalfLifeDays = options.recall?.recencyHalfLifeDays ?? null;
-    const vectorWeight = options.recall?.vectorWeight;
-    if (vectorWeight !== undefined && !(vectorWeight >= 0 && vectorWeight <= 1))
-      throw new ValidationError('recall.vectorWeight', 'must be in [0, 1]');
-    const repeatFactor = options.recall?.repeatFactor ?? DEFAULTS.recall.repeatFactor;
-    if (!(repeatFactor >= 0 && repeatFactor <= 1))
-      throw new ValidationError('recall.repeatFactor', 'must be in [0, 1]');
+    const vectorWeight = checkFraction(options.recall?.vectorWeight, 'recall.vectorWeight', undefined);
+    const repeatFactor = checkFraction(
+      options.recall?.repeatFactor,
+      'recall.repeatFactor',
+      DEFAULTS.recall.repeatFactor,
+    );
     const embedder = this.switchable;
     const tuning: RecallTuning = {
       // Unset, the weight follows the embedder, which a re-embedding may replace.

@@ -217,6 +217,16 @@ export function checkInteger(value: unknown, field: string, min: number, max: nu
   return value;
 }
 
+/** A number in [0, 1] (a share, a weight, a score), or the default when absent. */
+export function checkFraction<F extends number | undefined>(value: unknown, field: string, fallback: F): number | F {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
+    const shown = typeof value === 'number' ? String(value) : JSON.stringify(value);
+    throw new ValidationError(field, `must be a number in [0, 1], got ${shown}`);
+  }
+  return value;
+}
+
 /** Why something was done, kept in history: absent, or a string of at most 1000 characters. */
 export function checkReason(reason: unknown, field = 'reason'): string | undefined {
   if (reason === undefined || reason === null) return undefined;

@@ -43,8 +43,8 @@ export function fuseScores(lists: WeightedList[]): FusedCandidate[] {
 /** The least share of its score that recency leaves a memory. */
 const RECENCY_FLOOR = 0.8;
 
-/** A factor in (floor, 1] that halves the recency-dependent part of a score every `halfLifeDays`. */
-export function recencyFactor(at: Date, now: Date, halfLifeDays: number, floor = RECENCY_FLOOR): number {
+/** A factor in (RECENCY_FLOOR, 1] that halves the recency-dependent part of a score every `halfLifeDays`. */
+export function recencyFactor(at: Date, now: Date, halfLifeDays: number): number {
   const ageDays = Math.max(0, now.getTime() - at.getTime()) / 86_400_000;
-  return floor + (1 - floor) * 0.5 ** (ageDays / halfLifeDays);
+  return RECENCY_FLOOR + (1 - RECENCY_FLOOR) * 0.5 ** (ageDays / halfLifeDays);
 }

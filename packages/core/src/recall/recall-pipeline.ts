@@ -5,7 +5,16 @@ import type { Governance } from '../governance/governance.js';
 import type { MemoryStore, SearchFilter } from '../memory-store.js';
 import { searchTerms } from '../text.js';
 import type { Memory, MemoryHit, RecallOptions, RecallResult } from '../types.js';
-import { checkDate, checkInteger, checkPath, checkQuery, checkTags, type Limits, resolveBanks } from '../validation.js';
+import {
+  checkDate,
+  checkFraction,
+  checkInteger,
+  checkPath,
+  checkQuery,
+  checkTags,
+  type Limits,
+  resolveBanks,
+} from '../validation.js';
 import { demoteRepeats } from './demote-repeats.js';
 import { feedbackTerms } from './feedback-terms.js';
 import { type FusedCandidate, fuseScores, recencyFactor } from './fuse.js';
@@ -65,9 +74,7 @@ export class RecallPipeline {
       this.limits.maxResults,
       this.defaultMaxResults,
     );
-    const minScore = options.minScore ?? 0;
-    if (typeof minScore !== 'number' || !(minScore >= 0 && minScore <= 1))
-      throw new ValidationError('minScore', `must be a number in [0, 1], got ${String(minScore)}`);
+    const minScore = checkFraction(options.minScore, 'minScore', 0);
     const now = this.now();
     const filter: SearchFilter = { now };
     const tags = checkTags(options.tags, this.limits);
