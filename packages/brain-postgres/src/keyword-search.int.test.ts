@@ -1,8 +1,10 @@
 import { LocalEmbedder } from '@astrocyte/core';
 import { KEYWORD_WEIGHTS, type MemoryRecord } from '@astrocyte/core/backend';
 import { memoryRecord, randomBankId } from '@astrocyte/core/testing';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { postgresTestFile } from './testing-support/postgres-test-database.js';
+import { openPostgresStore } from './postgres-memory-store.js';
+import { postgresTestFile, TEST_DATABASE_URL } from './testing-support/postgres-test-database.js';
 
 const { available, admin, openStore } = await postgresTestFile();
 
@@ -17,23 +19,68 @@ describe.runIf(available)('postgres keyword search over common words', () => {
   it('ranks memories matching every term first even when a term matches more memories than are ranked', async () => {
     const store = await openStore(embedder);
     const bank = randomBankId();
-    // 1,500 memories share "invoice": more than the candidates ranked per term.
-    const common = Array.from({ length: 1500 }, (_, i) => record(bank, `Invoice ${i} sent to client ${i % 40}`));
+    // 375 of 1,500 memories share "invoice": more than the candidates ranked per term, few enough to weigh.
+    const common = Array.from({ length: 1500 }, (_, i) =>
+      record(bank, `${i % 4 === 0 ? 'Invoice' : 'Receipt'} ${i} sent to client ${i % 40}`),
+    );
     const both = Array.from({ length: 3 }, (_, i) => record(bank, `Invoice ${i} disputed by the auditor Okonkwo`));
     const rare = record(bank, 'Okonkwo visited the warehouse');
     // The best matches are written last, so a scan that stopped at the first matches would never see them.
     await store.insert([...common, ...both, rare], { nearDuplicateThreshold: null });
 
     const hits = await store.keywordSearch([bank], ['invoice', 'okonkwo'], 10, { now: NOW });
+    // Four memories have "okonkwo": the search fills up with the first of the common term's.
     expect(hits).toHaveLength(10);
     expect(new Set(hits.slice(0, 3).map((h) => h.id))).toEqual(new Set(both.map((r) => r.id)));
     const scores = hits.map((h) => h.score);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
     expect(hits[0]?.score).toBeGreaterThan(hits[3]?.score as number);
-    // A term matched by few memories is ranked in full however many memories match the others: the one memory
-    // with "warehouse" (two of three terms, not all) ties with the three that have "invoice" and "okonkwo".
+    // A term matched by few memories is ranked in full however many memories match the others; the rarest words
+    // weigh most: the one memory with "okonkwo" and "warehouse" comes first, then the three with "okonkwo".
     const rareHits = await store.keywordSearch([bank], ['okonkwo', 'warehouse', 'invoice'], 10, { now: NOW });
-    expect(new Set(rareHits.slice(0, 4).map((h) => h.id))).toEqual(new Set([...both, rare].map((r) => r.id)));
+    expect(rareHits[0]?.id).toBe(rare.id);
+    expect(new Set(rareHits.slice(1, 4).map((h) => h.id))).toEqual(new Set(both.map((r) => r.id)));
+    await store.close();
+  });
+
+  it('weighs terms alike when the planner estimates their frequencies with a parallel plan', async () => {
+    const store = await openStore(embedder);
+    const bank = randomBankId();
+    // Terms in 1 of 2, 1 of 10 and 1 of 100 memories.
+    const texts = Array.from({ length: 2400 }, (_, i) =>
+      [i % 2 ? 'harbour' : 'station', i % 10 ? 'morning' : 'ferry', i % 100 ? 'grey' : 'lantern', `note ${i}`].join(
+        ' ',
+      ),
+    );
+    await store.insert(
+      texts.map((text) => record(bank, text)),
+      { nearDuplicateThreshold: null },
+    );
+    // The same store read through a pool whose planner prefers parallel plans: estimates under a Gather are per
+    // worker, and must be scaled back, or the weights (and so the order) would change.
+    const parallel = new pg.Pool({
+      connectionString: TEST_DATABASE_URL,
+      options: '-c parallel_setup_cost=0 -c parallel_tuple_cost=0 -c min_parallel_table_scan_size=0',
+    });
+    const { rows } = await parallel.query<{ 'QUERY PLAN': string }>(
+      `EXPLAIN SELECT 1 FROM "${store.schema}".memories m WHERE m.bank_id = $1 UNION ALL SELECT 1 FROM "${store.schema}".memories m WHERE true`,
+      [bank],
+    );
+    expect(rows.map((r) => r['QUERY PLAN']).join('\n')).toContain('Gather');
+    const other = await openPostgresStore({ pool: parallel, schema: store.schema });
+    const terms = ['harbour', 'ferry', 'lantern'];
+    const serialHits = await store.keywordSearch([bank], terms, 20, { now: NOW });
+    const parallelHits = await other.keywordSearch([bank], terms, 20, { now: NOW });
+    expect(parallelHits.map((h) => h.id)).toEqual(serialHits.map((h) => h.id));
+    for (const [i, hit] of parallelHits.entries()) expect(hit.score).toBeCloseTo(serialHits[i]?.score as number, 3);
+    // The rarer the term, the more a match weighs: the 240 memories with "ferry" (1 in 10) come before any with
+    // "harbour" (1 in 2), which ts_rank alone would rank alike (their entries are as long).
+    const byRarity = await store.keywordSearch([bank], ['harbour', 'ferry'], 250, { now: NOW });
+    expect(byRarity).toHaveLength(250);
+    expect(byRarity.slice(0, 240).every((h) => h.memory?.text.includes('ferry'))).toBe(true);
+    expect(byRarity.slice(240).every((h) => h.memory?.text.includes('harbour'))).toBe(true);
+    await other.close();
+    await parallel.end();
     await store.close();
   });
 
@@ -63,8 +110,15 @@ describe.runIf(available)('postgres keyword entries of conversations', () => {
     const inDate = record(bank, 'The parcels arrived', { occurredAt: new Date('2026-06-05T08:00:00Z') });
     await store.insert([inText, inContext, inSpeaker, inDate], { nearDuplicateThreshold: null });
     const hits = await store.keywordSearch([bank], ['friday'], 10, { now: NOW });
-    const score = (r: MemoryRecord) => (hits.find((h) => h.id === r.id)?.score ?? 0) / (hits[0]?.score as number);
-    expect(hits[0]?.id).toBe(inText.id);
+    // Ranks are divided by log2(1 + the words of the entry) (ts_rank's normalization 1): multiplied back here.
+    const { rows } = await admin.query<{ id: string; words: string }>(
+      `SELECT id, (SELECT count(*) FROM unnest(tsv) AS u CROSS JOIN unnest(u.positions)) AS words
+         FROM "${store.schema}".memories WHERE bank_id = $1`,
+      [bank],
+    );
+    const unnormalized = (id: string) =>
+      (hits.find((h) => h.id === id)?.score ?? 0) * Math.log2(1 + Number(rows.find((r) => r.id === id)?.words));
+    const score = (r: MemoryRecord) => unnormalized(r.id) / unnormalized(inText.id);
     // A turn's text is its transcript line, "Friday: I carry the parcels".
     expect(score(inSpeaker)).toBeCloseTo(1, 4);
     expect(score(inDate)).toBeCloseTo(KEYWORD_WEIGHTS.date / KEYWORD_WEIGHTS.text, 4);

@@ -2,14 +2,29 @@ import type { ScoredId, SearchFilter } from '@astrocyte/core/backend';
 import type { PostgresConnection } from './connection.js';
 import { filterConditions, Params } from './filter-sql.js';
 import { KEYWORD_RANK_WEIGHTS, TEXT_SEARCH_CONFIG } from './keyword-index.js';
+import { estimateMatches, type MatchEstimates } from './keyword-match-estimates.js';
 import { joinRows, type MemoryRow, toMemory } from './memory-rows.js';
 import { type BankSizeCache, EXACT_SCAN_LIMIT } from './planner-statistics.js';
 import type { StoreSql } from './schema.js';
 
 const MAX_KEYWORD_TERMS = 64;
-// Bounds on the keyword candidates ranked per search; see keywordSearch.
+// Bounds on the keyword candidates ranked per search of a large bank; see search.
 const KEYWORD_CANDIDATES = 1000;
 const KEYWORD_CANDIDATES_PER_TERM = 300;
+// ts_rank's normalization 1 divides a rank by log2(1 + the entry's words), so that a page-long answer does not
+// outrank a short turn for holding more words (on RealMem it adds 0.016 to 0.021 to keyword recall@10).
+const LENGTH_NORMALIZATION = 1;
+// The matches counted per search, rarest terms first (see countedTerms); the planner's estimate weighs the others.
+const COUNTED_MATCHES = 2000;
+
+/** One keyword search as SQL: the terms' tsquery expressions and the conditions on alias `m`. */
+interface KeywordQuery {
+  terms: string[];
+  where: string;
+  limit: number;
+  params: Params;
+  estimates: MatchEstimates;
+}
 
 /** Keyword search over the stored tsvector of a store's memories. */
 export class KeywordSearch {
@@ -20,12 +35,15 @@ export class KeywordSearch {
   ) {}
 
   /**
-   * Full-text search on the stored tsvector: any of the terms, ranked by ts_rank with the weights of the keyword
-   * columns (text, date, episode neighbours). Ranking reads every candidate's row, so over common words the
-   * candidates are bounded: up to KEYWORD_CANDIDATES memories matching every term (they rank highest), and for each
-   * term the first KEYWORD_CANDIDATES_PER_TERM memories matching it. A term matched by fewer memories is ranked in
-   * full, and so is every search below those bounds, and every search of a bank small enough for an exact vector
-   * scan.
+   * Full-text search on the stored tsvector, ranked like BM25: per term, ts_rank (with the weights of the keyword
+   * columns: text, date, episode neighbours; length-normalized) times the term's inverse document frequency in the
+   * table, summed over the terms. Frequencies are counted for the rarest terms and estimated by the planner for the
+   * others (see countedTerms). A bank small enough for an exact vector scan has every match ranked. A larger one
+   * bounds what it reads, because ranking reads every candidate's row: up to KEYWORD_CANDIDATES memories matching
+   * every term (they rank highest), and for each term its first KEYWORD_CANDIDATES_PER_TERM matches. A term
+   * expected to match more than that in the banks searched gets no candidates of its own (its first matches would
+   * be arbitrary, and finding them reads all its index entries) unless it is the rarest, or the others found fewer
+   * than `limit`; it still counts in every candidate's score.
    */
   async search(bankIds: string[], terms: string[], limit: number, filter: SearchFilter): Promise<ScoredId[]> {
     const wanted = [...new Set(terms.filter((t) => typeof t === 'string' && t.trim().length > 0))].slice(
@@ -38,30 +56,85 @@ export class KeywordSearch {
     // Each term goes through plainto_tsquery as a parameter: user text is never parsed as tsquery syntax.
     const each = wanted.map((t) => `plainto_tsquery('${TEXT_SEARCH_CONFIG}'::regconfig, ${params.add(t)})`);
     const where = [`m.bank_id = ANY(${banks}::text[])`, ...filterConditions(filter, params)].join(' AND ');
-    // Without ORDER BY a branch stops after its limit: matches come in table order, oldest first, which is also how
-    // ts_rank's many ties among one-term matches are broken below, so a term's first matches are the ones kept.
-    const branch = (query: string, cap: number) =>
-      `(SELECT m.id, m.bank_id, m.seq, ts_rank(${KEYWORD_RANK_WEIGHTS}, m.tsv, q.any_term) AS score FROM ${this.sql.memories} m
-         WHERE ${where} AND m.tsv @@ ${query} LIMIT ${params.add(Math.max(cap, limit))})`;
-    // A bank the vector search has just found small has fewer matches than an exact scan reads: one scan ranks them
-    // all. (An entry gone stale when another process grew the bank ranks its first EXACT_SCAN_LIMIT matches.)
-    const branches =
-      this.bankSizes.get(bankIds) === false
-        ? [branch('q.any_term', EXACT_SCAN_LIMIT)]
-        : each.map((term) => branch(term, KEYWORD_CANDIDATES_PER_TERM));
-    if (branches.length > 1) branches.unshift(branch('q.every_term', KEYWORD_CANDIDATES));
-    // The rows of the ranked few are joined last, so that ranking reads no more of them than it must.
+    const estimates = await estimateMatches(this.db, this.sql.memories, where, each, params.values);
+    const query = { terms: each, where, limit, params, estimates };
     const { rows } = await this.db.query<MemoryRow & { score: number }>(
-      `SELECT m.*, c.score
-         FROM (SELECT c.id, c.bank_id, c.score, c.seq
-                 FROM (SELECT ${each.join(' || ')} AS any_term, ${each.join(' && ')} AS every_term) AS q
-                CROSS JOIN LATERAL (${branches.join(' UNION ')}) AS c
-                ORDER BY c.score DESC, c.seq
-                LIMIT ${params.add(limit)}) AS c
-        ${joinRows(this.sql, 'c')}
-        ORDER BY c.score DESC, c.seq`,
+      this.rankedSql(
+        // A bank the vector search has just found small has fewer matches than an exact scan reads. (An entry gone
+        // stale when another process grew the bank ranks its first EXACT_SCAN_LIMIT matches.)
+        this.bankSizes.get(bankIds) === false ? this.everyMatch(query) : this.boundedMatches(query),
+        query,
+      ),
       params.values,
     );
     return rows.map((r) => ({ id: r.id, bankId: r.bank_id, score: Number(r.score), memory: toMemory(r) }));
   }
+
+  // A bank small enough for an exact vector scan: every match.
+  private everyMatch({ terms, where, params }: KeywordQuery): string {
+    return `candidates AS (SELECT m.id, m.bank_id, m.seq, m.tsv FROM ${this.sql.memories} m
+      WHERE ${where} AND m.tsv @@ (${terms.join(' || ')}) LIMIT ${params.add(EXACT_SCAN_LIMIT)})`;
+  }
+
+  // A larger bank: bounded matches per term, none of its own for a common term (see search).
+  private boundedMatches({ terms, where, limit, params, estimates }: KeywordQuery): string {
+    const inBanks = estimates.matches.map((n) => (n * estimates.searched) / estimates.stored);
+    const rarest = Math.min(...inBanks);
+    const common = (i: number) => inBanks[i] !== rarest && (inBanks[i] as number) > KEYWORD_CANDIDATES_PER_TERM;
+    // Without ORDER BY a branch stops after its limit: matches come in table order, oldest first, which is also how
+    // ties are broken below, so a term's first matches are the ones kept.
+    const branch = (query: string, cap: number) =>
+      `(SELECT m.id, m.bank_id, m.seq, m.tsv FROM ${this.sql.memories} m
+         WHERE ${where} AND m.tsv @@ ${query} LIMIT ${params.add(Math.max(cap, limit))})`;
+    const branches = terms.filter((_, i) => !common(i)).map((term) => branch(term, KEYWORD_CANDIDATES_PER_TERM));
+    if (terms.length > 1) branches.unshift(branch(`(${terms.join(' && ')})`, KEYWORD_CANDIDATES));
+    const skipped = terms.filter((_, i) => common(i));
+    if (skipped.length === 0) return `candidates AS (${branches.join(' UNION ALL ')})`;
+    // The skipped terms' first matches fill up a search the others did not: their scan runs only then.
+    return `kept AS MATERIALIZED (${branches.join(' UNION ALL ')}),
+      candidates AS (SELECT * FROM kept UNION ALL (SELECT m.id, m.bank_id, m.seq, m.tsv FROM ${this.sql.memories} m
+        WHERE (SELECT count(*) FROM (SELECT DISTINCT k.bank_id, k.id FROM kept k) AS k) < ${params.add(limit)}
+          AND ${where} AND m.tsv @@ (${skipped.join(' || ')}) LIMIT ${params.add(limit)}))`;
+  }
+
+  /**
+   * The best `limit` of the candidates (common table expressions defining `candidates`: id, bank_id, seq, tsv; a
+   * memory found twice counts once), whole. The rows of the ranked few are joined last, so that ranking reads no
+   * more of them than it must.
+   */
+  private rankedSql(candidates: string, { terms, limit, params, estimates }: KeywordQuery): string {
+    const counted = countedTerms(estimates.matches);
+    const matches = terms.map((term, i) =>
+      counted.has(i)
+        ? `(SELECT count(*) FROM ${this.sql.memories} m WHERE m.tsv @@ ${term})::float8`
+        : `${params.add(estimates.matches[i])}::float8`,
+    );
+    const counts = matches.map((n, i) => `${n} AS d${i}`).join(', ');
+    const stored = `greatest(${params.add(estimates.stored)}::float8, ${matches.map((_, i) => `d${i}`).join(', ')})`;
+    // Each term's weight, computed once: BM25's inverse document frequency.
+    const weights = terms.map((_, i) => `ln(1 + (${stored} - d${i} + 0.5) / (d${i} + 0.5)) AS w${i}`).join(', ');
+    const score = terms
+      .map((term, i) => `f.w${i} * ts_rank(${KEYWORD_RANK_WEIGHTS}, c.tsv, ${term}, ${LENGTH_NORMALIZATION})`)
+      .join(' + ');
+    return `WITH ${candidates}, d AS MATERIALIZED (SELECT ${counts}), f AS MATERIALIZED (SELECT ${weights} FROM d)
+      SELECT m.*, c.score
+        FROM (SELECT DISTINCT c.id, c.bank_id, c.seq, ${score} AS score FROM candidates c, f
+               ORDER BY score DESC, c.seq LIMIT ${params.add(limit)}) AS c
+        ${joinRows(this.sql, 'c')}
+       ORDER BY c.score DESC, c.seq`;
+  }
+}
+
+// The terms whose matches are counted: the rarest first, while the matches expected of them all stay within
+// COUNTED_MATCHES. A count reads a term's index entries, and the planner's estimate is coarse for rare terms (the
+// lexeme statistics keep only the most common ones), which are what a question's ranking hinges on.
+function countedTerms(matches: number[]): Set<number> {
+  const counted = new Set<number>();
+  let budget = COUNTED_MATCHES;
+  for (const i of matches.map((_, i) => i).sort((a, b) => (matches[a] as number) - (matches[b] as number))) {
+    budget -= matches[i] as number;
+    if (budget < 0) break;
+    counted.add(i);
+  }
+  return counted;
 }
