@@ -71,9 +71,8 @@ export class KeywordSearch {
   }
 
   // A bank small enough for an exact vector scan: every match.
-  private everyMatch({ terms, where, params }: KeywordQuery): string {
-    return `candidates AS (SELECT m.id, m.bank_id, m.seq, m.tsv FROM ${this.sql.memories} m
-      WHERE ${where} AND m.tsv @@ (${terms.join(' || ')}) LIMIT ${params.add(EXACT_SCAN_LIMIT)})`;
+  private everyMatch({ terms, where, limit, params }: KeywordQuery): string {
+    return `candidates AS ${this.matchesSql(where, `(${terms.join(' || ')})`, Math.max(EXACT_SCAN_LIMIT, limit), params)}`;
   }
 
   // A larger bank: bounded matches per term, none of its own for a common term (see search).
@@ -81,20 +80,23 @@ export class KeywordSearch {
     const inBanks = estimates.matches.map((n) => (n * estimates.searched) / estimates.stored);
     const rarest = Math.min(...inBanks);
     const common = (i: number) => inBanks[i] !== rarest && (inBanks[i] as number) > KEYWORD_CANDIDATES_PER_TERM;
-    // Without ORDER BY a branch stops after its limit: matches come in table order, oldest first, which is also how
-    // ties are broken below, so a term's first matches are the ones kept.
-    const branch = (query: string, cap: number) =>
-      `(SELECT m.id, m.bank_id, m.seq, m.tsv FROM ${this.sql.memories} m
-         WHERE ${where} AND m.tsv @@ ${query} LIMIT ${params.add(Math.max(cap, limit))})`;
+    const branch = (query: string, cap: number) => this.matchesSql(where, query, Math.max(cap, limit), params);
     const branches = terms.filter((_, i) => !common(i)).map((term) => branch(term, KEYWORD_CANDIDATES_PER_TERM));
     if (terms.length > 1) branches.unshift(branch(`(${terms.join(' && ')})`, KEYWORD_CANDIDATES));
     const skipped = terms.filter((_, i) => common(i));
     if (skipped.length === 0) return `candidates AS (${branches.join(' UNION ALL ')})`;
     // The skipped terms' first matches fill up a search the others did not: their scan runs only then.
+    const fewer = `(SELECT count(*) FROM (SELECT DISTINCT k.bank_id, k.id FROM kept k) AS k) < ${params.add(limit)}`;
     return `kept AS MATERIALIZED (${branches.join(' UNION ALL ')}),
-      candidates AS (SELECT * FROM kept UNION ALL (SELECT m.id, m.bank_id, m.seq, m.tsv FROM ${this.sql.memories} m
-        WHERE (SELECT count(*) FROM (SELECT DISTINCT k.bank_id, k.id FROM kept k) AS k) < ${params.add(limit)}
-          AND ${where} AND m.tsv @@ (${skipped.join(' || ')}) LIMIT ${params.add(limit)}))`;
+      candidates AS (SELECT * FROM kept UNION ALL ${this.matchesSql(`${fewer} AND ${where}`, `(${skipped.join(' || ')})`, limit, params)})`;
+  }
+
+  // The first `cap` memories meeting `where` that match `query`, as candidates. Without ORDER BY the scan stops at
+  // the cap: matches come in table order, oldest first, which is also how ties are broken in ranking, so a term's
+  // first matches are the ones kept.
+  private matchesSql(where: string, query: string, cap: number, params: Params): string {
+    return `(SELECT m.id, m.bank_id, m.seq, m.tsv FROM ${this.sql.memories} m
+      WHERE ${where} AND m.tsv @@ ${query} LIMIT ${params.add(cap)})`;
   }
 
   /**
