@@ -75,12 +75,15 @@ export async function dropSchema(connectionString: string, schema: string): Prom
   }
 }
 
-/** Refreshes the planner statistics of a benchmark schema's memories table. */
-export async function analyzeTable(connectionString: string, schema: string): Promise<void> {
+/**
+ * Refreshes the planner statistics of a benchmark schema's memories table, and with `vacuum` also its visibility map,
+ * as autovacuum does after a bulk load (insert-only tables included, since Postgres 13).
+ */
+export async function analyzeTable(connectionString: string, schema: string, vacuum = false): Promise<void> {
   const client = new pg.Client({ connectionString });
   await client.connect();
   try {
-    await client.query(`ANALYZE "${schema.replaceAll('"', '""')}".memories`);
+    await client.query(`${vacuum ? 'VACUUM (ANALYZE)' : 'ANALYZE'} "${schema.replaceAll('"', '""')}".memories`);
   } finally {
     await client.end();
   }

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openPostgresStore } from './postgres-memory-store.js';
 import { postgresTestFile, TEST_DATABASE_URL } from './testing-support/postgres-test-database.js';
+import { StatementLog } from './testing-support/statement-log.js';
 
 const { available, admin, openStore } = await postgresTestFile();
 
@@ -82,6 +83,35 @@ describe.runIf(available)('postgres keyword search over common words', () => {
     await other.close();
     await parallel.end();
     await store.close();
+  });
+
+  it('asks the planner once for what it has estimated, and weighs terms by what the store has written since', async () => {
+    const log = new StatementLog(new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 2 }));
+    const store = await openStore(embedder, { pool: log.pool });
+    const bank = randomBankId();
+    const note = (word: string, n: number) => Array.from({ length: n }, (_, i) => record(bank, `${word} note ${i}`));
+    await store.insert([...note('Alpha', 1), ...note('Beta', 6), ...note('Gamma', 50)], {
+      nearDuplicateThreshold: null,
+    });
+    const search = () => store.keywordSearch([bank], ['alpha', 'beta'], 10, { now: NOW });
+    let hits: Awaited<ReturnType<typeof search>> = [];
+    const first = await log.during(async () => {
+      hits = await search();
+    });
+    expect(first.some((s) => s.startsWith('EXPLAIN'))).toBe(true);
+    // The rarer term weighs more: the one "alpha" note comes first.
+    expect(hits[0]?.memory?.text).toBe('Alpha note 0');
+    // A recall's feedback search repeats its first search's terms: the same search again is one statement.
+    const again = await log.during(async () => {
+      expect((await search()).map((h) => h.id)).toEqual(hits.map((h) => h.id));
+    });
+    expect(again).toHaveLength(1);
+    // Twenty more "alpha" notes: "beta" (6) is now the rarer term, and its notes come first.
+    await store.insert(note('Alpha', 21).slice(1), { nearDuplicateThreshold: null });
+    const after = await search();
+    expect(after.slice(0, 6).every((h) => h.memory?.text.startsWith('Beta'))).toBe(true);
+    await store.close();
+    await log.pool.end();
   });
 
   it('ranks every match of a bank small enough for an exact vector scan', async () => {

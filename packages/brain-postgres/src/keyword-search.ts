@@ -1,8 +1,9 @@
 import type { ScoredId, SearchFilter } from '@astrocyte/core/backend';
 import type { PostgresConnection } from './connection.js';
+import type { ExpiringMap } from './expiring-map.js';
 import { filterConditions, Params } from './filter-sql.js';
-import { KEYWORD_RANK_WEIGHTS, TEXT_SEARCH_CONFIG } from './keyword-index.js';
-import { estimateMatches, type MatchEstimates } from './keyword-match-estimates.js';
+import { KEYWORD_RANK_WEIGHTS } from './keyword-index.js';
+import { countKey, estimateMatches, type MatchEstimates, termQuery } from './keyword-match-estimates.js';
 import { joinRows, type MemoryRow, toMemory } from './memory-rows.js';
 import { type BankSizeCache, EXACT_SCAN_LIMIT } from './planner-statistics.js';
 import type { StoreSql } from './schema.js';
@@ -17,9 +18,13 @@ const LENGTH_NORMALIZATION = 1;
 // The matches counted per search, rarest terms first (see countedTerms); the planner's estimate weighs the others.
 const COUNTED_MATCHES = 2000;
 
-/** One keyword search as SQL: the terms' tsquery expressions and the conditions on alias `m`. */
+/**
+ * One keyword search as SQL: the terms' tsquery expressions, the conditions on alias `m`, and per term the matches
+ * its weight is computed from (null: counted by the search).
+ */
 interface KeywordQuery {
   terms: string[];
+  matches: (number | null)[];
   where: string;
   limit: number;
   params: Params;
@@ -32,6 +37,8 @@ export class KeywordSearch {
     private readonly db: PostgresConnection,
     private readonly sql: StoreSql,
     private readonly bankSizes: BankSizeCache,
+    // The store's keyword statistics: the planner's estimates and the counts taken, until the store writes.
+    private readonly known: ExpiringMap<number>,
   ) {}
 
   /**
@@ -51,14 +58,24 @@ export class KeywordSearch {
       MAX_KEYWORD_TERMS,
     );
     if (bankIds.length === 0 || wanted.length === 0 || limit < 1) return [];
+    const conditions = (params: Params) =>
+      [`m.bank_id = ANY(${params.add(bankIds)}::text[])`, ...filterConditions(filter, params)].join(' AND ');
+    // The expiry instant changes with every search, and barely changes how many memories the others select.
+    const { now: _, ...scope } = { ...filter, banks: [...new Set(bankIds)].sort() };
+    const estimates = await estimateMatches(
+      this.db,
+      this.sql.memories,
+      { where: conditions, scope: JSON.stringify(scope), terms: wanted },
+      this.known,
+    );
     const params = new Params();
-    const banks = params.add(bankIds);
-    // Each term goes through plainto_tsquery as a parameter: user text is never parsed as tsquery syntax.
-    const each = wanted.map((t) => `plainto_tsquery('${TEXT_SEARCH_CONFIG}'::regconfig, ${params.add(t)})`);
-    const where = [`m.bank_id = ANY(${banks}::text[])`, ...filterConditions(filter, params)].join(' AND ');
-    const estimates = await estimateMatches(this.db, this.sql.memories, where, each, params.values);
-    const query = { terms: each, where, limit, params, estimates };
-    const { rows } = await this.db.query<MemoryRow & { score: number }>(
+    const where = conditions(params);
+    const counted = countedTerms(estimates.matches);
+    const matches = wanted.map((term, i) =>
+      counted.has(i) ? (this.known.get(countKey(term)) ?? null) : (estimates.matches[i] as number),
+    );
+    const query = { terms: wanted.map((t) => termQuery(params, t)), matches, where, limit, params, estimates };
+    const { rows } = await this.db.query<MemoryRow & { score: number } & Record<string, unknown>>(
       this.rankedSql(
         // A bank the vector search has just found small has fewer matches than an exact scan reads. (An entry gone
         // stale when another process grew the bank ranks its first EXACT_SCAN_LIMIT matches.)
@@ -67,6 +84,8 @@ export class KeywordSearch {
       ),
       params.values,
     );
+    for (const [i, term] of wanted.entries())
+      if (matches[i] === null && rows[0]) this.known.set(countKey(term), Number(rows[0][`d${i}`]));
     return rows.map((r) => ({ id: r.id, bankId: r.bank_id, score: Number(r.score), memory: toMemory(r) }));
   }
 
@@ -104,25 +123,22 @@ export class KeywordSearch {
    * memory found twice counts once), whole. The rows of the ranked few are joined last, so that ranking reads no
    * more of them than it must.
    */
-  private rankedSql(candidates: string, { terms, limit, params, estimates }: KeywordQuery): string {
-    const counted = countedTerms(estimates.matches);
-    const matches = terms.map((term, i) =>
-      counted.has(i)
-        ? `(SELECT count(*) FROM ${this.sql.memories} m WHERE m.tsv @@ ${term})::float8`
-        : `${params.add(estimates.matches[i])}::float8`,
+  private rankedSql(candidates: string, { terms, matches, limit, params, estimates }: KeywordQuery): string {
+    const count = (term: string) => `(SELECT count(*) FROM ${this.sql.memories} m WHERE m.tsv @@ ${term})`;
+    const counts = terms.map(
+      (term, i) => `${matches[i] == null ? count(term) : params.add(matches[i])}::float8 AS d${i}`,
     );
-    const counts = matches.map((n, i) => `${n} AS d${i}`).join(', ');
-    const stored = `greatest(${params.add(estimates.stored)}::float8, ${matches.map((_, i) => `d${i}`).join(', ')})`;
+    const stored = `greatest(${params.add(estimates.stored)}::float8, ${terms.map((_, i) => `d${i}`).join(', ')})`;
     // Each term's weight, computed once: BM25's inverse document frequency.
     const weights = terms.map((_, i) => `ln(1 + (${stored} - d${i} + 0.5) / (d${i} + 0.5)) AS w${i}`).join(', ');
     const score = terms
       .map((term, i) => `f.w${i} * ts_rank(${KEYWORD_RANK_WEIGHTS}, c.tsv, ${term}, ${LENGTH_NORMALIZATION})`)
       .join(' + ');
-    return `WITH ${candidates}, d AS MATERIALIZED (SELECT ${counts}), f AS MATERIALIZED (SELECT ${weights} FROM d)
-      SELECT m.*, c.score
+    return `WITH ${candidates}, d AS MATERIALIZED (SELECT ${counts.join(', ')}), f AS MATERIALIZED (SELECT ${weights} FROM d)
+      SELECT m.*, c.score, d.*
         FROM (SELECT DISTINCT c.id, c.bank_id, c.seq, ${score} AS score FROM candidates c, f
                ORDER BY score DESC, c.seq LIMIT ${params.add(limit)}) AS c
-        ${joinRows(this.sql, 'c')}
+        ${joinRows(this.sql, 'c')} CROSS JOIN d
        ORDER BY c.score DESC, c.seq`;
   }
 }

@@ -1,4 +1,6 @@
 import type pg from 'pg';
+import { ExpiringMap } from './expiring-map.js';
+import { isTermEstimate } from './keyword-match-estimates.js';
 
 /**
  * Banks up to this many live memories are searched exhaustively: exact, and cheaper than walking the HNSW graph.
@@ -6,7 +8,8 @@ import type pg from 'pg';
  * grow quickly (a large batch is invisible to them until the next ANALYZE).
  */
 export const EXACT_SCAN_LIMIT = 2000;
-// How long a bank's size class (exact scan or index) is trusted; other processes' writes show up after this.
+// How long a bank's size class (exact scan or index) and keyword statistics are trusted; other processes' writes
+// show up after this.
 const BANK_SIZE_TTL_MILLIS = 10_000;
 // Statistics are refreshed after this many new rows, and once the table has grown by this fraction since the last time.
 const ANALYZE_MIN_ROWS = 500;
@@ -19,6 +22,13 @@ const ANALYZE_GROWTH = 0.1;
 export class PlannerStatistics {
   /** Whether a set of banks is above EXACT_SCAN_LIMIT, as last counted. */
   readonly bankSizes = new BankSizeCache(BANK_SIZE_TTL_MILLIS);
+  /**
+   * What keyword searches learnt of the table, for a few seconds: the planner's estimates of each term's matches,
+   * until this store runs ANALYZE, and of the table's and a search scope's size and the counts of the rarest terms'
+   * matches, until it writes. A question's words are asked again and again (an agent's recalls, a recall's feedback
+   * search); another process's writes show up when the entries expire.
+   */
+  readonly keywordStatistics = new ExpiringMap<number>(BANK_SIZE_TTL_MILLIS);
   private storedSinceAnalyze = 0;
   // How many stored rows the next refresh waits for, from the table's size, read once ANALYZE_MIN_ROWS are stored (null
   // until then): once per refresh, not on every insert after that (a round trip added to each single retain).
@@ -34,12 +44,14 @@ export class PlannerStatistics {
   async recordStored(stored: number): Promise<void> {
     if (stored === 0) return;
     this.bankSizes.invalidate('grown');
+    this.keywordStatistics.clear((key) => !isTermEstimate(key));
     await this.analyzeAfterGrowth(stored);
   }
 
   /** After an erasure: any bank may have shrunk below the exact-scan cutoff. */
   recordErased(): void {
     this.bankSizes.invalidate('shrunk');
+    this.keywordStatistics.clear();
   }
 
   /**
@@ -65,6 +77,7 @@ export class PlannerStatistics {
       this.storedSinceAnalyze = 0;
       this.analyzeAt = null;
       await this.pool.query(`ANALYZE ${this.memories} (bank_id, tsv, tags, path, created_at, occurred_at, expires_at)`);
+      this.keywordStatistics.clear();
     } catch {
       // The insert has committed; failing it now would make the caller retry stored work. Autovacuum remains.
     }
@@ -77,39 +90,25 @@ export class PlannerStatistics {
  * return the nearest memories of the bank (the index approximately), and the entry expires.
  */
 export class BankSizeCache {
-  private readonly entries = new Map<string, { large: boolean; until: number }>();
+  private readonly entries: ExpiringMap<boolean>;
 
-  constructor(
-    private readonly ttlMillis: number,
-    private readonly clock: () => number = Date.now,
-  ) {}
+  constructor(ttlMillis: number, clock: () => number = Date.now) {
+    this.entries = new ExpiringMap(ttlMillis, clock);
+  }
 
   /** Whether the banks were large when last counted, or undefined when unknown or expired. */
   get(bankIds: string[]): boolean | undefined {
-    const key = keyOf(bankIds);
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    if (entry.until <= this.clock()) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return entry.large;
+    return this.entries.get(keyOf(bankIds));
   }
 
   /** Records a fresh count. */
   set(bankIds: string[], large: boolean): void {
-    // Bounded: a process that searches millions of bank combinations keeps only the most recent ones.
-    if (this.entries.size >= 10_000) this.entries.clear();
-    this.entries.set(keyOf(bankIds), { large, until: this.clock() + this.ttlMillis });
+    this.entries.set(keyOf(bankIds), large);
   }
 
   /** Forgets what may have changed: after inserts only small entries (they may have grown), after erasure all. */
   invalidate(change: 'grown' | 'shrunk'): void {
-    if (change === 'shrunk') {
-      this.entries.clear();
-      return;
-    }
-    for (const [key, entry] of this.entries) if (!entry.large) this.entries.delete(key);
+    this.entries.clear(change === 'shrunk' ? undefined : (_, large) => !large);
   }
 }
 

@@ -80,7 +80,7 @@ export class PostgresMemoryStore implements MemoryStore {
       efSearch: options.hnsw.efSearch,
       iterativeScans: extension.iterativeScans,
     });
-    this.keywords = new KeywordSearch(connection, tables, statistics.bankSizes);
+    this.keywords = new KeywordSearch(connection, tables, statistics.bankSizes, statistics.keywordStatistics);
     this.reembedding = new PostgresReembedding(connection, tables, extension.schema, options.hnsw, (stored) => {
       this.embedder = stored;
     });

@@ -91,10 +91,10 @@ export class RecallPipeline {
     // demoting repeats lets rise.
     const pool = Math.min(200, Math.max(40, maxResults * 4));
     const fused = (await this.search(query, bankIds, pool, filter)).filter((c) => round(c.score) >= minScore);
-    const loaded = await this.load(fused.filter((c) => !c.memory));
+    const loaded = await this.load(fused);
     const scored: { memory: Memory; score: number }[] = [];
     for (const candidate of fused) {
-      const memory = candidate.memory ?? loaded.get(`${candidate.bankId}\u0000${candidate.id}`);
+      const memory = loaded.get(`${candidate.bankId}\u0000${candidate.id}`);
       // Forgotten since the search ranked it.
       if (!memory) continue;
       const recency = this.recencyHalfLifeDays
@@ -149,8 +149,13 @@ export class RecallPipeline {
     ]);
   }
 
-  private async load(refs: { id: string; bankId: string }[]): Promise<Map<string, Memory>> {
-    const byBank = groupBy(refs, (r) => r.bankId);
+  // The candidates' memories, keyed by bank and id: those a search returned whole, and the others read.
+  private async load(refs: { id: string; bankId: string; memory?: Memory }[]): Promise<Map<string, Memory>> {
+    const found = refs.flatMap((r) => (r.memory ? [r.memory] : []));
+    const byBank = groupBy(
+      refs.filter((r) => !r.memory),
+      (r) => r.bankId,
+    );
     const loaded = await Promise.all(
       [...byBank].map(([bankId, rows]) =>
         this.store.get(
@@ -159,7 +164,7 @@ export class RecallPipeline {
         ),
       ),
     );
-    return new Map(loaded.flat().map((m) => [`${m.bankId}\u0000${m.id}`, m]));
+    return new Map([...found, ...loaded.flat()].map((m) => [`${m.bankId}\u0000${m.id}`, m]));
   }
 
   private toHit(memory: Memory, score: number): MemoryHit {

@@ -137,6 +137,21 @@ export function describeMemoryStoreConformance(name: string, factory: StoreFacto
       ]);
     });
 
+    it('checks each record of an insert into several banks against its own bank', async () => {
+      const store = await fresh();
+      const [a, b] = [randomBankId(), randomBankId()];
+      const inA = record(a, 'alpha', { embedding: vector(1) });
+      const inB = record(b, 'beta', { embedding: vector(2) });
+      await store.insert([inA, inB], { nearDuplicateThreshold: null });
+      const nearB = record(b, 'beta again', { embedding: vector(2, 0.1) });
+      const likeB = record(a, 'beta, told in the other bank', { embedding: vector(2, 0.1) });
+      const nearA = record(a, 'alpha again', { embedding: vector(1, 0.1) });
+      const outcomes = await store.insert([nearB, likeB, nearA], { nearDuplicateThreshold: 0.9 });
+      expect(outcomes[0]).toMatchObject({ status: 'duplicate', duplicateOf: inB.id, match: 'near' });
+      expect(outcomes[1]).toEqual({ status: 'stored', id: likeB.id });
+      expect(outcomes[2]).toMatchObject({ status: 'duplicate', duplicateOf: inA.id, match: 'near' });
+    });
+
     it('finds nearest vectors in rank order, only in the banks asked for', async () => {
       const store = await fresh();
       const [a, b] = [randomBankId(), randomBankId()];

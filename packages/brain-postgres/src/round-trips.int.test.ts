@@ -6,51 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresBrain } from './create-postgres-brain.js';
 import { EXACT_SCAN_LIMIT } from './planner-statistics.js';
 import { postgresTestFile, TEST_DATABASE_URL } from './testing-support/postgres-test-database.js';
+import { StatementLog } from './testing-support/statement-log.js';
 
-// A single retain is an agent's memory_retain: each statement is a round trip to the server on the latency the user
-// waits for. These tests pin how many a single retain of a short text makes, so that one more shows up here.
+// A single retain is an agent's memory_retain, a recall its memory_recall: each statement is a round trip to the
+// server on the latency the user waits for. These tests pin how many they make, so that one more shows up here.
 const { available, schemas } = await postgresTestFile();
 
-/** The statements sent on the pool's connections (pool.query goes through a pooled client too), first words only. */
-class StatementLog {
-  readonly statements: string[] = [];
-  private readonly wrapped = new WeakSet<pg.PoolClient>();
-
-  constructor(readonly pool: pg.Pool) {
-    const connect = pool.connect.bind(pool) as (...args: unknown[]) => unknown;
-    const watch = (client: pg.PoolClient | undefined) => {
-      if (client && !this.wrapped.has(client)) {
-        this.wrapped.add(client);
-        const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-        client.query = ((...args: unknown[]) => {
-          const first = args[0] as string | { text: string };
-          this.statements.push(
-            (typeof first === 'string' ? first : first.text).trim().replace(/\s+/g, ' ').slice(0, 40),
-          );
-          return query(...args);
-        }) as typeof client.query;
-      }
-      return client;
-    };
-    pool.connect = ((...args: unknown[]) => {
-      const callback = args[0];
-      if (typeof callback === 'function')
-        return connect((error: unknown, client: pg.PoolClient | undefined, done: unknown) =>
-          callback(error, watch(client), done),
-        );
-      return (connect() as Promise<pg.PoolClient>).then(watch);
-    }) as typeof pool.connect;
-  }
-
-  /** The statements `fn` sends. */
-  async during(fn: () => Promise<unknown>): Promise<string[]> {
-    const from = this.statements.length;
-    await fn();
-    return this.statements.slice(from);
-  }
-}
-
-describe.runIf(available)('round trips of a single retain on postgres', () => {
+describe.runIf(available)('round trips of a single retain and a recall on postgres', () => {
   let log: StatementLog;
   let brain: Astrocyte;
   let schema: string;
@@ -113,4 +75,42 @@ describe.runIf(available)('round trips of a single retain on postgres', () => {
     expect(result).toMatchObject({ stored: true });
     expect(statements).toHaveLength(7);
   });
+
+  it('recalls in three statements, and in two when the same question comes again with no write between', async () => {
+    const bankId = await teaBank(brain);
+    const recall = () => brain.recall(TEA_QUESTION, { bankId });
+    // The vector search, the keyword search and, before it, the planner's estimates of its words.
+    const first = await log.during(recall);
+    expect(first).toHaveLength(3);
+    expect(first.filter((s) => s.startsWith('EXPLAIN'))).toHaveLength(1);
+    const again = await log.during(recall);
+    expect(again).toHaveLength(2);
+    // A write changes the table's size and the counts: the next recall asks the planner again (for the sizes alone;
+    // its words' estimates hold until ANALYZE).
+    await brain.retain('Priya switched to oolong tea', { bankId });
+    expect((await log.during(recall)).filter((s) => s.startsWith('EXPLAIN'))).toHaveLength(1);
+  });
+
+  it('reads no hit again for the feedback search: its text came with the first search', async () => {
+    const feedback = await createPostgresBrain({ pool: log.pool, schema, recall: { feedbackTerms: 3 } });
+    const bankId = await teaBank(feedback);
+    // As above, then the feedback search (the words the best hits share: "green") and the estimate of its new word.
+    const statements = await log.during(() => feedback.recall(TEA_QUESTION, { bankId }));
+    expect(statements).toHaveLength(5);
+    expect(statements.filter((s) => s.startsWith('EXPLAIN'))).toHaveLength(2);
+    await feedback.close();
+  });
 });
+
+const TEA_QUESTION = 'What tea does Priya drink?';
+
+// A new bank whose best hits for TEA_QUESTION share a word the question lacks ("green").
+async function teaBank(brain: Astrocyte): Promise<string> {
+  const bankId = randomBankId();
+  const texts = ['Priya drinks green tea every morning', 'Priya buys green tea on Fridays', 'The shop opens at eight'];
+  await brain.retainMany(
+    texts.map((content) => ({ content })),
+    { bankId },
+  );
+  return bankId;
+}
