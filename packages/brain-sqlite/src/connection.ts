@@ -131,10 +131,26 @@ export class SqliteConnection {
    * check-then-insert cannot race another writer. `fn` may await `tick` to give the event loop a turn: the
    * transaction stays open, and every other call of the store waits for its end.
    */
-  async write<T>(operation: string, fn: (tick: Tick) => T | Promise<T>): Promise<T> {
+  write<T>(operation: string, fn: (tick: Tick) => T | Promise<T>): Promise<T> {
+    return this.acrossTurns(operation, fn, 'BEGIN IMMEDIATE');
+  }
+
+  /**
+   * Runs `fn` in one read transaction that may give the event loop turns (`tick`), like `write`: every other call of
+   * the store waits for its end. Other connections may still write (in WAL mode readers do not block writers).
+   */
+  readAcrossTurns<T>(operation: string, fn: (tick: Tick) => Promise<T>): Promise<T> {
+    return this.acrossTurns(operation, fn, 'BEGIN');
+  }
+
+  private async acrossTurns<T>(
+    operation: string,
+    fn: (tick: Tick) => T | Promise<T>,
+    begin: 'BEGIN' | 'BEGIN IMMEDIATE',
+  ): Promise<T> {
     while (this.writing) await this.writing.catch(() => undefined);
     this.assertOpen();
-    const transaction = this.transaction(operation, fn);
+    const transaction = this.transaction(operation, fn, begin);
     this.writing = transaction;
     try {
       return await transaction;
@@ -175,11 +191,15 @@ export class SqliteConnection {
     if (this.ownsDatabase && this.database.open) this.database.close();
   }
 
-  private async transaction<T>(operation: string, fn: (tick: Tick) => T | Promise<T>): Promise<T> {
+  private async transaction<T>(
+    operation: string,
+    fn: (tick: Tick) => T | Promise<T>,
+    begin: 'BEGIN' | 'BEGIN IMMEDIATE',
+  ): Promise<T> {
     const slicer = new TimeSlicer();
     const tick = () => slicer.tick();
     try {
-      this.database.exec('BEGIN IMMEDIATE');
+      this.database.exec(begin);
     } catch (error) {
       throw asStorageError(operation, error);
     }

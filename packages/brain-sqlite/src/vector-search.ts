@@ -1,5 +1,6 @@
 import { checkSameEmbedder, type EmbedderInfo, type ScoredId, type SearchFilter } from '@astrocyte/core/backend';
 import type { CandidateIndex } from './candidate-index/candidate-index.js';
+import { runSliced } from './candidate-index/steps.js';
 import type { SqliteConnection } from './connection.js';
 import { filterSql } from './filter-sql.js';
 import { readEmbedder } from './schema.js';
@@ -37,12 +38,19 @@ export class VectorSearch {
     const banks = [...new Set(bankIds)];
     const k = Math.min(Math.floor(limit), MAX_HITS);
     if (banks.length === 0 || !(k > 0)) return [];
+    const indexed = !filterSql(filter).needsRowFilter;
+    // Loading a bank's index reads all its rows (0.7 s at 100,000 memories): the first search of a bank loads it in
+    // slices, giving the event loop turns.
+    if (indexed && banks.some((bankId) => !this.index.loaded(bankId)))
+      await this.connection.readAcrossTurns('vectorSearch', async (tick) => {
+        for (const bankId of banks) await runSliced(this.index.load(bankId), tick);
+      });
     // One snapshot for catching the candidate index up and searching.
     return this.connection.readSnapshot('vectorSearch', () => {
       // A query of the old model must not meet the vectors of a re-embedding that switched the store (in any process).
       checkSameEmbedder(readEmbedder(this.connection.statements) ?? embedder, embedder);
       this.index.sync();
-      if (!filterSql(filter).needsRowFilter) {
+      if (indexed) {
         const hits = this.index.search(banks, embedding, k, {
           from: filter.from?.getTime() ?? Number.NEGATIVE_INFINITY,
           to: filter.to?.getTime() ?? Number.POSITIVE_INFINITY,

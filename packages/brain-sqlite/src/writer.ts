@@ -16,6 +16,7 @@ import type Database from 'better-sqlite3';
 import type { CandidateIndex } from './candidate-index/candidate-index.js';
 import type { IndexJournal } from './candidate-index/index-journal.js';
 import { writeSketchRow } from './candidate-index/sketch-rows.js';
+import { runSliced } from './candidate-index/steps.js';
 import { sketchVector, type VectorSketch } from './candidate-index/vector-sketch.js';
 import type { SqliteConnection } from './connection.js';
 import type { KeywordIndex } from './keyword-index.js';
@@ -69,12 +70,14 @@ export class MemoryWriter {
       checkSameEmbedder(readEmbedder(this.connection.statements) ?? embedder, embedder);
       // Load the banks before the first insert, so that a bank's index never holds a row this transaction wrote
       // without the journal knowing it.
-      if (threshold !== null) for (const bankId of new Set(records.map((r) => r.bankId))) this.index.bank(bankId);
+      if (threshold !== null)
+        for (const bankId of new Set(records.map((r) => r.bankId))) await runSliced(this.index.load(bankId), tick);
       const maxTags = options?.maxTags ?? DEFAULT_LIMITS.maxTags;
       // Counted inside the write lock, so that no other writer can fill the bank between the count and the commit.
       const before = this.liveCounts(limits);
       const outcomes: InsertOutcome[] = [];
       for (const [i, record] of records.entries()) {
+        if (threshold !== null) await runSliced(this.index.bank(record.bankId).prepareNearDuplicates(), tick);
         outcomes.push(this.insertOne(record, sketches[i] as VectorSketch, threshold, maxTags));
         await tick();
       }

@@ -1,6 +1,7 @@
 import { nearestByHamming } from './hamming-top-k.js';
 import { LshTables } from './lsh-tables.js';
 import { type SlotFilter, SlotTable } from './slot-table.js';
+import { runAtOnce, type Steps } from './steps.js';
 import { u32 } from './typed-access.js';
 import { popcount32, SIGNATURE_WORDS, type VectorSketch } from './vector-sketch.js';
 
@@ -55,10 +56,19 @@ export class BankIndex {
         if (!slots.isDead(slot) && this.hamming(query, slot) <= bound) out.push(slot);
       return out;
     }
-    if (!this.lsh?.fits(slots.size)) this.lsh = new LshTables(slots);
-    return this.lsh
+    runAtOnce(this.prepareNearDuplicates());
+    return (this.lsh as LshTables)
       .candidates(slots, query, uncertain)
       .filter((slot) => !slots.isDead(slot) && this.hamming(query, slot) <= bound);
+  }
+
+  /**
+   * Builds, in steps, what the near-duplicate check reads: past LINEAR_SCAN_MAX rows, the LSH tables, when missing or
+   * outgrown (see LshTables.fits). A writer runs the steps sliced before each check, which then finds them ready.
+   */
+  *prepareNearDuplicates(): Steps<void> {
+    if (this.slots.size > LINEAR_SCAN_MAX && !this.lsh?.fits(this.slots.size))
+      this.lsh = yield* LshTables.build(this.slots);
   }
 
   /** Hamming distance over all 512 bits between `query` and a slot's signature. */

@@ -9,7 +9,8 @@ import { openSqliteStore, type SqliteMemoryStore } from '../sqlite-memory-store.
 import { BankIndex } from './bank-index.js';
 import { type CandidateIndex, MIN_CANDIDATES } from './candidate-index.js';
 import { SignatureRows } from './hamming-kernel.js';
-import { POPCOUNT_16 } from './vector-sketch.js';
+import { ROWS_PER_STEP, runSliced } from './steps.js';
+import { hammingBound, POPCOUNT_16, sketchVector } from './vector-sketch.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'astrocyte-vector-index-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -302,6 +303,44 @@ describe('Hamming candidates', () => {
       [1000, narrow],
     ] as const) {
       expect(bank.nearestByHamming(query, want, filter)).toEqual(expected(want, filter));
+    }
+  });
+});
+
+describe('work in steps', () => {
+  it("loads a bank's index in steps, with a turn for the event loop between them, whole", async () => {
+    const s = await store();
+    const next = generator(21);
+    const records = Array.from({ length: 2 * ROWS_PER_STEP + 7 }, () => record('big', randomUnit(next)));
+    await s.insert(records, keep);
+    expect(indexOf(s).loaded('big')).toBeUndefined();
+    let ticks = 0;
+    const bank = await runSliced(indexOf(s).load('big'), async () => {
+      ticks++;
+    });
+    expect(ticks).toBeGreaterThanOrEqual(2);
+    expect(indexOf(s).loaded('big')).toBe(bank);
+    expect(bank.slots.live).toBe(records.length);
+    const seqs = s.database.prepare("SELECT seq FROM memories WHERE bank_id = 'big'").pluck().all() as number[];
+    expect(seqs.every((seq) => bank.slots.has(seq))).toBe(true);
+  });
+
+  it('builds the LSH tables in steps, and they propose what tables built at once propose', () => {
+    const next = generator(23);
+    const bases = Array.from({ length: 3000 }, () => randomUnit(next));
+    const [sliced, atOnce] = [new BankIndex('a', DIMENSIONS), new BankIndex('b', DIMENSIONS)];
+    for (const [i, base] of bases.entries())
+      for (const bank of [sliced, atOnce]) bank.add(i + 1, i + 1, null, sketchVector(base));
+    let steps = 0;
+    for (const _ of sliced.prepareNearDuplicates()) steps++;
+    // A step at least per band.
+    expect(steps).toBeGreaterThanOrEqual(32);
+    for (const base of bases.slice(0, 50)) {
+      const { signature, uncertain } = sketchVector(atCosine(base, 0.96, next));
+      const bound = hammingBound(0.95);
+      const proposed = sliced.nearDuplicateCandidates(signature, uncertain ?? new Uint8Array(0), bound);
+      expect(proposed).toEqual(atOnce.nearDuplicateCandidates(signature, uncertain ?? new Uint8Array(0), bound));
+      expect(proposed).toContain(bases.indexOf(base));
     }
   });
 });

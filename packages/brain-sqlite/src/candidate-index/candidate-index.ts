@@ -6,6 +6,7 @@ import { readEraseEpoch } from './index-journal.js';
 import { estimate, estimateError, type UnitQuery, unitQuery } from './int8-estimate.js';
 import { countSketchRows, readSketchRows } from './sketch-rows.js';
 import type { SlotFilter } from './slot-table.js';
+import { ROWS_PER_STEP, runAtOnce, type Steps } from './steps.js';
 import { f32, f64 } from './typed-access.js';
 import { hammingBound, sketchVector, type VectorSketch } from './vector-sketch.js';
 
@@ -75,7 +76,7 @@ export class CandidateIndex {
       this.banks.clear();
       return;
     }
-    for (const bank of this.banks.values()) this.appendFrom(bank);
+    for (const bank of this.banks.values()) runAtOnce(this.appendFrom(bank));
   }
 
   /** This connection committed an erase that set the epoch to `epoch`; its index already follows it. */
@@ -83,14 +84,22 @@ export class CandidateIndex {
     this.eraseEpoch = epoch;
   }
 
-  /** The bank's index, loading it from the database on first use. */
+  /** The bank's index, loading it from the database on first use (at once: see `load`). */
   bank(bankId: string): BankIndex {
-    let bank = this.banks.get(bankId);
-    if (!bank) {
-      bank = new BankIndex(bankId, this.dimensions, countSketchRows(this.statements, bankId) + 16);
-      this.appendFrom(bank);
-      this.banks.set(bankId, bank);
-    }
+    return this.banks.get(bankId) ?? runAtOnce(this.load(bankId));
+  }
+
+  /**
+   * Loads the bank's index from the database if it is not in memory, in steps of ROWS_PER_STEP rows: run them sliced
+   * inside a transaction that gives the event loop turns, which nothing else of the store's connection can enter
+   * meanwhile.
+   */
+  *load(bankId: string): Steps<BankIndex> {
+    const loaded = this.banks.get(bankId);
+    if (loaded) return loaded;
+    const bank = new BankIndex(bankId, this.dimensions, countSketchRows(this.statements, bankId) + 16);
+    yield* this.appendFrom(bank);
+    this.banks.set(bankId, bank);
     return bank;
   }
 
@@ -179,10 +188,12 @@ export class CandidateIndex {
     }));
   }
 
-  // Appends the bank's rows committed since its highest rowid (skipping any it holds already).
-  private appendFrom(bank: BankIndex): void {
+  // Appends the bank's rows committed since its highest rowid (skipping any it holds already), in steps.
+  private *appendFrom(bank: BankIndex): Steps<void> {
+    let rows = 0;
     for (const row of readSketchRows(this.statements, bank.bankId, bank.maxSeq)) {
       if (!bank.slots.has(row.seq)) bank.add(row.seq, row.moment, row.expiresAt, row.sketch);
+      if (++rows % ROWS_PER_STEP === 0) yield;
     }
   }
 

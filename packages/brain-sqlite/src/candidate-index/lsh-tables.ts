@@ -1,4 +1,5 @@
 import type { SlotTable } from './slot-table.js';
+import { ROWS_PER_STEP, type Steps } from './steps.js';
 import { i32, increment, u8, u32 } from './typed-access.js';
 import { PROBE_FLIPS, SIGNATURE_WORDS } from './vector-sketch.js';
 
@@ -27,8 +28,18 @@ export class LshTables {
   private visited: Uint32Array;
   private visitEpoch = 0;
 
-  /** Packs every live slot of the table, band by band, grouped by bucket. */
-  constructor(slots: SlotTable) {
+  private constructor(bits: number, packed: number, offsets: Int32Array, entries: Int32Array, capacity: number) {
+    this.bits = bits;
+    this.packed = packed;
+    this.offsets = offsets;
+    this.entries = entries;
+    this.heads = new Int32Array(BANDS << bits).fill(-1);
+    this.next = new Int32Array(1024 * BANDS);
+    this.visited = new Uint32Array(capacity);
+  }
+
+  /** Packs every live slot of the table, band by band, grouped by bucket, in steps of ROWS_PER_STEP slots. */
+  static *build(slots: SlotTable): Steps<LshTables> {
     const bits = tableBits(slots.size);
     const buckets = (1 << bits) + 1;
     const mask = (1 << bits) - 1;
@@ -42,6 +53,7 @@ export class LshTables {
         const key = slots.isDead(slot) ? -1 : bandKey(slots.signatures, slot * SIGNATURE_WORDS, band) & mask;
         keys[slot] = key;
         if (key >= 0) increment(offsets, base + key + 1);
+        if (slot % ROWS_PER_STEP === ROWS_PER_STEP - 1) yield;
       }
       for (let b = 1; b < buckets; b++) offsets[base + b] = i32(offsets, base + b) + i32(offsets, base + b - 1);
       const fill = offsets.slice(base, base + buckets);
@@ -51,14 +63,9 @@ export class LshTables {
         entries[band * packed + i32(fill, key)] = slot;
         increment(fill, key);
       }
+      yield;
     }
-    this.bits = bits;
-    this.packed = packed;
-    this.offsets = offsets;
-    this.entries = entries;
-    this.heads = new Int32Array(BANDS << bits).fill(-1);
-    this.next = new Int32Array(1024 * BANDS);
-    this.visited = new Uint32Array(slots.capacity);
+    return new LshTables(bits, packed, offsets, entries, slots.capacity);
   }
 
   /** Whether the tables still suit a bank of `size` slots: not outgrown, and not too many slots in the chains. */
