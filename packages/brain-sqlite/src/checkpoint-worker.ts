@@ -1,36 +1,51 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
-// The worker's whole program: a second connection that checkpoints when asked, and closes when told to.
+// The worker's whole program: a second connection that checkpoints when asked, at most once per CHECKPOINT_DELAY_MS
+// (a request waits for the pending one), and closes when told to.
+const CHECKPOINT_DELAY_MS = 50;
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path, { fileMustExist: true });
+let pending = null;
 parentPort.on('message', (message) => {
   if (message === 'close') {
+    clearTimeout(pending);
     db.close();
     parentPort.close();
   } else {
-    try {
-      db.pragma('wal_checkpoint(PASSIVE)');
-    } catch {
-      // A checkpoint that cannot run now is done by the next one, or by SQLite's own after a later commit.
-    }
+    pending ??= setTimeout(() => {
+      pending = null;
+      try {
+        db.pragma('wal_checkpoint(PASSIVE)');
+      } catch {
+        // A checkpoint that cannot run now is done by the next one, or by the last connection's close.
+      }
+    }, ${CHECKPOINT_DELAY_MS});
   }
 });`;
 
 /**
- * Checkpoints the WAL after the commit of a large transaction on a second connection in a worker thread: copying
- * the pages of thousands of new memories back into the database file takes long enough to stall the event loop if
- * the committing connection does it, as SQLite's automatic checkpoint would. The thread starts on first use.
+ * Checkpoints the WAL after the store's commits on a second connection in a worker thread: copying the pages back
+ * into the database file takes long enough to stall the event loop if the committing connection does it, as SQLite's
+ * automatic checkpoint would. Requests within CHECKPOINT_DELAY_MS make one checkpoint, so that a page written by many
+ * small commits is copied once. The thread starts on first use.
  */
 export class CheckpointWorker {
   private worker: Worker | null = null;
+  private failed = false;
 
   constructor(private readonly path: string) {}
 
+  /** Whether it can checkpoint: false once its thread has failed, when SQLite's automatic checkpoint must do it. */
+  get available(): boolean {
+    return !this.failed;
+  }
+
   /** Asks for a passive checkpoint, which waits for no reader and blocks no writer. */
   request(): void {
+    if (this.failed) return;
     this.worker ??= this.start();
     this.worker.postMessage('checkpoint');
   }
@@ -57,8 +72,9 @@ export class CheckpointWorker {
     });
     // A pending checkpoint never keeps a process alive: the next open or close checkpoints in its place.
     worker.unref();
-    // Without the worker, SQLite's automatic checkpoint after a later commit does the work.
+    // Without the worker, SQLite's automatic checkpoint after a later commit does the work (see `available`).
     worker.on('error', () => {
+      this.failed = true;
       if (this.worker === worker) this.worker = null;
     });
     return worker;

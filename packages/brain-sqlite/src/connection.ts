@@ -123,7 +123,7 @@ export class SqliteConnection {
    * block the thread while this one holds it.
    */
   writeAtOnce<T>(operation: string, fn: () => T): Promise<T> {
-    return this.read(operation, () => this.database.transaction(fn).immediate());
+    return this.read(operation, () => this.committing(() => this.database.transaction(fn).immediate()));
   }
 
   /**
@@ -207,7 +207,7 @@ export class SqliteConnection {
       for (const follower of this.followers) follower.begin?.();
       const result = await fn(tick);
       for (const follower of this.followers) await follower.beforeCommit?.(tick);
-      this.commit(slicer.turns > 0);
+      this.committing(() => this.database.exec('COMMIT'));
       for (const follower of this.followers) follower.committed?.();
       return result;
     } catch (error) {
@@ -217,21 +217,22 @@ export class SqliteConnection {
     }
   }
 
-  // A transaction that needed turns of the event loop wrote enough pages that checkpointing them would stall it too:
-  // SQLite's automatic checkpoint is held back for its commit, and the checkpoint worker does the work instead.
-  private commit(large: boolean): void {
-    if (!large || !this.checkpoints) {
-      this.database.exec('COMMIT');
-      return;
-    }
-    const pages = this.database.pragma('wal_autocheckpoint', { simple: true }) as number;
-    this.database.pragma('wal_autocheckpoint = 0');
+  // Every commit of the store leaves checkpointing to the worker: SQLite's automatic checkpoint copies the WAL's pages
+  // back into the file inside the commit that crosses its threshold, on the event loop (a sixth of the time of
+  // retainConversation's sessions of 20 turns, and a stall after a large batch). The caller's own commits on a
+  // database it passed in keep SQLite's setting. Without a worker (a database in memory, or one whose thread failed)
+  // SQLite does it.
+  private committing<T>(commit: () => T): T {
+    if (!this.checkpoints?.available) return commit();
+    // Prepared once: on every commit, three pragmas prepared anew cost a tenth of a small retain.
+    const pages = this.statements.prepare('PRAGMA wal_autocheckpoint').pluck().get() as number;
+    this.statements.prepare('PRAGMA wal_autocheckpoint = 0').run();
     try {
-      this.database.exec('COMMIT');
+      return commit();
     } finally {
-      this.database.pragma(`wal_autocheckpoint = ${pages}`);
+      this.statements.prepare(`PRAGMA wal_autocheckpoint = ${Math.trunc(pages)}`).run();
+      this.checkpoints?.request();
     }
-    this.checkpoints.request();
   }
 }
 
