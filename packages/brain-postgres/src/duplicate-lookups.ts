@@ -113,9 +113,9 @@ export async function nearestLive(
     const groups = useIndex
       ? [positions]
       : [...new Set(positions.map(bankOf))].map((b) => positions.filter((i) => bankOf(i) === b));
+    const order = useIndex ? indexedDistanceSql(sql, 'r.embedding') : `(m.embedding ${sql.distance} r.embedding) + 0`;
     for (const group of groups) {
       if (group.length === 0) continue;
-      const order = useIndex ? indexedDistanceSql(sql, 'r.embedding') : `(m.embedding ${sql.distance} r.embedding) + 0`;
       const { rows } = await client.query<{
         ord: string;
         id: string;

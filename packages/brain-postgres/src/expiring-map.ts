@@ -26,8 +26,9 @@ export class ExpiringMap<V> {
     this.entries.set(key, { value, until: this.clock() + this.ttlMillis });
   }
 
-  /** Forgets the entries that `stale` says may have changed, or all of them. */
-  clear(stale: (key: string, value: V) => boolean = () => true): void {
-    for (const [key, entry] of this.entries) if (stale(key, entry.value)) this.entries.delete(key);
+  /** Forgets the entries whose value `stale` says may have changed, or all of them. */
+  clear(stale?: (value: V) => boolean): void {
+    if (!stale) this.entries.clear();
+    else for (const [key, entry] of this.entries) if (stale(entry.value)) this.entries.delete(key);
   }
 }

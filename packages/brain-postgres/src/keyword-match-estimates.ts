@@ -35,39 +35,45 @@ export function termQuery(params: Params, term: string): string {
   return `plainto_tsquery('${TEXT_SEARCH_CONFIG}'::regconfig, ${params.add(term)})`;
 }
 
-// Keys of a store's keyword statistics (see estimateMatches).
-const TERM_ESTIMATE = 'estimate\u0000';
-/** The key of a term's counted matches. */
-export const countKey = (term: string) => `count\u0000${term}`;
 /**
- * Whether a key is a term's estimated matches, which only ANALYZE changes. Writes change the others: the table's size,
- * a scope's, a term's count.
+ * What a store's keyword searches learnt of its table, each for a few seconds (see PlannerStatistics): another
+ * process's writes show up when an entry expires.
  */
-export const isTermEstimate = (key: string) => key.startsWith(TERM_ESTIMATE);
+export interface KeywordStatistics {
+  /** Per term, the planner's estimate of its matches: only ANALYZE changes it. */
+  estimates: ExpiringMap<number>;
+  /** The planner's estimate of the table's size (key TABLE) and of a search scope's: writes change them. */
+  sizes: ExpiringMap<number>;
+  /** Per term, its matches counted by a search: writes change them. */
+  counts: ExpiringMap<number>;
+}
+
+// The key of the table's size among `sizes`; a scope's key is its JSON, never empty.
+const TABLE = '';
 
 /**
  * Asks the planner how many memories the table holds, how many the search's conditions select, and how many each
  * term matches in the table. One EXPLAIN, no rows read: counting a common word's matches would read all its index
  * entries. Term estimates come from the lexeme statistics ANALYZE keeps (the store refreshes them as the table
  * grows): close for common words, coarse for rare ones; without statistics every term gets the same estimate.
- * What `known` holds (the store's keyword statistics: this process's earlier answers, for a few seconds) is not
- * asked again.
+ * What `known` holds (this process's earlier answers) is not asked again.
  */
 export async function estimateMatches(
   db: PostgresConnection,
   memories: string,
   search: EstimatedSearch,
-  known: ExpiringMap<number>,
+  known: KeywordStatistics,
 ): Promise<MatchEstimates> {
-  const table = 'rows';
-  const scope = `rows\u0000${search.scope}`;
-  const term = (t: string) => `${TERM_ESTIMATE}${t}`;
-  const lookups: { key: string; condition: (params: Params) => string }[] = [
-    { key: table, condition: () => 'true' },
-    { key: scope, condition: search.where },
-    ...search.terms.map((t) => ({ key: term(t), condition: (params: Params) => `m.tsv @@ ${termQuery(params, t)}` })),
+  const lookups: { map: ExpiringMap<number>; key: string; condition: (params: Params) => string }[] = [
+    { map: known.sizes, key: TABLE, condition: () => 'true' },
+    { map: known.sizes, key: search.scope, condition: search.where },
+    ...search.terms.map((t) => ({
+      map: known.estimates,
+      key: t,
+      condition: (params: Params) => `m.tsv @@ ${termQuery(params, t)}`,
+    })),
   ];
-  const missing = lookups.filter(({ key }) => known.get(key) === undefined);
+  const missing = lookups.filter(({ map, key }) => map.get(key) === undefined);
   if (missing.length > 0) {
     const params = new Params();
     // Each branch selects its own number, which the verbose plan shows as its output.
@@ -77,13 +83,13 @@ export async function estimateMatches(
       params.values,
     );
     const estimated = branchRows(rows[0]?.['QUERY PLAN'][0].Plan, missing.length);
-    for (const [i, { key }] of missing.entries()) if (estimated[i] !== undefined) known.set(key, estimated[i]);
+    for (const [i, { map, key }] of missing.entries()) if (estimated[i] !== undefined) map.set(key, estimated[i]);
   }
-  const stored = known.get(table) ?? 1;
+  const stored = known.sizes.get(TABLE) ?? 1;
   return {
     stored,
-    searched: Math.min(stored, known.get(scope) ?? 1),
-    matches: search.terms.map((t) => Math.min(stored, known.get(term(t)) ?? stored)),
+    searched: Math.min(stored, known.sizes.get(search.scope) ?? 1),
+    matches: search.terms.map((t) => Math.min(stored, known.estimates.get(t) ?? stored)),
   };
 }
 

@@ -1,9 +1,8 @@
 import type { ScoredId, SearchFilter } from '@astrocyte/core/backend';
 import type { PostgresConnection } from './connection.js';
-import type { ExpiringMap } from './expiring-map.js';
 import { filterConditions, Params } from './filter-sql.js';
 import { KEYWORD_RANK_WEIGHTS } from './keyword-index.js';
-import { countKey, estimateMatches, type MatchEstimates, termQuery } from './keyword-match-estimates.js';
+import { estimateMatches, type KeywordStatistics, type MatchEstimates, termQuery } from './keyword-match-estimates.js';
 import { joinRows, type MemoryRow, toMemory } from './memory-rows.js';
 import { type BankSizeCache, EXACT_SCAN_LIMIT } from './planner-statistics.js';
 import type { StoreSql } from './schema.js';
@@ -37,8 +36,7 @@ export class KeywordSearch {
     private readonly db: PostgresConnection,
     private readonly sql: StoreSql,
     private readonly bankSizes: BankSizeCache,
-    // The store's keyword statistics: the planner's estimates and the counts taken, until the store writes.
-    private readonly known: ExpiringMap<number>,
+    private readonly known: KeywordStatistics,
   ) {}
 
   /**
@@ -72,7 +70,7 @@ export class KeywordSearch {
     const where = conditions(params);
     const counted = countedTerms(estimates.matches);
     const matches = wanted.map((term, i) =>
-      counted.has(i) ? (this.known.get(countKey(term)) ?? null) : (estimates.matches[i] as number),
+      counted.has(i) ? (this.known.counts.get(term) ?? null) : (estimates.matches[i] as number),
     );
     const query = { terms: wanted.map((t) => termQuery(params, t)), matches, where, limit, params, estimates };
     const { rows } = await this.db.query<MemoryRow & { score: number } & Record<string, unknown>>(
@@ -85,7 +83,7 @@ export class KeywordSearch {
       params.values,
     );
     for (const [i, term] of wanted.entries())
-      if (matches[i] === null && rows[0]) this.known.set(countKey(term), Number(rows[0][`d${i}`]));
+      if (matches[i] === null && rows[0]) this.known.counts.set(term, Number(rows[0][`d${i}`]));
     return rows.map((r) => ({ id: r.id, bankId: r.bank_id, score: Number(r.score), memory: toMemory(r) }));
   }
 

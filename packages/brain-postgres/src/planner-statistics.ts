@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { ExpiringMap } from './expiring-map.js';
-import { isTermEstimate } from './keyword-match-estimates.js';
+import type { KeywordStatistics } from './keyword-match-estimates.js';
 
 /**
  * Banks up to this many live memories are searched exhaustively: exact, and cheaper than walking the HNSW graph.
@@ -23,12 +23,15 @@ export class PlannerStatistics {
   /** Whether a set of banks is above EXACT_SCAN_LIMIT, as last counted. */
   readonly bankSizes = new BankSizeCache(BANK_SIZE_TTL_MILLIS);
   /**
-   * What keyword searches learnt of the table, for a few seconds: the planner's estimates of each term's matches,
-   * until this store runs ANALYZE, and of the table's and a search scope's size and the counts of the rarest terms'
-   * matches, until it writes. A question's words are asked again and again (an agent's recalls, a recall's feedback
-   * search); another process's writes show up when the entries expire.
+   * What keyword searches learnt of the table, for a few seconds: term estimates until this store runs ANALYZE, sizes
+   * and counts until it writes. A question's words are asked again and again (an agent's recalls, a recall's
+   * feedback search).
    */
-  readonly keywordStatistics = new ExpiringMap<number>(BANK_SIZE_TTL_MILLIS);
+  readonly keywordStatistics: KeywordStatistics = {
+    estimates: new ExpiringMap(BANK_SIZE_TTL_MILLIS),
+    sizes: new ExpiringMap(BANK_SIZE_TTL_MILLIS),
+    counts: new ExpiringMap(BANK_SIZE_TTL_MILLIS),
+  };
   private storedSinceAnalyze = 0;
   // How many stored rows the next refresh waits for, from the table's size, read once ANALYZE_MIN_ROWS are stored (null
   // until then): once per refresh, not on every insert after that (a round trip added to each single retain).
@@ -44,14 +47,19 @@ export class PlannerStatistics {
   async recordStored(stored: number): Promise<void> {
     if (stored === 0) return;
     this.bankSizes.invalidate('grown');
-    this.keywordStatistics.clear((key) => !isTermEstimate(key));
+    this.keywordStatistics.sizes.clear();
+    this.keywordStatistics.counts.clear();
     await this.analyzeAfterGrowth(stored);
   }
 
   /** After an erasure: any bank may have shrunk below the exact-scan cutoff. */
   recordErased(): void {
     this.bankSizes.invalidate('shrunk');
-    this.keywordStatistics.clear();
+    this.forgetKeywordStatistics();
+  }
+
+  private forgetKeywordStatistics(): void {
+    for (const map of Object.values(this.keywordStatistics)) map.clear();
   }
 
   /**
@@ -77,7 +85,7 @@ export class PlannerStatistics {
       this.storedSinceAnalyze = 0;
       this.analyzeAt = null;
       await this.pool.query(`ANALYZE ${this.memories} (bank_id, tsv, tags, path, created_at, occurred_at, expires_at)`);
-      this.keywordStatistics.clear();
+      this.forgetKeywordStatistics();
     } catch {
       // The insert has committed; failing it now would make the caller retry stored work. Autovacuum remains.
     }
@@ -108,7 +116,7 @@ export class BankSizeCache {
 
   /** Forgets what may have changed: after inserts only small entries (they may have grown), after erasure all. */
   invalidate(change: 'grown' | 'shrunk'): void {
-    this.entries.clear(change === 'shrunk' ? undefined : (_, large) => !large);
+    this.entries.clear(change === 'shrunk' ? undefined : (large) => !large);
   }
 }
 
