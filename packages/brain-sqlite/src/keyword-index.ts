@@ -1,9 +1,10 @@
-import { type KeywordFields, keywordFields } from '@astrocyte/core/backend';
+import { groupBy, type KeywordFields, keywordFields } from '@astrocyte/core/backend';
 import type Database from 'better-sqlite3';
 import type { Tick, TransactionFollower } from './connection.js';
 import type { StatementCache } from './statement-cache.js';
 
 interface IndexedRow {
+  seq: number;
   text: string;
   speaker: string | null;
   occurred_at: number | null;
@@ -14,6 +15,9 @@ interface IndexedRow {
 }
 
 type Neighbour = { seq: number; text: string };
+
+// Pending entries read and written together: their rows and the rows around them in one read per episode.
+const ENTRIES_PER_READ = 256;
 
 /**
  * Keeps the keyword index in step with `memories` within one write transaction. An entry holds a memory's text
@@ -32,14 +36,9 @@ export class KeywordIndex implements TransactionFollower {
     this.statements = statements;
   }
 
-  /** Before a row is appended to an episode: the episode's last row is about to gain a neighbour. */
-  appending(bankId: string, episodeId: string): void {
-    const last = this.stmt(
-      `SELECT seq FROM memories WHERE bank_id = ? AND episode_id = ? ORDER BY episode_position DESC, seq DESC LIMIT 1`,
-    )
-      .pluck()
-      .get(bankId, episodeId) as number | undefined;
-    if (last !== undefined) this.takeOut(last);
+  /** Before a row is appended to an episode: `seq`, the episode's last row, is about to gain a neighbour. */
+  gainingNeighbour(seq: number): void {
+    this.takeOut(seq);
   }
 
   /** A row just inserted; it is indexed before the commit. */
@@ -49,19 +48,21 @@ export class KeywordIndex implements TransactionFollower {
 
   /** Before a row is deleted: its entry and its neighbours' go, and the neighbours come back without it. */
   removing(seq: number): void {
-    const row = this.row(seq);
+    const [row] = this.rows([seq]);
     if (!row) return;
-    for (const neighbour of this.neighbours(row, seq)) this.takeOut(neighbour.seq);
+    if (inEpisode(row)) for (const neighbour of this.episodeRun(row, row)) this.takeOut(neighbour.seq);
     this.takeOut(seq);
   }
 
   /** Writes the entry of every row taken out or added that is still there, giving the event loop turns (`tick`). */
   async beforeCommit(tick: Tick): Promise<void> {
     const insert = this.stmt('INSERT INTO memory_fts (rowid, text, date, context) VALUES (?, ?, ?, ?)');
-    for (const seq of this.pending) {
-      const fields = this.fields(seq);
-      if (fields) insert.run(seq, fields.text, fields.date, fields.context);
-      await tick();
+    const seqs = [...this.pending];
+    for (let at = 0; at < seqs.length; at += ENTRIES_PER_READ) {
+      for (const [seq, fields] of this.entries(seqs.slice(at, at + ENTRIES_PER_READ))) {
+        insert.run(seq, fields.text, fields.date, fields.context);
+        await tick();
+      }
     }
     this.pending.clear();
   }
@@ -74,7 +75,7 @@ export class KeywordIndex implements TransactionFollower {
   // Deletes a row's entry, replaying the values it was indexed with (those of the rows as they are now).
   private takeOut(seq: number): void {
     if (this.pending.has(seq)) return;
-    const fields = this.fields(seq);
+    const fields = this.entries([seq]).get(seq);
     if (!fields) return;
     this.stmt("INSERT INTO memory_fts (memory_fts, rowid, text, date, context) VALUES ('delete', ?, ?, ?, ?)").run(
       seq,
@@ -85,42 +86,85 @@ export class KeywordIndex implements TransactionFollower {
     this.pending.add(seq);
   }
 
-  private fields(seq: number): KeywordFields | null {
-    const row = this.row(seq);
-    if (!row) return null;
-    return keywordFields(
-      {
-        text: row.text,
-        speaker: row.speaker,
-        occurredAt: row.occurred_at === null ? null : new Date(row.occurred_at),
-        createdAt: new Date(row.created_at),
-      },
-      this.neighbours(row, seq).map((n) => n.text),
-    );
+  // The entries of the rows still there among `seqs`: one read of the rows, then per episode one of the live rows
+  // from its first to its last of them, and the live rows just before and after those.
+  private entries(seqs: number[]): Map<number, KeywordFields> {
+    const rows = this.rows(seqs);
+    const entries = new Map<number, KeywordFields>();
+    const episodes = groupBy(rows.filter(inEpisode), (row) => JSON.stringify([row.bank_id, row.episode_id]));
+    for (const row of rows) if (!inEpisode(row)) entries.set(row.seq, fieldsOf(row, []));
+    for (const members of episodes.values()) {
+      members.sort(byPlace);
+      const run = this.episodeRun(members[0] as IndexedRow, members.at(-1) as IndexedRow);
+      const at = new Map(run.map((row, i) => [row.seq, i]));
+      for (const row of members) {
+        const i = at.get(row.seq) as number;
+        const neighbours = [run[i - 1], run[i + 1]].filter((n): n is Neighbour => n !== undefined);
+        entries.set(
+          row.seq,
+          fieldsOf(
+            row,
+            neighbours.map((n) => n.text),
+          ),
+        );
+      }
+    }
+    return entries;
   }
 
-  private row(seq: number): IndexedRow | undefined {
-    return this.stmt(
-      'SELECT text, speaker, occurred_at, created_at, bank_id, episode_id, episode_position FROM memories WHERE seq = ?',
-    ).get(seq) as IndexedRow | undefined;
-  }
-
-  // The live rows just before and after a row in its episode, previous first.
-  private neighbours(row: IndexedRow, seq: number): Neighbour[] {
-    if (row.episode_id === null) return [];
-    const params = { bank: row.bank_id, episode: row.episode_id, position: row.episode_position, seq };
+  // The live rows of an episode from `first` to `last` (in episode order), with the one just before and after.
+  private episodeRun(first: IndexedRow, last: IndexedRow): Neighbour[] {
+    const params = {
+      bank: first.bank_id,
+      episode: first.episode_id,
+      from: first.episode_position,
+      to: last.episode_position,
+    };
+    const between = this.stmt(
+      `SELECT seq, text FROM memories WHERE bank_id = @bank AND episode_id = @episode
+       AND episode_position BETWEEN @from AND @to ORDER BY episode_position, seq`,
+    ).all(params) as Neighbour[];
     const before = this.stmt(
-      `SELECT seq, text FROM memories WHERE bank_id = @bank AND episode_id = @episode AND episode_position <= @position
-       AND seq != @seq ORDER BY episode_position DESC, seq DESC LIMIT 1`,
+      `SELECT seq, text FROM memories WHERE bank_id = @bank AND episode_id = @episode AND episode_position < @from
+       ORDER BY episode_position DESC, seq DESC LIMIT 1`,
     ).get(params) as Neighbour | undefined;
     const after = this.stmt(
-      `SELECT seq, text FROM memories WHERE bank_id = @bank AND episode_id = @episode AND episode_position > @position
+      `SELECT seq, text FROM memories WHERE bank_id = @bank AND episode_id = @episode AND episode_position > @to
        ORDER BY episode_position, seq LIMIT 1`,
     ).get(params) as Neighbour | undefined;
-    return [before, after].filter((n): n is Neighbour => n !== undefined);
+    return [...(before ? [before] : []), ...between, ...(after ? [after] : [])];
+  }
+
+  private rows(seqs: number[]): IndexedRow[] {
+    return this.stmt(
+      `SELECT seq, text, speaker, occurred_at, created_at, bank_id, episode_id, episode_position FROM memories
+       WHERE seq IN (SELECT value FROM json_each(?))`,
+    ).all(JSON.stringify(seqs)) as IndexedRow[];
   }
 
   private stmt(sql: string): Database.Statement {
     return this.statements.prepare(sql);
   }
+}
+
+function fieldsOf(row: IndexedRow, neighbours: string[]): KeywordFields {
+  return keywordFields(
+    {
+      text: row.text,
+      speaker: row.speaker,
+      occurredAt: row.occurred_at === null ? null : new Date(row.occurred_at),
+      createdAt: new Date(row.created_at),
+    },
+    neighbours,
+  );
+}
+
+// A row placed in an episode has neighbours; one without a position (none is written so) has none.
+function inEpisode(row: IndexedRow): boolean {
+  return row.episode_id !== null && row.episode_position !== null;
+}
+
+// Episode order: by position, then by row.
+function byPlace(a: IndexedRow, b: IndexedRow): number {
+  return (a.episode_position as number) - (b.episode_position as number) || a.seq - b.seq;
 }

@@ -127,15 +127,7 @@ export class MemoryWriter {
     }
     if (record.supersedes !== null) this.supersede(record);
 
-    if (record.episodeId !== null) this.keywords.appending(record.bankId, record.episodeId);
-    const position =
-      record.episodeId === null
-        ? null
-        : (this.stmt(
-            'SELECT COALESCE(MAX(episode_position), -1) + 1 FROM memories WHERE bank_id = ? AND episode_id = ?',
-          )
-            .pluck()
-            .get(record.bankId, record.episodeId) as number);
+    const position = record.episodeId === null ? null : this.appendPosition(record.bankId, record.episodeId);
     const { lastInsertRowid } = this.stmt(
       `INSERT INTO memories (id, bank_id, text, content_hash, tags, metadata, path, created_at, occurred_at, expires_at,
                              speaker, episode_id, episode_position, document_id)
@@ -168,6 +160,18 @@ export class MemoryWriter {
     this.journal.added(record.bankId, Number(seq), moment, expiresAt, sketch);
     for (const stamp of record.versions) this.addVersion(record.id, record.bankId, stamp, record.text, null);
     return { status: 'stored', id: record.id };
+  }
+
+  // The position a row appended to the episode takes; the episode's last row, about to gain it as a neighbour, leaves
+  // the keyword index until the commit.
+  private appendPosition(bankId: string, episodeId: string): number {
+    const last = this.stmt(
+      `SELECT seq, episode_position FROM memories WHERE bank_id = ? AND episode_id = ?
+       ORDER BY episode_position DESC, seq DESC LIMIT 1`,
+    ).get(bankId, episodeId) as { seq: number; episode_position: number | null } | undefined;
+    if (!last) return 0;
+    this.keywords.gainingNeighbour(last.seq);
+    return (last.episode_position ?? -1) + 1;
   }
 
   // The rows of each limited bank in `memories`, which holds live memories only; nothing is read without limits.

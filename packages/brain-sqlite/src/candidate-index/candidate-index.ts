@@ -3,11 +3,11 @@ import type { StatementCache } from '../statement-cache.js';
 import { floats } from '../vector-blobs.js';
 import { BankIndex } from './bank-index.js';
 import { readEraseEpoch } from './index-journal.js';
-import { estimate, estimateError, type UnitQuery, unitQuery } from './int8-estimate.js';
+import { cosineToQuery, estimate, estimateError, type UnitQuery, unitQuery } from './int8-estimate.js';
 import { countSketchRows, readSketchRows } from './sketch-rows.js';
 import type { SlotFilter } from './slot-table.js';
 import { ROWS_PER_STEP, runAtOnce, type Steps } from './steps.js';
-import { f32, f64 } from './typed-access.js';
+import { f64 } from './typed-access.js';
 import { hammingBound, sketchVector, type VectorSketch } from './vector-sketch.js';
 
 /** Candidates taken from the Hamming scan per search: at least this many, and CANDIDATES_PER_RESULT per result. */
@@ -153,12 +153,14 @@ export class CandidateIndex {
     threshold: number,
     excludeId: string | null,
   ): IndexHit | null {
-    const query = unitQuery(embedding);
-    if (!query) return null;
     const bank = this.bank(bankId);
-    const seqs: number[] = [];
     const uncertain = sketch.uncertain ?? sketchVector(embedding).uncertain ?? new Uint8Array(0);
-    for (const slot of bank.nearDuplicateCandidates(sketch.signature, uncertain, hammingBound(threshold))) {
+    const candidates = bank.nearDuplicateCandidates(sketch.signature, uncertain, hammingBound(threshold));
+    // A record without candidates needs no query.
+    const query = candidates.length > 0 ? unitQuery(embedding) : null;
+    if (!query) return null;
+    const seqs: number[] = [];
+    for (const slot of candidates) {
       if (estimate(bank.slots, query, slot) + estimateError(bank.slots, query, slot) >= threshold)
         seqs.push(bank.slots.seq(slot));
     }
@@ -184,7 +186,7 @@ export class CandidateIndex {
       id: row.id,
       bankId: row.bank_id,
       seq: row.seq,
-      similarity: cosineToUnit(query.unit, floats(row.embedding)),
+      similarity: cosineToQuery(query, floats(row.embedding)),
     }));
   }
 
@@ -200,16 +202,4 @@ export class CandidateIndex {
   private readDataVersion(): number {
     return this.db.pragma('data_version', { simple: true }) as number;
   }
-}
-
-// Exact cosine similarity of a unit query and a stored vector; 0 for a zero vector.
-function cosineToUnit(unit: Float64Array, vector: Float32Array): number {
-  let dot = 0;
-  let norm = 0;
-  for (let i = 0; i < vector.length; i++) {
-    const x = f32(vector, i);
-    dot += f64(unit, i) * x;
-    norm += x * x;
-  }
-  return norm > 0 ? dot / Math.sqrt(norm) : 0;
 }

@@ -71,6 +71,29 @@ export function describeEpisodeConformance(
     expect(ids(await store.keywordSearch([bank], ['plainly'], 10, filter))).toEqual([c.id, a.id]);
   });
 
+  it("indexes each turn of a long call of two interleaved sessions with its own session's neighbours", async () => {
+    const store = await fresh();
+    const bank = randomBankId();
+    // More turns than a store may index at once, so that sessions cross its batches.
+    const count = 150;
+    const word = (session: string, i: number) => `tok${session}${i}`;
+    const turns = Array.from({ length: count }, (_, i) =>
+      ['a', 'b'].map((session) => turn(bank, `Said ${word(session, i)} here.`, 'Ann', `session-${session}`)),
+    ).flat();
+    await store.insert(turns, { nearDuplicateThreshold: null });
+    const later = turn(bank, `Said ${word('a', count)} here.`, 'Ben', 'session-a');
+    await store.insert([later], { nearDuplicateThreshold: null });
+    const sessionA = [...turns.filter((_, j) => j % 2 === 0), later];
+    for (const i of [0, 1, 63, 64, 127, 128, 129, count - 1, count]) {
+      const expected = sessionA.slice(Math.max(0, i - 1), i + 2).map((t) => t.id);
+      expect(new Set(ids(await store.keywordSearch([bank], [word('a', i)], 10, filter)))).toEqual(new Set(expected));
+    }
+    const sessionB = turns.filter((_, j) => j % 2 === 1);
+    expect(new Set(ids(await store.keywordSearch([bank], [word('b', count - 1)], 10, filter)))).toEqual(
+      new Set(sessionB.slice(-2).map((t) => t.id)),
+    );
+  });
+
   it('selects every chunk of a document', async () => {
     const store = await fresh();
     const bank = randomBankId();
