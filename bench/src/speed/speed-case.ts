@@ -129,13 +129,11 @@ export async function runSpeedCase(options: SpeedCaseOptions): Promise<SpeedCase
       // Texts the near-duplicate check refuses are made up by later batches, so the bank ends at exactly `size`.
       const want = Math.min(options.batchSize, size - stored);
       const items: RetainManyItem[] = texts.next(want).map((content) => ({ content }));
-      const batchStart = now();
-      let ms = 0;
-      const { result: results, longestBlockMs } = await withLongestBlock(async () => {
-        const outcomes = await loader.retainMany(items, { bankId });
-        ms = now() - batchStart;
-        return outcomes;
-      });
+      const {
+        result: results,
+        ms,
+        longestBlockMs,
+      } = await withLongestBlock(() => loader.retainMany(items, { bankId }));
       loadLongestBlockMs = Math.max(loadLongestBlockMs, longestBlockMs);
       let added = 0;
       for (const [i, result] of results.entries()) {
@@ -213,13 +211,11 @@ export async function runSpeedCase(options: SpeedCaseOptions): Promise<SpeedCase
 
       // The default pipeline's retainMany into the loaded bank.
       const tailItems = texts.next(tailBatch).map((content) => ({ content }));
-      const tailStart = now();
-      let tailMs = 0;
-      const { result: tailResults, longestBlockMs: defaultLongestBlockMs } = await withLongestBlock(async () => {
-        const outcomes = await brain.retainMany(tailItems, { bankId });
-        tailMs = now() - tailStart;
-        return outcomes;
-      });
+      const {
+        result: tailResults,
+        ms: tailMs,
+        longestBlockMs: defaultLongestBlockMs,
+      } = await withLongestBlock(() => brain.retainMany(tailItems, { bankId }));
       const retainManyDefault = {
         batchSize: tailBatch,
         perSecond: tailResults.length / (tailMs / 1000),

@@ -50,8 +50,8 @@ export class KeywordIndex implements TransactionFollower {
   removing(seq: number): void {
     const [row] = this.rows([seq]);
     if (!row) return;
-    if (inEpisode(row)) for (const neighbour of this.episodeRun(row, row)) this.takeOut(neighbour.seq);
-    this.takeOut(seq);
+    // An episode's run around the row holds the row itself.
+    for (const { seq: out } of inEpisode(row) ? this.episodeRun(row, row) : [row]) this.takeOut(out);
   }
 
   /** Writes the entry of every row taken out or added that is still there, giving the event loop turns (`tick`). */
