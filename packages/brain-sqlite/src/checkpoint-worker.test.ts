@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { axisVector, memoryRecord } from '@astrocyte/core/testing';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CheckpointWorker } from './checkpoint-worker.js';
 import { openSqliteStore } from './sqlite-memory-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'astrocyte-checkpoints-'));
@@ -30,5 +32,36 @@ describe('checkpoints of a store in a file', () => {
     }
     expect(size).toBeGreaterThan(before);
     await store.close();
+  });
+
+  it('keeps the WAL near its limit under a steady stream of commits, and loses none of them', async () => {
+    const path = join(dir, 'steady-commits.db');
+    const limit = 1024 * 1024;
+    const db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma(`journal_size_limit = ${limit}`);
+    // As the store does on its commits: SQLite's own checkpoints off, the worker asked after each commit.
+    db.pragma('wal_autocheckpoint = 0');
+    db.exec('CREATE TABLE pages (id INTEGER PRIMARY KEY, body BLOB NOT NULL)');
+    const insert = db.prepare('INSERT INTO pages (body) VALUES (?)');
+    const worker = new CheckpointWorker(path, limit);
+    // 24 MB in commits of ten pages a millisecond apart, for about a second: a passive checkpoint alone never finds
+    // the WAL all copied, so SQLite never starts it over and it grows by every commit.
+    const commits = 600;
+    let largest = 0;
+    for (let i = 0; i < commits; i++) {
+      db.transaction(() => {
+        for (let p = 0; p < 10; p++) insert.run(Buffer.alloc(4000, i % 251));
+      })();
+      worker.request();
+      // The second half: the worker thread has long started.
+      if (i >= commits / 2) largest = Math.max(largest, statSync(`${path}-wal`).size);
+      await sleep(1);
+    }
+    expect(largest).toBeLessThan(8 * limit);
+    expect(db.prepare('SELECT count(*) FROM pages').pluck().get()).toBe(commits * 10);
+    await worker.close();
+    db.close();
   });
 });

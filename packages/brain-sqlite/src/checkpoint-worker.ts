@@ -2,12 +2,23 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
 // The worker's whole program: a second connection that checkpoints when asked, at most once per CHECKPOINT_DELAY_MS
-// (a request waits for the pending one), and closes when told to.
+// (a request waits for the pending one), and closes when told to. A passive checkpoint copies what was committed
+// when it started, but SQLite starts the WAL over only once every frame is copied: under a steady stream of commits
+// some are always newer, and the WAL grew by every page written (500 MB during 15,000 conversation turns into a
+// 100,000-memory bank). Once the WAL holds more than WAL_LIMIT_BYTES of frames the worker makes a restarting
+// checkpoint: it holds the write lock while it copies the few frames the passive one left (a writer waits a few
+// milliseconds), so the next commit starts the WAL over, and cut to that size (the store's journal_size_limit).
+// It waits at most RESTART_WAIT_MS for a writer to finish or a reader of older frames to move on, then gives up as a
+// passive one: waiting longer could stall the event loop of a process that reads across its turns while it writes.
 const CHECKPOINT_DELAY_MS = 50;
+const RESTART_WAIT_MS = 10;
+/** The WAL past which the worker starts it over, and the size its file is cut back to when it is. */
+export const WAL_LIMIT_BYTES = 64 * 1024 * 1024;
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
-const db = new Database(workerData.path, { fileMustExist: true });
+const db = new Database(workerData.path, { fileMustExist: true, timeout: ${RESTART_WAIT_MS} });
+const pageSize = db.pragma('page_size', { simple: true });
 let pending = null;
 parentPort.on('message', (message) => {
   if (message === 'close') {
@@ -18,7 +29,8 @@ parentPort.on('message', (message) => {
     pending ??= setTimeout(() => {
       pending = null;
       try {
-        db.pragma('wal_checkpoint(PASSIVE)');
+        const [{ log }] = db.pragma('wal_checkpoint(PASSIVE)');
+        if (log * pageSize > workerData.walLimitBytes) db.pragma('wal_checkpoint(RESTART)');
       } catch {
         // A checkpoint that cannot run now is done by the next one, or by the last connection's close.
       }
@@ -36,7 +48,10 @@ export class CheckpointWorker {
   private worker: Worker | null = null;
   private failed = false;
 
-  constructor(private readonly path: string) {}
+  constructor(
+    private readonly path: string,
+    private readonly walLimitBytes = WAL_LIMIT_BYTES,
+  ) {}
 
   /** Whether it can checkpoint: false once its thread has failed, when SQLite's automatic checkpoint must do it. */
   get available(): boolean {
@@ -68,6 +83,7 @@ export class CheckpointWorker {
       workerData: {
         driver: createRequire(import.meta.url).resolve('better-sqlite3'),
         path: this.path,
+        walLimitBytes: this.walLimitBytes,
       },
     });
     // A pending checkpoint never keeps a process alive: the next open or close checkpoints in its place.

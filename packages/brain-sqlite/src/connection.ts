@@ -4,7 +4,7 @@ import { StorageError } from '@astrocyte/core';
 import { TimeSlicer } from '@astrocyte/core/backend';
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
-import { CheckpointWorker } from './checkpoint-worker.js';
+import { CheckpointWorker, WAL_LIMIT_BYTES } from './checkpoint-worker.js';
 import { StatementCache } from './statement-cache.js';
 import { asStorageError, storeClosed, vectorExtensionMissing } from './storage-errors.js';
 import type { SqliteStoreOptions } from './store-options.js';
@@ -56,6 +56,7 @@ export class SqliteConnection {
       if (this.isFile) {
         database.pragma('journal_mode = WAL');
         database.pragma('synchronous = NORMAL');
+        database.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES}`);
       }
     } catch (error) {
       this.release();

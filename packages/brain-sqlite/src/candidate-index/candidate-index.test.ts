@@ -9,7 +9,7 @@ import { openSqliteStore, type SqliteMemoryStore } from '../sqlite-memory-store.
 import { BankIndex } from './bank-index.js';
 import { type CandidateIndex, MIN_CANDIDATES } from './candidate-index.js';
 import { SignatureRows } from './hamming-kernel.js';
-import { ROWS_PER_STEP, runSliced } from './steps.js';
+import { ROWS_PER_STEP, runAtOnce, runSliced } from './steps.js';
 import { hammingBound, POPCOUNT_16, sketchVector } from './vector-sketch.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'astrocyte-vector-index-'));
@@ -342,5 +342,31 @@ describe('work in steps', () => {
       expect(proposed).toEqual(atOnce.nearDuplicateCandidates(signature, uncertain ?? new Uint8Array(0), bound));
       expect(proposed).toContain(bases.indexOf(base));
     }
+  });
+
+  it('proposes rows appended after the tables were built, and forgets them when their transaction rolls back', () => {
+    const next = generator(29);
+    const bank = new BankIndex('a', DIMENSIONS);
+    const packed = Array.from({ length: 3000 }, () => randomUnit(next));
+    for (const [i, base] of packed.entries()) bank.add(i + 1, i + 1, null, sketchVector(base));
+    runAtOnce(bank.prepareNearDuplicates());
+    const bound = hammingBound(0.95);
+    const proposedFor = (base: Float32Array) => {
+      const { signature, uncertain } = sketchVector(atCosine(base, 0.96, next));
+      return bank.nearDuplicateCandidates(signature, uncertain ?? new Uint8Array(0), bound);
+    };
+    // Appended rows go into the chains; two of them land in the same buckets, so a chain holds more than one.
+    const appended = Array.from({ length: 40 }, () => randomUnit(next));
+    appended.push(atCosine(appended[0] as Float32Array, 0.999, next));
+    for (const [i, base] of appended.entries()) bank.add(3001 + i, 3001 + i, null, sketchVector(base));
+    for (const [i, base] of appended.entries()) expect(proposedFor(base)).toContain(3000 + i);
+    expect(proposedFor(packed[7] as Float32Array)).toContain(7);
+    // A rollback of the last 21 appends: they are proposed no more, the rows before them still are.
+    bank.truncate(3020, 3020);
+    for (const [i, base] of appended.entries()) {
+      if (i < 20) expect(proposedFor(base)).toContain(3000 + i);
+      else expect(proposedFor(base).filter((slot) => slot >= 3020)).toEqual([]);
+    }
+    expect(proposedFor(packed[7] as Float32Array)).toContain(7);
   });
 });
