@@ -72,7 +72,7 @@ for (const backend of backends) {
 const label = (r: SpeedCaseResult) => [r.backend, r.size.toLocaleString('en-US')];
 const bulkLabel = results[0]?.load.nearDedup ? 'near-dup check on' : 'near-dup check off';
 printTable(
-  `Writes, memories/s (local embedder). Bulk load: retainMany batches of ${results[0]?.load.batchSize ?? '-'}, ${bulkLabel}. Default pipeline into the loaded bank: one retainMany batch, 5,000 conversation turns (retainConversation, 250 sessions of 20), the first retain (it builds the near-duplicate index), then single retains. Longest event-loop block: the longest the loop was blocked at once, to within 5 ms.`,
+  `Writes, memories/s (local embedder). Bulk load: retainMany batches of ${results[0]?.load.batchSize ?? '-'}, ${bulkLabel}. Default pipeline into the loaded bank: one retainMany batch, ${(results[0]?.retainConversation.turns ?? 0).toLocaleString('en-US')} conversation turns (retainConversation, sessions of 20), the first retain (it builds the near-duplicate index), then single retains. Longest event-loop block: the longest the loop was blocked at once, to within 5 ms.`,
   [
     { header: 'backend', align: 'left' },
     { header: 'memories' },

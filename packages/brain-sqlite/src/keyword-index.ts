@@ -99,14 +99,8 @@ export class KeywordIndex implements TransactionFollower {
       const at = new Map(run.map((row, i) => [row.seq, i]));
       for (const row of members) {
         const i = at.get(row.seq) as number;
-        const neighbours = [run[i - 1], run[i + 1]].filter((n): n is Neighbour => n !== undefined);
-        entries.set(
-          row.seq,
-          fieldsOf(
-            row,
-            neighbours.map((n) => n.text),
-          ),
-        );
+        const neighbours = [run[i - 1], run[i + 1]].flatMap((n) => (n ? [n.text] : []));
+        entries.set(row.seq, fieldsOf(row, neighbours));
       }
     }
     return entries;
