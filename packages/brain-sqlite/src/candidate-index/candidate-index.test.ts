@@ -9,6 +9,7 @@ import { openSqliteStore, type SqliteMemoryStore } from '../sqlite-memory-store.
 import { BankIndex } from './bank-index.js';
 import { type CandidateIndex, MIN_CANDIDATES } from './candidate-index.js';
 import { SignatureRows } from './hamming-kernel.js';
+import { POOL_SHARE } from './hamming-top-k.js';
 import { ROWS_PER_STEP, runAtOnce, runSliced } from './steps.js';
 import { hammingBound, POPCOUNT_16, sketchVector } from './vector-sketch.js';
 
@@ -258,51 +259,66 @@ describe('Hamming kernel', () => {
 });
 
 describe('Hamming candidates', () => {
-  it('picks the nearest slots, lowest first among ties, whether cut by sample or by counting', () => {
+  it('picks the nearest slots on 256 bits, ranks a large pool on all 512, lowest first among ties', () => {
     const next = generator(9);
     const word = () => Math.floor((next() + 0.5) * 2 ** 32) >>> 0;
     const bank = new BankIndex('b', DIMENSIONS);
     const slots = bank.slots;
-    for (let seq = 1; seq <= 20_000; seq++) {
+    // An odd number of slots, the last one the query itself: the pass that reads distances two at a time must not
+    // skip it.
+    const rows = 20_001;
+    for (let seq = 1; seq <= rows; seq++) {
       const signature = Uint32Array.from({ length: 16 }, word);
       // A third of the rows are close to the zero query, so many slots tie at each distance near the top.
       if (seq % 3 === 0) signature.fill(0, 0, 6);
+      if (seq === rows) signature.fill(0);
       bank.add(seq, seq, seq % 7 === 0 ? 100 : null, { signature, code: new Int8Array(DIMENSIONS), scale: 0 });
     }
     for (let slot = 0; slot < slots.size; slot += 11) slots.remove(slot);
     const query = new Uint32Array(16);
-    // The first `want` passing slots by (distance on the first 256 bits, slot), in slot order.
+    const bits = (slot: number, from: number, to: number) => {
+      let d = 0;
+      for (let w = from; w < to; w++) {
+        const x = slots.signatures[slot * 16 + w] as number;
+        d += (POPCOUNT_16[x & 0xffff] as number) + (POPCOUNT_16[x >>> 16] as number);
+      }
+      return d;
+    };
+    // Of the passing slots, the pool nearest by (distance on the first 256 bits, slot), then the first `want` of it
+    // by (distance on all 512 bits, slot), in slot order.
     const expected = (want: number, filter: { from: number; to: number; now: number }) => {
-      const passing: { slot: number; d: number }[] = [];
+      const passing: { slot: number; head: number; full: number }[] = [];
       for (let slot = 0; slot < slots.size; slot++) {
         // As added above: slot s holds seq s + 1 at moment s + 1, every 7th seq expires at 100, every 11th slot is dead.
         const seq = slot + 1;
         const expires = seq % 7 === 0 ? 100 : Number.POSITIVE_INFINITY;
         if (slot % 11 === 0 || expires <= filter.now || seq < filter.from || seq > filter.to) continue;
-        let d = 0;
-        for (let w = 0; w < 8; w++) {
-          const x = slots.signatures[slot * 16 + w] as number;
-          d += (POPCOUNT_16[x & 0xffff] as number) + (POPCOUNT_16[x >>> 16] as number);
-        }
-        passing.push({ slot, d });
+        const head = bits(slot, 0, 8);
+        passing.push({ slot, head, full: head + bits(slot, 8, 16) });
       }
-      passing.sort((a, b) => a.d - b.d || a.slot - b.slot);
-      return passing
+      passing.sort((a, b) => a.head - b.head || a.slot - b.slot);
+      const pool = passing.slice(0, Math.max(want, Math.ceil(slots.size / POOL_SHARE)));
+      pool.sort((a, b) => a.full - b.full || a.slot - b.slot);
+      return pool
         .slice(0, want)
         .map((p) => p.slot)
         .sort((a, b) => a - b);
     };
     const open = { from: Number.NEGATIVE_INFINITY, to: Number.POSITIVE_INFINITY, now: 200 };
     const narrow = { from: 5000, to: 5600, now: 200 };
-    // 100 of 20,000 takes the sample; 5000 counts every slot; a narrow time range leaves the sample short.
+    // 20 and 100 of 20,001 rank a pool of 126 on all 512 bits; 100 takes the sample; 5000 counts every slot; a
+    // narrow time range leaves the sample short.
     for (const [want, filter] of [
+      [20, open],
       [100, open],
       [300, { ...open, now: 50 }],
       [5000, open],
       [100, narrow],
       [1000, narrow],
     ] as const) {
-      expect(bank.nearestByHamming(query, want, filter)).toEqual(expected(want, filter));
+      const picked = bank.nearestByHamming(query, want, filter);
+      expect(picked).toEqual(expected(want, filter));
+      if (filter === open) expect(picked).toContain(rows - 1);
     }
   });
 });

@@ -1,5 +1,5 @@
 import { SignatureRows } from './hamming-kernel.js';
-import { f32, f64, u8 } from './typed-access.js';
+import { f32, f64, u32 } from './typed-access.js';
 import type { VectorSketch } from './vector-sketch.js';
 
 /** Time and expiry conditions in epoch milliseconds: moment within [from, to], expiry after now. */
@@ -27,8 +27,12 @@ export class SlotTable {
   codes: Int8Array;
   private seqs: Float64Array;
   private moments: Float64Array;
+  // Expiry in epoch ms, +Infinity for never, -Infinity for a removed slot.
   private expires: Float64Array;
-  private dead: Uint8Array;
+  // A bit a slot, set for a slot that is removed or expires: a search without a time range reads only this for most
+  // slots. A bit array of a million slots stays in the processor's cache; reading the expiry, the moment and a dead
+  // flag of each candidate slot missed it every time and took 2.8 ms of a search that kept 14,000 slots.
+  private mortal: Uint32Array;
   private scales: Float32Array;
   private readonly slotBySeq = new Map<number, number>();
   // Slot -> the older slot of the same rowid it shadows, until the transaction that appended it commits.
@@ -40,7 +44,7 @@ export class SlotTable {
     this.seqs = new Float64Array(this.capacity);
     this.moments = new Float64Array(this.capacity);
     this.expires = new Float64Array(this.capacity);
-    this.dead = new Uint8Array(this.capacity);
+    this.mortal = new Uint32Array(Math.ceil(this.capacity / 32));
     this.rows = new SignatureRows(this.capacity);
     this.codes = new Int8Array(this.capacity * dimensions);
     this.scales = new Float32Array(this.capacity);
@@ -58,7 +62,7 @@ export class SlotTable {
     this.seqs[slot] = seq;
     this.moments[slot] = moment;
     this.expires[slot] = expiresAt ?? Number.POSITIVE_INFINITY;
-    this.dead[slot] = 0;
+    this.markMortal(slot, expiresAt !== null);
     this.rows.set(slot, sketch.signature);
     this.codes.set(sketch.code, slot * this.dimensions);
     this.scales[slot] = sketch.scale;
@@ -83,12 +87,16 @@ export class SlotTable {
 
   /** Whether the slot was removed. */
   isDead(slot: number): boolean {
-    return u8(this.dead, slot) === 1;
+    return f64(this.expires, slot) === Number.NEGATIVE_INFINITY;
   }
 
   /** Live, unexpired, and within the time range. */
   passes(slot: number, filter: SlotFilter): boolean {
-    if (this.isDead(slot) || f64(this.expires, slot) <= filter.now) return false;
+    const timed = filter.from !== Number.NEGATIVE_INFINITY || filter.to !== Number.POSITIVE_INFINITY;
+    if (!timed && (u32(this.mortal, slot >>> 5) & (1 << (slot & 31))) === 0) return true;
+    // A dead slot's -Infinity is never after `now`.
+    if (f64(this.expires, slot) <= filter.now) return false;
+    if (!timed) return true;
     const moment = f64(this.moments, slot);
     return moment >= filter.from && moment <= filter.to;
   }
@@ -106,7 +114,8 @@ export class SlotTable {
   /** Marks a slot dead. */
   remove(slot: number): void {
     if (slot >= this.size || this.isDead(slot)) return;
-    this.dead[slot] = 1;
+    this.expires[slot] = Number.NEGATIVE_INFINITY;
+    this.markMortal(slot, true);
     this.live--;
     const seq = this.seq(slot);
     if (this.slotBySeq.get(seq) === slot) this.slotBySeq.delete(seq);
@@ -134,11 +143,17 @@ export class SlotTable {
     this.size = Math.min(this.size, size);
   }
 
+  private markMortal(slot: number, mortal: boolean): void {
+    const word = slot >>> 5;
+    const bit = 1 << (slot & 31);
+    this.mortal[word] = mortal ? u32(this.mortal, word) | bit : u32(this.mortal, word) & ~bit;
+  }
+
   private grow(): void {
     // Doubling a large bank's arrays would hold old and new copies at once (an int8 code is a byte per dimension):
     // past 64k rows grow by a quarter.
     const capacity = this.capacity < 65536 ? this.capacity * 2 : Math.ceil(this.capacity * 1.25);
-    const resize = <T extends Float64Array | Uint8Array | Int8Array | Float32Array>(
+    const resize = <T extends Float64Array | Int8Array | Float32Array | Uint32Array>(
       old: T,
       make: (n: number) => T,
       per = 1,
@@ -150,10 +165,12 @@ export class SlotTable {
     this.seqs = resize(this.seqs, (n) => new Float64Array(n));
     this.moments = resize(this.moments, (n) => new Float64Array(n));
     this.expires = resize(this.expires, (n) => new Float64Array(n));
-    this.dead = resize(this.dead, (n) => new Uint8Array(n));
     this.rows.resize(capacity, this.size);
     this.codes = resize(this.codes, (n) => new Int8Array(n), this.dimensions);
     this.scales = resize(this.scales, (n) => new Float32Array(n));
+    const mortal = new Uint32Array(Math.ceil(capacity / 32));
+    mortal.set(this.mortal);
+    this.mortal = mortal;
     this.capacity = capacity;
   }
 }
