@@ -1,6 +1,7 @@
 import type { MemoryStore } from '@astrocyte/core';
 import { normalizeVector } from '@astrocyte/core/backend';
-import { memoryRecord } from '@astrocyte/core/testing';
+// Not the testing entry: it brings the conformance suites and vitest into the process whose memory is measured.
+import { memoryRecord } from '@astrocyte/core/testing/records';
 import { Random } from '../lib/random.js';
 import type { RawEngine } from './raw-engine.js';
 
