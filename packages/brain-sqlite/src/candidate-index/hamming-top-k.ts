@@ -1,6 +1,6 @@
 import type { SlotFilter, SlotTable } from './slot-table.js';
 import { increment, u16, u32 } from './typed-access.js';
-import { popcount32 } from './vector-sketch.js';
+import { popcount32, SIGNATURE_WORDS } from './vector-sketch.js';
 
 // One slot in this many is sampled to predict the cut-off distance of a large bank.
 const SAMPLE_STRIDE = 16;
@@ -9,14 +9,13 @@ const HEAD_DISTANCES = 257;
 const FULL_DISTANCES = 513;
 // The scan's 256 bits pick at least one slot in POOL_SHARE of the bank, which all 512 bits then rank down to the
 // `want` asked for. The first 256 bits alone rank a large bank's true neighbours ever further down: at a million
-// memories the 1,600 nearest on them held 0.91 of the true ten nearest, the 1,600 of a pool of 6,250 ranked on all
-// 512 bits 0.98 (searches of 1,600 candidates on the int8 codes either way). Up to 256,000 memories there is no
-// second ranking: at 100,000 the first held 0.99 already, and reading a pool's second halves costs a cache miss a
-// slot (2 ms for 6,400 at a million).
+// memories the 1,600 nearest on them held 0.91 and 0.95 of the true ten nearest (two sets of 100 queries), the 1,600
+// of a pool of 6,250 ranked on all 512 bits 0.97 and 0.99 (1,600 candidates for the int8 estimates either way). Up
+// to 256,000 memories there is no second ranking: at 100,000 the first held 0.99 already, and reading a pool's
+// second halves costs a cache miss a slot (2 ms for 6,400 at a million).
 export const POOL_SHARE = 160;
-// Words of a signature: the kernel scans the first HEAD_WORDS, the re-ranking adds the rest.
-const HEAD_WORDS = 8;
-const SIGNATURE_WORDS = 16;
+// The kernel scans a signature's first half; the second ranking adds the rest.
+const HEAD_WORDS = SIGNATURE_WORDS / 2;
 
 // Slots kept by nearestWithin, reused across searches (they are synchronous).
 let within = new Uint32Array(0);

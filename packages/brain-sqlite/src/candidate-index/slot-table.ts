@@ -153,11 +153,7 @@ export class SlotTable {
     // Doubling a large bank's arrays would hold old and new copies at once (an int8 code is a byte per dimension):
     // past 64k rows grow by a quarter.
     const capacity = this.capacity < 65536 ? this.capacity * 2 : Math.ceil(this.capacity * 1.25);
-    const resize = <T extends Float64Array | Int8Array | Float32Array | Uint32Array>(
-      old: T,
-      make: (n: number) => T,
-      per = 1,
-    ): T => {
+    const resize = <T extends Float64Array | Int8Array | Float32Array>(old: T, make: (n: number) => T, per = 1): T => {
       const next = make(capacity * per);
       next.set(old.subarray(0, this.size * per) as never);
       return next;
