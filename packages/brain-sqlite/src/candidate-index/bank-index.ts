@@ -2,8 +2,7 @@ import { nearestByHamming } from './hamming-top-k.js';
 import { LshTables } from './lsh-tables.js';
 import { type SlotFilter, SlotTable } from './slot-table.js';
 import { runAtOnce, type Steps } from './steps.js';
-import { u32 } from './typed-access.js';
-import { popcount32, SIGNATURE_WORDS, type VectorSketch } from './vector-sketch.js';
+import type { VectorSketch } from './vector-sketch.js';
 
 // Up to this many rows the near-duplicate check reads every signature: cheaper than the tables, and it misses nothing.
 const LINEAR_SCAN_MAX = 2048;
@@ -53,13 +52,13 @@ export class BankIndex {
     if (slots.size <= LINEAR_SCAN_MAX) {
       const out: number[] = [];
       for (let slot = 0; slot < slots.size; slot++)
-        if (!slots.isDead(slot) && this.hamming(query, slot) <= bound) out.push(slot);
+        if (!slots.isDead(slot) && slots.hamming(query, slot) <= bound) out.push(slot);
       return out;
     }
     runAtOnce(this.prepareNearDuplicates());
     return (this.lsh as LshTables)
       .candidates(slots, query, uncertain)
-      .filter((slot) => !slots.isDead(slot) && this.hamming(query, slot) <= bound);
+      .filter((slot) => !slots.isDead(slot) && slots.hamming(query, slot) <= bound);
   }
 
   /**
@@ -69,14 +68,5 @@ export class BankIndex {
   *prepareNearDuplicates(): Steps<void> {
     if (this.slots.size > LINEAR_SCAN_MAX && !this.lsh?.fits(this.slots.size))
       this.lsh = yield* LshTables.build(this.slots);
-  }
-
-  /** Hamming distance over all 512 bits between `query` and a slot's signature. */
-  hamming(query: Uint32Array, slot: number): number {
-    const o = slot * SIGNATURE_WORDS;
-    const signatures = this.slots.signatures;
-    let h = 0;
-    for (let w = 0; w < SIGNATURE_WORDS; w++) h += popcount32(u32(signatures, o + w) ^ u32(query, w));
-    return h;
   }
 }

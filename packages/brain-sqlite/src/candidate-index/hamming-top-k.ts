@@ -1,6 +1,6 @@
 import type { SlotFilter, SlotTable } from './slot-table.js';
 import { increment, u16, u32 } from './typed-access.js';
-import { popcount32, SIGNATURE_WORDS } from './vector-sketch.js';
+import { SIGNATURE_WORDS } from './vector-sketch.js';
 
 // One slot in this many is sampled to predict the cut-off distance of a large bank.
 const SAMPLE_STRIDE = 16;
@@ -101,13 +101,11 @@ function nearestOnFull(
   pool: number[],
   want: number,
 ): number[] {
-  const signatures = slots.signatures;
   const distances = new Uint16Array(pool.length);
   const histogram = new Uint32Array(FULL_DISTANCES);
   for (const [i, slot] of pool.entries()) {
-    let d = u16(scanned, slot);
-    for (let w = HEAD_WORDS; w < SIGNATURE_WORDS; w++)
-      d += popcount32(u32(signatures, slot * SIGNATURE_WORDS + w) ^ u32(query, w));
+    // The scan's distance on the first half, plus the second half's.
+    const d = u16(scanned, slot) + slots.hamming(query, slot, HEAD_WORDS);
     distances[i] = d;
     increment(histogram, d);
   }

@@ -1,6 +1,6 @@
 import { SignatureRows } from './hamming-kernel.js';
 import { f32, f64, u32 } from './typed-access.js';
-import type { VectorSketch } from './vector-sketch.js';
+import { popcount32, SIGNATURE_WORDS, type VectorSketch } from './vector-sketch.js';
 
 /** Time and expiry conditions in epoch milliseconds: moment within [from, to], expiry after now. */
 export interface SlotFilter {
@@ -83,6 +83,15 @@ export class SlotTable {
   /** What a code unit of the slot is worth (see VectorSketch.scale). */
   scale(slot: number): number {
     return f32(this.scales, slot);
+  }
+
+  /** Hamming distance between `query` and a slot's signature over words [fromWord, SIGNATURE_WORDS). */
+  hamming(query: Uint32Array, slot: number, fromWord = 0): number {
+    const words = this.rows.words;
+    const o = slot * SIGNATURE_WORDS;
+    let h = 0;
+    for (let w = fromWord; w < SIGNATURE_WORDS; w++) h += popcount32(u32(words, o + w) ^ u32(query, w));
+    return h;
   }
 
   /** Whether the slot was removed. */
