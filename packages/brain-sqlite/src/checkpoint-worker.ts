@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { closeSqliteThread, startSqliteThread } from './sqlite-thread.js';
 
 // The worker's whole program: a second connection that checkpoints when asked, at most once per CHECKPOINT_DELAY_MS
 // (a request waits for the pending one), and closes when told to. A passive checkpoint copies what was committed
@@ -70,22 +70,11 @@ export class CheckpointWorker {
     const worker = this.worker;
     if (!worker) return;
     this.worker = null;
-    const exited = new Promise((resolve) => worker.once('exit', resolve));
-    // Held open until the thread is gone, or a process with nothing else to do would exit while waiting for it.
-    worker.ref();
-    worker.postMessage('close');
-    await exited;
+    await closeSqliteThread(worker);
   }
 
   private start(): Worker {
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: {
-        driver: createRequire(import.meta.url).resolve('better-sqlite3'),
-        path: this.path,
-        walLimitBytes: this.walLimitBytes,
-      },
-    });
+    const worker = startSqliteThread(WORKER_SOURCE, { path: this.path, walLimitBytes: this.walLimitBytes });
     // A pending checkpoint never keeps a process alive: the next open or close checkpoints in its place.
     worker.unref();
     // Without the worker, SQLite's automatic checkpoint after a later commit does the work (see `available`).

@@ -5,6 +5,7 @@ import { TimeSlicer } from '@astrocyte/core/backend';
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import { CheckpointWorker, WAL_LIMIT_BYTES } from './checkpoint-worker.js';
+import { type ReadQuery, ReadWorker } from './read-worker.js';
 import { StatementCache } from './statement-cache.js';
 import { asStorageError, storeClosed, vectorExtensionMissing } from './storage-errors.js';
 import type { SqliteStoreOptions } from './store-options.js';
@@ -39,6 +40,7 @@ export class SqliteConnection {
   private writing: Promise<unknown> | null = null;
   private readonly wal: WalTruncation;
   private readonly checkpoints: CheckpointWorker | null;
+  private readonly reader: ReadWorker | null;
   private closed = false;
 
   private constructor(database: Database.Database, ownsDatabase: boolean, busyTimeoutMs: number) {
@@ -48,6 +50,7 @@ export class SqliteConnection {
     this.statements = new StatementCache(database);
     this.wal = new WalTruncation(database, busyTimeoutMs);
     this.checkpoints = this.isFile ? new CheckpointWorker(database.name) : null;
+    this.reader = this.isFile ? new ReadWorker(database.name, busyTimeoutMs) : null;
     try {
       loadSqliteVec(database);
       database.pragma(`busy_timeout = ${busyTimeoutMs}`);
@@ -111,6 +114,34 @@ export class SqliteConnection {
     } catch (error) {
       throw asStorageError(operation, error);
     }
+  }
+
+  /**
+   * Read-only queries run off this thread when the store is a file (see ReadWorker), in one snapshot: the rows of
+   * the first query that returns at least `enough`, or of the last. `queries` builds them on this thread once no
+   * write is in progress, and the read is posted in the same turn: what the caller does next overlaps it. A
+   * database in memory, or a worker that cannot run, reads on this connection.
+   */
+  async readOffThread<T>(operation: string, queries: () => ReadQuery[], enough: number): Promise<T[]> {
+    while (this.writing) await this.writing.catch(() => undefined);
+    this.assertOpen();
+    let planned: ReadQuery[];
+    try {
+      planned = queries();
+      if (planned.length === 0) return [];
+      const rows = await this.reader?.run(planned, enough);
+      if (rows) return rows as T[];
+    } catch (error) {
+      throw asStorageError(operation, error);
+    }
+    return this.readSnapshot(operation, () => {
+      let rows: T[] = [];
+      for (const { sql, params } of planned) {
+        rows = this.stmt(sql).all(params) as T[];
+        if (rows.length >= enough) break;
+      }
+      return rows;
+    });
   }
 
   /** A read in one read transaction, so that everything `fn` reads comes from one snapshot. */
@@ -183,6 +214,7 @@ export class SqliteConnection {
     this.closed = true;
     this.wal.stop();
     await this.checkpoints?.close();
+    await this.reader?.close();
     this.statements.clear();
     if (this.ownsDatabase) this.database.close();
   }

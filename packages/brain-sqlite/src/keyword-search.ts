@@ -23,49 +23,47 @@ export class KeywordSearch {
     this.planner = new KeywordPlanner(connection.database);
   }
 
-  /** Up to `limit` live memories of the banks matching any term and the filter, best first. */
+  /**
+   * Up to `limit` live memories of the banks matching any term and the filter, best first. Planned on the store's
+   * connection, run by its read worker (see SqliteConnection.readOffThread): a recall's vector search runs meanwhile.
+   */
   async search(bankIds: string[], terms: string[], limit: number, filter: SearchFilter): Promise<ScoredId[]> {
     this.connection.assertOpen();
     const banks = [...new Set(bankIds)];
     if (banks.length === 0 || ftsMatchExpression(terms ?? []) === null || !(limit >= 1)) return [];
     const f = filterSql(filter);
-    const rows = await this.connection.read('keywordSearch', () => {
-      const plan = this.planner.plan([...new Set(terms)]);
-      const match = ftsMatchExpression(plan.terms);
-      if (match === null) return [];
-      // bm25() is what the rank column computes, but ordering by rank switches FTS5 to its own sorted mode, which
-      // measured 30% slower than SQLite's sorter over the same scores.
-      const matches = plan.newestOnly
-        ? `SELECT rowid, ${KEYWORD_RANK_SQL} AS rank FROM memory_fts WHERE memory_fts MATCH @match ORDER BY rowid DESC LIMIT @newest`
-        : `SELECT rowid, ${KEYWORD_RANK_SQL} AS rank FROM memory_fts WHERE memory_fts MATCH @match`;
-      const params = {
-        ...f.params,
-        match,
-        banks: JSON.stringify(banks),
-        limit: Math.floor(limit),
-        newest: plan.newestOnly ?? 0,
-        fetch: Math.max(100, Math.floor(limit) * 4),
-      };
-      // Rank first and join the few best to memories for bank and filters: the join per match costs as much as the
-      // ranking. When the best `fetch` do not yield `limit` rows of these banks, rank the filtered matches instead.
-      const first = this.connection
-        .stmt(
-          `WITH hits AS MATERIALIZED (SELECT rowid, rank FROM (${matches}) ORDER BY rank LIMIT @fetch)
-           SELECT m.id, m.bank_id, hits.rank FROM hits JOIN memories m ON m.seq = hits.rowid
-           WHERE m.bank_id IN (SELECT value FROM json_each(@banks))${f.where}
-           ORDER BY hits.rank LIMIT @limit`,
-        )
-        .all(params) as RankedRow[];
-      if (first.length >= limit) return first;
-      return this.connection
-        .stmt(
-          `WITH hits AS MATERIALIZED (${matches})
-           SELECT m.id, m.bank_id, hits.rank FROM hits JOIN memories m ON m.seq = hits.rowid
-           WHERE m.bank_id IN (SELECT value FROM json_each(@banks))${f.where}
-           ORDER BY hits.rank LIMIT @limit`,
-        )
-        .all(params) as RankedRow[];
-    });
+    const rows = await this.connection.readOffThread<RankedRow>(
+      'keywordSearch',
+      () => {
+        const plan = this.planner.plan([...new Set(terms)]);
+        const match = ftsMatchExpression(plan.terms);
+        if (match === null) return [];
+        // bm25() is what the rank column computes, but ordering by rank switches FTS5 to its own sorted mode, which
+        // measured 30% slower than SQLite's sorter over the same scores.
+        const matches = plan.newestOnly
+          ? `SELECT rowid, ${KEYWORD_RANK_SQL} AS rank FROM memory_fts WHERE memory_fts MATCH @match ORDER BY rowid DESC LIMIT @newest`
+          : `SELECT rowid, ${KEYWORD_RANK_SQL} AS rank FROM memory_fts WHERE memory_fts MATCH @match`;
+        const params = {
+          ...f.params,
+          match,
+          banks: JSON.stringify(banks),
+          limit: Math.floor(limit),
+          newest: plan.newestOnly ?? 0,
+          fetch: Math.max(100, Math.floor(limit) * 4),
+        };
+        // Rank first and join the few best to memories for bank and filters: the join per match costs as much as the
+        // ranking. When the best `fetch` do not yield `limit` rows of these banks, rank the filtered matches instead.
+        const ranked = (hits: string) => ({
+          sql: `WITH hits AS MATERIALIZED (${hits})
+                SELECT m.id, m.bank_id, hits.rank FROM hits JOIN memories m ON m.seq = hits.rowid
+                WHERE m.bank_id IN (SELECT value FROM json_each(@banks))${f.where}
+                ORDER BY hits.rank LIMIT @limit`,
+          params,
+        });
+        return [ranked(`SELECT rowid, rank FROM (${matches}) ORDER BY rank LIMIT @fetch`), ranked(matches)];
+      },
+      Math.floor(limit),
+    );
     return rows.map((r) => ({ id: r.id, bankId: r.bank_id, score: -r.rank }));
   }
 }
