@@ -120,7 +120,7 @@ export class SqliteConnection {
    * Read-only queries run off this thread when the store is a file (see ReadWorker), in one snapshot: the rows of
    * the first query that returns at least `enough`, or of the last. `queries` builds them on this thread once no
    * write is in progress, and the read is posted in the same turn: what the caller does next overlaps it. A
-   * database in memory, or a worker that cannot run, reads on this connection.
+   * database in memory, or a worker still starting or unable to run, reads on this connection.
    */
   async readOffThread<T>(operation: string, queries: () => ReadQuery[], enough: number): Promise<T[]> {
     while (this.writing) await this.writing.catch(() => undefined);
@@ -129,8 +129,8 @@ export class SqliteConnection {
     try {
       planned = queries();
       if (planned.length === 0) return [];
-      const rows = await this.reader?.run(planned, enough);
-      if (rows) return rows as T[];
+      const reading = this.reader?.run(planned, enough);
+      if (reading) return (await reading) as T[];
     } catch (error) {
       throw asStorageError(operation, error);
     }

@@ -59,12 +59,13 @@ type Answer = { id: number; rows?: unknown[]; error?: { message: string; code?: 
  * loop does other work: recall's keyword search runs there while the vector search scans on the main thread (at a
  * million memories each takes about 6 and 9 to 13 ms). WAL lets it read beside the store's connection; each message
  * is one read transaction, so it sees what was committed when it began, as a read of the store's own connection
- * would. The thread starts on first use, and the first call waits for it (tens of milliseconds, once).
+ * would. The thread starts on first use and takes about 50 ms to be ready; until then, and for good if it cannot
+ * start, the caller reads on its own connection (a command that searches once never waits for it).
  */
 export class ReadWorker {
-  // The thread once it has said it is ready, so that a read is posted in the same turn it is asked for.
-  private ready: Worker | null = null;
-  private starting: Promise<Worker | null> | null = null;
+  private thread: Worker | null = null;
+  private ready = false;
+  private failed = false;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
 
@@ -74,69 +75,71 @@ export class ReadWorker {
   ) {}
 
   /**
-   * The rows of the first query returning at least `enough` rows, or of the last; null when the worker cannot run
-   * (its thread failed to start or stopped), for the caller to run the queries itself. Posted before it returns once
-   * the thread is ready: work the caller starts next on this thread overlaps the read.
+   * The rows of the first query returning at least `enough` rows, or of the last, posted before this returns: work
+   * the caller starts next on this thread overlaps the read. Null while the thread is starting (it is started by the
+   * first call) or when it cannot run: the caller then reads itself.
    */
-  run(queries: ReadQuery[], enough: number): Promise<unknown[] | null> {
-    if (this.ready) return this.post(this.ready, queries, enough);
-    this.starting ??= this.start();
-    return this.starting.then((worker) => (worker ? this.post(worker, queries, enough) : null));
+  run(queries: ReadQuery[], enough: number): Promise<unknown[]> | null {
+    if (this.failed) return null;
+    this.thread ??= this.start();
+    return this.ready ? this.post(this.thread, queries, enough) : null;
   }
 
-  /** Closes the worker's connection after the reads in progress; a later `run` starts a new one. */
+  /** Closes the worker's connection after the reads in progress (a thread still starting is stopped). */
   async close(): Promise<void> {
-    const starting = this.starting;
-    this.starting = null;
-    const worker = await starting;
-    this.ready = null;
-    if (!worker) return;
-    await closeSqliteThread(worker);
+    const { thread, ready } = this;
+    this.thread = null;
+    this.ready = false;
+    if (!thread) return;
+    if (ready) await closeSqliteThread(thread);
+    else await thread.terminate();
   }
 
-  private post(worker: Worker, queries: ReadQuery[], enough: number): Promise<unknown[]> {
+  private post(thread: Worker, queries: ReadQuery[], enough: number): Promise<unknown[]> {
     const id = this.nextId++;
     // Held open while an answer is awaited: an unreferenced thread would let a process with nothing else to do exit
     // in the middle of its read.
-    if (this.pending.size === 0) worker.ref();
+    if (this.pending.size === 0) thread.ref();
     return new Promise<unknown[]>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, queries, enough });
+      thread.postMessage({ id, queries, enough });
     });
   }
 
-  private start(): Promise<Worker | null> {
-    const worker = startSqliteThread(WORKER_SOURCE, { path: this.path, busyTimeoutMs: this.busyTimeoutMs });
-    return new Promise((resolve) => {
-      worker.once('message', () => {
-        worker.on('message', (answer: Answer) => this.answer(worker, answer));
-        // After the listener: adding one references the thread again.
-        worker.unref();
-        this.ready = worker;
-        resolve(worker);
-      });
-      // A thread that cannot start or dies leaves the reads to the store's own connection; those it was doing fail.
-      const stopped = (error: Error) => {
-        resolve(null);
-        this.ready = null;
-        this.starting = Promise.resolve(null);
-        for (const [id, { reject }] of this.pending) {
-          this.pending.delete(id);
-          reject(error);
-        }
-      };
-      worker.once('error', stopped);
-      worker.once('exit', (code) => {
-        if (this.pending.size > 0 || code !== 0) stopped(new Error(`the read worker stopped (exit code ${code})`));
-      });
+  private start(): Worker {
+    const thread = startSqliteThread(WORKER_SOURCE, { path: this.path, busyTimeoutMs: this.busyTimeoutMs });
+    thread.once('message', () => {
+      thread.on('message', (answer: Answer) => this.answer(thread, answer));
+      // After the listener: adding one references the thread again.
+      thread.unref();
+      this.ready = this.thread === thread;
     });
+    // A thread that cannot start or dies leaves the reads to the store's own connection; those it was doing fail.
+    const stopped = (error: Error) => {
+      if (this.thread === thread) {
+        this.thread = null;
+        this.ready = false;
+        this.failed = true;
+      }
+      for (const [id, { reject }] of this.pending) {
+        this.pending.delete(id);
+        reject(error);
+      }
+    };
+    thread.once('error', stopped);
+    thread.once('exit', (code) => {
+      if (this.pending.size > 0 || code !== 0) stopped(new Error(`the read worker stopped (exit code ${code})`));
+    });
+    // Nothing waits for a thread that is starting: it never keeps a process alive.
+    thread.unref();
+    return thread;
   }
 
-  private answer(worker: Worker, answer: Answer): void {
+  private answer(thread: Worker, answer: Answer): void {
     const waiting = this.pending.get(answer.id);
     if (!waiting) return;
     this.pending.delete(answer.id);
-    if (this.pending.size === 0) worker.unref();
+    if (this.pending.size === 0) thread.unref();
     if (answer.error) waiting.reject(Object.assign(new Error(answer.error.message), { code: answer.error.code }));
     else waiting.resolve(answer.rows ?? []);
   }
