@@ -135,7 +135,7 @@ describe("the store's read worker", () => {
     }
   });
 
-  it('keeps a process alive until its read is answered, and lets it exit without a close', async () => {
+  it('keeps a process alive until its read is answered or its thread stopped, and lets it exit without a close', async () => {
     const path = join(dir, 'process.db');
     const script = join(dir, 'search-and-leave.mts');
     const store = fileURLToPath(new URL('./sqlite-memory-store.ts', import.meta.url));
@@ -144,6 +144,13 @@ describe("the store's read worker", () => {
       script,
       `import { openSqliteStore } from ${JSON.stringify(store)};
        import { axisVector, memoryRecord } from ${JSON.stringify(records)};
+       // Closed at moments of its thread's start (about 50 ms), the only store open: the close waits for the thread.
+       for (let ms = 0; ms <= 100; ms += 4) {
+         const early = await openSqliteStore({ path: ${JSON.stringify(path)} });
+         await early.keywordSearch(['notes'], ['orchard'], 5, { now: new Date() });
+         await new Promise((resolve) => setTimeout(resolve, ms));
+         await early.close();
+       }
        const store = await openSqliteStore({ path: ${JSON.stringify(path)} });
        await store.ensureEmbedder(${JSON.stringify(EMBEDDER)});
        const record = memoryRecord('notes', 'The orchard gate is painted copper', {

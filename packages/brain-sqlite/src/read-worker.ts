@@ -92,7 +92,11 @@ export class ReadWorker {
     this.ready = false;
     if (!thread) return;
     if (ready) await closeSqliteThread(thread);
-    else await thread.terminate();
+    else {
+      // Held open until it is gone, as closeSqliteThread does.
+      thread.ref();
+      await thread.terminate();
+    }
   }
 
   private post(thread: Worker, queries: ReadQuery[], enough: number): Promise<unknown[]> {
