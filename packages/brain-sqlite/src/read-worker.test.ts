@@ -144,20 +144,23 @@ describe("the store's read worker", () => {
       script,
       `import { openSqliteStore } from ${JSON.stringify(store)};
        import { axisVector, memoryRecord } from ${JSON.stringify(records)};
-       // Closed at moments of its thread's start (about 50 ms), the only store open: the close waits for the thread.
-       for (let ms = 0; ms <= 100; ms += 4) {
-         const early = await openSqliteStore({ path: ${JSON.stringify(path)} });
-         await early.keywordSearch(['notes'], ['orchard'], 5, { now: new Date() });
-         await new Promise((resolve) => setTimeout(resolve, ms));
-         await early.close();
-       }
-       const store = await openSqliteStore({ path: ${JSON.stringify(path)} });
-       await store.ensureEmbedder(${JSON.stringify(EMBEDDER)});
        const record = memoryRecord('notes', 'The orchard gate is painted copper', {
          embedding: axisVector(${EMBEDDER.dimensions}, 2),
          createdAt: new Date(),
        });
-       await store.insert([record], { nearDuplicateThreshold: null });
+       const writer = await openSqliteStore({ path: ${JSON.stringify(path)} });
+       await writer.ensureEmbedder(${JSON.stringify(EMBEDDER)});
+       await writer.insert([record], { nearDuplicateThreshold: null });
+       await writer.close();
+       // Closed while its thread starts (about 50 ms), and once it is ready but before the event loop has heard so
+       // (this thread blocked meanwhile): as the only store open, each time the close holds the process for the thread.
+       for (const blockMs of [0, 500]) {
+         const early = await openSqliteStore({ path: ${JSON.stringify(path)} });
+         await early.keywordSearch(['notes'], ['orchard'], 5, { now: new Date() });
+         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, blockMs);
+         await early.close();
+       }
+       const store = await openSqliteStore({ path: ${JSON.stringify(path)} });
        // The first searches run on the store's connection while the thread starts; the later ones in the thread.
        let hits = [];
        for (let i = 0; i < 20; i++) {

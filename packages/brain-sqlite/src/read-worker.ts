@@ -114,9 +114,11 @@ export class ReadWorker {
     const thread = startSqliteThread(WORKER_SOURCE, { path: this.path, busyTimeoutMs: this.busyTimeoutMs });
     thread.once('message', () => {
       thread.on('message', (answer: Answer) => this.answer(thread, answer));
+      // Closed while starting: the close holds the process open until the thread has stopped, so it stays referenced.
+      if (this.thread !== thread) return;
       // After the listener: adding one references the thread again.
       thread.unref();
-      this.ready = this.thread === thread;
+      this.ready = true;
     });
     // A thread that cannot start or dies leaves the reads to the store's own connection; those it was doing fail.
     const stopped = (error: Error) => {
