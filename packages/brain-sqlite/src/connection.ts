@@ -4,11 +4,10 @@ import { StorageError } from '@astrocyte/core';
 import { TimeSlicer } from '@astrocyte/core/backend';
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
-import { CheckpointWorker, WAL_LIMIT_BYTES } from './checkpoint-worker.js';
-import { type ReadQuery, ReadWorker } from './read-worker.js';
 import { StatementCache } from './statement-cache.js';
 import { asStorageError, storeClosed, vectorExtensionMissing } from './storage-errors.js';
 import type { SqliteStoreOptions } from './store-options.js';
+import { type ReadQuery, StoreThread, WAL_LIMIT_BYTES } from './store-thread.js';
 import { WalTruncation } from './wal-truncation.js';
 
 /** Gives the event loop a turn inside a write transaction, which stays open. */
@@ -39,8 +38,7 @@ export class SqliteConnection {
   // The write transaction in progress, which may span turns of the event loop; every other call waits for it.
   private writing: Promise<unknown> | null = null;
   private readonly wal: WalTruncation;
-  private readonly checkpoints: CheckpointWorker | null;
-  private readonly reader: ReadWorker | null;
+  private readonly thread: StoreThread | null;
   private closed = false;
 
   private constructor(database: Database.Database, ownsDatabase: boolean, busyTimeoutMs: number) {
@@ -49,8 +47,7 @@ export class SqliteConnection {
     this.isFile = !database.memory;
     this.statements = new StatementCache(database);
     this.wal = new WalTruncation(database, busyTimeoutMs);
-    this.checkpoints = this.isFile ? new CheckpointWorker(database.name) : null;
-    this.reader = this.isFile ? new ReadWorker(database.name, busyTimeoutMs) : null;
+    this.thread = this.isFile ? new StoreThread(database.name, busyTimeoutMs) : null;
     try {
       loadSqliteVec(database);
       database.pragma(`busy_timeout = ${busyTimeoutMs}`);
@@ -117,10 +114,10 @@ export class SqliteConnection {
   }
 
   /**
-   * Read-only queries run off this thread when the store is a file (see ReadWorker), in one snapshot: the rows of
+   * Read-only queries run off this thread when the store is a file (see StoreThread), in one snapshot: the rows of
    * the first query that returns at least `enough`, or of the last. `queries` builds them on this thread once no
    * write is in progress, and the read is posted in the same turn: what the caller does next overlaps it. A
-   * database in memory, or a worker still starting or unable to run, reads on this connection.
+   * database in memory, or a thread still starting or unable to run, reads on this connection.
    */
   async readOffThread<T>(operation: string, queries: () => ReadQuery[], enough: number): Promise<T[]> {
     while (this.writing) await this.writing.catch(() => undefined);
@@ -129,7 +126,7 @@ export class SqliteConnection {
     try {
       planned = queries();
       if (planned.length === 0) return [];
-      const reading = this.reader?.run(planned, enough);
+      const reading = this.thread?.read(planned, enough);
       if (reading) return (await reading) as T[];
     } catch (error) {
       throw asStorageError(operation, error);
@@ -213,8 +210,7 @@ export class SqliteConnection {
     while (this.writing) await this.writing.catch(() => undefined);
     this.closed = true;
     this.wal.stop();
-    await this.checkpoints?.close();
-    await this.reader?.close();
+    await this.thread?.close();
     this.statements.clear();
     if (this.ownsDatabase) this.database.close();
   }
@@ -250,13 +246,13 @@ export class SqliteConnection {
     }
   }
 
-  // Every commit of the store leaves checkpointing to the worker: SQLite's automatic checkpoint copies the WAL's pages
+  // Every commit of the store leaves checkpointing to its thread: SQLite's automatic checkpoint copies the WAL's pages
   // back into the file inside the commit that crosses its threshold, on the event loop (a sixth of the time of
   // retainConversation's sessions of 20 turns, and a stall after a large batch). The caller's own commits on a
-  // database it passed in keep SQLite's setting. Without a worker (a database in memory, or one whose thread failed)
+  // database it passed in keep SQLite's setting. Without the thread (a database in memory, or one whose thread failed)
   // SQLite does it.
   private committing<T>(commit: () => T): T {
-    if (!this.checkpoints?.available) return commit();
+    if (!this.thread?.canCheckpoint) return commit();
     // Prepared once: on every commit, three pragmas prepared anew cost a tenth of a small retain.
     const pages = this.statements.prepare('PRAGMA wal_autocheckpoint').pluck().get() as number;
     this.statements.prepare('PRAGMA wal_autocheckpoint = 0').run();
@@ -264,7 +260,7 @@ export class SqliteConnection {
       return commit();
     } finally {
       this.statements.prepare(`PRAGMA wal_autocheckpoint = ${Math.trunc(pages)}`).run();
-      this.checkpoints?.request();
+      this.thread?.requestCheckpoint();
     }
   }
 }

@@ -8,24 +8,24 @@ import type { MemoryRecord } from '@astrocyte/core/backend';
 import { axisVector, memoryRecord } from '@astrocyte/core/testing/records';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type ReadQuery, ReadWorker } from './read-worker.js';
 import { openSqliteStore, type SqliteMemoryStore } from './sqlite-memory-store.js';
+import { type ReadQuery, StoreThread } from './store-thread.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'astrocyte-read-worker-'));
+const dir = mkdtempSync(join(tmpdir(), 'astrocyte-store-thread-reads-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const EMBEDDER = { name: 'test-embedder', dimensions: 8 };
 const FILTER = { now: new Date('2030-01-01T00:00:00Z') };
 const WORDS = ['harbour', 'lantern', 'orchard', 'granite', 'meadow', 'copper', 'willow', 'ember'];
 
-// A read by the worker's thread: `run` answers null until the thread is ready.
-async function readyRun(worker: ReadWorker, queries: ReadQuery[], enough: number): Promise<unknown[]> {
+// A read by the store's thread: `read` answers null until the thread is ready.
+async function readyRun(thread: StoreThread, queries: ReadQuery[], enough: number): Promise<unknown[]> {
   for (let attempt = 0; attempt < 1000; attempt++) {
-    const reading = worker.run(queries, enough);
+    const reading = thread.read(queries, enough);
     if (reading) return reading;
     await sleep(10);
   }
-  throw new Error('the read worker never became ready');
+  throw new Error("the store's thread never became ready");
 }
 
 async function openStore(path: string): Promise<SqliteMemoryStore> {
@@ -40,40 +40,40 @@ function note(i: number): string {
   return `Note ${i} about the ${words.join(' and the ')}`;
 }
 
-describe('ReadWorker', () => {
+describe("the store's thread: reads", () => {
   it('reads what was committed, on its own connection, answering with the first query that returns enough', async () => {
     const path = join(dir, 'plain.db');
     const db = new Database(path);
     db.pragma('journal_mode = WAL');
     db.exec('CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1), (2), (3)');
-    const worker = new ReadWorker(path, 1000);
+    const thread = new StoreThread(path, 1000);
     const above = (min: number) => ({ sql: 'SELECT x FROM t WHERE x > @min ORDER BY x', params: { min } });
     try {
       // The first call starts the thread and never waits for it.
-      expect(worker.run([above(0)], 1)).toBeNull();
-      expect(await readyRun(worker, [above(2), above(0)], 1)).toEqual([{ x: 3 }]);
-      expect(await readyRun(worker, [above(5), above(1)], 1)).toEqual([{ x: 2 }, { x: 3 }]);
-      expect(await readyRun(worker, [above(5), above(6)], 1)).toEqual([]);
+      expect(thread.read([above(0)], 1)).toBeNull();
+      expect(await readyRun(thread, [above(2), above(0)], 1)).toEqual([{ x: 3 }]);
+      expect(await readyRun(thread, [above(5), above(1)], 1)).toEqual([{ x: 2 }, { x: 3 }]);
+      expect(await readyRun(thread, [above(5), above(6)], 1)).toEqual([]);
       db.exec('INSERT INTO t VALUES (7)');
-      expect(await readyRun(worker, [above(5)], 1)).toEqual([{ x: 7 }]);
+      expect(await readyRun(thread, [above(5)], 1)).toEqual([{ x: 7 }]);
       // An open transaction of the writer is not seen until it commits.
       db.exec('BEGIN; INSERT INTO t VALUES (8)');
-      expect(await readyRun(worker, [above(5)], 1)).toEqual([{ x: 7 }]);
+      expect(await readyRun(thread, [above(5)], 1)).toEqual([{ x: 7 }]);
       db.exec('COMMIT');
-      expect(await readyRun(worker, [above(5)], 1)).toEqual([{ x: 7 }, { x: 8 }]);
-      // A query SQLite refuses fails with its code; the worker goes on answering.
-      await expect(readyRun(worker, [{ sql: 'SELECT nope FROM t', params: {} }], 1)).rejects.toMatchObject({
+      expect(await readyRun(thread, [above(5)], 1)).toEqual([{ x: 7 }, { x: 8 }]);
+      // A query SQLite refuses fails with its code; the thread goes on answering.
+      await expect(readyRun(thread, [{ sql: 'SELECT nope FROM t', params: {} }], 1)).rejects.toMatchObject({
         code: 'SQLITE_ERROR',
       });
-      expect(await readyRun(worker, [above(7)], 1)).toEqual([{ x: 8 }]);
+      expect(await readyRun(thread, [above(7)], 1)).toEqual([{ x: 8 }]);
     } finally {
-      await worker.close();
+      await thread.close();
       db.close();
     }
   });
 });
 
-describe("the store's read worker", () => {
+describe("a store's reads in its thread", () => {
   it("answers keyword searches as the store's own connection does, and sees every commit at once", async () => {
     const onFile = await openStore(join(dir, 'same.db'));
     const inMemory = await openStore(':memory:');
@@ -100,9 +100,9 @@ describe("the store's read worker", () => {
         }
         const terms = [WORDS[round % WORDS.length] as string, WORDS[(round + 3) % WORDS.length] as string];
         for (const filter of [FILTER, { ...FILTER, tags: ['round-1'] }]) {
-          const fromWorker = await onFile.keywordSearch([bank], terms, 5, filter);
-          expect(fromWorker).toEqual(await inMemory.keywordSearch([bank], terms, 5, filter));
-          if (filter === FILTER) expect(fromWorker.length).toBeGreaterThan(0);
+          const fromThread = await onFile.keywordSearch([bank], terms, 5, filter);
+          expect(fromThread).toEqual(await inMemory.keywordSearch([bank], terms, 5, filter));
+          if (filter === FILTER) expect(fromThread.length).toBeGreaterThan(0);
         }
         // The round's newest note is found as soon as its insert returned, and an erased one never again.
         const newest = batch[2] as MemoryRecord;
@@ -116,20 +116,25 @@ describe("the store's read worker", () => {
     }
   });
 
-  it("reads on the store's own connection when the worker cannot open the file", async () => {
+  it("reads on the store's own connection when its thread cannot open the file", async () => {
     const path = join(dir, 'moved.db');
-    const store = await openStore(path);
+    const store = await openSqliteStore({ path });
+    // The store keeps its open file; its thread, started by the first commit, finds none by the old name.
+    renameSync(path, join(dir, 'moved-away.db'));
     try {
+      await store.ensureEmbedder(EMBEDDER);
       const record = memoryRecord('notes', 'The harbour lantern is lit at dusk', {
         embedding: axisVector(EMBEDDER.dimensions, 1),
         createdAt: new Date('2026-01-01T00:00:00Z'),
       });
       await store.insert([record], { nearDuplicateThreshold: null });
-      // The store keeps its open file; a new connection by the old name finds none.
-      renameSync(path, join(dir, 'moved-away.db'));
-      const hits = await store.keywordSearch(['notes'], ['lantern'], 5, FILTER);
-      expect(hits.map((h) => h.id)).toEqual([record.id]);
-      expect(await store.keywordSearch(['notes'], ['dusk', 'harbour'], 5, FILTER)).toHaveLength(1);
+      // While the thread starts, and for long after it has failed.
+      for (let i = 0; i < 30; i++) {
+        const hits = await store.keywordSearch(['notes'], ['lantern'], 5, FILTER);
+        expect(hits.map((h) => h.id)).toEqual([record.id]);
+        expect(await store.keywordSearch(['notes'], ['dusk', 'harbour'], 5, FILTER)).toHaveLength(1);
+        await sleep(100);
+      }
     } finally {
       await store.close();
     }
@@ -180,7 +185,7 @@ describe("the store's read worker", () => {
     child.stderr.on('data', (chunk) => {
       stderr += chunk;
     });
-    // A worker left referenced would keep the child running until this test's timeout.
+    // A thread left referenced would keep the child running until this test's timeout.
     const code = await new Promise((resolve) => child.once('exit', resolve));
     expect(stderr).toBe('');
     expect(code).toBe(0);

@@ -1,0 +1,229 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+/** A read statement and its named parameters, as sent to the thread (structured-cloneable values only). */
+export interface ReadQuery {
+  sql: string;
+  params: Record<string, unknown>;
+}
+
+// Checkpoints: at most one per CHECKPOINT_DELAY_MS (a request waits for the pending one). A passive checkpoint copies
+// what was committed when it started, but SQLite starts the WAL over only once every frame is copied: under a steady
+// stream of commits some are always newer, and the WAL grew by every page written (500 MB during 15,000 conversation
+// turns into a 100,000-memory bank). Once the WAL holds more than WAL_LIMIT_BYTES of frames the thread makes a
+// restarting checkpoint: it holds the write lock while it copies the few frames the passive one left (a writer waits
+// a few milliseconds), so the next commit starts the WAL over, and cut to that size (the store's journal_size_limit).
+// It waits at most RESTART_WAIT_MS for a writer to finish or a reader of older frames to move on, then gives up as a
+// passive one: waiting longer could stall the event loop of a process that reads across its turns while it writes.
+const CHECKPOINT_DELAY_MS = 50;
+const RESTART_WAIT_MS = 10;
+/** The WAL past which the thread starts it over, and the size its file is cut back to when it is. */
+export const WAL_LIMIT_BYTES = 64 * 1024 * 1024;
+// Statements the thread keeps prepared; a search has a few shapes (filters, plan), so this is seldom reached.
+const STATEMENT_CACHE_MAX = 64;
+
+// The thread's whole program: a second connection to the store's file that checkpoints when asked, runs the queries
+// of each read message in one read transaction (one snapshot) and answers with the rows of the first that returns
+// enough, or the last's, and closes when told to.
+const THREAD_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.path, { fileMustExist: true, timeout: workerData.busyTimeoutMs });
+// A file this connection cannot read (not a database, or one only the store's connection can open) stops the thread
+// here, before it says it is ready: the store then reads and checkpoints on its own connection.
+const pageSize = db.pragma('page_size', { simple: true });
+db.prepare('SELECT count(*) FROM sqlite_schema').get();
+const statements = new Map();
+const prepare = (sql) => {
+  let statement = statements.get(sql);
+  if (!statement) {
+    if (statements.size >= ${STATEMENT_CACHE_MAX}) statements.clear();
+    statement = db.prepare(sql);
+    statements.set(sql, statement);
+  }
+  return statement;
+};
+const firstEnough = db.transaction((queries, enough) => {
+  let rows = [];
+  for (const query of queries) {
+    rows = prepare(query.sql).all(query.params);
+    if (rows.length >= enough) break;
+  }
+  return rows;
+});
+// Raised while a checkpoint runs (tens of milliseconds under a stream of commits): the store reads itself meanwhile.
+const checkpointing = new Int32Array(workerData.checkpointing);
+const checkpoint = () => {
+  pending = null;
+  Atomics.store(checkpointing, 0, 1);
+  try {
+    const [{ log }] = db.pragma('wal_checkpoint(PASSIVE)');
+    if (log * pageSize > workerData.walLimitBytes) {
+      db.pragma('busy_timeout = ${RESTART_WAIT_MS}');
+      try {
+        db.pragma('wal_checkpoint(RESTART)');
+      } finally {
+        db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
+      }
+    }
+  } catch {
+    // A checkpoint that cannot run now is done by the next one, or by the last connection's close.
+  } finally {
+    Atomics.store(checkpointing, 0, 0);
+  }
+};
+let pending = null;
+parentPort.on('message', (message) => {
+  if (message === 'close') {
+    clearTimeout(pending);
+    db.close();
+    parentPort.close();
+  } else if (message === 'checkpoint') {
+    pending ??= setTimeout(checkpoint, ${CHECKPOINT_DELAY_MS});
+  } else {
+    try {
+      parentPort.postMessage({ id: message.id, rows: firstEnough(message.queries, message.enough) });
+    } catch (error) {
+      parentPort.postMessage({ id: message.id, error: { message: error.message, code: error.code } });
+    }
+  }
+});
+parentPort.postMessage('ready');`;
+
+type Pending = { resolve: (rows: unknown[]) => void; reject: (error: Error) => void };
+type Answer = { id: number; rows?: unknown[]; error?: { message: string; code?: string } };
+
+/**
+ * A second connection to the store's file in a worker thread, for work that would otherwise stall the event loop or
+ * wait for it. It checkpoints the WAL after the store's commits: copying the pages back into the database file takes
+ * long enough to stall the event loop if the committing connection does it, as SQLite's automatic checkpoint would;
+ * requests within CHECKPOINT_DELAY_MS make one checkpoint, so that a page written by many small commits is copied
+ * once. And it runs reads while the event loop does other work: recall's keyword search runs there while the vector
+ * search scans on the main thread (at a million memories each takes about 6 and 9 to 13 ms). WAL lets it read beside
+ * the store's connection; each read is one read transaction, so it sees what was committed when it began, as a read
+ * of the store's own connection would. One thread does both (a thread, its isolate and its connection take about
+ * 20 MB); a read asked for while it checkpoints (10 to 50 ms under a stream of commits) is the caller's to do, as
+ * the thread would only start it after the checkpoint. It starts on first use and takes about 50 ms to be ready;
+ * until then reads, and for good if it cannot start, reads and checkpoints, are the store's own connection's (a
+ * command that searches once never waits for it).
+ */
+export class StoreThread {
+  private thread: Worker | null = null;
+  private ready = false;
+  private failed = false;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  // 1 while the thread checkpoints, set by the thread: a read posted then would wait for the checkpoint.
+  private readonly checkpointing = new Int32Array(new SharedArrayBuffer(4));
+
+  constructor(
+    private readonly path: string,
+    private readonly busyTimeoutMs: number,
+    private readonly walLimitBytes = WAL_LIMIT_BYTES,
+  ) {}
+
+  /** Whether it can checkpoint: false once its thread has failed, when SQLite's automatic checkpoint must do it. */
+  get canCheckpoint(): boolean {
+    return !this.failed;
+  }
+
+  /** Asks for a passive checkpoint, which waits for no reader and blocks no writer. */
+  requestCheckpoint(): void {
+    if (this.failed) return;
+    this.thread ??= this.start();
+    // Queued in the thread's port until its program listens, when it is still starting.
+    this.thread.postMessage('checkpoint');
+  }
+
+  /**
+   * The rows of the first query returning at least `enough` rows, or of the last, posted before this returns: work
+   * the caller starts next on this thread overlaps the read. Null while the thread is starting (it is started by the
+   * first call), while it checkpoints, or when it cannot run: the caller then reads itself.
+   */
+  read(queries: ReadQuery[], enough: number): Promise<unknown[]> | null {
+    if (this.failed) return null;
+    this.thread ??= this.start();
+    if (!this.ready || Atomics.load(this.checkpointing, 0) === 1) return null;
+    return this.post(this.thread, queries, enough);
+  }
+
+  /**
+   * Closes the thread's connection after the reads in progress, so that the store's own close is the last one and
+   * removes the WAL (a thread still starting is stopped). The process is held open until the thread has exited:
+   * one with nothing else to do would otherwise exit while waiting for it.
+   */
+  async close(): Promise<void> {
+    const { thread, ready } = this;
+    this.thread = null;
+    this.ready = false;
+    if (!thread) return;
+    const exited = new Promise((resolve) => thread.once('exit', resolve));
+    thread.ref();
+    if (ready) thread.postMessage('close');
+    else await thread.terminate();
+    await exited;
+  }
+
+  private post(thread: Worker, queries: ReadQuery[], enough: number): Promise<unknown[]> {
+    const id = this.nextId++;
+    // Held open while an answer is awaited: an unreferenced thread would let a process with nothing else to do exit
+    // in the middle of its read.
+    if (this.pending.size === 0) thread.ref();
+    return new Promise<unknown[]>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      thread.postMessage({ id, queries, enough });
+    });
+  }
+
+  private start(): Worker {
+    const thread = new Worker(THREAD_SOURCE, {
+      // Evaluated: the package ships no separate worker file to find.
+      eval: true,
+      workerData: {
+        driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+        path: this.path,
+        busyTimeoutMs: this.busyTimeoutMs,
+        walLimitBytes: this.walLimitBytes,
+        checkpointing: this.checkpointing.buffer,
+      },
+    });
+    thread.once('message', () => {
+      thread.on('message', (answer: Answer) => this.answer(thread, answer));
+      // Closed while starting: the close holds the process open until the thread has stopped, so it stays referenced.
+      if (this.thread !== thread) return;
+      // After the listener: adding one references the thread again.
+      thread.unref();
+      this.ready = true;
+    });
+    // A thread that cannot start or dies leaves the reads and checkpoints to the store's own connection; the reads
+    // it was doing fail.
+    const stopped = (error: Error) => {
+      if (this.thread === thread) {
+        this.thread = null;
+        this.ready = false;
+        this.failed = true;
+      }
+      for (const [id, { reject }] of this.pending) {
+        this.pending.delete(id);
+        reject(error);
+      }
+    };
+    thread.once('error', stopped);
+    thread.once('exit', (code) => {
+      if (this.pending.size > 0 || code !== 0) stopped(new Error(`the store's thread stopped (exit code ${code})`));
+    });
+    // Nothing waits for a thread that is starting, nor for a checkpoint: a pending one is done by the next open or
+    // close.
+    thread.unref();
+    return thread;
+  }
+
+  private answer(thread: Worker, answer: Answer): void {
+    const waiting = this.pending.get(answer.id);
+    if (!waiting) return;
+    this.pending.delete(answer.id);
+    if (this.pending.size === 0) thread.unref();
+    if (answer.error) waiting.reject(Object.assign(new Error(answer.error.message), { code: answer.error.code }));
+    else waiting.resolve(answer.rows ?? []);
+  }
+}
