@@ -33,11 +33,11 @@ import { MemoryWriter } from './writer.js';
 /**
  * The MemoryStore on SQLite: rows in `memories`, one float vector each in `memory_embeddings` (searched through the
  * in-process candidate index, or exactly with sqlite-vec under tag and path filters), text in an FTS5 index, history
- * in `memory_versions`. One connection for every write and most reads (a store on a file has two more, in worker
- * threads: one checkpoints, one runs the keyword search read-only), WAL mode, secure_delete on. A large insert lets
- * the event loop run between records while its transaction stays open: the store's other calls wait for it, and
- * statements a caller runs on a `database` it passed in during that time run inside it. Each method delegates to a
- * room: connection.ts, writer.ts, memory-reads.ts, vector-search.ts, keyword-search.ts.
+ * in `memory_versions`. One connection for every write and most reads (a store on a file has one more, in a
+ * worker thread that checkpoints and runs the keyword search: store-thread.ts), WAL mode, secure_delete on. A large
+ * insert lets the event loop run between records while its transaction stays open: the store's other calls wait for
+ * it, and statements a caller runs on a `database` it passed in during that time run inside it. Each method delegates
+ * to a room: connection.ts, writer.ts, memory-reads.ts, vector-search.ts, keyword-search.ts.
  */
 export class SqliteMemoryStore implements MemoryStore {
   readonly backend = 'sqlite';

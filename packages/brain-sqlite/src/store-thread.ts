@@ -31,8 +31,8 @@ const Database = require(workerData.driver);
 const db = new Database(workerData.path, { fileMustExist: true, timeout: workerData.busyTimeoutMs });
 // A file this connection cannot read (not a database, or one only the store's connection can open) stops the thread
 // here, before it says it is ready: the store then reads and checkpoints on its own connection.
-const pageSize = db.pragma('page_size', { simple: true });
 db.prepare('SELECT count(*) FROM sqlite_schema').get();
+const pageSize = db.pragma('page_size', { simple: true });
 const statements = new Map();
 const prepare = (sql) => {
   let statement = statements.get(sql);
