@@ -65,12 +65,13 @@ function indexOf(s: SqliteMemoryStore): CandidateIndex {
 const keep = { nearDuplicateThreshold: null };
 
 describe('approximate vector search', () => {
-  it('returns the exact top hits on a bank larger than the candidate set', async () => {
+  it('returns the exact top hits on a bank larger than the candidate set and than a chunk of its columns', async () => {
     const s = await store();
     const next = generator(1);
-    // Clusters make the neighbourhoods crowded, so the candidate stage has real work to do.
+    // Clusters make the neighbourhoods crowded, so the candidate stage has real work to do. 20,000 rows fill the
+    // first chunk of 16,384 slots and part of the second.
     const centres = Array.from({ length: 40 }, () => randomUnit(next));
-    const records = Array.from({ length: MIN_CANDIDATES * 3 }, (_, i) =>
+    const records = Array.from({ length: 20_000 }, (_, i) =>
       record('big', atCosine(centres[i % centres.length] as Float32Array, 0.6 + 0.3 * (next() + 0.5), next)),
     );
     await s.insert(records, keep);
@@ -231,30 +232,36 @@ describe('index and transactions', () => {
 });
 
 describe('Hamming kernel', () => {
-  it('matches a plain popcount, also after the rows grow', () => {
+  it('matches a plain popcount, also after the rows grow past a chunk', () => {
     const next = generator(8);
+    const random = () => Uint32Array.from({ length: 16 }, () => Math.floor((next() + 0.5) * 2 ** 32) >>> 0);
     const rows = new SignatureRows(10);
+    const stored: Uint32Array[] = [];
     const fill = (from: number, to: number) => {
-      for (let row = from; row < to; row++)
-        rows.set(
-          row,
-          Uint32Array.from({ length: 16 }, () => Math.floor((next() + 0.5) * 2 ** 32) >>> 0),
-        );
+      for (let row = from; row < to; row++) {
+        stored[row] = random();
+        rows.set(row, stored[row] as Uint32Array);
+      }
     };
+    // 40,000 rows span three chunks of signature tails; the rows written before growing must survive it.
     fill(0, 10);
-    rows.resize(1000, 10);
-    fill(10, 1000);
-    const query = Uint32Array.from({ length: 16 }, () => Math.floor((next() + 0.5) * 2 ** 32) >>> 0);
-    const distances = rows.scan(query, 1000);
-    const expected = Array.from({ length: 1000 }, (_, row) => {
+    rows.resize(40_000);
+    fill(10, 40_000);
+    const query = random();
+    const plain = (row: number, from: number, to: number) => {
       let h = 0;
-      for (let w = 0; w < 8; w++) {
-        const x = ((rows.words[row * 16 + w] as number) ^ (query[w] as number)) >>> 0;
+      for (let w = from; w < to; w++) {
+        const x = ((stored[row]?.[w] as number) ^ (query[w] as number)) >>> 0;
         h += (POPCOUNT_16[x & 0xffff] as number) + (POPCOUNT_16[x >>> 16] as number);
       }
       return h;
-    });
-    expect(Array.from(distances)).toEqual(expected);
+    };
+    const distances = rows.scan(query, 40_000);
+    expect(Array.from(distances)).toEqual(Array.from({ length: 40_000 }, (_, row) => plain(row, 0, 8)));
+    for (const row of [0, 9, 10, 16_383, 16_384, 39_999]) {
+      for (const from of [0, 5, 8, 12]) expect(rows.hamming(query, row, from)).toBe(plain(row, from, 16));
+      for (let w = 0; w < 16; w++) expect(rows.word(row, w)).toBe(stored[row]?.[w]);
+    }
   });
 });
 
@@ -267,8 +274,10 @@ describe('Hamming candidates', () => {
     // An odd number of slots, the last one the query itself: the pass that reads distances two at a time must not
     // skip it.
     const rows = 20_001;
+    const signatures: Uint32Array[] = [];
     for (let seq = 1; seq <= rows; seq++) {
       const signature = Uint32Array.from({ length: 16 }, word);
+      signatures.push(signature);
       // A third of the rows are close to the zero query, so many slots tie at each distance near the top.
       if (seq % 3 === 0) signature.fill(0, 0, 6);
       if (seq === rows) signature.fill(0);
@@ -279,7 +288,7 @@ describe('Hamming candidates', () => {
     const bits = (slot: number, from: number, to: number) => {
       let d = 0;
       for (let w = from; w < to; w++) {
-        const x = slots.signatures[slot * 16 + w] as number;
+        const x = signatures[slot]?.[w] as number;
         d += (POPCOUNT_16[x & 0xffff] as number) + (POPCOUNT_16[x >>> 16] as number);
       }
       return d;

@@ -7,6 +7,10 @@
  *   scan(rows, count, query, out):  for i < count: out[i] = popcount(rows[i][0..32) ^ query[0..32))
  */
 
+import { ChunkedColumn } from './chunked-column.js';
+import { u32 } from './typed-access.js';
+import { popcount32 } from './vector-sketch.js';
+
 // Instruction opcodes of the WebAssembly core specification (section 5.4), one constant per instruction used.
 const BLOCK = 0x02;
 const LOOP = 0x03;
@@ -121,48 +125,64 @@ const PAGE = 65536;
 /** Words in a signature, and in the first half of it that the kernel scans. */
 const ROW_WORDS = 16;
 const HEAD_WORDS = 8;
+const TAIL_WORDS = ROW_WORDS - HEAD_WORDS;
+// Layout of the WebAssembly memory: the query (64 bytes), the rows' first halves (32 bytes a row), then the
+// distances (2 bytes a row). The rows start at a fixed offset and the memory grows in place, so growing copies no
+// row; only the distances, rewritten by every scan, move.
+const ROWS_AT = 64;
 
 /**
- * Signature rows of 16 words, and for the kernel a copy of each row's first 8 words packed in WebAssembly memory:
- * the scan then streams half the bytes, and a scan of a large bank is bound by memory, not by arithmetic. `words`
- * is replaced when the rows grow; write rows with `set`, which keeps the copy.
+ * Signature rows of 16 words: each row's first 8 words packed in WebAssembly memory for the kernel, which then
+ * streams half the bytes (a scan of a large bank is bound by memory, not by arithmetic), its last 8 in chunks.
  */
 export class SignatureRows {
-  words = new Uint32Array(0);
   private readonly memory: WasmMemory;
   private readonly scanRows: (rows: number, count: number, query: number, out: number) => void;
   private heads = new Uint32Array(0);
-  private rowsAt = 0;
+  private readonly tails: ChunkedColumn<Uint32Array>;
   private distancesAt = 0;
 
   constructor(capacity: number) {
     this.memory = new wasm.Memory({ initial: 1 });
     const instance = new wasm.Instance(HAMMING_MODULE, { m: { mem: this.memory } });
     this.scanRows = instance.exports.scan as (rows: number, count: number, query: number, out: number) => void;
-    this.resize(capacity, 0);
+    this.tails = new ChunkedColumn((n) => new Uint32Array(n), TAIL_WORDS, capacity);
+    this.resize(capacity);
   }
 
   /** Stores a row's 16-word signature. */
   set(row: number, signature: Uint32Array): void {
-    this.words.set(signature.subarray(0, ROW_WORDS), row * ROW_WORDS);
     this.heads.set(signature.subarray(0, HEAD_WORDS), row * HEAD_WORDS);
+    this.tails.chunk(row).set(signature.subarray(HEAD_WORDS, ROW_WORDS), this.tails.offset(row));
   }
 
-  /** Makes room for `capacity` rows, keeping the first `used`. */
-  resize(capacity: number, used: number): void {
-    const words = new Uint32Array(capacity * ROW_WORDS);
-    words.set(this.words.subarray(0, used * ROW_WORDS));
-    this.words = words;
-    const kept = this.heads.slice(0, used * HEAD_WORDS);
-    // Layout: query (64 bytes), distances (2 bytes a row, padded to 64), rows of 32 bytes.
-    const distancesAt = 64;
-    const rowsAt = distancesAt + Math.ceil((capacity * 2) / 64) * 64;
-    const bytes = rowsAt + capacity * HEAD_WORDS * 4;
+  /** Word `w` (0 to 15) of a row's signature. */
+  word(row: number, w: number): number {
+    if (w < HEAD_WORDS) return u32(this.heads, row * HEAD_WORDS + w);
+    return u32(this.tails.chunk(row), this.tails.offset(row) + w - HEAD_WORDS);
+  }
+
+  /** Hamming distance between `query` and a row's signature over words [fromWord, 16). */
+  hamming(query: Uint32Array, row: number, fromWord = 0): number {
+    let h = 0;
+    const head = row * HEAD_WORDS;
+    for (let w = fromWord; w < HEAD_WORDS; w++) h += popcount32(u32(this.heads, head + w) ^ u32(query, w));
+    const tails = this.tails.chunk(row);
+    const tail = this.tails.offset(row) - HEAD_WORDS;
+    for (let w = Math.max(fromWord, HEAD_WORDS); w < ROW_WORDS; w++)
+      h += popcount32(u32(tails, tail + w) ^ u32(query, w));
+    return h;
+  }
+
+  /** Makes room for `capacity` rows, keeping every row. */
+  resize(capacity: number): void {
+    this.tails.resize(capacity);
+    const distancesAt = ROWS_AT + Math.ceil((capacity * HEAD_WORDS * 4) / 64) * 64;
+    const bytes = distancesAt + Math.ceil((capacity * 2) / 64) * 64;
     const pages = Math.ceil(bytes / PAGE) - this.memory.buffer.byteLength / PAGE;
     if (pages > 0) this.memory.grow(pages);
-    this.heads = new Uint32Array(this.memory.buffer, rowsAt, capacity * HEAD_WORDS);
-    this.heads.set(kept);
-    this.rowsAt = rowsAt;
+    // Growing detaches the old buffer: views are made again.
+    this.heads = new Uint32Array(this.memory.buffer, ROWS_AT, capacity * HEAD_WORDS);
     this.distancesAt = distancesAt;
   }
 
@@ -172,7 +192,7 @@ export class SignatureRows {
    */
   scan(query: Uint32Array, count: number): Uint16Array {
     new Uint32Array(this.memory.buffer, 0, HEAD_WORDS).set(query.subarray(0, HEAD_WORDS));
-    this.scanRows(this.rowsAt, count, 0, this.distancesAt);
+    this.scanRows(ROWS_AT, count, 0, this.distancesAt);
     return new Uint16Array(this.memory.buffer, this.distancesAt, count);
   }
 }

@@ -50,8 +50,8 @@ export function cosineToQuery(query: UnitQuery, vector: Float32Array): number {
 
 /** The int8 estimate of cosine(query, slot); `estimateError` bounds how far it can be from the exact cosine. */
 export function estimate(slots: SlotTable, query: UnitQuery, slot: number): number {
-  const codes = slots.codes;
-  const base = slot * slots.dimensions;
+  const codes = slots.codes.chunk(slot);
+  const base = slots.codes.offset(slot);
   const { nonZero, nonZeroValues } = query;
   let dot = 0;
   // Zero coordinates of the query add nothing: a sparse query reads only its own non-zero coordinates.

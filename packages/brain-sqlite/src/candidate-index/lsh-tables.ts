@@ -1,7 +1,7 @@
 import type { SlotTable } from './slot-table.js';
 import { ROWS_PER_STEP, type Steps } from './steps.js';
 import { i32, increment, u8, u32 } from './typed-access.js';
-import { PROBE_FLIPS, SIGNATURE_WORDS } from './vector-sketch.js';
+import { PROBE_FLIPS } from './vector-sketch.js';
 
 // Locality-sensitive hashing for the near-duplicate check: the 512 signature bits cut into 32 bands of 16 bits, each
 // probed at its own key and with each of its PROBE_FLIPS least certain bits flipped. Measured on pairs at cosine
@@ -50,7 +50,7 @@ export class LshTables {
     for (let band = 0; band < BANDS; band++) {
       const base = band * buckets;
       for (let slot = 0; slot < packed; slot++) {
-        const key = slots.isDead(slot) ? -1 : bandKey(slots.signatures, slot * SIGNATURE_WORDS, band) & mask;
+        const key = slots.isDead(slot) ? -1 : slotBandKey(slots, slot, band) & mask;
         keys[slot] = key;
         if (key >= 0) increment(offsets, base + key + 1);
         if (slot % ROWS_PER_STEP === ROWS_PER_STEP - 1) yield;
@@ -83,7 +83,7 @@ export class LshTables {
     }
     const mask = (1 << this.bits) - 1;
     for (let band = 0; band < BANDS; band++) {
-      const head = (band << this.bits) + (bandKey(slots.signatures, slot * SIGNATURE_WORDS, band) & mask);
+      const head = (band << this.bits) + (slotBandKey(slots, slot, band) & mask);
       this.next[row + band] = i32(this.heads, head);
       this.heads[head] = slot;
     }
@@ -98,7 +98,7 @@ export class LshTables {
     for (let slot = slots.size - 1; slot >= size; slot--) {
       if (slot < this.packed) return false;
       for (let band = 0; band < BANDS; band++) {
-        const head = (band << this.bits) + (bandKey(slots.signatures, slot * SIGNATURE_WORDS, band) & mask);
+        const head = (band << this.bits) + (slotBandKey(slots, slot, band) & mask);
         if (i32(this.heads, head) === slot) this.heads[head] = i32(this.next, (slot - this.packed) * BANDS + band);
       }
     }
@@ -126,7 +126,7 @@ export class LshTables {
     const probed = new Int32Array(PROBE_FLIPS + 1);
     const second: number[] = [];
     for (let band = 0; band < BANDS; band++) {
-      const key = bandKey(query, 0, band);
+      const key = bandKey(u32(query, band >>> 1), band);
       let walked = 0;
       for (let probe = -1; probe < PROBE_FLIPS; probe++) {
         const bucket = (probe < 0 ? key : key ^ (1 << u8(uncertain, band * PROBE_FLIPS + probe))) & mask;
@@ -159,8 +159,13 @@ export class LshTables {
   }
 }
 
-function bandKey(words: Uint32Array, offset: number, band: number): number {
-  return (u32(words, offset + (band >>> 1)) >>> ((band & 1) * BAND_BITS)) & 0xffff;
+// A band's 16 bits: half of signature word band / 2.
+function bandKey(word: number, band: number): number {
+  return (word >>> ((band & 1) * BAND_BITS)) & 0xffff;
+}
+
+function slotBandKey(slots: SlotTable, slot: number, band: number): number {
+  return bandKey(slots.rows.word(slot, band >>> 1), band);
 }
 
 // A table about as large as the bank keeps buckets short; past 2^16 buckets the 16-bit keys are used whole.

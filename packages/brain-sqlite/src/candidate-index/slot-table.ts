@@ -1,6 +1,7 @@
+import { ChunkedColumn, chunkedCapacity, grownCapacity } from './chunked-column.js';
 import { SignatureRows } from './hamming-kernel.js';
 import { f32, f64, u32 } from './typed-access.js';
-import { popcount32, SIGNATURE_WORDS, type VectorSketch } from './vector-sketch.js';
+import type { VectorSketch } from './vector-sketch.js';
 
 /** Time and expiry conditions in epoch milliseconds: moment within [from, to], expiry after now. */
 export interface SlotFilter {
@@ -10,9 +11,9 @@ export interface SlotFilter {
 }
 
 /**
- * One bank's rows in memory, a slot each: rowid, time, expiry, signature, int8 code and scale, in parallel typed
- * arrays. Slots are appended in commit order; a removed row's slot is marked dead, not reused. A transaction's
- * appends can be cut off again (`truncate`) when it rolls back, which brings back any rowid a new slot shadowed.
+ * One bank's rows in memory, a slot each: rowid, time, expiry, signature, int8 code and scale, in parallel columns.
+ * Slots are appended in commit order; a removed row's slot is marked dead, not reused. A transaction's appends can
+ * be cut off again (`truncate`) when it rolls back, which brings back any rowid a new slot shadowed.
  */
 export class SlotTable {
   readonly dimensions: number;
@@ -21,51 +22,47 @@ export class SlotTable {
   /** Slots not dead. */
   live = 0;
   capacity: number;
-  /** Every slot's 512-bit signature, and the kernel's copy of their first halves. */
+  /** Every slot's 512-bit signature. */
   readonly rows: SignatureRows;
   /** Every slot's int8 code, `dimensions` bytes a slot. */
-  codes: Int8Array;
-  private seqs: Float64Array;
-  private moments: Float64Array;
+  readonly codes: ChunkedColumn<Int8Array>;
+  private readonly seqs: ChunkedColumn<Float64Array>;
+  private readonly moments: ChunkedColumn<Float64Array>;
   // Expiry in epoch ms, +Infinity for never, -Infinity for a removed slot.
-  private expires: Float64Array;
+  private readonly expires: ChunkedColumn<Float64Array>;
+  private readonly scales: ChunkedColumn<Float32Array>;
   // A bit a slot, set for a slot that is removed or expires: a search without a time range reads only this for most
   // slots. A bit array of a million slots stays in the processor's cache; reading the expiry, the moment and a dead
-  // flag of each candidate slot missed it every time and took 2.8 ms of a search that kept 14,000 slots.
+  // flag of each candidate slot missed it every time and took 2.8 ms of a search that kept 14,000 slots. One array
+  // (125 KB at a million slots, copied when it grows) keeps that pass a plain loop.
   private mortal: Uint32Array;
-  private scales: Float32Array;
   private readonly slotBySeq = new Map<number, number>();
   // Slot -> the older slot of the same rowid it shadows, until the transaction that appended it commits.
   private readonly shadowed = new Map<number, number>();
 
   constructor(dimensions: number, capacity: number) {
     this.dimensions = dimensions;
-    this.capacity = Math.max(16, capacity);
-    this.seqs = new Float64Array(this.capacity);
-    this.moments = new Float64Array(this.capacity);
-    this.expires = new Float64Array(this.capacity);
-    this.mortal = new Uint32Array(Math.ceil(this.capacity / 32));
+    this.capacity = chunkedCapacity(Math.max(16, capacity));
+    this.seqs = new ChunkedColumn((n) => new Float64Array(n), 1, this.capacity);
+    this.moments = new ChunkedColumn((n) => new Float64Array(n), 1, this.capacity);
+    this.expires = new ChunkedColumn((n) => new Float64Array(n), 1, this.capacity);
+    this.scales = new ChunkedColumn((n) => new Float32Array(n), 1, this.capacity);
+    this.codes = new ChunkedColumn((n) => new Int8Array(n), dimensions, this.capacity);
     this.rows = new SignatureRows(this.capacity);
-    this.codes = new Int8Array(this.capacity * dimensions);
-    this.scales = new Float32Array(this.capacity);
-  }
-
-  /** Every slot's 512-bit signature, 16 words a slot (a view that changes when the table grows). */
-  get signatures(): Uint32Array {
-    return this.rows.words;
+    this.mortal = new Uint32Array(Math.ceil(this.capacity / 32));
   }
 
   /** Appends a row and returns its slot; `expiresAt` null means never. */
   add(seq: number, moment: number, expiresAt: number | null, sketch: VectorSketch): number {
     if (this.size === this.capacity) this.grow();
     const slot = this.size++;
-    this.seqs[slot] = seq;
-    this.moments[slot] = moment;
-    this.expires[slot] = expiresAt ?? Number.POSITIVE_INFINITY;
+    put(this.seqs, slot, seq);
+    put(this.moments, slot, moment);
+    put(this.expires, slot, expiresAt ?? Number.POSITIVE_INFINITY);
     this.markMortal(slot, expiresAt !== null);
     this.rows.set(slot, sketch.signature);
-    this.codes.set(sketch.code, slot * this.dimensions);
-    this.scales[slot] = sketch.scale;
+    this.codes.chunk(slot).set(sketch.code, this.codes.offset(slot));
+    this.scales.chunk(slot)[this.scales.offset(slot)] = sketch.scale;
     // A transaction that deleted the newest row and then inserted one may get its rowid back: remember whose it was,
     // in case the transaction rolls back.
     const previous = this.slotBySeq.get(seq);
@@ -77,26 +74,22 @@ export class SlotTable {
 
   /** The rowid of a slot. */
   seq(slot: number): number {
-    return f64(this.seqs, slot);
+    return f64(this.seqs.chunk(slot), this.seqs.offset(slot));
   }
 
   /** What a code unit of the slot is worth (see VectorSketch.scale). */
   scale(slot: number): number {
-    return f32(this.scales, slot);
+    return f32(this.scales.chunk(slot), this.scales.offset(slot));
   }
 
-  /** Hamming distance between `query` and a slot's signature over words [fromWord, SIGNATURE_WORDS). */
+  /** Hamming distance between `query` and a slot's signature over words [fromWord, 16). */
   hamming(query: Uint32Array, slot: number, fromWord = 0): number {
-    const words = this.rows.words;
-    const o = slot * SIGNATURE_WORDS;
-    let h = 0;
-    for (let w = fromWord; w < SIGNATURE_WORDS; w++) h += popcount32(u32(words, o + w) ^ u32(query, w));
-    return h;
+    return this.rows.hamming(query, slot, fromWord);
   }
 
   /** Whether the slot was removed. */
   isDead(slot: number): boolean {
-    return f64(this.expires, slot) === Number.NEGATIVE_INFINITY;
+    return this.expiry(slot) === Number.NEGATIVE_INFINITY;
   }
 
   /** Live, unexpired, and within the time range. */
@@ -104,9 +97,9 @@ export class SlotTable {
     const timed = filter.from !== Number.NEGATIVE_INFINITY || filter.to !== Number.POSITIVE_INFINITY;
     if (!timed && (u32(this.mortal, slot >>> 5) & (1 << (slot & 31))) === 0) return true;
     // A dead slot's -Infinity is never after `now`.
-    if (f64(this.expires, slot) <= filter.now) return false;
+    if (this.expiry(slot) <= filter.now) return false;
     if (!timed) return true;
-    const moment = f64(this.moments, slot);
+    const moment = f64(this.moments.chunk(slot), this.moments.offset(slot));
     return moment >= filter.from && moment <= filter.to;
   }
 
@@ -123,7 +116,7 @@ export class SlotTable {
   /** Marks a slot dead. */
   remove(slot: number): void {
     if (slot >= this.size || this.isDead(slot)) return;
-    this.expires[slot] = Number.NEGATIVE_INFINITY;
+    put(this.expires, slot, Number.NEGATIVE_INFINITY);
     this.markMortal(slot, true);
     this.live--;
     const seq = this.seq(slot);
@@ -158,24 +151,21 @@ export class SlotTable {
     this.mortal[word] = mortal ? u32(this.mortal, word) | bit : u32(this.mortal, word) & ~bit;
   }
 
+  private expiry(slot: number): number {
+    return f64(this.expires.chunk(slot), this.expires.offset(slot));
+  }
+
   private grow(): void {
-    // Doubling a large bank's arrays would hold old and new copies at once (an int8 code is a byte per dimension):
-    // past 64k rows grow by a quarter.
-    const capacity = this.capacity < 65536 ? this.capacity * 2 : Math.ceil(this.capacity * 1.25);
-    const resize = <T extends Float64Array | Int8Array | Float32Array>(old: T, make: (n: number) => T, per = 1): T => {
-      const next = make(capacity * per);
-      next.set(old.subarray(0, this.size * per) as never);
-      return next;
-    };
-    this.seqs = resize(this.seqs, (n) => new Float64Array(n));
-    this.moments = resize(this.moments, (n) => new Float64Array(n));
-    this.expires = resize(this.expires, (n) => new Float64Array(n));
-    this.rows.resize(capacity, this.size);
-    this.codes = resize(this.codes, (n) => new Int8Array(n), this.dimensions);
-    this.scales = resize(this.scales, (n) => new Float32Array(n));
+    const capacity = grownCapacity(this.capacity);
+    for (const column of [this.seqs, this.moments, this.expires, this.scales, this.codes]) column.resize(capacity);
+    this.rows.resize(capacity);
     const mortal = new Uint32Array(Math.ceil(capacity / 32));
     mortal.set(this.mortal);
     this.mortal = mortal;
     this.capacity = capacity;
   }
+}
+
+function put(column: ChunkedColumn<Float64Array>, slot: number, value: number): void {
+  column.chunk(slot)[column.offset(slot)] = value;
 }
