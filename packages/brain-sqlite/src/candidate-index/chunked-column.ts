@@ -1,5 +1,5 @@
 /** Slots in a chunk of a column past its first. */
-export const CHUNK_BITS = 14;
+const CHUNK_BITS = 14;
 const CHUNK_SLOTS = 1 << CHUNK_BITS;
 const IN_CHUNK = CHUNK_SLOTS - 1;
 

@@ -62,7 +62,7 @@ export class SlotTable {
     this.markMortal(slot, expiresAt !== null);
     this.rows.set(slot, sketch.signature);
     this.codes.chunk(slot).set(sketch.code, this.codes.offset(slot));
-    this.scales.chunk(slot)[this.scales.offset(slot)] = sketch.scale;
+    put(this.scales, slot, sketch.scale);
     // A transaction that deleted the newest row and then inserted one may get its rowid back: remember whose it was,
     // in case the transaction rolls back.
     const previous = this.slotBySeq.get(seq);
@@ -166,6 +166,7 @@ export class SlotTable {
   }
 }
 
-function put(column: ChunkedColumn<Float64Array>, slot: number, value: number): void {
+// Writes a slot's value in a column of one number a slot.
+function put(column: ChunkedColumn<Float64Array | Float32Array>, slot: number, value: number): void {
   column.chunk(slot)[column.offset(slot)] = value;
 }
