@@ -94,12 +94,14 @@ export function MemoryPanel({ bank, refreshKey, onChanged }) {
   const forget = async (memory) => {
     try {
       const result = await api.forget(bank, memory.id);
+      // The list first, then the notice: set before the reload, the notice rendered while the forgotten memory was
+      // still listed (a test reading the list on the notice failed CI once).
+      await load();
       setNotice(
         result.deletedCount > 0
           ? `Forgotten: "${memory.text}". Its history keeps a tombstone without the content.`
           : `Not forgotten: ${result.skipped?.[0]?.reason ?? 'it was already gone'}`,
       );
-      await load();
       onChanged();
     } catch (e) {
       setError(e.message);
