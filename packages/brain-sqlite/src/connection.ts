@@ -39,11 +39,13 @@ export class SqliteConnection {
   private writing: Promise<unknown> | null = null;
   private readonly wal: WalTruncation;
   private readonly thread: StoreThread | null;
+  private readonly busyTimeoutMs: number;
   private closed = false;
 
   private constructor(database: Database.Database, ownsDatabase: boolean, busyTimeoutMs: number) {
     this.database = database;
     this.ownsDatabase = ownsDatabase;
+    this.busyTimeoutMs = busyTimeoutMs;
     this.isFile = !database.memory;
     this.statements = new StatementCache(database);
     this.wal = new WalTruncation(database, busyTimeoutMs);
@@ -152,7 +154,20 @@ export class SqliteConnection {
    * block the thread while this one holds it.
    */
   writeAtOnce<T>(operation: string, fn: () => T): Promise<T> {
-    return this.read(operation, () => this.committing(() => this.database.transaction(fn).immediate()));
+    return this.read(operation, () => {
+      let started = false;
+      const run = () => {
+        started = true;
+        return fn();
+      };
+      // Only taking the lock is retried: once `fn` ran, a busy error is its own.
+      return this.committing(() =>
+        this.takingLock(
+          () => this.database.transaction(run).immediate(),
+          () => started,
+        ),
+      );
+    });
   }
 
   /**
@@ -228,7 +243,7 @@ export class SqliteConnection {
     const slicer = new TimeSlicer();
     const tick = () => slicer.tick();
     try {
-      this.database.exec(begin);
+      this.takingLock(() => this.database.exec(begin));
     } catch (error) {
       throw asStorageError(operation, error);
     }
@@ -243,6 +258,30 @@ export class SqliteConnection {
       if (this.database.inTransaction) this.database.exec('ROLLBACK');
       for (const follower of this.followers) follower.rolledBack?.();
       throw asStorageError(operation, error);
+    }
+  }
+
+  // SQLite's busy handler waits for another connection's lock in sleeps of growing length, and counts each as slept in
+  // full even when a signal ends it early: under a sampling CPU profiler (a SIGPROF every millisecond or less) a busy
+  // timeout of seconds runs out in a few milliseconds, and the write fails with storage_busy while the lock was about
+  // to be released. So taking the lock is retried until the busy timeout has passed by the clock, each retry waiting
+  // only what is left of it. Without signals, the first attempt waits the whole timeout and nothing is retried.
+  private takingLock<T>(take: () => T, started: () => boolean = () => false): T {
+    const deadline = performance.now() + this.busyTimeoutMs;
+    let retried = false;
+    try {
+      for (;;) {
+        try {
+          return take();
+        } catch (error) {
+          const left = Math.ceil(deadline - performance.now());
+          if ((error as { code?: unknown })?.code !== 'SQLITE_BUSY' || started() || left <= 0) throw error;
+          this.database.pragma(`busy_timeout = ${left}`);
+          retried = true;
+        }
+      }
+    } finally {
+      if (retried) this.database.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
     }
   }
 

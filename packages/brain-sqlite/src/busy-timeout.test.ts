@@ -1,0 +1,96 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { StorageError } from '@astrocyte/core';
+import { axisVector, memoryRecord } from '@astrocyte/core/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openSqliteStore, type SqliteMemoryStore } from './sqlite-memory-store.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'astrocyte-busy-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// Another connection (a thread of its own, as another process would be) takes the file's write lock and releases it
+// after `ms`; resolves once it holds the lock.
+async function holdWriteLock(path: string, ms: number): Promise<{ done: Promise<void> }> {
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+     const Database = require(workerData.driver);
+     const db = new Database(workerData.path);
+     db.exec('BEGIN IMMEDIATE');
+     parentPort.postMessage('locked');
+     setTimeout(() => { db.exec('COMMIT'); db.close(); }, workerData.ms);`,
+    { eval: true, workerData: { path, ms, driver: createRequire(import.meta.url).resolve('better-sqlite3') } },
+  );
+  await new Promise((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  return { done: new Promise((resolve) => worker.once('exit', () => resolve())) };
+}
+
+async function openStore(name: string, busyTimeoutMs: number): Promise<SqliteMemoryStore> {
+  const store = await openSqliteStore({ path: join(dir, name), busyTimeoutMs });
+  await store.ensureEmbedder({ name: 'test', dimensions: 8 });
+  return store;
+}
+
+const insertNote = (store: SqliteMemoryStore, text: string) =>
+  store.insert([memoryRecord('bank', text, { embedding: axisVector(8, 1), createdAt: new Date() })], {
+    nearDuplicateThreshold: null,
+  });
+
+const storedNotes = (store: SqliteMemoryStore) =>
+  store.database.prepare('SELECT count(*) FROM memories').pluck().get() as number;
+
+// A sampling CPU profiler, as production profilers run one: V8 interrupts the thread with SIGPROF every `interval` µs.
+async function profiled<T>(fn: () => Promise<T>): Promise<T> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 100 });
+  await session.post('Profiler.start');
+  try {
+    return await fn();
+  } finally {
+    await session.post('Profiler.stop');
+    session.disconnect();
+  }
+}
+
+describe('waiting for another connection’s write lock', () => {
+  it('fails with storage_busy once the busy timeout has passed, and stores nothing', async () => {
+    const store = await openStore('held.db', 200);
+    const lock = await holdWriteLock(join(dir, 'held.db'), 800);
+    const started = performance.now();
+    const error = await insertNote(store, 'never stored').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StorageError);
+    expect((error as StorageError).code).toBe('storage_busy');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(190);
+    await lock.done;
+    expect(storedNotes(store)).toBe(0);
+    await store.close();
+  });
+
+  it('waits out a lock shorter than the busy timeout, even under a CPU profiler’s signals', async () => {
+    const store = await openStore('profiled.db', 5000);
+    const lock = await holdWriteLock(join(dir, 'profiled.db'), 400);
+    const started = performance.now();
+    // Signals cut SQLite's sleeps short; counted as slept in full, they would spend the 5 s in a few milliseconds.
+    const [outcome] = await profiled(() => insertNote(store, 'stored after the lock'));
+    expect(outcome?.status).toBe('stored');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(350);
+    await lock.done;
+    // The short write path (the access ledger's) waits the same way.
+    const second = await holdWriteLock(join(dir, 'profiled.db'), 400);
+    const total = await profiled(() => store.accessLedger.addToCounter('recalls', new Date(), 1, new Date(0)));
+    expect(total).toBe(1);
+    await second.done;
+    expect(storedNotes(store)).toBe(1);
+    // The retries leave the store's own busy timeout as it was.
+    expect(store.database.pragma('busy_timeout', { simple: true })).toBe(5000);
+    await store.close();
+  });
+});
