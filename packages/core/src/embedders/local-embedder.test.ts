@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { cosineSimilarity } from './embedder.js';
 import { LocalEmbedder } from './local-embedder.js';
@@ -25,5 +26,20 @@ describe('LocalEmbedder', () => {
     expect([...embedder.embedOne('!!! ???')].every((x) => x === 0)).toBe(true);
     expect(() => new LocalEmbedder({ dimensions: 3 })).toThrow(RangeError);
     expect(new LocalEmbedder({ dimensions: 64 }).embedOne('x')).toHaveLength(64);
+  });
+
+  it('keeps the vector space of local-hash-v1: stored vectors stay comparable with new ones', () => {
+    // The sha256 of these texts' vectors as local-hash-v1 computed them when it shipped. A change of any feature, hash
+    // or weight changes it, and every bank embedded before would silently stop matching new queries: such a change
+    // needs a new embedder name (and a re-embed), not an edit of this value.
+    const texts = [
+      'I prefer green tea in the morning',
+      'The user is not allergic to penicillin',
+      'User ID is ABC123; E = mc²; iOS 17',
+      'Ça coûte 4 cats — naïve café 日本語',
+    ];
+    const hash = createHash('sha256');
+    for (const text of texts) hash.update(Buffer.from(embedder.embedOne(text).buffer));
+    expect(hash.digest('hex')).toBe('04087a74cc773506875673865db8b2881ee4e57b8ca0185ad8fd7b8ee24861a1');
   });
 });

@@ -3,15 +3,22 @@ import { isNegation, stem, words } from '../text.js';
 import { TimeSlicer } from '../time-slicer.js';
 import { type Embedder, normalizeVector } from './embedder.js';
 
-// FNV-1a: fast, stable across platforms and releases, which a stored vector space depends on.
-function fnv1a(text: string, seed: number): number {
-  let hash = 0x811c9dc5 ^ seed;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
+// FNV-1a: fast, stable across platforms and releases, which a stored vector space depends on. A feature is its kind's
+// prefix ("w:", "c:", ...) followed by its text; hashing continues from the prefix's state over the text's characters,
+// so no feature string is built (the same hashes as of the concatenated string, allocation-free).
+const FNV_OFFSET = 0x811c9dc5;
+
+function fnv1a(hash: number, text: string, from = 0, to = text.length): number {
+  for (let i = from; i < to; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash;
 }
+
+const WORD = fnv1a(FNV_OFFSET, 'w:');
+const STEM = fnv1a(FNV_OFFSET, 's:');
+const PAIR = fnv1a(FNV_OFFSET, 'b:');
+const TRIGRAM = fnv1a(FNV_OFFSET, 'c:');
+const RAW = fnv1a(FNV_OFFSET, 'r:');
+const SPACE = ' '.charCodeAt(0);
 
 /**
  * The default embedder: deterministic, offline, no model weights. It hashes word, stem, word-pair and character
@@ -45,11 +52,10 @@ export class LocalEmbedder implements Embedder {
   /** The vector of one text. */
   embedOne(text: string): Float32Array {
     const vector = new Float32Array(this.dimensions);
-    const add = (feature: string, weight: number) => {
-      const hash = fnv1a(feature, 0);
+    const add = (hash: number, weight: number) => {
+      const at = (hash >>> 0) % this.dimensions;
       // The sign bit spreads collisions around zero instead of piling them up.
-      vector[hash % this.dimensions] =
-        (vector[hash % this.dimensions] as number) + (hash & 0x80000000 ? -weight : weight);
+      vector[at] = (vector[at] as number) + (hash < 0 ? -weight : weight);
     };
     const tokens = words(text);
     let previous: string | undefined;
@@ -58,18 +64,18 @@ export class LocalEmbedder implements Embedder {
       // Negations and numbers are few in a text but decide what it means: they weigh enough that "not allergic"
       // or "4 cats" never passes for a near-duplicate of "allergic" or "3 cats".
       const weight = isNegation(word) || /\d/.test(word) ? 2 : 1;
-      add(`w:${word}`, weight);
-      add(`s:${stemmed}`, weight);
-      if (previous) add(`b:${previous} ${stemmed}`, 0.5);
+      add(fnv1a(WORD, word), weight);
+      add(fnv1a(STEM, stemmed), weight);
+      if (previous) add(fnv1a(Math.imul(fnv1a(PAIR, previous) ^ SPACE, 0x01000193), stemmed), 0.5);
       previous = stemmed;
       const padded = `<${stemmed}>`;
       const trigramWeight = 1 / Math.max(1, padded.length - 2);
-      for (let i = 0; i + 3 <= padded.length; i++) add(`c:${padded.slice(i, i + 3)}`, trigramWeight);
+      for (let i = 0; i + 3 <= padded.length; i++) add(fnv1a(TRIGRAM, padded, i, i + 3), trigramWeight);
     }
     // Identifiers keep their exact form (ABC123 is not abc123, mc² is not mc2, iOS is not IOS), which the word
     // features fold away; plain words in capitals (WIFI) are the same word.
     for (const token of text.normalize('NFC').match(/[\p{L}\p{N}]+/gu) ?? []) {
-      if (/\p{N}|\p{Ll}\p{Lu}/u.test(token) || token.normalize('NFKC') !== token) add(`r:${token}`, 2);
+      if (/\p{N}|\p{Ll}\p{Lu}/u.test(token) || token.normalize('NFKC') !== token) add(fnv1a(RAW, token), 2);
     }
     return normalizeVector(vector);
   }
