@@ -10,6 +10,9 @@ import type { SqliteStoreOptions } from './store-options.js';
 import { type ReadQuery, StoreThread, WAL_LIMIT_BYTES } from './store-thread.js';
 import { WalTruncation } from './wal-truncation.js';
 
+// A transaction whose last turn has already run this long gives the event loop a turn before its commit.
+const COMMIT_HEADROOM_MS = 5;
+
 /** Gives the event loop a turn inside a write transaction, which stays open. */
 export type Tick = () => Promise<void>;
 
@@ -251,6 +254,9 @@ export class SqliteConnection {
       for (const follower of this.followers) follower.begin?.();
       const result = await fn(tick);
       for (const follower of this.followers) await follower.beforeCommit?.(tick);
+      // A large commit writes every page the transaction changed (tens of milliseconds for a batch of 1,000 in a large
+      // bank): begun late in a turn, it would block the event loop that much longer than a slice.
+      await new TimeSlicer(COMMIT_HEADROOM_MS).tick();
       this.committing(() => this.database.exec('COMMIT'));
       for (const follower of this.followers) follower.committed?.();
       return result;
