@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { StorageError } from '@astrocyte/core';
 import { axisVector, memoryRecord } from '@astrocyte/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createSqliteBrain } from './create-sqlite-brain.js';
 import { openSqliteStore, type SqliteMemoryStore } from './sqlite-memory-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'astrocyte-busy-'));
@@ -92,5 +93,30 @@ describe('waiting for another connection’s write lock', () => {
     // The retries leave the store's own busy timeout as it was.
     expect(store.database.pragma('busy_timeout', { simple: true })).toBe(5000);
     await store.close();
+  });
+
+  it('opens a store on a current file while another connection holds the write lock, and reads it', async () => {
+    const first = await openStore('open-while-locked.db', 5000);
+    await insertNote(first, 'stored before the lock');
+    await first.close();
+    const lock = await holdWriteLock(join(dir, 'open-while-locked.db'), 1500);
+    // A busy timeout far shorter than the lock: neither the schema check nor the embedder's may wait for it.
+    const store = await openStore('open-while-locked.db', 200);
+    expect(storedNotes(store)).toBe(1);
+    await lock.done;
+    await store.close();
+  });
+
+  it('opens a brain on a current file while another connection holds the write lock, and recalls from it', async () => {
+    const path = join(dir, 'brain-while-locked.db');
+    const first = await createSqliteBrain({ path });
+    await first.retain('The user is allergic to peanuts', { bankId: 'user' });
+    await first.close();
+    const lock = await holdWriteLock(path, 1500);
+    const brain = await createSqliteBrain({ path, busyTimeoutMs: 200 });
+    const { hits } = await brain.recall('peanuts', { bankId: 'user' });
+    expect(hits.map((hit) => hit.text)).toEqual(['The user is allergic to peanuts']);
+    await lock.done;
+    await brain.close();
   });
 });

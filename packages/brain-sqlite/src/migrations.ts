@@ -195,6 +195,8 @@ export function migrate(db: BetterSqlite3.Database): void {
       { code: 'schema_too_new', details: { found: current(), supported: SCHEMA_VERSION } },
     );
   }
+  // A current schema needs no write lock: opening a store then never waits for another process's write.
+  if (current() === SCHEMA_VERSION) return;
   for (const migration of MIGRATIONS) {
     // Re-read inside the write lock: another process may have applied this step since we looked.
     db.transaction(() => {

@@ -1,16 +1,17 @@
 import { type Memory, type MemoryStore, type MemoryVersion, type Page, StorageError } from '@astrocyte/core';
-import type {
-  ChainMember,
-  EmbedderInfo,
-  InsertOptions,
-  InsertOutcome,
-  MemoryRecord,
-  MemorySelector,
-  ScoredId,
-  SearchFilter,
-  StoreDescription,
-  StoreListOptions,
-  VersionStamp,
+import {
+  type ChainMember,
+  checkSameEmbedder,
+  type EmbedderInfo,
+  type InsertOptions,
+  type InsertOutcome,
+  type MemoryRecord,
+  type MemorySelector,
+  type ScoredId,
+  type SearchFilter,
+  type StoreDescription,
+  type StoreListOptions,
+  type VersionStamp,
 } from '@astrocyte/core/backend';
 import type Database from 'better-sqlite3';
 import { SqliteAccessLedger } from './access-ledger.js';
@@ -95,7 +96,11 @@ export class SqliteMemoryStore implements MemoryStore {
   async ensureEmbedder(info: EmbedderInfo): Promise<void> {
     this.connection.assertOpen();
     checkEmbedderInfo(info);
-    await this.connection.write('ensureEmbedder', () => recordEmbedder(this.database, info));
+    // An embedder once recorded stays until a re-embedding replaces it: finding it recorded needs no write lock, so
+    // opening a brain never waits for another process's write.
+    const stored = await this.connection.read('ensureEmbedder', () => readEmbedder(this.database));
+    if (stored) checkSameEmbedder(stored, info);
+    else await this.connection.write('ensureEmbedder', () => recordEmbedder(this.database, info));
     this.embedder = { name: info.name, dimensions: info.dimensions };
     if (!this.index.started) this.startIndex(info.dimensions);
   }

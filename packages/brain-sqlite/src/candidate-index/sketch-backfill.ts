@@ -11,7 +11,12 @@ import { SKETCH_SCHEME, sketchVector } from './vector-sketch.js';
 export function prepareSketches(database: Database.Database, statements: StatementCache): void {
   const pending = database.prepare("SELECT value FROM astrocyte_meta WHERE key = 'sketch_backfill'").get();
   if (pending) backfillSketches(database, statements);
-  database.prepare("INSERT OR REPLACE INTO astrocyte_meta (key, value) VALUES ('sketch_scheme', ?)").run(SKETCH_SCHEME);
+  // Written only when it changes: a write at every open would wait for another process's write lock.
+  const recorded = database.prepare("SELECT value FROM astrocyte_meta WHERE key = 'sketch_scheme'").pluck().get();
+  if (recorded !== SKETCH_SCHEME)
+    database
+      .prepare("INSERT OR REPLACE INTO astrocyte_meta (key, value) VALUES ('sketch_scheme', ?)")
+      .run(SKETCH_SCHEME);
 }
 
 type UnsketchedRow = { seq: number; embedding: Buffer; bank_id: string; moment: number; expires_at: number | null };
