@@ -8,6 +8,7 @@ import { StorageError } from '@astrocyte/core';
 import { axisVector, memoryRecord } from '@astrocyte/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSqliteBrain } from './create-sqlite-brain.js';
+import { SCHEMA_VERSION } from './migrations.js';
 import { openSqliteStore, type SqliteMemoryStore } from './sqlite-memory-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'astrocyte-busy-'));
@@ -92,6 +93,23 @@ describe('waiting for another connection’s write lock', () => {
     expect(storedNotes(store)).toBe(1);
     // The retries leave the store's own busy timeout as it was.
     expect(store.database.pragma('busy_timeout', { simple: true })).toBe(5000);
+    await store.close();
+  });
+
+  it('brings an older file up to date under a CPU profiler’s signals, waiting out another connection’s lock', async () => {
+    const written = await openStore('migrated.db', 5000);
+    await insertNote(written, 'stored before the upgrade');
+    // The file as schema version 6 left it: what version 7 added is dropped and the version set back.
+    written.database.exec(
+      "DROP TABLE access_counters; DROP TABLE access_audit; UPDATE astrocyte_meta SET value = '6' WHERE key = 'schema_version'",
+    );
+    await written.close();
+    const lock = await holdWriteLock(join(dir, 'migrated.db'), 400);
+    const store = await profiled(() => openStore('migrated.db', 5000));
+    const version = store.database.prepare("SELECT value FROM astrocyte_meta WHERE key = 'schema_version'").pluck();
+    expect(version.get()).toBe(String(SCHEMA_VERSION));
+    expect(storedNotes(store)).toBe(1);
+    await lock.done;
     await store.close();
   });
 

@@ -9,6 +9,7 @@ import { asStorageError, storeClosed, vectorExtensionMissing } from './storage-e
 import type { SqliteStoreOptions } from './store-options.js';
 import { type ReadQuery, StoreThread, WAL_LIMIT_BYTES } from './store-thread.js';
 import { WalTruncation } from './wal-truncation.js';
+import { takingWriteLock } from './write-lock.js';
 
 // A transaction whose last turn has already run this long gives the event loop a turn before its commit.
 const COMMIT_HEADROOM_MS = 5;
@@ -42,7 +43,8 @@ export class SqliteConnection {
   private writing: Promise<unknown> | null = null;
   private readonly wal: WalTruncation;
   private readonly thread: StoreThread | null;
-  private readonly busyTimeoutMs: number;
+  /** How long a write waits for another connection's lock (see takingWriteLock). */
+  readonly busyTimeoutMs: number;
   private closed = false;
 
   private constructor(database: Database.Database, ownsDatabase: boolean, busyTimeoutMs: number) {
@@ -165,7 +167,9 @@ export class SqliteConnection {
       };
       // Only taking the lock is retried: once `fn` ran, a busy error is its own.
       return this.committing(() =>
-        this.takingLock(
+        takingWriteLock(
+          this.database,
+          this.busyTimeoutMs,
           () => this.database.transaction(run).immediate(),
           () => started,
         ),
@@ -246,7 +250,7 @@ export class SqliteConnection {
     const slicer = new TimeSlicer();
     const tick = () => slicer.tick();
     try {
-      this.takingLock(() => this.database.exec(begin));
+      takingWriteLock(this.database, this.busyTimeoutMs, () => this.database.exec(begin));
     } catch (error) {
       throw asStorageError(operation, error);
     }
@@ -264,30 +268,6 @@ export class SqliteConnection {
       if (this.database.inTransaction) this.database.exec('ROLLBACK');
       for (const follower of this.followers) follower.rolledBack?.();
       throw asStorageError(operation, error);
-    }
-  }
-
-  // SQLite's busy handler waits for another connection's lock in sleeps of growing length, and counts each as slept in
-  // full even when a signal ends it early: under a sampling CPU profiler (a SIGPROF every millisecond or less) a busy
-  // timeout of seconds runs out in a few milliseconds, and the write fails with storage_busy while the lock was about
-  // to be released. So taking the lock is retried until the busy timeout has passed by the clock, each retry waiting
-  // only what is left of it. Without signals, the first attempt waits the whole timeout and nothing is retried.
-  private takingLock<T>(take: () => T, started: () => boolean = () => false): T {
-    const deadline = performance.now() + this.busyTimeoutMs;
-    let retried = false;
-    try {
-      for (;;) {
-        try {
-          return take();
-        } catch (error) {
-          const left = Math.ceil(deadline - performance.now());
-          if ((error as { code?: unknown })?.code !== 'SQLITE_BUSY' || started() || left <= 0) throw error;
-          this.database.pragma(`busy_timeout = ${left}`);
-          retried = true;
-        }
-      }
-    } finally {
-      if (retried) this.database.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
     }
   }
 

@@ -2,6 +2,7 @@ import { StorageError } from '@astrocyte/core';
 import { keywordFields } from '@astrocyte/core/backend';
 import type BetterSqlite3 from 'better-sqlite3';
 import { KEYWORD_TABLE_SQL } from './schema.js';
+import { takingWriteLock } from './write-lock.js';
 
 /** One step of the schema; applied once, in its own transaction, in version order. */
 interface Migration {
@@ -181,8 +182,11 @@ const MIGRATIONS: Migration[] = [
 /** The schema version this package writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-/** Brings the schema up to date; refuses a database written by a newer release of the package. */
-export function migrate(db: BetterSqlite3.Database): void {
+/**
+ * Brings the schema up to date; refuses a database written by a newer release of the package. A step waits for
+ * another connection's write lock up to `busyTimeoutMs`.
+ */
+export function migrate(db: BetterSqlite3.Database, busyTimeoutMs: number): void {
   db.exec('CREATE TABLE IF NOT EXISTS astrocyte_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
   const readVersion = db.prepare<[], { value: string }>(
     "SELECT value FROM astrocyte_meta WHERE key = 'schema_version'",
@@ -198,12 +202,20 @@ export function migrate(db: BetterSqlite3.Database): void {
   // A current schema needs no write lock: opening a store then never waits for another process's write.
   if (current() === SCHEMA_VERSION) return;
   for (const migration of MIGRATIONS) {
+    let started = false;
     // Re-read inside the write lock: another process may have applied this step since we looked.
-    db.transaction(() => {
+    const step = db.transaction(() => {
+      started = true;
       if (current() >= migration.version) return;
       if (typeof migration.up === 'string') db.exec(migration.up);
       else migration.up(db);
       writeVersion.run(String(migration.version));
-    }).immediate();
+    });
+    takingWriteLock(
+      db,
+      busyTimeoutMs,
+      () => step.immediate(),
+      () => started,
+    );
   }
 }

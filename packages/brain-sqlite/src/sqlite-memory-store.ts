@@ -59,7 +59,7 @@ export class SqliteMemoryStore implements MemoryStore {
   private constructor(connection: SqliteConnection) {
     this.connection = connection;
     this.database = connection.database;
-    migrate(connection.database);
+    migrate(connection.database, connection.busyTimeoutMs);
     this.index = new CandidateIndex(connection.database, connection.statements);
     const journal = new IndexJournal(connection.statements, this.index);
     const keywordIndex = new KeywordIndex(connection.statements);
