@@ -9,7 +9,7 @@ import { asStorageError, storeClosed, vectorExtensionMissing } from './storage-e
 import type { SqliteStoreOptions } from './store-options.js';
 import { type ReadQuery, StoreThread, WAL_LIMIT_BYTES } from './store-thread.js';
 import { WalTruncation } from './wal-truncation.js';
-import { takingWriteLock } from './write-lock.js';
+import { inImmediateTransaction, takingWriteLock } from './write-lock.js';
 
 // A transaction whose last turn has already run this long gives the event loop a turn before its commit.
 const COMMIT_HEADROOM_MS = 5;
@@ -159,22 +159,9 @@ export class SqliteConnection {
    * block the thread while this one holds it.
    */
   writeAtOnce<T>(operation: string, fn: () => T): Promise<T> {
-    return this.read(operation, () => {
-      let started = false;
-      const run = () => {
-        started = true;
-        return fn();
-      };
-      // Only taking the lock is retried: once `fn` ran, a busy error is its own.
-      return this.committing(() =>
-        takingWriteLock(
-          this.database,
-          this.busyTimeoutMs,
-          () => this.database.transaction(run).immediate(),
-          () => started,
-        ),
-      );
-    });
+    return this.read(operation, () =>
+      this.committing(() => inImmediateTransaction(this.database, this.busyTimeoutMs, fn)),
+    );
   }
 
   /**

@@ -2,7 +2,7 @@ import { StorageError } from '@astrocyte/core';
 import { keywordFields } from '@astrocyte/core/backend';
 import type BetterSqlite3 from 'better-sqlite3';
 import { KEYWORD_TABLE_SQL } from './schema.js';
-import { takingWriteLock } from './write-lock.js';
+import { inImmediateTransaction } from './write-lock.js';
 
 /** One step of the schema; applied once, in its own transaction, in version order. */
 interface Migration {
@@ -202,20 +202,12 @@ export function migrate(db: BetterSqlite3.Database, busyTimeoutMs: number): void
   // A current schema needs no write lock: opening a store then never waits for another process's write.
   if (current() === SCHEMA_VERSION) return;
   for (const migration of MIGRATIONS) {
-    let started = false;
     // Re-read inside the write lock: another process may have applied this step since we looked.
-    const step = db.transaction(() => {
-      started = true;
+    inImmediateTransaction(db, busyTimeoutMs, () => {
       if (current() >= migration.version) return;
       if (typeof migration.up === 'string') db.exec(migration.up);
       else migration.up(db);
       writeVersion.run(String(migration.version));
     });
-    takingWriteLock(
-      db,
-      busyTimeoutMs,
-      () => step.immediate(),
-      () => started,
-    );
   }
 }

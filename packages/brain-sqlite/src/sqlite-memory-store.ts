@@ -206,7 +206,7 @@ export class SqliteMemoryStore implements MemoryStore {
 
   // The index needs the embedder's dimension; rows stored before sketches existed are sketched first.
   private startIndex(dimensions: number): void {
-    prepareSketches(this.database, this.connection.statements);
+    prepareSketches(this.database, this.connection.statements, this.connection.busyTimeoutMs);
     this.index.start(dimensions);
   }
 }

@@ -34,3 +34,18 @@ export function takingWriteLock<T>(
     if (retried) database.pragma(`busy_timeout = ${busyTimeoutMs}`);
   }
 }
+
+/** Runs `fn` in an IMMEDIATE transaction whose lock is taken as takingWriteLock takes it; `fn` runs once at most. */
+export function inImmediateTransaction<T>(database: Database.Database, busyTimeoutMs: number, fn: () => T): T {
+  let started = false;
+  const transaction = database.transaction(() => {
+    started = true;
+    return fn();
+  });
+  return takingWriteLock(
+    database,
+    busyTimeoutMs,
+    () => transaction.immediate(),
+    () => started,
+  );
+}

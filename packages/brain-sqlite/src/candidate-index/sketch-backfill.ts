@@ -1,22 +1,26 @@
 import type Database from 'better-sqlite3';
 import type { StatementCache } from '../statement-cache.js';
 import { floats } from '../vector-blobs.js';
+import { inImmediateTransaction } from '../write-lock.js';
 import { writeSketchRow } from './sketch-rows.js';
 import { SKETCH_SCHEME, sketchVector } from './vector-sketch.js';
 
 /**
  * Sketches the rows stored before sketches existed (flagged 'sketch_backfill' by the migration), then records the
- * sketch scheme. Runs before the candidate index starts: it needs the embedder's dimension.
+ * sketch scheme. Runs before the candidate index starts: it needs the embedder's dimension. Each write waits for
+ * another connection's lock up to `busyTimeoutMs` (see takingWriteLock).
  */
-export function prepareSketches(database: Database.Database, statements: StatementCache): void {
+export function prepareSketches(database: Database.Database, statements: StatementCache, busyTimeoutMs: number): void {
   const pending = database.prepare("SELECT value FROM astrocyte_meta WHERE key = 'sketch_backfill'").get();
-  if (pending) backfillSketches(database, statements);
+  if (pending) inImmediateTransaction(database, busyTimeoutMs, () => backfillSketches(database, statements));
   // Written only when it changes: a write at every open would wait for another process's write lock.
   const recorded = database.prepare("SELECT value FROM astrocyte_meta WHERE key = 'sketch_scheme'").pluck().get();
   if (recorded !== SKETCH_SCHEME)
-    database
-      .prepare("INSERT OR REPLACE INTO astrocyte_meta (key, value) VALUES ('sketch_scheme', ?)")
-      .run(SKETCH_SCHEME);
+    inImmediateTransaction(database, busyTimeoutMs, () =>
+      database
+        .prepare("INSERT OR REPLACE INTO astrocyte_meta (key, value) VALUES ('sketch_scheme', ?)")
+        .run(SKETCH_SCHEME),
+    );
 }
 
 type UnsketchedRow = { seq: number; embedding: Buffer; bank_id: string; moment: number; expires_at: number | null };
@@ -44,11 +48,7 @@ export function sketchMissing(statements: StatementCache, after: number, limit: 
 
 // One pass over the stored vectors of the live rows without a sketch, in the transaction that clears the flag.
 function backfillSketches(database: Database.Database, statements: StatementCache): void {
-  database
-    .transaction(() => {
-      if (!database.prepare("SELECT value FROM astrocyte_meta WHERE key = 'sketch_backfill'").get()) return;
-      sketchMissing(statements, 0, -1);
-      database.prepare("DELETE FROM astrocyte_meta WHERE key = 'sketch_backfill'").run();
-    })
-    .immediate();
+  if (!database.prepare("SELECT value FROM astrocyte_meta WHERE key = 'sketch_backfill'").get()) return;
+  sketchMissing(statements, 0, -1);
+  database.prepare("DELETE FROM astrocyte_meta WHERE key = 'sketch_backfill'").run();
 }
