@@ -18,7 +18,6 @@ const STEM = fnv1a(FNV_OFFSET, 's:');
 const PAIR = fnv1a(FNV_OFFSET, 'b:');
 const TRIGRAM = fnv1a(FNV_OFFSET, 'c:');
 const RAW = fnv1a(FNV_OFFSET, 'r:');
-const SPACE = ' '.charCodeAt(0);
 
 /**
  * The default embedder: deterministic, offline, no model weights. It hashes word, stem, word-pair and character
@@ -66,7 +65,7 @@ export class LocalEmbedder implements Embedder {
       const weight = isNegation(word) || /\d/.test(word) ? 2 : 1;
       add(fnv1a(WORD, word), weight);
       add(fnv1a(STEM, stemmed), weight);
-      if (previous) add(fnv1a(Math.imul(fnv1a(PAIR, previous) ^ SPACE, 0x01000193), stemmed), 0.5);
+      if (previous) add(fnv1a(fnv1a(fnv1a(PAIR, previous), ' '), stemmed), 0.5);
       previous = stemmed;
       const padded = `<${stemmed}>`;
       const trigramWeight = 1 / Math.max(1, padded.length - 2);
