@@ -58,8 +58,8 @@ async function retain(turn: AgentTurn, content: string, tags: string[]): Promise
  * Answers from what recall found. Memories that share a word with the question are the answer; when none does
  * (a lexical embedder cannot link "eating" to "peanuts"), the script says so and quotes recall's closest matches
  * rather than claiming memory is empty: it has no judgement to tell whether they answer the question. Recall's
- * scores do not help here: each is relative to the best hit of its search, so the nearest unrelated memory can
- * score 1 and a relevant one 0.
+ * scores do not help here: they say how well a memory matches the question's words, and the allergy scores near 0
+ * for "what should I avoid eating?".
  */
 async function recall(turn: AgentTurn, query: string): Promise<void> {
   const hits = await recallHits(turn, query, 5);

@@ -151,6 +151,15 @@ describe('LoCoMo harness on the synthetic sets', () => {
     }
   });
 
+  it("scores a question higher in its own conversation's bank than in another's", () => {
+    const calibration = synthetic.calibration;
+    expect(calibration).not.toBeNull();
+    const { own, other, auc } = calibration as NonNullable<LocomoReport['calibration']>;
+    expect(own[1]).toBeGreaterThan(other[1]);
+    expect(auc).toBeGreaterThan(0.8);
+    expect(auc).toBeLessThanOrEqual(1);
+  });
+
   it("labels a category by its questions' category_name, else by LoCoMo's name", async () => {
     const sample: LocomoSample = {
       sample_id: 'named-categories',

@@ -1,7 +1,7 @@
 import type { Astrocyte } from '@astrocyte/core';
 import { searchTerms } from '@astrocyte/core/backend';
 import { randomSuffix } from '../lib/backends.js';
-import { type LatencySummary, summarize as summarizeLatency } from '../lib/stats.js';
+import { type LatencySummary, quantile, summarize as summarizeLatency } from '../lib/stats.js';
 import { CATEGORY_NAMES, evidenceIds, type LocomoSample, normalizeDiaId, sessions, turnText } from './locomo-format.js';
 
 /** The methods compared: ours (`brain.recall` as configured) and the store's keyword and vector searches alone. */
@@ -33,6 +33,20 @@ export interface LocomoReport {
   seconds: { retain: number; search: number };
   /** Milliseconds per `brain.recall` call of the default method, each timed alone. */
   recallLatency: LatencySummary;
+  /** Whether recall's scores tell a bank that holds the answer from one that does not (null with one conversation). */
+  calibration: ScoreCalibration | null;
+}
+
+/**
+ * The default recall's best score for each question asked of its own conversation's bank and of the previous
+ * conversation's, which does not hold its evidence: a score that says how well memory matches separates the two.
+ */
+export interface ScoreCalibration {
+  /** Quantiles 0.1, 0.5 and 0.9 of the best score in the question's own bank, and in the other bank. */
+  own: [number, number, number];
+  other: [number, number, number];
+  /** The chance that a question's best score in its own bank beats a question's in another bank (ties count half). */
+  auc: number;
 }
 
 /** How the harness runs. */
@@ -60,6 +74,9 @@ export async function runLocomoHarness(samples: LocomoSample[], options: LocomoH
   const scores: { category: number; recall: Record<Method, number[]> }[] = [];
   const categoryNames = new Map<number, string>();
   const recallMs: number[] = [];
+  const ownBest: number[] = [];
+  const otherBest: number[] = [];
+  let previousBank: string | null = null;
   let turns = 0;
   let storedTurns = 0;
   let unknownEvidence = 0;
@@ -111,6 +128,10 @@ export async function runLocomoHarness(samples: LocomoSample[], options: LocomoH
       const recallStart = performance.now();
       const recalled = await brain.recall(qa.question, { bankId, maxResults: maxK });
       recallMs.push(performance.now() - recallStart);
+      if (previousBank) {
+        ownBest.push(recalled.hits[0]?.score ?? 0);
+        otherBest.push((await brain.recall(qa.question, { bankId: previousBank, maxResults: 1 })).hits[0]?.score ?? 0);
+      }
       const terms = searchTerms(qa.question);
       const [queryVector] = await brain.embedder.embed([qa.question], { purpose: 'query' });
       const [keyword, vector] = await Promise.all([
@@ -133,6 +154,7 @@ export async function runLocomoHarness(samples: LocomoSample[], options: LocomoH
       scores.push({ category: qa.category, recall });
     }
     searchMs += performance.now() - searchStart;
+    previousBank = bankId;
     options.onConversation?.(index + 1, samples.length);
   }
 
@@ -172,7 +194,18 @@ export async function runLocomoHarness(samples: LocomoSample[], options: LocomoH
     overall: summarize('all', scores),
     seconds: { retain: retainMs / 1000, search: searchMs / 1000 },
     recallLatency: summarizeLatency(recallMs),
+    calibration: ownBest.length > 0 ? scoreCalibration(ownBest, otherBest) : null,
   };
+}
+
+function scoreCalibration(own: number[], other: number[]): ScoreCalibration {
+  const deciles = (scores: number[]): [number, number, number] => {
+    const sorted = [...scores].sort((a, b) => a - b);
+    return [quantile(sorted, 0.1), quantile(sorted, 0.5), quantile(sorted, 0.9)];
+  };
+  let wins = 0;
+  for (const x of own) for (const y of other) wins += x > y ? 1 : x === y ? 0.5 : 0;
+  return { own: deciles(own), other: deciles(other), auc: wins / (own.length * other.length) };
 }
 
 /** The share of evidence turns among the turns the ranked memories stand for. */

@@ -189,4 +189,12 @@ function printReport(run: SetRun, report: LocomoReport): void {
       `${report.storedTurns.toLocaleString('en-US')} of ${report.turns.toLocaleString('en-US')} turns stored as their own memory (the rest were identical or near-identical to an earlier turn and deduplicated onto it); ` +
       `${report.unknownEvidence} evidence ids name no turn. Retain ${report.seconds.retain.toFixed(1)} s, search ${report.seconds.search.toFixed(1)} s.\n`,
   );
+  const calibration = report.calibration;
+  if (calibration) {
+    const deciles = (q: number[]) => q.map((x) => x.toFixed(3)).join(' / ');
+    process.stdout.write(
+      `Best score of the default recall, p10 / p50 / p90: ${deciles(calibration.own)} asked of the question's own conversation, ` +
+        `${deciles(calibration.other)} asked of the previous conversation; AUC ${calibration.auc.toFixed(3)} (the chance that the first beats the second).\n`,
+    );
+  }
 }

@@ -51,7 +51,12 @@ export interface Memory {
   documentId?: string;
 }
 
-/** One recall result: a memory and how well it matched, `score` in [0, 1], higher is better. */
+/**
+ * One recall result: a memory and how well it matched, `score` in [0, 1], higher is better. The best hit scores how
+ * well it matches the query on its own (the larger of its cosine similarity and the share of the query's words it
+ * holds), whatever else the bank holds; the others score in proportion to their rank score. Near 0: nothing in memory
+ * matches the query, the hit is only the nearest there is.
+ */
 export interface MemoryHit {
   memoryId: string;
   bankId: string;
@@ -145,6 +150,7 @@ export interface RecallOptions {
   pathPrefix?: string;
   /** Filters on `occurredAt`, or `createdAt` where no `occurredAt` was given. */
   timeRange?: TimeRange;
+  /** Leaves out hits scoring below this, in [0, 1] (see `MemoryHit.score`). */
   minScore?: number;
   context?: AstrocyteContext;
 }

@@ -18,6 +18,7 @@ import {
 import { demoteRepeats } from './demote-repeats.js';
 import { feedbackTerms } from './feedback-terms.js';
 import { type FusedCandidate, fuseScores, recencyFactor } from './fuse.js';
+import { matchStrength, scaleToStrength } from './match-strength.js';
 import type { RecallTuning } from './recall-tuning.js';
 
 /** What the recall pipeline works with: `maxResults` is the default of a recall that does not say. */
@@ -62,7 +63,8 @@ export class RecallPipeline {
   /**
    * Finds the memories most relevant to `query`: keyword search (text, speaker, date and episode neighbours), a
    * second keyword search with words the best hits share when `feedbackTerms` is set, and vector search, fused by
-   * weighted normalized scores; a hit that mostly repeats a better hit's words is demoted (`repeatFactor`).
+   * weighted normalized scores; a hit that mostly repeats a better hit's words is demoted (`repeatFactor`). The best
+   * hit then scores how well it matches the query on its own (`matchStrength`), and the others in proportion.
    */
   async recall(query: string, options: RecallOptions): Promise<RecallResult> {
     checkQuery(query, this.limits);
@@ -90,7 +92,8 @@ export class RecallPipeline {
     // A wider pool than asked for gives fusion room to promote what the searches agree on, and room for what
     // demoting repeats lets rise.
     const pool = Math.min(200, Math.max(40, maxResults * 4));
-    const fused = (await this.search(query, bankIds, pool, filter)).filter((c) => round(c.score) >= minScore);
+    const terms = searchTerms(query);
+    const { fused, similarity } = await this.search(query, terms, bankIds, pool, filter);
     const loaded = await this.load(fused);
     const scored: { memory: Memory; score: number }[] = [];
     for (const candidate of fused) {
@@ -103,7 +106,10 @@ export class RecallPipeline {
       scored.push({ memory, score: candidate.score * recency });
     }
     scored.sort((a, b) => b.score - a.score);
-    const ranked = demoteRepeats(scored, maxResults, this.tuning.repeatFactor)
+    const demoted = demoteRepeats(scored, maxResults, this.tuning.repeatFactor);
+    const best = demoted[0]?.memory;
+    const strength = best ? matchStrength(terms, best, similarity.get(`${best.bankId}\u0000${best.id}`)) : 0;
+    const ranked = scaleToStrength(demoted, strength)
       .map(({ memory, score }) => ({ memory, score: round(score) }))
       .filter((hit) => hit.score >= minScore);
     return {
@@ -112,15 +118,16 @@ export class RecallPipeline {
     };
   }
 
-  // Keyword search, its feedback search, and vector search, fused; candidates best first.
+  // Keyword search, its feedback search, and vector search, fused (candidates best first), with the cosine
+  // similarity of each vector hit by bank and id.
   private async search(
     query: string,
+    terms: string[],
     bankIds: string[],
     pool: number,
     filter: SearchFilter,
-  ): Promise<FusedCandidate[]> {
+  ): Promise<{ fused: FusedCandidate[]; similarity: Map<string, number> }> {
     const { vectorWeight, feedbackTerms: feedbackCount } = this.tuning;
-    const terms = searchTerms(query);
     const [byKeyword, byVector] = await Promise.all([
       terms.length > 0 ? this.store.keywordSearch(bankIds, terms, pool, filter) : Promise.resolve([]),
       vectorWeight > 0
@@ -142,11 +149,12 @@ export class RecallPipeline {
     // Without a feedback search, its share stays with the first keyword search: vector keeps its configured weight.
     const feedbackShare = byFeedback.length > 0 ? FEEDBACK_SHARE : 0;
     const keywordWeight = 1 - vectorWeight;
-    return fuseScores([
+    const fused = fuseScores([
       { hits: byKeyword, weight: keywordWeight * (1 - feedbackShare) },
       { hits: byFeedback, weight: keywordWeight * feedbackShare },
       { hits: byVector, weight: vectorWeight },
     ]);
+    return { fused, similarity: new Map(byVector.map((hit) => [`${hit.bankId}\u0000${hit.id}`, hit.score])) };
   }
 
   // The candidates' memories, keyed by bank and id: those a search returned whole, and the others read.

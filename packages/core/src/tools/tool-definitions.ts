@@ -41,7 +41,8 @@ const DEFINITIONS: Record<MemoryToolName, MemoryToolDefinition> = {
     type: 'custom',
     name: 'memory_recall',
     description:
-      'Search long-term memory by relevance. Returns the most relevant memories with their ids, scores (0 to 1) and dates.',
+      'Search long-term memory by relevance. Returns the most relevant memories with their ids, scores and dates. ' +
+      'A score (0 to 1) says how well a memory matches the query: near 0 means memory holds nothing on it, only the nearest there is.',
     input_schema: {
       type: 'object',
       properties: {

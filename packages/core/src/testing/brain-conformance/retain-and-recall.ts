@@ -231,5 +231,24 @@ export function describeRetainAndRecall(factory: StoreFactory): void {
       const strict = await brain.recall('team lunch place', { bankId, minScore: 0.99 });
       expect(strict.hits.every((h) => h.score >= 0.99)).toBe(true);
     });
+
+    it('scores how well a hit matches, so that minScore drops memories unrelated to the query', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      await brain.retain('I am allergic to peanuts.', { bankId });
+      await brain.retain('My sister lives in Lisbon.', { bankId });
+      // The nearest memory of a query that shares nothing with memory is still returned, but scores near 0.
+      const unrelated = await brain.recall('What is quantum chromodynamics?', { bankId });
+      expect(unrelated.hits.length).toBeGreaterThan(0);
+      expect(Math.max(...unrelated.hits.map((h) => h.score))).toBeLessThan(0.2);
+      expect((await brain.recall('What is quantum chromodynamics?', { bankId, minScore: 0.5 })).hits).toEqual([]);
+      // Every word of the query in the memory (stemmed: "live" and "lives") scores 1; one word of two, less.
+      const full = await brain.recall('Where does my sister live?', { bankId, minScore: 0.5 });
+      expect(full.hits.map((h) => [h.text, h.score])).toEqual([['My sister lives in Lisbon.', 1]]);
+      const half = (await brain.recall('sister Paris', { bankId })).hits[0];
+      expect(half?.text).toBe('My sister lives in Lisbon.');
+      expect(half?.score).toBeGreaterThanOrEqual(0.5);
+      expect(half?.score).toBeLessThan(1);
+    });
   });
 }
