@@ -97,6 +97,14 @@ describe('HTTP API errors', () => {
         /must be a number, got string/,
       ],
       ['POST', `/v1/banks/${alice}/recall`, { query: 'x', max_results: 500 }, 'max_results', /integer from 1 to 100$/],
+      [
+        'POST',
+        `/v1/banks/${alice}/recall`,
+        { query: 'x', min_score: 1.5 },
+        'min_score',
+        /must be a number from 0 to 1$/,
+      ],
+      ['POST', `/v1/banks/${alice}/recall`, { query: 'x', min_score: '0.5' }, 'min_score', /must be a number/],
       ['GET', `/v1/banks/${alice}/memories?limit=0`, undefined, 'limit', /must be an integer from 1 to 1000/],
       ['POST', `/v1/banks/${alice}/memories`, { content: 'x', occurred_at: 'last Tuesday' }, 'occurred_at', /ISO 8601/],
       [

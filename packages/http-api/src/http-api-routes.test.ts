@@ -66,6 +66,24 @@ describe('HTTP API routes', () => {
     expect(recalled.body.hits).toHaveLength(10);
   });
 
+  it('leaves out the hits scoring under min_score: the nearest memory of an unrelated query', async () => {
+    const { api, alice } = server;
+    for (const content of ['I am allergic to peanuts', 'My sister lives in Lisbon']) {
+      expect((await api.request('POST', `/v1/banks/${alice}/memories`, { body: { content } })).status).toBe(201);
+    }
+    const recall = (query: string, min_score?: number) =>
+      api.request('POST', `/v1/banks/${alice}/recall`, {
+        body: { query, ...(min_score === undefined ? {} : { min_score }) },
+      });
+    const unrelated = await recall('what is quantum chromodynamics');
+    expect(unrelated.body.hits.length).toBeGreaterThan(0);
+    expect((await recall('what is quantum chromodynamics', 0.5)).body).toEqual({ hits: [], total: 0 });
+    const sister = await recall('where does my sister live', 0.5);
+    expect(sister.body.hits.map((h: { text: string; score: number }) => [h.text, h.score])).toEqual([
+      ['My sister lives in Lisbon', 1],
+    ]);
+  });
+
   it('retains a conversation one memory per turn, as an episode of the session', async () => {
     const { api, alice } = server;
     const response = await api.request('POST', `/v1/banks/${alice}/conversations`, {

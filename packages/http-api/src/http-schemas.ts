@@ -21,6 +21,10 @@ function integer(min: number, max: number, number: z.ZodNumber = z.number()): z.
   const error = `must be an integer from ${min} to ${max}`;
   return number.int({ error }).min(min, { error }).max(max, { error });
 }
+const fraction = z
+  .number()
+  .min(0, { error: 'must be a number from 0 to 1' })
+  .max(1, { error: 'must be a number from 0 to 1' });
 const tags = z.array(z.string().min(1)).max(32);
 const metadata = z.record(z.string(), z.unknown());
 
@@ -54,9 +58,14 @@ export const conversationRequest = named(
 
 /** POST /v1/banks/{bank}/recall */
 export const recallRequest = named(
-  z.strictObject({ query: z.string().min(1), max_results: integer(1, 100).optional() }),
+  z.strictObject({
+    query: z.string().min(1),
+    max_results: integer(1, 100).optional(),
+    min_score: fraction.optional(),
+  }),
   'RecallRequest',
-  'What to search the bank for; `max_results` defaults to the configured `recall.max_results` (10 unless set).',
+  'What to search the bank for; `max_results` defaults to the configured `recall.max_results` (10 unless set), and ' +
+    '`min_score` (0 to 1) leaves out hits that match the query less well.',
 );
 
 /** POST /v1/banks/{bank}/reflect */

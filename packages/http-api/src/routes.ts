@@ -137,6 +137,7 @@ export const ROUTES: Route[] = [
       const result = await brain.recall(body.query, {
         bankId: bank,
         ...(body.max_results === undefined ? {} : { maxResults: body.max_results }),
+        ...(body.min_score === undefined ? {} : { minScore: body.min_score }),
         context,
       });
       return {
