@@ -77,6 +77,8 @@ async function runMemoryTool(
           tags: hit.tags,
           ...(hit.speaker ? { speaker: hit.speaker } : {}),
           created_at: hit.createdAt.toISOString(),
+          // When the remembered event happened, where it was given: a transcript imported today was said back then.
+          ...(hit.occurredAt ? { occurred_at: hit.occurredAt.toISOString() } : {}),
         })),
         total: result.totalAvailable,
       });

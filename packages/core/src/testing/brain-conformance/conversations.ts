@@ -33,7 +33,16 @@ export function describeConversations(factory: StoreFactory): void {
       const recalled = JSON.parse(
         await handleMemoryTool(brain, 'memory_recall', { query: 'peanuts allergy' }, { bankId }),
       );
-      expect(recalled.hits[0]).toMatchObject({ memory_id: first[0]?.memoryId, speaker: 'user' });
+      expect(recalled.hits[0]).toMatchObject({
+        memory_id: first[0]?.memoryId,
+        speaker: 'user',
+        occurred_at: '2025-03-04T10:00:00.000Z',
+      });
+      // A memory retained without a date carries none: its created_at is when it was stored.
+      await brain.retain('Prefers window seats', { bankId });
+      const plain = JSON.parse(await handleMemoryTool(brain, 'memory_recall', { query: 'window seats' }, { bankId }));
+      expect(plain.hits[0]).toMatchObject({ text: 'Prefers window seats' });
+      expect(plain.hits[0]).not.toHaveProperty('occurred_at');
     });
 
     it('finds the turn that answers a question asked in the turn before it', async () => {
