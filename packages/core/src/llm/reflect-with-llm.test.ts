@@ -23,14 +23,18 @@ function hit(n: number, text: string, date = `2024-0${n}-0${n}`): MemoryHit {
 describe('the reflect prompt', () => {
   it('numbers the memories in rank order with their dates, and asks for citations and honesty', () => {
     const occurred = { ...hit(2, 'the deploy moved to Thursdays'), occurredAt: new Date('2023-12-31T00:00:00Z') };
+    const said = { ...hit(3, 'I moved it back to Fridays'), speaker: 'Ann' };
     const { system, prompt, included } = buildReflectPrompt(
       'when is the deploy?',
-      [hit(1, 'deploys run on Fridays'), occurred],
+      [hit(1, 'deploys run on Fridays'), occurred, said],
       4000,
     );
-    expect(prompt).toContain('[1] (2024-01-01) deploys run on Fridays\n[2] (2023-12-31) the deploy moved to Thursdays');
+    expect(prompt).toContain(
+      '[1] (2024-01-01) deploys run on Fridays\n[2] (2023-12-31) the deploy moved to Thursdays\n' +
+        '[3] (2024-03-03) Ann: I moved it back to Fridays',
+    );
     expect(prompt).toContain('Question: when is the deploy?');
-    expect(included.map((h) => h.memoryId)).toEqual(['m1', 'm2']);
+    expect(included.map((h) => h.memoryId)).toEqual(['m1', 'm2', 'm3']);
     expect(system).toMatch(/only the numbered memories/);
     expect(system).toMatch(/\[1\]/);
     expect(system).toMatch(/memory does not hold it/);

@@ -1,4 +1,5 @@
 import { AstrocyteError, ProviderError } from '../errors.js';
+import { speakerLine } from '../recall/keyword-fields.js';
 import type { MemoryHit } from '../types.js';
 import type { LLM } from './llm.js';
 
@@ -113,8 +114,9 @@ export async function reflectWithLlm(
   return { answer: answer.trim(), sources: citedSources(answer, included) };
 }
 
+// A conversation turn names its speaker, as a transcript does: "what did Ann say" needs to know who said what.
 function memoryLine(n: number, hit: MemoryHit, text: string): string {
   const date = (hit.occurredAt ?? hit.createdAt).toISOString().slice(0, 10);
   // Newlines inside a memory would break the one-memory-per-line numbering the model relies on.
-  return `[${n}] (${date}) ${text.replace(/\s*\n\s*/g, ' ')}`;
+  return `[${n}] (${date}) ${speakerLine(hit.speaker ?? null, text.replace(/\s*\n\s*/g, ' '))}`;
 }
