@@ -76,7 +76,11 @@ describe('the offline chat agent', () => {
     await turn('Remember that the office is in Leeds');
     const reflected = await turn('What do you know about me?');
     expect(reflected.find((e) => e.type === 'tool_call')).toMatchObject({ name: 'memory_reflect' });
-    expect(reflected.find((e) => e.type === 'agent')).toMatchObject({ text: expect.stringContaining('green') });
+    const reflection = reflected.find((e) => e.type === 'agent') as { text: string };
+    expect(reflection.text).toContain('green');
+    // Its own earlier replies ("Got it. I'll remember ...") only echo memory: they are left out.
+    expect(reflection.text).not.toMatch(/\] agent: /);
+    expect(reflection.text).toMatch(/\n\[2\] user: Remember that my favourite colour is green .*\n\[3\] user: /);
 
     const before = (await demo.brain.list(bank)).items.length;
     const nothing = await turn('Forget my passport number');

@@ -100,11 +100,15 @@ function listed(statements: string[]): string {
 async function reflect(turn: AgentTurn, query: string): Promise<void> {
   const result = await turn.callTool('memory_reflect', { query });
   if (result.isError) return turn.say(`Reflect failed: ${result.text}`);
-  // Without an LLM the brain's answer is a list of quoted memories under a header; say it in the agent's voice.
+  // Without an LLM the brain's answer is a list of quoted memories under a header; say it in the agent's voice,
+  // without its own earlier replies (quoted with their speaker), which only echo memory, as recall's answers do.
   const [first, ...rest] = result.text.split('\n');
+  const ownReply = new RegExp(`^\\[\\d+\\] ${SPEAKERS.agent}: `);
+  const kept = rest.filter((line) => !ownReply.test(line));
+  const quoted = (kept.length ? kept : rest).map((line, i) => line.replace(/^\[\d+\]/, `[${i + 1}]`));
   turn.say(
     first?.startsWith('Extractive answer') && rest.length
-      ? `Here is what memory holds on that (quoted, as no LLM is configured for reflect):\n${rest.join('\n')}`
+      ? `Here is what memory holds on that (quoted, as no LLM is configured for reflect):\n${quoted.join('\n')}`
       : result.text,
   );
 }
