@@ -191,10 +191,10 @@ function printReport(run: SetRun, report: LocomoReport): void {
   );
   const calibration = report.calibration;
   if (calibration) {
-    const deciles = (q: number[]) => q.map((x) => x.toFixed(3)).join(' / ');
+    const shown = (q: number[]) => q.map((x) => x.toFixed(3)).join(' / ');
     process.stdout.write(
-      `Best score of the default recall, p10 / p50 / p90: ${deciles(calibration.own)} asked of the question's own conversation, ` +
-        `${deciles(calibration.other)} asked of the previous conversation; AUC ${calibration.auc.toFixed(3)} (the chance that the first beats the second).\n`,
+      `Best score of the default recall, p10 / p50 / p90: ${shown(calibration.own)} asked of the question's own conversation, ` +
+        `${shown(calibration.other)} asked of the previous conversation; AUC ${calibration.auc.toFixed(3)} (the chance that the first beats the second).\n`,
     );
   }
 }

@@ -2,7 +2,7 @@ import { groupBy } from '../collections.js';
 import type { Embedder } from '../embedders/embedder.js';
 import { ValidationError } from '../errors.js';
 import type { Governance } from '../governance/governance.js';
-import type { MemoryStore, SearchFilter } from '../memory-store.js';
+import type { MemoryStore, ScoredId, SearchFilter } from '../memory-store.js';
 import { searchTerms } from '../text.js';
 import type { Memory, MemoryHit, RecallOptions, RecallResult } from '../types.js';
 import {
@@ -93,7 +93,7 @@ export class RecallPipeline {
     // demoting repeats lets rise.
     const pool = Math.min(200, Math.max(40, maxResults * 4));
     const terms = searchTerms(query);
-    const { fused, similarity } = await this.search(query, terms, bankIds, pool, filter);
+    const { fused, byVector } = await this.search(query, terms, bankIds, pool, filter);
     const loaded = await this.load(fused);
     const scored: { memory: Memory; score: number }[] = [];
     for (const candidate of fused) {
@@ -108,7 +108,9 @@ export class RecallPipeline {
     scored.sort((a, b) => b.score - a.score);
     const demoted = demoteRepeats(scored, maxResults, this.tuning.repeatFactor);
     const best = demoted[0]?.memory;
-    const strength = best ? matchStrength(terms, best, similarity.get(`${best.bankId}\u0000${best.id}`)) : 0;
+    const strength = best
+      ? matchStrength(terms, best, byVector.find((hit) => hit.id === best.id && hit.bankId === best.bankId)?.score)
+      : 0;
     const ranked = scaleToStrength(demoted, strength)
       .map(({ memory, score }) => ({ memory, score: round(score) }))
       .filter((hit) => hit.score >= minScore);
@@ -118,15 +120,15 @@ export class RecallPipeline {
     };
   }
 
-  // Keyword search, its feedback search, and vector search, fused (candidates best first), with the cosine
-  // similarity of each vector hit by bank and id.
+  // Keyword search, its feedback search, and vector search, fused (candidates best first), and the vector hits with
+  // their cosine similarity.
   private async search(
     query: string,
     terms: string[],
     bankIds: string[],
     pool: number,
     filter: SearchFilter,
-  ): Promise<{ fused: FusedCandidate[]; similarity: Map<string, number> }> {
+  ): Promise<{ fused: FusedCandidate[]; byVector: ScoredId[] }> {
     const { vectorWeight, feedbackTerms: feedbackCount } = this.tuning;
     const [byKeyword, byVector] = await Promise.all([
       terms.length > 0 ? this.store.keywordSearch(bankIds, terms, pool, filter) : Promise.resolve([]),
@@ -154,7 +156,7 @@ export class RecallPipeline {
       { hits: byFeedback, weight: keywordWeight * feedbackShare },
       { hits: byVector, weight: vectorWeight },
     ]);
-    return { fused, similarity: new Map(byVector.map((hit) => [`${hit.bankId}\u0000${hit.id}`, hit.score])) };
+    return { fused, byVector };
   }
 
   // The candidates' memories, keyed by bank and id: those a search returned whole, and the others read.
