@@ -149,6 +149,7 @@ export class Astrocyte implements Brain {
         DEFAULTS.recall.feedbackTerms,
       ),
       repeatFactor,
+      speakerBoost: checkFraction(options.recall?.speakerBoost, 'recall.speakerBoost', DEFAULTS.recall.speakerBoost),
     };
     this.defaultMaxSources = checkInteger(
       options.reflect?.maxSources,
@@ -245,7 +246,8 @@ export class Astrocyte implements Brain {
   /**
    * Finds the memories most relevant to `query`: keyword search (text, speaker, date and episode neighbours), a
    * second keyword search with words the best hits share when `feedbackTerms` is set, and vector search, fused by
-   * weighted normalized scores; a hit that mostly repeats a better hit's words is demoted (`repeatFactor`).
+   * weighted normalized scores; a hit said by a speaker the query names counts more (`speakerBoost`), and a hit that
+   * mostly repeats a better hit's words is demoted (`repeatFactor`).
    */
   recall(query: string, options: RecallOptions): Promise<RecallResult> {
     return this.search(query, options, () =>

@@ -126,6 +126,8 @@ export const configSchema = z.strictObject({
       feedback_terms: z.number().int().min(0).max(20).default(DEFAULTS.recall.feedbackTerms),
       /** What the score of a hit that mostly repeats a better hit's words is multiplied by; 1 turns it off. */
       repeat_factor: z.number().min(0).max(1).default(DEFAULTS.recall.repeatFactor),
+      /** How much more a hit said by a speaker the query names counts (its score times 1 + this); 0 turns it off. */
+      speaker_boost: z.number().min(0).max(1).default(DEFAULTS.recall.speakerBoost),
     })
     .prefault({}),
   reflect: z

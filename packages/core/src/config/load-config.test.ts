@@ -26,6 +26,7 @@ describe('config', () => {
     expect(config.llm).toEqual({ provider: 'none' });
     expect(config.recall.max_results).toBe(10);
     expect(config.recall.repeat_factor).toBe(0.3);
+    expect(config.recall.speaker_boost).toBe(0.5);
     expect(config.governance.dedup).toEqual({ near_threshold: 0.95, action: 'skip' });
     expect(config.governance.pii.default).toBe('redact');
   });
@@ -77,6 +78,9 @@ describe('config', () => {
     );
     expect(configFailure(() => parseConfigText('recall:\n  repeat_factor: 1.5\n')).message).toContain(
       'recall.repeat_factor',
+    );
+    expect(configFailure(() => parseConfigText('recall:\n  speaker_boost: -1\n')).message).toContain(
+      'recall.speaker_boost',
     );
   });
 

@@ -100,6 +100,7 @@ export async function brainFromConfig(loaded: LoadedConfig): Promise<Astrocyte> 
         recencyHalfLifeDays: config.recall.recency_half_life_days,
         feedbackTerms: config.recall.feedback_terms,
         repeatFactor: config.recall.repeat_factor,
+        speakerBoost: config.recall.speaker_boost,
         ...(config.recall.vector_weight !== undefined ? { vectorWeight: config.recall.vector_weight } : {}),
       },
       reflect: { maxSources: config.reflect.max_sources, maxPromptTokens: config.reflect.max_prompt_tokens },

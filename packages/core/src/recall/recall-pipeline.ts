@@ -19,6 +19,7 @@ import { demoteRepeats } from './demote-repeats.js';
 import { feedbackTerms } from './feedback-terms.js';
 import { type FusedCandidate, fuseScores, recencyFactor } from './fuse.js';
 import { matchStrength, scaleToStrength } from './match-strength.js';
+import { speakersNamedIn } from './named-speakers.js';
 import type { RecallTuning } from './recall-tuning.js';
 
 /** What the recall pipeline works with: `maxResults` is the default of a recall that does not say. */
@@ -63,7 +64,8 @@ export class RecallPipeline {
   /**
    * Finds the memories most relevant to `query`: keyword search (text, speaker, date and episode neighbours), a
    * second keyword search with words the best hits share when `feedbackTerms` is set, and vector search, fused by
-   * weighted normalized scores; a hit that mostly repeats a better hit's words is demoted (`repeatFactor`). The best
+   * weighted normalized scores; a hit said by a speaker the query names counts more (`speakerBoost`), and a hit that
+   * mostly repeats a better hit's words is demoted (`repeatFactor`). The best
    * hit then scores how well it matches the query on its own (`matchStrength`), and the others in proportion.
    */
   async recall(query: string, options: RecallOptions): Promise<RecallResult> {
@@ -96,6 +98,8 @@ export class RecallPipeline {
     const { fused, byVector } = await this.search(query, terms, bankIds, pool, filter);
     const loaded = await this.load(fused);
     const scored: { memory: Memory; score: number }[] = [];
+    const { speakerBoost } = this.tuning;
+    const named = speakerBoost > 0 ? speakersNamedIn(query) : () => false;
     for (const candidate of fused) {
       const memory = loaded.get(`${candidate.bankId}\u0000${candidate.id}`);
       // Forgotten since the search ranked it.
@@ -103,7 +107,9 @@ export class RecallPipeline {
       const recency = this.recencyHalfLifeDays
         ? recencyFactor(memory.occurredAt ?? memory.createdAt, now, this.recencyHalfLifeDays)
         : 1;
-      scored.push({ memory, score: candidate.score * recency });
+      // A question about Caroline is most often answered by what Caroline said.
+      const spoken = memory.speaker && named(memory.speaker) ? 1 + speakerBoost : 1;
+      scored.push({ memory, score: candidate.score * recency * spoken });
     }
     scored.sort((a, b) => b.score - a.score);
     const demoted = demoteRepeats(scored, maxResults, this.tuning.repeatFactor);

@@ -9,6 +9,8 @@ export interface RecallTuning {
   feedbackTerms: number;
   /** What the score of a hit whose words mostly repeat a better hit's is multiplied by; 1 turns it off. */
   repeatFactor: number;
+  /** A hit said by a speaker the query names counts 1 + speakerBoost times its score; 0 turns it off. */
+  speakerBoost: number;
 }
 
 // Embedders whose vectors are built from the words themselves, not from a model of meaning.

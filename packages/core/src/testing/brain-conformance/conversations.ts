@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Astrocyte } from '../../astrocyte.js';
 import { handleMemoryTool } from '../../tools/handle-memory-tool.js';
 import { randomBankId, type StoreFactory } from '../store-factory.js';
 import { brainHarness, expectFieldErrors } from './harness.js';
@@ -64,6 +65,48 @@ export function describeConversations(factory: StoreFactory): void {
       );
       const { hits } = await brain.recall('which foods to keep away from', { bankId, maxResults: 3 });
       expect(hits.map((h) => h.memoryId)).toContain(results[1]?.memoryId);
+    });
+
+    it('ranks first the turn of the speaker a question names, of two turns that match it alike', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      // Other memories, some sharing a word of the question, so that keyword rank weighs its words as in a real bank.
+      await brain.retainMany(
+        [
+          'The bakery opens at seven',
+          'Rain is expected on Friday',
+          'The train starts from platform two',
+          'Book club starts after lunch',
+          'The garden needs watering',
+          'Tickets for the concert are sold out',
+          'The start of the race moved to noon',
+          'Dinner is at the new Thai place',
+        ].map((content) => ({ content })),
+        { bankId },
+      );
+      const [told] = await brain.retainConversation(
+        [{ speaker: 'Caroline', text: 'Melanie says the pottery class starts soon' }],
+        { bankId, sessionId: 'a' },
+      );
+      const [said] = await brain.retainConversation(
+        [{ speaker: 'Melanie', text: 'My pottery class was fun last week' }],
+        { bankId, sessionId: 'b' },
+      );
+      const query = "When does Melanie's pottery class start?";
+      const scores = async (of: typeof brain) => {
+        const { hits } = await of.recall(query, { bankId });
+        return hits.map((h) => [h.memoryId, h.score]);
+      };
+      // The same store ranked without the boost: Caroline's turn, which holds one more word of the question, leads.
+      const unboosted = await Astrocyte.create({
+        store: brain.store,
+        embedder: brain.embedder,
+        recall: { speakerBoost: 0 },
+      });
+      const without = await scores(unboosted);
+      expect(without.map(([id]) => id).slice(0, 2)).toEqual([told?.memoryId, said?.memoryId]);
+      const boosted = await scores(brain);
+      expect(boosted.map(([id]) => id).slice(0, 2)).toEqual([said?.memoryId, told?.memoryId]);
     });
 
     it('stores a session imported twice once, keeps empty turns out, and governs every turn', async () => {

@@ -109,6 +109,7 @@ export function describeInputEdges(factory: StoreFactory): void {
         ],
         [() => makeBrain({ recall: { repeatFactor: 2 } }), 'recall.repeatFactor'],
         [() => makeBrain({ recall: { repeatFactor: Number.NaN } }), 'recall.repeatFactor'],
+        [() => makeBrain({ recall: { speakerBoost: 1.5 } }), 'recall.speakerBoost'],
       ]);
       expect((await brain.list(bankId)).items.map((m) => m.text)).toEqual(['Quinn likes sailing']);
     });
