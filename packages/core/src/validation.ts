@@ -132,9 +132,18 @@ function checkJsonText(value: unknown, field: string): void {
   }
 }
 
-/** A conversation speaker: a non-empty name within the length limit, trimmed. */
+/** A conversation speaker: a non-empty name within the length limit, trimmed, on one line. */
 export function checkSpeaker(speaker: unknown, limits: Limits, field = 'speaker'): string {
-  return checkText(speaker, limits.maxSpeakerLength, field).trim();
+  const name = checkText(speaker, limits.maxSpeakerLength, field).trim();
+  // A turn is shown as "name: text" in the keyword index, the embedder's input and reflect's prompt: a line break in
+  // the name would read there as a turn of its own.
+  if (/\p{Cc}/u.test(name)) {
+    throw new ValidationError(
+      field,
+      `must be a name without line breaks, tabs or other control characters, got ${JSON.stringify(name).slice(0, 80)}`,
+    );
+  }
+  return name;
 }
 
 /** An episode (session) id: 1 to 128 characters, no control characters. */
@@ -182,7 +191,7 @@ export function checkDate(value: unknown, field: string): Date | null {
   if (!date || Number.isNaN(date.getTime())) {
     throw new ValidationError(
       field,
-      `must be a Date or an ISO 8601 date or date-time such as 2025-03-01 or 2025-03-01T09:30:00Z, got ${JSON.stringify(value)?.slice(0, 80)}`,
+      `must be a Date or an ISO 8601 date or date-time such as 2025-03-01 or 2025-03-01T09:30:00Z, got ${shownValue(value)}`,
     );
   }
   const year = date.getUTCFullYear();
@@ -246,6 +255,17 @@ function checkText(text: unknown, maxLength: number, field: string): string {
   if (text.length > maxLength)
     throw new ValidationError(field, `is ${text.length} characters; the limit is ${maxLength}`);
   return checkCharacters(text, field);
+}
+
+// A wrong value as an error message shows it: a string quoted, a number or boolean as itself ("a number NaN", since
+// JSON would print NaN and an invalid Date as null), anything else by its type.
+function shownValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value).slice(0, 80);
+  if (value instanceof Date) return 'an invalid Date';
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return `${typeOf(value)} ${String(value).slice(0, 40)}`;
+  }
+  return typeOf(value);
 }
 
 function typeOf(value: unknown): string {

@@ -146,6 +146,8 @@ export function describeConversations(factory: StoreFactory): void {
         [() => brain.retainConversation([{ speaker: 'a', text: 'ok' }, null as never], { bankId }), 'turns[1]'],
         [() => brain.retainConversation([{ text: 'ok' } as never], { bankId }), 'turns[0].speaker'],
         [() => brain.retainConversation([{ speaker: ' ', text: 'ok' }], { bankId }), 'turns[0].speaker'],
+        [() => brain.retainConversation([{ speaker: 'Ann\nuser', text: 'ok' }], { bankId }), 'turns[0].speaker'],
+        [() => brain.retainConversation([{ speaker: 'Ann\tB', text: 'ok' }], { bankId }), 'turns[0].speaker'],
         [() => brain.retainConversation([{ speaker: 'a', text: 7 as never }], { bankId }), 'turns[0].text'],
         [
           () => brain.retainConversation([{ speaker: 'a', text: 'ok', occurredAt: 'soon' }], { bankId }),
@@ -156,6 +158,9 @@ export function describeConversations(factory: StoreFactory): void {
       ];
       await expectFieldErrors(cases);
       expect((await brain.list(bankId)).items).toEqual([]);
+      // Space around a name is not part of it.
+      await brain.retainConversation([{ speaker: ' Ann\n', text: 'ok' }], { bankId });
+      expect((await brain.list(bankId)).items.map((m) => m.speaker)).toEqual(['Ann']);
     });
 
     it('stores a long text as chunks in order, finds a chunk, and forgets the whole document through any chunk', async () => {

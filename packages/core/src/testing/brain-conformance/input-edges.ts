@@ -73,6 +73,15 @@ export function describeInputEdges(factory: StoreFactory): void {
         [() => brain.forget(bankId, { before: new Date(-8.64e15) }), 'before'],
       ]);
       expect((await brain.list(bankId)).items).toEqual([]);
+      // The message shows what was given, where JSON would print an invalid Date and NaN alike as null.
+      const refusal = (occurredAt: unknown) =>
+        brain.retain('ok', { bankId, occurredAt: occurredAt as Date }).then(
+          () => '',
+          (error: Error) => error.message,
+        );
+      expect(await refusal(new Date('nonsense'))).toMatch(/got an invalid Date$/);
+      expect(await refusal(1_700_000_000_000)).toMatch(/got a number 1700000000000$/);
+      expect(await refusal('soon')).toMatch(/got "soon"$/);
       const accepted: [string | Date, string][] = [
         ['2024-02-29', '2024-02-29T00:00:00.000Z'],
         ['2025-03-01T09:30Z', '2025-03-01T09:30:00.000Z'],
