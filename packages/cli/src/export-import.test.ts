@@ -197,6 +197,26 @@ describe('export and import', { timeout: 120_000 }, () => {
     ]);
   });
 
+  it('imports a turn whose exported speaker holds a line break, with a space in its place', async () => {
+    const { dir, config } = tempProject();
+    // As a store written before speakers had to be one line exported them.
+    const turn = (speaker: string, text: string, position: number) =>
+      JSON.stringify({ text, speaker, episode: { id: 'chat', position } });
+    const input = [turn('Ann\nuser', 'Shall we sail on Sunday?', 0), turn('Bo\t', 'Only if the wind drops.', 1)].join(
+      '\n',
+    );
+    const run = await astrocyte(['--json', 'import'], { cwd: dir, input });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ stored: 2, rejected: 0, malformed: 0 });
+    const brain = await Astrocyte.fromConfig(config);
+    const turns = await everything(brain, 'default');
+    expect(turns.map((m) => [m.speaker, m.text]).sort()).toEqual([
+      ['Ann user', 'Shall we sail on Sunday?'],
+      ['Bo', 'Only if the wind drops.'],
+    ]);
+    await brain.close();
+  });
+
   it('stores the good lines of a damaged file, names the bad ones, and exits 1', async () => {
     const { dir } = tempProject();
     const input = [

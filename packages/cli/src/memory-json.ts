@@ -99,12 +99,15 @@ function readPlace(record: Record<string, unknown>): Omit<ImportedMemory, 'item'
     delete place.sessionId;
     return place;
   }
-  if (typeof speaker !== 'string' || speaker.trim() === '') return 'speaker: must be a non-empty string or null';
+  // Stores written before a speaker had to be one line may have exported one with a line break or tab: it comes back
+  // with a space for each run of them, as retainConversation would refuse the turn (and the import lose it).
+  const name = typeof speaker === 'string' ? speaker.replace(/\p{Cc}+/gu, ' ').trim() : '';
+  if (name === '') return 'speaker: must be a non-empty string or null';
   if (place.sessionId === undefined)
     return 'episode: a conversation turn needs its session, { "id": …, "position": … }';
   // retainConversation has neither: storing the turn without them would drop them in silence.
   for (const key of ['path', 'expires_at'])
     if (record[key] !== undefined && record[key] !== null)
       return `${key}: a conversation turn cannot carry one on import`;
-  return { ...place, speaker };
+  return { ...place, speaker: name };
 }
