@@ -8,7 +8,7 @@ import {
 import type pg from 'pg';
 import { type Candidate, existingHashes, type Match, memoryKey, nearestLive } from './duplicate-lookups.js';
 import { appendToEpisodes, type Placement } from './episode-append.js';
-import { keywordVectorSql, rewriteEpisodeNeighbours, rewriteKeywordEntries } from './keyword-index.js';
+import { keywordVectorSql, ownLengthSql, rewriteEpisodeNeighbours, rewriteKeywordEntries } from './keyword-index.js';
 import { nextVersionSql, vectorLiteral } from './memory-rows.js';
 import type { StoreSql } from './schema.js';
 
@@ -236,14 +236,16 @@ async function insertRows(
   const { rows } = await client.query<{ id: string }>(
     `WITH inserted AS (
      INSERT INTO ${sql.memories} (id, bank_id, text, content_hash, tags, metadata, path, created_at, occurred_at, expires_at,
-                                  speaker, episode_id, episode_position, document_id, embedding, tsv)
+                                  speaker, episode_id, episode_position, document_id, embedding, tsv, keyword_length)
      SELECT r.id, r.bank_id, r.text, r.content_hash, r.tags, r.metadata, r.path, r.created_at, r.occurred_at, r.expires_at,
-            r.speaker, r.episode_id, r.episode_position, r.document_id, r.embedding::${sql.vectorType}, ${tsv}
+            r.speaker, r.episode_id, r.episode_position, r.document_id, r.embedding::${sql.vectorType}, k.tsv,
+            ${ownLengthSql('k.tsv')}
        FROM jsonb_to_recordset($1::jsonb) AS r(
               id text, bank_id text, text text, content_hash text, tags text[], metadata jsonb, path text,
               created_at timestamptz, occurred_at timestamptz, expires_at timestamptz, speaker text, episode_id text,
               episode_position integer, document_id text, embedding text, keyword_text text, keyword_date text,
-              keyword_context text, ord integer)
+              keyword_context text, ord integer),
+            LATERAL (SELECT ${tsv} AS tsv) AS k
       ORDER BY r.ord
      ON CONFLICT (bank_id, content_hash) DO NOTHING
      RETURNING bank_id, id

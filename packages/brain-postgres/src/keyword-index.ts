@@ -15,6 +15,15 @@ export function keywordVectorSql(columns: KeywordFields): string {
   return [part(columns.text, 'A'), part(columns.date, 'C'), part(columns.context, 'D')].join(' || ');
 }
 
+/**
+ * The length a keyword entry (SQL expression of a tsvector) is ranked by: the words of the memory's own text and
+ * date (classes A and C), not its neighbours'. ts_rank's own normalization divides by the whole entry's length, which
+ * ranked a short answer between two long turns as a long text (measured on the dev sets, docs/benchmarks.md).
+ */
+export function ownLengthSql(tsv: string): string {
+  return `length(ts_filter(${tsv}, '{a,c}'))`;
+}
+
 // ts_rank refuses a weight above 1; scaling every weight alike keeps the order of any two ranks.
 const WEIGHT_SCALE = Math.max(...Object.values(KEYWORD_WEIGHTS));
 

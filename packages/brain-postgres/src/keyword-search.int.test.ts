@@ -140,19 +140,37 @@ describe.runIf(available)('postgres keyword entries of conversations', () => {
     const inDate = record(bank, 'The parcels arrived', { occurredAt: new Date('2026-06-05T08:00:00Z') });
     await store.insert([inText, inContext, inSpeaker, inDate], { nearDuplicateThreshold: null });
     const hits = await store.keywordSearch([bank], ['friday'], 10, { now: NOW });
-    // Ranks are divided by log2(1 + the words of the entry) (ts_rank's normalization 1): multiplied back here.
+    // Ranks are divided by ln(1 + the words of the memory's own text and date, classes A and C): multiplied back.
     const { rows } = await admin.query<{ id: string; words: string }>(
-      `SELECT id, (SELECT count(*) FROM unnest(tsv) AS u CROSS JOIN unnest(u.positions)) AS words
-         FROM "${store.schema}".memories WHERE bank_id = $1`,
+      `SELECT id, length(ts_filter(tsv, '{a,c}')) AS words FROM "${store.schema}".memories WHERE bank_id = $1`,
       [bank],
     );
     const unnormalized = (id: string) =>
-      (hits.find((h) => h.id === id)?.score ?? 0) * Math.log2(1 + Number(rows.find((r) => r.id === id)?.words));
+      (hits.find((h) => h.id === id)?.score ?? 0) * Math.log(1 + Number(rows.find((r) => r.id === id)?.words));
     const score = (r: MemoryRecord) => unnormalized(r.id) / unnormalized(inText.id);
     // A turn's text is its transcript line, "Friday: I carry the parcels".
     expect(score(inSpeaker)).toBeCloseTo(1, 4);
     expect(score(inDate)).toBeCloseTo(KEYWORD_WEIGHTS.date / KEYWORD_WEIGHTS.text, 4);
     expect(score(inContext)).toBeCloseTo(KEYWORD_WEIGHTS.context / KEYWORD_WEIGHTS.text, 4);
+    await store.close();
+  });
+
+  it('ranks a short answer between two long turns above a longer note with the same word', async () => {
+    const store = await openStore(embedder);
+    const bank = randomBankId();
+    // Long turns of words no question here asks about: the answer's entry holds them as its neighbours'.
+    const ramble = (topic: string) =>
+      Array.from({ length: 60 }, (_, i) => `${topic} detail ${i} went on and on`).join(', ');
+    const note = record(
+      bank,
+      'Shopping list for the weekend: bread, milk, apples, a kayak paddle, sun cream, rope, two folding chairs',
+    );
+    const turns = [ramble('garden'), 'I bought a kayak.', ramble('weather')].map((text, i) =>
+      record(bank, text, { speaker: i % 2 ? 'Bo' : 'Ann', episodeId: 'chat' }),
+    );
+    await store.insert([note, ...turns], { nearDuplicateThreshold: null });
+    const hits = await store.keywordSearch([bank], ['kayak'], 10, { now: NOW });
+    expect(hits[0]?.memory?.text).toBe('I bought a kayak.');
     await store.close();
   });
 

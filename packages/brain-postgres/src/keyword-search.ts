@@ -1,7 +1,7 @@
 import type { ScoredId, SearchFilter } from '@astrocyte/core/backend';
 import type { PostgresConnection } from './connection.js';
 import { filterConditions, Params } from './filter-sql.js';
-import { KEYWORD_RANK_WEIGHTS } from './keyword-index.js';
+import { KEYWORD_RANK_WEIGHTS, ownLengthSql } from './keyword-index.js';
 import { estimateMatches, type KeywordStatistics, type MatchEstimates, termQuery } from './keyword-match-estimates.js';
 import { joinRows, type MemoryRow, toMemory } from './memory-rows.js';
 import { type BankSizeCache, EXACT_SCAN_LIMIT } from './planner-statistics.js';
@@ -11,9 +11,6 @@ const MAX_KEYWORD_TERMS = 64;
 // Bounds on the keyword candidates ranked per search of a large bank; see search.
 const KEYWORD_CANDIDATES = 1000;
 const KEYWORD_CANDIDATES_PER_TERM = 300;
-// ts_rank's normalization 1 divides a rank by log2(1 + the entry's words), so that a page-long answer does not
-// outrank a short turn for holding more words (on RealMem it adds 0.016 to 0.021 to keyword recall@10).
-const LENGTH_NORMALIZATION = 1;
 // The matches counted per search, rarest terms first (see countedTerms); the planner's estimate weighs the others.
 const COUNTED_MATCHES = 2000;
 
@@ -41,8 +38,8 @@ export class KeywordSearch {
 
   /**
    * Full-text search on the stored tsvector, ranked like BM25: per term, ts_rank (with the weights of the keyword
-   * columns: text, date, episode neighbours; length-normalized) times the term's inverse document frequency in the
-   * table, summed over the terms. Frequencies are counted for the rarest terms and estimated by the planner for the
+   * columns: text, date, episode neighbours) times the term's inverse document frequency in the table, summed over
+   * the terms and divided by the log of the length of the memory's own text and date. Frequencies are counted for the rarest terms and estimated by the planner for the
    * others (see countedTerms). A bank small enough for an exact vector scan has every match ranked. A larger one
    * bounds what it reads, because ranking reads every candidate's row: up to KEYWORD_CANDIDATES memories matching
    * every term (they rank highest), and for each term its first KEYWORD_CANDIDATES_PER_TERM matches. A term
@@ -112,12 +109,13 @@ export class KeywordSearch {
   // the cap: matches come in table order, oldest first, which is also how ties are broken in ranking, so a term's
   // first matches are the ones kept.
   private matchesSql(where: string, query: string, cap: number, params: Params): string {
-    return `(SELECT m.id, m.bank_id, m.seq, m.tsv FROM ${this.sql.memories} m
+    return `(SELECT m.id, m.bank_id, m.seq, m.tsv, m.keyword_length FROM ${this.sql.memories} m
       WHERE ${where} AND m.tsv @@ ${query} LIMIT ${params.add(cap)})`;
   }
 
   /**
-   * The best `limit` of the candidates (common table expressions defining `candidates`: id, bank_id, seq, tsv; a
+   * The best `limit` of the candidates (common table expressions defining `candidates`: id, bank_id, seq, tsv,
+   * keyword_length; a
    * memory found twice counts once), whole. The rows of the ranked few are joined last, so that ranking reads no
    * more of them than it must.
    */
@@ -129,9 +127,13 @@ export class KeywordSearch {
     const stored = `greatest(${params.add(estimates.stored)}::float8, ${terms.map((_, i) => `d${i}`).join(', ')})`;
     // Each term's weight, computed once: BM25's inverse document frequency.
     const weights = terms.map((_, i) => `ln(1 + (${stored} - d${i} + 0.5) / (d${i} + 0.5)) AS w${i}`).join(', ');
-    const score = terms
-      .map((term, i) => `f.w${i} * ts_rank(${KEYWORD_RANK_WEIGHTS}, c.tsv, ${term}, ${LENGTH_NORMALIZATION})`)
-      .join(' + ');
+    // Divided by the log of 1 + the words of the memory's own text and date, as ts_rank's normalization 1 divides by
+    // that of the whole entry's: a page-long answer does not outrank a short turn for holding more words, and a short
+    // turn is not ranked as long for its neighbours' words (docs/benchmarks.md). In float8: numeric's log(2, x) made
+    // searches of RealMem's long turns 1.7 times slower.
+    const length = `greatest(1, coalesce(c.keyword_length, ${ownLengthSql('c.tsv')}))`;
+    const ranks = terms.map((term, i) => `f.w${i} * ts_rank(${KEYWORD_RANK_WEIGHTS}, c.tsv, ${term}, 0)`);
+    const score = `(${ranks.join(' + ')}) / ln(1 + ${length}::float8)`;
     return `WITH ${candidates}, d AS MATERIALIZED (SELECT ${counts.join(', ')}), f AS MATERIALIZED (SELECT ${weights} FROM d)
       SELECT m.*, c.score, d.*
         FROM (SELECT DISTINCT c.id, c.bank_id, c.seq, ${score} AS score FROM candidates c, f

@@ -165,6 +165,13 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX access_audit_at_idx ON ${s}.access_audit (at)`,
     ]),
   },
+  {
+    version: 7,
+    name: 'keyword ranking by the length of a memory own text',
+    // What a memory's keyword rank is divided by (ownLengthSql), written with its row. Rows written before stay null
+    // and have it computed as they are ranked: filling the column would rewrite every row, and every index with it.
+    up: statements((s) => [`ALTER TABLE ${s}.memories ADD COLUMN keyword_length integer`]),
+  },
 ];
 
 // One lock for every Astrocyte schema of the database: CREATE EXTENSION and CREATE SCHEMA race across schemas too.

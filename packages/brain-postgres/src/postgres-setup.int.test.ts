@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { EmbedderMismatchError, LocalEmbedder, StorageError } from '@astrocyte/core';
 import { dateWords } from '@astrocyte/core/backend';
-import { randomBankId } from '@astrocyte/core/testing';
+import { axisVector, memoryRecord, randomBankId } from '@astrocyte/core/testing';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createPostgresBrain } from './create-postgres-brain.js';
@@ -240,6 +240,43 @@ describe.runIf(available)('postgres schema setup', () => {
     expect((await store.accessLedger.listAudit({ bankId: bank, limit: 10 })).items).toEqual([
       { ...entry, id: expect.any(String) },
     ]);
+    const { rows } = await admin.query(`SELECT version FROM ${s}.schema_migrations ORDER BY version`);
+    expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    await store.close();
+  });
+
+  it('upgrades a schema holding memories to ranking by own length: old rows ranked by a length computed as they are', async () => {
+    const schema = schemas.next();
+    const s = `"${schema}"`;
+    await migrateTo(6, s);
+    const store = await openPostgresStore({ connectionString: TEST_DATABASE_URL, schema });
+    await store.ensureEmbedder(EMBEDDER);
+    const bank = randomBankId();
+    // A row as a release before version 7 wrote it, without keyword_length: a note with the word among many.
+    const note =
+      'Shopping list for the weekend: bread, milk, apples, a kayak paddle, sun cream, rope, two folding chairs';
+    await admin.query(
+      `INSERT INTO ${s}.memories (id, bank_id, text, content_hash, created_at, embedding, tsv)
+       VALUES ('old-note', $1, $2, 'h1', now(), $3, setweight(to_tsvector('english', $2), 'A'))`,
+      [bank, note, `[${axisVector(EMBEDDER.dimensions, 1).join(',')}]`],
+    );
+    // Written now: a short answer between two long turns.
+    const ramble = (topic: string) =>
+      Array.from({ length: 60 }, (_, i) => `${topic} detail ${i} went on and on`).join(', ');
+    const turns = [ramble('garden'), 'I bought a kayak.', ramble('weather')].map((text, i) =>
+      memoryRecord(bank, text, {
+        embedding: axisVector(EMBEDDER.dimensions, i + 2),
+        createdAt: new Date(),
+        speaker: 'Ann',
+        episodeId: 'chat',
+      }),
+    );
+    await store.insert(turns, { nearDuplicateThreshold: null });
+    const { rows: lengths } = await admin.query(`SELECT keyword_length FROM ${s}.memories ORDER BY seq`);
+    expect(lengths.map((r) => r.keyword_length === null)).toEqual([true, false, false, false]);
+    // The old note is measured by its words too: taken as one word long, it would rank first.
+    const hits = await store.keywordSearch([bank], ['kayak'], 10, { now: new Date() });
+    expect(hits.map((h) => h.memory?.text).slice(0, 2)).toEqual(['I bought a kayak.', note]);
     const { rows } = await admin.query(`SELECT version FROM ${s}.schema_migrations ORDER BY version`);
     expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
     await store.close();
