@@ -72,6 +72,16 @@ describe('the offline chat agent', () => {
     });
   });
 
+  it('still answers from the allergy once its own replies about it fill the first hits', async () => {
+    const allergic = `allergy-${Math.random().toString(36).slice(2)}`;
+    // Each reply quotes the allergy or the question, and is stored with the chat: they outrank the fact itself.
+    for (const message of ['I am allergic to peanuts', 'What should I avoid eating?', 'What do you know about me?'])
+      await demo.agent.turn(allergic, message, () => {});
+    const events: TranscriptEvent[] = [];
+    await demo.agent.turn(allergic, 'What should I avoid eating?', (event) => events.push(event));
+    expect((events.find((e) => e.type === 'agent') as { text: string }).text).toMatch(/You are allergic to peanuts\.$/);
+  });
+
   it('reflects, and forgets a fact together with the conversation turns that said it', async () => {
     await turn('Remember that the office is in Leeds');
     const reflected = await turn('What do you know about me?');

@@ -20,6 +20,9 @@ interface RetainOutcome {
   reason?: string;
 }
 
+// Hits the script asks recall for when answering a question.
+const RECALLED = 20;
+
 /**
  * The offline demo's stand-in for a model: it reads the message with a few fixed patterns and calls the memory
  * tools the way an agent would. It decides nothing beyond those patterns and says so when it cannot help.
@@ -62,7 +65,9 @@ async function retain(turn: AgentTurn, content: string, tags: string[]): Promise
  * for "what should I avoid eating?".
  */
 async function recall(turn: AgentTurn, query: string): Promise<void> {
-  const hits = await recallHits(turn, query, 5);
+  // More hits than it quotes: its own earlier replies and the user's questions rank high (they repeat the question's
+  // words) and are left out of what memory says, so five could hold nothing else after a few turns of chat.
+  const hits = await recallHits(turn, query, RECALLED);
   if (hits === null) return;
   const known = statements(hits);
   if (known.length === 0) {
