@@ -39,13 +39,13 @@ export class KeywordSearch {
   /**
    * Full-text search on the stored tsvector, ranked like BM25: per term, ts_rank (with the weights of the keyword
    * columns: text, date, episode neighbours) times the term's inverse document frequency in the table, summed over
-   * the terms and divided by the log of the length of the memory's own text and date. Frequencies are counted for the rarest terms and estimated by the planner for the
-   * others (see countedTerms). A bank small enough for an exact vector scan has every match ranked. A larger one
-   * bounds what it reads, because ranking reads every candidate's row: up to KEYWORD_CANDIDATES memories matching
-   * every term (they rank highest), and for each term its first KEYWORD_CANDIDATES_PER_TERM matches. A term
-   * expected to match more than that in the banks searched gets no candidates of its own (its first matches would
-   * be arbitrary, and finding them reads all its index entries) unless it is the rarest, or the others found fewer
-   * than `limit`; it still counts in every candidate's score.
+   * the terms and divided by the log of the length of the memory's own text and date. Frequencies are counted for the
+   * rarest terms and estimated by the planner for the others (see countedTerms). A bank small enough for an exact
+   * vector scan has every match ranked. A larger one bounds what it reads, because ranking reads every candidate's
+   * row: up to KEYWORD_CANDIDATES memories matching every term (they rank highest), and for each term its first
+   * KEYWORD_CANDIDATES_PER_TERM matches. A term expected to match more than that in the banks searched gets no
+   * candidates of its own (its first matches would be arbitrary, and finding them reads all its index entries) unless
+   * it is the rarest, or the others found fewer than `limit`; it still counts in every candidate's score.
    */
   async search(bankIds: string[], terms: string[], limit: number, filter: SearchFilter): Promise<ScoredId[]> {
     const wanted = [...new Set(terms.filter((t) => typeof t === 'string' && t.trim().length > 0))].slice(
@@ -115,9 +115,8 @@ export class KeywordSearch {
 
   /**
    * The best `limit` of the candidates (common table expressions defining `candidates`: id, bank_id, seq, tsv,
-   * keyword_length; a
-   * memory found twice counts once), whole. The rows of the ranked few are joined last, so that ranking reads no
-   * more of them than it must.
+   * keyword_length; a memory found twice counts once), whole. The rows of the ranked few are joined last, so that
+   * ranking reads no more of them than it must.
    */
   private rankedSql(candidates: string, { terms, matches, limit, params, estimates }: KeywordQuery): string {
     const count = (term: string) => `(SELECT count(*) FROM ${this.sql.memories} m WHERE m.tsv @@ ${term})`;

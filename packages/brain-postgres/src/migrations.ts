@@ -167,7 +167,7 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     version: 7,
-    name: 'keyword ranking by the length of a memory own text',
+    name: "keyword ranking by the length of a memory's own text",
     // What a memory's keyword rank is divided by (ownLengthSql), written with its row. Rows written before stay null
     // and have it computed as they are ranked: filling the column would rewrite every row, and every index with it.
     up: statements((s) => [`ALTER TABLE ${s}.memories ADD COLUMN keyword_length integer`]),
