@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 /** One flag's value: a `string` flag's text, `true` for a bare `boolean` flag, every value of a `list` flag. */
@@ -38,6 +39,14 @@ export function stringList(value: FlagValue): string[] {
     .flatMap((part) => part.split(','))
     .map((part) => part.trim())
     .filter((part) => part.length > 0);
+}
+
+/**
+ * A path given on the command line, made absolute. pnpm runs a script in its package's directory (bench/) and keeps
+ * the directory the user typed the command in as INIT_CWD: a relative path means a path from there.
+ */
+export function userPath(path: string, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+  return resolve(env.INIT_CWD ?? cwd, path);
 }
 
 /** A comma-separated list of positive integers (`1000,10000`), accepting `k` suffixes (`1k,10k,100k`). */

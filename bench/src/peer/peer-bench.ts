@@ -18,7 +18,7 @@ embeds through the same local OpenAI-compatible endpoint, which serves Astrocyte
   --single 100       timed single writes per system after the ingest
   --queries 200      timed searches per system (10 results each)
   --quality SET      instead of speed: evidence recall@10 on a dev set (synthetic, paraphrase, realmem, or the path of
-                     a LoCoMo-format file)
+                     a LoCoMo-format file, read from the directory the command was typed in)
   --conversations 10 --seed 42   the generated dev sets' size and seed, as in bench:quality
   --systems ${SYSTEM_NAMES.join(',')}
   --postgres URL`;

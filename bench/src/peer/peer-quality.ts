@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { userPath } from '../lib/args.js';
 import {
   evidenceIds,
   type LocomoSample,
@@ -44,7 +45,7 @@ export function loadQualitySet(set: string, synthetic: { conversations: number; 
   const described = `seed ${synthetic.seed}, ${synthetic.conversations} conversations`;
   if (set === 'synthetic') return { dataset: `synthetic set (${described})`, samples: syntheticLocomo(synthetic) };
   if (set === 'paraphrase') return { dataset: `paraphrase set (${described})`, samples: paraphraseLocomo(synthetic) };
-  const path = set === 'realmem' ? REALMEM_FILE : set;
+  const path = set === 'realmem' ? REALMEM_FILE : userPath(set);
   if (!existsSync(path)) throw new Error(`--quality ${set}: ${path} does not exist`);
   return {
     dataset: `${set === 'realmem' ? 'RealMem' : 'LoCoMo file'} (${path})`,

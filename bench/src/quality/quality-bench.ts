@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { choiceList, intFlag, intList, postgresUrl, readFlags, stringList } from '../lib/args.js';
+import { choiceList, intFlag, intList, postgresUrl, readFlags, stringList, userPath } from '../lib/args.js';
 import { BACKENDS, openBenchBrain, postgresReachable } from '../lib/backends.js';
 import { loadAverage } from '../lib/machine.js';
 import { writeResults } from '../lib/results.js';
@@ -21,7 +21,8 @@ default recall's latency. With no flags, every dev set: synthetic, paraphrase an
 ${relative(REPO_ROOT, REALMEM_FILE)} exists).
   --sets synthetic,paraphrase,realmem   the dev sets to run (default: all, or none when --file is given)
   --file PATH          a LoCoMo-format JSON file, e.g. the public locomo10.json (download it yourself; it is licensed
-                       for non-commercial use and is never committed); repeatable or comma-separated
+                       for non-commercial use and is never committed); repeatable or comma-separated; a relative
+                       path is read from the directory the command was typed in
   --conversations 10   conversations of each synthetic set
   --seed 42            seed of the synthetic sets (the same seed gives both sets the same conversations)
   --backend sqlite     sqlite or postgres
@@ -51,7 +52,11 @@ interface SetRun {
   load(): LocomoSample[];
 }
 
-const files = stringList(flags.file);
+const files = stringList(flags.file).map((given) => {
+  const path = userPath(given);
+  if (!existsSync(path)) throw new Error(`--file ${given}: no such file (looked for ${path})`);
+  return path;
+});
 const devSets = choiceList(flags.sets, DEV_SETS, files.length > 0 ? [] : [...DEV_SETS], 'sets');
 const synthetic = {
   conversations: intFlag(flags.conversations, 10, 'conversations'),
