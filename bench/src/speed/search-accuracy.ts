@@ -36,22 +36,24 @@ export async function vectorRecallAtK(
 }
 
 /**
- * Inserts one record per stored embedding in `bases`, turned away from it to a cosine just above `threshold`
- * (threshold + 0.0002 up to threshold + 0.02), straight into the store with that near-duplicate threshold, and
- * returns how many were refused as near duplicates. All should be: this is where an approximate check misses first.
+ * Inserts one record per stored memory in `bases`, its embedding turned away from the stored one to a cosine just
+ * above `threshold` (threshold + 0.0002 up to threshold + 0.02), straight into the store with that near-duplicate
+ * threshold, and returns how many were refused as near duplicates. All should be: this is where an approximate check
+ * misses first. Each record's text is the stored text with a suffix, so that it names the same numbers, as a near
+ * duplicate must.
  */
 export async function caughtNearDuplicates(
   store: MemoryStore,
   bankId: string,
-  bases: Float32Array[],
+  bases: { text: string; embedding: Float32Array }[],
   threshold: number,
 ): Promise<number> {
   const random = new Random(3);
   const now = new Date();
   const records = bases.map((base, i) => {
     const cosine = threshold + 0.0002 + (0.0198 * i) / bases.length;
-    return memoryRecord(bankId, `planted near-duplicate ${i}`, {
-      embedding: turned(base, cosine, random),
+    return memoryRecord(bankId, `${base.text} (planted near-duplicate)`, {
+      embedding: turned(base.embedding, cosine, random),
       createdAt: now,
     });
   });

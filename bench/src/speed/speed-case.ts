@@ -236,7 +236,7 @@ export async function runSpeedCase(options: SpeedCaseOptions): Promise<SpeedCase
         perSecond: turns.length / ((now() - conversationStart) / 1000),
       };
 
-      const bases = plantFrom.map((text) => embedder.embedOne(text));
+      const bases = plantFrom.map((text) => ({ text, embedding: embedder.embedOne(text) }));
       const nearDuplicatesCaught = await caughtNearDuplicates(brain.store, bankId, bases, NEAR_DUPLICATE_THRESHOLD);
 
       return {

@@ -26,6 +26,8 @@ export interface Match {
   tags: string[];
   similarity: number;
   occurredAt: Date | null;
+  /** Its text, which a near duplicate must name the same numbers as. */
+  text: string;
 }
 
 /**
@@ -52,6 +54,7 @@ export async function existingHashes(
     id: string;
     tags: string[];
     occurred_at: Date | null;
+    text: string;
   }>(
     `SELECT s.large, s.settings, e.*
        FROM (SELECT sizes.large, CASE WHEN cardinality(sizes.large) > 0 OR cardinality($7::text[]) > 0
@@ -60,7 +63,7 @@ export async function existingHashes(
                                    WHERE (SELECT count(*) FROM (SELECT 1 FROM ${sql.memories} m WHERE m.bank_id = b LIMIT $5) AS c) > $5 - 1
                                  ) AS large) AS sizes) AS s
        LEFT JOIN LATERAL (
-         SELECT m.bank_id, m.content_hash, m.id, m.tags, m.occurred_at
+         SELECT m.bank_id, m.content_hash, m.id, m.tags, m.occurred_at, m.text
            FROM ${sql.memories} m
            JOIN unnest($1::text[], $2::text[], $3::text[]) AS r(bank_id, content_hash, replaces)
              ON m.bank_id = r.bank_id AND m.content_hash = r.content_hash AND m.id IS DISTINCT FROM r.replaces
@@ -83,6 +86,7 @@ export async function existingHashes(
       tags: r.tags,
       similarity: 1,
       occurredAt: r.occurred_at,
+      text: r.text,
     });
   }
   for (const bank of rows[0]?.large ?? []) largeBanks.add(bank);
@@ -121,12 +125,13 @@ export async function nearestLive(
         id: string;
         tags: string[];
         occurred_at: Date | null;
+        text: string;
         similarity: number;
       }>(
-        `SELECT r.ord, n.id, n.tags, n.occurred_at, n.similarity
+        `SELECT r.ord, n.id, n.tags, n.occurred_at, n.text, n.similarity
            FROM unnest($1::text[], $2::${sql.vectorType}[], $3::text[]) WITH ORDINALITY AS r(bank_id, embedding, replaces, ord)
            CROSS JOIN LATERAL (
-             SELECT m.id, m.tags, m.occurred_at, 1 - (m.embedding ${sql.distance} r.embedding) AS similarity
+             SELECT m.id, m.tags, m.occurred_at, m.text, 1 - (m.embedding ${sql.distance} r.embedding) AS similarity
                FROM ${sql.memories} m
               WHERE m.bank_id = ${useIndex ? 'r.bank_id' : '$4::text'} AND m.id IS DISTINCT FROM r.replaces
               ORDER BY ${order}
@@ -147,6 +152,7 @@ export async function nearestLive(
             tags: r.tags,
             similarity,
             occurredAt: r.occurred_at,
+            text: r.text,
           });
       }
     }

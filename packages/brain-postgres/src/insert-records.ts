@@ -4,6 +4,7 @@ import {
   type InsertOutcome,
   type MemoryRecord,
   mergeTags,
+  sameNumbers,
 } from '@astrocyte/core/backend';
 import type pg from 'pg';
 import { type Candidate, existingHashes, type Match, memoryKey, nearestLive } from './duplicate-lookups.js';
@@ -67,9 +68,11 @@ async function insertChunk(
   const threshold = options.nearDuplicateThreshold;
   const { exact, large } = await existingHashes(client, sql, chunk, threshold !== null, largeBanks);
   // A record that repeats a live memory's hash is an exact duplicate whatever its neighbours: no near check for it.
+  // A turn or a chunk is a part of an ordered whole: only its exact repeat (the same words, speaker, session and
+  // time; the same part of the same document) is a duplicate. Merged into a near match, it would leave a hole there.
   const unmatched = [...chunk.keys()].filter((i) => {
-    const { bankId, contentHash } = (chunk[i] as Candidate).record;
-    return !exact.has(memoryKey(bankId, contentHash));
+    const { bankId, contentHash, episodeId } = (chunk[i] as Candidate).record;
+    return episodeId === null && !exact.has(memoryKey(bankId, contentHash));
   });
   const nearest =
     threshold === null ? new Map<number, Match>() : await nearestLive(client, sql, chunk, unmatched, large);
@@ -78,8 +81,11 @@ async function insertChunk(
   const keptHashes = new Map<string, Match>();
   // The tags of each memory duplicates added to, stored or kept, as they stand after each: duplicates add up.
   const tagsNow = new Map<string, { bankId: string; id: string; tags: string[] }>();
+  // Corrections that repeat a memory: the corrected memory is replaced by the one repeated.
+  const replacedByDuplicates: MemoryRecord[] = [];
   const duplicate = (candidate: Candidate, of: Match, match: 'exact' | 'near'): void => {
     const { bankId, tags } = candidate.record;
+    if (candidate.record.supersedes !== null) replacedByDuplicates.push({ ...candidate.record, id: of.id });
     const key = memoryKey(bankId, of.id);
     const current = tagsNow.get(key)?.tags ?? of.tags;
     const addedTags = mergeTags(current, tags, maxTags);
@@ -100,16 +106,16 @@ async function insertChunk(
       duplicate(candidate, exactMatch, 'exact');
       continue;
     }
-    if (threshold !== null) {
+    if (threshold !== null && record.episodeId === null) {
       let best = nearest.get(position);
       for (const earlier of kept) {
         if (earlier.record.bankId !== record.bankId) continue;
         const similarity = cosine(earlier, candidate);
         if (!best || similarity > best.similarity) best = { ...keptMatch(earlier), similarity };
       }
-      // The same words at another time are another event.
+      // The same words at another time are another event, and another number another fact.
       const sameTime = record.occurredAt === null || best?.occurredAt?.getTime() === record.occurredAt.getTime();
-      if (best && best.similarity >= threshold && sameTime) {
+      if (best && best.similarity >= threshold && sameTime && sameNumbers(record.text, best.text)) {
         duplicate(candidate, best, 'near');
         continue;
       }
@@ -123,6 +129,7 @@ async function insertChunk(
     sql,
     [...tagsNow].filter(([key]) => !keptKeys.has(key)).map(([, memory]) => memory),
   );
+  for (const record of replacedByDuplicates) await supersede(client, sql, record);
   if (kept.length === 0) return;
 
   // The replaced memory leaves first: a correction may hash like the original, which the unique constraint forbids
@@ -165,7 +172,7 @@ async function insertChunk(
 }
 
 function keptMatch({ record }: Candidate): Match {
-  return { id: record.id, tags: record.tags, similarity: 1, occurredAt: record.occurredAt };
+  return { id: record.id, tags: record.tags, similarity: 1, occurredAt: record.occurredAt, text: record.text };
 }
 
 // Stored memories that duplicates brought new tags to get them, in the column that tag filters read.

@@ -74,7 +74,7 @@ export class VectorSearch {
          ORDER BY distance IS NULL, distance, m.seq LIMIT @k`,
       )
       .all({ ...f.params, q: vectorBlob(embedding), banks: JSON.stringify(banks), k }) as DistanceRow[];
-    // 1 - NULL is what sqlite-vec's kNN gave a vector without a direction: kept, so scores stay what they were.
-    return rows.map((r) => ({ id: r.id, bankId: r.bank_id, score: 1 - (r.distance ?? 0) }));
+    // A vector without a direction (text of no words, such as emoji) resembles nothing: 0, as Postgres scores it.
+    return rows.map((r) => ({ id: r.id, bankId: r.bank_id, score: r.distance === null ? 0 : 1 - r.distance }));
   }
 }

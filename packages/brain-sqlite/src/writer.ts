@@ -9,6 +9,7 @@ import {
   limitedBanks,
   type MemoryRecord,
   mergeTags,
+  sameNumbers,
   TimeSlicer,
   type VersionStamp,
 } from '@astrocyte/core/backend';
@@ -120,9 +121,11 @@ export class MemoryWriter {
     ) as { id: string } | undefined;
     // The memory being superseded is not a duplicate of its correction, which is usually worded almost alike.
     if (exact && exact.id !== record.supersedes) return this.duplicate(record, exact.id, 'exact', 1, maxTags);
-    if (threshold !== null) {
+    // A turn or a chunk is a part of an ordered whole: only its exact repeat (the same words, speaker, session and
+    // time; the same part of the same document) is a duplicate. Merged into a near match, it would leave a hole there.
+    if (threshold !== null && record.episodeId === null) {
       const near = this.index.nearDuplicate(record.bankId, record.embedding, sketch, threshold, record.supersedes);
-      if (near && this.sameTime(record, near.id))
+      if (near && this.sameFact(record, near.id))
         return this.duplicate(record, near.id, 'near', near.similarity, maxTags);
     }
     if (record.supersedes !== null) this.supersede(record);
@@ -180,16 +183,19 @@ export class MemoryWriter {
     return new Map([...limits.keys()].map((bankId) => [bankId, count.get(bankId) as number]));
   }
 
-  // A near match is a duplicate only of the same moment: the same words at another time are another event.
-  private sameTime(record: MemoryRecord, id: string): boolean {
-    if (record.occurredAt === null) return true;
-    const at = this.stmt('SELECT occurred_at FROM memories WHERE bank_id = ? AND id = ?')
-      .pluck()
-      .get(record.bankId, id) as number | null | undefined;
-    return at === record.occurredAt.getTime();
+  // A near match is a duplicate only of the same moment and the same numbers: the same words at another time are
+  // another event, and another number another fact.
+  private sameFact(record: MemoryRecord, id: string): boolean {
+    const near = this.stmt('SELECT occurred_at, text FROM memories WHERE bank_id = ? AND id = ?').get(
+      record.bankId,
+      id,
+    ) as { occurred_at: number | null; text: string } | undefined;
+    if (!near || !sameNumbers(record.text, near.text)) return false;
+    return record.occurredAt === null || near.occurred_at === record.occurredAt.getTime();
   }
 
-  // A duplicate brings its new tags to the memory it repeats, so a repeated retain never loses them.
+  // A duplicate brings its new tags to the memory it repeats, so a repeated retain never loses them; a correction
+  // that repeats a memory replaces the corrected one with it.
   private duplicate(
     record: MemoryRecord,
     duplicateOf: string,
@@ -197,6 +203,7 @@ export class MemoryWriter {
     similarity: number,
     maxTags: number,
   ): InsertOutcome {
+    if (record.supersedes !== null) this.supersede({ ...record, id: duplicateOf });
     const row = this.stmt('SELECT seq, tags FROM memories WHERE bank_id = ? AND id = ?').get(
       record.bankId,
       duplicateOf,

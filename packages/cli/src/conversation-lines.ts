@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { checkDate } from '@astrocyte/core';
 import type { ConversationSession, ReadConversations } from './import-conversations.js';
 
 const KEYS = ['session', 'speaker', 'text', 'at'];
@@ -56,9 +57,8 @@ function parseTurnLine(raw: string): { session: string; speaker: string; text: s
   }
   if (typeof text !== 'string') return `text: must be a string, got ${describe(text)}`;
   if (at === undefined || at === null) return { session: session as string, speaker: speaker as string, text };
-  const date = typeof at === 'string' ? new Date(at) : undefined;
-  if (!date || Number.isNaN(date.getTime()))
-    return `at: must be an ISO 8601 date such as "2024-05-08T13:56:00Z", got ${describe(at)}`;
+  const date = typeof at === 'string' ? strictDate(at) : null;
+  if (!date) return `at: must be an ISO 8601 date such as "2024-05-08T13:56:00Z", got ${describe(at)}`;
   return { session: session as string, speaker: speaker as string, text, at: date };
 }
 
@@ -72,4 +72,16 @@ export function notText(value: unknown): string | undefined {
 /** A value as it appears in an error message, cut short. */
 export function describe(value: unknown): string {
   return value === undefined ? 'nothing' : (JSON.stringify(value)?.slice(0, 60) ?? String(value));
+}
+
+/**
+ * The date of a strict ISO 8601 string, as retain reads one, or null: `2025-02-30` is not 2 March and `5` is not May
+ * 2001, which JavaScript's Date would make of them.
+ */
+export function strictDate(text: string): Date | null {
+  try {
+    return checkDate(text.trim(), 'date');
+  } catch {
+    return null;
+  }
 }

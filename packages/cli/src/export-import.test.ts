@@ -137,10 +137,11 @@ describe('export and import', { timeout: 120_000 }, () => {
       ],
       { bankId: 'source', sessionId: 'planning-1', tags: ['decision'] },
     );
-    await brain.retainConversation([{ speaker: 'cy', text: 'Who owns the press release?' }], {
-      bankId: 'source',
-      sessionId: 'planning-2',
-    });
+    // A turn that expires (as an expire rule makes them) comes back with its expiry.
+    await brain.retainConversation(
+      [{ speaker: 'cy', text: 'Who owns the press release?', expiresAt: '2099-01-01T00:00:00Z' }],
+      { bankId: 'source', sessionId: 'planning-2' },
+    );
     await brain.close();
 
     const exported = await astrocyte(['export', '--bank', 'source', '-o', 'out.jsonl'], { cwd: dir });
@@ -162,6 +163,10 @@ describe('export and import', { timeout: 120_000 }, () => {
       { speaker: 'bo', episode: { position: 3 }, tags: ['decision'] },
       { speaker: 'ann', episode: { position: 4 }, text: 'Then May 14 it is.' },
     ]);
+    expect(conversationShape(copy).find((m) => m.episode?.id === 'planning-2')).toMatchObject({
+      speaker: 'cy',
+      expiresAt: '2099-01-01T00:00:00.000Z',
+    });
     expect(
       conversationShape(copy)
         .filter((m) => m.document !== null)
@@ -178,7 +183,7 @@ describe('export and import', { timeout: 120_000 }, () => {
     const turn = { text: 'Hello', speaker: 'ann', episode: { id: 'chat', position: 0 } };
     const input = [
       JSON.stringify({ text: 'Hello', speaker: 'ann' }),
-      JSON.stringify({ ...turn, expires_at: '2099-01-01T00:00:00Z' }),
+      JSON.stringify({ ...turn, path: 'notes/chat' }),
       JSON.stringify({ text: 'Hello', episode: { id: 'chat', position: 0 } }),
       JSON.stringify({ ...turn, episode: { id: 'chat', place: 0 } }),
       JSON.stringify({ ...turn, speaker: '' }),
@@ -190,7 +195,7 @@ describe('export and import', { timeout: 120_000 }, () => {
     expect(summary).toMatchObject({ format: 'memories', stored: 1, malformed: 5 });
     expect(summary.problems.map((p: { line: number; reason: string }) => [p.line, p.reason.split(':')[0]])).toEqual([
       [1, 'episode'],
-      [2, 'expires_at'],
+      [2, 'path'],
       [3, 'episode'],
       [4, 'episode'],
       [5, 'speaker'],
@@ -217,6 +222,36 @@ describe('export and import', { timeout: 120_000 }, () => {
     await brain.close();
   });
 
+  it('reads a file saved with a byte order mark, its first line included, in every format', async () => {
+    const { dir, config } = tempProject();
+    const BOM = '\uFEFF';
+    writeFileSync(
+      join(dir, 'memories.jsonl'),
+      `${BOM}${[{ text: 'The first memory' }, { text: 'The second memory' }].map((m) => JSON.stringify(m)).join('\n')}\n`,
+    );
+    writeFileSync(
+      join(dir, 'turns.jsonl'),
+      `${BOM}${JSON.stringify({ session: 's', speaker: 'ann', text: 'The first turn' })}\n`,
+    );
+    writeFileSync(
+      join(dir, 'locomo.json'),
+      `${BOM}${JSON.stringify({ sample_id: 'c', conversation: { session_1: [{ speaker: 'bo', text: 'A LoCoMo turn' }] } })}`,
+    );
+    for (const [file, format] of [
+      ['memories.jsonl', 'memories'],
+      ['turns.jsonl', 'conversation-jsonl'],
+      ['locomo.json', 'locomo'],
+    ]) {
+      const run = await astrocyte(['--json', 'import', file as string], { cwd: dir });
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ format, rejected: 0, malformed: 0 });
+    }
+    const brain = await Astrocyte.fromConfig(config);
+    const texts = (await everything(brain, 'default')).map((m) => m.text);
+    await brain.close();
+    expect(texts).toEqual(['The first memory', 'The second memory', 'The first turn', 'A LoCoMo turn']);
+  });
+
   it('stores the good lines of a damaged file, names the bad ones, and exits 1', async () => {
     const { dir } = tempProject();
     const input = [
@@ -231,14 +266,14 @@ describe('export and import', { timeout: 120_000 }, () => {
     const run = await astrocyte(['--json', 'import', 'damaged.jsonl', '--batch-size', '2'], { cwd: dir });
     expect(run.code).toBe(1);
     const summary = JSON.parse(run.stdout);
-    expect(summary).toMatchObject({ stored: 2, deduplicated: 0, rejected: 3, malformed: 2 });
+    expect(summary).toMatchObject({ stored: 2, deduplicated: 0, rejected: 3, malformed: 2, invalid: 1 });
     expect(summary.problems).toEqual([
       { line: 2, reason: 'not valid JSON' },
       { line: 3, reason: expect.stringContaining('unknown field "txt"') },
       { line: 5, reason: expect.stringContaining('occurredAt') },
     ]);
     expect(run.stderr).toMatch(
-      /^astrocyte: 2 lines were not a memory \(fix: correct the lines listed and import again; .*\)\n$/,
+      /^astrocyte: 3 lines were not a memory \(fix: correct the lines listed and import again; .*\)\n$/,
     );
   });
 

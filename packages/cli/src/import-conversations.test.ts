@@ -214,6 +214,8 @@ describe('import of conversations', { timeout: 120_000 }, () => {
       '{"session": "s", "speaker": "bo", "text": "cut off',
       JSON.stringify({ session: 's', text: 'Who said this?' }),
       JSON.stringify({ session: 's', speaker: 'ann', text: 'Then', at: 'yesterday' }),
+      // JavaScript's Date reads this as 2 March; retain refuses it, and so does the import.
+      JSON.stringify({ session: 's', speaker: 'ann', text: 'And then', at: '2025-02-30' }),
       JSON.stringify({ session: 's', speaker: 'bo', text: 'Last turn' }),
     ].join('\n');
     const run = await astrocyte(['--json', 'import', '--format', 'conversation-jsonl', '--bank', 'b'], {
@@ -222,14 +224,15 @@ describe('import of conversations', { timeout: 120_000 }, () => {
     });
     expect(run.code).toBe(1);
     const summary = JSON.parse(run.stdout);
-    expect(summary).toMatchObject({ format: 'conversation-jsonl', stored: 0, malformed: 3, rejected: 3 });
+    expect(summary).toMatchObject({ format: 'conversation-jsonl', stored: 0, malformed: 4, rejected: 4 });
     expect(summary.problems).toEqual([
       { line: 2, reason: 'not valid JSON' },
       { line: 3, reason: 'speaker: missing' },
       { line: 4, reason: expect.stringMatching(/^at: must be an ISO 8601 date .*"yesterday"/) },
+      { line: 5, reason: expect.stringMatching(/^at: must be an ISO 8601 date .*"2025-02-30"/) },
     ]);
     expect(run.stderr).toMatch(
-      /^astrocyte: 3 turns or fields are malformed, so nothing was imported: a session is stored whole, in order \(fix: correct what is listed and import again\)\n$/,
+      /^astrocyte: 4 turns or fields are malformed, so nothing was imported: a session is stored whole, in order \(fix: correct what is listed and import again\)\n$/,
     );
     expect(await bankContents(config, 'b')).toEqual([]);
   });
@@ -240,19 +243,21 @@ describe('import of conversations', { timeout: 120_000 }, () => {
     const conversation = (broken[0] as { conversation: Record<string, unknown> }).conversation;
     delete (conversation.session_2 as Record<string, unknown>[])[1]?.speaker;
     conversation.session_1_date_time = 'the day after';
+    conversation.session_2_date_time = '2023-02-30';
     delete (broken[1] as { sample_id?: string }).sample_id;
     writeFileSync(join(dir, 'broken.json'), JSON.stringify(broken));
     const run = await astrocyte(['import', 'broken.json'], { cwd: dir });
     expect(run.code).toBe(1);
     expect(run.stdout).toBe(
-      'imported broken.json as LoCoMo conversations into bank default: 0 stored, 0 deduplicated, 3 rejected\n',
+      'imported broken.json as LoCoMo conversations into bank default: 0 stored, 0 deduplicated, 4 rejected\n',
     );
-    expect(run.stderr.split('\n').slice(0, 3)).toEqual([
+    expect(run.stderr.split('\n').slice(0, 4)).toEqual([
       '  sample conv-7, conversation.session_1_date_time: cannot be read as a date: "the day after"; expected e.g. "1:56 pm on 8 May, 2023" or an ISO 8601 date',
+      '  sample conv-7, conversation.session_2_date_time: cannot be read as a date: "2023-02-30"; expected e.g. "1:56 pm on 8 May, 2023" or an ISO 8601 date',
       '  sample conv-7, conversation.session_2[1].speaker: missing',
       '  sample #2, sample_id: missing; it names the sessions, <sample_id>/session_N',
     ]);
-    expect(run.stderr).toContain('astrocyte: 3 turns or fields are malformed, so nothing was imported');
+    expect(run.stderr).toContain('astrocyte: 4 turns or fields are malformed, so nothing was imported');
     expect(await bankContents(config, 'default')).toEqual([]);
 
     writeFileSync(join(dir, 'cut.json'), JSON.stringify(LOCOMO, null, 2).slice(0, 200));
@@ -261,6 +266,31 @@ describe('import of conversations', { timeout: 120_000 }, () => {
     expect(JSON.parse(cut.stdout).problems).toEqual([
       { line: expect.any(Number), reason: expect.stringMatching(/^not valid JSON: /) },
     ]);
+  });
+
+  it('stores the other turns of a turn retain refuses as invalid, names it, and exits 1', async () => {
+    const { dir, config } = tempProject();
+    const oversized = structuredClone(LOCOMO);
+    const session = (oversized[0] as { conversation: Record<string, unknown> }).conversation.session_1 as Record<
+      string,
+      unknown
+    >[];
+    // Its extra fields become its metadata, over the 16 KB limit: only retain can tell.
+    (session[1] as Record<string, unknown>).blip_caption = 'a photo '.repeat(3000);
+    writeFileSync(join(dir, 'big.json'), JSON.stringify(oversized));
+    const run = await astrocyte(['--json', 'import', 'big.json'], { cwd: dir });
+    expect(run.code).toBe(1);
+    const summary = JSON.parse(run.stdout);
+    expect(summary).toMatchObject({ stored: 5, rejected: 1, malformed: 0, invalid: 1 });
+    expect(summary.problems).toEqual([
+      {
+        sample: 'conv-7',
+        field: 'conversation.session_1[1]',
+        reason: expect.stringMatching(/^metadata: is \d+ bytes/),
+      },
+    ]);
+    expect(run.stderr).toMatch(/^astrocyte: 1 turn was refused as invalid input; the other turns are stored \(fix: /);
+    expect((await bankContents(config, 'default')).map((m) => m.text)).not.toContain('Nice, look at my new bike.');
   });
 
   it('refuses an unknown --format, naming the ones there are', async () => {

@@ -120,11 +120,12 @@ export async function importMemories(
 }
 
 function toTurn({ memory }: Entry) {
-  const { content, occurredAt, metadata } = memory.item;
+  const { content, occurredAt, expiresAt, metadata } = memory.item;
   return {
     speaker: memory.speaker as string,
     text: content,
     ...(occurredAt ? { occurredAt } : {}),
+    ...(expiresAt ? { expiresAt } : {}),
     ...(metadata ? { metadata } : {}),
   };
 }

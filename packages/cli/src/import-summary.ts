@@ -6,7 +6,7 @@ export type ImportPlace = { line: number } | { sample: string; field?: string };
 /** A record that was not stored, and why. For a line, `reason` starts with the field at fault where there is one. */
 export type ImportProblem = ImportPlace & { reason: string };
 
-/** What an import did. `rejected` counts malformed records and memories governance refused. */
+/** What an import did. `rejected` counts malformed and invalid records and memories governance refused. */
 export interface ImportSummary {
   /** Records handled so far: lines, or turns for a LoCoMo file. */
   records: number;
@@ -18,6 +18,8 @@ export interface ImportSummary {
   redacted: number;
   /** Records that could not be read at all. */
   malformed: number;
+  /** Records retain refused as bad input (too long, a bad date, metadata too large); the others were stored. */
+  invalid: number;
   /** The first problems, with where they are; at most 100 are kept. */
   problems: ImportProblem[];
 }
@@ -26,7 +28,7 @@ const MAX_PROBLEMS = 100;
 
 /** A summary of nothing done yet. */
 export function emptySummary(): ImportSummary {
-  return { records: 0, stored: 0, deduplicated: 0, rejected: 0, redacted: 0, malformed: 0, problems: [] };
+  return { records: 0, stored: 0, deduplicated: 0, rejected: 0, redacted: 0, malformed: 0, invalid: 0, problems: [] };
 }
 
 /** Counts a record that was not stored and keeps the problem while there is room. */
@@ -43,6 +45,7 @@ export function noteOutcome(
   count = 1,
 ): void {
   if (outcome instanceof Error) {
+    summary.invalid += 1;
     noteProblem(summary, place, outcome.message);
     return;
   }

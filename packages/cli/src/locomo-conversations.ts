@@ -1,5 +1,5 @@
 import type { ConversationTurn, JsonObject } from '@astrocyte/core';
-import { describe, notText } from './conversation-lines.js';
+import { describe, notText, strictDate } from './conversation-lines.js';
 import type { ConversationSession, ReadConversations } from './import-conversations.js';
 
 const MONTHS = 'january february march april may june july august september october november december'.split(' ');
@@ -116,7 +116,5 @@ export function parseSessionDate(text: string): Date | null {
     // Date.UTC rolls 31 April over into May; a day the month lacks is a typo, not a date.
     return date.getUTCDate() === Number(day) ? date : null;
   }
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text.trim())) return null;
-  const date = new Date(text.trim());
-  return Number.isNaN(date.getTime()) ? null : date;
+  return strictDate(text);
 }

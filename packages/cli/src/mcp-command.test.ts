@@ -53,6 +53,30 @@ describe('astrocyte mcp', { timeout: 120_000 }, () => {
     await brain.close();
   });
 
+  it('says on stderr when it drops a stdio message it cannot read, and goes on serving', async () => {
+    const { dir } = tempProject();
+    const client = new Client({ name: 'cli-stdio-bad-message', version: '1.0.0' });
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [...BIN_ARGS, 'mcp', '--bank', 'desk'],
+      cwd: dir,
+      stderr: 'pipe',
+    });
+    let stderr = '';
+    transport.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    await client.connect(transport);
+    try {
+      // Valid JSON, but not JSON-RPC the SDK accepts (params must be an object): it is dropped without an answer.
+      await transport.send({ jsonrpc: '2.0', id: 99, method: 'tools/list', params: null } as never);
+      expect((await client.listTools()).tools.length).toBe(3);
+      await expect.poll(() => stderr).toContain('astrocyte: MCP message dropped unanswered: ');
+    } finally {
+      await client.close();
+    }
+  });
+
   it('serves streamable HTTP on loopback with forget enabled by the config, and stops on SIGTERM', async () => {
     const { dir } = tempProject('mcp:\n  include_forget: true\n');
     const { child, url } = await startHttp(['--port', '0', '--bank', 'web'], dir);

@@ -105,9 +105,7 @@ function readPlace(record: Record<string, unknown>): Omit<ImportedMemory, 'item'
   if (name === '') return 'speaker: must be a non-empty string or null';
   if (place.sessionId === undefined)
     return 'episode: a conversation turn needs its session, { "id": …, "position": … }';
-  // retainConversation has neither: storing the turn without them would drop them in silence.
-  for (const key of ['path', 'expires_at'])
-    if (record[key] !== undefined && record[key] !== null)
-      return `${key}: a conversation turn cannot carry one on import`;
+  // retainConversation has none: storing the turn without it would drop it in silence.
+  if (record.path !== undefined && record.path !== null) return 'path: a conversation turn cannot carry one on import';
   return { ...place, speaker: name };
 }

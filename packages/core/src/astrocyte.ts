@@ -49,7 +49,7 @@ import {
   checkContent,
   checkFraction,
   checkInteger,
-  checkMemoryIds,
+  checkMemoryId,
   checkMetadata,
   checkPath,
   checkTags,
@@ -304,9 +304,9 @@ export class Astrocyte implements Brain {
     options: { context?: AstrocyteContext } = {},
   ): Promise<MemoryVersion[]> {
     checkBankId(bankId);
-    const [id] = checkMemoryIds([memoryId], 'memoryId');
+    const id = checkMemoryId(memoryId);
     await this.gate.admit(OPERATIONS.history, () => [bankId], options?.context);
-    const versions = await this.failures.track('history', () => this.store.history(bankId, id as string));
+    const versions = await this.failures.track('history', () => this.store.history(bankId, id));
     if (versions.length === 0) throw new NotFoundError(`no memory ${memoryId} in bank ${bankId}`);
     return versions;
   }
@@ -314,6 +314,8 @@ export class Astrocyte implements Brain {
   /** A page of a bank's live memories, oldest first. */
   async list(bankId: string, options: ListOptions = {}): Promise<Page<Memory>> {
     checkBankId(bankId);
+    if (typeof options !== 'object' || options === null)
+      throw new ValidationError('options', `must be an object, got ${options === null ? 'null' : typeof options}`);
     const limit = checkInteger(options.limit, 'limit', 1, 1000, 50);
     const tags = checkTags(options.tags, this.limits);
     const pathPrefix = checkPath(options.pathPrefix, this.limits, 'pathPrefix');

@@ -15,13 +15,23 @@ export function normalizeText(text: string): string {
  */
 export function contentHash(
   text: string,
-  about: { occurredAt?: Date | null; speaker?: string | null; episodeId?: string | null } = {},
+  about: { occurredAt?: Date | null; speaker?: string | null; episodeId?: string | null; part?: string } = {},
 ): string {
   const hash = createHash('sha256').update(normalizeText(text));
   if (about.occurredAt) hash.update(`\u0000at ${about.occurredAt.toISOString()}`);
   if (about.speaker) hash.update(`\u0000by ${about.speaker}`);
   if (about.episodeId) hash.update(`\u0000in ${about.episodeId}`);
+  if (about.part) hash.update(`\u0000part ${about.part}`);
   return hash.digest('hex');
+}
+
+/**
+ * Whether two texts name the same numbers in the same order. A near-duplicate must: "flight UA 2801" is not "flight
+ * UA 2337", however alike the local embedder's hashed features make their vectors.
+ */
+export function sameNumbers(a: string, b: string): boolean {
+  const numbers = (text: string) => (text.normalize('NFKC').match(/\p{N}+/gu) ?? []).join(' ');
+  return numbers(a) === numbers(b);
 }
 
 // Words that carry no meaning for search; left out of keyword queries and of the local embedder's word features.

@@ -114,6 +114,8 @@ export interface ConversationTurn {
   text: string;
   /** When it was said; defaults to the call's `occurredAt`. */
   occurredAt?: Date | string;
+  /** When it is forgotten by itself, as retain's `expiresAt` (an expire rule can set it too). Default: never. */
+  expiresAt?: Date | string;
   metadata?: JsonObject;
 }
 

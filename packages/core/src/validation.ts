@@ -104,30 +104,47 @@ export function checkMetadata(metadata: unknown, limits: Limits, field = 'metada
   if (typeof metadata !== 'object' || Array.isArray(metadata)) {
     throw new ValidationError(field, `must be a JSON object, got ${typeOf(metadata)}`);
   }
+  if (metadata instanceof Map || metadata instanceof Set)
+    throw new ValidationError(field, `must be a plain object: a ${metadata.constructor.name} is stored as {}`);
   let json: string;
   try {
     json = JSON.stringify(metadata);
   } catch (cause) {
     throw new ValidationError(field, 'must be serializable as JSON', { cause });
   }
-  checkJsonText(metadata, field);
   const bytes = Buffer.byteLength(json, 'utf8');
   if (bytes > limits.maxMetadataBytes) {
     throw new ValidationError(field, `is ${bytes} bytes as JSON; the limit is ${limits.maxMetadataBytes}`);
   }
-  // A round trip drops undefined values and functions, so what is stored is exactly what comes back.
-  return JSON.parse(json) as JsonObject;
+  // What is stored is the JSON, not the object given: a round trip drops undefined values and functions, and a
+  // toJSON (or a Map, which serializes as {}) may turn it into something else, so the JSON is what gets checked.
+  const stored: unknown = JSON.parse(json);
+  if (typeof stored !== 'object' || stored === null || Array.isArray(stored))
+    throw new ValidationError(field, `must be a JSON object, got ${typeOf(stored)} once serialized`);
+  checkJsonText(stored, field);
+  return stored as JsonObject;
 }
 
+/**
+ * How deep objects and arrays may nest in metadata. Far deeper than any metadata means, and shallow enough that
+ * checking it level by level (and Postgres's jsonb) never runs out of stack: a few thousand levels fit in 16 KB.
+ */
+export const MAX_METADATA_DEPTH = 64;
+
 // Every key and string of a JSON value, checked as text; the field names the path to it (`metadata.owner.name`).
-function checkJsonText(value: unknown, field: string): void {
+function checkJsonText(value: unknown, field: string, depth = 1): void {
   if (typeof value === 'string') checkCharacters(value, field);
-  else if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) checkJsonText(item, `${field}[${i}]`);
-  } else if (typeof value === 'object' && value !== null) {
+  else if (typeof value === 'object' && value !== null) {
+    if (depth > MAX_METADATA_DEPTH) {
+      throw new ValidationError(field, `nests objects or arrays deeper than ${MAX_METADATA_DEPTH} levels`);
+    }
+    if (Array.isArray(value)) {
+      for (const [i, item] of value.entries()) checkJsonText(item, `${field}[${i}]`, depth + 1);
+      return;
+    }
     for (const [key, item] of Object.entries(value)) {
       checkCharacters(key, `${field} key ${JSON.stringify(key)}`);
-      checkJsonText(item, `${field}.${key}`);
+      checkJsonText(item, `${field}.${key}`, depth + 1);
     }
   }
 }
@@ -269,22 +286,25 @@ function shownValue(value: unknown): string {
 }
 
 function typeOf(value: unknown): string {
-  if (value === null) return 'null';
+  if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
-/** Checks a list of memory ids; ids are opaque strings chosen by the store, so only their shape is checked. */
+/**
+ * A memory id; ids are opaque strings chosen by the store, so only their shape is checked, and that they are text
+ * every store can compare (Postgres refuses NUL in a query where SQLite would find nothing).
+ */
+export function checkMemoryId(id: unknown, field = 'memoryId'): string {
+  if (typeof id !== 'string' || id.length === 0 || id.length > 128) {
+    throw new ValidationError(field, `must be a memory id string, got ${JSON.stringify(id)?.slice(0, 80)}`);
+  }
+  return checkCharacters(id, field);
+}
+
+/** A list of memory ids (see checkMemoryId). */
 export function checkMemoryIds(ids: unknown, field = 'memoryIds'): string[] {
   if (!Array.isArray(ids)) throw new ValidationError(field, 'must be an array of memory ids');
   if (ids.length > 10_000) throw new ValidationError(field, 'at most 10,000 ids per call');
-  return ids.map((id, i) => {
-    if (typeof id !== 'string' || id.length === 0 || id.length > 128) {
-      throw new ValidationError(
-        `${field}[${i}]`,
-        `must be a memory id string, got ${JSON.stringify(id)?.slice(0, 80)}`,
-      );
-    }
-    return id;
-  });
+  return ids.map((id, i) => checkMemoryId(id, `${field}[${i}]`));
 }

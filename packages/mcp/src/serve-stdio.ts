@@ -16,10 +16,19 @@ export interface RunningStdioServer {
  */
 export async function serveStdio(
   brain: Brain,
-  options: MemoryMcpServerOptions & { stdin?: Readable; stdout?: Writable },
+  options: MemoryMcpServerOptions & {
+    stdin?: Readable;
+    stdout?: Writable;
+    /**
+     * Hears of each message the SDK's transport could not read (not JSON, not JSON-RPC) and dropped without an
+     * answer: the client that sent it waits, so the operator should know.
+     */
+    onError?: (error: Error) => void;
+  },
 ): Promise<RunningStdioServer> {
-  const { stdin, stdout, ...serverOptions } = options;
+  const { stdin, stdout, onError, ...serverOptions } = options;
   const server = createMemoryMcpServer(brain, serverOptions);
+  if (onError) server.onerror = onError;
   const input = stdin ?? process.stdin;
   const transport = new StdioServerTransport(input, stdout ?? process.stdout);
   const closed = new Promise<void>((resolve) => {

@@ -52,8 +52,10 @@ function cosine(a: Float32Array, b: Float32Array): number {
   return dot;
 }
 
+// A unique text without digits: these tests are about vectors, and a near duplicate must name the same numbers.
 function record(bankId: string, embedding: Float32Array, overrides: Partial<MemoryRecord> = {}): MemoryRecord {
-  return memoryRecord(bankId, `memory ${randomUUID()}`, { embedding, createdAt: NOW, ...overrides });
+  const name = randomUUID().replace(/\d/g, (digit) => 'ghijklmnop'[Number(digit)] as string);
+  return memoryRecord(bankId, `memory ${name}`, { embedding, createdAt: NOW, ...overrides });
 }
 
 const store = storesPerTest((path?: string) => openSqliteStore({ path: path ?? ':memory:' }), EMBEDDER);

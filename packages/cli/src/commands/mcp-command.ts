@@ -53,7 +53,12 @@ export function registerMcpCommand(program: Command, io: CliIo): void {
           const { serveHttp, serveStdio } = await import('@astrocyte/mcp');
           if (!options.http) {
             // stdout carries the protocol from here on; everything for people goes to stderr.
-            const running = await serveStdio(brain, { ...serverOptions, stdin: io.stdin, stdout: io.stdout });
+            const running = await serveStdio(brain, {
+              ...serverOptions,
+              stdin: io.stdin,
+              stdout: io.stdout,
+              onError: (error) => session.note(`astrocyte: MCP message dropped unanswered: ${error.message}`),
+            });
             session.note(`astrocyte: MCP server on stdio, bank ${serverOptions.bankId}${named ? `, as ${own}` : ''}`);
             await Promise.race([running.closed, terminationSignal()]);
             await running.close();

@@ -2,6 +2,7 @@ import { createReadStream, createWriteStream, renameSync, rmSync, statSync } fro
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { type Command, Option } from 'commander';
+import { withoutByteOrderMark } from '../byte-order-mark.js';
 import { IncompleteError, UsageError } from '../cli-errors.js';
 import type { CliIo, CliSession } from '../cli-session.js';
 import { withSession } from '../command-action.js';
@@ -98,9 +99,10 @@ export function registerTransferCommands(program: Command, io: CliIo): void {
           const bankId = await session.bank();
           const size = fromStdin ? undefined : fileSize(file as string);
           const source = fromStdin ? io.stdin : createReadStream(file as string);
-          const peeked = options.format ? undefined : await peekFirstLine(source);
+          const text = withoutByteOrderMark(source);
+          const peeked = options.format ? undefined : await peekFirstLine(text);
           const format = options.format ?? formatOfFirstLine(peeked?.line ?? '');
-          const input = peeked?.input ?? source;
+          const input = peeked?.input ?? text;
           const bar = new ProgressBar(io.stderr, 'importing', showProgress(session, options.progress));
           const bytesRead = () => (source as { bytesRead?: number }).bytesRead ?? 0;
           const importOptions: ImportOptions = {
@@ -149,6 +151,7 @@ function reportImport(
       rejected: summary.rejected,
       redacted: summary.redacted,
       malformed: summary.malformed,
+      invalid: summary.invalid,
       problems: summary.problems,
     },
     () =>
@@ -157,16 +160,22 @@ function reportImport(
       (summary.redacted ? ` (${summary.redacted} redacted)` : ''),
   );
   if (!session.json) for (const p of summary.problems.slice(0, 10)) session.note(`  ${describeProblem(p)}`);
-  if (summary.malformed === 0) return;
-  const n = summary.malformed;
+  // Governance refusing a memory is policy, not a failure; input that cannot be stored as given is.
+  const n = summary.malformed + summary.invalid;
+  if (n === 0) return;
   if (format === 'memories')
     throw new IncompleteError(
       `${n} ${n === 1 ? 'line was' : 'lines were'} not a memory`,
       'correct the lines listed and import again; memories already stored are skipped as duplicates',
     );
+  if (summary.malformed > 0)
+    throw new IncompleteError(
+      `${n} ${n === 1 ? 'turn or field is' : 'turns or fields are'} malformed, so nothing was imported: a session is stored whole, in order`,
+      'correct what is listed and import again',
+    );
   throw new IncompleteError(
-    `${n} ${n === 1 ? 'turn or field is' : 'turns or fields are'} malformed, so nothing was imported: a session is stored whole, in order`,
-    'correct what is listed and import again',
+    `${n} ${n === 1 ? 'turn was' : 'turns were'} refused as invalid input; the other turns are stored`,
+    'correct the turns listed and import them again: a session continues where it stopped, so they land at its end',
   );
 }
 

@@ -21,7 +21,7 @@ import {
 } from '../memory-store.js';
 import { normalizePathPrefix } from '../path-prefix.js';
 import { KEYWORD_WEIGHTS, keywordFields } from '../recall/keyword-fields.js';
-import { stem, words } from '../text.js';
+import { sameNumbers, stem, words } from '../text.js';
 import type { Memory, MemoryVersion, Page } from '../types.js';
 import { InMemoryAccessLedger } from './in-memory-access-ledger.js';
 import { InMemoryReembedding, type ReembedRow } from './in-memory-reembedding.js';
@@ -240,14 +240,17 @@ export class InMemoryStore implements MemoryStore {
   private insertOne(record: MemoryRecord, options: InsertOptions): InsertOutcome {
     // The memory being superseded is never the new one's duplicate: a correction is usually worded like the original.
     const rivals = this.live(record.bankId).filter((row) => row.record.id !== record.supersedes);
+    // A correction that repeats a memory replaces the corrected one with it.
     const duplicate = (row: Row, match: 'exact' | 'near', similarity: number): InsertOutcome => {
+      this.supersede(record, row.record.id);
       const addedTags = mergeTags(row.record.tags, record.tags, options.maxTags);
       row.record.tags = [...row.record.tags, ...addedTags];
       return { status: 'duplicate', duplicateOf: row.record.id, match, similarity, addedTags };
     };
     const exact = rivals.find((row) => row.record.contentHash === record.contentHash);
     if (exact) return duplicate(exact, 'exact', 1);
-    if (options.nearDuplicateThreshold !== null) {
+    // A turn or a chunk is a part of an ordered whole: only its exact repeat is a duplicate (see the stores).
+    if (options.nearDuplicateThreshold !== null && record.episodeId === null) {
       let best: { row: Row; similarity: number } | undefined;
       const sameTime = (row: Row) =>
         record.occurredAt === null || row.record.occurredAt?.getTime() === record.occurredAt.getTime();
@@ -255,28 +258,32 @@ export class InMemoryStore implements MemoryStore {
         const similarity = cosineSimilarity(row.record.embedding, record.embedding);
         if (!best || similarity > best.similarity) best = { row, similarity };
       }
-      if (best && best.similarity >= options.nearDuplicateThreshold)
+      // Another number is another fact, however alike the vectors.
+      if (best && best.similarity >= options.nearDuplicateThreshold && sameNumbers(record.text, best.row.record.text))
         return duplicate(best.row, 'near', best.similarity);
     }
-    if (record.supersedes !== null) {
-      const old = this.rows.get(record.supersedes);
-      if (old && old.record.bankId === record.bankId) {
-        this.rows.delete(record.supersedes);
-        this.superseded.set(old.record.id, { record: old.record, by: record.id });
-        this.addVersion(
-          old.record.id,
-          old.record.bankId,
-          { action: 'supersede', at: record.createdAt, ...whoAndWhy(record) },
-          old.record.text,
-          record.id,
-        );
-      }
-    }
+    this.supersede(record, record.id);
     const episode = record.episodeId === null ? [] : this.episode(record.bankId, record.episodeId);
     const position = Math.max(-1, ...episode.map((row) => row.position)) + 1;
     this.rows.set(record.id, { record: { ...record, tags: [...record.tags] }, seq: this.sequence++, position });
     for (const stamp of record.versions) this.addVersion(record.id, record.bankId, stamp, record.text);
     return { status: 'stored', id: record.id };
+  }
+
+  // Takes the memory `record` corrects out of the live ones, replaced by the memory `by`.
+  private supersede(record: MemoryRecord, by: string): void {
+    if (record.supersedes === null) return;
+    const old = this.rows.get(record.supersedes);
+    if (!old || old.record.bankId !== record.bankId) return;
+    this.rows.delete(record.supersedes);
+    this.superseded.set(old.record.id, { record: old.record, by });
+    this.addVersion(
+      old.record.id,
+      old.record.bankId,
+      { action: 'supersede', at: record.createdAt, ...whoAndWhy(record) },
+      old.record.text,
+      by,
+    );
   }
 
   // Live memories of each bank.

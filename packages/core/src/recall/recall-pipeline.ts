@@ -85,6 +85,7 @@ export class RecallPipeline {
     if (tags.length > 0) filter.tags = tags;
     const pathPrefix = checkPath(options.pathPrefix, this.limits, 'pathPrefix');
     if (pathPrefix !== null) filter.pathPrefix = pathPrefix;
+    checkTimeRange(options.timeRange);
     const from = checkDate(options.timeRange?.from, 'timeRange.from');
     const to = checkDate(options.timeRange?.to, 'timeRange.to');
     if (from) filter.from = from;
@@ -199,4 +200,18 @@ export class RecallPipeline {
       ...(memory.documentId ? { documentId: memory.documentId } : {}),
     };
   }
+}
+
+// A misspelt or wrongly shaped range ({ start, end }, a bare date) would otherwise filter nothing, in silence.
+function checkTimeRange(range: unknown): void {
+  if (range === undefined || range === null) return;
+  const unknown =
+    typeof range === 'object' &&
+    !Array.isArray(range) &&
+    Object.keys(range).find((key) => key !== 'from' && key !== 'to');
+  if (typeof range !== 'object' || Array.isArray(range) || unknown)
+    throw new ValidationError(
+      'timeRange',
+      `must be an object with from and/or to${unknown ? `, got the key "${unknown}"` : ''}`,
+    );
 }

@@ -8,7 +8,7 @@ import type { Governance, RetainPlan } from '../governance/governance.js';
 import { newMemoryId } from '../memory-id.js';
 import type { InsertOutcome, MemoryRecord, MemoryStore, VersionStamp } from '../memory-store.js';
 import { speakerLine } from '../recall/keyword-fields.js';
-import { contentHash } from '../text.js';
+import { contentHash, normalizeText } from '../text.js';
 import { TimeSlicer } from '../time-slicer.js';
 import type {
   AstrocyteContext,
@@ -24,7 +24,7 @@ import {
   checkBankId,
   checkContent,
   checkDate,
-  checkMemoryIds,
+  checkMemoryId,
   checkMetadata,
   checkPath,
   checkReason,
@@ -185,7 +185,13 @@ export class RetainPipeline {
       spoken.push(i);
       const item = this.validateItem(
         turn.text,
-        { bankId, tags: options.tags, metadata: turn.metadata, occurredAt: turn.occurredAt ?? options.occurredAt },
+        {
+          bankId,
+          tags: options.tags,
+          metadata: turn.metadata,
+          occurredAt: turn.occurredAt ?? options.occurredAt,
+          expiresAt: turn.expiresAt,
+        },
         `turns[${i}].`,
         'text',
       );
@@ -229,9 +235,7 @@ export class RetainPipeline {
     if (typeof options !== 'object' || options === null)
       throw new ValidationError('options', 'must be an object with bankId');
     const supersedes =
-      options.supersedes === undefined
-        ? null
-        : (checkMemoryIds([options.supersedes], `${prefix}supersedes`)[0] as string);
+      options.supersedes === undefined ? null : checkMemoryId(options.supersedes, `${prefix}supersedes`);
     return {
       content: checkContent(content, this.limits, `${prefix}${contentField}`),
       bankId: checkBankId(options.bankId),
@@ -280,12 +284,27 @@ export class RetainPipeline {
     const records: MemoryRecord[] = [];
     const owner: number[] = [];
     const pieces: string[] = [];
+    // A turn said again within one call ("yes" to two questions) is said again, where the same turn in another call
+    // at the same time is the session imported again: the hash of a repeat counts which time it is said.
+    const said = new Map<string, number>();
     for (const [index, plan] of plans.entries()) {
       if (plan.kind !== 'store') continue;
       const item = items[index] as ValidatedItem;
+      const turn = `${plan.speaker}\u0000${item.occurredAt?.getTime()}\u0000${normalizeText(plan.content)}`;
+      const repeat = plan.speaker === null ? 0 : (said.get(turn) ?? 0);
+      if (plan.speaker !== null) said.set(turn, repeat + 1);
       const chunks =
         plan.content.length > this.limits.chunkSize ? chunkText(plan.content, this.limits.chunkSize) : [plan.content];
       const documentId = chunks.length > 1 ? newMemoryId(now.getTime()) : null;
+      const about = {
+        occurredAt: item.occurredAt,
+        speaker: plan.speaker,
+        episodeId: item.episodeId,
+        ...(repeat > 0 ? { part: `repeat ${repeat}` } : {}),
+      };
+      // A chunk is the c-th part of its document, not its words alone: a paragraph repeated in the text, or shared
+      // with another document, is stored in each place, and the same document retained again still matches whole.
+      const whole = documentId ? contentHash(plan.content, about) : null;
       chunks.forEach((text, c) => {
         const versions: VersionStamp[] = [versionStamp(this.governance, 'create', now, context, reason)];
         if (plan.redacted.length > 0)
@@ -294,11 +313,7 @@ export class RetainPipeline {
           id: c === 0 && documentId ? documentId : newMemoryId(now.getTime()),
           bankId: plan.bankId,
           text,
-          contentHash: contentHash(text, {
-            occurredAt: item.occurredAt,
-            speaker: plan.speaker,
-            episodeId: item.episodeId,
-          }),
+          contentHash: contentHash(text, whole ? { ...about, part: `${c} of ${whole}` } : about),
           embedding: new Float32Array(0),
           tags: plan.tags,
           metadata: plan.metadata,

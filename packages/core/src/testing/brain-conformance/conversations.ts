@@ -153,14 +153,22 @@ export function describeConversations(factory: StoreFactory): void {
           () => brain.retainConversation([{ speaker: 'a', text: 'ok', occurredAt: 'soon' }], { bankId }),
           'turns[0].occurredAt',
         ],
+        [
+          () => brain.retainConversation([{ speaker: 'a', text: 'ok', expiresAt: '2025-02-30' }], { bankId }),
+          'turns[0].expiresAt',
+        ],
         [() => brain.retainConversation([{ speaker: 'a', text: 'ok' }], { bankId, sessionId: '' }), 'sessionId'],
         [() => brain.retainConversation([{ speaker: 'a', text: 'ok' }], { bankId: 'bad bank' }), 'bankId'],
       ];
       await expectFieldErrors(cases);
       expect((await brain.list(bankId)).items).toEqual([]);
-      // Space around a name is not part of it.
-      await brain.retainConversation([{ speaker: ' Ann\n', text: 'ok' }], { bankId });
-      expect((await brain.list(bankId)).items.map((m) => m.speaker)).toEqual(['Ann']);
+      // Space around a name is not part of it; a turn can expire.
+      await brain.retainConversation([{ speaker: ' Ann\n', text: 'ok', expiresAt: '2099-01-01T00:00:00Z' }], {
+        bankId,
+      });
+      expect((await brain.list(bankId)).items.map((m) => [m.speaker, m.expiresAt?.toISOString()])).toEqual([
+        ['Ann', '2099-01-01T00:00:00.000Z'],
+      ]);
     });
 
     it('stores a long text as chunks in order, finds a chunk, and forgets the whole document through any chunk', async () => {
@@ -195,6 +203,64 @@ export function describeConversations(factory: StoreFactory): void {
       expect(result.stored).toBe(true);
       expect(result.chunkIds?.length).toBeGreaterThan(200);
     });
+
+    it('keeps every chunk of a text whose parts repeat each other or another text, and matches it again whole', async () => {
+      const brain = await makeBrain({ limits: { chunkSize: 1000 } });
+      const bankId = randomBankId();
+      const block = (name: string) =>
+        Array.from({ length: 12 }, (_, i) => `The ${name} report, line ${i}, lists revenue and costs.`).join(' ');
+      // Three blocks alike but for one word, then one repeated word for word, then a fact found nowhere else.
+      const report = [
+        block('quarterly'),
+        block('monthly'),
+        block('quarterly'),
+        `${block('weekly')} The MARKERXYZ code is 4711.`,
+      ].join('\n\n');
+      const other = [block('quarterly'), `${block('annual')} It shares its first block with the report.`].join('\n\n');
+      const first = await brain.retain(report, { bankId });
+      const second = await brain.retain(other, { bankId });
+      for (const [result, text] of [
+        [first, report],
+        [second, other],
+      ] as const) {
+        expect(result.stored).toBe(true);
+        expect(new Set(result.chunkIds).size).toBe(result.chunkIds?.length);
+        const { items } = await brain.list(bankId);
+        const chunks = items.filter((m) => m.documentId === result.memoryId);
+        expect(chunks.map((m) => m.id)).toEqual(result.chunkIds);
+        expect(chunks.map((m) => m.text).join('\n\n')).toBe(text);
+      }
+      const { hits } = await brain.recall('MARKERXYZ code', { bankId, maxResults: 1 });
+      expect(hits[0]?.text).toContain('4711');
+      const before = (await brain.list(bankId)).items.length;
+      const again = await brain.retain(report, { bankId, tags: ['finance'] });
+      expect(again).toMatchObject({ stored: false, deduplicated: true, duplicateOf: first.memoryId });
+      expect(again.chunkIds).toEqual(first.chunkIds);
+      expect((await brain.list(bankId)).items.length).toBe(before);
+    });
+
+    it('stores a turn said again, in its session or another, and a session imported again once', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      const turns = [
+        { speaker: 'Alice', text: 'Ship tonight?' },
+        { speaker: 'Bo', text: 'yes' },
+        { speaker: 'Alice', text: 'Without the tests?' },
+        { speaker: 'Bo', text: 'yes' },
+      ];
+      for (const sessionId of ['s1', 's2']) {
+        const results = await brain.retainConversation(turns, { bankId, sessionId });
+        expect(results.map((r) => r.stored)).toEqual([true, true, true, true]);
+      }
+      const again = await brain.retainConversation(turns, { bankId, sessionId: 's2' });
+      expect(again.map((r) => r.deduplicated)).toEqual([true, true, true, true]);
+      const { items } = await brain.list(bankId);
+      const session = turns.map((t, position) => [position, t.text]);
+      expect(items.map((m) => [m.episode?.id, m.episode?.position, m.text])).toEqual([
+        ...session.map((turn) => ['s1', ...turn]),
+        ...session.map((turn) => ['s2', ...turn]),
+      ]);
+    });
   });
 
   describe('what dedup must never merge', () => {
@@ -211,6 +277,8 @@ export function describeConversations(factory: StoreFactory): void {
       ['a changed date', 'The design review is on 2024-05-01', 'The design review is on 2024-05-02'],
       ['an identifier differing in case', 'User ID is ABC123', 'User ID is abc123'],
       ['a symbol', 'The formula is E = mc²', 'The formula is E = mc2'],
+      // The local embedder's hashed features of these two numbers fall on the same dimensions: 97 % similar vectors.
+      ['a flight number', 'Flight UA 2801 departs at 9am', 'Flight UA 2337 departs at 9am'],
     ])('stores both of a pair differing in %s, and recalls each', async (_, first, second) => {
       const brain = await makeBrain();
       const bankId = randomBankId();

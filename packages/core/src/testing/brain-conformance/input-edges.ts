@@ -37,6 +37,9 @@ export function describeInputEdges(factory: StoreFactory): void {
         ],
         [() => brain.recall(`where ${LONE_HIGH}`, { bankId }), 'query'],
         [() => brain.forget(bankId, { memoryIds: ['x'], reason: `why${NUL}` }), 'reason'],
+        [() => brain.forget(bankId, { memoryIds: ['x', `y${NUL}`] }), 'memoryIds[1]'],
+        [() => brain.history(bankId, `y${NUL}`), 'memoryId'],
+        [() => brain.retain('ok', { bankId, supersedes: `y${LONE_LOW}` }), 'supersedes'],
       ]);
       expect((await brain.list(bankId)).items).toEqual([]);
       expect(await brain.banks()).not.toContainEqual(expect.objectContaining({ bankId }));
@@ -50,6 +53,49 @@ export function describeInputEdges(factory: StoreFactory): void {
       expect(result.stored).toBe(true);
       const [memory] = (await brain.list(bankId)).items;
       expect(memory).toMatchObject({ text: 'Rocket 🚀 launch at C:\\u0000dir', tags: ['🚀'], metadata });
+    });
+
+    it('refuses metadata nested deeper than 64 levels with a ValidationError, and stores 64 levels exactly', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      const nested = (levels: number): JsonObject => {
+        let value: JsonObject = { leaf: 'x' };
+        for (let i = 1; i < levels; i++) value = { a: value };
+        return value;
+      };
+      // 2,500 levels are 15 KB of JSON, under the size limit, and deep enough to overflow a check that recurses.
+      const deep = nested(2500);
+      const tooDeep = `metadata${'.a'.repeat(64)}`;
+      await expectFieldErrors([
+        [() => brain.retain('ok', { bankId, metadata: nested(65) }), tooDeep],
+        [() => brain.retain('ok', { bankId, metadata: deep }), tooDeep],
+        [() => brain.retainMany([{ content: 'ok', metadata: deep }], { bankId }), `items[0].${tooDeep}`],
+        [
+          () => brain.retainConversation([{ speaker: 'a', text: 'ok', metadata: deep }], { bankId }),
+          `turns[0].${tooDeep}`,
+        ],
+      ]);
+      expect((await brain.list(bankId)).items).toEqual([]);
+      await brain.retain('ok', { bankId, metadata: nested(64) });
+      expect((await brain.list(bankId)).items[0]?.metadata).toEqual(nested(64));
+    });
+
+    it('checks metadata as it is stored, once serialized, and refuses options of the wrong shape', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      await expectFieldErrors([
+        [() => brain.retain('ok', { bankId, metadata: { toJSON: () => 'a string' } as never }), 'metadata'],
+        [() => brain.retain('ok', { bankId, metadata: new Map([['a', 1]]) as never }), 'metadata'],
+        [() => brain.retain('ok', { bankId, metadata: { a: { toJSON: () => `x${NUL}y` } } as never }), 'metadata.a'],
+        [() => brain.retain('ok', { bankId, metadata: { a: { toJSON: () => LONE_LOW } } as never }), 'metadata.a'],
+        [() => brain.recall('q', { bankId, timeRange: '2001-01-01' as never }), 'timeRange'],
+        [() => brain.recall('q', { bankId, timeRange: { start: '2001-01-01' } as never }), 'timeRange'],
+        [() => brain.list(bankId, null as never), 'options'],
+      ]);
+      expect((await brain.list(bankId)).items).toEqual([]);
+      // What toJSON gives is what is stored and read back.
+      await brain.retain('ok', { bankId, metadata: { at: new Date('2025-03-01T00:00:00Z') } as never });
+      expect((await brain.list(bankId)).items[0]?.metadata).toEqual({ at: '2025-03-01T00:00:00.000Z' });
     });
 
     it('takes Dates and strict ISO 8601 strings only, in years 1 to 9999', async () => {

@@ -250,5 +250,22 @@ export function describeRetainAndRecall(factory: StoreFactory): void {
       expect(half?.score).toBeGreaterThanOrEqual(0.5);
       expect(half?.score).toBeLessThan(1);
     });
+
+    it('scores 0 what has no words to match: a query of emoji or punctuation, a memory of them', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      await brain.retain('🎉🎉', { bankId, tags: ['x'] });
+      await brain.retain('The meeting is on Tuesday', { bankId, tags: ['x'] });
+      for (const [query, tags] of [
+        ['!!!', undefined],
+        ['🎉', undefined],
+        ['🎉', ['x']],
+        ['coffee', ['x']],
+      ] as const) {
+        const { hits } = await brain.recall(query, { bankId, ...(tags ? { tags: [...tags] } : {}) });
+        expect(hits.map((h) => h.score)).toEqual([0, 0]);
+      }
+      expect((await brain.recall('!!!', { bankId, minScore: 0.5 })).hits).toEqual([]);
+    });
   });
 }

@@ -127,6 +127,24 @@ export function describeSupersessionChains(factory: StoreFactory): void {
       expect(await brain.purgeExpired()).toBe(0);
     });
 
+    it('a correction that repeats another memory replaces the corrected one with that memory', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      const berlin = await brain.retain('The office is in Berlin', { bankId });
+      const munich = await brain.retain('The office is in Munich', { bankId });
+      const corrected = await brain.retain('The office is in Berlin', {
+        bankId,
+        supersedes: munich.memoryId as string,
+      });
+      expect(corrected).toMatchObject({ stored: false, deduplicated: true, duplicateOf: berlin.memoryId });
+      expect((await brain.list(bankId)).items.map((m) => m.text)).toEqual(['The office is in Berlin']);
+      expect((await brain.history(bankId, munich.memoryId as string)).at(-1)).toMatchObject({
+        action: 'supersede',
+        text: 'The office is in Munich',
+        relatedId: berlin.memoryId,
+      });
+    });
+
     it('forgets a superseded memory by id: its text and older versions leave history, the newer one stays', async () => {
       const brain = await makeBrain();
       const bankId = randomBankId();
