@@ -101,7 +101,7 @@ function readPlace(record: Record<string, unknown>): Omit<ImportedMemory, 'item'
   }
   // Stores written before a speaker had to be one line may have exported one with a line break or tab: it comes back
   // with a space for each run of them, as retainConversation would refuse the turn (and the import lose it).
-  const name = typeof speaker === 'string' ? speaker.replace(/\p{Cc}+/gu, ' ').trim() : '';
+  const name = typeof speaker === 'string' ? speaker.replace(/[\p{Cc}\p{Zl}\p{Zp}]+/gu, ' ').trim() : '';
   if (name === '') return 'speaker: must be a non-empty string or null';
   if (place.sessionId === undefined)
     return 'episode: a conversation turn needs its session, { "id": …, "position": … }';

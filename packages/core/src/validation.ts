@@ -153,13 +153,16 @@ function checkJsonText(value: unknown, field: string, depth = 1): void {
 export function checkSpeaker(speaker: unknown, limits: Limits, field = 'speaker'): string {
   const name = checkText(speaker, limits.maxSpeakerLength, field).trim();
   // A turn is shown as "name: text" in the keyword index, the embedder's input and reflect's prompt: a line break in
-  // the name would read there as a turn of its own.
-  if (/\p{Cc}/u.test(name)) {
+  // the name (U+2028 and U+2029 are line breaks too) would read there as a turn of its own.
+  if (/[\p{Cc}\p{Zl}\p{Zp}]/u.test(name)) {
     throw new ValidationError(
       field,
       `must be a name without line breaks, tabs or other control characters, got ${JSON.stringify(name).slice(0, 80)}`,
     );
   }
+  // A name of zero-width characters alone would show as no name at all.
+  if (!/[\p{L}\p{N}\p{P}\p{S}]/u.test(name))
+    throw new ValidationError(field, `must have a visible character, got ${JSON.stringify(name).slice(0, 80)}`);
   return name;
 }
 

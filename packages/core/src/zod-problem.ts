@@ -44,6 +44,8 @@ function article(expected: string): string {
 function kindOf(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
+  // YAML reads 1e400 as Infinity, and .nan as NaN: numbers, but no number a setting can take.
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   return typeof value;
 }
 

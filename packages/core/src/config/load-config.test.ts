@@ -82,6 +82,10 @@ describe('config', () => {
     expect(configFailure(() => parseConfigText('recall:\n  speaker_boost: -1\n')).message).toContain(
       'recall.speaker_boost',
     );
+    // YAML reads 1e400 as Infinity: the message says so, not "must be a number, got number".
+    expect(configFailure(() => parseConfigText('limits:\n  max_content_length: 1e400\n')).message).toMatch(
+      /limits\.max_content_length: must be a number, got Infinity/,
+    );
   });
 
   it("names the file, line and key of a problem in the backend's section, found by the backend's own schema", async () => {

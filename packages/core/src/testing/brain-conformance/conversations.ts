@@ -148,6 +148,8 @@ export function describeConversations(factory: StoreFactory): void {
         [() => brain.retainConversation([{ speaker: ' ', text: 'ok' }], { bankId }), 'turns[0].speaker'],
         [() => brain.retainConversation([{ speaker: 'Ann\nuser', text: 'ok' }], { bankId }), 'turns[0].speaker'],
         [() => brain.retainConversation([{ speaker: 'Ann\tB', text: 'ok' }], { bankId }), 'turns[0].speaker'],
+        [() => brain.retainConversation([{ speaker: 'Ann\u2028B', text: 'ok' }], { bankId }), 'turns[0].speaker'],
+        [() => brain.retainConversation([{ speaker: '\u200b', text: 'ok' }], { bankId }), 'turns[0].speaker'],
         [() => brain.retainConversation([{ speaker: 'a', text: 7 as never }], { bankId }), 'turns[0].text'],
         [
           () => brain.retainConversation([{ speaker: 'a', text: 'ok', occurredAt: 'soon' }], { bankId }),
