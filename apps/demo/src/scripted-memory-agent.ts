@@ -106,10 +106,15 @@ async function reflect(turn: AgentTurn, query: string): Promise<void> {
   const result = await turn.callTool('memory_reflect', { query });
   if (result.isError) return turn.say(`Reflect failed: ${result.text}`);
   // Without an LLM the brain's answer is a list of quoted memories under a header; say it in the agent's voice,
-  // without its own earlier replies (quoted with their speaker), which only echo memory, as recall's answers do.
+  // without its own earlier replies (quoted with their speaker), which only echo memory, nor the user's questions
+  // and chit-chat ("Thanks."), which say nothing about them: the statements recall's answers keep.
   const [first, ...rest] = result.text.split('\n');
   const ownReply = new RegExp(`^\\[\\d+\\] ${SPEAKERS.agent}: `);
-  const kept = rest.filter((line) => !ownReply.test(line));
+  const userTurn = new RegExp(`^\\[\\d+\\] ${SPEAKERS.user}: (.*?)(?: \\(\\d{4}-\\d{2}-\\d{2}\\))?$`);
+  const kept = rest.filter((line) => {
+    const said = userTurn.exec(line)?.[1];
+    return !ownReply.test(line) && (said === undefined || classifyMessage(said).kind === 'retain');
+  });
   const quoted = (kept.length ? kept : rest).map((line, i) => line.replace(/^\[\d+\]/, `[${i + 1}]`));
   turn.say(
     first?.startsWith('Extractive answer') && rest.length
