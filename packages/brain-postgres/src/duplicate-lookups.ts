@@ -26,7 +26,10 @@ export interface Match {
   tags: string[];
   similarity: number;
   occurredAt: Date | null;
-  /** Its text, which a near duplicate must name the same numbers as. */
+}
+
+/** A memory a record may be a near duplicate of, with its text, whose numbers the record must name too. */
+export interface NearMatch extends Match {
   text: string;
 }
 
@@ -54,7 +57,6 @@ export async function existingHashes(
     id: string;
     tags: string[];
     occurred_at: Date | null;
-    text: string;
   }>(
     `SELECT s.large, s.settings, e.*
        FROM (SELECT sizes.large, CASE WHEN cardinality(sizes.large) > 0 OR cardinality($7::text[]) > 0
@@ -63,7 +65,7 @@ export async function existingHashes(
                                    WHERE (SELECT count(*) FROM (SELECT 1 FROM ${sql.memories} m WHERE m.bank_id = b LIMIT $5) AS c) > $5 - 1
                                  ) AS large) AS sizes) AS s
        LEFT JOIN LATERAL (
-         SELECT m.bank_id, m.content_hash, m.id, m.tags, m.occurred_at, m.text
+         SELECT m.bank_id, m.content_hash, m.id, m.tags, m.occurred_at
            FROM ${sql.memories} m
            JOIN unnest($1::text[], $2::text[], $3::text[]) AS r(bank_id, content_hash, replaces)
              ON m.bank_id = r.bank_id AND m.content_hash = r.content_hash AND m.id IS DISTINCT FROM r.replaces
@@ -86,7 +88,6 @@ export async function existingHashes(
       tags: r.tags,
       similarity: 1,
       occurredAt: r.occurred_at,
-      text: r.text,
     });
   }
   for (const bank of rows[0]?.large ?? []) largeBanks.add(bank);
@@ -105,8 +106,8 @@ export async function nearestLive(
   chunk: Candidate[],
   checked: number[],
   large: Set<string>,
-): Promise<Map<number, Match>> {
-  const nearest = new Map<number, Match>();
+): Promise<Map<number, NearMatch>> {
+  const nearest = new Map<number, NearMatch>();
   const bankOf = (i: number) => (chunk[i] as Candidate).record.bankId;
   for (const useIndex of [true, false]) {
     if (!useIndex && large.size > 0) await client.query(`SELECT set_config('enable_sort', 'on', true)`);

@@ -7,7 +7,14 @@ import {
   sameNumbers,
 } from '@astrocyte/core/backend';
 import type pg from 'pg';
-import { type Candidate, existingHashes, type Match, memoryKey, nearestLive } from './duplicate-lookups.js';
+import {
+  type Candidate,
+  existingHashes,
+  type Match,
+  memoryKey,
+  type NearMatch,
+  nearestLive,
+} from './duplicate-lookups.js';
 import { appendToEpisodes, type Placement } from './episode-append.js';
 import { keywordVectorSql, ownLengthSql, rewriteEpisodeNeighbours, rewriteKeywordEntries } from './keyword-index.js';
 import { nextVersionSql, vectorLiteral } from './memory-rows.js';
@@ -75,7 +82,7 @@ async function insertChunk(
     return episodeId === null && !exact.has(memoryKey(bankId, contentHash));
   });
   const nearest =
-    threshold === null ? new Map<number, Match>() : await nearestLive(client, sql, chunk, unmatched, large);
+    threshold === null ? new Map<number, NearMatch>() : await nearestLive(client, sql, chunk, unmatched, large);
   const maxTags = options.maxTags ?? DEFAULT_LIMITS.maxTags;
   const kept: Candidate[] = [];
   const keptHashes = new Map<string, Match>();
@@ -171,7 +178,7 @@ async function insertChunk(
   ]);
 }
 
-function keptMatch({ record }: Candidate): Match {
+function keptMatch({ record }: Candidate): NearMatch {
   return { id: record.id, tags: record.tags, similarity: 1, occurredAt: record.occurredAt, text: record.text };
 }
 

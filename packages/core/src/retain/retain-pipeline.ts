@@ -8,7 +8,7 @@ import type { Governance, RetainPlan } from '../governance/governance.js';
 import { newMemoryId } from '../memory-id.js';
 import type { InsertOutcome, MemoryRecord, MemoryStore, VersionStamp } from '../memory-store.js';
 import { speakerLine } from '../recall/keyword-fields.js';
-import { contentHash, normalizeText } from '../text.js';
+import { contentHash } from '../text.js';
 import { TimeSlicer } from '../time-slicer.js';
 import type {
   AstrocyteContext,
@@ -290,21 +290,14 @@ export class RetainPipeline {
     for (const [index, plan] of plans.entries()) {
       if (plan.kind !== 'store') continue;
       const item = items[index] as ValidatedItem;
-      const turn = `${plan.speaker}\u0000${item.occurredAt?.getTime()}\u0000${normalizeText(plan.content)}`;
-      const repeat = plan.speaker === null ? 0 : (said.get(turn) ?? 0);
-      if (plan.speaker !== null) said.set(turn, repeat + 1);
+      const about = { occurredAt: item.occurredAt, speaker: plan.speaker, episodeId: item.episodeId };
+      let whole = contentHash(plan.content, about);
+      const repeat = plan.speaker === null ? 0 : (said.get(whole) ?? 0);
+      if (plan.speaker !== null) said.set(whole, repeat + 1);
+      if (repeat > 0) whole = contentHash(plan.content, { ...about, part: `repeat ${repeat}` });
       const chunks =
         plan.content.length > this.limits.chunkSize ? chunkText(plan.content, this.limits.chunkSize) : [plan.content];
       const documentId = chunks.length > 1 ? newMemoryId(now.getTime()) : null;
-      const about = {
-        occurredAt: item.occurredAt,
-        speaker: plan.speaker,
-        episodeId: item.episodeId,
-        ...(repeat > 0 ? { part: `repeat ${repeat}` } : {}),
-      };
-      // A chunk is the c-th part of its document, not its words alone: a paragraph repeated in the text, or shared
-      // with another document, is stored in each place, and the same document retained again still matches whole.
-      const whole = documentId ? contentHash(plan.content, about) : null;
       chunks.forEach((text, c) => {
         const versions: VersionStamp[] = [versionStamp(this.governance, 'create', now, context, reason)];
         if (plan.redacted.length > 0)
@@ -313,7 +306,9 @@ export class RetainPipeline {
           id: c === 0 && documentId ? documentId : newMemoryId(now.getTime()),
           bankId: plan.bankId,
           text,
-          contentHash: contentHash(text, whole ? { ...about, part: `${c} of ${whole}` } : about),
+          // A chunk is the c-th part of its document, not its words alone: a paragraph repeated in the text, or
+          // shared with another document, is stored in each place, and the same text retained again matches whole.
+          contentHash: documentId ? contentHash(text, { ...about, part: `${c} of ${whole}` }) : whole,
           embedding: new Float32Array(0),
           tags: plan.tags,
           metadata: plan.metadata,
