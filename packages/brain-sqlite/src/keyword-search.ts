@@ -1,13 +1,14 @@
-import { KEYWORD_WEIGHTS, type ScoredId, type SearchFilter } from '@astrocyte/core/backend';
+import { KEYWORD_WEIGHTS, MEMORY_COLUMNS, type ScoredId, type SearchFilter } from '@astrocyte/core/backend';
 import type { SqliteConnection } from './connection.js';
 import { filterSql } from './filter-sql.js';
 import { ftsMatchExpression } from './fts-query.js';
 import { KeywordPlanner } from './keyword-plan.js';
+import { type MemoryRow, toMemory } from './memory-rows.js';
 
 /** bm25() with the column weights core measured, in the column order of the keyword table (schema.ts). */
 const KEYWORD_RANK_SQL = `bm25(memory_fts, ${KEYWORD_WEIGHTS.text}, ${KEYWORD_WEIGHTS.date}, ${KEYWORD_WEIGHTS.context})`;
 
-type RankedRow = { id: string; bank_id: string; rank: number };
+type RankedRow = MemoryRow & { rank: number };
 
 /**
  * FTS5 search for any of the terms, best bm25 first; each term is quoted so it can only ever be a word. Within a
@@ -53,9 +54,10 @@ export class KeywordSearch {
         };
         // Rank first and join the few best to memories for bank and filters: the join per match costs as much as the
         // ranking. When the best `fetch` do not yield `limit` rows of these banks, rank the filtered matches instead.
+        // The hits' whole rows come back, read by the worker: recall then reads none of them again.
         const ranked = (hits: string) => ({
           sql: `WITH hits AS MATERIALIZED (${hits})
-                SELECT m.id, m.bank_id, hits.rank FROM hits JOIN memories m ON m.seq = hits.rowid
+                SELECT ${MEMORY_COLUMNS}, hits.rank FROM hits JOIN memories m ON m.seq = hits.rowid
                 WHERE m.bank_id IN (SELECT value FROM json_each(@banks))${f.where}
                 ORDER BY hits.rank LIMIT @limit`,
           params,
@@ -64,6 +66,6 @@ export class KeywordSearch {
       },
       Math.floor(limit),
     );
-    return rows.map((r) => ({ id: r.id, bankId: r.bank_id, score: -r.rank }));
+    return rows.map(({ rank, ...row }) => ({ id: row.id, bankId: row.bank_id, score: -rank, memory: toMemory(row) }));
   }
 }

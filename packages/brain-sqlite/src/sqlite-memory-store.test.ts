@@ -222,6 +222,28 @@ describe('keyword search', () => {
   });
 });
 
+describe('searches', () => {
+  it('return each hit with its memory, read in the same query, so that recall reads none of them again', async () => {
+    // A file, so that the keyword search runs on the store's thread.
+    const s = await store(dbPath());
+    const records = [1, 2, 3].map((axis) =>
+      record('b', `apollo budget line ${axis}`, { embedding: vector(axis), tags: [`t${axis}`] }),
+    );
+    await s.insert(records, { nearDuplicateThreshold: null });
+    const stored = await s.get(
+      'b',
+      records.map((r) => r.id),
+    );
+    for (const hits of [
+      await s.vectorSearch(['b'], vector(2), 3, { now: NOW }),
+      await s.keywordSearch(['b'], ['apollo'], 3, { now: NOW }),
+    ]) {
+      expect(hits).toHaveLength(3);
+      for (const hit of hits) expect(hit.memory).toEqual(stored.find((m) => m.id === hit.id));
+    }
+  });
+});
+
 describe('search filters', () => {
   it('matches path prefixes on whole segments, with LIKE wildcards taken literally', async () => {
     const s = await store();

@@ -3,6 +3,7 @@ import type { CandidateIndex } from './candidate-index/candidate-index.js';
 import { runSliced } from './candidate-index/steps.js';
 import type { SqliteConnection } from './connection.js';
 import { filterSql } from './filter-sql.js';
+import { toMemory } from './memory-rows.js';
 import { readEmbedder } from './schema.js';
 import { checkEmbedding, vectorBlob } from './vector-blobs.js';
 
@@ -56,14 +57,15 @@ export class VectorSearch {
           to: filter.to?.getTime() ?? Number.POSITIVE_INFINITY,
           now: filter.now.getTime(),
         });
-        if (hits) return hits.map((h) => ({ id: h.id, bankId: h.bankId, score: h.similarity }));
+        if (hits)
+          return hits.map((h) => ({ id: h.id, bankId: h.bankId, score: h.similarity, memory: toMemory(h.row) }));
       }
       return this.exact(banks, embedding, k, filter);
     });
   }
 
   // Every row passing the filter, scored; a vector without a direction (distance NULL) ranks after every other, and
-  // ties go to the older row.
+  // ties go to the older row. Ids only: the sort of a large filtered scan would carry every row's text.
   private exact(banks: string[], embedding: Float32Array, k: number, filter: SearchFilter): ScoredId[] {
     const f = filterSql(filter);
     const rows = this.connection

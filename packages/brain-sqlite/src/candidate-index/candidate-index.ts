@@ -1,4 +1,6 @@
+import { MEMORY_COLUMNS } from '@astrocyte/core/backend';
 import type Database from 'better-sqlite3';
+import type { MemoryRow } from '../memory-rows.js';
 import type { StatementCache } from '../statement-cache.js';
 import { floats } from '../vector-blobs.js';
 import { BankIndex } from './bank-index.js';
@@ -16,12 +18,13 @@ const CANDIDATES_PER_RESULT = 40;
 /** Above this many candidates the Hamming stage is skipped and every live row is estimated. */
 const MAX_CANDIDATES = 20_000;
 
-/** A hit of the index: the row, its bank and its exact cosine similarity. */
+/** A hit of the index: the row (its memory's columns, read with the vector), and its exact cosine similarity. */
 export interface IndexHit {
   id: string;
   bankId: string;
   seq: number;
   similarity: number;
+  row: MemoryRow;
 }
 
 /**
@@ -173,20 +176,22 @@ export class CandidateIndex {
     return best;
   }
 
-  // Exact cosine from the stored floats; rows deleted meanwhile simply do not come back.
+  // Exact cosine from the stored floats; rows deleted meanwhile simply do not come back. The memory's columns come
+  // with the vector (the same row is read for its id): recall then reads none of its hits again.
   private rescore(seqs: number[], query: UnitQuery): IndexHit[] {
     if (seqs.length === 0) return [];
     const rows = this.statements
       .prepare(
-        `SELECT e.seq, e.embedding, m.id, m.bank_id FROM memory_embeddings e JOIN memories m ON m.seq = e.seq
-         WHERE e.seq IN (SELECT value FROM json_each(?))`,
+        `SELECT e.seq AS vector_seq, e.embedding AS vector, ${MEMORY_COLUMNS}
+         FROM memory_embeddings e JOIN memories m ON m.seq = e.seq WHERE e.seq IN (SELECT value FROM json_each(?))`,
       )
-      .all(JSON.stringify(seqs)) as { seq: number; embedding: Buffer; id: string; bank_id: string }[];
-    return rows.map((row) => ({
+      .all(JSON.stringify(seqs)) as (MemoryRow & { vector_seq: number; vector: Buffer })[];
+    return rows.map(({ vector_seq, vector, ...row }) => ({
       id: row.id,
       bankId: row.bank_id,
-      seq: row.seq,
-      similarity: cosineToQuery(query, floats(row.embedding)),
+      seq: vector_seq,
+      similarity: cosineToQuery(query, floats(vector)),
+      row,
     }));
   }
 
