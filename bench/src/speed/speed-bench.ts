@@ -11,9 +11,10 @@ const USAGE = `Speed and scale: retain rate, recall latency against raw engine q
 exact scan, planted near-duplicates caught, peak memory.
   --sizes 1000,10000[,100000]   bank sizes (default 1000,10000)
   --backends sqlite,postgres    (default both; Postgres is skipped with a notice when unreachable)
-  --queries 300                 timed recalls per case (after a warm-up)
-  --raw-queries 300             of which also timed on the raw engines, and the accuracy check's queries (at most
-                                100); their exact scans take seconds each at 1,000,000 memories (default: --queries)
+  --queries 300                 timed recalls per case, back to back (after a warm-up)
+  --raw-queries 300             recalls timed again interleaved with the raw engines' queries, and the accuracy
+                                check's queries (at most 100); their exact scans take seconds each at 1,000,000
+                                memories (default: --queries)
   --batch 1000                  memories per retainMany call while loading
   --single 200                  timed single retains per case
   --max-results 10              results per recall
@@ -102,13 +103,15 @@ printTable(
   ]),
 );
 printTable(
-  'Recall latency, ms: ours (brain.recall, maxResults 10) against the same raw engine queries',
+  'Recall latency, ms: ours (brain.recall, maxResults 10) alone, then interleaved with the same raw engine queries',
   [
     { header: 'backend', align: 'left' },
     { header: 'memories' },
     { header: 'ours p50' },
     { header: 'ours p95' },
     { header: 'ours p99' },
+    { header: 'beside raw p50' },
+    { header: 'beside raw p95' },
     { header: 'raw p50' },
     { header: 'raw p95' },
     { header: 'raw p99' },
@@ -123,6 +126,8 @@ printTable(
     r.recall.ours.p50,
     r.recall.ours.p95,
     r.recall.ours.p99,
+    r.recall.oursBesideRaw.p50,
+    r.recall.oursBesideRaw.p95,
     r.recall.rawHybrid.p50,
     r.recall.rawHybrid.p95,
     r.recall.rawHybrid.p99,

@@ -74,7 +74,10 @@ export interface SpeedCaseResult {
   /** `firstMs`: the first default-pipeline retain into the loaded bank, which builds the near-duplicate index. */
   singleRetain: { firstMs: number; latency: LatencySummary; perSecond: number };
   recall: {
+    /** Our recalls alone, back to back: the latency the targets read. */
     ours: LatencySummary;
+    /** Our recalls interleaved with the raw engine's queries, which the overhead compares. */
+    oursBesideRaw: LatencySummary;
     rawHybrid: LatencySummary;
     rawVector: LatencySummary;
     rawKeyword: LatencySummary;
@@ -158,12 +161,18 @@ export async function runSpeedCase(options: SpeedCaseOptions): Promise<SpeedCase
     // deployment is in (a server with autovacuum off, as some benchmark machines are, would never get there).
     if (backend === 'postgres') await analyzeTable(options.postgresUrl, opened.location, true);
 
-    // Recall: ours against the raw engine queries, interleaved query by query; both search HNSW as widely.
+    // Recall: ours alone, back to back after a warm-up, as a deployment serves it: the latency the targets read. Then
+    // ours against the raw engine queries, interleaved query by query (both search HNSW as widely): each pays for what
+    // the other leaves in the caches (the raw vector search on SQLite reads every vector of the bank, 150 MB at
+    // 100,000), so their ratio compares like with like, and our latency beside them is reported too.
     const pool = Math.min(200, Math.max(40, options.maxResults * 4));
     const queries = queryCorpus(options.queries + 100, 11);
     const embedder = new LocalEmbedder();
     const vectors = queries.map((q) => embedder.embedOne(q));
-    for (const query of queries.slice(0, 100)) await brain.recall(query, { bankId, maxResults: options.maxResults });
+    const q = (i: number) => i % queries.length;
+    const recallOurs = (i: number) => brain.recall(queries[q(i)] as string, { bankId, maxResults: options.maxResults });
+    for (let i = 0; i < 100; i++) await recallOurs(i);
+    const ours = summarize(await sampleLatencies(options.queries, (i) => recallOurs(100 + i), 0));
     const oursPeakRssMb = peakRssMb();
     const terms = queries.map((q) => searchTerms(q));
     const raw: RawEngine =
@@ -172,22 +181,17 @@ export async function runSpeedCase(options: SpeedCaseOptions): Promise<SpeedCase
         : new RawPostgresEngine(options.postgresUrl, opened.location, Math.max(pool, DEFAULT_EF_SEARCH));
     if (raw instanceof RawPostgresEngine) await raw.warm();
     try {
-      const q = (i: number) => i % queries.length;
       const rawQueries = Math.min(options.rawQueries, options.queries);
-      const recallOurs = (i: number) =>
-        brain.recall(queries[q(i)] as string, { bankId, maxResults: options.maxResults });
       const paired = await sampleInterleaved(rawQueries, {
         ours: recallOurs,
         raw: (i) => rawHybrid(raw, bankId, vectors[q(i)] as Float32Array, terms[q(i)] as string[], pool),
       });
-      // The rest of our recalls, alone, after the paired ones.
-      const oursAlone = await sampleLatencies(options.queries - rawQueries, (i) => recallOurs(rawQueries + i), 0);
       const rawVector = await sampleLatencies(rawQueries, (i) =>
         raw.vector(bankId, vectors[q(i)] as Float32Array, pool),
       );
       const rawKeyword = await sampleLatencies(rawQueries, (i) => raw.keyword(bankId, terms[q(i)] as string[], pool));
       const embedding = await sampleLatencies(options.queries, (i) => embedder.embedOne(queries[q(i)] as string));
-      const ours = summarize([...paired.ours, ...oursAlone]);
+      const oursBesideRaw = summarize(paired.ours);
       const rawBoth = summarize(paired.raw);
       const accuracyQueries = Math.min(ACCURACY_QUERIES, rawQueries);
       const vectorRecallAt10 = await vectorRecallAtK(brain.store, raw, bankId, vectors.slice(0, accuracyQueries), 10);
@@ -261,12 +265,13 @@ export async function runSpeedCase(options: SpeedCaseOptions): Promise<SpeedCase
         },
         recall: {
           ours,
+          oursBesideRaw,
           rawHybrid: rawBoth,
           rawVector: summarize(rawVector),
           rawKeyword: summarize(rawKeyword),
           queryEmbedding: summarize(embedding),
-          overheadP50: ratio(ours.p50, rawBoth.p50),
-          overheadP95: ratio(ours.p95, rawBoth.p95),
+          overheadP50: ratio(oursBesideRaw.p50, rawBoth.p50),
+          overheadP95: ratio(oursBesideRaw.p95, rawBoth.p95),
           pool,
         },
         memory: { peakRssMb: oursPeakRssMb, rssAfterLoadMb, processPeakRssMb: peakRssMb() },

@@ -17,7 +17,7 @@ export function speedTargets(results: SpeedCaseResult[]): TargetCheck[] {
     const r = at(backend, 100_000);
     checks.push({
       target: `${backend}: recall p95 ≤ ${limit} ms at 100k`,
-      measured: r ? `${formatNumber(r.recall.ours.p95)} ms` : '-',
+      measured: r ? recallP95(r) : '-',
       met: r ? r.recall.ours.p95 <= limit : null,
     });
   };
@@ -70,7 +70,7 @@ export function speedTargets(results: SpeedCaseResult[]): TargetCheck[] {
     checks.push(
       {
         target: `${backend}: recall p95 ≤ ${limit} ms at 1M`,
-        measured: r ? `${formatNumber(r.recall.ours.p95)} ms` : '-',
+        measured: r ? recallP95(r) : '-',
         met: r ? r.recall.ours.p95 <= limit : null,
       },
       {
@@ -92,4 +92,9 @@ export function speedTargets(results: SpeedCaseResult[]): TargetCheck[] {
     met: memory ? memory.memory.peakRssMb <= 300 : null,
   });
   return checks;
+}
+
+// The p95 the target reads, our recalls alone, and beside the raw engine's scans, which empty the caches between them.
+function recallP95(r: SpeedCaseResult): string {
+  return `${formatNumber(r.recall.ours.p95)} ms (beside the raw queries ${formatNumber(r.recall.oursBesideRaw.p95)} ms)`;
 }
