@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from './cli-errors.js';
 import { type CliIo, CliSession, type GlobalOptions } from './cli-session.js';
+import { utf8Text } from './utf8-input.js';
 
 /** Wraps a command handler: builds its session from the global options and closes the brain afterwards. */
 export function withSession<T extends unknown[]>(
@@ -30,7 +31,7 @@ async function readText(
   if (joined === '-' || (joined === '' && !stdin.isTTY)) {
     const chunks: Buffer[] = [];
     for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-    const text = Buffer.concat(chunks).toString('utf8').trim();
+    const text = utf8Text(Buffer.concat(chunks), 'stdin').trim();
     if (text !== '') return text;
   }
   if (joined === '' || joined === '-')

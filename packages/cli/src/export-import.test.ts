@@ -252,6 +252,38 @@ describe('export and import', { timeout: 120_000 }, () => {
     expect(texts).toEqual(['The first memory', 'The second memory', 'The first turn', 'A LoCoMo turn']);
   });
 
+  it('stops at a line that is not UTF-8, naming it, and stores no replacement character in any format', async () => {
+    const { dir, config } = tempProject();
+    const latin1 = (text: string) => Buffer.from(text, 'latin1');
+    writeFileSync(join(dir, 'memories.jsonl'), latin1(`${JSON.stringify({ text: 'Ordered a café crème' })}\n`));
+    writeFileSync(
+      join(dir, 'turns.jsonl'),
+      latin1(
+        [
+          JSON.stringify({ session: 's', speaker: 'ann', text: 'Hello' }),
+          JSON.stringify({ session: 's', speaker: 'bo', text: 'Señor' }),
+        ].join('\n'),
+      ),
+    );
+    writeFileSync(
+      join(dir, 'locomo.json'),
+      latin1(JSON.stringify({ sample_id: 'c', conversation: { session_1: [{ speaker: 'bo', text: 'Zoë says hi' }] } })),
+    );
+    for (const [file, line] of [
+      ['memories.jsonl', 1],
+      ['turns.jsonl', 2],
+      ['locomo.json', 1],
+    ]) {
+      const run = await astrocyte(['import', file as string], { cwd: dir });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`astrocyte: ${file} is not UTF-8: line ${line} holds bytes that are not`);
+    }
+    const brain = await Astrocyte.fromConfig(config);
+    const texts = (await everything(brain, 'default')).map((m) => m.text);
+    await brain.close();
+    expect(texts.filter((text) => text.includes('\uFFFD'))).toEqual([]);
+  });
+
   it('stores the good lines of a damaged file, names the bad ones, and exits 1', async () => {
     const { dir } = tempProject();
     const input = [

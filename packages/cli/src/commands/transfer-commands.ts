@@ -2,7 +2,6 @@ import { createReadStream, createWriteStream, renameSync, rmSync, statSync } fro
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { type Command, Option } from 'commander';
-import { withoutByteOrderMark } from '../byte-order-mark.js';
 import { IncompleteError, UsageError } from '../cli-errors.js';
 import type { CliIo, CliSession } from '../cli-session.js';
 import { withSession } from '../command-action.js';
@@ -15,6 +14,7 @@ import { describeProblem, type ImportSummary } from '../import-summary.js';
 import { readLocomo } from '../locomo-conversations.js';
 import { parseList, parsePositiveInteger } from '../option-parsers.js';
 import { ProgressBar } from '../progress-bar.js';
+import { utf8Input } from '../utf8-input.js';
 
 /** Registers export and import. */
 export function registerTransferCommands(program: Command, io: CliIo): void {
@@ -99,7 +99,7 @@ export function registerTransferCommands(program: Command, io: CliIo): void {
           const bankId = await session.bank();
           const size = fromStdin ? undefined : fileSize(file as string);
           const source = fromStdin ? io.stdin : createReadStream(file as string);
-          const text = withoutByteOrderMark(source);
+          const text = utf8Input(source, fromStdin ? 'stdin' : (file as string));
           const peeked = options.format ? undefined : await peekFirstLine(text);
           const format = options.format ?? formatOfFirstLine(peeked?.line ?? '');
           const input = peeked?.input ?? text;

@@ -1,0 +1,79 @@
+import { isUtf8 } from 'node:buffer';
+import { Readable } from 'node:stream';
+import { UsageError } from './cli-errors.js';
+
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+const NEWLINE = 0x0a;
+
+/**
+ * The input as it is read, line by line checked to be UTF-8, and without the byte order mark some editors (and
+ * PowerShell) write first: JSON.parse refuses the mark, so a file saved that way would lose its first line, or a JSON
+ * document all of it. Bytes that are not UTF-8 (a Latin-1 or UTF-16 file) would be read as U+FFFD and stored so,
+ * their text lost: the reading stops at the line that holds them. A newline byte is never part of another character in
+ * UTF-8, so each line is checked whole.
+ */
+export function utf8Input(input: Readable, name: string): Readable {
+  async function* checked() {
+    // The first bytes, until there are enough to see whether they are the mark.
+    let head: Buffer | null = Buffer.alloc(0);
+    // The bytes after the last newline read, in pieces: a line as long as the whole input is joined once.
+    let rest: Buffer[] = [];
+    let line = 1;
+    for await (const chunk of input) {
+      let bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+      if (head) {
+        head = Buffer.concat([head, bytes]);
+        if (head.length < BOM.length) continue;
+        bytes = head.subarray(0, BOM.length).equals(BOM) ? head.subarray(BOM.length) : head;
+        head = null;
+      }
+      const end = bytes.lastIndexOf(NEWLINE) + 1;
+      if (end === 0) {
+        rest.push(bytes);
+        continue;
+      }
+      const lines = Buffer.concat([...rest, bytes.subarray(0, end)]);
+      line = checkLines(lines, line, name);
+      yield lines;
+      rest = [bytes.subarray(end)];
+    }
+    const last = Buffer.concat(head ? [head] : rest);
+    if (last.length > 0) {
+      checkLines(last, line, name);
+      yield last;
+    }
+  }
+  return Readable.from(checked(), { objectMode: false });
+}
+
+/** `bytes` as text, when they are UTF-8; `name` says where they came from in the error. */
+export function utf8Text(bytes: Buffer, name: string): string {
+  checkLines(bytes, 1, name);
+  return bytes.toString('utf8');
+}
+
+// Checks each line of `bytes`, the first numbered `line`; returns the number of the line after them.
+function checkLines(bytes: Buffer, line: number, name: string): number {
+  if (isUtf8(bytes)) return line + count(bytes, NEWLINE);
+  let at = 0;
+  for (;;) {
+    const end = bytes.indexOf(NEWLINE, at);
+    if (!isUtf8(bytes.subarray(at, end < 0 ? bytes.length : end))) throw notUtf8(name, line);
+    at = end + 1;
+    line += 1;
+  }
+}
+
+function count(bytes: Buffer, byte: number): number {
+  let n = 0;
+  for (let at = bytes.indexOf(byte); at >= 0; at = bytes.indexOf(byte, at + 1)) n++;
+  return n;
+}
+
+function notUtf8(name: string, line: number): UsageError {
+  return new UsageError(
+    `${name} is not UTF-8: line ${line} holds bytes that are not (a Latin-1 or UTF-16 file?)`,
+    'convert it first, e.g. iconv -f latin1 -t utf-8 in.jsonl > out.jsonl; an import stops at that line (the lines ' +
+      'before it may be stored already: a rerun stores only what is missing)',
+  );
+}
