@@ -14,10 +14,11 @@ const configSchema = z.strictObject({
 export const backend: BackendModule<z.output<typeof configSchema>> = {
   name: 'postgres',
   configSchema,
-  open({ url, schema, max_connections }) {
+  open({ url, schema, max_connections }, { existing }) {
     return openPostgresStore({
       connectionString: url,
       schema,
+      mustExist: existing === true,
       ...(max_connections === undefined ? {} : { maxConnections: max_connections }),
     });
   },

@@ -194,8 +194,16 @@ export async function withMigrationLock<T>(pool: pg.Pool, fn: (client: pg.PoolCl
   }
 }
 
-/** Creates the extension when allowed, brings the schema to the latest version, and reports pgvector's features. */
-export async function migrate(pool: pg.Pool, schema: string, address: ServerAddress): Promise<VectorExtension> {
+/**
+ * Creates the extension when allowed, brings the schema to the latest version, and reports pgvector's features. With
+ * `mustExist`, a schema that holds no store yet is refused, not created.
+ */
+export async function migrate(
+  pool: pg.Pool,
+  schema: string,
+  address: ServerAddress,
+  mustExist = false,
+): Promise<VectorExtension> {
   const s = quoteIdent(schema);
   return withMigrationLock(pool, async (client) => {
     // An up-to-date schema is only read, never written: a store can open on a read-only replica.
@@ -209,6 +217,11 @@ export async function migrate(pool: pg.Pool, schema: string, address: ServerAddr
         { code: 'schema_too_new', details: { schema, version: newest, supported: latest } },
       );
     }
+    if (mustExist && applied.size === 0)
+      throw new StorageError(
+        `@astrocyte/brain-postgres: no store in schema "${schema}" at ${address.host}:${address.port}: nothing has been stored there yet`,
+        { code: 'storage_database_missing', details: { schema } },
+      );
     const pending = MIGRATIONS.filter((m) => !applied.has(m.version));
     if (current && pending.length === 0) return describeVectorExtension(current);
     const extension = await ensureVectorExtension(client, address, current);

@@ -91,7 +91,7 @@ export class PostgresMemoryStore implements MemoryStore {
     const options = parseOptions(postgresStoreOptionsSchema, input);
     const connection = PostgresConnection.open(options);
     try {
-      const extension = await migrate(connection.pool, options.schema, connection.address);
+      const extension = await migrate(connection.pool, options.schema, connection.address, options.mustExist);
       return new PostgresMemoryStore(
         connection,
         options,

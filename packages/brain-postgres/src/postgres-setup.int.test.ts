@@ -53,6 +53,26 @@ describe.runIf(available)('postgres schema setup', () => {
     await Promise.all(stores.map((s) => s.close()));
   });
 
+  it('with mustExist, opens a schema that holds a store and refuses one that does not, creating nothing', async () => {
+    const schema = schemas.next();
+    const error = await openPostgresStore({ connectionString: TEST_DATABASE_URL, schema, mustExist: true }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(StorageError);
+    expect(error).toMatchObject({ code: 'storage_database_missing', details: { schema } });
+    const { rows } = await admin.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+    expect(rows).toEqual([]);
+    const created = await openPostgresStore({ connectionString: TEST_DATABASE_URL, schema });
+    await created.ensureEmbedder(EMBEDDER);
+    await created.insert([memoryRecord('b', 'kept', { embedding: axisVector(16, 1), createdAt: new Date() })], {
+      nearDuplicateThreshold: null,
+    });
+    await created.close();
+    const reopened = await openPostgresStore({ connectionString: TEST_DATABASE_URL, schema, mustExist: true });
+    expect((await reopened.list('b', { limit: 10 })).items.map((m) => m.text)).toEqual(['kept']);
+    await reopened.close();
+  });
+
   it('keeps embeddings and tsvectors inside the row rather than in the TOAST table', async () => {
     const schema = schemas.next();
     const brain = await createPostgresBrain({ connectionString: TEST_DATABASE_URL, schema });

@@ -36,6 +36,8 @@ export const postgresStoreOptionsSchema = z
     maxConnections: z.number().int().min(1).max(1000).optional(),
     connectionTimeoutMillis: z.number().int().min(1).max(600_000).default(15_000),
     hnsw: hnswSchema.prefault({}),
+    /** Open only a schema that holds a store (`storage_database_missing` otherwise) instead of creating one. */
+    mustExist: z.boolean().default(false),
   })
   .superRefine((value, ctx) => {
     if ((value.connectionString === undefined) === (value.pool === undefined)) {

@@ -10,7 +10,10 @@ const configSchema = z.strictObject({ path: z.string().min(1).default(DEFAULTS.s
 export const backend: BackendModule<z.output<typeof configSchema>> = {
   name: 'sqlite',
   configSchema,
-  open({ path }, { baseDir }) {
-    return openSqliteStore({ path: path === ':memory:' || isAbsolute(path) ? path : join(baseDir, path) });
+  open({ path }, { baseDir, existing }) {
+    return openSqliteStore({
+      path: path === ':memory:' || isAbsolute(path) ? path : join(baseDir, path),
+      ...(existing ? { mustExist: true } : {}),
+    });
   },
 };

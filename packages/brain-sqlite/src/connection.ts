@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StorageError } from '@astrocyte/core';
 import { TimeSlicer } from '@astrocyte/core/backend';
@@ -71,7 +71,10 @@ export class SqliteConnection {
     }
   }
 
-  /** Opens (or creates) the file at `options.path`, or takes the caller's open `options.database`. */
+  /**
+   * Opens (or, unless `options.mustExist`, creates) the file at `options.path`, or takes the caller's open
+   * `options.database`.
+   */
   static open(options: SqliteStoreOptions): SqliteConnection {
     const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
     if (options.database) {
@@ -79,10 +82,17 @@ export class SqliteConnection {
       return new SqliteConnection(options.database, false, busyTimeoutMs);
     }
     const path = options.path as string;
+    const mustExist = options.mustExist === true && path !== ':memory:';
+    // Checked first for the message; `fileMustExist` keeps a file removed in between from being created.
+    if (mustExist && !existsSync(path))
+      throw new StorageError(`@astrocyte/brain-sqlite: no store at ${path}: nothing has been stored there yet`, {
+        code: 'storage_database_missing',
+        details: { path },
+      });
     let database: Database.Database;
     try {
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-      database = new Database(path);
+      if (path !== ':memory:' && !mustExist) mkdirSync(dirname(path), { recursive: true });
+      database = new Database(path, { fileMustExist: mustExist });
     } catch (error) {
       throw new StorageError(`@astrocyte/brain-sqlite: cannot open ${path}: ${(error as Error).message}`, {
         cause: error,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   AstrocyteError,
   ConfigError,
@@ -48,6 +48,19 @@ describe('opening', () => {
     const path = join(dir, randomUUID(), 'nested', 'memory.db');
     await store(path);
     expect(existsSync(path)).toBe(true);
+  });
+
+  it('with mustExist, opens a file that is there and refuses one that is not, creating neither it nor its folder', async () => {
+    const missing = join(dir, randomUUID(), 'memory.db');
+    const error = await openSqliteStore({ path: missing, mustExist: true }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StorageError);
+    expect(error).toMatchObject({ code: 'storage_database_missing', details: { path: missing } });
+    expect(existsSync(dirname(missing))).toBe(false);
+    const path = dbPath();
+    await (await store(path)).insert([record('b', 'kept')], { nearDuplicateThreshold: null });
+    const reopened = await openSqliteStore({ path, mustExist: true });
+    expect((await reopened.list('b', { limit: 10 })).items.map((m) => m.text)).toEqual(['kept']);
+    await reopened.close();
   });
 
   it('validates options with errors that name the package and the field', () => {

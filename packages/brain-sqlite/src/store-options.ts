@@ -14,6 +14,7 @@ const optionsSchema = z
     path: z.string().trim().min(1, 'must be a file path or ":memory:"').optional(),
     database: z.custom<BetterSqlite3.Database>(isDatabase, 'must be an open better-sqlite3 Database').optional(),
     busyTimeoutMs: z.number().int().min(0).max(600_000).optional(),
+    mustExist: z.boolean().optional(),
   })
   .refine((o) => (o.path === undefined) !== (o.database === undefined), {
     message: 'give exactly one of path or database',
@@ -27,6 +28,11 @@ export type SqliteStoreOptions = (
 ) & {
   /** How long a writer waits for another connection's lock before failing; default 5000 ms. */
   busyTimeoutMs?: number;
+  /**
+   * Open only a file that is there (a `storage_database_missing` StorageError otherwise) instead of creating it and
+   * its folders: for a caller that only reads, which a mistyped path would give an empty store.
+   */
+  mustExist?: boolean;
 };
 
 /** Validates store options; throws ConfigError (`invalid_options`) naming the package and the offending field. */

@@ -64,6 +64,8 @@ function fixFor(error: Error | undefined, command: string): string {
       return `correct ${flagFor(error as AstrocyteError)}; see \`${command} --help\``;
     case 'not_found':
       return 'list the memory ids of the bank with `astrocyte list --bank <bank>`';
+    case 'storage_database_missing':
+      return storeMissingFix(error as AstrocyteError);
     case 'storage_error':
       return 'check storage in the config: the SQLite path is writable, or the Postgres server is reachable';
     case 'provider_error':
@@ -81,6 +83,16 @@ function fixFor(error: Error | undefined, command: string): string {
         ? 'see the stack trace below'
         : 'rerun with ASTROCYTE_DEBUG=1 to see the stack trace';
   }
+}
+
+// A SQLite store names its file, a Postgres store its schema; otherwise the server lacks the database itself.
+function storeMissingFix(error: AstrocyteError): string {
+  const { path, schema } = error.details;
+  if (typeof path === 'string')
+    return "check storage.sqlite.path in the config (a relative path is read from the config file's folder) and --config; a store is created by the first retain or import";
+  if (typeof schema === 'string')
+    return 'check storage.postgres.url and schema in the config, and --config; a store is created by the first retain or import';
+  return 'create the database on the server (createdb), or correct storage.postgres.url in the config';
 }
 
 // With access configured every operation needs a principal; without one, the fix is to give it.

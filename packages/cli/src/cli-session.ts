@@ -49,9 +49,12 @@ export class CliSession {
     return this.loaded;
   }
 
-  /** The brain the config describes, opened once. */
-  brain(): Promise<Astrocyte> {
-    this.opened ??= this.config().then(brainFromConfig);
+  /**
+   * The brain the config describes, opened once. With `existing`, for a command that only reads or removes, only on a
+   * store that is already there: a mistyped path is an error instead of a new empty store that finds nothing.
+   */
+  brain(options: { existing?: boolean } = {}): Promise<Astrocyte> {
+    this.opened ??= this.config().then((loaded) => brainFromConfig(loaded, options));
     return this.opened;
   }
 

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigFile } from '@astrocyte/core';
 import { describe, expect, it } from 'vitest';
@@ -147,6 +147,7 @@ describe('astrocyte command', { timeout: 120_000 }, () => {
 
   it('exits 2 for usage errors and 1 for runtime errors, each in one line', async () => {
     const { dir } = tempProject();
+    expect((await astrocyte(['retain', 'A first fact'], { cwd: dir })).code).toBe(0);
     const unknownOption = await astrocyte(['recall', '--frobnicate', 'x'], { cwd: dir });
     expect(unknownOption.code).toBe(2);
     expect(unknownOption.stderr).toBe(
@@ -178,6 +179,30 @@ describe('astrocyte command', { timeout: 120_000 }, () => {
     const noContent = await astrocyte(['retain'], { cwd: dir });
     expect(noContent.code).toBe(2);
     expect(noContent.stderr).toMatch(/^astrocyte: no content given \(fix: /);
+  });
+
+  it('a command that only reads or removes names a store that is not there, and creates none', async () => {
+    const { dir } = tempProject();
+    const store = join(dir, 'memory.db');
+    for (const args of [
+      ['recall', 'x'],
+      ['list'],
+      ['history', 'some-id'],
+      ['banks'],
+      ['export'],
+      ['forget', '--all', '--yes'],
+    ]) {
+      const run = await astrocyte(args, { cwd: dir });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe(
+        `astrocyte: @astrocyte/brain-sqlite: no store at ${store}: nothing has been stored there yet (fix: check storage.sqlite.path in the config (a relative path is read from the config file's folder) and --config; a store is created by the first retain or import)\n`,
+      );
+      expect(existsSync(store)).toBe(false);
+    }
+    expect((await astrocyte(['retain', 'The office moved to Leeds'], { cwd: dir })).code).toBe(0);
+    const found = await astrocyte(['recall', 'office'], { cwd: dir });
+    expect(found.code).toBe(0);
+    expect(found.stdout).toContain('The office moved to Leeds');
   });
 
   it('init writes a commented config that validates and that the command then uses', async () => {

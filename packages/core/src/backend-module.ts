@@ -10,6 +10,16 @@ export interface BackendModule<Options = unknown> {
   readonly name: string;
   /** Validates the backend's section of `astrocyte.yaml` as written there (snake_case keys); `{}` when absent. */
   readonly configSchema: z.ZodType<Options>;
-  /** Opens a store from validated options; relative paths resolve against `baseDir`, the config file's folder. */
-  open(options: Options, context: { baseDir: string }): Promise<MemoryStore>;
+  /**
+   * Opens a store from validated options; relative paths resolve against `baseDir`, the config file's folder. With
+   * `existing`, a store that is not there yet is a `storage_database_missing` StorageError instead of a new empty
+   * one: a command that only reads must not create a store at a mistyped path.
+   */
+  open(options: Options, context: OpenContext): Promise<MemoryStore>;
+}
+
+/** Where and how a backend opens its store (see BackendModule.open). */
+export interface OpenContext {
+  baseDir: string;
+  existing?: boolean;
 }

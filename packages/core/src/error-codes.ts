@@ -39,7 +39,8 @@ export const ERROR_CODES = {
   storage_busy: "another connection held the database's lock for longer than the busy timeout",
   storage_unreachable: 'the database server cannot be reached; names host and port, never the password',
   storage_auth_failed: 'the database server rejected the credentials',
-  storage_database_missing: 'the named database does not exist on the server',
+  storage_database_missing:
+    'the named database does not exist on the server, or no store is at the SQLite path a command that only reads opened',
   storage_read_only: 'the database accepts no writes (read-only server or transaction)',
   storage_permission_denied: 'the database user lacks a privilege the store needs',
   pool_exhausted: 'every pooled connection stayed busy for the connection timeout',

@@ -12,7 +12,7 @@ export { PERMISSIONS } from './access/access-types.js';
 export { PRINCIPAL_KINDS, parsePrincipal } from './access/principal.js';
 export type { StoreAccessLedger, StoreAuditQuery } from './access/store-access-ledger.js';
 export { Astrocyte, type AstrocyteOptions } from './astrocyte.js';
-export type { BackendModule } from './backend-module.js';
+export type { BackendModule, OpenContext } from './backend-module.js';
 export {
   type AccessConfig,
   type AccessTokenConfig,

@@ -26,7 +26,7 @@ export function registerAuditCommand(program: Command, io: CliIo): void {
       withSession(io, async (session, options: AuditCommandOptions) => {
         // Only an explicit --bank filters: the default bank would hide every other bank's entries.
         const bankId = session.options.bank;
-        const page = await (await session.brain()).audit({
+        const page = await (await session.brain({ existing: true })).audit({
           ...(bankId !== undefined ? { bankId: checkBankId(bankId, 'bankId') } : {}),
           ...(options.principalFilter
             ? { principal: parsePrincipal(options.principalFilter, '--principal-filter') }

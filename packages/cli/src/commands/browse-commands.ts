@@ -16,7 +16,7 @@ export function registerBrowseCommands(program: Command, io: CliIo): void {
     .option('--cursor <cursor>', 'continue from where the previous page ended')
     .action(
       withSession(io, async (session, options: Record<string, never>) => {
-        const page = await (await session.brain()).list(await session.bank(), {
+        const page = await (await session.brain({ existing: true })).list(await session.bank(), {
           ...given(options, ['tags', 'pathPrefix', 'limit', 'cursor']),
           context: session.context(),
         });
@@ -40,7 +40,7 @@ export function registerBrowseCommands(program: Command, io: CliIo): void {
     .argument('<memory-id>', 'the memory')
     .action(
       withSession(io, async (session, memoryId: string) => {
-        const versions = await (await session.brain()).history(await session.bank(), memoryId, {
+        const versions = await (await session.brain({ existing: true })).history(await session.bank(), memoryId, {
           context: session.context(),
         });
         session.print(versions.map(versionToJson), () =>
@@ -65,7 +65,7 @@ export function registerBrowseCommands(program: Command, io: CliIo): void {
     .description('every bank with live memories, and how many each holds')
     .action(
       withSession(io, async (session) => {
-        const banks = await (await session.brain()).banks({ context: session.context() });
+        const banks = await (await session.brain({ existing: true })).banks({ context: session.context() });
         session.print(
           banks.map((b) => ({ bank_id: b.bankId, memory_count: b.memoryCount })),
           () => (banks.length === 0 ? 'no banks yet' : banks.map((b) => `${b.bankId}  ${b.memoryCount}`).join('\n')),

@@ -72,7 +72,7 @@ export function registerMemoryCommands(program: Command, io: CliIo): void {
           ...(options.from ? { from: options.from } : {}),
           ...(options.to ? { to: options.to } : {}),
         };
-        const result = await (await session.brain()).recall(query, {
+        const result = await (await session.brain({ existing: true })).recall(query, {
           ...(banks?.length ? { bankIds: banks } : { bankId: await session.bank() }),
           ...given(options, ['maxResults', 'tags', 'pathPrefix', 'minScore']),
           ...(Object.keys(timeRange).length > 0 ? { timeRange } : {}),
@@ -97,7 +97,7 @@ export function registerMemoryCommands(program: Command, io: CliIo): void {
     .option('--max-sources <n>', 'how many memories to draw on (1 to 50)', parsePositiveInteger)
     .action(
       withTextSession(io, 'question', 'reflect', async (session, query, options) => {
-        const result = await (await session.brain()).reflect(query, {
+        const result = await (await session.brain({ existing: true })).reflect(query, {
           bankId: await session.bank(),
           ...given(options, ['maxSources']),
           context: session.context('astrocyte-cli'),
@@ -134,7 +134,7 @@ export function registerMemoryCommands(program: Command, io: CliIo): void {
         }
         if (options.all && !options.yes)
           throw new UsageError('--all erases every memory of the bank', 'add --yes to confirm');
-        const result = await (await session.brain()).forget(await session.bank(), {
+        const result = await (await session.brain({ existing: true })).forget(await session.bank(), {
           ...(options.ids ? { memoryIds: options.ids } : {}),
           ...given(options, ['tags', 'before', 'reason', 'overrideLegalHold']),
           ...(options.all ? { all: true } : {}),
@@ -159,7 +159,7 @@ export function registerMemoryCommands(program: Command, io: CliIo): void {
     .description('rewrite the store so that forgotten memories leave its files too (locks the store while it runs)')
     .action(
       withSession(io, async (session) => {
-        await (await session.brain()).compact({ context: session.context() });
+        await (await session.brain({ existing: true })).compact({ context: session.context() });
         session.print({ compacted: true }, () => 'compacted: forgotten data is gone from the store files');
       }),
     );

@@ -30,7 +30,7 @@ export function registerTransferCommands(program: Command, io: CliIo): void {
       withSession(
         io,
         async (session, options: { out?: string; tags?: string[]; pathPrefix?: string; progress?: boolean }) => {
-          const brain = await session.brain();
+          const brain = await session.brain({ existing: true });
           const bankId = await session.bank();
           const filtered = Boolean(options.tags?.length || options.pathPrefix);
           const context = session.context();

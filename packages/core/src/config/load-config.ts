@@ -78,11 +78,15 @@ function validate(value: unknown, source: { file?: string; lineOf?: LineOf }): A
   throw configProblem(problem, source, suggestion);
 }
 
-/** Builds the brain a validated config describes, loading the backend package on demand. */
-export async function brainFromConfig(loaded: LoadedConfig): Promise<Astrocyte> {
+/**
+ * Builds the brain a validated config describes, loading the backend package on demand. With `existing`, only on a
+ * store that is already there (see BackendModule.open).
+ */
+export async function brainFromConfig(loaded: LoadedConfig, options: { existing?: boolean } = {}): Promise<Astrocyte> {
   const { config, baseDir } = loaded;
   const store = await openBackend(config.storage, {
     baseDir,
+    ...(options.existing ? { existing: true } : {}),
     ...(loaded.source ? { file: loaded.source } : {}),
     ...(loaded.lineOf ? { lineOf: loaded.lineOf } : {}),
   });

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { BackendModule } from '../backend-module.js';
+import type { BackendModule, OpenContext } from '../backend-module.js';
 import { BackendNotInstalledError, ConfigError } from '../errors.js';
 import { inMemoryBackend } from '../in-memory/in-memory-backend.js';
 import type { MemoryStore } from '../memory-store.js';
@@ -16,7 +16,7 @@ import { suggestKey } from './suggest-key.js';
  */
 export async function openBackend(
   storage: AstrocyteConfig['storage'],
-  context: { baseDir: string; file?: string; lineOf?: LineOf },
+  context: OpenContext & { file?: string; lineOf?: LineOf },
 ): Promise<MemoryStore> {
   const backend = storage.backend === 'memory' ? inMemoryBackend : await loadBackend(storage.backend);
   const section = storage[storage.backend] ?? {};
@@ -29,7 +29,10 @@ export async function openBackend(
       : undefined;
     throw configProblem({ ...problem, path, field: path.join('.') }, context, suggestion);
   }
-  return backend.open(parsed.data, { baseDir: context.baseDir });
+  return backend.open(parsed.data, {
+    baseDir: context.baseDir,
+    ...(context.existing ? { existing: true } : {}),
+  });
 }
 
 async function loadBackend(name: string): Promise<BackendModule> {
