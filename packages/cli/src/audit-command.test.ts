@@ -67,6 +67,8 @@ describe('astrocyte audit', { timeout: 120_000 }, () => {
     const alice = randomBankId('alice');
     const bob = randomBankId('bob');
     const run = (args: string[]) => astrocyte(args, { cwd: dir });
+    // A reading command needs a store to be there.
+    expect((await run(['--principal', alice, '--bank', alice, 'retain', 'A first memory'])).code).toBe(0);
     const start = new Date().toISOString();
     for (const bank of [bob, bob, alice]) await run(['--principal', 'mallory', '--bank', bank, 'recall', 'x']);
     await run(['--principal', alice, '--bank', bob, 'recall', 'x']);
@@ -103,6 +105,7 @@ describe('astrocyte audit', { timeout: 120_000 }, () => {
   it('needs admin: a principal without it is denied', async () => {
     const { dir } = tempProject(ACCESS);
     const alice = randomBankId('alice');
+    expect((await astrocyte(['--principal', alice, '--bank', alice, 'retain', 'A memory'], { cwd: dir })).code).toBe(0);
     const denied = await astrocyte(['--principal', alice, 'audit'], { cwd: dir });
     expect(denied.code).toBe(1);
     expect(denied.stdout).toBe('');

@@ -40,7 +40,7 @@ export const ERROR_CODES = {
   storage_unreachable: 'the database server cannot be reached; names host and port, never the password',
   storage_auth_failed: 'the database server rejected the credentials',
   storage_database_missing:
-    'the named database does not exist on the server, or no store is at the SQLite path a command that only reads opened',
+    'the named database does not exist on the server, or a store opened only if it is there is not (no SQLite file at the path, no store in the Postgres schema)',
   storage_read_only: 'the database accepts no writes (read-only server or transaction)',
   storage_permission_denied: 'the database user lacks a privilege the store needs',
   pool_exhausted: 'every pooled connection stayed busy for the connection timeout',
