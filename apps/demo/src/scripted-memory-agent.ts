@@ -111,9 +111,22 @@ async function reflect(turn: AgentTurn, query: string): Promise<void> {
   const [first, ...rest] = result.text.split('\n');
   const ownReply = new RegExp(`^\\[\\d+\\] ${SPEAKERS.agent}: `);
   const userTurn = new RegExp(`^\\[\\d+\\] ${SPEAKERS.user}: (.*?)(?: \\(\\d{4}-\\d{2}-\\d{2}\\))?$`);
+  const quotedMemory = /^\[\d+\] (.*?)(?: \(\d{4}-\d{2}-\d{2}\))?$/;
+  // A fact and the turn that told it ("Remember that ...") say the same thing: it is quoted once, where first found.
+  const seen = new Set<string>();
   const kept = rest.filter((line) => {
+    if (ownReply.test(line)) return false;
     const said = userTurn.exec(line)?.[1];
-    return !ownReply.test(line) && (said === undefined || classifyMessage(said).kind === 'retain');
+    const intent = said === undefined ? null : classifyMessage(said);
+    if (intent && intent.kind !== 'retain') return false;
+    const statement = intent?.kind === 'retain' ? intent.content : (quotedMemory.exec(line)?.[1] ?? line);
+    const key = statement
+      .toLowerCase()
+      .replace(/[.!?"]+$/, '')
+      .trim();
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
   });
   const quoted = (kept.length ? kept : rest).map((line, i) => line.replace(/^\[\d+\]/, `[${i + 1}]`));
   turn.say(
