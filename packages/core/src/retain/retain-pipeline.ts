@@ -236,6 +236,13 @@ export class RetainPipeline {
       throw new ValidationError('options', 'must be an object with bankId');
     const supersedes =
       options.supersedes === undefined ? null : checkMemoryId(options.supersedes, `${prefix}supersedes`);
+    const expiresAt = checkDate(options.expiresAt, `${prefix}expiresAt`);
+    // An expired memory is never recalled and the next sweep erases it: storing one would report success for nothing.
+    if (expiresAt && expiresAt.getTime() <= this.now().getTime())
+      throw new ValidationError(
+        `${prefix}expiresAt`,
+        `has passed (${expiresAt.toISOString()}): an expired memory is never recalled`,
+      );
     return {
       content: checkContent(content, this.limits, `${prefix}${contentField}`),
       bankId: checkBankId(options.bankId),
@@ -243,7 +250,7 @@ export class RetainPipeline {
       metadata: checkMetadata(options.metadata, this.limits, `${prefix}metadata`),
       path: checkPath(options.path, this.limits, `${prefix}path`),
       occurredAt: checkDate(options.occurredAt, `${prefix}occurredAt`),
-      expiresAt: checkDate(options.expiresAt, `${prefix}expiresAt`),
+      expiresAt,
       supersedes,
     };
   }

@@ -3,7 +3,7 @@ import { ValidationError } from '../../errors.js';
 import { handleMemoryTool, type MemoryToolBinding } from '../../tools/handle-memory-tool.js';
 import type { JsonObject } from '../../types.js';
 import { randomBankId, type StoreFactory } from '../store-factory.js';
-import { brainHarness, expectFieldErrors } from './harness.js';
+import { brainHarness, expectFieldErrors, manualClock } from './harness.js';
 
 const LONE_HIGH = '\uD800';
 const LONE_LOW = '\uDC00';
@@ -96,6 +96,29 @@ export function describeInputEdges(factory: StoreFactory): void {
       // What toJSON gives is what is stored and read back.
       await brain.retain('ok', { bankId, metadata: { at: new Date('2025-03-01T00:00:00Z') } as never });
       expect((await brain.list(bankId)).items[0]?.metadata).toEqual({ at: '2025-03-01T00:00:00.000Z' });
+    });
+
+    it('refuses an expiresAt that has passed, in retain, retainMany and a turn, and stores nothing', async () => {
+      const clock = manualClock();
+      const brain = await makeBrain({ now: clock.now });
+      const bankId = randomBankId();
+      const passed = new Date(clock.now().getTime() - 1);
+      await expectFieldErrors([
+        [() => brain.retain('ok', { bankId, expiresAt: passed }), 'expiresAt'],
+        [() => brain.retain('ok', { bankId, expiresAt: clock.now() }), 'expiresAt'],
+        [
+          () => brain.retainMany([{ content: 'a' }, { content: 'b', expiresAt: '2001-01-01' }], { bankId }),
+          'items[1].expiresAt',
+        ],
+        [
+          () => brain.retainConversation([{ speaker: 'a', text: 'ok', expiresAt: passed }], { bankId }),
+          'turns[0].expiresAt',
+        ],
+      ]);
+      expect((await brain.list(bankId)).items).toEqual([]);
+      const later = new Date(clock.now().getTime() + 1);
+      await brain.retain('kept until later', { bankId, expiresAt: later });
+      expect((await brain.list(bankId)).items.map((m) => m.expiresAt)).toEqual([later]);
     });
 
     it('takes Dates and strict ISO 8601 strings only, in years 1 to 9999', async () => {
