@@ -2,6 +2,7 @@ import { UnknownToolError, ValidationError } from '../errors.js';
 import { inOperationSpan } from '../telemetry/operation-span.js';
 import { setBankAttributes } from '../telemetry/span-attributes.js';
 import type { AstrocyteContext, Brain } from '../types.js';
+import { checkMemoryIds } from '../validation.js';
 import { parseToolInput } from './parse-tool-input.js';
 import { isMemoryTool } from './tool-definitions.js';
 
@@ -90,7 +91,8 @@ async function runMemoryTool(
     }
     case 'memory_forget': {
       allowOnly(input, ['memory_ids']);
-      const ids = stringList(input, 'memory_ids');
+      // Checked here so that an error names the field as the model sent it.
+      const ids = checkMemoryIds(stringList(input, 'memory_ids'), 'memory_ids');
       if (ids.length === 0) throw new ValidationError('memory_ids', 'must name at least one memory id');
       const result = await brain.forget(bankId, { memoryIds: ids, ...(context ? { context } : {}) });
       return JSON.stringify({

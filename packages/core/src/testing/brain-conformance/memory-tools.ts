@@ -86,6 +86,8 @@ export function describeMemoryTools(factory: StoreFactory): void {
         ['memory_reflect', { query: null }, 'query'],
         ['memory_forget', { memory_ids: '' }, 'memory_ids'],
         ['memory_forget', { memory_ids: [1, 2] }, 'memory_ids'],
+        // Named as the model sent it, not as the Brain API calls it (memoryIds).
+        ['memory_forget', { memory_ids: ['fine', 'bad\u0000id'] }, 'memory_ids[1]'],
         ['memory_retain', 'not json', 'input'],
         ['memory_retain', null, 'input'],
       ];
