@@ -21,6 +21,7 @@ import { runSliced } from './candidate-index/steps.js';
 import { sketchVector, type VectorSketch } from './candidate-index/vector-sketch.js';
 import type { SqliteConnection } from './connection.js';
 import type { KeywordIndex } from './keyword-index.js';
+import type { MemoryRow } from './memory-rows.js';
 import { readEmbedder } from './schema.js';
 import { eraseChainContent, supersededAmong } from './supersession-chains.js';
 import { checkEmbedding, vectorBlob } from './vector-blobs.js';
@@ -125,8 +126,7 @@ export class MemoryWriter {
     // time; the same part of the same document) is a duplicate. Merged into a near match, it would leave a hole there.
     if (threshold !== null && record.episodeId === null) {
       const near = this.index.nearDuplicate(record.bankId, record.embedding, sketch, threshold, record.supersedes);
-      if (near && this.sameFact(record, near.id))
-        return this.duplicate(record, near.id, 'near', near.similarity, maxTags);
+      if (near && sameFact(record, near.row)) return this.duplicate(record, near.id, 'near', near.similarity, maxTags);
     }
     if (record.supersedes !== null) this.supersede(record);
 
@@ -181,17 +181,6 @@ export class MemoryWriter {
   private liveCounts(limits: Map<string, number>): Map<string, number> {
     const count = this.stmt('SELECT count(*) FROM memories WHERE bank_id = ?').pluck();
     return new Map([...limits.keys()].map((bankId) => [bankId, count.get(bankId) as number]));
-  }
-
-  // A near match is a duplicate only of the same moment and the same numbers: the same words at another time are
-  // another event, and another number another fact.
-  private sameFact(record: MemoryRecord, id: string): boolean {
-    const near = this.stmt('SELECT occurred_at, text FROM memories WHERE bank_id = ? AND id = ?').get(
-      record.bankId,
-      id,
-    ) as { occurred_at: number | null; text: string } | undefined;
-    if (!near || !sameNumbers(record.text, near.text)) return false;
-    return record.occurredAt === null || near.occurred_at === record.occurredAt.getTime();
   }
 
   // A duplicate brings its new tags to the memory it repeats, so a repeated retain never loses them; a correction
@@ -277,4 +266,11 @@ export class MemoryWriter {
   private stmt(sql: string): Database.Statement {
     return this.connection.stmt(sql);
   }
+}
+
+// A near match is a duplicate only of the same moment and the same numbers: the same words at another time are another
+// event, and another number another fact. `near` is its row as the near-duplicate check read it.
+function sameFact(record: MemoryRecord, near: MemoryRow): boolean {
+  if (!sameNumbers(record.text, near.text)) return false;
+  return record.occurredAt === null || near.occurred_at === record.occurredAt.getTime();
 }
