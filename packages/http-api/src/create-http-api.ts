@@ -12,7 +12,7 @@ import { type Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ZodError, type z } from 'zod';
 import { type HttpApiOptions, type HttpApiSettings, parseHttpApiOptions } from './http-api-options.js';
-import { type ErrorReply, errorReply, HttpRequestError } from './http-errors.js';
+import { type ErrorReply, errorReply, HttpRequestError, inRequestTerms } from './http-errors.js';
 import { openApiDocument } from './openapi-document.js';
 import { readJsonBody } from './read-json-body.js';
 import { ROUTES } from './routes.js';
@@ -68,13 +68,16 @@ export function buildHttpApi(brain: Brain, settings: HttpApiSettings, check: () 
   for (const route of ROUTES) {
     app.on(route.method.toUpperCase(), route.path.replace(/\{(\w+)\}/g, ':$1'), async (c) => {
       const principal = c.get('principal');
-      const output = await route.handle({
+      const request = {
         brain,
         bank: checkBankId(c.req.param('bank'), 'bank'),
         id: c.req.param('id') ?? '',
         body: route.body ? parse(route.body, await readJsonBody(c.req.raw, settings.maxBodyBytes), 'field') : undefined,
         query: route.query ? parse(route.query, c.req.query(), 'query parameter') : {},
         context: { requestId: c.get('requestId'), ...(principal ? { principal } : {}) },
+      };
+      const output = await route.handle(request).catch((error: unknown) => {
+        throw inRequestTerms(error);
       });
       if ('ndjson' in output) {
         return c.body(output.ndjson, output.status as ContentfulStatusCode, { 'content-type': 'application/x-ndjson' });

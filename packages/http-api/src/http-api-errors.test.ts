@@ -139,6 +139,35 @@ describe('HTTP API errors', () => {
     expect(await texts(alice)).toEqual([]);
   });
 
+  it('names a field the brain refuses as the request sent it, keeping the keys of its metadata as they are', async () => {
+    server = await startTestServer();
+    const { api, alice } = server;
+    const turn = { speaker: 'Ana', text: 'I moved to Lisbon.' };
+    const cases: [string, unknown, string, RegExp][] = [
+      ['memories', { content: 'x', occurred_at: '0000-06-01' }, 'occurred_at', /^occurred_at: must fall in the years/],
+      [
+        'conversations',
+        { turns: [turn, { ...turn, occurred_at: '0000-06-01' }] },
+        'turns.1.occurred_at',
+        /^turns\.1\.occurred_at: must fall in the years/,
+      ],
+      ['conversations', { turns: [{ ...turn, speaker: 'Ana\tB' }] }, 'turns.0.speaker', /control characters/],
+      ['conversations', { session_id: 'a\u0001b', turns: [turn] }, 'session_id', /^session_id: /],
+      [
+        'memories',
+        { content: 'x', metadata: { ownerName: 'a\ud800' } },
+        'metadata.ownerName',
+        /^metadata\.ownerName: /,
+      ],
+    ];
+    for (const [route, body, field, message] of cases) {
+      const refused = await api.request('POST', `/v1/banks/${alice}/${route}`, { body });
+      expect({ field: refused.body.error.details.field, status: refused.status }).toEqual({ field, status: 400 });
+      expect(refused.body.error.message).toMatch(message);
+    }
+    expect(await texts(alice)).toEqual([]);
+  });
+
   it('answers 415 to a body that is not JSON and 404 to an unknown route or method', async () => {
     server = await startTestServer();
     const { api, alice } = server;

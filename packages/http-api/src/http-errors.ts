@@ -5,6 +5,7 @@ import {
   type ErrorCode,
   QuotaExceededError,
   RateLimitedError,
+  ValidationError,
 } from '@astrocyte/core';
 import type { z } from 'zod';
 import type { errorBody } from './http-schemas.js';
@@ -77,4 +78,28 @@ export function errorReply(error: unknown): ErrorReply {
 
 function bodyOf(code: ErrorCode, message: string, details: Record<string, unknown>): z.infer<typeof errorBody> {
   return { error: { code, message, details } };
+}
+
+/**
+ * A Brain error that names a field of the brain's options (`occurredAt`, `turns[0].occurredAt`, `maxResults`,
+ * `bankId`), named as a client of this API sent it (`occurred_at`, `turns.0.occurred_at`, `max_results`, the path's
+ * `bank`), like the API's own checks name them. Every other error is returned as it is.
+ */
+export function inRequestTerms(error: unknown): unknown {
+  if (!ValidationError.isInstance(error)) return error;
+  const field = error.details.field;
+  if (typeof field !== 'string') return error;
+  const named = requestField(field);
+  if (named === field) return error;
+  const message = error.message.startsWith(`${field}: `) ? error.message.slice(field.length + 2) : error.message;
+  return new ValidationError(named, message, { cause: error, details: { ...error.details, field: named } });
+}
+
+// The path up to `metadata` is the API's (camelCase to snake_case, `[i]` to `.i`); what follows are the keys of the
+// client's own metadata, named as sent.
+function requestField(field: string): string {
+  if (field === 'bankId') return 'bank';
+  const at = field.search(/(^|\.)metadata(?=$|[.[ ])/);
+  const [ours, theirs] = at < 0 ? [field, ''] : [field.slice(0, at), field.slice(at)];
+  return ours.replace(/\[(\d+)\]/g, '.$1').replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`) + theirs;
 }
