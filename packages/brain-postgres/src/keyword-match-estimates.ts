@@ -11,6 +11,11 @@ export interface MatchEstimates {
   searched: number;
   /** Per term, in order, the memories of the table it matches (at most `stored`). */
   matches: number[];
+  /**
+   * What the planner estimates for a term its statistics do not hold: the same for every such term, however many
+   * memories it matches. A term estimated above it is one of the table's most common, estimated from its frequency.
+   */
+  unlisted: number;
 }
 
 /** A keyword search as the estimates need it. */
@@ -50,12 +55,17 @@ export interface KeywordStatistics {
 
 // The key of the table's size among `sizes`; a scope's key is its JSON, never empty.
 const TABLE = '';
+// The key, among `estimates`, of a term the planner's statistics do not hold (a term is never empty), and such a term:
+// a lexeme with a space, which the text search parser never writes into a tsvector.
+const UNLISTED = '';
+const UNLISTED_TERM = `'''no statistics'''::tsquery`;
 
 /**
  * Asks the planner how many memories the table holds, how many the search's conditions select, and how many each
  * term matches in the table. One EXPLAIN, no rows read: counting a common word's matches would read all its index
  * entries. Term estimates come from the lexeme statistics ANALYZE keeps (the store refreshes them as the table
- * grows): close for common words, coarse for rare ones; without statistics every term gets the same estimate.
+ * grows): close for the most common words, one value (`unlisted`) for all the others, however rare; without
+ * statistics every term gets that value.
  * What `known` holds (this process's earlier answers) is not asked again.
  */
 export async function estimateMatches(
@@ -67,6 +77,7 @@ export async function estimateMatches(
   const lookups: { map: ExpiringMap<number>; key: string; condition: (params: Params) => string }[] = [
     { map: known.sizes, key: TABLE, condition: () => 'true' },
     { map: known.sizes, key: search.scope, condition: search.where },
+    { map: known.estimates, key: UNLISTED, condition: () => `m.tsv @@ ${UNLISTED_TERM}` },
     ...search.terms.map((t) => ({
       map: known.estimates,
       key: t,
@@ -90,6 +101,7 @@ export async function estimateMatches(
     stored,
     searched: Math.min(stored, known.sizes.get(search.scope) ?? 1),
     matches: search.terms.map((t) => Math.min(stored, known.estimates.get(t) ?? stored)),
+    unlisted: Math.min(stored, known.estimates.get(UNLISTED) ?? stored),
   };
 }
 

@@ -114,6 +114,39 @@ describe.runIf(available)('postgres keyword search over common words', () => {
     await log.pool.end();
   });
 
+  it("counts the matches of a term the planner's statistics do not list, and only estimates a listed one's", async () => {
+    const pool = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 2 });
+    const store = await openStore(embedder, { pool });
+    const bank = randomBankId();
+    const texts = Array.from({ length: 3000 }, (_, i) => `${i % 2 ? 'harbour' : 'station'} note ${i}`);
+    await store.insert(
+      [...texts, 'Okonkwo left the harbour'].map((text) => record(bank, text)),
+      { nearDuplicateThreshold: null },
+    );
+    await admin.query(`ANALYZE "${store.schema}".memories`);
+    const { rows } = await admin.query<{ listed: string[] }>(
+      `SELECT most_common_elems::text::text[] AS listed FROM pg_stats
+        WHERE schemaname = $1 AND tablename = 'memories' AND attname = 'tsv'`,
+      [store.schema],
+    );
+    expect(rows[0]?.listed).toContain('harbour');
+    expect(rows[0]?.listed).not.toContain('okonkwo');
+    const sent: string[] = [];
+    const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+    pool.query = ((...args: unknown[]) => {
+      sent.push(String(args[0]));
+      return query(...args);
+    }) as typeof pool.query;
+
+    const hits = await store.keywordSearch([bank], ['harbour', 'okonkwo'], 10, { now: NOW });
+    expect(hits[0]?.memory?.text).toBe('Okonkwo left the harbour');
+    // Counting "harbour" would read the 1,500 rows it matches; the statistics say how many there are.
+    const counts = sent.flatMap((sql) => sql.match(/count\(\*\) FROM \S+ m WHERE m\.tsv @@/g) ?? []);
+    expect(counts).toHaveLength(1);
+    await store.close();
+    await pool.end();
+  });
+
   it('ranks every match of a bank small enough for an exact vector scan', async () => {
     const store = await openStore(embedder);
     const bank = randomBankId();
