@@ -363,7 +363,7 @@ describe('work in steps', () => {
     // A step at least per band.
     expect(steps).toBeGreaterThanOrEqual(32);
     for (const base of bases.slice(0, 50)) {
-      const { signature, uncertain } = sketchVector(atCosine(base, 0.96, next));
+      const { signature, uncertain } = sketchVector(atCosine(base, 0.96, next), true);
       const bound = hammingBound(0.95);
       const proposed = sliced.nearDuplicateCandidates(signature, uncertain ?? new Uint8Array(0), bound);
       expect(proposed).toEqual(atOnce.nearDuplicateCandidates(signature, uncertain ?? new Uint8Array(0), bound));
@@ -379,7 +379,7 @@ describe('work in steps', () => {
     runAtOnce(bank.prepareNearDuplicates());
     const bound = hammingBound(0.95);
     const proposedFor = (base: Float32Array) => {
-      const { signature, uncertain } = sketchVector(atCosine(base, 0.96, next));
+      const { signature, uncertain } = sketchVector(atCosine(base, 0.96, next), true);
       return bank.nearDuplicateCandidates(signature, uncertain ?? new Uint8Array(0), bound);
     };
     // Appended rows go into the chains; two of them land in the same buckets, so a chain holds more than one.

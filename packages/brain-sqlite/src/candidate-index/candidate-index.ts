@@ -157,7 +157,7 @@ export class CandidateIndex {
     excludeId: string | null,
   ): IndexHit | null {
     const bank = this.bank(bankId);
-    const uncertain = sketch.uncertain ?? sketchVector(embedding).uncertain ?? new Uint8Array(0);
+    const uncertain = sketch.uncertain ?? sketchVector(embedding, true).uncertain ?? new Uint8Array(0);
     const candidates = bank.nearDuplicateCandidates(sketch.signature, uncertain, hammingBound(threshold));
     // A record without candidates needs no query.
     const query = candidates.length > 0 ? unitQuery(embedding) : null;

@@ -20,7 +20,7 @@ export interface VectorSketch {
   code: Int8Array;
   /** What a code unit is worth: the unit vector's coordinate i is code[i] * scale, within scale / 2. */
   scale: number;
-  /** Per LSH band, the PROBE_FLIPS bit positions least certain for this vector (only queries use them). */
+  /** Per LSH band, the PROBE_FLIPS bit positions least certain for this vector: a near-duplicate query's probes. */
   uncertain?: Uint8Array;
 }
 
@@ -106,8 +106,11 @@ function signedHadamard(values: Float64Array, signs: Float64Array): void {
   }
 }
 
-/** The signature and int8 code of a vector. */
-export function sketchVector(vector: Float32Array): VectorSketch {
+/**
+ * The signature and int8 code of a vector, and with `probes` the bits a near-duplicate check probes flipped: only a
+ * record about to be checked needs them (over a quarter of the sketch's time, otherwise spent on every row written).
+ */
+export function sketchVector(vector: Float32Array, probes = false): VectorSketch {
   const size = transformSize(vector.length);
   if (scratch.length !== size) scratch = new Float64Array(size);
   const work = scratch;
@@ -126,15 +129,17 @@ export function sketchVector(vector: Float32Array): VectorSketch {
   const signature = new Uint32Array(SIGNATURE_WORDS);
   for (let i = 0; i < SIGNATURE_BITS; i++)
     if (f64(work, i) > 0) signature[i >>> 5] = u32(signature, i >>> 5) | (1 << (i & 31));
-  const uncertain = leastCertainBits(work);
+  const uncertain = probes ? leastCertainBits(work) : undefined;
 
   const code = new Int8Array(vector.length);
   norm = Math.sqrt(norm);
-  if (norm === 0 || peak === 0) return { signature, code, scale: 0, uncertain };
+  const sketch = (scale: number): VectorSketch =>
+    uncertain ? { signature, code, scale, uncertain } : { signature, code, scale };
+  if (norm === 0 || peak === 0) return sketch(0);
   const unitPeak = peak / norm;
   const toCode = 127 / peak;
   for (let i = 0; i < vector.length; i++) code[i] = Math.round(f32(vector, i) * toCode);
-  return { signature, code, scale: unitPeak / 127, uncertain };
+  return sketch(unitPeak / 127);
 }
 
 /** Bits probed flipped per LSH band: the ones whose projection was closest to zero (leastCertainBits keeps three). */
