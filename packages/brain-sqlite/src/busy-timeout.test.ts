@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { StorageError } from '@astrocyte/core';
 import { axisVector, memoryRecord } from '@astrocyte/core/testing';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSqliteBrain } from './create-sqlite-brain.js';
 import { SCHEMA_VERSION } from './migrations.js';
@@ -73,6 +74,29 @@ describe('waiting for another connection’s write lock', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(190);
     await lock.done;
     expect(storedNotes(store)).toBe(0);
+    await store.close();
+  });
+
+  it('waits for the lock between turns of the event loop, so timers and a holder in this process go on', async () => {
+    const store = await openStore('turns.db', 5000);
+    const lock = await holdWriteLock(join(dir, 'turns.db'), 300);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    const [outcome] = await insertNote(store, 'stored after the lock');
+    clearInterval(timer);
+    expect(outcome?.status).toBe('stored');
+    // About 60 in 300 ms; none while SQLite's busy handler held the thread.
+    expect(ticks).toBeGreaterThan(20);
+    await lock.done;
+    // An application's own connection to the file, in this thread, holds the lock until a timer of its ends it.
+    const own = new Database(join(dir, 'turns.db'));
+    own.exec('BEGIN IMMEDIATE');
+    setTimeout(() => own.exec('COMMIT'), 100);
+    const [second] = await insertNote(store, 'stored after this process released the lock');
+    expect(second?.status).toBe('stored');
+    own.close();
+    expect(storedNotes(store)).toBe(2);
+    expect(store.database.pragma('busy_timeout', { simple: true })).toBe(5000);
     await store.close();
   });
 

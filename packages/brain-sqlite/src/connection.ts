@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { StorageError } from '@astrocyte/core';
 import { TimeSlicer } from '@astrocyte/core/backend';
 import Database from 'better-sqlite3';
@@ -9,10 +10,12 @@ import { asStorageError, storeClosed, vectorExtensionMissing } from './storage-e
 import type { SqliteStoreOptions } from './store-options.js';
 import { type ReadQuery, StoreThread, WAL_LIMIT_BYTES } from './store-thread.js';
 import { WalTruncation } from './wal-truncation.js';
-import { inImmediateTransaction, takingWriteLock } from './write-lock.js';
+import { inImmediateTransaction } from './write-lock.js';
 
 // A transaction whose last turn has already run this long gives the event loop a turn before its commit.
 const COMMIT_HEADROOM_MS = 5;
+// The longest pause between two attempts to take the write lock another connection holds.
+const MAX_LOCK_PAUSE_MS = 16;
 
 /** Gives the event loop a turn inside a write transaction, which stays open. */
 export type Tick = () => Promise<void>;
@@ -43,7 +46,7 @@ export class SqliteConnection {
   private writing: Promise<unknown> | null = null;
   private readonly wal: WalTruncation;
   private readonly thread: StoreThread | null;
-  /** How long a write waits for another connection's lock (see takingWriteLock). */
+  /** How long a write waits for another connection's lock (see awaitWriteLock and takingWriteLock). */
   readonly busyTimeoutMs: number;
   private closed = false;
 
@@ -244,13 +247,14 @@ export class SqliteConnection {
     fn: (tick: Tick) => T | Promise<T>,
     begin: 'BEGIN' | 'BEGIN IMMEDIATE',
   ): Promise<T> {
-    const slicer = new TimeSlicer();
-    const tick = () => slicer.tick();
     try {
-      takingWriteLock(this.database, this.busyTimeoutMs, () => this.database.exec(begin));
+      if (begin === 'BEGIN IMMEDIATE') await this.awaitWriteLock();
+      else this.database.exec(begin);
     } catch (error) {
       throw asStorageError(operation, error);
     }
+    const slicer = new TimeSlicer();
+    const tick = () => slicer.tick();
     try {
       for (const follower of this.followers) follower.begin?.();
       const result = await fn(tick);
@@ -265,6 +269,29 @@ export class SqliteConnection {
       if (this.database.inTransaction) this.database.exec('ROLLBACK');
       for (const follower of this.followers) follower.rolledBack?.();
       throw asStorageError(operation, error);
+    }
+  }
+
+  /**
+   * BEGIN IMMEDIATE, waiting for the file's write lock between turns of the event loop: another connection may hold
+   * it for long (this store's thread in a restarting checkpoint, 10 to 80 ms under a stream of commits; another
+   * process's large batch), and SQLite's own busy handler would wait in sleeps that hold the thread, and with it every
+   * other request, and a holder in this same process that needs a turn to finish. Each attempt fails at once while
+   * the lock is taken; the next comes after a pause that grows to MAX_LOCK_PAUSE_MS, until the busy timeout has passed.
+   */
+  private async awaitWriteLock(): Promise<void> {
+    const deadline = performance.now() + this.busyTimeoutMs;
+    for (let pause = 1; ; pause = Math.min(pause * 2, MAX_LOCK_PAUSE_MS)) {
+      this.statements.prepare('PRAGMA busy_timeout = 0').run();
+      try {
+        this.database.exec('BEGIN IMMEDIATE');
+        return;
+      } catch (error) {
+        if ((error as { code?: unknown })?.code !== 'SQLITE_BUSY' || performance.now() >= deadline) throw error;
+      } finally {
+        this.statements.prepare(`PRAGMA busy_timeout = ${this.busyTimeoutMs}`).run();
+      }
+      await sleep(Math.max(0, Math.min(pause, deadline - performance.now())));
     }
   }
 
