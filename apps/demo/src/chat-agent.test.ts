@@ -82,6 +82,19 @@ describe('the offline chat agent', () => {
     expect((events.find((e) => e.type === 'agent') as { text: string }).text).toMatch(/You are allergic to peanuts\.$/);
   });
 
+  it('asked again what it knows, quotes each statement once, and none of its own earlier answer', async () => {
+    const allergic = `allergy-${Math.random().toString(36).slice(2)}`;
+    // The first answer, stored with the chat, is a memory of several lines that quotes the allergy under its number.
+    for (const message of ['I am allergic to peanuts.', 'What do you know about me?'])
+      await demo.agent.turn(allergic, message, () => {});
+    const events: TranscriptEvent[] = [];
+    await demo.agent.turn(allergic, 'What do you know about me?', (event) => events.push(event));
+    const answer = (events.find((e) => e.type === 'agent') as { text: string }).text;
+    expect(answer.match(/allergic to peanuts/g)).toHaveLength(1);
+    expect(answer).not.toMatch(/\(\d{4}-\d{2}-\d{2}\) \(\d{4}-\d{2}-\d{2}\)/);
+    expect(answer).not.toMatch(/Here is what memory holds.*Here is what memory holds/s);
+  });
+
   it('reflects, and forgets a fact together with the conversation turns that said it', async () => {
     await turn('Remember that the office is in Leeds');
     const reflected = await turn('What do you know about me?');

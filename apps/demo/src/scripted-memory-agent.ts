@@ -108,18 +108,19 @@ async function reflect(turn: AgentTurn, query: string): Promise<void> {
   // Without an LLM the brain's answer is a list of quoted memories under a header; say it in the agent's voice,
   // without its own earlier replies (quoted with their speaker), which only echo memory, nor the user's questions
   // and chit-chat ("Thanks."), which say nothing about them: the statements recall's answers keep.
-  const [first, ...rest] = result.text.split('\n');
+  const [first, ...lines] = result.text.split('\n');
+  const rest = quotedEntries(lines);
   const ownReply = new RegExp(`^\\[\\d+\\] ${SPEAKERS.agent}: `);
-  const userTurn = new RegExp(`^\\[\\d+\\] ${SPEAKERS.user}: (.*?)(?: \\(\\d{4}-\\d{2}-\\d{2}\\))?$`);
-  const quotedMemory = /^\[\d+\] (.*?)(?: \(\d{4}-\d{2}-\d{2}\))?$/;
+  const userTurn = new RegExp(`^\\[\\d+\\] ${SPEAKERS.user}: (.*?)(?: \\(\\d{4}-\\d{2}-\\d{2}\\))*$`);
+  const quotedMemory = /^\[\d+\] (.*?)(?: \(\d{4}-\d{2}-\d{2}\))*$/s;
   // A fact and the turn that told it ("Remember that ...") say the same thing: it is quoted once, where first found.
   const seen = new Set<string>();
-  const kept = rest.filter((line) => {
-    if (ownReply.test(line)) return false;
-    const said = userTurn.exec(line)?.[1];
+  const kept = rest.filter((entry) => {
+    if (ownReply.test(entry)) return false;
+    const said = userTurn.exec(entry)?.[1];
     const intent = said === undefined ? null : classifyMessage(said);
     if (intent && intent.kind !== 'retain') return false;
-    const statement = intent?.kind === 'retain' ? intent.content : (quotedMemory.exec(line)?.[1] ?? line);
+    const statement = intent?.kind === 'retain' ? intent.content : (quotedMemory.exec(entry)?.[1] ?? entry);
     const key = statement
       .toLowerCase()
       .replace(/[.!?"]+$/, '')
@@ -128,12 +129,26 @@ async function reflect(turn: AgentTurn, query: string): Promise<void> {
     seen.add(key);
     return true;
   });
-  const quoted = (kept.length ? kept : rest).map((line, i) => line.replace(/^\[\d+\]/, `[${i + 1}]`));
+  const quoted = (kept.length ? kept : rest).map((entry, i) => entry.replace(/^\[\d+\]/, `[${i + 1}]`));
   turn.say(
     first?.startsWith('Extractive answer') && rest.length
       ? `Here is what memory holds on that (quoted, as no LLM is configured for reflect):\n${quoted.join('\n')}`
       : result.text,
   );
+}
+
+/**
+ * Reflect's quoted memories, one entry each: its answer numbers them from [1], and a memory of several lines (an
+ * earlier answer of this agent, which quotes memories under numbers of its own) goes on over the next lines until
+ * the next number in sequence.
+ */
+function quotedEntries(lines: string[]): string[] {
+  const entries: string[] = [];
+  for (const line of lines) {
+    if (line.startsWith(`[${entries.length + 1}] `)) entries.push(line);
+    else if (entries.length > 0) entries[entries.length - 1] += `\n${line}`;
+  }
+  return entries;
 }
 
 /**
