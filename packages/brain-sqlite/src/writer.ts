@@ -63,7 +63,7 @@ export class MemoryWriter {
     const slicer = new TimeSlicer();
     const sketches: VectorSketch[] = [];
     for (const record of records) {
-      sketches.push(sketchVector(record.embedding, checksNear(record, threshold)));
+      sketches.push(sketchVector(record.embedding, threshold !== null && nearChecked(record)));
       await slicer.tick();
     }
     return this.connection.write('insert', async (tick) => {
@@ -122,7 +122,7 @@ export class MemoryWriter {
     ) as { id: string } | undefined;
     // The memory being superseded is not a duplicate of its correction, which is usually worded almost alike.
     if (exact && exact.id !== record.supersedes) return this.duplicate(record, exact.id, 'exact', 1, maxTags);
-    if (threshold !== null && checksNear(record, threshold)) {
+    if (threshold !== null && nearChecked(record)) {
       const near = this.index.nearDuplicate(record.bankId, record.embedding, sketch, threshold, record.supersedes);
       if (near && sameFact(record, near.row)) return this.duplicate(record, near.id, 'near', near.similarity, maxTags);
     }
@@ -266,11 +266,11 @@ export class MemoryWriter {
   }
 }
 
-// Whether a record is checked for near duplicates. A turn or a chunk is a part of an ordered whole: only its exact
-// repeat (the same words, speaker, session and time; the same part of the same document) is a duplicate. Merged into
-// a near match, it would leave a hole there.
-function checksNear(record: MemoryRecord, threshold: number | null): boolean {
-  return threshold !== null && record.episodeId === null;
+// Whether a record is checked for near duplicates when the insert checks any. A turn or a chunk is a part of an
+// ordered whole: only its exact repeat (the same words, speaker, session and time; the same part of the same document)
+// is a duplicate. Merged into a near match, it would leave a hole there.
+function nearChecked(record: MemoryRecord): boolean {
+  return record.episodeId === null;
 }
 
 // A near match is a duplicate only of the same moment and the same numbers: the same words at another time are another

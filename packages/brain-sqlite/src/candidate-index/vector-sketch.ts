@@ -129,17 +129,15 @@ export function sketchVector(vector: Float32Array, probes = false): VectorSketch
   const signature = new Uint32Array(SIGNATURE_WORDS);
   for (let i = 0; i < SIGNATURE_BITS; i++)
     if (f64(work, i) > 0) signature[i >>> 5] = u32(signature, i >>> 5) | (1 << (i & 31));
-  const uncertain = probes ? leastCertainBits(work) : undefined;
+  const probed = probes ? { uncertain: leastCertainBits(work) } : {};
 
   const code = new Int8Array(vector.length);
   norm = Math.sqrt(norm);
-  const sketch = (scale: number): VectorSketch =>
-    uncertain ? { signature, code, scale, uncertain } : { signature, code, scale };
-  if (norm === 0 || peak === 0) return sketch(0);
+  if (norm === 0 || peak === 0) return { signature, code, scale: 0, ...probed };
   const unitPeak = peak / norm;
   const toCode = 127 / peak;
   for (let i = 0; i < vector.length; i++) code[i] = Math.round(f32(vector, i) * toCode);
-  return sketch(unitPeak / 127);
+  return { signature, code, scale: unitPeak / 127, ...probed };
 }
 
 /** Bits probed flipped per LSH band: the ones whose projection was closest to zero (leastCertainBits keeps three). */
