@@ -61,15 +61,16 @@ async function runMemoryTool(
     }
     case 'memory_recall': {
       allowOnly(input, ['query', 'max_results']);
-      const maxResults = input.max_results ?? 5;
-      if (typeof maxResults !== 'number' || !Number.isInteger(maxResults) || maxResults < 1 || maxResults > 100) {
-        throw new ValidationError('max_results', `must be an integer from 1 to 100, got ${JSON.stringify(maxResults)}`);
-      }
-      const result = await brain.recall(requireString(input, 'query'), {
-        bankId,
-        maxResults,
-        ...(context ? { context } : {}),
-      });
+      // The brain checks the number against its own limit (100 unless the application lowered it).
+      const result = await brain
+        .recall(requireString(input, 'query'), {
+          bankId,
+          maxResults: (input.max_results ?? 5) as number,
+          ...(context ? { context } : {}),
+        })
+        .catch((error: unknown) => {
+          throw asSent(error, 'maxResults', 'max_results');
+        });
       return JSON.stringify({
         hits: result.hits.map((hit) => ({
           memory_id: hit.memoryId,
@@ -104,6 +105,12 @@ async function runMemoryTool(
       });
     }
   }
+}
+
+// An error about a field the brain names as its API does (maxResults), named as the model sent it (max_results).
+function asSent(error: unknown, field: string, sent: string): unknown {
+  if (!ValidationError.isInstance(error) || error.details.field !== field) return error;
+  return new ValidationError(sent, error.message.slice(`${field}: `.length), { cause: error });
 }
 
 function allowOnly(input: Record<string, unknown>, fields: string[]): void {

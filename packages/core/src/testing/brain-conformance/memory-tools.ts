@@ -105,5 +105,29 @@ export function describeMemoryTools(factory: StoreFactory): void {
           .stored,
       ).toBe(true);
     });
+
+    it('names max_results, with the limit the application set, when a recall asks for more than it allows', async () => {
+      const brain = await makeBrain({ limits: { maxResults: 20 } });
+      const bankId = randomBankId();
+      await handleMemoryTool(
+        brain,
+        'memory_retain',
+        { content: 'The staging database moved to Frankfurt' },
+        { bankId },
+      );
+      const error = await handleMemoryTool(
+        brain,
+        'memory_recall',
+        { query: 'staging', max_results: 50 },
+        { bankId },
+      ).catch((e) => e);
+      expect(ValidationError.isInstance(error)).toBe(true);
+      expect(error.details.field).toBe('max_results');
+      expect(error.message).toBe('max_results: must be an integer from 1 to 20, got 50');
+      const found = JSON.parse(
+        await handleMemoryTool(brain, 'memory_recall', { query: 'staging', max_results: 20 }, { bankId }),
+      );
+      expect(found.hits.map((hit: { text: string }) => hit.text)).toEqual(['The staging database moved to Frankfurt']);
+    });
   });
 }
