@@ -1,7 +1,10 @@
+import { createSqliteBrain } from '@astrocyte/brain-sqlite';
 import { describe, expect, it } from 'vitest';
 import { emulatedSessionsPerTest } from './__fixtures__/emulated-session-fixture.js';
 import type { AgentTurn } from './emulator/index.js';
 import { runSessionTurn } from './run-session-with-memory.js';
+import type { SessionEvent } from './session-events.js';
+import { retainTranscript, TurnTranscript } from './session-transcript.js';
 
 const startSession = emulatedSessionsPerTest();
 
@@ -45,6 +48,60 @@ describe('retainTranscript', () => {
       ['agent', 'From memory: My sister Ada lives in Lisbon', sessionId, 3],
     ]);
     expect((await brain.history(bankId, memories[0]?.id as string))[0]?.actor).toBe('support-app');
+  });
+
+  it('stores a message the user repeats in a later turn, each turn dated', async () => {
+    const fixture = await startSession(listener);
+    const { client, brain, sessionId, bankId } = fixture;
+    const options = { sessionId, bankId, retainTranscript: true };
+    const before = Date.now();
+    await runSessionTurn(client, brain, { ...options, prompt: 'My cat is called Miso' });
+    const again = await runSessionTurn(client, brain, { ...options, prompt: 'My cat is called Miso' });
+    expect(again.transcript?.map((result) => result.stored)).toEqual([true, true]);
+    const memories = (await brain.list(bankId)).items;
+    expect(memories.map((m) => [m.speaker, m.text, m.episode?.position])).toEqual([
+      ['user', 'My cat is called Miso', 0],
+      ['agent', 'Nice to hear.', 1],
+      ['user', 'My cat is called Miso', 2],
+      ['agent', 'Nice to hear.', 3],
+    ]);
+    for (const memory of memories) expect(memory.occurredAt?.getTime()).toBeGreaterThanOrEqual(before - 1000);
+  });
+
+  it("dates a turn by the session's time of its messages, so two listeners of one session store it once", async () => {
+    const brain = await createSqliteBrain({ path: ':memory:' });
+    try {
+      const events = [
+        {
+          type: 'user.message',
+          id: 'sevt_1',
+          content: [{ type: 'text', text: 'Yes' }],
+          processed_at: '2026-11-02T09:00:00Z',
+        },
+        {
+          type: 'agent.message',
+          id: 'sevt_2',
+          content: [{ type: 'text', text: 'Booked.' }],
+          processed_at: '2026-11-02T09:00:03Z',
+        },
+      ] as SessionEvent[];
+      const listen = () => {
+        const transcript = new TurnTranscript(true);
+        for (const event of events) transcript.accept(event);
+        return transcript.take() ?? [];
+      };
+      const turns = listen();
+      expect(turns.map((turn) => [turn.speaker, turn.occurredAt])).toEqual([
+        ['user', new Date('2026-11-02T09:00:00Z')],
+        ['agent', new Date('2026-11-02T09:00:03Z')],
+      ]);
+      const target = { bankId: 'b', sessionId: 'sesn_1' };
+      expect((await retainTranscript(brain, turns, target)).map((r) => r.stored)).toEqual([true, true]);
+      expect((await retainTranscript(brain, listen(), target)).map((r) => r.deduplicated)).toEqual([true, true]);
+      expect((await brain.list('b')).items).toHaveLength(2);
+    } finally {
+      await brain.close();
+    }
   });
 
   it('applies governance: an email address in the message is redacted before it is stored', async () => {
