@@ -56,6 +56,21 @@ export class ValidationError extends AstrocyteError {
   }
 }
 
+/**
+ * `error` with the field it names renamed by `rename` (a ValidationError whose field the caller's users know by
+ * another name: a tool's `max_results` for the brain's `maxResults`), its message and other details kept. Every
+ * other error, and one whose field keeps its name, is returned as it is.
+ */
+export function withFieldRenamed(error: unknown, rename: (field: string) => string): unknown {
+  if (!ValidationError.isInstance(error)) return error;
+  const field = error.details.field;
+  if (typeof field !== 'string') return error;
+  const named = rename(field);
+  if (named === field) return error;
+  const message = error.message.startsWith(`${field}: `) ? error.message.slice(field.length + 2) : error.message;
+  return new ValidationError(named, message, { cause: error, details: { ...error.details, field: named } });
+}
+
 /** A configuration that cannot work: bad YAML, unknown key, missing variable, rejected credentials. */
 export class ConfigError extends AstrocyteError {
   constructor(message: string, options: AstrocyteErrorOptions & { code?: ErrorCode } = {}) {

@@ -5,7 +5,7 @@ import {
   type ErrorCode,
   QuotaExceededError,
   RateLimitedError,
-  ValidationError,
+  withFieldRenamed,
 } from '@astrocyte/core';
 import type { z } from 'zod';
 import type { errorBody } from './http-schemas.js';
@@ -86,13 +86,7 @@ function bodyOf(code: ErrorCode, message: string, details: Record<string, unknow
  * `bank`), like the API's own checks name them. Every other error is returned as it is.
  */
 export function inRequestTerms(error: unknown): unknown {
-  if (!ValidationError.isInstance(error)) return error;
-  const field = error.details.field;
-  if (typeof field !== 'string') return error;
-  const named = requestField(field);
-  if (named === field) return error;
-  const message = error.message.startsWith(`${field}: `) ? error.message.slice(field.length + 2) : error.message;
-  return new ValidationError(named, message, { cause: error, details: { ...error.details, field: named } });
+  return withFieldRenamed(error, requestField);
 }
 
 // The path up to `metadata` is the API's (camelCase to snake_case, `[i]` to `.i`); what follows are the keys of the

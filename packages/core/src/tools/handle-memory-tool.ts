@@ -1,4 +1,4 @@
-import { UnknownToolError, ValidationError } from '../errors.js';
+import { UnknownToolError, ValidationError, withFieldRenamed } from '../errors.js';
 import { inOperationSpan } from '../telemetry/operation-span.js';
 import { setBankAttributes } from '../telemetry/span-attributes.js';
 import type { AstrocyteContext, Brain } from '../types.js';
@@ -69,7 +69,8 @@ async function runMemoryTool(
           ...(context ? { context } : {}),
         })
         .catch((error: unknown) => {
-          throw asSent(error, 'maxResults', 'max_results');
+          // Named as the model sent it.
+          throw withFieldRenamed(error, (field) => (field === 'maxResults' ? 'max_results' : field));
         });
       return JSON.stringify({
         hits: result.hits.map((hit) => ({
@@ -105,12 +106,6 @@ async function runMemoryTool(
       });
     }
   }
-}
-
-// An error about a field the brain names as its API does (maxResults), named as the model sent it (max_results).
-function asSent(error: unknown, field: string, sent: string): unknown {
-  if (!ValidationError.isInstance(error) || error.details.field !== field) return error;
-  return new ValidationError(sent, error.message.slice(`${field}: `.length), { cause: error });
 }
 
 function allowOnly(input: Record<string, unknown>, fields: string[]): void {
