@@ -218,7 +218,12 @@ describe('HTTP API errors', () => {
   });
 
   it('answers 429 with Retry-After once the rate limit is spent', async () => {
-    server = await startTestServer({ access: { rateLimits: [{ principal: 'user:*', operationsPerMinute: 2 }] } });
+    // Inside one minute of the rate limit's window: on the wall clock, the three requests could straddle two.
+    const midMinute = new Date('2026-06-01T12:00:15Z');
+    server = await startTestServer({
+      access: { rateLimits: [{ principal: 'user:*', operationsPerMinute: 2 }] },
+      now: () => midMinute,
+    });
     const { api, alice } = server;
     for (let i = 0; i < 2; i++) expect((await api.request('GET', `/v1/banks/${alice}/memories`)).status).toBe(200);
     const limited = await api.request('POST', `/v1/banks/${alice}/memories`, { body: { content: 'one too many' } });

@@ -37,12 +37,15 @@ export async function startTestServer(
     access?: Omit<AccessOptions, 'grants'>;
     serve?: Omit<ServeHttpApiOptions, 'port' | 'tokens'>;
     open?: OpenBrain;
+    /** The default brain's clock. */
+    now?: () => Date;
   } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'astrocyte-http-api-'));
   const alice = randomBankId('alice');
   const bob = randomBankId('bob');
-  const open: OpenBrain = options.open ?? ((access) => createSqliteBrain({ path: join(dir, 'memory.db'), access }));
+  const open: OpenBrain =
+    options.open ?? ((access) => createSqliteBrain({ path: join(dir, 'memory.db'), access, now: options.now }));
   const brain = await open({
     grants: [{ principal: 'user:{bank}', banks: '{bank}', permissions: ['read', 'write', 'forget'] }],
     ...options.access,

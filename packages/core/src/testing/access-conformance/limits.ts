@@ -113,14 +113,21 @@ export function describeLimits(factory: StoreFactory): void {
 
     it('quota refusals and rate limits are audited', async () => {
       const admin = 'service:ops';
-      const brain = await makeBrain({
-        grants: [ALICE_WRITES, { principal: admin, banks: '*', permissions: ['admin'] }],
-        quotas: [{ banks: 'alice-*', maxMemories: 1 }],
-        rateLimits: [{ principal: ALICE, banks: 'alice-*', operationsPerMinute: 2 }],
-      });
+      // Inside one minute of the rate limit's window: on the wall clock, the three calls could straddle two.
+      const clock = manualClock(new Date('2026-06-01T12:00:15Z'));
+      const brain = await makeBrain(
+        {
+          grants: [ALICE_WRITES, { principal: admin, banks: '*', permissions: ['admin'] }],
+          quotas: [{ banks: 'alice-*', maxMemories: 1 }],
+          rateLimits: [{ principal: ALICE, banks: 'alice-*', operationsPerMinute: 2 }],
+        },
+        { now: clock.now },
+      );
       const bankId = randomBankId('alice');
       await brain.retain('The only memory allowed', { bankId, context });
+      clock.advance(1000);
       await failure(brain.retain('One too many', { bankId, context }));
+      clock.advance(1000);
       await failure(brain.recall('memory', { bankId, context }));
       const { items } = await brain.audit({ context: { principal: admin } });
       expect(items.map(({ action, bankId: bank, outcome, details }) => ({ action, bank, outcome, details }))).toEqual([
