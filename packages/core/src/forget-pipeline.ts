@@ -7,7 +7,15 @@ import { checkOverride } from './governance/forget-policy.js';
 import type { Governance } from './governance/governance.js';
 import type { MemoryStore } from './memory-store.js';
 import type { AstrocyteContext, ForgetOptions, ForgetResult } from './types.js';
-import { checkBankId, checkDate, checkMemoryIds, checkReason, checkTags, type Limits } from './validation.js';
+import {
+  checkBankId,
+  checkDate,
+  checkMemoryIds,
+  checkReason,
+  checkTags,
+  describeValue,
+  type Limits,
+} from './validation.js';
 import { versionStamp } from './version-stamp.js';
 
 /** What the erasure paths work with. */
@@ -38,7 +46,7 @@ export class ForgetPipeline {
     if (options.all !== undefined && typeof options.all !== 'boolean')
       throw new ValidationError(
         'all',
-        `must be true to forget every memory of the bank, got ${JSON.stringify(options.all)}`,
+        `must be true to forget every memory of the bank, got ${describeValue(options.all)}`,
       );
     const selectors = (['memoryIds', 'tags', 'before', 'all'] as const).filter(
       (key) => options[key] !== undefined && options[key] !== false,

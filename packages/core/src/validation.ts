@@ -37,7 +37,7 @@ export function checkBankId(bankId: unknown, field = 'bankId'): string {
   if (typeof bankId !== 'string' || !BANK_ID.test(bankId)) {
     throw new ValidationError(
       field,
-      `must be 1 to 255 characters of letters, digits and . _ : @ -, starting with a letter or digit; got ${JSON.stringify(bankId)?.slice(0, 80)}`,
+      `must be 1 to 255 characters of letters, digits and . _ : @ -, starting with a letter or digit; got ${describeValue(bankId)}`,
     );
   }
   return bankId;
@@ -157,12 +157,12 @@ export function checkSpeaker(speaker: unknown, limits: Limits, field = 'speaker'
   if (/[\p{Cc}\p{Zl}\p{Zp}]/u.test(name)) {
     throw new ValidationError(
       field,
-      `must be a name without line breaks, tabs or other control characters, got ${JSON.stringify(name).slice(0, 80)}`,
+      `must be a name without line breaks, tabs or other control characters, got ${describeValue(name)}`,
     );
   }
   // A name of zero-width characters alone would show as no name at all.
   if (!/[\p{L}\p{N}\p{P}\p{S}]/u.test(name))
-    throw new ValidationError(field, `must have a visible character, got ${JSON.stringify(name).slice(0, 80)}`);
+    throw new ValidationError(field, `must have a visible character, got ${describeValue(name)}`);
   return name;
 }
 
@@ -171,7 +171,7 @@ export function checkSessionId(id: unknown, field = 'sessionId'): string {
   if (typeof id !== 'string' || id.length === 0 || id.length > 128 || /\p{Cc}/u.test(id)) {
     throw new ValidationError(
       field,
-      `must be a string of 1 to 128 characters without control characters, got ${JSON.stringify(id)?.slice(0, 80)}`,
+      `must be a string of 1 to 128 characters without control characters, got ${describeValue(id)}`,
     );
   }
   return checkCharacters(id, field);
@@ -188,7 +188,7 @@ export function checkPath(path: unknown, limits: Limits, field = 'path'): string
   if (trimmed.length > limits.maxPathLength)
     throw new ValidationError(field, `the limit is ${limits.maxPathLength} characters`);
   if (trimmed.split('/').some((segment) => segment.trim().length === 0)) {
-    throw new ValidationError(field, `must not contain empty segments, got ${JSON.stringify(path)}`);
+    throw new ValidationError(field, `must not contain empty segments, got ${describeValue(path)}`);
   }
   return trimmed;
 }
@@ -211,7 +211,7 @@ export function checkDate(value: unknown, field: string): Date | null {
   if (!date || Number.isNaN(date.getTime())) {
     throw new ValidationError(
       field,
-      `must be a Date or an ISO 8601 date or date-time such as 2025-03-01 or 2025-03-01T09:30:00Z, got ${shownValue(value)}`,
+      `must be a Date or an ISO 8601 date or date-time such as 2025-03-01 or 2025-03-01T09:30:00Z, got ${describeValue(value)}`,
     );
   }
   const year = date.getUTCFullYear();
@@ -241,7 +241,7 @@ function parseIsoDate(text: string): Date | undefined {
 export function checkInteger(value: unknown, field: string, min: number, max: number, fallback: number): number {
   if (value === undefined || value === null) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ValidationError(field, `must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+    throw new ValidationError(field, `must be an integer from ${min} to ${max}, got ${describeValue(value)}`);
   }
   return value;
 }
@@ -250,8 +250,7 @@ export function checkInteger(value: unknown, field: string, min: number, max: nu
 export function checkFraction<F extends number | undefined>(value: unknown, field: string, fallback: F): number | F {
   if (value === undefined || value === null) return fallback;
   if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
-    const shown = typeof value === 'number' ? String(value) : JSON.stringify(value);
-    throw new ValidationError(field, `must be a number in [0, 1], got ${shown}`);
+    throw new ValidationError(field, `must be a number in [0, 1], got ${describeValue(value)}`);
   }
   return value;
 }
@@ -279,13 +278,25 @@ function checkText(text: unknown, maxLength: number, field: string): string {
 
 // A wrong value as an error message shows it: a string quoted, a number or boolean as itself ("a number NaN", since
 // JSON would print NaN and an invalid Date as null), anything else by its type.
-function shownValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value).slice(0, 80);
-  if (value instanceof Date) return 'an invalid Date';
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
-    return `${typeOf(value)} ${String(value).slice(0, 40)}`;
+/**
+ * A value as an error message shows it after "got": a string quoted, a number, boolean or bigint as written, an
+ * object or array as its JSON when it has one, anything else by its type; cut at 80 characters. It never throws:
+ * JSON.stringify does on a bigint or a cycle, and a message about bad input must not fail on that input.
+ */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an invalid Date' : value.toISOString();
+  let json: string | undefined;
+  if (typeof value === 'string' || (typeof value === 'object' && value !== null)) {
+    try {
+      json = JSON.stringify(typeof value === 'string' ? value.slice(0, 81) : value);
+    } catch {
+      // A cycle or a bigint inside: described by its type below.
+    }
   }
-  return typeOf(value);
+  if (json === undefined) return typeOf(value);
+  return json.length > 80 ? `${json.slice(0, 79)}…` : json;
 }
 
 function typeOf(value: unknown): string {
@@ -300,7 +311,7 @@ function typeOf(value: unknown): string {
  */
 export function checkMemoryId(id: unknown, field = 'memoryId'): string {
   if (typeof id !== 'string' || id.length === 0 || id.length > 128) {
-    throw new ValidationError(field, `must be a memory id string, got ${JSON.stringify(id)?.slice(0, 80)}`);
+    throw new ValidationError(field, `must be a memory id string, got ${describeValue(id)}`);
   }
   return checkCharacters(id, field);
 }

@@ -1,5 +1,5 @@
 import type { Memory } from '@astrocyte/core';
-import { ValidationError } from '@astrocyte/core';
+import { describeValue, ValidationError } from '@astrocyte/core';
 
 /** How a push lays out a bank's memories as files: `nested` under their path or first tag, or all `flat`. */
 export type MemoryFileLayout = 'nested' | 'flat';
@@ -19,7 +19,7 @@ const FILE_SUFFIX = '.md';
  */
 export function checkStorePrefix(prefix: unknown, field = 'pathPrefix'): string {
   if (typeof prefix !== 'string' || !prefix.startsWith('/'))
-    throw new ValidationError(field, `must be a store path starting with "/", got ${JSON.stringify(prefix)}`);
+    throw new ValidationError(field, `must be a store path starting with "/", got ${describeValue(prefix)}`);
   const segments = prefix.split('/').slice(1);
   if (segments.at(-1) === '') segments.pop();
   for (const segment of segments) {

@@ -1,3 +1,4 @@
+import { describeValue } from '@astrocyte/core';
 import type { PermissionedToolUseEvent, ToolConfirmationParams } from './session-events.js';
 
 /** The application's verdict on a tool call that waits for permission. */
@@ -30,7 +31,10 @@ export async function decideConfirmation(
   if (verdict?.result === 'deny') {
     return deny(event, typeof verdict.denyMessage === 'string' ? verdict.denyMessage : undefined);
   }
-  return deny(event, `the application answered ${JSON.stringify(decision) ?? 'nothing'}, not allow or deny`);
+  return deny(
+    event,
+    `the application answered ${decision === undefined ? 'nothing' : describeValue(decision)}, not allow or deny`,
+  );
 }
 
 function deny(event: PermissionedToolUseEvent, message: string | undefined): ToolConfirmationParams {

@@ -81,6 +81,7 @@ describe('tool confirmations', () => {
         await turn.useTool('rm', { path: 'b' }, { permission: 'deny' }),
         await turn.useTool('write_file', { path: 'c' }, { permission: 'review_later' }),
         await turn.useTool('fetch', { url: 'd' }, { permission: 'ask' }),
+        await turn.useTool('compile', { path: 'e' }, { permission: 'ask' }),
       ];
       turn.say(outcomes.map((outcome) => outcome.result).join(' '));
     });
@@ -93,15 +94,18 @@ describe('tool confirmations', () => {
       onToolConfirmation: (event) => {
         asked.push(event.name);
         if (event.name === 'fetch') throw new Error('no network policy loaded');
+        // An answer JSON cannot write is refused like any other, not a failure of the turn.
+        if (event.name === 'compile') return { result: 1n } as never;
         return { result: 'maybe' } as never;
       },
     });
     // An unknown permission fails closed: it is asked about like `ask`.
-    expect(asked).toEqual(['write_file', 'fetch']);
-    expect(turn.text).toBe('allow deny deny deny');
+    expect(asked).toEqual(['write_file', 'fetch', 'compile']);
+    expect(turn.text).toBe('allow deny deny deny deny');
     expect(turn.confirmations.map((c) => [c.name, c.result, c.denyMessage])).toEqual([
       ['write_file', 'deny', 'the application answered {"result":"maybe"}, not allow or deny'],
       ['fetch', 'deny', 'the application could not decide: no network policy loaded'],
+      ['compile', 'deny', 'the application answered an object, not allow or deny'],
     ]);
   });
 

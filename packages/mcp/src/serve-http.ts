@@ -7,6 +7,7 @@ import {
   type Brain,
   checkAllowedHosts,
   checkTokens,
+  describeValue,
   ValidationError,
 } from '@astrocyte/core';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -75,7 +76,7 @@ export async function serveHttp(brain: Brain, options: HttpServeOptions): Promis
     throw new ValidationError('@astrocyte/mcp port', `must be an integer from 0 to 65535, got ${port}`);
   }
   if (!path.startsWith('/'))
-    throw new ValidationError('@astrocyte/mcp path', `must start with "/", got ${JSON.stringify(path)}`);
+    throw new ValidationError('@astrocyte/mcp path', `must start with "/", got ${describeValue(path)}`);
   // Set once listening, when the port is known; no request arrives before that.
   let check: AccessCheck = () => ({ refused: { status: 403, message: 'not listening yet' } });
 

@@ -88,6 +88,7 @@ describe('HookBus', () => {
   it('refuses an unknown event name and a listener that is not a function', () => {
     const bus = new HookBus();
     expect(() => bus.on('stored' as never, () => undefined)).toThrow(ValidationError);
+    expect(() => bus.on(1n as never, () => undefined)).toThrow(/event: must be one of .*, got 1n$/);
     expect(() => bus.on('retain', 'log it' as never)).toThrow(/listener: must be a function/);
     expect(() => bus.off('erase' as never, () => undefined)).toThrow(
       /event: must be one of retain, reject, redact, recall, forget/,

@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors.js';
+import { describeValue } from '../validation.js';
 import type { HookEventName, HookEvents, HookListener, ListenerErrorHandler } from './hook-events.js';
 
 const EVENT_NAMES: readonly HookEventName[] = ['retain', 'reject', 'redact', 'recall', 'forget'];
@@ -78,5 +79,5 @@ export class HookBus {
 
 function checkName(name: unknown): asserts name is HookEventName {
   if (!EVENT_NAMES.includes(name as HookEventName))
-    throw new ValidationError('event', `must be one of ${EVENT_NAMES.join(', ')}, got ${JSON.stringify(name)}`);
+    throw new ValidationError('event', `must be one of ${EVENT_NAMES.join(', ')}, got ${describeValue(name)}`);
 }

@@ -149,7 +149,7 @@ export function describeInputEdges(factory: StoreFactory): void {
           (error: Error) => error.message,
         );
       expect(await refusal(new Date('nonsense'))).toMatch(/got an invalid Date$/);
-      expect(await refusal(1_700_000_000_000)).toMatch(/got a number 1700000000000$/);
+      expect(await refusal(1_700_000_000_000)).toMatch(/got 1700000000000$/);
       expect(await refusal('soon')).toMatch(/got "soon"$/);
       const accepted: [string | Date, string][] = [
         ['2024-02-29', '2024-02-29T00:00:00.000Z'],
@@ -190,6 +190,42 @@ export function describeInputEdges(factory: StoreFactory): void {
         [() => makeBrain({ recall: { speakerBoost: 1.5 } }), 'recall.speakerBoost'],
       ]);
       expect((await brain.list(bankId)).items.map((m) => m.text)).toEqual(['Quinn likes sailing']);
+    });
+
+    it('refuses values JSON cannot write (a bigint, a cycle) with a typed error that shows them', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      const { memoryId } = await brain.retain('Quinn likes sailing', { bankId });
+      const cycle: Record<string, unknown> = { n: 5 };
+      cycle.self = cycle;
+      const odd = <T>(value: unknown) => value as T;
+      await expectFieldErrors([
+        [() => brain.retain('ok', { bankId: odd<string>(10n) }), 'bankId'],
+        [() => brain.retain('ok', { bankId: odd<string>(cycle) }), 'bankId'],
+        [() => brain.retain('ok', { bankId, supersedes: odd<string>(5n) }), 'supersedes'],
+        [() => brain.retain('ok', { bankId, occurredAt: odd<string>(5n) }), 'occurredAt'],
+        [
+          () => brain.retainConversation([{ speaker: 'a', text: 'hi' }], { bankId, sessionId: odd<string>(5n) }),
+          'sessionId',
+        ],
+        [() => brain.recall('sailing', { bankId, maxResults: odd<number>(10n) }), 'maxResults'],
+        [() => brain.recall('sailing', { bankId, maxResults: odd<number>(cycle) }), 'maxResults'],
+        [() => brain.recall('sailing', { bankId, minScore: odd<number>(1n) }), 'minScore'],
+        [() => brain.recall('sailing', { bankId, minScore: odd<number>(cycle) }), 'minScore'],
+        [() => brain.forget(bankId, { memoryIds: [odd<string>(1n)] }), 'memoryIds[0]'],
+        [() => brain.forget(bankId, { memoryIds: [odd<string>(cycle)] }), 'memoryIds[0]'],
+        [() => brain.forget(bankId, { all: odd<boolean>(1n) }), 'all'],
+        [() => brain.forget(bankId, { all: odd<boolean>(cycle) }), 'all'],
+        [() => brain.history(bankId, odd<string>(7n)), 'memoryId'],
+      ]);
+      // What the message shows: the value as written, not JSON's null for NaN.
+      await expect(brain.recall('sailing', { bankId, maxResults: Number.NaN })).rejects.toThrow('got NaN');
+      await expect(brain.recall('sailing', { bankId, maxResults: odd<number>(10n) })).rejects.toThrow('got 10n');
+      await expect(brain.recall('sailing', { bankId, maxResults: odd<number>(cycle) })).rejects.toThrow(
+        'got an object',
+      );
+      await expect(brain.forget(bankId, { all: odd<boolean>({ yes: 1 }) })).rejects.toThrow('got {"yes":1}');
+      expect((await brain.list(bankId)).items.map((m) => m.id)).toEqual([memoryId]);
     });
 
     it('gives the memory tools a typed error for a missing input or binding', async () => {
