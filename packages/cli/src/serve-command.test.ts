@@ -15,8 +15,10 @@ const TOKENS = {
 };
 
 // Each user owns the bank named after them; carol is held to two operations a minute; "litigation" holds a memory.
+// Texts of up to 500,000 characters: request bodies up to bodyBytesFor(500,000), 1,565,536 bytes.
 function accessYaml(alice: string, bob: string, carol: string): string {
   return [
+    'limits: { max_content_length: 500000 }',
     'governance:',
     '  forget: { legal_hold_tags: [litigation] }',
     'access:',
@@ -86,8 +88,16 @@ describe('astrocyte serve', { timeout: 120_000 }, () => {
       expect(misspelt.status).toBe(400);
       expect(misspelt.body.error.details.field).toBe('contnet');
       expect((await api.request('DELETE', `${memories}/no-such-memory`)).status).toBe(404);
-      const huge = await api.request('POST', memories, { body: { content: 'x'.repeat(2 * 1024 * 1024) } });
+      // The body limit follows the config's content limit: 400,000 characters of Chinese (1.2 MB of UTF-8) are
+      // stored as chunks, and a body over 1.57 MB is refused before it is read, under the 3 MB default of the API.
+      const long = await api.request('POST', memories, { body: { content: '长文本测试句子，'.repeat(50_000) } });
+      expect(long).toMatchObject({ status: 201, body: { stored: true } });
+      expect(long.body.chunk_ids).toHaveLength(100);
+      // Forgetting the document's first memory forgets every chunk.
+      expect((await api.request('DELETE', `${memories}/${long.body.memory_id}`)).body).toEqual({ deleted_count: 100 });
+      const huge = await api.request('POST', memories, { body: { content: 'x'.repeat(1_600_000) } });
       expect(huge.status).toBe(413);
+      expect(huge.body.error.details).toEqual({ maxBytes: 1_565_536 });
 
       // A legal hold keeps a memory from being forgotten.
       const held = await api.request('POST', memories, {

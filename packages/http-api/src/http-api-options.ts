@@ -1,4 +1,11 @@
-import { type BearerToken, checkAllowedHosts, checkTokens, ValidationError, zodProblem } from '@astrocyte/core';
+import {
+  type BearerToken,
+  checkAllowedHosts,
+  checkTokens,
+  DEFAULT_MAX_BODY_BYTES,
+  ValidationError,
+  zodProblem,
+} from '@astrocyte/core';
 import { z } from 'zod';
 
 /** How the HTTP API checks and limits requests. */
@@ -17,7 +24,11 @@ export interface HttpApiOptions {
    * use to reach the server, such as a DNS name or the name a reverse proxy forwards.
    */
   allowedHosts?: string[];
-  /** The largest request body accepted, in bytes; defaults to 1 MiB. */
+  /**
+   * The largest request body accepted, in bytes; defaults to DEFAULT_MAX_BODY_BYTES, room for a text of the default
+   * content limit. A brain with a higher `limits.maxContentLength` needs `bodyBytesFor(thatLimit)` (from
+   * `@astrocyte/core`) to take its longest texts.
+   */
   maxBodyBytes?: number;
   /**
    * Told of every request that failed with a 5xx, whose response says only what the error code means; defaults to a
@@ -40,10 +51,7 @@ const schema = z.strictObject({
   port: z.int().min(0).max(65_535),
   tokens: z.array(z.strictObject({ token: z.string(), principal: z.string().min(1).optional() })).default([]),
   allowedHosts: z.array(z.string()).default([]),
-  maxBodyBytes: z
-    .int()
-    .min(1)
-    .default(1024 * 1024),
+  maxBodyBytes: z.int().min(1).default(DEFAULT_MAX_BODY_BYTES),
   onError: z
     .custom<(error: unknown, requestId: string) => void>((value) => typeof value === 'function', 'must be a function')
     .default(() => reportToStderr),

@@ -165,6 +165,29 @@ describe('MCP over HTTP: bearer token, Host and Origin checks', () => {
     );
   });
 
+  it('answers 413 to a body over maxBodyBytes, whose default holds a text of the default content limit', async () => {
+    const initialize = (name: string) =>
+      JSON.stringify({
+        ...JSON.parse(INITIALIZE),
+        params: { ...JSON.parse(INITIALIZE).params, clientInfo: { name, version: '1' } },
+      });
+    const send = (url: string, body: string) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body,
+      });
+    // 1,000,000 characters of Chinese, the default content limit, are 3 MB of UTF-8: within the default of
+    // bodyBytesFor(1,000,000), 3,065,536 bytes; twice as many are not.
+    const chinese = '长文本测试句子，'.repeat(125_000);
+    const standard = await serve({});
+    expect((await send(standard.url, initialize(chinese))).status).toBe(200);
+    expect((await send(standard.url, initialize(chinese + chinese))).status).toBe(413);
+    const small = await serve({ maxBodyBytes: 100_000 });
+    expect((await send(small.url, initialize('x'.repeat(90_000)))).status).toBe(200);
+    expect((await send(small.url, initialize('x'.repeat(100_001)))).status).toBe(413);
+  });
+
   it('refuses a foreign Origin with 403 and serves the endpoint its own origin', async () => {
     const running = await serve({});
     const port = new URL(running.url).port;

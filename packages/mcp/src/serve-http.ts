@@ -7,6 +7,7 @@ import {
   type Brain,
   checkAllowedHosts,
   checkTokens,
+  DEFAULT_MAX_BODY_BYTES,
   describeValue,
   ValidationError,
 } from '@astrocyte/core';
@@ -38,6 +39,11 @@ export interface HttpServeOptions extends MemoryMcpServerOptions {
    * use to reach the server, such as a DNS name or the name a reverse proxy forwards.
    */
   allowedHosts?: string[];
+  /**
+   * The largest request body accepted, in bytes (413 above it); defaults to DEFAULT_MAX_BODY_BYTES, room for a text of
+   * the default content limit. A brain with a higher `limits.maxContentLength` needs `bodyBytesFor(thatLimit)`.
+   */
+  maxBodyBytes?: number;
 }
 
 /** A listening HTTP endpoint. */
@@ -61,6 +67,7 @@ export async function serveHttp(brain: Brain, options: HttpServeOptions): Promis
     token,
     tokens: mapped,
     allowedHosts = [],
+    maxBodyBytes = DEFAULT_MAX_BODY_BYTES,
     ...serverOptions
   } = options;
   const { context } = parseServerOptions(serverOptions);
@@ -102,7 +109,10 @@ export async function serveHttp(brain: Brain, options: HttpServeOptions): Promis
       ...serverOptions,
       context: { ...context, ...(principal ? { principal } : {}) },
     });
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      maxRequestBodySize: maxBodyBytes,
+    });
     res.on('close', () => {
       void transport.close();
       void server.close();

@@ -1,3 +1,4 @@
+import { bodyBytesFor } from '@astrocyte/core';
 import { type Command, Option } from 'commander';
 import type { CliIo } from '../cli-session.js';
 import { withSession } from '../command-action.js';
@@ -73,6 +74,8 @@ export function registerMcpCommand(program: Command, io: CliIo): void {
             ...(options.token ? { token: options.token } : {}),
             tokens,
             ...(options.allowedHost ? { allowedHosts: options.allowedHost } : {}),
+            // A body that holds the longest text the config lets a retain store.
+            maxBodyBytes: bodyBytesFor(config.limits.max_content_length),
           });
           // The principals callers run as (never the tokens): each config token's, and the process's for --token or
           // for every caller when no token is set.

@@ -1,3 +1,4 @@
+import { bodyBytesFor } from '@astrocyte/core';
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-session.js';
 import { withSession } from '../command-action.js';
@@ -23,6 +24,8 @@ export function registerServeCommand(program: Command, io: CliIo): void {
           ...(options.port !== undefined ? { port: options.port } : {}),
           ...(options.allowedHost ? { allowedHosts: options.allowedHost } : {}),
           tokens,
+          // A body that holds the longest text the config lets a retain store.
+          maxBodyBytes: bodyBytesFor(config.limits.max_content_length),
         });
         // Who may call, one entry per token (never the token itself).
         const principals = tokens.map((entry) => entry.principal);
