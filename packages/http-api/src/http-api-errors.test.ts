@@ -177,6 +177,31 @@ describe('HTTP API errors', () => {
     });
     expect(form.status).toBe(415);
     expect(form.body.error.code).toBe('unsupported_media_type');
+    // Bytes that UTF-8 would read as other characters, or not at all, are refused the same way; nothing is stored.
+    const body = JSON.stringify({ content: 'Café opens at nine' });
+    for (const [headers, message] of [
+      [{ 'content-type': 'application/json; charset=latin1' }, 'send the body as UTF-8 JSON; got charset "latin1"'],
+      [
+        { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+        'send the body uncompressed; got Content-Encoding "gzip"',
+      ],
+    ] as const) {
+      const refused = await api.request('POST', `/v1/banks/${alice}/memories`, { body, headers });
+      expect(refused).toMatchObject({ status: 415, body: { error: { code: 'unsupported_media_type', message } } });
+    }
+    const accepted = [
+      ['application/json; charset=utf-8', 'Café opens at nine'],
+      ['application/json; charset="UTF-8"', 'Crème brûlée on Fridays'],
+    ] as const;
+    for (const [type, content] of accepted) {
+      const taken = await api.request('POST', `/v1/banks/${alice}/memories`, {
+        body: JSON.stringify({ content }),
+        headers: { 'content-type': type },
+      });
+      expect(taken.status).toBe(201);
+    }
+    const stored = (await api.request('GET', `/v1/banks/${alice}/memories`)).body.items as { text: string }[];
+    expect(stored.map((m) => m.text)).toEqual(accepted.map(([, content]) => content));
     for (const [method, path] of [
       ['GET', '/v2/banks'],
       ['PUT', `/v1/banks/${alice}/memories`],

@@ -2,11 +2,13 @@ import { ValidationError } from '@astrocyte/core';
 import { HttpRequestError } from './http-errors.js';
 
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
 
 /**
- * Reads a request's JSON body. Another content type is refused (415), and so is a body over `maxBytes` (413), before
- * any of it is parsed: by its Content-Length when it declares one, and by counting the bytes as they arrive, since a
- * chunked body declares none.
+ * Reads a request's JSON body. Another content type, a charset other than UTF-8 and a compressed body are refused
+ * (415: read as UTF-8 they would fail with a misleading error, or be stored as other characters where their bytes
+ * happen to form UTF-8), and so is a body over `maxBytes` (413), before any of it is parsed: by its Content-Length
+ * when it declares one, and by counting the bytes as they arrive, since a chunked body declares none.
  */
 export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
   const type = request.headers.get('content-type');
@@ -14,6 +16,20 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
     throw new HttpRequestError(
       'unsupported_media_type',
       `send the body as application/json; got ${type === null ? 'no Content-Type' : JSON.stringify(type)}`,
+    );
+  }
+  const charset = CHARSET.exec(type)?.[1]?.toLowerCase();
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    throw new HttpRequestError(
+      'unsupported_media_type',
+      `send the body as UTF-8 JSON; got charset ${JSON.stringify(charset)}`,
+    );
+  }
+  const encoding = request.headers.get('content-encoding');
+  if (encoding !== null && encoding.trim().toLowerCase() !== 'identity') {
+    throw new HttpRequestError(
+      'unsupported_media_type',
+      `send the body uncompressed; got Content-Encoding ${JSON.stringify(encoding)}`,
     );
   }
   const declared = Number(request.headers.get('content-length') ?? 0);
