@@ -83,6 +83,7 @@ export type { RecallTuning } from './recall/recall-tuning.js';
 export { embeddingSectionFromYaml } from './reembed/reembed-target.js';
 export type { ReembedOptions, ReembedProgress, ReembedResult } from './reembed/reembed-types.js';
 export type { ReembedState } from './reembed/store-reembedding.js';
+export { snakeCase } from './text.js';
 export { handleMemoryTool, type MemoryToolBinding } from './tools/handle-memory-tool.js';
 export { parseToolInput } from './tools/parse-tool-input.js';
 export {

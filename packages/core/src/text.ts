@@ -98,3 +98,8 @@ export function isNegation(word: string): boolean {
 export function searchTerms(query: string): string[] {
   return [...new Set(words(query).filter((w) => !UNSEARCHED.has(w)))].slice(0, 32);
 }
+
+/** A camelCase name in snake_case (`maxResults` to `max_results`), as span names and the HTTP API's fields are. */
+export function snakeCase(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+}

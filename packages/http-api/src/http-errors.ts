@@ -5,6 +5,7 @@ import {
   type ErrorCode,
   QuotaExceededError,
   RateLimitedError,
+  snakeCase,
   withFieldRenamed,
 } from '@astrocyte/core';
 import type { z } from 'zod';
@@ -95,5 +96,5 @@ function requestField(field: string): string {
   if (field === 'bankId') return 'bank';
   const at = field.search(/(^|\.)metadata(?=$|[.[ ])/);
   const [ours, theirs] = at < 0 ? [field, ''] : [field.slice(0, at), field.slice(at)];
-  return ours.replace(/\[(\d+)\]/g, '.$1').replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`) + theirs;
+  return snakeCase(ours.replace(/\[(\d+)\]/g, '.$1')) + theirs;
 }

@@ -2,6 +2,7 @@ import type { Span } from '@opentelemetry/api';
 import type { Embedder } from '../embedders/embedder.js';
 import type { LLM } from '../llm/llm.js';
 import type { MemoryStore } from '../memory-store.js';
+import { snakeCase } from '../text.js';
 import { recordError } from './span-attributes.js';
 import { instruments } from './telemetry-instruments.js';
 
@@ -62,10 +63,6 @@ export function traceLlm<L extends LLM>(llm: L): L {
 }
 
 const OBJECT_METHODS = new Set(['constructor', ...Object.getOwnPropertyNames(Object.prototype)]);
-
-function snakeCase(name: string): string {
-  return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
-}
 
 // A proxy rather than a wrapper class, so that whatever else the part offers (a backend's own fields and methods,
 // the class a test checks with instanceof) stays reachable unchanged. A part is traced once, however often it is
