@@ -264,6 +264,15 @@ describe('Hamming kernel', () => {
       for (const from of [0, 5, 8, 12]) expect(rows.hamming(query, row, from)).toBe(plain(row, from, 16));
       for (let w = 0; w < 16; w++) expect(rows.word(row, w)).toBe(stored[row]?.[w]);
     }
+    // The kernel's selection of the rows within a bound, in row order, over a count that ends mid-group (eight
+    // distances a group), where the padding after the last distance must not be taken.
+    for (const count of [40_000, 39_997, 5, 0]) {
+      rows.scan(query, count);
+      for (const bound of [0, 100, 128, 256]) {
+        const expected = Array.from({ length: count }, (_, row) => row).filter((row) => plain(row, 0, 8) <= bound);
+        expect(Array.from(rows.within(bound, count))).toEqual(expected);
+      }
+    }
   });
 });
 

@@ -17,9 +17,6 @@ export const POOL_SHARE = 160;
 // The kernel scans a signature's first half; the second ranking adds the rest.
 const HEAD_WORDS = SIGNATURE_WORDS / 2;
 
-// Slots kept by nearestWithin, reused across searches (they are synchronous).
-let within = new Uint32Array(0);
-
 /**
  * Up to `want` live slots passing `filter`, in slot order: of a pool of the nearest by Hamming distance on the first
  * 256 signature bits (`want`, or a share of a large bank), the `want` nearest on all 512. At either cut-off distance
@@ -59,8 +56,9 @@ function sampledBound(slots: SlotTable, scanned: Uint16Array, want: number, filt
   return bound;
 }
 
-// Up to `want` slots passing `filter` within `bound` bits, nearest first at the cut-off: one pass keeps the slots
-// and counts their distances, a second picks those under the cut-off. No sort of the whole bank.
+// Up to `want` slots passing `filter` within `bound` bits, nearest first at the cut-off: the kernel picks the slots
+// within the bound, this keeps those passing the filter and counts their distances, then the cut-off picks among them.
+// No sort of the whole bank.
 function nearestWithin(
   slots: SlotTable,
   scanned: Uint16Array,
@@ -68,28 +66,17 @@ function nearestWithin(
   filter: SlotFilter,
   bound: number,
 ): number[] {
-  if (within.length < scanned.length) within = new Uint32Array(slots.capacity);
-  const kept = within;
+  const near = slots.rows.within(bound, scanned.length);
   const histogram = new Uint32Array(HEAD_DISTANCES);
-  const n = scanned.length;
+  // The passing slots are packed at the front of the kernel's own list, which nothing else reads before the next search.
   let count = 0;
-  // Two distances at a time: adding 0x7fff - bound to each 16-bit half sets its top bit exactly when the distance
-  // (at most 256) is over the bound, with no carry into the other half, so most pairs are passed over with one test:
-  // at a million slots the pass took a third of the time of reading the distances one by one. (The kernel pads the
-  // distances to 64 bytes, so the last pair of an odd count can be read; its second half is not a slot.)
-  const pairs = new Int32Array(scanned.buffer, scanned.byteOffset, Math.ceil(n / 2));
-  const over = (0x7fff - bound) * 0x10001;
-  const bothOver = 0x80008000 | 0;
-  for (let i = 0; i < pairs.length; i++) {
-    if ((((pairs[i] as number) + over) & bothOver) === bothOver) continue;
-    for (let slot = 2 * i; slot < Math.min(2 * i + 2, n); slot++) {
-      const d = u16(scanned, slot);
-      if (d > bound || !slots.passes(slot, filter)) continue;
-      kept[count++] = slot;
-      increment(histogram, d);
-    }
+  for (let i = 0; i < near.length; i++) {
+    const slot = u32(near, i);
+    if (!slots.passes(slot, filter)) continue;
+    near[count++] = slot;
+    increment(histogram, u16(scanned, slot));
   }
-  const candidates = kept.subarray(0, count);
+  const candidates = near.subarray(0, count);
   return cutInSlotOrder(candidates, (i) => u16(scanned, u32(candidates, i)), histogram, want);
 }
 
