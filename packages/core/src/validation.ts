@@ -276,8 +276,6 @@ function checkText(text: unknown, maxLength: number, field: string): string {
   return checkCharacters(text, field);
 }
 
-// A wrong value as an error message shows it: a string quoted, a number or boolean as itself ("a number NaN", since
-// JSON would print NaN and an invalid Date as null), anything else by its type.
 /**
  * A value as an error message shows it after "got": a string quoted, a number, boolean or bigint as written, an
  * object or array as its JSON when it has one, anything else by its type; cut at 80 characters. It never throws:

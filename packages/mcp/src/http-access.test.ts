@@ -183,6 +183,9 @@ describe('MCP over HTTP: bearer token, Host and Origin checks', () => {
     const standard = await serve({});
     expect((await send(standard.url, initialize(chinese))).status).toBe(200);
     expect((await send(standard.url, initialize(chinese + chinese))).status).toBe(413);
+    await expect(serve({ maxBodyBytes: 0 })).rejects.toThrow(
+      '@astrocyte/mcp maxBodyBytes: must be a positive integer, got 0',
+    );
     const small = await serve({ maxBodyBytes: 100_000 });
     expect((await send(small.url, initialize('x'.repeat(90_000)))).status).toBe(200);
     expect((await send(small.url, initialize('x'.repeat(100_001)))).status).toBe(413);

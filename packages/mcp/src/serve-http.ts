@@ -82,6 +82,12 @@ export async function serveHttp(brain: Brain, options: HttpServeOptions): Promis
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new ValidationError('@astrocyte/mcp port', `must be an integer from 0 to 65535, got ${port}`);
   }
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1) {
+    throw new ValidationError(
+      '@astrocyte/mcp maxBodyBytes',
+      `must be a positive integer, got ${describeValue(maxBodyBytes)}`,
+    );
+  }
   if (!path.startsWith('/'))
     throw new ValidationError('@astrocyte/mcp path', `must start with "/", got ${describeValue(path)}`);
   // Set once listening, when the port is known; no request arrives before that.
