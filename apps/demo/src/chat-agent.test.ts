@@ -95,6 +95,25 @@ describe('the offline chat agent', () => {
     expect(answer).not.toMatch(/Here is what memory holds.*Here is what memory holds/s);
   });
 
+  it('asked what it knows after a few questions, answers with the fact, not the chat that repeats the question', async () => {
+    const bank = `chatty-${Math.random().toString(36).slice(2)}`;
+    // The README's walk-through, with questions asked again: the chat's own questions and replies then fill
+    // reflect's sources for "what do you know about me", ahead of the fact.
+    const said = [
+      'I am allergic to peanuts and I live in Lisbon.',
+      'What should I avoid eating?',
+      'What do you know about me?',
+      'What should I avoid eating?',
+      'What should I avoid eating?',
+    ];
+    for (const message of said) await demo.agent.turn(bank, message, () => {});
+    const events: TranscriptEvent[] = [];
+    await demo.agent.turn(bank, 'What do you know about me?', (event) => events.push(event));
+    const answer = (events.find((e) => e.type === 'agent') as { text: string }).text;
+    expect(answer).toMatch(/allergic to peanuts and you live in Lisbon/);
+    expect(answer).not.toMatch(/What do you know about me|Nothing in memory uses the words/);
+  });
+
   it('reflects, and forgets a fact together with the conversation turns that said it', async () => {
     await turn('Remember that the office is in Leeds');
     const reflected = await turn('What do you know about me?');

@@ -22,6 +22,7 @@ interface RetainOutcome {
 
 // Hits the script asks recall for when answering a question.
 const RECALLED = 20;
+const NOTHING_YET = 'I don\'t have anything in memory about that yet. Tell me with "Remember that ...".';
 
 /**
  * The offline demo's stand-in for a model: it reads the message with a few fixed patterns and calls the memory
@@ -70,9 +71,7 @@ async function recall(turn: AgentTurn, query: string): Promise<void> {
   const hits = await recallHits(turn, query, RECALLED);
   if (hits === null) return;
   const known = statements(hits);
-  if (known.length === 0) {
-    return turn.say('I don\'t have anything in memory about that yet. Tell me with "Remember that ...".');
-  }
+  if (known.length === 0) return turn.say(NOTHING_YET);
   const wanted = new Set(words(query));
   const matching = known.filter((statement) => words(statement).some((word) => wanted.has(word)));
   if (matching.length > 0) return turn.say(`From memory: ${listed(matching.slice(0, 3))}`);
@@ -129,12 +128,17 @@ async function reflect(turn: AgentTurn, query: string): Promise<void> {
     seen.add(key);
     return true;
   });
-  const quoted = (kept.length ? kept : rest).map((entry, i) => entry.replace(/^\[\d+\]/, `[${i + 1}]`));
-  turn.say(
-    first?.startsWith('Extractive answer') && rest.length
-      ? `Here is what memory holds on that (quoted, as no LLM is configured for reflect):\n${quoted.join('\n')}`
-      : result.text,
-  );
+  if (!first?.startsWith('Extractive answer') || rest.length === 0) return turn.say(result.text);
+  if (kept.length === 0) {
+    // Every source was the chat's own echo: after a few questions, its questions and replies share the question's
+    // words and fill reflect's sources ahead of the facts. Recall's wider list holds them.
+    const hits = await recallHits(turn, query, RECALLED);
+    if (hits === null) return;
+    const known = statements(hits);
+    return turn.say(known.length > 0 ? `From memory: ${listed(known.slice(0, 5))}` : NOTHING_YET);
+  }
+  const quoted = kept.map((entry, i) => entry.replace(/^\[\d+\]/, `[${i + 1}]`));
+  turn.say(`Here is what memory holds on that (quoted, as no LLM is configured for reflect):\n${quoted.join('\n')}`);
 }
 
 /**
