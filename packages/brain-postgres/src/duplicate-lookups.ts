@@ -111,13 +111,11 @@ export async function nearestLive(
 ): Promise<Map<number, NearMatch>> {
   const nearest = new Map<number, NearMatch>();
   const bankOf = (i: number) => (chunk[i] as Candidate).record.bankId;
-  let sortOff = large.size > 0;
+  // The index lookup turns sorts back on itself; when there is none, a statement of its own does.
+  const sortLeftOff = large.size > 0 && !checked.some((i) => large.has(bankOf(i)));
   for (const useIndex of [true, false]) {
     const positions = checked.filter((i) => large.has(bankOf(i)) === useIndex);
-    if (!useIndex && sortOff) {
-      await client.query(`SELECT set_config('enable_sort', 'on', true)`);
-      sortOff = false;
-    }
+    if (!useIndex && sortLeftOff) await client.query(`SELECT set_config('enable_sort', 'on', true)`);
     // An exact scan reads one small bank, named as a value: with the bank a lateral column the planner plans for an
     // average bank, and in a table of a few large banks it scans the whole table (70 ms at 100,000 memories, against
     // 3.6 through the bank's index).
@@ -152,7 +150,6 @@ export async function nearestLive(
           ...(useIndex ? [] : [bankOf(group[0] as number)]),
         ],
       );
-      if (useIndex) sortOff = false;
       for (const r of rows) {
         const similarity = Number(r.similarity);
         if (Number.isFinite(similarity))
