@@ -49,6 +49,8 @@ function fixFor(error: Error | undefined, command: string): string {
     case 'invalid_config':
       if (error?.message.includes('does not exist'))
         return 'run `astrocyte init` to create it, or pass the right --config';
+      if (/^config file .* (is a folder|cannot be read)|^the config file path is empty/.test(error?.message ?? ''))
+        return 'pass the path of a readable YAML file with --config or ASTROCYTE_CONFIG, or unset both for the default';
       if (error?.message.includes('access is not configured'))
         return 'add an access: section with grants to the config (docs/access.md)';
       return 'correct the config file; `astrocyte init` writes a template with every key explained';

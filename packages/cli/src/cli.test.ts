@@ -143,6 +143,13 @@ describe('astrocyte command', { timeout: 120_000 }, () => {
     expect(missing.stderr).toMatch(
       /^astrocyte: config file .*nope\.yaml does not exist.*\(fix: run `astrocyte init` to create it, or pass the right --config\)\n$/,
     );
+
+    // A folder given as the config is named as one (Node said "EISDIR: illegal operation on a directory, read").
+    const folder = await astrocyte(['--config', dir, 'banks'], { cwd: dir });
+    expect(folder).toMatchObject({ code: 2, stdout: '' });
+    expect(folder.stderr).toBe(
+      `astrocyte: config file ${dir} is a folder; pass the path of the YAML file in it (fix: pass the path of a readable YAML file with --config or ASTROCYTE_CONFIG, or unset both for the default)\n`,
+    );
   });
 
   it('exits 2 for usage errors and 1 for runtime errors, each in one line', async () => {

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Astrocyte, type Memory } from '@astrocyte/core';
 import { describe, expect, it } from 'vitest';
@@ -307,6 +307,31 @@ describe('export and import', { timeout: 120_000 }, () => {
     expect(run.stderr).toMatch(
       /^astrocyte: 3 lines were not a memory \(fix: correct the lines listed and import again; .*\)\n$/,
     );
+  });
+
+  it('refuses a folder as the file to import or to export to, and an export into a missing folder, writing nothing', async () => {
+    const { dir } = tempProject();
+    expect((await astrocyte(['retain', 'A fact worth keeping'], { cwd: dir })).code).toBe(0);
+    const before = readdirSync(dir).sort();
+
+    const intoFolder = await astrocyte(['export', '--out', dir], { cwd: dir });
+    expect(intoFolder).toMatchObject({ code: 2, stdout: '' });
+    expect(intoFolder.stderr).toBe(
+      `astrocyte: --out: ${dir} is a folder (fix: name the file to write, e.g. --out memories.jsonl)\n`,
+    );
+    const missingFolder = await astrocyte(['export', '--out', 'not-there/memories.jsonl'], { cwd: dir });
+    expect(missingFolder).toMatchObject({ code: 2, stdout: '' });
+    expect(missingFolder.stderr).toBe(
+      `astrocyte: --out: there is no folder ${join(dir, 'not-there')} (fix: create the folder first, or write the file elsewhere)\n`,
+    );
+    const fromFolder = await astrocyte(['import', dir], { cwd: dir });
+    expect(fromFolder).toMatchObject({ code: 2, stdout: '' });
+    expect(fromFolder.stderr).toBe(`astrocyte: ${dir} is a folder (fix: pass the file to import, not its folder)\n`);
+
+    // Nothing written beside the store (no .partial file), and the bank holds its one memory.
+    expect(readdirSync(dir).sort()).toEqual(before);
+    const list = await astrocyte(['--json', 'list'], { cwd: dir });
+    expect(JSON.parse(list.stdout).items.map((m: { text: string }) => m.text)).toEqual(['A fact worth keeping']);
   });
 
   it('draws a progress bar on stderr when asked, leaving stdout to the data', async () => {

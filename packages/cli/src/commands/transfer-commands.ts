@@ -1,4 +1,5 @@
-import { createReadStream, createWriteStream, renameSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, renameSync, rmSync, type Stats, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { type Command, Option } from 'commander';
@@ -30,6 +31,7 @@ export function registerTransferCommands(program: Command, io: CliIo): void {
       withSession(
         io,
         async (session, options: { out?: string; tags?: string[]; pathPrefix?: string; progress?: boolean }) => {
+          if (options.out !== undefined) checkOutFile(options.out);
           const brain = await session.brain({ existing: true });
           const bankId = await session.bank();
           const filtered = Boolean(options.tags?.length || options.pathPrefix);
@@ -183,12 +185,24 @@ function showProgress(session: CliSession, asked: boolean | undefined): boolean 
   return asked ?? Boolean((session.io.stderr as { isTTY?: boolean }).isTTY);
 }
 
+// Told before the bank is read: a folder, or a file in a folder that is not there, would fail only at the end.
+function checkOutFile(out: string): void {
+  if (existsSync(out) && statSync(out).isDirectory())
+    throw new UsageError(`--out: ${out} is a folder`, 'name the file to write, e.g. --out memories.jsonl');
+  const folder = dirname(resolve(out));
+  if (!existsSync(folder) || !statSync(folder).isDirectory())
+    throw new UsageError(`--out: there is no folder ${folder}`, 'create the folder first, or write the file elsewhere');
+}
+
 function fileSize(file: string): number {
+  let stats: Stats;
   try {
-    return statSync(file).size;
+    stats = statSync(file);
   } catch {
     throw new UsageError(`cannot read ${file}`, 'check the path of the file to import');
   }
+  if (stats.isDirectory()) throw new UsageError(`${file} is a folder`, 'pass the file to import, not its folder');
+  return stats.size;
 }
 
 function count(n: number): string {

@@ -1,6 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Astrocyte } from '../astrocyte.js';
 import { ConfigError } from '../errors.js';
@@ -17,6 +17,7 @@ function configFile(text: string): string {
 describe('config', () => {
   afterEach(() => {
     delete process.env.ASTROCYTE_TEST_DB_PATH;
+    delete process.env.ASTROCYTE_CONFIG;
   });
 
   it('fills defaults: SQLite at ./astrocyte.db, local embedder, no LLM, PII redaction', () => {
@@ -124,6 +125,18 @@ describe('config', () => {
     const loaded = await loadConfigFile(configFile('storage:\n  backend: memory\nrecall:\n  max_results: 3\n'));
     expect(loaded.config.recall.max_results).toBe(3);
     await expect(loadConfigFile('/nonexistent/astrocyte.yaml')).rejects.toThrow(/does not exist/);
+    const file = configFile('recall:\n  max_results: 4\n');
+    const folder = dirname(file);
+    await expect(loadConfigFile(folder)).rejects.toMatchObject({
+      code: 'invalid_config',
+      message: `config file ${folder} is a folder; pass the path of the YAML file in it`,
+    });
+    await expect(loadConfigFile('')).rejects.toMatchObject({ code: 'invalid_config', message: /path is empty/ });
+    // `ASTROCYTE_CONFIG= astrocyte …` unsets it: the file it would name is the default, not the current folder.
+    process.env.ASTROCYTE_CONFIG = file;
+    expect((await loadConfigFile()).config.recall.max_results).toBe(4);
+    process.env.ASTROCYTE_CONFIG = '';
+    expect((await loadConfigFile()).config.recall.max_results).toBe(10);
     const brain = await Astrocyte.fromConfigObject({ storage: { backend: 'memory' } });
     await brain.retain('config objects work', { bankId: 'cfg' });
     expect((await brain.recall('config', { bankId: 'cfg' })).hits).toHaveLength(1);

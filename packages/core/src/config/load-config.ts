@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isMap, isScalar } from 'yaml';
 import { Astrocyte } from '../astrocyte.js';
@@ -34,12 +34,30 @@ const DEFAULT_FILES = ['astrocyte.yaml', 'astrocyte.yml'];
  * embedded default (SQLite at ./astrocyte.db, local embedder, no LLM).
  */
 export async function loadConfigFile(path?: string): Promise<LoadedConfig> {
-  const chosen = path ?? process.env.ASTROCYTE_CONFIG ?? DEFAULT_FILES.find((file) => existsSync(file));
+  // An empty variable is an unset one (as a shell's `ASTROCYTE_CONFIG= cmd` means); an empty path given is a mistake.
+  const chosen = path ?? (process.env.ASTROCYTE_CONFIG || DEFAULT_FILES.find((file) => existsSync(file)));
   if (chosen === undefined) return { config: configSchema.parse({}), baseDir: process.cwd() };
+  if (chosen.trim() === '') throw new ConfigError('the config file path is empty; pass the path of a YAML file');
   const file = resolve(chosen);
   if (!existsSync(file))
     throw new ConfigError(`config file ${file} does not exist; create it with \`astrocyte init\` or pass another path`);
-  return { ...readConfigText(readFileSync(file, 'utf8'), file), baseDir: dirname(file), source: file };
+  return { ...readConfigText(readConfigFile(file), file), baseDir: dirname(file), source: file };
+}
+
+// The file's text; a folder or a file the process may not read is a ConfigError naming it, not Node's EISDIR.
+function readConfigFile(file: string): string {
+  if (statSync(file).isDirectory())
+    throw new ConfigError(`config file ${file} is a folder; pass the path of the YAML file in it`, {
+      details: { file },
+    });
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new ConfigError(`config file ${file} cannot be read: ${(cause as Error).message}`, {
+      cause,
+      details: { file },
+    });
+  }
 }
 
 /** Validates a config object shaped like `astrocyte.yaml`; `${VAR}` is read from the environment. */
