@@ -227,6 +227,16 @@ describe('astrocyte command', { timeout: 120_000 }, () => {
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already exists \(fix: edit it, or pass --force to overwrite it\)\n$/);
     expect((await astrocyte(['--config', file, 'retain', 'Configured by init'], { cwd: dir })).code).toBe(0);
+
+    // Even with --force, a folder is not overwritten, and a file in a folder that is not there is not attempted.
+    const folder = await astrocyte(['--config', dir, 'init', '--force'], { cwd: dir });
+    expect(folder).toMatchObject({ code: 2, stdout: '' });
+    expect(folder.stderr).toBe(
+      `astrocyte: ${dir} is a folder (fix: name the file to write, e.g. --config ./astrocyte.yaml)\n`,
+    );
+    const nowhere = await astrocyte(['--config', join(dir, 'missing', 'a.yaml'), 'init'], { cwd: dir });
+    expect(nowhere).toMatchObject({ code: 2, stdout: '' });
+    expect(nowhere.stderr).toMatch(/^astrocyte: there is no folder .*missing \(fix: create the folder first/);
   });
 
   it('takes the bank from $ASTROCYTE_BANK, then the config', async () => {

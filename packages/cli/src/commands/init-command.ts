@@ -5,6 +5,7 @@ import { UsageError } from '../cli-errors.js';
 import type { CliIo } from '../cli-session.js';
 import { withSession } from '../command-action.js';
 import { CONFIG_TEMPLATE } from '../config-template.js';
+import { checkOutputFile } from '../output-file.js';
 
 /** Registers init. */
 export function registerInitCommand(program: Command, io: CliIo): void {
@@ -15,6 +16,7 @@ export function registerInitCommand(program: Command, io: CliIo): void {
     .action(
       withSession(io, async (session, options: { force?: boolean }) => {
         const file = resolve(session.options.config ?? 'astrocyte.yaml');
+        checkOutputFile(file, '', '--config ./astrocyte.yaml');
         if (existsSync(file) && !options.force)
           throw new UsageError(`${file} already exists`, 'edit it, or pass --force to overwrite it');
         writeFileSync(file, CONFIG_TEMPLATE);

@@ -1,5 +1,4 @@
-import { createReadStream, createWriteStream, existsSync, renameSync, rmSync, type Stats, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { createReadStream, createWriteStream, renameSync, rmSync, type Stats, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { type Command, Option } from 'commander';
@@ -14,6 +13,7 @@ import { type ImportOptions, importMemories } from '../import-memories.js';
 import { describeProblem, type ImportSummary } from '../import-summary.js';
 import { readLocomo } from '../locomo-conversations.js';
 import { parseList, parsePositiveInteger } from '../option-parsers.js';
+import { checkOutputFile } from '../output-file.js';
 import { ProgressBar } from '../progress-bar.js';
 import { utf8Input } from '../utf8-input.js';
 
@@ -31,7 +31,8 @@ export function registerTransferCommands(program: Command, io: CliIo): void {
       withSession(
         io,
         async (session, options: { out?: string; tags?: string[]; pathPrefix?: string; progress?: boolean }) => {
-          if (options.out !== undefined) checkOutFile(options.out);
+          // Told before the bank is read: a failed write would otherwise show only at the end.
+          if (options.out !== undefined) checkOutputFile(options.out, '--out: ', '--out memories.jsonl');
           const brain = await session.brain({ existing: true });
           const bankId = await session.bank();
           const filtered = Boolean(options.tags?.length || options.pathPrefix);
@@ -183,15 +184,6 @@ function reportImport(
 
 function showProgress(session: CliSession, asked: boolean | undefined): boolean {
   return asked ?? Boolean((session.io.stderr as { isTTY?: boolean }).isTTY);
-}
-
-// Told before the bank is read: a folder, or a file in a folder that is not there, would fail only at the end.
-function checkOutFile(out: string): void {
-  if (existsSync(out) && statSync(out).isDirectory())
-    throw new UsageError(`--out: ${out} is a folder`, 'name the file to write, e.g. --out memories.jsonl');
-  const folder = dirname(resolve(out));
-  if (!existsSync(folder) || !statSync(folder).isDirectory())
-    throw new UsageError(`--out: there is no folder ${folder}`, 'create the folder first, or write the file elsewhere');
 }
 
 function fileSize(file: string): number {
