@@ -121,6 +121,8 @@ function flagFor(error: AstrocyteError): string {
     overrideLegalHold: '--override-legal-hold',
     'timeRange.from': '--from',
     'timeRange.to': '--to',
+    port: '--port',
+    host: '--host',
   };
   if (flags[field]) return flags[field];
   if (

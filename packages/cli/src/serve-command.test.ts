@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBankId } from '@astrocyte/core/testing';
 import { describe, expect, it } from 'vitest';
@@ -143,6 +144,24 @@ describe('astrocyte serve', { timeout: 120_000 }, () => {
     expect(refused.url).toBeUndefined();
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/tokens: is required to bind 0\.0\.0\.0.*access\.tokens/);
+  });
+
+  it('refuses a port in use in one line naming --port and `astrocyte serve --help`, and exits 2', async () => {
+    const { dir } = tempProject();
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as AddressInfo;
+    try {
+      const refused = await startServe(['--port', String(port)], dir);
+      if (refused.url) await stop(refused.child);
+      expect(refused.url).toBeUndefined();
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toBe(
+        `astrocyte: port: ${port} on 127.0.0.1 is in use by another process; stop it, or pick another port (0 picks a free one) (fix: correct --port; see \`astrocyte serve --help\`)\n`,
+      );
+    } finally {
+      holder.close();
+    }
   });
 });
 

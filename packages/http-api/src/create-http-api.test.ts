@@ -48,6 +48,22 @@ describe('createHttpApi and serveHttpApi options', () => {
     }
   });
 
+  it('refuses a port another server holds as a ValidationError naming port, and that server goes on serving', async () => {
+    const first = await serveHttpApi(brain, { port: 0 });
+    try {
+      const port = Number(new URL(first.url).port);
+      const second = serveHttpApi(brain, { port });
+      await expect(second).rejects.toSatisfy((error) => ValidationError.isInstance(error));
+      await expect(second).rejects.toMatchObject({
+        details: { field: 'port' },
+        message: `port: ${port} on 127.0.0.1 is in use by another process; stop it, or pick another port (0 picks a free one)`,
+      });
+      expect((await fetch(`${first.url}/v1/banks/${randomBankId('busy')}/memories`)).status).toBe(200);
+    } finally {
+      await first.close();
+    }
+  });
+
   it('serves loopback without tokens, every caller without a principal', async () => {
     const running = await serveHttpApi(brain, { port: 0 });
     try {

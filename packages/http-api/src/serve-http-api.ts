@@ -1,6 +1,5 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { type AccessCheck, accessCheck, type Brain } from '@astrocyte/core';
+import { type AccessCheck, accessCheck, type Brain, listenOn } from '@astrocyte/core';
 import { getRequestListener } from '@hono/node-server';
 import { buildHttpApi } from './create-http-api.js';
 import { parseHttpApiOptions, type ServeHttpApiOptions } from './http-api-options.js';
@@ -24,22 +23,7 @@ export async function serveHttpApi(brain: Brain, options: ServeHttpApiOptions = 
   // Node's own Request and Response stay in place: the process may be an application's, with its own fetch calls.
   const http = createServer(getRequestListener(app.fetch, { overrideGlobalObjects: false }));
 
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(settings.port, settings.host, () => {
-      http.off('error', reject);
-      resolve();
-    });
-  });
-  const address = http.address() as AddressInfo;
-  check = accessCheck({ ...settings, port: address.port, realm: 'astrocyte' });
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${shownHost}:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        http.close((error) => (error ? reject(error) : resolve()));
-        http.closeAllConnections();
-      }),
-  };
+  const listening = await listenOn(http, settings.port, settings.host);
+  check = accessCheck({ ...settings, port: listening.port, realm: 'astrocyte' });
+  return { url: listening.origin, close: listening.close };
 }

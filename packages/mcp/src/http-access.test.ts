@@ -99,6 +99,17 @@ describe('MCP over HTTP: bearer token, Host and Origin checks', () => {
     );
   });
 
+  it('refuses a port another server holds as a ValidationError naming port', async () => {
+    const running = await serve({});
+    const port = Number(new URL(running.url).port);
+    const second = serveHttp(brain, { bankId, port });
+    await expect(second).rejects.toThrow(ValidationError);
+    await expect(second).rejects.toMatchObject({
+      details: { field: 'port' },
+      message: expect.stringMatching(/^port: \d+ on 127\.0\.0\.1 is in use by another process/),
+    });
+  });
+
   it('answers 401 with WWW-Authenticate: Bearer without a token or with a wrong one, and serves the right one', async () => {
     const running = await serve({ host: '0.0.0.0', token: TOKEN });
     const url = loopbackUrl(running);

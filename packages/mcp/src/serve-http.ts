@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   type AccessCheck,
   accessCheck,
@@ -9,6 +8,7 @@ import {
   checkTokens,
   DEFAULT_MAX_BODY_BYTES,
   describeValue,
+  listenOn,
   ValidationError,
 } from '@astrocyte/core';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -127,24 +127,9 @@ export async function serveHttp(brain: Brain, options: HttpServeOptions): Promis
     await transport.handleRequest(req, res);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(port, host, () => {
-      http.off('error', reject);
-      resolve();
-    });
-  });
-  const address = http.address() as AddressInfo;
-  check = accessCheck({ host, port: address.port, tokens, allowedHosts, realm: 'astrocyte-mcp' });
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${shownHost}:${address.port}${path}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        http.close((error) => (error ? reject(error) : resolve()));
-        http.closeAllConnections();
-      }),
-  };
+  const listening = await listenOn(http, port, host);
+  check = accessCheck({ host, port: listening.port, tokens, allowedHosts, realm: 'astrocyte-mcp' });
+  return { url: `${listening.origin}${path}`, close: listening.close };
 }
 
 function reply(
