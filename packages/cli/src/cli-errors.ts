@@ -111,6 +111,7 @@ function flagFor(error: AstrocyteError): string {
   const last = field.split('.').pop() ?? field;
   const flags: Record<string, string> = {
     bankId: '--bank',
+    bankIds: '--banks',
     occurredAt: '--occurred-at',
     expiresAt: '--expires-at',
     pathPrefix: '--path-prefix',
@@ -124,7 +125,9 @@ function flagFor(error: AstrocyteError): string {
     port: '--port',
     host: '--host',
   };
-  if (flags[field]) return flags[field];
+  // One entry of a list names the list's flag: bankIds[2] is a bank of --banks.
+  const list = field.replace(/\[\d+\]$/, '');
+  if (flags[list]) return flags[list];
   if (
     /^[a-zA-Z]+$/.test(last) &&
     ['tags', 'metadata', 'path', 'supersedes', 'reason', 'cursor', 'limit', 'before', 'since', 'content'].includes(last)

@@ -177,6 +177,18 @@ describe('astrocyte command', { timeout: 120_000 }, () => {
     expect(badBank.code).toBe(2);
     expect(badBank.stderr).toMatch(/^astrocyte: bankId: .* \(fix: correct --bank; /);
 
+    // An empty --banks (an unset shell variable) searched the default bank instead; a bad one named bankIds[0].
+    const noBanks = await astrocyte(['recall', '--banks', '', 'A first fact'], { cwd: dir });
+    expect(noBanks).toMatchObject({ code: 2, stdout: '' });
+    expect(noBanks.stderr).toBe(
+      'astrocyte: bankIds: must be a non-empty array of bank ids (fix: correct --banks; see `astrocyte recall --help`)\n',
+    );
+    const badBanks = await astrocyte(['recall', '--banks', 'default,no spaces', 'x'], { cwd: dir });
+    expect(badBanks.code).toBe(2);
+    expect(badBanks.stderr).toMatch(
+      /^astrocyte: bankIds\[1\]: .* \(fix: correct --banks; see `astrocyte recall --help`\)\n$/,
+    );
+
     const notFound = await astrocyte(['history', 'no-such-memory'], { cwd: dir });
     expect(notFound.code).toBe(1);
     expect(notFound.stderr).toBe(

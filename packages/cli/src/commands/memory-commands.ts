@@ -73,7 +73,8 @@ export function registerMemoryCommands(program: Command, io: CliIo): void {
           ...(options.to ? { to: options.to } : {}),
         };
         const result = await (await session.brain({ existing: true })).recall(query, {
-          ...(banks?.length ? { bankIds: banks } : { bankId: await session.bank() }),
+          // An empty --banks (an unset shell variable) is refused by recall, not read as --bank.
+          ...(banks ? { bankIds: banks } : { bankId: await session.bank() }),
           ...given(options, ['maxResults', 'tags', 'pathPrefix', 'minScore']),
           ...(Object.keys(timeRange).length > 0 ? { timeRange } : {}),
           context: session.context('astrocyte-cli'),
