@@ -50,7 +50,12 @@ export class SqliteConnection {
   readonly busyTimeoutMs: number;
   private closed = false;
 
-  private constructor(database: Database.Database, ownsDatabase: boolean, busyTimeoutMs: number) {
+  private constructor(
+    database: Database.Database,
+    ownsDatabase: boolean,
+    busyTimeoutMs: number,
+    synchronous: 'full' | 'normal',
+  ) {
     this.database = database;
     this.ownsDatabase = ownsDatabase;
     this.busyTimeoutMs = busyTimeoutMs;
@@ -65,7 +70,7 @@ export class SqliteConnection {
       database.pragma('secure_delete = ON');
       if (this.isFile) {
         database.pragma('journal_mode = WAL');
-        database.pragma('synchronous = NORMAL');
+        database.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
         database.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES}`);
       }
     } catch (error) {
@@ -80,9 +85,10 @@ export class SqliteConnection {
    */
   static open(options: SqliteStoreOptions): SqliteConnection {
     const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    const synchronous = options.synchronous ?? 'full';
     if (options.database) {
       if (!options.database.open) throw new StorageError('@astrocyte/brain-sqlite: the database passed in is closed');
-      return new SqliteConnection(options.database, false, busyTimeoutMs);
+      return new SqliteConnection(options.database, false, busyTimeoutMs, synchronous);
     }
     const path = options.path as string;
     const mustExist = options.mustExist === true && path !== ':memory:';
@@ -101,7 +107,7 @@ export class SqliteConnection {
         cause: error,
       });
     }
-    return new SqliteConnection(database, true, busyTimeoutMs);
+    return new SqliteConnection(database, true, busyTimeoutMs, synchronous);
   }
 
   /** Adds state that follows every later write transaction, in the order added. */

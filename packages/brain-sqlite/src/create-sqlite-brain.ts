@@ -8,7 +8,7 @@ export type SqliteBrainOptions = SqliteStoreOptions &
     embedder?: Embedder;
   };
 
-const STORE_KEYS = new Set(['path', 'database', 'busyTimeoutMs']);
+const STORE_KEYS = new Set(['path', 'database', 'busyTimeoutMs', 'synchronous']);
 
 /** A Brain on SQLite in one call: opens the store and builds an Astrocyte over it with the local embedder by default. */
 export async function createSqliteBrain(options: SqliteBrainOptions): Promise<Astrocyte> {

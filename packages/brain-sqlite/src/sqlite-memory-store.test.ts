@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
+  Astrocyte,
   AstrocyteError,
   ConfigError,
   EmbedderMismatchError,
@@ -42,6 +43,32 @@ describe('opening', () => {
     expect(s.database.pragma('busy_timeout', { simple: true })).toBe(5000);
     const version = s.database.prepare("SELECT value FROM astrocyte_meta WHERE key = 'schema_version'").pluck().get();
     expect(version).toBe('7');
+  });
+
+  it('syncs each commit to disk (synchronous FULL) unless synchronous: normal is asked, in code or in astrocyte.yaml', async () => {
+    const FULL = 2;
+    const NORMAL = 1;
+    expect((await store(dbPath())).database.pragma('synchronous', { simple: true })).toBe(FULL);
+    const normal = await openSqliteStore({ path: dbPath(), synchronous: 'normal' });
+    expect(normal.database.pragma('synchronous', { simple: true })).toBe(NORMAL);
+    await normal.close();
+    const brain = await createSqliteBrain({ path: dbPath(), synchronous: 'normal' });
+    expect((brain.store as SqliteMemoryStore).database.pragma('synchronous', { simple: true })).toBe(NORMAL);
+    await brain.close();
+    const configured = await Astrocyte.fromConfigObject({
+      storage: { backend: 'sqlite', sqlite: { path: dbPath(), synchronous: 'normal' } },
+    });
+    expect((configured.store as SqliteMemoryStore).database.pragma('synchronous', { simple: true })).toBe(NORMAL);
+    await configured.close();
+
+    const wrong = await Astrocyte.fromConfigObject({
+      storage: { backend: 'sqlite', sqlite: { path: dbPath(), synchronous: 'off' } },
+    }).catch((e: unknown) => e);
+    expect(wrong).toBeInstanceOf(ConfigError);
+    expect((wrong as Error).message).toMatch(/storage\.sqlite\.synchronous: .*"full".*"normal"/);
+    await expect(openSqliteStore({ path: dbPath(), synchronous: 'off' as never })).rejects.toThrow(
+      /@astrocyte\/brain-sqlite: synchronous: .*"full"\|"normal"/,
+    );
   });
 
   it('creates missing parent directories for a file path', async () => {

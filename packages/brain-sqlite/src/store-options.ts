@@ -15,6 +15,7 @@ const optionsSchema = z
     database: z.custom<BetterSqlite3.Database>(isDatabase, 'must be an open better-sqlite3 Database').optional(),
     busyTimeoutMs: z.number().int().min(0).max(600_000).optional(),
     mustExist: z.boolean().optional(),
+    synchronous: z.enum(['full', 'normal']).optional(),
   })
   .refine((o) => (o.path === undefined) !== (o.database === undefined), {
     message: 'give exactly one of path or database',
@@ -33,6 +34,13 @@ export type SqliteStoreOptions = (
    * its folders: for a caller that only reads, which a mistyped path would give an empty store.
    */
   mustExist?: boolean;
+  /**
+   * When a commit reaches the disk. `full` (the default): before the write returns, so a retain that succeeded
+   * survives a power cut or an operating-system crash. `normal`: at the next checkpoint, about 0.4 ms less per write
+   * here; a process crash (kill -9) still loses nothing, but a power cut may lose the writes since that checkpoint.
+   * Files only; a database passed in gets it too.
+   */
+  synchronous?: 'full' | 'normal';
 };
 
 /** Validates store options; throws ConfigError (`invalid_options`) naming the package and the offending field. */

@@ -12,6 +12,7 @@ storage:
   backend: ${DEFAULTS.storage.backend}            # sqlite (embedded, one file) | postgres | memory (nothing survives the process)
   sqlite:
     path: ${DEFAULTS.storage.sqlitePath}     # relative to this file
+    synchronous: full             # full: a write returns once on disk | normal: faster, a power cut may lose the last writes
   # postgres:
   #   url: \${DATABASE_URL}
   #   schema: ${DEFAULTS.storage.postgresSchema}
