@@ -73,7 +73,7 @@ export function buildHttpApi(brain: Brain, settings: HttpApiSettings, check: () 
         bank: checkBankId(c.req.param('bank'), 'bank'),
         id: c.req.param('id') ?? '',
         body: route.body ? parse(route.body, await readJsonBody(c.req.raw, settings.maxBodyBytes), 'field') : undefined,
-        query: route.query ? parse(route.query, c.req.query(), 'query parameter') : {},
+        query: route.query ? parse(route.query, singleQuery(c.req.queries()), 'query parameter') : {},
         context: { requestId: c.get('requestId'), ...(principal ? { principal } : {}) },
       };
       const output = await route.handle(request).catch((error: unknown) => {
@@ -102,6 +102,17 @@ export function buildHttpApi(brain: Brain, settings: HttpApiSettings, check: () 
 
 function send(c: Context<Env>, reply: ErrorReply, extra: Record<string, string> = {}): Response {
   return c.json(reply.body, reply.status as ContentfulStatusCode, { ...reply.headers, ...extra });
+}
+
+// The query's parameters, each given once: `?limit=1&limit=500` took one of the two in silence.
+function singleQuery(queries: Record<string, string[]>): Record<string, string> {
+  const single: Record<string, string> = {};
+  for (const [name, values] of Object.entries(queries)) {
+    if (values.length > 1)
+      throw new ValidationError(name, `is given ${values.length} times; give each query parameter once`);
+    single[name] = values[0] as string;
+  }
+  return single;
 }
 
 // Parses a body or query with its route's schema; the problem names the field, and an unknown one lists those the

@@ -125,6 +125,13 @@ describe('HTTP API errors', () => {
         'page',
         /not a query parameter of this route; expected cursor, limit/,
       ],
+      [
+        'GET',
+        `/v1/banks/${alice}/memories?limit=1&limit=500`,
+        undefined,
+        'limit',
+        /^limit: is given 2 times; give each query parameter once$/,
+      ],
     ];
     for (const [method, path, body, field, message] of cases) {
       const refused = await api.request(method, path, body === undefined ? {} : { body });
