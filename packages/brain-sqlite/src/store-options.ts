@@ -35,10 +35,10 @@ export type SqliteStoreOptions = (
    */
   mustExist?: boolean;
   /**
-   * When a commit reaches the disk. `full` (the default): before the write returns, so a retain that succeeded
-   * survives a power cut or an operating-system crash. `normal`: at the next checkpoint, about 0.4 ms less per write
-   * here; a process crash (kill -9) still loses nothing, but a power cut may lose the writes since that checkpoint.
-   * Files only; a database passed in gets it too.
+   * When a commit reaches the disk. `full` (the default): before the write resolves (the WAL is synced off the event
+   * loop), so a retain that succeeded survives a power cut or an operating-system crash. `normal`: at the next
+   * checkpoint, faster (docs/backends.md, **Durability on SQLite**); a process crash (kill -9) still loses nothing, but
+   * a power cut may lose the writes since that checkpoint. Files only.
    */
   synchronous?: 'full' | 'normal';
 };

@@ -1,0 +1,89 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// What reaches the disk is seen by tracing the syscalls of a process that writes: strace (Linux).
+const STRACE = '/usr/bin/strace';
+const straceRequired = process.env.CI === 'true';
+const hasStrace = existsSync(STRACE);
+if (!hasStrace && !straceRequired) {
+  console.warn(
+    `\n*** WARNING: ${STRACE} not found; the SQLite durability test is SKIPPED. ` +
+      'Install it with `apt-get install strace` (CI=true makes this a failure). ***\n',
+  );
+}
+
+const WRITES = 20;
+const dir = mkdtempSync(join(tmpdir(), 'astrocyte-durable-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/**
+ * The syncs of the store's WAL while a process makes WRITES single inserts (between two lines it writes to stderr:
+ * opening and closing sync on their own), and how many its main thread made.
+ */
+function walSyncs(synchronous: 'full' | 'normal'): { syncs: number; onMainThread: number } {
+  const path = join(dir, `${synchronous}.db`);
+  const script = join(dir, `${synchronous}.mts`);
+  const trace = join(dir, `${synchronous}.trace`);
+  const store = fileURLToPath(new URL('./sqlite-memory-store.ts', import.meta.url));
+  const records = fileURLToPath(new URL('../../core/src/testing/memory-records.ts', import.meta.url));
+  writeFileSync(
+    script,
+    `import { openSqliteStore } from ${JSON.stringify(store)};
+     import { axisVector, memoryRecord } from ${JSON.stringify(records)};
+     const store = await openSqliteStore({ path: ${JSON.stringify(path)}, synchronous: '${synchronous}' });
+     await store.ensureEmbedder({ name: 'axes', dimensions: 8 });
+     process.stderr.write('writes begin\\n');
+     for (let i = 0; i < ${WRITES}; i++) {
+       const record = memoryRecord('notes', 'Fact number ' + i, { embedding: axisVector(8, i % 8), createdAt: new Date() });
+       await store.insert([record], { nearDuplicateThreshold: null });
+     }
+     process.stderr.write('writes end\\n');
+     await store.close();`,
+  );
+  const run = spawnSync(
+    STRACE,
+    [
+      '-f',
+      '-y',
+      '-e',
+      'trace=execve,write,fsync,fdatasync',
+      '-o',
+      trace,
+      process.execPath,
+      '--import',
+      'tsx',
+      '--conditions=@astrocyte/source',
+      script,
+    ],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  expect(run.status, run.stderr).toBe(0);
+  const traced = readFileSync(trace, 'utf8').split('\n');
+  // The first execve is node's: its pid is the main thread's id.
+  const main = traced.find((line) => line.includes('execve('))?.split(' ')[0];
+  const from = traced.findIndex((line) => line.includes('"writes begin'));
+  const to = traced.findIndex((line) => line.includes('"writes end'));
+  expect(from).toBeGreaterThan(0);
+  expect(to).toBeGreaterThan(from);
+  const lines = traced.slice(from, to);
+  // A call another thread interrupts is printed in two parts (`fsync(…> <unfinished ...>`, then its result).
+  const syncs = lines.filter((line) => /\b(fsync|fdatasync)\(\d+<[^>]*\.db-wal>/.test(line));
+  return { syncs: syncs.length, onMainThread: syncs.filter((line) => line.split(' ')[0] === main).length };
+}
+
+describe.skipIf(!hasStrace && !straceRequired)('SQLite durability', () => {
+  it('syncs the WAL once per write by default, off the main thread, and only at checkpoints with synchronous: normal', () => {
+    if (!hasStrace) throw new Error(`${STRACE} is required for the durability test (apt-get install strace)`);
+    const full = walSyncs('full');
+    // Each write's commit reached the disk before the write resolved; the event loop never waited for the disk.
+    expect(full.syncs).toBeGreaterThanOrEqual(WRITES);
+    expect(full.onMainThread).toBe(0);
+    // The faster setting leaves it to the checkpoints, a handful for the whole run.
+    const normal = walSyncs('normal');
+    expect(normal.syncs).toBeLessThan(WRITES / 2);
+  }, 120_000);
+});
