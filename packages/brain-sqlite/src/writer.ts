@@ -79,7 +79,9 @@ export class MemoryWriter {
       const before = this.liveCounts(limits);
       const outcomes: InsertOutcome[] = [];
       for (const [i, record] of records.entries()) {
-        if (threshold !== null) await runSliced(this.index.bank(record.bankId).prepareNearDuplicates(), tick);
+        // Only a record the check reads needs the LSH tables: a bank that only takes turns and chunks never builds them.
+        if (threshold !== null && nearChecked(record))
+          await runSliced(this.index.bank(record.bankId).prepareNearDuplicates(), tick);
         outcomes.push(this.insertOne(record, sketches[i] as VectorSketch, threshold, maxTags));
         await tick();
       }

@@ -130,6 +130,26 @@ describe('near-duplicate check on the index', () => {
   });
 });
 
+describe('near-duplicate tables', () => {
+  it('are not built for a bank that only takes turns, and once built for a checked record, hold the turns', async () => {
+    const s = await store();
+    const next = generator(5);
+    const vectors = Array.from({ length: 2500 }, () => randomUnit(next));
+    const turns = vectors.map((v) => record('chat', v, { speaker: 'ann', episodeId: 'session-1' }));
+    // As retainConversation writes them: the check is on for the call, but no turn is checked.
+    for (let at = 0; at < turns.length; at += 500)
+      await s.insert(turns.slice(at, at + 500), { nearDuplicateThreshold: 0.95 });
+    const lshOf = () => (indexOf(s).bank('chat') as unknown as { lsh: unknown }).lsh;
+    // Past the 2,048 rows a scan serves, the tables cost 128 bytes a row; a bank of transcripts never reads them.
+    expect(lshOf()).toBeNull();
+    const [outcome] = await s.insert([record('chat', atCosine(vectors[1234] as Float32Array, 0.9505, next))], {
+      nearDuplicateThreshold: 0.95,
+    });
+    expect(outcome).toMatchObject({ status: 'duplicate', match: 'near', duplicateOf: turns[1234]?.id });
+    expect(lshOf()).not.toBeNull();
+  });
+});
+
 describe('index and transactions', () => {
   it('leaves no index entry for a batch that rolled back', async () => {
     const s = await store();
