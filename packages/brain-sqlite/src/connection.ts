@@ -1,5 +1,4 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { type FileHandle, open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StorageError } from '@astrocyte/core';
@@ -10,6 +9,7 @@ import { StatementCache } from './statement-cache.js';
 import { asStorageError, storeClosed, vectorExtensionMissing } from './storage-errors.js';
 import type { SqliteStoreOptions } from './store-options.js';
 import { type ReadQuery, StoreThread, WAL_LIMIT_BYTES } from './store-thread.js';
+import { WalSync } from './wal-sync.js';
 import { WalTruncation } from './wal-truncation.js';
 import { inImmediateTransaction } from './write-lock.js';
 
@@ -42,12 +42,8 @@ export class SqliteConnection {
   readonly statements: StatementCache;
   private readonly ownsDatabase: boolean;
   private readonly isFile: boolean;
-  // The WAL a write syncs before it resolves (see synced), resolved at open against a later chdir; null for none.
-  private readonly syncedWal: string | null;
-  // The WAL, opened once at the first sync (SQLite keeps the file while this connection is open), and the syncs in
-  // flight, which close waits for.
-  private walFile: Promise<FileHandle> | null = null;
-  private readonly syncing = new Set<Promise<void>>();
+  // What puts each write's commit on disk before the write resolves; null with synchronous: 'normal' or in memory.
+  private readonly walSync: WalSync | null;
   private readonly followers: TransactionFollower[] = [];
   // The write transaction in progress, which may span turns of the event loop; every other call waits for it.
   private writing: Promise<unknown> | null = null;
@@ -67,7 +63,8 @@ export class SqliteConnection {
     this.ownsDatabase = ownsDatabase;
     this.busyTimeoutMs = busyTimeoutMs;
     this.isFile = !database.memory;
-    this.syncedWal = this.isFile && synchronous === 'full' ? `${resolve(database.name)}-wal` : null;
+    // Resolved now: the process may change its working folder later.
+    this.walSync = this.isFile && synchronous === 'full' ? new WalSync(`${resolve(database.name)}-wal`) : null;
     this.statements = new StatementCache(database);
     this.wal = new WalTruncation(database, busyTimeoutMs);
     this.thread = this.isFile ? new StoreThread(database.name, busyTimeoutMs) : null;
@@ -203,27 +200,15 @@ export class SqliteConnection {
   }
 
   /**
-   * With `synchronous: 'full'`, resolves with the write's result once its commit is on disk: the WAL is fsynced on
-   * libuv's thread pool after the commit. SQLite's synchronous=FULL does the same inside COMMIT, holding the event
-   * loop for the disk (up to 90 ms for a batch of 1,000 here); this way other requests go on meanwhile, and the next
-   * write may begin while this one's sync runs. A sync that fails is a StorageError: the commit may not survive a
-   * power cut.
+   * With `synchronous: 'full'`, resolves with the write's result once its commit is on disk (see WalSync); the next
+   * write may begin meanwhile. A sync that fails is a StorageError: the commit may not survive a power cut.
    */
   private async synced<T>(operation: string, write: Promise<T>): Promise<T> {
     const result = await write;
-    if (this.syncedWal === null) return result;
-    const path = this.syncedWal;
-    const sync = (async () => {
-      this.walFile ??= open(path, 'r+');
-      await (await this.walFile).sync();
-    })();
-    this.syncing.add(sync);
     try {
-      await sync;
+      await this.walSync?.afterCommit();
     } catch (error) {
       throw asStorageError(operation, error);
-    } finally {
-      this.syncing.delete(sync);
     }
     return result;
   }
@@ -273,8 +258,7 @@ export class SqliteConnection {
     if (this.closed) return;
     while (this.writing) await this.writing.catch(() => undefined);
     this.closed = true;
-    await Promise.allSettled([...this.syncing]);
-    await (await this.walFile?.catch(() => null))?.close();
+    await this.walSync?.close();
     this.wal.stop();
     await this.thread?.close();
     this.statements.clear();

@@ -21,13 +21,18 @@ const dir = mkdtempSync(join(tmpdir(), 'astrocyte-durable-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /**
- * The syncs of the store's WAL while a process makes WRITES single inserts (between two lines it writes to stderr:
- * opening and closing sync on their own), and how many its main thread made.
+ * The syncs of the store's WAL while a process makes WRITES single inserts, one after another or all at once
+ * (between two lines it writes to stderr: opening and closing sync on their own), how many its main thread made, and
+ * whether one began after the last commit wrote to the WAL.
  */
-function walSyncs(synchronous: 'full' | 'normal'): { syncs: number; onMainThread: number } {
-  const path = join(dir, `${synchronous}.db`);
-  const script = join(dir, `${synchronous}.mts`);
-  const trace = join(dir, `${synchronous}.trace`);
+function walSyncs(
+  synchronous: 'full' | 'normal',
+  at: 'one after another' | 'all at once',
+): { syncs: number; onMainThread: number; lastCommitSynced: boolean } {
+  const name = `${synchronous}-${at.replaceAll(' ', '-')}`;
+  const path = join(dir, `${name}.db`);
+  const script = join(dir, `${name}.mts`);
+  const trace = join(dir, `${name}.trace`);
   const store = fileURLToPath(new URL('./sqlite-memory-store.ts', import.meta.url));
   const records = fileURLToPath(new URL('../../core/src/testing/memory-records.ts', import.meta.url));
   writeFileSync(
@@ -37,10 +42,11 @@ function walSyncs(synchronous: 'full' | 'normal'): { syncs: number; onMainThread
      const store = await openSqliteStore({ path: ${JSON.stringify(path)}, synchronous: '${synchronous}' });
      await store.ensureEmbedder({ name: 'axes', dimensions: 8 });
      process.stderr.write('writes begin\\n');
-     for (let i = 0; i < ${WRITES}; i++) {
-       const record = memoryRecord('notes', 'Fact number ' + i, { embedding: axisVector(8, i % 8), createdAt: new Date() });
-       await store.insert([record], { nearDuplicateThreshold: null });
-     }
+     const records = Array.from({ length: ${WRITES} }, (_, i) =>
+       memoryRecord('notes', 'Fact number ' + i, { embedding: axisVector(8, i % 8), createdAt: new Date() }));
+     const insert = (record) => store.insert([record], { nearDuplicateThreshold: null });
+     if (${JSON.stringify(at)} === 'all at once') await Promise.all(records.map(insert));
+     else for (const record of records) await insert(record);
      process.stderr.write('writes end\\n');
      await store.close();`,
   );
@@ -50,7 +56,7 @@ function walSyncs(synchronous: 'full' | 'normal'): { syncs: number; onMainThread
       '-f',
       '-y',
       '-e',
-      'trace=execve,write,fsync,fdatasync',
+      'trace=execve,write,pwrite64,fsync,fdatasync',
       '-o',
       trace,
       process.execPath,
@@ -71,19 +77,33 @@ function walSyncs(synchronous: 'full' | 'normal'): { syncs: number; onMainThread
   expect(to).toBeGreaterThan(from);
   const lines = traced.slice(from, to);
   // A call another thread interrupts is printed in two parts (`fsync(…> <unfinished ...>`, then its result).
-  const syncs = lines.filter((line) => /\b(fsync|fdatasync)\(\d+<[^>]*\.db-wal>/.test(line));
-  return { syncs: syncs.length, onMainThread: syncs.filter((line) => line.split(' ')[0] === main).length };
+  const isSync = (line: string) => /\b(fsync|fdatasync)\(\d+<[^>]*\.db-wal>/.test(line);
+  const syncs = lines.filter(isSync);
+  const lastCommit = lines.findLastIndex((line) => /\bpwrite64\(\d+<[^>]*\.db-wal>/.test(line));
+  return {
+    syncs: syncs.length,
+    onMainThread: syncs.filter((line) => line.split(' ')[0] === main).length,
+    lastCommitSynced: lastCommit >= 0 && lines.slice(lastCommit).some(isSync),
+  };
 }
 
 describe.skipIf(!hasStrace && !straceRequired)('SQLite durability', () => {
   it('syncs the WAL once per write by default, off the main thread, and only at checkpoints with synchronous: normal', () => {
     if (!hasStrace) throw new Error(`${STRACE} is required for the durability test (apt-get install strace)`);
-    const full = walSyncs('full');
+    const full = walSyncs('full', 'one after another');
     // Each write's commit reached the disk before the write resolved; the event loop never waited for the disk.
+    expect(full).toEqual({ syncs: expect.any(Number), onMainThread: 0, lastCommitSynced: true });
     expect(full.syncs).toBeGreaterThanOrEqual(WRITES);
-    expect(full.onMainThread).toBe(0);
     // The faster setting leaves it to the checkpoints, a handful for the whole run.
-    const normal = walSyncs('normal');
+    const normal = walSyncs('normal', 'one after another');
     expect(normal.syncs).toBeLessThan(WRITES / 2);
+  }, 120_000);
+
+  it('shares a sync among writes that commit while one runs, the last commit synced too', () => {
+    if (!hasStrace) throw new Error(`${STRACE} is required for the durability test (apt-get install strace)`);
+    const together = walSyncs('full', 'all at once');
+    expect(together).toEqual({ syncs: expect.any(Number), onMainThread: 0, lastCommitSynced: true });
+    expect(together.syncs).toBeGreaterThan(0);
+    expect(together.syncs).toBeLessThan(WRITES);
   }, 120_000);
 });

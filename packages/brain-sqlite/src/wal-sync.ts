@@ -1,0 +1,49 @@
+import { type FileHandle, open } from 'node:fs/promises';
+
+/**
+ * Puts a store's commits on disk once they are made: an fsync of the WAL on libuv's thread pool, where SQLite's own
+ * synchronous=FULL syncs inside COMMIT and holds the event loop for the disk (up to 90 ms for a batch of 1,000 here).
+ * Group commit: one sync runs at a time and covers every commit made before it started; the writes that commit while
+ * it runs share the next one, so concurrent writers do not each wait for a sync of their own.
+ */
+export class WalSync {
+  // Opened at the first sync: SQLite keeps the WAL file (truncating it, never replacing it) while its connection is open.
+  private file: Promise<FileHandle> | null = null;
+  private running: Promise<void> | null = null;
+  private next: Promise<void> | null = null;
+
+  constructor(private readonly path: string) {}
+
+  /** Resolves once every commit made before the call is on disk. */
+  afterCommit(): Promise<void> {
+    if (this.next) return this.next;
+    if (!this.running) {
+      this.running = this.run();
+      return this.running;
+    }
+    // The sync running may have started before this commit: the next one, started after it, covers it.
+    this.next = this.running
+      .catch(() => undefined)
+      .then(() => {
+        this.next = null;
+        this.running = this.run();
+        return this.running;
+      });
+    return this.next;
+  }
+
+  /** Waits for the syncs in flight, then closes the file. */
+  async close(): Promise<void> {
+    await Promise.allSettled([this.running, this.next]);
+    await (await this.file?.catch(() => null))?.close();
+  }
+
+  private async run(): Promise<void> {
+    try {
+      this.file ??= open(this.path, 'r+');
+      await (await this.file).sync();
+    } finally {
+      this.running = null;
+    }
+  }
+}
