@@ -27,18 +27,24 @@ export class SqliteAccessLedger implements StoreAccessLedger {
   async addToCounter(key: string, windowStart: Date, amount: number, expireBefore: Date): Promise<number> {
     checkCounterArguments(key, windowStart, amount, expireBefore);
     this.connection.assertOpen();
-    return this.connection.writeAtOnce('addToCounter', () => {
-      this.connection
-        .stmt('DELETE FROM access_counters WHERE key = ? AND window_start < ?')
-        .run(key, expireBefore.getTime());
-      return this.connection
-        .stmt(
-          `INSERT INTO access_counters (key, window_start, total) VALUES (?, ?, ?)
-           ON CONFLICT (key, window_start) DO UPDATE SET total = total + excluded.total RETURNING total`,
-        )
-        .pluck()
-        .get(key, windowStart.getTime(), amount) as number;
-    });
+    // Not synced on its own: every rate-limited operation counts (a recall too; 2.1 ms a recall here with the count
+    // synced, 1.5 without), and a power cut that loses the last counts only lets a caller a few more in that window.
+    return this.connection.writeAtOnce(
+      'addToCounter',
+      () => {
+        this.connection
+          .stmt('DELETE FROM access_counters WHERE key = ? AND window_start < ?')
+          .run(key, expireBefore.getTime());
+        return this.connection
+          .stmt(
+            `INSERT INTO access_counters (key, window_start, total) VALUES (?, ?, ?)
+             ON CONFLICT (key, window_start) DO UPDATE SET total = total + excluded.total RETURNING total`,
+          )
+          .pluck()
+          .get(key, windowStart.getTime(), amount) as number;
+      },
+      { sync: false },
+    );
   }
 
   /** Inserts the entry; its id comes from AUTOINCREMENT, so ids only grow. */

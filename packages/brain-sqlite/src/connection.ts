@@ -181,13 +181,14 @@ export class SqliteConnection {
   /**
    * A short write of rows no follower tracks, in one IMMEDIATE transaction run synchronously: the file's write lock
    * is never held across a turn of the event loop, so another connection of this process waiting for it cannot
-   * block the thread while this one holds it.
+   * block the thread while this one holds it. `sync: false` for a row not worth a sync of its own (a rate
+   * counter, written on every operation): it reaches the disk with the next synced write or checkpoint.
    */
-  writeAtOnce<T>(operation: string, fn: () => T): Promise<T> {
-    return this.synced(
-      operation,
-      this.read(operation, () => this.committing(() => inImmediateTransaction(this.database, this.busyTimeoutMs, fn))),
+  writeAtOnce<T>(operation: string, fn: () => T, { sync = true }: { sync?: boolean } = {}): Promise<T> {
+    const write = this.read(operation, () =>
+      this.committing(() => inImmediateTransaction(this.database, this.busyTimeoutMs, fn)),
     );
+    return sync ? this.synced(operation, write) : write;
   }
 
   /**

@@ -7,7 +7,8 @@ import { type FileHandle, open } from 'node:fs/promises';
  * it runs share the next one, so concurrent writers do not each wait for a sync of their own.
  */
 export class WalSync {
-  // Opened at the first sync: SQLite keeps the WAL file (truncating it, never replacing it) while its connection is open.
+  // Opened at the first sync: SQLite keeps the WAL file (truncating it, never replacing it) while a connection is
+  // open.
   private file: Promise<FileHandle> | null = null;
   private running: Promise<void> | null = null;
   private next: Promise<void> | null = null;
@@ -40,7 +41,11 @@ export class WalSync {
 
   private async run(): Promise<void> {
     try {
-      this.file ??= open(this.path, 'r+');
+      // A failed open is not kept: the next sync tries again.
+      this.file ??= open(this.path, 'r+').catch((error: unknown) => {
+        this.file = null;
+        throw error;
+      });
       await (await this.file).sync();
     } finally {
       this.running = null;
