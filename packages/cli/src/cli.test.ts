@@ -73,6 +73,11 @@ describe('astrocyte command', { timeout: 120_000 }, () => {
     const refused = await astrocyte(['forget', '--all'], { cwd: dir });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toBe('astrocyte: --all erases every memory of the bank (fix: add --yes to confirm)\n');
+    const noIds = await astrocyte(['forget', '--ids', ' , '], { cwd: dir });
+    expect(noIds).toMatchObject({ code: 2, stdout: '' });
+    expect(noIds.stderr).toBe(
+      'astrocyte: --ids names no memory (fix: give the ids to forget, e.g. astrocyte forget --ids <id>)\n',
+    );
     const forgot = await astrocyte(['forget', '--ids', id, '--reason', 'user asked'], { cwd: dir });
     expect(forgot.stdout).toBe('forgot 1 memory\n');
     const tombstone = JSON.parse((await astrocyte(['--json', 'history', id], { cwd: dir })).stdout);

@@ -133,6 +133,9 @@ export function registerMemoryCommands(program: Command, io: CliIo): void {
             'pick one selector, e.g. astrocyte forget --ids <id>',
           );
         }
+        // An empty --ids (an unset shell variable) would forget nothing and report success.
+        if ((options.ids as string[] | undefined)?.length === 0)
+          throw new UsageError('--ids names no memory', 'give the ids to forget, e.g. astrocyte forget --ids <id>');
         if (options.all && !options.yes)
           throw new UsageError('--all erases every memory of the bank', 'add --yes to confirm');
         const result = await (await session.brain({ existing: true })).forget(await session.bank(), {
