@@ -1,7 +1,7 @@
 import { type FileHandle, open } from 'node:fs/promises';
 
 /**
- * Puts a store's commits on disk once they are made: an fsync of the WAL on libuv's thread pool, where SQLite's own
+ * Puts a store's commits on disk once they are made: an fdatasync of the WAL on libuv's thread pool, where SQLite's own
  * synchronous=FULL syncs inside COMMIT and holds the event loop for the disk (up to 90 ms for a batch of 1,000 here).
  * Group commit: one sync runs at a time and covers every commit made before it started; the writes that commit while
  * it runs share the next one, so concurrent writers do not each wait for a sync of their own.
@@ -46,7 +46,10 @@ export class WalSync {
         this.file = null;
         throw error;
       });
-      await (await this.file).sync();
+      // fdatasync, not fsync: the WAL's frames and its size must reach the disk, its modification time need not
+      // (once a checkpoint restarts the WAL, commits rewrite it in place without growing it). 1.26 against 1.50 ms a
+      // sync on average after conversations of 20 turns (five alternated runs of 500 calls into a bank of 20,000).
+      await (await this.file).datasync();
     } finally {
       this.running = null;
     }
