@@ -52,7 +52,10 @@ export const ERROR_CODES = {
   unauthorized: 'an HTTP request without a bearer token, or with one the server does not accept (HTTP 401)',
   host_not_allowed:
     'an HTTP request whose Host or Origin is not a name the server answers to (HTTP 403); guards against DNS rebinding',
-  request_too_large: "an HTTP request body larger than the server's limit (HTTP 413)",
+  request_too_large:
+    "an HTTP request body larger than the server's limit (HTTP 413), or headers larger than Node's (HTTP 431)",
+  malformed_request:
+    'an HTTP request that does not parse as HTTP/1.1 (HTTP 400), such as the bytes after a body longer than its Content-Length, or one that did not arrive in time (HTTP 408)',
   unsupported_media_type: 'an HTTP request body that is not `application/json` (HTTP 415)',
   internal_error: "the HTTP API failed in a way no other code names (HTTP 500); the server's log has the cause",
   // Managed Agents sessions

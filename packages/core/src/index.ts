@@ -62,6 +62,7 @@ export {
   type Refusal,
 } from './http/http-access.js';
 export { type Listening, listenOn } from './http/listen-on.js';
+export { answerMalformedRequests } from './http/malformed-requests.js';
 export { bodyBytesFor, DEFAULT_MAX_BODY_BYTES } from './http/request-body-limit.js';
 export { AnthropicLLM } from './llm/anthropic-llm.js';
 export type { CompletionRequest, LLM } from './llm/llm.js';

@@ -1,7 +1,8 @@
 import { request } from 'node:http';
 import { ERROR_CODES } from '@astrocyte/core';
+import { rawHttpExchange } from '@astrocyte/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BOB_TOKEN, startTestServer, type TestServer } from './test-server.fixture.js';
+import { ALICE_TOKEN, BOB_TOKEN, startTestServer, type TestServer } from './test-server.fixture.js';
 
 describe('HTTP API errors', () => {
   let server: TestServer;
@@ -289,5 +290,31 @@ describe('HTTP API errors', () => {
     expect(failed.status).toBe(500);
     expect(failed.body.error).toEqual({ code: 'store_closed', message: ERROR_CODES.store_closed, details: {} });
     expect(reported).toEqual([[expect.objectContaining({ code: 'store_closed' }), failed.headers.get('x-request-id')]]);
+  });
+  it('answers what does not parse as HTTP with JSON, after the answer to the request before it', async () => {
+    server = await startTestServer();
+    const { host } = new URL(server.url);
+    const body = JSON.stringify({ content: 'Alice drinks green tea' });
+    // A Content-Length that counts the JSON but not what follows it: the rest reads as a next request.
+    const [stored, malformed, ...more] = await rawHttpExchange(
+      server.url,
+      `POST /v1/banks/${server.alice}/memories HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${ALICE_TOKEN}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}\n{"content":"again"}\r\n\r\n`,
+    );
+    expect(more).toEqual([]);
+    expect(stored?.status).toBe(201);
+    expect(malformed).toMatchObject({ status: 400, headers: { connection: 'close' } });
+    expect(JSON.parse(malformed?.body ?? '').error).toMatchObject({
+      code: 'malformed_request',
+      message: expect.stringContaining('a body longer than its Content-Length is read as the start of a next request'),
+    });
+    expect(await texts(server.alice)).toEqual(['Alice drinks green tea']);
+
+    const [huge] = await rawHttpExchange(
+      server.url,
+      `GET /v1/banks/${server.alice}/memories HTTP/1.1\r\nHost: ${host}\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+    );
+    expect(huge?.status).toBe(431);
+    expect(JSON.parse(huge?.body ?? '').error.code).toBe('request_too_large');
   });
 });

@@ -18,6 +18,7 @@ import type { errorBody } from './http-schemas.js';
 export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   invalid_input: 400,
   usage: 400,
+  malformed_request: 400,
   unauthorized: 401,
   access_denied: 403,
   host_not_allowed: 403,

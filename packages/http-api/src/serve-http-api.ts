@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { type AccessCheck, accessCheck, type Brain, listenOn } from '@astrocyte/core';
+import { type AccessCheck, accessCheck, answerMalformedRequests, type Brain, listenOn } from '@astrocyte/core';
 import { getRequestListener } from '@hono/node-server';
 import { buildHttpApi } from './create-http-api.js';
 import { parseHttpApiOptions, type ServeHttpApiOptions } from './http-api-options.js';
@@ -22,6 +22,9 @@ export async function serveHttpApi(brain: Brain, options: ServeHttpApiOptions = 
   const app = buildHttpApi(brain, settings, () => check);
   // Node's own Request and Response stay in place: the process may be an application's, with its own fetch calls.
   const http = createServer(getRequestListener(app.fetch, { overrideGlobalObjects: false }));
+  answerMalformedRequests(http, (status, message) => ({
+    error: { code: status === 400 || status === 408 ? 'malformed_request' : 'request_too_large', message, details: {} },
+  }));
 
   const listening = await listenOn(http, settings.port, settings.host);
   check = accessCheck({ ...settings, port: listening.port, realm: 'astrocyte' });

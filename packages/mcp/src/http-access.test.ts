@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { Astrocyte, type Brain, ValidationError } from '@astrocyte/core';
-import { randomBankId } from '@astrocyte/core/testing';
+import { randomBankId, rawHttpExchange } from '@astrocyte/core/testing';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -200,6 +200,26 @@ describe('MCP over HTTP: bearer token, Host and Origin checks', () => {
     const small = await serve({ maxBodyBytes: 100_000 });
     expect((await send(small.url, initialize('x'.repeat(90_000)))).status).toBe(200);
     expect((await send(small.url, initialize('x'.repeat(100_001)))).status).toBe(413);
+  });
+
+  it('answers a request that does not parse as HTTP with a JSON-RPC Invalid Request, and closes the connection', async () => {
+    const { url } = await serve({});
+    const { host, pathname } = new URL(url);
+    const responses = await rawHttpExchange(url, `POST ${pathname} HTTP/1.1\r\nHost: ${host}\r\nBad Header: 1\r\n\r\n`);
+    expect(responses.map((r) => [r.status, r.headers.connection, JSON.parse(r.body)])).toEqual([
+      [
+        400,
+        'close',
+        {
+          jsonrpc: '2.0',
+          error: {
+            code: -32600,
+            message: expect.stringContaining('not a valid HTTP/1.1 request (Invalid header token)'),
+          },
+          id: null,
+        },
+      ],
+    ]);
   });
 
   it('refuses a foreign Origin with 403 and serves the endpoint its own origin', async () => {

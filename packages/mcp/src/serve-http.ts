@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import {
   type AccessCheck,
   accessCheck,
+  answerMalformedRequests,
   type BearerToken,
   type Brain,
   checkAllowedHosts,
@@ -98,6 +99,8 @@ export async function serveHttp(brain: Brain, options: HttpServeOptions): Promis
       if (!res.headersSent) reply(res, 500, -32603, error instanceof Error ? error.message : 'internal error');
     });
   });
+  // JSON-RPC's "Invalid Request", as the endpoint's other refusals before a message is read are JSON-RPC errors.
+  answerMalformedRequests(http, (_status, message) => ({ jsonrpc: '2.0', error: { code: -32600, message }, id: null }));
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const checked = check(req.headers);

@@ -11,5 +11,6 @@ export { axisVector, memoryRecord } from './memory-records.js';
 export { describeMemoryStoreConformance } from './memory-store-conformance.js';
 export { describeObservabilityConformance } from './observability-conformance/index.js';
 export * from './provider-servers/index.js';
+export { type RawHttpResponse, rawHttpExchange } from './raw-http.js';
 export { randomBankId, type StoreFactory } from './store-factory.js';
 export { storesPerTest } from './stores-per-test.js';
