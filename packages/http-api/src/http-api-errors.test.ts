@@ -117,6 +117,21 @@ describe('HTTP API errors', () => {
       ],
       ['POST', `/v1/banks/${alice}/memories`, '{"content": ', 'body', /not valid JSON/],
       ['POST', `/v1/banks/${alice}/memories`, '[1, 2]', 'body', /must be an object, got an array/],
+      // JSON.parse kept the last of a key given twice: "Call Ann" was stored.
+      [
+        'POST',
+        `/v1/banks/${alice}/memories`,
+        '{"content": "Call Bob", "content": "Call Ann"}',
+        'content',
+        /^content: is given more than once in the body; give each key once$/,
+      ],
+      [
+        'POST',
+        `/v1/banks/${alice}/conversations`,
+        '{"turns": [{"speaker": "a", "text": "b"}, {"speaker": "a", "text": "b", "text": "c"}]}',
+        'turns.1.text',
+        /given more than once/,
+      ],
       ['POST', '/v1/banks/-not-a-bank/memories', { content: 'x' }, 'bank', /letters, digits/],
       ['GET', `/v1/banks/${alice}/memories?limit=many`, undefined, 'limit', /integer from 1 to 1000/],
       [

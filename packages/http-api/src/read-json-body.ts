@@ -1,4 +1,5 @@
 import { ValidationError } from '@astrocyte/core';
+import { duplicateKeyPath } from './duplicate-keys.js';
 import { HttpRequestError } from './http-errors.js';
 
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
@@ -8,7 +9,8 @@ const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
  * Reads a request's JSON body. Another content type, a charset other than UTF-8 and a compressed body are refused
  * (415: read as UTF-8 they would fail with a misleading error, or be stored as other characters where their bytes
  * happen to form UTF-8), and so is a body over `maxBytes` (413), before any of it is parsed: by its Content-Length
- * when it declares one, and by counting the bytes as they arrive, since a chunked body declares none.
+ * when it declares one, and by counting the bytes as they arrive, since a chunked body declares none. A key given
+ * twice in one object is refused (400), naming it.
  */
 export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
   const type = request.headers.get('content-type');
@@ -42,11 +44,17 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   } catch {
     throw new ValidationError('body', 'is not valid UTF-8');
   }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     throw new ValidationError('body', `is not valid JSON (${(error as Error).message})`);
   }
+  // JSON.parse would keep the last of a key given twice and drop the other in silence: which one was meant is unknown.
+  const duplicate = duplicateKeyPath(text);
+  if (duplicate !== null)
+    throw new ValidationError(duplicate, 'is given more than once in the body; give each key once');
+  return value;
 }
 
 async function readAtMost(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Uint8Array> {
