@@ -203,6 +203,11 @@ describe('astrocyte command', { timeout: 120_000 }, () => {
     const noContent = await astrocyte(['retain'], { cwd: dir });
     expect(noContent.code).toBe(2);
     expect(noContent.stderr).toMatch(/^astrocyte: no content given \(fix: /);
+
+    // JSON.parse keeps the last of a key given twice: the metadata would have said "crm" alone.
+    const twice = await astrocyte(['retain', '-m', '{"source":"chat","source":"crm"}', 'A fact'], { cwd: dir });
+    expect(twice).toMatchObject({ code: 2, stdout: '' });
+    expect(twice.stderr).toContain('source: is given more than once; give each key once');
   });
 
   it('a command that only reads or removes names a store that is not there, and creates none', async () => {

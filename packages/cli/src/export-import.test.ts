@@ -293,19 +293,22 @@ describe('export and import', { timeout: 120_000 }, () => {
       '',
       JSON.stringify({ content: 'Another good memory', occurred_at: 'not a date' }),
       JSON.stringify({ text: 'A third good memory', metadata: { k: 'v' } }),
+      // JSON.parse keeps the last of a key given twice: this line would have stored "Call Ann" alone.
+      '{"text": "Call Bob", "text": "Call Ann"}',
     ].join('\n');
     writeFileSync(join(dir, 'damaged.jsonl'), input);
     const run = await astrocyte(['--json', 'import', 'damaged.jsonl', '--batch-size', '2'], { cwd: dir });
     expect(run.code).toBe(1);
     const summary = JSON.parse(run.stdout);
-    expect(summary).toMatchObject({ stored: 2, deduplicated: 0, rejected: 3, malformed: 2, invalid: 1 });
+    expect(summary).toMatchObject({ stored: 2, deduplicated: 0, rejected: 4, malformed: 3, invalid: 1 });
     expect(summary.problems).toEqual([
       { line: 2, reason: 'not valid JSON' },
       { line: 3, reason: expect.stringContaining('unknown field "txt"') },
       { line: 5, reason: expect.stringContaining('occurredAt') },
+      { line: 7, reason: 'text: is given more than once; give each key once' },
     ]);
     expect(run.stderr).toMatch(
-      /^astrocyte: 3 lines were not a memory \(fix: correct the lines listed and import again; .*\)\n$/,
+      /^astrocyte: 4 lines were not a memory \(fix: correct the lines listed and import again; .*\)\n$/,
     );
   });
 

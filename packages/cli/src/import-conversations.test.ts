@@ -216,6 +216,7 @@ describe('import of conversations', { timeout: 120_000 }, () => {
       JSON.stringify({ session: 's', speaker: 'ann', text: 'Then', at: 'yesterday' }),
       // JavaScript's Date reads this as 2 March; retain refuses it, and so does the import.
       JSON.stringify({ session: 's', speaker: 'ann', text: 'And then', at: '2025-02-30' }),
+      '{"session": "s", "speaker": "ann", "speaker": "bo", "text": "Whose turn?"}',
       JSON.stringify({ session: 's', speaker: 'bo', text: 'Last turn' }),
     ].join('\n');
     const run = await astrocyte(['--json', 'import', '--format', 'conversation-jsonl', '--bank', 'b'], {
@@ -224,15 +225,16 @@ describe('import of conversations', { timeout: 120_000 }, () => {
     });
     expect(run.code).toBe(1);
     const summary = JSON.parse(run.stdout);
-    expect(summary).toMatchObject({ format: 'conversation-jsonl', stored: 0, malformed: 4, rejected: 4 });
+    expect(summary).toMatchObject({ format: 'conversation-jsonl', stored: 0, malformed: 5, rejected: 5 });
     expect(summary.problems).toEqual([
       { line: 2, reason: 'not valid JSON' },
       { line: 3, reason: 'speaker: missing' },
       { line: 4, reason: expect.stringMatching(/^at: must be an ISO 8601 date .*"yesterday"/) },
       { line: 5, reason: expect.stringMatching(/^at: must be an ISO 8601 date .*"2025-02-30"/) },
+      { line: 6, reason: 'speaker: is given more than once; give each key once' },
     ]);
     expect(run.stderr).toMatch(
-      /^astrocyte: 4 turns or fields are malformed, so nothing was imported: a session is stored whole, in order \(fix: correct what is listed and import again\)\n$/,
+      /^astrocyte: 5 turns or fields are malformed, so nothing was imported: a session is stored whole, in order \(fix: correct what is listed and import again\)\n$/,
     );
     expect(await bankContents(config, 'b')).toEqual([]);
   });

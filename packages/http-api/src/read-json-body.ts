@@ -1,5 +1,4 @@
-import { ValidationError } from '@astrocyte/core';
-import { duplicateKeyPath } from './duplicate-keys.js';
+import { duplicateKeyPath, ValidationError } from '@astrocyte/core';
 import { HttpRequestError } from './http-errors.js';
 
 const JSON_TYPE = /^application\/json\s*(;|$)/i;

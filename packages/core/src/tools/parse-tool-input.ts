@@ -1,8 +1,9 @@
+import { duplicateKeyPath } from '../duplicate-keys.js';
 import { ValidationError } from '../errors.js';
 
 /**
  * A tool call's input as an object; some clients send the arguments as a JSON string. Throws ValidationError
- * (field `input`) for invalid JSON or anything but an object.
+ * (field `input`) for invalid JSON or anything but an object, and (naming the key) for a key given twice in the string.
  */
 export function parseToolInput(input: unknown): Record<string, unknown> {
   const value = typeof input === 'string' ? parseJson(input) : input;
@@ -13,9 +14,15 @@ export function parseToolInput(input: unknown): Record<string, unknown> {
 }
 
 function parseJson(text: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw new ValidationError('input', 'is a string that is not valid JSON');
   }
+  // JSON.parse keeps the last of a key given twice: which of the two the model meant is unknown.
+  const duplicate = duplicateKeyPath(text);
+  if (duplicate !== null)
+    throw new ValidationError(duplicate, 'is given more than once in the input; give each key once');
+  return value;
 }

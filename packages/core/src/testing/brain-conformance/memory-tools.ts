@@ -89,6 +89,8 @@ export function describeMemoryTools(factory: StoreFactory): void {
         // Named as the model sent it, not as the Brain API calls it (memoryIds).
         ['memory_forget', { memory_ids: ['fine', 'bad\u0000id'] }, 'memory_ids[1]'],
         ['memory_retain', 'not json', 'input'],
+        // Arguments sent as a JSON string with a key twice: JSON.parse kept the last ("Call Ann") in silence.
+        ['memory_retain', '{"content": "Call Bob", "content": "Call Ann"}', 'content'],
         ['memory_retain', null, 'input'],
       ];
       for (const [tool, input, field] of cases) {
