@@ -262,6 +262,22 @@ describe('import of conversations', { timeout: 120_000 }, () => {
     expect(run.stderr).toContain('astrocyte: 4 turns or fields are malformed, so nothing was imported');
     expect(await bankContents(config, 'default')).toEqual([]);
 
+    // A turn with its speaker twice: JSON.parse would have kept "Bo" in silence.
+    writeFileSync(
+      join(dir, 'twice.json'),
+      JSON.stringify(LOCOMO).replace('"speaker":"Ann"', '"speaker":"Ann","speaker":"Bo"'),
+    );
+    const twice = await astrocyte(['--json', 'import', 'twice.json'], { cwd: dir });
+    expect(twice.code).toBe(1);
+    expect(JSON.parse(twice.stdout).problems).toEqual([
+      {
+        sample: 'conv-7',
+        field: 'conversation.session_2[1].speaker',
+        reason: 'is given more than once; give each key once',
+      },
+    ]);
+    expect(await bankContents(config, 'default')).toEqual([]);
+
     writeFileSync(join(dir, 'cut.json'), JSON.stringify(LOCOMO, null, 2).slice(0, 200));
     const cut = await astrocyte(['--json', 'import', 'cut.json', '--format', 'locomo'], { cwd: dir });
     expect(cut.code).toBe(1);

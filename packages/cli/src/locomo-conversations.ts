@@ -1,4 +1,4 @@
-import type { ConversationTurn, JsonObject } from '@astrocyte/core';
+import { type ConversationTurn, duplicateKeyPath, type JsonObject } from '@astrocyte/core';
 import { describe, notText, strictDate } from './conversation-lines.js';
 import type { ConversationSession, ReadConversations } from './import-conversations.js';
 
@@ -22,11 +22,28 @@ export function readLocomo(text: string): ReadConversations {
     read.problems.push({ line, reason: `not valid JSON: ${message}` });
     return read;
   }
+  // JSON.parse kept the last of a key given twice; which of the two was meant is unknown.
+  const twice = duplicateKeyPath(text);
+  if (twice !== null) {
+    read.problems.push({ ...placeOf(data, twice), reason: 'is given more than once; give each key once' });
+    return read;
+  }
   const samples = Array.isArray(data) ? data : [data];
   samples.forEach((sample, i) => {
     readSample(sample, i, read);
   });
   return read;
+}
+
+// Where a path of duplicateKeyPath lies, named as the file's other problems are: its sample (by sample_id, else by
+// number) and the field within it, list items in brackets.
+function placeOf(data: unknown, path: string): { sample: string; field: string } {
+  const [first = '', ...rest] = path.split('.');
+  const index = Array.isArray(data) ? Number(first) : 0;
+  const sample: unknown = Array.isArray(data) ? data[index] : data;
+  const id = typeof sample === 'object' && sample !== null ? (sample as { sample_id?: unknown }).sample_id : undefined;
+  const field = (Array.isArray(data) ? rest : [first, ...rest]).join('.').replace(/\.(\d+)(?=\.|$)/g, '[$1]');
+  return { sample: typeof id === 'string' ? id : `#${index + 1}`, field };
 }
 
 // A sample's sessions go to `read.sessions`, what is wrong with it to `read.problems`.
