@@ -1,5 +1,4 @@
-import type { JsonObject, Memory, MemoryHit, RetainManyItem } from '@astrocyte/core';
-import { keyGivenTwice } from './json-keys.js';
+import { duplicateKeyError, type JsonObject, type Memory, type MemoryHit, type RetainManyItem } from '@astrocyte/core';
 
 /** How a memory is shown in human output: a turn is prefixed with its speaker. */
 export function spokenText(memory: Memory | MemoryHit): string {
@@ -47,8 +46,8 @@ export function parseMemoryLine(line: string): ImportedMemory | string {
     return 'not valid JSON';
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
-  const twice = keyGivenTwice(line);
-  if (twice) return twice;
+  const twice = duplicateKeyError(line);
+  if (twice) return twice.message;
   const record = value as Record<string, unknown>;
   const unknown = Object.keys(record).find((key) => !LINE_KEYS.has(key));
   if (unknown) return `unknown field "${unknown}"; expected ${[...LINE_KEYS].join(', ')}`;

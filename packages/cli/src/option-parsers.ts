@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { JsonObject } from '@astrocyte/core';
+import { duplicateKeyError, type JsonObject } from '@astrocyte/core';
 import { InvalidArgumentError } from 'commander';
-import { keyGivenTwice } from './json-keys.js';
 
 /** Parses "a, b" into ["a", "b"]. */
 export function parseList(value: string): string[] {
@@ -55,7 +54,7 @@ export function parseJsonObject(value: string): JsonObject {
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
     throw new InvalidArgumentError('expected a JSON object, not an array or a value');
-  const twice = keyGivenTwice(text);
-  if (twice) throw new InvalidArgumentError(twice);
+  const twice = duplicateKeyError(text);
+  if (twice) throw new InvalidArgumentError(twice.message);
   return parsed as JsonObject;
 }

@@ -1,3 +1,5 @@
+import { ValidationError } from './errors.js';
+
 // An open object (its keys so far, the last one, whether a key comes next) or array (the index of its item).
 type Open = { keys: Set<string>; last: string; keyNext: boolean } | { index: number };
 
@@ -60,4 +62,15 @@ function closingQuote(text: string, start: number): number {
     if (backslashes % 2 === 0) return quote;
     quote = text.indexOf('"', quote + 1);
   }
+}
+
+/**
+ * A key given twice in `text` (valid JSON) as the ValidationError that names it by its path, or null: `content: is
+ * given more than once in the body; give each key once`, `where` saying where the JSON came from.
+ */
+export function duplicateKeyError(text: string, where?: string): ValidationError | null {
+  const path = duplicateKeyPath(text);
+  return path === null
+    ? null
+    : new ValidationError(path, `is given more than once${where ? ` ${where}` : ''}; give each key once`);
 }

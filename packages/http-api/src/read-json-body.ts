@@ -1,4 +1,4 @@
-import { duplicateKeyPath, ValidationError } from '@astrocyte/core';
+import { duplicateKeyError, ValidationError } from '@astrocyte/core';
 import { HttpRequestError } from './http-errors.js';
 
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
@@ -50,9 +50,8 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
     throw new ValidationError('body', `is not valid JSON (${(error as Error).message})`);
   }
   // JSON.parse would keep the last of a key given twice and drop the other in silence: which one was meant is unknown.
-  const duplicate = duplicateKeyPath(text);
-  if (duplicate !== null)
-    throw new ValidationError(duplicate, 'is given more than once in the body; give each key once');
+  const twice = duplicateKeyError(text, 'in the body');
+  if (twice) throw twice;
   return value;
 }
 

@@ -1,4 +1,4 @@
-import { duplicateKeyPath } from '../duplicate-keys.js';
+import { duplicateKeyError } from '../duplicate-keys.js';
 import { ValidationError } from '../errors.js';
 
 /**
@@ -21,8 +21,7 @@ function parseJson(text: string): unknown {
     throw new ValidationError('input', 'is a string that is not valid JSON');
   }
   // JSON.parse keeps the last of a key given twice: which of the two the model meant is unknown.
-  const duplicate = duplicateKeyPath(text);
-  if (duplicate !== null)
-    throw new ValidationError(duplicate, 'is given more than once in the input; give each key once');
+  const twice = duplicateKeyError(text, 'in the input');
+  if (twice) throw twice;
   return value;
 }
