@@ -6,6 +6,7 @@ import {
   readVectorExtension,
   type VectorExtension,
 } from './connection.js';
+import { withoutHnswGraphs } from './hnsw-rebuild.js';
 import { rebuildKeywordEntries } from './keyword-backfill.js';
 import { TEXT_SEARCH_CONFIG } from './keyword-index.js';
 import { quoteIdent } from './schema.js';
@@ -171,6 +172,28 @@ export const MIGRATIONS: Migration[] = [
     // What a memory's keyword rank is divided by (ownLengthSql), written with its row. Rows written before stay null
     // and have it computed as they are ranked: filling the column would rewrite every row, and every index with it.
     up: statements((s) => [`ALTER TABLE ${s}.memories ADD COLUMN keyword_length integer`]),
+  },
+  {
+    version: 8,
+    name: "a turn's content hash begins with its session's",
+    // As core's episodeHashPrefix now makes them, or a transcript imported again would not find the turns stored
+    // before as exact repeats. A turn is a row in an episode other than its own document (a long text's chunks form
+    // an episode of the document, and keep the text's own hashes). The prefix is computed by the server: 8 hex digits
+    // of the sha256 of the episode id's UTF-8 bytes.
+    up: async (client, s) => {
+      const turns = 'episode_id IS NOT NULL AND (document_id IS NULL OR document_id <> episode_id)';
+      const { rows } = await client.query<{ found: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM ${s}.memories WHERE ${turns}) AS found`,
+      );
+      if (!rows[0]?.found) return;
+      await withoutHnswGraphs(client, s, async () => {
+        await client.query(
+          `UPDATE ${s}.memories
+              SET content_hash = substr(encode(sha256(convert_to(episode_id, 'UTF8')), 'hex'), 1, 8) || content_hash
+            WHERE ${turns}`,
+        );
+      });
+    },
   },
 ];
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { EmbedderMismatchError, LocalEmbedder, StorageError } from '@astrocyte/core';
 import { dateWords } from '@astrocyte/core/backend';
-import { axisVector, memoryRecord, randomBankId } from '@astrocyte/core/testing';
+import { axisVector, memoryRecord, randomBankId, retainHashedKinds } from '@astrocyte/core/testing';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createPostgresBrain } from './create-postgres-brain.js';
@@ -300,6 +300,33 @@ describe.runIf(available)('postgres schema setup', () => {
     const { rows } = await admin.query(`SELECT version FROM ${s}.schema_migrations ORDER BY version`);
     expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
     await store.close();
+  });
+
+  it("gives the turns stored before version 8 their session's prefix, so the same transcript is found again", async () => {
+    const schema = schemas.next();
+    const s = `"${schema}"`;
+    const hashes = async () =>
+      (await admin.query(`SELECT id, content_hash FROM ${s}.memories ORDER BY seq`)).rows as unknown[];
+    const written = await createPostgresBrain({ connectionString: TEST_DATABASE_URL, schema });
+    expect((await retainHashedKinds(written, 'b')).every((r) => r.stored)).toBe(true);
+    await written.close();
+    const current = await hashes();
+    // As a release before version 8 left them: the turns' hashes (the 72-character ones) without the prefix. Five
+    // turns, the long one in two or more chunks.
+    const stripped = await admin.query(
+      `UPDATE ${s}.memories SET content_hash = substr(content_hash, 9) WHERE length(content_hash) = 72`,
+    );
+    expect(stripped.rowCount).toBeGreaterThanOrEqual(6);
+    await admin.query(`DELETE FROM ${s}.schema_migrations WHERE version = 8`);
+
+    const brain = await createPostgresBrain({ connectionString: TEST_DATABASE_URL, schema });
+    expect(await hashes()).toEqual(current);
+    const again = await retainHashedKinds(brain, 'b');
+    expect(again.map((r) => r.reason)).toEqual(again.map(() => 'the same content is already in memory'));
+    // The HNSW graph, dropped for the rewrite, is there again.
+    const { rows } = await admin.query(`SELECT indexdef FROM pg_indexes WHERE schemaname = $1`, [schema]);
+    expect(rows.map((r) => r.indexdef).join('\n')).toMatch(/USING hnsw/);
+    await brain.close();
   });
 
   it('creates the HNSW, GIN and unique indexes the design promises', async () => {

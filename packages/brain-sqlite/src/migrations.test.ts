@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { axisVector, memoryRecord } from '@astrocyte/core/testing';
+import { axisVector, memoryRecord, retainHashedKinds } from '@astrocyte/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createSqliteBrain } from './create-sqlite-brain.js';
 import { SCHEMA_VERSION } from './migrations.js';
-import { openSqliteStore } from './sqlite-memory-store.js';
+import { openSqliteStore, type SqliteMemoryStore } from './sqlite-memory-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'astrocyte-migrations-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -127,5 +128,33 @@ describe('schema version 7: access counters and audit log', () => {
     await store.accessLedger.appendAudit(entry);
     expect((await store.accessLedger.listAudit({ limit: 10 })).items).toEqual([{ ...entry, id: expect.any(String) }]);
     await store.close();
+  });
+});
+
+describe("schema version 8: a turn's content hash begins with its session's", () => {
+  it('gives the turns stored before the prefix, so that the same transcript retained again finds them all', async () => {
+    const path = join(dir, `${randomUUID()}.db`);
+    const hashes = (db: SqliteMemoryStore['database']) =>
+      db.prepare('SELECT id, content_hash FROM memories ORDER BY seq').all();
+    const written = await createSqliteBrain({ path });
+    expect((await retainHashedKinds(written, 'b')).every((r) => r.stored)).toBe(true);
+    const old = (written.store as SqliteMemoryStore).database;
+    const current = hashes(old);
+    // As a release before version 8 left them: the turns' hashes (the 72-character ones) without the prefix. Five
+    // turns, the long one in two or more chunks.
+    const stripped = old
+      .prepare('UPDATE memories SET content_hash = substr(content_hash, 9) WHERE length(content_hash) = 72')
+      .run().changes;
+    expect(stripped).toBeGreaterThanOrEqual(6);
+    old.exec("UPDATE astrocyte_meta SET value = '7' WHERE key = 'schema_version'");
+    await written.close();
+
+    const brain = await createSqliteBrain({ path });
+    const upgraded = (brain.store as SqliteMemoryStore).database;
+    expect(upgraded.prepare("SELECT value FROM astrocyte_meta WHERE key = 'schema_version'").pluck().get()).toBe('8');
+    expect(hashes(upgraded)).toEqual(current);
+    const again = await retainHashedKinds(brain, 'b');
+    expect(again.map((r) => r.reason)).toEqual(again.map(() => 'the same content is already in memory'));
+    await brain.close();
   });
 });

@@ -1,5 +1,5 @@
 import { StorageError } from '@astrocyte/core';
-import { keywordFields } from '@astrocyte/core/backend';
+import { episodeHashPrefix, keywordFields } from '@astrocyte/core/backend';
 import type BetterSqlite3 from 'better-sqlite3';
 import { KEYWORD_TABLE_SQL } from './schema.js';
 import { inImmediateTransaction } from './write-lock.js';
@@ -176,6 +176,20 @@ const MIGRATIONS: Migration[] = [
       CREATE INDEX access_audit_principal ON access_audit (principal, id);
       CREATE INDEX access_audit_at ON access_audit (at);
     `,
+  },
+  {
+    version: 8,
+    // A turn's content hash now begins with its session's prefix (episodeHashPrefix): the turns stored before get it
+    // too, or a transcript imported again would not find them as exact repeats. A turn is a row of an episode that is
+    // not the episode of its own document's chunks.
+    up: (db) => {
+      db.function('astrocyte_episode_hash_prefix', { deterministic: true }, (episodeId) =>
+        episodeHashPrefix(String(episodeId)),
+      );
+      db.exec(`
+        UPDATE memories SET content_hash = astrocyte_episode_hash_prefix(episode_id) || content_hash
+         WHERE episode_id IS NOT NULL AND (document_id IS NULL OR document_id <> episode_id)`);
+    },
   },
 ];
 

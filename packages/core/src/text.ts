@@ -11,7 +11,7 @@ export function normalizeText(text: string): string {
 /**
  * The hash stored in `content_hash`: sha256 of the normalized text and of when it happened, hex. The same words at
  * another time are another memory (a recurring event), not a duplicate; so is a turn said by someone else or in
- * another session.
+ * another session. A turn's hash begins with its session's prefix (episodeHashPrefix).
  */
 export function contentHash(
   text: string,
@@ -22,7 +22,17 @@ export function contentHash(
   if (about.speaker) hash.update(`\u0000by ${about.speaker}`);
   if (about.episodeId) hash.update(`\u0000in ${about.episodeId}`);
   if (about.part) hash.update(`\u0000part ${about.part}`);
-  return hash.digest('hex');
+  const hex = hash.digest('hex');
+  return about.episodeId ? episodeHashPrefix(about.episodeId) + hex : hex;
+}
+
+/**
+ * What the hashes of an episode's turns begin with: 8 hex digits of the sha256 of its id. The stores look hashes up in
+ * a `(bank, hash)` index, where random hashes put each turn of a transcript on an index page of its own (on SQLite a
+ * quarter of the pages a 20-turn call wrote); with the prefix, a call's turns share one or two.
+ */
+export function episodeHashPrefix(episodeId: string): string {
+  return createHash('sha256').update(episodeId).digest('hex').slice(0, 8);
 }
 
 /**
