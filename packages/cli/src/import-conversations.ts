@@ -1,4 +1,4 @@
-import { type Brain, type ConversationTurn, checkBankId } from '@astrocyte/core';
+import { type Brain, type ConversationTurn, checkBankId, type RetainResult } from '@astrocyte/core';
 import { confineFailures } from './confine-failures.js';
 import { batchSizeOf, type ImportOptions } from './import-memories.js';
 import {
@@ -26,11 +26,22 @@ export interface ReadConversations {
   records: number;
 }
 
+// Sessions stored at once: one call's embedding, PII check and sketches run while the other's commit waits for the
+// disk (+30 % turns/s into a SQLite bank of 100,000, docs/benchmarks.md; a third in flight gained no more).
+const SESSIONS_IN_FLIGHT = 2;
+
+// The calls of one session so far, each with the turns it stored and their results, and whether more will come.
+interface SessionCalls {
+  calls: { turns: ConversationSession['turns']; results: (RetainResult | Error)[] }[];
+  done: boolean;
+}
+
 /**
  * Stores conversations read from a file, one `retainConversation` call per session (longer sessions are split
  * into calls of `batchSize` turns, which append in order). A file with problems stores nothing: a session stored
  * around a missing turn would get that turn at its end once corrected and imported again, out of order.
- * Idempotent: a session imported again is deduplicated.
+ * Idempotent: a session imported again is deduplicated. Two sessions are stored at once; their results are counted
+ * in the file's order, so the summary and its first problems are those of storing one session at a time.
  */
 export async function importConversations(
   brain: Brain,
@@ -50,26 +61,74 @@ export async function importConversations(
     }
     return summary;
   }
-  for (const session of read.sessions) {
-    for (let start = 0; start < session.turns.length; start += batchSize) {
-      const turns = session.turns.slice(start, start + batchSize);
-      const results = await confineFailures(turns, (some) =>
-        brain.retainConversation(
-          some.map((entry) => entry.turn),
-          {
-            bankId,
-            sessionId: session.sessionId,
-            ...(session.occurredAt ? { occurredAt: session.occurredAt } : {}),
-            ...(options.context ? { context: options.context } : {}),
-          },
-        ),
-      );
-      results.forEach((result, i) => {
-        noteOutcome(summary, (turns[i] as { place: ImportPlace }).place, result);
-      });
-      summary.records += turns.length;
-      options.onProgress?.(summary);
+  const sessions: SessionCalls[] = read.sessions.map(() => ({ calls: [], done: false }));
+  // The first session whose results are not all counted, and how many of its calls are.
+  let head = 0;
+  let counted = 0;
+  const count = () => {
+    while (head < sessions.length) {
+      const session = sessions[head] as SessionCalls;
+      for (; counted < session.calls.length; counted++) {
+        const { turns, results } = session.calls[counted] as SessionCalls['calls'][number];
+        results.forEach((result, i) => {
+          noteOutcome(summary, (turns[i] as { place: ImportPlace }).place, result);
+        });
+        summary.records += turns.length;
+        options.onProgress?.(summary);
+      }
+      if (!session.done) return;
+      head += 1;
+      counted = 0;
     }
-  }
+  };
+  let next = 0;
+  let failed = false;
+  // A session that comes back after another is a later entry with the same id: it waits until the earlier one is
+  // stored, so that its turns are appended after those.
+  const lastOf = new Map<string, number>();
+  const stored: Promise<void>[] = [];
+  const storeSessions = async () => {
+    while (!failed && next < read.sessions.length) {
+      const index = next++;
+      const session = read.sessions[index] as ConversationSession;
+      const calls = sessions[index] as SessionCalls;
+      const earlier = lastOf.get(session.sessionId);
+      lastOf.set(session.sessionId, index);
+      let done = () => {};
+      stored[index] = new Promise((resolve) => {
+        done = resolve;
+      });
+      try {
+        if (earlier !== undefined) await stored[earlier];
+        for (let start = 0; start < session.turns.length && !failed; start += batchSize) {
+          const turns = session.turns.slice(start, start + batchSize);
+          const results = await confineFailures(turns, (some) =>
+            brain.retainConversation(
+              some.map((entry) => entry.turn),
+              {
+                bankId,
+                sessionId: session.sessionId,
+                ...(session.occurredAt ? { occurredAt: session.occurredAt } : {}),
+                ...(options.context ? { context: options.context } : {}),
+              },
+            ),
+          );
+          calls.calls.push({ turns, results });
+          count();
+        }
+      } catch (error) {
+        // The other session's call in flight ends; no further call starts.
+        failed = true;
+        throw error;
+      } finally {
+        done();
+      }
+      calls.done = true;
+      count();
+    }
+  };
+  const settled = await Promise.allSettled(Array.from({ length: SESSIONS_IN_FLIGHT }, storeSessions));
+  const failure = settled.find((outcome) => outcome.status === 'rejected');
+  if (failure) throw failure.reason;
   return summary;
 }
