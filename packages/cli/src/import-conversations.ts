@@ -27,7 +27,8 @@ export interface ReadConversations {
 }
 
 // Sessions stored at once: one call's embedding, PII check and sketches run while the other's commit waits for the
-// disk (+30 % turns/s into a SQLite bank of 100,000, docs/benchmarks.md; a third in flight gained no more).
+// disk (+22 % turns/s importing into a SQLite bank of 100,000, docs/benchmarks.md, "Two sessions at once"; a third
+// call in flight gained nothing more in an earlier probe).
 const SESSIONS_IN_FLIGHT = 2;
 
 // The calls of one session so far, each with the turns it stored and their results, and whether more will come.
