@@ -70,10 +70,13 @@ export class MemoryWriter {
       // Inside the write lock: a re-embedding (of any process) may have switched the store to another model since
       // these vectors were computed.
       checkSameEmbedder(readEmbedder(this.connection.statements) ?? embedder, embedder);
-      // Load the banks before the first insert, so that a bank's index never holds a row this transaction wrote
-      // without the journal knowing it.
+      // Load the banks a near-duplicate check reads before the first insert, so that a bank's index never holds a row
+      // this transaction wrote without the journal knowing it. A bank whose records are all turns or chunks is left as
+      // it is: the first transcript call of a process into a large bank would wait for its whole index (0.8 s at
+      // 100,000 memories), which a later load reads, this call's rows included, once they are committed.
       if (threshold !== null)
-        for (const bankId of new Set(records.map((r) => r.bankId))) await runSliced(this.index.load(bankId), tick);
+        for (const bankId of new Set(records.filter(nearChecked).map((r) => r.bankId)))
+          await runSliced(this.index.load(bankId), tick);
       const maxTags = options?.maxTags ?? DEFAULT_LIMITS.maxTags;
       // Counted inside the write lock, so that no other writer can fill the bank between the count and the commit.
       const before = this.liveCounts(limits);

@@ -131,7 +131,7 @@ describe('near-duplicate check on the index', () => {
 });
 
 describe('near-duplicate tables', () => {
-  it('are not built for a bank that only takes turns, and once built for a checked record, hold the turns', async () => {
+  it('are not loaded nor built for a bank that only takes turns, and once built for a checked record, hold the turns', async () => {
     const s = await store();
     const next = generator(5);
     const vectors = Array.from({ length: 2500 }, () => randomUnit(next));
@@ -139,6 +139,8 @@ describe('near-duplicate tables', () => {
     // As retainConversation writes them: the check is on for the call, but no turn is checked.
     for (let at = 0; at < turns.length; at += 500)
       await s.insert(turns.slice(at, at + 500), { nearDuplicateThreshold: 0.95 });
+    // Nor is the bank's index read into memory: a process that only stores transcripts never holds it.
+    expect(indexOf(s).loaded('chat')).toBeUndefined();
     const lshOf = () => (indexOf(s).bank('chat') as unknown as { lsh: unknown }).lsh;
     // Past the 2,048 rows a scan serves, the tables cost 128 bytes a row; a bank of transcripts never reads them.
     expect(lshOf()).toBeNull();
