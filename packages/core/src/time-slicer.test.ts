@@ -32,4 +32,26 @@ describe('TimeSlicer', () => {
     await slicer.tick();
     expect(slicer.turns).toBe(1);
   });
+
+  it('lets a due timer run between any two slices, also of work that began in a timer', async () => {
+    // Work begun in the timers phase yields to the check phase of the same round of the loop; resumed there, it ran a
+    // second slice before any timer could.
+    const events: string[] = [];
+    await new Promise<void>((done) => {
+      setTimeout(async () => {
+        const slicer = new TimeSlicer(20);
+        const ticker = setInterval(() => events.push('timer'), 1);
+        for (let slice = 0; slice < 3; slice++) {
+          busy(25);
+          events.push('slice');
+          await slicer.tick();
+        }
+        clearInterval(ticker);
+        done();
+      }, 0);
+    });
+    const slices = events.join(' ').split('slice').slice(1, -1);
+    expect(slices).toHaveLength(2);
+    for (const between of slices) expect(between).toContain('timer');
+  });
 });
