@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { TimeSlicer } from './time-slicer.js';
 
 const busy = (ms: number) => {
@@ -53,5 +53,20 @@ describe('TimeSlicer', () => {
     const slices = events.join(' ').split('slice').slice(1, -1);
     expect(slices).toHaveLength(2);
     for (const between of slices) expect(between).toContain('timer');
+  });
+
+  it("finishes under an application's fake timers, whose timers fire only when told to", async () => {
+    // The clock stays real (the slicer measures work with it); the timers are an application's fakes.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate'] });
+    try {
+      const slicer = new TimeSlicer(1);
+      for (let item = 0; item < 5; item++) {
+        busy(2);
+        await slicer.tick();
+      }
+      expect(slicer.turns).toBe(5);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -36,11 +36,14 @@ export class TimeSlicer {
   async tick(): Promise<void> {
     const start = currentTurnStart();
     if (performance.now() - start < this.budgetMs) return;
-    // Resumed in the same round of the loop, the work would still be on this turn's clock: yield until it is over.
-    do await nextTurn();
-    while (turnStart === start);
+    // Two hops: work that yields in the timers or poll phase resumes from the first in the check phase of the same
+    // round of the loop, before any timer; the second comes after the next round's timers and I/O. Not a wait for the
+    // clearing timer, which under an application's fake timers never fires: the clock is then cleared here.
+    await nextTurn();
+    await nextTurn();
     this.turns++;
-    // The next turn's clock starts now, with the work that follows.
+    if (turnStart === start) turnStart = null;
+    // The next turn's clock starts now, with the work that follows (or goes on with another slicer's, begun since).
     currentTurnStart();
   }
 }
