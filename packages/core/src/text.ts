@@ -32,8 +32,13 @@ export function contentHash(
  * quarter of the pages a 20-turn call wrote); with the prefix, a call's turns share one or two.
  */
 export function episodeHashPrefix(episodeId: string): string {
-  return createHash('sha256').update(episodeId).digest('hex').slice(0, 8);
+  // A call's turns share one episode: its prefix is hashed once, not once a turn.
+  if (lastEpisode?.id !== episodeId)
+    lastEpisode = { id: episodeId, prefix: createHash('sha256').update(episodeId).digest('hex').slice(0, 8) };
+  return lastEpisode.prefix;
 }
+
+let lastEpisode: { id: string; prefix: string } | null = null;
 
 /**
  * Whether two texts name the same numbers in the same order. A near-duplicate must: "flight UA 2801" is not "flight
