@@ -116,6 +116,13 @@ export function translateError(error: unknown, address: ServerAddress, pool: pg.
       },
     );
   }
+  if (code === '53100') {
+    // disk_full: the statement, and with it the transaction, failed; what was committed before is intact.
+    return new StorageError(
+      `${PACKAGE}: Postgres at ${where} is out of disk space (${raw}); nothing of this write was stored. Free space on the server's data volume and retry`,
+      { code: 'storage_full', details },
+    );
+  }
   if (code === '42501') {
     return new StorageError(`${PACKAGE}: permission denied on ${where}: ${raw}`, {
       code: 'storage_permission_denied',

@@ -2,16 +2,24 @@ import { AstrocyteError, StorageError } from '@astrocyte/core';
 
 /**
  * A driver error as a StorageError naming the operation: SQLITE_BUSY and SQLITE_LOCKED (another connection held the
- * lock past the busy timeout) become `storage_busy`, with the SQLite code in `details`. Astrocyte errors pass through.
+ * lock past the busy timeout) become `storage_busy`, SQLITE_FULL (the disk, or `max_page_count`) `storage_full`, with
+ * the SQLite code in `details`. Astrocyte errors pass through.
  */
 export function asStorageError(operation: string, error: unknown): AstrocyteError {
   if (AstrocyteError.isInstance(error)) return error as AstrocyteError;
   const code = (error as { code?: unknown })?.code;
+  const details = { operation, ...(typeof code === 'string' ? { sqliteCode: code } : {}) };
+  if (code === 'SQLITE_FULL')
+    // The transaction was rolled back: nothing of the write is in the file, and what was stored before is intact.
+    return new StorageError(
+      `sqlite: ${operation} failed: the disk holding the database or its temporary files is full (a write that fails so stores nothing); free space there and retry`,
+      { cause: error, code: 'storage_full', details },
+    );
   const busy = code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
   return new StorageError(`sqlite: ${operation} failed: ${(error as Error)?.message ?? String(error)}`, {
     cause: error,
     ...(busy ? { code: 'storage_busy' } : {}),
-    details: { operation, ...(typeof code === 'string' ? { sqliteCode: code } : {}) },
+    details,
   });
 }
 

@@ -70,6 +70,8 @@ function fixFor(error: Error | undefined, command: string): string {
       return storeMissingFix(error as AstrocyteError);
     case 'storage_error':
       return 'check storage in the config: the SQLite path is writable, or the Postgres server is reachable';
+    case 'storage_full':
+      return "free disk space where the store lives (the SQLite file's disk, or the Postgres server's data volume), then run the command again";
     case 'provider_error':
       return "check the provider's base_url and network, then retry";
     case 'access_denied':

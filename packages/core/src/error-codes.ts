@@ -37,6 +37,8 @@ export const ERROR_CODES = {
   vector_extension_missing: 'the vector extension (sqlite-vec, pgvector) is not available to the database',
   vector_extension_outdated: 'the installed vector extension is older than the store needs',
   storage_busy: "another connection held the database's lock for longer than the busy timeout",
+  storage_full:
+    'the disk holding the database (or a size limit set on it) is full; the write that failed stored nothing',
   storage_unreachable: 'the database server cannot be reached; names host and port, never the password',
   storage_auth_failed: 'the database server rejected the credentials',
   storage_database_missing:

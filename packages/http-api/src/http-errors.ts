@@ -35,6 +35,7 @@ export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   storage_unreachable: 503,
   pool_exhausted: 503,
   server_connections_exhausted: 503,
+  storage_full: 507,
 };
 
 /** The statuses of HTTP_STATUS, and 500: every error status the API answers with. */

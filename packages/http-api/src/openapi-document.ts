@@ -14,6 +14,7 @@ const ERROR_RESPONSES: Record<number, string> = {
   429: 'A rate limit (`rate_limited`) or quota (`quota_exceeded`); `Retry-After` says when to retry, when known.',
   500: 'The server failed; the message says only what the code means.',
   503: 'The store or a provider cannot be reached or is busy; retry later.',
+  507: 'The disk holding the store is full (`storage_full`): the write stored nothing; retry once there is room.',
 };
 
 const ERROR_HEADERS: Record<number, Record<string, unknown>> = {
@@ -25,7 +26,8 @@ const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 
 /** The error statuses a route can answer with. */
 export function errorStatuses(route: Route): number[] {
-  const statuses = [400, 401, 403, 409, 429, 500, 503];
+  // Every route may write: access counters and audit rows, besides the memories themselves.
+  const statuses = [400, 401, 403, 409, 429, 500, 503, 507];
   if (route.path.includes('{id}')) statuses.push(404);
   if (route.body) statuses.push(413, 415);
   return statuses.sort((a, b) => a - b);

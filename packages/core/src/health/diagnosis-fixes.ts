@@ -59,6 +59,8 @@ export function fixFor(error: unknown, context: FixContext): string {
       return `point ${storage} at the primary server, not a read-only replica`;
     case 'storage_busy':
       return 'another process holds the database lock: let it finish, then run `astrocyte doctor` again';
+    case 'storage_full':
+      return `free disk space where ${storage} keeps the database (the SQLite file's disk, or the Postgres server's data volume)`;
     case 'pool_exhausted':
     case 'server_connections_exhausted':
       return 'close idle clients of the database, or raise max_connections on the server';

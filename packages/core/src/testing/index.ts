@@ -7,6 +7,7 @@ export { type AccessLedgerFactory, describeAccessLedgerConformance } from './acc
 export { brainHarness, manualClock } from './brain-conformance/harness.js';
 export { describeBrainConformance } from './brain-conformance/index.js';
 export { describeErasureConformance, type ErasureFactory, type ErasureSubject } from './erasure-conformance.js';
+export { fillUntilFull, numberedCall, type SmallDisk, smallDisk } from './full-disk.js';
 export { retainHashedKinds } from './hashed-kinds.js';
 export { axisVector, memoryRecord } from './memory-records.js';
 export { describeMemoryStoreConformance } from './memory-store-conformance.js';
