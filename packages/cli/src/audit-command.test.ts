@@ -111,4 +111,14 @@ describe('astrocyte audit', { timeout: 120_000 }, () => {
     expect(denied.stdout).toBe('');
     expect(denied.stderr).toMatch(new RegExp(`^astrocyte: access denied: user:${alice} may not admin`));
   });
+
+  it('says how to turn access on when it is off', async () => {
+    const { dir } = tempProject();
+    expect((await astrocyte(['retain', 'A memory'], { cwd: dir })).code).toBe(0);
+    const off = await astrocyte(['audit'], { cwd: dir });
+    expect(off).toMatchObject({ code: 2, stdout: '' });
+    expect(off.stderr).toBe(
+      'astrocyte: audit: access is not configured, so nothing is audited; configure `access` (docs/access.md) (fix: add an access: section with grants to the config (docs/access.md))\n',
+    );
+  });
 });

@@ -47,13 +47,16 @@ function fixFor(error: Error | undefined, command: string): string {
   const code = error && AstrocyteError.isInstance(error) ? error.code : undefined;
   switch (code) {
     case 'invalid_config':
-      if (error?.message.includes('does not exist'))
-        return 'run `astrocyte init` to create it, or pass the right --config';
-      if (/^config file .* (is a folder|cannot be read)|^the config file path is empty/.test(error?.message ?? ''))
-        return 'pass the path of a readable YAML file with --config or ASTROCYTE_CONFIG, or unset both for the default';
-      if (error?.message.includes('access is not configured'))
-        return 'add an access: section with grants to the config (docs/access.md)';
-      return 'correct the config file; `astrocyte init` writes a template with every key explained';
+      switch ((error as AstrocyteError).details.kind) {
+        case 'missing_file':
+          return 'run `astrocyte init` to create it, or pass the right --config';
+        case 'unreadable_file':
+          return 'pass the path of a readable YAML file with --config or ASTROCYTE_CONFIG, or unset both for the default';
+        case 'access_not_configured':
+          return 'add an access: section with grants to the config (docs/access.md)';
+        default:
+          return 'correct the config file; `astrocyte init` writes a template with every key explained';
+      }
     case 'provider_auth':
       return "set a valid api_key in the config or the provider's environment variable";
     case 'backend_not_installed':

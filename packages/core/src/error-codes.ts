@@ -6,7 +6,8 @@
 export const ERROR_CODES = {
   // Input and configuration
   invalid_input: 'input that breaks the Brain contract; `details.field` names the field',
-  invalid_config: 'an `astrocyte.yaml` (or config object) that cannot work: bad YAML, unknown key, wrong value',
+  invalid_config:
+    'an `astrocyte.yaml` (or config object) that cannot work: bad YAML, unknown key, wrong value; `details.kind` is `missing_file` or `unreadable_file` when the file itself is the problem, `access_not_configured` for an audit query without `access`',
   invalid_options: "a backend's options object is invalid; `details.package` and `details.field` name it",
   backend_not_installed: 'the storage backend named in the config is not installed',
   invalid_backend: 'the package `storage.backend` names does not export a backend module for that name',

@@ -177,6 +177,7 @@ export class AccessGate {
     if (this.enforced === null)
       throw new ConfigError(
         'audit: access is not configured, so nothing is audited; configure `access` (docs/access.md)',
+        { details: { kind: 'access_not_configured' } },
       );
     const checked = checkAuditQuery(query);
     await this.admit(OPERATIONS.audit, () => (checked.bankId ? [checked.bankId] : null), query?.context);

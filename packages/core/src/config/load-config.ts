@@ -37,10 +37,18 @@ export async function loadConfigFile(path?: string): Promise<LoadedConfig> {
   // An empty variable is an unset one (as a shell's `ASTROCYTE_CONFIG= cmd` means); an empty path given is a mistake.
   const chosen = path ?? (process.env.ASTROCYTE_CONFIG || DEFAULT_FILES.find((file) => existsSync(file)));
   if (chosen === undefined) return { config: configSchema.parse({}), baseDir: process.cwd() };
-  if (chosen.trim() === '') throw new ConfigError('the config file path is empty; pass the path of a YAML file');
+  if (chosen.trim() === '')
+    throw new ConfigError('the config file path is empty; pass the path of a YAML file', {
+      details: { kind: 'unreadable_file' },
+    });
   const file = resolve(chosen);
   if (!existsSync(file))
-    throw new ConfigError(`config file ${file} does not exist; create it with \`astrocyte init\` or pass another path`);
+    throw new ConfigError(
+      `config file ${file} does not exist; create it with \`astrocyte init\` or pass another path`,
+      {
+        details: { kind: 'missing_file', file },
+      },
+    );
   return { ...readConfigText(readConfigFile(file), file), baseDir: dirname(file), source: file };
 }
 
@@ -48,14 +56,14 @@ export async function loadConfigFile(path?: string): Promise<LoadedConfig> {
 function readConfigFile(file: string): string {
   if (statSync(file).isDirectory())
     throw new ConfigError(`config file ${file} is a folder; pass the path of the YAML file in it`, {
-      details: { file },
+      details: { kind: 'unreadable_file', file },
     });
   try {
     return readFileSync(file, 'utf8');
   } catch (cause) {
     throw new ConfigError(`config file ${file} cannot be read: ${(cause as Error).message}`, {
       cause,
-      details: { file },
+      details: { kind: 'unreadable_file', file },
     });
   }
 }
