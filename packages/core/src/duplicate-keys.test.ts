@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { duplicateKeyPath } from './duplicate-keys.js';
+import { duplicateKeyPath, prototypeKeyPath } from './duplicate-keys.js';
 
 describe('duplicateKeyPath', () => {
   it('finds no duplicate in what JSON.stringify writes, whatever the strings hold', () => {
@@ -51,5 +51,22 @@ describe('duplicateKeyPath', () => {
     expect(duplicateKeyPath('{"a":1,"\\u0061":2}')).toBe('a');
     expect(duplicateKeyPath('{"q\\"":1,"q\\u0022":2}')).toBe('q"');
     expect(duplicateKeyPath('[[1,2],{"b":{"c":"}"},"b":0}]')).toBe('1.b');
+  });
+});
+
+describe('prototypeKeyPath', () => {
+  it('names the first __proto__ key JSON gives, at any depth, and only a key', () => {
+    expect(prototypeKeyPath(JSON.parse('{"a":1,"__proto__":{"x":1}}'))).toBe('__proto__');
+    expect(prototypeKeyPath(JSON.parse('{"turns":[{"text":"t"},{"metadata":{"__proto__":null}}]}'))).toBe(
+      'turns.1.metadata.__proto__',
+    );
+    expect(
+      prototypeKeyPath(JSON.parse('{"text":"__proto__","tags":["__proto__"],"constructor":{"prototype":1}}')),
+    ).toBe(null);
+    // A key written { __proto__: … } in code sets the prototype and is no key at all.
+    expect(prototypeKeyPath({ __proto__: { x: 1 }, a: 1 })).toBeNull();
+    // Iterative: nesting that would overflow a recursive walk.
+    const deep = JSON.parse(`${'['.repeat(100_000)}{"__proto__":1}${']'.repeat(100_000)}`);
+    expect(prototypeKeyPath(deep)).toBe(`${'0.'.repeat(100_000)}__proto__`);
   });
 });

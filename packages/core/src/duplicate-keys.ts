@@ -74,3 +74,35 @@ export function duplicateKeyError(text: string, where?: string): ValidationError
     ? null
     : new ValidationError(path, `is given more than once${where ? ` ${where}` : ''}; give each key once`);
 }
+
+/** Why a `__proto__` key is refused, wherever JSON gives one. */
+export const PROTOTYPE_KEY_REASON =
+  'is a key JavaScript takes for the prototype of its object (an object copied key by key drops it); rename it';
+
+// A value with the key it sits at and its parent's entry: a path is put together only for the key found, as copying
+// it at every level would cost the square of the depth.
+type Entry = { value: unknown; key: string; parent: Entry | null };
+
+/**
+ * The path of the first `__proto__` key in a value JSON.parse returned (it makes it an own key; an object built from
+ * it key by key, as schema validators do, sets its prototype instead and loses the key), or null. Iterative: a
+ * deeply nested body cannot exhaust the stack.
+ */
+export function prototypeKeyPath(value: unknown): string | null {
+  const pending: Entry[] = [{ value, key: '', parent: null }];
+  for (let entry = pending.pop(); entry; entry = pending.pop()) {
+    if (typeof entry.value !== 'object' || entry.value === null) continue;
+    for (const [key, child] of Object.entries(entry.value)) {
+      const next: Entry = { value: child, key, parent: entry };
+      if (key === '__proto__' && !Array.isArray(entry.value)) return pathOf(next);
+      pending.push(next);
+    }
+  }
+  return null;
+}
+
+function pathOf(entry: Entry): string {
+  const keys: string[] = [];
+  for (let at: Entry | null = entry; at?.parent; at = at.parent) keys.push(at.key);
+  return keys.reverse().join('.');
+}

@@ -24,7 +24,7 @@ export {
 } from './config/load-config.js';
 export { astrocyteContextSchema } from './context-schema.js';
 export { DEFAULTS } from './defaults.js';
-export { duplicateKeyError, duplicateKeyPath } from './duplicate-keys.js';
+export { duplicateKeyError, duplicateKeyPath, PROTOTYPE_KEY_REASON, prototypeKeyPath } from './duplicate-keys.js';
 export type { Embedder } from './embedders/embedder.js';
 export { LocalEmbedder } from './embedders/local-embedder.js';
 export { OpenAIEmbedder, type OpenAIEmbedderOptions } from './embedders/openai-embedder.js';

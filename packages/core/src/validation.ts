@@ -1,4 +1,5 @@
 import { DEFAULTS } from './defaults.js';
+import { PROTOTYPE_KEY_REASON } from './duplicate-keys.js';
 import { ValidationError } from './errors.js';
 import type { JsonObject } from './types.js';
 
@@ -143,6 +144,7 @@ function checkJsonText(value: unknown, field: string, depth = 1): void {
       return;
     }
     for (const [key, item] of Object.entries(value)) {
+      if (key === '__proto__') throw new ValidationError(`${field}.${key}`, PROTOTYPE_KEY_REASON);
       checkCharacters(key, `${field} key ${JSON.stringify(key)}`);
       checkJsonText(item, `${field}.${key}`, depth + 1);
     }

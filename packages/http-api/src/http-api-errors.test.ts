@@ -132,6 +132,14 @@ describe('HTTP API errors', () => {
         'turns.1.text',
         /given more than once/,
       ],
+      // The metadata schema rebuilds the object key by key, which took `__proto__` for the prototype: stored as {}.
+      [
+        'POST',
+        `/v1/banks/${alice}/memories`,
+        '{"content": "x", "metadata": {"owner": "Ann", "__proto__": {"admin": true}}}',
+        'metadata.__proto__',
+        /takes for the prototype of its object.*rename it$/,
+      ],
       ['POST', '/v1/banks/-not-a-bank/memories', { content: 'x' }, 'bank', /letters, digits/],
       ['GET', `/v1/banks/${alice}/memories?limit=many`, undefined, 'limit', /integer from 1 to 1000/],
       [

@@ -1,4 +1,4 @@
-import { duplicateKeyError, ValidationError } from '@astrocyte/core';
+import { duplicateKeyError, PROTOTYPE_KEY_REASON, prototypeKeyPath, ValidationError } from '@astrocyte/core';
 import { HttpRequestError } from './http-errors.js';
 
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
@@ -52,6 +52,9 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   // JSON.parse would keep the last of a key given twice and drop the other in silence: which one was meant is unknown.
   const twice = duplicateKeyError(text, 'in the body');
   if (twice) throw twice;
+  // Refused here, before the route's schema rebuilds the objects and drops the key without a word.
+  const prototypeKey = prototypeKeyPath(value);
+  if (prototypeKey !== null) throw new ValidationError(prototypeKey, PROTOTYPE_KEY_REASON);
   return value;
 }
 

@@ -88,6 +88,15 @@ export function describeInputEdges(factory: StoreFactory): void {
         [() => brain.retain('ok', { bankId, metadata: new Map([['a', 1]]) as never }), 'metadata'],
         [() => brain.retain('ok', { bankId, metadata: { a: { toJSON: () => `x${NUL}y` } } as never }), 'metadata.a'],
         [() => brain.retain('ok', { bankId, metadata: { a: { toJSON: () => LONE_LOW } } as never }), 'metadata.a'],
+        // JSON.parse makes `__proto__` an own key, which any object copied key by key would lose.
+        [
+          () => brain.retain('ok', { bankId, metadata: JSON.parse('{"a":1,"__proto__":{"admin":true}}') }),
+          'metadata.__proto__',
+        ],
+        [
+          () => brain.retainMany([{ content: 'ok', metadata: JSON.parse('{"a":{"__proto__":1}}') }], { bankId }),
+          'items[0].metadata.a.__proto__',
+        ],
         [() => brain.recall('q', { bankId, timeRange: '2001-01-01' as never }), 'timeRange'],
         [() => brain.recall('q', { bankId, timeRange: { start: '2001-01-01' } as never }), 'timeRange'],
         [() => brain.list(bankId, null as never), 'options'],
