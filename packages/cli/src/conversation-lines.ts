@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { checkDate, duplicateKeyError } from '@astrocyte/core';
+import { checkDate, lostKeyError } from '@astrocyte/core';
 import type { ConversationSession, ReadConversations } from './import-conversations.js';
 
 const KEYS = ['session', 'speaker', 'text', 'at'];
@@ -44,8 +44,8 @@ function parseTurnLine(raw: string): { session: string; speaker: string; text: s
     return 'not valid JSON';
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
-  const twice = duplicateKeyError(raw);
-  if (twice) return twice.message;
+  const lost = lostKeyError(raw);
+  if (lost) return lost.message;
   const record = value as Record<string, unknown>;
   const unknown = Object.keys(record).find((key) => !KEYS.includes(key));
   if (unknown) return `unknown field "${unknown}"; expected ${KEYS.join(', ')}`;

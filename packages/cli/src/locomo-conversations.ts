@@ -1,4 +1,4 @@
-import { type ConversationTurn, duplicateKeyPath, type JsonObject } from '@astrocyte/core';
+import { type ConversationTurn, type JsonObject, lostKey } from '@astrocyte/core';
 import { describe, notText, strictDate } from './conversation-lines.js';
 import type { ConversationSession, ReadConversations } from './import-conversations.js';
 
@@ -22,10 +22,11 @@ export function readLocomo(text: string): ReadConversations {
     read.problems.push({ line, reason: `not valid JSON: ${message}` });
     return read;
   }
-  // JSON.parse kept the last of a key given twice; which of the two was meant is unknown.
-  const twice = duplicateKeyPath(text);
-  if (twice !== null) {
-    read.problems.push({ ...placeOf(data, twice), reason: 'is given more than once; give each key once' });
+  // JSON.parse kept the last of a key given twice (which of the two was meant is unknown), or took `__proto__` for
+  // the prototype.
+  const lost = lostKey(text);
+  if (lost !== null) {
+    read.problems.push({ ...placeOf(data, lost.path), reason: lost.reason });
     return read;
   }
   const samples = Array.isArray(data) ? data : [data];
@@ -35,7 +36,7 @@ export function readLocomo(text: string): ReadConversations {
   return read;
 }
 
-// Where a path of duplicateKeyPath lies, named as the file's other problems are: its sample (by sample_id, else by
+// Where a path of lostKey lies, named as the file's other problems are: its sample (by sample_id, else by
 // number) and the field within it, list items in brackets.
 function placeOf(data: unknown, path: string): { sample: string; field: string } {
   const [first = '', ...rest] = path.split('.');

@@ -1,4 +1,4 @@
-import { duplicateKeyError, type JsonObject, type Memory, type MemoryHit, type RetainManyItem } from '@astrocyte/core';
+import { type JsonObject, lostKeyError, type Memory, type MemoryHit, type RetainManyItem } from '@astrocyte/core';
 
 /** How a memory is shown in human output: a turn is prefixed with its speaker. */
 export function spokenText(memory: Memory | MemoryHit): string {
@@ -36,7 +36,7 @@ export interface ImportedMemory {
  * Reads one import line into what to retain, or returns why it cannot be. `id`, `bank_id` and `created_at` are
  * accepted and ignored: the target bank gives new ids and the import time; so is `episode.position`, since turns
  * are stored in the order of their lines. Unknown keys are refused, so that a misspelt field is never dropped in
- * silence, and so is a key given twice.
+ * silence, and so is a key its reader would lose (given twice, or `__proto__`).
  */
 export function parseMemoryLine(line: string): ImportedMemory | string {
   let value: unknown;
@@ -46,8 +46,8 @@ export function parseMemoryLine(line: string): ImportedMemory | string {
     return 'not valid JSON';
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
-  const twice = duplicateKeyError(line);
-  if (twice) return twice.message;
+  const lost = lostKeyError(line);
+  if (lost) return lost.message;
   const record = value as Record<string, unknown>;
   const unknown = Object.keys(record).find((key) => !LINE_KEYS.has(key));
   if (unknown) return `unknown field "${unknown}"; expected ${[...LINE_KEYS].join(', ')}`;

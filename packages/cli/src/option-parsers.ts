@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { duplicateKeyError, type JsonObject } from '@astrocyte/core';
+import { type JsonObject, lostKeyError } from '@astrocyte/core';
 import { InvalidArgumentError } from 'commander';
 
 /** Parses "a, b" into ["a", "b"]. */
@@ -54,7 +54,7 @@ export function parseJsonObject(value: string): JsonObject {
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
     throw new InvalidArgumentError('expected a JSON object, not an array or a value');
-  const twice = duplicateKeyError(text);
-  if (twice) throw new InvalidArgumentError(twice.message);
+  const lost = lostKeyError(text);
+  if (lost) throw new InvalidArgumentError(lost.message);
   return parsed as JsonObject;
 }

@@ -24,7 +24,6 @@ export {
 } from './config/load-config.js';
 export { astrocyteContextSchema } from './context-schema.js';
 export { DEFAULTS } from './defaults.js';
-export { duplicateKeyError, duplicateKeyPath, PROTOTYPE_KEY_REASON, prototypeKeyPath } from './duplicate-keys.js';
 export type { Embedder } from './embedders/embedder.js';
 export { LocalEmbedder } from './embedders/local-embedder.js';
 export { OpenAIEmbedder, type OpenAIEmbedderOptions } from './embedders/openai-embedder.js';
@@ -69,6 +68,7 @@ export { AnthropicLLM } from './llm/anthropic-llm.js';
 export type { CompletionRequest, LLM } from './llm/llm.js';
 export { OpenAILLM } from './llm/openai-llm.js';
 export type * from './llm/provider-llm-options.js';
+export { type LostKey, lostKey, lostKeyError, PROTOTYPE_KEY_REASON } from './lost-keys.js';
 export {
   hitToJson,
   type MemoryHitJson,

@@ -1,6 +1,6 @@
 import { DEFAULTS } from './defaults.js';
-import { PROTOTYPE_KEY_REASON } from './duplicate-keys.js';
 import { ValidationError } from './errors.js';
+import { PROTOTYPE_KEY_REASON } from './lost-keys.js';
 import type { JsonObject } from './types.js';
 
 /** Limits on what retain accepts; `maxContentLength` and `chunkSize` are configurable, the rest protect every backend. */

@@ -1,4 +1,4 @@
-import { duplicateKeyError, PROTOTYPE_KEY_REASON, prototypeKeyPath, ValidationError } from '@astrocyte/core';
+import { lostKeyError, ValidationError } from '@astrocyte/core';
 import { HttpRequestError } from './http-errors.js';
 
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
@@ -49,12 +49,10 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   } catch (error) {
     throw new ValidationError('body', `is not valid JSON (${(error as Error).message})`);
   }
-  // JSON.parse would keep the last of a key given twice and drop the other in silence: which one was meant is unknown.
-  const twice = duplicateKeyError(text, 'in the body');
-  if (twice) throw twice;
-  // Refused here, before the route's schema rebuilds the objects and drops the key without a word.
-  const prototypeKey = prototypeKeyPath(value);
-  if (prototypeKey !== null) throw new ValidationError(prototypeKey, PROTOTYPE_KEY_REASON);
+  // JSON.parse would keep the last of a key given twice and drop the other in silence (which one was meant is
+  // unknown), and the route's schema, rebuilding the objects key by key, would drop a `__proto__` key.
+  const lost = lostKeyError(text, 'in the body');
+  if (lost) throw lost;
   return value;
 }
 

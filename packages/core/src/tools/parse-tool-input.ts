@@ -1,9 +1,9 @@
-import { duplicateKeyError } from '../duplicate-keys.js';
 import { ValidationError } from '../errors.js';
+import { lostKeyError } from '../lost-keys.js';
 
 /**
  * A tool call's input as an object; some clients send the arguments as a JSON string. Throws ValidationError
- * (field `input`) for invalid JSON or anything but an object, and (naming the key) for a key given twice in the string.
+ * (field `input`) for invalid JSON or anything but an object, and (naming the key) for a key given twice in the string or a `__proto__` key.
  */
 export function parseToolInput(input: unknown): Record<string, unknown> {
   const value = typeof input === 'string' ? parseJson(input) : input;
@@ -20,8 +20,9 @@ function parseJson(text: string): unknown {
   } catch {
     throw new ValidationError('input', 'is a string that is not valid JSON');
   }
-  // JSON.parse keeps the last of a key given twice: which of the two the model meant is unknown.
-  const twice = duplicateKeyError(text, 'in the input');
-  if (twice) throw twice;
+  // JSON.parse keeps the last of a key given twice (which of the two the model meant is unknown), and an object
+  // copied key by key drops a `__proto__` key.
+  const lost = lostKeyError(text, 'in the input');
+  if (lost) throw lost;
   return value;
 }

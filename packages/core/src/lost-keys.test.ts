@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { duplicateKeyPath, prototypeKeyPath } from './duplicate-keys.js';
+import { lostKey, PROTOTYPE_KEY_REASON } from './lost-keys.js';
 
-describe('duplicateKeyPath', () => {
+describe('lostKey', () => {
   it('finds no duplicate in what JSON.stringify writes, whatever the strings hold', () => {
     const values: unknown[] = [
       { content: 'a "quoted" {brace} [bracket], comma: colon \\ backslash', tags: ['a', 'a'] },
@@ -36,37 +36,34 @@ describe('duplicateKeyPath', () => {
     };
     for (let n = 0; n < 300; n++) values.push(value(0));
     for (const value of values) {
-      expect(duplicateKeyPath(JSON.stringify(value))).toBeNull();
-      expect(duplicateKeyPath(JSON.stringify(value, null, 2))).toBeNull();
+      expect(lostKey(JSON.stringify(value))).toBeNull();
+      expect(lostKey(JSON.stringify(value, null, 2))).toBeNull();
     }
   });
 
   it('names a key given twice by its path, as JSON reads the key', () => {
-    expect(duplicateKeyPath('{"content":"a","content":"b"}')).toBe('content');
-    expect(duplicateKeyPath('{ "content" : "a" ,\n "tags": [], "content": "b" }')).toBe('content');
-    expect(duplicateKeyPath('{"turns":[{"speaker":"A","text":"x"},{"speaker":"B","speaker":"C"}]}')).toBe(
+    expect(lostKey('{"content":"a","content":"b"}')?.path).toBe('content');
+    expect(lostKey('{ "content" : "a" ,\n "tags": [], "content": "b" }')?.path).toBe('content');
+    expect(lostKey('{"turns":[{"speaker":"A","text":"x"},{"speaker":"B","speaker":"C"}]}')?.path).toBe(
       'turns.1.speaker',
     );
-    expect(duplicateKeyPath('{"metadata":{"owner":{"name":"a","name":"b"}}}')).toBe('metadata.owner.name');
-    expect(duplicateKeyPath('{"a":1,"\\u0061":2}')).toBe('a');
-    expect(duplicateKeyPath('{"q\\"":1,"q\\u0022":2}')).toBe('q"');
-    expect(duplicateKeyPath('[[1,2],{"b":{"c":"}"},"b":0}]')).toBe('1.b');
+    expect(lostKey('{"metadata":{"owner":{"name":"a","name":"b"}}}')?.path).toBe('metadata.owner.name');
+    expect(lostKey('{"a":1,"\\u0061":2}')?.path).toBe('a');
+    expect(lostKey('{"q\\"":1,"q\\u0022":2}')?.path).toBe('q"');
+    expect(lostKey('[[1,2],{"b":{"c":"}"},"b":0}]')?.path).toBe('1.b');
   });
 });
 
-describe('prototypeKeyPath', () => {
+describe('lostKey, of a __proto__ key', () => {
   it('names the first __proto__ key JSON gives, at any depth, and only a key', () => {
-    expect(prototypeKeyPath(JSON.parse('{"a":1,"__proto__":{"x":1}}'))).toBe('__proto__');
-    expect(prototypeKeyPath(JSON.parse('{"turns":[{"text":"t"},{"metadata":{"__proto__":null}}]}'))).toBe(
+    expect(lostKey('{"a":1,"__proto__":{"x":1}}')).toEqual({ path: '__proto__', reason: PROTOTYPE_KEY_REASON });
+    expect(lostKey('{"turns":[{"text":"t"},{"metadata":{"__proto__":null}}]}')?.path).toBe(
       'turns.1.metadata.__proto__',
     );
-    expect(
-      prototypeKeyPath(JSON.parse('{"text":"__proto__","tags":["__proto__"],"constructor":{"prototype":1}}')),
-    ).toBe(null);
-    // A key written { __proto__: … } in code sets the prototype and is no key at all.
-    expect(prototypeKeyPath({ __proto__: { x: 1 }, a: 1 })).toBeNull();
+    expect(lostKey('{"a":{"__pro\\u0074o__":1}}')?.path).toBe('a.__proto__');
+    expect(lostKey('{"text":"__proto__","tags":["__proto__"],"constructor":{"prototype":1}}')).toBe(null);
     // Iterative: nesting that would overflow a recursive walk.
-    const deep = JSON.parse(`${'['.repeat(100_000)}{"__proto__":1}${']'.repeat(100_000)}`);
-    expect(prototypeKeyPath(deep)).toBe(`${'0.'.repeat(100_000)}__proto__`);
+    const deep = `${'['.repeat(100_000)}{"__proto__":1}${']'.repeat(100_000)}`;
+    expect(lostKey(deep)?.path).toBe(`${'0.'.repeat(100_000)}__proto__`);
   });
 });
