@@ -60,6 +60,8 @@ export const ERROR_CODES = {
   malformed_request:
     'an HTTP request that does not parse as HTTP/1.1 (HTTP 400), such as the bytes after a body longer than its Content-Length, or one that did not arrive in time (HTTP 408)',
   unsupported_media_type: 'an HTTP request body that is not `application/json` (HTTP 415)',
+  method_not_allowed:
+    'an HTTP request whose method its path does not have (HTTP 405); the `Allow` header lists those it has',
   internal_error: "the HTTP API failed in a way no other code names (HTTP 500); the server's log has the cause",
   // Managed Agents sessions
   session_error: 'a Managed Agents turn ended without an answer',

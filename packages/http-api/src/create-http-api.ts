@@ -86,12 +86,22 @@ export function buildHttpApi(brain: Brain, settings: HttpApiSettings, check: () 
     });
   }
 
-  app.notFound((c) =>
-    send(
-      c,
-      errorReply(new NotFoundError(`no route ${c.req.method} ${c.req.path}; the routes are in GET /openapi.json`)),
-    ),
-  );
+  app.notFound((c) => {
+    const { method, path } = c.req;
+    const served = SERVED_PATHS.find(({ pattern }) => pattern.test(path));
+    if (served === undefined) {
+      // The path is the client's: a long one is cut, so that a reply never echoes kilobytes back.
+      const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path;
+      return send(c, errorReply(new NotFoundError(`no route ${method} ${shown}; the routes are in GET /openapi.json`)));
+    }
+    const allow = served.methods.join(', ');
+    const error = new HttpRequestError(
+      'method_not_allowed',
+      `${served.template} has no method ${method}; it has ${allow}`,
+      { details: { method, allow: served.methods } },
+    );
+    return send(c, errorReply(error), { allow });
+  });
   app.onError((error, c) => {
     const reply = errorReply(error);
     if (reply.status >= 500) settings.onError(error, c.get('requestId'));
@@ -99,6 +109,21 @@ export function buildHttpApi(brain: Brain, settings: HttpApiSettings, check: () 
   });
   return app;
 }
+
+// Each path the app serves, with its methods: a request for one of them with another method is a 405, not a 404.
+// Hono answers HEAD with a GET route.
+const SERVED_PATHS = (() => {
+  const methods = new Map<string, string[]>([
+    ['/openapi.json', ['GET']],
+    ['/healthz', ['GET']],
+  ]);
+  for (const { path, method } of ROUTES) methods.set(path, [...(methods.get(path) ?? []), method.toUpperCase()]);
+  return [...methods].map(([template, names]) => ({
+    template,
+    pattern: new RegExp(`^${template.replace(/\./g, '\\.').replace(/\{\w+\}/g, '[^/]+')}$`),
+    methods: (names.includes('GET') ? [...names, 'HEAD'] : names).sort(),
+  }));
+})();
 
 function send(c: Context<Env>, reply: ErrorReply, extra: Record<string, string> = {}): Response {
   return c.json(reply.body, reply.status as ContentfulStatusCode, { ...reply.headers, ...extra });

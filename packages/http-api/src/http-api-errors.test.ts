@@ -199,7 +199,7 @@ describe('HTTP API errors', () => {
     expect(await texts(alice)).toEqual([]);
   });
 
-  it('answers 415 to a body that is not JSON and 404 to an unknown route or method', async () => {
+  it('answers 415 to a body that is not JSON, 404 to an unknown route and 405 to a method its path does not have', async () => {
     server = await startTestServer();
     const { api, alice } = server;
     const form = await api.request('POST', `/v1/banks/${alice}/memories`, {
@@ -233,14 +233,29 @@ describe('HTTP API errors', () => {
     }
     const stored = (await api.request('GET', `/v1/banks/${alice}/memories`)).body.items as { text: string }[];
     expect(stored.map((m) => m.text)).toEqual(accepted.map(([, content]) => content));
-    for (const [method, path] of [
-      ['GET', '/v2/banks'],
-      ['PUT', `/v1/banks/${alice}/memories`],
+    const missing = await api.request('GET', '/v2/banks');
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.code).toBe('not_found');
+    // A long unknown path is cut in the message, not echoed back whole.
+    const long = await api.request('GET', `/v1/${'x'.repeat(5000)}`);
+    expect(long.status).toBe(404);
+    expect(long.body.error.message.length).toBeLessThan(300);
+    // A path the API has, with a method it does not: 405, and the methods it has, in the body and the Allow header.
+    for (const [method, path, template, allow] of [
+      ['PUT', `/v1/banks/${alice}/memories`, '/v1/banks/{bank}/memories', ['GET', 'HEAD', 'POST']],
+      ['GET', `/v1/banks/${alice}/recall`, '/v1/banks/{bank}/recall', ['POST']],
+      ['POST', '/openapi.json', '/openapi.json', ['GET', 'HEAD']],
     ] as const) {
-      const missing = await api.request(method, path);
-      expect(missing.status).toBe(404);
-      expect(missing.body.error.code).toBe('not_found');
+      const refused = await api.request(method, path);
+      expect(refused.status).toBe(405);
+      expect(refused.headers.get('allow')).toBe(allow.join(', '));
+      expect(refused.body.error).toEqual({
+        code: 'method_not_allowed',
+        message: `${template} has no method ${method}; it has ${allow.join(', ')}`,
+        details: { method, allow },
+      });
     }
+    expect(await texts(alice)).toEqual(stored.map((m) => m.text));
   });
 
   it('answers 413 to a body over maxBodyBytes, by its Content-Length or counted while chunked, storing nothing', async () => {

@@ -23,6 +23,7 @@ export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   access_denied: 403,
   host_not_allowed: 403,
   not_found: 404,
+  method_not_allowed: 405,
   policy_violation: 409,
   embedder_mismatch: 409,
   reembed_in_progress: 409,
@@ -41,10 +42,10 @@ export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
 /** The statuses of HTTP_STATUS, and 500: every error status the API answers with. */
 export const ERROR_STATUSES = [...new Set([...Object.values(HTTP_STATUS), 500])].sort((a, b) => a - b);
 
-/** A request the HTTP layer refuses before any Brain operation: no token, wrong Host, too large, not JSON. */
+/** A request the HTTP layer refuses before any Brain operation: no token, wrong Host, too large, not JSON, wrong method. */
 export class HttpRequestError extends AstrocyteError {
   constructor(
-    code: 'unauthorized' | 'host_not_allowed' | 'request_too_large' | 'unsupported_media_type',
+    code: 'unauthorized' | 'host_not_allowed' | 'request_too_large' | 'unsupported_media_type' | 'method_not_allowed',
     message: string,
     options: AstrocyteErrorOptions = {},
   ) {
