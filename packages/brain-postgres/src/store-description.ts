@@ -34,6 +34,7 @@ export async function describeStore(connection: PostgresConnection, schema: stri
     // "16.4 (Debian 16.4-1.pgdg120+2)": the packager's suffix is not the version.
     engine: { name: 'PostgreSQL', version: row.server_version.split(' ')[0] as string },
     location: `${host}:${port}/${row.database}, schema ${schema}`,
+    file: null,
     vectorExtension: row.vector_version === null ? null : { name: 'pgvector', version: row.vector_version },
     schemaVersion: { current: row.schema_version ?? 0, latest: MIGRATIONS.at(-1)?.version ?? 0 },
     embedder: row.embedder && { name: row.embedder.name, dimensions: row.embedder.dimensions },

@@ -23,6 +23,7 @@ export function describeStore(connection: SqliteConnection): Promise<StoreDescri
     return {
       engine: { name: 'SQLite', version: versions.sqlite },
       location: connection.database.name,
+      file: connection.database.memory ? null : connection.database.name,
       vectorExtension: { name: 'sqlite-vec', version: versions.vec },
       schemaVersion: { current: Number(schema?.value ?? 0), latest: SCHEMA_VERSION },
       embedder: embedder && { name: embedder.name, dimensions: embedder.dimensions },

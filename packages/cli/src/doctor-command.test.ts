@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Astrocyte } from '@astrocyte/core';
-import { startFakeProviderServer } from '@astrocyte/core/testing';
+import { smallDisk, startFakeProviderServer } from '@astrocyte/core/testing';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { astrocyte, type CliRun, tempProject } from './cli-process.fixture.js';
@@ -51,6 +51,7 @@ describe('astrocyte doctor', { timeout: 120_000 }, () => {
       'ok       backend',
       'ok       store',
       'ok       vector extension',
+      'ok       disk',
       'ok       embedder',
       'ok       embedding provider',
       'ok       llm provider',
@@ -58,7 +59,8 @@ describe('astrocyte doctor', { timeout: 120_000 }, () => {
     expect(lines[0]).toContain(config);
     expect(lines[2]).toMatch(/SQLite 3\.\d+\.\d+ at .*memory\.db; schema version (\d+) of \1; 1 memory in 1 bank$/);
     expect(lines[3]).toMatch(/sqlite-vec v0\.\d+\.\d+$/);
-    expect(lines[4]).toContain('local-hash-v1 (384 dimensions), the one the store was written with');
+    expect(lines[4]).toMatch(/\d+\.\d [KMGT]iB free on the disk of .*memory\.db, a file of \d+\.\d KiB$/);
+    expect(lines[5]).toContain('local-hash-v1 (384 dimensions), the one the store was written with');
   });
 
   it('tells of a re-embedding left in progress, and how to continue or drop it', async () => {
@@ -106,7 +108,27 @@ describe('astrocyte doctor', { timeout: 120_000 }, () => {
       summary: expect.stringContaining('did you mean "embedding"?'),
       fix: expect.stringContaining('correct the key named above'),
     });
-    expect(Object.values(checks).filter((c) => c.status === 'skipped')).toHaveLength(6);
+    expect(Object.values(checks).filter((c) => c.status === 'skipped')).toHaveLength(7);
+  });
+
+  it('reports a SQLite file on a disk without room for a copy of it and 256 MiB more, with the fix', async () => {
+    const disk = smallDisk(64 * 1024 ** 2);
+    if (disk === null) return;
+    try {
+      const { dir, config } = tempProject();
+      writeFileSync(config, `storage:\n  backend: sqlite\n  sqlite:\n    path: ${disk.path}/memory.db\n`);
+      const { run, checks } = await doctor(dir);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe(FAILED(1));
+      expect(checks.disk).toEqual({
+        check: 'disk',
+        status: 'problem',
+        summary: expect.stringMatching(/^\d+\.\d MiB free on the disk of .*\/memory\.db, a file of \d+\.\d KiB$/),
+        fix: 'free space on that disk, or move the file to a larger one: keep room for a copy of the file (compact writes one) and 256 MiB more; a write that does not fit fails with storage_full',
+      });
+    } finally {
+      disk.remove();
+    }
   });
 
   it('reports an embedder mismatch: a store written with one embedder, a config naming another', async () => {
@@ -293,6 +315,13 @@ describe('astrocyte doctor', { timeout: 120_000 }, () => {
         expect(checks.store?.summary).toMatch(
           /^PostgreSQL \d+\.\d+ at .*, schema astrocyte; schema version (\d+) of \1;/,
         );
+        // The server's disk is not this machine's to check.
+        expect(checks.disk).toMatchObject({
+          status: 'ok',
+          summary: expect.stringMatching(
+            /^no file on this machine \(.*, schema astrocyte\); watch a server's disk there$/,
+          ),
+        });
       });
     });
   });

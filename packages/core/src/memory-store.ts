@@ -204,6 +204,8 @@ export interface StoreDescription {
   engine: { name: string; version: string };
   /** Where the data lives, without credentials: a file path, or host:port/database and schema. */
   location: string;
+  /** The file holding the store on this machine, whose disk `diagnose` checks; null for a database server's or memory. */
+  file: string | null;
   /** The vector extension searches run on, and its version; null for a store that needs none. */
   vectorExtension: { name: string; version: string } | null;
   /** The version of the store's schema, and the newest one this release of the backend writes; null without one. */

@@ -6,6 +6,7 @@ import { AstrocyteError } from '../errors.js';
 import type { MemoryStore, StoreDescription } from '../memory-store.js';
 import { reembeddingInProgress } from './check-health.js';
 import { embedderMismatchFix, type FixContext, fixFor } from './diagnosis-fixes.js';
+import { checkDisk } from './disk-check.js';
 import type { ReembeddingInProgress } from './health-report.js';
 import { DEFAULT_ENDPOINTS, probeEmbedder, probeLlm } from './provider-probe.js';
 
@@ -15,6 +16,7 @@ export const DIAGNOSIS_CHECKS = [
   'backend',
   'store',
   'vector_extension',
+  'disk',
   'embedder',
   'embedding_provider',
   'llm_provider',
@@ -52,7 +54,7 @@ const DEFAULT_PROVIDER_TIMEOUT_MS = 5000;
 /**
  * Checks a setup end to end, as `astrocyte doctor` does: the config loads; the backend package is installed and the
  * store opens (which creates and migrates it when new, as every command does; it records no embedder); its vector
- * extension; the embedder it records against the configured one; and the configured provider endpoints, with one
+ * extension; the disk of a store in a file (local, with room); the embedder it records against the configured one; and the configured provider endpoints, with one
  * cheap request each (an embedding of two words, a model list) bounded by a short timeout and never retried. Each
  * problem comes with its fix. Never throws for what it finds.
  */
@@ -78,6 +80,7 @@ export async function diagnose(options: DiagnoseOptions = {}): Promise<Diagnosis
   const store = await openStore(loaded, context, checks);
   try {
     const description = store && (await describeStore(store, context, checks));
+    checks.push(store ? await checkDisk(description, context.file) : skipped('disk', 'needs the store'));
     // A store that could not say is reported by the store check already.
     const reembedding = store && description ? await reembeddingInProgress(store, description).catch(() => null) : null;
     const provider = await checkEmbeddingProvider(loaded, context, timeoutMs);

@@ -4,7 +4,7 @@ import type { LastFailure } from './failure-log.js';
 
 /** The store's side of a health report: what it said about itself, or why it could not be asked. */
 export type StoreHealth =
-  | ({ reachable: true } & Nullable<Omit<StoreDescription, 'embedder' | 'counts'>>)
+  | ({ reachable: true } & Nullable<Omit<StoreDescription, 'embedder' | 'counts' | 'file'>>)
   | { reachable: false; error: { code: ErrorCode | null; message: string } };
 
 // A store without `describe` answers counts only: the rest is unknown.

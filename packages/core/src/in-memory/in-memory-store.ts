@@ -218,6 +218,7 @@ export class InMemoryStore implements MemoryStore {
     return {
       engine: { name: 'Node.js', version: process.versions.node },
       location: 'the memory of this process',
+      file: null,
       vectorExtension: null,
       schemaVersion: null,
       embedder: this.embedder ? { name: this.embedder.name, dimensions: this.embedder.dimensions } : null,
