@@ -2,8 +2,9 @@ import { AstrocyteError, StorageError } from '@astrocyte/core';
 
 /**
  * A driver error as a StorageError naming the operation: SQLITE_BUSY and SQLITE_LOCKED (another connection held the
- * lock past the busy timeout) become `storage_busy`, SQLITE_FULL (the disk, or `max_page_count`) `storage_full`, with
- * the SQLite code in `details`. Astrocyte errors pass through.
+ * lock past the busy timeout) become `storage_busy`, SQLITE_FULL (the disk, or `max_page_count`) `storage_full`,
+ * SQLITE_NOTADB and SQLITE_CORRUPT (a file that is not a database, or damaged) `storage_corrupt`, with the SQLite code
+ * in `details`. Astrocyte errors pass through.
  */
 export function asStorageError(operation: string, error: unknown): AstrocyteError {
   if (AstrocyteError.isInstance(error)) return error as AstrocyteError;
@@ -14,6 +15,13 @@ export function asStorageError(operation: string, error: unknown): AstrocyteErro
     return new StorageError(
       `sqlite: ${operation} failed: the disk holding the database or its temporary files is full (a write that fails so stores nothing); free space there and retry`,
       { cause: error, code: 'storage_full', details },
+    );
+  if (code === 'SQLITE_NOTADB' || (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT')))
+    // SQLite refuses a page it cannot read before it writes anything: the file stays as it was, for a backup's
+    // restore or a repair to start from.
+    return new StorageError(
+      `sqlite: ${operation} failed: the file is not a SQLite database, or is damaged (${(error as Error).message}); nothing was written to it`,
+      { cause: error, code: 'storage_corrupt', details },
     );
   const busy = code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
   return new StorageError(`sqlite: ${operation} failed: ${(error as Error)?.message ?? String(error)}`, {

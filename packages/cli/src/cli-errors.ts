@@ -75,6 +75,8 @@ function fixFor(error: Error | undefined, command: string): string {
       return 'check storage in the config: the SQLite path is writable, or the Postgres server is reachable';
     case 'storage_full':
       return "free disk space where the store lives (the SQLite file's disk, or the Postgres server's data volume), then run the command again";
+    case 'storage_corrupt':
+      return "point storage.sqlite.path at the store's file, or restore the file from a backup (docs/operations.md, Backups)";
     case 'provider_error':
       return "check the provider's base_url and network, then retry";
     case 'access_denied':

@@ -234,6 +234,24 @@ describe('astrocyte command', { timeout: 120_000 }, () => {
     expect(found.stdout).toContain('The office moved to Leeds');
   });
 
+  it('a store path that holds another kind of file is refused in one line with the fix, and the file kept', async () => {
+    const { dir } = tempProject();
+    const store = join(dir, 'memory.db');
+    const text = 'Shopping: eggs, flour, the good olive oil\n';
+    writeFileSync(store, text);
+    for (const args of [
+      ['recall', 'olive oil'],
+      ['retain', 'The office moved to Leeds'],
+    ]) {
+      const run = await astrocyte(args, { cwd: dir });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe(
+        "astrocyte: sqlite: open failed: the file is not a SQLite database, or is damaged (file is not a database); nothing was written to it (fix: point storage.sqlite.path at the store's file, or restore the file from a backup (docs/operations.md, Backups))\n",
+      );
+    }
+    expect(readFileSync(store, 'utf8')).toBe(text);
+  });
+
   it('init writes a commented config that validates and that the command then uses', async () => {
     const { dir } = tempProject();
     const file = join(dir, 'fresh.yaml');

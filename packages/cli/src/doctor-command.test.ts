@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { Astrocyte } from '@astrocyte/core';
 import { smallDisk, startFakeProviderServer } from '@astrocyte/core/testing';
 import pg from 'pg';
@@ -109,6 +110,21 @@ describe('astrocyte doctor', { timeout: 120_000 }, () => {
       fix: expect.stringContaining('correct the key named above'),
     });
     expect(Object.values(checks).filter((c) => c.status === 'skipped')).toHaveLength(7);
+  });
+
+  it('reports a SQLite path that holds another kind of file, with the fix, and leaves the file as it was', async () => {
+    const { dir, config } = tempProject();
+    const text = 'Shopping: eggs, flour, the good olive oil\n';
+    writeFileSync(join(dir, 'memory.db'), text);
+    const { run, checks } = await doctor(dir);
+    expect(run.code).toBe(1);
+    expect(checks.store).toMatchObject({
+      status: 'problem',
+      code: 'storage_corrupt',
+      summary: expect.stringContaining('the file is not a SQLite database, or is damaged'),
+      fix: `point storage.sqlite.path in ${config} at the store's file, or restore the file from a backup (docs/operations.md, Backups); \`sqlite3 <file> 'PRAGMA integrity_check'\` lists what is damaged`,
+    });
+    expect(readFileSync(join(dir, 'memory.db'), 'utf8')).toBe(text);
   });
 
   it('reports a SQLite file on a disk without room for a copy of it and 256 MiB more, with the fix', async () => {

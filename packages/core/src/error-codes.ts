@@ -40,6 +40,8 @@ export const ERROR_CODES = {
   storage_busy: "another connection held the database's lock for longer than the busy timeout",
   storage_full:
     'the disk holding the database (or a size limit set on it) is full; the write that failed stored nothing',
+  storage_corrupt:
+    'the SQLite file is not a database, or is damaged (SQLite read a page it cannot make sense of); nothing was written to it',
   storage_unreachable: 'the database server cannot be reached; names host and port, never the password',
   storage_auth_failed: 'the database server rejected the credentials',
   storage_database_missing:

@@ -61,6 +61,8 @@ export function fixFor(error: unknown, context: FixContext): string {
       return 'another process holds the database lock: let it finish, then run `astrocyte doctor` again';
     case 'storage_full':
       return `free disk space where ${storage} keeps the database (the SQLite file's disk, or the Postgres server's data volume)`;
+    case 'storage_corrupt':
+      return `point ${storage}.path in ${context.file} at the store's file, or restore the file from a backup (docs/operations.md, Backups); \`sqlite3 <file> 'PRAGMA integrity_check'\` lists what is damaged`;
     case 'pool_exhausted':
     case 'server_connections_exhausted':
       return 'close idle clients of the database, or raise max_connections on the server';
