@@ -178,6 +178,46 @@ describe('export and import', { timeout: 120_000 }, () => {
     expect(JSON.parse(rerun.stdout)).toMatchObject({ stored: 0, deduplicated: exportedCount, rejected: 0 });
   });
 
+  it('keeps a session whole whatever --batch-size: a turn said again at the same time is stored again, with its own tags', async () => {
+    const { dir, config } = tempProject();
+    const brain = await Astrocyte.fromConfig(config);
+    // Every third turn is the same "ok" by the same speaker at the session's time; some turns carry a tag of their own.
+    const turns = Array.from({ length: 30 }, (_, i) =>
+      i % 3 === 2
+        ? { speaker: 'user', text: 'ok' }
+        : {
+            speaker: i % 3 === 0 ? 'agent' : 'user',
+            text: `Step ${i}: check crate ${i} of the order`,
+            tags: [`step-${i % 2}`],
+          },
+    );
+    const stored = await brain.retainConversation(turns, {
+      bankId: 'source',
+      sessionId: 'packing',
+      occurredAt: '2024-03-01T09:00:00Z',
+      tags: ['warehouse'],
+    });
+    expect(stored.filter((r) => r.stored)).toHaveLength(30);
+    await brain.close();
+
+    expect((await astrocyte(['export', '--bank', 'source', '-o', 'out.jsonl'], { cwd: dir })).code).toBe(0);
+    const imported = await astrocyte(['--json', 'import', '--bank', 'copy', '--batch-size', '2', 'out.jsonl'], {
+      cwd: dir,
+    });
+    expect(JSON.parse(imported.stdout)).toMatchObject({ stored: 30, deduplicated: 0, rejected: 0 });
+    const reread = await Astrocyte.fromConfig(config);
+    const [source, copy] = [await everything(reread, 'source'), await everything(reread, 'copy')];
+    await reread.close();
+    expect(conversationShape(copy)).toEqual(conversationShape(source));
+    expect(copy.map((m) => m.tags)).toEqual(
+      turns.map((turn) => (turn.tags ? ['warehouse', ...turn.tags] : ['warehouse'])),
+    );
+    const rerun = await astrocyte(['--json', 'import', '--bank', 'copy', '--batch-size', '2', 'out.jsonl'], {
+      cwd: dir,
+    });
+    expect(JSON.parse(rerun.stdout)).toMatchObject({ stored: 0, deduplicated: 30, rejected: 0 });
+  });
+
   it('refuses turn lines it cannot put back in their session, naming the line and the field', async () => {
     const { dir } = tempProject();
     const turn = { text: 'Hello', speaker: 'ann', episode: { id: 'chat', position: 0 } };

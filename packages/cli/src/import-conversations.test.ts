@@ -311,6 +311,27 @@ describe('import of conversations', { timeout: 120_000 }, () => {
     expect((await bankContents(config, 'default')).map((m) => m.text)).not.toContain('Nice, look at my new bike.');
   });
 
+  it('stores a session in one call whatever --batch-size, so a "yes" said twice is two turns, around a refused turn', async () => {
+    const { dir, config } = tempProject('limits:\n  max_content_length: 200\n');
+    const lines = [
+      { session: 'trip', speaker: 'agent', text: 'Book the 9am flight?' },
+      { session: 'trip', speaker: 'user', text: 'yes' },
+      { session: 'trip', speaker: 'agent', text: 'And a hotel near the venue?' },
+      { session: 'trip', speaker: 'user', text: 'yes' },
+      { session: 'trip', speaker: 'user', text: 'and '.repeat(100) },
+      { session: 'trip', speaker: 'agent', text: 'Booked both.' },
+    ];
+    writeFileSync(join(dir, 'trip.jsonl'), lines.map((line) => JSON.stringify(line)).join('\n'));
+    const run = await astrocyte(['--json', 'import', '--batch-size', '2', 'trip.jsonl'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({ stored: 5, deduplicated: 0, rejected: 1, invalid: 1 });
+    const kept = lines.filter((_, i) => i !== 4).map(({ speaker, text }) => [speaker, text]);
+    expect((await bankContents(config, 'default')).map((m) => [m.speaker, m.text])).toEqual(kept);
+    const again = await astrocyte(['--json', 'import', '--batch-size', '2', 'trip.jsonl'], { cwd: dir });
+    expect(JSON.parse(again.stdout)).toMatchObject({ stored: 0, deduplicated: 5, rejected: 1 });
+    expect(await bankContents(config, 'default')).toHaveLength(5);
+  });
+
   it('refuses an unknown --format, naming the ones there are', async () => {
     const { dir } = tempProject();
     const run = await astrocyte(['import', '--format', 'csv'], { cwd: dir, input: '' });

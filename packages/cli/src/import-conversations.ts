@@ -1,6 +1,6 @@
 import { type Brain, type ConversationTurn, checkBankId, type RetainResult } from '@astrocyte/core';
 import { confineFailures } from './confine-failures.js';
-import { batchSizeOf, type ImportOptions } from './import-memories.js';
+import { type ImportOptions, TURNS_PER_CALL } from './import-memories.js';
 import {
   emptySummary,
   type ImportPlace,
@@ -38,8 +38,8 @@ interface SessionCalls {
 }
 
 /**
- * Stores conversations read from a file, one `retainConversation` call per session (longer sessions are split
- * into calls of `batchSize` turns, which append in order). A file with problems stores nothing: a session stored
+ * Stores conversations read from a file, one `retainConversation` call per session (a session over TURNS_PER_CALL
+ * turns is split into calls that append in order). A file with problems stores nothing: a session stored
  * around a missing turn would get that turn at its end once corrected and imported again, out of order.
  * Idempotent: a session imported again is deduplicated. Two sessions are stored at once; their results are counted
  * in the file's order, so the summary and its first problems are those of storing one session at a time.
@@ -51,7 +51,6 @@ export async function importConversations(
   options: ImportOptions = {},
 ): Promise<ImportSummary> {
   checkBankId(bankId);
-  const batchSize = batchSizeOf(options);
   const summary = emptySummary();
   summary.total = read.records;
   if (read.problems.length > 0) {
@@ -101,8 +100,8 @@ export async function importConversations(
       });
       try {
         if (earlier !== undefined) await stored[earlier];
-        for (let start = 0; start < session.turns.length && !failed; start += batchSize) {
-          const turns = session.turns.slice(start, start + batchSize);
+        for (let start = 0; start < session.turns.length && !failed; start += TURNS_PER_CALL) {
+          const turns = session.turns.slice(start, start + TURNS_PER_CALL);
           const results = await confineFailures(turns, (some) =>
             brain.retainConversation(
               some.map((entry) => entry.turn),

@@ -1,17 +1,24 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { type AstrocyteContext, type Brain, checkBankId, type RetainResult, ValidationError } from '@astrocyte/core';
+import { DEFAULT_LIMITS } from '@astrocyte/core/backend';
 import { confineFailures } from './confine-failures.js';
 import { emptySummary, type ImportSummary, noteOutcome, noteProblem } from './import-summary.js';
 import { type ImportedMemory, parseMemoryLine } from './memory-json.js';
 
 /** How an import batches and reports. */
 export interface ImportOptions {
-  /** Memories (or turns) per retain call: one embedding batch and one transaction each; defaults to 500. */
+  /** Plain memories per retain call: one embedding batch and one transaction each; defaults to 500. */
   batchSize?: number;
   context?: AstrocyteContext;
   onProgress?: (summary: ImportSummary) => void;
 }
+
+/**
+ * Turns per `retainConversation` call: a session goes in one call whatever `batchSize` says, up to the library's
+ * limit per call (only a session longer than that is split).
+ */
+export const TURNS_PER_CALL = DEFAULT_LIMITS.maxBatchSize;
 
 /** The batch size of `options`, checked. */
 export function batchSizeOf(options: ImportOptions): number {
@@ -44,7 +51,7 @@ export async function importMemories(
   const batchSize = batchSizeOf(options);
   const summary = emptySummary();
   const context = options.context ? { context: options.context } : {};
-  // Consecutive entries stored by one call: plain memories, or turns of one session with the same tags.
+  // Consecutive entries stored by one call: plain memories, or the turns of one session.
   let batch: Entry[] = [];
   let batchKey = '';
 
@@ -60,12 +67,7 @@ export async function importMemories(
             ),
           )
         : await confineFailures(batch, (entries) =>
-            brain.retainConversation(entries.map(toTurn), {
-              bankId,
-              sessionId: first.sessionId as string,
-              ...(first.item.tags ? { tags: first.item.tags } : {}),
-              ...context,
-            }),
+            brain.retainConversation(entries.map(toTurn), { bankId, sessionId: first.sessionId as string, ...context }),
           );
     results.forEach((result, i) => {
       const { lines } = batch[i] as Entry;
@@ -76,9 +78,9 @@ export async function importMemories(
   };
 
   const add = async (entry: Entry) => {
-    const { sessionId, item } = entry.memory;
-    const key = sessionId === undefined ? 'memories' : JSON.stringify([sessionId, item.tags ?? []]);
-    if (key !== batchKey || batch.length >= batchSize) await flush();
+    const { sessionId } = entry.memory;
+    const key = sessionId === undefined ? 'memories' : JSON.stringify([sessionId]);
+    if (key !== batchKey || batch.length >= (sessionId === undefined ? batchSize : TURNS_PER_CALL)) await flush();
     batchKey = key;
     batch.push(entry);
   };
@@ -120,12 +122,13 @@ export async function importMemories(
 }
 
 function toTurn({ memory }: Entry) {
-  const { content, occurredAt, expiresAt, metadata } = memory.item;
+  const { content, occurredAt, expiresAt, tags, metadata } = memory.item;
   return {
     speaker: memory.speaker as string,
     text: content,
     ...(occurredAt ? { occurredAt } : {}),
     ...(expiresAt ? { expiresAt } : {}),
+    ...(tags ? { tags } : {}),
     ...(metadata ? { metadata } : {}),
   };
 }

@@ -116,6 +116,8 @@ export interface ConversationTurn {
   occurredAt?: Date | string;
   /** When it is forgotten by itself, as retain's `expiresAt` (an expire rule can set it too). Default: never. */
   expiresAt?: Date | string;
+  /** Tags of this turn alone, added to the call's `tags`. */
+  tags?: string[];
   metadata?: JsonObject;
 }
 

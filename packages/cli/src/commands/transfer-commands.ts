@@ -81,7 +81,11 @@ export function registerTransferCommands(program: Command, io: CliIo): void {
         IMPORT_FORMATS,
       ),
     )
-    .option('--batch-size <n>', 'memories or turns per transaction (default 500)', parsePositiveInteger)
+    .option(
+      '--batch-size <n>',
+      'plain memories per transaction (default 500); the turns of a session go in one',
+      parsePositiveInteger,
+    )
     .option('--progress', 'show a progress bar on stderr (default: when stderr is a terminal)')
     .option('--no-progress', 'never show a progress bar')
     .action(

@@ -175,6 +175,7 @@ export class RetainPipeline {
     const bankId = checkBankId(options.bankId);
     const episodeId =
       options.sessionId === undefined ? newMemoryId(this.now().getTime()) : checkSessionId(options.sessionId);
+    const callTags = checkTags(options.tags, this.limits);
     // A turn with nothing said (a shared image, a dropped message) keeps its place in the result but stores nothing.
     const spoken: number[] = [];
     const validated = turns.flatMap((turn, i): ValidatedItem[] => {
@@ -187,7 +188,11 @@ export class RetainPipeline {
         turn.text,
         {
           bankId,
-          tags: options.tags,
+          // A turn's own tags are added to the call's: a session whose turns carry different tags is still one call.
+          tags:
+            turn.tags === undefined
+              ? callTags
+              : [...callTags, ...checkTags(turn.tags, this.limits, `turns[${i}].tags`)],
           metadata: turn.metadata,
           occurredAt: turn.occurredAt ?? options.occurredAt,
           expiresAt: turn.expiresAt,

@@ -159,6 +159,11 @@ export function describeConversations(factory: StoreFactory): void {
           () => brain.retainConversation([{ speaker: 'a', text: 'ok', expiresAt: '2025-02-30' }], { bankId }),
           'turns[0].expiresAt',
         ],
+        [
+          () => brain.retainConversation([{ speaker: 'a', text: 'ok', tags: 'x' as never }], { bankId }),
+          'turns[0].tags',
+        ],
+        [() => brain.retainConversation([{ speaker: 'a', text: 'ok' }], { bankId, tags: [7 as never] }), 'tags[0]'],
         [() => brain.retainConversation([{ speaker: 'a', text: 'ok' }], { bankId, sessionId: '' }), 'sessionId'],
         [() => brain.retainConversation([{ speaker: 'a', text: 'ok' }], { bankId: 'bad bank' }), 'bankId'],
       ];
@@ -171,6 +176,15 @@ export function describeConversations(factory: StoreFactory): void {
       expect((await brain.list(bankId)).items.map((m) => [m.speaker, m.expiresAt?.toISOString()])).toEqual([
         ['Ann', '2099-01-01T00:00:00.000Z'],
       ]);
+      // A turn's own tags are added to the call's.
+      await brain.retainConversation(
+        [
+          { speaker: 'Ann', text: 'The flight leaves at nine', tags: ['flight', 'trip'] },
+          { speaker: 'Bo', text: 'The hotel is booked' },
+        ],
+        { bankId, tags: ['trip'] },
+      );
+      expect((await brain.list(bankId)).items.slice(1).map((m) => m.tags)).toEqual([['trip', 'flight'], ['trip']]);
     });
 
     it('stores a long text as chunks in order, finds a chunk, and forgets the whole document through any chunk', async () => {
