@@ -186,7 +186,7 @@ describe('tombstones keep no personal data', () => {
     const refused = await brain.retain('prefers email', { bankId: 'user:jane@example.com' });
     expect(refused).toMatchObject({ stored: false, memoryId: null });
     expect(refused.reason).toBe(
-      'not stored: the bank id contains an email address (email); bank ids are kept in history after forget, so they must be opaque identifiers',
+      'not stored: the bank id contains an email address (email); bank ids are kept in history after forget, so it must be an opaque identifier',
     );
     expect(await brain.banks()).toEqual([]);
     expect(await brain.retain('prefers email', { bankId: 'crm:jane@example.com' })).toMatchObject({
@@ -194,6 +194,35 @@ describe('tombstones keep no personal data', () => {
       warned: ['email'],
     });
     expect(await brain.retain('prefers email', { bankId: randomBankId('user') })).toMatchObject({ stored: true });
+  });
+
+  it('refuses a session id holding PII, as it cannot be redacted, unless the policy for it is warn or off', async () => {
+    const brain = await brainWith({ pii: { banks: [{ pattern: 'crm:*', overrides: { email: 'warn' } }] } });
+    const bankId = randomBankId('user');
+    const turns = [
+      { speaker: 'user', text: 'hello' },
+      { speaker: 'agent', text: 'hi, how can I help?' },
+    ];
+    const refused = await brain.retainConversation(turns, { bankId, sessionId: 'chat-jane.doe@example.com' });
+    const reason =
+      'not stored: the session id contains an email address (email); a session id names the session later turns join, so it must be an opaque identifier';
+    expect(refused).toEqual([
+      { stored: false, memoryId: null, deduplicated: false, reason },
+      { stored: false, memoryId: null, deduplicated: false, reason },
+    ]);
+    expect((await brain.retainConversation(turns, { bankId, sessionId: 'ssn 123-45-6789' }))[0]?.reason).toContain(
+      'the session id contains a US social security number (ssn)',
+    );
+    expect(await brain.banks()).toEqual([]);
+    const warned = await brain.retainConversation(turns, { bankId: 'crm:acme', sessionId: 'chat-jane@example.com' });
+    expect(warned.map((r) => [r.stored, r.warned])).toEqual([
+      [true, ['email']],
+      [true, ['email']],
+    ]);
+    expect(await brain.retainConversation(turns, { bankId, sessionId: 'chat-7f3a' })).toMatchObject([
+      { stored: true },
+      { stored: true },
+    ]);
   });
 });
 

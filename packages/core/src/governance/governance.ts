@@ -46,6 +46,8 @@ export interface RetainRequest {
   path?: string | null;
   /** A conversation turn's speaker, scanned like the content. */
   speaker?: string | null;
+  /** A conversation turn's session id: an identifier, like the bank id, so PII in it is refused. */
+  sessionId?: string | null;
   /** The expiry the caller asked for; a rule may bring it forward, a legal hold removes it. */
   expiresAt?: Date | null;
   /** The pipeline's clock, for expiries set by rules. */
@@ -186,20 +188,29 @@ export class Governance {
       };
     }
     const bankId = rules.routeTo ?? request.bankId;
-    // A bank id outlives every erasure in its tombstones and cannot be redacted, so PII in it is refused unless its
-    // type is `warn` or `off` for that bank.
-    const inBankId = [...new Set(detectPii(bankId).map((f) => f.type))];
-    const refusedInBankId = inBankId.filter((t) => !['warn', 'off'].includes(this.barrier.actionFor(t, bankId)));
-    const warnedInBankId = inBankId.filter((t) => this.barrier.actionFor(t, bankId) === 'warn');
-    if (refusedInBankId.length > 0) {
-      const what = refusedInBankId.map((t) => `${PII_LABELS[t]} (${t})`).join(', ');
-      return {
-        kind: 'reject',
-        reason: `not stored: the bank id contains ${what}; bank ids are kept in history after forget, so they must be opaque identifiers`,
-        bankId,
-        detected,
-        matched,
-      };
+    // A bank id outlives every erasure in its tombstones, and a session id names the session later turns join:
+    // neither can be redacted, so PII in one is refused unless its type is `warn` or `off` for that bank.
+    const identifiers = [
+      { id: bankId, why: 'the bank id', rule: 'bank ids are kept in history after forget' },
+      ...(request.sessionId
+        ? [{ id: request.sessionId, why: 'the session id', rule: 'a session id names the session later turns join' }]
+        : []),
+    ];
+    const warnedInIds: PiiType[] = [];
+    for (const { id, why, rule } of identifiers) {
+      const found = [...new Set(detectPii(id).map((f) => f.type))];
+      const refused = found.filter((t) => !['warn', 'off'].includes(this.barrier.actionFor(t, bankId)));
+      warnedInIds.push(...found.filter((t) => this.barrier.actionFor(t, bankId) === 'warn'));
+      if (refused.length > 0) {
+        const what = refused.map((t) => `${PII_LABELS[t]} (${t})`).join(', ');
+        return {
+          kind: 'reject',
+          reason: `not stored: ${why} contains ${what}; ${rule}, so it must be an opaque identifier`,
+          bankId,
+          detected,
+          matched,
+        };
+      }
     }
 
     // The destination bank's policy applies: a rule may route data to a bank with stricter (or looser) PII rules.
@@ -260,7 +271,7 @@ export class Governance {
       speaker: clean.speaker,
       expiresAt,
       redacted,
-      warned: PII_TYPES.filter((t) => ofAction('warn').includes(t) || warnedInBankId.includes(t)),
+      warned: PII_TYPES.filter((t) => ofAction('warn').includes(t) || warnedInIds.includes(t)),
       matched,
       detected,
     };

@@ -280,6 +280,7 @@ export class RetainPipeline {
         metadata: item.metadata,
         path: item.path,
         speaker: item.speaker,
+        sessionId: item.episodeId,
         expiresAt: item.expiresAt,
         now,
       });
