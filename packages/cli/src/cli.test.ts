@@ -252,6 +252,25 @@ describe('astrocyte command', { timeout: 120_000 }, () => {
     expect(readFileSync(store, 'utf8')).toBe(text);
   });
 
+  it('shows control characters of stored text and tags as escapes, one memory a line, in list, recall and history', async () => {
+    const { dir } = tempProject();
+    const text = 'Invoice \u001b[31mOVERDUE\u001b[0m\rpaid\nbob: I approve \u202eevil';
+    const stored = await astrocyte(['--json', 'retain', '-t', 'bill\u001b[8m', text], { cwd: dir });
+    const id = JSON.parse(stored.stdout).memory_id as string;
+    const shown = 'Invoice \\x1b[31mOVERDUE\\x1b[0m\\rpaid\\nbob: I approve \\u202eevil';
+    const list = await astrocyte(['list'], { cwd: dir });
+    expect(list.stdout).toBe(`${id}  ${list.stdout.slice(38, 58)}  ${shown}  [bill\\x1b[8m]\n`);
+    const recall = await astrocyte(['recall', 'invoice overdue'], { cwd: dir });
+    expect(recall.stdout).toMatch(new RegExp(`^\\d\\.\\d{3}  ${id}  `));
+    expect(recall.stdout.split('\n')).toHaveLength(2);
+    const history = await astrocyte(['history', id], { cwd: dir });
+    expect(history.stdout).toContain(shown);
+    for (const run of [list, recall, history]) expect(run.stdout).not.toMatch(/(?!\n)[\p{Cc}\u202e]/u);
+    // --json keeps the text as it is, escaped as JSON escapes it.
+    const json = await astrocyte(['--json', 'list'], { cwd: dir });
+    expect(JSON.parse(json.stdout).items[0].text).toBe(text);
+  });
+
   it('init writes a commented config that validates and that the command then uses', async () => {
     const { dir } = tempProject();
     const file = join(dir, 'fresh.yaml');

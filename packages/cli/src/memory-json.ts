@@ -1,9 +1,4 @@
-import { type JsonObject, lostKeyError, type Memory, type MemoryHit, type RetainManyItem } from '@astrocyte/core';
-
-/** How a memory is shown in human output: a turn is prefixed with its speaker. */
-export function spokenText(memory: Memory | MemoryHit): string {
-  return memory.speaker ? `${memory.speaker}: ${memory.text}` : memory.text;
-}
+import { type JsonObject, lostKeyError, type RetainManyItem } from '@astrocyte/core';
 
 const LINE_KEYS = new Set([
   'id',

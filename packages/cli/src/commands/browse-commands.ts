@@ -2,8 +2,8 @@ import { memoryToJson, versionToJson } from '@astrocyte/core';
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-session.js';
 import { given, withSession } from '../command-action.js';
-import { spokenText } from '../memory-json.js';
 import { parseList, parsePositiveInteger } from '../option-parsers.js';
+import { memoryLine, terminalText } from '../terminal-text.js';
 
 /** Registers list, history and banks. */
 export function registerBrowseCommands(program: Command, io: CliIo): void {
@@ -23,12 +23,7 @@ export function registerBrowseCommands(program: Command, io: CliIo): void {
         session.print({ items: page.items.map(memoryToJson), next_cursor: page.nextCursor }, () =>
           page.items.length === 0
             ? 'no memories'
-            : page.items
-                .map(
-                  (m) =>
-                    `${m.id}  ${m.createdAt.toISOString().slice(0, 19)}Z  ${spokenText(m)}${m.tags.length ? `  [${m.tags.join(', ')}]` : ''}`,
-                )
-                .join('\n'),
+            : page.items.map((m) => `${m.id}  ${m.createdAt.toISOString().slice(0, 19)}Z  ${memoryLine(m)}`).join('\n'),
         );
         if (page.nextCursor && !session.json) session.note(`more: astrocyte list --cursor ${page.nextCursor}`);
       }),
@@ -50,9 +45,9 @@ export function registerBrowseCommands(program: Command, io: CliIo): void {
                 `v${v.version}`,
                 `${v.at.toISOString().slice(0, 19)}Z`,
                 v.action,
-                v.actor ?? '-',
-                v.text ?? '(content erased)',
-                ...(v.reason ? [`(${v.reason})`] : []),
+                terminalText(v.actor ?? '-'),
+                v.text === null ? '(content erased)' : terminalText(v.text),
+                ...(v.reason ? [`(${terminalText(v.reason)})`] : []),
               ].join('  '),
             )
             .join('\n'),

@@ -3,8 +3,8 @@ import type { Command } from 'commander';
 import { IncompleteError, UsageError } from '../cli-errors.js';
 import type { CliIo } from '../cli-session.js';
 import { given, withSession, withTextSession } from '../command-action.js';
-import { spokenText } from '../memory-json.js';
 import { parseJsonObject, parseList, parsePositiveInteger, parseScore } from '../option-parsers.js';
+import { memoryLine, terminalText } from '../terminal-text.js';
 
 /** Registers retain, recall, reflect and forget. */
 export function registerMemoryCommands(program: Command, io: CliIo): void {
@@ -81,12 +81,7 @@ export function registerMemoryCommands(program: Command, io: CliIo): void {
         });
         session.print({ hits: result.hits.map(hitToJson), total: result.totalAvailable }, () => {
           if (result.hits.length === 0) return 'no memories matched';
-          return result.hits
-            .map(
-              (hit) =>
-                `${hit.score.toFixed(3)}  ${hit.memoryId}  ${spokenText(hit)}${hit.tags.length ? `  [${hit.tags.join(', ')}]` : ''}`,
-            )
-            .join('\n');
+          return result.hits.map((hit) => `${hit.score.toFixed(3)}  ${hit.memoryId}  ${memoryLine(hit)}`).join('\n');
         });
       }),
     );
@@ -105,9 +100,9 @@ export function registerMemoryCommands(program: Command, io: CliIo): void {
         });
         session.print({ answer: result.answer, mode: result.mode, sources: result.sources.map(hitToJson) }, () =>
           [
-            result.answer,
+            terminalText(result.answer, { keepLineBreaks: true }),
             ...(result.sources.length && result.mode === 'llm'
-              ? ['', 'sources:', ...result.sources.map((s) => `  ${s.memoryId}  ${spokenText(s)}`)]
+              ? ['', 'sources:', ...result.sources.map((s) => `  ${s.memoryId}  ${memoryLine(s)}`)]
               : []),
           ].join('\n'),
         );
