@@ -355,4 +355,26 @@ describe('HTTP API errors', () => {
     expect(huge?.status).toBe(431);
     expect(JSON.parse(huge?.body ?? '').error.code).toBe('request_too_large');
   });
+
+  it('answers a chunked body that does not parse at once, stores nothing and reports no server error', async () => {
+    const reported: unknown[] = [];
+    server = await startTestServer({ serve: { onError: (error) => reported.push(error) } });
+    const { host } = new URL(server.url);
+    // Its route waits for the body; the parser stops at the chunk size "zz", so the body never ends.
+    const [answer, ...more] = await rawHttpExchange(
+      server.url,
+      `POST /v1/banks/${server.alice}/memories HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${ALICE_TOKEN}\r\n` +
+        'Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{"content":"tea"}\r\n0\r\n\r\n',
+    );
+    expect(more).toEqual([]);
+    expect(answer).toMatchObject({ status: 400, headers: { connection: 'close' } });
+    expect(JSON.parse(answer?.body ?? '').error).toMatchObject({
+      code: 'malformed_request',
+      message: expect.stringContaining('Invalid character in chunk size'),
+    });
+    // The route's read of the body ends as the connection closes: a client's error, not the server's.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(reported).toEqual([]);
+    expect(await texts(server.alice)).toEqual([]);
+  });
 });

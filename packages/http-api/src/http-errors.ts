@@ -45,7 +45,13 @@ export const ERROR_STATUSES = [...new Set([...Object.values(HTTP_STATUS), 500])]
 /** A request the HTTP layer refuses before any Brain operation: no token, wrong Host, too large, not JSON, wrong method. */
 export class HttpRequestError extends AstrocyteError {
   constructor(
-    code: 'unauthorized' | 'host_not_allowed' | 'request_too_large' | 'unsupported_media_type' | 'method_not_allowed',
+    code:
+      | 'unauthorized'
+      | 'host_not_allowed'
+      | 'request_too_large'
+      | 'unsupported_media_type'
+      | 'method_not_allowed'
+      | 'malformed_request',
     message: string,
     options: AstrocyteErrorOptions = {},
   ) {

@@ -62,7 +62,11 @@ async function readAtMost(body: ReadableStream<Uint8Array> | null, maxBytes: num
   let total = 0;
   const reader = body.getReader();
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch((error: unknown) => {
+      // The connection closed before the body ended: the client went away, or its body did not parse and the
+      // server answered it so (docs/http-api.md, 400 malformed_request). Either way the client's doing, not a failure.
+      throw new HttpRequestError('malformed_request', 'the request body did not arrive whole', { cause: error });
+    });
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {

@@ -40,6 +40,17 @@ describe('answerMalformedRequests', () => {
     });
   });
 
+  it('answers a chunked body that does not parse at once, while its own request still waits for that body', async () => {
+    const origin = await start();
+    const responses = await rawHttpExchange(
+      origin,
+      'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{"query":"tea"}\r\n0\r\n\r\n',
+    );
+    expect(responses.map((r) => [r.status, JSON.parse(r.body).message])).toEqual([
+      [400, expect.stringMatching(/^not a valid HTTP\/1\.1 request \(Invalid character in chunk size\)/)],
+    ]);
+  });
+
   it('answers a garbled request with 400 and headers over the limit with 431, both JSON', async () => {
     const origin = await start();
     const garbled = await rawHttpExchange(origin, 'GET / HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n');

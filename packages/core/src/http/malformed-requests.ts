@@ -27,9 +27,11 @@ export function answerMalformedRequests(server: Server, errorBody: (status: numb
       );
     };
     // The response to an earlier request on this connection (whose body was longer than its Content-Length, say)
-    // goes out first, whole: Node answered over it and closed the connection under it.
+    // goes out first, whole: Node answered over it and closed the connection under it. But when the bytes that do
+    // not parse are the body that request is still reading (a chunk size that is not hex), its response waits for
+    // a body that will never end: the answer goes out at once, and the request reads as aborted.
     const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
-    if (inFlight && !inFlight.writableFinished) inFlight.once('close', answer);
+    if (inFlight && !inFlight.writableFinished && inFlight.req.complete) inFlight.once('close', answer);
     else answer();
   });
 }
