@@ -107,6 +107,7 @@ export function checkMetadata(metadata: unknown, limits: Limits, field = 'metada
   }
   if (metadata instanceof Map || metadata instanceof Set)
     throw new ValidationError(field, `must be a plain object: a ${metadata.constructor.name} is stored as {}`);
+  checkNumbers(metadata, field);
   let json: string;
   try {
     json = JSON.stringify(metadata);
@@ -131,6 +132,19 @@ export function checkMetadata(metadata: unknown, limits: Limits, field = 'metada
  * checking it level by level (and Postgres's jsonb) never runs out of stack: a few thousand levels fit in 16 KB.
  */
 export const MAX_METADATA_DEPTH = 64;
+
+// What JSON would change in silence, found in the value given: Infinity and NaN, which it stores as null. The depth
+// is bounded here too, before JSON.stringify recurses (thousands of levels overflow its stack).
+function checkNumbers(value: unknown, field: string, depth = 1): void {
+  if (typeof value === 'number' && !Number.isFinite(value))
+    throw new ValidationError(field, `must be a finite number, got ${value}: JSON has none and would store null`);
+  if (typeof value !== 'object' || value === null) return;
+  if (depth > MAX_METADATA_DEPTH)
+    throw new ValidationError(field, `nests objects or arrays deeper than ${MAX_METADATA_DEPTH} levels`);
+  const array = Array.isArray(value);
+  for (const [key, item] of Object.entries(value))
+    checkNumbers(item, array ? `${field}[${key}]` : `${field}.${key}`, depth + 1);
+}
 
 // Every key and string of a JSON value, checked as text; the field names the path to it (`metadata.owner.name`).
 function checkJsonText(value: unknown, field: string, depth = 1): void {

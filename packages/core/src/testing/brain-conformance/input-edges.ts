@@ -69,6 +69,8 @@ export function describeInputEdges(factory: StoreFactory): void {
       await expectFieldErrors([
         [() => brain.retain('ok', { bankId, metadata: nested(65) }), tooDeep],
         [() => brain.retain('ok', { bankId, metadata: deep }), tooDeep],
+        // Deep enough to overflow JSON.stringify's own stack: still the depth, not "cannot be serialized".
+        [() => brain.retain('ok', { bankId, metadata: nested(20_000) }), tooDeep],
         [() => brain.retainMany([{ content: 'ok', metadata: deep }], { bankId }), `items[0].${tooDeep}`],
         [
           () => brain.retainConversation([{ speaker: 'a', text: 'ok', metadata: deep }], { bankId }),
@@ -97,6 +99,9 @@ export function describeInputEdges(factory: StoreFactory): void {
           () => brain.retainMany([{ content: 'ok', metadata: JSON.parse('{"a":{"__proto__":1}}') }], { bankId }),
           'items[0].metadata.a.__proto__',
         ],
+        // JSON has no Infinity or NaN: stringified, they would be stored as null.
+        [() => brain.retain('ok', { bankId, metadata: { a: Number.POSITIVE_INFINITY } }), 'metadata.a'],
+        [() => brain.retain('ok', { bankId, metadata: { list: [1, Number.NaN] } }), 'metadata.list[1]'],
         [() => brain.recall('q', { bankId, timeRange: '2001-01-01' as never }), 'timeRange'],
         [() => brain.recall('q', { bankId, timeRange: { start: '2001-01-01' } as never }), 'timeRange'],
         [() => brain.list(bankId, null as never), 'options'],
