@@ -97,5 +97,5 @@ export {
   memoryToolDefinitions,
 } from './tools/tool-definitions.js';
 export type * from './types.js';
-export { checkBankId, checkDate, describeValue, type Limits } from './validation.js';
+export { checkBankId, checkDate, checkMemoryId, describeValue, type Limits } from './validation.js';
 export { type ZodProblem, zodProblem } from './zod-problem.js';

@@ -225,9 +225,11 @@ export function checkDate(value: unknown, field: string): Date | null {
   if (value === undefined || value === null) return null;
   const date = value instanceof Date ? value : typeof value === 'string' ? parseIsoDate(value) : undefined;
   if (!date || Number.isNaN(date.getTime())) {
+    // A string came from a text surface (HTTP, a tool, the CLI), where a JavaScript Date means nothing.
+    const wanted = `${typeof value === 'string' ? 'an' : 'a Date or an'} ISO 8601 date or date-time`;
     throw new ValidationError(
       field,
-      `must be a Date or an ISO 8601 date or date-time such as 2025-03-01 or 2025-03-01T09:30:00Z, got ${describeValue(value)}`,
+      `must be ${wanted} such as 2025-03-01, 2025-03-01T09:30Z or 2025-03-01T09:30:00.250+02:00, got ${describeValue(value)}`,
     );
   }
   const year = date.getUTCFullYear();

@@ -4,6 +4,7 @@ import {
   accessCheck,
   type Brain,
   checkBankId,
+  checkMemoryId,
   NotFoundError,
   ValidationError,
   zodProblem,
@@ -71,7 +72,8 @@ export function buildHttpApi(brain: Brain, settings: HttpApiSettings, check: () 
       const request = {
         brain,
         bank: checkBankId(c.req.param('bank'), 'bank'),
-        id: c.req.param('id') ?? '',
+        // Checked as the path names it: the brain would name it `memoryIds[0]` or `memoryId`, fields no route has.
+        id: route.path.includes('{id}') ? checkMemoryId(c.req.param('id'), 'id') : '',
         body: route.body ? parse(route.body, await readJsonBody(c.req.raw, settings.maxBodyBytes), 'field') : undefined,
         query: route.query ? parse(route.query, singleQuery(c.req.queries()), 'query parameter') : {},
         context: { requestId: c.get('requestId'), ...(principal ? { principal } : {}) },

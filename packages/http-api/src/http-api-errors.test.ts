@@ -142,6 +142,8 @@ describe('HTTP API errors', () => {
       ],
       ['POST', '/v1/banks/-not-a-bank/memories', { content: 'x' }, 'bank', /letters, digits/],
       ['GET', `/v1/banks/${alice}/memories?limit=many`, undefined, 'limit', /integer from 1 to 1000/],
+      ['GET', `/v1/banks/${alice}/memories?limit=0x10`, undefined, 'limit', /integer from 1 to 1000/],
+      ['GET', `/v1/banks/${alice}/memories?limit=1e3`, undefined, 'limit', /integer from 1 to 1000/],
       [
         'GET',
         `/v1/banks/${alice}/memories?page=2`,
@@ -233,6 +235,15 @@ describe('HTTP API errors', () => {
     }
     const stored = (await api.request('GET', `/v1/banks/${alice}/memories`)).body.items as { text: string }[];
     expect(stored.map((m) => m.text)).toEqual(accepted.map(([, content]) => content));
+    // A memory id in the path that cannot be one is named as the path names it.
+    for (const [method, path] of [
+      ['DELETE', `/v1/banks/${alice}/memories/${'m'.repeat(129)}`],
+      ['GET', `/v1/banks/${alice}/memories/a%00b/history`],
+    ] as const) {
+      const refused = await api.request(method, path);
+      expect(refused.status).toBe(400);
+      expect(refused.body.error).toMatchObject({ code: 'invalid_input', details: { field: 'id' } });
+    }
     const missing = await api.request('GET', '/v2/banks');
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe('not_found');

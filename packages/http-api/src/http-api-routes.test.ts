@@ -10,6 +10,47 @@ describe('HTTP API routes', () => {
     await server.close();
   });
 
+  it('takes every date form the library takes: minutes without seconds, an offset, a date alone', async () => {
+    const { api, alice, brain } = server;
+    const forms = [
+      ['2025-03-01T09:30Z', '2025-03-01T09:30:00.000Z'],
+      ['2025-03-01T09:30+02:00', '2025-03-01T07:30:00.000Z'],
+      ['2025-03-01T09:30:15.250-05:00', '2025-03-01T14:30:15.250Z'],
+      ['2025-03-01', '2025-03-01T00:00:00.000Z'],
+    ] as const;
+    for (const [i, [sent]] of forms.entries()) {
+      const retained = await api.request('POST', `/v1/banks/${alice}/memories`, {
+        body: { content: `Delivery ${i} arrived`, occurred_at: sent },
+      });
+      expect(retained.status).toBe(201);
+    }
+    const { items } = await brain.store.list(alice, { limit: 10 });
+    expect(items.map((m) => m.occurredAt?.toISOString())).toEqual(forms.map(([, stored]) => stored));
+    const refused = await api.request('POST', `/v1/banks/${alice}/memories`, {
+      body: { content: 'x', occurred_at: '2025-03-01T09:30:00.1234567890Z' },
+    });
+    expect(refused.body.error.message).toBe(
+      'occurred_at: must be an ISO 8601 date or date-time such as 2025-03-01, 2025-03-01T09:30Z or 2025-03-01T09:30:00.250+02:00, got "2025-03-01T09:30:00.1234567890Z"',
+    );
+  });
+
+  it('takes tags as the library does: repeats merged, blank ones dropped, 32 distinct at most', async () => {
+    const { api, alice } = server;
+    const taken = await api.request('POST', `/v1/banks/${alice}/memories`, {
+      body: { content: 'The boiler needs a service', tags: [...Array(33).fill('home'), ' ', 'repairs'] },
+    });
+    expect(taken.status).toBe(201);
+    const listed = await api.request('GET', `/v1/banks/${alice}/memories`);
+    expect(listed.body.items.map((m: { tags: string[] }) => m.tags)).toEqual([['home', 'repairs']]);
+    const tooMany = await api.request('POST', `/v1/banks/${alice}/memories`, {
+      body: { content: 'x', tags: Array.from({ length: 33 }, (_, i) => `t${i}`) },
+    });
+    expect(tooMany.body.error).toMatchObject({
+      message: 'tags: has 33 tags; the limit is 32',
+      details: { field: 'tags' },
+    });
+  });
+
   it('retains (201), recalls and reflects in the bank of the path, as the principal of the token', async () => {
     const { api, alice, brain } = server;
     const retained = await api.request('POST', `/v1/banks/${alice}/memories`, {

@@ -12,9 +12,11 @@ function named<S extends z.ZodType>(schema: S, id: string, description: string):
   return schema;
 }
 
-const dateOrDateTime = z.union([z.iso.datetime({ offset: true }), z.iso.date()], {
-  error: 'must be an ISO 8601 date or date-time such as 2025-03-01 or 2025-03-01T09:30:00Z',
-});
+// Checked by the brain, whose rules (docs/governance.md) every surface shares: a stricter schema here refused forms
+// the library takes, such as 2025-03-01T09:30Z.
+const dateOrDateTime = z
+  .string({ error: 'must be an ISO 8601 date or date-time string' })
+  .describe('An ISO 8601 date or date-time: 2025-03-01, 2025-03-01T09:30Z, 2025-03-01T09:30:00.250+02:00.');
 const instant = z.iso.datetime({ offset: true });
 // An integer in [min, max], with one message for every way to miss it.
 function integer(min: number, max: number, number: z.ZodNumber = z.number()): z.ZodNumber {
@@ -25,7 +27,12 @@ const fraction = z
   .number()
   .min(0, { error: 'must be a number from 0 to 1' })
   .max(1, { error: 'must be a number from 0 to 1' });
-const tags = z.array(z.string().min(1)).max(32);
+// The brain counts, trims and merges tags (a blank one is dropped, a repeat merged; 32 distinct at most by default):
+// a stricter schema here refused 33 copies of one tag that the library stores as one.
+const tags = z
+  .array(z.string())
+  .describe('At most 32 distinct tags of up to 64 characters; blank ones are dropped, repeats merged.');
+const text = z.string().min(1, { error: 'must not be empty' });
 const metadata = z.record(z.string(), z.unknown());
 
 // Requests
@@ -33,7 +40,7 @@ const metadata = z.record(z.string(), z.unknown());
 /** POST /v1/banks/{bank}/memories */
 export const retainRequest = named(
   z.strictObject({
-    content: z.string().min(1),
+    content: text,
     tags: tags.optional(),
     metadata: metadata.optional(),
     occurred_at: dateOrDateTime.optional(),
@@ -44,14 +51,17 @@ export const retainRequest = named(
 
 /** One turn of POST /v1/banks/{bank}/conversations. */
 export const conversationTurn = named(
-  z.strictObject({ speaker: z.string().min(1), text: z.string().min(1), occurred_at: dateOrDateTime.optional() }),
+  z.strictObject({ speaker: text, text, occurred_at: dateOrDateTime.optional() }),
   'ConversationTurn',
   'One turn of a conversation: who said what, and when.',
 );
 
 /** POST /v1/banks/{bank}/conversations */
 export const conversationRequest = named(
-  z.strictObject({ session_id: z.string().min(1).optional(), turns: z.array(conversationTurn).min(1) }),
+  z.strictObject({
+    session_id: text.optional(),
+    turns: z.array(conversationTurn).min(1, { error: 'must hold at least one turn' }),
+  }),
   'ConversationRequest',
   'A conversation stored one memory per turn, in order, as an episode of `session_id` (default: a new session).',
 );
@@ -59,7 +69,7 @@ export const conversationRequest = named(
 /** POST /v1/banks/{bank}/recall */
 export const recallRequest = named(
   z.strictObject({
-    query: z.string().min(1),
+    query: text,
     max_results: integer(1, 100).optional(),
     min_score: fraction.optional(),
   }),
@@ -70,16 +80,21 @@ export const recallRequest = named(
 
 /** POST /v1/banks/{bank}/reflect */
 export const reflectRequest = named(
-  z.strictObject({ query: z.string().min(1) }),
+  z.strictObject({ query: text }),
   'ReflectRequest',
   'A question answered from the bank.',
 );
 
 /** The query of GET /v1/banks/{bank}/memories. */
 export const listQuery = z.strictObject({
-  cursor: z.string().min(1).optional().meta({ description: 'The `next_cursor` of the previous page.' }),
-  // Query parameters are strings: "20" is read as 20.
-  limit: integer(1, 1000, z.coerce.number({ error: 'must be an integer from 1 to 1000' }))
+  cursor: text.optional().meta({ description: 'The `next_cursor` of the previous page.' }),
+  // Query parameters are strings: "20" is read as 20, in decimal digits only (Number would read "0x10" as 16 and
+  // "1e3" as 1000).
+  limit: z
+    .preprocess(
+      (value) => (typeof value === 'string' && /^[0-9]+$/.test(value) ? Number(value) : value),
+      integer(1, 1000, z.number({ error: 'must be an integer from 1 to 1000' })),
+    )
     .optional()
     .meta({ description: 'Memories per page, 1 to 1000; default 50.' }),
 });
