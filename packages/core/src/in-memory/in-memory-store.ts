@@ -1,5 +1,5 @@
 import { cosineSimilarity } from '../embedders/embedder.js';
-import { StorageError } from '../errors.js';
+import { StorageError, ValidationError } from '../errors.js';
 import { countBanks } from '../health/check-health.js';
 import {
   type ChainMember,
@@ -144,6 +144,9 @@ export class InMemoryStore implements MemoryStore {
 
   /** Oldest first; the cursor is the insertion sequence of the last row returned. */
   async list(bankId: string, options: StoreListOptions): Promise<Page<Memory>> {
+    // Every backend refuses a cursor list did not give the same way (parseInt would read "12abc!" as 1,450).
+    if (options.cursor !== undefined && !/^[0-9a-z]{1,11}$/.test(options.cursor))
+      throw new ValidationError('cursor', 'is not a cursor returned by list');
     const after = options.cursor === undefined ? -1 : Number.parseInt(options.cursor, 36);
     // Listing shows every memory not yet purged, expired or not: the earliest possible instant expires nothing.
     const rows = this.filtered([bankId], { now: new Date(-8.64e15), ...options }).filter((row) => row.seq > after);

@@ -105,6 +105,7 @@ export function describeInputEdges(factory: StoreFactory): void {
         [() => brain.recall('q', { bankId, timeRange: '2001-01-01' as never }), 'timeRange'],
         [() => brain.recall('q', { bankId, timeRange: { start: '2001-01-01' } as never }), 'timeRange'],
         [() => brain.list(bankId, null as never), 'options'],
+        [() => brain.list(bankId, { cursor: 'not a cursor!' }), 'cursor'],
       ]);
       expect((await brain.list(bankId)).items).toEqual([]);
       // What toJSON gives is what is stored and read back.
