@@ -31,15 +31,14 @@ export const DEFAULT_LIMITS: Limits = {
   maxResults: 100,
 };
 
-const BANK_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,254}$/;
+/** What a bank id is: the pattern, and the rule as messages state it. */
+export const BANK_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,254}$/;
+export const BANK_ID_RULE = '1 to 255 characters of letters, digits and . _ : @ -, starting with a letter or digit';
 
 /** Throws unless `bankId` is a valid bank id (DESIGN §6). */
 export function checkBankId(bankId: unknown, field = 'bankId'): string {
   if (typeof bankId !== 'string' || !BANK_ID.test(bankId)) {
-    throw new ValidationError(
-      field,
-      `must be 1 to 255 characters of letters, digits and . _ : @ -, starting with a letter or digit; got ${describeValue(bankId)}`,
-    );
+    throw new ValidationError(field, `must be ${BANK_ID_RULE}; got ${describeValue(bankId)}`);
   }
   return bankId;
 }

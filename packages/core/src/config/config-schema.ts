@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { accessFields, grantSchema, someQuota, someSubject } from '../access/access-options.js';
 import { DEFAULTS } from '../defaults.js';
 import { forgetPolicyFields, piiPolicyFields, rulesField, scanOutputField } from '../governance/policy-schema.js';
+import { BANK_ID, BANK_ID_RULE } from '../validation.js';
 
 /** The `storage.backend` values: `memory` is built in, each other names the package `@astrocyte/brain-<name>`. */
 export const BACKEND_NAMES = ['sqlite', 'postgres', 'memory'] as const;
@@ -144,7 +145,11 @@ export const configSchema = z.strictObject({
     .prefault({}),
   governance: governance.prefault({}),
   /** The bank the `astrocyte` command and the MCP server use when no --bank is given. */
-  bank: z.string().min(1).optional(),
+  // Checked as it loads, naming the file and line: a bad one failed later as if --bank had been given.
+  bank: z
+    .string()
+    .regex(BANK_ID, { error: `must be a bank id: ${BANK_ID_RULE}` })
+    .optional(),
   /** Which tools `astrocyte mcp` offers; forget is off unless enabled because deletion is permanent. */
   mcp: z
     .strictObject({ include_forget: z.boolean().default(false), include_reflect: z.boolean().default(true) })

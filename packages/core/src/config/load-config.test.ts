@@ -83,6 +83,9 @@ describe('config', () => {
     expect(configFailure(() => parseConfigText('recall:\n  speaker_boost: -1\n')).message).toContain(
       'recall.speaker_boost',
     );
+    expect(configFailure(() => parseConfigText('bank: has space\n')).message).toMatch(
+      /astrocyte\.yaml:1: bank: must be a bank id: 1 to 255 characters of letters/,
+    );
     // YAML reads 1e400 as Infinity: the message says so, not "must be a number, got number".
     expect(configFailure(() => parseConfigText('limits:\n  max_content_length: 1e400\n')).message).toMatch(
       /limits\.max_content_length: must be a number, got Infinity/,
