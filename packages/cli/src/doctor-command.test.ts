@@ -112,6 +112,22 @@ describe('astrocyte doctor', { timeout: 120_000 }, () => {
     expect(Object.values(checks).filter((c) => c.status === 'skipped')).toHaveLength(7);
   });
 
+  it('gives a config that is a folder, or not YAML, a fix that names no key', async () => {
+    const { dir, config } = tempProject();
+    writeFileSync(config, 'storage: [unclosed\n');
+    const { checks } = await doctor(dir);
+    expect(checks.config).toMatchObject({
+      status: 'problem',
+      summary: expect.stringContaining(`${config}:2: invalid YAML`),
+      fix: 'correct the config file where the message above says; `astrocyte init` writes a template with every key explained',
+    });
+    const folder = await doctor(dir, ['--config', dir]);
+    expect(folder.checks.config).toMatchObject({
+      status: 'problem',
+      fix: 'point --config (or $ASTROCYTE_CONFIG) at a YAML file this user may read, not a folder',
+    });
+  });
+
   it('reports a SQLite path that holds another kind of file, with the fix, and leaves the file as it was', async () => {
     const { dir, config } = tempProject();
     const text = 'Shopping: eggs, flour, the good olive oil\n';

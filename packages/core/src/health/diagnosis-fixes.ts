@@ -29,9 +29,13 @@ export function fixFor(error: unknown, context: FixContext): string {
     case 'invalid_config':
       if (typeof details.variable === 'string')
         return `export ${details.variable} in the environment the command runs in, or write the value into ${context.file}`;
-      if (AstrocyteError.isInstance(error) && error.message.includes('does not exist'))
-        return 'create it with `astrocyte init`, or pass the right --config';
-      return `correct the key named above in ${context.file}; \`astrocyte init\` writes a template with every key explained`;
+      if (details.kind === 'missing_file') return 'create it with `astrocyte init`, or pass the right --config';
+      if (details.kind === 'unreadable_file')
+        return 'point --config (or $ASTROCYTE_CONFIG) at a YAML file this user may read, not a folder';
+      // A key's problem names the key; bad YAML, an alias that expands too far or a line that is not UTF-8 names none.
+      if (typeof details.path === 'string')
+        return `correct the key named above in ${context.file}; \`astrocyte init\` writes a template with every key explained`;
+      return `correct ${context.file} where the message above says; \`astrocyte init\` writes a template with every key explained`;
     case 'backend_not_installed':
     case 'provider_not_installed':
       return `install it: pnpm add ${String(details.package)} (or npm install ${String(details.package)})`;
