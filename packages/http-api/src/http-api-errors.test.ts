@@ -367,6 +367,25 @@ describe('HTTP API errors', () => {
     expect(JSON.parse(huge?.body ?? '').error.code).toBe('request_too_large');
   });
 
+  it('answers a Host header that cannot form a URL with the JSON of a malformed request', async () => {
+    server = await startTestServer();
+    const { host } = new URL(server.url);
+    for (const odd of [`${host}.`, `${host}@evil.example`]) {
+      const [answer] = await rawHttpExchange(
+        server.url,
+        `GET /v1/banks/${server.alice}/memories HTTP/1.1\r\nHost: ${odd}\r\nAuthorization: Bearer ${ALICE_TOKEN}\r\n\r\n`,
+      );
+      expect(answer?.status).toBe(400);
+      expect(JSON.parse(answer?.body ?? '').error).toEqual({
+        code: 'malformed_request',
+        message: expect.stringMatching(
+          /^the request's Host header or target cannot form a URL \(Invalid (host header|URL)\)$/,
+        ),
+        details: {},
+      });
+    }
+  });
+
   it('answers a chunked body that does not parse at once, stores nothing and reports no server error', async () => {
     const reported: unknown[] = [];
     server = await startTestServer({ serve: { onError: (error) => reported.push(error) } });

@@ -21,7 +21,24 @@ export async function serveHttpApi(brain: Brain, options: ServeHttpApiOptions = 
   let check: AccessCheck = () => ({ refused: { status: 403, message: 'not listening yet' } });
   const app = buildHttpApi(brain, settings, () => check);
   // Node's own Request and Response stay in place: the process may be an application's, with its own fetch calls.
-  const http = createServer(getRequestListener(app.fetch, { overrideGlobalObjects: false }));
+  const http = createServer(
+    getRequestListener(app.fetch, {
+      overrideGlobalObjects: false,
+      // A request that cannot become a fetch Request (a Host a URL would rewrite: `127.0.0.1:8766.`, `a@b`) was
+      // answered with an empty 400; it gets the API's JSON, as every other error does.
+      errorHandler: (error) =>
+        Response.json(
+          {
+            error: {
+              code: 'malformed_request',
+              message: `the request's Host header or target cannot form a URL (${(error as Error).message})`,
+              details: {},
+            },
+          },
+          { status: 400, headers: { connection: 'close' } },
+        ),
+    }),
+  );
   answerMalformedRequests(http, (status, message) => ({
     error: { code: status === 400 || status === 408 ? 'malformed_request' : 'request_too_large', message, details: {} },
   }));
