@@ -66,4 +66,9 @@ describe('lostKey, of a __proto__ key', () => {
     const deep = `${'['.repeat(100_000)}{"__proto__":1}${']'.repeat(100_000)}`;
     expect(lostKey(deep)?.path).toBe(`${'0.'.repeat(100_000)}__proto__`);
   });
+
+  it('ends on text that is not JSON, a string never closed included, instead of scanning it again forever', () => {
+    expect(lostKey('{"content":"no end')).toBe(null);
+    expect(lostKey('{"a":1,"a":"x\\\"')?.path).toBe('a');
+  });
 });

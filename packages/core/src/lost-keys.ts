@@ -75,10 +75,12 @@ function pathOf(open: Open[]): string {
   return open.map((level) => ('keys' in level ? level.last : level.index)).join('.');
 }
 
-// The index of the quote that closes the string opening at `start`: the next one not escaped by a backslash.
+// The index of the quote that closes the string opening at `start`: the next one not escaped by a backslash; the
+// text's end for a string never closed (text that is not JSON ends the scan instead of restarting it).
 function closingQuote(text: string, start: number): number {
   let quote = text.indexOf('"', start + 1);
   for (;;) {
+    if (quote < 0) return text.length;
     let backslashes = 0;
     while (text.charCodeAt(quote - 1 - backslashes) === 0x5c) backslashes++;
     if (backslashes % 2 === 0) return quote;
