@@ -61,6 +61,7 @@ export {
   isLoopback,
   type Refusal,
 } from './http/http-access.js';
+export { jsonBodyHeadersProblem } from './http/json-body-headers.js';
 export { type Listening, listenOn } from './http/listen-on.js';
 export { answerMalformedRequests } from './http/malformed-requests.js';
 export { bodyBytesFor, DEFAULT_MAX_BODY_BYTES } from './http/request-body-limit.js';

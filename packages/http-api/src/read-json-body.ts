@@ -1,8 +1,5 @@
-import { lostKeyError, ValidationError } from '@astrocyte/core';
+import { jsonBodyHeadersProblem, lostKeyError, ValidationError } from '@astrocyte/core';
 import { HttpRequestError } from './http-errors.js';
-
-const JSON_TYPE = /^application\/json\s*(;|$)/i;
-const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
 
 /**
  * Reads a request's JSON body. Another content type, a charset other than UTF-8 and a compressed body are refused
@@ -12,27 +9,9 @@ const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
  * twice in one object is refused (400), naming it.
  */
 export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
-  const type = request.headers.get('content-type');
-  if (type === null || !JSON_TYPE.test(type)) {
-    throw new HttpRequestError(
-      'unsupported_media_type',
-      `send the body as application/json; got ${type === null ? 'no Content-Type' : JSON.stringify(type)}`,
-    );
-  }
-  const charset = CHARSET.exec(type)?.[1]?.toLowerCase();
-  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-    throw new HttpRequestError(
-      'unsupported_media_type',
-      `send the body as UTF-8 JSON; got charset ${JSON.stringify(charset)}`,
-    );
-  }
-  const encoding = request.headers.get('content-encoding');
-  if (encoding !== null && encoding.trim().toLowerCase() !== 'identity') {
-    throw new HttpRequestError(
-      'unsupported_media_type',
-      `send the body uncompressed; got Content-Encoding ${JSON.stringify(encoding)}`,
-    );
-  }
+  const { headers } = request;
+  const problem = jsonBodyHeadersProblem(headers.get('content-type'), headers.get('content-encoding'));
+  if (problem) throw new HttpRequestError('unsupported_media_type', problem);
   const declared = Number(request.headers.get('content-length') ?? 0);
   if (declared > maxBytes) throw tooLarge(maxBytes);
   const bytes = await readAtMost(request.body, maxBytes);

@@ -14,6 +14,7 @@ import {
 } from '@astrocyte/core';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { createMemoryMcpServer } from './memory-mcp-server.js';
+import { readRequestBody } from './read-request-body.js';
 import { type MemoryMcpServerOptions, parseBearerTokens, parseServerOptions } from './server-options.js';
 
 /** Where and how the streamable HTTP endpoint listens. */
@@ -113,21 +114,21 @@ export async function serveHttp(brain: Brain, options: HttpServeOptions): Promis
     // Stateless mode has no standalone SSE stream and no session to delete.
     if (req.method !== 'POST')
       return reply(res, 405, -32000, 'method not allowed; this endpoint is stateless, use POST');
+    // Read here rather than by the SDK, which decodes any bytes as UTF-8 and loses keys without a word.
+    const body = await readRequestBody(req, maxBodyBytes);
+    if ('refused' in body) return reply(res, body.refused.status, body.refused.code, body.refused.message);
     const principal = checked.admitted.principal ?? context?.principal;
     const server = createMemoryMcpServer(brain, {
       ...serverOptions,
       context: { ...context, ...(principal ? { principal } : {}) },
     });
-    const transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: undefined,
-      maxRequestBodySize: maxBodyBytes,
-    });
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     res.on('close', () => {
       void transport.close();
       void server.close();
     });
     await server.connect(transport);
-    await transport.handleRequest(req, res);
+    await transport.handleRequest(req, res, body.value);
   }
 
   const listening = await listenOn(http, port, host);

@@ -1,8 +1,10 @@
 import type { Readable, Writable } from 'node:stream';
-import type { Brain } from '@astrocyte/core';
+import { type Brain, bodyBytesFor, DEFAULT_MAX_BODY_BYTES, type Limits } from '@astrocyte/core';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import { createMemoryMcpServer } from './memory-mcp-server.js';
 import type { MemoryMcpServerOptions } from './server-options.js';
+import { stdioMessageScreen } from './stdio-message-screen.js';
 
 /** A running MCP server: `closed` settles when the client goes away or `close()` is called. */
 export interface RunningStdioServer {
@@ -20,8 +22,8 @@ export async function serveStdio(
     stdin?: Readable;
     stdout?: Writable;
     /**
-     * Hears of each message the SDK's transport could not read (not JSON, not JSON-RPC) and dropped without an
-     * answer: the client that sent it waits, so the operator should know.
+     * Hears of each message dropped without an answer (not JSON-RPC the server can read, and no request id to
+     * answer), and of errors reading stdin: the client that sent it may wait, so the operator should know.
      */
     onError?: (error: Error) => void;
   },
@@ -29,8 +31,14 @@ export async function serveStdio(
   const { stdin, stdout, onError, ...serverOptions } = options;
   const server = createMemoryMcpServer(brain, serverOptions);
   if (onError) server.onerror = onError;
+  const report = (error: Error) => server.onerror?.(error);
   const input = stdin ?? process.stdin;
-  const transport = new StdioServerTransport(input, stdout ?? process.stdout);
+  const output = stdout ?? process.stdout;
+  const maxBytes = messageBytesFor(brain);
+  const screen = stdioMessageScreen(maxBytes, (message) => output.write(serializeMessage(message)), report);
+  input.pipe(screen);
+  // The screen hands the transport one line at a time, none over maxBytes, so its buffer never overflows.
+  const transport = new StdioServerTransport(screen, output, { maxBufferSize: maxBytes + 1 });
   const closed = new Promise<void>((resolve) => {
     server.onclose = () => resolve();
   });
@@ -38,13 +46,24 @@ export async function serveStdio(
   const onEnd = () => void server.close();
   input.once('end', onEnd);
   input.once('close', onEnd);
+  input.on('error', report);
   await server.connect(transport);
   return {
     closed,
     close: async () => {
       input.off('end', onEnd);
       input.off('close', onEnd);
+      input.off('error', report);
+      // Unpiped, the input is paused, so a process whose stdin stays open can exit.
+      input.unpipe(screen);
       await server.close();
     },
   };
+}
+
+// The longest message: room for a retain of the brain's longest content in any script, as over HTTP. A Brain that is
+// not an Astrocyte does not say its limits: the default one's.
+function messageBytesFor(brain: Brain): number {
+  const limits = (brain as { limits?: Partial<Limits> }).limits;
+  return typeof limits?.maxContentLength === 'number' ? bodyBytesFor(limits.maxContentLength) : DEFAULT_MAX_BODY_BYTES;
 }

@@ -1,0 +1,50 @@
+import type { IncomingMessage } from 'node:http';
+import { jsonBodyHeadersProblem } from '@astrocyte/core';
+import { type MessageRefusal, readMessage } from './read-message.js';
+
+/** A request body refused: the HTTP status and the JSON-RPC error that answer it. */
+export interface BodyRefusal extends MessageRefusal {
+  status: number;
+}
+
+/**
+ * Reads a POST's JSON-RPC body ahead of the SDK's transport, which decodes any charset as UTF-8 and parses with
+ * JSON.parse. Another content type, a charset other than UTF-8 and a compressed body are refused (415), as the HTTP
+ * API refuses them; a body over `maxBytes` too (413), by its Content-Length when it declares one, else by counting
+ * the bytes as they arrive, never buffering more; then what readMessage refuses (400).
+ */
+export async function readRequestBody(
+  req: IncomingMessage,
+  maxBytes: number,
+): Promise<{ value: unknown } | { refused: BodyRefusal }> {
+  const problem = jsonBodyHeadersProblem(req.headers['content-type'], req.headers['content-encoding']);
+  if (problem) return refuse(415, -32000, problem);
+  const body = Number(req.headers['content-length'] ?? 0) > maxBytes ? null : await readAtMost(req, maxBytes);
+  if (body === null) return refuse(413, -32000, `the request body is larger than the limit of ${maxBytes} bytes`);
+  const read = readMessage(body, 'body');
+  return 'refused' in read ? { refused: { status: 400, ...read.refused } } : read;
+}
+
+function refuse(status: number, code: number, message: string): { refused: BodyRefusal } {
+  return { refused: { status, code, message } };
+}
+
+// The body, or null once more than maxBytes have arrived: from then on the rest flows past unread (stopping the
+// stream instead would reset the connection before the 413 goes out).
+function readAtMost(req: IncomingMessage, maxBytes: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const onData = (chunk: Buffer) => {
+      total += chunk.length;
+      if (total <= maxBytes) return void chunks.push(chunk);
+      req.off('data', onData);
+      resolve(null);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', reject);
+    // A request that ends without its body (the client went away) settles here; after 'end' this changes nothing.
+    req.once('close', () => reject(new Error('the request closed before its body arrived')));
+  });
+}
