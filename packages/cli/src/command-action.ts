@@ -1,4 +1,6 @@
+import { bodyBytesFor } from '@astrocyte/core';
 import type { Command } from 'commander';
+import { atMost } from './bounded-read.js';
 import { UsageError } from './cli-errors.js';
 import { type CliIo, CliSession, type GlobalOptions } from './cli-session.js';
 import { utf8Text } from './utf8-input.js';
@@ -29,8 +31,17 @@ async function readText(
   const joined = (words ?? []).join(' ');
   const { stdin } = session.io;
   if (joined === '-' || (joined === '' && !stdin.isTTY)) {
+    // No text retain takes is longer; more (a runaway pipe, /dev/zero) is refused before it fills the memory.
+    const maxLength = (await session.config()).config.limits.max_content_length;
+    const maxBytes = bodyBytesFor(maxLength);
+    const tooLarge = () =>
+      new UsageError(
+        `stdin is over ${maxBytes.toLocaleString('en-US')} bytes, more than a text of limits.max_content_length ` +
+          `(${maxLength.toLocaleString('en-US')} characters) takes`,
+        'pipe a shorter text, split it into several, or raise limits.max_content_length in the config',
+      );
     const chunks: Buffer[] = [];
-    for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+    for await (const chunk of atMost(stdin, maxBytes, tooLarge)) chunks.push(chunk as Buffer);
     const text = utf8Text(Buffer.concat(chunks), 'stdin').trim();
     if (text !== '') return text;
   }

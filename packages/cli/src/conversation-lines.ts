@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { checkDate, lostKeyError } from '@astrocyte/core';
 import type { ConversationSession, ReadConversations } from './import-conversations.js';
+import { overLimitReason } from './over-limit-line.js';
 
 const KEYS = ['session', 'speaker', 'text', 'at'];
 
@@ -37,6 +38,8 @@ export async function readConversationLines(input: Readable): Promise<ReadConver
 
 // One line as a turn of a session, or why it is not one; the reason starts with the field at fault.
 function parseTurnLine(raw: string): { session: string; speaker: string; text: string; at?: Date } | string {
+  const overLimit = overLimitReason(raw);
+  if (overLimit) return overLimit;
   let value: unknown;
   try {
     value = JSON.parse(raw);

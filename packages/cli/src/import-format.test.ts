@@ -33,6 +33,15 @@ describe('peekFirstLine', () => {
     expect(Buffer.concat(chunks).toString('utf8')).toBe(text);
   });
 
+  it('stops after maxBytes, with the start of a line that long, and still gives the whole input back', async () => {
+    const text = `[${'x'.repeat(100)}]\n`;
+    const { line, input } = await peekFirstLine(Readable.from(text.match(/.{1,10}/gs) ?? []), 25);
+    expect(line).toBe(`[${'x'.repeat(29)}`);
+    const chunks: Buffer[] = [];
+    for await (const chunk of input) chunks.push(Buffer.from(chunk as Buffer));
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(text);
+  });
+
   it('reads a single line without a newline at the end', async () => {
     const { line } = await peekFirstLine(Readable.from([Buffer.from('[{"sample_id": "a"}]')]));
     expect(line).toBe('[{"sample_id": "a"}]');

@@ -27,28 +27,30 @@ export function formatOfFirstLine(line: string): ImportFormat {
 
 /**
  * Reads `input` up to its first line that is not blank, without losing anything: the returned stream gives the
- * whole input again, from its first byte.
+ * whole input again, from its first byte. Reading stops after `maxBytes`, so that a line of any length is never held
+ * whole: the line is then its start, enough to see a LoCoMo list's `[`; any other line that long is too long to
+ * import.
  */
-export async function peekFirstLine(input: Readable): Promise<{ line: string; input: Readable }> {
+export async function peekFirstLine(
+  input: Readable,
+  maxBytes = Number.POSITIVE_INFINITY,
+): Promise<{ line: string; input: Readable }> {
   const iterator = input[Symbol.asyncIterator]();
   const seen: Buffer[] = [];
-  let line = '';
-  for (;;) {
+  let seenBytes = 0;
+  let line: string | undefined;
+  while (line === undefined && seenBytes <= maxBytes) {
     const next = await iterator.next();
-    if (next.done) {
-      line = Buffer.concat(seen).toString('utf8').trim().split('\n')[0] ?? '';
-      break;
-    }
+    if (next.done) break;
     const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : (next.value as Buffer);
     seen.push(chunk);
+    seenBytes += chunk.length;
     if (!chunk.includes(10)) continue;
     const text = Buffer.concat(seen).toString('utf8').trimStart();
     const end = text.indexOf('\n');
-    if (end >= 0) {
-      line = text.slice(0, end);
-      break;
-    }
+    if (end >= 0) line = text.slice(0, end);
   }
+  line ??= Buffer.concat(seen).toString('utf8').trim().split('\n')[0] ?? '';
   async function* replay() {
     yield* seen;
     for (;;) {

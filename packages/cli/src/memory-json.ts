@@ -1,4 +1,5 @@
 import { type JsonObject, lostKeyError, type RetainManyItem } from '@astrocyte/core';
+import { overLimitReason } from './over-limit-line.js';
 
 const LINE_KEYS = new Set([
   'id',
@@ -34,6 +35,8 @@ export interface ImportedMemory {
  * silence, and so is a key its reader would lose (given twice, or `__proto__`).
  */
 export function parseMemoryLine(line: string): ImportedMemory | string {
+  const overLimit = overLimitReason(line);
+  if (overLimit) return overLimit;
   let value: unknown;
   try {
     value = JSON.parse(line);

@@ -1,6 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { type JsonObject, lostKeyError } from '@astrocyte/core';
+import { DEFAULT_LIMITS } from '@astrocyte/core/backend';
 import { InvalidArgumentError } from 'commander';
+import { readFileAtMost } from './bounded-read.js';
+import { UsageError } from './cli-errors.js';
+import { utf8Text } from './utf8-input.js';
 
 /** Parses "a, b" into ["a", "b"]. */
 export function parseList(value: string): string[] {
@@ -34,22 +37,23 @@ export function parseScore(value: string): number {
   return number;
 }
 
+// The largest JSON file -m @file reads: the metadata a memory may hold is 16 KB as compact JSON, and 64 times that
+// leaves room for any indentation and escapes it is reasonably written with, while a file such as /dev/zero is never
+// read whole.
+const MAX_JSON_FILE_BYTES = 64 * DEFAULT_LIMITS.maxMetadataBytes;
+
 /** Parses a JSON object given inline or, with a leading @, read from a file. */
 export function parseJsonObject(value: string): JsonObject {
-  let text = value;
-  if (value.startsWith('@')) {
-    try {
-      text = readFileSync(value.slice(1), 'utf8');
-    } catch {
-      throw new InvalidArgumentError(`cannot read ${value.slice(1)}`);
-    }
-  }
+  const file = value.startsWith('@') ? value.slice(1) : undefined;
+  const text = file === undefined ? value : readJsonFile(file);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
     throw new InvalidArgumentError(
-      `expected a JSON object such as '{"source":"notes"}', got ${JSON.stringify(value.slice(0, 60))}`,
+      file === undefined
+        ? `expected a JSON object such as '{"source":"notes"}', got ${JSON.stringify(value.slice(0, 60))}`
+        : `${file} is not JSON; expected a JSON object such as {"source":"notes"}`,
     );
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
@@ -57,4 +61,21 @@ export function parseJsonObject(value: string): JsonObject {
   const lost = lostKeyError(text);
   if (lost) throw new InvalidArgumentError(lost.message);
   return parsed as JsonObject;
+}
+
+// The text of a JSON file, read as import reads its files: UTF-8, a byte order mark at the start skipped.
+function readJsonFile(file: string): string {
+  let bytes: Buffer | null;
+  try {
+    bytes = readFileAtMost(file, MAX_JSON_FILE_BYTES);
+  } catch {
+    throw new InvalidArgumentError(`cannot read ${file}`);
+  }
+  if (bytes === null)
+    throw new UsageError(
+      `${file} is over ${MAX_JSON_FILE_BYTES.toLocaleString('en-US')} bytes, far more than the ` +
+        `${DEFAULT_LIMITS.maxMetadataBytes.toLocaleString('en-US')} bytes of JSON a memory's metadata may hold`,
+      'pass a file holding one JSON object of metadata, e.g. -m @metadata.json',
+    );
+  return utf8Text(bytes, file);
 }

@@ -1,4 +1,4 @@
-import { hitToJson, retainResultToJson } from '@astrocyte/core';
+import { type ForgetResult, hitToJson, NotFoundError, retainResultToJson } from '@astrocyte/core';
 import type { Command } from 'commander';
 import { IncompleteError, UsageError } from '../cli-errors.js';
 import type { CliIo } from '../cli-session.js';
@@ -133,23 +133,52 @@ export function registerMemoryCommands(program: Command, io: CliIo): void {
           throw new UsageError('--ids names no memory', 'give the ids to forget, e.g. astrocyte forget --ids <id>');
         if (options.all && !options.yes)
           throw new UsageError('--all erases every memory of the bank', 'add --yes to confirm');
-        const result = await (await session.brain({ existing: true })).forget(await session.bank(), {
-          ...(options.ids ? { memoryIds: options.ids } : {}),
-          ...given(options, ['tags', 'before', 'reason', 'overrideLegalHold']),
-          ...(options.all ? { all: true } : {}),
-          context: session.context('astrocyte-cli'),
+        const brain = await session.brain({ existing: true });
+        const bankId = await session.bank();
+        // The result counts what was erased; the forget event names it, which tells an id the bank does not hold.
+        const erased = new Set<string>();
+        const stopListening = brain.on('forget', (event) => {
+          for (const id of event.memoryIds) erased.add(id);
         });
+        let result: ForgetResult;
+        try {
+          result = await brain.forget(bankId, {
+            ...(options.ids ? { memoryIds: options.ids } : {}),
+            ...given(options, ['tags', 'before', 'reason', 'overrideLegalHold']),
+            ...(options.all ? { all: true } : {}),
+            context: session.context('astrocyte-cli'),
+          });
+        } finally {
+          stopListening();
+        }
+        const skipped = result.skipped ?? [];
+        const kept = new Set(skipped.map((s) => s.memoryId));
+        const notFound = [...new Set((options.ids as string[] | undefined) ?? [])].filter(
+          (id) => !erased.has(id) && !kept.has(id),
+        );
         session.print(
           {
             deleted_count: result.deletedCount,
-            skipped: (result.skipped ?? []).map((s) => ({ memory_id: s.memoryId, reason: s.reason })),
+            skipped: skipped.map((s) => ({ memory_id: s.memoryId, reason: s.reason })),
+            not_found: notFound,
           },
           () =>
             [
               `forgot ${result.deletedCount} ${result.deletedCount === 1 ? 'memory' : 'memories'}`,
-              ...(result.skipped ?? []).map((s) => `kept ${s.memoryId}: ${s.reason}`),
+              ...skipped.map((s) => `kept ${s.memoryId}: ${s.reason}`),
             ].join('\n'),
         );
+        // A mistyped id must not read as done: the exit code says that something asked for was not there.
+        if (notFound.length > 0)
+          throw new NotFoundError(
+            `bank ${bankId} holds no memory ${listIds(notFound)} (unknown, another bank's, or forgotten already)`,
+            {
+              details: {
+                memoryIds: notFound,
+                fix: `check the ids with \`astrocyte --bank ${bankId} list\`; \`astrocyte --bank ${bankId} history <id>\` shows whether one was forgotten`,
+              },
+            },
+          );
       }),
     );
 
@@ -162,4 +191,10 @@ export function registerMemoryCommands(program: Command, io: CliIo): void {
         session.print({ compacted: true }, () => 'compacted: forgotten data is gone from the store files');
       }),
     );
+}
+
+// The first ids of a list, for a message that stays one line whatever the list's length.
+function listIds(ids: string[]): string {
+  const shown = ids.slice(0, 5).map((id) => terminalText(id));
+  return ids.length > shown.length ? `${shown.join(', ')} and ${ids.length - shown.length} more` : shown.join(', ');
 }

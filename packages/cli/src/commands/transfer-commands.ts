@@ -1,7 +1,9 @@
 import { createReadStream, createWriteStream, renameSync, rmSync, type Stats, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import { bodyBytesFor } from '@astrocyte/core';
 import { type Command, Option } from 'commander';
+import { atMost } from '../bounded-read.js';
 import { IncompleteError, UsageError } from '../cli-errors.js';
 import type { CliIo, CliSession } from '../cli-session.js';
 import { withSession } from '../command-action.js';
@@ -105,11 +107,20 @@ export function registerTransferCommands(program: Command, io: CliIo): void {
           const brain = await session.brain();
           const bankId = await session.bank();
           const size = fromStdin ? undefined : fileSize(file as string);
+          const name = fromStdin ? 'stdin' : (file as string);
           const source = fromStdin ? io.stdin : createReadStream(file as string);
-          const text = utf8Input(source, fromStdin ? 'stdin' : (file as string));
-          const peeked = options.format ? undefined : await peekFirstLine(text);
+          // A line holds one memory or turn: no longer than the HTTP API's body for the longest text retain takes.
+          const maxLineBytes = bodyBytesFor((await session.config()).config.limits.max_content_length);
+          const peeked = options.format ? undefined : await peekFirstLine(source, maxLineBytes);
           const format = options.format ?? formatOfFirstLine(peeked?.line ?? '');
-          const input = peeked?.input ?? text;
+          const read = peeked?.input ?? source;
+          const input =
+            format === 'locomo'
+              ? utf8Input(
+                  atMost(read, MAX_LOCOMO_BYTES, () => locomoTooLarge(name)),
+                  name,
+                )
+              : utf8Input(read, name, maxLineBytes);
           const bar = new ProgressBar(io.stderr, 'importing', showProgress(session, options.progress));
           const bytesRead = () => (source as { bytesRead?: number }).bytesRead ?? 0;
           const importOptions: ImportOptions = {
@@ -123,10 +134,24 @@ export function registerTransferCommands(program: Command, io: CliIo): void {
               ? await importMemories(brain, bankId, input, importOptions)
               : await importConversations(brain, bankId, await readConversations(format, input), importOptions);
           bar.finish(summary.records);
-          reportImport(session, summary, bankId, fromStdin ? 'stdin' : (file as string), format);
+          reportImport(session, summary, bankId, name, format);
         },
       ),
     );
+}
+
+/**
+ * The largest LoCoMo file import reads: it is parsed whole, first as one string (V8 refuses one over 2^29 - 24
+ * characters: a 600 MB file failed with a raw RangeError) and then as objects several times its size. The LoCoMo
+ * benchmark's file is 3 MB; the longest turn a config allows (16,000,000 characters) takes 48 MB.
+ */
+const MAX_LOCOMO_BYTES = 256 * 1024 * 1024;
+
+function locomoTooLarge(name: string): UsageError {
+  return new UsageError(
+    `${name} is over ${MAX_LOCOMO_BYTES / 1024 / 1024} MiB, the most a LoCoMo file may hold: it is read whole before anything is stored`,
+    'split its samples over several files and import each; a session imported again is deduplicated',
+  );
 }
 
 async function readConversations(format: ImportFormat, input: Readable): Promise<ReadConversations> {

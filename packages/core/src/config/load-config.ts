@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isMap, isScalar } from 'yaml';
@@ -58,13 +59,35 @@ function readConfigFile(file: string): string {
     throw new ConfigError(`config file ${file} is a folder; pass the path of the YAML file in it`, {
       details: { kind: 'unreadable_file', file },
     });
+  let bytes: Buffer;
   try {
-    return readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (cause) {
     throw new ConfigError(`config file ${file} cannot be read: ${(cause as Error).message}`, {
       cause,
       details: { kind: 'unreadable_file', file },
     });
+  }
+  // Read as UTF-8 regardless, a Latin-1 `é` would become U+FFFD: in a path, a store file of another name. The YAML
+  // parser skips a byte order mark.
+  if (!isUtf8(bytes)) {
+    const line = firstLineNotUtf8(bytes);
+    throw new ConfigError(
+      `${file}:${line}: not UTF-8: the line holds bytes that are not (a Latin-1 or UTF-16 file?); convert it, e.g. ` +
+        'iconv -f latin1 -t utf-8',
+      { details: { file, line } },
+    );
+  }
+  return bytes.toString('utf8');
+}
+
+// The number of the first line of `bytes` that is not UTF-8: a newline byte is never part of another character.
+function firstLineNotUtf8(bytes: Buffer): number {
+  let line = 1;
+  for (let at = 0; ; line++) {
+    const end = bytes.indexOf(0x0a, at);
+    if (end < 0 || !isUtf8(bytes.subarray(at, end))) return line;
+    at = end + 1;
   }
 }
 

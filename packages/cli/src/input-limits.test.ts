@@ -1,0 +1,66 @@
+import { truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { astrocyte, tempProject } from './cli-process.fixture.js';
+
+// With texts of at most 200 characters, a line holds at most 3 * 200 + 64 KiB = 66,136 bytes (bodyBytesFor).
+const LIMITS = 'limits:\n  max_content_length: 200\n';
+const OVER_LINE_LIMIT = /^over 66,136 bytes, the longest line a text of limits\.max_content_length characters takes/;
+
+describe('input limits', () => {
+  it('lists a memories line over the limit among the bad lines and stores the others', async () => {
+    const { dir } = tempProject(LIMITS);
+    const lines = [{ text: 'Before the long line' }, { text: 'x'.repeat(100_000) }, { text: 'After the long line' }];
+    writeFileSync(join(dir, 'long.jsonl'), lines.map((line) => JSON.stringify(line)).join('\n'));
+    const run = await astrocyte(['--json', 'import', 'long.jsonl'], { cwd: dir });
+    expect(run.code).toBe(1);
+    const summary = JSON.parse(run.stdout);
+    expect(summary).toMatchObject({ stored: 2, rejected: 1, malformed: 1, invalid: 0 });
+    expect(summary.problems).toEqual([{ line: 2, reason: expect.stringMatching(OVER_LINE_LIMIT) }]);
+  });
+
+  it('tells the format from the start of a first line too long to read whole, then lists that line', async () => {
+    const { dir } = tempProject(LIMITS);
+    const input = `${'y'.repeat(1_000_000)}\n${JSON.stringify({ text: 'The line after' })}\n`;
+    const run = await astrocyte(['--json', 'import'], { cwd: dir, input });
+    expect(run.code).toBe(1);
+    const summary = JSON.parse(run.stdout);
+    expect(summary).toMatchObject({ format: 'memories', stored: 1, malformed: 1 });
+    expect(summary.problems).toEqual([{ line: 1, reason: expect.stringMatching(OVER_LINE_LIMIT) }]);
+  });
+
+  it('names a conversation line over the limit and imports nothing', async () => {
+    const { dir } = tempProject(LIMITS);
+    const turns = [
+      { session: 's1', speaker: 'ann', text: 'Hello' },
+      { session: 's1', speaker: 'bo', text: 'z'.repeat(100_000) },
+    ];
+    const input = turns.map((turn) => JSON.stringify(turn)).join('\n');
+    const run = await astrocyte(['--json', 'import'], { cwd: dir, input });
+    expect(run.code).toBe(1);
+    const summary = JSON.parse(run.stdout);
+    expect(summary).toMatchObject({ format: 'conversation-jsonl', stored: 0, malformed: 1 });
+    expect(summary.problems).toEqual([{ line: 2, reason: expect.stringMatching(OVER_LINE_LIMIT) }]);
+  });
+
+  it('refuses a LoCoMo file over 256 MiB before parsing it', async () => {
+    const { dir } = tempProject();
+    // A sparse file: no disk used, and read past the limit only by a reader that has none.
+    const file = join(dir, 'huge.json');
+    writeFileSync(file, '');
+    truncateSync(file, 256 * 1024 * 1024 + 1);
+    const run = await astrocyte(['import', '--format', 'locomo', 'huge.json'], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^astrocyte: huge\.json is over 256 MiB, the most a LoCoMo file may hold.*\(fix: split/);
+  });
+
+  it('refuses -m @file over 1 MiB, reading no more of it, and a text on stdin over the limit', async () => {
+    const { dir } = tempProject(LIMITS);
+    const metadata = await astrocyte(['retain', '-m', '@/dev/zero', 'x'], { cwd: dir });
+    expect(metadata.code).toBe(2);
+    expect(metadata.stderr).toMatch(/^astrocyte: \/dev\/zero is over 1,048,576 bytes.*\(fix: pass a file holding one/);
+    const stdin = await astrocyte(['retain', '-'], { cwd: dir, input: 'w'.repeat(70_000) });
+    expect(stdin.code).toBe(2);
+    expect(stdin.stderr).toMatch(/^astrocyte: stdin is over 66,136 bytes.*\(200 characters\).*\(fix: /);
+  });
+});
