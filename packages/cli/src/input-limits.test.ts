@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { astrocyte, tempProject } from './cli-process.fixture.js';
 
-// With texts of at most 200 characters, a line holds at most 3 * 200 + 64 KiB = 66,136 bytes (bodyBytesFor).
+// With texts of at most 200 characters, a line holds at most 6 * 200 + 64 KiB = 66,736 bytes (bodyBytesFor).
 const LIMITS = 'limits:\n  max_content_length: 200\n';
-const OVER_LINE_LIMIT = /^over 66,136 bytes, the longest line a text of limits\.max_content_length characters takes/;
+const OVER_LINE_LIMIT = /^over 66,736 bytes, the longest line a text of limits\.max_content_length characters takes/;
 
 describe('input limits', () => {
   it('lists a memories line over the limit among the bad lines and stores the others', async () => {
@@ -61,6 +61,6 @@ describe('input limits', () => {
     expect(metadata.stderr).toMatch(/^astrocyte: \/dev\/zero is over 1,048,576 bytes.*\(fix: pass a file holding one/);
     const stdin = await astrocyte(['retain', '-'], { cwd: dir, input: 'w'.repeat(70_000) });
     expect(stdin.code).toBe(2);
-    expect(stdin.stderr).toMatch(/^astrocyte: stdin is over 66,136 bytes.*\(200 characters\).*\(fix: /);
+    expect(stdin.stderr).toMatch(/^astrocyte: stdin is over 66,736 bytes.*\(200 characters\).*\(fix: /);
   });
 });

@@ -16,7 +16,7 @@ const TOKENS = {
 };
 
 // Each user owns the bank named after them; carol is held to two operations a minute; "litigation" holds a memory.
-// Texts of up to 500,000 characters: request bodies up to bodyBytesFor(500,000), 1,565,536 bytes.
+// Texts of up to 500,000 characters: request bodies up to bodyBytesFor(500,000), 3,065,536 bytes.
 function accessYaml(alice: string, bob: string, carol: string): string {
   return [
     'limits: { max_content_length: 500000 }',
@@ -96,9 +96,9 @@ describe('astrocyte serve', { timeout: 120_000 }, () => {
       expect(long.body.chunk_ids).toHaveLength(100);
       // Forgetting the document's first memory forgets every chunk.
       expect((await api.request('DELETE', `${memories}/${long.body.memory_id}`)).body).toEqual({ deleted_count: 100 });
-      const huge = await api.request('POST', memories, { body: { content: 'x'.repeat(1_600_000) } });
+      const huge = await api.request('POST', memories, { body: { content: 'x'.repeat(3_100_000) } });
       expect(huge.status).toBe(413);
-      expect(huge.body.error.details).toEqual({ maxBytes: 1_565_536 });
+      expect(huge.body.error.details).toEqual({ maxBytes: 3_065_536 });
 
       // A legal hold keeps a memory from being forgotten.
       const held = await api.request('POST', memories, {

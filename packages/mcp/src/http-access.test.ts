@@ -188,12 +188,17 @@ describe('MCP over HTTP: bearer token, Host and Origin checks', () => {
         headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
         body,
       });
-    // 1,000,000 characters of Chinese, the default content limit, are 3 MB of UTF-8: within the default of
-    // bodyBytesFor(1,000,000), 3,065,536 bytes; twice as many are not.
+    // 1,000,000 characters of Chinese, the default content limit, are 6 MB of JSON written with \u escapes (as
+    // Python's json.dumps writes it): within the default of bodyBytesFor(1,000,000), 6,065,536 bytes; 20,000 more
+    // are not.
+    const escaped = (json: string) =>
+      json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
     const chinese = '长文本测试句子，'.repeat(125_000);
     const standard = await serve({});
-    expect((await send(standard.url, initialize(chinese))).status).toBe(200);
-    expect((await send(standard.url, initialize(chinese + chinese))).status).toBe(413);
+    expect((await send(standard.url, escaped(initialize(chinese)))).status).toBe(200);
+    expect((await send(standard.url, escaped(initialize(chinese + '长文本测试句子，'.repeat(2_500))))).status).toBe(
+      413,
+    );
     await expect(serve({ maxBodyBytes: 0 })).rejects.toThrow(
       '@astrocyte/mcp maxBodyBytes: must be a positive integer, got 0',
     );

@@ -182,15 +182,15 @@ describe('MCP over stdio reads each line before the SDK', () => {
   });
 
   it('takes a retain of the longest content past the SDK buffer, answers a longer one, and goes on serving', async () => {
-    // 3,600,000 characters of € are 10.8 MB of UTF-8: over the SDK's default buffer of 10 MiB, within the limit of
-    // bodyBytesFor(3,600,000), 10,865,536 bytes.
-    const child = new StdioChild({ ASTROCYTE_TEST_MAX_CONTENT_LENGTH: '3600000' });
+    // 1,800,000 characters of €, each written as the escape \u20ac, are 10.8 MB of JSON: over the SDK's default
+    // buffer of 10 MiB, within the limit of bodyBytesFor(1,800,000), 10,865,536 bytes.
+    const child = new StdioChild({ ASTROCYTE_TEST_MAX_CONTENT_LENGTH: '1800000' });
     try {
       await child.initialize();
-      const longest = `{"content":"${'€'.repeat(3_600_000)}"}`;
+      const longest = `{"content":"${'\\u20ac'.repeat(1_800_000)}"}`;
       const stored = await child.call(1, toolCall(1, 'memory_retain', longest));
       expect(stored.result?.content[0]?.text).toContain('"stored":true');
-      const longer = `{"method":"tools/call","params":{"name":"memory_retain","arguments":{"content":"${'€'.repeat(3_700_000)}"}},"jsonrpc":"2.0","id":2}`;
+      const longer = `{"method":"tools/call","params":{"name":"memory_retain","arguments":{"content":"${'\\u20ac'.repeat(1_850_000)}"}},"jsonrpc":"2.0","id":2}`;
       expect(await child.call(2, longer)).toEqual({
         jsonrpc: '2.0',
         id: 2,
