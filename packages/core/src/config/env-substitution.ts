@@ -20,7 +20,7 @@ export function substituteEnv(
       if (fallback !== undefined) return fallback;
       const line = lineOf?.(path);
       throw new ConfigError(
-        `${file}${line ? `:${line}` : ''}: ${path.join('.')}: environment variable ${name} is not set`,
+        `${file}${line ? `:${line}` : ''}: ${path.join('.')}: environment variable ${name} is ${env === '' ? 'empty' : 'not set'}`,
         {
           details: { variable: name, path: path.join('.') },
         },

@@ -122,6 +122,15 @@ describe('config', () => {
       parseConfigText('llm:\n  provider: anthropic\n  api_key: ${ASTROCYTE_UNSET_KEY}\n'),
     );
     expect(error.message).toBe('astrocyte.yaml:3: llm.api_key: environment variable ASTROCYTE_UNSET_KEY is not set');
+    // Set but empty: its default applies, and without one the message says what it is.
+    process.env.ASTROCYTE_TEST_EMPTY = '';
+    expect(
+      parseConfigText('storage:\n  sqlite:\n    path: ${ASTROCYTE_TEST_EMPTY:-./x.db}\n').storage.sqlite?.path,
+    ).toBe('./x.db');
+    expect(
+      configFailure(() => parseConfigText('llm:\n  provider: anthropic\n  api_key: ${ASTROCYTE_TEST_EMPTY}\n')).message,
+    ).toBe('astrocyte.yaml:3: llm.api_key: environment variable ASTROCYTE_TEST_EMPTY is empty');
+    delete process.env.ASTROCYTE_TEST_EMPTY;
   });
 
   it('loads a file, fails clearly for a missing one, and builds an in-memory brain', async () => {
