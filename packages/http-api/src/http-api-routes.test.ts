@@ -130,12 +130,15 @@ describe('HTTP API routes', () => {
     const response = await api.request('POST', `/v1/banks/${alice}/conversations`, {
       body: {
         session_id: 'support-42',
+        occurred_at: '2025-05-31',
+        tags: ['billing'],
         turns: [
-          { speaker: 'customer', text: 'My invoice from May is missing the VAT number' },
+          { speaker: 'customer', text: 'My invoice from May is missing the VAT number', metadata: { channel: 'chat' } },
           {
             speaker: 'agent',
             text: 'I reissued the May invoice with VAT number DE123',
             occurred_at: '2025-06-01T10:00:00Z',
+            tags: ['resolved'],
           },
         ],
       },
@@ -149,6 +152,11 @@ describe('HTTP API routes', () => {
     expect(listed.body.items.map((m: { speaker: string; episode: unknown }) => [m.speaker, m.episode])).toEqual([
       ['customer', { id: 'support-42', position: 0 }],
       ['agent', { id: 'support-42', position: 1 }],
+    ]);
+    // The conversation's date and tags are each turn's, a turn's own added; a turn's metadata is its own.
+    expect(listed.body.items).toMatchObject([
+      { occurred_at: '2025-05-31T00:00:00.000Z', tags: ['billing'], metadata: { channel: 'chat' } },
+      { occurred_at: '2025-06-01T10:00:00.000Z', tags: ['billing', 'resolved'], metadata: {} },
     ]);
   });
 

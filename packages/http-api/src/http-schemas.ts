@@ -51,9 +51,15 @@ export const retainRequest = named(
 
 /** One turn of POST /v1/banks/{bank}/conversations. */
 export const conversationTurn = named(
-  z.strictObject({ speaker: text, text, occurred_at: dateOrDateTime.optional() }),
+  z.strictObject({
+    speaker: text,
+    text,
+    occurred_at: dateOrDateTime.optional(),
+    tags: tags.optional(),
+    metadata: metadata.optional(),
+  }),
   'ConversationTurn',
-  'One turn of a conversation: who said what, and when.',
+  "One turn of a conversation: who said what, and when; its tags are added to the conversation's.",
 );
 
 /** POST /v1/banks/{bank}/conversations */
@@ -61,6 +67,8 @@ export const conversationRequest = named(
   z.strictObject({
     session_id: text.optional(),
     turns: z.array(conversationTurn).min(1, { error: 'must hold at least one turn' }),
+    occurred_at: dateOrDateTime.optional(),
+    tags: tags.optional(),
   }),
   'ConversationRequest',
   'A conversation stored one memory per turn, in order, as an episode of `session_id` (default: a new session).',

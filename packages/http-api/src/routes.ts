@@ -113,10 +113,14 @@ export const ROUTES: Route[] = [
         speaker: turn.speaker,
         text: turn.text,
         ...(turn.occurred_at ? { occurredAt: turn.occurred_at } : {}),
+        ...(turn.tags ? { tags: turn.tags } : {}),
+        ...(turn.metadata ? { metadata: turn.metadata as JsonObject } : {}),
       }));
       const results = await brain.retainConversation(turns, {
         bankId: bank,
         ...(body.session_id ? { sessionId: body.session_id } : {}),
+        ...(body.occurred_at ? { occurredAt: body.occurred_at } : {}),
+        ...(body.tags ? { tags: body.tags } : {}),
         context,
       });
       return {
