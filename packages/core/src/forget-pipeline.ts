@@ -77,7 +77,13 @@ export class ForgetPipeline {
     // The ids prove what was erased; the reason stays out, as free text may say what the memories held.
     const skippedCount = verdict.skipped.length;
     await gate.record(caller, operation, bankId, { deletedCount: erased.length, memoryIds: erased, skippedCount });
-    return { deletedCount: erased.length, ...(verdict.skipped.length > 0 ? { skipped: verdict.skipped } : {}) };
+    const kept = new Set([...erased, ...verdict.skipped.map((s) => s.memoryId)]);
+    const notFound = [...new Set(selector.ids ?? [])].filter((id) => !kept.has(id));
+    return {
+      deletedCount: erased.length,
+      ...(verdict.skipped.length > 0 ? { skipped: verdict.skipped } : {}),
+      ...(notFound.length > 0 ? { notFound } : {}),
+    };
   }
 
   /**

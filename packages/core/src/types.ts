@@ -197,6 +197,11 @@ export interface ForgetResult {
   deletedCount: number;
   /** Memories the forget policy kept (legal hold, minimum age), with why. */
   skipped?: { memoryId: string; reason: string }[];
+  /**
+   * Of the `memoryIds` asked for, those the bank does not hold live: unknown, another bank's, or forgotten already.
+   * A caller that only saw the count could not tell a mistyped id from one erased.
+   */
+  notFound?: string[];
 }
 
 /** What happened to a memory at one point of its life. */

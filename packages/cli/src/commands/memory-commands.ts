@@ -1,4 +1,4 @@
-import { type ForgetResult, hitToJson, NotFoundError, retainResultToJson } from '@astrocyte/core';
+import { hitToJson, NotFoundError, retainResultToJson } from '@astrocyte/core';
 import type { Command } from 'commander';
 import { IncompleteError, UsageError } from '../cli-errors.js';
 import type { CliIo } from '../cli-session.js';
@@ -133,29 +133,15 @@ export function registerMemoryCommands(program: Command, io: CliIo): void {
           throw new UsageError('--ids names no memory', 'give the ids to forget, e.g. astrocyte forget --ids <id>');
         if (options.all && !options.yes)
           throw new UsageError('--all erases every memory of the bank', 'add --yes to confirm');
-        const brain = await session.brain({ existing: true });
         const bankId = await session.bank();
-        // The result counts what was erased; the forget event names it, which tells an id the bank does not hold.
-        const erased = new Set<string>();
-        const stopListening = brain.on('forget', (event) => {
-          for (const id of event.memoryIds) erased.add(id);
+        const result = await (await session.brain({ existing: true })).forget(bankId, {
+          ...(options.ids ? { memoryIds: options.ids } : {}),
+          ...given(options, ['tags', 'before', 'reason', 'overrideLegalHold']),
+          ...(options.all ? { all: true } : {}),
+          context: session.context('astrocyte-cli'),
         });
-        let result: ForgetResult;
-        try {
-          result = await brain.forget(bankId, {
-            ...(options.ids ? { memoryIds: options.ids } : {}),
-            ...given(options, ['tags', 'before', 'reason', 'overrideLegalHold']),
-            ...(options.all ? { all: true } : {}),
-            context: session.context('astrocyte-cli'),
-          });
-        } finally {
-          stopListening();
-        }
         const skipped = result.skipped ?? [];
-        const kept = new Set(skipped.map((s) => s.memoryId));
-        const notFound = [...new Set((options.ids as string[] | undefined) ?? [])].filter(
-          (id) => !erased.has(id) && !kept.has(id),
-        );
+        const notFound = result.notFound ?? [];
         session.print(
           {
             deleted_count: result.deletedCount,

@@ -103,6 +103,8 @@ async function runMemoryTool(
         ...(result.skipped?.length
           ? { skipped: result.skipped.map((s) => ({ memory_id: s.memoryId, reason: s.reason })) }
           : {}),
+        // Tells it that an id it sent is not one of this bank's memories: mistyped, another bank's, or gone.
+        ...(result.notFound ? { not_found: result.notFound } : {}),
       });
     }
   }

@@ -13,10 +13,14 @@ export function describeForgetListHistory(factory: StoreFactory): void {
       const [a, b] = [randomBankId('a'), randomBankId('b')];
       const mine = await brain.retain('Carol uses vim', { bankId: a });
       const theirs = await brain.retain('Dan uses emacs', { bankId: b });
-      expect(await brain.forget(a, { memoryIds: [theirs.memoryId as string] })).toEqual({ deletedCount: 0 });
+      expect(await brain.forget(a, { memoryIds: [theirs.memoryId as string] })).toEqual({
+        deletedCount: 0,
+        notFound: [theirs.memoryId],
+      });
       expect((await brain.list(b)).items).toHaveLength(1);
       expect(await brain.forget(a, { memoryIds: [mine.memoryId as string, 'unknown-id'] })).toEqual({
         deletedCount: 1,
+        notFound: ['unknown-id'],
       });
       expect((await brain.recall('vim', { bankId: a })).hits).toEqual([]);
     });

@@ -62,11 +62,17 @@ export function describeMemoryTools(factory: StoreFactory): void {
       const inA = JSON.parse(await handleMemoryTool(brain, 'memory_retain', { content: 'A note' }, { bankId: a }));
       expect(
         JSON.parse(await handleMemoryTool(brain, 'memory_forget', { memory_ids: inB.memory_id }, { bankId: a })),
-      ).toEqual({ deleted_count: 0 });
+      ).toEqual({ deleted_count: 0, not_found: [inB.memory_id] });
       expect((await brain.list(b)).items).toHaveLength(1);
       const both = `${inA.memory_id}, ${inB.memory_id}`;
       expect(JSON.parse(await handleMemoryTool(brain, 'memory_forget', { memory_ids: both }, { bankId: a }))).toEqual({
         deleted_count: 1,
+        not_found: [inB.memory_id],
+      });
+      // Forgotten already: not found either, and the library says so too.
+      expect(await brain.forget(a, { memoryIds: [inA.memory_id, inA.memory_id] })).toEqual({
+        deletedCount: 0,
+        notFound: [inA.memory_id],
       });
     });
 

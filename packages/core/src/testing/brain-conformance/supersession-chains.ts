@@ -165,8 +165,11 @@ export function describeSupersessionChains(factory: StoreFactory): void {
       expect((await brain.recall('Where does Hana live?', { bankId })).hits.map((h) => h.text)).toEqual([
         'Hana lives in Berlin',
       ]);
-      // Already erased: a second forget finds nothing left to erase.
-      expect(await brain.forget(bankId, { memoryIds: [second.memoryId as string] })).toEqual({ deletedCount: 0 });
+      // Already erased: a second forget finds nothing left to erase, and says the id is not found.
+      expect(await brain.forget(bankId, { memoryIds: [second.memoryId as string] })).toEqual({
+        deletedCount: 0,
+        notFound: [second.memoryId],
+      });
 
       const viaTool = JSON.parse(
         await handleMemoryTool(brain, 'memory_forget', { memory_ids: third.memoryId }, { bankId }),
