@@ -18,12 +18,14 @@ export function versionStamp(
 ): VersionStamp {
   if (context?.actor !== undefined && typeof context.actor !== 'string')
     throw new ValidationError('context.actor', `must be a string, got ${typeof context.actor}`);
-  // Without an actor, the principal is who acted.
-  const actor = context?.actor
-    ? governance.redactFreeText(checkCharacters(context.actor, 'context.actor'))
+  // Without an actor, the principal is who acted. Either outlives the forget in the tombstone, and a principal may be
+  // an email (`user:jane@example.com`): both go through the barrier.
+  const who = context?.actor
+    ? checkCharacters(context.actor, 'context.actor')
     : context?.principal !== undefined
       ? parsePrincipal(context.principal, 'context.principal')
       : undefined;
+  const actor = who && governance.redactFreeText(who);
   return {
     action,
     at,

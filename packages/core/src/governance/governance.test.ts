@@ -181,6 +181,17 @@ describe('tombstones keep no personal data', () => {
     expect(JSON.stringify(history)).not.toMatch(/jane|7946/);
   });
 
+  it('scans the principal too when it stands for the actor: an email is a valid principal', async () => {
+    const brain = await brainWith({ pii: { default: 'warn' } });
+    const bank = randomBankId();
+    const context = { principal: 'user:jane.doe@example.com' };
+    const { memoryId } = await brain.retain('likes green tea', { bankId: bank, context });
+    await brain.forget(bank, { memoryIds: [memoryId as string], context });
+    const history = await brain.history(bank, memoryId as string);
+    expect(history.map((v) => v.actor)).toEqual(['user:[EMAIL]', 'user:[EMAIL]']);
+    expect(JSON.stringify(history)).not.toMatch(/jane/);
+  });
+
   it('refuses a bank id holding PII, since it outlives erasure, unless the policy for it is warn or off', async () => {
     const brain = await brainWith({ pii: { banks: [{ pattern: 'crm:*', overrides: { email: 'warn' } }] } });
     const refused = await brain.retain('prefers email', { bankId: 'user:jane@example.com' });
