@@ -46,6 +46,34 @@ describe('Governance', () => {
     });
   });
 
+  it('reads a number as its digits, and a nested value with the nearest key above it that makes it PII', () => {
+    const metadata = {
+      card: 4111111111111111,
+      count: 42,
+      password: { value: 'hunter22xyz' },
+      dob: { date: '1985-03-14' },
+      ssn: { v: '123456789' },
+      people: [{ contact: { email: 'jane@example.com' } }],
+    };
+    expect(new Governance().prepareRetain(request('profile', { metadata }))).toMatchObject({
+      kind: 'store',
+      metadata: {
+        card: '[CREDIT_CARD]',
+        count: 42,
+        password: { value: '[SECRET]' },
+        dob: { date: '[DATE_OF_BIRTH]' },
+        ssn: { v: '[SSN]' },
+        people: [{ contact: { email: '[EMAIL]' } }],
+      },
+    });
+    // Under reject, a number is refused like the same digits as a string.
+    const strict = new Governance({ pii: { default: 'reject' } });
+    expect(strict.prepareRetain(request('profile', { metadata: { card: 4111111111111111 } }))).toMatchObject({
+      kind: 'reject',
+      detected: ['credit_card'],
+    });
+  });
+
   it('leaves recall output alone unless the output scan is on', () => {
     expect(new Governance().scanOutput('mail a@example.com')).toBe('mail a@example.com');
     expect(new Governance({ pii: { scanOutput: true } }).scanOutput('mail a@example.com')).toBe('mail [EMAIL]');

@@ -103,17 +103,24 @@ export class PiiBarrier {
 const ALL_TYPES: ReadonlySet<PiiType> = new Set(PII_TYPES);
 
 /**
- * Rebuilds metadata with every key and string value passed through `rewrite` (given the findings in it), which
- * returns the new text or null to keep it. Two keys redacted to the same placeholder stay two keys (`[EMAIL]`,
- * `[EMAIL] 2`): merging them would silently drop a value.
+ * Rebuilds metadata with every key, string value and number passed through `rewrite` (given the findings in it, the
+ * number as its digits), which returns the new text or null to keep it: a number that is PII (a card number) becomes
+ * its placeholder, a string. Two keys redacted to the same placeholder stay two keys (`[EMAIL]`, `[EMAIL] 2`):
+ * merging them would silently drop a value.
  */
 function rewriteMetadata(
   metadata: JsonObject,
   rewrite: (findings: PiiFinding[], text: string) => string | null,
 ): JsonObject {
-  const walk = (value: JsonValue, key: string | null): JsonValue => {
-    if (typeof value === 'string') return rewrite(findingsWithKey(value, key), value) ?? value;
-    if (Array.isArray(value)) return value.map((item) => walk(item, key));
+  // `under`: the value's own key first, then the keys above it.
+  const walk = (value: JsonValue, under: string[]): JsonValue => {
+    if (typeof value === 'string') return rewrite(findingsUnder(value, under), value) ?? value;
+    if (typeof value === 'number') {
+      const digits = String(value);
+      const rewritten = rewrite(findingsUnder(digits, under), digits);
+      return rewritten === null || rewritten === digits ? value : rewritten;
+    }
+    if (Array.isArray(value)) return value.map((item) => walk(item, under));
     if (value === null || typeof value !== 'object') return value;
     const keys = new Set<string>();
     const entries = Object.entries(value).map(([k, v]): [string, JsonValue] => {
@@ -121,16 +128,25 @@ function rewriteMetadata(
       let unique = renamed;
       for (let n = 2; keys.has(unique); n++) unique = `${renamed} ${n}`;
       keys.add(unique);
-      return [unique, walk(v, k)];
+      return [unique, walk(v, [k, ...under])];
     });
     // fromEntries defines each key as data, so a key such as `__proto__` stays a key.
     return Object.fromEntries(entries);
   };
-  return walk(metadata, null) as JsonObject;
+  return walk(metadata, []) as JsonObject;
 }
 
-function findingsWithKey(value: string, key: string | null): PiiFinding[] {
-  if (key === null) return detectPii(value);
+// A value is read with its own key, else with the nearest key above it that makes it PII: the value of
+// `{ password: { value: 'hunter22' } }` is a password, as that of `{ password: 'hunter22' }` is.
+function findingsUnder(value: string, keys: string[]): PiiFinding[] {
+  for (const key of keys) {
+    const findings = findingsWithKey(value, key);
+    if (findings.length > 0) return findings;
+  }
+  return detectPii(value);
+}
+
+function findingsWithKey(value: string, key: string): PiiFinding[] {
   const prefix = `${key}: `;
   return detectPii(prefix + value)
     .filter((f) => f.start >= prefix.length)
