@@ -278,12 +278,15 @@ export class Astrocyte implements Brain {
   private async answer(query: string, options: ReflectOptions): Promise<ReflectResult> {
     const maxSources = checkInteger(options?.maxSources, 'maxSources', 1, 50, this.defaultMaxSources);
     const { hits } = await this.search(query, { ...options, maxResults: maxSources });
+    // The answer draws on every bank searched: a type is masked unless every one of them has it off.
+    const banks = resolveBanks(options);
     if (!this.llm || hits.length === 0) {
-      return { answer: this.governance.scanOutput(extractiveAnswer(query, hits)), sources: hits, mode: 'extractive' };
+      const answer = this.governance.scanOutput(extractiveAnswer(query, hits), banks);
+      return { answer, sources: hits, mode: 'extractive' };
     }
     const { reflectWithLlm } = await import('./llm/reflect-with-llm.js');
     const { answer, sources } = await reflectWithLlm(this.llm, query, hits, { maxPromptTokens: this.maxPromptTokens });
-    return { answer: this.governance.scanOutput(answer), sources, mode: 'llm' };
+    return { answer: this.governance.scanOutput(answer, banks), sources, mode: 'llm' };
   }
 
   /**

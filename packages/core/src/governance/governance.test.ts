@@ -75,10 +75,27 @@ describe('Governance', () => {
   });
 
   it('leaves recall output alone unless the output scan is on', () => {
-    expect(new Governance().scanOutput('mail a@example.com')).toBe('mail a@example.com');
-    expect(new Governance({ pii: { scanOutput: true } }).scanOutput('mail a@example.com')).toBe('mail [EMAIL]');
+    expect(new Governance().scanOutput('mail a@example.com', ['b'])).toBe('mail a@example.com');
+    expect(new Governance({ pii: { scanOutput: true } }).scanOutput('mail a@example.com', ['b'])).toBe('mail [EMAIL]');
     const offForEmail = new Governance({ pii: { scanOutput: true, overrides: { email: 'off' } } });
-    expect(offForEmail.scanOutput('mail a@example.com')).toBe('mail a@example.com');
+    expect(offForEmail.scanOutput('mail a@example.com', ['b'])).toBe('mail a@example.com');
+  });
+
+  it("masks output by the policy of the bank it came from, a reflect answer by every bank's", async () => {
+    const pii = { scanOutput: true, default: 'off' as const, banks: [{ pattern: 'hr-*', default: 'redact' as const }] };
+    const governance = new Governance({ pii });
+    expect(governance.scanOutput('mail a@example.com', ['hr-1'])).toBe('mail [EMAIL]');
+    expect(governance.scanOutput('mail a@example.com', ['sales'])).toBe('mail a@example.com');
+    expect(governance.scanOutput('mail a@example.com', ['sales', 'hr-1'])).toBe('mail [EMAIL]');
+    // Stored under a laxer policy, then read under this one, through recall and reflect.
+    const store = new InMemoryStore();
+    const off = new Governance({ pii: { default: 'off' } });
+    const lax = await Astrocyte.create({ store, embedder: new LocalEmbedder(), governance: off });
+    await lax.retain('Payroll questions go to jane@example.com', { bankId: 'hr-1' });
+    const brain = await Astrocyte.create({ store, embedder: new LocalEmbedder(), governance });
+    const { hits } = await brain.recall('payroll questions', { bankId: 'hr-1' });
+    expect(hits[0]?.text).toBe('Payroll questions go to [EMAIL]');
+    expect((await brain.reflect('who takes payroll questions?', { bankId: 'hr-1' })).answer).not.toContain('jane@');
   });
 
   it('rejects bad options with a ConfigError naming the option', () => {

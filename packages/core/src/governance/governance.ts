@@ -155,8 +155,8 @@ export class Governance {
   }
 
   /** Masks PII in text leaving memory (recall and reflect), when the output scan is on. */
-  scanOutput(text: string): string {
-    return this.barrier.scanOutput(text);
+  scanOutput(text: string, banks: string[]): string {
+    return this.barrier.scanOutput(text, banks);
   }
 
   /**

@@ -87,10 +87,13 @@ export class PiiBarrier {
     };
   }
 
-  /** Masks every type of PII not switched off globally; used on text leaving memory when `scanOutput` is on. */
-  scanOutput(text: string): string {
+  /**
+   * Masks, in text leaving memory when `scanOutput` is on, every type of PII that is not `off` for one of `banks` (the
+   * banks the text came from): a bank whose own policy redacts a type has it masked even where the global one is off.
+   */
+  scanOutput(text: string, banks: string[]): string {
     if (!this.policy.scanOutput) return text;
-    const types = new Set(PII_TYPES.filter((t) => (this.policy.overrides[t] ?? this.policy.default) !== 'off'));
+    const types = new Set(PII_TYPES.filter((t) => banks.some((bank) => this.actionFor(t, bank) !== 'off')));
     return redactFindings(text, detectPii(text), types);
   }
 

@@ -188,7 +188,7 @@ export class RecallPipeline {
     return {
       memoryId: memory.id,
       bankId: memory.bankId,
-      text: this.governance.scanOutput(memory.text),
+      text: this.governance.scanOutput(memory.text, [memory.bankId]),
       score,
       tags: memory.tags,
       metadata: memory.metadata,
