@@ -124,7 +124,12 @@ describe('rules: evaluation', () => {
     };
     const rules = [rule as NonNullable<typeof rule>];
     expect(evaluateRules(rules, good).matched).toHaveLength(1);
+    // A list matches a regex, as it matches a value, when one of its items does.
+    expect(
+      evaluateRules(rules, { ...good, metadata: { ...good.metadata, region: ['us-east', 'eu-west'] } }).matched,
+    ).toHaveLength(1);
     const misses = [
+      { metadata: { ...good.metadata, region: ['us-east'] } },
       { content: 'receipt' },
       { tags: ['hr'] },
       { metadata: { ...good.metadata, customer: { tier: 'bronze' } } },

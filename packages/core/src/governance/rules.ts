@@ -227,8 +227,12 @@ function ruleMatches(rule: CompiledRule, input: RuleInput): boolean {
   for (const [field, condition] of Object.entries(m.metadata ?? {})) {
     const value = lookup(input.metadata, field);
     const regex = rule.metadataRegexes.get(field);
+    // Like an equality, a regex holds for a list when it holds for one of its items: `region: ['eu-west']` is in
+    // the EU as `region: 'eu-west'` is.
     const holds = regex
-      ? (typeof value === 'string' || typeof value === 'number') && regex.test(String(value))
+      ? (Array.isArray(value) ? value : [value]).some(
+          (item) => (typeof item === 'string' || typeof item === 'number') && regex.test(String(item)),
+        )
       : metadataMatches(value, condition);
     if (!holds) return false;
   }
