@@ -109,9 +109,14 @@ export class SqliteConnection {
       if (path !== ':memory:' && !mustExist) mkdirSync(dirname(path), { recursive: true });
       database = new Database(path, { fileMustExist: mustExist });
     } catch (error) {
-      throw new StorageError(`@astrocyte/brain-sqlite: cannot open ${path}: ${(error as Error).message}`, {
-        cause: error,
-      });
+      // A folder this user may not create files in, or a read-only disk: the same code as Postgres's refusals. The
+      // folders are created first, and a recursive mkdir reports a read-only disk as ENOENT.
+      const code = (error as { code?: unknown }).code;
+      const denied = ['SQLITE_CANTOPEN', 'SQLITE_PERM', 'EACCES', 'EPERM', 'EROFS', 'ENOENT'].includes(String(code));
+      throw new StorageError(
+        `@astrocyte/brain-sqlite: cannot open ${path}: ${(error as Error).message}${denied ? '; check that this user may create and write files in its folder' : ''}`,
+        { cause: error, ...(denied ? { code: 'storage_permission_denied' } : {}), details: { path } },
+      );
     }
     return new SqliteConnection(database, true, busyTimeoutMs, synchronous);
   }

@@ -3,8 +3,9 @@ import { AstrocyteError, StorageError } from '@astrocyte/core';
 /**
  * A driver error as a StorageError naming the operation: SQLITE_BUSY and SQLITE_LOCKED (another connection held the
  * lock past the busy timeout) become `storage_busy`, SQLITE_FULL (the disk, or `max_page_count`) `storage_full`,
- * SQLITE_NOTADB and SQLITE_CORRUPT (a file that is not a database, or damaged) `storage_corrupt`, with the SQLite code
- * in `details`. Astrocyte errors pass through.
+ * SQLITE_NOTADB and SQLITE_CORRUPT (a file that is not a database, or damaged) `storage_corrupt`, SQLITE_READONLY (a
+ * file, folder or disk this process may not write) `storage_read_only`, SQLITE_CANTOPEN and SQLITE_PERM (files it may
+ * not open or create) `storage_permission_denied`, with the SQLite code in `details`. Astrocyte errors pass through.
  */
 export function asStorageError(operation: string, error: unknown): AstrocyteError {
   if (AstrocyteError.isInstance(error)) return error as AstrocyteError;
@@ -22,6 +23,16 @@ export function asStorageError(operation: string, error: unknown): AstrocyteErro
     return new StorageError(
       `sqlite: ${operation} failed: the file is not a SQLite database, or is damaged (${(error as Error).message}); nothing was written to it`,
       { cause: error, code: 'storage_corrupt', details },
+    );
+  if (typeof code === 'string' && code.startsWith('SQLITE_READONLY'))
+    return new StorageError(
+      `sqlite: ${operation} failed: the database cannot be written (${(error as Error).message}): the file, its folder or its disk is read-only to this process (SQLite writes its -wal and -shm files beside the file, so the folder must be writable too); nothing was written`,
+      { cause: error, code: 'storage_read_only', details },
+    );
+  if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM')
+    return new StorageError(
+      `sqlite: ${operation} failed: cannot open or create the database's files (${(error as Error).message}): this process may not write the file, its folder or its disk (SQLite needs the -wal and -shm files beside the file)`,
+      { cause: error, code: 'storage_permission_denied', details },
     );
   const busy = code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
   return new StorageError(`sqlite: ${operation} failed: ${(error as Error)?.message ?? String(error)}`, {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -141,6 +142,24 @@ describe('astrocyte doctor', { timeout: 120_000 }, () => {
       fix: `point storage.sqlite.path in ${config} at the store's file, or restore the file from a backup (docs/operations.md, Backups); \`sqlite3 <file> 'PRAGMA integrity_check'\` lists what is damaged`,
     });
     expect(readFileSync(join(dir, 'memory.db'), 'utf8')).toBe(text);
+  });
+
+  it('reports a SQLite path on a read-only disk, with the fix', async () => {
+    const disk = smallDisk(16 * 1024 ** 2);
+    if (disk === null) return;
+    try {
+      const { dir, config } = tempProject();
+      writeFileSync(config, `storage:\n  backend: sqlite\n  sqlite:\n    path: ${disk.path}/memory.db\n`);
+      expect(spawnSync('mount', ['-o', 'remount,ro', disk.path]).status).toBe(0);
+      const { checks } = await doctor(dir);
+      expect(checks.store).toMatchObject({
+        status: 'problem',
+        code: 'storage_permission_denied',
+        fix: `let this user create and write files in the folder of storage.sqlite.path, or point it at one it may write (${config})`,
+      });
+    } finally {
+      disk.remove();
+    }
   });
 
   it('reports a SQLite file on a disk without room for a copy of it and 256 MiB more, with the fix', async () => {

@@ -46,8 +46,10 @@ export const ERROR_CODES = {
   storage_auth_failed: 'the database server rejected the credentials',
   storage_database_missing:
     'the named database does not exist on the server, or a store opened only if it is there is not (no SQLite file at the path, no store in the Postgres schema)',
-  storage_read_only: 'the database accepts no writes (read-only server or transaction)',
-  storage_permission_denied: 'the database user lacks a privilege the store needs',
+  storage_read_only:
+    'the database accepts no writes (a read-only server or transaction; a SQLite file, folder or disk this process may not write)',
+  storage_permission_denied:
+    'the database user lacks a privilege the store needs, or this process may not open or create the SQLite files',
   pool_exhausted: 'every pooled connection stayed busy for the connection timeout',
   server_connections_exhausted: 'the database server reached its own connection limit',
   // Command line

@@ -58,9 +58,13 @@ export function fixFor(error: unknown, context: FixContext): string {
     case 'storage_database_missing':
       return `create the database (createdb <name>), or correct its name in ${storage} of ${context.file}`;
     case 'storage_permission_denied':
-      return "grant the database user the privileges the store needs on its schema, or connect as the schema's owner";
+      return context.backend === 'sqlite'
+        ? `let this user create and write files in the folder of ${storage}.path, or point it at one it may write (${context.file})`
+        : "grant the database user the privileges the store needs on its schema, or connect as the schema's owner";
     case 'storage_read_only':
-      return `point ${storage} at the primary server, not a read-only replica`;
+      return context.backend === 'sqlite'
+        ? `make the file of ${storage}.path and its folder writable, or point it at a writable disk (${context.file})`
+        : `point ${storage} at the primary server, not a read-only replica`;
     case 'storage_busy':
       return 'another process holds the database lock: let it finish, then run `astrocyte doctor` again';
     case 'storage_full':
