@@ -120,6 +120,47 @@ describe('astrocyte attach', { timeout: 120_000 }, () => {
     await brain.close();
   });
 
+  it('refuses memory_forget unless --allow-forget, even from an agent that has the tool', async () => {
+    const agent = await client.beta.agents.create({
+      name: 'Assistant that may forget',
+      model: 'claude-sonnet-4-6',
+      tools: [{ type: 'agent_toolset_20260401' }, ...memoryToolDefinitions({ includeForget: true })],
+    });
+    const environment = await client.beta.environments.create({
+      name: 'attach-forget-test',
+      config: { type: 'cloud', networking: { type: 'unrestricted' } },
+    });
+    const { dir, config } = tempProject();
+    const env = { ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: emulator.url };
+    const remaining = async () => {
+      const brain = await Astrocyte.fromConfig(config);
+      const texts = (await brain.list('office')).items.map((m) => m.text);
+      await brain.close();
+      return texts;
+    };
+    for (const [args, kept] of [
+      [[], ['the door code is 4711']],
+      [['--allow-forget'], []],
+    ] as const) {
+      const id = (await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id })).id;
+      const attach = startAttach(['--session', id, '--bank', 'office', ...args], dir, env);
+      await attach.printed(/^attached/);
+      const send = (text: string) =>
+        client.beta.sessions.events.send(id, { events: [{ type: 'user.message', content: [{ type: 'text', text }] }] });
+      await send('remember that the door code is 4711');
+      await attach.printed(/answered memory_retain/);
+      await send('forget the door code');
+      await attach.printed(/answered memory_forget \(\S+\)/);
+      if (args.length === 0)
+        expect(attach.output().stdout).toMatch(
+          /answered memory_forget \(\S+\): error: tool "memory_forget" was not offered/,
+        );
+      expect(await remaining()).toEqual(kept);
+      attach.child.kill('SIGTERM');
+      await attach.exited;
+    }
+  });
+
   it('prints one JSON line per answered call with --json and detaches on SIGTERM', async () => {
     const { dir } = tempProject();
     const attach = startAttach(['--json', '--session', sessionId], dir, {

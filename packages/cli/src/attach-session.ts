@@ -23,6 +23,8 @@ export interface AttachOptions {
    * `retainConversation` (speakers `user` and `agent`, episode = the session id).
    */
   retainTranscript?: boolean;
+  /** Answer `memory_forget` too; off by default, as `memoryToolDefinitions()` leaves it out (a call is then refused). */
+  includeForget?: boolean;
   /** Sees each memory tool call once it is answered. */
   onAnswer?: (call: CustomToolUseEvent, result: { text: string; isError: boolean }) => void;
   /** Sees calls left for someone else: custom tools that are not memory tools, and tool confirmations. */
@@ -69,7 +71,7 @@ export async function attachToSession(client: Anthropic, brain: Brain, options: 
     client,
     sessionId,
     signal: stop.signal,
-    binding: { brain, bankId: options.bankId, context },
+    binding: { brain, bankId: options.bankId, context, includeForget: options.includeForget === true },
     answerUnownedTools: 'leave',
     sendRetryForMs: SEND_RETRY_MS,
     onOutcome: (outcome) => {

@@ -1,4 +1,11 @@
-import { type AstrocyteContext, type Brain, handleMemoryTool, isMemoryTool } from '@astrocyte/core';
+import {
+  type AstrocyteContext,
+  type Brain,
+  handleMemoryTool,
+  isMemoryTool,
+  type MemoryToolName,
+  memoryToolDefinitions,
+} from '@astrocyte/core';
 import type { CustomToolUseEvent } from './session-events.js';
 import type { NonMemoryToolHandler } from './session-options.js';
 
@@ -13,6 +20,12 @@ export interface CustomToolBinding {
   brain: Brain;
   bankId: string;
   context?: AstrocyteContext;
+  /**
+   * The memory tools the agent was given, as passed to `memoryToolDefinitions` (reflect on, forget off unless
+   * asked): a call to any other memory tool gets an error result and changes nothing.
+   */
+  includeReflect?: boolean;
+  includeForget?: boolean;
   nonMemoryToolHandler?: NonMemoryToolHandler;
 }
 
@@ -26,6 +39,16 @@ export async function executeCustomTool(
 ): Promise<CustomToolOutcome> {
   try {
     if (isMemoryTool(call.name)) {
+      const offered = offeredMemoryTools(binding);
+      // A model must not reach a tool the application did not offer: a hallucinated or injected memory_forget would
+      // otherwise erase memory the application never let it touch.
+      if (!offered.includes(call.name)) {
+        const hint = call.name === 'memory_forget' ? ' (forget is off unless includeForget is set)' : '';
+        return {
+          text: `tool "${call.name}" was not offered to this agent${hint}; offered: ${offered.join(', ')}`,
+          isError: true,
+        };
+      }
       const text = await handleMemoryTool(binding.brain, call.name, call.input, {
         bankId: binding.bankId,
         ...(binding.context ? { context: binding.context } : {}),
@@ -46,4 +69,12 @@ export async function executeCustomTool(
   } catch (error) {
     return { text: error instanceof Error ? error.message : String(error), isError: true };
   }
+}
+
+// The names memoryToolDefinitions gives for these options, so the two can never disagree.
+function offeredMemoryTools({ includeReflect, includeForget }: CustomToolBinding): MemoryToolName[] {
+  return memoryToolDefinitions({
+    ...(includeReflect === undefined ? {} : { includeReflect }),
+    ...(includeForget === undefined ? {} : { includeForget }),
+  }).map((definition) => definition.name);
 }

@@ -58,14 +58,14 @@ export interface MemoryStoreDiff {
 }
 
 /**
- * The brain's output scan (governance `scan_output`, as recall applies it) for a brain built by Astrocyte; a Brain
- * of another make has none to offer, and its text goes out as it is.
+ * The brain's output scan for `bankId` (governance `scan_output`, as recall applies it, the bank's PII policy
+ * included) for a brain built by Astrocyte; a Brain of another make has none to offer, and its text goes out as it is.
  */
-export function outputScanOf(brain: Brain): (text: string) => string {
+export function outputScanOf(brain: Brain, bankId: string): (text: string) => string {
   const governance = (brain as { governance?: { scanOutput?: unknown } }).governance;
   if (governance && typeof governance.scanOutput === 'function') {
-    const scan = governance.scanOutput as (text: string) => string;
-    return (text) => scan.call(governance, text);
+    const scan = governance.scanOutput as (text: string, banks: string[]) => string;
+    return (text) => scan.call(governance, text, [bankId]);
   }
   return (text) => text;
 }
@@ -113,7 +113,7 @@ export async function diffBankWithMemoryStore(
  * memory was erased, and deleted as a leftover otherwise. Files named after nothing the bank held are left alone.
  */
 export async function planPush(client: Anthropic, brain: Brain, target: PushTarget): Promise<PushPlan> {
-  const scan = outputScanOf(brain);
+  const scan = outputScanOf(brain, target.bankId);
   // The bank is read first, so that a caller the grants deny learns so before the store is asked anything.
   const memories = await listBankMemories(brain, target.bankId, target.context);
   const live = new Map(memories.map((memory) => [memory.id, memory]));

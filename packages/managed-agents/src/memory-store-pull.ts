@@ -73,7 +73,7 @@ export async function pullMemoryStoreToBank(
     memoryIds: [],
     failed: [],
   };
-  const scan = outputScanOf(brain);
+  const scan = outputScanOf(brain, bankId);
   let live: Promise<Map<string, Memory>> | undefined;
   const liveMemories = () => {
     live ??= listBankMemories(brain, bankId, context).then((memories) => new Map(memories.map((m) => [m.id, m])));

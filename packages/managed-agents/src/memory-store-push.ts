@@ -37,7 +37,13 @@ export async function pushBankToMemoryStore(
 ): Promise<PushResult> {
   const plan = await planPush(client, brain, parsePushOptions(options, 'pushBankToMemoryStore'));
   const { target } = plan;
-  const writer = new MemoryStoreWriter(client, target.memoryStoreId, target.bankId, plan.fates, outputScanOf(brain));
+  const writer = new MemoryStoreWriter(
+    client,
+    target.memoryStoreId,
+    target.bankId,
+    plan.fates,
+    outputScanOf(brain, target.bankId),
+  );
   const result: PushResult = {
     bankId: target.bankId,
     memoryStoreId: target.memoryStoreId,

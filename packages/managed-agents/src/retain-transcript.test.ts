@@ -121,12 +121,57 @@ describe('retainTranscript', () => {
   it('does not retain a turn that forgot something, one that was refused, or any turn when off', async () => {
     const fixture = await startSession(listener);
     const { client, brain, sessionId, bankId } = fixture;
-    const on = { sessionId, bankId, retainTranscript: true };
+    const on = { sessionId, bankId, retainTranscript: true, includeForget: true };
     const forgot = await runSessionTurn(client, brain, { ...on, prompt: 'forget my sister' });
     const refused = await runSessionTurn(client, brain, { ...on, prompt: 'refuse this' });
     const off = await runSessionTurn(client, brain, { sessionId, bankId, prompt: 'My cat is called Miso' });
     expect([forgot.transcript, refused.transcript, off.transcript]).toEqual([null, null, null]);
     expect(refused.stopReason).toBe('refusal');
     expect((await brain.list(bankId)).items).toEqual([]);
+  });
+});
+
+describe('retainTranscript, when the brain refuses the transcript', () => {
+  it('returns the finished turn with the access denial in transcriptError, and stores nothing', async () => {
+    const access = { grants: [{ principal: 'agent:reader', banks: '*', permissions: ['read' as const] }] };
+    const { client, brain, sessionId, bankId } = await startSession(listener, { access });
+    const context = { principal: 'agent:reader' };
+    const turn = await runSessionTurn(client, brain, {
+      sessionId,
+      bankId,
+      prompt: 'Where does my sister live?',
+      retainTranscript: true,
+      context,
+    });
+    expect(turn).toMatchObject({ text: 'I do not know.', stopReason: 'end_turn', transcript: null });
+    expect(turn.toolCalls.map((call) => [call.name, call.isError])).toEqual([['memory_recall', false]]);
+    expect(turn.transcriptError).toMatchObject({
+      code: 'access_denied',
+      message: `access denied: agent:reader may not write bank ${bankId}`,
+    });
+    expect((await brain.list(bankId, { context })).items).toEqual([]);
+  });
+
+  it('names the prompt, or the reply as text, when one is over the content limit', async () => {
+    const { client, sessionId, bankId } = await startSession(listener);
+    const brain = await createSqliteBrain({ path: ':memory:', limits: { maxContentLength: 12 } });
+    try {
+      const options = { sessionId, bankId, retainTranscript: true };
+      const long = await runSessionTurn(client, brain, { ...options, prompt: 'My sister Ada lives in Lisbon' });
+      expect(long).toMatchObject({ text: 'Nice to hear.', messages: ['Nice to hear.'], transcript: null });
+      expect(long.transcriptError).toMatchObject({
+        code: 'invalid_input',
+        details: { field: 'prompt' },
+        message: 'prompt: is 29 characters; the limit is 12',
+      });
+      const short = await runSessionTurn(client, brain, { ...options, prompt: 'Hello' });
+      expect(short.transcriptError).toMatchObject({
+        details: { field: 'text' },
+        message: 'text: is 13 characters; the limit is 12',
+      });
+      expect((await brain.list(bankId)).items).toEqual([]);
+    } finally {
+      await brain.close();
+    }
   });
 });

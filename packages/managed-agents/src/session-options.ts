@@ -28,6 +28,12 @@ export interface RunSessionOptions {
   prompt: string;
   /** The memory bank the tools read and write; chosen by the application, never by the model. */
   bankId: string;
+  /**
+   * The memory tools the agent was created with: pass what you passed to `memoryToolDefinitions` (default: reflect
+   * on, forget off). A call to a memory tool not offered is answered with `is_error` and changes nothing.
+   */
+  includeReflect?: boolean;
+  includeForget?: boolean;
   /** Runs custom tools other than the memory tools; without it they answer with an error result. */
   nonMemoryToolHandler?: NonMemoryToolHandler;
   /**
@@ -70,6 +76,8 @@ const optionsSchema = z.object({
   sessionId: z.string().min(1, 'must be a non-empty session id'),
   prompt: z.string().min(1, 'must be a non-empty string'),
   bankId: z.string(),
+  includeReflect: z.boolean().optional(),
+  includeForget: z.boolean().optional(),
   nonMemoryToolHandler: z.function().optional(),
   handlerTools: z.array(z.string().min(1, 'must name tools')).optional(),
   answerUnownedTools: z.enum(['error', 'leave']).default('error'),

@@ -1,6 +1,12 @@
 import { setMaxListeners } from 'node:events';
 import type Anthropic from '@anthropic-ai/sdk';
-import { AstrocyteError, type Brain, type RetainResult } from '@astrocyte/core';
+import {
+  AstrocyteError,
+  type Brain,
+  type ConversationTurn,
+  type RetainResult,
+  withFieldRenamed,
+} from '@astrocyte/core';
 import {
   SessionAbortedError,
   SessionDeletedError,
@@ -13,7 +19,7 @@ import {
 import { messageText, type SessionEvent, type SessionStopDetails } from './session-events.js';
 import { SessionFeed } from './session-feed.js';
 import type { ResolvedRunSessionOptions } from './session-options.js';
-import { retainTranscript, TurnTranscript } from './session-transcript.js';
+import { retainTranscript, TRANSCRIPT_SPEAKERS, TurnTranscript } from './session-transcript.js';
 import {
   type LedgerOutcome,
   ToolCallLedger,
@@ -41,6 +47,11 @@ export interface SessionTurnResult {
   droppedCalls: UnansweredCall[];
   /** What `retainTranscript` stored (one result per conversation turn), or null when the turn was not retained. */
   transcript: RetainResult[] | null;
+  /**
+   * Why `retainTranscript` could not store the turn (the brain's error: access denied, a quota, the prompt or the
+   * reply over the content limit), or null. The turn itself finished: its answer and tool calls are all here.
+   */
+  transcriptError: Error | null;
   /** How many times the runner reattached after a dropped stream. */
   reconnects: number;
 }
@@ -80,7 +91,16 @@ export class SessionTurn {
   ) {
     // Every request of the turn listens on this signal; a large batch of concurrent results is not a leak.
     setMaxListeners(0, this.controller.signal);
-    const { sessionId, bankId, context, nonMemoryToolHandler, handlerTools, onToolConfirmation } = options;
+    const {
+      sessionId,
+      bankId,
+      context,
+      includeReflect,
+      includeForget,
+      nonMemoryToolHandler,
+      handlerTools,
+      onToolConfirmation,
+    } = options;
     this.ledger = new ToolCallLedger({
       client,
       sessionId,
@@ -89,6 +109,8 @@ export class SessionTurn {
         brain,
         bankId,
         ...(context ? { context } : {}),
+        ...(includeReflect === undefined ? {} : { includeReflect }),
+        ...(includeForget === undefined ? {} : { includeForget }),
         ...(nonMemoryToolHandler ? { nonMemoryToolHandler } : {}),
       },
       ...(handlerTools ? { handlerTools: new Set(handlerTools) } : {}),
@@ -234,15 +256,31 @@ export class SessionTurn {
       confirmations: [...confirmations],
       leftCalls: [...leftCalls],
       droppedCalls: [...droppedCalls],
-      transcript: turns
-        ? await retainTranscript(this.brain, turns, {
-            bankId: this.options.bankId,
-            sessionId: this.sessionId,
-            ...(this.options.context ? { context: this.options.context } : {}),
-          })
-        : null,
+      ...(turns ? await this.retain(turns) : { transcript: null, transcriptError: null }),
       reconnects: this.feed.reconnects,
     };
+  }
+
+  /**
+   * Stores the turn's conversation. The session has finished the turn by now, so a brain that refuses it must not
+   * cost the caller the answer: the error is returned beside it, its field named as the caller knows it.
+   */
+  private async retain(turns: ConversationTurn[]): Promise<Pick<SessionTurnResult, 'transcript' | 'transcriptError'>> {
+    try {
+      const transcript = await retainTranscript(this.brain, turns, {
+        bankId: this.options.bankId,
+        sessionId: this.sessionId,
+        ...(this.options.context ? { context: this.options.context } : {}),
+      });
+      return { transcript, transcriptError: null };
+    } catch (error) {
+      const renamed = withFieldRenamed(error, (field) => {
+        const index = /^turns\[(\d+)\]\.text$/.exec(field)?.[1];
+        if (index === undefined) return field;
+        return turns[Number(index)]?.speaker === TRANSCRIPT_SPEAKERS.user ? 'prompt' : 'text';
+      });
+      return { transcript: null, transcriptError: renamed instanceof Error ? renamed : new Error(String(renamed)) };
+    }
   }
 
   /**

@@ -17,20 +17,27 @@ export interface EmulatedSessionFixture {
   close(): Promise<void>;
 }
 
-/** Starts the fixture; `maxRetries` reaches `new Anthropic`, `access` the brain. */
+/**
+ * Starts the fixture; `maxRetries` reaches `new Anthropic`, `access` the brain, `memoryTools` the agent's
+ * `memoryToolDefinitions` (default: every memory tool, forget included).
+ */
 export async function startEmulatedSession(
   agent: ScriptedAgent,
-  options: { maxRetries?: number; access?: AccessOptions } = {},
+  options: {
+    maxRetries?: number;
+    access?: AccessOptions;
+    memoryTools?: Parameters<typeof memoryToolDefinitions>[0];
+  } = {},
 ): Promise<EmulatedSessionFixture> {
   const emulator = await startManagedAgentsEmulator({ agent });
-  const { access, ...clientOptions } = options;
+  const { access, memoryTools = { includeForget: true }, ...clientOptions } = options;
   const client = new Anthropic({ baseURL: emulator.url, apiKey: 'test-key', ...clientOptions });
   const brain = await createSqliteBrain({ path: ':memory:', ...(access ? { access } : {}) });
   const created = await client.beta.agents.create({
     name: 'Assistant with memory',
     model: 'claude-sonnet-4-6',
     system: 'You are a helpful assistant with long-term memory.',
-    tools: [{ type: 'agent_toolset_20260401' }, ...memoryToolDefinitions({ includeForget: true })],
+    tools: [{ type: 'agent_toolset_20260401' }, ...memoryToolDefinitions(memoryTools)],
   });
   const environment = await client.beta.environments.create({
     name: 'test-env',

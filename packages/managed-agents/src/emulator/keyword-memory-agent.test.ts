@@ -9,7 +9,9 @@ describe('keywordMemoryAgent (scripted)', () => {
   it('retains, deduplicates, recalls, reflects and forgets through the memory tools', async () => {
     const fixture = await startSession(keywordMemoryAgent());
     const { client, brain, sessionId, bankId } = fixture;
-    const say = (prompt: string) => runSessionWithMemory(client, brain, { sessionId, bankId, prompt });
+    // The fixture's agent has memory_forget, so the runner is told so.
+    const say = (prompt: string) =>
+      runSessionWithMemory(client, brain, { sessionId, bankId, prompt, includeForget: true });
     expect(await say('Remember that my favourite colour is green')).toBe('Noted: my favourite colour is green');
     expect(await say('remember that my favourite colour is green')).toBe('I already knew that.');
     expect(await say('Note: the project is called Falcon')).toBe('Noted: the project is called Falcon');
