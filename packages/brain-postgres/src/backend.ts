@@ -5,7 +5,7 @@ import { postgresStoreOptionsSchema } from './store-options.js';
 
 /** The `storage.postgres:` section of `astrocyte.yaml`, snake_case as written there. */
 const configSchema = z.strictObject({
-  url: z.string().min(1),
+  url: postgresStoreOptionsSchema.shape.connectionString.unwrap(),
   schema: postgresStoreOptionsSchema.shape.schema,
   max_connections: postgresStoreOptionsSchema.shape.maxConnections,
 });

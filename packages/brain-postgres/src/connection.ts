@@ -44,24 +44,36 @@ export class PostgresConnection {
     return this.guard(() => this.pool.query<R>(text, values));
   }
 
-  /** Runs `fn` between BEGIN and COMMIT on one connection; a broken connection is destroyed, not pooled again. */
+  /**
+   * Runs `fn` between BEGIN and COMMIT on one connection. A connection that failed (the server ended it: a restart,
+   * pg_terminate_backend, idle_in_transaction_session_timeout) is destroyed, not pooled again.
+   */
   async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     this.assertOpen();
     return this.guard(async () => {
       const client = await this.pool.connect();
-      let broken = false;
+      // pg emits 'error' on a client whose connection ends between statements, and the pool listens only while the
+      // client is idle: without this listener the event would crash the process.
+      let lost: Error | undefined;
+      const onError = (error: Error) => {
+        lost ??= error;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await fn(client);
         await client.query('COMMIT');
         return result;
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => {
-          broken = true;
+        // Once the connection is lost, the statement that failed next ("not queryable") says less than why.
+        const cause = lost ?? error;
+        await client.query('ROLLBACK').catch((rollbackError: Error) => {
+          lost ??= rollbackError;
         });
-        throw error;
+        throw cause;
       } finally {
-        client.release(broken);
+        client.off('error', onError);
+        client.release(lost);
       }
     });
   }

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import {
   describeVectorExtension,
   ensureVectorExtension,
+  type PostgresConnection,
   readVectorExtension,
   type VectorExtension,
 } from './connection.js';
@@ -10,7 +11,6 @@ import { withoutHnswGraphs } from './hnsw-rebuild.js';
 import { rebuildKeywordEntries } from './keyword-backfill.js';
 import { TEXT_SEARCH_CONFIG } from './keyword-index.js';
 import { quoteIdent } from './schema.js';
-import type { ServerAddress } from './storage-errors.js';
 
 /** One schema change; applied once, in order, inside the migration transaction. */
 export interface Migration {
@@ -201,20 +201,14 @@ export const MIGRATIONS: Migration[] = [
 const MIGRATION_LOCK = "hashtextextended('astrocyte:migrations', 0)";
 
 /** Runs `fn` in a transaction holding the migration lock, so that processes starting together take turns. */
-export async function withMigrationLock<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+export function withMigrationLock<T>(
+  connection: PostgresConnection,
+  fn: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  return connection.transaction(async (client) => {
     await client.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+    return fn(client);
+  });
 }
 
 /**
@@ -222,13 +216,13 @@ export async function withMigrationLock<T>(pool: pg.Pool, fn: (client: pg.PoolCl
  * `mustExist`, a schema that holds no store yet is refused, not created.
  */
 export async function migrate(
-  pool: pg.Pool,
+  connection: PostgresConnection,
   schema: string,
-  address: ServerAddress,
   mustExist = false,
 ): Promise<VectorExtension> {
   const s = quoteIdent(schema);
-  return withMigrationLock(pool, async (client) => {
+  const { address } = connection;
+  return withMigrationLock(connection, async (client) => {
     // An up-to-date schema is only read, never written: a store can open on a read-only replica.
     const current = await readVectorExtension(client);
     const applied = await appliedVersions(client, schema);
@@ -248,7 +242,10 @@ export async function migrate(
     const pending = MIGRATIONS.filter((m) => !applied.has(m.version));
     if (current && pending.length === 0) return describeVectorExtension(current);
     const extension = await ensureVectorExtension(client, address, current);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+    // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists (Postgres checks that
+    // privilege first): a role given only USAGE and CREATE on a schema its DBA made must still set the store up.
+    const { rows: existing } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+    if (existing.length === 0) await client.query(`CREATE SCHEMA ${s}`);
     await client.query(
       `CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
     );

@@ -91,7 +91,7 @@ export class PostgresMemoryStore implements MemoryStore {
     const options = parseOptions(postgresStoreOptionsSchema, input);
     const connection = PostgresConnection.open(options);
     try {
-      const extension = await migrate(connection.pool, options.schema, connection.address, options.mustExist);
+      const extension = await migrate(connection, options.schema, options.mustExist);
       return new PostgresMemoryStore(
         connection,
         options,
@@ -108,10 +108,8 @@ export class PostgresMemoryStore implements MemoryStore {
   async ensureEmbedder(info: EmbedderInfo): Promise<void> {
     checkEmbedderInfo(info);
     if (this.embedder) return checkSameEmbedder(this.embedder, info);
-    this.embedder = await this.connection.guard(() =>
-      withMigrationLock(this.connection.pool, (client) =>
-        recordEmbedder(client, this.schema, this.extension.schema, info, this.options.hnsw),
-      ),
+    this.embedder = await withMigrationLock(this.connection, (client) =>
+      recordEmbedder(client, this.schema, this.extension.schema, info, this.options.hnsw),
     );
     checkSameEmbedder(this.embedder, info);
   }

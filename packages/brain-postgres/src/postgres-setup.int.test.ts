@@ -436,6 +436,33 @@ describe.runIf(available)('postgres schema setup', () => {
     await pool.end();
   });
 
+  it('sets up a schema a DBA created for a role without CREATE on the database', async () => {
+    const schema = schemas.next();
+    const role = `astro_schema_only_${randomBytes(4).toString('hex')}`;
+    await admin.query(`CREATE ROLE ${role} LOGIN`);
+    await admin.query(`CREATE SCHEMA "${schema}"`);
+    await admin.query(`GRANT USAGE, CREATE ON SCHEMA "${schema}" TO ${role}`);
+    try {
+      const { rows } = await admin.query(
+        'SELECT has_database_privilege($1, current_database(), $2) AS create_on_database',
+        [role, 'CREATE'],
+      );
+      expect(rows).toEqual([{ create_on_database: false }]);
+      const url = new URL(TEST_DATABASE_URL);
+      url.username = role;
+      const brain = await createPostgresBrain({ connectionString: url.toString(), schema });
+      await brain.retain('The DBA owns the database, the app its tables', { bankId: 'ops' });
+      expect((await brain.recall('who owns the tables', { bankId: 'ops' })).hits.map((h) => h.text)).toEqual([
+        'The DBA owns the database, the app its tables',
+      ]);
+      await brain.close();
+    } finally {
+      await admin.query(`DROP SCHEMA "${schema}" CASCADE`);
+      await admin.query(`DROP OWNED BY ${role}`);
+      await admin.query(`DROP ROLE ${role}`);
+    }
+  });
+
   it('explains how to fix a database without the vector extension', async () => {
     // pgvector is not a trusted extension: a role that is not superuser cannot create it in a new database. This
     // server has pgvector's files, so this is the "installed but not created here" case; a server without them

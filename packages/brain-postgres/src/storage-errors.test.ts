@@ -2,6 +2,7 @@ import { inspect } from 'node:util';
 import { AstrocyteError, ConfigError, StorageError } from '@astrocyte/core';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { backend } from './backend.js';
 import { createPostgresBrain } from './create-postgres-brain.js';
 import { openPostgresStore } from './postgres-memory-store.js';
 import { vectorExtensionMissing } from './storage-errors.js';
@@ -79,6 +80,32 @@ describe('options', () => {
     expect((await codeAndMessage({ connectionString: 'postgres://x', hnsw: { m: 16, efConstruction: 8 } })).field).toBe(
       'hnsw.efConstruction',
     );
+  });
+
+  it('asks for percent-encoding when a password breaks the URL, without repeating the password', async () => {
+    for (const password of ['se#cret', 'se/cret', 'se?cret']) {
+      const error = await openPostgresStore({
+        connectionString: `postgres://postgres:${password}@127.0.0.1:5432/test`,
+      }).catch((e) => e);
+      expect(error).toMatchObject({
+        code: 'invalid_options',
+        details: { package: '@astrocyte/brain-postgres', field: 'connectionString' },
+      });
+      expect(error.message).toContain('percent-encode special characters in the user and password');
+      expect(inspect(error, { depth: 10 })).not.toContain('cret');
+      // astrocyte.yaml's storage.postgres.url is checked the same way, so that the error names that key and line.
+      const url = backend.configSchema.safeParse({ url: `postgres://postgres:${password}@127.0.0.1:5432/test` });
+      expect(url.error?.issues[0]).toMatchObject({ path: ['url'], message: expect.stringContaining('percent-encode') });
+    }
+    // Encoded, the same password is a connection string pg reads; a missing certificate it names is not a URL problem.
+    const encoded = await openPostgresStore({
+      connectionString: `postgres://postgres:${encodeURIComponent('se#cret')}@127.0.0.1:1/test`,
+    }).catch((e) => e);
+    expect(encoded.code).toBe('storage_unreachable');
+    const certificate = await openPostgresStore({
+      connectionString: 'postgres://postgres@127.0.0.1:1/test?sslmode=require&sslrootcert=/nonexistent/root.crt',
+    }).catch((e) => e);
+    expect(certificate).toMatchObject({ code: 'storage_error', message: expect.stringContaining('ENOENT') });
   });
 
   it('rejects unknown options by name', async () => {

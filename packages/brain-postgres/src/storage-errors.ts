@@ -18,10 +18,12 @@ const UNREACHABLE = new Set([
   '08003',
   '08004',
   '08006',
-  '57P01',
-  '57P02',
   '57P03',
 ]);
+
+// SQLSTATEs of a connection the server ended while the store used it: admin_shutdown (pg_terminate_backend, a
+// restart), crash_shutdown, idle_in_transaction_session_timeout, idle_session_timeout.
+const ENDED = new Set(['57P01', '57P02', '25P03', '57P05']);
 
 /** Where the store connects, for error messages: host and port only, never user or password. */
 export interface ServerAddress {
@@ -64,6 +66,12 @@ export function translateError(error: unknown, address: ServerAddress, pool: pg.
   const where = `${address.host}:${address.port}`;
   const details = { package: PACKAGE, host: address.host, port: address.port, ...(code ? { driverCode: code } : {}) };
   // The cause is dropped for connection failures: driver errors can carry the client configuration.
+  if (ENDED.has(code) || /Connection terminated unexpectedly/i.test(raw)) {
+    return new StorageError(
+      `${PACKAGE}: Postgres at ${where} ended the connection (${code ? `${code}: ` : ''}${raw}): a restart, a failover, an administrator or a server timeout. What was not committed was rolled back; retry once the server accepts connections`,
+      { code: 'storage_unreachable', details },
+    );
+  }
   if (UNREACHABLE.has(code) || /Connection terminated/i.test(raw)) {
     return new StorageError(
       `${PACKAGE}: cannot reach Postgres at ${where} (${code || raw}); check that the server is running and the host and port are right`,

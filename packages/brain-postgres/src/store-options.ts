@@ -1,6 +1,6 @@
 import { DEFAULTS } from '@astrocyte/core';
 import { parsePackageOptions } from '@astrocyte/core/backend';
-import type pg from 'pg';
+import pg from 'pg';
 import { z } from 'zod';
 
 const PACKAGE = '@astrocyte/brain-postgres';
@@ -15,6 +15,18 @@ function isPool(value: unknown): value is pg.Pool {
   );
 }
 
+// pg reads the connection string only when it opens the first connection, where an unencoded "#", "/" or "?" in the
+// password fails as "Invalid URL", naming nothing. A Client reads it as it is built, with pg's own rules, and
+// connects only when asked. Other failures (a certificate file it names that is missing) are left to the connection.
+function isReadableUrl(connectionString: string): boolean {
+  try {
+    new pg.Client({ connectionString });
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code !== 'ERR_INVALID_URL';
+  }
+}
+
 const hnswSchema = z.strictObject({
   /** Graph links per node; more is better recall, more memory and slower builds. */
   m: z.number().int().min(2).max(100).default(16),
@@ -27,7 +39,14 @@ const hnswSchema = z.strictObject({
 /** The options of `openPostgresStore`: where the server is and which schema holds the tables. */
 export const postgresStoreOptionsSchema = z
   .strictObject({
-    connectionString: z.string().min(1, 'must not be empty').optional(),
+    connectionString: z
+      .string()
+      .min(1, 'must not be empty')
+      .refine(
+        isReadableUrl,
+        'is not a valid URL; percent-encode special characters in the user and password (encodeURIComponent: # as %23, / as %2F, ? as %3F, @ as %40)',
+      )
+      .optional(),
     pool: z.custom<pg.Pool>(isPool, 'must be a pg Pool (an object with connect() and query())').optional(),
     schema: z
       .string()

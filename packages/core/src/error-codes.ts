@@ -42,7 +42,8 @@ export const ERROR_CODES = {
     'the disk holding the database (or a size limit set on it) is full; the write that failed stored nothing',
   storage_corrupt:
     'the SQLite file is not a database, or is damaged (SQLite read a page it cannot make sense of); nothing was written to it',
-  storage_unreachable: 'the database server cannot be reached; names host and port, never the password',
+  storage_unreachable:
+    'the database server cannot be reached, or ended the connection mid-operation (a restart, a failover; what was not committed is rolled back); names host and port, never the password',
   storage_auth_failed: 'the database server rejected the credentials',
   storage_database_missing:
     'the named database does not exist on the server, or a store opened only if it is there is not (no SQLite file at the path, no store in the Postgres schema)',
