@@ -95,6 +95,7 @@ export class Astrocyte implements Brain {
   readonly llm: LLM | undefined;
   readonly governance: Governance;
   readonly limits: Limits;
+  readonly legalHoldTags: readonly string[];
   private readonly retainPipeline: RetainPipeline;
   private readonly forgetPipeline: ForgetPipeline;
   private readonly recallPipeline: RecallPipeline;
@@ -117,6 +118,7 @@ export class Astrocyte implements Brain {
     this.embedder = traceEmbedder(this.switchable);
     this.llm = options.llm && traceLlm(options.llm);
     this.governance = options.governance ?? new Governance();
+    this.legalHoldTags = this.governance.forgetPolicy.legalHoldTags;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     const threshold = options.dedup?.nearThreshold ?? DEFAULTS.dedup.nearThreshold;
     if (!(threshold > 0 && threshold <= 1)) throw new ValidationError('dedup.nearThreshold', 'must be in (0, 1]');

@@ -264,6 +264,11 @@ export interface BankSummary {
 
 /** The contract agents and integrations consume. */
 export interface Brain {
+  /**
+   * The tags that place a legal hold (`governance.forget.legal_hold_tags`). The memory tools refuse them in a model's
+   * input: a hold keeps a memory from expiry and forget, which only the application may decide.
+   */
+  readonly legalHoldTags?: readonly string[];
   retain(content: string, options: RetainOptions): Promise<RetainResult>;
   recall(query: string, options: RecallOptions): Promise<RecallResult>;
   reflect(query: string, options: ReflectOptions): Promise<ReflectResult>;

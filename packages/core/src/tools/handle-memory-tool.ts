@@ -44,9 +44,18 @@ async function runMemoryTool(
   switch (toolName) {
     case 'memory_retain': {
       allowOnly(input, ['content', 'tags']);
+      const tags = stringList(input, 'tags');
+      // A model that could tag its memories with a hold would keep them from expiry and forget (a prompt injection
+      // could pin data against erasure): holds are the application's to place.
+      const hold = tags.find((tag) => brain.legalHoldTags?.includes(tag));
+      if (hold !== undefined)
+        throw new ValidationError(
+          'tags',
+          `"${hold}" places a legal hold, which only the application may do; leave it out`,
+        );
       const result = await brain.retain(requireString(input, 'content'), {
         bankId,
-        tags: stringList(input, 'tags'),
+        tags,
         ...(context ? { context } : {}),
       });
       return JSON.stringify({

@@ -84,6 +84,8 @@ export function describeMemoryTools(factory: StoreFactory): void {
         ['memory_retain', { content: 42 }, 'content'],
         ['memory_retain', { content: '' }, 'content'],
         ['memory_retain', { content: 'ok', tags: 5 }, 'tags'],
+        // A hold is the application's to place (the default hold tag), never a model's.
+        ['memory_retain', { content: 'Jane is at jane.doe@example.com', tags: 'notes, legal-hold' }, 'tags'],
         ['memory_retain', { content: 'ok', bank_id: 'other' }, 'bank_id'],
         ['memory_recall', { query: 'q', max_results: -1 }, 'max_results'],
         ['memory_recall', { query: 'q', max_results: 10_000 }, 'max_results'],
