@@ -1,6 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { Brain } from '@astrocyte/core';
 import { runSessionTurn, TRANSCRIPT_SPEAKERS } from '@astrocyte/managed-agents';
+import { MEMORY_TOOLS } from './managed-agent-resources.js';
 import { TranscriptBuilder, type TranscriptEvent } from './transcript.js';
 
 /** Which agent the demo talks to: the scripted one on the local emulator, or Claude on the real API. */
@@ -67,6 +68,7 @@ export class ChatAgent {
       sessionId,
       prompt: message,
       bankId,
+      ...MEMORY_TOOLS,
       context: { actor: this.mode.kind === 'offline' ? 'demo-scripted-agent' : 'demo-agent' },
       // The runner stores the exchange with retainConversation; a turn that forgot something is not written back.
       retainTranscript: true,

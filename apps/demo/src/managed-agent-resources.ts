@@ -3,6 +3,9 @@ import Anthropic from '@anthropic-ai/sdk';
 import { ConfigError } from '@astrocyte/core';
 import { memoryToolDefinitions } from '@astrocyte/managed-agents';
 
+/** The memory tools the demo's agent is given, and its runner answers: the same options for both, so they agree. */
+export const MEMORY_TOOLS = { includeReflect: true, includeForget: true } as const;
+
 /** The ids the demo creates once on the Managed Agents API and reuses on every run. */
 export interface ManagedAgentIds {
   agentId?: string;
@@ -79,10 +82,7 @@ export class ManagedAgentResources {
       name: this.spec.name,
       model: this.spec.model,
       system: this.spec.system,
-      tools: [
-        { type: 'agent_toolset_20260401' },
-        ...memoryToolDefinitions({ includeReflect: true, includeForget: true }),
-      ],
+      tools: [{ type: 'agent_toolset_20260401' }, ...memoryToolDefinitions(MEMORY_TOOLS)],
     });
     this.ids = {
       agentId: agent.id,
