@@ -22,13 +22,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /**
  * The syncs of the store's WAL while a process makes WRITES single inserts, one after another or all at once
- * (between two lines it writes to stderr: opening and closing sync on their own), how many its main thread made, and
- * whether one began after the last commit wrote to the WAL.
+ * (between two lines it writes to stderr: opening and closing sync on their own), how many its main thread made
+ * besides SQLite's sync of a new WAL header, and whether one began after the last commit wrote to the WAL.
  */
 function walSyncs(
   synchronous: 'full' | 'normal',
   at: 'one after another' | 'all at once',
-): { syncs: number; onMainThread: number; lastCommitSynced: boolean } {
+): { syncs: number; onMainThread: number; headerSyncs: number; lastCommitSynced: boolean } {
   const name = `${synchronous}-${at.replaceAll(' ', '-')}`;
   const path = join(dir, `${name}.db`);
   const script = join(dir, `${name}.mts`);
@@ -80,19 +80,32 @@ function walSyncs(
   const isSync = (line: string) => /\b(fsync|fdatasync)\(\d+<[^>]*\.db-wal>/.test(line);
   const syncs = lines.filter(isSync);
   const lastCommit = lines.findLastIndex((line) => /\bpwrite64\(\d+<[^>]*\.db-wal>/.test(line));
+  // The first commit after a checkpoint emptied the WAL starts it again from its 32-byte header, and SQLite (at
+  // synchronous = NORMAL) syncs that header itself, on the committing thread: how often depends on when the
+  // checkpoint thread catches up, so the test tells those syncs apart rather than counting them.
+  const mainLines = lines.filter((line) => line.split(' ')[0] === main);
+  const isHeader = (line: string | undefined) => /\bpwrite64\(\d+<[^>]*\.db-wal>, .*, 32, 0\) = 32$/.test(line ?? '');
+  const onMain = mainLines.flatMap((line, i) => (isSync(line) ? [isHeader(mainLines[i - 1])] : []));
   return {
     syncs: syncs.length,
-    onMainThread: syncs.filter((line) => line.split(' ')[0] === main).length,
+    onMainThread: onMain.filter((afterHeader) => !afterHeader).length,
+    headerSyncs: onMain.filter((afterHeader) => afterHeader).length,
     lastCommitSynced: lastCommit >= 0 && lines.slice(lastCommit).some(isSync),
   };
 }
 
 describe.skipIf(!hasStrace && !straceRequired)('SQLite durability', () => {
-  it('syncs the WAL once per write by default, off the main thread, and only at checkpoints with synchronous: normal', () => {
+  it('syncs the WAL once per write by default, off the main thread but for a restarted WAL header, and only at checkpoints with synchronous: normal', () => {
     if (!hasStrace) throw new Error(`${STRACE} is required for the durability test (apt-get install strace)`);
     const full = walSyncs('full', 'one after another');
-    // Each write's commit reached the disk before the write resolved; the event loop never waited for the disk.
-    expect(full).toEqual({ syncs: expect.any(Number), onMainThread: 0, lastCommitSynced: true });
+    // Each write's commit reached the disk before the write resolved; the event loop waited for the disk only for
+    // SQLite's own sync of a restarted WAL's header.
+    expect(full).toEqual({
+      syncs: expect.any(Number),
+      onMainThread: 0,
+      headerSyncs: expect.any(Number),
+      lastCommitSynced: true,
+    });
     expect(full.syncs).toBeGreaterThanOrEqual(WRITES);
     // The faster setting leaves it to the checkpoints, a handful for the whole run.
     const normal = walSyncs('normal', 'one after another');
@@ -102,7 +115,12 @@ describe.skipIf(!hasStrace && !straceRequired)('SQLite durability', () => {
   it('shares a sync among writes that commit while one runs, the last commit synced too', () => {
     if (!hasStrace) throw new Error(`${STRACE} is required for the durability test (apt-get install strace)`);
     const together = walSyncs('full', 'all at once');
-    expect(together).toEqual({ syncs: expect.any(Number), onMainThread: 0, lastCommitSynced: true });
+    expect(together).toEqual({
+      syncs: expect.any(Number),
+      onMainThread: 0,
+      headerSyncs: expect.any(Number),
+      lastCommitSynced: true,
+    });
     expect(together.syncs).toBeGreaterThan(0);
     expect(together.syncs).toBeLessThan(WRITES);
   }, 120_000);
