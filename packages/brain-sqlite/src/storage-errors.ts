@@ -1,43 +1,57 @@
-import { AstrocyteError, StorageError } from '@astrocyte/core';
+import { AstrocyteError, type ErrorCode, StorageError } from '@astrocyte/core';
+
+// What a SQLite result code means, by the code (an extended one such as SQLITE_CORRUPT_VTAB where `extended` says
+// so), and what the error says of it; any other code is a `storage_error` with SQLite's own message.
+const MEANINGS: { codes: string[]; extended?: true; code: ErrorCode; says: (message: string) => string }[] = [
+  {
+    // The transaction was rolled back: nothing of the write is in the file, and what was stored before is intact.
+    codes: ['SQLITE_FULL'],
+    code: 'storage_full',
+    says: () =>
+      'the disk holding the database or its temporary files is full (a write that fails so stores nothing); free space there and retry',
+  },
+  {
+    // SQLite refuses a page it cannot read before it writes anything: the file stays as it was, for a backup's
+    // restore or a repair to start from.
+    codes: ['SQLITE_NOTADB', 'SQLITE_CORRUPT'],
+    extended: true,
+    code: 'storage_corrupt',
+    says: (message) => `the file is not a SQLite database, or is damaged (${message}); nothing was written to it`,
+  },
+  {
+    codes: ['SQLITE_READONLY'],
+    extended: true,
+    code: 'storage_read_only',
+    says: (message) =>
+      `the database cannot be written (${message}): the file, its folder or its disk is read-only to this process (SQLite writes its -wal and -shm files beside the file, so the folder must be writable too); nothing was written`,
+  },
+  {
+    codes: ['SQLITE_CANTOPEN', 'SQLITE_PERM'],
+    code: 'storage_permission_denied',
+    says: (message) =>
+      `cannot open or create the database's files (${message}): this process may not write the file, its folder or its disk (SQLite needs the -wal and -shm files beside the file)`,
+  },
+  // Another connection held the lock past the busy timeout.
+  { codes: ['SQLITE_BUSY', 'SQLITE_LOCKED'], code: 'storage_busy', says: (message) => message },
+];
 
 /**
- * A driver error as a StorageError naming the operation: SQLITE_BUSY and SQLITE_LOCKED (another connection held the
- * lock past the busy timeout) become `storage_busy`, SQLITE_FULL (the disk, or `max_page_count`) `storage_full`,
- * SQLITE_NOTADB and SQLITE_CORRUPT (a file that is not a database, or damaged) `storage_corrupt`, SQLITE_READONLY (a
- * file, folder or disk this process may not write) `storage_read_only`, SQLITE_CANTOPEN and SQLITE_PERM (files it may
- * not open or create) `storage_permission_denied`, with the SQLite code in `details`. Astrocyte errors pass through.
+ * A driver error as a StorageError naming the operation, its code by MEANINGS (`storage_full`, `storage_corrupt`,
+ * `storage_read_only`, `storage_permission_denied`, `storage_busy`, else `storage_error`), with the SQLite code in
+ * `details`. Astrocyte errors pass through.
  */
 export function asStorageError(operation: string, error: unknown): AstrocyteError {
   if (AstrocyteError.isInstance(error)) return error as AstrocyteError;
   const code = (error as { code?: unknown })?.code;
   const details = { operation, ...(typeof code === 'string' ? { sqliteCode: code } : {}) };
-  if (code === 'SQLITE_FULL')
-    // The transaction was rolled back: nothing of the write is in the file, and what was stored before is intact.
-    return new StorageError(
-      `sqlite: ${operation} failed: the disk holding the database or its temporary files is full (a write that fails so stores nothing); free space there and retry`,
-      { cause: error, code: 'storage_full', details },
-    );
-  if (code === 'SQLITE_NOTADB' || (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT')))
-    // SQLite refuses a page it cannot read before it writes anything: the file stays as it was, for a backup's
-    // restore or a repair to start from.
-    return new StorageError(
-      `sqlite: ${operation} failed: the file is not a SQLite database, or is damaged (${(error as Error).message}); nothing was written to it`,
-      { cause: error, code: 'storage_corrupt', details },
-    );
-  if (typeof code === 'string' && code.startsWith('SQLITE_READONLY'))
-    return new StorageError(
-      `sqlite: ${operation} failed: the database cannot be written (${(error as Error).message}): the file, its folder or its disk is read-only to this process (SQLite writes its -wal and -shm files beside the file, so the folder must be writable too); nothing was written`,
-      { cause: error, code: 'storage_read_only', details },
-    );
-  if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM')
-    return new StorageError(
-      `sqlite: ${operation} failed: cannot open or create the database's files (${(error as Error).message}): this process may not write the file, its folder or its disk (SQLite needs the -wal and -shm files beside the file)`,
-      { cause: error, code: 'storage_permission_denied', details },
-    );
-  const busy = code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
-  return new StorageError(`sqlite: ${operation} failed: ${(error as Error)?.message ?? String(error)}`, {
+  const message = (error as Error)?.message ?? String(error);
+  const meaning =
+    typeof code === 'string'
+      ? MEANINGS.find((m) => m.codes.some((c) => code === c || (m.extended && code.startsWith(`${c}_`))))
+      : undefined;
+  return new StorageError(`sqlite: ${operation} failed: ${meaning ? meaning.says(message) : message}`, {
     cause: error,
-    ...(busy ? { code: 'storage_busy' } : {}),
+    ...(meaning ? { code: meaning.code } : {}),
     details,
   });
 }

@@ -1,5 +1,5 @@
-import { isUtf8 } from 'node:buffer';
 import { Readable } from 'node:stream';
+import { lineNotUtf8 } from '@astrocyte/core';
 import { UsageError } from './cli-errors.js';
 import { overLimitMark } from './over-limit-line.js';
 
@@ -99,14 +99,9 @@ function withinLimit(lines: Buffer, maxLineBytes: number): Buffer {
 // Checks each line of `bytes`, the first numbered `line`; returns the number of the line after them. `fix` goes with
 // the error.
 function checkLines(bytes: Buffer, line: number, name: string, fix: string): number {
-  if (isUtf8(bytes)) return line + count(bytes, NEWLINE);
-  let at = 0;
-  for (;;) {
-    const end = bytes.indexOf(NEWLINE, at);
-    if (!isUtf8(bytes.subarray(at, end < 0 ? bytes.length : end))) throw notUtf8(name, line, fix);
-    at = end + 1;
-    line += 1;
-  }
+  const bad = lineNotUtf8(bytes);
+  if (bad !== null) throw notUtf8(name, line + bad - 1, fix);
+  return line + count(bytes, NEWLINE);
 }
 
 function count(bytes: Buffer, byte: number): number {

@@ -65,6 +65,7 @@ export { jsonBodyHeadersProblem } from './http/json-body-headers.js';
 export { type Listening, listenOn } from './http/listen-on.js';
 export { answerMalformedRequests } from './http/malformed-requests.js';
 export { bodyBytesFor, DEFAULT_MAX_BODY_BYTES } from './http/request-body-limit.js';
+export { readJsonBytes } from './json-bytes.js';
 export { AnthropicLLM } from './llm/anthropic-llm.js';
 export type { CompletionRequest, LLM } from './llm/llm.js';
 export { OpenAILLM } from './llm/openai-llm.js';
@@ -98,5 +99,6 @@ export {
   memoryToolDefinitions,
 } from './tools/tool-definitions.js';
 export type * from './types.js';
+export { lineNotUtf8 } from './utf8-lines.js';
 export { checkBankId, checkDate, checkMemoryId, describeValue, type Limits } from './validation.js';
 export { type ZodProblem, zodProblem } from './zod-problem.js';

@@ -1,4 +1,4 @@
-import { jsonBodyHeadersProblem, lostKeyError, ValidationError } from '@astrocyte/core';
+import { jsonBodyHeadersProblem, readJsonBytes, ValidationError } from '@astrocyte/core';
 import { HttpRequestError } from './http-errors.js';
 
 /**
@@ -16,23 +16,7 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   if (declared > maxBytes) throw tooLarge(maxBytes);
   const bytes = await readAtMost(request.body, maxBytes);
   if (bytes.length === 0) throw new ValidationError('body', 'is required: send a JSON object');
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new ValidationError('body', 'is not valid UTF-8');
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new ValidationError('body', `is not valid JSON (${(error as Error).message})`);
-  }
-  // JSON.parse would keep the last of a key given twice and drop the other in silence (which one was meant is
-  // unknown), and the route's schema, rebuilding the objects key by key, would drop a `__proto__` key.
-  const lost = lostKeyError(text, 'in the body');
-  if (lost) throw lost;
-  return value;
+  return readJsonBytes(bytes, 'body');
 }
 
 async function readAtMost(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Uint8Array> {

@@ -1,9 +1,9 @@
-import { isUtf8 } from 'node:buffer';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isMap, isScalar } from 'yaml';
 import { Astrocyte } from '../astrocyte.js';
 import { ConfigError } from '../errors.js';
+import { lineNotUtf8 } from '../utf8-lines.js';
 import { zodProblem } from '../zod-problem.js';
 import { configProblem, type LineOf } from './config-problem.js';
 import { type AstrocyteConfig, configSchema } from './config-schema.js';
@@ -70,8 +70,8 @@ function readConfigFile(file: string): string {
   }
   // Read as UTF-8 regardless, a Latin-1 `é` would become U+FFFD: in a path, a store file of another name. The YAML
   // parser skips a byte order mark.
-  if (!isUtf8(bytes)) {
-    const line = firstLineNotUtf8(bytes);
+  const line = lineNotUtf8(bytes);
+  if (line !== null) {
     throw new ConfigError(
       `${file}:${line}: not UTF-8: the line holds bytes that are not (a Latin-1 or UTF-16 file?); convert it, e.g. ` +
         'iconv -f latin1 -t utf-8',
@@ -79,16 +79,6 @@ function readConfigFile(file: string): string {
     );
   }
   return bytes.toString('utf8');
-}
-
-// The number of the first line of `bytes` that is not UTF-8: a newline byte is never part of another character.
-function firstLineNotUtf8(bytes: Buffer): number {
-  let line = 1;
-  for (let at = 0; ; line++) {
-    const end = bytes.indexOf(0x0a, at);
-    if (end < 0 || !isUtf8(bytes.subarray(at, end))) return line;
-    at = end + 1;
-  }
 }
 
 /** Validates a config object shaped like `astrocyte.yaml`; `${VAR}` is read from the environment. */
