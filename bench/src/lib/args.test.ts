@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readFlags, stringList, userPath } from './args.js';
+import { fractionFlag, readFlags, stringList, userPath } from './args.js';
 
 describe('benchmark flags', () => {
   it('gathers a list flag given several times, each comma-separated', () => {
@@ -24,5 +24,14 @@ describe('benchmark flags', () => {
     expect(userPath('../shared/x.json', { INIT_CWD: '/work/main' }, '/work/main/bench')).toBe('/work/shared/x.json');
     expect(userPath('x.json', {}, '/work/main/bench')).toBe('/work/main/bench/x.json');
     expect(userPath('/data/x.json', { INIT_CWD: '/work/main' }, '/work/main/bench')).toBe('/data/x.json');
+  });
+
+  it('reads a fraction from 0 to 1, and nothing when the flag is absent', () => {
+    expect(fractionFlag('0.35', 'vector-weight')).toBe(0.35);
+    expect(fractionFlag('1', 'vector-weight')).toBe(1);
+    expect(fractionFlag(undefined, 'vector-weight')).toBeUndefined();
+    for (const bad of ['', '1.5', '-0.1', 'half', 'NaN']) {
+      expect(() => fractionFlag(bad, 'vector-weight')).toThrow(/--vector-weight: .* is not a number from 0 to 1/);
+    }
   });
 });

@@ -67,6 +67,14 @@ export function intFlag(value: FlagValue, fallback: number, flag: string): numbe
   return n as number;
 }
 
+/** A number from 0 to 1, or undefined when the flag is absent. */
+export function fractionFlag(value: FlagValue, flag: string): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const n = value.trim() === '' ? Number.NaN : Number(value);
+  if (!(n >= 0 && n <= 1)) throw new Error(`--${flag}: "${value}" is not a number from 0 to 1`);
+  return n;
+}
+
 /** A comma-separated list drawn from `allowed`. */
 export function choiceList<T extends string>(
   value: FlagValue,

@@ -31,12 +31,16 @@ export function randomSuffix(): string {
  */
 export async function openBenchBrain(
   backend: BackendName,
-  options: { postgresUrl: string; embedder?: Embedder },
+  options: { postgresUrl: string; embedder?: Embedder; vectorWeight?: number },
 ): Promise<BenchBrain> {
+  const tuning = {
+    ...(options.embedder ? { embedder: options.embedder } : {}),
+    ...(options.vectorWeight !== undefined ? { recall: { vectorWeight: options.vectorWeight } } : {}),
+  };
   if (backend === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'astrocyte-bench-'));
     const path = join(dir, 'bench.db');
-    const brain = await createSqliteBrain({ path, ...(options.embedder ? { embedder: options.embedder } : {}) });
+    const brain = await createSqliteBrain({ path, ...tuning });
     return {
       backend,
       brain,
@@ -51,7 +55,7 @@ export async function openBenchBrain(
   const brain = await createPostgresBrain({
     connectionString: options.postgresUrl,
     schema,
-    ...(options.embedder ? { embedder: options.embedder } : {}),
+    ...tuning,
   });
   return {
     backend,

@@ -1,9 +1,9 @@
 import { choiceList, intFlag, postgresUrl, readFlags } from '../lib/args.js';
 import { postgresReachable } from '../lib/backends.js';
+import { LocalEmbeddingServer } from '../lib/local-embedding-server.js';
 import { loadAverage } from '../lib/machine.js';
 import { writeResults } from '../lib/results.js';
 import { printTable } from '../lib/table.js';
-import { LocalEmbeddingServer } from './local-embedding-server.js';
 import { printQualityGoals, printSpeedGoals } from './peer-goals.js';
 import { loadQualitySet, measureQuality } from './peer-quality.js';
 import { measureSpeed } from './peer-speed.js';

@@ -1,7 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { choiceList, intFlag, intList, postgresUrl, readFlags, stringList, userPath } from '../lib/args.js';
+import {
+  choiceList,
+  fractionFlag,
+  intFlag,
+  intList,
+  postgresUrl,
+  readFlags,
+  stringList,
+  userPath,
+} from '../lib/args.js';
 import { BACKENDS, openBenchBrain, postgresReachable } from '../lib/backends.js';
 import { loadAverage } from '../lib/machine.js';
 import { writeResults } from '../lib/results.js';
@@ -9,6 +18,7 @@ import { printTable } from '../lib/table.js';
 import { type LocomoSample, parseLocomo } from './locomo-format.js';
 import { type CategoryScore, type LocomoReport, METHODS, type Method, runLocomoHarness } from './locomo-harness.js';
 import { paraphraseLocomo } from './paraphrase-locomo.js';
+import { EMBEDDERS, type EmbedderChoice, openQualityEmbedder } from './quality-embedder.js';
 import { syntheticLocomo } from './synthetic-locomo.js';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -26,6 +36,11 @@ ${relative(REPO_ROOT, REALMEM_FILE)} exists).
   --conversations 10   conversations of each synthetic set
   --seed 42            seed of the synthetic sets (the same seed gives both sets the same conversations)
   --backend sqlite     sqlite or postgres
+  --embedder local     local (the default brain's lexical embedder), sentence-encoder (a neural model run in this
+                       process, no network: Universal Sentence Encoder lite; vectors cached in bench/data/), or
+                       openai (your model: OPENAI_API_KEY, OPENAI_BASE_URL for a compatible server, with
+                       --embedding-model NAME and --dimensions N)
+  --vector-weight W    recall.vector_weight for the default recall (default: the library's for the embedder)
   --ks 1,5,10,20
   --postgres URL`;
 
@@ -37,6 +52,10 @@ const flags = readFlags({
   backend: 'string',
   ks: 'string',
   postgres: 'string',
+  embedder: 'string',
+  'embedding-model': 'string',
+  dimensions: 'string',
+  'vector-weight': 'string',
   help: 'boolean',
 });
 if (flags.help) {
@@ -64,6 +83,8 @@ const synthetic = {
 };
 const [backend] = choiceList(flags.backend, BACKENDS, ['sqlite'], 'backend');
 const ks = intList(flags.ks, [1, 5, 10, 20], 'ks');
+const [embedderChoice] = choiceList(flags.embedder, EMBEDDERS, ['local'], 'embedder');
+const vectorWeight = fractionFlag(flags['vector-weight'], 'vector-weight');
 const url = postgresUrl(flags);
 if (backend === 'postgres' && !(await postgresReachable(url))) throw new Error(`Postgres is not reachable at ${url}`);
 
@@ -104,9 +125,14 @@ const runs: SetRun[] = [
   })),
 ];
 
+const quality = await openQualityEmbedder(embedderChoice as EmbedderChoice, {
+  model: typeof flags['embedding-model'] === 'string' ? flags['embedding-model'] : undefined,
+  dimensions: typeof flags.dimensions === 'string' ? intFlag(flags.dimensions, 0, 'dimensions') : undefined,
+});
 const loadAtStart = loadAverage();
 process.stdout.write(
-  `Sets: ${runs.map((r) => r.name).join(', ') || 'none'}; backend ${backend}; local embedder. ` +
+  `Sets: ${runs.map((r) => r.name).join(', ') || 'none'}; backend ${backend}; ${quality.label}` +
+    `${vectorWeight === undefined ? '' : `, vector weight ${vectorWeight}`}. ` +
     `Load average (1, 5, 15 min) at start: ${loadAtStart.join(', ')}\n`,
 );
 
@@ -119,7 +145,11 @@ const measured: { run: SetRun; report: LocomoReport }[] = [];
 for (const run of runs) {
   const samples = run.load();
   process.stdout.write(`\n${run.dataset}: ${samples.length} conversations\n`);
-  const opened = await openBenchBrain(backend as 'sqlite' | 'postgres', { postgresUrl: url });
+  const opened = await openBenchBrain(backend as 'sqlite' | 'postgres', {
+    postgresUrl: url,
+    ...(quality.embedder ? { embedder: quality.embedder } : {}),
+    ...(vectorWeight === undefined ? {} : { vectorWeight }),
+  });
   let report: LocomoReport;
   try {
     report = await runLocomoHarness(samples, {
@@ -135,6 +165,7 @@ for (const run of runs) {
   measured.push({ run, report });
 }
 
+await quality.close();
 const loadAtEnd = loadAverage();
 const summaryWanted = ks.filter((k) => [5, 10, 20].includes(k));
 const summaryKs = summaryWanted.length > 0 ? summaryWanted : ks;
@@ -164,6 +195,8 @@ for (const { run, report } of measured) {
   writeResults(run.resultsName, {
     dataset: run.dataset,
     backend,
+    embedder: quality.label,
+    vectorWeight: vectorWeight ?? 'default',
     loadAverage: { start: loadAtStart, end: loadAtEnd },
     report,
   });

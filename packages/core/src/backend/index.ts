@@ -3,7 +3,7 @@
 // need none of it; they use the main entry.
 export { checkCounterArguments, decodeAuditCursor, encodeAuditCursor } from '../access/ledger-inputs.js';
 export { groupBy } from '../collections.js';
-export { normalizeVector } from '../embedders/embedder.js';
+export { cosineSimilarity, normalizeVector } from '../embedders/embedder.js';
 export {
   MEMORY_COLUMNS,
   memoryFromSqlRow,

@@ -2,10 +2,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { LocalEmbedder } from '@astrocyte/core';
 
+/** Vectors for texts, in order: what the server answers with. */
+export type EmbedTexts = (texts: string[]) => Promise<Float32Array[]>;
+
 /**
- * A local OpenAI-compatible server whose POST /v1/embeddings answers with Astrocyte's LocalEmbedder vectors, so
- * that a peer library and Astrocyte search the very same vectors. Chat completions are refused (HTTP 500) and
- * counted: the peer runs with inference off and must never call its LLM.
+ * A local OpenAI-compatible server whose POST /v1/embeddings answers with the vectors of a function given to it
+ * (Astrocyte's LocalEmbedder by default), so that the official `openai` client reaches a model over HTTP where no
+ * hosted one can be reached, and a peer library and Astrocyte search the very same vectors. Chat completions are
+ * refused (HTTP 500) and counted: the peer runs with inference off and must never call its LLM.
  */
 export class LocalEmbeddingServer {
   /** Embedding requests and texts served. */
@@ -13,20 +17,15 @@ export class LocalEmbeddingServer {
   embeddedTexts = 0;
   /** Requests to any endpoint other than embeddings: each one is a bug in the benchmark setup. */
   unexpectedRequests: string[] = [];
-  private readonly embedder: LocalEmbedder;
-
   private constructor(
     private readonly server: Server,
     /** The base URL to give an OpenAI client, ending in /v1. */
     readonly baseURL: string,
-    embedder: LocalEmbedder,
-  ) {
-    this.embedder = embedder;
-  }
+    private readonly embedTexts: EmbedTexts,
+  ) {}
 
-  /** Starts the server on 127.0.0.1 at a free port. */
-  static async start(dimensions = 384): Promise<LocalEmbeddingServer> {
-    const embedder = new LocalEmbedder({ dimensions });
+  /** Starts the server on 127.0.0.1 at a free port, answering with `embed`'s vectors. */
+  static async start(embed: EmbedTexts = localVectors(384)): Promise<LocalEmbeddingServer> {
     let instance: LocalEmbeddingServer | undefined;
     const server = createServer((req, res) => {
       (instance as LocalEmbeddingServer).handle(req, res).catch((error: unknown) => {
@@ -38,7 +37,7 @@ export class LocalEmbeddingServer {
     server.keepAliveTimeout = 60_000;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    instance = new LocalEmbeddingServer(server, `http://127.0.0.1:${port}/v1`, embedder);
+    instance = new LocalEmbeddingServer(server, `http://127.0.0.1:${port}/v1`, embed);
     return instance;
   }
 
@@ -72,16 +71,14 @@ export class LocalEmbeddingServer {
     this.embeddingRequests++;
     this.embeddedTexts += inputs.length;
     const base64 = body.encoding_format === 'base64';
-    const data = (inputs as string[]).map((text, index) => {
-      const vector = this.embedder.embedOne(text);
-      return {
-        object: 'embedding',
-        index,
-        embedding: base64
-          ? Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64')
-          : Array.from(vector),
-      };
-    });
+    const vectors = await this.embedTexts(inputs as string[]);
+    const data = vectors.map((vector, index) => ({
+      object: 'embedding',
+      index,
+      embedding: base64
+        ? Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64')
+        : Array.from(vector),
+    }));
     send(res, 200, {
       object: 'list',
       data,
@@ -89,6 +86,12 @@ export class LocalEmbeddingServer {
       usage: { prompt_tokens: 0, total_tokens: 0 },
     });
   }
+}
+
+/** Astrocyte's LocalEmbedder vectors of the given dimension. */
+export function localVectors(dimensions: number): EmbedTexts {
+  const embedder = new LocalEmbedder({ dimensions });
+  return async (texts) => texts.map((text) => embedder.embedOne(text));
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
