@@ -84,10 +84,13 @@ async function insertChunk(
   const nearest =
     threshold === null ? new Map<number, NearMatch>() : await nearestLive(client, sql, chunk, unmatched, large);
   const maxTags = options.maxTags ?? DEFAULT_LIMITS.maxTags;
+  const holdTags = options.holdTags ?? [];
   const kept: Candidate[] = [];
   const keptHashes = new Map<string, Match>();
   // The tags of each memory duplicates added to, stored or kept, as they stand after each: duplicates add up.
   const tagsNow = new Map<string, { bankId: string; id: string; tags: string[] }>();
+  // The memories a duplicate placed a legal hold on: a held memory never expires, as when it is stored with the tag.
+  const heldNow = new Set<string>();
   // Corrections that repeat a memory: the corrected memory is replaced by the one repeated.
   const replacedByDuplicates: MemoryRecord[] = [];
   const duplicate = (candidate: Candidate, of: Match, match: 'exact' | 'near'): void => {
@@ -97,6 +100,7 @@ async function insertChunk(
     const current = tagsNow.get(key)?.tags ?? of.tags;
     const addedTags = mergeTags(current, tags, maxTags);
     if (addedTags.length > 0) tagsNow.set(key, { bankId, id: of.id, tags: [...current, ...addedTags] });
+    if (addedTags.some((tag) => holdTags.includes(tag))) heldNow.add(key);
     outcomes[candidate.index] = {
       status: 'duplicate',
       duplicateOf: of.id,
@@ -134,7 +138,7 @@ async function insertChunk(
   await addTags(
     client,
     sql,
-    [...tagsNow].filter(([key]) => !keptKeys.has(key)).map(([, memory]) => memory),
+    [...tagsNow].filter(([key]) => !keptKeys.has(key)).map(([key, memory]) => ({ ...memory, held: heldNow.has(key) })),
   );
   for (const record of replacedByDuplicates) await supersede(client, sql, record);
   if (kept.length === 0) return;
@@ -142,10 +146,14 @@ async function insertChunk(
   // The replaced memory leaves first: a correction may hash like the original, which the unique constraint forbids
   // twice, and the episodes are read without it.
   for (const { record } of kept) if (record.supersedes !== null) await supersede(client, sql, record);
-  const records = kept.map(({ record }) => ({
-    ...record,
-    tags: tagsNow.get(memoryKey(record.bankId, record.id))?.tags ?? record.tags,
-  }));
+  const records = kept.map(({ record }) => {
+    const key = memoryKey(record.bankId, record.id);
+    return {
+      ...record,
+      tags: tagsNow.get(key)?.tags ?? record.tags,
+      expiresAt: heldNow.has(key) ? null : record.expiresAt,
+    };
+  });
   const { placements, previousLast } = await appendToEpisodes(client, sql, records);
   const inserted = await insertRows(client, sql, records, placements);
   const stored: MemoryRecord[] = [];
@@ -186,14 +194,14 @@ function keptMatch({ record }: Candidate): NearMatch {
 async function addTags(
   client: pg.PoolClient,
   sql: StoreSql,
-  memories: { bankId: string; id: string; tags: string[] }[],
+  memories: { bankId: string; id: string; tags: string[]; held: boolean }[],
 ): Promise<void> {
   if (memories.length === 0) return;
   await client.query(
-    `UPDATE ${sql.memories} m SET tags = r.tags
-       FROM jsonb_to_recordset($1::jsonb) AS r(bank_id text, id text, tags text[])
+    `UPDATE ${sql.memories} m SET tags = r.tags, expires_at = CASE WHEN r.held THEN NULL ELSE m.expires_at END
+       FROM jsonb_to_recordset($1::jsonb) AS r(bank_id text, id text, tags text[], held boolean)
       WHERE m.bank_id = r.bank_id AND m.id = r.id`,
-    [JSON.stringify(memories.map((m) => ({ bank_id: m.bankId, id: m.id, tags: m.tags })))],
+    [JSON.stringify(memories.map((m) => ({ bank_id: m.bankId, id: m.id, tags: m.tags, held: m.held })))],
   );
 }
 

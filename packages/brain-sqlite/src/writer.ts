@@ -29,6 +29,8 @@ import { checkEmbedding, vectorBlob } from './vector-blobs.js';
 // What taking a memory out of the live tables needs to know of it.
 const LIVE_ROW_COLUMNS = 'm.seq, m.id, m.bank_id, m.text';
 type LiveRow = { seq: number; id: string; bank_id: string; text: string };
+// How a duplicate's tags join the memory it duplicates (InsertOptions.maxTags and holdTags).
+type TagMerge = { maxTags: number; holdTags: readonly string[] };
 
 /**
  * Every write of the store: insert (exact and near-duplicate checks, supersession, episodes) and erase (rows,
@@ -77,7 +79,10 @@ export class MemoryWriter {
       if (threshold !== null)
         for (const bankId of new Set(records.filter(nearChecked).map((r) => r.bankId)))
           await runSliced(this.index.load(bankId), tick);
-      const maxTags = options?.maxTags ?? DEFAULT_LIMITS.maxTags;
+      const merge: TagMerge = {
+        maxTags: options?.maxTags ?? DEFAULT_LIMITS.maxTags,
+        holdTags: options?.holdTags ?? [],
+      };
       // Counted inside the write lock, so that no other writer can fill the bank between the count and the commit.
       const before = this.liveCounts(limits);
       const outcomes: InsertOutcome[] = [];
@@ -85,7 +90,7 @@ export class MemoryWriter {
         // Only a record the check reads needs the LSH tables: a bank that only takes turns and chunks never builds them.
         if (threshold !== null && nearChecked(record))
           await runSliced(this.index.bank(record.bankId).prepareNearDuplicates(), tick);
-        outcomes.push(this.insertOne(record, sketches[i] as VectorSketch, threshold, maxTags));
+        outcomes.push(this.insertOne(record, sketches[i] as VectorSketch, threshold, merge));
         await tick();
       }
       checkMemoryLimits(limits, before, this.liveCounts(limits));
@@ -119,17 +124,17 @@ export class MemoryWriter {
     record: MemoryRecord,
     sketch: VectorSketch,
     threshold: number | null,
-    maxTags: number,
+    merge: TagMerge,
   ): InsertOutcome {
     const exact = this.stmt('SELECT id FROM memories WHERE bank_id = ? AND content_hash = ?').get(
       record.bankId,
       record.contentHash,
     ) as { id: string } | undefined;
     // The memory being superseded is not a duplicate of its correction, which is usually worded almost alike.
-    if (exact && exact.id !== record.supersedes) return this.duplicate(record, exact.id, 'exact', 1, maxTags);
+    if (exact && exact.id !== record.supersedes) return this.duplicate(record, exact.id, 'exact', 1, merge);
     if (threshold !== null && nearChecked(record)) {
       const near = this.index.nearDuplicate(record.bankId, record.embedding, sketch, threshold, record.supersedes);
-      if (near && sameFact(record, near.row)) return this.duplicate(record, near.id, 'near', near.similarity, maxTags);
+      if (near && sameFact(record, near.row)) return this.duplicate(record, near.id, 'near', near.similarity, merge);
     }
     if (record.supersedes !== null) this.supersede(record);
 
@@ -193,19 +198,25 @@ export class MemoryWriter {
     duplicateOf: string,
     match: 'exact' | 'near',
     similarity: number,
-    maxTags: number,
+    merge: TagMerge,
   ): InsertOutcome {
     if (record.supersedes !== null) this.supersede({ ...record, id: duplicateOf });
-    const row = this.stmt('SELECT seq, tags FROM memories WHERE bank_id = ? AND id = ?').get(
+    const row = this.stmt('SELECT seq, tags, expires_at FROM memories WHERE bank_id = ? AND id = ?').get(
       record.bankId,
       duplicateOf,
-    ) as { seq: number; tags: string } | undefined;
+    ) as { seq: number; tags: string; expires_at: number | null } | undefined;
     const stored = row ? (JSON.parse(row.tags) as string[]) : [];
-    const addedTags = row ? mergeTags(stored, record.tags, maxTags) : [];
+    const addedTags = row ? mergeTags(stored, record.tags, merge.maxTags) : [];
     if (row && addedTags.length > 0) {
       this.stmt('UPDATE memories SET tags = ? WHERE seq = ?').run(JSON.stringify([...stored, ...addedTags]), row.seq);
       const addTag = this.stmt('INSERT OR IGNORE INTO memory_tags (seq, bank_id, tag) VALUES (?, ?, ?)');
       for (const tag of addedTags) addTag.run(row.seq, record.bankId, tag);
+      // A hold merged in must outlive the memory's expiry, as it does for a memory stored with it.
+      if (row.expires_at !== null && addedTags.some((tag) => merge.holdTags.includes(tag))) {
+        this.stmt('UPDATE memories SET expires_at = NULL WHERE seq = ?').run(row.seq);
+        this.stmt('UPDATE memory_sketches SET expires_at = NULL WHERE seq = ?').run(row.seq);
+        this.journal.keptForever(record.bankId, row.seq);
+      }
     }
     return { status: 'duplicate', duplicateOf, match, similarity, addedTags };
   }

@@ -55,6 +55,11 @@ export interface InsertOptions {
   /** A duplicate's new tags are added to the memory it duplicates while it holds fewer than this many; default 32. */
   maxTags?: number;
   /**
+   * The tags that place a legal hold. A duplicate that adds one of them to the memory it duplicates also removes that
+   * memory's expiry, as retain does for a memory stored with one: a held memory never expires. Default none.
+   */
+  holdTags?: readonly string[];
+  /**
    * The embedder that computed the records' vectors (default: the one this store was given). Checked against the
    * recorded embedder inside the transaction, so that vectors computed just before a re-embedding switched the store
    * to another model are refused (EmbedderMismatchError), never stored beside the new model's.

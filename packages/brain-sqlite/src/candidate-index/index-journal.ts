@@ -26,6 +26,7 @@ export class IndexJournal implements TransactionFollower {
   // Per bank appended to: its size and highest rowid before the transaction.
   private sizes = new Map<BankIndex, { size: number; maxSeq: number }>();
   private removals: { bank: BankIndex; slot: number }[] = [];
+  private keptForevers: { bank: BankIndex; slot: number }[] = [];
   // The erase_epoch value the current transaction set, once it has deleted a row.
   private epochWritten: string | null = null;
 
@@ -39,6 +40,7 @@ export class IndexJournal implements TransactionFollower {
     this.epochWritten = null;
     this.sizes = new Map();
     this.removals = [];
+    this.keptForevers = [];
     this.index.sync();
   }
 
@@ -53,6 +55,21 @@ export class IndexJournal implements TransactionFollower {
   /** A row this transaction deleted: it leaves the index at the commit. */
   removed(bankId: string, seq: number): void {
     // Other connections' indexes cannot see a delete (and SQLite may reuse the rowid): the epoch tells them to reload.
+    const bank = this.bumpEpoch(bankId);
+    const slot = bank?.slots.slotOf(seq);
+    if (bank && slot !== undefined) this.removals.push({ bank, slot });
+  }
+
+  /** A row whose expiry this transaction removed: its slot never expires from the commit on. */
+  keptForever(bankId: string, seq: number): void {
+    // Other connections' indexes would keep the old expiry: the epoch tells them to reload.
+    const bank = this.bumpEpoch(bankId);
+    const slot = bank?.slots.slotOf(seq);
+    if (bank && slot !== undefined) this.keptForevers.push({ bank, slot });
+  }
+
+  // Bumps the erase epoch once per transaction; returns the bank's index if loaded.
+  private bumpEpoch(bankId: string): BankIndex | undefined {
     if (this.epochWritten === null) {
       this.statements
         .prepare(
@@ -62,18 +79,18 @@ export class IndexJournal implements TransactionFollower {
         .run();
       this.epochWritten = readEraseEpoch(this.statements);
     }
-    const bank = this.index.loaded(bankId);
-    const slot = bank?.slots.slotOf(seq);
-    if (bank && slot !== undefined) this.removals.push({ bank, slot });
+    return this.index.loaded(bankId);
   }
 
   /** Applies the transaction's deletions. */
   committed(): void {
     for (const { bank, slot } of this.removals) bank.slots.remove(slot);
+    for (const { bank, slot } of this.keptForevers) bank.slots.keepForever(slot);
     for (const bank of this.sizes.keys()) bank.slots.settle();
     if (this.epochWritten !== null) this.index.erasedHere(this.epochWritten);
     this.sizes = new Map();
     this.removals = [];
+    this.keptForevers = [];
   }
 
   /** Undoes the transaction's appends. */
@@ -81,5 +98,6 @@ export class IndexJournal implements TransactionFollower {
     for (const [bank, before] of this.sizes) bank.truncate(before.size, before.maxSeq);
     this.sizes = new Map();
     this.removals = [];
+    this.keptForevers = [];
   }
 }

@@ -123,6 +123,13 @@ export class SlotTable {
     if (this.slotBySeq.get(seq) === slot) this.slotBySeq.delete(seq);
   }
 
+  /** Takes a live slot's expiry away: it never expires. */
+  keepForever(slot: number): void {
+    if (slot >= this.size || this.isDead(slot)) return;
+    put(this.expires, slot, Number.POSITIVE_INFINITY);
+    this.markMortal(slot, false);
+  }
+
   /** Forgets what rollbacks would need: the transaction that appended the slots committed. */
   settle(): void {
     this.shadowed.clear();

@@ -249,6 +249,8 @@ export class InMemoryStore implements MemoryStore {
       this.supersede(record, row.record.id);
       const addedTags = mergeTags(row.record.tags, record.tags, options.maxTags);
       row.record.tags = [...row.record.tags, ...addedTags];
+      // A hold merged in must outlive the memory's expiry, as it does for a memory stored with it.
+      if (addedTags.some((tag) => options.holdTags?.includes(tag))) row.record.expiresAt = null;
       return { status: 'duplicate', duplicateOf: row.record.id, match, similarity, addedTags };
     };
     const exact = rivals.find((row) => row.record.contentHash === record.contentHash);

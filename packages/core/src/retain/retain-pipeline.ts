@@ -417,6 +417,7 @@ export class RetainPipeline {
     return this.store.insert(records, {
       nearDuplicateThreshold: this.nearThreshold,
       maxTags: this.limits.maxTags,
+      holdTags: this.governance.forgetPolicy.legalHoldTags,
       embedder,
       ...(memoryLimits ? { memoryLimits } : {}),
     });

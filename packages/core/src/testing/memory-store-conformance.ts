@@ -384,6 +384,57 @@ export function describeMemoryStoreConformance(name: string, factory: StoreFacto
       expect(mine.map((e) => e.id).sort()).toEqual([gone.id, goneToo.id].sort());
     });
 
+    it('removes the expiry of a memory a duplicate places a legal hold on, and only then', async () => {
+      const store = await fresh();
+      const bank = randomBankId();
+      const soon = new Date(NOW.getTime() + 60_000);
+      const later = { now: new Date(NOW.getTime() + 120_000) };
+      const options = { nearDuplicateThreshold: 0.95, holdTags: ['legal-hold'] };
+      const exact = record(bank, 'the contract was signed in May', { expiresAt: soon, embedding: vector(1) });
+      const near = record(bank, 'the lease ends in June', { expiresAt: soon, embedding: vector(2) });
+      const plain = record(bank, 'the office moved to Lyon', { expiresAt: soon, embedding: vector(3) });
+      const batched = record(bank, 'the audit starts in July', { expiresAt: soon, embedding: vector(4) });
+      // The near-duplicate check loads a bank's index first: a store that keeps one must update it too.
+      await store.insert([exact, near, plain], options);
+      const outcomes = await store.insert(
+        [
+          record(bank, 'the contract was signed in May', { tags: ['legal-hold'], embedding: vector(1) }),
+          record(bank, 'the lease ends in June, as agreed', { tags: ['legal-hold'], embedding: vector(2, 0.05) }),
+          record(bank, 'the office moved to Lyon', { tags: ['moves'], embedding: vector(3) }),
+          batched,
+          record(bank, 'the audit starts in July', { tags: ['legal-hold'], embedding: vector(4) }),
+        ],
+        options,
+      );
+      expect(outcomes.map((o) => (o.status === 'duplicate' ? o.addedTags : o.status))).toEqual([
+        ['legal-hold'],
+        ['legal-hold'],
+        ['moves'],
+        'stored',
+        ['legal-hold'],
+      ]);
+      const held = [exact.id, near.id, batched.id];
+      const stored = await store.get(bank, [...held, plain.id]);
+      expect(Object.fromEntries(stored.map((m) => [m.id, m.expiresAt ?? null]))).toEqual({
+        [exact.id]: null,
+        [near.id]: null,
+        [batched.id]: null,
+        [plain.id]: soon,
+      });
+      // Past the old expiry the held memories are still found, and only the other one has expired.
+      expect((await store.expired(later.now, 100)).filter((e) => e.bankId === bank).map((e) => e.id)).toEqual([
+        plain.id,
+      ]);
+      for (const [axis, id] of [
+        [1, exact.id],
+        [2, near.id],
+        [4, batched.id],
+      ] as const)
+        expect((await store.vectorSearch([bank], vector(axis), 1, later))[0]?.id).toBe(id);
+      expect((await store.keywordSearch([bank], ['contract'], 5, later)).map((h) => h.id)).toEqual([exact.id]);
+      expect(await store.keywordSearch([bank], ['office'], 5, later)).toEqual([]);
+    });
+
     it('counts memories per bank', async () => {
       const store = await fresh();
       const [a, b] = [randomBankId(), randomBankId()];

@@ -279,6 +279,21 @@ export function describeGovernance(factory: StoreFactory): void {
         expect((await brain.list(bankId)).items).toHaveLength(1);
       });
 
+      it('a legal hold placed by retaining a stored memory again removes its expiry too', async () => {
+        const clock = manualClock();
+        const brain = await makeBrain({ now: clock.now });
+        const bankId = randomBankId();
+        const expiresAt = new Date(clock.now().getTime() + DAY);
+        const first = await brain.retain('The contract was signed on 3 May.', { bankId, expiresAt });
+        const again = await brain.retain('The contract was signed on 3 May.', { bankId, tags: ['legal-hold'] });
+        expect(again).toMatchObject({ deduplicated: true, duplicateOf: first.memoryId, mergedTags: ['legal-hold'] });
+        clock.advance(2 * DAY);
+        expect(await brain.purgeExpired()).toBe(0);
+        expect((await brain.recall('contract signed', { bankId })).hits.map((h) => h.memoryId)).toEqual([
+          first.memoryId,
+        ]);
+      });
+
       it('keeps memories younger than the minimum age, measured on the injected clock', async () => {
         const clock = manualClock();
         const brain = await governed({ forget: { minAgeDays: 7 } }, { now: clock.now });
