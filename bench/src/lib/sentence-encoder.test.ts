@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createSqliteBrain } from '@astrocyte/brain-sqlite';
+import { DEFAULTS } from '@astrocyte/core';
 import { cosineSimilarity } from '@astrocyte/core/backend';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SENTENCE_ENCODER_DIMENSIONS, SentenceEncoder, serveSentenceEncoder } from './sentence-encoder.js';
@@ -45,6 +48,31 @@ describe('the sentence encoder the quality benchmark measures a neural model wit
         expect(cosineSimilarity(vector, direct[i] as Float32Array)).toBeCloseTo(1, 5);
       });
     } finally {
+      await server.close();
+    }
+  });
+
+  it('stores both facts of each pair its vectors place within the near-duplicate threshold', async () => {
+    const encoder = new SentenceEncoder(join(dir, 'pairs.bin'));
+    const { embedder, server } = await serveSentenceEncoder(encoder);
+    const brain = await createSqliteBrain({ path: ':memory:', embedder });
+    try {
+      for (const pair of [
+        ['The user is allergic to penicillin.', 'The user is not allergic to penicillin.'],
+        ['The user always drinks tea in the morning.', 'The user never drinks tea in the morning.'],
+        ['The project deadline is Friday.', 'The project deadline is Thursday.'],
+      ]) {
+        const [a, b] = await encoder.embed(pair);
+        expect(cosineSimilarity(a as Float32Array, b as Float32Array)).toBeGreaterThanOrEqual(
+          DEFAULTS.dedup.nearThreshold,
+        );
+        const bankId = `pairs-${randomUUID()}`;
+        const results = [];
+        for (const text of pair) results.push(await brain.retain(text, { bankId }));
+        expect(results.map((r) => r.stored)).toEqual([true, true]);
+      }
+    } finally {
+      await brain.close();
       await server.close();
     }
   });

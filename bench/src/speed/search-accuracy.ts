@@ -39,8 +39,8 @@ export async function vectorRecallAtK(
  * Inserts one record per stored memory in `bases`, its embedding turned away from the stored one to a cosine just
  * above `threshold` (threshold + 0.0002 up to threshold + 0.02), straight into the store with that near-duplicate
  * threshold, and returns how many were refused as near duplicates. All should be: this is where an approximate check
- * misses first. Each record's text is the stored text with a suffix, so that it names the same numbers, as a near
- * duplicate must.
+ * misses first. Each record's text is the stored text with another ending, so that it says nothing the stored
+ * text does not, as a near duplicate must (mayRepeat), under a hash of its own.
  */
 export async function caughtNearDuplicates(
   store: MemoryStore,
@@ -52,7 +52,7 @@ export async function caughtNearDuplicates(
   const now = new Date();
   const records = bases.map((base, i) => {
     const cosine = threshold + 0.0002 + (0.0198 * i) / bases.length;
-    return memoryRecord(bankId, `${base.text} (planted near-duplicate)`, {
+    return memoryRecord(bankId, `${base.text} (!)`, {
       embedding: turned(base.embedding, cosine, random),
       createdAt: now,
     });

@@ -3,8 +3,8 @@ import {
   type InsertOptions,
   type InsertOutcome,
   type MemoryRecord,
+  mayRepeat,
   mergeTags,
-  sameNumbers,
 } from '@astrocyte/core/backend';
 import type pg from 'pg';
 import {
@@ -124,9 +124,10 @@ async function insertChunk(
         const similarity = cosine(earlier, candidate);
         if (!best || similarity > best.similarity) best = { ...keptMatch(earlier), similarity };
       }
-      // The same words at another time are another event, and another number another fact.
+      // The same words at another time are another event, and a record that says what its match does not is another
+      // fact (mayRepeat).
       const sameTime = record.occurredAt === null || best?.occurredAt?.getTime() === record.occurredAt.getTime();
-      if (best && best.similarity >= threshold && sameTime && sameNumbers(record.text, best.text)) {
+      if (best && best.similarity >= threshold && sameTime && mayRepeat(record.text, best.text)) {
         duplicate(candidate, best, 'near');
         continue;
       }

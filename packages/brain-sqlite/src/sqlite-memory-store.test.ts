@@ -203,7 +203,7 @@ describe('persistence and transactions', () => {
       },
     );
     expect(outcome[0]).toMatchObject({ status: 'duplicate', duplicateOf: first.id, match: 'exact' });
-    const near = await b.insert([record('shared', 'reworded', { embedding: vector(0, 0.01) })], {
+    const near = await b.insert([record('shared', 'Once, please!', { embedding: vector(0, 0.01) })], {
       nearDuplicateThreshold: 0.95,
     });
     expect(near[0]).toMatchObject({ status: 'duplicate', duplicateOf: first.id, match: 'near' });

@@ -8,8 +8,8 @@ import {
   type InsertOutcome,
   limitedBanks,
   type MemoryRecord,
+  mayRepeat,
   mergeTags,
-  sameNumbers,
   TimeSlicer,
   type VersionStamp,
 } from '@astrocyte/core/backend';
@@ -289,9 +289,9 @@ function nearChecked(record: MemoryRecord): boolean {
   return record.episodeId === null;
 }
 
-// A near match is a duplicate only of the same moment and the same numbers: the same words at another time are another
-// event, and another number another fact. `near` is its row as the near-duplicate check read it.
+// A near match is a duplicate only of the same moment, and when the record says nothing it does not (mayRepeat): the
+// same words at another time are another event. `near` is its row as the near-duplicate check read it.
 function sameFact(record: MemoryRecord, near: MemoryRow): boolean {
-  if (!sameNumbers(record.text, near.text)) return false;
+  if (!mayRepeat(record.text, near.text)) return false;
   return record.occurredAt === null || near.occurred_at === record.occurredAt.getTime();
 }

@@ -41,12 +41,21 @@ export function episodeHashPrefix(episodeId: string): string {
 let lastEpisode: { id: string; prefix: string } | null = null;
 
 /**
- * Whether two texts name the same numbers in the same order. A near-duplicate must: "flight UA 2801" is not "flight
- * UA 2337", however alike the local embedder's hashed features make their vectors.
+ * Whether a text whose vector lies near a stored memory's may be merged into it as a duplicate. Similar vectors are
+ * not the same fact: a language model places "not allergic" beside "allergic" and "Thursday" beside "Friday" (cosine
+ * 0.96 and 0.99 with a sentence encoder), the local embedder "UA 2337" beside "UA 2801". So the incoming text must
+ * say nothing the stored one does not: the same numbers and codes (every token with a digit, case kept: `ABC123` is
+ * not `abc123`) in the same order, each of its words (stemmed, stopwords aside) among the stored text's, and no
+ * negation among the words only one of the two has. It may drop words or punctuation, or change their order or form.
  */
-export function sameNumbers(a: string, b: string): boolean {
-  const numbers = (text: string) => (text.normalize('NFKC').match(/\p{N}+/gu) ?? []).join(' ');
-  return numbers(a) === numbers(b);
+export function mayRepeat(incoming: string, stored: string): boolean {
+  const codes = (text: string) => (text.normalize('NFKC').match(/[\p{L}\p{N}]*\p{N}[\p{L}\p{N}]*/gu) ?? []).join(' ');
+  if (codes(incoming) !== codes(stored)) return false;
+  const storedWords = new Set(words(stored).map(stem));
+  const incomingWords = new Set(words(incoming).map(stem));
+  for (const word of incomingWords) if (!storedWords.has(word)) return false;
+  for (const word of storedWords) if (!incomingWords.has(word) && isNegation(word)) return false;
+  return true;
 }
 
 // Words that carry no meaning for search; left out of keyword queries and of the local embedder's word features.

@@ -54,8 +54,9 @@ function cosine(a: Float32Array, b: Float32Array): number {
 
 // A unique text without digits: these tests are about vectors, and a near duplicate must name the same numbers.
 function record(bankId: string, embedding: Float32Array, overrides: Partial<MemoryRecord> = {}): MemoryRecord {
-  const name = randomUUID().replace(/\d/g, (digit) => 'ghijklmnop'[Number(digit)] as string);
-  return memoryRecord(bankId, `memory ${name}`, { embedding, createdAt: NOW, ...overrides });
+  // One text with a hash of its own: a near duplicate must say nothing its match does not (mayRepeat), and these
+  // records differ by their vectors alone.
+  return memoryRecord(bankId, 'a memory', { embedding, contentHash: randomUUID(), createdAt: NOW, ...overrides });
 }
 
 const store = storesPerTest((path?: string) => openSqliteStore({ path: path ?? ':memory:' }), EMBEDDER);

@@ -21,7 +21,7 @@ import {
 } from '../memory-store.js';
 import { normalizePathPrefix } from '../path-prefix.js';
 import { KEYWORD_WEIGHTS, keywordFields } from '../recall/keyword-fields.js';
-import { sameNumbers, stem, words } from '../text.js';
+import { mayRepeat, stem, words } from '../text.js';
 import type { Memory, MemoryVersion, Page } from '../types.js';
 import { InMemoryAccessLedger } from './in-memory-access-ledger.js';
 import { InMemoryReembedding, type ReembedRow } from './in-memory-reembedding.js';
@@ -264,8 +264,8 @@ export class InMemoryStore implements MemoryStore {
         const similarity = cosineSimilarity(row.record.embedding, record.embedding);
         if (!best || similarity > best.similarity) best = { row, similarity };
       }
-      // Another number is another fact, however alike the vectors.
-      if (best && best.similarity >= options.nearDuplicateThreshold && sameNumbers(record.text, best.row.record.text))
+      // Alike vectors are not the same fact: the record must say nothing the match does not.
+      if (best && best.similarity >= options.nearDuplicateThreshold && mayRepeat(record.text, best.row.record.text))
         return duplicate(best.row, 'near', best.similarity);
     }
     this.supersede(record, record.id);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Astrocyte } from '../../astrocyte.js';
+import type { Embedder } from '../../embedders/embedder.js';
 import { handleMemoryTool } from '../../tools/handle-memory-tool.js';
 import { randomBankId, type StoreFactory } from '../store-factory.js';
 import { brainHarness, expectFieldErrors } from './harness.js';
@@ -303,6 +304,44 @@ export function describeConversations(factory: StoreFactory): void {
       expect([a.stored, b.stored]).toEqual([true, true]);
       const { hits } = await brain.recall(second, { bankId, maxResults: 2 });
       expect(hits.map((h) => h.text).sort()).toEqual([first, second].sort());
+    });
+
+    // A language model's vectors of such pairs are nearly one (0.96 for this negation, 0.99 for the two weekdays, with
+    // a sentence encoder): an embedder that gives every text the same vector is the limit they approach, where only
+    // the words can tell the two facts apart.
+    const sameVector: Embedder = {
+      name: 'same-vector',
+      dimensions: 4,
+      embed: async (texts) => texts.map(() => Float32Array.of(0.5, 0.5, 0.5, 0.5)),
+    };
+
+    it('stores both facts of a pair whose vectors are the same, where they differ in a word, and merges a rewording', async () => {
+      const brain = await makeBrain({ embedder: sameVector });
+      const pairs = [
+        ['The user is allergic to penicillin.', 'The user is not allergic to penicillin.'],
+        ['The user has no cat.', 'The user has a cat.'],
+        ['The user always drinks tea in the morning.', 'The user never drinks tea in the morning.'],
+        ['The project deadline is Friday.', 'The project deadline is Thursday.'],
+        ['My manager is Alice Johnson.', 'My manager is Alicia Johnson.'],
+        ['User ID is ABC123', 'User ID is abc123'],
+        ['The flight leaves on 3 May.', 'The flight leaves on 4 May.'],
+        ['The user is allergic to penicillin.', 'The user is allergic to penicillin and to latex.'],
+      ];
+      for (const [first, second] of pairs) {
+        const bankId = randomBankId();
+        await brain.retain(first as string, { bankId });
+        expect([second, (await brain.retain(second as string, { bankId })).stored]).toEqual([second, true]);
+      }
+      // What says nothing new is a near duplicate: other case, punctuation, order, word forms, or fewer words.
+      const bankId = randomBankId();
+      const stored = await brain.retain('The user is allergic to penicillin and to latex.', { bankId });
+      for (const repeat of ['the user is allergic to penicillin and latex', 'Allergic to latex: the user.']) {
+        expect(await brain.retain(repeat, { bankId })).toMatchObject({
+          stored: false,
+          deduplicated: true,
+          duplicateOf: stored.memoryId,
+        });
+      }
     });
 
     it('adds the tags of a repeated retain to the memory, and stores the same words at another time', async () => {
