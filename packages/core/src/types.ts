@@ -1,6 +1,7 @@
 import type { HealthReport } from './health/health-report.js';
 import type { ReembedOptions, ReembedResult } from './reembed/reembed-types.js';
 import type { ReembedState } from './reembed/store-reembedding.js';
+import type { Limits } from './validation.js';
 
 /** A JSON value as stored in memory metadata. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -269,6 +270,8 @@ export interface Brain {
    * input: a hold keeps a memory from expiry and forget, which only the application may decide.
    */
   readonly legalHoldTags?: readonly string[];
+  /** The input limits the brain checks (`limits:`), so that a transport can size what it accepts to them. */
+  readonly limits?: Readonly<Limits>;
   retain(content: string, options: RetainOptions): Promise<RetainResult>;
   recall(query: string, options: RecallOptions): Promise<RecallResult>;
   reflect(query: string, options: ReflectOptions): Promise<ReflectResult>;

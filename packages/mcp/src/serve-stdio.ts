@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import { type Brain, bodyBytesFor, DEFAULT_MAX_BODY_BYTES, type Limits } from '@astrocyte/core';
+import { type Brain, bodyBytesFor, DEFAULT_MAX_BODY_BYTES } from '@astrocyte/core';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import { createMemoryMcpServer } from './memory-mcp-server.js';
@@ -61,9 +61,8 @@ export async function serveStdio(
   };
 }
 
-// The longest message: room for a retain of the brain's longest content in any script, as over HTTP. A Brain that is
-// not an Astrocyte does not say its limits: the default one's.
+// The longest message: room for a retain of the brain's longest content in any script, as over HTTP. A Brain that
+// does not say its limits gets the default one's.
 function messageBytesFor(brain: Brain): number {
-  const limits = (brain as { limits?: Partial<Limits> }).limits;
-  return typeof limits?.maxContentLength === 'number' ? bodyBytesFor(limits.maxContentLength) : DEFAULT_MAX_BODY_BYTES;
+  return brain.limits ? bodyBytesFor(brain.limits.maxContentLength) : DEFAULT_MAX_BODY_BYTES;
 }
