@@ -89,7 +89,7 @@ export class LocalEmbeddingServer {
 }
 
 /** Astrocyte's LocalEmbedder vectors of the given dimension. */
-export function localVectors(dimensions: number): EmbedTexts {
+function localVectors(dimensions: number): EmbedTexts {
   const embedder = new LocalEmbedder({ dimensions });
   return async (texts) => texts.map((text) => embedder.embedOne(text));
 }

@@ -1,4 +1,5 @@
 import {
+  addsHold,
   DEFAULT_LIMITS,
   type InsertOptions,
   type InsertOutcome,
@@ -84,7 +85,6 @@ async function insertChunk(
   const nearest =
     threshold === null ? new Map<number, NearMatch>() : await nearestLive(client, sql, chunk, unmatched, large);
   const maxTags = options.maxTags ?? DEFAULT_LIMITS.maxTags;
-  const holdTags = options.holdTags ?? [];
   const kept: Candidate[] = [];
   const keptHashes = new Map<string, Match>();
   // The tags of each memory duplicates added to, stored or kept, as they stand after each: duplicates add up.
@@ -100,7 +100,7 @@ async function insertChunk(
     const current = tagsNow.get(key)?.tags ?? of.tags;
     const addedTags = mergeTags(current, tags, maxTags);
     if (addedTags.length > 0) tagsNow.set(key, { bankId, id: of.id, tags: [...current, ...addedTags] });
-    if (addedTags.some((tag) => holdTags.includes(tag))) heldNow.add(key);
+    if (addsHold(addedTags, options)) heldNow.add(key);
     outcomes[candidate.index] = {
       status: 'duplicate',
       duplicateOf: of.id,

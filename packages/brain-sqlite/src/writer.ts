@@ -1,8 +1,8 @@
 import { ValidationError } from '@astrocyte/core';
 import {
+  addsHold,
   checkMemoryLimits,
   checkSameEmbedder,
-  DEFAULT_LIMITS,
   type EmbedderInfo,
   type InsertOptions,
   type InsertOutcome,
@@ -29,8 +29,6 @@ import { checkEmbedding, vectorBlob } from './vector-blobs.js';
 // What taking a memory out of the live tables needs to know of it.
 const LIVE_ROW_COLUMNS = 'm.seq, m.id, m.bank_id, m.text';
 type LiveRow = { seq: number; id: string; bank_id: string; text: string };
-// How a duplicate's tags join the memory it duplicates (InsertOptions.maxTags and holdTags).
-type TagMerge = { maxTags: number; holdTags: readonly string[] };
 
 /**
  * Every write of the store: insert (exact and near-duplicate checks, supersession, episodes) and erase (rows,
@@ -79,10 +77,6 @@ export class MemoryWriter {
       if (threshold !== null)
         for (const bankId of new Set(records.filter(nearChecked).map((r) => r.bankId)))
           await runSliced(this.index.load(bankId), tick);
-      const merge: TagMerge = {
-        maxTags: options?.maxTags ?? DEFAULT_LIMITS.maxTags,
-        holdTags: options?.holdTags ?? [],
-      };
       // Counted inside the write lock, so that no other writer can fill the bank between the count and the commit.
       const before = this.liveCounts(limits);
       const outcomes: InsertOutcome[] = [];
@@ -90,7 +84,7 @@ export class MemoryWriter {
         // Only a record the check reads needs the LSH tables: a bank that only takes turns and chunks never builds them.
         if (threshold !== null && nearChecked(record))
           await runSliced(this.index.bank(record.bankId).prepareNearDuplicates(), tick);
-        outcomes.push(this.insertOne(record, sketches[i] as VectorSketch, threshold, merge));
+        outcomes.push(this.insertOne(record, sketches[i] as VectorSketch, threshold, options));
         await tick();
       }
       checkMemoryLimits(limits, before, this.liveCounts(limits));
@@ -124,17 +118,17 @@ export class MemoryWriter {
     record: MemoryRecord,
     sketch: VectorSketch,
     threshold: number | null,
-    merge: TagMerge,
+    options: InsertOptions,
   ): InsertOutcome {
     const exact = this.stmt('SELECT id FROM memories WHERE bank_id = ? AND content_hash = ?').get(
       record.bankId,
       record.contentHash,
     ) as { id: string } | undefined;
     // The memory being superseded is not a duplicate of its correction, which is usually worded almost alike.
-    if (exact && exact.id !== record.supersedes) return this.duplicate(record, exact.id, 'exact', 1, merge);
+    if (exact && exact.id !== record.supersedes) return this.duplicate(record, exact.id, 'exact', 1, options);
     if (threshold !== null && nearChecked(record)) {
       const near = this.index.nearDuplicate(record.bankId, record.embedding, sketch, threshold, record.supersedes);
-      if (near && sameFact(record, near.row)) return this.duplicate(record, near.id, 'near', near.similarity, merge);
+      if (near && sameFact(record, near.row)) return this.duplicate(record, near.id, 'near', near.similarity, options);
     }
     if (record.supersedes !== null) this.supersede(record);
 
@@ -198,7 +192,7 @@ export class MemoryWriter {
     duplicateOf: string,
     match: 'exact' | 'near',
     similarity: number,
-    merge: TagMerge,
+    options: InsertOptions,
   ): InsertOutcome {
     if (record.supersedes !== null) this.supersede({ ...record, id: duplicateOf });
     const row = this.stmt('SELECT seq, tags, expires_at FROM memories WHERE bank_id = ? AND id = ?').get(
@@ -206,14 +200,18 @@ export class MemoryWriter {
       duplicateOf,
     ) as { seq: number; tags: string; expires_at: number | null } | undefined;
     const stored = row ? (JSON.parse(row.tags) as string[]) : [];
-    const addedTags = row ? mergeTags(stored, record.tags, merge.maxTags) : [];
+    const addedTags = row ? mergeTags(stored, record.tags, options.maxTags) : [];
     if (row && addedTags.length > 0) {
-      this.stmt('UPDATE memories SET tags = ? WHERE seq = ?').run(JSON.stringify([...stored, ...addedTags]), row.seq);
+      // A hold merged in must outlive the memory's expiry, as it does for a memory stored with it.
+      const released = row.expires_at !== null && addsHold(addedTags, options);
+      this.stmt('UPDATE memories SET tags = ?, expires_at = ? WHERE seq = ?').run(
+        JSON.stringify([...stored, ...addedTags]),
+        released ? null : row.expires_at,
+        row.seq,
+      );
       const addTag = this.stmt('INSERT OR IGNORE INTO memory_tags (seq, bank_id, tag) VALUES (?, ?, ?)');
       for (const tag of addedTags) addTag.run(row.seq, record.bankId, tag);
-      // A hold merged in must outlive the memory's expiry, as it does for a memory stored with it.
-      if (row.expires_at !== null && addedTags.some((tag) => merge.holdTags.includes(tag))) {
-        this.stmt('UPDATE memories SET expires_at = NULL WHERE seq = ?').run(row.seq);
+      if (released) {
         this.stmt('UPDATE memory_sketches SET expires_at = NULL WHERE seq = ?').run(row.seq);
         this.journal.keptForever(record.bankId, row.seq);
       }

@@ -186,6 +186,14 @@ export function mergeTags(stored: string[], incoming: string[], maxTags = DEFAUL
   return incoming.filter((tag) => !have.has(tag)).slice(0, Math.max(0, maxTags - stored.length));
 }
 
+/**
+ * Whether the tags a duplicate added (mergeTags) place a legal hold (`options.holdTags`): the memory it duplicates then
+ * loses its expiry, as a memory stored with a hold never has one.
+ */
+export function addsHold(addedTags: string[], options: Pick<InsertOptions, 'holdTags'>): boolean {
+  return addedTags.some((tag) => options.holdTags?.includes(tag));
+}
+
 /** What the store records about the embedder that wrote it. */
 export interface EmbedderInfo {
   name: string;

@@ -52,7 +52,6 @@ function cosine(a: Float32Array, b: Float32Array): number {
   return dot;
 }
 
-// A unique text without digits: these tests are about vectors, and a near duplicate must name the same numbers.
 function record(bankId: string, embedding: Float32Array, overrides: Partial<MemoryRecord> = {}): MemoryRecord {
   // One text with a hash of its own: a near duplicate must say nothing its match does not (mayRepeat), and these
   // records differ by their vectors alone.

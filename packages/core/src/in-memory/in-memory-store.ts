@@ -2,6 +2,7 @@ import { cosineSimilarity } from '../embedders/embedder.js';
 import { StorageError, ValidationError } from '../errors.js';
 import { countBanks } from '../health/check-health.js';
 import {
+  addsHold,
   type ChainMember,
   checkMemoryLimits,
   checkSameEmbedder,
@@ -249,8 +250,7 @@ export class InMemoryStore implements MemoryStore {
       this.supersede(record, row.record.id);
       const addedTags = mergeTags(row.record.tags, record.tags, options.maxTags);
       row.record.tags = [...row.record.tags, ...addedTags];
-      // A hold merged in must outlive the memory's expiry, as it does for a memory stored with it.
-      if (addedTags.some((tag) => options.holdTags?.includes(tag))) row.record.expiresAt = null;
+      if (addsHold(addedTags, options)) row.record.expiresAt = null;
       return { status: 'duplicate', duplicateOf: row.record.id, match, similarity, addedTags };
     };
     const exact = rivals.find((row) => row.record.contentHash === record.contentHash);
