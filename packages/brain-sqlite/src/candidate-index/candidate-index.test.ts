@@ -267,10 +267,15 @@ describe('Hamming kernel', () => {
         rows.set(row, stored[row] as Uint32Array);
       }
     };
-    // 40,000 rows span three chunks of signature tails; the rows written before growing must survive it.
+    // 40,000 rows span three chunks; the rows written before each growth must survive it, which moves the second
+    // halves' copy in the kernel's memory (from 20,000 to 25,000 rows onto part of its old place).
     fill(0, 10);
+    rows.resize(20_000);
+    fill(10, 20_000);
+    rows.resize(25_000);
+    fill(20_000, 25_000);
     rows.resize(40_000);
-    fill(10, 40_000);
+    fill(25_000, 40_000);
     const query = random();
     const plain = (row: number, from: number, to: number) => {
       let h = 0;
@@ -282,10 +287,14 @@ describe('Hamming kernel', () => {
     };
     const distances = rows.scan(query, 40_000);
     expect(Array.from(distances)).toEqual(Array.from({ length: 40_000 }, (_, row) => plain(row, 0, 8)));
-    for (const row of [0, 9, 10, 16_383, 16_384, 39_999]) {
-      for (const from of [0, 5, 8, 12]) expect(rows.hamming(query, row, from)).toBe(plain(row, from, 16));
+    for (const row of [0, 9, 10, 16_383, 16_384, 19_999, 20_000, 24_999, 25_000, 39_999]) {
+      expect(rows.hamming(query, row)).toBe(plain(row, 0, 16));
       for (let w = 0; w < 16; w++) expect(rows.word(row, w)).toBe(stored[row]?.[w]);
     }
+    // The second ranking: the scan's distances plus the second halves', for any rows in any order.
+    const pool = [39_999, 0, 9, 10, 19_999, 20_000, 24_999, 25_000, 16_384, 7, 31_337];
+    expect(Array.from(rows.ranked(query, pool))).toEqual(pool.map((row) => plain(row, 0, 16)));
+    expect(Array.from(rows.ranked(query, []))).toEqual([]);
     // The kernel's selection of the rows within a bound, in row order, over a count that ends mid-group (eight
     // distances a group), where the padding after the last distance must not be taken.
     for (const count of [40_000, 39_997, 5, 0]) {

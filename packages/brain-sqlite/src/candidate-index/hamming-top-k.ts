@@ -1,6 +1,5 @@
 import type { SlotFilter, SlotTable } from './slot-table.js';
 import { increment, u16, u32 } from './typed-access.js';
-import { SIGNATURE_WORDS } from './vector-sketch.js';
 
 // One slot in this many is sampled to predict the cut-off distance of a large bank.
 const SAMPLE_STRIDE = 16;
@@ -12,10 +11,8 @@ const FULL_DISTANCES = 513;
 // memories the 1,600 nearest on them held 0.91 and 0.95 of the true ten nearest (two sets of 100 queries), the 1,600
 // of a pool of 6,250 ranked on all 512 bits 0.97 and 0.99 (1,600 candidates for the int8 estimates either way). Up
 // to 256,000 memories there is no second ranking: at 100,000 the first held 0.99 already, and reading a pool's
-// second halves costs a cache miss a slot (2 ms for 6,400 at a million).
+// second halves costs a cache miss a slot (about 0.6 ms for 6,250 at a million, in the kernel).
 export const POOL_SHARE = 160;
-// The kernel scans a signature's first half; the second ranking adds the rest.
-const HEAD_WORDS = SIGNATURE_WORDS / 2;
 
 /**
  * Up to `want` live slots passing `filter`, in slot order: of a pool of the nearest by Hamming distance on the first
@@ -25,7 +22,7 @@ const HEAD_WORDS = SIGNATURE_WORDS / 2;
 export function nearestByHamming(slots: SlotTable, query: Uint32Array, want: number, filter: SlotFilter): number[] {
   const scanned = slots.rows.scan(query, slots.size);
   const pool = nearestOnHeads(slots, scanned, Math.max(want, Math.ceil(slots.size / POOL_SHARE)), filter);
-  return pool.length <= want ? pool : nearestOnFull(slots, scanned, query, pool, want);
+  return pool.length <= want ? pool : nearestOnFull(slots, query, pool, want);
 }
 
 /**
@@ -80,22 +77,12 @@ function nearestWithin(
   return cutInSlotOrder(candidates, (i) => u16(scanned, u32(candidates, i)), histogram, want);
 }
 
-// Of the pool (slots in slot order, nearest on the first 256 bits), the `want` nearest on all 512.
-function nearestOnFull(
-  slots: SlotTable,
-  scanned: Uint16Array,
-  query: Uint32Array,
-  pool: number[],
-  want: number,
-): number[] {
-  const distances = new Uint16Array(pool.length);
+// Of the pool (slots in slot order, nearest on the first 256 bits), the `want` nearest on all 512: the kernel adds
+// their second halves' distances to the scan's (every slot a cache miss, which its short loop overlaps).
+function nearestOnFull(slots: SlotTable, query: Uint32Array, pool: number[], want: number): number[] {
+  const distances = slots.rows.ranked(query, pool);
   const histogram = new Uint32Array(FULL_DISTANCES);
-  for (const [i, slot] of pool.entries()) {
-    // The scan's distance on the first half, plus the second half's.
-    const d = u16(scanned, slot) + slots.hamming(query, slot, HEAD_WORDS);
-    distances[i] = d;
-    increment(histogram, d);
-  }
+  for (let i = 0; i < distances.length; i++) increment(histogram, u16(distances, i));
   return cutInSlotOrder(pool, (i) => u16(distances, i), histogram, want);
 }
 

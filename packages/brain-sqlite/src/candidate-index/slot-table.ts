@@ -82,9 +82,9 @@ export class SlotTable {
     return f32(this.scales.chunk(slot), this.scales.offset(slot));
   }
 
-  /** Hamming distance between `query` and a slot's signature over words [fromWord, 16). */
-  hamming(query: Uint32Array, slot: number, fromWord = 0): number {
-    return this.rows.hamming(query, slot, fromWord);
+  /** Hamming distance between `query` and a slot's signature. */
+  hamming(query: Uint32Array, slot: number): number {
+    return this.rows.hamming(query, slot);
   }
 
   /** Whether the slot was removed. */
