@@ -13,6 +13,9 @@ export function readEraseEpoch(statements: StatementCache): string {
   );
 }
 
+// What a transaction does to a slot at its commit: SlotTable's method of that name.
+type SlotChange = 'remove' | 'keepForever';
+
 /**
  * Keeps the candidate index in step with the store's write transactions. At the start it catches the index up with
  * other connections (inside the write lock); a row inserted is appended at once, so later records of the batch see
@@ -25,8 +28,8 @@ export class IndexJournal implements TransactionFollower {
   private readonly index: CandidateIndex;
   // Per bank appended to: its size and highest rowid before the transaction.
   private sizes = new Map<BankIndex, { size: number; maxSeq: number }>();
-  private removals: { bank: BankIndex; slot: number }[] = [];
-  private keptForevers: { bank: BankIndex; slot: number }[] = [];
+  // Slots of loaded banks this transaction deleted or made immortal: applied at the commit.
+  private slotChanges: { bank: BankIndex; slot: number; change: SlotChange }[] = [];
   // The erase_epoch value the current transaction set, once it has deleted a row.
   private epochWritten: string | null = null;
 
@@ -39,8 +42,7 @@ export class IndexJournal implements TransactionFollower {
   begin(): void {
     this.epochWritten = null;
     this.sizes = new Map();
-    this.removals = [];
-    this.keptForevers = [];
+    this.slotChanges = [];
     this.index.sync();
   }
 
@@ -55,21 +57,17 @@ export class IndexJournal implements TransactionFollower {
   /** A row this transaction deleted: it leaves the index at the commit. */
   removed(bankId: string, seq: number): void {
     // Other connections' indexes cannot see a delete (and SQLite may reuse the rowid): the epoch tells them to reload.
-    const bank = this.bumpEpoch(bankId);
-    const slot = bank?.slots.slotOf(seq);
-    if (bank && slot !== undefined) this.removals.push({ bank, slot });
+    this.slotChanged(bankId, seq, 'remove');
   }
 
   /** A row whose expiry this transaction removed: its slot never expires from the commit on. */
   keptForever(bankId: string, seq: number): void {
     // Other connections' indexes would keep the old expiry: the epoch tells them to reload.
-    const bank = this.bumpEpoch(bankId);
-    const slot = bank?.slots.slotOf(seq);
-    if (bank && slot !== undefined) this.keptForevers.push({ bank, slot });
+    this.slotChanged(bankId, seq, 'keepForever');
   }
 
-  // Bumps the erase epoch once per transaction; returns the bank's index if loaded.
-  private bumpEpoch(bankId: string): BankIndex | undefined {
+  // Bumps the erase epoch once per transaction, and notes the change of the row's slot if its bank is loaded.
+  private slotChanged(bankId: string, seq: number, change: SlotChange): void {
     if (this.epochWritten === null) {
       this.statements
         .prepare(
@@ -79,25 +77,24 @@ export class IndexJournal implements TransactionFollower {
         .run();
       this.epochWritten = readEraseEpoch(this.statements);
     }
-    return this.index.loaded(bankId);
+    const bank = this.index.loaded(bankId);
+    const slot = bank?.slots.slotOf(seq);
+    if (bank && slot !== undefined) this.slotChanges.push({ bank, slot, change });
   }
 
-  /** Applies the transaction's deletions. */
+  /** Applies the transaction's deletions and removed expiries. */
   committed(): void {
-    for (const { bank, slot } of this.removals) bank.slots.remove(slot);
-    for (const { bank, slot } of this.keptForevers) bank.slots.keepForever(slot);
+    for (const { bank, slot, change } of this.slotChanges) bank.slots[change](slot);
     for (const bank of this.sizes.keys()) bank.slots.settle();
     if (this.epochWritten !== null) this.index.erasedHere(this.epochWritten);
     this.sizes = new Map();
-    this.removals = [];
-    this.keptForevers = [];
+    this.slotChanges = [];
   }
 
   /** Undoes the transaction's appends. */
   rolledBack(): void {
     for (const [bank, before] of this.sizes) bank.truncate(before.size, before.maxSeq);
     this.sizes = new Map();
-    this.removals = [];
-    this.keptForevers = [];
+    this.slotChanges = [];
   }
 }
