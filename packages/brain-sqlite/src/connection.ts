@@ -67,7 +67,7 @@ export class SqliteConnection {
     this.walSync = this.isFile && synchronous === 'full' ? new WalSync(`${resolve(database.name)}-wal`) : null;
     this.statements = new StatementCache(database);
     this.wal = new WalTruncation(database, busyTimeoutMs);
-    this.thread = this.isFile ? new StoreThread(database.name, busyTimeoutMs) : null;
+    this.thread = this.isFile ? new StoreThread(database.name, busyTimeoutMs, { keywordIndex: 'memory_fts' }) : null;
     try {
       loadSqliteVec(database);
       database.pragma(`busy_timeout = ${busyTimeoutMs}`);
@@ -312,20 +312,26 @@ export class SqliteConnection {
    * process's large batch), and SQLite's own busy handler would wait in sleeps that hold the thread, and with it every
    * other request, and a holder in this same process that needs a turn to finish. Each attempt fails at once while
    * the lock is taken; the next comes after a pause that grows to MAX_LOCK_PAUSE_MS, until the busy timeout has passed.
+   * Meanwhile the store's thread starts no merge of the keyword index, whose steps would otherwise follow each other.
    */
   private async awaitWriteLock(): Promise<void> {
     const deadline = performance.now() + this.busyTimeoutMs;
-    for (let pause = 1; ; pause = Math.min(pause * 2, MAX_LOCK_PAUSE_MS)) {
-      this.statements.prepare('PRAGMA busy_timeout = 0').run();
-      try {
-        this.database.exec('BEGIN IMMEDIATE');
-        return;
-      } catch (error) {
-        if ((error as { code?: unknown })?.code !== 'SQLITE_BUSY' || performance.now() >= deadline) throw error;
-      } finally {
-        this.statements.prepare(`PRAGMA busy_timeout = ${this.busyTimeoutMs}`).run();
+    try {
+      for (let pause = 1; ; pause = Math.min(pause * 2, MAX_LOCK_PAUSE_MS)) {
+        this.statements.prepare('PRAGMA busy_timeout = 0').run();
+        try {
+          this.database.exec('BEGIN IMMEDIATE');
+          return;
+        } catch (error) {
+          if ((error as { code?: unknown })?.code !== 'SQLITE_BUSY' || performance.now() >= deadline) throw error;
+        } finally {
+          this.statements.prepare(`PRAGMA busy_timeout = ${this.busyTimeoutMs}`).run();
+        }
+        this.thread?.writerWaiting(true);
+        await sleep(Math.max(0, Math.min(pause, deadline - performance.now())));
       }
-      await sleep(Math.max(0, Math.min(pause, deadline - performance.now())));
+    } finally {
+      this.thread?.writerWaiting(false);
     }
   }
 

@@ -151,7 +151,9 @@ describe("schema version 8: a turn's content hash begins with its session's", ()
 
     const brain = await createSqliteBrain({ path });
     const upgraded = (brain.store as SqliteMemoryStore).database;
-    expect(upgraded.prepare("SELECT value FROM astrocyte_meta WHERE key = 'schema_version'").pluck().get()).toBe('8');
+    expect(upgraded.prepare("SELECT value FROM astrocyte_meta WHERE key = 'schema_version'").pluck().get()).toBe(
+      String(SCHEMA_VERSION),
+    );
     expect(hashes(upgraded)).toEqual(current);
     const again = await retainHashedKinds(brain, 'b');
     expect(again.map((r) => r.reason)).toEqual(again.map(() => 'the same content is already in memory'));

@@ -45,7 +45,7 @@ describe('checkpoints of a store in a file', () => {
     db.pragma('wal_autocheckpoint = 0');
     db.exec('CREATE TABLE pages (id INTEGER PRIMARY KEY, body BLOB NOT NULL)');
     const insert = db.prepare('INSERT INTO pages (body) VALUES (?)');
-    const thread = new StoreThread(path, 1000, limit);
+    const thread = new StoreThread(path, 1000, { walLimitBytes: limit });
     // 24 MB in commits of ten pages a millisecond apart, for about a second: a passive checkpoint alone never finds
     // the WAL all copied, so SQLite never starts it over and it grows by every commit.
     const commits = 600;

@@ -21,10 +21,24 @@ const RESTART_WAIT_MS = 10;
 export const WAL_LIMIT_BYTES = 64 * 1024 * 1024;
 // Statements the thread keeps prepared; a search has a few shapes (filters, plan), so this is seldom reached.
 const STATEMENT_CACHE_MAX = 64;
+// Keyword index merges. FTS5 merges its segments inside the commits of the connection that writes them (its
+// 'automerge'), with work in proportion to what the commit wrote: at a million memories a batch's commit merged for up
+// to 658 ms on the event loop. The store's index has automerge off (migration 9), and the thread merges instead, from
+// the first checkpoint after a commit until nothing is left to merge: steps of about MERGE_PAGES pages (a few
+// milliseconds), each a write transaction of its own followed by a pause as long as itself, so that another
+// connection's writer finds the lock free; a step that finds the lock taken, or the store's own writer waiting for it,
+// waits MERGE_RETRY_MS. FTS5 still merges a level that reaches its 'crisismerge' (16 segments) inside a commit: that
+// bounds the index when the thread falls behind, or has none (a database in memory, or a thread that failed).
+const MERGE_PAGES = 64;
+const MERGE_RETRY_MS = 5;
+// The flags the thread and the store share: the thread is checkpointing or merging (the store reads itself
+// meanwhile); the store's writer waits for the write lock (the thread starts no merge step).
+const MAINTAINING = 0;
+const WRITER_WAITING = 1;
 
-// The thread's whole program: a second connection to the store's file that checkpoints when asked, runs the queries
-// of each read message in one read transaction (one snapshot) and answers with the rows of the first that returns
-// enough, or the last's, and closes when told to.
+// The thread's whole program: a second connection to the store's file that checkpoints when asked and then merges the
+// keyword index, runs the queries of each read message in one read transaction (one snapshot) and answers with the
+// rows of the first that returns enough, or the last's, and closes when told to.
 const THREAD_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
@@ -32,6 +46,10 @@ const db = new Database(workerData.path, { fileMustExist: true, timeout: workerD
 // A file this connection cannot read (not a database, or one only the store's connection can open) stops the thread
 // here, before it says it is ready: the store then reads and checkpoints on its own connection.
 db.prepare('SELECT count(*) FROM sqlite_schema').get();
+// A merge frees the pages of the segments it replaces: zeroed, as the store's own connection does. A merge lost in a
+// power cut is only done again: no sync of its own.
+db.pragma('secure_delete = ON');
+db.pragma('synchronous = NORMAL');
 const pageSize = db.pragma('page_size', { simple: true });
 const statements = new Map();
 const prepare = (sql) => {
@@ -51,11 +69,10 @@ const firstEnough = db.transaction((queries, enough) => {
   }
   return rows;
 });
-// Raised while a checkpoint runs (tens of milliseconds under a stream of commits): the store reads itself meanwhile.
-const checkpointing = new Int32Array(workerData.checkpointing);
+const flags = new Int32Array(workerData.flags);
 const checkpoint = () => {
   pending = null;
-  Atomics.store(checkpointing, 0, 1);
+  Atomics.store(flags, ${MAINTAINING}, 1);
   try {
     const [{ log }] = db.pragma('wal_checkpoint(PASSIVE)');
     if (log * pageSize > workerData.walLimitBytes) {
@@ -69,13 +86,49 @@ const checkpoint = () => {
   } catch {
     // A checkpoint that cannot run now is done by the next one, or by the last connection's close.
   } finally {
-    Atomics.store(checkpointing, 0, 0);
+    Atomics.store(flags, ${MAINTAINING}, 0);
   }
+  if (mergeStep && nextMerge === null) nextMerge = setTimeout(merge, 0);
+};
+const index = workerData.keywordIndex;
+const mergeStep = index ? db.prepare(\`INSERT INTO \${index} (\${index}, rank) VALUES ('merge', ${MERGE_PAGES})\`) : null;
+const totalChanges = db.prepare('SELECT total_changes()').pluck();
+let nextMerge = null;
+// One step after another until FTS5 finds nothing to merge (it then changes fewer than two rows) or a step fails
+// otherwise than on a taken lock (the next checkpoint starts again). Each step is followed by a pause as long as
+// itself; a step that finds the lock taken, or the store's writer waiting for it, is tried again MERGE_RETRY_MS later.
+const merge = () => {
+  nextMerge = null;
+  let pause = ${MERGE_RETRY_MS};
+  if (Atomics.load(flags, ${WRITER_WAITING}) === 0) {
+    const started = performance.now();
+    let outcome = 'merged';
+    Atomics.store(flags, ${MAINTAINING}, 1);
+    db.pragma('busy_timeout = 0');
+    try {
+      const before = totalChanges.get();
+      mergeStep.run();
+      if (totalChanges.get() - before < 2) outcome = 'done';
+    } catch (error) {
+      outcome = error.code === 'SQLITE_BUSY' ? 'busy' : 'done';
+    } finally {
+      db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
+      Atomics.store(flags, ${MAINTAINING}, 0);
+    }
+    if (outcome === 'done') return;
+    if (outcome === 'merged') {
+      pause = Math.max(1, performance.now() - started);
+      // The merged pages are copied back like the store's: merges of large segments write hundreds of megabytes.
+      pending ??= setTimeout(checkpoint, ${CHECKPOINT_DELAY_MS});
+    }
+  }
+  nextMerge = setTimeout(merge, pause);
 };
 let pending = null;
 parentPort.on('message', (message) => {
   if (message === 'close') {
     clearTimeout(pending);
+    clearTimeout(nextMerge);
     db.close();
     parentPort.close();
   } else if (message === 'checkpoint') {
@@ -101,11 +154,11 @@ type Answer = { id: number; rows?: unknown[]; error?: { message: string; code?: 
  * once. And it runs reads while the event loop does other work: recall's keyword search runs there while the vector
  * search scans on the main thread (at a million memories each takes about 6 and 9 to 13 ms). WAL lets it read beside
  * the store's connection; each read is one read transaction, so it sees what was committed when it began, as a read
- * of the store's own connection would. One thread does both (a thread, its isolate and its connection take about
- * 20 MB); a read asked for while it checkpoints (10 to 50 ms under a stream of commits) is the caller's to do, as
- * the thread would only start it after the checkpoint. It starts on first use and takes about 50 ms to be ready;
- * until then reads, and for good if it cannot start, reads and checkpoints, are the store's own connection's (a
- * command that searches once never waits for it).
+ * of the store's own connection would. And it merges the keyword index's segments (MERGE_PAGES). One thread does all
+ * three (a thread, its isolate and its connection take about 20 MB); a read asked for while it checkpoints (10 to
+ * 50 ms under a stream of commits) or runs a merge step is the caller's to do, as the thread would only start it
+ * after. It starts on first use and takes about 50 ms to be ready; until then reads, and for good if it cannot start,
+ * reads and checkpoints, are the store's own connection's (a command that searches once never waits for it).
  */
 export class StoreThread {
   private thread: Worker | null = null;
@@ -113,13 +166,18 @@ export class StoreThread {
   private failed = false;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
-  // 1 while the thread checkpoints, set by the thread: a read posted then would wait for the checkpoint.
-  private readonly checkpointing = new Int32Array(new SharedArrayBuffer(4));
+  // Shared with the thread: MAINTAINING, set by the thread (a read posted then would wait for it), and
+  // WRITER_WAITING, set by the store.
+  private readonly flags = new Int32Array(new SharedArrayBuffer(8));
 
+  /**
+   * `keywordIndex`: the FTS5 table whose segments the thread merges after checkpoints (none by default);
+   * `walLimitBytes`: the WAL past which a checkpoint starts it over.
+   */
   constructor(
     private readonly path: string,
     private readonly busyTimeoutMs: number,
-    private readonly walLimitBytes = WAL_LIMIT_BYTES,
+    private readonly options: { keywordIndex?: string; walLimitBytes?: number } = {},
   ) {}
 
   /** Whether it can checkpoint: false once its thread has failed, when SQLite's automatic checkpoint must do it. */
@@ -135,15 +193,20 @@ export class StoreThread {
     this.thread.postMessage('checkpoint');
   }
 
+  /** Told while the store's writer waits for the write lock: the thread starts no merge step meanwhile. */
+  writerWaiting(waiting: boolean): void {
+    Atomics.store(this.flags, WRITER_WAITING, waiting ? 1 : 0);
+  }
+
   /**
    * The rows of the first query returning at least `enough` rows, or of the last, posted before this returns: work
    * the caller starts next on this thread overlaps the read. Null while the thread is starting (it is started by the
-   * first call), while it checkpoints, or when it cannot run: the caller then reads itself.
+   * first call), while it checkpoints or merges, or when it cannot run: the caller then reads itself.
    */
   read(queries: ReadQuery[], enough: number): Promise<unknown[]> | null {
     if (this.failed) return null;
     this.thread ??= this.start();
-    if (!this.ready || Atomics.load(this.checkpointing, 0) === 1) return null;
+    if (!this.ready || Atomics.load(this.flags, MAINTAINING) === 1) return null;
     return this.post(this.thread, queries, enough);
   }
 
@@ -183,8 +246,9 @@ export class StoreThread {
         driver: createRequire(import.meta.url).resolve('better-sqlite3'),
         path: this.path,
         busyTimeoutMs: this.busyTimeoutMs,
-        walLimitBytes: this.walLimitBytes,
-        checkpointing: this.checkpointing.buffer,
+        walLimitBytes: this.options.walLimitBytes ?? WAL_LIMIT_BYTES,
+        keywordIndex: this.options.keywordIndex ?? null,
+        flags: this.flags.buffer,
       },
     });
     thread.once('message', () => {
