@@ -1,3 +1,4 @@
+import { checkContext } from '../context-schema.js';
 import { AccessDeniedError, ConfigError, QuotaExceededError, RateLimitedError } from '../errors.js';
 import type { MemoryStore } from '../memory-store.js';
 import type { RetainAdmission } from '../retain/retain-admission.js';
@@ -7,7 +8,6 @@ import { parseAccessOptions } from './access-options.js';
 import { AccessPolicy, type Caller } from './access-policy.js';
 import type { AccessOptions, AuditEntry, AuditQuery, Permission } from './access-types.js';
 import { checkAuditQuery } from './audit-query.js';
-import { parsePrincipal } from './principal.js';
 import type { StoreAccessLedger } from './store-access-ledger.js';
 
 const MINUTE = 60_000;
@@ -229,14 +229,10 @@ export class AccessGate {
   }
 }
 
-/** The caller an operation's context names, in full form; a ValidationError for a malformed principal. */
+/** The caller an operation's context names, in full form; a ValidationError for a malformed context (checkContext). */
 export function callerOf(context: AstrocyteContext | undefined): Caller {
-  const principal = context?.principal;
-  const onBehalfOf = context?.onBehalfOf;
-  return {
-    principal: principal === undefined ? null : parsePrincipal(principal, 'context.principal'),
-    onBehalfOf: onBehalfOf === undefined ? null : parsePrincipal(onBehalfOf, 'context.onBehalfOf'),
-  };
+  const checked = checkContext(context);
+  return { principal: checked?.principal ?? null, onBehalfOf: checked?.onBehalfOf ?? null };
 }
 
 // Counter rows of windows older than this are deleted as the counter is written.

@@ -113,6 +113,35 @@ export function describeInputEdges(factory: StoreFactory): void {
       expect((await brain.list(bankId)).items[0]?.metadata).toEqual({ at: '2025-03-01T00:00:00.000Z' });
     });
 
+    it('refuses a context that is not one, in every operation, and stores and forgets nothing', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      const kept = await brain.retain('The user keeps a spare key under the mat', { bankId });
+      await expectFieldErrors([
+        [() => brain.retain('a', { bankId, context: 'user:alice' as never }), 'context'],
+        [() => brain.retain('b', { bankId, context: ['user:alice'] as never }), 'context'],
+        // A misspelt key would leave the history without the actor, and the caller without the principal.
+        [() => brain.retain('c', { bankId, context: { principle: 'user:alice' } as never }), 'context.principle'],
+        [() => brain.retainMany([{ content: 'd' }], { bankId, context: { actor: '' } }), 'context.actor'],
+        [
+          () =>
+            brain.retainConversation([{ speaker: 'u', text: 'e' }], { bankId, context: { requestId: 42 } as never }),
+          'context.requestId',
+        ],
+        [() => brain.recall('key', { bankId, context: 42 as never }), 'context'],
+        [() => brain.forget(bankId, { memoryIds: [kept.memoryId as string], context: { actor: 7 } as never }), 'context.actor'],
+        [() => brain.list(bankId, { context: { onBehalfOf: 'robot:r2' } }), 'context.onBehalfOf'],
+      ]);
+      expect((await brain.list(bankId)).items.map((m) => m.text)).toEqual(['The user keeps a spare key under the mat']);
+      // Null is no context, as undefined is; a full context is recorded.
+      await brain.retain('The user parks on level 3', { bankId, context: null as never });
+      const full = await brain.retain('The user parks on level 4', {
+        bankId,
+        context: { actor: 'agent:helper', requestId: 'r-1', principal: 'alice', onBehalfOf: 'user:bob' },
+      });
+      expect((await brain.history(bankId, full.memoryId as string))[0]?.actor).toBe('agent:helper');
+    });
+
     it('refuses an expiresAt that has passed, in retain, retainMany and a turn, and stores nothing', async () => {
       const clock = manualClock();
       const brain = await makeBrain({ now: clock.now });
