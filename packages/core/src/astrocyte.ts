@@ -14,6 +14,7 @@ import { HookBus } from './hooks/hook-bus.js';
 import type { HookEventName, HookListener, ListenerErrorHandler } from './hooks/hook-events.js';
 import type { LLM } from './llm/llm.js';
 import type { MemoryStore } from './memory-store.js';
+import { OPTION_KEYS } from './option-keys.js';
 import { RecallPipeline } from './recall/recall-pipeline.js';
 import { defaultVectorWeight, type RecallTuning } from './recall/recall-tuning.js';
 import type { ReembedOptions, ReembedResult } from './reembed/reembed-types.js';
@@ -49,6 +50,7 @@ import {
   checkContent,
   checkFraction,
   checkInteger,
+  checkKnownKeys,
   checkMemoryId,
   checkMetadata,
   checkPath,
@@ -252,9 +254,10 @@ export class Astrocyte implements Brain {
    * mostly repeats a better hit's words is demoted (`repeatFactor`).
    */
   recall(query: string, options: RecallOptions): Promise<RecallResult> {
-    return this.search(query, options, () =>
-      this.gate.admit(OPERATIONS.recall, () => resolveBanks(options ?? {}), options?.context),
-    );
+    return this.search(query, options, () => {
+      checkKnownKeys(options, OPTION_KEYS.recall, '', 'an option of recall');
+      return this.gate.admit(OPERATIONS.recall, () => resolveBanks(options ?? {}), options?.context);
+    });
   }
 
   // A recall, reported as one; reflect's has been admitted as the reflect.
@@ -271,6 +274,7 @@ export class Astrocyte implements Brain {
   reflect(query: string, options: ReflectOptions): Promise<ReflectResult> {
     return this.failures.track('reflect', () =>
       this.observer.reflect(options, async () => {
+        checkKnownKeys(options, OPTION_KEYS.reflect, '', 'an option of reflect');
         await this.gate.admit(OPERATIONS.reflect, () => resolveBanks(options ?? {}), options?.context);
         return this.answer(query, options);
       }),
@@ -321,6 +325,7 @@ export class Astrocyte implements Brain {
     checkBankId(bankId);
     if (typeof options !== 'object' || options === null)
       throw new ValidationError('options', `must be an object, got ${options === null ? 'null' : typeof options}`);
+    checkKnownKeys(options, OPTION_KEYS.list, '', 'an option of list');
     const limit = checkInteger(options.limit, 'limit', 1, 1000, 50);
     const tags = checkTags(options.tags, this.limits);
     const pathPrefix = checkPath(options.pathPrefix, this.limits, 'pathPrefix');

@@ -6,10 +6,12 @@ import { chainsOf, forgetCandidates } from './forget-candidates.js';
 import { checkOverride } from './governance/forget-policy.js';
 import type { Governance } from './governance/governance.js';
 import type { MemoryStore } from './memory-store.js';
+import { OPTION_KEYS } from './option-keys.js';
 import type { AstrocyteContext, ForgetOptions, ForgetResult } from './types.js';
 import {
   checkBankId,
   checkDate,
+  checkKnownKeys,
   checkMemoryIds,
   checkReason,
   checkTags,
@@ -43,6 +45,7 @@ export class ForgetPipeline {
     const { store, governance, limits, gate } = this.parts;
     checkBankId(bankId);
     if (typeof options !== 'object' || options === null) throw new ValidationError('options', 'must be an object');
+    checkKnownKeys(options, OPTION_KEYS.forget, '', 'an option of forget');
     if (options.all !== undefined && typeof options.all !== 'boolean')
       throw new ValidationError(
         'all',

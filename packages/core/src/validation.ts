@@ -55,6 +55,18 @@ export function resolveBanks(options: { bankId?: string; bankIds?: string[] }): 
   return [checkBankId(options.bankId)];
 }
 
+/**
+ * Throws a ValidationError naming the first key of `value` not in `known` (`${prefix}${key}`): a misspelt option
+ * (`tag` for `tags`, a turn's `at` for `occurredAt`) would otherwise be dropped in silence, and what it carried lost.
+ * A value that is not an object is left to the caller's own checks.
+ */
+export function checkKnownKeys(value: unknown, known: readonly string[], prefix: string, what: string): void {
+  if (typeof value !== 'object' || value === null) return;
+  const unknown = Object.keys(value).find((key) => !known.includes(key));
+  if (unknown !== undefined)
+    throw new ValidationError(`${prefix}${unknown}`, `is not ${what}; expected ${known.join(', ')}`);
+}
+
 /** Throws unless `content` is a non-empty string within the length limit. */
 export function checkContent(content: unknown, limits: Limits, field = 'content'): string {
   return checkText(content, limits.maxContentLength, field);

@@ -3,12 +3,14 @@ import type { Embedder } from '../embedders/embedder.js';
 import { ValidationError } from '../errors.js';
 import type { Governance } from '../governance/governance.js';
 import type { MemoryStore, ScoredId, SearchFilter } from '../memory-store.js';
+import { OPTION_KEYS } from '../option-keys.js';
 import { searchTerms } from '../text.js';
 import type { Memory, MemoryHit, RecallOptions, RecallResult } from '../types.js';
 import {
   checkDate,
   checkFraction,
   checkInteger,
+  checkKnownKeys,
   checkPath,
   checkQuery,
   checkTags,
@@ -205,13 +207,7 @@ export class RecallPipeline {
 // A misspelt or wrongly shaped range ({ start, end }, a bare date) would otherwise filter nothing, in silence.
 function checkTimeRange(range: unknown): void {
   if (range === undefined || range === null) return;
-  const unknown =
-    typeof range === 'object' &&
-    !Array.isArray(range) &&
-    Object.keys(range).find((key) => key !== 'from' && key !== 'to');
-  if (typeof range !== 'object' || Array.isArray(range) || unknown)
-    throw new ValidationError(
-      'timeRange',
-      `must be an object with from and/or to${unknown ? `, got the key "${unknown}"` : ''}`,
-    );
+  if (typeof range !== 'object' || Array.isArray(range))
+    throw new ValidationError('timeRange', 'must be an object with from and/or to');
+  checkKnownKeys(range, OPTION_KEYS.timeRange, 'timeRange.', 'a bound of a time range');
 }

@@ -7,6 +7,7 @@ import { checkOverride } from '../governance/forget-policy.js';
 import type { Governance, RetainPlan } from '../governance/governance.js';
 import { newMemoryId } from '../memory-id.js';
 import type { InsertOutcome, MemoryRecord, MemoryStore, VersionStamp } from '../memory-store.js';
+import { OPTION_KEYS } from '../option-keys.js';
 import { speakerLine } from '../recall/keyword-fields.js';
 import { contentHash } from '../text.js';
 import { TimeSlicer } from '../time-slicer.js';
@@ -24,6 +25,7 @@ import {
   checkBankId,
   checkContent,
   checkDate,
+  checkKnownKeys,
   checkMemoryId,
   checkMetadata,
   checkPath,
@@ -114,6 +116,7 @@ export class RetainPipeline {
       speaker: null,
       episodeId: null,
     };
+    checkKnownKeys(options, OPTION_KEYS.retain, '', 'an option of retain');
     const reason = checkReason(options.reason);
     const override = checkOverride(options.overrideLegalHold, reason);
     if (item.supersedes === null && (override || reason !== undefined))
@@ -138,6 +141,7 @@ export class RetainPipeline {
       );
     }
     const bankId = checkBankId(options?.bankId);
+    checkKnownKeys(options, OPTION_KEYS.retainMany, '', 'an option of retainMany');
     const slicer = new TimeSlicer();
     const validated: ValidatedItem[] = [];
     for (const [i, item] of items.entries()) {
@@ -145,6 +149,7 @@ export class RetainPipeline {
       // A replacement needs its target checked (it exists, it is not under legal hold): retain does that one at a time.
       if ('supersedes' in item)
         throw new ValidationError(`items[${i}].supersedes`, 'is not accepted in a batch; replace a memory with retain');
+      checkKnownKeys(item, OPTION_KEYS.retainManyItem, `items[${i}].`, 'a field of an item');
       validated.push({
         ...this.validateItem(item.content, { ...item, bankId }, `items[${i}].`),
         index: i,
@@ -173,6 +178,7 @@ export class RetainPipeline {
     if (typeof options !== 'object' || options === null)
       throw new ValidationError('options', 'must be an object with bankId');
     const bankId = checkBankId(options.bankId);
+    checkKnownKeys(options, OPTION_KEYS.retainConversation, '', 'an option of retainConversation');
     const episodeId =
       options.sessionId === undefined ? newMemoryId(this.now().getTime()) : checkSessionId(options.sessionId);
     const callTags = checkTags(options.tags, this.limits);
@@ -181,6 +187,7 @@ export class RetainPipeline {
     const validated = turns.flatMap((turn, i): ValidatedItem[] => {
       if (typeof turn !== 'object' || turn === null)
         throw new ValidationError(`turns[${i}]`, 'must be an object with speaker and text');
+      checkKnownKeys(turn, OPTION_KEYS.turn, `turns[${i}].`, 'a field of a turn');
       const speaker = checkSpeaker(turn.speaker, this.limits, `turns[${i}].speaker`);
       if (typeof turn.text === 'string' && turn.text.trim().length === 0) return [];
       spoken.push(i);

@@ -2,7 +2,7 @@ import { UnknownToolError, ValidationError, withFieldRenamed } from '../errors.j
 import { inOperationSpan } from '../telemetry/operation-span.js';
 import { setBankAttributes } from '../telemetry/span-attributes.js';
 import type { AstrocyteContext, Brain } from '../types.js';
-import { checkMemoryIds } from '../validation.js';
+import { checkKnownKeys, checkMemoryIds } from '../validation.js';
 import { parseToolInput } from './parse-tool-input.js';
 import { isMemoryTool } from './tool-definitions.js';
 
@@ -43,7 +43,7 @@ async function runMemoryTool(
   const { bankId, context } = binding;
   switch (toolName) {
     case 'memory_retain': {
-      allowOnly(input, ['content', 'tags']);
+      checkKnownKeys(input, ['content', 'tags'], '', 'a field of this tool');
       const tags = stringList(input, 'tags');
       // A model that could tag its memories with a hold would keep them from expiry and forget (a prompt injection
       // could pin data against erasure): holds are the application's to place.
@@ -69,7 +69,7 @@ async function runMemoryTool(
       });
     }
     case 'memory_recall': {
-      allowOnly(input, ['query', 'max_results']);
+      checkKnownKeys(input, ['query', 'max_results'], '', 'a field of this tool');
       // The brain checks the number against its own limit (100 unless the application lowered it).
       const result = await brain
         .recall(requireString(input, 'query'), {
@@ -96,12 +96,12 @@ async function runMemoryTool(
       });
     }
     case 'memory_reflect': {
-      allowOnly(input, ['query']);
+      checkKnownKeys(input, ['query'], '', 'a field of this tool');
       const result = await brain.reflect(requireString(input, 'query'), { bankId, ...(context ? { context } : {}) });
       return result.answer;
     }
     case 'memory_forget': {
-      allowOnly(input, ['memory_ids']);
+      checkKnownKeys(input, ['memory_ids'], '', 'a field of this tool');
       // Checked here so that an error names the field as the model sent it.
       const ids = checkMemoryIds(stringList(input, 'memory_ids'), 'memory_ids');
       if (ids.length === 0) throw new ValidationError('memory_ids', 'must name at least one memory id');
@@ -117,12 +117,6 @@ async function runMemoryTool(
       });
     }
   }
-}
-
-function allowOnly(input: Record<string, unknown>, fields: string[]): void {
-  const extra = Object.keys(input).filter((key) => !fields.includes(key));
-  if (extra.length > 0)
-    throw new ValidationError(extra[0] as string, `is not a field of this tool; expected ${fields.join(', ')}`);
 }
 
 function requireString(input: Record<string, unknown>, field: string): string {

@@ -103,7 +103,7 @@ export function describeInputEdges(factory: StoreFactory): void {
         [() => brain.retain('ok', { bankId, metadata: { a: Number.POSITIVE_INFINITY } }), 'metadata.a'],
         [() => brain.retain('ok', { bankId, metadata: { list: [1, Number.NaN] } }), 'metadata.list[1]'],
         [() => brain.recall('q', { bankId, timeRange: '2001-01-01' as never }), 'timeRange'],
-        [() => brain.recall('q', { bankId, timeRange: { start: '2001-01-01' } as never }), 'timeRange'],
+        [() => brain.recall('q', { bankId, timeRange: { start: '2001-01-01' } as never }), 'timeRange.start'],
         [() => brain.list(bankId, null as never), 'options'],
         [() => brain.list(bankId, { cursor: 'not a cursor!' }), 'cursor'],
       ]);
@@ -111,6 +111,49 @@ export function describeInputEdges(factory: StoreFactory): void {
       // What toJSON gives is what is stored and read back.
       await brain.retain('ok', { bankId, metadata: { at: new Date('2025-03-01T00:00:00Z') } as never });
       expect((await brain.list(bankId)).items[0]?.metadata).toEqual({ at: '2025-03-01T00:00:00.000Z' });
+    });
+
+    it('refuses an option, an item field or a turn field it does not know, naming it, and stores and forgets nothing', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      const kept = await brain.retain('The user keeps a spare key under the mat', { bankId, tags: ['home'] });
+      const id = kept.memoryId as string;
+      // Each misspelling would have dropped what it carried (the tags, the date) and reported success.
+      await expectFieldErrors([
+        [() => brain.retain('The user likes tea', { bankId, tag: ['drinks'] } as never), 'tag'],
+        [() => brain.retainMany([{ content: 'a' }], { bankId, tags: ['x'] } as never), 'tags'],
+        [() => brain.retainMany([{ content: 'b' }, { content: 'c', tag: 'x' } as never], { bankId }), 'items[1].tag'],
+        [
+          () => brain.retainConversation([{ speaker: 'u', text: 'd', at: '2024-05-08' } as never], { bankId }),
+          'turns[0].at',
+        ],
+        [() => brain.retainConversation([{ speaker: 'u', text: 'e' }], { bankId, session: 's1' } as never), 'session'],
+        [() => brain.recall('key', { bankId, maxResult: 1 } as never), 'maxResult'],
+        [() => brain.reflect('key', { bankId, maxResults: 1 } as never), 'maxResults'],
+        [() => brain.forget(bankId, { memoryIds: [id], tag: 'home' } as never), 'tag'],
+        [() => brain.forget(bankId, { memoryId: id } as never), 'memoryId'],
+        [() => brain.list(bankId, { limt: 1 } as never), 'limt'],
+      ]);
+      expect((await brain.list(bankId)).items.map((m) => m.text)).toEqual(['The user keeps a spare key under the mat']);
+      // Every documented key is accepted.
+      await brain.retainMany([{ content: 'f', tags: ['x'], metadata: {}, path: 'a/b', occurredAt: '2024-05-08' }], {
+        bankId,
+        context: {},
+      });
+      await brain.retainConversation(
+        [{ speaker: 'u', text: 'g', occurredAt: '2024-05-08', tags: ['y'], metadata: {} }],
+        { bankId, sessionId: 's1', occurredAt: '2024-05-08', tags: ['z'], context: {} },
+      );
+      const { hits } = await brain.recall('spare key', {
+        bankId,
+        maxResults: 5,
+        tags: ['home'],
+        pathPrefix: '',
+        timeRange: { from: '2000-01-01', to: '2999-01-01' },
+        minScore: 0,
+        context: {},
+      });
+      expect(hits.map((h) => h.memoryId)).toEqual([id]);
     });
 
     it('refuses a context that is not one, in every operation, and stores and forgets nothing', async () => {
@@ -129,7 +172,10 @@ export function describeInputEdges(factory: StoreFactory): void {
           'context.requestId',
         ],
         [() => brain.recall('key', { bankId, context: 42 as never }), 'context'],
-        [() => brain.forget(bankId, { memoryIds: [kept.memoryId as string], context: { actor: 7 } as never }), 'context.actor'],
+        [
+          () => brain.forget(bankId, { memoryIds: [kept.memoryId as string], context: { actor: 7 } as never }),
+          'context.actor',
+        ],
         [() => brain.list(bankId, { context: { onBehalfOf: 'robot:r2' } }), 'context.onBehalfOf'],
       ]);
       expect((await brain.list(bankId)).items.map((m) => m.text)).toEqual(['The user keeps a spare key under the mat']);

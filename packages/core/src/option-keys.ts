@@ -1,0 +1,77 @@
+import type {
+  ConversationTurn,
+  ForgetOptions,
+  ListOptions,
+  RecallOptions,
+  ReflectOptions,
+  RetainConversationOptions,
+  RetainManyItem,
+  RetainOptions,
+  TimeRange,
+} from './types.js';
+
+// Every key of a type, as a record the compiler checks both ways: a key added to the type must be listed here, and a
+// key listed here must be in the type.
+const keys = <T>(record: Record<keyof T, true>): readonly string[] => Object.keys(record);
+
+/** The keys each Brain operation's options, items and turns may have (checkKnownKeys refuses any other). */
+export const OPTION_KEYS = {
+  retain: keys<RetainOptions>({
+    bankId: true,
+    tags: true,
+    metadata: true,
+    path: true,
+    occurredAt: true,
+    expiresAt: true,
+    supersedes: true,
+    overrideLegalHold: true,
+    reason: true,
+    context: true,
+  }),
+  retainMany: keys<{ bankId: string; context?: unknown }>({ bankId: true, context: true }),
+  retainManyItem: keys<RetainManyItem>({
+    content: true,
+    tags: true,
+    metadata: true,
+    path: true,
+    occurredAt: true,
+    expiresAt: true,
+  }),
+  retainConversation: keys<RetainConversationOptions>({
+    bankId: true,
+    sessionId: true,
+    occurredAt: true,
+    tags: true,
+    context: true,
+  }),
+  turn: keys<ConversationTurn>({
+    speaker: true,
+    text: true,
+    occurredAt: true,
+    expiresAt: true,
+    tags: true,
+    metadata: true,
+  }),
+  recall: keys<RecallOptions>({
+    bankId: true,
+    bankIds: true,
+    maxResults: true,
+    tags: true,
+    pathPrefix: true,
+    timeRange: true,
+    minScore: true,
+    context: true,
+  }),
+  timeRange: keys<TimeRange>({ from: true, to: true }),
+  reflect: keys<ReflectOptions>({ bankId: true, bankIds: true, maxSources: true, context: true }),
+  forget: keys<ForgetOptions>({
+    memoryIds: true,
+    tags: true,
+    before: true,
+    all: true,
+    reason: true,
+    overrideLegalHold: true,
+    context: true,
+  }),
+  list: keys<ListOptions>({ pathPrefix: true, tags: true, cursor: true, limit: true, context: true }),
+};
