@@ -314,6 +314,7 @@ export class Astrocyte implements Brain {
   ): Promise<MemoryVersion[]> {
     checkBankId(bankId);
     const id = checkMemoryId(memoryId);
+    checkKnownKeys(options, OPTION_KEYS.contextOnly, '', 'an option of history');
     await this.gate.admit(OPERATIONS.history, () => [bankId], options?.context);
     const versions = await this.failures.track('history', () => this.store.history(bankId, id));
     if (versions.length === 0) throw new NotFoundError(`no memory ${memoryId} in bank ${bankId}`);
@@ -344,6 +345,7 @@ export class Astrocyte implements Brain {
 
   /** Every bank with live memories, and how many each holds; with access configured, only those the caller may read. */
   async banks(options: { context?: AstrocyteContext } = {}): Promise<BankSummary[]> {
+    checkKnownKeys(options, OPTION_KEYS.contextOnly, '', 'an option of banks');
     const caller = await this.gate.admit(OPERATIONS.banks, () => [], options?.context);
     return this.gate.readable(caller, await this.failures.track('banks', () => this.store.banks()));
   }
@@ -354,6 +356,7 @@ export class Astrocyte implements Brain {
     options: { bankId: string; tags?: string[]; metadata?: JsonObject; context?: AstrocyteContext },
   ): Promise<RuleDecision> {
     const bankId = checkBankId(options?.bankId);
+    checkKnownKeys(options, OPTION_KEYS.explain, '', 'an option of explain');
     await this.gate.admit(OPERATIONS.explain, () => [bankId], options.context);
     return this.governance.explain({
       content: checkContent(content, this.limits),
@@ -369,6 +372,7 @@ export class Astrocyte implements Brain {
    * too (docs/governance.md says what each backend keeps until then, and what it locks meanwhile).
    */
   async compact(options: { context?: AstrocyteContext } = {}): Promise<void> {
+    checkKnownKeys(options, OPTION_KEYS.contextOnly, '', 'an option of compact');
     const operation = OPERATIONS.compact;
     const caller = await this.gate.admit(operation, STORE_WIDE, options?.context);
     if (!this.store.compact)
@@ -383,9 +387,10 @@ export class Astrocyte implements Brain {
    * legal hold is kept: expiry never overrides a hold.
    */
   purgeExpired(options: { context?: AstrocyteContext } = {}): Promise<number> {
-    return this.failures.track('purgeExpired', () =>
-      this.observer.purgeExpired((report) => this.forgetPipeline.purgeExpired(options?.context, report)),
-    );
+    return this.failures.track('purgeExpired', () => {
+      checkKnownKeys(options, OPTION_KEYS.contextOnly, '', 'an option of purgeExpired');
+      return this.observer.purgeExpired((report) => this.forgetPipeline.purgeExpired(options?.context, report));
+    });
   }
 
   /**
@@ -418,6 +423,7 @@ export class Astrocyte implements Brain {
    * name it from then on. See docs/operations.md, Re-embedding.
    */
   async reembed(options: ReembedOptions & { context?: AstrocyteContext }): Promise<ReembedResult> {
+    checkKnownKeys(options, OPTION_KEYS.reembed, '', 'an option of reembed');
     const operation = OPERATIONS.reembed;
     const caller = await this.gate.admit(operation, STORE_WIDE, options?.context);
     const { embedderFor } = await import('./reembed/reembed-target.js');
@@ -431,12 +437,14 @@ export class Astrocyte implements Brain {
 
   /** The store's embedder and the re-embedding in progress in it, if any, with how many vectors it has staged. */
   async reembedStatus(options: { context?: AstrocyteContext } = {}): Promise<ReembedState> {
+    checkKnownKeys(options, OPTION_KEYS.contextOnly, '', 'an option of reembedStatus');
     await this.gate.admit(OPERATIONS.reembedStatus, STORE_WIDE, options?.context);
     return reembeddingOf(this.store).state();
   }
 
   /** Drops the re-embedding in progress and its staged vectors; the store keeps its embedder and vectors. */
   async cancelReembed(options: { context?: AstrocyteContext } = {}): Promise<void> {
+    checkKnownKeys(options, OPTION_KEYS.contextOnly, '', 'an option of cancelReembed');
     const operation = OPERATIONS.cancelReembed;
     const caller = await this.gate.admit(operation, STORE_WIDE, options?.context);
     await reembeddingOf(this.store).cancel();

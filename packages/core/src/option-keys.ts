@@ -1,6 +1,10 @@
+import type { AuditQuery } from './access/access-types.js';
+import type { ReembedOptions } from './reembed/reembed-types.js';
 import type {
+  AstrocyteContext,
   ConversationTurn,
   ForgetOptions,
+  JsonObject,
   ListOptions,
   RecallOptions,
   ReflectOptions,
@@ -74,4 +78,27 @@ export const OPTION_KEYS = {
     context: true,
   }),
   list: keys<ListOptions>({ pathPrefix: true, tags: true, cursor: true, limit: true, context: true }),
+  explain: keys<{ bankId: string; tags?: string[]; metadata?: JsonObject; context?: AstrocyteContext }>({
+    bankId: true,
+    tags: true,
+    metadata: true,
+    context: true,
+  }),
+  reembed: keys<ReembedOptions & { context?: AstrocyteContext }>({
+    to: true,
+    batchSize: true,
+    signal: true,
+    onProgress: true,
+    context: true,
+  }),
+  audit: keys<AuditQuery & { context?: AstrocyteContext }>({
+    bankId: true,
+    principal: true,
+    since: true,
+    cursor: true,
+    limit: true,
+    context: true,
+  }),
+  /** history, banks, compact, purgeExpired, reembedStatus and cancelReembed. */
+  contextOnly: keys<{ context?: AstrocyteContext }>({ context: true }),
 };

@@ -92,6 +92,8 @@ export function describeAudit(factory: StoreFactory): void {
         [{ since: 'yesterday' }, 'since'],
         [{ bankId: 'not a bank' }, 'bankId'],
         [{ principal: 'robot:r2' }, 'principal'],
+        // A misspelt filter would list every bank's entries instead of one's.
+        [{ bank: 'alice' }, 'bank'],
       ] as const) {
         const error = await failure(brain.audit({ ...query, context: admin }));
         expect(ValidationError.isInstance(error), `${JSON.stringify(query)}: ${error}`).toBe(true);

@@ -133,6 +133,14 @@ export function describeInputEdges(factory: StoreFactory): void {
         [() => brain.forget(bankId, { memoryIds: [id], tag: 'home' } as never), 'tag'],
         [() => brain.forget(bankId, { memoryId: id } as never), 'memoryId'],
         [() => brain.list(bankId, { limt: 1 } as never), 'limt'],
+        [() => brain.history(bankId, id, { actor: 'x' } as never), 'actor'],
+        [() => brain.explain('The user likes tea', { bankId, tag: ['x'] } as never), 'tag'],
+        [() => brain.banks({ principal: 'user:alice' } as never), 'principal'],
+        [() => brain.purgeExpired({ force: true } as never), 'force'],
+        [() => brain.compact({ vacuum: true } as never), 'vacuum'],
+        [() => brain.reembedStatus({ verbose: true } as never), 'verbose'],
+        [() => brain.cancelReembed({ force: true } as never), 'force'],
+        [() => brain.reembed({ to: { provider: 'local' }, batch: 10 } as never), 'batch'],
       ]);
       expect((await brain.list(bankId)).items.map((m) => m.text)).toEqual(['The user keeps a spare key under the mat']);
       // Every documented key is accepted.
