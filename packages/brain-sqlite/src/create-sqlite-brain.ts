@@ -1,26 +1,17 @@
-import { Astrocyte, type AstrocyteOptions, type Embedder, LocalEmbedder } from '@astrocyte/core';
+import { Astrocyte, LocalEmbedder } from '@astrocyte/core';
+import { type BrainOnlyOptions, splitBrainOptions } from '@astrocyte/core/backend';
 import { SqliteMemoryStore } from './sqlite-memory-store.js';
-import type { SqliteStoreOptions } from './store-options.js';
+import { parseSqliteBrainOptions, type SqliteStoreOptions } from './store-options.js';
 
 /** Options of createSqliteBrain: where the store lives, plus the pipeline's options; `embedder` defaults to local. */
-export type SqliteBrainOptions = SqliteStoreOptions &
-  Omit<AstrocyteOptions, 'store' | 'embedder'> & {
-    embedder?: Embedder;
-  };
-
-const STORE_KEYS = new Set(['path', 'database', 'busyTimeoutMs', 'synchronous']);
+export type SqliteBrainOptions = SqliteStoreOptions & BrainOnlyOptions;
 
 /** A Brain on SQLite in one call: opens the store and builds an Astrocyte over it with the local embedder by default. */
 export async function createSqliteBrain(options: SqliteBrainOptions): Promise<Astrocyte> {
-  const storeOptions: Record<string, unknown> = {};
-  const brainOptions: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(options ?? {})) {
-    if (value !== undefined) (STORE_KEYS.has(key) ? storeOptions : brainOptions)[key] = value;
-  }
-  const { embedder, ...rest } = brainOptions as Omit<SqliteBrainOptions, keyof SqliteStoreOptions>;
+  const { brain, store: storeOptions } = splitBrainOptions(parseSqliteBrainOptions(options));
   const store = SqliteMemoryStore.open(storeOptions as SqliteStoreOptions);
   try {
-    return await Astrocyte.create({ ...rest, store, embedder: embedder ?? new LocalEmbedder() });
+    return await Astrocyte.create({ ...brain, store, embedder: brain.embedder ?? new LocalEmbedder() });
   } catch (error) {
     await store.close();
     throw error;

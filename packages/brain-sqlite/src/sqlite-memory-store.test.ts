@@ -83,6 +83,20 @@ describe('opening', () => {
     await reopened.close();
   });
 
+  it('createSqliteBrain passes mustExist to the store, and refuses a key of neither the store nor the brain', async () => {
+    const missing = join(dir, randomUUID(), 'memory.db');
+    const error = await createSqliteBrain({ path: missing, mustExist: true }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'storage_database_missing', details: { path: missing } });
+    expect(existsSync(dirname(missing))).toBe(false);
+    const misspelt = await createSqliteBrain({ path: missing, mustExsit: true } as never).catch((e: unknown) => e);
+    expect(misspelt).toBeInstanceOf(ConfigError);
+    expect((misspelt as ConfigError).details).toMatchObject({ package: '@astrocyte/brain-sqlite', field: 'mustExsit' });
+    expect((misspelt as Error).message).toMatch(/valid options are path, database, .*mustExist.*embedder, .*recall/);
+    expect(existsSync(dirname(missing))).toBe(false);
+    const deep = await createSqliteBrain({ path: missing, recall: { vectorWeigth: 0.5 } } as never).catch((e) => e);
+    expect(ValidationError.isInstance(deep) && deep.details.field).toBe('recall.vectorWeigth');
+  });
+
   it('validates options with errors that name the package and the field', () => {
     const cases: [unknown, string][] = [
       [{}, 'path'],

@@ -1,4 +1,4 @@
-import { parsePackageOptions } from '@astrocyte/core/backend';
+import { type BrainOnlyOptions, brainOptionFields, parsePackageOptions } from '@astrocyte/core/backend';
 import type BetterSqlite3 from 'better-sqlite3';
 import { z } from 'zod';
 
@@ -46,4 +46,13 @@ export type SqliteStoreOptions = (
 /** Validates store options; throws ConfigError (`invalid_options`) naming the package and the offending field. */
 export function parseSqliteStoreOptions(options: unknown): SqliteStoreOptions {
   return parsePackageOptions(PACKAGE, optionsSchema, options) as SqliteStoreOptions;
+}
+
+// A key of neither the store nor the brain is refused, naming both's: each part used to take the keys it knew and
+// drop the rest, so `mustExist`, which only the store reads, never reached it.
+const brainOptionsSchema = optionsSchema.safeExtend(brainOptionFields);
+
+/** Validates createSqliteBrain's options, the store's and the brain's together; throws ConfigError like the store's. */
+export function parseSqliteBrainOptions(options: unknown): SqliteStoreOptions & BrainOnlyOptions {
+  return parsePackageOptions(PACKAGE, brainOptionsSchema, options) as SqliteStoreOptions & BrainOnlyOptions;
 }

@@ -51,11 +51,12 @@ import {
   checkFraction,
   checkInteger,
   checkKnownKeys,
+  checkLimits,
   checkMemoryId,
   checkMetadata,
   checkPath,
   checkTags,
-  DEFAULT_LIMITS,
+  describeValue,
   type Limits,
   resolveBanks,
 } from './validation.js';
@@ -114,6 +115,7 @@ export class Astrocyte implements Brain {
   private readonly gate: AccessGate;
 
   private constructor(options: AstrocyteOptions) {
+    checkBrainOptions(options);
     // Store, embedder and LLM calls become child spans of the operation that makes them.
     this.store = traceStore(options.store);
     this.switchable = new SwitchableEmbedder(options.embedder);
@@ -121,10 +123,13 @@ export class Astrocyte implements Brain {
     this.llm = options.llm && traceLlm(options.llm);
     this.governance = options.governance ?? new Governance();
     this.legalHoldTags = this.governance.forgetPolicy.legalHoldTags;
-    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.limits = checkLimits(options.limits);
     const threshold = options.dedup?.nearThreshold ?? DEFAULTS.dedup.nearThreshold;
     if (!(threshold > 0 && threshold <= 1)) throw new ValidationError('dedup.nearThreshold', 'must be in (0, 1]');
-    const nearThreshold = options.dedup?.action === 'keep' ? null : threshold;
+    const action = options.dedup?.action ?? 'skip';
+    if (action !== 'skip' && action !== 'keep')
+      throw new ValidationError('dedup.action', `must be "skip" or "keep", got ${describeValue(action)}`);
+    const nearThreshold = action === 'keep' ? null : threshold;
     const maxResults = checkInteger(
       options.recall?.maxResults,
       'recall.maxResults',
@@ -133,6 +138,11 @@ export class Astrocyte implements Brain {
       DEFAULTS.recall.maxResults,
     );
     const recencyHalfLifeDays = options.recall?.recencyHalfLifeDays ?? null;
+    if (recencyHalfLifeDays !== null && !(typeof recencyHalfLifeDays === 'number' && recencyHalfLifeDays > 0))
+      throw new ValidationError(
+        'recall.recencyHalfLifeDays',
+        `must be a number of days above 0, or null, got ${describeValue(recencyHalfLifeDays)}`,
+      );
     const vectorWeight = checkFraction(options.recall?.vectorWeight, 'recall.vectorWeight', undefined);
     const repeatFactor = checkFraction(
       options.recall?.repeatFactor,
@@ -462,5 +472,32 @@ export class Astrocyte implements Brain {
   /** Closes the store (and the client it opened, not one passed in). */
   async close(): Promise<void> {
     await this.store.close();
+  }
+}
+
+// The options' shape: what the constructor reads, each section's keys (a misspelt `vectorWeigth` would leave the
+// default in place without a word), and the two parts a brain cannot be built without.
+function checkBrainOptions(options: AstrocyteOptions): void {
+  if (typeof options !== 'object' || options === null)
+    throw new ValidationError('options', 'must be an object with store and embedder');
+  checkKnownKeys(options, OPTION_KEYS.brain, '', 'an option of the brain');
+  const store = options.store as Partial<MemoryStore> | undefined;
+  if (typeof store !== 'object' || store === null || typeof store.ensureEmbedder !== 'function')
+    throw new ValidationError('store', `must be a MemoryStore, got ${describeValue(store)}`);
+  const embedder = options.embedder as Partial<Embedder> | undefined;
+  if (typeof embedder !== 'object' || embedder === null || typeof embedder.embed !== 'function')
+    throw new ValidationError('embedder', `must be an Embedder (with embed()), got ${describeValue(embedder)}`);
+  const sections = [
+    ['dedup', OPTION_KEYS.dedup],
+    ['recall', OPTION_KEYS.recallTuning],
+    ['reflect', OPTION_KEYS.reflectTuning],
+    ['hooks', OPTION_KEYS.hooks],
+  ] as const;
+  for (const [section, known] of sections) {
+    const value: unknown = options[section];
+    if (value === undefined) continue;
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw new ValidationError(section, `must be an object, got ${describeValue(value)}`);
+    checkKnownKeys(value, known, `${section}.`, `an option of ${section}`);
   }
 }

@@ -1,4 +1,5 @@
 import type { AuditQuery } from './access/access-types.js';
+import type { AstrocyteOptions } from './astrocyte.js';
 import type { ReembedOptions } from './reembed/reembed-types.js';
 import type {
   AstrocyteContext,
@@ -13,13 +14,52 @@ import type {
   RetainOptions,
   TimeRange,
 } from './types.js';
+import type { Limits } from './validation.js';
 
 // Every key of a type, as a record the compiler checks both ways: a key added to the type must be listed here, and a
 // key listed here must be in the type.
 const keys = <T>(record: Record<keyof T, true>): readonly string[] => Object.keys(record);
 
+type Section<K extends keyof AstrocyteOptions> = NonNullable<AstrocyteOptions[K]>;
+
 /** The keys each Brain operation's options, items and turns may have (checkKnownKeys refuses any other). */
 export const OPTION_KEYS = {
+  brain: keys<AstrocyteOptions>({
+    store: true,
+    embedder: true,
+    llm: true,
+    governance: true,
+    limits: true,
+    dedup: true,
+    recall: true,
+    reflect: true,
+    now: true,
+    hooks: true,
+    access: true,
+  }),
+  dedup: keys<Section<'dedup'>>({ nearThreshold: true, action: true }),
+  recallTuning: keys<Section<'recall'>>({
+    maxResults: true,
+    recencyHalfLifeDays: true,
+    vectorWeight: true,
+    feedbackTerms: true,
+    repeatFactor: true,
+    speakerBoost: true,
+  }),
+  reflectTuning: keys<Section<'reflect'>>({ maxSources: true, maxPromptTokens: true }),
+  hooks: keys<Section<'hooks'>>({ includeText: true, onListenerError: true }),
+  limits: keys<Limits>({
+    maxContentLength: true,
+    chunkSize: true,
+    maxSpeakerLength: true,
+    maxTags: true,
+    maxTagLength: true,
+    maxMetadataBytes: true,
+    maxPathLength: true,
+    maxQueryLength: true,
+    maxBatchSize: true,
+    maxResults: true,
+  }),
   retain: keys<RetainOptions>({
     bankId: true,
     tags: true,

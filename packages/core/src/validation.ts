@@ -1,6 +1,7 @@
 import { DEFAULTS } from './defaults.js';
 import { ValidationError } from './errors.js';
 import { PROTOTYPE_KEY_REASON } from './lost-keys.js';
+import { OPTION_KEYS } from './option-keys.js';
 import type { JsonObject } from './types.js';
 
 /** Limits on what retain accepts; `maxContentLength` and `chunkSize` are configurable, the rest protect every backend. */
@@ -30,6 +31,26 @@ export const DEFAULT_LIMITS: Limits = {
   maxBatchSize: 10_000,
   maxResults: 100,
 };
+
+// The ranges astrocyte.yaml gives the two limits it sets (limits.max_content_length, limits.chunk_size).
+const LIMIT_RANGES: Partial<Record<keyof Limits, [number, number]>> = {
+  maxContentLength: [1, 16_000_000],
+  chunkSize: [200, 1_000_000],
+};
+
+/** The brain's `limits` option over the defaults: known keys, each a whole number in its range (any count ≥ 1 else). */
+export function checkLimits(given: unknown): Limits {
+  if (given === undefined || given === null) return { ...DEFAULT_LIMITS };
+  if (typeof given !== 'object' || Array.isArray(given))
+    throw new ValidationError('limits', `must be an object, got ${typeOf(given)}`);
+  checkKnownKeys(given, OPTION_KEYS.limits, 'limits.', 'a limit');
+  const limits = { ...DEFAULT_LIMITS };
+  for (const [key, value] of Object.entries(given) as [keyof Limits, unknown][]) {
+    const [min, max] = LIMIT_RANGES[key] ?? [1, Number.MAX_SAFE_INTEGER];
+    limits[key] = checkInteger(value, `limits.${key}`, min, max, DEFAULT_LIMITS[key]);
+  }
+  return limits;
+}
 
 /** What a bank id is: the pattern, and the rule as messages state it. */
 export const BANK_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,254}$/;

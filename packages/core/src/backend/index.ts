@@ -2,6 +2,7 @@
 // decoding, keyword fields, the path-prefix rule, text hashing and terms, time slicing, option parsing). Applications
 // need none of it; they use the main entry.
 export { checkCounterArguments, decodeAuditCursor, encodeAuditCursor } from '../access/ledger-inputs.js';
+export { type BrainOnlyOptions, brainOptionFields, splitBrainOptions } from '../brain-option-fields.js';
 export { groupBy } from '../collections.js';
 export { cosineSimilarity, normalizeVector } from '../embedders/embedder.js';
 export {
