@@ -388,6 +388,10 @@ describe('options', () => {
       details: { field: 'nonMemoryToolHandler' },
     });
     expect(ValidationError.isInstance(await attempt({ sessionId: 42 }))).toBe(true);
+    expect(await attempt({ retainTranscripts: true })).toMatchObject({
+      details: { field: 'retainTranscripts' },
+      message: expect.stringContaining('unknown key'),
+    });
     expect(emulator.events(sessionId)).toEqual([]);
   });
 

@@ -72,7 +72,8 @@ export interface RunSessionOptions {
   onEvent?: (event: SessionEvent) => void;
 }
 
-const optionsSchema = z.object({
+// Strict: a misspelt `retainTranscripts` would leave the transcript unstored, and `includeForgot` the tool unoffered.
+const optionsSchema = z.strictObject({
   sessionId: z.string().min(1, 'must be a non-empty session id'),
   prompt: z.string().min(1, 'must be a non-empty string'),
   bankId: z.string(),
