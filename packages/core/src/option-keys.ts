@@ -1,5 +1,7 @@
 import type { AuditQuery } from './access/access-types.js';
 import type { AstrocyteOptions } from './astrocyte.js';
+import type { OpenAIEmbedderOptions } from './embedders/openai-embedder.js';
+import type { AnthropicLLMOptions, OpenAILLMOptions } from './llm/provider-llm-options.js';
 import type { ReembedOptions } from './reembed/reembed-types.js';
 import type {
   AstrocyteContext,
@@ -138,6 +140,42 @@ export const OPTION_KEYS = {
     cursor: true,
     limit: true,
     context: true,
+  }),
+  localEmbedder: keys<{ dimensions?: number }>({ dimensions: true }),
+  openaiEmbedder: keys<OpenAIEmbedderOptions>({
+    model: true,
+    dimensions: true,
+    apiKey: true,
+    baseURL: true,
+    timeoutMs: true,
+    maxRetries: true,
+    batchSize: true,
+    concurrency: true,
+    sendDimensions: true,
+    queryCacheSize: true,
+    retry: true,
+    client: true,
+  }),
+  anthropicLlm: keys<AnthropicLLMOptions>({
+    model: true,
+    apiKey: true,
+    baseURL: true,
+    maxTokens: true,
+    timeoutMs: true,
+    maxRetries: true,
+    retry: true,
+    client: true,
+  }),
+  openaiLlm: keys<OpenAILLMOptions>({
+    model: true,
+    apiKey: true,
+    baseURL: true,
+    maxTokens: true,
+    timeoutMs: true,
+    maxRetries: true,
+    retry: true,
+    client: true,
+    tokenParameter: true,
   }),
   /** history, banks, compact, purgeExpired, reembedStatus and cancelReembed. */
   contextOnly: keys<{ context?: AstrocyteContext }>({ context: true }),

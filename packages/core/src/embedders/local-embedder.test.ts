@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../errors.js';
 import { cosineSimilarity } from './embedder.js';
 import { LocalEmbedder } from './local-embedder.js';
 
@@ -24,7 +25,8 @@ describe('LocalEmbedder', () => {
 
   it('gives an all-zero vector for text without words and refuses silly dimensions', () => {
     expect([...embedder.embedOne('!!! ???')].every((x) => x === 0)).toBe(true);
-    expect(() => new LocalEmbedder({ dimensions: 3 })).toThrow(RangeError);
+    expect(() => new LocalEmbedder({ dimensions: 3 })).toThrow(ValidationError);
+    expect(() => new LocalEmbedder({ dimension: 64 } as never)).toThrow(/dimension: is not an option/);
     expect(new LocalEmbedder({ dimensions: 64 }).embedOne('x')).toHaveLength(64);
   });
 

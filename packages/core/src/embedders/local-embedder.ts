@@ -1,6 +1,8 @@
 import { DEFAULTS } from '../defaults.js';
+import { OPTION_KEYS } from '../option-keys.js';
 import { isNegation, stem, words } from '../text.js';
 import { TimeSlicer } from '../time-slicer.js';
+import { checkInteger, checkKnownKeys } from '../validation.js';
 import { type Embedder, normalizeVector } from './embedder.js';
 
 // FNV-1a: fast, stable across platforms and releases, which a stored vector space depends on. A feature is its kind's
@@ -30,10 +32,8 @@ export class LocalEmbedder implements Embedder {
   readonly dimensions: number;
 
   constructor(options: { dimensions?: number } = {}) {
-    this.dimensions = options.dimensions ?? DEFAULTS.embedding.localDimensions;
-    if (!Number.isInteger(this.dimensions) || this.dimensions < 32 || this.dimensions > 4096) {
-      throw new RangeError(`local embedder dimensions must be an integer from 32 to 4096, got ${this.dimensions}`);
-    }
+    checkKnownKeys(options, OPTION_KEYS.localEmbedder, '', 'an option of the local embedder');
+    this.dimensions = checkInteger(options.dimensions, 'dimensions', 32, 4096, DEFAULTS.embedding.localDimensions);
     this.name = 'local-hash-v1';
   }
 

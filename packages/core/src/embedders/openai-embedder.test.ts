@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { Astrocyte } from '../astrocyte.js';
-import { ConfigError, EmbedderMismatchError, ProviderAuthError, ProviderError } from '../errors.js';
+import { ConfigError, EmbedderMismatchError, ProviderAuthError, ProviderError, ValidationError } from '../errors.js';
 import { InMemoryStore } from '../in-memory/in-memory-store.js';
 import { fakeProviderServerPerTest } from '../testing/provider-servers/index.js';
 import { LocalEmbedder } from './local-embedder.js';
@@ -47,6 +47,16 @@ describe('OpenAIEmbedder against a local OpenAI-compatible server', () => {
     expect(Array.from(single[0] as Float32Array)).toEqual(Array.from(vectors[2] as Float32Array));
     expect(e.name).toBe('openai:text-embedding-3-large');
     expect(e.dimensions).toBe(64);
+  });
+
+  it('refuses a misspelt option, naming it, where it would have embedded with the default model', async () => {
+    const error = await OpenAIEmbedder.create({
+      apiKey: KEY,
+      baseURL: fake.server.openaiBaseURL,
+      modle: 'embed-test',
+      dimensions: 8,
+    } as never).catch((err: unknown) => err);
+    expect(ValidationError.isInstance(error) && error.details.field).toBe('modle');
   });
 
   it('keeps order when batches run concurrently', async () => {

@@ -2,11 +2,13 @@ import type OpenAI from 'openai';
 import type { EmbeddingConfig } from '../config/config-schema.js';
 import { DEFAULTS } from '../defaults.js';
 import { ConfigError } from '../errors.js';
+import { OPTION_KEYS } from '../option-keys.js';
 import { importProviderSdk } from '../providers/load-sdk.js';
 import { OPENAI_SDK, ProviderClient } from '../providers/provider-client.js';
 import { malformedResponse } from '../providers/provider-failure.js';
 import type { RetryPolicy } from '../providers/retry.js';
 import type { OpenAIClient } from '../providers/sdk-clients.js';
+import { checkKnownKeys } from '../validation.js';
 import { type Embedder, normalizeVector } from './embedder.js';
 
 type OpenAIModule = typeof import('openai');
@@ -61,6 +63,8 @@ export class OpenAIEmbedder implements Embedder {
   private readonly cache = new Map<string, Float32Array>();
 
   private constructor(sdk: OpenAIModule, options: OpenAIEmbedderOptions) {
+    // A misspelt `modle` would embed with the default model, which the store would then record as the bank's.
+    checkKnownKeys(options, OPTION_KEYS.openaiEmbedder, '', 'an option of the OpenAI embedder');
     this.model = options.model ?? DEFAULTS.embedding.openaiModel;
     this.dimensions = checkRange(options.dimensions, 'dimensions', 1, 16_000);
     this.name = `openai:${this.model}`;

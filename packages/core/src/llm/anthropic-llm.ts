@@ -1,6 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { LlmConfig } from '../config/config-schema.js';
 import { DEFAULTS } from '../defaults.js';
+import { OPTION_KEYS } from '../option-keys.js';
 import { importProviderSdk } from '../providers/load-sdk.js';
 import { ANTHROPIC_SDK, ProviderClient } from '../providers/provider-client.js';
 import { malformedResponse } from '../providers/provider-failure.js';
@@ -18,7 +19,7 @@ export class AnthropicLLM implements LLM {
   private readonly api: ProviderClient<Anthropic>;
 
   private constructor(sdk: AnthropicModule, options: AnthropicLLMOptions) {
-    const settings = providerLlmSettings(options, DEFAULTS.llm.anthropicModel);
+    const settings = providerLlmSettings(options, DEFAULTS.llm.anthropicModel, OPTION_KEYS.anthropicLlm);
     this.model = settings.model;
     this.maxTokens = settings.maxTokens;
     this.name = `anthropic:${this.model}`;

@@ -1,6 +1,7 @@
 import type OpenAI from 'openai';
 import type { LlmConfig } from '../config/config-schema.js';
 import { DEFAULTS } from '../defaults.js';
+import { OPTION_KEYS } from '../option-keys.js';
 import { importProviderSdk } from '../providers/load-sdk.js';
 import { OPENAI_SDK, ProviderClient } from '../providers/provider-client.js';
 import { malformedResponse } from '../providers/provider-failure.js';
@@ -19,7 +20,7 @@ export class OpenAILLM implements LLM {
   private readonly api: ProviderClient<OpenAI>;
 
   private constructor(sdk: OpenAIModule, options: OpenAILLMOptions) {
-    const settings = providerLlmSettings(options, DEFAULTS.llm.openaiModel);
+    const settings = providerLlmSettings(options, DEFAULTS.llm.openaiModel, OPTION_KEYS.openaiLlm);
     this.model = settings.model;
     this.maxTokens = settings.maxTokens;
     this.name = `openai:${this.model}`;

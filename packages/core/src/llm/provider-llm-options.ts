@@ -2,6 +2,7 @@ import type { LlmConfig } from '../config/config-schema.js';
 import { ConfigError } from '../errors.js';
 import type { RetryPolicy } from '../providers/retry.js';
 import type { AnthropicClient, OpenAIClient } from '../providers/sdk-clients.js';
+import { checkKnownKeys } from '../validation.js';
 
 /** Options shared by the Anthropic and OpenAI LLMs; the config keys (`api_key`, `base_url`, ...) map onto these. */
 export interface ProviderLlmOptions {
@@ -59,7 +60,13 @@ export interface ProviderLlmSettings {
 }
 
 /** Checks the shared options and fills their defaults. */
-export function providerLlmSettings(options: ProviderLlmOptions, defaultModel: string): ProviderLlmSettings {
+export function providerLlmSettings(
+  options: ProviderLlmOptions,
+  defaultModel: string,
+  known: readonly string[],
+): ProviderLlmSettings {
+  // A misspelt `modle` would call the default model, and be billed as such, without a word.
+  checkKnownKeys(options, known, '', 'an option of the LLM');
   return {
     model: options.model ?? defaultModel,
     maxTokens:

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ProviderAuthError, ProviderError } from '../errors.js';
+import { ConfigError, ProviderAuthError, ProviderError, ValidationError } from '../errors.js';
 import { fakeProviderServerPerTest } from '../testing/provider-servers/index.js';
 import { AnthropicLLM } from './anthropic-llm.js';
 import type { LLM } from './llm.js';
@@ -132,6 +132,16 @@ describe('provider LLM specifics', () => {
       messages: [{ role: 'user', content: 'p' }],
       max_tokens: 9,
     });
+  });
+
+  it('refuses a misspelt option, naming it, where it would have called the default model', async () => {
+    for (const create of [
+      () => AnthropicLLM.create({ apiKey: KEY, baseURL: fake.server.anthropicBaseURL, modle: 'claude-test' } as never),
+      () => OpenAILLM.create({ apiKey: KEY, baseURL: fake.server.openaiBaseURL, modle: 'gpt-test' } as never),
+    ]) {
+      const error = await create().catch((err: unknown) => err);
+      expect(ValidationError.isInstance(error) && error.details.field).toBe('modle');
+    }
   });
 
   it('needs a key for the official Anthropic endpoint', async () => {
