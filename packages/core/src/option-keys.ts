@@ -1,7 +1,7 @@
 import type { AuditQuery } from './access/access-types.js';
 import type { AstrocyteOptions } from './astrocyte.js';
 import type { OpenAIEmbedderOptions } from './embedders/openai-embedder.js';
-import type { AnthropicLLMOptions, OpenAILLMOptions } from './llm/provider-llm-options.js';
+import type { AnthropicLLMOptions, OpenAILLMOptions, ProviderLlmOptions } from './llm/provider-llm-options.js';
 import type { ReembedOptions } from './reembed/reembed-types.js';
 import type {
   AstrocyteContext,
@@ -23,6 +23,17 @@ import type { Limits } from './validation.js';
 const keys = <T>(record: Record<keyof T, true>): readonly string[] => Object.keys(record);
 
 type Section<K extends keyof AstrocyteOptions> = NonNullable<AstrocyteOptions[K]>;
+
+// What both LLMs take; each adds its own.
+const PROVIDER_LLM: Record<keyof ProviderLlmOptions, true> = {
+  model: true,
+  apiKey: true,
+  baseURL: true,
+  maxTokens: true,
+  timeoutMs: true,
+  maxRetries: true,
+  retry: true,
+};
 
 /** The keys each Brain operation's options, items and turns may have (checkKnownKeys refuses any other). */
 export const OPTION_KEYS = {
@@ -156,27 +167,8 @@ export const OPTION_KEYS = {
     retry: true,
     client: true,
   }),
-  anthropicLlm: keys<AnthropicLLMOptions>({
-    model: true,
-    apiKey: true,
-    baseURL: true,
-    maxTokens: true,
-    timeoutMs: true,
-    maxRetries: true,
-    retry: true,
-    client: true,
-  }),
-  openaiLlm: keys<OpenAILLMOptions>({
-    model: true,
-    apiKey: true,
-    baseURL: true,
-    maxTokens: true,
-    timeoutMs: true,
-    maxRetries: true,
-    retry: true,
-    client: true,
-    tokenParameter: true,
-  }),
+  anthropicLlm: keys<AnthropicLLMOptions>({ ...PROVIDER_LLM, client: true }),
+  openaiLlm: keys<OpenAILLMOptions>({ ...PROVIDER_LLM, client: true, tokenParameter: true }),
   /** history, banks, compact, purgeExpired, reembedStatus and cancelReembed. */
   contextOnly: keys<{ context?: AstrocyteContext }>({ context: true }),
 };
