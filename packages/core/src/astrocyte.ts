@@ -55,6 +55,7 @@ import {
   checkMemoryId,
   checkMetadata,
   checkPath,
+  checkTagFilter,
   checkTags,
   describeValue,
   type Limits,
@@ -338,7 +339,7 @@ export class Astrocyte implements Brain {
       throw new ValidationError('options', `must be an object, got ${options === null ? 'null' : typeof options}`);
     checkKnownKeys(options, OPTION_KEYS.list, '', 'an option of list');
     const limit = checkInteger(options.limit, 'limit', 1, 1000, 50);
-    const tags = checkTags(options.tags, this.limits);
+    const tags = checkTagFilter(options.tags, this.limits);
     const pathPrefix = checkPath(options.pathPrefix, this.limits, 'pathPrefix');
     if (options.cursor !== undefined && typeof options.cursor !== 'string')
       throw new ValidationError('cursor', 'must be a string');

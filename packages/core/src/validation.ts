@@ -131,6 +131,20 @@ export function checkTags(tags: unknown, limits: Limits, field = 'tags'): string
   return [...cleaned];
 }
 
+/**
+ * The tags a recall or a listing is filtered by, as checkTags gives them; a filter of blank tags only is refused, not
+ * dropped: dropped, it matched every memory of the bank. An empty list, like none, filters nothing.
+ */
+export function checkTagFilter(tags: unknown, limits: Limits, field = 'tags'): string[] {
+  const cleaned = checkTags(tags, limits, field);
+  if (cleaned.length === 0 && Array.isArray(tags) && tags.length > 0)
+    throw new ValidationError(
+      field,
+      'names only blank tags, which no memory carries; leave it out to match every memory',
+    );
+  return cleaned;
+}
+
 /** A plain JSON object whose serialized size is within the limit. */
 export function checkMetadata(metadata: unknown, limits: Limits, field = 'metadata'): JsonObject {
   if (metadata === undefined || metadata === null) return {};

@@ -13,7 +13,7 @@ import {
   checkKnownKeys,
   checkPath,
   checkQuery,
-  checkTags,
+  checkTagFilter,
   type Limits,
   resolveBanks,
 } from '../validation.js';
@@ -83,7 +83,7 @@ export class RecallPipeline {
     const minScore = checkFraction(options.minScore, 'minScore', 0);
     const now = this.now();
     const filter: SearchFilter = { now };
-    const tags = checkTags(options.tags, this.limits);
+    const tags = checkTagFilter(options.tags, this.limits);
     if (tags.length > 0) filter.tags = tags;
     const pathPrefix = checkPath(options.pathPrefix, this.limits, 'pathPrefix');
     if (pathPrefix !== null) filter.pathPrefix = pathPrefix;

@@ -164,6 +164,21 @@ export function describeInputEdges(factory: StoreFactory): void {
       expect(hits.map((h) => h.memoryId)).toEqual([id]);
     });
 
+    it('refuses a recall or listing filtered by blank tags only, which would match every memory once dropped', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      await brain.retain('The user keeps a spare key under the mat', { bankId, tags: ['home'] });
+      await brain.retain('The user drinks tea in the morning', { bankId, tags: ['drinks'] });
+      await expectFieldErrors([
+        [() => brain.recall('user', { bankId, tags: [''] }), 'tags'],
+        [() => brain.list(bankId, { tags: ['  '] }), 'tags'],
+        [() => brain.forget(bankId, { tags: [''] }), 'tags'],
+      ]);
+      // A blank tag beside a real one is dropped; an empty list filters nothing.
+      expect((await brain.recall('user', { bankId, tags: ['', 'home'] })).hits.map((h) => h.tags)).toEqual([['home']]);
+      expect((await brain.list(bankId, { tags: [] })).items).toHaveLength(2);
+    });
+
     it('refuses a context that is not one, in every operation, and stores and forgets nothing', async () => {
       const brain = await makeBrain();
       const bankId = randomBankId();
