@@ -1,5 +1,5 @@
 import { Astrocyte, LocalEmbedder } from '@astrocyte/core';
-import { brainOptionFields, splitBrainOptions } from '@astrocyte/core/backend';
+import { brainOptionFields, checkBrainSettings, splitBrainOptions } from '@astrocyte/core/backend';
 import type { z } from 'zod';
 import { openPostgresStore } from './postgres-memory-store.js';
 import { parseOptions, postgresStoreOptionsSchema } from './store-options.js';
@@ -13,6 +13,8 @@ export type PostgresBrainOptions = z.input<typeof postgresBrainOptionsSchema>;
 /** A Brain on Postgres in one call: opens and migrates the store, then builds the pipeline (local embedder by default). */
 export async function createPostgresBrain(options: PostgresBrainOptions): Promise<Astrocyte> {
   const { brain, store: storeOptions } = splitBrainOptions(parseOptions(postgresBrainOptionsSchema, options));
+  // Before the store opens, so that bad settings create and migrate no schema.
+  checkBrainSettings(brain);
   const store = await openPostgresStore(storeOptions);
   try {
     return await Astrocyte.create({ ...brain, store, embedder: brain.embedder ?? new LocalEmbedder() });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { EmbedderMismatchError, LocalEmbedder, StorageError } from '@astrocyte/core';
+import { EmbedderMismatchError, LocalEmbedder, StorageError, ValidationError } from '@astrocyte/core';
 import { dateWords } from '@astrocyte/core/backend';
 import { axisVector, memoryRecord, randomBankId, retainHashedKinds } from '@astrocyte/core/testing';
 import pg from 'pg';
@@ -71,6 +71,20 @@ describe.runIf(available)('postgres schema setup', () => {
     const reopened = await openPostgresStore({ connectionString: TEST_DATABASE_URL, schema, mustExist: true });
     expect((await reopened.list('b', { limit: 10 })).items.map((m) => m.text)).toEqual(['kept']);
     await reopened.close();
+  });
+
+  it('createPostgresBrain refuses bad brain settings before it creates or migrates the schema', async () => {
+    const schema = schemas.next();
+    for (const options of [{ recall: { vectorWeigth: 0.5 } }, { dedup: { nearThreshold: 2 } }]) {
+      const error = await createPostgresBrain({
+        connectionString: TEST_DATABASE_URL,
+        schema,
+        ...options,
+      } as never).catch((e: unknown) => e);
+      expect(ValidationError.isInstance(error)).toBe(true);
+    }
+    const { rows } = await admin.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+    expect(rows).toEqual([]);
   });
 
   it('keeps embeddings and tsvectors inside the row rather than in the TOAST table', async () => {

@@ -1,5 +1,5 @@
 import { Astrocyte, LocalEmbedder } from '@astrocyte/core';
-import { type BrainOnlyOptions, splitBrainOptions } from '@astrocyte/core/backend';
+import { type BrainOnlyOptions, checkBrainSettings, splitBrainOptions } from '@astrocyte/core/backend';
 import { SqliteMemoryStore } from './sqlite-memory-store.js';
 import { parseSqliteBrainOptions, type SqliteStoreOptions } from './store-options.js';
 
@@ -9,6 +9,8 @@ export type SqliteBrainOptions = SqliteStoreOptions & BrainOnlyOptions;
 /** A Brain on SQLite in one call: opens the store and builds an Astrocyte over it with the local embedder by default. */
 export async function createSqliteBrain(options: SqliteBrainOptions): Promise<Astrocyte> {
   const { brain, store: storeOptions } = splitBrainOptions(parseSqliteBrainOptions(options));
+  // Before the store opens, so that bad settings create no database file.
+  checkBrainSettings(brain);
   const store = SqliteMemoryStore.open(storeOptions as SqliteStoreOptions);
   try {
     return await Astrocyte.create({ ...brain, store, embedder: brain.embedder ?? new LocalEmbedder() });

@@ -95,6 +95,10 @@ describe('opening', () => {
     expect(existsSync(dirname(missing))).toBe(false);
     const deep = await createSqliteBrain({ path: missing, recall: { vectorWeigth: 0.5 } } as never).catch((e) => e);
     expect(ValidationError.isInstance(deep) && deep.details.field).toBe('recall.vectorWeigth');
+    const range = await createSqliteBrain({ path: missing, dedup: { nearThreshold: 2 } }).catch((e) => e);
+    expect(ValidationError.isInstance(range) && range.details.field).toBe('dedup.nearThreshold');
+    // Refused before the store opened: no database file, no folder.
+    expect(existsSync(dirname(missing))).toBe(false);
   });
 
   it('validates options with errors that name the package and the field', () => {

@@ -1,7 +1,7 @@
 import { AccessGate, OPERATIONS } from './access/access-gate.js';
 import type { AccessOptions, AuditEntry, AuditQuery } from './access/access-types.js';
 import { BrainObserver } from './brain-observer.js';
-import { DEFAULTS } from './defaults.js';
+import { type BrainSettings, checkBrainSettings } from './brain-settings.js';
 import type { Embedder } from './embedders/embedder.js';
 import { SwitchableEmbedder } from './embedders/switchable-embedder.js';
 import { NotFoundError, StorageError, ValidationError } from './errors.js';
@@ -48,10 +48,8 @@ import type {
 import {
   checkBankId,
   checkContent,
-  checkFraction,
   checkInteger,
   checkKnownKeys,
-  checkLimits,
   checkMemoryId,
   checkMetadata,
   checkPath,
@@ -116,7 +114,7 @@ export class Astrocyte implements Brain {
   private readonly gate: AccessGate;
 
   private constructor(options: AstrocyteOptions) {
-    checkBrainOptions(options);
+    const settings = checkBrainOptions(options);
     // Store, embedder and LLM calls become child spans of the operation that makes them.
     this.store = traceStore(options.store);
     this.switchable = new SwitchableEmbedder(options.embedder);
@@ -124,72 +122,32 @@ export class Astrocyte implements Brain {
     this.llm = options.llm && traceLlm(options.llm);
     this.governance = options.governance ?? new Governance();
     this.legalHoldTags = this.governance.forgetPolicy.legalHoldTags;
-    this.limits = checkLimits(options.limits);
-    const threshold = options.dedup?.nearThreshold ?? DEFAULTS.dedup.nearThreshold;
-    if (!(threshold > 0 && threshold <= 1)) throw new ValidationError('dedup.nearThreshold', 'must be in (0, 1]');
-    const action = options.dedup?.action ?? 'skip';
-    if (action !== 'skip' && action !== 'keep')
-      throw new ValidationError('dedup.action', `must be "skip" or "keep", got ${describeValue(action)}`);
-    const nearThreshold = action === 'keep' ? null : threshold;
-    const maxResults = checkInteger(
-      options.recall?.maxResults,
-      'recall.maxResults',
-      1,
-      this.limits.maxResults,
-      DEFAULTS.recall.maxResults,
-    );
-    const recencyHalfLifeDays = options.recall?.recencyHalfLifeDays ?? null;
-    if (recencyHalfLifeDays !== null && !(typeof recencyHalfLifeDays === 'number' && recencyHalfLifeDays > 0))
-      throw new ValidationError(
-        'recall.recencyHalfLifeDays',
-        `must be a number of days above 0, or null, got ${describeValue(recencyHalfLifeDays)}`,
-      );
-    const vectorWeight = checkFraction(options.recall?.vectorWeight, 'recall.vectorWeight', undefined);
-    const repeatFactor = checkFraction(
-      options.recall?.repeatFactor,
-      'recall.repeatFactor',
-      DEFAULTS.recall.repeatFactor,
-    );
+    this.limits = settings.limits;
+    const { vectorWeight, feedbackTerms, repeatFactor, speakerBoost } = settings;
     const embedder = this.switchable;
     const tuning: RecallTuning = {
       // Unset, the weight follows the embedder, which a re-embedding may replace.
       get vectorWeight() {
         return vectorWeight ?? defaultVectorWeight(embedder);
       },
-      feedbackTerms: checkInteger(
-        options.recall?.feedbackTerms,
-        'recall.feedbackTerms',
-        0,
-        20,
-        DEFAULTS.recall.feedbackTerms,
-      ),
+      feedbackTerms,
       repeatFactor,
-      speakerBoost: checkFraction(options.recall?.speakerBoost, 'recall.speakerBoost', DEFAULTS.recall.speakerBoost),
+      speakerBoost,
     };
-    this.defaultMaxSources = checkInteger(
-      options.reflect?.maxSources,
-      'reflect.maxSources',
-      1,
-      50,
-      DEFAULTS.reflect.maxSources,
-    );
-    this.maxPromptTokens = checkInteger(
-      options.reflect?.maxPromptTokens,
-      'reflect.maxPromptTokens',
-      256,
-      200_000,
-      DEFAULTS.reflect.maxPromptTokens,
-    );
+    this.defaultMaxSources = settings.maxSources;
+    this.maxPromptTokens = settings.maxPromptTokens;
     this.now = options.now ?? (() => new Date());
     this.failures = new FailureLog(this.now);
-    const { includeText = false, onListenerError } = options.hooks ?? {};
-    if (typeof includeText !== 'boolean') throw new ValidationError('hooks.includeText', 'must be true or false');
-    if (onListenerError !== undefined && typeof onListenerError !== 'function')
-      throw new ValidationError('hooks.onListenerError', 'must be a function');
-    this.hooks = new HookBus(onListenerError);
-    this.observer = new BrainObserver({ backend: this.store.backend, hooks: this.hooks, includeText, now: this.now });
+    this.hooks = new HookBus(settings.onListenerError);
+    this.observer = new BrainObserver({
+      backend: this.store.backend,
+      hooks: this.hooks,
+      includeText: settings.includeText,
+      now: this.now,
+    });
     this.gate = AccessGate.over(this.store, options.access, this.now);
     const parts = { store: this.store, embedder: this.embedder, governance: this.governance, limits: this.limits };
+    const { nearThreshold, maxResults, recencyHalfLifeDays } = settings;
     this.retainPipeline = new RetainPipeline({ ...parts, nearThreshold, now: this.now });
     this.recallPipeline = new RecallPipeline({ ...parts, tuning, maxResults, recencyHalfLifeDays, now: this.now });
     this.forgetPipeline = new ForgetPipeline({ ...parts, gate: this.gate, now: this.now });
@@ -476,9 +434,9 @@ export class Astrocyte implements Brain {
   }
 }
 
-// The options' shape: what the constructor reads, each section's keys (a misspelt `vectorWeigth` would leave the
-// default in place without a word), and the two parts a brain cannot be built without.
-function checkBrainOptions(options: AstrocyteOptions): void {
+// The options' shape: what the constructor reads (a misspelt `embeder` would leave the brain without one), the two
+// parts a brain cannot be built without, and the settings sections.
+function checkBrainOptions(options: AstrocyteOptions): BrainSettings {
   if (typeof options !== 'object' || options === null)
     throw new ValidationError('options', 'must be an object with store and embedder');
   checkKnownKeys(options, OPTION_KEYS.brain, '', 'an option of the brain');
@@ -488,17 +446,5 @@ function checkBrainOptions(options: AstrocyteOptions): void {
   const embedder = options.embedder as Partial<Embedder> | undefined;
   if (typeof embedder !== 'object' || embedder === null || typeof embedder.embed !== 'function')
     throw new ValidationError('embedder', `must be an Embedder (with embed()), got ${describeValue(embedder)}`);
-  const sections = [
-    ['dedup', OPTION_KEYS.dedup],
-    ['recall', OPTION_KEYS.recallTuning],
-    ['reflect', OPTION_KEYS.reflectTuning],
-    ['hooks', OPTION_KEYS.hooks],
-  ] as const;
-  for (const [section, known] of sections) {
-    const value: unknown = options[section];
-    if (value === undefined) continue;
-    if (typeof value !== 'object' || value === null || Array.isArray(value))
-      throw new ValidationError(section, `must be an object, got ${describeValue(value)}`);
-    checkKnownKeys(value, known, `${section}.`, `an option of ${section}`);
-  }
+  return checkBrainSettings(options);
 }

@@ -3,6 +3,7 @@
 // need none of it; they use the main entry.
 export { checkCounterArguments, decodeAuditCursor, encodeAuditCursor } from '../access/ledger-inputs.js';
 export { type BrainOnlyOptions, brainOptionFields, splitBrainOptions } from '../brain-option-fields.js';
+export { checkBrainSettings } from '../brain-settings.js';
 export { groupBy } from '../collections.js';
 export { cosineSimilarity, normalizeVector } from '../embedders/embedder.js';
 export {
