@@ -97,6 +97,10 @@ describe('opening', () => {
     expect(ValidationError.isInstance(deep) && deep.details.field).toBe('recall.vectorWeigth');
     const range = await createSqliteBrain({ path: missing, dedup: { nearThreshold: 2 } }).catch((e) => e);
     expect(ValidationError.isInstance(range) && range.details.field).toBe('dedup.nearThreshold');
+    const access = await createSqliteBrain({ path: missing, access: { grants: [{ principal: 'robot:r2' }] } as never })
+      .then(() => null)
+      .catch((e: unknown) => e);
+    expect(access).toBeInstanceOf(ConfigError);
     // Refused before the store opened: no database file, no folder.
     expect(existsSync(dirname(missing))).toBe(false);
   });

@@ -145,7 +145,7 @@ export class Astrocyte implements Brain {
       includeText: settings.includeText,
       now: this.now,
     });
-    this.gate = AccessGate.over(this.store, options.access, this.now);
+    this.gate = AccessGate.over(this.store, settings.access, this.now);
     const parts = { store: this.store, embedder: this.embedder, governance: this.governance, limits: this.limits };
     const { nearThreshold, maxResults, recencyHalfLifeDays } = settings;
     this.retainPipeline = new RetainPipeline({ ...parts, nearThreshold, now: this.now });

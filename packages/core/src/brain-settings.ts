@@ -1,3 +1,4 @@
+import { parseAccessOptions, type ValidAccessOptions } from './access/access-options.js';
 import type { AstrocyteOptions } from './astrocyte.js';
 import { DEFAULTS } from './defaults.js';
 import { ValidationError } from './errors.js';
@@ -21,6 +22,8 @@ export interface BrainSettings {
   maxPromptTokens: number;
   includeText: boolean;
   onListenerError: ListenerErrorHandler | undefined;
+  /** Undefined without access control. */
+  access: ValidAccessOptions | undefined;
 }
 
 const SECTIONS = [
@@ -31,8 +34,8 @@ const SECTIONS = [
 ] as const;
 
 /**
- * Checks the settings sections of a brain's options (`limits`, `dedup`, `recall`, `reflect`, `hooks`): known keys,
- * values in range; a ValidationError names the first problem. Needs no store, so that a backend's create function
+ * Checks the settings sections of a brain's options (`limits`, `dedup`, `recall`, `reflect`, `hooks`, `access`):
+ * known keys, values in range; a ValidationError (a ConfigError for `access`) names the first problem. Needs no store, so that a backend's create function
  * checks them before it opens one: bad options then leave no new file or schema behind.
  */
 export function checkBrainSettings(options: Omit<AstrocyteOptions, 'store' | 'embedder'>): BrainSettings {
@@ -79,5 +82,7 @@ export function checkBrainSettings(options: Omit<AstrocyteOptions, 'store' | 'em
     ),
     includeText,
     onListenerError,
+    // A ConfigError naming the field, as in astrocyte.yaml's access section.
+    access: options.access === undefined ? undefined : parseAccessOptions(options.access),
   };
 }

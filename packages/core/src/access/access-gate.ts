@@ -4,9 +4,9 @@ import type { MemoryStore } from '../memory-store.js';
 import type { RetainAdmission } from '../retain/retain-admission.js';
 import type { AstrocyteContext, BankSummary, JsonObject, Page } from '../types.js';
 import { checkBankId } from '../validation.js';
-import { parseAccessOptions } from './access-options.js';
+import type { ValidAccessOptions } from './access-options.js';
 import { AccessPolicy, type Caller } from './access-policy.js';
-import type { AccessOptions, AuditEntry, AuditQuery, Permission } from './access-types.js';
+import type { AuditEntry, AuditQuery, Permission } from './access-types.js';
 import { checkAuditQuery } from './audit-query.js';
 import type { StoreAccessLedger } from './store-access-ledger.js';
 
@@ -56,12 +56,12 @@ export class AccessGate {
   ) {}
 
   /**
-   * The gate of a brain over `store`: open without `access`; with it, the options validated (ConfigError naming the
-   * field) and the store's access ledger required.
+   * The gate of a brain over `store`: open without `access`; with it (validated by parseAccessOptions), the store's
+   * access ledger required.
    */
-  static over(store: MemoryStore, access: AccessOptions | undefined, now: () => Date): AccessGate {
+  static over(store: MemoryStore, access: ValidAccessOptions | undefined, now: () => Date): AccessGate {
     if (access === undefined) return new AccessGate(null, now);
-    const policy = new AccessPolicy(parseAccessOptions(access));
+    const policy = new AccessPolicy(access);
     const ledger = store.accessLedger;
     if (!ledger) {
       throw new ConfigError(
