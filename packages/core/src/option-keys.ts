@@ -35,7 +35,10 @@ const PROVIDER_LLM: Record<keyof ProviderLlmOptions, true> = {
   retry: true,
 };
 
-/** The keys each Brain operation's options, items and turns may have (checkKnownKeys refuses any other). */
+/**
+ * The keys each options object of the library may have (checkKnownKeys refuses any other): the Brain operations'
+ * options, items and turns, the brain's own options and their sections, and the providers'.
+ */
 export const OPTION_KEYS = {
   brain: keys<AstrocyteOptions>({
     store: true,
