@@ -1,5 +1,4 @@
 import { parsePrincipal } from './access/principal.js';
-import { ValidationError } from './errors.js';
 import type { Governance } from './governance/governance.js';
 import type { VersionStamp } from './memory-store.js';
 import type { AstrocyteContext } from './types.js';
@@ -16,8 +15,7 @@ export function versionStamp(
   context: AstrocyteContext | undefined,
   reason?: string,
 ): VersionStamp {
-  if (context?.actor !== undefined && typeof context.actor !== 'string')
-    throw new ValidationError('context.actor', `must be a string, got ${typeof context.actor}`);
+  // The context's shape was checked when the operation was admitted (checkContext); its actor's characters are not.
   // Without an actor, the principal is who acted. Either outlives the forget in the tombstone, and a principal may be
   // an email (`user:jane@example.com`): both go through the barrier.
   const who = context?.actor
