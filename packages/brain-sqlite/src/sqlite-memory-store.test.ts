@@ -91,7 +91,9 @@ describe('opening', () => {
     const misspelt = await createSqliteBrain({ path: missing, mustExsit: true } as never).catch((e: unknown) => e);
     expect(misspelt).toBeInstanceOf(ConfigError);
     expect((misspelt as ConfigError).details).toMatchObject({ package: '@astrocyte/brain-sqlite', field: 'mustExsit' });
-    expect((misspelt as Error).message).toMatch(/valid options are path, database, .*mustExist.*embedder, .*recall/);
+    expect((misspelt as Error).message).toMatch(
+      /valid options are path, database, .*mustExist.*embedder, .*recall.*; did you mean "mustExist"\?$/,
+    );
     expect(existsSync(dirname(missing))).toBe(false);
     const deep = await createSqliteBrain({ path: missing, recall: { vectorWeigth: 0.5 } } as never).catch((e) => e);
     expect(ValidationError.isInstance(deep) && deep.details.field).toBe('recall.vectorWeigth');

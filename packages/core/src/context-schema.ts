@@ -26,7 +26,7 @@ export function checkContext(context: unknown): AstrocyteContext | undefined {
   if (context === undefined || context === null) return undefined;
   const parsed = astrocyteContextSchema.safeParse(context);
   if (parsed.success) return parsed.data;
-  const problem = zodProblem(parsed.error, context);
+  const problem = zodProblem(parsed.error, context, astrocyteContextSchema);
   const message =
     problem.unknownKey === undefined
       ? problem.message

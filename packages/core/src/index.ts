@@ -82,6 +82,7 @@ export {
   versionToJson,
 } from './memory-json.js';
 export type { MemoryStore } from './memory-store.js';
+export { didYouMean } from './nearest-key.js';
 export { httpStatus, isPermanentClientError } from './providers/http-status.js';
 export type { AnthropicClient, OpenAIClient } from './providers/sdk-clients.js';
 export type { RecallTuning } from './recall/recall-tuning.js';

@@ -1,6 +1,7 @@
 import { DEFAULTS } from './defaults.js';
 import { ValidationError } from './errors.js';
 import { PROTOTYPE_KEY_REASON } from './lost-keys.js';
+import { didYouMean, nearestKey } from './nearest-key.js';
 import { OPTION_KEYS } from './option-keys.js';
 import type { JsonObject } from './types.js';
 
@@ -85,7 +86,10 @@ export function checkKnownKeys(value: unknown, known: readonly string[], prefix:
   if (typeof value !== 'object' || value === null) return;
   const unknown = Object.keys(value).find((key) => !known.includes(key));
   if (unknown !== undefined)
-    throw new ValidationError(`${prefix}${unknown}`, `is not ${what}; expected ${known.join(', ')}`);
+    throw new ValidationError(
+      `${prefix}${unknown}`,
+      `is not ${what}; expected ${known.join(', ')}${didYouMean(nearestKey(unknown, known))}`,
+    );
 }
 
 /** Throws unless `content` is a non-empty string within the length limit. */

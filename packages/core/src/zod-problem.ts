@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { didYouMean, nearestKey, schemaKeysAt } from './nearest-key.js';
 
 /** The first problem zod found in some input, in the words every Astrocyte error uses. */
 export interface ZodProblem {
@@ -9,21 +10,33 @@ export interface ZodProblem {
   field: string;
   /** The key the schema does not know, when that is the problem. */
   unknownKey?: string;
-  /** What is wrong: `is required`, `must be a number, got string`, `unknown key "x"`, or the schema's own message. */
+  /** The key the schema allows there that the unknown one is likely a typo of. */
+  suggestion?: string;
+  /**
+   * What is wrong: `is required`, `must be a number, got string`, `unknown key "x"` (with `; did you mean "y"?` when
+   * there is a suggestion), or the schema's own message.
+   */
   message: string;
 }
 
 /**
- * Turns the first issue of a failed parse of `input` into a field and a message; the caller throws its own error
- * class with its own prefix.
+ * Turns the first issue of a failed parse of `input` with `schema` into a field and a message; the caller throws its
+ * own error class with its own prefix.
  */
-export function zodProblem(error: z.ZodError, input: unknown): ZodProblem {
+export function zodProblem(error: z.ZodError, input: unknown, schema: z.ZodType): ZodProblem {
   const issue = error.issues[0] as z.core.$ZodIssue;
   const parent = issue.path.map((segment) => (typeof segment === 'number' ? segment : String(segment)));
   if (issue.code === 'unrecognized_keys') {
     const key = String(issue.keys[0]);
     const path = [...parent, key];
-    return { path, field: path.join('.'), unknownKey: key, message: `unknown key "${key}"` };
+    const suggestion = nearestKey(key, schemaKeysAt(schema, parent));
+    return {
+      path,
+      field: path.join('.'),
+      unknownKey: key,
+      ...(suggestion === undefined ? {} : { suggestion }),
+      message: `unknown key "${key}"${didYouMean(suggestion)}`,
+    };
   }
   let message = issue.message;
   if (issue.code === 'invalid_type' && message.startsWith('Invalid input:')) {
@@ -56,14 +69,14 @@ function kindOf(value: unknown): string {
 export function parsePackageOptions<S extends z.ZodType>(packageName: string, schema: S, input: unknown): z.output<S> {
   const parsed = schema.safeParse(input === undefined ? {} : input);
   if (parsed.success) return parsed.data;
-  const problem = zodProblem(parsed.error, input);
+  const problem = zodProblem(parsed.error, input, schema);
   const field = problem.field || 'options';
   const message =
     problem.unknownKey === undefined
       ? problem.message
       : problem.path.length === 1
-        ? `unknown option; valid options are ${Object.keys((schema as unknown as z.ZodObject).shape ?? {}).join(', ')}`
-        : 'unknown option';
+        ? `unknown option; valid options are ${Object.keys((schema as unknown as z.ZodObject).shape ?? {}).join(', ')}${didYouMean(problem.suggestion)}`
+        : `unknown option${didYouMean(problem.suggestion)}`;
   throw new ConfigError(`${packageName}: ${field}: ${message}`, {
     code: 'invalid_options',
     details: { package: packageName, field },

@@ -5,6 +5,7 @@ import {
   type Brain,
   checkBankId,
   checkMemoryId,
+  didYouMean,
   NotFoundError,
   ValidationError,
   zodProblem,
@@ -151,10 +152,10 @@ function parse<T>(schema: z.ZodType<T>, input: unknown, kind: 'field' | 'query p
   const issues = [...parsed.error.issues].sort(
     (a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'),
   );
-  const problem = zodProblem(new ZodError(issues), input);
+  const problem = zodProblem(new ZodError(issues), input, schema);
   const known = problem.path.length === 1 ? Object.keys((schema as unknown as z.ZodObject).shape ?? {}) : [];
   const message = problem.unknownKey
-    ? `is not a ${kind} of this route${known.length > 0 ? `; expected ${known.join(', ')}` : ''}`
+    ? `is not a ${kind} of this route${known.length > 0 ? `; expected ${known.join(', ')}` : ''}${didYouMean(problem.suggestion)}`
     : problem.message;
   throw new ValidationError(problem.field || 'body', message);
 }

@@ -87,7 +87,14 @@ describe('HTTP API errors', () => {
         `/v1/banks/${alice}/memories`,
         { content: 'x', colour: 'blue' },
         'colour',
-        /not a field of this route; expected content, tags, metadata, occurred_at/,
+        /not a field of this route; expected content, tags, metadata, occurred_at[^;]*$/,
+      ],
+      [
+        'POST',
+        `/v1/banks/${alice}/memories`,
+        { content: 'x', occurredAt: '2024-05-08' },
+        'occurredAt',
+        /not a field of this route; expected content, .*; did you mean "occurred_at"\?$/,
       ],
       ['POST', `/v1/banks/${alice}/memories`, { tags: ['a'] }, 'content', /is required/],
       [

@@ -3,6 +3,7 @@ import {
   checkAllowedHosts,
   checkTokens,
   DEFAULT_MAX_BODY_BYTES,
+  didYouMean,
   ValidationError,
   zodProblem,
 } from '@astrocyte/core';
@@ -64,10 +65,10 @@ const schema = z.strictObject({
 export function parseHttpApiOptions(options: HttpApiOptions): HttpApiSettings {
   const parsed = schema.safeParse(options ?? {});
   if (!parsed.success) {
-    const problem = zodProblem(parsed.error, options);
+    const problem = zodProblem(parsed.error, options, schema);
     throw new ValidationError(
       `@astrocyte/http-api ${problem.field || 'options'}`,
-      problem.unknownKey ? 'is not an option' : problem.message,
+      problem.unknownKey ? `is not an option${didYouMean(problem.suggestion)}` : problem.message,
     );
   }
   const settings = parsed.data as HttpApiSettings;

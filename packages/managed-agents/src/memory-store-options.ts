@@ -124,7 +124,7 @@ function parse<T extends z.ZodType>(schema: T, options: unknown, caller: string)
     throw new ValidationError('options', `${caller} (@astrocyte/managed-agents) needs an options object`);
   const parsed = schema.safeParse(options);
   if (!parsed.success) {
-    const problem = zodProblem(parsed.error, options);
+    const problem = zodProblem(parsed.error, options, schema);
     throw new ValidationError(problem.field || 'options', `${problem.message} (${caller}, @astrocyte/managed-agents)`);
   }
   return parsed.data;

@@ -105,7 +105,7 @@ export function parseRunSessionOptions(options: unknown): ResolvedRunSessionOpti
   }
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) {
-    const problem = zodProblem(parsed.error, options);
+    const problem = zodProblem(parsed.error, options, optionsSchema);
     throw new ValidationError(
       problem.field || 'options',
       `${problem.message} (runSessionWithMemory, @astrocyte/managed-agents)`,

@@ -3,6 +3,7 @@ import {
   astrocyteContextSchema,
   type BearerToken,
   checkBankId,
+  didYouMean,
   parsePrincipal,
   ValidationError,
   zodProblem,
@@ -68,10 +69,10 @@ export function parseBearerTokens(token: string | undefined, tokens: BearerToken
 function parse<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
   const parsed = schema.safeParse(value ?? {});
   if (parsed.success) return parsed.data;
-  const problem = zodProblem(parsed.error, value);
+  const problem = zodProblem(parsed.error, value, schema);
   const field = what === 'options' ? problem.field : [what, problem.field].filter(Boolean).join('.');
   throw new ValidationError(
     `@astrocyte/mcp ${field || what}`,
-    problem.unknownKey ? 'is not an option' : problem.message,
+    problem.unknownKey ? `is not an option${didYouMean(problem.suggestion)}` : problem.message,
   );
 }

@@ -21,7 +21,7 @@ export const ToolCallRequestSchema = z.object({
 function checkParams(params: unknown): CallToolRequest['params'] {
   const parsed = CallToolRequestParamsSchema.safeParse(params);
   if (parsed.success) return parsed.data;
-  const problem = zodProblem(parsed.error, params);
+  const problem = zodProblem(parsed.error, params, CallToolRequestParamsSchema);
   // Thrown from inside the parse so that the SDK sends this error as it is, code and all.
   throw new McpError(ErrorCode.InvalidParams, `${problem.field || 'params'}: ${problem.message}`);
 }

@@ -87,7 +87,7 @@ export type ValidAccessOptions = z.output<typeof optionsSchema>;
 export function parseAccessOptions(options: AccessOptions): ValidAccessOptions {
   const parsed = optionsSchema.safeParse(options);
   if (parsed.success) return parsed.data;
-  const problem = zodProblem(parsed.error, options);
+  const problem = zodProblem(parsed.error, options, optionsSchema);
   const where = problem.field ? `access.${problem.field}` : 'access';
   throw new ConfigError(`access options: ${where}: ${problem.message}`, { details: { path: where } });
 }

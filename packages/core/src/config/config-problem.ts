@@ -6,19 +6,16 @@ export type LineOf = (path: PropertyKey[], key?: string) => number | undefined;
 
 /**
  * The ConfigError for a problem in the config: names the file and line when known (`config:` for an object), the
- * dotted key, and the nearest valid key for a typo.
+ * dotted key, and the problem (for a typo, with the nearest valid key).
  */
-export function configProblem(
-  problem: ZodProblem,
-  source: { file?: string; lineOf?: LineOf },
-  suggestion?: string,
-): ConfigError {
-  const message = suggestion ? `${problem.message}; did you mean "${suggestion}"?` : problem.message;
+export function configProblem(problem: ZodProblem, source: { file?: string; lineOf?: LineOf }): ConfigError {
   const where = problem.field || '(top level)';
   const line =
     problem.unknownKey === undefined
       ? source.lineOf?.(problem.path)
       : source.lineOf?.(problem.path.slice(0, -1), problem.unknownKey);
   const prefix = source.file ? `${source.file}${line ? `:${line}` : ''}: ` : 'config: ';
-  return new ConfigError(`${prefix}${where}: ${message}`, { details: { path: where, ...(line ? { line } : {}) } });
+  return new ConfigError(`${prefix}${where}: ${problem.message}`, {
+    details: { path: where, ...(line ? { line } : {}) },
+  });
 }

@@ -14,7 +14,6 @@ import { createLlm } from './create-llm.js';
 import { substituteEnv } from './env-substitution.js';
 import { openBackend } from './open-backend.js';
 import { parseYaml } from './parse-yaml.js';
-import { suggestKey } from './suggest-key.js';
 
 export type { AccessConfig, AccessTokenConfig, AstrocyteConfig } from './config-schema.js';
 
@@ -112,9 +111,7 @@ function readConfigText(text: string, file: string): { config: AstrocyteConfig; 
 function validate(value: unknown, source: { file?: string; lineOf?: LineOf }): AstrocyteConfig {
   const parsed = configSchema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const problem = zodProblem(parsed.error, value);
-  const suggestion = problem.unknownKey ? suggestKey(problem.unknownKey, problem.path.slice(0, -1)) : undefined;
-  throw configProblem(problem, source, suggestion);
+  throw configProblem(zodProblem(parsed.error, value, configSchema), source);
 }
 
 /**

@@ -8,7 +8,6 @@ import type { MemoryStore } from '../memory-store.js';
 import { zodProblem } from '../zod-problem.js';
 import { configProblem, type LineOf } from './config-problem.js';
 import type { AstrocyteConfig } from './config-schema.js';
-import { suggestKey } from './suggest-key.js';
 
 /**
  * Opens the store `storage.backend` names: loads the backend module, validates its section of the config with the
@@ -22,12 +21,9 @@ export async function openBackend(
   const section = storage[storage.backend] ?? {};
   const parsed = backend.configSchema.safeParse(section);
   if (!parsed.success) {
-    const problem = zodProblem(parsed.error, section);
+    const problem = zodProblem(parsed.error, section, backend.configSchema);
     const path = ['storage', backend.name, ...problem.path];
-    const suggestion = problem.unknownKey
-      ? suggestKey(problem.unknownKey, problem.path.slice(0, -1), backend.configSchema)
-      : undefined;
-    throw configProblem({ ...problem, path, field: path.join('.') }, context, suggestion);
+    throw configProblem({ ...problem, path, field: path.join('.') }, context);
   }
   return backend.open(parsed.data, {
     baseDir: context.baseDir,

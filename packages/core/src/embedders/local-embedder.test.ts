@@ -26,7 +26,9 @@ describe('LocalEmbedder', () => {
   it('gives an all-zero vector for text without words and refuses silly dimensions', () => {
     expect([...embedder.embedOne('!!! ???')].every((x) => x === 0)).toBe(true);
     expect(() => new LocalEmbedder({ dimensions: 3 })).toThrow(ValidationError);
-    expect(() => new LocalEmbedder({ dimension: 64 } as never)).toThrow(/dimension: is not an option/);
+    expect(() => new LocalEmbedder({ dimension: 64 } as never)).toThrow(
+      /dimension: is not an option of the local embedder; expected dimensions; did you mean "dimensions"\?$/,
+    );
     expect(new LocalEmbedder({ dimensions: 64 }).embedOne('x')).toHaveLength(64);
   });
 

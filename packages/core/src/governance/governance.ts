@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, ValidationError } from '../errors.js';
+import { didYouMean } from '../nearest-key.js';
 import type { JsonObject, PiiType, RuleDecision, RuleMatch } from '../types.js';
 import { DEFAULT_LIMITS } from '../validation.js';
 import { zodProblem } from '../zod-problem.js';
@@ -91,10 +92,10 @@ export class Governance {
   constructor(options: GovernanceOptions = {}, baseDir = process.cwd()) {
     const parsed = optionsSchema.safeParse(options);
     if (!parsed.success) {
-      const problem = zodProblem(parsed.error, options);
+      const problem = zodProblem(parsed.error, options, optionsSchema);
       const where = problem.field || '(options)';
       throw new ConfigError(
-        `governance options: ${where}: ${problem.unknownKey ? 'unknown option' : problem.message}`,
+        `governance options: ${where}: ${problem.unknownKey ? `unknown option${didYouMean(problem.suggestion)}` : problem.message}`,
         {
           details: { path: where },
         },

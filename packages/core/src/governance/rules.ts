@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseYaml } from '../config/parse-yaml.js';
 import { ConfigError, ValidationError } from '../errors.js';
+import { didYouMean } from '../nearest-key.js';
 import type { JsonObject, JsonValue, PiiType, RuleMatch } from '../types.js';
 import { checkBankId, checkTags, DEFAULT_LIMITS } from '../validation.js';
 import { zodProblem } from '../zod-problem.js';
@@ -71,8 +72,10 @@ export function compileRules(
       typeof item === 'object' && item !== null && typeof item.name === 'string' ? (item.name as string) : null;
     const parsed = ruleSchema.safeParse(item);
     if (!parsed.success) {
-      const problem = zodProblem(parsed.error, item);
-      const message = problem.unknownKey ? `unknown field "${problem.unknownKey}" for this action` : problem.message;
+      const problem = zodProblem(parsed.error, item, ruleSchema);
+      const message = problem.unknownKey
+        ? `unknown field "${problem.unknownKey}" for this action${didYouMean(problem.suggestion)}`
+        : problem.message;
       return fail(message, index, name, problem.field || null);
     }
     let rule = parsed.data;

@@ -143,6 +143,13 @@ export function describeInputEdges(factory: StoreFactory): void {
         [() => brain.reembed({ to: { provider: 'local' }, batch: 10 } as never), 'batch'],
       ]);
       expect((await brain.list(bankId)).items.map((m) => m.text)).toEqual(['The user keeps a spare key under the mat']);
+      // A typo's error names the key it was likely meant to be, after the keys there are.
+      await expect(brain.retain('The user likes tea', { bankId, tag: ['drinks'] } as never)).rejects.toThrow(
+        /^tag: is not an option of retain; expected .*; did you mean "tags"\?$/,
+      );
+      await expect(brain.recall('key', { bankId, max_results: 1 } as never)).rejects.toThrow(
+        /did you mean "maxResults"\?$/,
+      );
       // Every documented key is accepted.
       await brain.retainMany([{ content: 'f', tags: ['x'], metadata: {}, path: 'a/b', occurredAt: '2024-05-08' }], {
         bankId,

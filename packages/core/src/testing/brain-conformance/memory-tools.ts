@@ -106,6 +106,10 @@ export function describeMemoryTools(factory: StoreFactory): void {
         expect(ValidationError.isInstance(error), `${tool} ${JSON.stringify(input)}`).toBe(true);
         expect(error.details.field).toBe(field);
       }
+      // A model that writes the field in its own case is told the one the tool has.
+      await expect(handleMemoryTool(brain, 'memory_recall', { query: 'q', maxResults: 5 }, { bankId })).rejects.toThrow(
+        'maxResults: is not a field of this tool; expected query, max_results; did you mean "max_results"?',
+      );
       const unknown = await handleMemoryTool(brain, 'memory_delete_everything', {}, { bankId }).catch((e) => e);
       expect(UnknownToolError.isInstance(unknown)).toBe(true);
       expect(unknown.code).toBe('unknown_tool');

@@ -1,12 +1,10 @@
 import type { z } from 'zod';
-import { configSchema } from './config-schema.js';
 
 /**
- * The valid key nearest to `key` among the keys `schema` (by default the config's) allows at `path`, if one is close
- * enough to be a typo.
+ * The key of `candidates` nearest to `key` (edit distance, ignoring case) if it is close enough to be a typo: what an
+ * unknown key's error suggests, so that `tag`, `max_result` or `maxResults` points at `tags` or `max_results`.
  */
-export function suggestKey(key: string, path: PropertyKey[], schema: z.ZodType = configSchema): string | undefined {
-  const candidates = keysAt(schema, path);
+export function nearestKey(key: string, candidates: readonly string[]): string | undefined {
   let best: { key: string; distance: number } | undefined;
   for (const candidate of candidates) {
     const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
@@ -15,7 +13,13 @@ export function suggestKey(key: string, path: PropertyKey[], schema: z.ZodType =
   return best && best.distance <= Math.max(2, Math.floor(key.length / 3)) ? best.key : undefined;
 }
 
-function keysAt(schema: z.ZodType, path: PropertyKey[]): string[] {
+/** `; did you mean "x"?` for a suggestion, nothing without one: the end of an unknown key's message. */
+export function didYouMean(suggestion: string | undefined): string {
+  return suggestion === undefined ? '' : `; did you mean "${suggestion}"?`;
+}
+
+/** The keys `schema` allows in the object at `path` (every branch of a union), for a suggestion. */
+export function schemaKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   const objects = objectsOf(schema);
   if (path.length === 0) return [...new Set(objects.flatMap((o) => Object.keys(o.shape)))];
   const [head, ...rest] = path;
@@ -23,7 +27,7 @@ function keysAt(schema: z.ZodType, path: PropertyKey[]): string[] {
     ...new Set(
       objects.flatMap((o) => {
         const child = o.shape[String(head)] as z.ZodType | undefined;
-        return child ? keysAt(child, rest) : [];
+        return child ? schemaKeysAt(child, rest) : [];
       }),
     ),
   ];
