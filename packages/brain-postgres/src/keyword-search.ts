@@ -5,6 +5,7 @@ import { KEYWORD_RANK_WEIGHTS, ownLengthSql } from './keyword-index.js';
 import { estimateMatches, type KeywordStatistics, type MatchEstimates, termQuery } from './keyword-match-estimates.js';
 import { joinRows, type MemoryRow, toMemory } from './memory-rows.js';
 import { type BankSizeCache, EXACT_SCAN_LIMIT } from './planner-statistics.js';
+import { rankedTerms } from './ranked-terms.js';
 import type { StoreSql } from './schema.js';
 
 const MAX_KEYWORD_TERMS = 64;
@@ -57,19 +58,22 @@ export class KeywordSearch {
       [`m.bank_id = ANY(${params.add(bankIds)}::text[])`, ...filterConditions(filter, params)].join(' AND ');
     // The expiry instant changes with every search, and barely changes how many memories the others select.
     const { now: _, ...scope } = { ...filter, banks: [...new Set(bankIds)].sort() };
-    const estimates = await estimateMatches(
-      this.db,
-      this.sql.memories,
-      { where: conditions, scope: JSON.stringify(scope), terms: wanted },
-      this.known,
+    const { terms: ranked, estimates } = rankedTerms(
+      wanted,
+      await estimateMatches(
+        this.db,
+        this.sql.memories,
+        { where: conditions, scope: JSON.stringify(scope), terms: wanted },
+        this.known,
+      ),
     );
     const params = new Params();
     const where = conditions(params);
     const counted = countedTerms(estimates);
-    const matches = wanted.map((term, i) =>
+    const matches = ranked.map((term, i) =>
       counted.has(i) ? (this.known.counts.get(term) ?? null) : (estimates.matches[i] as number),
     );
-    const query = { terms: wanted.map((t) => termQuery(params, t)), matches, where, limit, params, estimates };
+    const query = { terms: ranked.map((t) => termQuery(params, t)), matches, where, limit, params, estimates };
     const { rows } = await this.db.query<MemoryRow & { score: number } & Record<string, unknown>>(
       this.rankedSql(
         // A bank the vector search has just found small has fewer matches than an exact scan reads. (An entry gone
@@ -79,7 +83,7 @@ export class KeywordSearch {
       ),
       params.values,
     );
-    for (const [i, term] of wanted.entries())
+    for (const [i, term] of ranked.entries())
       if (matches[i] === null && rows[0]) this.known.counts.set(term, Number(rows[0][`d${i}`]));
     return rows.map((r) => ({ id: r.id, bankId: r.bank_id, score: Number(r.score), memory: toMemory(r) }));
   }

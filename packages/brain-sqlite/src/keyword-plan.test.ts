@@ -42,6 +42,26 @@ describe('keyword plan', () => {
     expect(names).toEqual([]);
   });
 
+  it('keeps the 32 rarest terms of a longer question, and every term as rare as the last of them', async () => {
+    const s = await store();
+    // Memory m holds the words w(m) to w(39): w(i) is in i + 1 memories.
+    const word = (i: number) => `qword${String.fromCharCode(97 + (i % 26), 97 + Math.floor(i / 26))}x`;
+    const all = Array.from({ length: 40 }, (_, i) => word(i));
+    await s.insert(
+      all.map((_, m) => record(all.slice(m).join(' '))),
+      keep,
+    );
+    const planner = new KeywordPlanner(s.database);
+    expect(new Set(planner.plan([...all].reverse()).terms)).toEqual(new Set(all.slice(0, 32)));
+    // Forty words of one memory each: none is rarer than another, and none is left out.
+    const once = Array.from({ length: 40 }, (_, i) => `single${word(i)}`);
+    await s.insert(
+      once.map((w) => record(`${w} appears here`)),
+      keep,
+    );
+    expect(new Set(planner.plan(once).terms)).toEqual(new Set(once));
+  });
+
   it('remembers how terms tokenize but reads their frequencies afresh', async () => {
     const s = await store();
     const planner = new KeywordPlanner(s.database);

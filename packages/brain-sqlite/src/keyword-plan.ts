@@ -3,6 +3,9 @@ import type Database from 'better-sqlite3';
 /** Rows a keyword search scores at most (bm25 over every match costs about a microsecond a row). */
 export const KEYWORD_SCORE_BUDGET = 4000;
 
+// Terms a search keeps: of a longer question, the rarest, and any as rare as the last of them (as the Postgres store
+// does).
+const RANKED_TERMS = 32;
 // Terms whose tokens are remembered.
 const TOKEN_CACHE_MAX = 10_000;
 
@@ -17,7 +20,8 @@ export interface KeywordPlan {
  * Plans a keyword search within KEYWORD_SCORE_BUDGET scored rows. Each term's document frequency comes from an
  * fts5vocab view of the index, after running the term through FTS5's own tokenizer (porter stemming included), so
  * the lookup sees exactly the token the MATCH will. Terms are kept rarest first while their frequencies fit the
- * budget: bm25 weighs a term by its rarity, so the common terms left out are the ones that moved the ranking least.
+ * budget, RANKED_TERMS at most: bm25 weighs a term by its rarity, so the common terms left out are the ones that moved
+ * the ranking least.
  * A term the tokenizer splits into several tokens has no single frequency and is always kept. Frequencies are read
  * again once the database changed, by this connection or another.
  */
@@ -50,12 +54,16 @@ export class KeywordPlanner {
     const known = order.filter((t) => t.df !== null).sort((a, b) => (a.df as number) - (b.df as number));
     const kept = order.filter((t) => t.df === null).map((t) => t.term);
     let total = 0;
+    let last = 0;
     for (const [i, t] of known.entries()) {
       const df = t.df as number;
       if (df === 0) continue;
+      // Past the cap, only terms as rare as the last one kept: which of equally rare terms to drop, nothing says.
+      if (kept.length >= RANKED_TERMS && df > last) break;
       if (i > 0 && total + df > KEYWORD_SCORE_BUDGET && total > 0) break;
       kept.push(t.term);
       total += df;
+      last = df;
     }
     if (kept.length === 0) return { terms: [], newestOnly: null };
     return { terms: kept, newestOnly: total > KEYWORD_SCORE_BUDGET ? KEYWORD_SCORE_BUDGET : null };

@@ -110,6 +110,9 @@ const NEGATIONS = new Set(
     'wouldnt shouldnt hasnt havent hadnt aint mustnt'
   ).split(' '),
 );
+// A long question (a pasted message, a user's paragraph) names what it is about anywhere in it, not only in its first
+// words: with the first 32 terms, the third of RealMem's questions that have more lost the rest (docs/benchmarks.md).
+const MAX_SEARCH_TERMS = 64;
 // Kept in the text's features, but left out of keyword queries as before: they match half of everything.
 const UNSEARCHED = new Set(['no', 'not']);
 
@@ -118,9 +121,12 @@ export function isNegation(word: string): boolean {
   return NEGATIONS.has(word);
 }
 
-/** The distinct terms a keyword search looks for: words of the query, stopwords and negations removed, at most 32. */
+/**
+ * The distinct terms a keyword search looks for: words of the query, stopwords and negations removed, at most
+ * MAX_SEARCH_TERMS. The stores keep the rarest of them (bm25 weighs a term by its rarity).
+ */
 export function searchTerms(query: string): string[] {
-  return [...new Set(words(query).filter((w) => !UNSEARCHED.has(w)))].slice(0, 32);
+  return [...new Set(words(query).filter((w) => !UNSEARCHED.has(w)))].slice(0, MAX_SEARCH_TERMS);
 }
 
 /** A camelCase name in snake_case (`maxResults` to `max_results`), as span names and the HTTP API's fields are. */

@@ -178,6 +178,24 @@ export function describeRetainAndRecall(factory: StoreFactory): void {
       expect(found.totalAvailable).toBe(withRepeats.totalAvailable);
     });
 
+    it('finds what a long question names after its first 32 words', async () => {
+      const brain = await makeBrain({ dedup: { action: 'keep' } });
+      const bankId = randomBankId();
+      // Forty words the question opens with, two to a note: each note matches the question a little, and each of
+      // those words is as rare as the ones the question ends with.
+      const opening = Array.from({ length: 40 }, (_, i) => `word${String.fromCharCode(97 + (i % 26), 97 + (i >> 3))}q`);
+      await brain.retainMany(
+        Array.from({ length: 20 }, (_, i) => ({ content: `A note on ${opening[i]} and ${opening[i + 20]}` })),
+        { bankId },
+      );
+      const target = 'The staging database moved to Frankfurt on Tuesday';
+      await brain.retain(target, { bankId });
+      // A pasted paragraph whose subject comes last: the words past the 32nd used to be left out of the search.
+      const question = `${opening.join(' ')} where did the staging database move on Tuesday, to Frankfurt?`;
+      const { hits } = await brain.recall(question, { bankId, maxResults: 3 });
+      expect(hits[0]?.text).toBe(target);
+    });
+
     it('caps results at maxResults and reports how many matched', async () => {
       const brain = await makeBrain({ dedup: { action: 'keep' } });
       const bankId = randomBankId();
