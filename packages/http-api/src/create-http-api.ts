@@ -12,7 +12,7 @@ import {
 } from '@astrocyte/core';
 import { type Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { ZodError, type z } from 'zod';
+import { ZodError, z } from 'zod';
 import { type HttpApiOptions, type HttpApiSettings, parseHttpApiOptions } from './http-api-options.js';
 import { type ErrorReply, errorReply, HttpRequestError, inRequestTerms } from './http-errors.js';
 import { openApiDocument } from './openapi-document.js';
@@ -76,7 +76,8 @@ export function buildHttpApi(brain: Brain, settings: HttpApiSettings, check: () 
         // Checked as the path names it: the brain would name it `memoryIds[0]` or `memoryId`, fields no route has.
         id: route.path.includes('{id}') ? checkMemoryId(c.req.param('id'), 'id') : '',
         body: route.body ? parse(route.body, await readJsonBody(c.req.raw, settings.maxBodyBytes), 'field') : undefined,
-        query: route.query ? parse(route.query, singleQuery(c.req.queries()), 'query parameter') : {},
+        // A route without query parameters refuses any: `DELETE …?dry_run=true` must not erase in silence.
+        query: parse(route.query ?? NO_QUERY, singleQuery(c.req.queries()), 'query parameter'),
         context: { requestId: c.get('requestId'), ...(principal ? { principal } : {}) },
       };
       const output = await route.handle(request).catch((error: unknown) => {
@@ -145,6 +146,8 @@ function singleQuery(queries: Record<string, string[]>): Record<string, string> 
 
 // Parses a body or query with its route's schema; the problem names the field, and an unknown one lists those the
 // route knows, so that a misspelt field is never dropped in silence.
+const NO_QUERY = z.strictObject({});
+
 function parse<T>(schema: z.ZodType<T>, input: unknown, kind: 'field' | 'query parameter'): T {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
@@ -155,7 +158,7 @@ function parse<T>(schema: z.ZodType<T>, input: unknown, kind: 'field' | 'query p
   const problem = zodProblem(new ZodError(issues), input, schema);
   const known = problem.path.length === 1 ? Object.keys((schema as unknown as z.ZodObject).shape ?? {}) : [];
   const message = problem.unknownKey
-    ? `is not a ${kind} of this route${known.length > 0 ? `; expected ${known.join(', ')}` : ''}${didYouMean(problem.suggestion)}`
+    ? `is not a ${kind} of this route${known.length > 0 ? `; expected ${known.join(', ')}` : '; it has none'}${didYouMean(problem.suggestion)}`
     : problem.message;
   throw new ValidationError(problem.field || 'body', message);
 }

@@ -179,6 +179,30 @@ describe('HTTP API errors', () => {
     expect(await texts(alice)).toEqual([]);
   });
 
+  it('refuses a query parameter on a route that has none before doing anything: a forget "?dry_run=true" erases nothing', async () => {
+    server = await startTestServer();
+    const { api, alice } = server;
+    const { body } = await api.request('POST', `/v1/banks/${alice}/memories`, {
+      body: { content: 'Alice parks on 2' },
+    });
+    const attempts: [string, string, object | undefined, string][] = [
+      ['DELETE', `/v1/banks/${alice}/memories/${body.memory_id}?dry_run=true`, undefined, 'dry_run'],
+      ['POST', `/v1/banks/${alice}/recall?max_results=1`, { query: 'parking' }, 'max_results'],
+      ['GET', `/v1/banks/${alice}/export?tags=x`, undefined, 'tags'],
+      ['POST', `/v1/banks/${alice}/memories?tags=x`, { content: 'Alice parks on 3' }, 'tags'],
+    ];
+    for (const [method, path, request, field] of attempts) {
+      const refused = await api.request(method, path, request ? { body: request } : {});
+      expect({ path, status: refused.status, field: refused.body.error.details.field }).toEqual({
+        path,
+        status: 400,
+        field,
+      });
+      expect(refused.body.error.message).toBe(`${field}: is not a query parameter of this route; it has none`);
+    }
+    expect(await texts(alice)).toEqual(['Alice parks on 2']);
+  });
+
   it('names a field the brain refuses as the request sent it, keeping the keys of its metadata as they are', async () => {
     server = await startTestServer();
     const { api, alice } = server;
