@@ -98,7 +98,7 @@ async function insertChunk(
     if (candidate.record.supersedes !== null) replacedByDuplicates.push({ ...candidate.record, id: of.id });
     const key = memoryKey(bankId, of.id);
     const current = tagsNow.get(key)?.tags ?? of.tags;
-    const addedTags = mergeTags(current, tags, maxTags);
+    const addedTags = mergeTags(current, tags, of.id, maxTags);
     if (addedTags.length > 0) tagsNow.set(key, { bankId, id: of.id, tags: [...current, ...addedTags] });
     if (addsHold(addedTags, options)) heldNow.add(key);
     outcomes[candidate.index] = {

@@ -200,7 +200,7 @@ export class MemoryWriter {
       duplicateOf,
     ) as { seq: number; tags: string; expires_at: number | null } | undefined;
     const stored = row ? (JSON.parse(row.tags) as string[]) : [];
-    const addedTags = row ? mergeTags(stored, record.tags, options.maxTags) : [];
+    const addedTags = row ? mergeTags(stored, record.tags, duplicateOf, options.maxTags) : [];
     if (row && addedTags.length > 0) {
       // A hold merged in must outlive the memory's expiry, as it does for a memory stored with it.
       const released = row.expires_at !== null && addsHold(addedTags, options);

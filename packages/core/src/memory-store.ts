@@ -178,12 +178,25 @@ export interface ChainMember {
 }
 
 /**
- * The tags a duplicate brings that the stored memory lacks, as many as fit under `maxTags`: a repeated retain with
- * new tags adds them to the memory instead of losing them.
+ * The tags a duplicate brings that the stored memory (`duplicateOf`) lacks: a repeated retain with new tags adds them
+ * to the memory instead of losing them. When they would take it past `maxTags`, a ValidationError: a tag dropped in
+ * silence could be a legal hold the caller was told was placed.
  */
-export function mergeTags(stored: string[], incoming: string[], maxTags = DEFAULT_LIMITS.maxTags): string[] {
+export function mergeTags(
+  stored: string[],
+  incoming: string[],
+  duplicateOf: string,
+  maxTags = DEFAULT_LIMITS.maxTags,
+): string[] {
   const have = new Set(stored);
-  return incoming.filter((tag) => !have.has(tag)).slice(0, Math.max(0, maxTags - stored.length));
+  const added = incoming.filter((tag) => !have.has(tag));
+  if (stored.length + added.length > maxTags)
+    throw new ValidationError(
+      'tags',
+      `the memory this repeats (${duplicateOf}) holds ${stored.length} tags and these would add ${added.length} (${added.join(', ')}); a memory holds at most ${maxTags}`,
+      { details: { duplicateOf } },
+    );
+  return added;
 }
 
 /**

@@ -73,17 +73,17 @@ export class InMemoryStore implements MemoryStore {
   async insert(records: MemoryRecord[], options: InsertOptions): Promise<InsertOutcome[]> {
     if (options.embedder && this.embedder) checkSameEmbedder(this.embedder, options.embedder);
     const limits = limitedBanks(records, options);
-    if (limits.size === 0) return records.map((record) => this.insertOne(record, options));
     const before = this.liveCounts(limits.keys());
+    // All or nothing, as a transaction of the other stores: a record refused halfway undoes those before it.
     const undo = this.checkpoint();
-    const outcomes = records.map((record) => this.insertOne(record, options));
     try {
+      const outcomes = records.map((record) => this.insertOne(record, options));
       checkMemoryLimits(limits, before, this.liveCounts(limits.keys()));
+      return outcomes;
     } catch (error) {
       undo();
       throw error;
     }
-    return outcomes;
   }
 
   /** The live memory with this hash in the bank. */
@@ -247,8 +247,8 @@ export class InMemoryStore implements MemoryStore {
     const rivals = this.live(record.bankId).filter((row) => row.record.id !== record.supersedes);
     // A correction that repeats a memory replaces the corrected one with it.
     const duplicate = (row: Row, match: 'exact' | 'near', similarity: number): InsertOutcome => {
+      const addedTags = mergeTags(row.record.tags, record.tags, row.record.id, options.maxTags);
       this.supersede(record, row.record.id);
-      const addedTags = mergeTags(row.record.tags, record.tags, options.maxTags);
       row.record.tags = [...row.record.tags, ...addedTags];
       if (addsHold(addedTags, options)) row.record.expiresAt = null;
       return { status: 'duplicate', duplicateOf: row.record.id, match, similarity, addedTags };
@@ -300,14 +300,20 @@ export class InMemoryStore implements MemoryStore {
   // What an insert changes (rows and the tags duplicates add to them, superseded memories, versions, the sequence),
   // and what puts it back. Rows are restored into the same map, which the re-embedding shares.
   private checkpoint(): () => void {
-    const rows = [...this.rows].map(([id, row]) => ({ id, row, tags: row.record.tags }));
+    const rows = [...this.rows].map(([id, row]) => ({
+      id,
+      row,
+      tags: row.record.tags,
+      expiresAt: row.record.expiresAt,
+    }));
     const superseded = new Map(this.superseded);
     const versions = this.versions.length;
     const sequence = this.sequence;
     return () => {
       this.rows.clear();
-      for (const { id, row, tags } of rows) {
+      for (const { id, row, tags, expiresAt } of rows) {
         row.record.tags = tags;
+        row.record.expiresAt = expiresAt;
         this.rows.set(id, row);
       }
       this.superseded.clear();

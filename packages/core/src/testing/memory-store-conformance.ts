@@ -435,6 +435,40 @@ export function describeMemoryStoreConformance(name: string, factory: StoreFacto
       expect(await store.keywordSearch([bank], ['office'], 5, later)).toEqual([]);
     });
 
+    it('refuses a duplicate whose new tags would take its memory past maxTags, and its whole batch stores nothing', async () => {
+      const store = await fresh();
+      const bank = randomBankId();
+      const options = { nearDuplicateThreshold: null, maxTags: 3, holdTags: ['legal-hold'] };
+      const held = record(bank, 'invoice 4471 was disputed', {
+        tags: ['a', 'b'],
+        expiresAt: new Date(NOW.getTime() + 60_000),
+      });
+      await store.insert([held], options);
+      const refused = store.insert(
+        [
+          record(bank, 'the audit starts in July'),
+          record(bank, 'invoice 4471 was disputed', { tags: ['b', 'legal-hold', 'extra'] }),
+        ],
+        options,
+      );
+      await expect(refused).rejects.toMatchObject({
+        code: 'invalid_input',
+        details: { field: 'tags', duplicateOf: held.id },
+      });
+      await expect(refused).rejects.toThrow(
+        /holds 2 tags and these would add 2 \(legal-hold, extra\); a memory holds at most 3/,
+      );
+      const [stored] = await store.get(bank, [held.id]);
+      expect({ tags: stored?.tags, expiresAt: stored?.expiresAt }).toEqual({
+        tags: ['a', 'b'],
+        expiresAt: held.expiresAt,
+      });
+      expect((await store.list(bank, { limit: 10 })).items.map((m) => m.id)).toEqual([held.id]);
+      // What fits is still merged.
+      const merged = await store.insert([record(bank, 'invoice 4471 was disputed', { tags: ['legal-hold'] })], options);
+      expect(merged[0]).toMatchObject({ status: 'duplicate', addedTags: ['legal-hold'] });
+    });
+
     it('counts memories per bank', async () => {
       const store = await fresh();
       const [a, b] = [randomBankId(), randomBankId()];

@@ -108,7 +108,7 @@ export function describeEpisodeConformance(
     expect(await store.select(randomBankId(), { documentIds: ['doc-1'] })).toEqual([]);
   });
 
-  it("adds a duplicate's new tags to the memory it repeats, within the tag limit", async () => {
+  it("adds a duplicate's new tags to the memory it repeats, up to the tag limit", async () => {
     const store = await fresh();
     const bank = randomBankId();
     const first = record(bank, 'Tea, no sugar', { tags: ['drink'] });
@@ -117,15 +117,15 @@ export function describeEpisodeConformance(
       tags: ['drink', 'morning', 'kitchen'],
       contentHash: first.contentHash,
     });
-    const [outcome] = await store.insert([again], { nearDuplicateThreshold: null, maxTags: 2 });
+    const [outcome] = await store.insert([again], { nearDuplicateThreshold: null, maxTags: 3 });
     expect(outcome).toEqual({
       status: 'duplicate',
       duplicateOf: first.id,
       match: 'exact',
       similarity: 1,
-      addedTags: ['morning'],
+      addedTags: ['morning', 'kitchen'],
     });
-    expect((await store.get(bank, [first.id]))[0]?.tags).toEqual(['drink', 'morning']);
+    expect((await store.get(bank, [first.id]))[0]?.tags).toEqual(['drink', 'morning', 'kitchen']);
     expect(ids(await store.vectorSearch([bank], first.embedding, 5, { ...filter, tags: ['morning'] }))).toEqual([
       first.id,
     ]);
