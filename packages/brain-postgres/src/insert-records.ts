@@ -1,5 +1,6 @@
 import {
   addsHold,
+  checkSuperseded,
   DEFAULT_LIMITS,
   type InsertOptions,
   type InsertOutcome,
@@ -141,12 +142,12 @@ async function insertChunk(
     sql,
     [...tagsNow].filter(([key]) => !keptKeys.has(key)).map(([key, memory]) => ({ ...memory, held: heldNow.has(key) })),
   );
-  for (const record of replacedByDuplicates) await supersede(client, sql, record);
+  for (const record of replacedByDuplicates) await supersede(client, sql, record, options);
   if (kept.length === 0) return;
 
   // The replaced memory leaves first: a correction may hash like the original, which the unique constraint forbids
   // twice, and the episodes are read without it.
-  for (const { record } of kept) if (record.supersedes !== null) await supersede(client, sql, record);
+  for (const { record } of kept) if (record.supersedes !== null) await supersede(client, sql, record, options);
   const records = kept.map(({ record }) => {
     const key = memoryKey(record.bankId, record.id);
     return {
@@ -286,21 +287,40 @@ async function insertRows(
 
 // The replaced memory leaves the live table, and its episode neighbours' entries its text; its history keeps the
 // text and the tags it carried until it is erased, points at its successor, and says who replaced it and why.
-async function supersede(client: pg.PoolClient, sql: StoreSql, record: MemoryRecord): Promise<void> {
+// A chunk of a long text brings the rest of its document, whose versions point at it, except the memory that replaces
+// them (a duplicate the correction repeats). A row another transaction changes first is read as it committed: gone
+// when it was replaced or forgotten, with its new tags when a hold was merged in; checkSuperseded then fails the
+// insert, which rolls back.
+async function supersede(
+  client: pg.PoolClient,
+  sql: StoreSql,
+  record: MemoryRecord,
+  options: InsertOptions,
+): Promise<void> {
   const { actor, reason } = record.versions[0] ?? {};
-  const { rows } = await client.query<{ episode_id: string | null; episode_position: number | null }>(
-    `WITH gone AS (
-       DELETE FROM ${sql.memories} WHERE bank_id = $1 AND id = $2
-       RETURNING id, bank_id, text, tags, episode_id, episode_position
+  const { rows } = await client.query<{
+    id: string;
+    tags: string[];
+    episode_id: string | null;
+    episode_position: number | null;
+  }>(
+    `WITH target AS (
+       SELECT id, document_id FROM ${sql.memories} WHERE bank_id = $1 AND id = $2
+     ), gone AS (
+       DELETE FROM ${sql.memories} m USING target t
+        WHERE m.bank_id = $1
+          AND (m.id = t.id OR (m.document_id = t.document_id AND m.id <> $5))
+       RETURNING m.id, m.bank_id, m.text, m.tags, m.episode_id, m.episode_position
      ), version AS (
        INSERT INTO ${sql.versions} (bank_id, memory_id, version, action, text, tags, actor, reason, related_id, at)
        SELECT gone.bank_id, gone.id, ${nextVersionSql(sql, 'gone.bank_id', 'gone.id')} + 1, 'supersede', gone.text,
-              gone.tags, $3, $4, $5, $6
+              gone.tags, $3, $4, CASE WHEN gone.id = $2 THEN $5 ELSE $2 END, $6
          FROM gone
      )
-     SELECT episode_id, episode_position FROM gone`,
+     SELECT id, tags, episode_id, episode_position FROM gone`,
     [record.bankId, record.supersedes, actor ?? null, reason ?? null, record.id, record.createdAt],
   );
+  checkSuperseded(record, rows, options);
   await rewriteEpisodeNeighbours(client, sql, record.bankId, rows);
 }
 

@@ -3,6 +3,7 @@ import {
   addsHold,
   checkMemoryLimits,
   checkSameEmbedder,
+  checkSuperseded,
   type EmbedderInfo,
   type InsertOptions,
   type InsertOutcome,
@@ -130,7 +131,7 @@ export class MemoryWriter {
       const near = this.index.nearDuplicate(record.bankId, record.embedding, sketch, threshold, record.supersedes);
       if (near && sameFact(record, near.row)) return this.duplicate(record, near.id, 'near', near.similarity, options);
     }
-    if (record.supersedes !== null) this.supersede(record);
+    if (record.supersedes !== null) this.supersede(record, options);
 
     const position = record.episodeId === null ? null : this.appendPosition(record.bankId, record.episodeId);
     const { lastInsertRowid } = this.stmt(
@@ -194,7 +195,7 @@ export class MemoryWriter {
     similarity: number,
     options: InsertOptions,
   ): InsertOutcome {
-    if (record.supersedes !== null) this.supersede({ ...record, id: duplicateOf });
+    if (record.supersedes !== null) this.supersede({ ...record, id: duplicateOf }, options);
     const row = this.stmt('SELECT seq, tags, expires_at FROM memories WHERE bank_id = ? AND id = ?').get(
       record.bankId,
       duplicateOf,
@@ -219,24 +220,38 @@ export class MemoryWriter {
     return { status: 'duplicate', duplicateOf, match, similarity, addedTags };
   }
 
-  // Takes the superseded memory out of every live table; its history keeps the text and tags until it is erased.
-  private supersede(record: MemoryRecord): void {
-    const old = this.stmt(`SELECT ${LIVE_ROW_COLUMNS}, m.tags FROM memories m WHERE m.bank_id = ? AND m.id = ?`).get(
-      record.bankId,
-      record.supersedes,
-    ) as (LiveRow & { tags: string }) | undefined;
-    // Gone already (erased meanwhile, or another bank's id): the new memory simply stands alone.
-    if (!old) return;
-    const { actor, reason } = record.versions[0] ?? {};
-    this.addVersion(
-      old.id,
-      record.bankId,
-      { action: 'supersede', at: record.createdAt, ...(actor ? { actor } : {}), ...(reason ? { reason } : {}) },
-      old.text,
-      record.id,
-      old.tags,
+  // Takes the superseded memory, and the rest of its document, out of every live table; their history keeps the
+  // text and tags until it is erased.
+  private supersede(record: MemoryRecord, options: InsertOptions): void {
+    type Replaced = LiveRow & { tags: string; document_id: string | null };
+    const target = this.stmt(
+      `SELECT ${LIVE_ROW_COLUMNS}, m.tags, m.document_id FROM memories m WHERE m.bank_id = ? AND m.id = ?`,
+    ).get(record.bankId, record.supersedes) as Replaced | undefined;
+    // The memory that replaces them (a duplicate the correction repeats) stays, even when it is a chunk of theirs.
+    const rest = target?.document_id
+      ? (this.stmt(
+          `SELECT ${LIVE_ROW_COLUMNS}, m.tags, m.document_id FROM memories m
+            WHERE m.bank_id = ? AND m.document_id = ? AND m.id NOT IN (?, ?)`,
+        ).all(record.bankId, target.document_id, target.id, record.id) as Replaced[])
+      : [];
+    const replaced = target ? [target, ...rest] : [];
+    checkSuperseded(
+      record,
+      replaced.map((row) => ({ id: row.id, tags: JSON.parse(row.tags) as string[] })),
+      options,
     );
-    this.removeLive(old);
+    const { actor, reason } = record.versions[0] ?? {};
+    for (const old of replaced) {
+      this.addVersion(
+        old.id,
+        record.bankId,
+        { action: 'supersede', at: record.createdAt, ...(actor ? { actor } : {}), ...(reason ? { reason } : {}) },
+        old.text,
+        old === target ? record.id : (target as Replaced).id,
+        old.tags,
+      );
+      this.removeLive(old);
+    }
   }
 
   private removeLive(row: LiveRow): void {

@@ -1,5 +1,5 @@
 import type { StoreAccessLedger } from './access/store-access-ledger.js';
-import { EmbedderMismatchError, QuotaExceededError, ValidationError } from './errors.js';
+import { EmbedderMismatchError, NotFoundError, PolicyError, QuotaExceededError, ValidationError } from './errors.js';
 import type { StoreReembedding } from './reembed/store-reembedding.js';
 import type { JsonObject, ListOptions, Memory, MemoryVersion, Page, VersionAction } from './types.js';
 import { DEFAULT_LIMITS } from './validation.js';
@@ -29,7 +29,9 @@ export interface MemoryRecord {
   /**
    * A live memory of the same bank that this record replaces; the store removes it from search in the same
    * transaction and writes it a `supersede` version that keeps its text and the tags it carried, with the actor and
-   * reason of the record's first version.
+   * reason of the record's first version. A chunk of a long text brings the other live chunks of its document: each
+   * is replaced too, its version pointing at the chunk named (so that erasing either erases them all), since a
+   * correction of a text replaces all of it. See checkSuperseded for what fails the insert.
    */
   supersedes: string | null;
   /** Who said it, for a conversation turn; indexed for keyword search. */
@@ -74,6 +76,12 @@ export interface InsertOptions {
    * there even when the bank already holds more. Without it nothing is counted.
    */
   memoryLimits?: ReadonlyMap<string, number>;
+  /**
+   * The records may replace memories under legal hold (the retain gave `overrideLegalHold` and a reason). Without it,
+   * a memory a record supersedes that holds one of `holdTags` inside the transaction fails the insert (see
+   * checkSuperseded).
+   */
+  overrideLegalHold?: boolean;
 }
 
 /**
@@ -197,6 +205,35 @@ export function mergeTags(
       { details: { duplicateOf } },
     );
   return added;
+}
+
+/**
+ * Checks, inside an insert's transaction, the memories a record supersedes as they stand there: the one it names and
+ * the other live chunks of that one's document, all of which it replaces. When the named one is gone (another
+ * correction replaced it, or it was forgotten, since the retain checked it) or one of them holds a legal hold without
+ * `options.overrideLegalHold` (placed since), the insert fails and stores nothing, as the same retain a moment later
+ * would have: two corrections of one memory never both stand.
+ */
+export function checkSuperseded(
+  record: MemoryRecord,
+  replaced: { id: string; tags: string[] }[],
+  options: Pick<InsertOptions, 'holdTags' | 'overrideLegalHold'>,
+): void {
+  const memoryId = record.supersedes;
+  if (!replaced.some((memory) => memory.id === memoryId))
+    throw new NotFoundError(
+      `supersedes: memory ${memoryId} in bank ${record.bankId} was replaced or forgotten since this retain checked it; nothing was stored`,
+      { details: { memoryId } },
+    );
+  if (options.overrideLegalHold) return;
+  for (const memory of replaced) {
+    const tag = memory.tags.find((t) => options.holdTags?.includes(t));
+    if (tag === undefined) continue;
+    throw new PolicyError(
+      `supersedes: memory ${memory.id} was placed under legal hold, tag "${tag}", since this retain checked it; retain with overrideLegalHold: true and a reason to replace it`,
+      { details: { memoryId, heldMemoryId: memory.id, tag } },
+    );
+  }
 }
 
 /**

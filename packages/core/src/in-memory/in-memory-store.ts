@@ -6,6 +6,7 @@ import {
   type ChainMember,
   checkMemoryLimits,
   checkSameEmbedder,
+  checkSuperseded,
   type EmbedderInfo,
   type InsertOptions,
   type InsertOutcome,
@@ -248,7 +249,7 @@ export class InMemoryStore implements MemoryStore {
     // A correction that repeats a memory replaces the corrected one with it.
     const duplicate = (row: Row, match: 'exact' | 'near', similarity: number): InsertOutcome => {
       const addedTags = mergeTags(row.record.tags, record.tags, row.record.id, options.maxTags);
-      this.supersede(record, row.record.id);
+      this.supersede(record, row.record.id, options);
       row.record.tags = [...row.record.tags, ...addedTags];
       if (addsHold(addedTags, options)) row.record.expiresAt = null;
       return { status: 'duplicate', duplicateOf: row.record.id, match, similarity, addedTags };
@@ -268,7 +269,7 @@ export class InMemoryStore implements MemoryStore {
       if (best && best.similarity >= options.nearDuplicateThreshold && mayRepeat(record.text, best.row.record.text))
         return duplicate(best.row, 'near', best.similarity);
     }
-    this.supersede(record, record.id);
+    this.supersede(record, record.id, options);
     const episode = record.episodeId === null ? [] : this.episode(record.bankId, record.episodeId);
     const position = Math.max(-1, ...episode.map((row) => row.position)) + 1;
     this.rows.set(record.id, { record: { ...record, tags: [...record.tags] }, seq: this.sequence++, position });
@@ -276,20 +277,36 @@ export class InMemoryStore implements MemoryStore {
     return { status: 'stored', id: record.id };
   }
 
-  // Takes the memory `record` corrects out of the live ones, replaced by the memory `by`.
-  private supersede(record: MemoryRecord, by: string): void {
+  // Takes the memory `record` corrects, and the rest of its document but `by`, out of the live ones: the memory
+  // named is replaced by the memory `by`, the rest of its document by the memory named.
+  private supersede(record: MemoryRecord, by: string, options: InsertOptions): void {
     if (record.supersedes === null) return;
-    const old = this.rows.get(record.supersedes);
-    if (!old || old.record.bankId !== record.bankId) return;
-    this.rows.delete(record.supersedes);
-    this.superseded.set(old.record.id, { record: old.record, by });
-    this.addVersion(
-      old.record.id,
-      old.record.bankId,
-      { action: 'supersede', at: record.createdAt, ...whoAndWhy(record) },
-      old.record.text,
-      by,
+    const found = this.rows.get(record.supersedes);
+    const target = found && found.record.bankId === record.bankId ? found : undefined;
+    const documentId = target?.record.documentId;
+    const rest = documentId
+      ? this.live(record.bankId).filter(
+          (row) => row.record.documentId === documentId && row !== target && row.record.id !== by,
+        )
+      : [];
+    const replaced = target ? [target, ...rest] : [];
+    checkSuperseded(
+      record,
+      replaced.map((row) => row.record),
+      options,
     );
+    for (const old of replaced) {
+      const successor = old === target ? by : record.supersedes;
+      this.rows.delete(old.record.id);
+      this.superseded.set(old.record.id, { record: old.record, by: successor });
+      this.addVersion(
+        old.record.id,
+        old.record.bankId,
+        { action: 'supersede', at: record.createdAt, ...whoAndWhy(record) },
+        old.record.text,
+        successor,
+      );
+    }
   }
 
   // Live memories of each bank.

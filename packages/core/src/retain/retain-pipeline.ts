@@ -6,7 +6,7 @@ import { chainsOf } from '../forget-candidates.js';
 import { checkOverride } from '../governance/forget-policy.js';
 import type { Governance, RetainPlan } from '../governance/governance.js';
 import { newMemoryId } from '../memory-id.js';
-import type { InsertOutcome, MemoryRecord, MemoryStore, VersionStamp } from '../memory-store.js';
+import type { InsertOptions, InsertOutcome, MemoryRecord, MemoryStore, VersionStamp } from '../memory-store.js';
 import { OPTION_KEYS } from '../option-keys.js';
 import { speakerLine } from '../recall/keyword-fields.js';
 import { contentHash } from '../text.js';
@@ -121,8 +121,8 @@ export class RetainPipeline {
     const override = checkOverride(options.overrideLegalHold, reason);
     if (item.supersedes === null && (override || reason !== undefined))
       throw new ValidationError(override ? 'overrideLegalHold' : 'reason', 'only applies with supersedes');
-    if (item.supersedes !== null) await this.checkReplaceable(item.bankId, item.supersedes, override);
-    const [result] = await this.persist([item], options.context, report, admit, reason);
+    if (item.supersedes !== null) item.supersedes = await this.replaceable(item.bankId, item.supersedes, override);
+    const [result] = await this.persist([item], options.context, report, admit, { reason, override });
     return result as RetainResult;
   }
 
@@ -222,20 +222,30 @@ export class RetainPipeline {
     return results;
   }
 
-  // A memory can be replaced while it is live, and, when its supersession chain is under legal hold, only with an
-  // override.
-  private async checkReplaceable(bankId: string, memoryId: string, override: boolean): Promise<void> {
+  // A memory can be replaced while it is live, and, when its supersession chain (or that of another chunk of its
+  // document, which it replaces too) is under legal hold, only with an override. The store checks again in its
+  // transaction (checkSuperseded), for what changed since. The id returned is the one the store supersedes: for a
+  // chunk, its document's first, so that forgetting the id retain returned for the text erases all of it (unless that
+  // chunk is gone: a text stored before corrections replaced whole documents may have lost it).
+  private async replaceable(bankId: string, memoryId: string, override: boolean): Promise<string> {
     const [live] = await this.store.get(bankId, [memoryId]);
     if (!live) throw new NotFoundError(`supersedes: no memory ${memoryId} in bank ${bankId}`);
-    const [target] = await chainsOf(this.store, bankId, [memoryId]);
-    const hold = this.governance.legalHold(target?.chain ?? []);
-    if (hold && !override) {
-      const where = hold.memoryId === memoryId ? '' : ` (on memory ${hold.memoryId} of its supersession chain)`;
+    const replaced = live.documentId
+      ? (await this.store.select(bankId, { documentIds: [live.documentId] })).map((m) => m.id)
+      : [memoryId];
+    const target = live.documentId && replaced.includes(live.documentId) ? live.documentId : memoryId;
+    if (override) return target;
+    for (const { chain } of await chainsOf(this.store, bankId, replaced)) {
+      const hold = this.governance.legalHold(chain);
+      if (!hold) continue;
+      const where =
+        hold.memoryId === memoryId ? '' : ` (on memory ${hold.memoryId} of its document or supersession chain)`;
       throw new PolicyError(
         `supersedes: memory ${memoryId} is under legal hold, tag "${hold.tag}"${where}; retain with overrideLegalHold: true and a reason to replace it`,
         { details: { memoryId, heldMemoryId: hold.memoryId, tag: hold.tag } },
       );
     }
+    return target;
   }
 
   private validateItem(
@@ -274,7 +284,7 @@ export class RetainPipeline {
     context: AstrocyteContext | undefined,
     report: RetainReport | undefined,
     admit: RetainAdmission | undefined,
-    reason?: string,
+    replacing: { reason?: string; override: boolean } = { override: false },
   ): Promise<RetainResult[]> {
     const now = this.now();
     const slicer = new TimeSlicer();
@@ -319,7 +329,7 @@ export class RetainPipeline {
         plan.content.length > this.limits.chunkSize ? chunkText(plan.content, this.limits.chunkSize) : [plan.content];
       const documentId = chunks.length > 1 ? newMemoryId(now.getTime()) : null;
       chunks.forEach((text, c) => {
-        const versions: VersionStamp[] = [versionStamp(this.governance, 'create', now, context, reason)];
+        const versions: VersionStamp[] = [versionStamp(this.governance, 'create', now, context, replacing.reason)];
         if (plan.redacted.length > 0)
           versions.push(versionStamp(this.governance, 'redact', now, context, `redacted ${plan.redacted.join(', ')}`));
         records.push({
@@ -352,7 +362,10 @@ export class RetainPipeline {
     const admitted = await admit?.(bankWrites(plans));
     let outcomes: InsertOutcome[];
     try {
-      outcomes = await this.embedAndInsert(records, pieces, admitted?.memoryLimits);
+      outcomes = await this.embedAndInsert(records, pieces, {
+        ...(admitted?.memoryLimits ? { memoryLimits: admitted.memoryLimits } : {}),
+        overrideLegalHold: replacing.override,
+      });
     } catch (error) {
       await admitted?.failed(error);
       throw error;
@@ -411,7 +424,7 @@ export class RetainPipeline {
   private async embedAndInsert(
     records: MemoryRecord[],
     pieces: string[],
-    memoryLimits: ReadonlyMap<string, number> | undefined,
+    options: Pick<InsertOptions, 'memoryLimits' | 'overrideLegalHold'>,
   ): Promise<InsertOutcome[]> {
     if (records.length === 0) return [];
     // Named before embedding: a re-embedding may switch the brain to another model meanwhile, and the store must
@@ -426,7 +439,7 @@ export class RetainPipeline {
       maxTags: this.limits.maxTags,
       holdTags: this.governance.forgetPolicy.legalHoldTags,
       embedder,
-      ...(memoryLimits ? { memoryLimits } : {}),
+      ...options,
     });
   }
 }

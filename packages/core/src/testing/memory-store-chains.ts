@@ -100,4 +100,47 @@ export function describeChainConformance(fresh: () => Promise<MemoryStore>, reco
     expect((await store.history(bank, first.id)).at(-1)?.action).toBe('forget');
     expect(await store.chains(bank, { all: true })).toEqual([]);
   });
+
+  it('a record superseding a chunk replaces its whole document, and fails on a memory held or gone since', async () => {
+    const store = await fresh();
+    const bank = randomBankId();
+    const head = record(bank, 'The lease, part one');
+    const document = { documentId: head.id, episodeId: head.id };
+    const chunks = [
+      { ...head, ...document },
+      record(bank, 'The lease, part two', { ...document, tags: ['legal-hold'], embedding: axisVector(8, 2) }),
+      record(bank, 'The lease, part three', { ...document, embedding: axisVector(8, 3) }),
+    ];
+    await store.insert(chunks, { nearDuplicateThreshold: null });
+    const live = async () => (await store.list(bank, { limit: 10 })).items.map((m) => m.id).sort();
+    const options = { nearDuplicateThreshold: null, holdTags: ['legal-hold'] };
+    const fix = record(bank, 'The lease ends in 2030', { supersedes: head.id, embedding: axisVector(8, 5) });
+    await expect(store.insert([fix], options)).rejects.toMatchObject({
+      code: 'policy_violation',
+      details: { memoryId: head.id, heldMemoryId: chunks[1]?.id, tag: 'legal-hold' },
+    });
+    expect(await live()).toEqual(chunks.map((c) => c.id).sort());
+
+    expect(await store.insert([fix], { ...options, overrideLegalHold: true })).toEqual([
+      { status: 'stored', id: fix.id },
+    ]);
+    expect(await live()).toEqual([fix.id]);
+    for (const chunk of chunks)
+      expect((await store.history(bank, chunk.id)).at(-1)).toMatchObject({
+        action: 'supersede',
+        text: chunk.text,
+        relatedId: chunk.id === head.id ? fix.id : head.id,
+      });
+    // Erasing the document's first chunk erases the rest of it.
+    await store.erase(bank, [head.id], { action: 'forget', at: NOW });
+    for (const chunk of chunks) expect((await store.history(bank, chunk.id)).every((v) => v.text === null)).toBe(true);
+
+    // What it named is gone: a second correction of it stores nothing.
+    const late = record(bank, 'The lease ends in 2029', { supersedes: head.id, embedding: axisVector(8, 6) });
+    await expect(store.insert([late], options)).rejects.toMatchObject({
+      code: 'not_found',
+      details: { memoryId: head.id },
+    });
+    expect(await live()).toEqual([fix.id]);
+  });
 }

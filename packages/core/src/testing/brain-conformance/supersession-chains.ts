@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Astrocyte } from '../../astrocyte.js';
-import { PolicyError, ValidationError } from '../../errors.js';
+import { NotFoundError, PolicyError, ValidationError } from '../../errors.js';
 import { handleMemoryTool } from '../../tools/handle-memory-tool.js';
 import { randomBankId, type StoreFactory } from '../store-factory.js';
 import { brainHarness, manualClock } from './harness.js';
@@ -207,6 +207,54 @@ export function describeSupersessionChains(factory: StoreFactory): void {
         expect((await textsOf(brain, bankId, id)).every((text) => text === null)).toBe(true);
       }
       expect((await brain.list(bankId)).items).toEqual([]);
+    });
+
+    it('a correction of any chunk of a long text replaces all of it; forgetting the text erases every chunk', async () => {
+      const brain = await makeBrain({ limits: { chunkSize: 1000 } });
+      const bankId = randomBankId();
+      const part = (n: number) =>
+        `Part ${n}: Hana's home address is 12 Rue Servan, flat ${n}. ${'Parcels go there until the end of the year. '.repeat(20)}`;
+      const text = await brain.retain([1, 2, 3].map(part).join('\n\n'), { bankId, tags: ['address'] });
+      const chunkIds = text.chunkIds as string[];
+      expect(chunkIds.length).toBeGreaterThan(2);
+      const fix = await brain.retain('Hana moved; no address on file', { bankId, supersedes: chunkIds[1] as string });
+      expect((await brain.list(bankId)).items.map((m) => m.id)).toEqual([fix.memoryId]);
+      const found = await brain.recall('Hana home address Rue Servan flat parcels', { bankId, maxResults: 10 });
+      expect(found.hits.map((h) => h.memoryId)).toEqual([fix.memoryId]);
+      // History says what replaced each chunk: the correction the first, the first the others.
+      for (const id of chunkIds)
+        expect((await brain.history(bankId, id)).at(-1)).toMatchObject({
+          action: 'supersede',
+          relatedId: id === text.memoryId ? fix.memoryId : text.memoryId,
+        });
+
+      await brain.forget(bankId, { memoryIds: [text.memoryId as string] });
+      for (const id of chunkIds) expect((await textsOf(brain, bankId, id)).every((t) => t === null)).toBe(true);
+      expect(await textsOf(brain, bankId, fix.memoryId)).toEqual(['Hana moved; no address on file']);
+    });
+
+    it('of two corrections of one memory made at once, one replaces it and the other is refused, storing nothing', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      const old = await brain.retain('Hana lives in Paris', { bankId });
+      const settled = await Promise.allSettled(
+        ['Berlin', 'Rome', 'Oslo'].map((city) =>
+          brain.retain(`Hana lives in ${city}`, { bankId, supersedes: old.memoryId as string }),
+        ),
+      );
+      const stored = settled.flatMap((s) => (s.status === 'fulfilled' && s.value.stored ? [s.value] : []));
+      expect(stored).toHaveLength(1);
+      for (const s of settled.filter((s) => s.status === 'rejected')) {
+        expect(NotFoundError.isInstance(s.reason)).toBe(true);
+        expect((s.reason as Error).message).toMatch(
+          /supersedes: .*(replaced or forgotten since this retain|no memory)/,
+        );
+      }
+      expect((await brain.list(bankId)).items.map((m) => m.id)).toEqual([stored[0]?.memoryId]);
+      expect((await brain.history(bankId, old.memoryId as string)).at(-1)).toMatchObject({
+        action: 'supersede',
+        relatedId: stored[0]?.memoryId,
+      });
     });
   });
 }
