@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Astrocyte, type Memory } from '@astrocyte/core';
 import { describe, expect, it } from 'vitest';
@@ -375,6 +376,38 @@ describe('export and import', { timeout: 120_000 }, () => {
     expect(readdirSync(dir).sort()).toEqual(before);
     const list = await astrocyte(['--json', 'list'], { cwd: dir });
     expect(JSON.parse(list.stdout).items.map((m: { text: string }) => m.text)).toEqual(['A fact worth keeping']);
+  });
+
+  it('never exports over a SQLite database or its files, or a device or a pipe, and keeps a link exported through', async () => {
+    const { dir } = tempProject();
+    expect((await astrocyte(['-b', 'alice', 'retain', 'Alice parks on level 2'], { cwd: dir })).code).toBe(0);
+    expect((await astrocyte(['-b', 'bob', 'retain', 'Bob parks on level 3'], { cwd: dir })).code).toBe(0);
+    execFileSync('mkfifo', [join(dir, 'pipe')]);
+    for (const out of ['astrocyte.db', 'astrocyte.db-wal', 'astrocyte.db-shm', 'pipe'].filter((f) =>
+      existsSync(join(dir, f)),
+    )) {
+      const refused = await astrocyte(['-b', 'alice', 'export', '--out', out], { cwd: dir });
+      expect({ out, code: refused.code, stdout: refused.stdout }).toEqual({ out, code: 2, stdout: '' });
+      expect(refused.stderr).toMatch(
+        new RegExp(
+          `^astrocyte: --out: ${out} is (a SQLite database or one of its files, which writing would destroy|not a regular file \\(a device, a pipe or a socket\\), which writing would replace)`,
+        ),
+      );
+    }
+    const banks = await astrocyte(['--json', 'banks'], { cwd: dir });
+    expect(
+      JSON.parse(banks.stdout)
+        .map((b: { bank_id: string }) => b.bank_id)
+        .sort(),
+    ).toEqual(['alice', 'bob']);
+
+    // Through a link, the file it names is written and the link stays.
+    mkdirSync(join(dir, 'backups'));
+    writeFileSync(join(dir, 'backups', 'alice.jsonl'), 'old\n');
+    symlinkSync(join(dir, 'backups', 'alice.jsonl'), join(dir, 'latest.jsonl'));
+    expect((await astrocyte(['-b', 'alice', 'export', '--out', 'latest.jsonl'], { cwd: dir })).code).toBe(0);
+    expect(lstatSync(join(dir, 'latest.jsonl')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(dir, 'backups', 'alice.jsonl'), 'utf8')).toContain('Alice parks on level 2');
   });
 
   it('draws a progress bar on stderr when asked, leaving stdout to the data', async () => {

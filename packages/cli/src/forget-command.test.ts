@@ -26,4 +26,45 @@ describe('forget --ids', () => {
     expect(again.code).toBe(1);
     expect(JSON.parse(again.stdout)).toEqual({ deleted_count: 0, skipped: [], not_found: [mine] });
   });
+
+  it('forgets every id of a repeated --ids, takes a repeated --tags whole, and refuses a repeated --bank or -m', async () => {
+    const { dir } = tempProject();
+    const run = (args: string[]) => astrocyte(args, { cwd: dir });
+    const retain = async (text: string, ...args: string[]): Promise<string> =>
+      JSON.parse((await run(['--json', 'retain', text, ...args])).stdout).memory_id;
+    const one = await retain('secret one to erase');
+    const two = await retain('secret two to erase');
+    const tagged = await retain('tagged twice', '-t', 'alpha', '-t', 'beta');
+    const forgot = await run(['--json', 'forget', '--ids', one, '--ids', two]);
+    expect({ code: forgot.code, out: JSON.parse(forgot.stdout) }).toEqual({
+      code: 0,
+      out: { deleted_count: 2, skipped: [], not_found: [] },
+    });
+    const items = JSON.parse((await run(['--json', 'list'])).stdout).items;
+    expect(items.map((m: { id: string; tags: string[] }) => [m.id, m.tags])).toEqual([[tagged, ['alpha', 'beta']]]);
+
+    for (const [args, flag] of [
+      [['--bank', 'alice', '--bank', 'bob', 'retain', 'x'], "'-b, --bank <id>'"],
+      [['retain', 'x', '-m', '{"a":1}', '-m', '{"b":2}'], "'-m, --metadata <json>'"],
+    ] as const) {
+      const refused = await run([...args]);
+      expect(refused).toMatchObject({ code: 2, stdout: '' });
+      expect(refused.stderr).toContain(`option ${flag} argument`);
+      expect(refused.stderr).toMatch(/is given twice/);
+    }
+    expect(JSON.parse((await run(['--json', 'list'])).stdout).items).toHaveLength(1);
+  });
+
+  it('refuses a --before in the future without --yes: it would erase the whole bank', async () => {
+    const { dir } = tempProject();
+    const run = (args: string[]) => astrocyte(args, { cwd: dir });
+    await run(['retain', 'note one']);
+    const refused = await run(['forget', '--before', '2099-01-01']);
+    expect(refused).toMatchObject({ code: 2, stdout: '' });
+    expect(refused.stderr).toBe(
+      'astrocyte: --before 2099-01-01 is in the future: it erases every memory of the bank (fix: check the date, or add --yes to confirm)\n',
+    );
+    expect(JSON.parse((await run(['--json', 'list'])).stdout).items).toHaveLength(1);
+    expect((await run(['forget', '--before', '2099-01-01', '--yes'])).stdout).toBe('forgot 1 memory\n');
+  });
 });

@@ -5,12 +5,23 @@ import { readFileAtMost } from './bounded-read.js';
 import { UsageError } from './cli-errors.js';
 import { utf8Text } from './utf8-input.js';
 
-/** Parses "a, b" into ["a", "b"]. */
-export function parseList(value: string): string[] {
-  return value
+/**
+ * Parses "a, b" into ["a", "b"]; a repeated option adds to the list (`--ids a --ids b` is `--ids a,b`): a script that
+ * builds one flag per id must not forget only the last.
+ */
+export function parseList(value: string, previous?: string[]): string[] {
+  const items = value
     .split(',')
     .map((item) => item.trim())
     .filter((item) => item.length > 0);
+  return [...(previous ?? []), ...items];
+}
+
+/** A parser for an option that takes one value: given twice, it is refused rather than the first one dropped. */
+export function once(value: string, previous?: string): string {
+  if (previous !== undefined)
+    throw new InvalidArgumentError(`is given twice ("${previous}", then "${value}"); give it once`);
+  return value;
 }
 
 /** Parses a positive integer option. */
@@ -42,8 +53,9 @@ export function parseScore(value: string): number {
 // read whole.
 const MAX_JSON_FILE_BYTES = 64 * DEFAULT_LIMITS.maxMetadataBytes;
 
-/** Parses a JSON object given inline or, with a leading @, read from a file. */
-export function parseJsonObject(value: string): JsonObject {
+/** Parses a JSON object given inline or, with a leading @, read from a file; given twice, it is refused. */
+export function parseJsonObject(value: string, previous?: JsonObject): JsonObject {
+  if (previous !== undefined) throw new InvalidArgumentError('is given twice; give one JSON object with every key');
   const file = value.startsWith('@') ? value.slice(1) : undefined;
   const text = file === undefined ? value : readJsonFile(file);
   let parsed: unknown;

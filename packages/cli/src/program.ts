@@ -12,6 +12,7 @@ import { registerRulesCommand } from './commands/rules-command.js';
 import { registerServeCommand } from './commands/serve-command.js';
 import { registerStoresCommand } from './commands/stores-command.js';
 import { registerTransferCommands } from './commands/transfer-commands.js';
+import { once } from './option-parsers.js';
 
 /** The version the command reports. */
 export const CLI_VERSION = '0.1.0';
@@ -25,7 +26,7 @@ export function createProgram(io: CliIo): Command {
       '-c, --config <path>',
       'config file (default: $ASTROCYTE_CONFIG, else ./astrocyte.yaml, else SQLite in ./astrocyte.db)',
     )
-    .option('-b, --bank <id>', 'memory bank (default: $ASTROCYTE_BANK, else the config\'s bank, else "default")')
+    .option('-b, --bank <id>', 'memory bank (default: $ASTROCYTE_BANK, else the config\'s bank, else "default")', once)
     .option('--json', 'print machine-readable JSON')
     .addOption(
       new Option(

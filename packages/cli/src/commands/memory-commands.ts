@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { IncompleteError, UsageError } from '../cli-errors.js';
 import type { CliIo } from '../cli-session.js';
 import { given, withSession, withTextSession } from '../command-action.js';
-import { parseJsonObject, parseList, parsePositiveInteger, parseScore } from '../option-parsers.js';
+import { once, parseJsonObject, parseList, parsePositiveInteger, parseScore } from '../option-parsers.js';
 import { memoryLine, terminalText } from '../terminal-text.js';
 
 /** Registers retain, recall, reflect and forget. */
@@ -114,9 +114,9 @@ export function registerMemoryCommands(program: Command, io: CliIo): void {
     .description('erase memories by id, tag, age or all; content is erased everywhere, a tombstone remains')
     .option('--ids <list>', 'comma-separated memory ids', parseList)
     .option('-t, --tags <list>', 'memories with any of these tags', parseList)
-    .option('--before <date>', 'memories created before this instant')
+    .option('--before <date>', 'memories created before this instant (one in the future needs --yes)', once)
     .option('--all', 'every memory of the bank (needs --yes)')
-    .option('--yes', 'confirm --all')
+    .option('--yes', 'confirm --all, or a --before in the future')
     .option('--reason <text>', 'why, recorded in the tombstone')
     .option('--override-legal-hold', 'also erase memories under legal hold (needs --reason)')
     .action(
@@ -133,6 +133,12 @@ export function registerMemoryCommands(program: Command, io: CliIo): void {
           throw new UsageError('--ids names no memory', 'give the ids to forget, e.g. astrocyte forget --ids <id>');
         if (options.all && !options.yes)
           throw new UsageError('--all erases every memory of the bank', 'add --yes to confirm');
+        // A wrong year erases as much as --all does.
+        if (options.before !== undefined && Date.parse(options.before) > Date.now() && !options.yes)
+          throw new UsageError(
+            `--before ${options.before} is in the future: it erases every memory of the bank`,
+            'check the date, or add --yes to confirm',
+          );
         const bankId = await session.bank();
         const result = await (await session.brain({ existing: true })).forget(bankId, {
           ...(options.ids ? { memoryIds: options.ids } : {}),

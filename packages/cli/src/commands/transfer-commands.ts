@@ -34,7 +34,8 @@ export function registerTransferCommands(program: Command, io: CliIo): void {
         io,
         async (session, options: { out?: string; tags?: string[]; pathPrefix?: string; progress?: boolean }) => {
           // Told before the bank is read: a failed write would otherwise show only at the end.
-          if (options.out !== undefined) checkOutputFile(options.out, '--out: ', '--out memories.jsonl');
+          const file =
+            options.out === undefined ? undefined : checkOutputFile(options.out, '--out: ', '--out memories.jsonl');
           const brain = await session.brain({ existing: true });
           const bankId = await session.bank();
           const filtered = Boolean(options.tags?.length || options.pathPrefix);
@@ -44,7 +45,7 @@ export function registerTransferCommands(program: Command, io: CliIo): void {
             : (await brain.banks({ context })).find((b) => b.bankId === bankId)?.memoryCount;
           const bar = new ProgressBar(io.stderr, 'exporting', showProgress(session, options.progress));
           // A failed export must not leave a file that looks complete: write beside it, rename at the end.
-          const partial = options.out ? `${options.out}.partial` : undefined;
+          const partial = file ? `${file}.partial` : undefined;
           const out = partial ? createWriteStream(partial) : io.stdout;
           let exported: number;
           try {
@@ -57,7 +58,7 @@ export function registerTransferCommands(program: Command, io: CliIo): void {
             if (partial) {
               out.end();
               await finished(out);
-              renameSync(partial, options.out as string);
+              renameSync(partial, file as string);
             }
           } catch (error) {
             if (partial) rmSync(partial, { force: true });
