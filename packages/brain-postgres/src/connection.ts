@@ -16,6 +16,9 @@ import type { ResolvedPostgresStoreOptions } from './store-options.js';
  */
 export class PostgresConnection {
   private closed = false;
+  // The operations running, which close waits for: pg's pool never answers a caller queued for a connection once it
+  // is ended, so a close amid operations left them pending for ever.
+  private readonly running = new Set<Promise<unknown>>();
 
   private constructor(
     readonly pool: pg.Pool,
@@ -78,12 +81,17 @@ export class PostgresConnection {
     });
   }
 
-  /** Runs `fn`, translating what it throws into a StorageError with a stable code. */
+  /** Runs `fn`, translating what it throws into a StorageError with a stable code; close waits for it. */
   async guard<T>(fn: () => Promise<T>): Promise<T> {
+    // Async, so that what fn throws before its first await also rejects the run.
+    const run = (async () => fn())();
+    this.running.add(run);
     try {
-      return await fn();
+      return await run;
     } catch (error) {
       throw this.translate(error);
+    } finally {
+      this.running.delete(run);
     }
   }
 
@@ -97,10 +105,14 @@ export class PostgresConnection {
     if (this.closed) throw storeClosed();
   }
 
-  /** Ends the pool if this store created it; a pool passed in stays open for its owner. */
+  /**
+   * Refuses new work, lets the operations running finish (each settles: an operation's later statements are refused
+   * with `store_closed`), then ends the pool if this store created it; a pool passed in stays open for its owner.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await Promise.allSettled(this.running);
     if (this.ownsPool) await this.pool.end();
   }
 
