@@ -92,6 +92,7 @@ export type { ReembedState } from './reembed/store-reembedding.js';
 export { snakeCase } from './text.js';
 export { handleMemoryTool, type MemoryToolBinding } from './tools/handle-memory-tool.js';
 export { parseToolInput } from './tools/parse-tool-input.js';
+export { isServerFailure, toolFailureText } from './tools/tool-failure.js';
 export {
   isMemoryTool,
   MEMORY_TOOL_NAMES,

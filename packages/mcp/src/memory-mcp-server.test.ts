@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { Astrocyte, type Brain, memoryToolDefinitions } from '@astrocyte/core';
+import { createSqliteBrain, type SqliteMemoryStore } from '@astrocyte/brain-sqlite';
+import { Astrocyte, type Brain, ERROR_CODES, memoryToolDefinitions } from '@astrocyte/core';
 import { randomBankId } from '@astrocyte/core/testing';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -175,6 +176,31 @@ describe('memory MCP server options', () => {
       text(await client.callTool({ name: 'memory_retain', arguments: { content: 'Lunch is at noon' } })),
     );
     expect((await brain.history(bankId, memory_id))[0]?.actor).toBe('mcp:cursor');
+    await client.close();
+    await brain.close();
+  });
+
+  it("tells the model a store's failure by its code only, and the operator its cause", async () => {
+    const brain = await createSqliteBrain({ path: ':memory:' });
+    const bankId = randomBankId('mcp');
+    const heard: [string, unknown][] = [];
+    const server = createMemoryMcpServer(brain, { bankId, onToolError: (error, tool) => heard.push([tool, error]) });
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await server.connect(serverSide);
+    const client = new Client({ name: 'test', version: '1.0.0' });
+    await client.connect(clientSide);
+    // A failure whose message holds what no caller may read, as a store's can: a path, a user, another memory.
+    (brain.store as SqliteMemoryStore).database.exec(
+      `CREATE TRIGGER fail BEFORE INSERT ON memories BEGIN SELECT RAISE(ABORT, 'secret /srv/db user=admin'); END;`,
+    );
+    const failed = await client.callTool({ name: 'memory_retain', arguments: { content: 'Lunch is at noon' } });
+    expect(failed.isError).toBe(true);
+    expect(text(failed)).toBe(`storage_error: ${ERROR_CODES.storage_error}`);
+    expect(heard).toEqual([['memory_retain', expect.objectContaining({ message: expect.stringContaining('secret') })]]);
+    // The caller's own mistakes still say what to fix.
+    const refused = await client.callTool({ name: 'memory_recall', arguments: { query: 'lunch', maxResults: 3 } });
+    expect(text(refused)).toMatch(/maxResults: is not a field of this tool; .*did you mean "max_results"\?/);
+    expect(heard).toHaveLength(1);
     await client.close();
     await brain.close();
   });

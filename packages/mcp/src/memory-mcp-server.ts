@@ -2,8 +2,10 @@ import {
   type AstrocyteContext,
   type Brain,
   handleMemoryTool,
+  isServerFailure,
   type MemoryToolDefinition,
   memoryToolDefinitions,
+  toolFailureText,
 } from '@astrocyte/core';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { type CallToolResult, ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
@@ -40,7 +42,7 @@ const ANNOTATIONS: Record<MemoryToolDefinition['name'], NonNullable<Tool['annota
  * core definitions unchanged.
  */
 export function createMemoryMcpServer(brain: Brain, options: MemoryMcpServerOptions): Server {
-  const { bankId, includeForget, includeReflect, context, name } = parseServerOptions(options);
+  const { bankId, includeForget, includeReflect, context, name, onToolError } = parseServerOptions(options);
   const definitions = memoryToolDefinitions({ includeForget, includeReflect });
   const enabled = new Set<string>(definitions.map((definition) => definition.name));
   const tools: Tool[] = definitions.map((definition) => ({
@@ -78,7 +80,8 @@ export function createMemoryMcpServer(brain: Brain, options: MemoryMcpServerOpti
       return { content: [{ type: 'text', text }] };
     } catch (error) {
       // Tool failures go back to the model as results it can act on, not as protocol errors that end the call.
-      return errorResult(error instanceof Error ? error.message : String(error));
+      if (isServerFailure(error)) onToolError?.(error, toolName);
+      return errorResult(toolFailureText(error));
     }
   });
   return server;

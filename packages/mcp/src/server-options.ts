@@ -26,6 +26,12 @@ export interface MemoryMcpServerOptions {
   context?: AstrocyteContext;
   /** The server name shown to clients. */
   name?: string;
+  /**
+   * Hears of each tool call that failed by the server's fault (a store, a provider, a bug): the model is told only
+   * the failure's code and what it means (`storage_error: …`), since the message may quote another caller's memory
+   * or name the database's host, so this is where the operator learns the cause.
+   */
+  onToolError?: (error: unknown, tool: string) => void;
 }
 
 const schema = z.strictObject({
@@ -34,6 +40,9 @@ const schema = z.strictObject({
   includeReflect: z.boolean().default(true),
   context: astrocyteContextSchema.optional(),
   name: z.string().min(1).default('astrocyte-memory'),
+  onToolError: z
+    .custom<NonNullable<MemoryMcpServerOptions['onToolError']>>((v) => typeof v === 'function', 'must be a function')
+    .optional(),
 });
 
 const tokensSchema = z.array(z.strictObject({ token: z.string(), principal: z.string().optional() }));

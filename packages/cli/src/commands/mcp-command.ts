@@ -45,6 +45,9 @@ export function registerMcpCommand(program: Command, io: CliIo): void {
             includeForget: options.allowForget ?? config.mcp.include_forget,
             includeReflect: options.reflect === false ? false : config.mcp.include_reflect,
             context,
+            // The model is told only a failure's code; the cause is the operator's, on stderr.
+            onToolError: (error: unknown, tool: string) =>
+              session.note(`astrocyte: MCP ${tool} failed: ${error instanceof Error ? error.message : String(error)}`),
           };
           // Who the calls run as is worth saying only where someone checks it.
           const named = config.access !== undefined || context.principal !== undefined;
