@@ -79,6 +79,13 @@ export function buildHttpApi(brain: Brain, settings: HttpApiSettings, check: () 
         // A route without query parameters refuses any: `DELETE …?dry_run=true` must not erase in silence.
         query: parse(route.query ?? NO_QUERY, singleQuery(c.req.queries()), 'query parameter'),
         context: { requestId: c.get('requestId'), ...(principal ? { principal } : {}) },
+        failedMidway: (error: unknown) => {
+          if (errorReply(error).status >= 500) settings.onError(error, c.get('requestId'));
+          // Node's adapter hands the response over as env.outgoing.
+          const outgoing = (c.env as { outgoing?: { destroy(): void } } | undefined)?.outgoing;
+          outgoing?.destroy();
+          return outgoing !== undefined;
+        },
       };
       const output = await route.handle(request).catch((error: unknown) => {
         throw inRequestTerms(error);

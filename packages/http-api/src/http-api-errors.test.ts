@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { ERROR_CODES } from '@astrocyte/core';
 import { rawHttpExchange } from '@astrocyte/core/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ALICE_TOKEN, BOB_TOKEN, startTestServer, type TestServer } from './test-server.fixture.js';
 
 describe('HTTP API errors', () => {
@@ -328,6 +328,34 @@ describe('HTTP API errors', () => {
     const small = await api.request('POST', `/v1/banks/${alice}/memories`, { body: { content: 'fits' } });
     expect(small.status).toBe(201);
     expect(await texts(alice)).toEqual(['fits']);
+  });
+
+  it('cuts an export whose later page fails, without a word on the console or in the body', async () => {
+    const midMinute = new Date('2026-06-01T12:00:15Z');
+    const reported: unknown[] = [];
+    server = await startTestServer({
+      access: { rateLimits: [{ principal: 'user:*', operationsPerMinute: 3 }] },
+      now: () => midMinute,
+      serve: { onError: (error) => reported.push(error) },
+    });
+    const { url, alice, brain } = server;
+    // Three pages of 500; writing them and the first two reads spend the minute's three operations.
+    const items = Array.from({ length: 1100 }, (_, i) => ({ content: `inventory line ${i} of the warehouse` }));
+    await brain.retainMany(items, { bankId: alice, context: { principal: `user:${alice}` } });
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const response = await fetch(`${url}/v1/banks/${alice}/export`, {
+        headers: { authorization: `Bearer ${ALICE_TOKEN}` },
+      });
+      expect(response.status).toBe(200);
+      const body = await response.text().catch((error: Error) => error);
+      expect(body).toBeInstanceOf(Error);
+      expect(logged).not.toHaveBeenCalled();
+    } finally {
+      logged.mockRestore();
+    }
+    // A rate limit is the caller's, not the server's: nothing to report.
+    expect(reported).toEqual([]);
   });
 
   it('answers 429 with Retry-After once the rate limit is spent', async () => {

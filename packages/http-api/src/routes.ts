@@ -37,6 +37,12 @@ export interface RouteInput<Body, Query> {
   query: Query;
   /** The caller's principal and the request id, for every Brain call. */
   context: AstrocyteContext;
+  /**
+   * Reports a failure after the response started (a later page of a stream): `onError` hears of a 5xx, and the
+   * connection is cut, so that the client sees the response end short instead of complete. False where the server
+   * has no connection to cut (an adapter other than Node's): the stream must then fail itself.
+   */
+  failedMidway(error: unknown): boolean;
 }
 
 /** A route's answer: JSON, or a stream of JSON Lines. */
@@ -234,8 +240,8 @@ export const ROUTES: Route[] = [
         contentType: 'application/x-ndjson',
       },
     },
-    async handle({ brain, bank, context }) {
-      return { status: 200, ndjson: await exportStream(brain, bank, context) };
+    async handle({ brain, bank, context, failedMidway }) {
+      return { status: 200, ndjson: await exportStream(brain, bank, context, failedMidway) };
     },
   }),
 ];
