@@ -180,6 +180,27 @@ describe('memory MCP server options', () => {
     await brain.close();
   });
 
+  it('records a client whose name no actor may hold by a clean, short form of it, and serves it', async () => {
+    const brain = await Astrocyte.fromConfigObject({ storage: { backend: 'memory' } });
+    const bankId = randomBankId('mcp');
+    for (const [name, actor] of [
+      ['a\u0000b\ud800c\nd', 'mcp:a b c d'],
+      [`${'é'.repeat(99)}😀😀`, `mcp:${'é'.repeat(99)}😀`],
+      ['\u0000', 'mcp'],
+    ]) {
+      const server = createMemoryMcpServer(brain, { bankId });
+      const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+      await server.connect(serverSide);
+      const client = new Client({ name: name as string, version: '1.0.0' });
+      await client.connect(clientSide);
+      const result = await client.callTool({ name: 'memory_retain', arguments: { content: `Lunch with ${actor}` } });
+      expect(result.isError).toBeFalsy();
+      expect((await brain.history(bankId, JSON.parse(text(result)).memory_id))[0]?.actor).toBe(actor);
+      await client.close();
+    }
+    await brain.close();
+  });
+
   it("tells the model a store's failure by its code only, and the operator its cause", async () => {
     const brain = await createSqliteBrain({ path: ':memory:' });
     const bankId = randomBankId('mcp');

@@ -92,9 +92,18 @@ function errorResult(message: string): CallToolResult {
 }
 
 // Version history records who acted: the configured actor, else the principal (the brain's default), else the MCP
-// client that connected.
+// client that connected, by a name it chose: control characters and lone surrogates (which the brain refuses in an
+// actor, failing every call over a name the model cannot change) become spaces, and a long name is cut.
 function contextFor(server: Server, context: AstrocyteContext | undefined): AstrocyteContext {
   if (context?.actor || context?.principal) return context;
-  const client = server.getClientVersion()?.name;
+  const name =
+    server
+      .getClientVersion()
+      ?.name.replace(/[\p{Cc}\p{Cs}]/gu, ' ')
+      .trim() ?? '';
+  // Cut by code points: a cut between the halves of a pair would leave a lone surrogate.
+  const client = [...name].slice(0, CLIENT_NAME_LENGTH).join('');
   return { ...context, actor: client ? `mcp:${client}` : 'mcp' };
 }
+
+const CLIENT_NAME_LENGTH = 100;

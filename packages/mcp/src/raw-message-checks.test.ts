@@ -176,6 +176,12 @@ describe('MCP over stdio reads each line before the SDK', () => {
       const stored = await child.call(5, toolCall(5, 'memory_retain', '{"content":"café"}'));
       expect(stored.result?.content[0]?.text).toContain('"stored":true');
       expect(await child.texts(6)).toEqual(['café']);
+      // A line that starts with a byte order mark, as an HTTP body may: answered as the same line without it.
+      const marked = Buffer.concat([
+        Buffer.from([0xef, 0xbb, 0xbf]),
+        Buffer.from(toolCall(7, 'memory_recall', '{"query":"café"}')),
+      ]);
+      expect(JSON.parse((await child.call(7, marked)).result?.content[0]?.text ?? '').hits).toHaveLength(1);
     } finally {
       await child.close();
     }

@@ -3,6 +3,7 @@ import { ErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.
 import { type MessageRefusal, readMessage } from './read-message.js';
 
 const NEWLINE = Buffer.from('\n');
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 // Bytes kept of each end of a line over the limit: JSON writers put a request's id first (after "jsonrpc") or last
 // (the TypeScript SDK's client), and the rest is not buffered.
@@ -58,7 +59,8 @@ export function stdioMessageScreen(
     }
     const read = readMessage(line, 'message');
     if ('refused' in read) return refuse(line.subarray(0, KEPT), line.subarray(-KEPT), read.refused);
-    return Buffer.concat([line, NEWLINE]);
+    // Read as the HTTP body it would be, a leading byte order mark is no part of the JSON; the SDK's parse fails on it.
+    return Buffer.concat([line.subarray(line.subarray(0, 3).equals(BOM) ? 3 : 0), NEWLINE]);
   }
 
   function refuse(head: Buffer, tail: Buffer, refusal: MessageRefusal): null {
