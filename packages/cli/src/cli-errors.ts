@@ -77,6 +77,15 @@ function fixFor(error: Error | undefined, command: string): string {
       return "free disk space where the store lives (the SQLite file's disk, or the Postgres server's data volume), then run the command again";
     case 'storage_corrupt':
       return "point storage.sqlite.path at the store's file, or restore the file from a backup (docs/operations.md, Backups)";
+    // What to change depends on the backend and the config, which doctor reads.
+    case 'storage_read_only':
+    case 'storage_permission_denied':
+    case 'storage_busy':
+    case 'storage_unreachable':
+    case 'storage_auth_failed':
+    case 'pool_exhausted':
+    case 'server_connections_exhausted':
+      return 'run `astrocyte doctor`: it checks the store and names what to change';
     case 'provider_error':
       return "check the provider's base_url and network, then retry";
     case 'access_denied':

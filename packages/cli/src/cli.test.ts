@@ -65,6 +65,30 @@ describe('astrocyte command', { timeout: 120_000 }, () => {
     ]);
   });
 
+  it("prints the next page's command with the bank and filters of this one, which lists the rest", async () => {
+    const { dir } = tempProject();
+    const run = (args: string[]) => astrocyte(args, { cwd: dir });
+    for (const text of ['one', 'two', 'three']) await run(['-b', 'alice', 'retain', `note ${text}`, '-t', 'my notes']);
+    await run(['retain', 'in the default bank', '-t', 'my notes']);
+    const first = await run(['-b', 'alice', 'list', '--tags', 'my notes', '--limit', '2']);
+    const hint = /^more: astrocyte list --bank alice --tags 'my notes' --limit 2 --cursor (\S+)\n$/.exec(first.stderr);
+    expect(hint).not.toBeNull();
+    // The printed command, word by word as a shell splits it.
+    const next = await run([
+      'list',
+      '--bank',
+      'alice',
+      '--tags',
+      'my notes',
+      '--limit',
+      '2',
+      '--cursor',
+      hint?.[1] as string,
+    ]);
+    expect(next.stdout).toMatch(/ {2}note three {2}\[my notes\]\n$/);
+    expect(next.stdout.split('\n').filter(Boolean)).toHaveLength(1);
+  });
+
   it('forgets by id and refuses --all without --yes', async () => {
     const { dir } = tempProject();
     const { memory_id: id } = JSON.parse(

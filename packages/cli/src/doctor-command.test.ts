@@ -288,6 +288,12 @@ describe('astrocyte doctor', { timeout: 120_000 }, () => {
     });
     expect(checks.vector_extension).toMatchObject({ status: 'skipped', summary: 'needs the store' });
     expect(checks.embedder).toMatchObject({ status: 'skipped' });
+    // Any other command sends the user to doctor, which names the fix, rather than to a stack trace.
+    const retain = await astrocyte(['retain', 'a fact'], { cwd: dir });
+    expect(retain.code).toBe(1);
+    expect(retain.stderr).toMatch(
+      /^astrocyte: @astrocyte\/brain-postgres: cannot reach Postgres at 127\.0\.0\.1:1 .* \(fix: run `astrocyte doctor`: it checks the store and names what to change\)\n$/,
+    );
   });
 
   describe.runIf(postgres)('on Postgres', () => {

@@ -16,7 +16,8 @@ export function registerBrowseCommands(program: Command, io: CliIo): void {
     .option('--cursor <cursor>', 'continue from where the previous page ended')
     .action(
       withSession(io, async (session, options: Record<string, never>) => {
-        const page = await (await session.brain({ existing: true })).list(await session.bank(), {
+        const bankId = await session.bank();
+        const page = await (await session.brain({ existing: true })).list(bankId, {
           ...given(options, ['tags', 'pathPrefix', 'limit', 'cursor']),
           context: session.context(),
         });
@@ -25,7 +26,20 @@ export function registerBrowseCommands(program: Command, io: CliIo): void {
             ? 'no memories'
             : page.items.map((m) => `${m.id}  ${m.createdAt.toISOString().slice(0, 19)}Z  ${memoryLine(m)}`).join('\n'),
         );
-        if (page.nextCursor && !session.json) session.note(`more: astrocyte list --cursor ${page.nextCursor}`);
+        if (page.nextCursor && !session.json) {
+          // The next page of the same listing: run as printed, it must not page through another bank or filter.
+          const { tags, pathPrefix, limit } = options as { tags?: string[]; pathPrefix?: string; limit?: number };
+          const next = [
+            ['--bank', bankId],
+            ...(tags ? [['--tags', tags.join(',')]] : []),
+            ...(pathPrefix ? [['--path-prefix', pathPrefix]] : []),
+            ...(limit ? [['--limit', String(limit)]] : []),
+            ['--cursor', page.nextCursor],
+          ];
+          session.note(
+            `more: astrocyte list ${next.map(([flag, value]) => `${flag} ${shellWord(value as string)}`).join(' ')}`,
+          );
+        }
       }),
     );
 
@@ -67,4 +81,9 @@ export function registerBrowseCommands(program: Command, io: CliIo): void {
         );
       }),
     );
+}
+
+// A value as one shell word: bare when it holds nothing a shell reads, else in single quotes.
+function shellWord(value: string): string {
+  return /^[\w.,:@/+=-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
 }
