@@ -115,6 +115,21 @@ describe('HTTP API errors', () => {
       ['POST', `/v1/banks/${alice}/recall`, { query: 'x', min_score: '0.5' }, 'min_score', /must be a number/],
       ['GET', `/v1/banks/${alice}/memories?limit=0`, undefined, 'limit', /must be an integer from 1 to 1000/],
       ['POST', `/v1/banks/${alice}/memories`, { content: 'x', occurred_at: 'last Tuesday' }, 'occurred_at', /ISO 8601/],
+      // Read in the server's time zone, it stored another instant under each TZ.
+      [
+        'POST',
+        `/v1/banks/${alice}/memories`,
+        { content: 'x', occurred_at: '2025-03-01T09:30:00' },
+        'occurred_at',
+        /^occurred_at: a date-time must give its offset, e\.g\. 2025-03-01T09:30:00Z/,
+      ],
+      [
+        'POST',
+        `/v1/banks/${alice}/conversations`,
+        { turns: [{ speaker: 'a', text: 'b', occurred_at: '2025-03-01 09:30' }] },
+        'turns.0.occurred_at',
+        /must give its offset/,
+      ],
       [
         'POST',
         `/v1/banks/${alice}/conversations`,

@@ -14,9 +14,20 @@ function named<S extends z.ZodType>(schema: S, id: string, description: string):
 
 // Checked by the brain, whose rules (docs/governance.md) every surface shares: a stricter schema here refused forms
 // the library takes, such as 2025-03-01T09:30Z.
+// One rule is this API's own: a date-time names its offset. The library reads one without an offset in its process's
+// time zone, which a client across the network cannot know: the same request stored another instant under another TZ.
 const dateOrDateTime = z
   .string({ error: 'must be an ISO 8601 date or date-time string' })
-  .describe('An ISO 8601 date or date-time: 2025-03-01, 2025-03-01T09:30Z, 2025-03-01T09:30:00.250+02:00.');
+  .refine(
+    (value) => !/^\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/i.test(value) || /(?:Z|[+-]\d{2}(?::?\d{2})?)\s*$/i.test(value),
+    {
+      error:
+        "a date-time must give its offset, e.g. 2025-03-01T09:30:00Z or 2025-03-01T09:30:00+02:00: the server's time zone is not the client's",
+    },
+  )
+  .describe(
+    'An ISO 8601 date or date-time with its offset: 2025-03-01 (midnight UTC), 2025-03-01T09:30Z, 2025-03-01T09:30:00.250+02:00.',
+  );
 const instant = z.iso.datetime({ offset: true });
 // An integer in [min, max], with one message for every way to miss it.
 function integer(min: number, max: number, number: z.ZodNumber = z.number()): z.ZodNumber {
