@@ -67,7 +67,8 @@ export const ERROR_CODES = {
   unsupported_media_type: 'an HTTP request body that is not `application/json` (HTTP 415)',
   method_not_allowed:
     'an HTTP request whose method its path does not have (HTTP 405); the `Allow` header lists those it has',
-  internal_error: "a failure no other code names, such as a bug (HTTP 500 from the HTTP API); the server's log has the cause",
+  internal_error:
+    "a failure no other code names, such as a bug (HTTP 500 from the HTTP API); the server's log has the cause",
   // Managed Agents sessions
   session_error: 'a Managed Agents turn ended without an answer',
   session_failed: 'the platform reported an error it will not retry',

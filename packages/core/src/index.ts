@@ -92,7 +92,6 @@ export type { ReembedState } from './reembed/store-reembedding.js';
 export { snakeCase } from './text.js';
 export { handleMemoryTool, type MemoryToolBinding } from './tools/handle-memory-tool.js';
 export { parseToolInput } from './tools/parse-tool-input.js';
-export { isServerFailure, toolFailureText } from './tools/tool-failure.js';
 export {
   isMemoryTool,
   MEMORY_TOOL_NAMES,
@@ -100,6 +99,7 @@ export {
   type MemoryToolName,
   memoryToolDefinitions,
 } from './tools/tool-definitions.js';
+export { isServerFailure, toolFailureText } from './tools/tool-failure.js';
 export type * from './types.js';
 export { lineNotUtf8 } from './utf8-lines.js';
 export { checkBankId, checkDate, checkMemoryId, describeValue, type Limits } from './validation.js';

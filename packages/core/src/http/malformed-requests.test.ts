@@ -40,6 +40,21 @@ describe('answerMalformedRequests', () => {
     });
   });
 
+  it('answers a body shorter than its Content-Length, once the client stops sending, as what it is', async () => {
+    const origin = await start();
+    const responses = await rawHttpExchange(origin, 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nhello', {
+      endAfterSending: true,
+    });
+    expect(responses.map((r) => [r.status, JSON.parse(r.body).message])).toEqual([
+      [
+        400,
+        expect.stringMatching(
+          /^the connection ended before the request did \(.*\): a body shorter than its Content-Length$/,
+        ),
+      ],
+    ]);
+  });
+
   it('answers a chunked body that does not parse at once, while its own request still waits for that body', async () => {
     const origin = await start();
     const responses = await rawHttpExchange(

@@ -44,11 +44,23 @@ function describe(error: ParserError): [number, string] {
       return [413, "the chunked body's extensions are larger than the server accepts"];
     case 'ERR_HTTP_REQUEST_TIMEOUT':
       return [408, 'the request did not arrive in full within the time the server allows'];
-    default:
+    case 'HPE_INVALID_EOF_STATE':
       return [
         400,
-        `not a valid HTTP/1.1 request (${error.reason ?? error.message}); a body longer than its Content-Length ` +
-          'is read as the start of a next request',
+        `the connection ended before the request did (${reason(error)}): a body shorter than its Content-Length`,
       ];
+    case 'HPE_INVALID_METHOD':
+    case 'HPE_INVALID_CONSTANT':
+      // After a complete request, this is most often the rest of its body.
+      return [
+        400,
+        `not a valid HTTP/1.1 request (${reason(error)}); a body longer than its Content-Length is read as the start of a next request`,
+      ];
+    default:
+      return [400, `not a valid HTTP/1.1 request (${reason(error)})`];
   }
+}
+
+function reason(error: ParserError): string {
+  return error.reason ?? error.message;
 }

@@ -12,11 +12,18 @@ export interface RawHttpResponse {
  * Writes `data` as it is to the server of `url` (requests Node's own client refuses to send: garbled, pipelined,
  * bodies longer than their Content-Length) and reads the responses until the server closes the connection.
  */
-export function rawHttpExchange(url: string, data: string): Promise<RawHttpResponse[]> {
+export function rawHttpExchange(
+  url: string,
+  data: string,
+  options: { endAfterSending?: boolean } = {},
+): Promise<RawHttpResponse[]> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    const socket = connect(Number(port), hostname, () => socket.write(data));
+    // Ending the sending side says that no more of the request will come, as a client cut short does.
+    const socket = connect(Number(port), hostname, () =>
+      options.endAfterSending ? socket.end(data) : socket.write(data),
+    );
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('error', reject);
     socket.on('close', () => {
