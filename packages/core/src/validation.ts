@@ -120,7 +120,9 @@ export function checkTags(tags: unknown, limits: Limits, field = 'tags'): string
   const cleaned = new Set<string>();
   for (const [i, tag] of tags.entries()) {
     if (typeof tag !== 'string') throw new ValidationError(`${field}[${i}]`, `must be a string, got ${typeOf(tag)}`);
-    const trimmed = checkCharacters(tag, `${field}[${i}]`).trim();
+    // One form per tag, as for text: a tag typed "café" on one keyboard and "cafe\u0301" on another is one tag,
+    // which a forget by tag must find.
+    const trimmed = checkCharacters(tag, `${field}[${i}]`).trim().normalize('NFC');
     if (trimmed.length === 0) continue;
     if (trimmed.length > limits.maxTagLength) {
       throw new ValidationError(
@@ -157,12 +159,23 @@ export function checkMetadata(metadata: unknown, limits: Limits, field = 'metada
   }
   if (metadata instanceof Map || metadata instanceof Set)
     throw new ValidationError(field, `must be a plain object: a ${metadata.constructor.name} is stored as {}`);
-  checkNumbers(metadata, field);
   let json: string;
   try {
-    json = JSON.stringify(metadata);
+    checkNumbers(metadata, field);
+    // A toJSON can return what the object given did not hold: a number that is not finite is caught as it is written.
+    json = JSON.stringify(metadata, (key, value: unknown) => {
+      if (typeof value === 'number' && !Number.isFinite(value))
+        throw new ValidationError(
+          field,
+          `must hold only finite numbers: "${key}" is ${value} once serialized, which JSON would store as null`,
+        );
+      return value;
+    });
   } catch (cause) {
-    throw new ValidationError(field, 'must be serializable as JSON', { cause });
+    if (ValidationError.isInstance(cause)) throw cause;
+    // A getter or a toJSON of the caller's that throws: the caller's data, so a ValidationError, not a crash.
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new ValidationError(field, `must be serializable as JSON; reading it failed: ${reason}`, { cause });
   }
   const bytes = Buffer.byteLength(json, 'utf8');
   if (bytes > limits.maxMetadataBytes) {
@@ -185,15 +198,16 @@ export const MAX_METADATA_DEPTH = 64;
 
 // What JSON would change in silence, found in the value given: Infinity and NaN, which it stores as null. The depth
 // is bounded here too, before JSON.stringify recurses (thousands of levels overflow its stack).
-function checkNumbers(value: unknown, field: string, depth = 1): void {
+function checkNumbers(value: unknown, field: string, within: object[] = []): void {
   if (typeof value === 'number' && !Number.isFinite(value))
     throw new ValidationError(field, `must be a finite number, got ${value}: JSON has none and would store null`);
   if (typeof value !== 'object' || value === null) return;
-  if (depth > MAX_METADATA_DEPTH)
+  if (within.includes(value)) throw new ValidationError(field, 'holds itself (a cycle), which JSON cannot write');
+  if (within.length >= MAX_METADATA_DEPTH)
     throw new ValidationError(field, `nests objects or arrays deeper than ${MAX_METADATA_DEPTH} levels`);
   const array = Array.isArray(value);
   for (const [key, item] of Object.entries(value))
-    checkNumbers(item, array ? `${field}[${key}]` : `${field}.${key}`, depth + 1);
+    checkNumbers(item, array ? `${field}[${key}]` : `${field}.${key}`, [...within, value]);
 }
 
 // Every key and string of a JSON value, checked as text; the field names the path to it (`metadata.owner.name`).

@@ -348,6 +348,50 @@ export function describeInputEdges(factory: StoreFactory): void {
       expect((await brain.list(bankId)).items.map((m) => m.id)).toEqual([memoryId]);
     });
 
+    it("refuses metadata that a getter or toJSON of the caller's spoils, naming what went wrong, storing nothing", async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      const cycle: Record<string, unknown> = { n: 5 };
+      cycle.self = cycle;
+      const cases: [unknown, RegExp][] = [
+        [
+          {
+            get owner() {
+              throw new TypeError('boom');
+            },
+          },
+          /^metadata: must be serializable as JSON; reading it failed: boom$/,
+        ],
+        [
+          { temp: { toJSON: () => Number.NaN } },
+          /^metadata: must hold only finite numbers: "temp" is NaN once serialized/,
+        ],
+        [{ note: { self: cycle } }, /^metadata\.note\.self\.self: holds itself \(a cycle\)/],
+      ];
+      for (const [metadata, message] of cases) {
+        const refused = await brain.retain('ok', { bankId, metadata: metadata as never }).catch((e) => e);
+        expect(ValidationError.isInstance(refused)).toBe(true);
+        expect(refused.message).toMatch(message);
+      }
+      expect((await brain.list(bankId)).items).toEqual([]);
+    });
+
+    it('takes a tag in either Unicode form as one tag: a forget by one form finds the other', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      const decomposed = 'cafe\u0301';
+      const composed = 'caf\u00e9';
+      const first = await brain.retain('Lunch at the corner place', { bankId, tags: [decomposed] });
+      const again = await brain.retain('Lunch at the corner place', { bankId, tags: [composed, decomposed] });
+      expect(again).toMatchObject({ deduplicated: true });
+      expect(again.mergedTags ?? []).toEqual([]);
+      expect((await brain.list(bankId)).items.map((m) => m.tags)).toEqual([[composed]]);
+      expect((await brain.recall('lunch', { bankId, tags: [decomposed] })).hits.map((h) => h.memoryId)).toEqual([
+        first.memoryId,
+      ]);
+      expect(await brain.forget(bankId, { tags: [composed] })).toMatchObject({ deletedCount: 1 });
+    });
+
     it('gives the memory tools a typed error for a missing input or binding', async () => {
       const brain = await makeBrain();
       const bankId = randomBankId();
