@@ -244,6 +244,8 @@ describe('astrocyte command', { timeout: 120_000 }, () => {
       ['banks'],
       ['export'],
       ['forget', '--all', '--yes'],
+      ['reembed', '--status'],
+      ['reembed', '--cancel'],
     ]) {
       const run = await astrocyte(args, { cwd: dir });
       expect(run.code).toBe(1);

@@ -51,7 +51,8 @@ export function registerReembedCommand(program: Command, io: CliIo): void {
             'give one of --to, --status or --cancel',
             `e.g. astrocyte reembed ${EXAMPLE}; see \`astrocyte reembed --help\``,
           );
-        const brain = await session.brain();
+        // Re-embedding reads a store: a mistyped path is an error, not a new empty store of 0 memories.
+        const brain = await session.brain({ existing: true });
         const context = session.context();
         if (options.status) return printStatus(session, await brain.reembedStatus({ context }));
         if (options.cancel) return cancel(session, brain, context);
