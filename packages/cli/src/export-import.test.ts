@@ -233,14 +233,57 @@ describe('export and import', { timeout: 120_000 }, () => {
     const run = await astrocyte(['--json', 'import'], { cwd: dir, input });
     expect(run.code).toBe(1);
     const summary = JSON.parse(run.stdout);
-    expect(summary).toMatchObject({ format: 'memories', stored: 1, malformed: 5 });
+    // The good turn is not stored either: the malformed lines beside it may be turns of its session.
+    expect(summary).toMatchObject({ format: 'memories', stored: 0, malformed: 5 });
     expect(summary.problems.map((p: { line: number; reason: string }) => [p.line, p.reason.split(':')[0]])).toEqual([
       [1, 'episode'],
       [2, 'path'],
       [3, 'episode'],
       [4, 'episode'],
       [5, 'speaker'],
+      [6, 'not stored'],
     ]);
+  });
+
+  it('stores neither a long text nor a session beside a malformed line, and the corrected file stores both whole', async () => {
+    const { dir, config } = tempProject('limits:\n  chunk_size: 200\n');
+    const brain = await Astrocyte.fromConfig(config);
+    const paragraph = (n: number) => `Paragraph ${n} says what the team does and who to ask before shipping anything.`;
+    const handbook = [1, 2, 3, 4, 5].map(paragraph).join('\n\n');
+    expect((await brain.retain(handbook, { bankId: 'source' })).chunkIds?.length).toBeGreaterThan(2);
+    await brain.retainConversation(
+      ['Shall we move the launch?', 'yes', 'Great, May it is'].map((text, i) => ({
+        speaker: i === 1 ? 'bo' : 'ann',
+        text,
+      })),
+      { bankId: 'source', sessionId: 'planning' },
+    );
+    await brain.retain('The budget is 40,000 euros', { bankId: 'source' });
+    const source = await everything(brain, 'source');
+    await brain.close();
+    expect((await astrocyte(['export', '--bank', 'source', '-o', 'good.jsonl'], { cwd: dir })).code).toBe(0);
+    const lines = readFileSync(join(dir, 'good.jsonl'), 'utf8').trim().split('\n');
+    // A middle chunk of the text and the middle turn of the session get a key no memory has.
+    const spoil = (line: string) => line.replace(/^\{/, '{"bogus":1,');
+    const chunk = lines.findIndex((l) => JSON.parse(l).document_id && !l.includes('Paragraph 1 '));
+    const turn = lines.findIndex((l) => JSON.parse(l).text === 'yes');
+    writeFileSync(
+      join(dir, 'bad.jsonl'),
+      `${lines.map((l, i) => (i === chunk || i === turn ? spoil(l) : l)).join('\n')}\n`,
+    );
+    const bad = await astrocyte(['--json', 'import', '--bank', 'copy', 'bad.jsonl'], { cwd: dir });
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.stdout)).toMatchObject({ stored: 1, malformed: 2 });
+    const good = await astrocyte(['--json', 'import', '--bank', 'copy', 'good.jsonl'], { cwd: dir });
+    expect(JSON.parse(good.stdout)).toMatchObject({ deduplicated: 1, rejected: 0 });
+
+    const reread = await Astrocyte.fromConfig(config);
+    const copy = await everything(reread, 'copy');
+    await reread.close();
+    // The memory stored by the first import comes first; the rest is as in the source.
+    const bySeen = (shape: ReturnType<typeof conversationShape>) =>
+      [...shape].sort((a, b) => a.text.localeCompare(b.text));
+    expect(bySeen(conversationShape(copy))).toEqual(bySeen(conversationShape(source)));
   });
 
   it('imports a turn whose exported speaker holds a line break, with a space in its place', async () => {

@@ -77,21 +77,51 @@ export async function importMemories(
     options.onProgress?.(summary);
   };
 
+  // A malformed line beside a long text's chunks or a session's turns may be one of them. Stored without it, the text
+  // would lack a part for good, and the turn, imported again once corrected, would land at its session's end: so the
+  // text or the session is not stored at all, and a corrected import stores it whole and in order.
+  let malformedSince: number | undefined;
+  let brokenSession: { key: string; line: number } | undefined;
+  const notStored = (entry: Entry, line: number) => {
+    for (const at of entry.lines)
+      noteProblem(
+        summary,
+        { line: at },
+        `not stored: part of a long text or a session beside malformed line ${line}; correct that line and import again`,
+      );
+  };
+
   const add = async (entry: Entry) => {
     const { sessionId } = entry.memory;
     const key = sessionId === undefined ? 'memories' : JSON.stringify([sessionId]);
+    if (brokenSession?.key === key) return notStored(entry, brokenSession.line);
     if (key !== batchKey || batch.length >= (sessionId === undefined ? batchSize : TURNS_PER_CALL)) await flush();
+    if (sessionId !== undefined && batch.length === 0 && malformedSince !== undefined) {
+      brokenSession = { key, line: malformedSince };
+      return notStored(entry, malformedSince);
+    }
     batchKey = key;
     batch.push(entry);
   };
 
+  const malformed = (line: number) => {
+    malformedSince = line;
+    if (document) document.brokenBy ??= line;
+    if (batchKey !== 'memories' && batch.length > 0) {
+      brokenSession = { key: batchKey, line };
+      for (const entry of batch.splice(0)) notStored(entry, line);
+    }
+  };
+
   // The chunks of one long text are exported on consecutive lines, in order.
-  let document: { id: string; entry: Entry; texts: string[] } | undefined;
+  let document: { id: string; entry: Entry; texts: string[]; brokenBy?: number } | undefined;
   const endDocument = async () => {
     if (!document) return;
-    document.entry.memory.item.content = document.texts.join('\n\n');
-    await add(document.entry);
+    const { entry, texts, brokenBy } = document;
     document = undefined;
+    if (brokenBy !== undefined) return notStored(entry, brokenBy);
+    entry.memory.item.content = texts.join('\n\n');
+    await add(entry);
   };
 
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
@@ -104,17 +134,26 @@ export async function importMemories(
     if (typeof memory === 'string') {
       summary.malformed += 1;
       noteProblem(summary, { line: lineNumber }, memory);
+      malformed(lineNumber);
       continue;
     }
     if (memory.documentId !== undefined && memory.documentId === document?.id) {
       document.texts.push(memory.item.content);
       document.entry.lines.push(lineNumber);
+      malformedSince = undefined;
       continue;
     }
     await endDocument();
     const entry = { memory, lines: [lineNumber] };
     if (memory.documentId === undefined) await add(entry);
-    else document = { id: memory.documentId, entry, texts: [memory.item.content] };
+    else
+      document = {
+        id: memory.documentId,
+        entry,
+        texts: [memory.item.content],
+        ...(malformedSince === undefined ? {} : { brokenBy: malformedSince }),
+      };
+    malformedSince = undefined;
   }
   await endDocument();
   await flush();
