@@ -219,6 +219,21 @@ describe('export and import', { timeout: 120_000 }, () => {
     expect(JSON.parse(rerun.stdout)).toMatchObject({ stored: 0, deduplicated: 30, rejected: 0 });
   });
 
+  it('skips the memories of an export that expired since, without calling the import failed', async () => {
+    const { dir } = tempProject();
+    const input = [
+      JSON.stringify({ text: 'A note that expired', expires_at: '2001-01-01T00:00:00Z' }),
+      JSON.stringify({ text: 'A note that stays', expires_at: '2099-01-01T00:00:00Z' }),
+    ].join('\n');
+    const run = await astrocyte(['import'], { cwd: dir, input });
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(run.stdout).toBe(
+      'imported stdin into bank default: 1 stored, 0 deduplicated, 0 rejected, 1 expired (not imported)\n',
+    );
+    const list = await astrocyte(['--json', 'list'], { cwd: dir });
+    expect(JSON.parse(list.stdout).items.map((m: { text: string }) => m.text)).toEqual(['A note that stays']);
+  });
+
   it('refuses turn lines it cannot put back in their session, naming the line and the field', async () => {
     const { dir } = tempProject();
     const turn = { text: 'Hello', speaker: 'ann', episode: { id: 'chat', position: 0 } };

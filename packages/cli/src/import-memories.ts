@@ -137,6 +137,14 @@ export async function importMemories(
       malformed(lineNumber);
       continue;
     }
+    // An export holds the memories that expired but were not yet purged; they are never recalled, and retain refuses
+    // an expiry that has passed, so a restore skips them rather than failing on them.
+    const { expiresAt } = memory.item;
+    if (typeof expiresAt === 'string' && Date.parse(expiresAt) <= Date.now()) {
+      summary.expired += 1;
+      malformedSince = undefined;
+      continue;
+    }
     if (memory.documentId !== undefined && memory.documentId === document?.id) {
       document.texts.push(memory.item.content);
       document.entry.lines.push(lineNumber);

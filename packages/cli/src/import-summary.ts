@@ -20,6 +20,8 @@ export interface ImportSummary {
   malformed: number;
   /** Records retain refused as bad input (too long, a bad date, metadata too large); the others were stored. */
   invalid: number;
+  /** Memories of an export whose expiry has passed: never recalled, so not imported; no problem. */
+  expired: number;
   /** The first problems, with where they are; at most 100 are kept. */
   problems: ImportProblem[];
 }
@@ -28,7 +30,17 @@ const MAX_PROBLEMS = 100;
 
 /** A summary of nothing done yet. */
 export function emptySummary(): ImportSummary {
-  return { records: 0, stored: 0, deduplicated: 0, rejected: 0, redacted: 0, malformed: 0, invalid: 0, problems: [] };
+  return {
+    records: 0,
+    stored: 0,
+    deduplicated: 0,
+    rejected: 0,
+    redacted: 0,
+    malformed: 0,
+    invalid: 0,
+    expired: 0,
+    problems: [],
+  };
 }
 
 /** Counts a record that was not stored and keeps the problem while there is room. */

@@ -185,12 +185,14 @@ function reportImport(
       redacted: summary.redacted,
       malformed: summary.malformed,
       invalid: summary.invalid,
+      expired: summary.expired,
       problems: summary.problems,
     },
     () =>
       `imported ${source}${format === 'memories' ? '' : ` as ${FORMAT_NAMES[format]}`} into bank ${bankId}: ` +
       `${summary.stored} stored, ${summary.deduplicated} deduplicated, ${summary.rejected} rejected` +
-      (summary.redacted ? ` (${summary.redacted} redacted)` : ''),
+      (summary.redacted ? ` (${summary.redacted} redacted)` : '') +
+      (summary.expired ? `, ${summary.expired} expired (not imported)` : ''),
   );
   if (!session.json) for (const p of summary.problems.slice(0, 10)) session.note(`  ${describeProblem(p)}`);
   // Governance refusing a memory is policy, not a failure; input that cannot be stored as given is.
