@@ -229,7 +229,17 @@ export class RetainPipeline {
   // chunk is gone: a text stored before corrections replaced whole documents may have lost it).
   private async replaceable(bankId: string, memoryId: string, override: boolean): Promise<string> {
     const [live] = await this.store.get(bankId, [memoryId]);
-    if (!live) throw new NotFoundError(`supersedes: no memory ${memoryId} in bank ${bankId}`);
+    if (!live) {
+      // A memory replaced already is in history: the caller means its successor, most likely.
+      const last = (await this.store.history(bankId, memoryId)).at(-1);
+      const successor = last?.action === 'supersede' && last.relatedId ? last.relatedId : undefined;
+      throw new NotFoundError(
+        successor
+          ? `supersedes: memory ${memoryId} was replaced by ${successor}; to correct it again, supersede that one`
+          : `supersedes: no memory ${memoryId} in bank ${bankId}`,
+        { details: { memoryId, ...(successor ? { replacedBy: successor } : {}) } },
+      );
+    }
     const replaced = live.documentId
       ? (await this.store.select(bankId, { documentIds: [live.documentId] })).map((m) => m.id)
       : [memoryId];

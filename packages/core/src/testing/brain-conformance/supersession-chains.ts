@@ -247,7 +247,7 @@ export function describeSupersessionChains(factory: StoreFactory): void {
       for (const s of settled.filter((s) => s.status === 'rejected')) {
         expect(NotFoundError.isInstance(s.reason)).toBe(true);
         expect((s.reason as Error).message).toMatch(
-          /supersedes: .*(replaced or forgotten since this retain|no memory)/,
+          /supersedes: .*(replaced or forgotten since this retain|was replaced by)/,
         );
       }
       expect((await brain.list(bankId)).items.map((m) => m.id)).toEqual([stored[0]?.memoryId]);
@@ -255,6 +255,17 @@ export function describeSupersessionChains(factory: StoreFactory): void {
         action: 'supersede',
         relatedId: stored[0]?.memoryId,
       });
+      // Named again later, the replaced memory's error names what replaced it.
+      const late = await brain
+        .retain('Hana lives in Lima', { bankId, supersedes: old.memoryId as string })
+        .catch((e) => e);
+      expect(late).toMatchObject({
+        code: 'not_found',
+        details: { memoryId: old.memoryId, replacedBy: stored[0]?.memoryId },
+      });
+      expect(late.message).toBe(
+        `supersedes: memory ${old.memoryId} was replaced by ${stored[0]?.memoryId}; to correct it again, supersede that one`,
+      );
     });
   });
 }
