@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Astrocyte, type Memory } from '@astrocyte/core';
 import { describe, expect, it } from 'vitest';
-import { astrocyte, everything, tempProject } from './cli-process.fixture.js';
+import { astrocyte, BIN_ARGS, everything, tempProject } from './cli-process.fixture.js';
 
 // Everything a memory carries except what the target bank assigns anew (id, creation time).
 const content = (m: Memory) => ({
@@ -232,6 +232,36 @@ describe('export and import', { timeout: 120_000 }, () => {
     );
     const list = await astrocyte(['--json', 'list'], { cwd: dir });
     expect(JSON.parse(list.stdout).items.map((m: { text: string }) => m.text)).toEqual(['A note that stays']);
+  });
+
+  it('says what it stored before a quota stopped it', async () => {
+    const { dir } = tempProject(
+      'access:\n  grants:\n    - { principal: "user:ann", banks: "*", permissions: [read, write] }\n' +
+        '  quotas:\n    - { banks: "*", max_memories: 3 }\n',
+    );
+    const input = ['one', 'two', 'three', 'four', 'five'].map((n) => JSON.stringify({ text: `Note ${n}` })).join('\n');
+    const run = await astrocyte(['--principal', 'user:ann', 'import', '--batch-size', '2'], { cwd: dir, input });
+    expect(run.code).toBe(1);
+    const [stopped, error] = run.stderr.trim().split('\n');
+    expect(stopped).toBe(
+      'astrocyte: stopped after 2 stored and 0 deduplicated into bank default; importing the file again stores only what is missing',
+    );
+    expect(error).toMatch(/^astrocyte: .*max_memories/);
+  });
+
+  it('ends quietly when the reader of its output stops reading, as a filter in a pipe does', async () => {
+    const { dir } = tempProject();
+    const input = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ text: `Inventory line ${i}` })).join('\n');
+    expect((await astrocyte(['import'], { cwd: dir, input })).code).toBe(0);
+    const piped = spawnSync(
+      'bash',
+      ['-c', `${[process.execPath, ...BIN_ARGS].join(' ')} export | head -c 100 > /dev/null; echo "\${PIPESTATUS[0]}"`],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+      },
+    );
+    expect({ status: piped.stdout.trim(), stderr: piped.stderr }).toEqual({ status: '0', stderr: '' });
   });
 
   it('refuses turn lines it cannot put back in their session, naming the line and the field', async () => {

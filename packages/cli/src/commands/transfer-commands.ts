@@ -62,6 +62,8 @@ export function registerTransferCommands(program: Command, io: CliIo): void {
             }
           } catch (error) {
             if (partial) rmSync(partial, { force: true });
+            // A reader that stopped reading (`export | head`) is how a pipe ends, not a failure.
+            else if ((error as NodeJS.ErrnoException).code === 'EPIPE') return;
             throw error;
           }
           bar.finish(exported);
@@ -124,16 +126,29 @@ export function registerTransferCommands(program: Command, io: CliIo): void {
               : utf8Input(read, name, maxLineBytes);
           const bar = new ProgressBar(io.stderr, 'importing', showProgress(session, options.progress));
           const bytesRead = () => (source as { bytesRead?: number }).bytesRead ?? 0;
+          // What was stored before a failure stops the import (a quota, the store): said, so the user knows.
+          let done: ImportSummary | undefined;
           const importOptions: ImportOptions = {
             ...(options.batchSize ? { batchSize: options.batchSize } : {}),
             context: session.context('astrocyte-cli import'),
-            onProgress: (s) =>
-              bar.update(s.records, s.total ? s.records / s.total : size ? bytesRead() / size : undefined),
+            onProgress: (s) => {
+              done = s;
+              bar.update(s.records, s.total ? s.records / s.total : size ? bytesRead() / size : undefined);
+            },
           };
-          const summary =
-            format === 'memories'
-              ? await importMemories(brain, bankId, input, importOptions)
-              : await importConversations(brain, bankId, await readConversations(format, input), importOptions);
+          let summary: ImportSummary;
+          try {
+            summary =
+              format === 'memories'
+                ? await importMemories(brain, bankId, input, importOptions)
+                : await importConversations(brain, bankId, await readConversations(format, input), importOptions);
+          } catch (error) {
+            if (done && done.stored + done.deduplicated > 0)
+              session.note(
+                `astrocyte: stopped after ${done.stored} stored and ${done.deduplicated} deduplicated into bank ${bankId}; importing the file again stores only what is missing`,
+              );
+            throw error;
+          }
           bar.finish(summary.records);
           reportImport(session, summary, bankId, name, format);
         },
