@@ -286,7 +286,8 @@ export class Astrocyte implements Brain {
     checkKnownKeys(options, OPTION_KEYS.contextOnly, '', 'an option of history');
     await this.gate.admit(OPERATIONS.history, () => [bankId], options?.context);
     const versions = await this.failures.track('history', () => this.store.history(bankId, id));
-    if (versions.length === 0) throw new NotFoundError(`no memory ${memoryId} in bank ${bankId}`);
+    if (versions.length === 0)
+      throw new NotFoundError(`no memory ${memoryId} in bank ${bankId}`, { details: { memoryId: id } });
     return versions;
   }
 

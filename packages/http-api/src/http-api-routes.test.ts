@@ -213,7 +213,8 @@ describe('HTTP API routes', () => {
     expect(again.body.error).toMatchObject({ code: 'not_found', details: { memoryId: body.memory_id } });
     const unknown = await api.request('GET', `/v1/banks/${alice}/memories/no-such-memory/history`);
     expect(unknown.status).toBe(404);
-    expect(unknown.body.error.code).toBe('not_found');
+    // Shaped as the forget's 404 is: the id in the details.
+    expect(unknown.body.error).toMatchObject({ code: 'not_found', details: { memoryId: 'no-such-memory' } });
   });
 
   it('answers every request with its own x-request-id', async () => {
