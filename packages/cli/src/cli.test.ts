@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfigFile } from '@astrocyte/core';
+import { Astrocyte, loadConfigFile } from '@astrocyte/core';
 import { describe, expect, it } from 'vitest';
 import { astrocyte, tempProject } from './cli-process.fixture.js';
 
@@ -66,10 +66,14 @@ describe('astrocyte command', { timeout: 120_000 }, () => {
   });
 
   it("prints the next page's command with the bank and filters of this one, which lists the rest", async () => {
-    const { dir } = tempProject();
+    const { dir, config } = tempProject();
     const run = (args: string[]) => astrocyte(args, { cwd: dir });
-    for (const text of ['one', 'two', 'three']) await run(['-b', 'alice', 'retain', `note ${text}`, '-t', 'my notes']);
-    await run(['retain', 'in the default bank', '-t', 'my notes']);
+    // Stored in this process: a child process a memory costs seconds.
+    const brain = await Astrocyte.fromConfig(config);
+    for (const text of ['one', 'two', 'three'])
+      await brain.retain(`note ${text}`, { bankId: 'alice', tags: ['my notes'] });
+    await brain.retain('in the default bank', { bankId: 'default', tags: ['my notes'] });
+    await brain.close();
     const first = await run(['-b', 'alice', 'list', '--tags', 'my notes', '--limit', '2']);
     const hint = /^more: astrocyte list --bank alice --tags 'my notes' --limit 2 --cursor (\S+)\n$/.exec(first.stderr);
     expect(hint).not.toBeNull();

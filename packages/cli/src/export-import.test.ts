@@ -220,7 +220,7 @@ describe('export and import', { timeout: 120_000 }, () => {
   });
 
   it('skips the memories of an export that expired since, without calling the import failed', async () => {
-    const { dir } = tempProject();
+    const { dir, config } = tempProject();
     const input = [
       JSON.stringify({ text: 'A note that expired', expires_at: '2001-01-01T00:00:00Z' }),
       JSON.stringify({ text: 'A note that stays', expires_at: '2099-01-01T00:00:00Z' }),
@@ -230,8 +230,9 @@ describe('export and import', { timeout: 120_000 }, () => {
     expect(run.stdout).toBe(
       'imported stdin into bank default: 1 stored, 0 deduplicated, 0 rejected, 1 expired (not imported)\n',
     );
-    const list = await astrocyte(['--json', 'list'], { cwd: dir });
-    expect(JSON.parse(list.stdout).items.map((m: { text: string }) => m.text)).toEqual(['A note that stays']);
+    const reread = await Astrocyte.fromConfig(config);
+    expect((await reread.list('default')).items.map((m) => m.text)).toEqual(['A note that stays']);
+    await reread.close();
   });
 
   it('says what it stored before a quota stopped it', async () => {
@@ -250,9 +251,13 @@ describe('export and import', { timeout: 120_000 }, () => {
   });
 
   it('ends quietly when the reader of its output stops reading, as a filter in a pipe does', async () => {
-    const { dir } = tempProject();
-    const input = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ text: `Inventory line ${i}` })).join('\n');
-    expect((await astrocyte(['import'], { cwd: dir, input })).code).toBe(0);
+    const { dir, config } = tempProject();
+    const brain = await Astrocyte.fromConfig(config);
+    await brain.retainMany(
+      Array.from({ length: 3000 }, (_, i) => ({ content: `Inventory line ${i}` })),
+      { bankId: 'default' },
+    );
+    await brain.close();
     const piped = spawnSync(
       'bash',
       ['-c', `${[process.execPath, ...BIN_ARGS].join(' ')} export | head -c 100 > /dev/null; echo "\${PIPESTATUS[0]}"`],
@@ -467,9 +472,11 @@ describe('export and import', { timeout: 120_000 }, () => {
   });
 
   it('never exports over a SQLite database or its files, or a device or a pipe, and keeps a link exported through', async () => {
-    const { dir } = tempProject();
-    expect((await astrocyte(['-b', 'alice', 'retain', 'Alice parks on level 2'], { cwd: dir })).code).toBe(0);
-    expect((await astrocyte(['-b', 'bob', 'retain', 'Bob parks on level 3'], { cwd: dir })).code).toBe(0);
+    const { dir, config } = tempProject();
+    const brain = await Astrocyte.fromConfig(config);
+    await brain.retain('Alice parks on level 2', { bankId: 'alice' });
+    await brain.retain('Bob parks on level 3', { bankId: 'bob' });
+    await brain.close();
     execFileSync('mkfifo', [join(dir, 'pipe')]);
     for (const out of ['astrocyte.db', 'astrocyte.db-wal', 'astrocyte.db-shm', 'pipe'].filter((f) =>
       existsSync(join(dir, f)),

@@ -1,3 +1,4 @@
+import { Astrocyte } from '@astrocyte/core';
 import { describe, expect, it } from 'vitest';
 import { astrocyte, tempProject } from './cli-process.fixture.js';
 
@@ -28,13 +29,18 @@ describe('forget --ids', () => {
   });
 
   it('forgets every id of a repeated --ids, takes a repeated --tags whole, and refuses a repeated --bank or -m', async () => {
-    const { dir } = tempProject();
+    const { dir, config } = tempProject();
     const run = (args: string[]) => astrocyte(args, { cwd: dir });
-    const retain = async (text: string, ...args: string[]): Promise<string> =>
-      JSON.parse((await run(['--json', 'retain', text, ...args])).stdout).memory_id;
-    const one = await retain('secret one to erase');
-    const two = await retain('secret two to erase');
-    const tagged = await retain('tagged twice', '-t', 'alpha', '-t', 'beta');
+    const brain = await Astrocyte.fromConfig(config);
+    const [one = '', two = ''] = (
+      await brain.retainMany([{ content: 'secret one to erase' }, { content: 'secret two to erase' }], {
+        bankId: 'default',
+      })
+    ).map((r) => String(r.memoryId));
+    await brain.close();
+    const tagged = JSON.parse(
+      (await run(['--json', 'retain', 'tagged twice', '-t', 'alpha', '-t', 'beta'])).stdout,
+    ).memory_id;
     const forgot = await run(['--json', 'forget', '--ids', one, '--ids', two]);
     expect({ code: forgot.code, out: JSON.parse(forgot.stdout) }).toEqual({
       code: 0,
@@ -56,9 +62,11 @@ describe('forget --ids', () => {
   });
 
   it('refuses a --before in the future without --yes: it would erase the whole bank', async () => {
-    const { dir } = tempProject();
+    const { dir, config } = tempProject();
     const run = (args: string[]) => astrocyte(args, { cwd: dir });
-    await run(['retain', 'note one']);
+    const brain = await Astrocyte.fromConfig(config);
+    await brain.retain('note one', { bankId: 'default' });
+    await brain.close();
     const refused = await run(['forget', '--before', '2099-01-01']);
     expect(refused).toMatchObject({ code: 2, stdout: '' });
     expect(refused.stderr).toBe(
