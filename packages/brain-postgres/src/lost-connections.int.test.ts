@@ -90,6 +90,22 @@ describe.runIf(available)('postgres connections the server ends', () => {
     },
   );
 
+  it('settles every operation running when it is closed: each stores or is refused with store_closed', async () => {
+    const brain = await createPostgresBrain({ connectionString: TEST_DATABASE_URL, schema: schemas.next() });
+    const bankId = randomBankId();
+    await brain.retain('The first fact', { bankId });
+    // More than the pool's ten connections, so that some wait for one: pg's pool never answers those once ended.
+    const outcomes = Promise.allSettled(
+      Array.from({ length: 30 }, (_, i) =>
+        i % 2 === 0 ? brain.retain(`Fact number ${i}`, { bankId }) : brain.recall(`fact ${i}`, { bankId }),
+      ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await brain.close();
+    for (const outcome of await outcomes)
+      if (outcome.status === 'rejected') expect(outcome.reason).toMatchObject({ code: 'store_closed' });
+  });
+
   it('rejects a retain whose connection is terminated while it waits for a lock, then retains and recalls', async () => {
     const { connectionString, name } = namedConnection();
     const schema = schemas.next();
