@@ -5,6 +5,7 @@ import {
   isMemoryTool,
   type MemoryToolName,
   memoryToolDefinitions,
+  toolFailureText,
 } from '@astrocyte/core';
 import type { CustomToolUseEvent } from './session-events.js';
 import type { NonMemoryToolHandler } from './session-options.js';
@@ -49,11 +50,16 @@ export async function executeCustomTool(
           isError: true,
         };
       }
-      const text = await handleMemoryTool(binding.brain, call.name, call.input, {
-        bankId: binding.bankId,
-        ...(binding.context ? { context: binding.context } : {}),
-      });
-      return { text, isError: false };
+      try {
+        const text = await handleMemoryTool(binding.brain, call.name, call.input, {
+          bankId: binding.bankId,
+          ...(binding.context ? { context: binding.context } : {}),
+        });
+        return { text, isError: false };
+      } catch (error) {
+        // The result goes to the platform: a store's or provider's message (a path, a host, a memory) must not.
+        return { text: toolFailureText(error), isError: true };
+      }
     }
     if (binding.nonMemoryToolHandler) {
       const text = await binding.nonMemoryToolHandler(call.name, call.input ?? {}, call);

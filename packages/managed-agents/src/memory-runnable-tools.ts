@@ -4,8 +4,10 @@ import {
   type Brain,
   checkBankId,
   handleMemoryTool,
+  isServerFailure,
   memoryToolDefinitions,
   parseToolInput,
+  toolFailureText,
 } from '@astrocyte/core';
 
 /** Which memory tools to build and where they act. */
@@ -36,7 +38,15 @@ export function memoryRunnableTools(
     description: definition.description,
     input_schema: definition.input_schema,
     parse: parseToolInput,
-    run: (input: Record<string, unknown>) =>
-      handleMemoryTool(brain, definition.name, input, { bankId, ...(context ? { context } : {}) }),
+    run: async (input: Record<string, unknown>) => {
+      try {
+        return await handleMemoryTool(brain, definition.name, input, { bankId, ...(context ? { context } : {}) });
+      } catch (error) {
+        // The runner sends the message to the model: a store's or provider's own (a path, a host, a memory) must not
+        // go, only its code and what it means; the error stays as the cause.
+        if (!isServerFailure(error)) throw error;
+        throw new Error(toolFailureText(error), { cause: error });
+      }
+    },
   }));
 }
