@@ -91,14 +91,15 @@ export async function importMemories(
       );
   };
 
-  const add = async (entry: Entry) => {
+  // `afterMalformed`: the malformed line right before this entry's, if any.
+  const add = async (entry: Entry, afterMalformed?: number) => {
     const { sessionId } = entry.memory;
     const key = sessionId === undefined ? 'memories' : JSON.stringify([sessionId]);
     if (brokenSession?.key === key) return notStored(entry, brokenSession.line);
     if (key !== batchKey || batch.length >= (sessionId === undefined ? batchSize : TURNS_PER_CALL)) await flush();
-    if (sessionId !== undefined && batch.length === 0 && malformedSince !== undefined) {
-      brokenSession = { key, line: malformedSince };
-      return notStored(entry, malformedSince);
+    if (sessionId !== undefined && batch.length === 0 && afterMalformed !== undefined) {
+      brokenSession = { key, line: afterMalformed };
+      return notStored(entry, afterMalformed);
     }
     batchKey = key;
     batch.push(entry);
@@ -137,31 +138,30 @@ export async function importMemories(
       malformed(lineNumber);
       continue;
     }
+    const afterMalformed = malformedSince;
+    malformedSince = undefined;
     // An export holds the memories that expired but were not yet purged; they are never recalled, and retain refuses
     // an expiry that has passed, so a restore skips them rather than failing on them.
     const { expiresAt } = memory.item;
     if (typeof expiresAt === 'string' && Date.parse(expiresAt) <= Date.now()) {
       summary.expired += 1;
-      malformedSince = undefined;
       continue;
     }
     if (memory.documentId !== undefined && memory.documentId === document?.id) {
       document.texts.push(memory.item.content);
       document.entry.lines.push(lineNumber);
-      malformedSince = undefined;
       continue;
     }
     await endDocument();
     const entry = { memory, lines: [lineNumber] };
-    if (memory.documentId === undefined) await add(entry);
+    if (memory.documentId === undefined) await add(entry, afterMalformed);
     else
       document = {
         id: memory.documentId,
         entry,
         texts: [memory.item.content],
-        ...(malformedSince === undefined ? {} : { brokenBy: malformedSince }),
+        ...(afterMalformed === undefined ? {} : { brokenBy: afterMalformed }),
       };
-    malformedSince = undefined;
   }
   await endDocument();
   await flush();

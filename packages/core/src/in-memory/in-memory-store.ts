@@ -75,8 +75,9 @@ export class InMemoryStore implements MemoryStore {
     if (options.embedder && this.embedder) checkSameEmbedder(this.embedder, options.embedder);
     const limits = limitedBanks(records, options);
     const before = this.liveCounts(limits.keys());
-    // All or nothing, as a transaction of the other stores: a record refused halfway undoes those before it.
-    const undo = this.checkpoint();
+    // All or nothing, as a transaction of the other stores: a record refused halfway undoes those before it. A single
+    // record is refused before it changes anything, so it needs no copy of every row to undo.
+    const undo = records.length > 1 || limits.size > 0 ? this.checkpoint() : () => undefined;
     try {
       const outcomes = records.map((record) => this.insertOne(record, options));
       checkMemoryLimits(limits, before, this.liveCounts(limits.keys()));
