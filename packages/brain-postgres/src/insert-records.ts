@@ -310,11 +310,12 @@ async function supersede(
        DELETE FROM ${sql.memories} m USING target t
         WHERE m.bank_id = $1
           AND (m.id = t.id OR (m.document_id = t.document_id AND m.id <> $5))
-       RETURNING m.id, m.bank_id, m.text, m.tags, m.episode_id, m.episode_position
+       RETURNING m.id, m.bank_id, m.text, m.tags, m.episode_id, m.episode_position, m.document_id
      ), version AS (
-       INSERT INTO ${sql.versions} (bank_id, memory_id, version, action, text, tags, actor, reason, related_id, at)
+       INSERT INTO ${sql.versions}
+              (bank_id, memory_id, version, action, text, tags, actor, reason, related_id, document_id, at)
        SELECT gone.bank_id, gone.id, ${nextVersionSql(sql, 'gone.bank_id', 'gone.id')} + 1, 'supersede', gone.text,
-              gone.tags, $3, $4, CASE WHEN gone.id = $2 THEN $5 ELSE $2 END, $6
+              gone.tags, $3, $4, CASE WHEN gone.id = $2 THEN $5 ELSE $2 END, gone.document_id, $6
          FROM gone
      )
      SELECT id, tags, episode_id, episode_position FROM gone`,

@@ -195,6 +195,12 @@ export const MIGRATIONS: Migration[] = [
       });
     },
   },
+  {
+    version: 9,
+    name: 'superseded chunks keep their document',
+    // Forgetting a superseded chunk forgets the whole text, as for a live one. Rows replaced before stay without one.
+    up: statements((s) => [`ALTER TABLE ${s}.memory_versions ADD COLUMN document_id text`]),
+  },
 ];
 
 // One lock for every Astrocyte schema of the database: CREATE EXTENSION and CREATE SCHEMA race across schemas too.

@@ -140,7 +140,7 @@ describe.runIf(available)('postgres schema setup', () => {
     );
     const store = await openPostgresStore({ connectionString: TEST_DATABASE_URL, schema });
     expect(await store.chains(bank, { before: new Date('2026-05-02T00:00:00Z') })).toEqual([
-      { id: 'old', tags: [], createdAt: created, supersededBy: 'new', selected: true },
+      { id: 'old', tags: [], createdAt: created, supersededBy: 'new', documentId: null, selected: true },
     ]);
     expect(await store.erase(bank, ['old'], { action: 'forget', at: new Date() })).toEqual(['old']);
     expect((await store.history(bank, 'old')).map((v) => [v.action, v.text])).toEqual([

@@ -51,6 +51,7 @@ type MemberRow = {
   tags: string[] | null;
   created_at: Date;
   superseded_by: string | null;
+  document_id: string | null;
   selected: boolean;
 };
 
@@ -64,10 +65,12 @@ export async function chainMembers(
   const [shape, values] = seedsOf(selector);
   const { rows } = await client.query<MemberRow>(
     `WITH RECURSIVE seeds(id) AS (${seedsSql(sql, shape)}), ${chainSql(sql)}
-     SELECT m.id, m.tags, m.created_at, NULL AS superseded_by, m.id IN (SELECT id FROM seeds) AS selected
+     SELECT m.id, m.tags, m.created_at, NULL AS superseded_by, m.document_id,
+            m.id IN (SELECT id FROM seeds) AS selected
        FROM chain c JOIN ${sql.memories} m ON m.bank_id = $1 AND m.id = c.id
      UNION ALL
-     SELECT v.memory_id, v.tags, ${createdAtSql(sql)}, v.related_id, v.memory_id IN (SELECT id FROM seeds)
+     SELECT v.memory_id, v.tags, ${createdAtSql(sql)}, v.related_id, v.document_id,
+            v.memory_id IN (SELECT id FROM seeds)
        FROM chain c JOIN ${sql.versions} v ON v.memory_id = c.id WHERE ${SUPERSEDED_ROW}`,
     [bankId, ...values],
   );
@@ -77,6 +80,7 @@ export async function chainMembers(
     tags: row.tags ?? [],
     createdAt: row.created_at,
     supersededBy: row.superseded_by,
+    documentId: row.document_id,
     selected: row.selected,
   }));
 }

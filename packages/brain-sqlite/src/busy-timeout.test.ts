@@ -123,9 +123,10 @@ describe('waiting for another connection’s write lock', () => {
   it('brings an older file up to date under a CPU profiler’s signals, waiting out another connection’s lock', async () => {
     const written = await openStore('migrated.db', 5000);
     await insertNote(written, 'stored before the upgrade');
-    // The file as schema version 6 left it: what version 7 added is dropped and the version set back.
+    // The file as schema version 6 left it: what versions 7 and 10 added is dropped and the version set back.
     written.database.exec(
-      "DROP TABLE access_counters; DROP TABLE access_audit; UPDATE astrocyte_meta SET value = '6' WHERE key = 'schema_version'",
+      `DROP TABLE access_counters; DROP TABLE access_audit; ALTER TABLE memory_versions DROP COLUMN document_id;
+       UPDATE astrocyte_meta SET value = '6' WHERE key = 'schema_version'`,
     );
     await written.close();
     const lock = await holdWriteLock(join(dir, 'migrated.db'), 400);

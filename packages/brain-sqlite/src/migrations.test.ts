@@ -14,8 +14,15 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const DIMENSIONS = 8;
 const EMBEDDER = { name: 'test-axes', dimensions: DIMENSIONS };
 const NOW = new Date('2026-03-01T00:00:00Z');
-/** Drops what version 7 added, for a file that is to look as an earlier version wrote it. */
-const BEFORE_VERSION_7 = 'DROP TABLE access_counters; DROP TABLE access_audit;';
+/**
+ * Makes a file look as schema version `version` left it: the tables and columns later versions added are dropped
+ * (versions 8 and 9 added none), and the version is set back.
+ */
+function rewindTo(db: SqliteMemoryStore['database'], version: number): void {
+  if (version < 7) db.exec('DROP TABLE access_counters; DROP TABLE access_audit;');
+  if (version < 10) db.exec('ALTER TABLE memory_versions DROP COLUMN document_id;');
+  db.prepare("UPDATE astrocyte_meta SET value = ? WHERE key = 'schema_version'").run(String(version));
+}
 
 describe('schema version 5: one stored copy of each vector', () => {
   it('upgrades a version 4 file, whose vectors are also in vec0, and one with rows older than version 2', async () => {
@@ -42,9 +49,8 @@ describe('schema version 5: one stored copy of each vector', () => {
       DELETE FROM memory_embeddings WHERE seq IN (SELECT seq FROM memories WHERE text GLOB '*[13579]');
       DELETE FROM memory_sketches WHERE seq IN (SELECT seq FROM memories WHERE text GLOB '*[13579]');
       INSERT INTO astrocyte_meta (key, value) VALUES ('sketch_backfill', 'pending');
-      DROP TABLE memory_reembed;
-      ${BEFORE_VERSION_7}
-      UPDATE astrocyte_meta SET value = '4' WHERE key = 'schema_version';`);
+      DROP TABLE memory_reembed;`);
+    rewindTo(written.database, 4);
     await written.close();
 
     const store = await openSqliteStore({ path });
@@ -79,9 +85,8 @@ describe('schema version 6: staged vectors of a re-embedding', () => {
     const record = memoryRecord('b', 'a note', { embedding: axisVector(DIMENSIONS, 0), createdAt: NOW });
     await written.insert([record], { nearDuplicateThreshold: null });
     written.database.exec(`
-      DROP TABLE memory_reembed;
-      ${BEFORE_VERSION_7}
-      UPDATE astrocyte_meta SET value = '5' WHERE key = 'schema_version';`);
+      DROP TABLE memory_reembed;`);
+    rewindTo(written.database, 5);
     await written.close();
 
     const store = await openSqliteStore({ path });
@@ -106,7 +111,7 @@ describe('schema version 7: access counters and audit log', () => {
     await written.insert([memoryRecord('b', 'a note', { embedding: axisVector(DIMENSIONS, 0), createdAt: NOW })], {
       nearDuplicateThreshold: null,
     });
-    written.database.exec(`${BEFORE_VERSION_7} UPDATE astrocyte_meta SET value = '6' WHERE key = 'schema_version';`);
+    rewindTo(written.database, 6);
     await written.close();
 
     const store = await openSqliteStore({ path });
@@ -146,7 +151,7 @@ describe("schema version 8: a turn's content hash begins with its session's", ()
       .prepare('UPDATE memories SET content_hash = substr(content_hash, 9) WHERE length(content_hash) = 72')
       .run().changes;
     expect(stripped).toBeGreaterThanOrEqual(6);
-    old.exec("UPDATE astrocyte_meta SET value = '7' WHERE key = 'schema_version'");
+    rewindTo(old, 7);
     await written.close();
 
     const brain = await createSqliteBrain({ path });
@@ -157,6 +162,30 @@ describe("schema version 8: a turn's content hash begins with its session's", ()
     expect(hashes(upgraded)).toEqual(current);
     const again = await retainHashedKinds(brain, 'b');
     expect(again.map((r) => r.reason)).toEqual(again.map(() => 'the same content is already in memory'));
+    await brain.close();
+  });
+});
+
+describe('schema version 10: a superseded chunk keeps its document', () => {
+  it('upgrades a version 9 file: a text replaced before forgets chunk by chunk, one replaced after as a whole', async () => {
+    const path = join(dir, `${randomUUID()}.db`);
+    const chunked = (topic: string) =>
+      [1, 2, 3].map((n) => `Part ${n} about ${topic}. ${'It goes on about the same thing. '.repeat(40)}`).join('\n\n');
+    const written = await createSqliteBrain({ path, limits: { chunkSize: 1000 } });
+    const before = await written.retain(chunked('the lease'), { bankId: 'b' });
+    await written.retain('The lease ended', { bankId: 'b', supersedes: before.memoryId as string });
+    rewindTo((written.store as SqliteMemoryStore).database, 9);
+    await written.close();
+
+    const brain = await createSqliteBrain({ path, limits: { chunkSize: 1000 } });
+    const after = await brain.retain(chunked('the garden'), { bankId: 'b' });
+    await brain.retain('The garden was sold', { bankId: 'b', supersedes: after.memoryId as string });
+    // The rows replaced before the upgrade do not know their document: only the chunk named is forgotten.
+    const last = (result: typeof before) => (result.chunkIds as string[]).at(-1) as string;
+    expect(await brain.forget('b', { memoryIds: [last(before)] })).toEqual({ deletedCount: 1 });
+    expect(await brain.forget('b', { memoryIds: [last(after)] })).toEqual({
+      deletedCount: (after.chunkIds as string[]).length,
+    });
     await brain.close();
   });
 });

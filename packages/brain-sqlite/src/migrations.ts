@@ -197,6 +197,12 @@ const MIGRATIONS: Migration[] = [
     // batch of 1,000 into a bank of a million): the store's thread merges them instead (store-thread.ts).
     up: "INSERT INTO memory_fts (memory_fts, rank) VALUES ('automerge', 0);",
   },
+  {
+    version: 10,
+    // A superseded chunk keeps, on its supersede row, the document it was part of: forgetting it forgets the whole
+    // text, as for a live chunk. Rows replaced before stay without one.
+    up: 'ALTER TABLE memory_versions ADD COLUMN document_id TEXT;',
+  },
 ];
 
 /** The schema version this package writes. */

@@ -36,6 +36,7 @@ type MemberRow = {
   tags: string | null;
   created_at: number;
   superseded_by: string | null;
+  document_id: string | null;
   selected: number;
 };
 
@@ -45,10 +46,11 @@ export function chainMembers(statements: StatementCache, bankId: string, selecto
   const rows = statements
     .prepare(
       `WITH RECURSIVE seeds(id) AS (${SEEDS[shape]}), ${CHAIN}
-       SELECT m.id, m.tags, m.created_at, NULL AS superseded_by, m.id IN (SELECT id FROM seeds) AS selected
+       SELECT m.id, m.tags, m.created_at, NULL AS superseded_by, m.document_id,
+              m.id IN (SELECT id FROM seeds) AS selected
        FROM chain c JOIN memories m ON m.id = c.id WHERE m.bank_id = @bank
        UNION ALL
-       SELECT v.memory_id, v.tags, ${CREATED_AT}, v.related_id, v.memory_id IN (SELECT id FROM seeds)
+       SELECT v.memory_id, v.tags, ${CREATED_AT}, v.related_id, v.document_id, v.memory_id IN (SELECT id FROM seeds)
        FROM chain c JOIN memory_versions v ON v.memory_id = c.id WHERE ${SUPERSEDED_ROW}`,
     )
     .all({ bank: bankId, ...params }) as MemberRow[];
@@ -58,6 +60,7 @@ export function chainMembers(statements: StatementCache, bankId: string, selecto
     tags: row.tags === null ? [] : (JSON.parse(row.tags) as string[]),
     createdAt: new Date(row.created_at),
     supersededBy: row.superseded_by,
+    documentId: row.document_id,
     selected: row.selected === 1,
   }));
 }

@@ -249,6 +249,7 @@ export class MemoryWriter {
         old.text,
         old === target ? record.id : (target as Replaced).id,
         old.tags,
+        old.document_id,
       );
       this.removeLive(old);
     }
@@ -272,11 +273,13 @@ export class MemoryWriter {
     text: string | null,
     relatedId: string | null,
     tags: string | null = null,
+    documentId: string | null = null,
   ): void {
     this.stmt(
-      `INSERT INTO memory_versions (memory_id, bank_id, version, action, text, tags, actor, reason, related_id, at)
+      `INSERT INTO memory_versions
+         (memory_id, bank_id, version, action, text, tags, actor, reason, related_id, document_id, at)
        VALUES (@memoryId, @bankId, (SELECT COALESCE(MAX(version), 0) + 1 FROM memory_versions WHERE memory_id = @memoryId),
-               @action, @text, @tags, @actor, @reason, @relatedId, @at)`,
+               @action, @text, @tags, @actor, @reason, @relatedId, @documentId, @at)`,
     ).run({
       memoryId,
       bankId,
@@ -286,6 +289,7 @@ export class MemoryWriter {
       actor: stamp.actor ?? null,
       reason: stamp.reason ?? null,
       relatedId,
+      documentId,
       at: stamp.at.getTime(),
     });
   }

@@ -3,7 +3,7 @@ import type { ChainMember, MemorySelector, MemoryStore } from './memory-store.js
 
 /**
  * Every memory a forget's selector reaches, live or superseded, each with its supersession chain for the forget
- * policy. A chunk brings the rest of its document, as forgetting part of a text forgets all of it.
+ * policy. A chunk brings the rest of its document, live or replaced, as forgetting part of a text forgets all of it.
  */
 export async function forgetCandidates(
   store: MemoryStore,
@@ -20,7 +20,13 @@ export async function forgetCandidates(
   const chained = new Set(members.map((m) => m.id));
   const unchained = live.filter((m) => !chained.has(m.id)).map((m) => m.id);
   if (unchained.length > 0) members.push(...(await store.chains(bankId, { ids: unchained })));
-  const superseded = members.filter((m) => m.selected && m.supersededBy !== null);
+  const documents = new Set(
+    members.flatMap((m) => (m.selected && m.supersededBy !== null && m.documentId ? [m.documentId] : [])),
+  );
+  // A replaced text's chunks point at its first one, so the chain of any chunk holds them all.
+  const superseded = members.filter(
+    (m) => m.supersededBy !== null && (m.selected || (m.documentId !== null && documents.has(m.documentId))),
+  );
   return withChains([...live, ...superseded], members);
 }
 

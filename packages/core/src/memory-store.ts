@@ -181,6 +181,11 @@ export interface ChainMember {
   createdAt: Date;
   /** The memory that replaced it; null for the live memory at the head of the chain. */
   supersededBy: string | null;
+  /**
+   * The long text it is a chunk of (its first chunk's id), null for a memory of one piece; for a superseded memory,
+   * as it was when replaced (null when replaced before stores kept it).
+   */
+  documentId: string | null;
   /** True when the selector matched this memory itself, not only a memory of its chain. */
   selected: boolean;
 }

@@ -423,7 +423,7 @@ function whoAndWhy(record: MemoryRecord): { actor?: string; reason?: string } {
 }
 
 function memberOf(record: MemoryRecord): Omit<ChainMember, 'selected' | 'supersededBy'> {
-  return { id: record.id, tags: [...record.tags], createdAt: record.createdAt };
+  return { id: record.id, tags: [...record.tags], createdAt: record.createdAt, documentId: record.documentId };
 }
 
 // Whether a memory matches a selector; superseded memories have no expiry or document of their own to match.

@@ -45,9 +45,9 @@ export function describeChainConformance(fresh: () => Promise<MemoryStore>, reco
     const store = await fresh();
     const { bank, first, second, third } = await threeVersions(store);
     const chain = [
-      { id: first.id, tags: ['paris'], createdAt: EARLIER, supersededBy: second.id },
-      { id: second.id, tags: ['lyon'], createdAt: NOW, supersededBy: third.id },
-      { id: third.id, tags: ['berlin'], createdAt: NOW, supersededBy: null },
+      { id: first.id, tags: ['paris'], createdAt: EARLIER, supersededBy: second.id, documentId: null },
+      { id: second.id, tags: ['lyon'], createdAt: NOW, supersededBy: third.id, documentId: null },
+      { id: third.id, tags: ['berlin'], createdAt: NOW, supersededBy: null, documentId: null },
     ];
     const selecting = (...ids: string[]) =>
       chain
@@ -131,6 +131,10 @@ export function describeChainConformance(fresh: () => Promise<MemoryStore>, reco
         text: chunk.text,
         relatedId: chunk.id === head.id ? fix.id : head.id,
       });
+    // Each superseded chunk names its document, so that forgetting any of them can forget all.
+    expect((await members(store, bank, { ids: [chunks[2]?.id as string] })).map((m) => [m.id, m.documentId])).toEqual(
+      expect.arrayContaining([...chunks.map((c) => [c.id, head.id]), [fix.id, null]]),
+    );
     // Erasing the document's first chunk erases the rest of it.
     await store.erase(bank, [head.id], { action: 'forget', at: NOW });
     for (const chunk of chunks) expect((await store.history(bank, chunk.id)).every((v) => v.text === null)).toBe(true);

@@ -233,6 +233,22 @@ export function describeSupersessionChains(factory: StoreFactory): void {
       expect(await textsOf(brain, bankId, fix.memoryId)).toEqual(['Hana moved; no address on file']);
     });
 
+    it('forgetting any chunk of a replaced text erases all of its chunks, and not the correction', async () => {
+      const brain = await makeBrain({ limits: { chunkSize: 1000 } });
+      const bankId = randomBankId();
+      const part = (n: number) =>
+        `Part ${n} of the lease: flat ${n}, 12 Rue Servan. ${'The rent is paid on the first of the month. '.repeat(20)}`;
+      const text = await brain.retain([1, 2, 3].map(part).join('\n\n'), { bankId });
+      const chunkIds = text.chunkIds as string[];
+      expect(chunkIds.length).toBeGreaterThan(2);
+      const fix = await brain.retain('The lease ended in May', { bankId, supersedes: text.memoryId as string });
+      const last = chunkIds.at(-1) as string;
+      expect(await brain.forget(bankId, { memoryIds: [last] })).toEqual({ deletedCount: chunkIds.length });
+      for (const id of chunkIds) expect((await textsOf(brain, bankId, id)).every((t) => t === null)).toBe(true);
+      expect(await textsOf(brain, bankId, fix.memoryId)).toEqual(['The lease ended in May']);
+      expect((await brain.list(bankId)).items.map((m) => m.id)).toEqual([fix.memoryId]);
+    });
+
     it('of two corrections of one memory made at once, one replaces it and the other is refused, storing nothing', async () => {
       const brain = await makeBrain();
       const bankId = randomBankId();
