@@ -303,6 +303,16 @@ export function checkDate(value: unknown, field: string): Date | null {
   return date;
 }
 
+/**
+ * The inclusive end of a range: a day without a time (`2025-03-01`) ends at its last millisecond, so that the day
+ * given is in the range, as one means by "to 1 March".
+ */
+export function checkRangeEnd(value: unknown, field: string): Date | null {
+  const date = checkDate(value, field);
+  const dayAlone = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value);
+  return date && dayAlone ? new Date(date.getTime() + 86_400_000 - 1) : date;
+}
+
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 // The Date of a strict ISO 8601 string, or undefined when the string is not one or names a day that does not exist.

@@ -62,7 +62,7 @@ export function registerMemoryCommands(program: Command, io: CliIo): void {
     .option('-t, --tags <list>', 'only memories with one of these tags', parseList)
     .option('--path-prefix <path>', 'only memories under this path')
     .option('--from <date>', 'only memories that happened at or after this instant')
-    .option('--to <date>', 'only memories that happened at or before this instant')
+    .option('--to <date>', 'only memories that happened at or before this instant (a date alone: to its end)')
     .option('--min-score <score>', 'drop hits scoring below this (0 to 1)', parseScore)
     .option('--banks <list>', 'search these banks instead of --bank', parseList)
     .action(

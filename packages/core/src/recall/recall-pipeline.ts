@@ -13,6 +13,7 @@ import {
   checkKnownKeys,
   checkPath,
   checkQuery,
+  checkRangeEnd,
   checkTagFilter,
   type Limits,
   resolveBanks,
@@ -89,7 +90,7 @@ export class RecallPipeline {
     if (pathPrefix !== null) filter.pathPrefix = pathPrefix;
     checkTimeRange(options.timeRange);
     const from = checkDate(options.timeRange?.from, 'timeRange.from');
-    const to = checkDate(options.timeRange?.to, 'timeRange.to');
+    const to = checkRangeEnd(options.timeRange?.to, 'timeRange.to');
     if (from) filter.from = from;
     if (to) filter.to = to;
     if (from && to && from > to) throw new ValidationError('timeRange', 'from must not be after to');

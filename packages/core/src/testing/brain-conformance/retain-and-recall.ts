@@ -220,12 +220,21 @@ export function describeRetainAndRecall(factory: StoreFactory): void {
         occurredAt: '2019-05-01T00:00:00Z',
         path: 'projects/apollonia',
       });
+      await brain.retain('A rocket flew that evening', { bankId, occurredAt: '2019-05-02T21:00:00Z' });
       const texts = async (options: object) =>
         (await brain.recall('rocket', { bankId, ...options })).hits.map((h) => h.text).sort();
       expect(await texts({ tags: ['food', 'none'] })).toEqual(['Rocket salad recipe']);
       expect(await texts({ pathPrefix: 'projects/apollo' })).toEqual(['Launch plan for the rocket']);
-      expect(await texts({ timeRange: { to: '2020-01-01T00:00:00Z' } })).toEqual(['Old rocket notes']);
+      expect(await texts({ timeRange: { to: '2019-05-02T00:00:00Z' } })).toEqual(['Old rocket notes']);
       expect(await texts({ timeRange: { from: new Date('2020-01-01T00:00:00Z') } })).toHaveLength(2);
+      // A day without a time as the end takes in the whole day (UTC, as a date alone is read).
+      expect(await texts({ timeRange: { to: '2019-05-02' } })).toEqual([
+        'A rocket flew that evening',
+        'Old rocket notes',
+      ]);
+      expect(await texts({ timeRange: { from: '2019-05-02', to: '2019-05-02' } })).toEqual([
+        'A rocket flew that evening',
+      ]);
     });
 
     it('hides expired memories from recall', async () => {
