@@ -45,6 +45,7 @@ export class InMemoryStore implements MemoryStore {
   private readonly superseded = new Map<string, { record: MemoryRecord; by: string }>();
   private readonly versions: MemoryVersion[] = [];
   private sequence = 0;
+  private closed = false;
   /** Re-embedding: staged vectors ride on the live rows. */
   readonly reembedding = new InMemoryReembedding(this.rows, {
     get: () => {
@@ -63,6 +64,7 @@ export class InMemoryStore implements MemoryStore {
 
   /** Records the embedder on first use and refuses another one afterwards. */
   async ensureEmbedder(info: EmbedderInfo): Promise<void> {
+    this.assertOpen();
     if (!this.embedder) this.embedder = { ...info };
     else checkSameEmbedder(this.embedder, info);
   }
@@ -72,6 +74,7 @@ export class InMemoryStore implements MemoryStore {
    * limit, it puts everything back as it was before throwing.
    */
   async insert(records: MemoryRecord[], options: InsertOptions): Promise<InsertOutcome[]> {
+    this.assertOpen();
     if (options.embedder && this.embedder) checkSameEmbedder(this.embedder, options.embedder);
     const limits = limitedBanks(records, options);
     const before = this.liveCounts(limits.keys());
@@ -90,6 +93,7 @@ export class InMemoryStore implements MemoryStore {
 
   /** The live memory with this hash in the bank. */
   async findByHash(bankId: string, hash: string): Promise<string | null> {
+    this.assertOpen();
     return this.live(bankId).find((row) => row.record.contentHash === hash)?.record.id ?? null;
   }
 
@@ -100,6 +104,7 @@ export class InMemoryStore implements MemoryStore {
     limit: number,
     filter: SearchFilter,
   ): Promise<ScoredId[]> {
+    this.assertOpen();
     return this.filtered(bankIds, filter)
       .map((row) => ({
         id: row.record.id,
@@ -116,6 +121,7 @@ export class InMemoryStore implements MemoryStore {
    * a forgotten neighbour's text is gone from them at once.
    */
   async keywordSearch(bankIds: string[], terms: string[], limit: number, filter: SearchFilter): Promise<ScoredId[]> {
+    this.assertOpen();
     const wanted = [...new Set(terms.map(stem))];
     return this.filtered(bankIds, filter)
       .map((row) => {
@@ -139,6 +145,7 @@ export class InMemoryStore implements MemoryStore {
 
   /** Live memories of the bank with these ids. */
   async get(bankId: string, ids: string[]): Promise<Memory[]> {
+    this.assertOpen();
     return ids.flatMap((id) => {
       const row = this.rows.get(id);
       return row && row.record.bankId === bankId ? [toMemory(row)] : [];
@@ -147,6 +154,7 @@ export class InMemoryStore implements MemoryStore {
 
   /** Oldest first; the cursor is the insertion sequence of the last row returned. */
   async list(bankId: string, options: StoreListOptions): Promise<Page<Memory>> {
+    this.assertOpen();
     // Every backend refuses a cursor list did not give the same way (parseInt would read "12abc!" as 1,450).
     if (options.cursor !== undefined && !/^[0-9a-z]{1,11}$/.test(options.cursor))
       throw new ValidationError('cursor', 'is not a cursor returned by list');
@@ -163,6 +171,7 @@ export class InMemoryStore implements MemoryStore {
 
   /** Live memories of the bank matching the selector. */
   async select(bankId: string, selector: MemorySelector): Promise<Memory[]> {
+    this.assertOpen();
     return this.live(bankId)
       .filter(({ record }) => matches(selector, record))
       .map(toMemory);
@@ -170,6 +179,7 @@ export class InMemoryStore implements MemoryStore {
 
   /** Every memory linked by supersession to one the selector matches, live or superseded and not yet erased. */
   async chains(bankId: string, selector: MemorySelector): Promise<ChainMember[]> {
+    this.assertOpen();
     const members = new Map<string, Omit<ChainMember, 'selected'>>();
     for (const { record } of this.live(bankId)) members.set(record.id, { ...memberOf(record), supersededBy: null });
     for (const { record, by } of this.superseded.values()) {
@@ -184,6 +194,7 @@ export class InMemoryStore implements MemoryStore {
 
   /** Removes the rows and every stored copy of their text and of what they replaced, then writes tombstones. */
   async erase(bankId: string, ids: string[], stamp: VersionStamp): Promise<string[]> {
+    this.assertOpen();
     const targets = [...new Set(ids)].filter(
       (id) => (this.rows.get(id) ?? this.superseded.get(id))?.record.bankId === bankId,
     );
@@ -201,6 +212,7 @@ export class InMemoryStore implements MemoryStore {
 
   /** Live memories past their expiry. */
   async expired(now: Date, limit: number): Promise<{ bankId: string; id: string }[]> {
+    this.assertOpen();
     return [...this.rows.values()]
       .filter(({ record }) => record.expiresAt !== null && record.expiresAt <= now)
       .slice(0, limit)
@@ -209,11 +221,13 @@ export class InMemoryStore implements MemoryStore {
 
   /** Versions of one memory of one bank, oldest first. */
   async history(bankId: string, memoryId: string): Promise<MemoryVersion[]> {
+    this.assertOpen();
     return this.versions.filter((v) => v.bankId === bankId && v.memoryId === memoryId).map((v) => ({ ...v }));
   }
 
   /** Banks with live memories. */
   async banks(): Promise<{ bankId: string; memoryCount: number }[]> {
+    this.assertOpen();
     const counts = new Map<string, number>();
     for (const { record } of this.rows.values()) counts.set(record.bankId, (counts.get(record.bankId) ?? 0) + 1);
     return [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([bankId, memoryCount]) => ({ bankId, memoryCount }));
@@ -221,6 +235,7 @@ export class InMemoryStore implements MemoryStore {
 
   /** This process's memory: no engine of its own beside Node.js, no vector extension, no schema. */
   async describe(): Promise<StoreDescription> {
+    this.assertOpen();
     return {
       engine: { name: 'Node.js', version: process.versions.node },
       location: 'the memory of this process',
@@ -233,14 +248,21 @@ export class InMemoryStore implements MemoryStore {
   }
 
   /** Nothing to rewrite: erased rows are gone from memory at once. */
-  async compact(): Promise<void> {}
+  async compact(): Promise<void> {
+    this.assertOpen();
+  }
 
-  /** Drops everything. */
+  /** Drops everything; every call after it fails with `store_closed`, as on the other stores. */
   async close(): Promise<void> {
+    this.closed = true;
     this.rows.clear();
     this.superseded.clear();
     this.versions.length = 0;
     this.accessLedger.clear();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StorageError('memory: the store is closed', { code: 'store_closed' });
   }
 
   // One record, checked against the bank's live memories (and so against the batch's earlier records).

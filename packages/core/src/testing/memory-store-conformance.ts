@@ -46,6 +46,31 @@ export function describeMemoryStoreConformance(name: string, factory: StoreFacto
     describePathPrefixConformance(fresh, record, FILTER);
     describeMemoryLimitConformance(fresh, record);
 
+    it('refuses every call after close with store_closed, storing nothing; a second close is harmless', async () => {
+      const store = await fresh();
+      const bank = randomBankId();
+      const kept = record(bank, 'Ada prefers tea');
+      await store.insert([kept], { nearDuplicateThreshold: null });
+      await store.close();
+      const calls: (() => Promise<unknown>)[] = [
+        () => store.insert([record(bank, 'Ada prefers coffee')], { nearDuplicateThreshold: null }),
+        () => store.get(bank, [kept.id]),
+        () => store.list(bank, { limit: 10 }),
+        () => store.select(bank, { all: true }),
+        () => store.findByHash(bank, kept.contentHash),
+        () => store.vectorSearch([bank], vector(0), 5, FILTER),
+        () => store.keywordSearch([bank], ['tea'], 5, FILTER),
+        () => store.chains(bank, { all: true }),
+        () => store.erase(bank, [kept.id], { action: 'forget', at: NOW }),
+        () => store.expired(NOW, 10),
+        () => store.history(bank, kept.id),
+        () => store.banks(),
+      ];
+      for (const call of calls)
+        await expect(Promise.resolve().then(call), call.toString()).rejects.toMatchObject({ code: 'store_closed' });
+      await expect(store.close()).resolves.toBeUndefined();
+    });
+
     it('records the embedder and refuses another name or dimension', async () => {
       const store = await fresh();
       await expect(store.ensureEmbedder(EMBEDDER)).resolves.toBeUndefined();
