@@ -60,8 +60,10 @@ export class CliSession {
 
   /** The bank to act on: --bank, else $ASTROCYTE_BANK, else the config's `bank`, else "default". */
   async bank(): Promise<string> {
-    const chosen = this.options.bank ?? (process.env.ASTROCYTE_BANK || (await this.config()).config.bank) ?? 'default';
-    return checkBankId(chosen, 'bankId');
+    if (this.options.bank !== undefined) return checkBankId(this.options.bank, 'bankId');
+    // A bad bank from the environment is named as such: the user typed no --bank.
+    if (process.env.ASTROCYTE_BANK) return checkBankId(process.env.ASTROCYTE_BANK, 'ASTROCYTE_BANK');
+    return checkBankId((await this.config()).config.bank ?? 'default', 'bankId');
   }
 
   /**

@@ -339,6 +339,10 @@ describe('astrocyte command', { timeout: 120_000 }, () => {
         { bank_id: 'env-bank', memory_count: 1 },
       ]),
     );
+    // A bank the environment gives that is not one is named as coming from there, not from a --bank never typed.
+    const bad = await astrocyte(['list'], { cwd: dir, env: { ASTROCYTE_BANK: 'team notes' } });
+    expect(bad).toMatchObject({ code: 2, stdout: '' });
+    expect(bad.stderr).toMatch(/^astrocyte: ASTROCYTE_BANK: must be .*; got "team notes"/);
   });
 
   it('shows redactions, and a retain refused by policy exits 1 in one line', async () => {
