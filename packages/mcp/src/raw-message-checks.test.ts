@@ -74,6 +74,21 @@ describe('MCP over HTTP reads the body before the SDK', () => {
     ]);
     expect((await brain.list(bankId)).items.length).toBe(before);
   });
+
+  it('refuses a batch that gives two requests one id with 400, storing nothing', async () => {
+    const before = (await brain.list(bankId)).items.length;
+    const retain = (id: number | string, content: string) =>
+      toolCall(0, 'memory_retain', JSON.stringify({ content })).replace('"id":0', `"id":${JSON.stringify(id)}`);
+    expect(await post(`[${retain(1, 'batch one')},${retain(1, 'batch two')}]`)).toEqual([
+      400,
+      refusal(-32600, 'body: request id 1 is given twice in one batch; give each its own'),
+    ]);
+    expect(await post(`[${retain('a', 'batch one')},${retain('a', 'batch two')}]`)).toEqual([
+      400,
+      refusal(-32600, 'body: request id "a" is given twice in one batch; give each its own'),
+    ]);
+    expect((await brain.list(bankId)).items.length).toBe(before);
+  });
 });
 
 type Response = { id: unknown; result?: { content: { text: string }[] }; error?: { code: number; message: string } };
@@ -120,9 +135,15 @@ class StdioChild {
 
   /** Writes `line` and a newline; resolves with the response of id `id`. */
   call(id: number, line: string | Buffer): Promise<Response> {
-    const answered = new Promise<Response>((resolve) => this.waiting.set(id, resolve));
+    const answered = this.answer(id);
     this.process.stdin.write(line);
     this.process.stdin.write('\n');
+    return answered;
+  }
+
+  /** The response of id `id`, to a line written after this call. */
+  answer(id: number): Promise<Response> {
+    const answered = new Promise<Response>((resolve) => this.waiting.set(id, resolve));
     return Promise.race([answered, this.exited]);
   }
 
@@ -182,6 +203,27 @@ describe('MCP over stdio reads each line before the SDK', () => {
         Buffer.from(toolCall(7, 'memory_recall', '{"query":"café"}')),
       ]);
       expect(JSON.parse((await child.call(7, marked)).result?.content[0]?.text ?? '').hits).toHaveLength(1);
+    } finally {
+      await child.close();
+    }
+  });
+
+  it('answers each request of a batch, which the SDK would drop without a word, with an error, and goes on', async () => {
+    const child = new StdioChild();
+    try {
+      await child.initialize();
+      const answers = [1, 2].map((id) => child.answer(id));
+      const batch = `[${toolCall(1, 'memory_retain', '{"content":"in a batch"}')},{"jsonrpc":"2.0","method":"notifications/x"},${toolCall(2, 'memory_recall', '{"query":"batch"}')}]`;
+      child.process.stdin.write(`${batch}\n`);
+      const error = {
+        code: -32600,
+        message: 'message: is a JSON-RPC batch; over stdio send each message on a line of its own',
+      };
+      expect(await Promise.all(answers)).toEqual([
+        { jsonrpc: '2.0', id: 1, error },
+        { jsonrpc: '2.0', id: 2, error },
+      ]);
+      expect(await child.texts(3)).toEqual([]);
     } finally {
       await child.close();
     }

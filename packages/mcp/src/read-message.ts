@@ -22,3 +22,11 @@ export function readMessage(bytes: Uint8Array, where: string): { value: unknown 
     return { refused: { code, message: error.message } };
   }
 }
+
+/** The ids of the requests (messages with a method and a string or number id) among a batch's messages. */
+export function requestIds(batch: unknown[]): (string | number)[] {
+  return batch.flatMap((message) => {
+    if (typeof message !== 'object' || message === null || !('method' in message) || !('id' in message)) return [];
+    return typeof message.id === 'string' || typeof message.id === 'number' ? [message.id] : [];
+  });
+}

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { jsonBodyHeadersProblem } from '@astrocyte/core';
-import { type MessageRefusal, readMessage } from './read-message.js';
+import { type MessageRefusal, readMessage, requestIds } from './read-message.js';
 
 /** A request body refused: the HTTP status and the JSON-RPC error that answer it. */
 export interface BodyRefusal extends MessageRefusal {
@@ -11,7 +11,8 @@ export interface BodyRefusal extends MessageRefusal {
  * Reads a POST's JSON-RPC body ahead of the SDK's transport, which decodes any charset as UTF-8 and parses with
  * JSON.parse. Another content type, a charset other than UTF-8 and a compressed body are refused (415), as the HTTP
  * API refuses them; a body over `maxBytes` too (413), by its Content-Length when it declares one, else by counting
- * the bytes as they arrive, never buffering more; then what readMessage refuses (400).
+ * the bytes as they arrive, never buffering more; then what readMessage refuses, and a batch that gives two requests
+ * one id (400): the SDK answers a batch once every id has its answer, and two answers of one id cannot be told apart.
  */
 export async function readRequestBody(
   req: IncomingMessage,
@@ -22,7 +23,15 @@ export async function readRequestBody(
   const body = Number(req.headers['content-length'] ?? 0) > maxBytes ? null : await readAtMost(req, maxBytes);
   if (body === null) return refuse(413, -32000, `the request body is larger than the limit of ${maxBytes} bytes`);
   const read = readMessage(body, 'body');
-  return 'refused' in read ? { refused: { status: 400, ...read.refused } } : read;
+  if ('refused' in read) return { refused: { status: 400, ...read.refused } };
+  const ids = Array.isArray(read.value) ? requestIds(read.value) : [];
+  const twice = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (twice === undefined) return read;
+  return refuse(
+    400,
+    -32600,
+    `body: request id ${JSON.stringify(twice)} is given twice in one batch; give each its own`,
+  );
 }
 
 function refuse(status: number, code: number, message: string): { refused: BodyRefusal } {

@@ -1,9 +1,10 @@
 import { Transform } from 'node:stream';
 import { ErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { type MessageRefusal, readMessage } from './read-message.js';
+import { type MessageRefusal, readMessage, requestIds } from './read-message.js';
 
 const NEWLINE = Buffer.from('\n');
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+const BATCH_REFUSED = 'message: is a JSON-RPC batch; over stdio send each message on a line of its own';
 
 // Bytes kept of each end of a line over the limit: JSON writers put a request's id first (after "jsonrpc") or last
 // (the TypeScript SDK's client), and the rest is not buffered.
@@ -20,8 +21,8 @@ const ID_LAST = new RegExp(String.raw`,\s*${ID}(?:\s*,\s*${BESIDE})*\s*\}\s*$`);
  * Splits the stdio input into lines ahead of the SDK's stdio transport, which would decode any bytes as UTF-8, lose
  * keys in JSON.parse, and close itself, ending the server, at a message over its buffer. Each line readMessage reads,
  * within `maxBytes`, is passed on as one chunk, so the transport's buffer never holds more than one. Any other line
- * goes no further: a request whose id shows at either end of its line gets a JSON-RPC error with that id (`answer`);
- * the rest are reported to `drop`, which no client hears of.
+ * goes no further: a request whose id shows at either end of its line gets a JSON-RPC error with that id (`answer`),
+ * as does each request of a batch; the rest are reported to `drop`, which no client hears of.
  */
 export function stdioMessageScreen(
   maxBytes: number,
@@ -59,6 +60,8 @@ export function stdioMessageScreen(
     }
     const read = readMessage(line, 'message');
     if ('refused' in read) return refuse(line.subarray(0, KEPT), line.subarray(-KEPT), read.refused);
+    // The SDK's stdio transport reads one message a line and drops a batch without a word: the client would wait.
+    if (Array.isArray(read.value)) return refuseBatch(read.value);
     // Read as the HTTP body it would be, a leading byte order mark is no part of the JSON; the SDK's parse fails on it.
     return Buffer.concat([line.subarray(line.subarray(0, 3).equals(BOM) ? 3 : 0), NEWLINE]);
   }
@@ -67,6 +70,14 @@ export function stdioMessageScreen(
     const found = ID_FIRST.exec(head.toString()) ?? ID_LAST.exec(tail.toString());
     if (found?.[1] === undefined) drop(new Error(refusal.message));
     else answer({ jsonrpc: '2.0', id: JSON.parse(found[1]) as string | number, error: refusal });
+    return null;
+  }
+
+  function refuseBatch(batch: unknown[]): null {
+    const error = { code: ErrorCode.InvalidRequest, message: BATCH_REFUSED };
+    const ids = requestIds(batch);
+    if (ids.length === 0) drop(new Error(BATCH_REFUSED));
+    for (const id of ids) answer({ jsonrpc: '2.0', id, error });
     return null;
   }
 
