@@ -286,6 +286,20 @@ describe('import of conversations', { timeout: 120_000 }, () => {
     ]);
   });
 
+  it('reads a LoCoMo sample whose first key shares its opening line as memories, and says --format locomo reads it', async () => {
+    const { dir, config } = tempProject();
+    writeFileSync(join(dir, 'sample.json'), JSON.stringify(LOCOMO[0], null, 2).replace('{\n  ', '{ '));
+    const guessed = await astrocyte(['import', 'sample.json'], { cwd: dir });
+    expect(guessed.code).toBe(1);
+    expect(guessed.stderr).toContain(
+      '(fix: the file was read as memories, one JSON object a line; if it is one JSON document (a LoCoMo sample), import it with --format locomo)',
+    );
+    expect(await bankContents(config, 'default')).toEqual([]);
+    const told = await astrocyte(['import', 'sample.json', '--format', 'locomo'], { cwd: dir });
+    expect(told.code).toBe(0);
+    expect((await bankContents(config, 'default')).length).toBeGreaterThan(0);
+  });
+
   it('stores the other turns of a turn retain refuses as invalid, names it, and exits 1', async () => {
     const { dir, config } = tempProject();
     const oversized = structuredClone(LOCOMO);

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { formatOfFirstLine, peekFirstLine } from './import-format.js';
+import { formatOfFirstLine, mayOpenJsonDocument, peekFirstLine } from './import-format.js';
 import { parseSessionDate } from './locomo-conversations.js';
 
 describe('formatOfFirstLine', () => {
@@ -19,6 +19,18 @@ describe('formatOfFirstLine', () => {
     ['', 'memories'],
   ])('%s', (line, format) => {
     expect(formatOfFirstLine(line)).toBe(format);
+  });
+});
+
+describe('mayOpenJsonDocument', () => {
+  it.each([
+    ['{ "sample_id": "conv-1",', true],
+    ['  {"qa": [', true],
+    ['{"text": "A memory"}', false],
+    ['not JSON at all', false],
+    ['', false],
+  ])('%s', (line, expected) => {
+    expect(mayOpenJsonDocument(line)).toBe(expected);
   });
 });
 

@@ -26,6 +26,21 @@ export function formatOfFirstLine(line: string): ImportFormat {
 }
 
 /**
+ * Whether a first line read as the memories format may instead open one JSON document spread over lines (a LoCoMo
+ * sample written with its keys on lines of their own): it starts an object and is not JSON alone.
+ */
+export function mayOpenJsonDocument(line: string): boolean {
+  const trimmed = line.trim();
+  if (!trimmed.startsWith('{')) return false;
+  try {
+    JSON.parse(trimmed);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
  * Reads `input` up to its first line that is not blank, without losing anything: the returned stream gives the
  * whole input again, from its first byte. Reading stops after `maxBytes`, so that a line of any length is never held
  * whole: the line is then its start, enough to see a LoCoMo list's `[`; any other line that long is too long to

@@ -10,7 +10,13 @@ import { withSession } from '../command-action.js';
 import { readConversationLines } from '../conversation-lines.js';
 import { exportMemories } from '../export-memories.js';
 import { importConversations, type ReadConversations } from '../import-conversations.js';
-import { formatOfFirstLine, IMPORT_FORMATS, type ImportFormat, peekFirstLine } from '../import-format.js';
+import {
+  formatOfFirstLine,
+  IMPORT_FORMATS,
+  type ImportFormat,
+  mayOpenJsonDocument,
+  peekFirstLine,
+} from '../import-format.js';
 import { type ImportOptions, importMemories } from '../import-memories.js';
 import { describeProblem, type ImportSummary } from '../import-summary.js';
 import { readLocomo } from '../locomo-conversations.js';
@@ -150,7 +156,8 @@ export function registerTransferCommands(program: Command, io: CliIo): void {
             throw error;
           }
           bar.finish(summary.records);
-          reportImport(session, summary, bankId, name, format);
+          const document = format === 'memories' && peeked !== undefined && mayOpenJsonDocument(peeked.line);
+          reportImport(session, summary, bankId, name, format, document);
         },
       ),
     );
@@ -189,6 +196,8 @@ function reportImport(
   bankId: string,
   source: string,
   format: ImportFormat,
+  // The format was told from a first line that may open a JSON document over several lines.
+  mayBeDocument = false,
 ): void {
   session.print(
     {
@@ -216,7 +225,9 @@ function reportImport(
   if (format === 'memories')
     throw new IncompleteError(
       `${n} ${n === 1 ? 'line was' : 'lines were'} not a memory`,
-      'correct the lines listed and import again; memories already stored are skipped as duplicates',
+      mayBeDocument
+        ? 'the file was read as memories, one JSON object a line; if it is one JSON document (a LoCoMo sample), import it with --format locomo'
+        : 'correct the lines listed and import again; memories already stored are skipped as duplicates',
     );
   if (summary.malformed > 0)
     throw new IncompleteError(
