@@ -141,8 +141,10 @@ export interface RetainManyItem {
   expiresAt?: Date | string;
 }
 
+/** Inclusive bounds on when a memory happened (`occurredAt`, else when it was stored). */
 export interface TimeRange {
   from?: Date | string;
+  /** A date alone (`2025-03-01`) takes in that whole day, in UTC. */
   to?: Date | string;
 }
 
