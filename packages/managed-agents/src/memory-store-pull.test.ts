@@ -132,6 +132,28 @@ describe('pullMemoryStoreToBank', () => {
     expect([...(await files()).keys()]).toEqual([`/${bankId}/company/${corrected?.id}.md`]);
   });
 
+  it('stores a file with a copied header under another name as a file of its own, replacing no memory', async () => {
+    const { client, brain, bankId, memoryStoreId, files } = await start();
+    const keys = await brain.retain('The deploy key rotates on Mondays.', { bankId, path: 'ops' });
+    const oncall = await brain.retain('Alice is the on-call lead.', { bankId, path: 'team' });
+    await pushBankToMemoryStore(client, brain, { bankId, memoryStoreId });
+    const pushed = (await files()).get(`/${bankId}/team/${oncall.memoryId}.md`) as string;
+    const header = (pushed.split('\n---\n')[0] as string).replace(oncall.memoryId as string, keys.memoryId as string);
+    expect(header).toContain(keys.memoryId);
+    await client.beta.memoryStores.memories.create(memoryStoreId, {
+      path: '/scratch/note.md',
+      content: `${header}\n---\n\nThe deploy key never rotates.`,
+    });
+    const pulled = await pullMemoryStoreToBank(client, brain, { memoryStoreId, bankId, pathPrefix: '/scratch/' });
+    expect(pulled).toMatchObject({ read: 1, stored: 1, superseded: 0 });
+    const texts = (await brain.list(bankId)).items.map((m) => `${m.path}: ${m.text}`).sort();
+    expect(texts).toEqual([
+      'ops: The deploy key rotates on Mondays.',
+      'scratch/note.md: The deploy key never rotates.',
+      'team: Alice is the on-call lead.',
+    ]);
+  });
+
   it('refuses bad options with a typed error before any request', async () => {
     const { client, brain, bankId, memoryStoreId, emulator } = await start();
     const before = emulator.requests.length;

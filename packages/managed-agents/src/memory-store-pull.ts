@@ -1,7 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { type AstrocyteContext, AstrocyteError, type Brain, type Memory, type RetainOptions } from '@astrocyte/core';
 import { contentSha256, parseMemoryFile, sameText } from './memory-file-content.js';
-import { bankPathOfFile } from './memory-file-layout.js';
+import { bankPathOfFile, memoryIdOfFile } from './memory-file-layout.js';
 import { outputScanOf } from './memory-store-diff.js';
 import { listBankMemories, listStoreContents, listStoreVersions } from './memory-store-listing.js';
 import { type PullStoreOptions, parsePullOptions } from './memory-store-options.js';
@@ -42,7 +42,8 @@ interface PulledFile {
  * Pulls a Managed Agents memory store into a bank: each memory's text (a pushed file's without its header) is
  * retained through the whole pipeline (rules, PII barrier, dedup) with its path, and with metadata naming the store
  * memory it came from and its content hash. A file pulled before is skipped while unchanged and, once changed,
- * replaces the memory the earlier pull stored; a pushed file an agent edited replaces the memory it was pushed from;
+ * replaces the memory the earlier pull stored; a pushed file an agent edited (its header, and its name, the memory's)
+ * replaces the memory it was pushed from;
  * pushed files nobody changed, and files of memories the bank no longer holds, are skipped. With `sinceSession`,
  * only what that session wrote or changed is read. See docs/managed-agents.md, Memory stores.
  */
@@ -88,7 +89,9 @@ export async function pullMemoryStoreToBank(
       memory_store_content_sha256: contentSha256(file.content),
     };
     let retain: RetainOptions;
-    if (header?.bankId === bankId) {
+    // A pushed file is named after its memory: a header copied onto a file of another name (its id swapped, say) is
+    // no push's, and its text is stored as any file's instead of replacing the memory the header names.
+    if (header?.bankId === bankId && memoryIdOfFile(file.path, '/')?.memoryId === header.memoryId) {
       const pushed = (await liveMemories()).get(header.memoryId);
       if (!pushed || sameText(body, pushed.text) || sameText(body, scan(pushed.text))) {
         result.skipped++;
