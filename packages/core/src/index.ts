@@ -95,6 +95,7 @@ export { parseToolInput } from './tools/parse-tool-input.js';
 export {
   isMemoryTool,
   MEMORY_TOOL_NAMES,
+  type MemoryToolChoice,
   type MemoryToolDefinition,
   type MemoryToolName,
   memoryToolDefinitions,
@@ -102,5 +103,5 @@ export {
 export { isServerFailure, toolFailureText } from './tools/tool-failure.js';
 export type * from './types.js';
 export { lineNotUtf8 } from './utf8-lines.js';
-export { checkBankId, checkDate, checkMemoryId, describeValue, type Limits } from './validation.js';
+export { checkBankId, checkDate, checkKnownKeys, checkMemoryId, describeValue, type Limits } from './validation.js';
 export { type ZodProblem, zodProblem } from './zod-problem.js';

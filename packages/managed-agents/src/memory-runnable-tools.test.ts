@@ -20,6 +20,13 @@ describe('memoryRunnableTools', () => {
     expect(() => retain?.parse('not json')).toThrow(/not valid JSON/);
     await expect(retain?.run({ content: 'x', bank: 'other' })).rejects.toMatchObject({ code: 'invalid_input' });
     expect(() => memoryRunnableTools(brain, { bankId: 'bad bank' })).toThrow(/bankId/);
+    // A string from an environment variable is not a yes, and a misspelt option is not silently dropped.
+    expect(() => memoryRunnableTools(brain, { bankId: 'user-1', includeForget: 'false' as never })).toThrow(
+      /includeForget: must be true or false/,
+    );
+    expect(() => memoryRunnableTools(brain, { bankId: 'user-1', includeForgot: true } as never)).toThrow(
+      /includeForgot/,
+    );
     await brain.close();
   });
 

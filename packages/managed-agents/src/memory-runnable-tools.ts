@@ -3,6 +3,7 @@ import {
   type AstrocyteContext,
   type Brain,
   checkBankId,
+  checkKnownKeys,
   handleMemoryTool,
   isServerFailure,
   memoryToolDefinitions,
@@ -28,6 +29,12 @@ export function memoryRunnableTools(
   options: MemoryRunnableToolsOptions,
 ): BetaRunnableTool<Record<string, unknown>>[] {
   const bankId = checkBankId(options?.bankId);
+  checkKnownKeys(
+    options,
+    ['bankId', 'includeReflect', 'includeForget', 'context'],
+    '',
+    'an option of the memory tools',
+  );
   const { includeReflect, includeForget, context } = options;
   return memoryToolDefinitions({
     ...(includeReflect === undefined ? {} : { includeReflect }),

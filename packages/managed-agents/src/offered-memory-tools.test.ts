@@ -66,4 +66,18 @@ describe('a memory tool the agent was not offered', () => {
     });
     expect(handled).toEqual([]);
   });
+
+  it('runs no forget when includeForget is a string, answering with what is wrong', async () => {
+    const { brain, bankId } = await startSession(() => undefined);
+    const kept = await brain.retain('The standup moved to 9:30', { bankId });
+    const call = {
+      id: 'sevt_2',
+      type: 'agent.custom_tool_use',
+      name: 'memory_forget',
+      input: { memory_ids: [kept.memoryId] },
+    };
+    const outcome = await executeCustomTool(call as never, { brain, bankId, includeForget: 'false' as never });
+    expect(outcome).toEqual({ text: 'includeForget: must be true or false, got "false"', isError: true });
+    expect((await brain.list(bankId)).items.map((memory) => memory.text)).toEqual(['The standup moved to 9:30']);
+  });
 });

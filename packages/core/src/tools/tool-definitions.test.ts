@@ -11,6 +11,16 @@ describe('memoryToolDefinitions', () => {
     ]);
   });
 
+  it('refuses a choice that is not true or false, or an option it does not have, instead of offering forget', () => {
+    expect(() => memoryToolDefinitions({ includeForget: 'false' as never })).toThrow(
+      expect.objectContaining({ code: 'invalid_input', message: 'includeForget: must be true or false, got "false"' }),
+    );
+    expect(() => memoryToolDefinitions({ includeReflect: 0 as never })).toThrow(
+      /includeReflect: must be true or false/,
+    );
+    expect(() => memoryToolDefinitions({ includeForgot: true } as never)).toThrow(/includeForgot/);
+  });
+
   it('has the custom tool shape the Managed Agents API takes, with no bank in any input', () => {
     for (const tool of memoryToolDefinitions({ includeForget: true })) {
       expect(tool.type).toBe('custom');

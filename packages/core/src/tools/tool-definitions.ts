@@ -1,3 +1,6 @@
+import { ValidationError } from '../errors.js';
+import { checkKnownKeys, describeValue } from '../validation.js';
+
 /** The names of the four memory tools. */
 export const MEMORY_TOOL_NAMES = ['memory_retain', 'memory_recall', 'memory_reflect', 'memory_forget'] as const;
 export type MemoryToolName = (typeof MEMORY_TOOL_NAMES)[number];
@@ -86,10 +89,22 @@ const DEFINITIONS: Record<MemoryToolName, MemoryToolDefinition> = {
   },
 };
 
-/** The memory tools to give an agent; reflect is on and forget off unless asked. */
-export function memoryToolDefinitions(
-  options: { includeReflect?: boolean; includeForget?: boolean } = {},
-): MemoryToolDefinition[] {
+/** Which memory tools to give an agent. */
+export interface MemoryToolChoice {
+  includeReflect?: boolean;
+  includeForget?: boolean;
+}
+
+/**
+ * The memory tools to give an agent; reflect is on and forget off unless asked. An option that is not true or false
+ * is refused: `includeForget: "false"` (from an environment variable, say) would otherwise offer the forget tool.
+ */
+export function memoryToolDefinitions(options: MemoryToolChoice = {}): MemoryToolDefinition[] {
+  if (typeof options !== 'object' || options === null) throw new ValidationError('options', 'must be an object');
+  checkKnownKeys(options, ['includeReflect', 'includeForget'], '', 'an option of the memory tools');
+  for (const [key, value] of Object.entries(options))
+    if (value !== undefined && typeof value !== 'boolean')
+      throw new ValidationError(key, `must be true or false, got ${describeValue(value)}`);
   const { includeReflect = true, includeForget = false } = options;
   return MEMORY_TOOL_NAMES.filter(
     (name) => (name !== 'memory_reflect' || includeReflect) && (name !== 'memory_forget' || includeForget),
