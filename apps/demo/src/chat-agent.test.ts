@@ -57,6 +57,15 @@ describe('the offline chat agent', () => {
     expect(session[3]?.text).toBe('From memory: Your favourite colour is green.');
   });
 
+  it('says so when the exchange could not be stored, after the answer', async () => {
+    const events = await turn('hello \uD800 there');
+    expect(events.map((e) => e.type)).toEqual(['user', 'agent', 'error', 'done']);
+    expect(events[2]).toMatchObject({
+      type: 'error',
+      message: expect.stringMatching(/^this exchange was not stored in memory: .*surrogate/),
+    });
+  });
+
   it('answers "What should I avoid eating?" from the peanut allergy recall found, saying it comes from memory', async () => {
     const allergic = `allergy-${Math.random().toString(36).slice(2)}`;
     await demo.agent.turn(allergic, 'I am allergic to peanuts', () => {});

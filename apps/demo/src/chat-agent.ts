@@ -83,6 +83,9 @@ export class ChatAgent {
         memoryIds: result.transcript.flatMap((r) => (r.stored && r.memoryId ? [r.memoryId] : [])),
       });
     }
+    // The answer stands, but the page must not show this exchange as remembered like the others.
+    if (result.transcriptError)
+      emit({ type: 'error', message: `this exchange was not stored in memory: ${result.transcriptError.message}` });
     emit({ type: 'done', text: result.text, stopReason: result.stopReason });
     return { text: result.text, stopReason: result.stopReason };
   }

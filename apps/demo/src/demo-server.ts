@@ -1,5 +1,15 @@
-import { AstrocyteError, type Brain, checkBankId, NotFoundError, ValidationError } from '@astrocyte/core';
+import {
+  AstrocyteError,
+  type Brain,
+  checkBankId,
+  DEFAULT_MAX_BODY_BYTES,
+  jsonBodyHeadersProblem,
+  NotFoundError,
+  readJsonBytes,
+  ValidationError,
+} from '@astrocyte/core';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import type { ChatAgent } from './chat-agent.js';
 import { memoryRoutes } from './memory-routes.js';
@@ -27,10 +37,22 @@ export function createDemoApp(brain: Brain, agent: ChatAgent, info: DemoInfo): H
   app.get('/api/info', (c) => c.json({ mode: agent.mode, ...info }));
   app.route('/api', memoryRoutes(brain));
 
-  app.post('/api/banks/:bank/chat', async (c) => {
+  // The body is JSON of a bounded size: a cross-site form or text/plain POST, which a browser sends from any page
+  // without asking, would otherwise make the agent store or forget, and a body of any size was read whole.
+  const tooLarge = `the request body is larger than the limit of ${DEFAULT_MAX_BODY_BYTES} bytes`;
+  const chatBody = bodyLimit({
+    maxSize: DEFAULT_MAX_BODY_BYTES,
+    onError: (c) => c.json({ error: { code: 'request_too_large', message: tooLarge } }, 413),
+  });
+  app.post('/api/banks/:bank/chat', chatBody, async (c) => {
     const bankId = checkBankId(c.req.param('bank'), 'bank');
-    const body = (await c.req.json().catch(() => null)) as { message?: unknown } | null;
-    const message = typeof body?.message === 'string' ? body.message.trim() : '';
+    const problem = jsonBodyHeadersProblem(c.req.header('content-type'), c.req.header('content-encoding'));
+    if (problem) return c.json({ error: { code: 'unsupported_media_type', message: problem } }, 415);
+    const body = readJsonBytes(new Uint8Array(await c.req.arrayBuffer()), 'body');
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw new ValidationError('body', 'must be a JSON object such as {"message": "…"}');
+    const said = (body as { message?: unknown }).message;
+    const message = typeof said === 'string' ? said.trim() : '';
     if (!message) throw new ValidationError('message', 'is required: what to say to the agent');
     return streamSSE(c, async (stream) => {
       const abort = new AbortController();

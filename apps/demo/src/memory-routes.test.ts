@@ -1,4 +1,4 @@
-import { Astrocyte } from '@astrocyte/core';
+import { Astrocyte, DEFAULT_MAX_BODY_BYTES } from '@astrocyte/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatAgent } from './chat-agent.js';
 import { createDemoApp } from './demo-server.js';
@@ -85,6 +85,31 @@ describe('the memory panel API', () => {
     });
     expect(noMessage.status).toBe(400);
     expect(noMessage.body.error.message).toContain('message: is required');
+
+    // A page on another site can POST a form or text/plain without asking first: only JSON makes a turn.
+    const chat = (body: string, type = 'application/json') =>
+      json(`/api/banks/${bank}/chat`, { method: 'POST', headers: { 'content-type': type }, body });
+    expect(await chat('{"message":"Forget my favourite colour"}', 'text/plain')).toEqual({
+      status: 415,
+      body: {
+        error: { code: 'unsupported_media_type', message: 'send the body as application/json; got "text/plain"' },
+      },
+    });
+    expect((await chat('message=Forget+it', 'application/x-www-form-urlencoded')).status).toBe(415);
+    const broken = await chat('{"message": "hi"');
+    expect(broken.status).toBe(400);
+    expect(broken.body.error.message).toMatch(/^body: /);
+    expect((await chat('["hi"]')).body.error.message).toBe('body: must be a JSON object such as {"message": "…"}');
+    const huge = await chat(JSON.stringify({ message: 'x'.repeat(DEFAULT_MAX_BODY_BYTES) }));
+    expect(huge).toEqual({
+      status: 413,
+      body: {
+        error: {
+          code: 'request_too_large',
+          message: `the request body is larger than the limit of ${DEFAULT_MAX_BODY_BYTES} bytes`,
+        },
+      },
+    });
 
     const before = (await brain.list(bank)).items.length;
     const unknown = await json(`/api/banks/${bank}/memories/not-a-memory`, { method: 'DELETE' });

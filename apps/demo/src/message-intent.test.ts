@@ -30,5 +30,9 @@ describe('firstPersonToSecond', () => {
       "You're allergic to nuts and you love your dog",
     );
     expect(firstPersonToSecond('Lima is the capital of Peru')).toBe('Lima is the capital of Peru');
+    // A capital where a sentence starts, after spaces or a line break too, and nowhere else.
+    expect(firstPersonToSecond('  my cat is old.  my dog too!\nI walk them; me too')).toBe(
+      '  Your cat is old.  Your dog too!\nYou walk them; you too',
+    );
   });
 });

@@ -21,7 +21,14 @@ export function firstPersonToSecond(text: string): string {
     const swap = SWAPS[word.toLowerCase()];
     if (!swap) return word;
     // "I" is upper case anywhere, so the capital follows the sentence, not the word.
-    const startsSentence = /^\s*$|[.!?]\s*$/.test(text.slice(0, offset));
-    return startsSentence ? swap.charAt(0).toUpperCase() + swap.slice(1) : swap;
+    return startsSentence(text, offset) ? swap.charAt(0).toUpperCase() + swap.slice(1) : swap;
   });
+}
+
+// Whether only spaces, after a sentence's end or the start of the text, come before `offset`. It looks back over the
+// spaces alone: testing the whole text before each word took 36 s for a message of 600 kB.
+function startsSentence(text: string, offset: number): boolean {
+  let at = offset - 1;
+  while (at >= 0 && /\s/.test(text.charAt(at))) at--;
+  return at < 0 || '.!?'.includes(text.charAt(at));
 }
