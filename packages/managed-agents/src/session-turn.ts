@@ -165,6 +165,19 @@ export class SessionTurn {
     if (this.signal.aborted) throw new TurnEnded();
   }
 
+  /**
+   * `work`, or TurnEnded once the turn ends first (its time-out, the caller's abort, a failure): a tool handler that
+   * never returns would otherwise hold the turn past both, as the feed, parked here, reads no more events.
+   */
+  private whileOpen<T>(work: Promise<T>): Promise<T> {
+    this.checkOpen();
+    return new Promise<T>((resolve, reject) => {
+      const ended = () => reject(new TurnEnded());
+      this.signal.addEventListener('abort', ended, { once: true });
+      work.then(resolve, reject).finally(() => this.signal.removeEventListener('abort', ended));
+    });
+  }
+
   private async loop(): Promise<SessionTurnResult> {
     // The stream never replays: it must be attached before the message that starts the turn.
     await this.feed.open();
@@ -243,7 +256,7 @@ export class SessionTurn {
         last?.message ?? 'the platform gave up retrying the turn',
       );
     }
-    await this.ledger.whenSettled();
+    await this.whileOpen(this.ledger.whenSettled());
     this.checkOpen();
     const turns = this.options.retainTranscript && type === 'end_turn' ? this.transcript.take() : null;
     const { toolCalls, confirmations, leftCalls, droppedCalls } = this.ledger;
@@ -290,7 +303,7 @@ export class SessionTurn {
   private async checkConfirmations(eventIds: string[]): Promise<void> {
     const waiting = this.ledger.unconfirmed(eventIds);
     if (waiting.length === 0) return;
-    await this.ledger.whenSettled();
+    await this.whileOpen(this.ledger.whenSettled());
     this.checkOpen();
     throw new ToolConfirmationRequiredError(this.sessionId, waiting);
   }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { emulatedSessionsPerTest } from './__fixtures__/emulated-session-fixture.js';
 import { ThreadTerminated } from './emulator/index.js';
 import { runSessionTurn } from './run-session-with-memory.js';
+import { SessionAbortedError, SessionTimeoutError } from './session-errors.js';
 
 const startSession = emulatedSessionsPerTest();
 
@@ -110,5 +111,48 @@ describe('a sub-agent thread that terminates', () => {
     expect(ran).toEqual([]);
     expect(turn.droppedCalls).toMatchObject([{ name: 'slow_search', threadId }]);
     expect(turn.reconnects).toBe(1);
+  });
+});
+
+describe('a tool handler that never returns, in a turn another client ends', () => {
+  // The agent calls a custom tool; while its handler hangs, another client interrupts the session, which idles with
+  // end_turn: the runner waits for its calls to settle before it returns.
+  async function stuckTurn(options: { timeoutSeconds?: number; signal?: AbortSignal }) {
+    const fixture = await startSession(async (turn) => {
+      await turn.callTool('slow_lookup', { q: 'x' });
+      turn.say('done');
+    });
+    const { client, brain, sessionId, bankId } = fixture;
+    let started!: () => void;
+    const handling = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const turn = runSessionTurn(client, brain, {
+      sessionId,
+      bankId,
+      prompt: 'go',
+      nonMemoryToolHandler: () => {
+        started();
+        return new Promise<string>(() => undefined);
+      },
+      ...options,
+    }).catch((error: unknown) => error);
+    await handling;
+    await client.beta.sessions.events.send(sessionId, { events: [{ type: 'user.interrupt' }] });
+    // The idle that follows reaches the runner, which then waits for the hung call.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    return { turn };
+  }
+
+  it('fails with SessionTimeoutError at its time-out', async () => {
+    const { turn } = await stuckTurn({ timeoutSeconds: 1 });
+    expect(await turn).toBeInstanceOf(SessionTimeoutError);
+  });
+
+  it('fails with SessionAbortedError when the caller aborts', async () => {
+    const abort = new AbortController();
+    const { turn } = await stuckTurn({ timeoutSeconds: 60, signal: abort.signal });
+    abort.abort(new Error('the user left'));
+    expect(await turn).toBeInstanceOf(SessionAbortedError);
   });
 });
