@@ -163,11 +163,12 @@ export class EmulatedSession {
     if (this.deleted) throw invalidRequest(`session ${this.id} was deleted`);
     if (this.status === 'terminated') throw invalidRequest(`session ${this.id} is terminated and accepts no input`);
     if (!Array.isArray(events) || events.length === 0) throw invalidRequest('events: must be a non-empty array');
-    for (const event of events) this.check(event);
+    const answering = new Set<unknown>();
+    for (const event of events) this.check(event, answering);
     return events.map((event) => this.apply(event as { type: string; [field: string]: unknown }));
   }
 
-  private check(event: unknown): void {
+  private check(event: unknown, answering: Set<unknown>): void {
     const type = (event as { type?: unknown } | null)?.type;
     if (type === 'user.message') {
       const content = (event as { content?: unknown }).content;
@@ -177,7 +178,7 @@ export class EmulatedSession {
     }
     if (type === 'user.interrupt') return;
     if (type === 'user.custom_tool_result' || type === 'user.tool_confirmation') {
-      this.calls.check(event as { type: string });
+      this.calls.check(event as { type: string }, answering);
       return;
     }
     throw invalidRequest(`event type ${JSON.stringify(type)} is not supported by the emulator`);

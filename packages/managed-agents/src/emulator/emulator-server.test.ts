@@ -92,8 +92,15 @@ describe('the Managed Agents emulator, driven by the official SDK', () => {
     await expect(
       client.beta.sessions.events.send(sessionId, { events: [answer(first?.id as string, 'again')] }),
     ).rejects.toBeInstanceOf(Anthropic.BadRequestError);
+    // Two answers of one call in one request: the request is refused whole, the first answer with it.
+    await expect(
+      client.beta.sessions.events.send(sessionId, {
+        events: [answer(second?.id as string, 'B'), answer(second?.id as string, 'B again')],
+      }),
+    ).rejects.toBeInstanceOf(Anthropic.BadRequestError);
     expect(emulator.rejectedEvents.map((rejected) => rejected.reason)).toEqual([
       `custom_tool_use_id ${first?.id} was already answered`,
+      `custom_tool_use_id ${second?.id} is answered twice in one request`,
     ]);
     await client.beta.sessions.events.send(sessionId, { events: [answer(second?.id as string, 'B')] });
     const last = emulator.events(sessionId).filter((event) => event.type === 'agent.message');

@@ -115,14 +115,19 @@ export class SessionToolCalls {
     return Promise.all(answers);
   }
 
-  /** Refuses (throws a 400) a client event that answers no waiting call; records the refusal. */
-  check(event: { type: string; [field: string]: unknown }): void {
+  /**
+   * Refuses (throws a 400) a client event that answers no waiting call, or one `answering` (the ids answered earlier
+   * in the same request, to which it adds) already answers; records the refusal.
+   */
+  check(event: { type: string; [field: string]: unknown }, answering: Set<unknown>): void {
     const custom = event.type === 'user.custom_tool_result';
     const id = custom ? event.custom_tool_use_id : event.tool_use_id;
     const field = custom ? 'custom_tool_use_id' : 'tool_use_id';
     const call = typeof id === 'string' ? this.pending.get(id) : undefined;
     let reason: string | undefined;
-    if (typeof id === 'string' && this.orphaned.has(id)) {
+    if (answering.has(id)) {
+      reason = `${field} ${String(id)} is answered twice in one request`;
+    } else if (typeof id === 'string' && this.orphaned.has(id)) {
       reason = `${field} ${id} belongs to session thread ${this.orphaned.get(id)}, which is terminated and accepts no input`;
     } else if (!call) {
       reason = this.answered.has(String(id))
@@ -137,7 +142,7 @@ export class SessionToolCalls {
     } else if (!custom && event.result === 'allow' && event.deny_message != null) {
       reason = 'user.tool_confirmation: deny_message is only allowed when result is deny';
     }
-    if (reason === undefined) return;
+    if (reason === undefined) return void answering.add(id);
     this.session.rejected(event, reason);
     throw invalidRequest(reason);
   }
