@@ -7,6 +7,7 @@ import {
   type RetainResult,
   withFieldRenamed,
 } from '@astrocyte/core';
+import { sendMessageOnce } from './send-message-once.js';
 import {
   SessionAbortedError,
   SessionDeletedError,
@@ -183,12 +184,7 @@ export class SessionTurn {
     await this.feed.open();
     this.checkOpen();
     this.messageSent = true;
-    const sent = await this.client.beta.sessions.events.send(
-      this.sessionId,
-      { events: [{ type: 'user.message', content: [{ type: 'text', text: this.options.prompt }] }] },
-      { signal: this.signal },
-    );
-    this.userMessageId = sent.data?.[0]?.id;
+    this.userMessageId = await sendMessageOnce(this.client, this.sessionId, this.options.prompt, this.signal);
     this.transcript.addUser(this.options.prompt);
     return this.feed.follow(({ event }) => this.accept(event));
   }
