@@ -186,7 +186,25 @@ export class SessionTurn {
     this.messageSent = true;
     this.userMessageId = await sendMessageOnce(this.client, this.sessionId, this.options.prompt, this.signal);
     this.transcript.addUser(this.options.prompt);
-    return this.feed.follow(({ event }) => this.accept(event));
+    return this.feed.follow(({ event }) => this.acceptReadable(event));
+  }
+
+  /**
+   * `accept`, with an event whose fields are not what the API documents (a `session.error` without its error, say)
+   * reported as the platform's malformed event: read unchecked, it failed as "the API refused a request".
+   */
+  private async acceptReadable(event: SessionEvent): Promise<SessionTurnResult | null> {
+    try {
+      return await this.accept(event);
+    } catch (error) {
+      if (!(error instanceof TypeError)) throw error;
+      throw new SessionError(
+        this.sessionId,
+        'malformed_event',
+        `the platform sent a ${event.type} event the runner cannot read (${error.message})`,
+        { cause: error, details: { eventType: event.type } },
+      );
+    }
   }
 
   /** Handles one distinct event; returns the turn's result when the event ends it. */

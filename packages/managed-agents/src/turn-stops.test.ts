@@ -35,6 +35,23 @@ describe('how a turn stops', () => {
     expect(turn.toolCalls).toMatchObject([{ name: 'memory_retain', posted: true }]);
   });
 
+  it('reports a platform event it cannot read as such, not as a request the API refused', async () => {
+    let emit: (event: { type: string }) => void = () => undefined;
+    const fixture = await startSession(async (turn) => {
+      emit({ type: 'session.error' });
+      turn.say('never read');
+    });
+    const { client, brain, sessionId, bankId, emulator } = fixture;
+    emit = (event) => emulator.session(sessionId)?.emit(event);
+    const error = await runSessionTurn(client, brain, { sessionId, bankId, prompt: 'hi' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'session_error',
+      errorType: 'malformed_event',
+      details: { eventType: 'session.error' },
+      message: expect.stringMatching(/: the platform sent a session\.error event the runner cannot read \(/),
+    });
+  });
+
   it('returns end_turn with null stop details', async () => {
     const fixture = await startSession((turn) => turn.say('hello'));
     const { client, brain, sessionId, bankId } = fixture;
