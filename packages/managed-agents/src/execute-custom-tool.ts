@@ -28,6 +28,8 @@ export interface CustomToolBinding {
   includeReflect?: boolean;
   includeForget?: boolean;
   nonMemoryToolHandler?: NonMemoryToolHandler;
+  /** Given to `nonMemoryToolHandler`: aborts when the caller stops waiting for it (never, without one). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -62,7 +64,8 @@ export async function executeCustomTool(
       }
     }
     if (binding.nonMemoryToolHandler) {
-      const text = await binding.nonMemoryToolHandler(call.name, call.input ?? {}, call);
+      const signal = binding.signal ?? new AbortController().signal;
+      const text = await binding.nonMemoryToolHandler(call.name, call.input ?? {}, call, signal);
       if (typeof text !== 'string') {
         return { text: `tool "${call.name}" returned ${typeof text}, not a string result`, isError: true };
       }

@@ -12,12 +12,14 @@ import type { ToolConfirmationHandler } from './tool-confirmation.js';
 
 /**
  * Runs a custom tool that is not a memory tool and returns the text the model reads.
- * Throwing sends the error message back with `is_error: true`.
+ * Throwing sends the error message back with `is_error: true`. `signal` aborts when the turn ends before the
+ * handler does (its time-out, the caller's abort, a failure): pass it on to what may hang, a fetch say.
  */
 export type NonMemoryToolHandler = (
   toolName: string,
   toolInput: Record<string, unknown>,
   event: BetaManagedAgentsAgentCustomToolUseEvent,
+  signal: AbortSignal,
 ) => string | Promise<string>;
 
 /** What one turn of `runSessionWithMemory` needs. */

@@ -202,11 +202,11 @@ export class ToolCallLedger {
   }
 
   private async runTool(event: CustomToolUseEvent): Promise<void> {
-    const { binding } = this.options;
+    const { binding, signal } = this.options;
     // A tool the handler does not own must not reach it: the model gets the no-handler error instead.
     const outcome = await executeCustomTool(
       event,
-      this.ownsTool(event.name) ? binding : { ...binding, nonMemoryToolHandler: undefined },
+      this.ownsTool(event.name) ? { ...binding, signal } : { ...binding, nonMemoryToolHandler: undefined },
     );
     const posted = await this.post(event, customToolResult(event, outcome.text, outcome.isError));
     if (posted === 'dropped') return;

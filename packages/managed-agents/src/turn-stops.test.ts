@@ -140,30 +140,32 @@ describe('a tool handler that never returns, in a turn another client ends', () 
       turn.say('done');
     });
     const { client, brain, sessionId, bankId } = fixture;
-    let started!: () => void;
-    const handling = new Promise<void>((resolve) => {
+    let started!: (signal: AbortSignal) => void;
+    const handling = new Promise<AbortSignal>((resolve) => {
       started = resolve;
     });
     const turn = runSessionTurn(client, brain, {
       sessionId,
       bankId,
       prompt: 'go',
-      nonMemoryToolHandler: () => {
-        started();
+      nonMemoryToolHandler: (_name, _input, _event, signal) => {
+        started(signal);
         return new Promise<string>(() => undefined);
       },
       ...options,
     }).catch((error: unknown) => error);
-    await handling;
+    const handlerSignal = await handling;
     await client.beta.sessions.events.send(sessionId, { events: [{ type: 'user.interrupt' }] });
     // The idle that follows reaches the runner, which then waits for the hung call.
     await new Promise((resolve) => setTimeout(resolve, 200));
-    return { turn };
+    return { turn, handlerSignal };
   }
 
-  it('fails with SessionTimeoutError at its time-out', async () => {
-    const { turn } = await stuckTurn({ timeoutSeconds: 1 });
+  it('fails with SessionTimeoutError at its time-out, and tells the handler to stop', async () => {
+    const { turn, handlerSignal } = await stuckTurn({ timeoutSeconds: 1 });
+    expect(handlerSignal.aborted).toBe(false);
     expect(await turn).toBeInstanceOf(SessionTimeoutError);
+    expect(handlerSignal.aborted).toBe(true);
   });
 
   it('fails with SessionAbortedError when the caller aborts', async () => {
