@@ -47,6 +47,17 @@ describe("sending a turn's message through a fault", () => {
     expect(session.emails).toEqual(['Tell my boss I am sick', 'Tell the team too']);
   });
 
+  it('sends it until an outage ends, once, and a last send whose response is lost is not taken for a failure', async () => {
+    const session = await emailer();
+    session.emulator.failRequests({ ...MESSAGE_POST, status: 503, forMs: 2_500 });
+    expect((await session.run('Tell my boss I am sick')).text).toBe('sent: Tell my boss I am sick');
+    session.emulator.failRequests({ ...MESSAGE_POST, status: 503, times: 2 });
+    session.emulator.failRequests({ ...MESSAGE_POST, status: 500, afterProcessing: true });
+    expect((await session.run('Tell the team too')).text).toBe('sent: Tell the team too');
+    expect(session.messages()).toHaveLength(2);
+    expect(session.emails).toEqual(['Tell my boss I am sick', 'Tell the team too']);
+  });
+
   it('sends it again when the platform refused it before recording it, and even a repeated prompt only once', async () => {
     const session = await emailer();
     expect((await session.run('yes')).text).toBe('sent: yes');
