@@ -13,8 +13,12 @@ export class InMemoryAccessLedger implements StoreAccessLedger {
   /** Oldest first; an entry's id is its position + 1. */
   private readonly audit: AuditEntry[] = [];
 
+  /** `assertOpen` throws once the store that holds the ledger is closed. */
+  constructor(private readonly assertOpen: () => void) {}
+
   /** Adds to the window's counter after dropping the key's windows older than `expireBefore`. */
   async addToCounter(key: string, windowStart: Date, amount: number, expireBefore: Date): Promise<number> {
+    this.assertOpen();
     checkCounterArguments(key, windowStart, amount, expireBefore);
     const windows = this.counters.get(key) ?? new Map<number, number>();
     this.counters.set(key, windows);
@@ -26,11 +30,13 @@ export class InMemoryAccessLedger implements StoreAccessLedger {
 
   /** Appends a copy, so that later changes to the caller's object do not reach the log. */
   async appendAudit(entry: Omit<AuditEntry, 'id'>): Promise<void> {
+    this.assertOpen();
     this.audit.push({ ...structuredClone(entry), id: String(this.audit.length + 1) });
   }
 
   /** Newest first; the cursor holds the id of the last entry returned. */
   async listAudit(query: StoreAuditQuery): Promise<Page<AuditEntry>> {
+    this.assertOpen();
     const before = query.cursor === undefined ? Number.POSITIVE_INFINITY : Number(decodeAuditCursor(query.cursor));
     const matching = this.audit
       .filter(

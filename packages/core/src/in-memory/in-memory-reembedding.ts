@@ -25,10 +25,13 @@ export class InMemoryReembedding implements StoreReembedding {
   constructor(
     private readonly rows: Map<string, ReembedRow>,
     private readonly embedder: { get(): EmbedderInfo; set(info: EmbedderInfo): void },
+    /** Throws once the store is closed. */
+    private readonly assertOpen: () => void,
   ) {}
 
   /** The recorded embedder, the target and the counts. */
   async state(): Promise<ReembedState> {
+    this.assertOpen();
     const rows = [...this.rows.values()];
     return {
       current: { ...this.embedder.get() },
@@ -40,12 +43,14 @@ export class InMemoryReembedding implements StoreReembedding {
 
   /** Records the target, unless another is in progress. */
   async begin(target: EmbedderInfo): Promise<void> {
+    this.assertOpen();
     if (this.target) checkReembedTarget(this.target, target);
     this.target = { name: target.name, dimensions: target.dimensions };
   }
 
   /** Rows without a staged vector, in insertion order; the cursor is the last row's sequence number. */
   async pending(cursor: string | null, limit: number): Promise<{ items: ReembedItem[]; cursor: string | null }> {
+    this.assertOpen();
     const after = cursor === null ? -1 : Number(cursor);
     const rows = this.unstaged().filter((row) => row.seq > after);
     const page = rows.slice(0, limit);
@@ -54,6 +59,7 @@ export class InMemoryReembedding implements StoreReembedding {
 
   /** Sets the staged vectors of the rows still live. */
   async stage(target: EmbedderInfo, vectors: StagedVector[]): Promise<void> {
+    this.assertOpen();
     checkReembedTarget(this.target, target);
     for (const [i, vector] of vectors.entries()) checkDimensions(vector.embedding, target, `vectors[${i}].embedding`);
     for (const vector of vectors) {
@@ -64,6 +70,7 @@ export class InMemoryReembedding implements StoreReembedding {
 
   /** Stages what is missing, then swaps every row's vector for its staged one and records the target. */
   async switchTo(target: EmbedderInfo, embedMissing: (items: ReembedItem[]) => Promise<Float32Array[]>): Promise<void> {
+    this.assertOpen();
     checkReembedTarget(this.target, target);
     // Memories retained while the missing ones were embedded are missing too: the swap waits until none is.
     for (;;) {
@@ -91,6 +98,7 @@ export class InMemoryReembedding implements StoreReembedding {
 
   /** Drops the staged vectors and the target. */
   async cancel(): Promise<void> {
+    this.assertOpen();
     for (const row of this.rows.values()) delete row.staged;
     this.target = null;
   }

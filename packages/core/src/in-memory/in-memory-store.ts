@@ -47,20 +47,24 @@ export class InMemoryStore implements MemoryStore {
   private sequence = 0;
   private closed = false;
   /** Re-embedding: staged vectors ride on the live rows. */
-  readonly reembedding = new InMemoryReembedding(this.rows, {
-    get: () => {
-      if (!this.embedder)
-        throw new StorageError('memory: no embedder is recorded yet; call ensureEmbedder first', {
-          code: 'embedder_not_recorded',
-        });
-      return this.embedder;
+  readonly reembedding = new InMemoryReembedding(
+    this.rows,
+    {
+      get: () => {
+        if (!this.embedder)
+          throw new StorageError('memory: no embedder is recorded yet; call ensureEmbedder first', {
+            code: 'embedder_not_recorded',
+          });
+        return this.embedder;
+      },
+      set: (info) => {
+        this.embedder = info;
+      },
     },
-    set: (info) => {
-      this.embedder = info;
-    },
-  });
+    () => this.assertOpen(),
+  );
   /** Rate-limit counters and the audit log, in this process only. */
-  readonly accessLedger = new InMemoryAccessLedger();
+  readonly accessLedger = new InMemoryAccessLedger(() => this.assertOpen());
 
   /** Records the embedder on first use and refuses another one afterwards. */
   async ensureEmbedder(info: EmbedderInfo): Promise<void> {

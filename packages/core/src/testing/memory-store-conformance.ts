@@ -65,6 +65,14 @@ export function describeMemoryStoreConformance(name: string, factory: StoreFacto
         () => store.expired(NOW, 10),
         () => store.history(bank, kept.id),
         () => store.banks(),
+        // Its parts too: the access ledger and the re-embedding, where the store has them.
+        ...(store.accessLedger
+          ? [
+              () => store.accessLedger?.addToCounter('k', NOW, 1, NOW) as Promise<unknown>,
+              () => store.accessLedger?.listAudit({ limit: 10 }) as Promise<unknown>,
+            ]
+          : []),
+        ...(store.reembedding ? [() => store.reembedding?.state() as Promise<unknown>] : []),
       ];
       for (const call of calls)
         await expect(Promise.resolve().then(call), call.toString()).rejects.toMatchObject({ code: 'store_closed' });
