@@ -190,21 +190,18 @@ export class SessionTurn {
   }
 
   /**
-   * `accept`, with an event whose fields are not what the API documents (a `session.error` without its error, say)
-   * reported as the platform's malformed event: read unchecked, it failed as "the API refused a request".
+   * `accept`, after checking the fields it reads: an event the platform sent without them (a `session.error` without
+   * its error, say) is its malformed event, where read unchecked it failed as "the API refused a request".
    */
-  private async acceptReadable(event: SessionEvent): Promise<SessionTurnResult | null> {
-    try {
-      return await this.accept(event);
-    } catch (error) {
-      if (!(error instanceof TypeError)) throw error;
-      throw new SessionError(
-        this.sessionId,
-        'malformed_event',
-        `the platform sent a ${event.type} event the runner cannot read (${error.message})`,
-        { cause: error, details: { eventType: event.type } },
-      );
-    }
+  private acceptReadable(event: SessionEvent): Promise<SessionTurnResult | null> {
+    const field = unreadableField(event);
+    if (field === null) return this.accept(event);
+    throw new SessionError(
+      this.sessionId,
+      'malformed_event',
+      `the platform sent a ${event.type} event whose ${field} the runner cannot read`,
+      { details: { eventType: event.type, field } },
+    );
   }
 
   /** Handles one distinct event; returns the turn's result when the event ends it. */
@@ -374,5 +371,29 @@ export class SessionTurn {
     } finally {
       clearTimeout(timer);
     }
+  }
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
+// The field of an event the runner reads that is missing or of another shape than the API documents, or null.
+function unreadableField(event: SessionEvent): string | null {
+  const fields = event as unknown as Record<string, unknown>;
+  switch (event.type) {
+    case 'session.error':
+      return isObject(fields.error) ? null : 'error';
+    case 'agent.message':
+      return Array.isArray(fields.content) ? null : 'content';
+    case 'agent.custom_tool_use':
+      return typeof fields.id === 'string' && typeof fields.name === 'string' ? null : 'id or name';
+    case 'session.status_idle':
+    case 'session.thread_status_idle': {
+      const stop = fields.stop_reason;
+      if (stop === null || stop === undefined) return null;
+      if (!isObject(stop)) return 'stop_reason';
+      return stop.type === 'requires_action' && !Array.isArray(stop.event_ids) ? 'stop_reason.event_ids' : null;
+    }
+    default:
+      return null;
   }
 }

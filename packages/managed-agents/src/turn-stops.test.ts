@@ -47,8 +47,8 @@ describe('how a turn stops', () => {
     expect(error).toMatchObject({
       code: 'session_error',
       errorType: 'malformed_event',
-      details: { eventType: 'session.error' },
-      message: expect.stringMatching(/: the platform sent a session\.error event the runner cannot read \(/),
+      details: { eventType: 'session.error', field: 'error' },
+      message: expect.stringMatching(/: the platform sent a session\.error event whose error the runner cannot read$/),
     });
   });
 
