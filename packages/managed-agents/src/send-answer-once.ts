@@ -8,6 +8,11 @@ export type ToolAnswer = CustomToolResultParams | ToolConfirmationParams;
 const BACKOFF_START_MS = 200;
 const BACKOFF_CAP_MS = 5_000;
 
+/** The wait before the next send after `attempt` failed ones: 0.2 s doubling to 5 s, for answers and messages alike. */
+export function sendBackoffMs(attempt: number): number {
+  return Math.min(BACKOFF_START_MS * 2 ** attempt, BACKOFF_CAP_MS);
+}
+
 /** When the sender gives up, and what it knows from elsewhere. */
 export interface SendOnceOptions {
   /** Retries stop when it aborts (the turn's time-out, the caller's stop). */
@@ -54,7 +59,7 @@ export async function sendAnswerOnce(
     const recorded = isAnswered(id) || (await answerRecorded(client, sessionId, answer, signal));
     if (recorded === true) return;
     if (recorded === false && isPermanentClientError(lastError)) throw lastError;
-    const wait = Math.min(BACKOFF_START_MS * 2 ** attempt, BACKOFF_CAP_MS);
+    const wait = sendBackoffMs(attempt);
     if (Date.now() + wait > deadline) throw lastError;
     // When the history could not be read, ask it again before sending again.
     mustSend = recorded === false;

@@ -1,8 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { abortableSleep, isPermanentClientError } from '@astrocyte/core';
+import { sendBackoffMs } from './send-answer-once.js';
 
-const BACKOFF_START_MS = 200;
-const BACKOFF_CAP_MS = 5_000;
 const UNKNOWN = Symbol('unknown');
 
 /**
@@ -42,7 +41,7 @@ export async function sendMessageOnce(
     if (now !== UNKNOWN && now !== before) return now ?? undefined;
     // When the history could not be read, ask it again before sending again.
     mustSend = now !== UNKNOWN;
-    await abortableSleep(Math.min(BACKOFF_START_MS * 2 ** attempt, BACKOFF_CAP_MS), signal).catch(() => undefined);
+    await abortableSleep(sendBackoffMs(attempt), signal).catch(() => undefined);
     if (signal.aborted) throw lastError;
   }
 }
