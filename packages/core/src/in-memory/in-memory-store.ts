@@ -184,6 +184,9 @@ export class InMemoryStore implements MemoryStore {
   /** Every memory linked by supersession to one the selector matches, live or superseded and not yet erased. */
   async chains(bankId: string, selector: MemorySelector): Promise<ChainMember[]> {
     this.assertOpen();
+    // As the SQL stores: a superseded memory has no expiry or document of its own, so those selectors mean nothing here.
+    if (!(selector.ids || selector.tags || selector.before || selector.all === true))
+      throw new ValidationError('selector', 'chains take one of ids, tags, before or all');
     const members = new Map<string, Omit<ChainMember, 'selected'>>();
     for (const { record } of this.live(bankId)) members.set(record.id, { ...memberOf(record), supersededBy: null });
     for (const { record, by } of this.superseded.values()) {

@@ -60,6 +60,11 @@ export function describeChainConformance(fresh: () => Promise<MemoryStore>, reco
     expect(await members(store, bank, { all: true })).toEqual(selecting(first.id, second.id, third.id));
     expect(await store.chains(randomBankId(), { ids: [first.id] })).toEqual([]);
     expect(await store.chains(bank, { ids: ['no-such-id'] })).toEqual([]);
+    for (const selector of [{ expiredAt: NOW }, { documentIds: [first.id] }, {}])
+      await expect(store.chains(bank, selector)).rejects.toMatchObject({
+        code: 'invalid_input',
+        details: { field: 'selector' },
+      });
     // The supersede row says who replaced the memory and why: the new record's first version.
     expect((await store.history(bank, first.id)).at(-1)).toMatchObject({
       action: 'supersede',
