@@ -51,11 +51,13 @@ let lastEpisode: { id: string; prefix: string } | null = null;
 export function mayRepeat(incoming: string, stored: string): boolean {
   const codes = (text: string) => (text.normalize('NFKC').match(/[\p{L}\p{N}]*\p{N}[\p{L}\p{N}]*/gu) ?? []).join(' ');
   if (codes(incoming) !== codes(stored)) return false;
-  const storedWords = new Set(words(stored).map(stem));
-  const incomingWords = new Set(words(incoming).map(stem));
-  for (const word of incomingWords) if (!storedWords.has(word)) return false;
-  for (const word of storedWords) if (!incomingWords.has(word) && isNegation(word)) return false;
-  return true;
+  const storedWords = words(stored);
+  const incomingWords = words(incoming);
+  const storedStems = new Set(storedWords.map(stem));
+  for (const word of incomingWords) if (!storedStems.has(stem(word))) return false;
+  // Negations as written, not stemmed: "notes" stems to "not", and "nothing" to a word that negates nothing.
+  const negations = (list: string[]) => [...new Set(list.filter(isNegation))].sort().join(' ');
+  return negations(incomingWords) === negations(storedWords);
 }
 
 // Words that carry no meaning for search; left out of keyword queries and of the local embedder's word features.

@@ -326,6 +326,9 @@ export function describeConversations(factory: StoreFactory): void {
         ['User ID is ABC123', 'User ID is abc123'],
         ['The flight leaves on 3 May.', 'The flight leaves on 4 May.'],
         ['The user is allergic to penicillin.', 'The user is allergic to penicillin and to latex.'],
+        // "notes" and "not" share a stem, "nothing" has none of its negation's: negations are compared as written.
+        ['Planning notes: the budget was approved.', 'Planning notes: the budget was not approved.'],
+        ['Nothing changed in the plan.', 'The plan changed.'],
       ];
       for (const [first, second] of pairs) {
         const bankId = randomBankId();
