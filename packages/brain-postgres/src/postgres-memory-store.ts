@@ -3,6 +3,7 @@ import {
   type ChainMember,
   checkSameEmbedder,
   type EmbedderInfo,
+  type EraseOptions,
   type InsertOptions,
   type InsertOutcome,
   type MemoryRecord,
@@ -164,8 +165,8 @@ export class PostgresMemoryStore implements MemoryStore {
   }
 
   /** Erases live memories and superseded ones not yet erased, down their chains, leaving a tombstone for each. */
-  erase(bankId: string, ids: string[], stamp: VersionStamp): Promise<string[]> {
-    return this.writer.erase(bankId, ids, stamp);
+  erase(bankId: string, ids: string[], stamp: VersionStamp, options?: EraseOptions): Promise<string[]> {
+    return this.writer.erase(bankId, ids, stamp, options);
   }
 
   /** Live memories of any bank whose expiry is at or before `now`. */

@@ -1,8 +1,10 @@
 import { type JsonValue, ValidationError } from '@astrocyte/core';
 import {
   checkMemoryLimits,
+  checkNotHeld,
   checkSameEmbedder,
   type EmbedderInfo,
+  type EraseOptions,
   type InsertOptions,
   type InsertOutcome,
   limitedBanks,
@@ -69,12 +71,19 @@ export class MemoryWriter {
    * text and tags of the targets' versions and of every memory they superseded, directly or down a chain, and writes
    * a content-free tombstone for each target. Returns the ids named that were erased.
    */
-  async erase(bankId: string, ids: string[], stamp: VersionStamp): Promise<string[]> {
+  async erase(bankId: string, ids: string[], stamp: VersionStamp, options?: EraseOptions): Promise<string[]> {
     if (ids.length === 0) return [];
     const { sql } = this;
     const unique = [...new Set(ids)];
     const erasedIds = await this.db.transaction(async (client) => {
       await lockBanks(client, sql, [bankId]);
+      if (!options?.overrideLegalHold && options?.holdTags?.length) {
+        const held = await client.query<{ id: string; tags: string[] }>(
+          `SELECT id, tags FROM ${sql.memories} WHERE bank_id = $1 AND id = ANY($2::text[]) AND tags && $3::text[]`,
+          [bankId, unique, options.holdTags],
+        );
+        checkNotHeld(held.rows, options);
+      }
       // Chosen before anything is erased: erasing a memory empties the ones it replaced, which may be named too.
       const superseded = await supersededAmong(client, sql, bankId, unique);
       const { rows } = await client.query<{

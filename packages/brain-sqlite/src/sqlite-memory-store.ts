@@ -3,6 +3,7 @@ import {
   type ChainMember,
   checkSameEmbedder,
   type EmbedderInfo,
+  type EraseOptions,
   type InsertOptions,
   type InsertOutcome,
   type MemoryRecord,
@@ -157,10 +158,10 @@ export class SqliteMemoryStore implements MemoryStore {
    * Deletes rows, vectors, index terms and tags, nulls every stored copy of the text and tags in history (down the
    * supersession chain), writes tombstones, then empties the WAL so the text is gone from the files too.
    */
-  async erase(bankId: string, ids: string[], stamp: VersionStamp): Promise<string[]> {
+  async erase(bankId: string, ids: string[], stamp: VersionStamp, options?: EraseOptions): Promise<string[]> {
     this.connection.assertOpen();
     if (ids.length === 0) return [];
-    const erased = await this.writer.erase(bankId, ids, stamp);
+    const erased = await this.writer.erase(bankId, ids, stamp, options);
     if (erased.length > 0) await this.connection.truncateWal();
     return erased;
   }

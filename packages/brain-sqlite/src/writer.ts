@@ -2,9 +2,11 @@ import { ValidationError } from '@astrocyte/core';
 import {
   addsHold,
   checkMemoryLimits,
+  checkNotHeld,
   checkSameEmbedder,
   checkSuperseded,
   type EmbedderInfo,
+  type EraseOptions,
   type InsertOptions,
   type InsertOutcome,
   limitedBanks,
@@ -97,12 +99,16 @@ export class MemoryWriter {
    * Deletes rows, vectors, index terms and tags, nulls every stored copy of the text and tags in history (down the
    * supersession chain) and writes tombstones; returns the ids erased.
    */
-  erase(bankId: string, ids: string[], stamp: VersionStamp): Promise<string[]> {
+  erase(bankId: string, ids: string[], stamp: VersionStamp, options?: EraseOptions): Promise<string[]> {
     return this.connection.write('erase', () => {
       const unique = JSON.stringify([...new Set(ids)]);
       const rows = this.stmt(
-        `SELECT ${LIVE_ROW_COLUMNS} FROM json_each(?) j CROSS JOIN memories m ON m.id = j.value WHERE m.bank_id = ?`,
-      ).all(unique, bankId) as LiveRow[];
+        `SELECT ${LIVE_ROW_COLUMNS}, m.tags FROM json_each(?) j CROSS JOIN memories m ON m.id = j.value WHERE m.bank_id = ?`,
+      ).all(unique, bankId) as (LiveRow & { tags: string })[];
+      checkNotHeld(
+        rows.map((row) => ({ id: row.id, tags: JSON.parse(row.tags) as string[] })),
+        options,
+      );
       // Chosen before anything is erased: erasing a memory empties the ones it replaced, which may be named too.
       const superseded = supersededAmong(this.connection.statements, bankId, JSON.parse(unique) as string[]);
       for (const row of rows) this.removeLive(row);

@@ -3,9 +3,9 @@ import type { ErasureReport } from './brain-observer.js';
 import { groupBy } from './collections.js';
 import { ValidationError } from './errors.js';
 import { chainsOf, forgetCandidates } from './forget-candidates.js';
-import { checkOverride } from './governance/forget-policy.js';
+import { checkOverride, type ForgetVerdict } from './governance/forget-policy.js';
 import type { Governance } from './governance/governance.js';
-import type { MemoryStore } from './memory-store.js';
+import { isHoldPlacedSince, type MemorySelector, type MemoryStore, type VersionStamp } from './memory-store.js';
 import { OPTION_KEYS } from './option-keys.js';
 import type { AstrocyteContext, ForgetOptions, ForgetResult } from './types.js';
 import {
@@ -42,7 +42,7 @@ export class ForgetPipeline {
    * every memory it replaced, and a legal hold on any memory of its supersession chain keeps it.
    */
   async forget(bankId: string, options: ForgetOptions, report: ErasureReport): Promise<ForgetResult> {
-    const { store, governance, limits, gate } = this.parts;
+    const { governance, limits, gate } = this.parts;
     checkBankId(bankId);
     if (typeof options !== 'object' || options === null) throw new ValidationError('options', 'must be an object');
     checkKnownKeys(options, OPTION_KEYS.forget, '', 'an option of forget');
@@ -73,9 +73,7 @@ export class ForgetPipeline {
     const caller = await gate.admit(operation, () => [bankId], options.context);
     const now = this.parts.now();
     const stamp = versionStamp(governance, 'forget', now, options.context, reason);
-    const candidates = await forgetCandidates(store, bankId, selector);
-    const verdict = governance.checkForget(candidates, { overrideLegalHold, now });
-    const erased = await store.erase(bankId, verdict.allowed, stamp);
+    const { erased, verdict } = await this.eraseSelected(bankId, selector, { overrideLegalHold, now }, stamp);
     report(bankId, erased, verdict.skipped);
     // The ids prove what was erased; the reason stays out, as free text may say what the memories held.
     const skippedCount = verdict.skipped.length;
@@ -87,6 +85,30 @@ export class ForgetPipeline {
       ...(verdict.skipped.length > 0 ? { skipped: verdict.skipped } : {}),
       ...(notFound.length > 0 ? { notFound } : {}),
     };
+  }
+
+  /**
+   * Reads the selection, judges it by the forget policy and erases what it allows. A hold placed on a selected
+   * memory in between (a repeated retain merging its tag) fails the erase, which erased nothing; the selection is
+   * then read and judged again, and skips it.
+   */
+  private async eraseSelected(
+    bankId: string,
+    selector: MemorySelector,
+    judged: { overrideLegalHold: boolean; now: Date },
+    stamp: VersionStamp,
+  ): Promise<{ erased: string[]; verdict: ForgetVerdict }> {
+    const { store, governance } = this.parts;
+    const holds = { holdTags: governance.forgetPolicy.legalHoldTags, overrideLegalHold: judged.overrideLegalHold };
+    for (let attempt = 1; ; attempt++) {
+      const candidates = await forgetCandidates(store, bankId, selector);
+      const verdict = governance.checkForget(candidates, judged);
+      try {
+        return { erased: await store.erase(bankId, verdict.allowed, stamp, holds), verdict };
+      } catch (error) {
+        if (attempt >= MAX_SELECTIONS || !isHoldPlacedSince(error)) throw error;
+      }
+    }
   }
 
   /**
@@ -120,6 +142,7 @@ export class ForgetPipeline {
       const expired = (await store.expired(now, 1000 + held.size)).filter((e) => !held.has(e.id));
       if (expired.length === 0) return total;
       let erased = 0;
+      let heldSince = false;
       for (const [bankId, rows] of groupBy(expired, (e) => e.bankId)) {
         const free: string[] = [];
         for (const candidate of await chainsOf(
@@ -131,13 +154,24 @@ export class ForgetPipeline {
           else free.push(candidate.memoryId);
         }
         if (free.length === 0) continue;
-        const ids = await store.erase(bankId, free, stamp);
+        let ids: string[];
+        try {
+          ids = await store.erase(bankId, free, stamp, { holdTags: governance.forgetPolicy.legalHoldTags });
+        } catch (error) {
+          // Held since its chain was read: the next round reads it again and keeps it.
+          if (!isHoldPlacedSince(error)) throw error;
+          heldSince = true;
+          continue;
+        }
         report(bankId, ids, []);
         erased += ids.length;
       }
       total += erased;
       // Guards against a store that reports rows it cannot erase, which would loop forever.
-      if (erased === 0 && expired.every((e) => !held.has(e.id))) return total;
+      if (erased === 0 && !heldSince && expired.every((e) => !held.has(e.id))) return total;
     }
   }
 }
+
+// How often forget reads its selection when holds keep being placed on it meanwhile, before it gives the error up.
+const MAX_SELECTIONS = 3;

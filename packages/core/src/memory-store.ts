@@ -241,6 +241,32 @@ export function checkSuperseded(
   }
 }
 
+/** What `erase` may take: without `overrideLegalHold`, no live memory that holds one of `holdTags`. */
+export type EraseOptions = Pick<InsertOptions, 'holdTags' | 'overrideLegalHold'>;
+
+/**
+ * Checks, inside an erase's transaction, the live memories it is about to delete as they stand there. A repeated
+ * retain may have placed a legal hold on one (its tags merged into the memory) since the forget read and judged it:
+ * the erase then fails and erases nothing, and forget reads its selection again, which now skips the held memory, as
+ * the same forget a moment later would have (isHoldPlacedSince).
+ */
+export function checkNotHeld(live: { id: string; tags: readonly string[] }[], options: EraseOptions = {}): void {
+  if (options.overrideLegalHold) return;
+  for (const memory of live) {
+    const tag = memory.tags.find((t) => options.holdTags?.includes(t));
+    if (tag === undefined) continue;
+    throw new PolicyError(
+      `memory ${memory.id} was placed under legal hold, tag "${tag}", since this forget read it; nothing was erased`,
+      { details: { memoryId: memory.id, tag, placedSince: true } },
+    );
+  }
+}
+
+/** Whether `error` is checkNotHeld's: a hold placed between a forget's selection and its erase. */
+export function isHoldPlacedSince(error: unknown): boolean {
+  return error instanceof PolicyError && error.details.placedSince === true;
+}
+
 /**
  * Whether the tags a duplicate added (mergeTags) place a legal hold (`options.holdTags`): the memory it duplicates then
  * loses its expiry, as a memory stored with a hold never has one.
@@ -346,9 +372,11 @@ export interface MemoryStore {
    * which are rebuilt without it), and writes a content-free tombstone version for each. An id may name a live
    * memory or a superseded one whose text is not yet erased; which ids are erased is decided before any is, so
    * naming a memory and one it replaced erases and returns both.
-   * Returns the ids erased; ids of other banks, unknown ids and ids already erased are ignored.
+   * Returns the ids erased; ids of other banks, unknown ids and ids already erased are ignored. A live memory named
+   * that holds one of `options.holdTags` inside the transaction fails the erase unless `options.overrideLegalHold`
+   * (see checkNotHeld), and nothing is erased.
    */
-  erase(bankId: string, ids: string[], stamp: VersionStamp): Promise<string[]>;
+  erase(bankId: string, ids: string[], stamp: VersionStamp, options?: EraseOptions): Promise<string[]>;
 
   /** Live memories, of any bank, whose `expiresAt` is at or before `now`, at most `limit` of them. */
   expired(now: Date, limit: number): Promise<{ bankId: string; id: string }[]>;

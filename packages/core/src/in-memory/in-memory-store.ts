@@ -5,9 +5,11 @@ import {
   addsHold,
   type ChainMember,
   checkMemoryLimits,
+  checkNotHeld,
   checkSameEmbedder,
   checkSuperseded,
   type EmbedderInfo,
+  type EraseOptions,
   type InsertOptions,
   type InsertOutcome,
   limitedBanks,
@@ -200,10 +202,14 @@ export class InMemoryStore implements MemoryStore {
   }
 
   /** Removes the rows and every stored copy of their text and of what they replaced, then writes tombstones. */
-  async erase(bankId: string, ids: string[], stamp: VersionStamp): Promise<string[]> {
+  async erase(bankId: string, ids: string[], stamp: VersionStamp, options?: EraseOptions): Promise<string[]> {
     this.assertOpen();
     const targets = [...new Set(ids)].filter(
       (id) => (this.rows.get(id) ?? this.superseded.get(id))?.record.bankId === bankId,
+    );
+    checkNotHeld(
+      targets.flatMap((id) => this.rows.get(id)?.record ?? []),
+      options,
     );
     for (const id of targets) {
       this.rows.delete(id);

@@ -106,6 +106,24 @@ export function describeChainConformance(fresh: () => Promise<MemoryStore>, reco
     expect(await store.chains(bank, { all: true })).toEqual([]);
   });
 
+  it('erase fails and erases nothing when a live memory named holds a hold tag, unless overridden', async () => {
+    const store = await fresh();
+    const bank = randomBankId();
+    const held = record(bank, 'Contract terms with Acme', { tags: ['legal-hold'] });
+    const free = record(bank, 'Lunch is at noon', { embedding: axisVector(8, 2) });
+    await store.insert([held, free], { nearDuplicateThreshold: null });
+    const stamp = { action: 'forget', at: NOW } as const;
+    const holdTags = ['legal-hold'];
+    await expect(store.erase(bank, [free.id, held.id], stamp, { holdTags })).rejects.toMatchObject({
+      code: 'policy_violation',
+      details: { memoryId: held.id, tag: 'legal-hold', placedSince: true },
+    });
+    expect((await store.list(bank, { limit: 10 })).items).toHaveLength(2);
+    expect(await store.erase(bank, [free.id], stamp, { holdTags })).toEqual([free.id]);
+    const overridden = await store.erase(bank, [held.id], stamp, { holdTags, overrideLegalHold: true });
+    expect(overridden).toEqual([held.id]);
+  });
+
   it('a record superseding a chunk replaces its whole document, and fails on a memory held or gone since', async () => {
     const store = await fresh();
     const bank = randomBankId();

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Astrocyte } from '../../astrocyte.js';
+import { Astrocyte } from '../../astrocyte.js';
+import { LocalEmbedder } from '../../embedders/local-embedder.js';
 import { PolicyError, ValidationError } from '../../errors.js';
 import { Governance, type GovernanceOptions } from '../../governance/governance.js';
+import type { MemoryStore } from '../../memory-store.js';
 import { handleMemoryTool } from '../../tools/handle-memory-tool.js';
 import { randomBankId, type StoreFactory } from '../store-factory.js';
 import { brainHarness, manualClock } from './harness.js';
@@ -292,6 +294,50 @@ export function describeGovernance(factory: StoreFactory): void {
         expect((await brain.recall('contract signed', { bankId })).hits.map((h) => h.memoryId)).toEqual([
           first.memoryId,
         ]);
+      });
+
+      it('keeps a memory a repeated retain put under legal hold while forget or purge was erasing it', async () => {
+        const clock = manualClock();
+        const store = await factory.create();
+        // Runs once, between the erasure's reading of its selection and the store's erase: a concurrent retain.
+        let meanwhile: (() => Promise<unknown>) | undefined;
+        const racing = new Proxy(store, {
+          get(target, key) {
+            const value = Reflect.get(target, key, target);
+            if (key !== 'erase') return typeof value === 'function' ? value.bind(target) : value;
+            return async (...args: Parameters<MemoryStore['erase']>) => {
+              const retain = meanwhile;
+              meanwhile = undefined;
+              await retain?.();
+              return target.erase(...args);
+            };
+          },
+        });
+        const brain = await Astrocyte.create({ embedder: new LocalEmbedder(), store: racing, now: clock.now });
+        try {
+          const bankId = randomBankId();
+          const expiresAt = new Date(clock.now().getTime() + DAY);
+          const signed = 'The contract was signed on 3 May.';
+          const paid = 'The invoice was paid on 9 June.';
+          const first = (await brain.retain(signed, { bankId, expiresAt })).memoryId as string;
+          const second = (await brain.retain(paid, { bankId, expiresAt })).memoryId as string;
+          const hold = (text: string) => async () =>
+            expect(await brain.retain(text, { bankId, tags: ['legal-hold'] })).toMatchObject({
+              mergedTags: ['legal-hold'],
+            });
+
+          meanwhile = hold(signed);
+          expect(await brain.forget(bankId, { memoryIds: [first] })).toEqual({
+            deletedCount: 0,
+            skipped: [{ memoryId: first, reason: expect.stringContaining('legal hold') }],
+          });
+          meanwhile = hold(paid);
+          clock.advance(2 * DAY);
+          expect(await brain.purgeExpired()).toBe(0);
+          expect((await brain.list(bankId)).items.map((m) => m.id).sort()).toEqual([first, second].sort());
+        } finally {
+          await brain.close();
+        }
       });
 
       it('keeps memories younger than the minimum age, measured on the injected clock', async () => {
