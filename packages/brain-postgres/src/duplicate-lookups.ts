@@ -26,6 +26,7 @@ export interface Match {
   tags: string[];
   similarity: number;
   occurredAt: Date | null;
+  expiresAt: Date | null;
 }
 
 /** A memory a record may be a near duplicate of, with its text, whose numbers the record must name too. */
@@ -57,6 +58,7 @@ export async function existingHashes(
     id: string;
     tags: string[];
     occurred_at: Date | null;
+    expires_at: Date | null;
   }>(
     `SELECT s.large, s.settings, e.*
        FROM (SELECT sizes.large, CASE WHEN cardinality(sizes.large) > 0 OR cardinality($7::text[]) > 0
@@ -65,7 +67,7 @@ export async function existingHashes(
                                    WHERE (SELECT count(*) FROM (SELECT 1 FROM ${sql.memories} m WHERE m.bank_id = b LIMIT $5) AS c) > $5 - 1
                                  ) AS large) AS sizes) AS s
        LEFT JOIN LATERAL (
-         SELECT m.bank_id, m.content_hash, m.id, m.tags, m.occurred_at
+         SELECT m.bank_id, m.content_hash, m.id, m.tags, m.occurred_at, m.expires_at
            FROM ${sql.memories} m
            JOIN unnest($1::text[], $2::text[], $3::text[]) AS r(bank_id, content_hash, replaces)
              ON m.bank_id = r.bank_id AND m.content_hash = r.content_hash AND m.id IS DISTINCT FROM r.replaces
@@ -88,6 +90,7 @@ export async function existingHashes(
       tags: r.tags,
       similarity: 1,
       occurredAt: r.occurred_at,
+      expiresAt: r.expires_at,
     });
   }
   for (const bank of rows[0]?.large ?? []) largeBanks.add(bank);
@@ -130,13 +133,14 @@ export async function nearestLive(
         id: string;
         tags: string[];
         occurred_at: Date | null;
+        expires_at: Date | null;
         text: string;
         similarity: number;
       }>(
-        `SELECT r.ord, n.id, n.tags, n.occurred_at, n.text, n.similarity
+        `SELECT r.ord, n.id, n.tags, n.occurred_at, n.expires_at, n.text, n.similarity
            FROM unnest($1::text[], $2::${sql.vectorType}[], $3::text[]) WITH ORDINALITY AS r(bank_id, embedding, replaces, ord)
            CROSS JOIN LATERAL (
-             SELECT m.id, m.tags, m.occurred_at, m.text, 1 - (m.embedding ${sql.distance} r.embedding) AS similarity
+             SELECT m.id, m.tags, m.occurred_at, m.expires_at, m.text, 1 - (m.embedding ${sql.distance} r.embedding) AS similarity
                FROM ${sql.memories} m
               WHERE m.bank_id = ${useIndex ? 'r.bank_id' : '$4::text'} AND m.id IS DISTINCT FROM r.replaces
               ORDER BY ${order}
@@ -158,6 +162,7 @@ export async function nearestLive(
             tags: r.tags,
             similarity,
             occurredAt: r.occurred_at,
+            expiresAt: r.expires_at,
             text: r.text,
           });
       }

@@ -6,7 +6,9 @@ import {
   type InsertOutcome,
   type MemoryRecord,
   mayRepeat,
+  mergeExpiry,
   mergeTags,
+  movedExpiry,
 } from '@astrocyte/core/backend';
 import type pg from 'pg';
 import {
@@ -88,26 +90,34 @@ async function insertChunk(
   const maxTags = options.maxTags ?? DEFAULT_LIMITS.maxTags;
   const kept: Candidate[] = [];
   const keptHashes = new Map<string, Match>();
-  // The tags of each memory duplicates added to, stored or kept, as they stand after each: duplicates add up.
-  const tagsNow = new Map<string, { bankId: string; id: string; tags: string[] }>();
-  // The memories a duplicate placed a legal hold on: a held memory never expires, as when it is stored with the tag.
-  const heldNow = new Set<string>();
+  // What duplicates brought to each memory, stored or kept, as it stands after each: duplicates add up. A hold a
+  // duplicate placed removes the expiry, as when a memory is stored with the tag.
+  const mergedNow = new Map<string, MergedIntoStored>();
   // Corrections that repeat a memory: the corrected memory is replaced by the one repeated.
   const replacedByDuplicates: MemoryRecord[] = [];
   const duplicate = (candidate: Candidate, of: Match, match: 'exact' | 'near'): void => {
     const { bankId, tags } = candidate.record;
     if (candidate.record.supersedes !== null) replacedByDuplicates.push({ ...candidate.record, id: of.id });
     const key = memoryKey(bankId, of.id);
-    const current = tagsNow.get(key)?.tags ?? of.tags;
+    const before = mergedNow.get(key) ?? { bankId, id: of.id };
+    const current = before.tags ?? of.tags;
     const addedTags = mergeTags(current, tags, of.id, maxTags);
-    if (addedTags.length > 0) tagsNow.set(key, { bankId, id: of.id, tags: [...current, ...addedTags] });
-    if (addsHold(addedTags, options)) heldNow.add(key);
+    const storedExpiry = 'expiresAt' in before ? (before.expiresAt ?? null) : of.expiresAt;
+    const expiresAt = mergeExpiry(storedExpiry, candidate.record.expiresAt, addsHold(addedTags, options));
+    const moved = movedExpiry(storedExpiry, expiresAt);
+    if (addedTags.length > 0 || 'expiresAt' in moved)
+      mergedNow.set(key, {
+        ...before,
+        ...(addedTags.length > 0 ? { tags: [...current, ...addedTags] } : {}),
+        ...moved,
+      });
     outcomes[candidate.index] = {
       status: 'duplicate',
       duplicateOf: of.id,
       match,
       similarity: of.similarity,
       addedTags,
+      ...moved,
     };
   };
   for (const [position, candidate] of chunk.entries()) {
@@ -137,10 +147,10 @@ async function insertChunk(
     keptHashes.set(key, keptMatch(candidate));
   }
   const keptKeys = new Set(kept.map(({ record }) => memoryKey(record.bankId, record.id)));
-  await addTags(
+  await mergeIntoStored(
     client,
     sql,
-    [...tagsNow].filter(([key]) => !keptKeys.has(key)).map(([key, memory]) => ({ ...memory, held: heldNow.has(key) })),
+    [...mergedNow].filter(([key]) => !keptKeys.has(key)).map(([, memory]) => memory),
   );
   for (const record of replacedByDuplicates) await supersede(client, sql, record, options);
   if (kept.length === 0) return;
@@ -149,12 +159,9 @@ async function insertChunk(
   // twice, and the episodes are read without it.
   for (const { record } of kept) if (record.supersedes !== null) await supersede(client, sql, record, options);
   const records = kept.map(({ record }) => {
-    const key = memoryKey(record.bankId, record.id);
-    return {
-      ...record,
-      tags: tagsNow.get(key)?.tags ?? record.tags,
-      expiresAt: heldNow.has(key) ? null : record.expiresAt,
-    };
+    const { tags = record.tags, expiresAt = record.expiresAt } =
+      mergedNow.get(memoryKey(record.bankId, record.id)) ?? {};
+    return { ...record, tags, expiresAt };
   });
   const { placements, previousLast } = await appendToEpisodes(client, sql, records);
   const inserted = await insertRows(client, sql, records, placements);
@@ -189,21 +196,39 @@ async function insertChunk(
 }
 
 function keptMatch({ record }: Candidate): NearMatch {
-  return { id: record.id, tags: record.tags, similarity: 1, occurredAt: record.occurredAt, text: record.text };
+  const { id, tags, occurredAt, expiresAt, text } = record;
+  return { id, tags, similarity: 1, occurredAt, expiresAt, text };
 }
 
-// Stored memories that duplicates brought new tags to get them, in the column that tag filters read.
-async function addTags(
-  client: pg.PoolClient,
-  sql: StoreSql,
-  memories: { bankId: string; id: string; tags: string[]; held: boolean }[],
-): Promise<void> {
+/** What duplicates brought to a stored memory: its tags now, when they added some; its expiry, when they moved it. */
+interface MergedIntoStored {
+  bankId: string;
+  id: string;
+  tags?: string[];
+  expiresAt?: Date | null;
+}
+
+// Stored memories that duplicates brought new tags or a later expiry to get them, in the columns filters read.
+async function mergeIntoStored(client: pg.PoolClient, sql: StoreSql, memories: MergedIntoStored[]): Promise<void> {
   if (memories.length === 0) return;
   await client.query(
-    `UPDATE ${sql.memories} m SET tags = r.tags, expires_at = CASE WHEN r.held THEN NULL ELSE m.expires_at END
-       FROM jsonb_to_recordset($1::jsonb) AS r(bank_id text, id text, tags text[], held boolean)
+    `UPDATE ${sql.memories} m
+        SET tags = COALESCE(r.tags, m.tags),
+            expires_at = CASE WHEN r.expiry_moved THEN r.expires_at ELSE m.expires_at END
+       FROM jsonb_to_recordset($1::jsonb)
+         AS r(bank_id text, id text, tags text[], expiry_moved boolean, expires_at timestamptz)
       WHERE m.bank_id = r.bank_id AND m.id = r.id`,
-    [JSON.stringify(memories.map((m) => ({ bank_id: m.bankId, id: m.id, tags: m.tags, held: m.held })))],
+    [
+      JSON.stringify(
+        memories.map((m) => ({
+          bank_id: m.bankId,
+          id: m.id,
+          tags: m.tags ?? null,
+          expiry_moved: 'expiresAt' in m,
+          expires_at: m.expiresAt?.toISOString() ?? null,
+        })),
+      ),
+    ],
   );
 }
 

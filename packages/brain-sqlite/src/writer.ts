@@ -12,7 +12,9 @@ import {
   limitedBanks,
   type MemoryRecord,
   mayRepeat,
+  mergeExpiry,
   mergeTags,
+  movedExpiry,
   TimeSlicer,
   type VersionStamp,
 } from '@astrocyte/core/backend';
@@ -206,24 +208,28 @@ export class MemoryWriter {
       record.bankId,
       duplicateOf,
     ) as { seq: number; tags: string; expires_at: number | null } | undefined;
-    const stored = row ? (JSON.parse(row.tags) as string[]) : [];
-    const addedTags = row ? mergeTags(stored, record.tags, duplicateOf, options.maxTags) : [];
-    if (row && addedTags.length > 0) {
-      // A hold merged in must outlive the memory's expiry, as it does for a memory stored with it.
-      const released = row.expires_at !== null && addsHold(addedTags, options);
+    if (!row) return { status: 'duplicate', duplicateOf, match, similarity, addedTags: [] };
+    const stored = JSON.parse(row.tags) as string[];
+    const addedTags = mergeTags(stored, record.tags, duplicateOf, options.maxTags);
+    const storedExpiry = row.expires_at === null ? null : new Date(row.expires_at);
+    // A hold merged in must outlive the memory's expiry, as it does for a memory stored with it.
+    const expiresAt = mergeExpiry(storedExpiry, record.expiresAt, addsHold(addedTags, options));
+    const moved = movedExpiry(storedExpiry, expiresAt);
+    if (addedTags.length > 0 || 'expiresAt' in moved) {
+      const expiry = expiresAt?.getTime() ?? null;
       this.stmt('UPDATE memories SET tags = ?, expires_at = ? WHERE seq = ?').run(
         JSON.stringify([...stored, ...addedTags]),
-        released ? null : row.expires_at,
+        expiry,
         row.seq,
       );
       const addTag = this.stmt('INSERT OR IGNORE INTO memory_tags (seq, bank_id, tag) VALUES (?, ?, ?)');
       for (const tag of addedTags) addTag.run(row.seq, record.bankId, tag);
-      if (released) {
-        this.stmt('UPDATE memory_sketches SET expires_at = NULL WHERE seq = ?').run(row.seq);
-        this.journal.keptForever(record.bankId, row.seq);
+      if ('expiresAt' in moved) {
+        this.stmt('UPDATE memory_sketches SET expires_at = ? WHERE seq = ?').run(expiry, row.seq);
+        this.journal.expiryMoved(record.bankId, row.seq, expiry);
       }
     }
-    return { status: 'duplicate', duplicateOf, match, similarity, addedTags };
+    return { status: 'duplicate', duplicateOf, match, similarity, addedTags, ...moved };
   }
 
   // Takes the superseded memory, and the rest of its document, out of every live table; their history keeps the

@@ -42,6 +42,7 @@ export interface RetainResultJson {
   deduplicated: boolean;
   duplicate_of?: string;
   merged_tags?: string[];
+  expires_at?: string | null;
   chunk_ids?: string[];
   redacted?: PiiType[];
   warned?: PiiType[];
@@ -91,6 +92,7 @@ export function retainResultToJson(result: RetainResult): RetainResultJson {
     deduplicated: result.deduplicated,
     ...(result.duplicateOf ? { duplicate_of: result.duplicateOf } : {}),
     ...(result.mergedTags?.length ? { merged_tags: result.mergedTags } : {}),
+    ...movedExpiryJson(result),
     ...(result.chunkIds ? { chunk_ids: result.chunkIds } : {}),
     ...(result.redacted?.length ? { redacted: result.redacted } : {}),
     ...(result.warned?.length ? { warned: result.warned } : {}),
@@ -112,4 +114,9 @@ function contentToJson(memory: Memory | MemoryHit): Omit<MemoryJson, 'id' | 'exp
     episode: memory.episode ? { id: memory.episode.id, position: memory.episode.position } : null,
     document_id: memory.documentId ?? null,
   };
+}
+
+/** A repeated retain's moved expiry (RetainResult.expiresAt) as `expires_at`, ISO or null; nothing when none moved. */
+export function movedExpiryJson(result: RetainResult): { expires_at?: string | null } {
+  return result.expiresAt === undefined ? {} : { expires_at: result.expiresAt?.toISOString() ?? null };
 }

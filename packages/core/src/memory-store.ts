@@ -133,6 +133,8 @@ export type InsertOutcome =
       similarity: number;
       /** The record's tags that the stored memory lacked and now carries (see mergeTags). */
       addedTags: string[];
+      /** Set when the record moved the stored memory's expiry (see mergeExpiry): its expiry now, null for none. */
+      expiresAt?: Date | null;
     };
 
 /** Conditions every search applies in its query, so that filtered-out rows never take a place in the limit. */
@@ -273,6 +275,21 @@ export function isHoldPlacedSince(error: unknown): boolean {
  */
 export function addsHold(addedTags: string[], options: Pick<InsertOptions, 'holdTags'>): boolean {
   return addedTags.some((tag) => options.holdTags?.includes(tag));
+}
+
+/**
+ * The expiry a memory keeps when a duplicate of it arrives: none when the duplicate placed a legal hold, else the
+ * later of the two, no expiry being the latest. A repeat retained without one asks to keep the fact: merged into a copy
+ * that expires, it was purged with it.
+ */
+export function mergeExpiry(stored: Date | null, incoming: Date | null, placesHold: boolean): Date | null {
+  if (placesHold || stored === null || incoming === null) return null;
+  return incoming.getTime() > stored.getTime() ? incoming : stored;
+}
+
+/** What `mergeExpiry` moved, as a duplicate's outcome reports it: `{ expiresAt }` when it changed, else nothing. */
+export function movedExpiry(stored: Date | null, merged: Date | null): { expiresAt?: Date | null } {
+  return stored?.getTime() === merged?.getTime() ? {} : { expiresAt: merged };
 }
 
 /** What the store records about the embedder that wrote it. */

@@ -105,6 +105,11 @@ export interface RetainResult {
   bankId?: string;
   /** Tags a repeated retain added to the memory it duplicates, instead of dropping them. */
   mergedTags?: string[];
+  /**
+   * Set when a repeated retain moved the expiry of the memory it duplicates: the memory's expiry now, null for none.
+   * A memory is kept as long as its latest retain asked (no expiry is the longest), and a legal hold removes it.
+   */
+  expiresAt?: Date | null;
   /** Set when a long text was stored as chunks: every chunk's id, in order; `memoryId` is the first. */
   chunkIds?: string[];
 }

@@ -128,6 +128,7 @@ export const retainResult = named(
     deduplicated: z.boolean(),
     duplicate_of: z.string().optional(),
     merged_tags: z.array(z.string()).optional(),
+    expires_at: z.string().nullable().optional(),
     chunk_ids: z.array(z.string()).optional(),
     redacted: z.array(z.enum(PII_TYPES)).optional(),
     warned: z.array(z.enum(PII_TYPES)).optional(),

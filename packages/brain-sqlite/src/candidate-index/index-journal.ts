@@ -13,8 +13,8 @@ export function readEraseEpoch(statements: StatementCache): string {
   );
 }
 
-// What a transaction does to a slot at its commit: SlotTable's method of that name.
-type SlotChange = 'remove' | 'keepForever';
+// What a transaction does to a slot at its commit: removes it, or gives it another expiry (null: never).
+type SlotChange = { remove: true } | { expiresAt: number | null };
 
 /**
  * Keeps the candidate index in step with the store's write transactions. At the start it catches the index up with
@@ -28,7 +28,7 @@ export class IndexJournal implements TransactionFollower {
   private readonly index: CandidateIndex;
   // Per bank appended to: its size and highest rowid before the transaction.
   private sizes = new Map<BankIndex, { size: number; maxSeq: number }>();
-  // Slots of loaded banks this transaction deleted or made immortal: applied at the commit.
+  // Slots of loaded banks this transaction deleted or gave another expiry: applied at the commit.
   private slotChanges: { bank: BankIndex; slot: number; change: SlotChange }[] = [];
   // The erase_epoch value the current transaction set, once it has deleted a row.
   private epochWritten: string | null = null;
@@ -57,13 +57,13 @@ export class IndexJournal implements TransactionFollower {
   /** A row this transaction deleted: it leaves the index at the commit. */
   removed(bankId: string, seq: number): void {
     // Other connections' indexes cannot see a delete (and SQLite may reuse the rowid): the epoch tells them to reload.
-    this.slotChanged(bankId, seq, 'remove');
+    this.slotChanged(bankId, seq, { remove: true });
   }
 
-  /** A row whose expiry this transaction removed: its slot never expires from the commit on. */
-  keptForever(bankId: string, seq: number): void {
+  /** A row whose expiry this transaction moved (null: removed): its slot takes it from the commit on. */
+  expiryMoved(bankId: string, seq: number, expiresAt: number | null): void {
     // Other connections' indexes would keep the old expiry: the epoch tells them to reload.
-    this.slotChanged(bankId, seq, 'keepForever');
+    this.slotChanged(bankId, seq, { expiresAt });
   }
 
   // Bumps the erase epoch once per transaction, and notes the change of the row's slot if its bank is loaded.
@@ -84,7 +84,9 @@ export class IndexJournal implements TransactionFollower {
 
   /** Applies the transaction's deletions and removed expiries. */
   committed(): void {
-    for (const { bank, slot, change } of this.slotChanges) bank.slots[change](slot);
+    for (const { bank, slot, change } of this.slotChanges)
+      if ('remove' in change) bank.slots.remove(slot);
+      else bank.slots.expireAt(slot, change.expiresAt);
     for (const bank of this.sizes.keys()) bank.slots.settle();
     if (this.epochWritten !== null) this.index.erasedHere(this.epochWritten);
     this.sizes = new Map();

@@ -123,11 +123,11 @@ export class SlotTable {
     if (this.slotBySeq.get(seq) === slot) this.slotBySeq.delete(seq);
   }
 
-  /** Takes a live slot's expiry away: it never expires. */
-  keepForever(slot: number): void {
+  /** Gives a live slot another expiry; null means never. */
+  expireAt(slot: number, expiresAt: number | null): void {
     if (slot >= this.size || this.isDead(slot)) return;
-    put(this.expires, slot, Number.POSITIVE_INFINITY);
-    this.markMortal(slot, false);
+    put(this.expires, slot, expiresAt ?? Number.POSITIVE_INFINITY);
+    this.markMortal(slot, expiresAt !== null);
   }
 
   /** Forgets what rollbacks would need: the transaction that appended the slots committed. */

@@ -16,7 +16,9 @@ import {
   type MemoryRecord,
   type MemorySelector,
   type MemoryStore,
+  mergeExpiry,
   mergeTags,
+  movedExpiry,
   type ScoredId,
   type SearchFilter,
   type StoreDescription,
@@ -287,8 +289,10 @@ export class InMemoryStore implements MemoryStore {
       const addedTags = mergeTags(row.record.tags, record.tags, row.record.id, options.maxTags);
       this.supersede(record, row.record.id, options);
       row.record.tags = [...row.record.tags, ...addedTags];
-      if (addsHold(addedTags, options)) row.record.expiresAt = null;
-      return { status: 'duplicate', duplicateOf: row.record.id, match, similarity, addedTags };
+      const stored = row.record.expiresAt;
+      row.record.expiresAt = mergeExpiry(stored, record.expiresAt, addsHold(addedTags, options));
+      const moved = movedExpiry(stored, row.record.expiresAt);
+      return { status: 'duplicate', duplicateOf: row.record.id, match, similarity, addedTags, ...moved };
     };
     const exact = rivals.find((row) => row.record.contentHash === record.contentHash);
     if (exact) return duplicate(exact, 'exact', 1);

@@ -410,6 +410,8 @@ export class RetainPipeline {
             : `a memory ${Math.round(first.similarity * 100)}% similar is already in memory`;
         const added = [...new Set(mine.flatMap((o) => (o.status === 'duplicate' ? o.addedTags : [])))];
         if (added.length > 0) result.mergedTags = added;
+        const moved = mine.find((o) => o.status === 'duplicate' && o.expiresAt !== undefined);
+        if (moved?.status === 'duplicate') result.expiresAt = moved.expiresAt ?? null;
       }
       return result;
     });

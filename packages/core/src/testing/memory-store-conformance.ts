@@ -417,7 +417,7 @@ export function describeMemoryStoreConformance(name: string, factory: StoreFacto
       expect(mine.map((e) => e.id).sort()).toEqual([gone.id, goneToo.id].sort());
     });
 
-    it('removes the expiry of a memory a duplicate places a legal hold on, and only then', async () => {
+    it('removes the expiry of a memory a duplicate places a legal hold on or retains without one, and only then', async () => {
       const store = await fresh();
       const bank = randomBankId();
       const soon = new Date(NOW.getTime() + 60_000);
@@ -427,32 +427,37 @@ export function describeMemoryStoreConformance(name: string, factory: StoreFacto
       const near = record(bank, 'the lease ends in June', { expiresAt: soon, embedding: vector(2) });
       const plain = record(bank, 'the office moved to Lyon', { expiresAt: soon, embedding: vector(3) });
       const batched = record(bank, 'the audit starts in July', { expiresAt: soon, embedding: vector(4) });
+      const kept = record(bank, 'the team cat is named Tom', { expiresAt: soon, embedding: vector(5) });
       // The near-duplicate check loads a bank's index first: a store that keeps one must update it too.
-      await store.insert([exact, near, plain], options);
+      await store.insert([exact, near, plain, kept], options);
       const outcomes = await store.insert(
         [
           record(bank, 'the contract was signed in May', { tags: ['legal-hold'], embedding: vector(1) }),
           record(bank, 'The lease ends in June!', { tags: ['legal-hold'], embedding: vector(2, 0.05) }),
-          record(bank, 'the office moved to Lyon', { tags: ['moves'], embedding: vector(3) }),
+          record(bank, 'the office moved to Lyon', { tags: ['moves'], expiresAt: soon, embedding: vector(3) }),
           batched,
           record(bank, 'the audit starts in July', { tags: ['legal-hold'], embedding: vector(4) }),
+          // Retained again without an expiry: kept as long as the latest retain asked.
+          record(bank, 'the team cat is named Tom', { embedding: vector(5) }),
         ],
         options,
       );
-      expect(outcomes.map((o) => (o.status === 'duplicate' ? o.addedTags : o.status))).toEqual([
-        ['legal-hold'],
-        ['legal-hold'],
-        ['moves'],
+      expect(outcomes.map((o) => (o.status === 'duplicate' ? [o.addedTags, o.expiresAt] : o.status))).toEqual([
+        [['legal-hold'], null],
+        [['legal-hold'], null],
+        [['moves'], undefined],
         'stored',
-        ['legal-hold'],
+        [['legal-hold'], null],
+        [[], null],
       ]);
       const held = [exact.id, near.id, batched.id];
-      const stored = await store.get(bank, [...held, plain.id]);
+      const stored = await store.get(bank, [...held, plain.id, kept.id]);
       expect(Object.fromEntries(stored.map((m) => [m.id, m.expiresAt ?? null]))).toEqual({
         [exact.id]: null,
         [near.id]: null,
         [batched.id]: null,
         [plain.id]: soon,
+        [kept.id]: null,
       });
       // Past the old expiry the held memories are still found, and only the other one has expired.
       expect((await store.expired(later.now, 100)).filter((e) => e.bankId === bank).map((e) => e.id)).toEqual([
@@ -462,6 +467,7 @@ export function describeMemoryStoreConformance(name: string, factory: StoreFacto
         [1, exact.id],
         [2, near.id],
         [4, batched.id],
+        [5, kept.id],
       ] as const)
         expect((await store.vectorSearch([bank], vector(axis), 1, later))[0]?.id).toBe(id);
       expect((await store.keywordSearch([bank], ['contract'], 5, later)).map((h) => h.id)).toEqual([exact.id]);

@@ -296,6 +296,32 @@ export function describeGovernance(factory: StoreFactory): void {
         ]);
       });
 
+      it('a repeat keeps the memory as long as its latest retain asked, and says so', async () => {
+        const clock = manualClock();
+        const brain = await makeBrain({ now: clock.now });
+        const bankId = randomBankId();
+        const inDays = (days: number) => new Date(clock.now().getTime() + days * DAY);
+        const text = 'Carol prefers window seats';
+        const first = await brain.retain(text, { bankId, expiresAt: inDays(1) });
+        const sooner = await brain.retain(text, { bankId, expiresAt: inDays(0.5) });
+        expect(sooner).toMatchObject({ deduplicated: true, duplicateOf: first.memoryId });
+        expect(sooner).not.toHaveProperty('expiresAt');
+        const later = await brain.retain(text, { bankId, expiresAt: inDays(7) });
+        expect(later).toMatchObject({ deduplicated: true, expiresAt: inDays(7) });
+        expect(await brain.retain(text, { bankId })).toMatchObject({ duplicateOf: first.memoryId, expiresAt: null });
+        // In one batch too: the second item repeats the first, stored by the same call.
+        const batch = await brain.retainMany(
+          [{ content: 'Dan prefers aisle seats', expiresAt: inDays(1) }, { content: 'Dan prefers aisle seats' }],
+          { bankId },
+        );
+        expect(batch[1]).toMatchObject({ deduplicated: true, duplicateOf: batch[0]?.memoryId, expiresAt: null });
+        clock.advance(30 * DAY);
+        const found = await brain.recall('window aisle seats', { bankId });
+        expect(found.hits.map((h) => h.memoryId).sort()).toEqual([first.memoryId, batch[0]?.memoryId].sort());
+        expect(await brain.purgeExpired()).toBe(0);
+        expect((await brain.list(bankId)).items.map((m) => m.expiresAt ?? null)).toEqual([null, null]);
+      });
+
       it('keeps a memory a repeated retain put under legal hold while forget or purge was erasing it', async () => {
         const clock = manualClock();
         const store = await factory.create();
