@@ -140,9 +140,10 @@ function send(c: Context<Env>, reply: ErrorReply, extra: Record<string, string> 
   return c.json(reply.body, reply.status as ContentfulStatusCode, { ...reply.headers, ...extra });
 }
 
-// The query's parameters, each given once: `?limit=1&limit=500` took one of the two in silence.
+// The query's parameters, each given once: `?limit=1&limit=500` took one of the two in silence. Without a prototype,
+// `?__proto__=…` is a key like any other, which the schema refuses; on `{}` it set the prototype and was dropped.
 function singleQuery(queries: Record<string, string[]>): Record<string, string> {
-  const single: Record<string, string> = {};
+  const single: Record<string, string> = Object.create(null);
   for (const [name, values] of Object.entries(queries)) {
     if (values.length > 1)
       throw new ValidationError(name, `is given ${values.length} times; give each query parameter once`);

@@ -175,6 +175,13 @@ describe('HTTP API errors', () => {
       ],
       [
         'GET',
+        `/v1/banks/${alice}/memories?__proto__=x&limit=1`,
+        undefined,
+        '__proto__',
+        /^__proto__: is not a query parameter of this route; expected cursor, limit$/,
+      ],
+      [
+        'GET',
         `/v1/banks/${alice}/memories?limit=1&limit=500`,
         undefined,
         'limit',
@@ -202,6 +209,9 @@ describe('HTTP API errors', () => {
     });
     const attempts: [string, string, object | undefined, string][] = [
       ['DELETE', `/v1/banks/${alice}/memories/${body.memory_id}?dry_run=true`, undefined, 'dry_run'],
+      // Set on a plain object, the name set its prototype instead of a key, and the forget went ahead.
+      ['DELETE', `/v1/banks/${alice}/memories/${body.memory_id}?__proto__=dry_run`, undefined, '__proto__'],
+      ['POST', `/v1/banks/${alice}/recall?__proto__=1`, { query: 'parking' }, '__proto__'],
       ['POST', `/v1/banks/${alice}/recall?max_results=1`, { query: 'parking' }, 'max_results'],
       ['GET', `/v1/banks/${alice}/export?tags=x`, undefined, 'tags'],
       ['POST', `/v1/banks/${alice}/memories?tags=x`, { content: 'Alice parks on 3' }, 'tags'],
