@@ -16,7 +16,7 @@ import { ZodError, z } from 'zod';
 import { type HttpApiOptions, type HttpApiSettings, parseHttpApiOptions } from './http-api-options.js';
 import { type ErrorReply, errorReply, HttpRequestError, inRequestTerms } from './http-errors.js';
 import { openApiDocument } from './openapi-document.js';
-import { readJsonBody } from './read-json-body.js';
+import { expectNoBody, readJsonBody } from './read-json-body.js';
 import { ROUTES } from './routes.js';
 
 /** The variables each request carries through the app. */
@@ -75,7 +75,10 @@ export function buildHttpApi(brain: Brain, settings: HttpApiSettings, check: () 
         bank: checkBankId(c.req.param('bank'), 'bank'),
         // Checked as the path names it: the brain would name it `memoryIds[0]` or `memoryId`, fields no route has.
         id: route.path.includes('{id}') ? checkMemoryId(c.req.param('id'), 'id') : '',
-        body: route.body ? parse(route.body, await readJsonBody(c.req.raw, settings.maxBodyBytes), 'field') : undefined,
+        // A route without a body refuses one: `DELETE` with `{"dry_run": true}` must not erase in silence either.
+        body: route.body
+          ? parse(route.body, await readJsonBody(c.req.raw, settings.maxBodyBytes), 'field')
+          : await expectNoBody(c.req.raw),
         // A route without query parameters refuses any: `DELETE …?dry_run=true` must not erase in silence.
         query: parse(route.query ?? NO_QUERY, singleQuery(c.req.queries()), 'query parameter'),
         context: { requestId: c.get('requestId'), ...(principal ? { principal } : {}) },

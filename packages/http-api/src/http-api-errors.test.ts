@@ -228,6 +228,73 @@ describe('HTTP API errors', () => {
     expect(await texts(alice)).toEqual(['Alice parks on 2']);
   });
 
+  it('refuses a body on a route that takes none before doing anything: a forget with {"dry_run": true} erases nothing', async () => {
+    server = await startTestServer();
+    const { api, alice, url } = server;
+    const { body } = await api.request('POST', `/v1/banks/${alice}/memories`, {
+      body: { content: 'Alice parks on 2' },
+    });
+    const memory = `/v1/banks/${alice}/memories/${body.memory_id}`;
+    const refusal = {
+      code: 'invalid_input',
+      message: 'body: this route takes none; send the request without a body',
+      details: { field: 'body' },
+    };
+    const sent = await api.request('DELETE', memory, { body: { dry_run: true } });
+    expect(sent).toMatchObject({ status: 400, body: { error: refusal } });
+    // A streamed body declares no length: its bytes tell.
+    const streamed = await fetch(`${url}${memory}`, {
+      method: 'DELETE',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ALICE_TOKEN}` },
+      body: new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('{"dry_run": true}'));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect({ status: streamed.status, body: await streamed.json() }).toEqual({ status: 400, body: { error: refusal } });
+    // fetch sends no body with a GET; other clients do, and its filters were ignored.
+    const { host } = new URL(url);
+    const head = `Host: ${host}\r\nAuthorization: Bearer ${ALICE_TOKEN}\r\nConnection: close\r\n`;
+    const filters = '{"limit":1,"tags":["x"]}';
+    for (const request of [
+      `GET /v1/banks/${alice}/memories HTTP/1.1\r\n${head}Content-Length: ${filters.length}\r\n\r\n${filters}`,
+      `GET /v1/banks/${alice}/export HTTP/1.1\r\n${head}Transfer-Encoding: chunked\r\n\r\n${filters.length.toString(16)}\r\n${filters}\r\n0\r\n\r\n`,
+    ]) {
+      const [answer, ...more] = await rawHttpExchange(url, request);
+      expect(more).toEqual([]);
+      expect({ status: answer?.status, body: JSON.parse(answer?.body ?? '') }).toEqual({
+        status: 400,
+        body: { error: refusal },
+      });
+    }
+    expect(await texts(alice)).toEqual(['Alice parks on 2']);
+
+    // An empty body is no body: ordinary clients' GET, HEAD and DELETE go through.
+    const [listed] = await rawHttpExchange(
+      url,
+      `GET /v1/banks/${alice}/memories HTTP/1.1\r\n${head}Content-Length: 0\r\n\r\n`,
+    );
+    expect(listed?.status).toBe(200);
+    expect(
+      (
+        await fetch(`${url}/v1/banks/${alice}/export`, {
+          method: 'HEAD',
+          headers: { authorization: `Bearer ${ALICE_TOKEN}` },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      await api.request('DELETE', memory, { body: '', headers: { 'content-type': 'application/json' } }),
+    ).toMatchObject({
+      status: 200,
+      body: { deleted_count: 1 },
+    });
+    expect(await texts(alice)).toEqual([]);
+  });
+
   it('names a field the brain refuses as the request sent it, keeping the keys of its metadata as they are', async () => {
     server = await startTestServer();
     const { api, alice } = server;
