@@ -7,7 +7,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { describe, expect, it } from 'vitest';
-import { BIN_ARGS, tempProject } from './cli-process.fixture.js';
+import { astrocyte, BIN_ARGS, tempProject } from './cli-process.fixture.js';
 
 const text = (result: unknown) => (result as { content: { text: string }[] }).content[0]?.text as string;
 
@@ -50,6 +50,35 @@ describe('astrocyte mcp', { timeout: 120_000 }, () => {
     }
     const brain = await Astrocyte.fromConfig(config);
     expect((await brain.list('desk')).items.map((m) => m.text)).toEqual(['The printer on floor 3 jams on A3 paper']);
+    await brain.close();
+  });
+
+  it('answers and stores a tool call piped just before stdin ends, before it closes the store', async () => {
+    const { dir, config } = tempProject();
+    const initialize = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'piped', version: '1' } },
+    });
+    const content = 'piped fact number one about the garden';
+    const call = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 2,
+      method: 'tools/call',
+      params: { name: 'memory_retain', arguments: { content } },
+    });
+    const run = await astrocyte(['mcp', '--bank', 'desk'], { cwd: dir, input: `${initialize}\n${call}\n` });
+    expect(run.stderr).not.toContain('failed');
+    expect(run.code).toBe(0);
+    const answers = run.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { id: number; result: unknown });
+    expect(answers.map((answer) => answer.id)).toEqual([1, 2]);
+    expect(JSON.parse(text(answers[1]?.result))).toEqual({ stored: true, memory_id: expect.any(String) });
+    const brain = await Astrocyte.fromConfig(config);
+    expect((await brain.list('desk')).items.map((m) => m.text)).toEqual([content]);
     await brain.close();
   });
 

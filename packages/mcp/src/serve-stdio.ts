@@ -2,11 +2,15 @@ import type { Readable, Writable } from 'node:stream';
 import { type Brain, bodyBytesFor, DEFAULT_MAX_BODY_BYTES } from '@astrocyte/core';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
+import { AnswerWaitingTransport } from './answer-waiting-transport.js';
 import { createMemoryMcpServer } from './memory-mcp-server.js';
 import type { MemoryMcpServerOptions } from './server-options.js';
 import { stdioMessageScreen } from './stdio-message-screen.js';
 
-/** A running MCP server: `closed` settles when the client goes away or `close()` is called. */
+/**
+ * A running MCP server: `closed` settles when the client has closed its stdin and every request read before has been
+ * answered, or when `close()` is called.
+ */
 export interface RunningStdioServer {
   closed: Promise<void>;
   close(): Promise<void>;
@@ -38,21 +42,27 @@ export async function serveStdio(
   const screen = stdioMessageScreen(maxBytes, (message) => output.write(serializeMessage(message)), report);
   input.pipe(screen);
   // The screen hands the transport one line at a time, none over maxBytes, so its buffer never overflows.
-  const transport = new StdioServerTransport(screen, output, { maxBufferSize: maxBytes + 1 });
+  const transport = new AnswerWaitingTransport(
+    new StdioServerTransport(screen, output, { maxBufferSize: maxBytes + 1 }),
+  );
   const closed = new Promise<void>((resolve) => {
     server.onclose = () => resolve();
   });
-  // The SDK's stdio transport does not notice end of input; a client that exits must end the server too.
-  const onEnd = () => void server.close();
-  input.once('end', onEnd);
-  input.once('close', onEnd);
+  // The SDK's stdio transport does not notice end of input; a client that exits must end the server too, once the
+  // requests it sent are answered: a client that closes its side after its last request still reads the answers, and
+  // the caller closes the brain after `closed` only when no call is running.
+  const onScreenEnd = () => void transport.answered().then(() => server.close());
+  // The screen ends after handing on every line, the last one too; input closed without ending (destroyed) ends it.
+  const endScreen = () => screen.end();
+  screen.once('end', onScreenEnd);
+  input.once('close', endScreen);
   input.on('error', report);
   await server.connect(transport);
   return {
     closed,
     close: async () => {
-      input.off('end', onEnd);
-      input.off('close', onEnd);
+      screen.off('end', onScreenEnd);
+      input.off('close', endScreen);
       input.off('error', report);
       // Unpiped, the input is paused, so a process whose stdin stays open can exit.
       input.unpipe(screen);
