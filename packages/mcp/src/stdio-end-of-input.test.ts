@@ -78,6 +78,25 @@ describe('MCP over stdio at the end of input', () => {
     expect(stored).toEqual(['piped fact about the garden']);
   });
 
+  it('reads a last message without a newline after it as any other line', async () => {
+    const { answers, stored } = await pipe(`${INITIALIZE}\n${retain(2, 'last line without newline')}`);
+    expect(answers.map((answer) => answer.id)).toEqual([1, 2]);
+    expect(stored).toEqual(['last line without newline']);
+  });
+
+  it('answers or reports a cut-off last message, as any other line it cannot read', async () => {
+    const { answers, dropped } = await pipe(`${INITIALIZE}\n{"jsonrpc":"2.0","id":2,"method":"tools/ca`);
+    expect(answers[1]).toEqual({
+      jsonrpc: '2.0',
+      id: 2,
+      error: { code: -32700, message: expect.stringMatching(/^message: /) },
+    });
+    const notification = await pipe(`${INITIALIZE}\n{"jsonrpc":"2.0","method":"notifications/x","params":{`);
+    expect(notification.answers.map((answer) => answer.id)).toEqual([1]);
+    expect(dropped).toEqual([]);
+    expect(notification.dropped).toEqual([expect.stringMatching(/^message: /)]);
+  });
+
   it('closes without waiting for a request the client cancelled, and answers the others', async () => {
     const cancel = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 2 } });
     const { answers, stored } = await pipe(

@@ -22,7 +22,8 @@ const ID_LAST = new RegExp(String.raw`,\s*${ID}(?:\s*,\s*${BESIDE})*\s*\}\s*$`);
  * keys in JSON.parse, and close itself, ending the server, at a message over its buffer. Each line readMessage reads,
  * within `maxBytes`, is passed on as one chunk, so the transport's buffer never holds more than one. Any other line
  * goes no further: a request whose id shows at either end of its line gets a JSON-RPC error with that id (`answer`),
- * as does each request of a batch; the rest are reported to `drop`, which no client hears of.
+ * as does each request of a batch; the rest are reported to `drop`, which no client hears of. The last line needs no
+ * newline: the end of input ends it.
  */
 export function stdioMessageScreen(
   maxBytes: number,
@@ -92,6 +93,11 @@ export function stdioMessageScreen(
       }
       take(chunk.subarray(start));
       callback();
+    },
+    // Input may end without a newline after its last message: that message is read as any other line.
+    flush(callback) {
+      if (bytes > 0) callback(null, endLine());
+      else callback();
     },
   });
 }
