@@ -227,6 +227,19 @@ describe('MCP over HTTP: bearer token, Host and Origin checks', () => {
     ]);
   });
 
+  it('answers a request target that cannot form a URL with 400 and a JSON-RPC Invalid Request', async () => {
+    const { url } = await serve({});
+    const { host } = new URL(url);
+    const headers = `Host: ${host}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream`;
+    const responses = await rawHttpExchange(
+      url,
+      `POST http://[/mcp HTTP/1.1\r\n${headers}\r\nContent-Length: ${INITIALIZE.length}\r\nConnection: close\r\n\r\n${INITIALIZE}`,
+    );
+    expect(responses.map((r) => [r.status, JSON.parse(r.body)])).toEqual([
+      [400, { jsonrpc: '2.0', error: { code: -32600, message: 'the request target cannot form a URL' }, id: null }],
+    ]);
+  });
+
   it('refuses a foreign Origin with 403 and serves the endpoint its own origin', async () => {
     const running = await serve({});
     const port = new URL(running.url).port;

@@ -131,8 +131,11 @@ describe('memory MCP server over streamable HTTP', () => {
     expect(await brain.list(bankId)).toMatchObject({ items: [] });
   });
 
-  it('answers non-POST methods with 405 and other paths with 404', async () => {
-    expect((await fetch(running.url)).status).toBe(405);
+  it('answers non-POST methods with 405 naming POST in Allow, and other paths with 404', async () => {
+    for (const method of ['GET', 'DELETE']) {
+      const refused = await fetch(running.url, { method });
+      expect([refused.status, refused.headers.get('allow')]).toEqual([405, 'POST']);
+    }
     expect((await fetch(new URL('/other', running.url))).status).toBe(404);
   });
 });

@@ -89,6 +89,40 @@ describe('MCP over HTTP reads the body before the SDK', () => {
     ]);
     expect((await brain.list(bankId)).items.length).toBe(before);
   });
+
+  it('answers an empty batch with 400 and a JSON-RPC Invalid Request, as JSON-RPC asks', async () => {
+    expect(await post('[]')).toEqual([400, refusal(-32600, 'body: is an empty batch; send at least one message')]);
+  });
+
+  it('refuses a batch of more than 100 messages with 400, storing nothing', async () => {
+    const before = (await brain.list(bankId)).items.length;
+    const batch = Array.from({ length: 101 }, (_, id) => toolCall(id, 'memory_retain', `{"content":"fact ${id}"}`));
+    expect(await post(`[${batch.join(',')}]`)).toEqual([
+      400,
+      refusal(-32600, 'Invalid Request: Batch must not exceed 100 messages'),
+    ]);
+    expect((await brain.list(bankId)).items.length).toBe(before);
+  });
+
+  it('refuses a client that does not accept both JSON and an event stream with 406, as curl by default', async () => {
+    const call = toolCall(1, 'memory_recall', '{"query":"tea"}');
+    const notAcceptable = refusal(
+      -32000,
+      'Not Acceptable: Client must accept both application/json and text/event-stream',
+    );
+    expect(await post(call, 'application/json', { accept: '*/*' })).toEqual([406, notAcceptable]);
+    expect(await post(call, 'application/json', { accept: 'application/json' })).toEqual([406, notAcceptable]);
+  });
+
+  it('refuses an MCP-Protocol-Version header naming a version it does not speak with 400', async () => {
+    const [status, body] = await post(toolCall(1, 'memory_recall', '{"query":"tea"}'), 'application/json', {
+      'mcp-protocol-version': '1999-01-01',
+    });
+    expect([status, body]).toEqual([
+      400,
+      refusal(-32000, expect.stringMatching(/^Bad Request: Unsupported protocol version: 1999-01-01 \(supported/)),
+    ]);
+  });
 });
 
 type Response = { id: unknown; result?: { content: { text: string }[] }; error?: { code: number; message: string } };

@@ -11,8 +11,9 @@ export interface BodyRefusal extends MessageRefusal {
  * Reads a POST's JSON-RPC body ahead of the SDK's transport, which decodes any charset as UTF-8 and parses with
  * JSON.parse. Another content type, a charset other than UTF-8 and a compressed body are refused (415), as the HTTP
  * API refuses them; a body over `maxBytes` too (413), by its Content-Length when it declares one, else by counting
- * the bytes as they arrive, never buffering more; then what readMessage refuses, and a batch that gives two requests
- * one id (400): the SDK answers a batch once every id has its answer, and two answers of one id cannot be told apart.
+ * the bytes as they arrive, never buffering more; then what readMessage refuses, an empty batch, and a batch that
+ * gives two requests one id (400): the SDK answers a batch once every id has its answer, and two answers of one id
+ * cannot be told apart.
  */
 export async function readRequestBody(
   req: IncomingMessage,
@@ -24,6 +25,10 @@ export async function readRequestBody(
   if (body === null) return refuse(413, -32000, `the request body is larger than the limit of ${maxBytes} bytes`);
   const read = readMessage(body, 'body');
   if ('refused' in read) return { refused: { status: 400, ...read.refused } };
+  // JSON-RPC answers an empty batch with one Invalid Request; the SDK's transport gives it 202 and no body.
+  if (Array.isArray(read.value) && read.value.length === 0) {
+    return refuse(400, -32600, 'body: is an empty batch; send at least one message');
+  }
   const ids = Array.isArray(read.value) ? requestIds(read.value) : [];
   // One pass with a set: indexOf for each id took 13.6 s for a batch of 200,000 within the body limit.
   const seen = new Set<string | number>();

@@ -109,11 +109,12 @@ export async function serveHttp(brain: Brain, options: HttpServeOptions): Promis
       const { status, message, headers } = checked.refused;
       return reply(res, status, -32000, message, headers);
     }
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== path) return reply(res, 404, -32601, `not found; the MCP endpoint is ${path}`);
+    const target = pathOf(req.url ?? '/');
+    if (target === null) return reply(res, 400, -32600, 'the request target cannot form a URL');
+    if (target !== path) return reply(res, 404, -32601, `not found; the MCP endpoint is ${path}`);
     // Stateless mode has no standalone SSE stream and no session to delete.
     if (req.method !== 'POST')
-      return reply(res, 405, -32000, 'method not allowed; this endpoint is stateless, use POST');
+      return reply(res, 405, -32000, 'method not allowed; this endpoint is stateless, use POST', { allow: 'POST' });
     // Read here rather than by the SDK, which decodes any bytes as UTF-8 and loses keys without a word.
     const body = await readRequestBody(req, maxBodyBytes);
     if ('refused' in body) return reply(res, body.refused.status, body.refused.code, body.refused.message);
@@ -136,6 +137,16 @@ export async function serveHttp(brain: Brain, options: HttpServeOptions): Promis
   return { url: `${listening.origin}${path}`, close: listening.close };
 }
 
+// The path of a request target; null for one a URL cannot hold (`http://[/mcp`), a malformed request like any that
+// Node's parser refuses.
+function pathOf(target: string): string | null {
+  try {
+    return new URL(target, 'http://localhost').pathname;
+  } catch {
+    return null;
+  }
+}
+
 function reply(
   res: ServerResponse,
   status: number,
@@ -143,6 +154,7 @@ function reply(
   message: string,
   headers: Record<string, string> = {},
 ): void {
-  res.writeHead(status, { ...headers, 'content-type': 'application/json' });
-  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+  const body = JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null });
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
 }
