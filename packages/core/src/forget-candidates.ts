@@ -41,7 +41,10 @@ export async function chainsOf(store: MemoryStore, bankId: string, ids: string[]
 }
 
 // Chains are linked by `supersededBy`; each memory gets every member of its own chain.
-function withChains(memories: { id: string; createdAt: Date }[], members: ChainMember[]): ForgetCandidate[] {
+function withChains(
+  memories: { id: string; createdAt: Date; documentId?: string | null }[],
+  members: ChainMember[],
+): ForgetCandidate[] {
   const links = new Map<string, string[]>();
   const link = (a: string, b: string) => links.set(a, [...(links.get(a) ?? []), b]);
   for (const member of members) {
@@ -56,6 +59,7 @@ function withChains(memories: { id: string; createdAt: Date }[], members: ChainM
     return {
       memoryId: memory.id,
       createdAt: memory.createdAt,
+      documentId: memory.documentId ?? null,
       chain: [...seen].flatMap((id) => {
         const member = byId.get(id);
         return member ? [member] : [];

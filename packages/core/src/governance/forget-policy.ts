@@ -18,6 +18,8 @@ export interface ForgetPolicy {
 export interface ForgetCandidate {
   memoryId: string;
   createdAt: Date;
+  /** The long text it is a chunk of (see ChainMember.documentId); a forget erases it whole and counts it once. */
+  documentId?: string | null;
   chain: Pick<ChainMember, 'id' | 'tags'>[];
 }
 
@@ -77,10 +79,13 @@ export function applyForgetPolicy(
       verdict.allowed.push(candidate.memoryId);
     }
   }
-  if (verdict.allowed.length > policy.maxPerCall) {
+  // A long text counts once, whatever its chunks: it was retained as one, and no narrower selection can split it.
+  const allowed = new Set(verdict.allowed);
+  const texts = new Set(candidates.filter((c) => allowed.has(c.memoryId)).map((c) => c.documentId ?? c.memoryId));
+  if (texts.size > policy.maxPerCall) {
     throw new PolicyError(
-      `this forget would erase ${verdict.allowed.length} memories; the policy allows at most ${policy.maxPerCall} per call; narrow the selection`,
-      { details: { selected: verdict.allowed.length, maxPerCall: policy.maxPerCall } },
+      `this forget would erase ${texts.size} memories; the policy allows at most ${policy.maxPerCall} per call; narrow the selection`,
+      { details: { selected: texts.size, maxPerCall: policy.maxPerCall } },
     );
   }
   return verdict;

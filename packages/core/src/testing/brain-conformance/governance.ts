@@ -388,6 +388,18 @@ export function describeGovernance(factory: StoreFactory): void {
         expect((await brain.list(bankId)).items).toHaveLength(3);
         expect(await brain.forget(bankId, { tags: ['none-such'] })).toEqual({ deletedCount: 0 });
       });
+
+      it('counts a long text stored as chunks as one memory against the per-call maximum', async () => {
+        const brain = await governed({ forget: { maxPerCall: 2 } }, { limits: { chunkSize: 1000 } });
+        const bankId = randomBankId();
+        const text = Array.from({ length: 8 }, (_, i) => `Clause ${i} of the lease says ${'rent is due '.repeat(20)}`);
+        const lease = await brain.retain(text.join('\n\n'), { bankId });
+        expect(lease.chunkIds?.length).toBeGreaterThan(2);
+        await brain.retain('The deposit is two months of rent', { bankId });
+        // The lease and the note: two texts, whatever the lease's chunks; no narrower selection could split the lease.
+        expect(await brain.forget(bankId, { all: true })).toEqual({ deletedCount: (lease.chunkIds?.length ?? 0) + 1 });
+        expect((await brain.list(bankId)).items).toEqual([]);
+      });
     });
 
     describe('versions, supersession and erasure', () => {
