@@ -39,14 +39,24 @@ export function zodProblem(error: z.ZodError, input: unknown, schema: z.ZodType)
     };
   }
   let message = issue.message;
+  // A section whose kind is chosen by one key (`provider`): say it is missing, or which values it takes, in our words.
+  if (issue.code === 'invalid_union' && 'options' in issue && Array.isArray(issue.options)) {
+    const value = valueAt(input, parent);
+    const choices = issue.options.map((option) => `"${String(option)}"`).join(', ');
+    message =
+      value === undefined
+        ? `is required in this section: one of ${choices}`
+        : `must be one of ${choices}, got ${typeof value === 'string' ? `"${value}"` : kindOf(value)}`;
+  }
   if (issue.code === 'invalid_type' && message.startsWith('Invalid input:')) {
-    const value = parent.reduce<unknown>(
-      (object, key) => (object as Record<PropertyKey, unknown> | null)?.[key],
-      input,
-    );
+    const value = valueAt(input, parent);
     message = value === undefined ? 'is required' : `must be ${article(issue.expected)}, got ${kindOf(value)}`;
   }
   return { path: parent, field: parent.join('.'), message };
+}
+
+function valueAt(input: unknown, path: (string | number)[]): unknown {
+  return path.reduce<unknown>((object, key) => (object as Record<PropertyKey, unknown> | null)?.[key], input);
 }
 
 function article(expected: string): string {

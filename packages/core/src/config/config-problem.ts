@@ -10,10 +10,13 @@ export type LineOf = (path: PropertyKey[], key?: string) => number | undefined;
  */
 export function configProblem(problem: ZodProblem, source: { file?: string; lineOf?: LineOf }): ConfigError {
   const where = problem.field || '(top level)';
+  const section = problem.path.slice(0, -1);
+  // A key the file lacks has no line: its section's, where it goes, does.
   const line =
     problem.unknownKey === undefined
-      ? source.lineOf?.(problem.path)
-      : source.lineOf?.(problem.path.slice(0, -1), problem.unknownKey);
+      ? (source.lineOf?.(problem.path) ??
+        (section.length > 0 ? source.lineOf?.(section.slice(0, -1), String(section.at(-1))) : undefined))
+      : source.lineOf?.(section, problem.unknownKey);
   const prefix = source.file ? `${source.file}${line ? `:${line}` : ''}: ` : 'config: ';
   return new ConfigError(`${prefix}${where}: ${problem.message}`, {
     details: { path: where, ...(line ? { line } : {}) },

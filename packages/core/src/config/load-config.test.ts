@@ -110,6 +110,18 @@ describe('config', () => {
     expect(wrong.message).toMatch(/astrocyte\.yaml:4: storage\.memory\.size: unknown key "size"$/);
   });
 
+  it('names a section missing its provider, at the section, and the providers it takes', async () => {
+    const problem = (text: string) => loadConfigFile(configFile(text)).catch((e) => e);
+    const missing = await problem('# settings\nembedding:\n  dimensions: 256\n');
+    expect(ConfigError.isInstance(missing)).toBe(true);
+    expect(missing.message).toMatch(
+      /astrocyte\.yaml:2: embedding\.provider: is required in this section: one of "local", "openai"$/,
+    );
+    expect((await problem('llm:\n  provider: claude\n')).message).toMatch(
+      /astrocyte\.yaml:2: llm\.provider: must be one of "none", "anthropic", "openai", got "claude"$/,
+    );
+  });
+
   it('reads ${VAR} from the environment and refuses a missing one, naming it', () => {
     process.env.ASTROCYTE_TEST_DB_PATH = '/tmp/from-env.db';
     expect(parseConfigText('storage:\n  sqlite:\n    path: ${ASTROCYTE_TEST_DB_PATH}\n').storage.sqlite?.path).toBe(
