@@ -286,6 +286,53 @@ describe('import of conversations', { timeout: 120_000 }, () => {
     ]);
   });
 
+  it('reads each LoCoMo session by the key the file gives it, and refuses two keys for one session number', async () => {
+    const { dir, config } = tempProject();
+    // session_1 was read twice (the second time deduplicated) and session_01 never, exit 0.
+    const both = {
+      sample_id: 'x',
+      conversation: {
+        session_1: [{ speaker: 'A', text: 'first' }],
+        session_01: [{ speaker: 'B', text: 'zero-padded' }],
+      },
+    };
+    writeFileSync(join(dir, 'both.json'), JSON.stringify(both));
+    const twins = await astrocyte(['--json', 'import', 'both.json'], { cwd: dir });
+    expect(twins.code).toBe(1);
+    expect(JSON.parse(twins.stdout).problems).toEqual([
+      {
+        sample: 'x',
+        field: 'conversation.session_1',
+        reason: 'names session 1, as conversation.session_01 does; give each session one key',
+      },
+    ]);
+    expect(await bankContents(config, 'default')).toEqual([]);
+
+    // Alone, a zero-padded key is read as it is spelt, its date and any problem under that key.
+    const padded = {
+      sample_id: 'x',
+      conversation: {
+        session_02: [{ speaker: 'B', text: 'later' }],
+        session_02_date_time: '2023-05-09',
+        session_01: [{ speaker: 'A', text: 'earlier' }],
+        session_01_date_time: '2023-05-08',
+      },
+    };
+    writeFileSync(join(dir, 'padded.json'), JSON.stringify(padded));
+    const run = await astrocyte(['import', 'padded.json'], { cwd: dir });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect((await bankContents(config, 'default')).map(turnView)).toEqual([
+      expect.objectContaining({ session: 'x/session_01', text: 'earlier', occurredAt: '2023-05-08T00:00:00.000Z' }),
+      expect.objectContaining({ session: 'x/session_02', text: 'later', occurredAt: '2023-05-09T00:00:00.000Z' }),
+    ]);
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ sample_id: 'y', conversation: { session_01: 'hello' } }));
+    const bad = await astrocyte(['--json', 'import', 'bad.json', '--format', 'locomo'], { cwd: dir });
+    expect(JSON.parse(bad.stdout).problems).toEqual([
+      { sample: 'y', field: 'conversation.session_01', reason: 'must be a list of turns, got "hello"' },
+    ]);
+  });
+
   it('reads a LoCoMo sample whose first key shares its opening line as memories, and says --format locomo reads it', async () => {
     const { dir, config } = tempProject();
     writeFileSync(join(dir, 'sample.json'), JSON.stringify(LOCOMO[0], null, 2).replace('{\n  ', '{ '));

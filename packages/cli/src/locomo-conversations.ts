@@ -69,20 +69,27 @@ function readSample(sample: unknown, index: number, read: ReadConversations): vo
     return;
   }
   const record = conversation as Record<string, unknown>;
-  const numbers = Object.keys(record)
-    .flatMap((key) => /^session_(\d+)$/.exec(key)?.[1] ?? [])
-    .map(Number)
-    .sort((a, b) => a - b);
-  if (numbers.length === 0) problem(name, 'conversation', 'has no session_N turn list');
-  for (const n of numbers) {
-    const field = `conversation.session_${n}`;
-    const turns = record[`session_${n}`];
+  const keys = sessionKeys(record);
+  if (keys.length === 0) problem(name, 'conversation', 'has no session_N turn list');
+  for (const [i, key] of keys.entries()) {
+    const field = `conversation.${key}`;
+    // Two keys for one session number (session_1, session_01): which of the two comes first is unknown.
+    const twin = keys[i - 1];
+    if (twin !== undefined && sessionNumber(twin) === sessionNumber(key)) {
+      problem(
+        name,
+        field,
+        `names session ${sessionNumber(key)}, as conversation.${twin} does; give each session one key`,
+      );
+      continue;
+    }
+    const turns = record[key];
     if (!Array.isArray(turns)) {
       problem(name, field, `must be a list of turns, got ${describe(turns)}`);
       continue;
     }
-    const session: ConversationSession = { sessionId: `${name}/session_${n}`, turns: [] };
-    const dateText = record[`session_${n}_date_time`];
+    const session: ConversationSession = { sessionId: `${name}/${key}`, turns: [] };
+    const dateText = record[`${key}_date_time`];
     if (dateText !== undefined && dateText !== null) {
       const date = typeof dateText === 'string' ? parseSessionDate(dateText) : null;
       if (date) session.occurredAt = date;
@@ -102,6 +109,23 @@ function readSample(sample: unknown, index: number, read: ReadConversations): vo
     });
     read.sessions.push(session);
   }
+}
+
+// The session_N keys of a conversation as the file spells them, in session order; keys naming one number
+// (session_1, session_01) side by side.
+function sessionKeys(conversation: Record<string, unknown>): string[] {
+  return Object.keys(conversation)
+    .filter((key) => /^session_\d+$/.test(key))
+    .sort((a, b) => compareNumbers(sessionNumber(a), sessionNumber(b)) || a.localeCompare(b));
+}
+
+// The session number of a key, as digits without leading zeros: exact however many digits it has.
+function sessionNumber(key: string): string {
+  return key.slice('session_'.length).replace(/^0+(?=\d)/, '');
+}
+
+function compareNumbers(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 }
 
 // A turn, or what is wrong with it: `field` is the part of the turn at fault, "" for the turn itself.
