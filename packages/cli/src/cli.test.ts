@@ -101,11 +101,6 @@ describe('astrocyte command', { timeout: 120_000 }, () => {
     const refused = await astrocyte(['forget', '--all'], { cwd: dir });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toBe('astrocyte: --all erases every memory of the bank (fix: add --yes to confirm)\n');
-    const noIds = await astrocyte(['forget', '--ids', ' , '], { cwd: dir });
-    expect(noIds).toMatchObject({ code: 2, stdout: '' });
-    expect(noIds.stderr).toBe(
-      'astrocyte: --ids names no memory (fix: give the ids to forget, e.g. astrocyte forget --ids <id>)\n',
-    );
     const forgot = await astrocyte(['forget', '--ids', id, '--reason', 'user asked'], { cwd: dir });
     expect(forgot.stdout).toBe('forgot 1 memory\n');
     const tombstone = JSON.parse((await astrocyte(['--json', 'history', id], { cwd: dir })).stdout);
@@ -210,12 +205,7 @@ describe('astrocyte command', { timeout: 120_000 }, () => {
     expect(badBank.code).toBe(2);
     expect(badBank.stderr).toMatch(/^astrocyte: bankId: .* \(fix: correct --bank; /);
 
-    // An empty --banks (an unset shell variable) searched the default bank instead; a bad one named bankIds[0].
-    const noBanks = await astrocyte(['recall', '--banks', '', 'A first fact'], { cwd: dir });
-    expect(noBanks).toMatchObject({ code: 2, stdout: '' });
-    expect(noBanks.stderr).toBe(
-      'astrocyte: bankIds: must be a non-empty array of bank ids (fix: correct --banks; see `astrocyte recall --help`)\n',
-    );
+    // A bad bank in --banks is named by its place in the list.
     const badBanks = await astrocyte(['recall', '--banks', 'default,no spaces', 'x'], { cwd: dir });
     expect(badBanks.code).toBe(2);
     expect(badBanks.stderr).toMatch(
@@ -236,6 +226,41 @@ describe('astrocyte command', { timeout: 120_000 }, () => {
     const twice = await astrocyte(['retain', '-m', '{"source":"chat","source":"crm"}', 'A fact'], { cwd: dir });
     expect(twice).toMatchObject({ code: 2, stdout: '' });
     expect(twice.stderr).toContain('source: is given more than once; give each key once');
+  });
+
+  it('refuses a list option that names nothing on every command, so that an unset variable never widens a filter', async () => {
+    const { dir } = tempProject();
+    await astrocyte(['retain', '-t', 'secret', 'The launch code is 1234'], { cwd: dir });
+    await astrocyte(['retain', '-t', 'public', 'The office opens at 9'], { cwd: dir });
+    // `export --tags "$TAG"` with $TAG unset exported the whole bank, the secret included, exit 0; list and recall
+    // listed everything too.
+    for (const [command, option, value, ...rest] of [
+      ['export', '--tags', '', '-o', 'share.jsonl'],
+      ['export', '--tags', ' , '],
+      ['export', '--tags', '', '--tags', 'public'],
+      ['list', '--tags', ''],
+      ['recall', '--tags', '', 'launch code'],
+      ['recall', '--banks', '', 'launch code'],
+      ['forget', '--tags', ''],
+      ['forget', '--ids', ' , '],
+      ['retain', '--tags', '', 'The door code is 5678'],
+      ['rules explain', '--tags', ',', 'x'],
+    ] as const) {
+      const args = [...command.split(' '), ...rest, option, value];
+      const run = await astrocyte(args, { cwd: dir });
+      expect({ args, ...run }).toMatchObject({ args, code: 2, stdout: '' });
+      expect(run.stderr).toMatch(
+        new RegExp(
+          `^astrocyte: option '[^']*${option} <list>' argument '${value}' is invalid\\. names nothing; give at least one, comma-separated \\(fix: see \`astrocyte ${command.split(' ')[0]} --help\`\\)\\n$`,
+        ),
+      );
+    }
+    expect(existsSync(join(dir, 'share.jsonl'))).toBe(false);
+    const listed = await astrocyte(['--json', 'list'], { cwd: dir });
+    expect(JSON.parse(listed.stdout).items.map((m: { text: string }) => m.text)).toEqual([
+      'The launch code is 1234',
+      'The office opens at 9',
+    ]);
   });
 
   it('a command that only reads or removes names a store that is not there, and creates none', async () => {

@@ -1,9 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { Astrocyte, type Memory } from '@astrocyte/core';
 import { describe, expect, it } from 'vitest';
 import { astrocyte, BIN_ARGS, everything, tempProject } from './cli-process.fixture.js';
+import { exportMemories } from './export-memories.js';
 
 // Everything a memory carries except what the target bank assigns anew (id, creation time).
 const content = (m: Memory) => ({
@@ -233,6 +235,24 @@ describe('export and import', { timeout: 120_000 }, () => {
     const reread = await Astrocyte.fromConfig(config);
     expect((await reread.list('default')).items.map((m) => m.text)).toEqual(['A note that stays']);
     await reread.close();
+  });
+
+  it('exportMemories refuses an empty tags filter instead of exporting every memory', async () => {
+    const { dir, config } = tempProject();
+    await astrocyte(['retain', '-t', 'secret', 'The launch code is 1234'], { cwd: dir });
+    const brain = await Astrocyte.fromConfig(config);
+    const out = new PassThrough();
+    const written: string[] = [];
+    out.on('data', (chunk) => written.push(String(chunk)));
+    try {
+      await expect(exportMemories(brain, 'default', out, { tags: [] })).rejects.toMatchObject({
+        code: 'invalid_input',
+        details: { field: 'tags' },
+      });
+    } finally {
+      await brain.close();
+    }
+    expect(written).toEqual([]);
   });
 
   it('says what it stored before a quota stopped it', async () => {

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { type AstrocyteContext, type Brain, memoryToJson } from '@astrocyte/core';
+import { type AstrocyteContext, type Brain, memoryToJson, ValidationError } from '@astrocyte/core';
 
 /** What to export and how to report progress. */
 export interface ExportOptions {
@@ -23,12 +23,15 @@ export async function exportMemories(
   out: Writable,
   options: ExportOptions = {},
 ): Promise<{ exported: number }> {
+  // An empty filter would export every memory: a list built from an unset variable must not share the whole bank.
+  if (options.tags?.length === 0)
+    throw new ValidationError('tags', 'must name at least one tag; leave it out to export every memory');
   let exported = 0;
   let cursor: string | undefined;
   do {
     const page = await brain.list(bankId, {
       limit: options.pageSize ?? 1000,
-      ...(options.tags?.length ? { tags: options.tags } : {}),
+      ...(options.tags ? { tags: options.tags } : {}),
       ...(options.pathPrefix ? { pathPrefix: options.pathPrefix } : {}),
       ...(cursor ? { cursor } : {}),
       ...(options.context ? { context: options.context } : {}),

@@ -7,13 +7,15 @@ import { utf8Text } from './utf8-input.js';
 
 /**
  * Parses "a, b" into ["a", "b"]; a repeated option adds to the list (`--ids a --ids b` is `--ids a,b`): a script that
- * builds one flag per id must not forget only the last.
+ * builds one flag per id must not forget only the last. A value naming nothing ("", ",") is refused: it is an unset
+ * shell variable, and read as no list a filter such as `export --tags "$TAG"` would select the whole bank.
  */
 export function parseList(value: string, previous?: string[]): string[] {
   const items = value
     .split(',')
     .map((item) => item.trim())
     .filter((item) => item.length > 0);
+  if (items.length === 0) throw new InvalidArgumentError('names nothing; give at least one, comma-separated');
   return [...(previous ?? []), ...items];
 }
 

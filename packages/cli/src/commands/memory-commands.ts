@@ -73,7 +73,6 @@ export function registerMemoryCommands(program: Command, io: CliIo): void {
           ...(options.to ? { to: options.to } : {}),
         };
         const result = await (await session.brain({ existing: true })).recall(query, {
-          // An empty --banks (an unset shell variable) is refused by recall, not read as --bank.
           ...(banks ? { bankIds: banks } : { bankId: await session.bank() }),
           ...given(options, ['maxResults', 'tags', 'pathPrefix', 'minScore']),
           ...(Object.keys(timeRange).length > 0 ? { timeRange } : {}),
@@ -128,9 +127,6 @@ export function registerMemoryCommands(program: Command, io: CliIo): void {
             'pick one selector, e.g. astrocyte forget --ids <id>',
           );
         }
-        // An empty --ids (an unset shell variable) would forget nothing and report success.
-        if ((options.ids as string[] | undefined)?.length === 0)
-          throw new UsageError('--ids names no memory', 'give the ids to forget, e.g. astrocyte forget --ids <id>');
         if (options.all && !options.yes)
           throw new UsageError('--all erases every memory of the bank', 'add --yes to confirm');
         // A wrong year erases as much as --all does.
