@@ -356,6 +356,47 @@ describe('export and import', { timeout: 120_000 }, () => {
     expect(bySeen(conversationShape(copy))).toEqual(bySeen(conversationShape(source)));
   });
 
+  it('stores no part of a session broken by a malformed line when it comes back after another session', async () => {
+    const { dir, config } = tempProject();
+    const turn = (text: string, speaker: string, id: string, position: number) =>
+      JSON.stringify({ text, speaker, episode: { id, position } });
+    const lines = [
+      turn('a one', 'ann', 'A', 0),
+      turn('a two', 'bob', 'A', 1),
+      '{"text":"broken',
+      turn('b one', 'ann', 'B', 0),
+      turn('a three', 'ann', 'A', 2),
+    ];
+    writeFileSync(join(dir, 'broken.jsonl'), `${lines.join('\n')}\n`);
+    // Session B, after the malformed line, took A's place as the one broken session: "a three" was stored alone.
+    const bad = await astrocyte(['--json', 'import', 'broken.jsonl'], { cwd: dir });
+    expect(bad.code).toBe(1);
+    const summary = JSON.parse(bad.stdout);
+    expect(summary).toMatchObject({ stored: 0, malformed: 1 });
+    const problems = summary.problems.map((p: { line: number; reason: string }) => [p.line, p.reason]);
+    expect(problems.sort((a: [number], b: [number]) => a[0] - b[0])).toEqual([
+      [1, expect.stringMatching(/^not stored: .* beside malformed line 3;/)],
+      [2, expect.stringMatching(/^not stored: .* beside malformed line 3;/)],
+      [3, 'not valid JSON'],
+      [4, expect.stringMatching(/^not stored: .* beside malformed line 3;/)],
+      [5, expect.stringMatching(/^not stored: .* beside malformed line 3;/)],
+    ]);
+
+    lines[2] = JSON.stringify({ text: 'fixed' });
+    writeFileSync(join(dir, 'broken.jsonl'), `${lines.join('\n')}\n`);
+    const fixed = await astrocyte(['import', 'broken.jsonl'], { cwd: dir });
+    expect({ code: fixed.code, stderr: fixed.stderr }).toEqual({ code: 0, stderr: '' });
+    const reread = await Astrocyte.fromConfig(config);
+    const stored = await everything(reread, 'default');
+    await reread.close();
+    const sessionA = stored.filter((m) => m.episode?.id === 'A');
+    expect(sessionA.map((m) => [m.episode?.position, m.text])).toEqual([
+      [0, 'a one'],
+      [1, 'a two'],
+      [2, 'a three'],
+    ]);
+  });
+
   it('imports a turn whose exported speaker holds a line break, with a space in its place', async () => {
     const { dir, config } = tempProject();
     // As a store written before speakers had to be one line exported them.

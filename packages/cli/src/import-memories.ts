@@ -79,9 +79,10 @@ export async function importMemories(
 
   // A malformed line beside a long text's chunks or a session's turns may be one of them. Stored without it, the text
   // would lack a part for good, and the turn, imported again once corrected, would land at its session's end: so the
-  // text or the session is not stored at all, and a corrected import stores it whole and in order.
+  // text or the session is not stored at all, and a corrected import stores it whole and in order. Every session
+  // broken so is remembered, with its malformed line: one that comes back after another session stays unstored.
   let malformedSince: number | undefined;
-  let brokenSession: { key: string; line: number } | undefined;
+  const brokenSessions = new Map<string, number>();
   const notStored = (entry: Entry, line: number) => {
     for (const at of entry.lines)
       noteProblem(
@@ -95,10 +96,11 @@ export async function importMemories(
   const add = async (entry: Entry, afterMalformed?: number) => {
     const { sessionId } = entry.memory;
     const key = sessionId === undefined ? 'memories' : JSON.stringify([sessionId]);
-    if (brokenSession?.key === key) return notStored(entry, brokenSession.line);
+    const brokenBy = brokenSessions.get(key);
+    if (brokenBy !== undefined) return notStored(entry, brokenBy);
     if (key !== batchKey || batch.length >= (sessionId === undefined ? batchSize : TURNS_PER_CALL)) await flush();
     if (sessionId !== undefined && batch.length === 0 && afterMalformed !== undefined) {
-      brokenSession = { key, line: afterMalformed };
+      brokenSessions.set(key, afterMalformed);
       return notStored(entry, afterMalformed);
     }
     batchKey = key;
@@ -109,7 +111,7 @@ export async function importMemories(
     malformedSince = line;
     if (document) document.brokenBy ??= line;
     if (batchKey !== 'memories' && batch.length > 0) {
-      brokenSession = { key: batchKey, line };
+      brokenSessions.set(batchKey, line);
       for (const entry of batch.splice(0)) notStored(entry, line);
     }
   };
