@@ -490,20 +490,27 @@ describe('export and import', { timeout: 120_000 }, () => {
       JSON.stringify({ text: 'A third good memory', metadata: { k: 'v' } }),
       // JSON.parse keeps the last of a key given twice: this line would have stored "Call Ann" alone.
       '{"text": "Call Bob", "text": "Call Ann"}',
+      // `content` names `text` too: the line stored "alpha text" and dropped "beta content" in silence.
+      JSON.stringify({ text: 'alpha text', content: 'beta content' }),
+      JSON.stringify({ text: null, content: 'read in place of a null text' }),
+      JSON.stringify({ content: 7 }),
     ].join('\n');
     writeFileSync(join(dir, 'damaged.jsonl'), input);
     const run = await astrocyte(['--json', 'import', 'damaged.jsonl', '--batch-size', '2'], { cwd: dir });
     expect(run.code).toBe(1);
     const summary = JSON.parse(run.stdout);
-    expect(summary).toMatchObject({ stored: 2, deduplicated: 0, rejected: 4, malformed: 3, invalid: 1 });
+    expect(summary).toMatchObject({ stored: 2, deduplicated: 0, rejected: 7, malformed: 6, invalid: 1 });
     expect(summary.problems).toEqual([
       { line: 2, reason: 'not valid JSON' },
       { line: 3, reason: expect.stringContaining('unknown field "txt"') },
       { line: 5, reason: expect.stringContaining('occurredAt') },
       { line: 7, reason: 'text: is given more than once; give each key once' },
+      { line: 8, reason: 'text, content: give one of the two, they name the same field' },
+      { line: 9, reason: 'text, content: give one of the two, they name the same field' },
+      { line: 10, reason: 'content: must be a string' },
     ]);
     expect(run.stderr).toMatch(
-      /^astrocyte: 4 lines were not a memory \(fix: correct the lines listed and import again; .*\)\n$/,
+      /^astrocyte: 7 lines were not a memory \(fix: correct the lines listed and import again; .*\)\n$/,
     );
   });
 

@@ -49,8 +49,12 @@ export function parseMemoryLine(line: string): ImportedMemory | string {
   const record = value as Record<string, unknown>;
   const unknown = Object.keys(record).find((key) => !LINE_KEYS.has(key));
   if (unknown) return `unknown field "${unknown}"; expected ${[...LINE_KEYS].join(', ')}`;
-  const text = record.text ?? record.content;
-  if (typeof text !== 'string') return 'text: must be a string';
+  // `content` is another name for `text`: with both, which one was meant is unknown.
+  if (Object.hasOwn(record, 'text') && Object.hasOwn(record, 'content'))
+    return 'text, content: give one of the two, they name the same field';
+  const textKey = Object.hasOwn(record, 'content') ? 'content' : 'text';
+  const text = record[textKey];
+  if (typeof text !== 'string') return `${textKey}: must be a string`;
   const item: RetainManyItem = { content: text };
   if (record.tags !== undefined && record.tags !== null) {
     if (!Array.isArray(record.tags) || record.tags.some((tag) => typeof tag !== 'string'))
