@@ -539,6 +539,18 @@ describe('export and import', { timeout: 120_000 }, () => {
     expect(JSON.parse(list.stdout).items.map((m: { text: string }) => m.text)).toEqual(['A fact worth keeping']);
   });
 
+  it('checks the file to import before the store is opened: a missing file or a folder leaves no new store', async () => {
+    const { dir } = tempProject();
+    mkdirSync(join(dir, 'exports'));
+    const missing = await astrocyte(['import', 'missing.jsonl'], { cwd: dir });
+    expect(missing).toMatchObject({ code: 2, stdout: '' });
+    expect(missing.stderr).toBe('astrocyte: cannot read missing.jsonl (fix: check the path of the file to import)\n');
+    const folder = await astrocyte(['import', 'exports'], { cwd: dir });
+    expect(folder).toMatchObject({ code: 2, stdout: '' });
+    // An empty memory.db was created before the file was looked at.
+    expect(readdirSync(dir).sort()).toEqual(['astrocyte.yaml', 'exports']);
+  });
+
   it('never exports over a SQLite database or its files, or a device or a pipe, and keeps a link exported through', async () => {
     const { dir, config } = tempProject();
     const brain = await Astrocyte.fromConfig(config);

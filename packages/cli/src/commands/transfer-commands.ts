@@ -1,4 +1,13 @@
-import { createReadStream, createWriteStream, renameSync, rmSync, type Stats, statSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  createReadStream,
+  createWriteStream,
+  renameSync,
+  rmSync,
+  type Stats,
+  statSync,
+} from 'node:fs';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { bodyBytesFor } from '@astrocyte/core';
@@ -113,9 +122,10 @@ export function registerTransferCommands(program: Command, io: CliIo): void {
               'no file to import',
               'pass a file, e.g. astrocyte import memories.jsonl, or pipe one on stdin',
             );
+          // Checked before the store is opened: a file that cannot be read must not leave a new, empty store behind.
+          const size = fromStdin ? undefined : readableFileSize(file as string);
           const brain = await session.brain();
           const bankId = await session.bank();
-          const size = fromStdin ? undefined : fileSize(file as string);
           const name = fromStdin ? 'stdin' : (file as string);
           const source = fromStdin ? io.stdin : createReadStream(file as string);
           // A line holds one memory or turn: no longer than the HTTP API's body for the longest text retain takes.
@@ -244,10 +254,11 @@ function showProgress(session: CliSession, asked: boolean | undefined): boolean 
   return asked ?? Boolean((session.io.stderr as { isTTY?: boolean }).isTTY);
 }
 
-function fileSize(file: string): number {
+function readableFileSize(file: string): number {
   let stats: Stats;
   try {
     stats = statSync(file);
+    accessSync(file, constants.R_OK);
   } catch {
     throw new UsageError(`cannot read ${file}`, 'check the path of the file to import');
   }
