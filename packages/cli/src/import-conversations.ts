@@ -1,5 +1,6 @@
 import { type Brain, type ConversationTurn, checkBankId, type RetainResult } from '@astrocyte/core';
 import { confineFailures } from './confine-failures.js';
+import { EarlierSayings } from './earlier-sayings.js';
 import { type ImportOptions, TURNS_PER_CALL } from './import-memories.js';
 import {
   emptySummary,
@@ -86,31 +87,35 @@ export async function importConversations(
   // A session that comes back after another is a later entry with the same id: it waits until the earlier one is
   // stored, so that its turns are appended after those.
   const lastOf = new Map<string, number>();
+  const earlier = new EarlierSayings();
   const stored: Promise<void>[] = [];
   const storeSessions = async () => {
     while (!failed && next < read.sessions.length) {
       const index = next++;
       const session = read.sessions[index] as ConversationSession;
       const calls = sessions[index] as SessionCalls;
-      const earlier = lastOf.get(session.sessionId);
+      const before = lastOf.get(session.sessionId);
       lastOf.set(session.sessionId, index);
       let done = () => {};
       stored[index] = new Promise((resolve) => {
         done = resolve;
       });
       try {
-        if (earlier !== undefined) await stored[earlier];
+        if (before !== undefined) await stored[before];
         for (let start = 0; start < session.turns.length && !failed; start += TURNS_PER_CALL) {
           const turns = session.turns.slice(start, start + TURNS_PER_CALL);
           const results = await confineFailures(turns, (some) =>
-            brain.retainConversation(
+            earlier.retain(
+              session.sessionId,
+              session.occurredAt,
               some.map((entry) => entry.turn),
-              {
-                bankId,
-                sessionId: session.sessionId,
-                ...(session.occurredAt ? { occurredAt: session.occurredAt } : {}),
-                ...(options.context ? { context: options.context } : {}),
-              },
+              (sent) =>
+                brain.retainConversation(sent, {
+                  bankId,
+                  sessionId: session.sessionId,
+                  ...(session.occurredAt ? { occurredAt: session.occurredAt } : {}),
+                  ...(options.context ? { context: options.context } : {}),
+                }),
             ),
           );
           calls.calls.push({ turns, results });

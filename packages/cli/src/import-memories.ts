@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { type AstrocyteContext, type Brain, checkBankId, type RetainResult, ValidationError } from '@astrocyte/core';
 import { DEFAULT_LIMITS } from '@astrocyte/core/backend';
 import { confineFailures } from './confine-failures.js';
+import { EarlierSayings } from './earlier-sayings.js';
 import { emptySummary, type ImportSummary, noteOutcome, noteProblem } from './import-summary.js';
 import { type ImportedMemory, parseMemoryLine } from './memory-json.js';
 
@@ -54,6 +55,7 @@ export async function importMemories(
   // Consecutive entries stored by one call: plain memories, or the turns of one session.
   let batch: Entry[] = [];
   let batchKey = '';
+  const earlier = new EarlierSayings();
 
   const flush = async () => {
     if (batch.length === 0) return;
@@ -66,9 +68,12 @@ export async function importMemories(
               { bankId, ...context },
             ),
           )
-        : await confineFailures(batch, (entries) =>
-            brain.retainConversation(entries.map(toTurn), { bankId, sessionId: first.sessionId as string, ...context }),
-          );
+        : await confineFailures(batch, (entries) => {
+            const sessionId = first.sessionId as string;
+            return earlier.retain(sessionId, undefined, entries.map(toTurn), (turns) =>
+              brain.retainConversation(turns, { bankId, sessionId, ...context }),
+            );
+          });
     results.forEach((result, i) => {
       const { lines } = batch[i] as Entry;
       noteOutcome(summary, { line: lines[0] as number }, result, lines.length);
