@@ -9,17 +9,19 @@ import { OpenAILLM } from './openai-llm.js';
 const KEY = 'sk-ant-test-llm-key-abcdef0123456789';
 const fake = fakeProviderServerPerTest({ apiKey: KEY });
 
+type LLMOptions = { apiKey?: string; maxRetries?: number; maxTokens?: number; timeoutMs?: number };
+
 const providers = [
   {
     name: 'anthropic',
     path: '/v1/messages',
-    make: (o: { apiKey?: string; maxRetries?: number; maxTokens?: number } = {}): Promise<LLM> =>
+    make: (o: LLMOptions = {}): Promise<LLM> =>
       AnthropicLLM.create({ apiKey: KEY, baseURL: fake.server.anthropicBaseURL, model: 'claude-test', ...o }),
   },
   {
     name: 'openai',
     path: '/v1/chat/completions',
-    make: (o: { apiKey?: string; maxRetries?: number; maxTokens?: number } = {}): Promise<LLM> =>
+    make: (o: LLMOptions = {}): Promise<LLM> =>
       OpenAILLM.create({ apiKey: KEY, baseURL: fake.server.openaiBaseURL, model: 'gpt-test', ...o }),
   },
 ] as const;
@@ -82,6 +84,19 @@ describe.each(providers)('$name LLM against the local server', ({ name, path, ma
     const empty = await llm.complete({ system: 's', prompt: 'p', maxTokens: 10 }).catch((err: unknown) => err);
     expect(ProviderError.isInstance(empty)).toBe(true);
     expect((empty as ProviderError).details).toMatchObject({ kind: 'malformed_response' });
+  });
+
+  it('times out a reply whose body stalls after its headers, and retries one whose connection drops mid-body', async () => {
+    fake.server.fail({ path, partialBody: 'stall', times: 2 });
+    const stalled = await (await make({ timeoutMs: 300, maxRetries: 1 }))
+      .complete({ system: 's', prompt: 'p', maxTokens: 10 })
+      .catch((err: unknown) => err);
+    expect((stalled as ProviderError).details).toMatchObject({ kind: 'timeout', attempts: 2 });
+    fake.server.answerWith(() => 'after the cut');
+    fake.server.fail({ path, partialBody: 'cut' });
+    const llm = await make({ maxRetries: 1 });
+    expect(await llm.complete({ system: 's', prompt: 'p', maxTokens: 10 })).toBe('after the cut');
+    expect(fake.server.requestsTo(path)).toHaveLength(4);
   });
 
   it("does not retry a 400, and passes on the server's reason", async () => {

@@ -2,7 +2,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type OpenAI from 'openai';
 import { resolveApiKey } from './api-key.js';
 import { type RetryPolicy, withRetries } from './retry.js';
-import { classifySdkError, type SdkErrorClasses } from './sdk-errors.js';
+import { AttemptTimedOut, classifySdkError, type SdkErrorClasses } from './sdk-errors.js';
 
 /** What an official SDK client constructor is given when Astrocyte builds the client itself. */
 export interface SdkClientSettings {
@@ -125,8 +125,8 @@ export class ProviderClient<Client extends { apiKey: string | null }> {
   ): Promise<T> {
     return withRetries(
       () =>
-        withRequestSignal(signal, (scoped) =>
-          send(this.client, { maxRetries: 0, timeout: this.timeoutMs, ...(scoped ? { signal: scoped } : {}) }),
+        withinDeadline(signal, this.timeoutMs, (scoped) =>
+          send(this.client, { maxRetries: 0, timeout: this.timeoutMs, signal: scoped }),
         ),
       {
         provider: this.provider,
@@ -139,21 +139,31 @@ export class ProviderClient<Client extends { apiKey: string | null }> {
   }
 }
 
-// The SDKs leave the abort listener they add to the signal they are given, one per request: a signal that outlives
-// many requests (a re-embedding's, over thousands of batches) would collect them. Each request gets a signal of its
-// own, tied to the caller's for as long as the request runs.
-async function withRequestSignal<T>(
+/**
+ * Runs one attempt with a signal of its own, aborted when the caller's is or when `timeoutMs` has passed. The SDKs'
+ * `timeout` stops counting once the response's headers arrive: a body that stalls after them hung the call (and a
+ * re-embedding's switch, which embeds inside its transaction, held the store's write lock). Past the deadline the
+ * attempt fails as a timeout, which is retried; the caller's abort stays an abort. The SDKs also leave the abort
+ * listener they add to the signal they are given, one per request: the caller's signal, which may outlive many
+ * requests (a re-embedding's, over thousands of batches), is only tied to the attempt's while it runs.
+ */
+async function withinDeadline<T>(
   signal: AbortSignal | undefined,
-  run: (signal: AbortSignal | undefined) => Promise<T>,
+  timeoutMs: number,
+  run: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
-  if (!signal) return run(undefined);
-  const scoped = new AbortController();
-  const forward = () => scoped.abort(signal.reason);
-  if (signal.aborted) forward();
-  else signal.addEventListener('abort', forward, { once: true });
+  const attempt = new AbortController();
+  const timer = setTimeout(() => attempt.abort(), timeoutMs);
+  const forward = () => attempt.abort(signal?.reason);
+  if (signal?.aborted) forward();
+  else signal?.addEventListener('abort', forward, { once: true });
   try {
-    return await run(scoped.signal);
+    return await run(attempt.signal);
+  } catch (error) {
+    if (attempt.signal.aborted && !signal?.aborted) throw new AttemptTimedOut();
+    throw error;
   } finally {
-    signal.removeEventListener('abort', forward);
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', forward);
   }
 }

@@ -20,6 +20,13 @@ interface ApiErrorShape {
   requestID?: string | null;
 }
 
+/** An attempt that passed its deadline while the SDK still waited for the response's body (see ProviderClient). */
+export class AttemptTimedOut extends Error {
+  constructor() {
+    super('the request timed out');
+  }
+}
+
 /**
  * Classifies an error thrown by the `openai` or `@anthropic-ai/sdk` client. The SDK's own message is never used:
  * it embeds the response body, which some servers fill with the presented key. Only the server's error type and
@@ -32,7 +39,7 @@ export function classifySdkError(
 ): ProviderFailure {
   if (error instanceof sdk.APIUserAbortError)
     return { kind: 'aborted', retryable: false, message: 'the request was aborted' };
-  if (error instanceof sdk.APIConnectionTimeoutError) {
+  if (error instanceof sdk.APIConnectionTimeoutError || error instanceof AttemptTimedOut) {
     return { kind: 'timeout', retryable: true, message: 'the request timed out' };
   }
   if (error instanceof sdk.APIConnectionError) {
@@ -61,6 +68,11 @@ export function classifySdkError(
     const kind =
       status === 429 ? 'rate_limited' : status >= 500 ? 'server_error' : status === 408 ? 'timeout' : 'rejected';
     return { ...base, kind, retryable, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+  }
+  // A connection dropped while the body was read: fetch's body stream fails with undici's TypeError, which the SDKs
+  // do not wrap. The request may well succeed again.
+  if (error instanceof TypeError && error.message === 'terminated') {
+    return { kind: 'connection', retryable: true, message: 'the connection closed before the response ended' };
   }
   // The SDKs parse a JSON content type with response.json(), so a malformed body surfaces as a bare SyntaxError.
   if (error instanceof SyntaxError) {

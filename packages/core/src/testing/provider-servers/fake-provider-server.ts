@@ -32,6 +32,11 @@ export interface FakeFault {
   contentType?: string;
   /** Never answer: for timeout tests. */
   hang?: boolean;
+  /**
+   * Answer 200 with the headers and the first bytes of a longer body, then stop sending (`stall`) or drop the
+   * connection (`cut`): a body that stalls or breaks after the SDK's own timeout stopped counting.
+   */
+  partialBody?: 'stall' | 'cut';
 }
 
 /** One request the server received. */
@@ -159,6 +164,13 @@ export class FakeProviderServer {
     const fault = this.takeFault(path);
     if (fault) {
       if (fault.hang) return;
+      if (fault.partialBody) {
+        record.status = 200;
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+        res.write('{"object":"list","data":[');
+        if (fault.partialBody === 'cut') setTimeout(() => res.destroy(), 20);
+        return;
+      }
       const status = fault.status ?? 500;
       const retryAfter =
         fault.retryAfter === undefined ? (status === 429 || status >= 500 ? '0' : null) : fault.retryAfter;
