@@ -5,6 +5,8 @@ export function checkEmbedding(embedding: unknown, dimensions: number, field: st
   if (!(embedding instanceof Float32Array)) throw new ValidationError(field, 'must be a Float32Array');
   if (embedding.length !== dimensions)
     throw new ValidationError(field, `has ${embedding.length} dimensions; the store's embedder has ${dimensions}`);
+  // As Postgres refuses them: a NaN or infinite component makes every distance NaN, a vector no search finds.
+  if (!embedding.every(Number.isFinite)) throw new ValidationError(field, 'must hold finite numbers only');
 }
 
 /** A vector as the float32 blob it is stored as. A view over part of a larger buffer must not leak its neighbours. */

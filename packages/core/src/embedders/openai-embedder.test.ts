@@ -156,6 +156,18 @@ describe('OpenAIEmbedder against a local OpenAI-compatible server', () => {
     expect((error as Error).message).toContain('0 embeddings for 1 inputs');
   });
 
+  it('reports a vector holding a number beyond 32-bit floats as a malformed response, not a vector of NaN', async () => {
+    const embedding = Array.from({ length: 64 }, (_, i) => (i === 0 ? 1e39 : 0));
+    fake.server.fail({
+      path: '/v1/embeddings',
+      status: 200,
+      body: JSON.stringify({ data: [{ index: 0, embedding }] }),
+    });
+    const error = await (await embedder()).embed(['x']).catch((err: unknown) => err);
+    expect((error as ProviderError).details).toMatchObject({ kind: 'malformed_response' });
+    expect((error as Error).message).toContain('32-bit');
+  });
+
   it('refuses vectors of another dimension than configured with a configuration error', async () => {
     await fake.restart({ fixedDimensions: 768 });
     const error = await (await embedder({ dimensions: 1536 })).embed(['x']).catch((err: unknown) => err);
@@ -169,6 +181,16 @@ describe('OpenAIEmbedder against a local OpenAI-compatible server', () => {
     const error = await e.embed(['x']).catch((err: unknown) => err);
     expect(ProviderError.isInstance(error)).toBe(true);
     expect((error as ProviderError).details).toMatchObject({ kind: 'timeout' });
+  });
+
+  it('times out a response whose body stalls after its headers, and retries one whose connection drops mid-body', async () => {
+    fake.server.fail({ path: '/v1/embeddings', partialBody: 'stall', times: 2 });
+    const stalled = await (await embedder({ timeoutMs: 300, maxRetries: 1 })).embed(['x']).catch((err: unknown) => err);
+    expect((stalled as ProviderError).details).toMatchObject({ kind: 'timeout', attempts: 2 });
+    fake.server.fail({ path: '/v1/embeddings', partialBody: 'cut' });
+    const [vector] = await (await embedder({ maxRetries: 1 })).embed(['x']);
+    expect(vector).toHaveLength(64);
+    expect(fake.server.requestsTo('/v1/embeddings').map((r) => r.status)).toEqual([200, 200, 200, 200]);
   });
 
   it('leaves no listener on a signal shared by many requests, and still stops on it', async () => {

@@ -201,7 +201,11 @@ export class OpenAIEmbedder implements Embedder {
         );
       }
       // OpenAI's vectors are unit length already; local models' often are not, and cosine search assumes they are.
-      vectors[index] = normalizeVector(Float32Array.from(embedding));
+      const vector = normalizeVector(Float32Array.from(embedding));
+      // A number past float32's range (1e39) becomes Infinity there, and normalized, NaN: a vector no search finds.
+      if (!vector.every(Number.isFinite))
+        throw malformedResponse('openai', operation, 'an embedding holds numbers outside the range of 32-bit floats');
+      vectors[index] = vector;
     });
     return vectors;
   }

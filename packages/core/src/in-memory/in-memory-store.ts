@@ -84,6 +84,10 @@ export class InMemoryStore implements MemoryStore {
   async insert(records: MemoryRecord[], options: InsertOptions): Promise<InsertOutcome[]> {
     this.assertOpen();
     if (options.embedder && this.embedder) checkSameEmbedder(this.embedder, options.embedder);
+    // As the SQL stores: a NaN or infinite component makes every distance NaN, a vector no search finds.
+    for (const [i, { embedding }] of records.entries())
+      if (!embedding.every(Number.isFinite))
+        throw new ValidationError(`records[${i}].embedding`, 'must hold finite numbers only');
     const limits = limitedBanks(records, options);
     const before = this.liveCounts(limits.keys());
     // All or nothing, as a transaction of the other stores: a record refused halfway undoes those before it. A single

@@ -90,6 +90,24 @@ export function describeMemoryStoreConformance(name: string, factory: StoreFacto
       });
     });
 
+    it('refuses a record whose vector holds NaN or an infinity, storing nothing of its insert', async () => {
+      const store = await fresh();
+      const bank = randomBankId();
+      for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) {
+        const embedding = vector(2);
+        embedding[1] = bad;
+        const good = record(bank, 'the vector of this one is fine');
+        const refused = store.insert([good, record(bank, 'this one is not', { embedding })], {
+          nearDuplicateThreshold: null,
+        });
+        await expect(refused).rejects.toMatchObject({
+          code: 'invalid_input',
+          details: { field: 'records[1].embedding' },
+        });
+      }
+      expect((await store.list(bank, { limit: 10 })).items).toEqual([]);
+    });
+
     it('stores records and returns every field unchanged', async () => {
       const store = await fresh();
       const bank = randomBankId();
