@@ -148,7 +148,12 @@ export class Astrocyte implements Brain {
     this.gate = AccessGate.over(this.store, settings.access, this.now);
     const parts = { store: this.store, embedder: this.embedder, governance: this.governance, limits: this.limits };
     const { nearThreshold, maxResults, recencyHalfLifeDays } = settings;
-    this.retainPipeline = new RetainPipeline({ ...parts, nearThreshold, now: this.now });
+    this.retainPipeline = new RetainPipeline({
+      ...parts,
+      nearThreshold,
+      now: this.now,
+      embedderReplacedSince: (used) => this.switchable.replacedSince(used),
+    });
     this.recallPipeline = new RecallPipeline({ ...parts, tuning, maxResults, recencyHalfLifeDays, now: this.now });
     this.forgetPipeline = new ForgetPipeline({ ...parts, gate: this.gate, now: this.now });
   }
@@ -398,8 +403,7 @@ export class Astrocyte implements Brain {
     const caller = await this.gate.admit(operation, STORE_WIDE, options?.context);
     const { embedderFor } = await import('./reembed/reembed-target.js');
     const next = await embedderFor(options?.to);
-    const result = await runReembed(this.store, next, options);
-    this.switchable.use(next);
+    const result = await this.switchable.switchTo(next, () => runReembed(this.store, next, options));
     const { from, to, embedded, memories } = result;
     await this.gate.record(caller, operation, null, { from: { ...from }, to: { ...to }, embedded, memories });
     return result;

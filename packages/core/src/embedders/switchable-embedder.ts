@@ -20,8 +20,31 @@ export class SwitchableEmbedder implements Embedder {
     return this.current.embed(texts, options);
   }
 
-  /** Sends every later call to `next`. */
-  use(next: Embedder): void {
-    this.current = next;
+  /**
+   * Runs `reembed` (the store's re-embedding to `next`), then sends every later call to `next`. Meanwhile a write
+   * whose vectors the switch made stale can wait for it (replacedSince) and embed again.
+   */
+  async switchTo<T>(next: Embedder, reembed: () => Promise<T>): Promise<T> {
+    const switching = reembed().then((result) => {
+      this.current = next;
+      return result;
+    });
+    this.switching = switching.then(
+      () => undefined,
+      () => undefined,
+    );
+    try {
+      return await switching;
+    } finally {
+      this.switching = undefined;
+    }
   }
+
+  /** Whether `used` is no longer the embedder calls go to, once a switch in progress has ended. */
+  async replacedSince(used: { name: string; dimensions: number }): Promise<boolean> {
+    await this.switching;
+    return used.name !== this.name || used.dimensions !== this.dimensions;
+  }
+
+  private switching: Promise<void> | undefined;
 }

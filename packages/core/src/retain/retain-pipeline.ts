@@ -1,12 +1,19 @@
 import { chunkText } from '../chunk-text.js';
 import { groupBy } from '../collections.js';
 import type { Embedder } from '../embedders/embedder.js';
-import { NotFoundError, PolicyError, ValidationError } from '../errors.js';
+import { EmbedderMismatchError, NotFoundError, PolicyError, ValidationError } from '../errors.js';
 import { chainsOf } from '../forget-candidates.js';
 import { checkOverride } from '../governance/forget-policy.js';
 import type { Governance, RetainPlan } from '../governance/governance.js';
 import { newMemoryId } from '../memory-id.js';
-import type { InsertOptions, InsertOutcome, MemoryRecord, MemoryStore, VersionStamp } from '../memory-store.js';
+import type {
+  EmbedderInfo,
+  InsertOptions,
+  InsertOutcome,
+  MemoryRecord,
+  MemoryStore,
+  VersionStamp,
+} from '../memory-store.js';
 import { OPTION_KEYS } from '../option-keys.js';
 import { speakerLine } from '../recall/keyword-fields.js';
 import { contentHash } from '../text.js';
@@ -46,6 +53,8 @@ export interface RetainParts {
   limits: Limits;
   nearThreshold: number | null;
   now: () => Date;
+  /** Whether the brain embeds with another model than `used` since (a re-embedding of this brain switched it). */
+  embedderReplacedSince: (used: EmbedderInfo) => Promise<boolean>;
 }
 
 /** What became of one retained item, for telemetry and hooks; the caller gets `result` only. */
@@ -90,6 +99,7 @@ export class RetainPipeline {
   private readonly limits: Limits;
   private readonly nearThreshold: number | null;
   private readonly now: () => Date;
+  private readonly embedderReplacedSince: RetainParts['embedderReplacedSince'];
 
   constructor(parts: RetainParts) {
     this.store = parts.store;
@@ -98,6 +108,7 @@ export class RetainPipeline {
     this.limits = parts.limits;
     this.nearThreshold = parts.nearThreshold;
     this.now = parts.now;
+    this.embedderReplacedSince = parts.embedderReplacedSince;
   }
 
   /**
@@ -446,12 +457,19 @@ export class RetainPipeline {
     records.forEach((record, i) => {
       record.embedding = vectors[i] as Float32Array;
     });
-    return this.store.insert(records, {
-      nearDuplicateThreshold: this.nearThreshold,
-      maxTags: this.limits.maxTags,
-      holdTags: this.governance.forgetPolicy.legalHoldTags,
-      embedder,
-      ...options,
-    });
+    try {
+      return await this.store.insert(records, {
+        nearDuplicateThreshold: this.nearThreshold,
+        maxTags: this.limits.maxTags,
+        holdTags: this.governance.forgetPolicy.legalHoldTags,
+        embedder,
+        ...options,
+      });
+    } catch (error) {
+      // This brain's own re-embedding switched the store between the embedding and the insert: embed again with the
+      // model it switched to. Another process's switch leaves this brain on the old model, and the error stands.
+      if (!EmbedderMismatchError.isInstance(error) || !(await this.embedderReplacedSince(embedder))) throw error;
+      return this.embedAndInsert(records, pieces, options);
+    }
   }
 }

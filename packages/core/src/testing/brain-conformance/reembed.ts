@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Astrocyte } from '../../astrocyte.js';
+import type { Embedder } from '../../embedders/embedder.js';
 import { LocalEmbedder } from '../../embedders/local-embedder.js';
 import { OpenAIEmbedder } from '../../embedders/openai-embedder.js';
 import {
@@ -234,6 +235,40 @@ export function describeReembed(factory: StoreFactory): void {
       await expectNewVectors(brain.store, bankId, [...memories.filter((m) => m.id !== forgotten), late]);
       expect(await brain.reembedStatus()).toMatchObject({ staged: 0, total: FACTS.length + 1 });
       expect((await brain.recall('smoke detector battery', { bankId })).hits[0]?.memoryId).toBe(late.id);
+    });
+
+    it("stores a retain that this brain's own re-embedding switched the store under, with the new model", async () => {
+      // The old model holds one text until the switch is done: embedded by the old model, inserted after the switch.
+      const local = new LocalEmbedder();
+      const slow = 'The smoke detector battery was changed in May';
+      let entered = () => {};
+      const embedding = new Promise<void>((resolve) => {
+        entered = resolve;
+      });
+      let release = () => {};
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const held: Embedder = {
+        name: local.name,
+        dimensions: local.dimensions,
+        embed: async (texts) => {
+          if (texts.includes(slow)) {
+            entered();
+            await released;
+          }
+          return local.embed(texts);
+        },
+      };
+      const brain = await makeBrain({ embedder: held });
+      const bankId = randomBankId('re');
+      const [first] = await brain.retainMany([{ content: FACTS[0] as string }], { bankId });
+      const retained = brain.retain(slow, { bankId });
+      await embedding;
+      await brain.reembed({ to: openaiSection(fake.server) });
+      release();
+      const late = { id: (await retained).memoryId as string, text: slow };
+      await expectNewVectors(brain.store, bankId, [{ id: first?.memoryId as string, text: FACTS[0] as string }, late]);
     });
 
     it('refuses a bad target with a typed error and changes nothing', async () => {
