@@ -8,7 +8,8 @@ import {
   mayRepeat,
   mergeExpiry,
   mergeTags,
-  movedExpiry,
+  sameExpiry,
+  unaskedExpiry,
 } from '@astrocyte/core/backend';
 import type pg from 'pg';
 import {
@@ -104,12 +105,12 @@ async function insertChunk(
     const addedTags = mergeTags(current, tags, of.id, maxTags);
     const storedExpiry = 'expiresAt' in before ? (before.expiresAt ?? null) : of.expiresAt;
     const expiresAt = mergeExpiry(storedExpiry, candidate.record.expiresAt, addsHold(addedTags, options));
-    const moved = movedExpiry(storedExpiry, expiresAt);
-    if (addedTags.length > 0 || 'expiresAt' in moved)
+    const moved = !sameExpiry(storedExpiry, expiresAt);
+    if (addedTags.length > 0 || moved)
       mergedNow.set(key, {
         ...before,
         ...(addedTags.length > 0 ? { tags: [...current, ...addedTags] } : {}),
-        ...moved,
+        ...(moved ? { expiresAt } : {}),
       });
     outcomes[candidate.index] = {
       status: 'duplicate',
@@ -117,7 +118,7 @@ async function insertChunk(
       match,
       similarity: of.similarity,
       addedTags,
-      ...moved,
+      ...unaskedExpiry(expiresAt, candidate.record.expiresAt),
     };
   };
   for (const [position, candidate] of chunk.entries()) {

@@ -14,8 +14,9 @@ import {
   mayRepeat,
   mergeExpiry,
   mergeTags,
-  movedExpiry,
+  sameExpiry,
   TimeSlicer,
+  unaskedExpiry,
   type VersionStamp,
 } from '@astrocyte/core/backend';
 import type Database from 'better-sqlite3';
@@ -214,8 +215,8 @@ export class MemoryWriter {
     const storedExpiry = row.expires_at === null ? null : new Date(row.expires_at);
     // A hold merged in must outlive the memory's expiry, as it does for a memory stored with it.
     const expiresAt = mergeExpiry(storedExpiry, record.expiresAt, addsHold(addedTags, options));
-    const moved = movedExpiry(storedExpiry, expiresAt);
-    if (addedTags.length > 0 || 'expiresAt' in moved) {
+    const moved = !sameExpiry(storedExpiry, expiresAt);
+    if (addedTags.length > 0 || moved) {
       const expiry = expiresAt?.getTime() ?? null;
       this.stmt('UPDATE memories SET tags = ?, expires_at = ? WHERE seq = ?').run(
         JSON.stringify([...stored, ...addedTags]),
@@ -224,12 +225,19 @@ export class MemoryWriter {
       );
       const addTag = this.stmt('INSERT OR IGNORE INTO memory_tags (seq, bank_id, tag) VALUES (?, ?, ?)');
       for (const tag of addedTags) addTag.run(row.seq, record.bankId, tag);
-      if ('expiresAt' in moved) {
+      if (moved) {
         this.stmt('UPDATE memory_sketches SET expires_at = ? WHERE seq = ?').run(expiry, row.seq);
         this.journal.expiryMoved(record.bankId, row.seq, expiry);
       }
     }
-    return { status: 'duplicate', duplicateOf, match, similarity, addedTags, ...moved };
+    return {
+      status: 'duplicate',
+      duplicateOf,
+      match,
+      similarity,
+      addedTags,
+      ...unaskedExpiry(expiresAt, record.expiresAt),
+    };
   }
 
   // Takes the superseded memory, and the rest of its document, out of every live table; their history keeps the

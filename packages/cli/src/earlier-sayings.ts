@@ -1,8 +1,8 @@
 import { type ConversationTurn, type RetainResult, ValidationError } from '@astrocyte/core';
 import { contentHash, DEFAULT_LIMITS } from '@astrocyte/core/backend';
 
-// A turn said again word for word by its speaker is a short one ("yes", "thanks"); remembering long ones too would
-// hold a whole export in memory while it is restored.
+// A turn said again word for word by its speaker is a short one ("yes", "thanks"); a long one (a pasted document)
+// said again is rare, and remembering every long turn would hold a restore's longest texts in memory to its end.
 const REMEMBERED_CHARS = 1_000;
 
 /**

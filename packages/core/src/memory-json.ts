@@ -92,7 +92,7 @@ export function retainResultToJson(result: RetainResult): RetainResultJson {
     deduplicated: result.deduplicated,
     ...(result.duplicateOf ? { duplicate_of: result.duplicateOf } : {}),
     ...(result.mergedTags?.length ? { merged_tags: result.mergedTags } : {}),
-    ...movedExpiryJson(result),
+    ...expiryJson(result),
     ...(result.chunkIds ? { chunk_ids: result.chunkIds } : {}),
     ...(result.redacted?.length ? { redacted: result.redacted } : {}),
     ...(result.warned?.length ? { warned: result.warned } : {}),
@@ -116,7 +116,7 @@ function contentToJson(memory: Memory | MemoryHit): Omit<MemoryJson, 'id' | 'exp
   };
 }
 
-/** A repeated retain's moved expiry (RetainResult.expiresAt) as `expires_at`, ISO or null; nothing when none moved. */
-export function movedExpiryJson(result: RetainResult): { expires_at?: string | null } {
+/** RetainResult.expiresAt as `expires_at`, ISO or null; nothing when the result has none. */
+export function expiryJson(result: RetainResult): { expires_at?: string | null } {
   return result.expiresAt === undefined ? {} : { expires_at: result.expiresAt?.toISOString() ?? null };
 }

@@ -133,7 +133,7 @@ export type InsertOutcome =
       similarity: number;
       /** The record's tags that the stored memory lacked and now carries (see mergeTags). */
       addedTags: string[];
-      /** Set when the record moved the stored memory's expiry (see mergeExpiry): its expiry now, null for none. */
+      /** Set when the stored memory's expiry (see mergeExpiry) is not the record's: when it expires, null for never. */
       expiresAt?: Date | null;
     };
 
@@ -278,18 +278,24 @@ export function addsHold(addedTags: string[], options: Pick<InsertOptions, 'hold
 }
 
 /**
- * The expiry a memory keeps when a duplicate of it arrives: none when the duplicate placed a legal hold, else the
- * later of the two, no expiry being the latest. A repeat retained without one asks to keep the fact: merged into a copy
- * that expires, it was purged with it.
+ * The expiry a memory keeps when a duplicate of it arrives: none when the duplicate placed a legal hold; else the later
+ * of the two, a repeat without one changing nothing. A repeat never removes an expiry: a model's `memory_retain`
+ * carries none, and must not keep a memory past the expiry the application gave it.
  */
 export function mergeExpiry(stored: Date | null, incoming: Date | null, placesHold: boolean): Date | null {
-  if (placesHold || stored === null || incoming === null) return null;
+  if (placesHold || stored === null) return null;
+  if (incoming === null) return stored;
   return incoming.getTime() > stored.getTime() ? incoming : stored;
 }
 
-/** What `mergeExpiry` moved, as a duplicate's outcome reports it: `{ expiresAt }` when it changed, else nothing. */
-export function movedExpiry(stored: Date | null, merged: Date | null): { expiresAt?: Date | null } {
-  return stored?.getTime() === merged?.getTime() ? {} : { expiresAt: merged };
+/** Whether two expiries are the same (null: none). */
+export function sameExpiry(a: Date | null, b: Date | null): boolean {
+  return (a?.getTime() ?? null) === (b?.getTime() ?? null);
+}
+
+/** What a duplicate's outcome says of the expiry: the memory's, when it is not the one the record asked for. */
+export function unaskedExpiry(merged: Date | null, asked: Date | null): { expiresAt?: Date | null } {
+  return sameExpiry(merged, asked) ? {} : { expiresAt: merged };
 }
 
 /** What the store records about the embedder that wrote it. */

@@ -18,11 +18,11 @@ import {
   type MemoryStore,
   mergeExpiry,
   mergeTags,
-  movedExpiry,
   type ScoredId,
   type SearchFilter,
   type StoreDescription,
   type StoreListOptions,
+  unaskedExpiry,
   type VersionStamp,
 } from '../memory-store.js';
 import { normalizePathPrefix } from '../path-prefix.js';
@@ -293,10 +293,9 @@ export class InMemoryStore implements MemoryStore {
       const addedTags = mergeTags(row.record.tags, record.tags, row.record.id, options.maxTags);
       this.supersede(record, row.record.id, options);
       row.record.tags = [...row.record.tags, ...addedTags];
-      const stored = row.record.expiresAt;
-      row.record.expiresAt = mergeExpiry(stored, record.expiresAt, addsHold(addedTags, options));
-      const moved = movedExpiry(stored, row.record.expiresAt);
-      return { status: 'duplicate', duplicateOf: row.record.id, match, similarity, addedTags, ...moved };
+      row.record.expiresAt = mergeExpiry(row.record.expiresAt, record.expiresAt, addsHold(addedTags, options));
+      const expiry = unaskedExpiry(row.record.expiresAt, record.expiresAt);
+      return { status: 'duplicate', duplicateOf: row.record.id, match, similarity, addedTags, ...expiry };
     };
     const exact = rivals.find((row) => row.record.contentHash === record.contentHash);
     if (exact) return duplicate(exact, 'exact', 1);

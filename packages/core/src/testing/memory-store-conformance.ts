@@ -435,19 +435,21 @@ export function describeMemoryStoreConformance(name: string, factory: StoreFacto
       expect(mine.map((e) => e.id).sort()).toEqual([gone.id, goneToo.id].sort());
     });
 
-    it('removes the expiry of a memory a duplicate places a legal hold on or retains without one, and only then', async () => {
+    it('removes the expiry of a memory a duplicate places a legal hold on, moves it later for a later one, and only then', async () => {
       const store = await fresh();
       const bank = randomBankId();
       const soon = new Date(NOW.getTime() + 60_000);
       const later = { now: new Date(NOW.getTime() + 120_000) };
+      const tomorrow = new Date(NOW.getTime() + 86_400_000);
       const options = { nearDuplicateThreshold: 0.95, holdTags: ['legal-hold'] };
       const exact = record(bank, 'the contract was signed in May', { expiresAt: soon, embedding: vector(1) });
       const near = record(bank, 'the lease ends in June', { expiresAt: soon, embedding: vector(2) });
       const plain = record(bank, 'the office moved to Lyon', { expiresAt: soon, embedding: vector(3) });
       const batched = record(bank, 'the audit starts in July', { expiresAt: soon, embedding: vector(4) });
       const kept = record(bank, 'the team cat is named Tom', { expiresAt: soon, embedding: vector(5) });
+      const fence = record(bank, 'the fence is painted green', { expiresAt: soon, embedding: vector(6) });
       // The near-duplicate check loads a bank's index first: a store that keeps one must update it too.
-      await store.insert([exact, near, plain, kept], options);
+      await store.insert([exact, near, plain, kept, fence], options);
       const outcomes = await store.insert(
         [
           record(bank, 'the contract was signed in May', { tags: ['legal-hold'], embedding: vector(1) }),
@@ -455,32 +457,34 @@ export function describeMemoryStoreConformance(name: string, factory: StoreFacto
           record(bank, 'the office moved to Lyon', { tags: ['moves'], expiresAt: soon, embedding: vector(3) }),
           batched,
           record(bank, 'the audit starts in July', { tags: ['legal-hold'], embedding: vector(4) }),
-          // Retained again without an expiry: kept as long as the latest retain asked.
-          record(bank, 'the team cat is named Tom', { embedding: vector(5) }),
+          // A later expiry moves it; none changes nothing, and the outcome says when the memory expires.
+          record(bank, 'the team cat is named Tom', { expiresAt: tomorrow, embedding: vector(5) }),
+          record(bank, 'the fence is painted green', { embedding: vector(6) }),
         ],
         options,
       );
       expect(outcomes.map((o) => (o.status === 'duplicate' ? [o.addedTags, o.expiresAt] : o.status))).toEqual([
-        [['legal-hold'], null],
-        [['legal-hold'], null],
+        [['legal-hold'], undefined],
+        [['legal-hold'], undefined],
         [['moves'], undefined],
         'stored',
-        [['legal-hold'], null],
-        [[], null],
+        [['legal-hold'], undefined],
+        [[], undefined],
+        [[], soon],
       ]);
       const held = [exact.id, near.id, batched.id];
-      const stored = await store.get(bank, [...held, plain.id, kept.id]);
+      const stored = await store.get(bank, [...held, plain.id, kept.id, fence.id]);
       expect(Object.fromEntries(stored.map((m) => [m.id, m.expiresAt ?? null]))).toEqual({
         [exact.id]: null,
         [near.id]: null,
         [batched.id]: null,
         [plain.id]: soon,
-        [kept.id]: null,
+        [kept.id]: tomorrow,
+        [fence.id]: soon,
       });
       // Past the old expiry the held memories are still found, and only the other one has expired.
-      expect((await store.expired(later.now, 100)).filter((e) => e.bankId === bank).map((e) => e.id)).toEqual([
-        plain.id,
-      ]);
+      const expired = (await store.expired(later.now, 100)).filter((e) => e.bankId === bank).map((e) => e.id);
+      expect(expired.sort()).toEqual([plain.id, fence.id].sort());
       for (const [axis, id] of [
         [1, exact.id],
         [2, near.id],

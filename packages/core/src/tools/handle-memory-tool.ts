@@ -1,5 +1,5 @@
 import { UnknownToolError, ValidationError, withFieldRenamed } from '../errors.js';
-import { movedExpiryJson } from '../memory-json.js';
+import { expiryJson } from '../memory-json.js';
 import { inOperationSpan } from '../telemetry/operation-span.js';
 import { setBankAttributes } from '../telemetry/span-attributes.js';
 import type { AstrocyteContext, Brain } from '../types.js';
@@ -64,7 +64,7 @@ async function runMemoryTool(
         memory_id: result.memoryId,
         ...(result.deduplicated ? { deduplicated: true, duplicate_of: result.duplicateOf } : {}),
         ...(result.mergedTags?.length ? { merged_tags: result.mergedTags } : {}),
-        ...movedExpiryJson(result),
+        ...expiryJson(result),
         ...(result.chunkIds ? { chunk_ids: result.chunkIds } : {}),
         ...(result.redacted?.length ? { redacted: result.redacted } : {}),
         ...(!result.stored && result.reason ? { reason: result.reason } : {}),

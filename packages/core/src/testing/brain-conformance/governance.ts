@@ -296,7 +296,7 @@ export function describeGovernance(factory: StoreFactory): void {
         ]);
       });
 
-      it('a repeat keeps the memory as long as its latest retain asked, and says so', async () => {
+      it("a repeat moves a memory's expiry later, never removes it, and says when the memory expires", async () => {
         const clock = manualClock();
         const brain = await makeBrain({ now: clock.now });
         const bankId = randomBankId();
@@ -304,22 +304,29 @@ export function describeGovernance(factory: StoreFactory): void {
         const text = 'Carol prefers window seats';
         const first = await brain.retain(text, { bankId, expiresAt: inDays(1) });
         const sooner = await brain.retain(text, { bankId, expiresAt: inDays(0.5) });
-        expect(sooner).toMatchObject({ deduplicated: true, duplicateOf: first.memoryId });
-        expect(sooner).not.toHaveProperty('expiresAt');
-        const later = await brain.retain(text, { bankId, expiresAt: inDays(7) });
-        expect(later).toMatchObject({ deduplicated: true, expiresAt: inDays(7) });
-        expect(await brain.retain(text, { bankId })).toMatchObject({ duplicateOf: first.memoryId, expiresAt: null });
+        expect(sooner).toMatchObject({ deduplicated: true, duplicateOf: first.memoryId, expiresAt: inDays(1) });
+        expect(await brain.retain(text, { bankId, expiresAt: inDays(7) })).not.toHaveProperty('expiresAt');
+        // Without an expiry, a repeat changes none: a model's memory_retain, which carries none, cannot pin a memory.
+        expect(await brain.retain(text, { bankId })).toMatchObject({
+          duplicateOf: first.memoryId,
+          expiresAt: inDays(7),
+        });
+        const viaTool = JSON.parse(await handleMemoryTool(brain, 'memory_retain', { content: text }, { bankId }));
+        expect(viaTool).toMatchObject({ deduplicated: true, expires_at: inDays(7).toISOString() });
         // In one batch too: the second item repeats the first, stored by the same call.
         const batch = await brain.retainMany(
           [{ content: 'Dan prefers aisle seats', expiresAt: inDays(1) }, { content: 'Dan prefers aisle seats' }],
           { bankId },
         );
-        expect(batch[1]).toMatchObject({ deduplicated: true, duplicateOf: batch[0]?.memoryId, expiresAt: null });
+        expect(batch[1]).toMatchObject({ deduplicated: true, duplicateOf: batch[0]?.memoryId, expiresAt: inDays(1) });
+        clock.advance(2 * DAY);
+        expect((await brain.recall('window aisle seats', { bankId })).hits.map((h) => h.memoryId)).toEqual([
+          first.memoryId,
+        ]);
+        expect(await brain.purgeExpired()).toBe(1);
         clock.advance(30 * DAY);
-        const found = await brain.recall('window aisle seats', { bankId });
-        expect(found.hits.map((h) => h.memoryId).sort()).toEqual([first.memoryId, batch[0]?.memoryId].sort());
-        expect(await brain.purgeExpired()).toBe(0);
-        expect((await brain.list(bankId)).items.map((m) => m.expiresAt ?? null)).toEqual([null, null]);
+        expect(await brain.purgeExpired()).toBe(1);
+        expect((await brain.list(bankId)).items).toEqual([]);
       });
 
       it('keeps a memory a repeated retain put under legal hold while forget or purge was erasing it', async () => {
