@@ -39,8 +39,14 @@ export function zodProblem(error: z.ZodError, input: unknown, schema: z.ZodType)
     };
   }
   let message = issue.message;
-  // A section whose kind is chosen by one key (`provider`): say it is missing, or which values it takes, in our words.
-  if (issue.code === 'invalid_union' && 'options' in issue && Array.isArray(issue.options)) {
+  // A section whose kind is chosen by one key (`provider`): say it is missing, or which values it takes, in our words,
+  // unless its schema has words of its own.
+  if (
+    issue.code === 'invalid_union' &&
+    message.startsWith('Invalid discriminator value') &&
+    'options' in issue &&
+    Array.isArray(issue.options)
+  ) {
     const value = valueAt(input, parent);
     const choices = issue.options.map((option) => `"${String(option)}"`).join(', ');
     message =
