@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { Astrocyte, type Memory } from '@astrocyte/core';
 import { describe, expect, it } from 'vitest';
 import { astrocyte, everything, tempProject } from './cli-process.fixture.js';
-import { TURNS_PER_CALL } from './import-memories.js';
 
 // A LoCoMo-style file as the public release shapes it: a list of samples, session_N turn lists with their
 // session_N_date_time, a turn sharing a photo, and the parts that are not conversation (qa, summaries).
@@ -394,32 +393,29 @@ describe('import of conversations', { timeout: 120_000 }, () => {
     expect(await bankContents(config, 'default')).toHaveLength(5);
   });
 
-  it('keeps a turn said again in a later call of its session: one that comes back after another, or one past 10,000 turns', async () => {
+  it('keeps a turn said again in a later call of its session, as when the session comes back after another', async () => {
     const { dir, config } = tempProject();
-    const long = Array.from({ length: TURNS_PER_CALL + 1 }, (_, i) => ({
-      session: 'long',
-      speaker: 'user',
-      text: i === 0 || i === TURNS_PER_CALL ? 'yes' : `note ${i}`,
-    }));
     const lines = [
       { session: 'cafe', speaker: 'agent', text: 'Coffee?' },
       { session: 'cafe', speaker: 'user', text: 'yes' },
       { session: 'desk', speaker: 'user', text: 'hi' },
       { session: 'cafe', speaker: 'agent', text: 'Cake?' },
       { session: 'cafe', speaker: 'user', text: 'yes' },
-      ...long,
     ];
     writeFileSync(join(dir, 'turns.jsonl'), lines.map((line) => JSON.stringify(line)).join('\n'));
     const run = await astrocyte(['--json', 'import', 'turns.jsonl'], { cwd: dir });
     expect(JSON.parse(run.stdout)).toMatchObject({ stored: lines.length, deduplicated: 0 });
     const stored = await bankContents(config, 'default');
-    const said = (session: string) => stored.filter((m) => m.episode?.id === session).map((m) => m.text);
-    expect(said('cafe')).toEqual(['Coffee?', 'yes', 'Cake?', 'yes']);
-    expect(said('long')).toEqual(long.map((turn) => turn.text));
+    expect(stored.filter((m) => m.episode?.id === 'cafe').map((m) => m.text)).toEqual([
+      'Coffee?',
+      'yes',
+      'Cake?',
+      'yes',
+    ]);
     // The same file again is the same conversation imported again.
     const again = await astrocyte(['--json', 'import', 'turns.jsonl'], { cwd: dir });
     expect(JSON.parse(again.stdout)).toMatchObject({ stored: 0, deduplicated: lines.length });
-  }, 120_000);
+  });
 
   it('refuses an unknown --format, naming the ones there are', async () => {
     const { dir } = tempProject();
