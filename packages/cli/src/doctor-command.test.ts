@@ -214,11 +214,13 @@ describe('astrocyte doctor', { timeout: 120_000 }, () => {
     }
   });
 
-  it('reports OpenAI-compatible endpoints that do not answer (a closed port), with the fix', async () => {
+  it('reports OpenAI-compatible endpoints that do not answer (a closed port), with the fix, and no secret of their URL', async () => {
     const port = await closedPort();
     const baseUrl = `http://127.0.0.1:${port}/v1`;
+    // A proxy's password in the URL, or Azure's key in its query, is printed by nothing.
+    const withSecrets = `http://proxy-user:s3cret-pass@127.0.0.1:${port}/v1?api-key=s3cret-key`;
     const { dir, config } = tempProject(
-      `embedding:\n  provider: openai\n  dimensions: 256\n  base_url: ${baseUrl}\nllm:\n  provider: openai\n  base_url: ${baseUrl}\n`,
+      `embedding:\n  provider: openai\n  dimensions: 256\n  base_url: ${baseUrl}\nllm:\n  provider: openai\n  base_url: "${withSecrets}"\n`,
     );
     const { run, checks } = await doctor(dir, ['--timeout', '3000']);
     expect(run.code).toBe(1);
@@ -234,6 +236,7 @@ describe('astrocyte doctor', { timeout: 120_000 }, () => {
       code: 'provider_error',
       fix: `start the server at ${baseUrl}, or correct llm.base_url in ${config}`,
     });
+    expect(`${run.stdout}${run.stderr}`).not.toMatch(/s3cret/);
     // A store with no embedder recorded yet is no problem: the first retain records the configured one.
     expect(checks.embedder).toMatchObject({ status: 'ok', summary: expect.stringContaining('none recorded yet') });
   });

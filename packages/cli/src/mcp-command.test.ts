@@ -101,6 +101,10 @@ describe('astrocyte mcp', { timeout: 120_000 }, () => {
       await transport.send({ jsonrpc: '2.0', id: 99, method: 'tools/list', params: null } as never);
       expect((await client.listTools()).tools.length).toBe(3);
       await expect.poll(() => stderr).toContain('astrocyte: MCP message dropped unanswered: ');
+      // A response to nothing the server asked is dropped too, and what it holds stays out of the operator's log.
+      await transport.send({ jsonrpc: '2.0', id: 77, result: { note: 'hana.secret@example.com' } } as never);
+      await expect.poll(() => stderr).toContain('unknown message ID');
+      expect(stderr).not.toContain('hana.secret');
     } finally {
       await client.close();
     }

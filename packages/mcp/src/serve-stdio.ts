@@ -34,7 +34,9 @@ export async function serveStdio(
 ): Promise<RunningStdioServer> {
   const { stdin, stdout, onError, ...serverOptions } = options;
   const server = createMemoryMcpServer(brain, serverOptions);
-  if (onError) server.onerror = onError;
+  // The SDK's messages quote the message they are about (a response for an unknown id whole, a validation's every
+  // issue): what a client sent may hold memories and personal data, and an operator's log is no place for them.
+  if (onError) server.onerror = (error) => onError(new Error(error.message.replace(/:\s*[[{][\s\S]*$/, '')));
   const report = (error: Error) => server.onerror?.(error);
   const input = stdin ?? process.stdin;
   const output = stdout ?? process.stdout;

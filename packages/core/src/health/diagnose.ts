@@ -194,7 +194,8 @@ async function checkEmbeddingProvider(
 ): Promise<{ check: DiagnosisCheck; embedder?: Embedder }> {
   const config = loaded.config.embedding;
   const check = 'embedding_provider';
-  const endpoint = config.provider === 'openai' ? (config.base_url ?? DEFAULT_ENDPOINTS.openai) : undefined;
+  const endpoint =
+    config.provider === 'openai' ? shownEndpoint(config.base_url ?? DEFAULT_ENDPOINTS.openai) : undefined;
   const fixContext = { ...context, section: 'embedding', timeoutMs, ...(endpoint ? { endpoint } : {}) };
   let embedder: Embedder;
   try {
@@ -220,7 +221,7 @@ async function checkLlmProvider(loaded: LoadedConfig, context: FixContext, timeo
   const config = loaded.config.llm;
   const check = 'llm_provider';
   if (config.provider === 'none') return { check, status: 'ok', summary: 'none: reflect answers are extractive' };
-  const endpoint = config.base_url ?? DEFAULT_ENDPOINTS[config.provider];
+  const endpoint = shownEndpoint(config.base_url ?? DEFAULT_ENDPOINTS[config.provider]);
   try {
     const { listed, modelListed } = await probeLlm(config, timeoutMs);
     const model = modelListed
@@ -248,4 +249,19 @@ function problem(check: DiagnosisCheck['check'], error: unknown, fix: string): D
     ...(AstrocyteError.isInstance(error) ? { code: error.code } : {}),
     fix,
   };
+}
+
+// An endpoint as the report shows it: a password in its user part, or a key in its query (Azure's `api-key=`), stays
+// out of what `astrocyte doctor` prints.
+function shownEndpoint(url: string): string {
+  try {
+    const shown = new URL(url);
+    shown.username = '';
+    shown.password = '';
+    shown.search = '';
+    shown.hash = '';
+    return shown.toString();
+  } catch {
+    return 'the configured base_url';
+  }
 }

@@ -47,7 +47,18 @@ export class FailureLog {
   private record(operation: string, error: unknown): void {
     const code = AstrocyteError.isInstance(error) ? error.code : null;
     if (code !== null && CALLER_CODES.has(code)) return;
-    const message = error instanceof Error ? error.message : String(error);
-    this.latest = { operation, code, message, at: this.now() };
+    this.latest = { operation, code, message: keptMessage(error), at: this.now() };
   }
+}
+
+// A provider's own words may quote the prompt, and so memories that a forget erases later: of its failure, what is
+// kept is which request failed (ProviderError's "openai: embeddings request (…) failed after 2 attempts"), the kind
+// of failure and the status.
+function keptMessage(error: unknown): string {
+  if (!AstrocyteError.isInstance(error) || error.code !== 'provider_error')
+    return error instanceof Error ? error.message : String(error);
+  const { provider, kind, status } = error.details;
+  const request =
+    /^.*? failed(?: after \d+ attempts)?/.exec(error.message)?.[0] ?? `${String(provider)}: a request failed`;
+  return `${request}: ${String(kind)}${status === undefined ? '' : ` (HTTP ${String(status)})`}; the provider's own message is not kept`;
 }
