@@ -256,6 +256,8 @@ function problem(check: DiagnosisCheck['check'], error: unknown, fix: string): D
 function shownEndpoint(url: string): string {
   try {
     const shown = new URL(url);
+    // As written when it holds nothing to hide (URL's own form would add a slash to a bare host).
+    if (!shown.username && !shown.password && !shown.search && !shown.hash) return url;
     shown.username = '';
     shown.password = '';
     shown.search = '';
