@@ -1,15 +1,10 @@
 import {
-  addsHold,
   checkSuperseded,
-  DEFAULT_LIMITS,
   type InsertOptions,
   type InsertOutcome,
   type MemoryRecord,
   mayRepeat,
-  mergeExpiry,
-  mergeTags,
-  sameExpiry,
-  unaskedExpiry,
+  mergeDuplicate,
 } from '@astrocyte/core/backend';
 import type pg from 'pg';
 import {
@@ -88,7 +83,6 @@ async function insertChunk(
   });
   const nearest =
     threshold === null ? new Map<number, NearMatch>() : await nearestLive(client, sql, chunk, unmatched, large);
-  const maxTags = options.maxTags ?? DEFAULT_LIMITS.maxTags;
   const kept: Candidate[] = [];
   const keptHashes = new Map<string, Match>();
   // What duplicates brought to each memory, stored or kept, as it stands after each: duplicates add up. A hold a
@@ -97,28 +91,27 @@ async function insertChunk(
   // Corrections that repeat a memory: the corrected memory is replaced by the one repeated.
   const replacedByDuplicates: MemoryRecord[] = [];
   const duplicate = (candidate: Candidate, of: Match, match: 'exact' | 'near'): void => {
-    const { bankId, tags } = candidate.record;
+    const { bankId } = candidate.record;
     if (candidate.record.supersedes !== null) replacedByDuplicates.push({ ...candidate.record, id: of.id });
     const key = memoryKey(bankId, of.id);
     const before = mergedNow.get(key) ?? { bankId, id: of.id };
-    const current = before.tags ?? of.tags;
-    const addedTags = mergeTags(current, tags, of.id, maxTags);
-    const storedExpiry = 'expiresAt' in before ? (before.expiresAt ?? null) : of.expiresAt;
-    const expiresAt = mergeExpiry(storedExpiry, candidate.record.expiresAt, addsHold(addedTags, options));
-    const moved = !sameExpiry(storedExpiry, expiresAt);
-    if (addedTags.length > 0 || moved)
+    const current = {
+      tags: before.tags ?? of.tags,
+      expiresAt: before.expiresAt === undefined ? of.expiresAt : before.expiresAt,
+    };
+    const merged = mergeDuplicate(current, candidate.record, of.id, options);
+    if (merged.addedTags.length > 0 || merged.expiryMoved)
       mergedNow.set(key, {
         ...before,
-        ...(addedTags.length > 0 ? { tags: [...current, ...addedTags] } : {}),
-        ...(moved ? { expiresAt } : {}),
+        ...(merged.addedTags.length > 0 ? { tags: [...current.tags, ...merged.addedTags] } : {}),
+        ...(merged.expiryMoved ? { expiresAt: merged.expiresAt } : {}),
       });
     outcomes[candidate.index] = {
       status: 'duplicate',
       duplicateOf: of.id,
       match,
       similarity: of.similarity,
-      addedTags,
-      ...unaskedExpiry(expiresAt, candidate.record.expiresAt),
+      ...merged.outcome,
     };
   };
   for (const [position, candidate] of chunk.entries()) {

@@ -1,6 +1,5 @@
 import { ValidationError } from '@astrocyte/core';
 import {
-  addsHold,
   checkMemoryLimits,
   checkNotHeld,
   checkSameEmbedder,
@@ -12,11 +11,8 @@ import {
   limitedBanks,
   type MemoryRecord,
   mayRepeat,
-  mergeExpiry,
-  mergeTags,
-  sameExpiry,
+  mergeDuplicate,
   TimeSlicer,
-  unaskedExpiry,
   type VersionStamp,
 } from '@astrocyte/core/backend';
 import type Database from 'better-sqlite3';
@@ -210,34 +206,24 @@ export class MemoryWriter {
       duplicateOf,
     ) as { seq: number; tags: string; expires_at: number | null } | undefined;
     if (!row) return { status: 'duplicate', duplicateOf, match, similarity, addedTags: [] };
-    const stored = JSON.parse(row.tags) as string[];
-    const addedTags = mergeTags(stored, record.tags, duplicateOf, options.maxTags);
-    const storedExpiry = row.expires_at === null ? null : new Date(row.expires_at);
-    // A hold merged in must outlive the memory's expiry, as it does for a memory stored with it.
-    const expiresAt = mergeExpiry(storedExpiry, record.expiresAt, addsHold(addedTags, options));
-    const moved = !sameExpiry(storedExpiry, expiresAt);
-    if (addedTags.length > 0 || moved) {
-      const expiry = expiresAt?.getTime() ?? null;
+    const tags = JSON.parse(row.tags) as string[];
+    const expiresAt = row.expires_at === null ? null : new Date(row.expires_at);
+    const merged = mergeDuplicate({ tags, expiresAt }, record, duplicateOf, options);
+    if (merged.addedTags.length > 0 || merged.expiryMoved) {
+      const expiry = merged.expiresAt?.getTime() ?? null;
       this.stmt('UPDATE memories SET tags = ?, expires_at = ? WHERE seq = ?').run(
-        JSON.stringify([...stored, ...addedTags]),
+        JSON.stringify([...tags, ...merged.addedTags]),
         expiry,
         row.seq,
       );
       const addTag = this.stmt('INSERT OR IGNORE INTO memory_tags (seq, bank_id, tag) VALUES (?, ?, ?)');
-      for (const tag of addedTags) addTag.run(row.seq, record.bankId, tag);
-      if (moved) {
+      for (const tag of merged.addedTags) addTag.run(row.seq, record.bankId, tag);
+      if (merged.expiryMoved) {
         this.stmt('UPDATE memory_sketches SET expires_at = ? WHERE seq = ?').run(expiry, row.seq);
         this.journal.expiryMoved(record.bankId, row.seq, expiry);
       }
     }
-    return {
-      status: 'duplicate',
-      duplicateOf,
-      match,
-      similarity,
-      addedTags,
-      ...unaskedExpiry(expiresAt, record.expiresAt),
-    };
+    return { status: 'duplicate', duplicateOf, match, similarity, ...merged.outcome };
   }
 
   // Takes the superseded memory, and the rest of its document, out of every live table; their history keeps the

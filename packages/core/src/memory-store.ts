@@ -133,7 +133,7 @@ export type InsertOutcome =
       similarity: number;
       /** The record's tags that the stored memory lacked and now carries (see mergeTags). */
       addedTags: string[];
-      /** Set when the stored memory's expiry (see mergeExpiry) is not the record's: when it expires, null for never. */
+      /** Set when the stored memory's expiry (see mergeDuplicate) is not the record's: when it expires, null for never. */
       expiresAt?: Date | null;
     };
 
@@ -234,7 +234,7 @@ export function checkSuperseded(
     );
   if (options.overrideLegalHold) return;
   for (const memory of replaced) {
-    const tag = memory.tags.find((t) => options.holdTags?.includes(t));
+    const tag = holdTagIn(memory.tags, options);
     if (tag === undefined) continue;
     throw new PolicyError(
       `supersedes: memory ${memory.id} was placed under legal hold, tag "${tag}", since this retain checked it; retain with overrideLegalHold: true and a reason to replace it`,
@@ -255,7 +255,7 @@ export type EraseOptions = Pick<InsertOptions, 'holdTags' | 'overrideLegalHold'>
 export function checkNotHeld(live: { id: string; tags: readonly string[] }[], options: EraseOptions = {}): void {
   if (options.overrideLegalHold) return;
   for (const memory of live) {
-    const tag = memory.tags.find((t) => options.holdTags?.includes(t));
+    const tag = holdTagIn(memory.tags, options);
     if (tag === undefined) continue;
     throw new PolicyError(
       `memory ${memory.id} was placed under legal hold, tag "${tag}", since this forget read it; nothing was erased`,
@@ -266,36 +266,53 @@ export function checkNotHeld(live: { id: string; tags: readonly string[] }[], op
 
 /** Whether `error` is checkNotHeld's: a hold placed between a forget's selection and its erase. */
 export function isHoldPlacedSince(error: unknown): boolean {
-  return error instanceof PolicyError && error.details.placedSince === true;
+  return PolicyError.isInstance(error) && error.details.placedSince === true;
+}
+
+/** The first of `tags` that places a legal hold (`options.holdTags`), if any. */
+function holdTagIn(tags: readonly string[], options: Pick<InsertOptions, 'holdTags'>): string | undefined {
+  return tags.find((tag) => options.holdTags?.includes(tag));
+}
+
+/** What a duplicate brings to the memory it repeats (see mergeDuplicate). */
+export interface DuplicateMerge {
+  /** The record's tags that the memory lacked and carries from now on. */
+  addedTags: string[];
+  /** The memory's expiry from now on (null: none), and whether that is another than before. */
+  expiresAt: Date | null;
+  expiryMoved: boolean;
+  /** The duplicate outcome's part: `addedTags`, and `expiresAt` when the memory's is not the one the record asked for. */
+  outcome: { addedTags: string[]; expiresAt?: Date | null };
 }
 
 /**
- * Whether the tags a duplicate added (mergeTags) place a legal hold (`options.holdTags`): the memory it duplicates then
- * loses its expiry, as a memory stored with a hold never has one.
+ * What a duplicate brings to the memory it repeats, as that memory stands (`stored`): its new tags (mergeTags), and
+ * the expiry the memory keeps. A hold among the new tags removes the expiry, as a memory stored with a hold never has
+ * one; otherwise the later of the two stands, a repeat without one changing nothing. A repeat never removes an
+ * expiry: a model's `memory_retain` carries none, and must not keep a memory past the expiry the application gave it.
  */
-export function addsHold(addedTags: string[], options: Pick<InsertOptions, 'holdTags'>): boolean {
-  return addedTags.some((tag) => options.holdTags?.includes(tag));
+export function mergeDuplicate(
+  stored: { tags: string[]; expiresAt: Date | null },
+  record: Pick<MemoryRecord, 'tags' | 'expiresAt'>,
+  duplicateOf: string,
+  options: Pick<InsertOptions, 'maxTags' | 'holdTags'>,
+): DuplicateMerge {
+  const addedTags = mergeTags(stored.tags, record.tags, duplicateOf, options.maxTags);
+  const later =
+    record.expiresAt !== null && stored.expiresAt !== null && record.expiresAt > stored.expiresAt
+      ? record.expiresAt
+      : stored.expiresAt;
+  const expiresAt = holdTagIn(addedTags, options) === undefined ? later : null;
+  return {
+    addedTags,
+    expiresAt,
+    expiryMoved: !sameExpiry(stored.expiresAt, expiresAt),
+    outcome: { addedTags, ...(sameExpiry(expiresAt, record.expiresAt) ? {} : { expiresAt }) },
+  };
 }
 
-/**
- * The expiry a memory keeps when a duplicate of it arrives: none when the duplicate placed a legal hold; else the later
- * of the two, a repeat without one changing nothing. A repeat never removes an expiry: a model's `memory_retain`
- * carries none, and must not keep a memory past the expiry the application gave it.
- */
-export function mergeExpiry(stored: Date | null, incoming: Date | null, placesHold: boolean): Date | null {
-  if (placesHold || stored === null) return null;
-  if (incoming === null) return stored;
-  return incoming.getTime() > stored.getTime() ? incoming : stored;
-}
-
-/** Whether two expiries are the same (null: none). */
-export function sameExpiry(a: Date | null, b: Date | null): boolean {
+function sameExpiry(a: Date | null, b: Date | null): boolean {
   return (a?.getTime() ?? null) === (b?.getTime() ?? null);
-}
-
-/** What a duplicate's outcome says of the expiry: the memory's, when it is not the one the record asked for. */
-export function unaskedExpiry(merged: Date | null, asked: Date | null): { expiresAt?: Date | null } {
-  return sameExpiry(merged, asked) ? {} : { expiresAt: merged };
 }
 
 /** What the store records about the embedder that wrote it. */

@@ -2,7 +2,6 @@ import { cosineSimilarity } from '../embedders/embedder.js';
 import { StorageError, ValidationError } from '../errors.js';
 import { countBanks } from '../health/check-health.js';
 import {
-  addsHold,
   type ChainMember,
   checkMemoryLimits,
   checkNotHeld,
@@ -16,13 +15,11 @@ import {
   type MemoryRecord,
   type MemorySelector,
   type MemoryStore,
-  mergeExpiry,
-  mergeTags,
+  mergeDuplicate,
   type ScoredId,
   type SearchFilter,
   type StoreDescription,
   type StoreListOptions,
-  unaskedExpiry,
   type VersionStamp,
 } from '../memory-store.js';
 import { normalizePathPrefix } from '../path-prefix.js';
@@ -290,12 +287,11 @@ export class InMemoryStore implements MemoryStore {
     const rivals = this.live(record.bankId).filter((row) => row.record.id !== record.supersedes);
     // A correction that repeats a memory replaces the corrected one with it.
     const duplicate = (row: Row, match: 'exact' | 'near', similarity: number): InsertOutcome => {
-      const addedTags = mergeTags(row.record.tags, record.tags, row.record.id, options.maxTags);
+      const merged = mergeDuplicate(row.record, record, row.record.id, options);
       this.supersede(record, row.record.id, options);
-      row.record.tags = [...row.record.tags, ...addedTags];
-      row.record.expiresAt = mergeExpiry(row.record.expiresAt, record.expiresAt, addsHold(addedTags, options));
-      const expiry = unaskedExpiry(row.record.expiresAt, record.expiresAt);
-      return { status: 'duplicate', duplicateOf: row.record.id, match, similarity, addedTags, ...expiry };
+      row.record.tags = [...row.record.tags, ...merged.addedTags];
+      row.record.expiresAt = merged.expiresAt;
+      return { status: 'duplicate', duplicateOf: row.record.id, match, similarity, ...merged.outcome };
     };
     const exact = rivals.find((row) => row.record.contentHash === record.contentHash);
     if (exact) return duplicate(exact, 'exact', 1);
