@@ -1,6 +1,7 @@
-import { StorageError, ValidationError } from '@astrocyte/core';
+import { StorageError } from '@astrocyte/core';
 import {
   checkReembedTarget,
+  checkVector,
   type EmbedderInfo,
   type ReembedItem,
   type ReembedState,
@@ -205,17 +206,6 @@ function itemOf(row: PendingRow): ReembedItem {
 
 // pgvector refuses NaN and infinities, and a vector of another size would fail the swap: refused before any write.
 function checkVectors(vectors: StagedVector[], target: EmbedderInfo): void {
-  for (const [i, vector] of vectors.entries()) {
-    const { embedding } = vector;
-    if (
-      !(embedding instanceof Float32Array) ||
-      embedding.length !== target.dimensions ||
-      !embedding.every(Number.isFinite)
-    ) {
-      throw new ValidationError(
-        `vectors[${i}].embedding`,
-        `must be a Float32Array of ${target.dimensions} finite numbers`,
-      );
-    }
-  }
+  for (const [i, { embedding }] of vectors.entries())
+    checkVector(embedding, target.dimensions, `vectors[${i}].embedding`);
 }

@@ -1,6 +1,7 @@
 import { EmbedderMismatchError } from '@astrocyte/core';
 import {
   checkSameEmbedder,
+  checkVector,
   type EmbedderInfo,
   type ScoredId,
   type SearchFilter,
@@ -41,6 +42,7 @@ export class VectorSearch {
     sql: StoreSql,
     embedder: EmbedderInfo,
   ): Promise<ScoredId[]> {
+    checkVector(embedding, embedder.dimensions, 'embedding');
     const params = new Params();
     const banks = params.add(bankIds);
     const vector = `${params.add(vectorLiteral(embedding))}::${sql.vectorType}`;

@@ -3,6 +3,7 @@ import {
   checkMemoryLimits,
   checkNotHeld,
   checkSameEmbedder,
+  checkVector,
   type EmbedderInfo,
   type EraseOptions,
   type InsertOptions,
@@ -164,14 +165,7 @@ async function liveCounts(
 // Postgres text and jsonb cannot hold NUL, and pgvector refuses NaN: reject before the transaction starts.
 function checkRecord(record: MemoryRecord, dimensions: number, index: number): void {
   const field = `records[${index}]`;
-  if (record.embedding.length !== dimensions) {
-    throw new ValidationError(
-      `${field}.embedding`,
-      `has ${record.embedding.length} dimensions; the store holds ${dimensions}`,
-    );
-  }
-  if (!record.embedding.every(Number.isFinite))
-    throw new ValidationError(`${field}.embedding`, 'must hold finite numbers only');
+  checkVector(record.embedding, dimensions, `${field}.embedding`);
   const nul = '\u0000';
   if (record.text.includes(nul))
     throw new ValidationError(`${field}.text`, 'must not contain NUL characters (Postgres cannot store them)');

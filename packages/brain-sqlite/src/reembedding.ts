@@ -1,6 +1,7 @@
 import { StorageError } from '@astrocyte/core';
 import {
   checkReembedTarget,
+  checkVector,
   type EmbedderInfo,
   type ReembedItem,
   type ReembedState,
@@ -11,7 +12,7 @@ import type Database from 'better-sqlite3';
 import { sketchMissing } from './candidate-index/sketch-backfill.js';
 import type { SqliteConnection, Tick, TransactionFollower } from './connection.js';
 import { readEmbedder } from './schema.js';
-import { checkEmbedding, vectorBlob } from './vector-blobs.js';
+import { vectorBlob } from './vector-blobs.js';
 
 // Rows sketched between turns of the event loop while the switch rebuilds the candidate index's sketches.
 const SKETCH_CHUNK = 500;
@@ -184,5 +185,5 @@ function itemOf(row: PendingRow): ReembedItem {
 
 function checkVectors(vectors: StagedVector[], target: EmbedderInfo): void {
   for (const [i, vector] of vectors.entries())
-    checkEmbedding(vector.embedding, target.dimensions, `vectors[${i}].embedding`);
+    checkVector(vector.embedding, target.dimensions, `vectors[${i}].embedding`);
 }

@@ -1,11 +1,17 @@
-import { checkSameEmbedder, type EmbedderInfo, type ScoredId, type SearchFilter } from '@astrocyte/core/backend';
+import {
+  checkSameEmbedder,
+  checkVector,
+  type EmbedderInfo,
+  type ScoredId,
+  type SearchFilter,
+} from '@astrocyte/core/backend';
 import type { CandidateIndex } from './candidate-index/candidate-index.js';
 import { runSliced } from './candidate-index/steps.js';
 import type { SqliteConnection } from './connection.js';
 import { filterSql } from './filter-sql.js';
 import { toMemory } from './memory-rows.js';
 import { readEmbedder } from './schema.js';
-import { checkEmbedding, vectorBlob } from './vector-blobs.js';
+import { vectorBlob } from './vector-blobs.js';
 
 // The most hits one search returns (the limit of sqlite-vec's kNN, which the store has always kept).
 const MAX_HITS = 4096;
@@ -35,7 +41,7 @@ export class VectorSearch {
     filter: SearchFilter,
     embedder: EmbedderInfo,
   ): Promise<ScoredId[]> {
-    checkEmbedding(embedding, embedder.dimensions, 'embedding');
+    checkVector(embedding, embedder.dimensions, 'embedding');
     const banks = [...new Set(bankIds)];
     const k = Math.min(Math.floor(limit), MAX_HITS);
     if (banks.length === 0 || !(k > 0)) return [];

@@ -4,6 +4,7 @@ import {
   checkNotHeld,
   checkSameEmbedder,
   checkSuperseded,
+  checkVector,
   type EmbedderInfo,
   type EraseOptions,
   type InsertOptions,
@@ -26,7 +27,7 @@ import type { KeywordIndex } from './keyword-index.js';
 import type { MemoryRow } from './memory-rows.js';
 import { readEmbedder } from './schema.js';
 import { eraseChainContent, supersededAmong } from './supersession-chains.js';
-import { checkEmbedding, vectorBlob } from './vector-blobs.js';
+import { vectorBlob } from './vector-blobs.js';
 
 // What taking a memory out of the live tables needs to know of it.
 const LIVE_ROW_COLUMNS = 'm.seq, m.id, m.bank_id, m.text';
@@ -60,7 +61,7 @@ export class MemoryWriter {
       throw new ValidationError('nearDuplicateThreshold', 'must be null or a number in (0, 1]');
     }
     for (const [i, record] of records.entries())
-      checkEmbedding(record.embedding, embedder.dimensions, `records[${i}].embedding`);
+      checkVector(record.embedding, embedder.dimensions, `records[${i}].embedding`);
     const limits = limitedBanks(records, options);
     const slicer = new TimeSlicer();
     const sketches: VectorSketch[] = [];

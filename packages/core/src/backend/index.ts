@@ -5,6 +5,7 @@ export { checkCounterArguments, decodeAuditCursor, encodeAuditCursor } from '../
 export { type BrainOnlyOptions, brainOptionFields, splitBrainOptions } from '../brain-option-fields.js';
 export { checkBrainSettings } from '../brain-settings.js';
 export { groupBy } from '../collections.js';
+export { checkVector } from '../embedders/check-vector.js';
 export { cosineSimilarity, normalizeVector } from '../embedders/embedder.js';
 export {
   MEMORY_COLUMNS,

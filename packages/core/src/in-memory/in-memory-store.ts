@@ -1,3 +1,4 @@
+import { checkVector } from '../embedders/check-vector.js';
 import { cosineSimilarity } from '../embedders/embedder.js';
 import { StorageError, ValidationError } from '../errors.js';
 import { countBanks } from '../health/check-health.js';
@@ -82,9 +83,9 @@ export class InMemoryStore implements MemoryStore {
     this.assertOpen();
     if (options.embedder && this.embedder) checkSameEmbedder(this.embedder, options.embedder);
     // As the SQL stores: a NaN or infinite component makes every distance NaN, a vector no search finds.
+    const dimensions = (options.embedder ?? this.embedder)?.dimensions;
     for (const [i, { embedding }] of records.entries())
-      if (!embedding.every(Number.isFinite))
-        throw new ValidationError(`records[${i}].embedding`, 'must hold finite numbers only');
+      checkVector(embedding, dimensions ?? embedding.length, `records[${i}].embedding`);
     const limits = limitedBanks(records, options);
     const before = this.liveCounts(limits.keys());
     // All or nothing, as a transaction of the other stores: a record refused halfway undoes those before it. A single
@@ -114,6 +115,7 @@ export class InMemoryStore implements MemoryStore {
     filter: SearchFilter,
   ): Promise<ScoredId[]> {
     this.assertOpen();
+    checkVector(embedding, this.embedder?.dimensions ?? embedding.length, 'embedding');
     return this.filtered(bankIds, filter)
       .map((row) => ({
         id: row.record.id,

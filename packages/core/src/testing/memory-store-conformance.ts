@@ -108,6 +108,22 @@ export function describeMemoryStoreConformance(name: string, factory: StoreFacto
       expect((await store.list(bank, { limit: 10 })).items).toEqual([]);
     });
 
+    it('refuses a query vector holding NaN or an infinity, or of another dimension, naming it', async () => {
+      const store = await fresh();
+      const bank = randomBankId();
+      await store.insert([record(bank, 'Ada prefers tea')], { nearDuplicateThreshold: null });
+      const nan = vector(2);
+      nan[0] = Number.NaN;
+      const infinite = vector(2);
+      infinite[3] = Number.NEGATIVE_INFINITY;
+      for (const bad of [nan, infinite, new Float32Array(DIMENSIONS + 1)]) {
+        await expect(store.vectorSearch([bank], bad, 5, FILTER)).rejects.toMatchObject({
+          code: 'invalid_input',
+          details: { field: 'embedding' },
+        });
+      }
+    });
+
     it('stores records and returns every field unchanged', async () => {
       const store = await fresh();
       const bank = randomBankId();
