@@ -16,6 +16,11 @@ const SYSTEM_PROMPT = [
   'Answer briefly.',
 ].join('\n');
 
+// Every character a model may read as a line break: a memory holding one would begin a line of its own.
+const LINE_BREAKS = /\s*[\n\r\v\f\u0085\u2028\u2029]\s*/g;
+// What citedSources reads as a citation.
+const CITATION = /\[(\d+(?:\s*[,–-]\s*\d+)*)\]/g;
+
 /** A reflect prompt and the memories it holds, numbered from 1 in this order. */
 export interface ReflectPrompt {
   system: string;
@@ -42,7 +47,7 @@ export function buildReflectPrompt(query: string, hits: MemoryHit[], maxPromptTo
     if (spent + cost > maxPromptTokens) {
       if (included.length > 0) break;
       const room = Math.max(0, maxPromptTokens * 4 - memoryLine(1, hit, '').length - 2);
-      lines.push(memoryLine(1, hit, `${hit.text.slice(0, room)}…`));
+      lines.push(memoryLine(1, hit, `${cutAt(hit.text, room)}…`));
       included.push(hit);
       break;
     }
@@ -67,7 +72,7 @@ export function citedSources(answer: string, included: MemoryHit[]): MemoryHit[]
       order.push(n);
     }
   };
-  for (const match of answer.matchAll(/\[(\d+(?:\s*[,–-]\s*\d+)*)\]/g)) {
+  for (const match of answer.matchAll(CITATION)) {
     for (const part of (match[1] as string).split(',')) {
       const [from, to] = part.split(/[–-]/).map((x) => Number.parseInt(x.trim(), 10)) as [number, number | undefined];
       if (to === undefined) cite(from);
@@ -114,9 +119,20 @@ export async function reflectWithLlm(
   return { answer: answer.trim(), sources: citedSources(answer, included) };
 }
 
-// A conversation turn names its speaker, as a transcript does: "what did Ann say" needs to know who said what.
+// A conversation turn names its speaker, as a transcript does: "what did Ann say" needs to know who said what. Each
+// memory stays on one line, and a "[2]" inside one becomes "(2)": a memory's text could otherwise pass for another
+// numbered memory, and the answer's citation of it name the wrong source.
 function memoryLine(n: number, hit: MemoryHit, text: string): string {
   const date = (hit.occurredAt ?? hit.createdAt).toISOString().slice(0, 10);
-  // Newlines inside a memory would break the one-memory-per-line numbering the model relies on.
-  return `[${n}] (${date}) ${speakerLine(hit.speaker ?? null, text.replace(/\s*\n\s*/g, ' '))}`;
+  const line = speakerLine(hit.speaker ?? null, text)
+    .replace(LINE_BREAKS, ' ')
+    .replace(CITATION, '($1)');
+  return `[${n}] (${date}) ${line}`;
+}
+
+// The first `length` UTF-16 units of `text`, one fewer when the cut would split a surrogate pair: a lone surrogate is
+// no valid Unicode, and the Messages API refuses a body holding one.
+function cutAt(text: string, length: number): string {
+  const last = text.charCodeAt(length - 1);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? length - 1 : length);
 }
