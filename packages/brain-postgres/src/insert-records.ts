@@ -5,6 +5,7 @@ import {
   type MemoryRecord,
   mayRepeat,
   mergeDuplicate,
+  nearChecked,
 } from '@astrocyte/core/backend';
 import type pg from 'pg';
 import {
@@ -75,11 +76,9 @@ async function insertChunk(
   const threshold = options.nearDuplicateThreshold;
   const { exact, large } = await existingHashes(client, sql, chunk, threshold !== null, largeBanks);
   // A record that repeats a live memory's hash is an exact duplicate whatever its neighbours: no near check for it.
-  // A turn or a chunk is a part of an ordered whole: only its exact repeat (the same words, speaker, session and
-  // time; the same part of the same document) is a duplicate. Merged into a near match, it would leave a hole there.
   const unmatched = [...chunk.keys()].filter((i) => {
-    const { bankId, contentHash, episodeId } = (chunk[i] as Candidate).record;
-    return episodeId === null && !exact.has(memoryKey(bankId, contentHash));
+    const { record } = chunk[i] as Candidate;
+    return nearChecked(record) && !exact.has(memoryKey(record.bankId, record.contentHash));
   });
   const nearest =
     threshold === null ? new Map<number, NearMatch>() : await nearestLive(client, sql, chunk, unmatched, large);
@@ -122,7 +121,7 @@ async function insertChunk(
       duplicate(candidate, exactMatch, 'exact');
       continue;
     }
-    if (threshold !== null && record.episodeId === null) {
+    if (threshold !== null && nearChecked(record)) {
       let best = nearest.get(position);
       for (const earlier of kept) {
         if (earlier.record.bankId !== record.bankId) continue;

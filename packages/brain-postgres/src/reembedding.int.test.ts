@@ -71,7 +71,7 @@ describe.runIf(available)('re-embedding on Postgres', () => {
     // A new process opening the schema with the new embedder reads its column type from the record.
     const reopened = await openPostgresStore({ connectionString: TEST_DATABASE_URL, schema: store.schema });
     await reopened.ensureEmbedder(target);
-    const copy = memoryRecord(bank, 'memory 2 again', { embedding: axisVector(24, 2), createdAt: NOW });
+    const copy = memoryRecord(bank, 'Memory 2.', { embedding: axisVector(24, 2), createdAt: NOW });
     const [outcome] = await reopened.insert([copy], { nearDuplicateThreshold: 0.99 });
     expect(outcome).toMatchObject({ status: 'duplicate', duplicateOf: ids[2], match: 'near' });
     await reopened.close();

@@ -70,7 +70,7 @@ describe('re-embedding on SQLite', () => {
       expect(hit?.score).toBeCloseTo(1, 5);
     }
     // The near-duplicate check reads the new sketches and vectors.
-    const copy = memoryRecord('b', 'memory 3, again', { embedding: newVector(3), createdAt: NOW });
+    const copy = memoryRecord('b', 'Memory 3.', { embedding: newVector(3), createdAt: NOW });
     const [outcome] = await store.insert([copy], { nearDuplicateThreshold: 0.99 });
     expect(outcome).toMatchObject({ status: 'duplicate', duplicateOf: ids[3], match: 'near' });
   });

@@ -13,6 +13,7 @@ import {
   type MemoryRecord,
   mayRepeat,
   mergeDuplicate,
+  nearChecked,
   TimeSlicer,
   type VersionStamp,
 } from '@astrocyte/core/backend';
@@ -304,13 +305,6 @@ export class MemoryWriter {
   private stmt(sql: string): Database.Statement {
     return this.connection.stmt(sql);
   }
-}
-
-// Whether a record is checked for near duplicates when the insert checks any. A turn or a chunk is a part of an
-// ordered whole: only its exact repeat (the same words, speaker, session and time; the same part of the same document)
-// is a duplicate. Merged into a near match, it would leave a hole there.
-function nearChecked(record: MemoryRecord): boolean {
-  return record.episodeId === null;
 }
 
 // A near match is a duplicate only of the same moment, and when the record says nothing it does not (mayRepeat): the

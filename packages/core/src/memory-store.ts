@@ -286,20 +286,33 @@ export interface DuplicateMerge {
 }
 
 /**
+ * Whether a record is checked for near duplicates when the insert checks any. A turn or a chunk is a part of an
+ * ordered whole: only its exact repeat (the same words, speaker, session and time; the same part of the same document)
+ * is a duplicate; merged into a near match, it would leave a hole there. A correction is worded on purpose: merged
+ * into a memory that merely resembles it, it would replace the memory it corrects with that one, and be stored nowhere.
+ */
+export function nearChecked(record: Pick<MemoryRecord, 'episodeId' | 'supersedes'>): boolean {
+  return record.episodeId === null && record.supersedes === null;
+}
+
+/**
  * What a duplicate brings to the memory it repeats, as that memory stands (`stored`): its new tags (mergeTags), and
  * the expiry the memory keeps. A hold among the new tags removes the expiry, as a memory stored with a hold never has
  * one; otherwise the later of the two stands, a repeat without one changing nothing. A repeat never removes an
  * expiry: a model's `memory_retain` carries none, and must not keep a memory past the expiry the application gave it.
+ * A memory that has expired (a purge erases it next) is no longer remembered: its repeat is retained anew, with the
+ * repeat's own expiry, where merging would have reported it kept and left it to be erased.
  */
 export function mergeDuplicate(
   stored: { tags: string[]; expiresAt: Date | null },
-  record: Pick<MemoryRecord, 'tags' | 'expiresAt'>,
+  record: Pick<MemoryRecord, 'tags' | 'expiresAt' | 'createdAt'>,
   duplicateOf: string,
   options: Pick<InsertOptions, 'maxTags' | 'holdTags'>,
 ): DuplicateMerge {
   const addedTags = mergeTags(stored.tags, record.tags, duplicateOf, options.maxTags);
+  const expired = stored.expiresAt !== null && stored.expiresAt <= record.createdAt;
   const later =
-    record.expiresAt !== null && stored.expiresAt !== null && record.expiresAt > stored.expiresAt
+    expired || (record.expiresAt !== null && stored.expiresAt !== null && record.expiresAt > stored.expiresAt)
       ? record.expiresAt
       : stored.expiresAt;
   const expiresAt = holdTagIn(addedTags, options) === undefined ? later : null;

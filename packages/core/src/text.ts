@@ -1,12 +1,18 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Canonically composed, whitespace-collapsed text: what exact dedup compares. Case and compatibility forms are kept,
- * since `ABC123` and `abc123`, or `mc²` and `mc2`, can be different facts.
+ * Canonically composed, whitespace-collapsed text without invisible breaks: what exact dedup compares. Case and
+ * compatibility forms are kept, since `ABC123` and `abc123`, or `mc²` and `mc2`, can be different facts.
  */
 export function normalizeText(text: string): string {
-  return text.normalize('NFC').replace(/\s+/g, ' ').trim();
+  return text.normalize('NFC').replace(INVISIBLE, '').replace(/\s+/g, ' ').trim();
 }
+
+// Characters that show nothing and change no word: a zero-width space, a soft hyphen, a word joiner, a byte order
+// mark. Pasted text carries them ("Glo\u200bbex"); kept, they made a repeat another memory, and split a question's
+// word. (The stores' keyword indexes read stored text as written: their entries must stay what they were, so that
+// forget removes them exactly.) The joiners that shape emoji and scripts (U+200C, U+200D) stay.
+const INVISIBLE = /[\u00ad\u180e\u200b\u2060\ufeff]/g;
 
 /**
  * The hash stored in `content_hash`: sha256 of the normalized text and of when it happened, hex. The same words at
@@ -43,22 +49,34 @@ let lastEpisode: { id: string; prefix: string } | null = null;
 /**
  * Whether a text whose vector lies near a stored memory's may be merged into it as a duplicate. Similar vectors are
  * not the same fact: a language model places "not allergic" beside "allergic" and "Thursday" beside "Friday" (cosine
- * 0.96 and 0.99 with a sentence encoder), the local embedder "UA 2337" beside "UA 2801". So the incoming text must
- * say nothing the stored one does not: the same numbers and codes (every token with a digit, case kept: `ABC123` is
- * not `abc123`) in the same order, each of its words (stemmed, stopwords aside) among the stored text's, and no
- * negation among the words only one of the two has. It may drop words or punctuation, or change their order or form.
+ * 0.96 and 0.99 with a sentence encoder), the local embedder "UA 2337" beside "UA 2801" and "went up" beside "went
+ * down". So the incoming text must say nothing the stored one does not: the same codes (every token with a digit,
+ * with the sign before it and the joiners inside it, case kept: `ABC123` is not `abc123`, `-5` not `5`, `us-east-1`
+ * not `US-EAST-1`) and the same symbols (`$` is not `€`, 👍 not 👎) in the same order, each of its words (stemmed)
+ * among the stored text's, fillers aside (the search's stopwords are not: "up" and "down", "he" and "she", "was" and
+ * "is" tell facts apart), and no negation among the words only one of the two has. It may drop words or
+ * punctuation, or change their order or form.
  */
 export function mayRepeat(incoming: string, stored: string): boolean {
-  const codes = (text: string) => (text.normalize('NFKC').match(/[\p{L}\p{N}]*\p{N}[\p{L}\p{N}]*/gu) ?? []).join(' ');
-  if (codes(incoming) !== codes(stored)) return false;
-  const storedWords = words(stored);
-  const incomingWords = words(incoming);
+  const [a, b] = [incoming.normalize('NFKC'), stored.normalize('NFKC')];
+  const codes = (text: string) => (text.match(CODE) ?? []).filter((token) => /\p{N}/u.test(token)).join(' ');
+  const symbols = (text: string) => (text.match(SYMBOL) ?? []).join('');
+  if (codes(a) !== codes(b) || symbols(a) !== symbols(b)) return false;
+  const storedWords = tokens(b);
+  const incomingWords = tokens(a);
   const storedStems = new Set(storedWords.map(stem));
-  for (const word of incomingWords) if (!storedStems.has(stem(word))) return false;
+  for (const word of incomingWords) if (!FILLERS.has(word) && !storedStems.has(stem(word))) return false;
   // Negations as written, not stemmed: "notes" stems to "not", and "nothing" to a word that negates nothing.
   const negations = (list: string[]) => [...new Set(list.filter(isNegation))].sort().join(' ');
   return negations(incomingWords) === negations(storedWords);
 }
+
+// A token not inside a word, with a sign before it and joined parts (`-5`, `+100`, `us-east-1`, `3.5`, `10:30`).
+const CODE = /(?<![\p{L}\p{N}])[-+\u2212]?[\p{L}\p{N}]+(?:[-+._:/][\p{L}\p{N}]+)*/gu;
+// Currency, units, math and emoji (Unicode's symbol classes), and the per-cent and per-mille signs.
+const SYMBOL = /[\p{S}%\u2030\u2031]/gu;
+// Words a rewording adds without saying anything new.
+const FILLERS = new Set('a an the and of to so very just also really do does did'.split(' '));
 
 // Words that carry no meaning for search; left out of keyword queries and of the local embedder's word features.
 // Negations are not among them: "allergic" and "not allergic" are opposite facts.
@@ -73,14 +91,18 @@ const STOPWORDS = new Set(
 
 /** Lower-cased word tokens (letters and digits, any script), stopwords removed. */
 export function words(text: string): string[] {
-  const tokens =
+  return tokens(text).filter((t) => !STOPWORDS.has(t));
+}
+
+// Lower-cased word tokens, "Ada's" as "ada" and "isn't" as "isnt".
+function tokens(text: string): string[] {
+  const found =
     text
+      .replace(INVISIBLE, '')
       .normalize('NFKC')
       .toLowerCase()
       .match(/[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu) ?? [];
-  return tokens
-    .map((t) => t.replace(/['’]s$/, '').replace(/['’]/g, ''))
-    .filter((t) => t.length > 0 && !STOPWORDS.has(t));
+  return found.map((t) => t.replace(/['’]s$/, '').replace(/['’]/g, '')).filter((t) => t.length > 0);
 }
 
 /** A light English stem: strips common inflections so that "preferences" and "preferred" meet "prefer". */

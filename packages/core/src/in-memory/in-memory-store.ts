@@ -17,6 +17,7 @@ import {
   type MemorySelector,
   type MemoryStore,
   mergeDuplicate,
+  nearChecked,
   type ScoredId,
   type SearchFilter,
   type StoreDescription,
@@ -298,7 +299,7 @@ export class InMemoryStore implements MemoryStore {
     const exact = rivals.find((row) => row.record.contentHash === record.contentHash);
     if (exact) return duplicate(exact, 'exact', 1);
     // A turn or a chunk is a part of an ordered whole: only its exact repeat is a duplicate (see the stores).
-    if (options.nearDuplicateThreshold !== null && record.episodeId === null) {
+    if (options.nearDuplicateThreshold !== null && nearChecked(record)) {
       let best: { row: Row; similarity: number } | undefined;
       const sameTime = (row: Row) =>
         record.occurredAt === null || row.record.occurredAt?.getTime() === record.occurredAt.getTime();

@@ -210,9 +210,9 @@ export function describeMemoryStoreConformance(name: string, factory: StoreFacto
       const inA = record(a, 'alpha', { embedding: vector(1) });
       const inB = record(b, 'beta', { embedding: vector(2) });
       await store.insert([inA, inB], { nearDuplicateThreshold: null });
-      const nearB = record(b, 'beta again', { embedding: vector(2, 0.1) });
+      const nearB = record(b, 'Beta!', { embedding: vector(2, 0.1) });
       const likeB = record(a, 'beta, told in the other bank', { embedding: vector(2, 0.1) });
-      const nearA = record(a, 'alpha again', { embedding: vector(1, 0.1) });
+      const nearA = record(a, 'Alpha.', { embedding: vector(1, 0.1) });
       const outcomes = await store.insert([nearB, likeB, nearA], { nearDuplicateThreshold: 0.9 });
       expect(outcomes[0]).toMatchObject({ status: 'duplicate', duplicateOf: inB.id, match: 'near' });
       expect(outcomes[1]).toEqual({ status: 'stored', id: likeB.id });

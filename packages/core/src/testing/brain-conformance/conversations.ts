@@ -329,6 +329,19 @@ export function describeConversations(factory: StoreFactory): void {
         // "notes" and "not" share a stem, "nothing" has none of its negation's: negations are compared as written.
         ['Planning notes: the budget was approved.', 'Planning notes: the budget was not approved.'],
         ['Nothing changed in the plan.', 'The plan changed.'],
+        // A sign, a currency, an emoji, a code's case, and the words a keyword search skips tell facts apart too.
+        ['The invoice total is $50', 'The invoice total is €50'],
+        ['The temperature outside was -5 degrees', 'The temperature outside was 5 degrees'],
+        ['Deposit +100 to account', 'Deposit -100 to account'],
+        ['The launch went 👍', 'The launch went 👎'],
+        ['The server is in us-east-1', 'The server is in US-EAST-1'],
+        ['The stock price went down 5 percent', 'The stock price went up 5 percent'],
+        ['The user must be over 18 to sign up', 'The user must be under 18 to sign up'],
+        ['The key is on the table', 'The key is under the table'],
+        ['He is allergic to peanuts', 'She is allergic to peanuts'],
+        ['Most users prefer dark mode', 'Few users prefer dark mode'],
+        ['I was a teacher', 'I am a teacher'],
+        ['Alice will move to Berlin', 'Alice would move to Berlin'],
       ];
       for (const [first, second] of pairs) {
         const bankId = randomBankId();
@@ -338,13 +351,44 @@ export function describeConversations(factory: StoreFactory): void {
       // What says nothing new is a near duplicate: other case, punctuation, order, word forms, or fewer words.
       const bankId = randomBankId();
       const stored = await brain.retain('The user is allergic to penicillin and to latex.', { bankId });
-      for (const repeat of ['the user is allergic to penicillin and latex', 'Allergic to latex: the user.']) {
+      for (const repeat of [
+        'the user is allergic to penicillin and latex',
+        'Allergic to latex: the user.',
+        'The user is really allergic to the penicillin',
+      ]) {
         expect(await brain.retain(repeat, { bankId })).toMatchObject({
           stored: false,
           deduplicated: true,
           duplicateOf: stored.memoryId,
         });
       }
+    });
+
+    it('takes a text with an invisible break (a zero-width space, a soft hyphen) for the same text', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      const first = await brain.retain('Ana works at Globex', { bankId });
+      for (const again of ['Ana works at Glo\u200bbex', 'Ana works at Glo\u00adbex', '\ufeffAna works at Globex\u2060'])
+        expect(await brain.retain(again, { bankId })).toMatchObject({ stored: false, duplicateOf: first.memoryId });
+      // A question holding one finds the word.
+      expect((await brain.recall('Who works at Glo\u200bbex?', { bankId })).hits[0]?.memoryId).toBe(first.memoryId);
+    });
+
+    it('stores a correction that resembles another memory as its own, replacing the memory it corrects', async () => {
+      const brain = await makeBrain({ embedder: sameVector });
+      const bankId = randomBankId();
+      const other = await brain.retain('Ada really likes tea', { bankId });
+      const old = await brain.retain('Ada likes green tea', { bankId });
+      const fix = await brain.retain('Ada likes tea', { bankId, supersedes: old.memoryId as string });
+      expect(fix).toMatchObject({ stored: true });
+      const live = (await brain.list(bankId, { limit: 10 })).items.map((m) => m.text).sort();
+      expect(live).toEqual(['Ada likes tea', 'Ada really likes tea']);
+      expect((await brain.history(bankId, old.memoryId as string)).at(-1)).toMatchObject({ relatedId: fix.memoryId });
+      // Its exact repeat of a memory still replaces the corrected one with that memory.
+      const again = await brain.retain('Ada likes lemon tea', { bankId });
+      expect(
+        await brain.retain('Ada really likes tea', { bankId, supersedes: again.memoryId as string }),
+      ).toMatchObject({ stored: false, duplicateOf: other.memoryId });
     });
 
     it('adds the tags of a repeated retain to the memory, and stores the same words at another time', async () => {

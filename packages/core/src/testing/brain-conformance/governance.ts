@@ -329,6 +329,32 @@ export function describeGovernance(factory: StoreFactory): void {
         expect((await brain.list(bankId)).items).toEqual([]);
       });
 
+      it('retains anew the repeat of a memory that has expired but is not purged yet, exact or near', async () => {
+        const clock = manualClock();
+        const brain = await makeBrain({ now: clock.now });
+        const bankId = randomBankId();
+        const inDays = (days: number) => new Date(clock.now().getTime() + days * DAY);
+        const latex = await brain.retain('Ana is allergic to latex', { bankId, expiresAt: inDays(1) });
+        const pollen = await brain.retain('Ana is allergic to pollen', { bankId, expiresAt: inDays(1) });
+        clock.advance(2 * DAY);
+        expect((await brain.recall('Ana allergic', { bankId })).hits).toEqual([]);
+        const viaTool = JSON.parse(
+          await handleMemoryTool(brain, 'memory_retain', { content: 'Ana is allergic to latex' }, { bankId }),
+        );
+        expect(viaTool).toMatchObject({ duplicate_of: latex.memoryId });
+        expect(viaTool).not.toHaveProperty('expires_at');
+        const near = await brain.retain('Ana is allergic to pollen!', { bankId, expiresAt: inDays(5) });
+        expect(near).toMatchObject({ duplicateOf: pollen.memoryId });
+        expect(near).not.toHaveProperty('expiresAt');
+        expect(await brain.purgeExpired()).toBe(0);
+        expect((await brain.recall('Ana allergic', { bankId })).hits.map((h) => h.memoryId).sort()).toEqual(
+          [latex.memoryId, pollen.memoryId].sort(),
+        );
+        clock.advance(6 * DAY);
+        expect(await brain.purgeExpired()).toBe(1);
+        expect((await brain.list(bankId)).items.map((m) => m.id)).toEqual([latex.memoryId]);
+      });
+
       it('keeps a memory a repeated retain put under legal hold while forget or purge was erasing it', async () => {
         const clock = manualClock();
         const store = await factory.create();
