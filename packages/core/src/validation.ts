@@ -113,6 +113,13 @@ export function checkCharacters(text: string, field: string): string {
   return text;
 }
 
+/** A tag as the brain stores and compares it: trimmed, in Unicode's composed form (NFC). */
+export function normalizeTag(tag: string): string {
+  // One form per tag, as for text: a tag typed "café" on one keyboard and "cafe\u0301" on another is one tag,
+  // which a forget by tag must find.
+  return tag.trim().normalize('NFC');
+}
+
 /** Trimmed, de-duplicated tags within the count and length limits. */
 export function checkTags(tags: unknown, limits: Limits, field = 'tags'): string[] {
   if (tags === undefined || tags === null) return [];
@@ -120,9 +127,7 @@ export function checkTags(tags: unknown, limits: Limits, field = 'tags'): string
   const cleaned = new Set<string>();
   for (const [i, tag] of tags.entries()) {
     if (typeof tag !== 'string') throw new ValidationError(`${field}[${i}]`, `must be a string, got ${typeOf(tag)}`);
-    // One form per tag, as for text: a tag typed "café" on one keyboard and "cafe\u0301" on another is one tag,
-    // which a forget by tag must find.
-    const trimmed = checkCharacters(tag, `${field}[${i}]`).trim().normalize('NFC');
+    const trimmed = normalizeTag(checkCharacters(tag, `${field}[${i}]`));
     if (trimmed.length === 0) continue;
     if (trimmed.length > limits.maxTagLength) {
       throw new ValidationError(

@@ -3,7 +3,7 @@ import { expiryJson } from '../memory-json.js';
 import { inOperationSpan } from '../telemetry/operation-span.js';
 import { setBankAttributes } from '../telemetry/span-attributes.js';
 import type { AstrocyteContext, Brain } from '../types.js';
-import { checkKnownKeys, checkMemoryIds } from '../validation.js';
+import { checkKnownKeys, checkMemoryIds, normalizeTag } from '../validation.js';
 import { parseToolInput } from './parse-tool-input.js';
 import { isMemoryTool } from './tool-definitions.js';
 
@@ -47,8 +47,9 @@ async function runMemoryTool(
       checkKnownKeys(input, ['content', 'tags'], '', 'a field of this tool');
       const tags = stringList(input, 'tags');
       // A model that could tag its memories with a hold would keep them from expiry and forget (a prompt injection
-      // could pin data against erasure): holds are the application's to place.
-      const hold = tags.find((tag) => brain.legalHoldTags?.includes(tag));
+      // could pin data against erasure): holds are the application's to place. Compared as the brain stores the tag,
+      // so a decomposed spelling ("Lo\u0308schsperre") cannot pass here and become the hold tag once stored.
+      const hold = tags.find((tag) => brain.legalHoldTags?.includes(normalizeTag(tag)));
       if (hold !== undefined)
         throw new ValidationError(
           'tags',

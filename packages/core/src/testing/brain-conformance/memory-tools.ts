@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UnknownToolError, ValidationError } from '../../errors.js';
+import { Governance } from '../../governance/governance.js';
 import { handleMemoryTool } from '../../tools/handle-memory-tool.js';
 import { randomBankId, type StoreFactory } from '../store-factory.js';
 import { brainHarness } from './harness.js';
@@ -118,6 +119,20 @@ export function describeMemoryTools(factory: StoreFactory): void {
         JSON.parse(await handleMemoryTool(brain, 'memory_retain', '{"content":"json string input"}', { bankId }))
           .stored,
       ).toBe(true);
+    });
+
+    it("refuses a hold tag in a model's memory_retain however it is spelt in Unicode, and stores nothing", async () => {
+      const brain = await makeBrain({ governance: new Governance({ forget: { legalHoldTags: ['Löschsperre'] } }) });
+      const bankId = randomBankId();
+      // The decomposed spelling (o + combining diaeresis) is the hold tag once the brain stores it in NFC.
+      for (const tags of ['Löschsperre', 'Lo\u0308schsperre', [' Lo\u0308schsperre ']]) {
+        const error = await handleMemoryTool(brain, 'memory_retain', { content: 'a fact', tags }, { bankId }).catch(
+          (e) => e,
+        );
+        expect(ValidationError.isInstance(error), JSON.stringify(tags)).toBe(true);
+        expect(error.details.field).toBe('tags');
+      }
+      expect((await brain.list(bankId)).items).toEqual([]);
     });
 
     it('names max_results, with the limit the application set, when a recall asks for more than it allows', async () => {
