@@ -103,6 +103,10 @@ describe('Governance', () => {
       [{ pii: { default: 'shred' } }, /pii\.default/],
       [{ pii: { overrides: { passport: 'redact' } } }, /pii\.overrides/],
       [{ forget: { maxPerCall: 0 } }, /forget\.maxPerCall/],
+      // A hold tag no memory can carry would never hold.
+      [{ forget: { legalHoldTags: ['  '] } }, /forget\.legalHoldTags\.0: must not be blank/],
+      [{ forget: { legalHoldTags: ['h'.repeat(65)] } }, /forget\.legalHoldTags\.0: must be at most 64 characters/],
+      [{ rules: [{ name: 'a', match: { tags: [' '] }, action: 'allow' }] }, /match\.tags\.0: must not be blank/],
       [{ piiPolicy: {} }, /piiPolicy: unknown option/],
     ];
     for (const [options, pattern] of bad) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { PiiType } from '../types.js';
+import { DEFAULT_LIMITS, normalizeTag } from '../validation.js';
 import { PII_TYPES } from './pii-detectors.js';
 
 // Governance is configured two ways, by astrocyte.yaml (snake_case keys) and by options in code (camelCase): the
@@ -29,9 +30,26 @@ export const scanOutputField = z.boolean().default(false);
 /** A path to a rules YAML file, or the rules inline; validated by the rules loader. */
 export const rulesField = z.union([z.string().min(1), z.array(z.unknown())]).optional();
 
+/**
+ * A tag a policy compares with stored tags (a hold tag, a rule's `match.tags`), read as the brain stores tags: one
+ * written `'legal-hold '` or decomposed would otherwise never equal a stored tag, and a hold on it would never hold.
+ */
+export const policyTag = z
+  .string()
+  .transform(normalizeTag)
+  .pipe(
+    z
+      .string()
+      .min(1, 'must not be blank: no memory can carry a blank tag')
+      .max(
+        DEFAULT_LIMITS.maxTagLength,
+        `must be at most ${DEFAULT_LIMITS.maxTagLength} characters, the tag length limit: no memory could carry it`,
+      ),
+  );
+
 /** The forget policy's fields, by their names in code. */
 export const forgetPolicyFields = {
-  legalHoldTags: z.array(z.string().min(1)).default(['legal-hold']),
+  legalHoldTags: z.array(policyTag).default(['legal-hold']),
   minAgeDays: z.number().min(0).max(36_500, 'must be at most 36500 (100 years)').default(0),
   maxPerCall: z.number().int().min(1).default(1000),
 };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PII_TYPES } from './pii-detectors.js';
+import { policyTag } from './policy-schema.js';
 
 const piiType = z.enum(PII_TYPES as [string, ...string[]], {
   error: () => `must be one of ${PII_TYPES.join(', ')}`,
@@ -20,7 +21,7 @@ const match = z.strictObject({
   /** A regular expression, matched case-insensitively anywhere in the content. */
   content: nonEmpty.optional(),
   /** Any of these tags. */
-  tags: z.array(nonEmpty).min(1, 'must name at least one tag').optional(),
+  tags: z.array(policyTag).min(1, 'must name at least one tag').optional(),
   /** Every listed field (dotted paths reach into objects) must satisfy its condition. */
   metadata: z.record(z.string(), metadataCondition).optional(),
   /** Any of these PII types detected in the request, or `any` for any PII at all. */

@@ -270,6 +270,24 @@ export function describeGovernance(factory: StoreFactory): void {
         });
       });
 
+      it('reads hold tags and rule tags as stored tags are read: with stray spaces or decomposed, they still hold', async () => {
+        // 'Legal Hold ' and a decomposed 'rétention' never equalled a stored tag (trimmed, NFC): nothing was held.
+        const brain = await governed({
+          forget: { legalHoldTags: ['Legal Hold ', 're\u0301tention'] },
+          rules: [{ name: 'no-drafts', match: { tags: [' e\u0301bauche '] }, action: 'reject', reason: 'no drafts' }],
+        });
+        const bankId = randomBankId();
+        const spaced = await brain.retain('Board minutes of March', { bankId, tags: ['Legal Hold'] });
+        const decomposed = await brain.retain('Supplier contract terms', { bankId, tags: ['rétention'] });
+        const forgotten = await brain.forget(bankId, { memoryIds: [spaced.memoryId, decomposed.memoryId] as string[] });
+        expect(forgotten.deletedCount).toBe(0);
+        expect(forgotten.skipped?.map((s) => s.memoryId).sort()).toEqual([spaced.memoryId, decomposed.memoryId].sort());
+        expect(await brain.retain('A draft of the memo', { bankId, tags: ['ébauche'] })).toMatchObject({
+          stored: false,
+          reason: 'not stored: no drafts',
+        });
+      });
+
       it('a legal hold tag removes any expiry, so purge cannot defeat the hold', async () => {
         const clock = manualClock();
         const brain = await makeBrain({ now: clock.now });
