@@ -60,16 +60,44 @@ export const ruleSchema = z.discriminatedUnion(
 /** A rule as written, validated, defaults filled in. */
 export type RuleDefinition = z.output<typeof ruleSchema>;
 
-/** The longest expiry a rule may set, 100 years: enough for any retention policy, and always a valid date. */
-export const MAX_EXPIRY_MS = 100 * 31_536_000_000;
+const MINUTE = 60_000;
+const DAY = 86_400_000;
 
-/** Parses `30d`, `12h`, `90m`, `2w`, `1y` (365 days) or a number of days into milliseconds; null if malformed. */
-export function parseDuration(value: string | number): number | null {
-  if (typeof value === 'number') return value * 86_400_000;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d|w|y)\s*$/i.exec(value);
-  if (!m) return null;
-  const unit = { m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 }[
-    (m[2] as string).toLowerCase() as 'm'
-  ];
-  return Number(m[1]) * unit;
+// The shortest expiry a rule may set: a memory that expires the instant it is stored would never be recalled.
+const MIN_EXPIRY_MS = MINUTE;
+// The longest, 100 years: enough for any retention policy, and always a valid date.
+const MAX_EXPIRY_MS = 100 * 365 * DAY;
+
+// Read in any case but one: `M` alone, six months in many retention policies and six minutes in others, is refused.
+const DURATION_UNITS = new Map([
+  ['m', MINUTE],
+  ['min', MINUTE],
+  ['h', 60 * MINUTE],
+  ['d', DAY],
+  ['w', 7 * DAY],
+  ['mo', 30 * DAY],
+  ['y', 365 * DAY],
+]);
+
+/**
+ * Reads `90m` or `90min`, `12h`, `30d`, `2w`, `6mo` (30 days each), `1y` (365 days) or a number of days into
+ * milliseconds, from one minute to 100 years; otherwise says what is wrong.
+ */
+export function parseDuration(value: string | number): { ms: number } | { problem: string } {
+  const got = JSON.stringify(value);
+  let ms: number;
+  if (typeof value === 'number') ms = value * DAY;
+  else {
+    const parts = /^\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*$/i.exec(value);
+    const [amount, unit] = [parts?.[1], parts?.[2]];
+    if (unit === 'M')
+      return { problem: `"M" could mean months or minutes: write ${amount}mo for months or ${amount}min for minutes` };
+    const size = unit === undefined ? undefined : DURATION_UNITS.get(unit.toLowerCase());
+    if (size === undefined) return { problem: `must be a duration such as 90m, 12h, 30d, 2w, 6mo or 1y; got ${got}` };
+    ms = Number(amount) * size;
+  }
+  if (!(ms >= MIN_EXPIRY_MS)) return { problem: `must be at least one minute; got ${got}` };
+  // Without a bound, `after: 1e308` would load and then make every retain's expiry an invalid date.
+  if (ms > MAX_EXPIRY_MS) return { problem: `must be at most 100 years; got ${got}` };
+  return { ms };
 }

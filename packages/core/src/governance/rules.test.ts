@@ -36,7 +36,7 @@ describe('rules: loading', () => {
   it('points at the line of the offending field', () => {
     const text = ['- name: r1', '  action: expire', '  after: soon'].join('\n');
     expect(configError(() => parseRulesText(text, 'r.yaml')).message).toBe(
-      'r.yaml:3: rule "r1", field after: must be a duration such as 30d, 12h, 90m, 2w or 1y; got "soon"',
+      'r.yaml:3: rule "r1", field after: must be a duration such as 90m, 12h, 30d, 2w, 6mo or 1y; got "soon"',
     );
   });
 
@@ -250,6 +250,26 @@ describe('rules: what a rule produces obeys the limits a caller obeys', () => {
     expect(compileRules([{ name: 'e', action: 'expire', after: '100y' }])[0]?.expiresAfterMs).toBe(
       100 * 31_536_000_000,
     );
+  });
+
+  it('refuses `M`, which could be months or minutes, reads `mo` as months and refuses expiries under a minute', () => {
+    // `after: 6M` meant six months to the user who wrote it; it was read as six minutes and erased the memories.
+    const text = ['- name: contact-data-retention', '  action: expire', '  after: 6M'].join('\n');
+    expect(configError(() => parseRulesText(text, 'r.yaml')).message).toBe(
+      'r.yaml:3: rule "contact-data-retention", field after: "M" could mean months or minutes: write 6mo for months or 6min for minutes',
+    );
+    const expiryOf = (value: string | number) =>
+      compileRules([{ name: 'e', action: 'expire', after: value }])[0]?.expiresAfterMs;
+    const [minute, day] = [60_000, 86_400_000];
+    expect([expiryOf('6mo'), expiryOf('90m'), expiryOf('90min'), expiryOf('12H'), expiryOf('1m'), expiryOf(2)]).toEqual(
+      [180 * day, 90 * minute, 90 * minute, 12 * 60 * minute, minute, 2 * day],
+    );
+    // Such an expiry is the instant of the retain: the memory would be stored and never recalled.
+    for (const value of [1e-9, '0.0000001m', '0.5m', '30s']) {
+      expect(configError(() => expiryOf(value)).message, String(value)).toMatch(
+        value === '30s' ? /field after: must be a duration such as/ : /field after: must be at least one minute/,
+      );
+    }
   });
 
   it('reports a YAML alias bomb as a ConfigError', () => {

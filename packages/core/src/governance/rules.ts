@@ -7,7 +7,7 @@ import { checkBankId, checkTags, DEFAULT_LIMITS } from '../validation.js';
 import { zodProblem } from '../zod-problem.js';
 import { matchesBankPattern } from './bank-pattern.js';
 import { compileRuleRegex, type RuleRegex } from './rule-regex.js';
-import { MAX_EXPIRY_MS, parseDuration, type RuleDefinition, ruleSchema } from './rule-schema.js';
+import { parseDuration, type RuleDefinition, ruleSchema } from './rule-schema.js';
 
 /** A validated rule with its patterns compiled. */
 export interface CompiledRule {
@@ -121,12 +121,8 @@ export function compileRules(
     }
     if (rule.action === 'expire') {
       const after = parseDuration(rule.after);
-      const got = JSON.stringify(rule.after);
-      if (after === null || !(after > 0))
-        return fail(`must be a duration such as 30d, 12h, 90m, 2w or 1y; got ${got}`, index, rule.name, 'after');
-      // Without a bound, `after: 1e308` would load and then make every retain's expiry an invalid date.
-      if (after > MAX_EXPIRY_MS) return fail(`must be at most 100 years; got ${got}`, index, rule.name, 'after');
-      expiresAfterMs = after;
+      if ('problem' in after) return fail(after.problem, index, rule.name, 'after');
+      expiresAfterMs = after.ms;
     }
     const banks = rule.match.bank === undefined ? null : [rule.match.bank].flat();
     return { definition: rule, content, metadataRegexes, banks, expiresAfterMs };
