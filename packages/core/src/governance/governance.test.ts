@@ -46,6 +46,51 @@ describe('Governance', () => {
     });
   });
 
+  it('reads a snake_case, camelCase or kebab-case key as words, so `date_of_birth` gives context as `dob` does', () => {
+    // Each of these was stored in clear: the detectors' context words never matched across `_`, `-` or a hump.
+    const metadata = {
+      date_of_birth: '1985-03-14',
+      birth_date: '1985-03-14',
+      dateOfBirth: '1985-03-14',
+      'date-of-birth': '1985-03-14',
+      phone_number: '5551234567',
+      phoneNumber: '5551234567',
+      mobile_phone: '5551234567',
+      contact_phone: 447700900123,
+      ssn_number: '123456789',
+      social_security_number: '123456789',
+      socialSecurityNumber: 123456789,
+      'social-security-number': '123456789',
+      user_password: 'hunter22xyz',
+      apiKey: 'hunter22xyz',
+    };
+    const plan = new Governance().prepareRetain(request('profile', { metadata }));
+    expect(plan.kind === 'store' && plan.metadata).toEqual({
+      date_of_birth: '[DATE_OF_BIRTH]',
+      birth_date: '[DATE_OF_BIRTH]',
+      dateOfBirth: '[DATE_OF_BIRTH]',
+      'date-of-birth': '[DATE_OF_BIRTH]',
+      phone_number: '[PHONE]',
+      phoneNumber: '[PHONE]',
+      mobile_phone: '[PHONE]',
+      contact_phone: '[PHONE]',
+      ssn_number: '[SSN]',
+      social_security_number: '[SSN]',
+      socialSecurityNumber: '[SSN]',
+      'social-security-number': '[SSN]',
+      user_password: '[SECRET]',
+      apiKey: '[SECRET]',
+    });
+  });
+
+  it('keeps what a value holds read alone beside what its key makes of it', () => {
+    // Under `case` a phone number reads as a case number; beside an email it was stored in clear.
+    const plan = new Governance().prepareRetain(
+      request('profile', { metadata: { case: '555-123-4567 or jane@example.com', order: '555-123-4567' } }),
+    );
+    expect(plan.kind === 'store' && plan.metadata).toEqual({ case: '[PHONE] or [EMAIL]', order: '[PHONE]' });
+  });
+
   it('reads a number as its digits, and a nested value with the nearest key above it that makes it PII', () => {
     const metadata = {
       card: 4111111111111111,

@@ -1,6 +1,6 @@
 import type { JsonObject, JsonValue, PiiType } from '../types.js';
 import { matchesBankPattern } from './bank-pattern.js';
-import { detectPii, PII_TYPES, type PiiFinding, redactFindings } from './pii-detectors.js';
+import { detectPii, nonOverlapping, PII_TYPES, type PiiFinding, redactFindings } from './pii-detectors.js';
 
 /** What the barrier does with one type of PII: replace it, refuse the memory, store it but report it, or ignore it. */
 export type PiiAction = 'redact' | 'reject' | 'warn' | 'off';
@@ -140,18 +140,37 @@ function rewriteMetadata(
 }
 
 // A value is read with its own key, else with the nearest key above it that makes it PII: the value of
-// `{ password: { value: 'hunter22' } }` is a password, as that of `{ password: 'hunter22' }` is.
+// `{ password: { value: 'hunter22' } }` is a password, as that of `{ password: 'hunter22' }` is. What the value holds
+// read alone is kept too: under `case`, the key that keeps a case number from being taken for a phone number, a
+// phone number beside an email is still a phone number.
 function findingsUnder(value: string, keys: string[]): PiiFinding[] {
+  let withKey: PiiFinding[] = [];
   for (const key of keys) {
-    const findings = findingsWithKey(value, key);
-    if (findings.length > 0) return findings;
+    withKey = findingsWithKey(value, key);
+    if (withKey.length > 0) break;
   }
-  return detectPii(value);
+  return nonOverlapping([...withKey, ...detectPii(value)]);
 }
 
+// The key is read as written (`api_key`, which the secret detector knows) and as words: the detectors' context
+// words never match across `_`, `-` or a camelCase hump, so `date_of_birth`, `phoneNumber` and
+// `social-security-number` gave no context and their values were stored in clear.
 function findingsWithKey(value: string, key: string): PiiFinding[] {
-  const prefix = `${key}: `;
+  const words = keyAsWords(key);
+  const readings = words === key ? [key] : [key, words];
+  return nonOverlapping(readings.flatMap((prefix) => findingsAfter(`${prefix}: `, value)));
+}
+
+function findingsAfter(prefix: string, value: string): PiiFinding[] {
   return detectPii(prefix + value)
     .filter((f) => f.start >= prefix.length)
     .map((f) => ({ ...f, start: f.start - prefix.length, end: f.end - prefix.length }));
+}
+
+// `date_of_birth`, `date-of-birth`, `dateOfBirth` and `SSNNumber` become `date of birth` … `SSN Number`.
+function keyAsWords(key: string): string {
+  return key
+    .replace(/([a-z\d])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .replace(/[_\-.]+/g, ' ');
 }

@@ -58,13 +58,20 @@ export function detectPii(text: string): PiiFinding[] {
 }
 
 function detectFolded(text: string): PiiFinding[] {
-  const all = DETECTORS.flatMap((detect) => detect(text));
+  return nonOverlapping(DETECTORS.flatMap((detect) => detect(text)));
+}
+
+/**
+ * Keeps, of findings that overlap, the one of the higher-priority type, then the longer: the findings of one text,
+ * in text order, none inside another.
+ */
+export function nonOverlapping(all: PiiFinding[]): PiiFinding[] {
   // Most texts hold no PII: they skip the coverage map, a typed array V8 allocates outside its heap (microseconds).
   if (all.length < 2) return all;
   all.sort((a, b) => PRIORITY[b.type] - PRIORITY[a.type] || b.end - b.start - (a.end - a.start) || a.start - b.start);
   const kept: PiiFinding[] = [];
   // A coverage map keeps this linear in the text length even for a text holding thousands of findings.
-  const covered = new Uint8Array(text.length);
+  const covered = new Uint8Array(all.reduce((end, f) => Math.max(end, f.end), 0));
   for (const finding of all) {
     if (covered.subarray(finding.start, finding.end).includes(1)) continue;
     covered.fill(1, finding.start, finding.end);
