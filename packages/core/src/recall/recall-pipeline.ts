@@ -188,17 +188,19 @@ export class RecallPipeline {
   }
 
   private toHit(memory: Memory, score: number): MemoryHit {
+    // The speaker and path are text of the memory as much as its text is (reflect's prompt names the speaker).
+    const masked = (text: string) => this.governance.scanOutput(text, [memory.bankId]);
     return {
       memoryId: memory.id,
       bankId: memory.bankId,
-      text: this.governance.scanOutput(memory.text, [memory.bankId]),
+      text: masked(memory.text),
       score,
       tags: memory.tags,
       metadata: memory.metadata,
-      ...(memory.path ? { path: memory.path } : {}),
+      ...(memory.path ? { path: masked(memory.path) } : {}),
       createdAt: memory.createdAt,
       ...(memory.occurredAt ? { occurredAt: memory.occurredAt } : {}),
-      ...(memory.speaker ? { speaker: memory.speaker } : {}),
+      ...(memory.speaker ? { speaker: masked(memory.speaker) } : {}),
       ...(memory.episode ? { episode: memory.episode } : {}),
       ...(memory.documentId ? { documentId: memory.documentId } : {}),
     };

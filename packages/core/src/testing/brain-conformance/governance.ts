@@ -122,6 +122,34 @@ export function describeGovernance(factory: StoreFactory): void {
         expect(answer.answer).toContain('[EMAIL]');
         expect(answer.answer).not.toContain('grace@example.com');
       });
+
+      it("masks a hit's speaker and path too, and reflect's prompt names the masked speaker", async () => {
+        const prompts: string[] = [];
+        const llm = {
+          name: 'recording',
+          complete: async (request: { prompt: string }) => {
+            prompts.push(request.prompt);
+            return 'ok';
+          },
+        };
+        const brain = await governed({ pii: { default: 'warn', scanOutput: true } }, { llm });
+        const bankId = randomBankId();
+        await brain.retainConversation([{ speaker: 'jane@example.com', text: 'I moved to Lisbon last spring' }], {
+          bankId,
+        });
+        await brain.retain('Quarterly plan draft for Lisbon', { bankId, path: 'people/jane@example.com/plan' });
+        const { hits } = await brain.recall('Lisbon', { bankId });
+        expect(hits.map((h) => [h.speaker, h.path])).toHaveLength(2);
+        expect(hits.map((h) => [h.speaker, h.path])).toEqual(
+          expect.arrayContaining([
+            ['[EMAIL]', undefined],
+            [undefined, 'people/[EMAIL]/plan'],
+          ]),
+        );
+        await brain.reflect('Where did Jane move?', { bankId });
+        expect(prompts.join('')).toContain('[EMAIL]');
+        expect(prompts.join('')).not.toContain('jane@example.com');
+      });
     });
 
     describe('rules', () => {
