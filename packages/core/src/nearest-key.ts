@@ -20,28 +20,32 @@ export function didYouMean(suggestion: string | undefined): string {
 
 /** The keys `schema` allows in the object at `path` (every branch of a union), for a suggestion. */
 export function schemaKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
-  const objects = objectsOf(schema);
-  if (path.length === 0) return [...new Set(objects.flatMap((o) => Object.keys(o.shape)))];
+  const maps = mapsOf(schema);
+  if (path.length === 0) return [...new Set(maps.flatMap((m) => Object.keys(m.shape ?? {})))];
   const [head, ...rest] = path;
   return [
     ...new Set(
-      objects.flatMap((o) => {
-        const child = o.shape[String(head)] as z.ZodType | undefined;
+      maps.flatMap((m) => {
+        // A record's value schema is that of every key (a rule's `match.metadata.<field>`).
+        const child = m.def.type === 'record' ? m.def.valueType : m.shape?.[String(head)];
         return child ? schemaKeysAt(child, rest) : [];
       }),
     ),
   ];
 }
 
-// Unwraps optional, default, union and refinement wrappers down to the object schemas they hold. Told by `def.type`
-// rather than instanceof, so a backend package's schema works whichever copy of zod built it.
-function objectsOf(schema: z.ZodType): z.ZodObject[] {
+// An object schema (its `shape`) or a record schema (its `valueType`).
+type KeyedSchema = { def: { type: string; valueType?: z.ZodType }; shape?: Record<string, z.ZodType> };
+
+// Unwraps optional, default, union and refinement wrappers down to the object and record schemas they hold. Told by
+// `def.type` rather than instanceof, so a backend package's schema works whichever copy of zod built it.
+function mapsOf(schema: z.ZodType): KeyedSchema[] {
   const def = schema.def as { type: string; options?: z.ZodType[] };
-  if (def.type === 'object') return [schema as z.ZodObject];
-  if (def.type === 'union') return (def.options ?? []).flatMap(objectsOf);
+  if (def.type === 'object' || def.type === 'record') return [schema as unknown as KeyedSchema];
+  if (def.type === 'union') return (def.options ?? []).flatMap(mapsOf);
   const inner = (schema as { def?: { innerType?: z.ZodType; in?: z.ZodType } }).def;
-  if (inner?.innerType) return objectsOf(inner.innerType);
-  if (inner?.in) return objectsOf(inner.in);
+  if (inner?.innerType) return mapsOf(inner.innerType);
+  if (inner?.in) return mapsOf(inner.in);
   return [];
 }
 

@@ -8,14 +8,28 @@ const piiType = z.enum(PII_TYPES as [string, ...string[]], {
 const nonEmpty = z.string().min(1, 'must not be empty');
 const oneOrMany = z.union([nonEmpty, z.array(nonEmpty).min(1, 'must name at least one')]);
 
-const metadataCondition = z.union([
-  z.string(),
-  z.number(),
-  z.boolean(),
-  z.array(z.union([z.string(), z.number(), z.boolean()])).min(1),
-  z.strictObject({ regex: nonEmpty }),
-  z.strictObject({ exists: z.boolean() }),
-]);
+const CONDITION_SHAPES = 'a value (string, number or boolean), a list of values, { regex: "…" } or { exists: true }';
+const metadataValue = z.union([z.string(), z.number(), z.boolean()]);
+// One object with both keys optional, not a union of two: a typo in it (`regexp`, `exists: yes`) is then reported as
+// that key's problem instead of zod's bare "Invalid input" for a union no branch of which fits.
+const conditionObject = z
+  .strictObject({
+    regex: nonEmpty.optional(),
+    exists: z.boolean({ error: 'must be true or false' }).optional(),
+  })
+  .refine((c) => (c.regex === undefined) !== (c.exists === undefined), 'give exactly one of regex or exists');
+const metadataCondition = z.union(
+  [z.string(), z.number(), z.boolean(), z.array(metadataValue).min(1, 'must list at least one value'), conditionObject],
+  { error: (issue) => conditionObjectProblem(issue.input) ?? `must be ${CONDITION_SHAPES}` },
+);
+
+// zod tries an object against every branch and, when `exists: yes` fits none, says only that: the object's own
+// problem is the one to report.
+function conditionObjectProblem(input: unknown): string | undefined {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return undefined;
+  const issue = conditionObject.safeParse(input).error?.issues[0];
+  return issue && `${issue.path.map(String).join('.')}: ${issue.message}`;
+}
 
 const match = z.strictObject({
   /** A regular expression, matched case-insensitively anywhere in the content. */

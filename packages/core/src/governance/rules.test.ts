@@ -272,6 +272,40 @@ describe('rules: what a rule produces obeys the limits a caller obeys', () => {
     }
   });
 
+  it('names the key and what is expected when a rule\'s metadata condition is mistyped, instead of "Invalid input"', () => {
+    const errorFor = (condition: string) =>
+      configError(() =>
+        parseRulesText(`- { name: a, match: { metadata: { k: ${condition} } }, action: reject, reason: r }`, 'r.yaml'),
+      ).message;
+    expect(errorFor("{ regexp: 'x' }")).toBe(
+      'r.yaml:1: rule "a", field match.metadata.k.regexp: unknown key "regexp"; did you mean "regex"?',
+    );
+    expect(errorFor("{ exists: 'yes' }")).toBe(
+      'r.yaml:1: rule "a", field match.metadata.k: exists: must be true or false',
+    );
+    for (const condition of ["{ regex: 'x', exists: true }", '{}']) {
+      expect(errorFor(condition)).toBe(
+        'r.yaml:1: rule "a", field match.metadata.k: give exactly one of regex or exists',
+      );
+    }
+    expect(errorFor('null')).toBe(
+      'r.yaml:1: rule "a", field match.metadata.k: must be a value (string, number or boolean), a list of values, { regex: "…" } or { exists: true }',
+    );
+  });
+
+  it('refuses a key beside `rules:` in a rules file, naming it, but keeps one that holds an anchor', () => {
+    // `forget:` moved here from astrocyte.yaml was dropped in silence: no hold was placed.
+    const moved = ['rules:', '  - { name: a, action: allow }', 'forget: { legal_hold_tags: [hold] }'].join('\n');
+    expect(configError(() => parseRulesText(moved, 'r.yaml')).message).toBe(
+      'r.yaml:3: unknown key "forget" beside `rules:`; a rules file holds rules only (forget and pii settings go under governance in astrocyte.yaml)',
+    );
+    expect(configError(() => parseRulesText('rules: []\nrule: []', 'r.yaml')).message).toMatch(
+      /^r\.yaml:2: unknown key "rule" beside `rules:`; did you mean "rules"\?/,
+    );
+    const anchored = 'shared: &t [x, y]\nrules: [{ name: a, action: tag, tags: *t }]';
+    expect(parseRulesText(anchored, 'r.yaml')[0]?.definition).toMatchObject({ tags: ['x', 'y'] });
+  });
+
   it('reports a YAML alias bomb as a ConfigError', () => {
     const bomb = [
       'a: &a [x, x, x, x, x, x, x, x, x]',

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { parseYaml } from '../config/parse-yaml.js';
+import { isMap, isNode, isScalar, type LineCounter } from 'yaml';
+import { type ParsedYaml, parseYaml } from '../config/parse-yaml.js';
 import { ConfigError, ValidationError } from '../errors.js';
-import { didYouMean } from '../nearest-key.js';
+import { didYouMean, nearestKey } from '../nearest-key.js';
 import type { JsonObject, JsonValue, PiiType, RuleMatch } from '../types.js';
 import { checkBankId, checkTags, DEFAULT_LIMITS } from '../validation.js';
 import { zodProblem } from '../zod-problem.js';
@@ -73,9 +74,11 @@ export function compileRules(
     const parsed = ruleSchema.safeParse(item);
     if (!parsed.success) {
       const problem = zodProblem(parsed.error, item, ruleSchema);
-      const message = problem.unknownKey
-        ? `unknown field "${problem.unknownKey}" for this action${didYouMean(problem.suggestion)}`
-        : problem.message;
+      // A rule's own field depends on its action; a key deeper down (in a metadata condition) does not.
+      const message =
+        problem.unknownKey && problem.path.length === 1
+          ? `unknown field "${problem.unknownKey}" for this action${didYouMean(problem.suggestion)}`
+          : problem.message;
       return fail(message, index, name, problem.field || null);
     }
     let rule = parsed.data;
@@ -92,7 +95,12 @@ export function compileRules(
     const content = rule.match.content === undefined ? null : regex(rule.match.content, 'match.content');
     const metadataRegexes = new Map<string, RuleRegex>();
     for (const [field, condition] of Object.entries(rule.match.metadata ?? {})) {
-      if (typeof condition === 'object' && condition !== null && 'regex' in condition) {
+      if (
+        typeof condition === 'object' &&
+        condition !== null &&
+        'regex' in condition &&
+        condition.regex !== undefined
+      ) {
         metadataRegexes.set(field, regex(condition.regex, `match.metadata.${field}`));
       }
     }
@@ -151,6 +159,7 @@ export function loadRulesFile(path: string): CompiledRule[] {
 /** Parses rules from YAML text; `label` names the source in errors. */
 export function parseRulesText(text: string, label = 'rules.yaml'): CompiledRule[] {
   const { doc, lineCounter, value } = parseYaml(text, label);
+  if (isRulesDocument(value)) refuseKeysBesideRules(doc, lineCounter, label);
   const prefix = isRulesDocument(value) ? ['rules'] : [];
   const lineOf = (path: (string | number)[]): number | undefined => {
     // The deepest part of the path that exists: a missing field reports the line of the rule that lacks it.
@@ -161,6 +170,21 @@ export function parseRulesText(text: string, label = 'rules.yaml'): CompiledRule
     return undefined;
   };
   return compileRules(value, { label, lineOf });
+}
+
+// A key beside `rules:` (`forget:` or `pii:` moved from astrocyte.yaml, a misspelt second list) was dropped in
+// silence, its settings never applied. A key that only holds an anchor the rules use (`shared: &t [x, y]`) is kept.
+function refuseKeysBesideRules(doc: ParsedYaml['doc'], lineCounter: LineCounter, label: string): void {
+  if (!isMap(doc.contents)) return;
+  for (const { key: node, value } of doc.contents.items) {
+    const key = String(isScalar(node) ? node.value : node);
+    if (key === 'rules' || (isNode(value) && value.anchor)) continue;
+    const line = isNode(node) && node.range ? lineCounter.linePos(node.range[0]).line : undefined;
+    throw new ConfigError(
+      `${label}${line ? `:${line}` : ''}: unknown key "${key}" beside \`rules:\`${didYouMean(nearestKey(key, ['rules']))}; a rules file holds rules only (forget and pii settings go under governance in astrocyte.yaml)`,
+      { details: { source: label, field: key, ...(line ? { line } : {}) } },
+    );
+  }
 }
 
 /**
