@@ -359,7 +359,7 @@ export class Astrocyte implements Brain {
 
   /**
    * Erases every memory past its expiry, as forget does; returns how many. A memory whose supersession chain is under
-   * legal hold is kept: expiry never overrides a hold.
+   * legal hold, or younger than the forget policy's minimum age, is kept: expiry overrides neither.
    */
   purgeExpired(options: { context?: AstrocyteContext } = {}): Promise<number> {
     return this.failures.track('purgeExpired', () => {

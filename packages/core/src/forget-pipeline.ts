@@ -112,8 +112,9 @@ export class ForgetPipeline {
   }
 
   /**
-   * Erases every memory past its expiry, as forget does; returns how many. A memory whose supersession chain is under
-   * legal hold is kept: expiry never overrides a hold.
+   * Erases every memory past its expiry, as forget does; returns how many. The forget policy applies: a memory whose
+   * supersession chain is under legal hold, or younger than the minimum age, is kept (hidden, as expired) until the
+   * hold is released or it is old enough.
    */
   async purgeExpired(context: AstrocyteContext | undefined, report: ErasureReport): Promise<number> {
     const { gate } = this.parts;
@@ -135,11 +136,12 @@ export class ForgetPipeline {
     const { store, governance } = this.parts;
     const now = this.parts.now();
     const stamp = versionStamp(governance, 'expire', now, context, 'expired');
-    const held = new Set<string>();
+    // Memories the policy keeps stay expired, so every round reads them again: asking for that many more than a
+    // round's worth, and passing over them, keeps each round making progress and the loop from spinning on them.
+    const kept = new Set<string>();
     let total = 0;
     for (;;) {
-      // Held memories stay expired and come back first; asking for that many more keeps every round making progress.
-      const expired = (await store.expired(now, 1000 + held.size)).filter((e) => !held.has(e.id));
+      const expired = (await store.expired(now, 1000 + kept.size)).filter((e) => !kept.has(e.id));
       if (expired.length === 0) return total;
       let erased = 0;
       let heldSince = false;
@@ -150,7 +152,7 @@ export class ForgetPipeline {
           bankId,
           rows.map((r) => r.id),
         )) {
-          if (governance.legalHold(candidate.chain)) held.add(candidate.memoryId);
+          if (governance.keepsExpired(candidate, now) !== undefined) kept.add(candidate.memoryId);
           else free.push(candidate.memoryId);
         }
         if (free.length === 0) continue;
@@ -168,7 +170,7 @@ export class ForgetPipeline {
       }
       total += erased;
       // Guards against a store that reports rows it cannot erase, which would loop forever.
-      if (erased === 0 && !heldSince && expired.every((e) => !held.has(e.id))) return total;
+      if (erased === 0 && !heldSince && expired.every((e) => !kept.has(e.id))) return total;
     }
   }
 }

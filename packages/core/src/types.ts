@@ -81,7 +81,10 @@ export interface RetainOptions {
   path?: string;
   /** When the remembered event happened; defaults to the time of storage. */
   occurredAt?: Date | string;
-  /** After this instant the memory is never recalled and `purgeExpired` erases it. */
+  /**
+   * After this instant the memory is never recalled and `purgeExpired` erases it (once past the forget policy's
+   * minimum age, and unless a legal hold keeps it).
+   */
   expiresAt?: Date | string;
   /** The id of a memory in the same bank that this one replaces. */
   supersedes?: string;

@@ -60,24 +60,11 @@ export function applyForgetPolicy(
   candidates: ForgetCandidate[],
   options: { overrideLegalHold: boolean; now: Date },
 ): ForgetVerdict {
-  const floor = options.now.getTime() - policy.minAgeDays * 86_400_000;
   const verdict: ForgetVerdict = { allowed: [], skipped: [] };
   for (const candidate of candidates) {
-    const hold = legalHold(policy, candidate.chain);
-    if (hold !== undefined && !options.overrideLegalHold) {
-      const where = hold.memoryId === candidate.memoryId ? '' : ` on memory ${hold.memoryId} of its supersession chain`;
-      verdict.skipped.push({
-        memoryId: candidate.memoryId,
-        reason: `under legal hold (tag "${hold.tag}"${where}); forget with overrideLegalHold and a reason`,
-      });
-    } else if (policy.minAgeDays > 0 && candidate.createdAt.getTime() > floor) {
-      verdict.skipped.push({
-        memoryId: candidate.memoryId,
-        reason: `younger than the minimum age of ${policy.minAgeDays} days`,
-      });
-    } else {
-      verdict.allowed.push(candidate.memoryId);
-    }
+    const reason = keepReason(policy, candidate, options);
+    if (reason === undefined) verdict.allowed.push(candidate.memoryId);
+    else verdict.skipped.push({ memoryId: candidate.memoryId, reason });
   }
   // A long text counts once, whatever its chunks: it was retained as one, and no narrower selection can split it.
   const allowed = new Set(verdict.allowed);
@@ -89,4 +76,24 @@ export function applyForgetPolicy(
     );
   }
   return verdict;
+}
+
+/**
+ * Why the policy keeps a memory that a forget or a purge selected (a legal hold on its chain, the minimum age), or
+ * undefined when it may be erased.
+ */
+export function keepReason(
+  policy: ForgetPolicy,
+  candidate: ForgetCandidate,
+  options: { overrideLegalHold: boolean; now: Date },
+): string | undefined {
+  const hold = legalHold(policy, candidate.chain);
+  if (hold !== undefined && !options.overrideLegalHold) {
+    const where = hold.memoryId === candidate.memoryId ? '' : ` on memory ${hold.memoryId} of its supersession chain`;
+    return `under legal hold (tag "${hold.tag}"${where}); forget with overrideLegalHold and a reason`;
+  }
+  const floor = options.now.getTime() - policy.minAgeDays * 86_400_000;
+  if (policy.minAgeDays > 0 && candidate.createdAt.getTime() > floor)
+    return `younger than the minimum age of ${policy.minAgeDays} days`;
+  return undefined;
 }

@@ -10,6 +10,7 @@ import {
   type ForgetCandidate,
   type ForgetPolicy,
   type ForgetVerdict,
+  keepReason,
   legalHold,
 } from './forget-policy.js';
 import { type PiiAction, PiiBarrier, type PiiPolicy } from './pii-barrier.js';
@@ -148,6 +149,14 @@ export class Governance {
   /** Splits the memories a forget selected into those it may erase and those policy keeps. */
   checkForget(candidates: ForgetCandidate[], options: { overrideLegalHold: boolean; now: Date }): ForgetVerdict {
     return applyForgetPolicy(this.forgetPolicy, candidates, options);
+  }
+
+  /**
+   * Why the forget policy keeps a memory that expired (a legal hold on its chain, the minimum age), or undefined when
+   * a purge may erase it: expiry overrides neither.
+   */
+  keepsExpired(candidate: ForgetCandidate, now: Date): string | undefined {
+    return keepReason(this.forgetPolicy, candidate, { overrideLegalHold: false, now });
   }
 
   /** The legal hold on a supersession chain (a hold tag on any of its memories), if there is one. */

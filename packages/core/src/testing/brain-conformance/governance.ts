@@ -456,6 +456,33 @@ export function describeGovernance(factory: StoreFactory): void {
         expect(await brain.forget(bankId, { memoryIds: [memoryId as string] })).toEqual({ deletedCount: 1 });
       });
 
+      it('purge keeps an expired memory younger than the minimum age, hidden, and erases it once old enough', async () => {
+        const clock = manualClock();
+        const brain = await governed(
+          {
+            forget: { minAgeDays: 30 },
+            rules: [{ name: 'short', match: { tags: ['tmp'] }, action: 'expire', after: '7d' }],
+          },
+          { now: clock.now },
+        );
+        const bankId = randomBankId();
+        const old = await brain.retain('Visitor badge for the March audit', { bankId, tags: ['tmp'] });
+        clock.advance(25 * DAY);
+        const young = await brain.retain('Visitor badge for the April audit', { bankId, tags: ['tmp'] });
+        clock.advance(8 * DAY);
+        // 33 and 8 days old, both expired: the older goes, the younger stays below the floor (purge used to erase it).
+        expect(await brain.purgeExpired()).toBe(1);
+        expect((await brain.history(bankId, old.memoryId as string)).at(-1)?.action).toBe('expire');
+        expect((await brain.history(bankId, young.memoryId as string)).at(-1)?.text).toBe(
+          'Visitor badge for the April audit',
+        );
+        expect((await brain.recall('visitor badge audit', { bankId })).hits).toEqual([]);
+        expect(await brain.purgeExpired()).toBe(0);
+        clock.advance(23 * DAY);
+        expect(await brain.purgeExpired()).toBe(1);
+        expect((await brain.history(bankId, young.memoryId as string)).at(-1)).toMatchObject({ action: 'expire' });
+      });
+
       it('refuses a forget larger than the per-call maximum and erases nothing', async () => {
         const brain = await governed({ forget: { maxPerCall: 2 } });
         const bankId = randomBankId();
