@@ -304,6 +304,7 @@ export class Astrocyte implements Brain {
     checkKnownKeys(options, OPTION_KEYS.list, '', 'an option of list');
     const limit = checkInteger(options.limit, 'limit', 1, 1000, 50);
     const tags = checkTagFilter(options.tags, this.limits);
+    this.governance.checkTagSelector(tags, [bankId]);
     const pathPrefix = checkPath(options.pathPrefix, this.limits, 'pathPrefix');
     if (options.cursor !== undefined && typeof options.cursor !== 'string')
       throw new ValidationError('cursor', 'must be a string');

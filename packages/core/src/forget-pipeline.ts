@@ -69,6 +69,7 @@ export class ForgetPipeline {
       ...(options.all === true ? { all: true } : {}),
     };
     if (selector.tags?.length === 0) throw new ValidationError('tags', 'must name at least one tag');
+    if (selector.tags) governance.checkTagSelector(selector.tags, [bankId]);
     const operation = selector.all ? OPERATIONS.forgetAll : OPERATIONS.forget;
     const caller = await gate.admit(operation, () => [bankId], options.context);
     const now = this.parts.now();

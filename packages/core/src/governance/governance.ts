@@ -164,6 +164,26 @@ export class Governance {
     return legalHold(this.forgetPolicy, chain);
   }
 
+  /**
+   * Refuses a tag selector (of a forget, a recall or a listing) holding PII that the policy of one of `bankIds` redacts
+   * or refuses in stored tags: no memory carries such a tag as given, and the placeholder it would be stored as
+   * (`customer:[EMAIL]`) is shared by every memory whose tag held any value of that type. The message names the type,
+   * never the value.
+   */
+  checkTagSelector(tags: readonly string[], bankIds: readonly string[], field = 'tags'): void {
+    for (const [i, tag] of tags.entries()) {
+      for (const type of new Set(detectPii(tag).map((f) => f.type))) {
+        const bankId = bankIds.find((bank) => ['redact', 'reject'].includes(this.barrier.actionFor(type, bank)));
+        if (bankId === undefined) continue;
+        const fate = this.barrier.actionFor(type, bankId) === 'redact' ? 'redacts' : 'refuses';
+        throw new ValidationError(
+          `${field}[${i}]`,
+          `holds ${PII_LABELS[type]} (${type}), which the policy of bank "${bankId}" ${fate} in tags, so no memory carries this tag as given; select by memory id, or by a tag without personal data`,
+        );
+      }
+    }
+  }
+
   /** Masks PII in text leaving memory (recall and reflect), when the output scan is on. */
   scanOutput(text: string, banks: string[]): string {
     return this.barrier.scanOutput(text, banks);
@@ -245,7 +265,8 @@ export class Governance {
     }
     const redacted = ofAction('redact');
     const clean = redacted.length > 0 ? this.barrier.redact(fields, scan, new Set(redacted)) : fields;
-    const tags = [...clean.tags, ...rules.addTags.filter((t) => !clean.tags.includes(t))];
+    // Redaction can make two tags one (`a@x.com` and `b@y.com` both become `[EMAIL]`): each is kept once.
+    const tags = [...new Set([...clean.tags, ...rules.addTags])];
     if (tags.length > DEFAULT_LIMITS.maxTags) {
       const taggers = matched.filter((m) => m.action === 'tag' && m.applied).map((m) => `"${m.rule}"`);
       throw new ValidationError(

@@ -85,6 +85,7 @@ export class RecallPipeline {
     const now = this.now();
     const filter: SearchFilter = { now };
     const tags = checkTagFilter(options.tags, this.limits);
+    this.governance.checkTagSelector(tags, bankIds);
     if (tags.length > 0) filter.tags = tags;
     const pathPrefix = checkPath(options.pathPrefix, this.limits, 'pathPrefix');
     if (pathPrefix !== null) filter.pathPrefix = pathPrefix;

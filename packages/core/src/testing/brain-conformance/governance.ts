@@ -6,7 +6,7 @@ import { Governance, type GovernanceOptions } from '../../governance/governance.
 import type { MemoryStore } from '../../memory-store.js';
 import { handleMemoryTool } from '../../tools/handle-memory-tool.js';
 import { randomBankId, type StoreFactory } from '../store-factory.js';
-import { brainHarness, manualClock } from './harness.js';
+import { brainHarness, expectFieldErrors, manualClock } from './harness.js';
 
 const DAY = 86_400_000;
 const CARD = '4111 1111 1111 1111';
@@ -50,6 +50,34 @@ export function describeGovernance(factory: StoreFactory): void {
         for (const raw of ['jane.doe@example.com', '123-4567', 'owner@example.org', '1985-03-14']) {
           expect(visible).not.toContain(raw);
         }
+      });
+
+      it('keeps a redacted tag once, and refuses a forget, recall or listing by a tag the policy redacts', async () => {
+        const brain = await makeBrain();
+        const bankId = randomBankId();
+        await brain.retain('Jane prefers window seats', { bankId, tags: ['customer:jane@example.com'] });
+        await brain.retain('Bob is allergic to peanuts', { bankId, tags: ['customer:bob@example.org'] });
+        await brain.retain('A shared note', { bankId, tags: ['a@example.com', 'b@example.org'] });
+        expect((await brain.list(bankId)).items.map((m) => m.tags)).toEqual([
+          ['customer:[EMAIL]'],
+          ['customer:[EMAIL]'],
+          ['[EMAIL]'],
+        ]);
+        // Matched nothing in silence: an erasure request by the tag as given did nothing.
+        const byTag = ['customer:jane@example.com'];
+        await expectFieldErrors([
+          [() => brain.forget(bankId, { tags: byTag }), 'tags[0]'],
+          [() => brain.recall('window seats', { bankId, tags: byTag }), 'tags[0]'],
+          [() => brain.list(bankId, { tags: byTag }), 'tags[0]'],
+        ]);
+        const error = await brain.forget(bankId, { tags: byTag }).catch((e) => e);
+        expect(error.message).toContain('an email address (email), which the policy of bank');
+        expect(error.message).not.toContain('jane@example.com');
+        expect((await brain.list(bankId)).items).toHaveLength(3);
+        // Where the policy stores the tag as given, it is a selector like any other.
+        const warned = await governed({ pii: { default: 'warn' } });
+        await warned.retain('Jane prefers window seats', { bankId, tags: byTag });
+        expect(await warned.forget(bankId, { tags: byTag })).toEqual({ deletedCount: 1 });
       });
 
       it('rejects under a reject policy: stored false, a reason naming the type but not the value, nothing kept', async () => {
