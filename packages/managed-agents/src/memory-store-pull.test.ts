@@ -75,6 +75,20 @@ describe('pullMemoryStoreToBank', () => {
     expect(texts).toEqual(['Q3: hire three engineers.', 'Q4: open the Porto office.']);
   });
 
+  it('replaces its earlier memory of a changed file whose path the PII barrier redacted', async () => {
+    const { client, brain, bankId, memoryStoreId } = await start();
+    const notes = client.beta.memoryStores.memories;
+    const path = '/contacts/jane.doe@example.com/notes.md';
+    const file = await notes.create(memoryStoreId, { path, content: 'Dana prefers tea.' });
+    const options = { memoryStoreId, bankId };
+    expect(await pullMemoryStoreToBank(client, brain, options)).toMatchObject({ stored: 1 });
+    expect(await pullMemoryStoreToBank(client, brain, options)).toMatchObject({ stored: 0, unchanged: 1 });
+    await notes.update(file.id, { memory_store_id: memoryStoreId, content: 'Dana now prefers coffee.' });
+    expect(await pullMemoryStoreToBank(client, brain, options)).toMatchObject({ stored: 1, superseded: 1 });
+    const live = (await brain.list(bankId)).items.map((m) => [m.path, m.text]);
+    expect(live).toEqual([['contacts/[EMAIL]/notes.md', 'Dana now prefers coffee.']]);
+  });
+
   it('with sinceSession, ingests only what that session wrote, as the session left it', async () => {
     const fixture = await start({ agent: noteTaker });
     const { client, brain, bankId, memoryStoreId } = fixture;

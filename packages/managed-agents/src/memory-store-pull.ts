@@ -105,7 +105,7 @@ export async function pullMemoryStoreToBank(
         continue;
       }
       const path = bankPathOfFile(file.path);
-      const previous = await earlierPull(brain, bankId, path, metadata, context);
+      const previous = await earlierPull(brain, bankId, path, metadata, context, liveMemories);
       if (previous?.metadata.memory_store_content_sha256 === metadata.memory_store_content_sha256) {
         result.unchanged++;
         continue;
@@ -159,14 +159,21 @@ async function pulledFiles(
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-/** The live memory an earlier pull stored from the same store memory, if any. */
+/**
+ * The live memory an earlier pull stored from the same store memory, if any: looked for under its path, then, when
+ * the PII barrier changed the path it was stored under (`/contacts/[EMAIL]/notes.md`), among every live memory.
+ */
 async function earlierPull(
   brain: Brain,
   bankId: string,
   path: string,
   origin: { memory_store_id: string; memory_store_memory_id: string },
   context: AstrocyteContext | undefined,
+  liveMemories: () => Promise<Map<string, Memory>>,
 ): Promise<Memory | undefined> {
+  const pulledFrom = (memory: Memory) =>
+    memory.metadata.memory_store_id === origin.memory_store_id &&
+    memory.metadata.memory_store_memory_id === origin.memory_store_memory_id;
   let found: Memory | undefined;
   let cursor: string | null = null;
   do {
@@ -176,14 +183,10 @@ async function earlierPull(
       ...(cursor ? { cursor } : {}),
       ...(context ? { context } : {}),
     });
-    for (const memory of page.items)
-      if (
-        memory.path === path &&
-        memory.metadata.memory_store_id === origin.memory_store_id &&
-        memory.metadata.memory_store_memory_id === origin.memory_store_memory_id
-      )
-        found = memory;
+    for (const memory of page.items) if (memory.path === path && pulledFrom(memory)) found = memory;
     cursor = page.nextCursor;
   } while (cursor);
+  if (found) return found;
+  for (const memory of (await liveMemories()).values()) if (pulledFrom(memory)) found = memory;
   return found;
 }
