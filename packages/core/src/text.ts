@@ -1,18 +1,22 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Canonically composed, whitespace-collapsed text without invisible breaks: what exact dedup compares. Case and
- * compatibility forms are kept, since `ABC123` and `abc123`, or `mc²` and `mc2`, can be different facts.
+ * Canonically composed, whitespace-collapsed text: what exact dedup compares. Case and compatibility forms are kept,
+ * since `ABC123` and `abc123`, or `mc²` and `mc2`, can be different facts. (Invisible characters are kept too: the
+ * stored hashes were computed with them. Words and near-duplicate checks leave them out; see INVISIBLE.)
  */
 export function normalizeText(text: string): string {
-  return text.normalize('NFC').replace(INVISIBLE, '').replace(/\s+/g, ' ').trim();
+  return text.normalize('NFC').replace(/\s+/g, ' ').trim();
 }
 
-// Characters that show nothing and change no word: a zero-width space, a soft hyphen, a word joiner, a byte order
-// mark. Pasted text carries them ("Glo\u200bbex"); kept, they made a repeat another memory, and split a question's
-// word. (The stores' keyword indexes read stored text as written: their entries must stay what they were, so that
-// forget removes them exactly.) The joiners that shape emoji and scripts (U+200C, U+200D) stay.
-const INVISIBLE = /[\u00ad\u180e\u200b\u2060\ufeff]/g;
+/**
+ * Characters that show nothing and change no word: a zero-width space, a soft hyphen, a word joiner, a byte order
+ * mark. Pasted text carries them ("Glo\u200bbex"): words, the local embedder and near-duplicate checks leave them out,
+ * so that a text with one is a near duplicate of the text without. (The stores' keyword indexes read stored text as
+ * written: their entries must stay what they were, so that forget removes them exactly.) The joiners that shape
+ * emoji and scripts (U+200C, U+200D) stay.
+ */
+export const INVISIBLE = /[\u00ad\u180e\u200b\u2060\ufeff]/g;
 
 /**
  * The hash stored in `content_hash`: sha256 of the normalized text and of when it happened, hex. The same words at
@@ -52,31 +56,108 @@ let lastEpisode: { id: string; prefix: string } | null = null;
  * 0.96 and 0.99 with a sentence encoder), the local embedder "UA 2337" beside "UA 2801" and "went up" beside "went
  * down". So the incoming text must say nothing the stored one does not: the same codes (every token with a digit,
  * with the sign before it and the joiners inside it, case kept: `ABC123` is not `abc123`, `-5` not `5`, `us-east-1`
- * not `US-EAST-1`) and the same symbols (`$` is not `€`, 👍 not 👎) in the same order, each of its words (stemmed)
- * among the stored text's, fillers aside (the search's stopwords are not: "up" and "down", "he" and "she", "was" and
- * "is" tell facts apart), and no negation among the words only one of the two has. It may drop words or
- * punctuation, or change their order or form.
+ * not `US-EAST-1`) and the same symbols (`$` is not `€`, 👍 not 👎) in the same order, each of its words (stemmed,
+ * stopwords aside) among the stored text's, no contrast the stored text does not make (CONTRASTS: where both use
+ * words of a kind, "up" is not "down", "he" not "she", "was" not "is"), and no negation only one of the two has. It
+ * may drop words or punctuation, add words that tell nothing apart ("Meeting at 3pm", "The meeting is at 3pm"), or
+ * change their order or form.
  */
 export function mayRepeat(incoming: string, stored: string): boolean {
-  const [a, b] = [incoming.normalize('NFKC'), stored.normalize('NFKC')];
+  const [a, b] = [comparable(incoming), comparable(stored)];
   const codes = (text: string) => (text.match(CODE) ?? []).filter((token) => /\p{N}/u.test(token)).join(' ');
   const symbols = (text: string) => (text.match(SYMBOL) ?? []).join('');
   if (codes(a) !== codes(b) || symbols(a) !== symbols(b)) return false;
   const storedWords = tokens(b);
   const incomingWords = tokens(a);
   const storedStems = new Set(storedWords.map(stem));
-  for (const word of incomingWords) if (!FILLERS.has(word) && !storedStems.has(stem(word))) return false;
+  for (const word of incomingWords)
+    if (!STOPWORDS.has(word) && !CONTRASTS.has(word) && !storedStems.has(stem(word))) return false;
+  const storedContrasts = contrasts(storedWords);
+  for (const [kind, said] of contrasts(incomingWords)) {
+    const their = storedContrasts.get(kind);
+    if (their && [...said].some((value) => !their.has(value))) return false;
+  }
   // Negations as written, not stemmed: "notes" stems to "not", and "nothing" to a word that negates nothing.
   const negations = (list: string[]) => [...new Set(list.filter(isNegation))].sort().join(' ');
   return negations(incomingWords) === negations(storedWords);
 }
 
+// NFKC, without invisible characters, every dash as a hyphen: "9–5" is "9-5".
+function comparable(text: string): string {
+  return text
+    .replace(INVISIBLE, '')
+    .normalize('NFKC')
+    .replace(/[\u2010-\u2015\u2212]/g, '-');
+}
+
 // A token not inside a word, with a sign before it and joined parts (`-5`, `+100`, `us-east-1`, `3.5`, `10:30`).
-const CODE = /(?<![\p{L}\p{N}])[-+\u2212]?[\p{L}\p{N}]+(?:[-+._:/][\p{L}\p{N}]+)*/gu;
-// Currency, units, math and emoji (Unicode's symbol classes), and the per-cent and per-mille signs.
-const SYMBOL = /[\p{S}%\u2030\u2031]/gu;
-// Words a rewording adds without saying anything new.
-const FILLERS = new Set('a an the and of to so very just also really do does did'.split(' '));
+const CODE = /(?<![\p{L}\p{N}])[-+]?[\p{L}\p{N}]+(?:[-+._:/][\p{L}\p{N}]+)*/gu;
+// Currency, math and other symbols, emoji among them, and the per-cent and per-mille signs; not the modifier marks
+// (a backtick around `pnpm` tells nothing apart).
+const SYMBOL = /[\p{Sc}\p{Sm}\p{So}%\u2030\u2031]/gu;
+
+/**
+ * Words a keyword search skips that still tell facts apart, by kind: what each says of its kind. Where both texts use
+ * words of a kind, the incoming text's must be among the stored text's; a kind only the incoming text uses adds
+ * nothing that contradicts. "I'm" and "I've" are "I" and a present tense.
+ */
+const CONTRASTS = new Map<string, [kind: string, value: string][]>([
+  ...kind('time', { now: 'is am are has have do does', then: 'was were had did' }),
+  ...kind('time', { will: 'will', would: 'would', can: 'can', could: 'could' }),
+  ...kind('person', { i: 'i me my', we: 'we us our ours', you: 'you your yours', he: 'he him his' }),
+  ...kind('person', { she: 'she her hers', they: 'they them their', it: 'it its' }),
+  ...kind(
+    'place',
+    Object.fromEntries('up down in into on out over under at by from to here there'.split(' ').map((w) => [w, w])),
+  ),
+  ...kind(
+    'amount',
+    Object.fromEntries('all any some most more few both each only other same'.split(' ').map((w) => [w, w])),
+  ),
+  ...kind('link', { and: 'and', or: 'or', but: 'but' }),
+  [
+    'im',
+    [
+      ['person', 'i'],
+      ['time', 'now'],
+    ],
+  ],
+  [
+    'ive',
+    [
+      ['person', 'i'],
+      ['time', 'now'],
+    ],
+  ],
+  [
+    'youre',
+    [
+      ['person', 'you'],
+      ['time', 'now'],
+    ],
+  ],
+  [
+    'theyre',
+    [
+      ['person', 'they'],
+      ['time', 'now'],
+    ],
+  ],
+]);
+
+function kind(name: string, values: Record<string, string>): [string, [string, string][]][] {
+  return Object.entries(values).flatMap(([value, words]) =>
+    words.split(' ').map((word): [string, [string, string][]] => [word, [[name, value]]]),
+  );
+}
+
+// The contrasts a text's words make, by kind.
+function contrasts(list: string[]): Map<string, Set<string>> {
+  const made = new Map<string, Set<string>>();
+  for (const word of list)
+    for (const [name, value] of CONTRASTS.get(word) ?? []) made.set(name, (made.get(name) ?? new Set()).add(value));
+  return made;
+}
 
 // Words that carry no meaning for search; left out of keyword queries and of the local embedder's word features.
 // Negations are not among them: "allergic" and "not allergic" are opposite facts.

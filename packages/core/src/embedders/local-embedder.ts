@@ -1,6 +1,6 @@
 import { DEFAULTS } from '../defaults.js';
 import { OPTION_KEYS } from '../option-keys.js';
-import { isNegation, stem, words } from '../text.js';
+import { INVISIBLE, isNegation, stem, words } from '../text.js';
 import { TimeSlicer } from '../time-slicer.js';
 import { checkInteger, checkKnownKeys } from '../validation.js';
 import { type Embedder, normalizeVector } from './embedder.js';
@@ -73,7 +73,10 @@ export class LocalEmbedder implements Embedder {
     }
     // Identifiers keep their exact form (ABC123 is not abc123, mc² is not mc2, iOS is not IOS), which the word
     // features fold away; plain words in capitals (WIFI) are the same word.
-    for (const token of text.normalize('NFC').match(/[\p{L}\p{N}]+/gu) ?? []) {
+    for (const token of text
+      .replace(INVISIBLE, '')
+      .normalize('NFC')
+      .match(/[\p{L}\p{N}]+/gu) ?? []) {
       if (/\p{N}|\p{Ll}\p{Lu}/u.test(token) || token.normalize('NFKC') !== token) add(fnv1a(RAW, token), 2);
     }
     return normalizeVector(vector);
