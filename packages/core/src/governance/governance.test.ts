@@ -150,7 +150,6 @@ describe('Governance', () => {
       [{ forget: { maxPerCall: 0 } }, /forget\.maxPerCall/],
       // A hold tag no memory can carry would never hold.
       [{ forget: { legalHoldTags: ['  '] } }, /forget\.legalHoldTags\.0: must not be blank/],
-      [{ forget: { legalHoldTags: ['h'.repeat(65)] } }, /forget\.legalHoldTags\.0: must be at most 64 characters/],
       [{ rules: [{ name: 'a', match: { tags: [' '] }, action: 'allow' }] }, /match\.tags\.0: must not be blank/],
       [{ piiPolicy: {} }, /piiPolicy: unknown option/],
     ];
@@ -164,6 +163,33 @@ describe('Governance', () => {
       })();
       expect(ConfigError.isInstance(error), String(pattern)).toBe(true);
       expect((error as Error).message).toMatch(pattern);
+    }
+  });
+});
+
+describe('policy tags longer than the default tag limit', () => {
+  it('hold and match in a brain whose limits.maxTagLength stores such tags', async () => {
+    const hold = `matter:${'x'.repeat(78)}`;
+    const secret = `project:${'y'.repeat(77)}`;
+    const brain = await Astrocyte.create({
+      store: new InMemoryStore(),
+      embedder: new LocalEmbedder(),
+      limits: { maxTagLength: 128 },
+      governance: new Governance({
+        forget: { legalHoldTags: [hold] },
+        rules: [{ name: 'r', match: { tags: [secret] }, action: 'reject', reason: 'kept out of memory' }],
+      }),
+    });
+    try {
+      const bankId = randomBankId();
+      const refused = await brain.retain('The launch date moved', { bankId, tags: [secret] });
+      expect(refused).toMatchObject({ stored: false, reason: expect.stringContaining('kept out of memory') });
+      const { memoryId } = await brain.retain('The Globex contract is under dispute', { bankId, tags: [hold] });
+      const result = await brain.forget(bankId, { all: true });
+      expect(result.deletedCount).toBe(0);
+      expect(result.skipped?.map((s) => s.memoryId)).toEqual([memoryId]);
+    } finally {
+      await brain.close();
     }
   });
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { PiiType } from '../types.js';
-import { DEFAULT_LIMITS, normalizeTag } from '../validation.js';
+import { normalizeTag } from '../validation.js';
 import { PII_TYPES } from './pii-detectors.js';
 
 // Governance is configured two ways, by astrocyte.yaml (snake_case keys) and by options in code (camelCase): the
@@ -33,19 +33,13 @@ export const rulesField = z.union([z.string().min(1), z.array(z.unknown())]).opt
 /**
  * A tag a policy compares with stored tags (a hold tag, a rule's `match.tags`), read as the brain stores tags: one
  * written `'legal-hold '` or decomposed would otherwise never equal a stored tag, and a hold on it would never hold.
+ * No upper bound on its length: the schema cannot know the brain's `limits.maxTagLength`, and a hold on a tag longer
+ * than the default limit must hold in a brain configured to store such tags.
  */
 export const policyTag = z
   .string()
   .transform(normalizeTag)
-  .pipe(
-    z
-      .string()
-      .min(1, 'must not be blank: no memory can carry a blank tag')
-      .max(
-        DEFAULT_LIMITS.maxTagLength,
-        `must be at most ${DEFAULT_LIMITS.maxTagLength} characters, the tag length limit: no memory could carry it`,
-      ),
-  );
+  .pipe(z.string().min(1, 'must not be blank: no memory can carry a blank tag'));
 
 /** The forget policy's fields, by their names in code. */
 export const forgetPolicyFields = {
