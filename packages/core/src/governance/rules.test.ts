@@ -293,7 +293,7 @@ describe('rules: what a rule produces obeys the limits a caller obeys', () => {
     );
   });
 
-  it('refuses a key beside `rules:` in a rules file, naming it, but keeps one that holds an anchor', () => {
+  it('refuses a key beside `rules:` in a rules file, naming it, but keeps one that holds an anchor at any depth', () => {
     // `forget:` moved here from astrocyte.yaml was dropped in silence: no hold was placed.
     const moved = ['rules:', '  - { name: a, action: allow }', 'forget: { legal_hold_tags: [hold] }'].join('\n');
     expect(configError(() => parseRulesText(moved, 'r.yaml')).message).toBe(
@@ -304,6 +304,17 @@ describe('rules: what a rule produces obeys the limits a caller obeys', () => {
     );
     const anchored = 'shared: &t [x, y]\nrules: [{ name: a, action: tag, tags: *t }]';
     expect(parseRulesText(anchored, 'r.yaml')[0]?.definition).toMatchObject({ tags: ['x', 'y'] });
+    // A map of anchors under an `x-` key, as compose files write them.
+    const nested = [
+      'x-shared:',
+      '  temp: &temp [tmp, scratch]',
+      'rules:',
+      '  - { name: t, match: { tags: *temp }, action: expire, after: 7d }',
+    ].join('\n');
+    expect(parseRulesText(nested, 'r.yaml')[0]?.definition).toMatchObject({ match: { tags: ['tmp', 'scratch'] } });
+    expect(configError(() => parseRulesText('version: 1\nrules: []', 'r.yaml')).message).toMatch(
+      /^r\.yaml:1: unknown key "version" beside `rules:`/,
+    );
   });
 
   it('reports a YAML alias bomb as a ConfigError', () => {

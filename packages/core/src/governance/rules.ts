@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isMap, isNode, isScalar, type LineCounter } from 'yaml';
+import { isMap, isNode, isScalar, type LineCounter, visit } from 'yaml';
 import { type ParsedYaml, parseYaml } from '../config/parse-yaml.js';
 import { ConfigError, ValidationError } from '../errors.js';
 import { didYouMean, nearestKey } from '../nearest-key.js';
@@ -173,18 +173,30 @@ export function parseRulesText(text: string, label = 'rules.yaml'): CompiledRule
 }
 
 // A key beside `rules:` (`forget:` or `pii:` moved from astrocyte.yaml, a misspelt second list) was dropped in
-// silence, its settings never applied. A key that only holds an anchor the rules use (`shared: &t [x, y]`) is kept.
+// silence, its settings never applied. A key that holds anchors for the rules is kept, whether its value is the
+// anchor (`shared: &t [x, y]`) or a map of them (`x-shared: { temp: &temp [tmp] }`, the idiom of compose files).
 function refuseKeysBesideRules(doc: ParsedYaml['doc'], lineCounter: LineCounter, label: string): void {
   if (!isMap(doc.contents)) return;
   for (const { key: node, value } of doc.contents.items) {
     const key = String(isScalar(node) ? node.value : node);
-    if (key === 'rules' || (isNode(value) && value.anchor)) continue;
+    if (key === 'rules' || holdsAnchor(value)) continue;
     const line = isNode(node) && node.range ? lineCounter.linePos(node.range[0]).line : undefined;
     throw new ConfigError(
       `${label}${line ? `:${line}` : ''}: unknown key "${key}" beside \`rules:\`${didYouMean(nearestKey(key, ['rules']))}; a rules file holds rules only (forget and pii settings go under governance in astrocyte.yaml)`,
       { details: { source: label, field: key, ...(line ? { line } : {}) } },
     );
   }
+}
+
+function holdsAnchor(value: unknown): boolean {
+  if (!isNode(value)) return false;
+  let found = false;
+  visit(value, (_key, node) => {
+    if (!isNode(node) || !node.anchor) return undefined;
+    found = true;
+    return visit.BREAK;
+  });
+  return found;
 }
 
 /**
