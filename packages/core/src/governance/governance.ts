@@ -165,20 +165,25 @@ export class Governance {
   }
 
   /**
-   * Refuses a tag selector (of a forget, a recall or a listing) holding PII that the policy of one of `bankIds` redacts
-   * or refuses in stored tags: no memory carries such a tag as given, and the placeholder it would be stored as
-   * (`customer:[EMAIL]`) is shared by every memory whose tag held any value of that type. The message names the type,
+   * Refuses a tag selector (of a forget, a recall or a listing) holding PII that the policy of every one of `bankIds`
+   * redacts or refuses in stored tags: no memory of theirs carries such a tag as given, and the placeholder it would be
+   * stored as (`customer:[EMAIL]`) is shared by every memory whose tag held any value of that type. One bank that
+   * stores the tag as given is enough to keep the selector: its memories carry the tag. The message names the type,
    * never the value.
    */
   checkTagSelector(tags: readonly string[], bankIds: readonly string[], field = 'tags'): void {
     for (const [i, tag] of tags.entries()) {
       for (const type of new Set(detectPii(tag).map((f) => f.type))) {
-        const bankId = bankIds.find((bank) => ['redact', 'reject'].includes(this.barrier.actionFor(type, bank)));
-        if (bankId === undefined) continue;
-        const fate = this.barrier.actionFor(type, bankId) === 'redact' ? 'redacts' : 'refuses';
+        const actions = new Set(bankIds.map((bank) => this.barrier.actionFor(type, bank)));
+        if (![...actions].every((action) => action === 'redact' || action === 'reject')) continue;
+        const fate = actions.size > 1 ? 'redacts or refuses' : actions.has('redact') ? 'redacts' : 'refuses';
+        const whose =
+          bankIds.length === 1
+            ? `the policy of bank "${bankIds[0]}"`
+            : `the policy of every selected bank (${bankIds.map((bank) => `"${bank}"`).join(', ')})`;
         throw new ValidationError(
           `${field}[${i}]`,
-          `holds ${PII_LABELS[type]} (${type}), which the policy of bank "${bankId}" ${fate} in tags, so no memory carries this tag as given; select by memory id, or by a tag without personal data`,
+          `holds ${PII_LABELS[type]} (${type}), which ${whose} ${fate} in tags, so no memory carries this tag as given; select by memory id, or by a tag without personal data`,
         );
       }
     }

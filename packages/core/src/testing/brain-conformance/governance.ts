@@ -80,6 +80,30 @@ export function describeGovernance(factory: StoreFactory): void {
         expect(await warned.forget(bankId, { tags: byTag })).toEqual({ deletedCount: 1 });
       });
 
+      it('selects by a PII tag across banks when one of them stores the tag as given, and names every bank that does not', async () => {
+        const crm = randomBankId();
+        const support = randomBankId();
+        const billing = randomBankId();
+        const brain = await governed({
+          pii: {
+            banks: [
+              { pattern: crm, default: 'off' },
+              { pattern: billing, overrides: { email: 'reject' } },
+            ],
+          },
+        });
+        const tag = 'customer:jane@example.com';
+        await brain.retain('Jane asked for a refund', { bankId: crm, tags: [tag] });
+        await brain.retain('Jane asked for a refund by phone', { bankId: support, tags: [tag] });
+        const { hits } = await brain.recall('refund', { bankIds: [crm, support], tags: [tag] });
+        expect(hits.map((hit) => hit.bankId)).toEqual([crm]);
+        const error = await brain.recall('refund', { bankIds: [support, billing], tags: [tag] }).catch((e) => e);
+        expect(ValidationError.isInstance(error)).toBe(true);
+        expect(error.message).toContain(
+          `which the policy of every selected bank ("${support}", "${billing}") redacts or refuses in tags`,
+        );
+      });
+
       it('rejects under a reject policy: stored false, a reason naming the type but not the value, nothing kept', async () => {
         const brain = await governed({ pii: { overrides: { credit_card: 'reject' } } });
         const bankId = randomBankId();
