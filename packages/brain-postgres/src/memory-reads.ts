@@ -1,4 +1,5 @@
 import type { Memory, MemoryVersion, Page } from '@astrocyte/core';
+import type { ExpiredOptions } from '@astrocyte/core/backend';
 import { type ChainMember, MEMORY_COLUMNS, type MemorySelector, type StoreListOptions } from '@astrocyte/core/backend';
 import type { PostgresConnection } from './connection.js';
 import { filterConditions, Params } from './filter-sql.js';
@@ -70,11 +71,12 @@ export class MemoryReads {
     return rows.map(toMemory);
   }
 
-  /** Live memories of any bank whose expiry is at or before `now`. */
-  async expired(now: Date, limit: number): Promise<{ bankId: string; id: string }[]> {
+  /** Live memories of any bank whose expiry is at or before `now`; with a floor, only those created at or before it. */
+  async expired(now: Date, limit: number, options: ExpiredOptions = {}): Promise<{ bankId: string; id: string }[]> {
     const { rows } = await this.db.query<{ bank_id: string; id: string }>(
-      `SELECT bank_id, id FROM ${this.sql.memories} WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2`,
-      [now, limit],
+      `SELECT bank_id, id FROM ${this.sql.memories} WHERE expires_at <= $1
+         AND ($3::timestamptz IS NULL OR created_at <= $3) ORDER BY expires_at LIMIT $2`,
+      [now, limit, options.createdAtOrBefore ?? null],
     );
     return rows.map((r) => ({ bankId: r.bank_id, id: r.id }));
   }

@@ -4,6 +4,7 @@ import {
   checkSameEmbedder,
   type EmbedderInfo,
   type EraseOptions,
+  type ExpiredOptions,
   type InsertOptions,
   type InsertOutcome,
   type MemoryRecord,
@@ -170,8 +171,8 @@ export class PostgresMemoryStore implements MemoryStore {
   }
 
   /** Live memories of any bank whose expiry is at or before `now`. */
-  expired(now: Date, limit: number): Promise<{ bankId: string; id: string }[]> {
-    return this.reads.expired(now, limit);
+  expired(now: Date, limit: number, options?: ExpiredOptions): Promise<{ bankId: string; id: string }[]> {
+    return this.reads.expired(now, limit, options);
   }
 
   /** A memory's versions, oldest first. */

@@ -1,4 +1,5 @@
 import { type Memory, type MemoryVersion, type Page, ValidationError } from '@astrocyte/core';
+import type { ExpiredOptions } from '@astrocyte/core/backend';
 import { type ChainMember, MEMORY_COLUMNS, type MemorySelector, type StoreListOptions } from '@astrocyte/core/backend';
 import type { SqliteConnection } from './connection.js';
 import { filterSql } from './filter-sql.js';
@@ -122,15 +123,20 @@ export class MemoryReads {
     return this.connection.read('chains', () => chainMembers(this.connection.statements, bankId, selector));
   }
 
-  /** Live memories of any bank whose expiry is at or before `now`, soonest expired first. */
-  async expired(now: Date, limit: number): Promise<{ bankId: string; id: string }[]> {
+  /**
+   * Live memories of any bank whose expiry is at or before `now`, soonest expired first; with a floor, only those
+   * created at or before it.
+   */
+  async expired(now: Date, limit: number, options: ExpiredOptions = {}): Promise<{ bankId: string; id: string }[]> {
     this.connection.assertOpen();
+    const floor = options.createdAtOrBefore?.getTime() ?? null;
     const rows = (await this.connection.read('expired', () =>
       this.connection
         .stmt(
-          'SELECT bank_id, id FROM memories WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?',
+          `SELECT bank_id, id FROM memories WHERE expires_at IS NOT NULL AND expires_at <= ?
+            AND (? IS NULL OR created_at <= ?) ORDER BY expires_at LIMIT ?`,
         )
-        .all(now.getTime(), Math.max(0, Math.floor(limit))),
+        .all(now.getTime(), floor, floor, Math.max(0, Math.floor(limit))),
     )) as { bank_id: string; id: string }[];
     return rows.map((r) => ({ bankId: r.bank_id, id: r.id }));
   }

@@ -4,6 +4,7 @@ import {
   checkSameEmbedder,
   type EmbedderInfo,
   type EraseOptions,
+  type ExpiredOptions,
   type InsertOptions,
   type InsertOutcome,
   type MemoryRecord,
@@ -167,8 +168,8 @@ export class SqliteMemoryStore implements MemoryStore {
   }
 
   /** Live memories of any bank whose expiry is at or before `now`, soonest expired first. */
-  expired(now: Date, limit: number): Promise<{ bankId: string; id: string }[]> {
-    return this.reads.expired(now, limit);
+  expired(now: Date, limit: number, options?: ExpiredOptions): Promise<{ bankId: string; id: string }[]> {
+    return this.reads.expired(now, limit, options);
   }
 
   /** Every version of one memory of the bank, oldest first. */

@@ -3,7 +3,7 @@ import type { ErasureReport } from './brain-observer.js';
 import { groupBy } from './collections.js';
 import { ValidationError } from './errors.js';
 import { chainsOf, forgetCandidates } from './forget-candidates.js';
-import { checkOverride, type ForgetVerdict } from './governance/forget-policy.js';
+import { checkOverride, type ForgetVerdict, minAgeFloor } from './governance/forget-policy.js';
 import type { Governance } from './governance/governance.js';
 import { isHoldPlacedSince, type MemorySelector, type MemoryStore, type VersionStamp } from './memory-store.js';
 import { OPTION_KEYS } from './option-keys.js';
@@ -137,12 +137,16 @@ export class ForgetPipeline {
     const { store, governance } = this.parts;
     const now = this.parts.now();
     const stamp = versionStamp(governance, 'expire', now, context, 'expired');
-    // Memories the policy keeps stay expired, so every round reads them again: asking for that many more than a
-    // round's worth, and passing over them, keeps each round making progress and the loop from spinning on them.
+    // The store reads only memories old enough to erase: those the minimum age keeps (a large share of a bank when
+    // expiry rules are shorter) were read again every round, so a purge cost the square of their number, every time.
+    const createdAtOrBefore = minAgeFloor(governance.forgetPolicy, now);
+    // Memories under legal hold (rare) stay expired, so every round reads them again: asking for that many more than
+    // a round's worth, and passing over them, keeps each round making progress and the loop from spinning on them.
     const kept = new Set<string>();
     let total = 0;
     for (;;) {
-      const expired = (await store.expired(now, 1000 + kept.size)).filter((e) => !kept.has(e.id));
+      const batch = await store.expired(now, 1000 + kept.size, createdAtOrBefore ? { createdAtOrBefore } : {});
+      const expired = batch.filter((e) => !kept.has(e.id));
       if (expired.length === 0) return total;
       let erased = 0;
       let heldSince = false;

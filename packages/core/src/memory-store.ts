@@ -161,6 +161,12 @@ export interface ScoredId {
   memory?: Memory;
 }
 
+/** What narrows `expired` beyond the expiry. */
+export interface ExpiredOptions {
+  /** Only memories created at or before this instant. */
+  createdAtOrBefore?: Date;
+}
+
 /** What `select` and `chains` act on. Exactly one of the shapes is used per call. */
 export interface MemorySelector {
   ids?: string[];
@@ -431,8 +437,12 @@ export interface MemoryStore {
    */
   erase(bankId: string, ids: string[], stamp: VersionStamp, options?: EraseOptions): Promise<string[]>;
 
-  /** Live memories, of any bank, whose `expiresAt` is at or before `now`, at most `limit` of them. */
-  expired(now: Date, limit: number): Promise<{ bankId: string; id: string }[]>;
+  /**
+   * Live memories, of any bank, whose `expiresAt` is at or before `now`, at most `limit` of them; with
+   * `options.createdAtOrBefore`, only those whose `createdAt` is at or before it. The purge passes the forget policy's
+   * minimum-age floor there, so that the expired memories the policy keeps are not read again round after round.
+   */
+  expired(now: Date, limit: number, options?: ExpiredOptions): Promise<{ bankId: string; id: string }[]>;
 
   /** A memory's versions, oldest first, including those of a forgotten or superseded memory. */
   history(bankId: string, memoryId: string): Promise<MemoryVersion[]>;

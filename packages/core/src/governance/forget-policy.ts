@@ -78,6 +78,11 @@ export function applyForgetPolicy(
   return verdict;
 }
 
+/** The latest creation time a memory may have to be old enough to erase, when the policy sets a minimum age. */
+export function minAgeFloor(policy: ForgetPolicy, now: Date): Date | undefined {
+  return policy.minAgeDays > 0 ? new Date(now.getTime() - policy.minAgeDays * 86_400_000) : undefined;
+}
+
 /**
  * Why the policy keeps a memory that a forget or a purge selected (a legal hold on its chain, the minimum age), or
  * undefined when it may be erased.
@@ -92,8 +97,8 @@ export function keepReason(
     const where = hold.memoryId === candidate.memoryId ? '' : ` on memory ${hold.memoryId} of its supersession chain`;
     return `under legal hold (tag "${hold.tag}"${where}); forget with overrideLegalHold and a reason`;
   }
-  const floor = options.now.getTime() - policy.minAgeDays * 86_400_000;
-  if (policy.minAgeDays > 0 && candidate.createdAt.getTime() > floor)
+  const floor = minAgeFloor(policy, options.now);
+  if (floor !== undefined && candidate.createdAt > floor)
     return `younger than the minimum age of ${policy.minAgeDays} days`;
   return undefined;
 }

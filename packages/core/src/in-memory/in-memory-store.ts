@@ -10,6 +10,7 @@ import {
   checkSuperseded,
   type EmbedderInfo,
   type EraseOptions,
+  type ExpiredOptions,
   type InsertOptions,
   type InsertOutcome,
   limitedBanks,
@@ -230,10 +231,12 @@ export class InMemoryStore implements MemoryStore {
   }
 
   /** Live memories past their expiry. */
-  async expired(now: Date, limit: number): Promise<{ bankId: string; id: string }[]> {
+  async expired(now: Date, limit: number, options: ExpiredOptions = {}): Promise<{ bankId: string; id: string }[]> {
     this.assertOpen();
+    const { createdAtOrBefore } = options;
     return [...this.rows.values()]
       .filter(({ record }) => record.expiresAt !== null && record.expiresAt <= now)
+      .filter(({ record }) => createdAtOrBefore === undefined || record.createdAt <= createdAtOrBefore)
       .slice(0, limit)
       .map(({ record }) => ({ bankId: record.bankId, id: record.id }));
   }

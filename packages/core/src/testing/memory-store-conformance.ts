@@ -451,6 +451,24 @@ export function describeMemoryStoreConformance(name: string, factory: StoreFacto
       expect(mine.map((e) => e.id).sort()).toEqual([gone.id, goneToo.id].sort());
     });
 
+    it('reports only the expired memories created at or before a floor, when given one', async () => {
+      const store = await fresh();
+      const bank = randomBankId();
+      const floor = new Date(NOW.getTime() - 86_400_000);
+      const at = (ms: number) => ({ createdAt: new Date(floor.getTime() + ms), expiresAt: NOW });
+      const before = record(bank, 'created before the floor', { ...at(-1), embedding: vector(1) });
+      const on = record(bank, 'created at the floor', { ...at(0), embedding: vector(2) });
+      const after = record(bank, 'created after the floor', { ...at(1), embedding: vector(3) });
+      await store.insert([before, on, after], { nearDuplicateThreshold: null });
+      const mine = async (options?: { createdAtOrBefore: Date }) =>
+        (await store.expired(NOW, 1000, options))
+          .filter((e) => e.bankId === bank)
+          .map((e) => e.id)
+          .sort();
+      expect(await mine({ createdAtOrBefore: floor })).toEqual([before.id, on.id].sort());
+      expect(await mine()).toEqual([before.id, on.id, after.id].sort());
+    });
+
     it('removes the expiry of a memory a duplicate places a legal hold on, moves it later for a later one, and only then', async () => {
       const store = await fresh();
       const bank = randomBankId();
