@@ -101,54 +101,30 @@ const SYMBOL = /[\p{Sc}\p{Sm}\p{So}%\u2030\u2031]/gu;
  * words of a kind, the incoming text's must be among the stored text's; a kind only the incoming text uses adds
  * nothing that contradicts. "I'm" and "I've" are "I" and a present tense.
  */
-const CONTRASTS = new Map<string, [kind: string, value: string][]>([
-  ...kind('time', { now: 'is am are has have do does', then: 'was were had did' }),
-  ...kind('time', { will: 'will', would: 'would', can: 'can', could: 'could' }),
-  ...kind('person', { i: 'i me my', we: 'we us our ours', you: 'you your yours', he: 'he him his' }),
-  ...kind('person', { she: 'she her hers', they: 'they them their', it: 'it its' }),
-  ...kind(
-    'place',
-    Object.fromEntries('up down in into on out over under at by from to here there'.split(' ').map((w) => [w, w])),
-  ),
-  ...kind(
-    'amount',
-    Object.fromEntries('all any some most more few both each only other same'.split(' ').map((w) => [w, w])),
-  ),
-  ...kind('link', { and: 'and', or: 'or', but: 'but' }),
-  [
-    'im',
-    [
-      ['person', 'i'],
-      ['time', 'now'],
-    ],
-  ],
-  [
-    'ive',
-    [
-      ['person', 'i'],
-      ['time', 'now'],
-    ],
-  ],
-  [
-    'youre',
-    [
-      ['person', 'you'],
-      ['time', 'now'],
-    ],
-  ],
-  [
-    'theyre',
-    [
-      ['person', 'they'],
-      ['time', 'now'],
-    ],
-  ],
+const CONTRASTS = contrastTable([
+  ['time', { present: 'is am are has have do does', past: 'was were had did', ...own('will would can could') }],
+  ['person', { i: 'i me my', we: 'we us our ours', you: 'you your yours', he: 'he him his', she: 'she her hers' }],
+  ['person', { they: 'they them their', it: 'it its' }],
+  // "I'm", "I've", "you're", "they're", as words gives them.
+  ['person', { i: 'im ive', you: 'youre', they: 'theyre' }],
+  ['time', { present: 'im ive youre theyre' }],
+  ['place', own('up down in into on out over under at by from to here there')],
+  ['amount', own('all any some most more few both each only other same')],
+  ['link', own('and or but')],
 ]);
 
-function kind(name: string, values: Record<string, string>): [string, [string, string][]][] {
-  return Object.entries(values).flatMap(([value, words]) =>
-    words.split(' ').map((word): [string, [string, string][]] => [word, [[name, value]]]),
-  );
+// Each word a value of its own.
+function own(words: string): Record<string, string> {
+  return Object.fromEntries(words.split(' ').map((word) => [word, word]));
+}
+
+// Word to its contrasts, from kinds of values each named by its words; a word may make contrasts of several kinds.
+function contrastTable(kinds: [string, Record<string, string>][]): Map<string, [kind: string, value: string][]> {
+  const table = new Map<string, [string, string][]>();
+  for (const [kind, values] of kinds)
+    for (const [value, words] of Object.entries(values))
+      for (const word of words.split(' ')) table.set(word, [...(table.get(word) ?? []), [kind, value]]);
+  return table;
 }
 
 // The contrasts a text's words make, by kind.
