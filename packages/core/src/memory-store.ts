@@ -306,8 +306,8 @@ export function nearChecked(record: Pick<MemoryRecord, 'episodeId' | 'supersedes
  * the expiry the memory keeps. A hold among the new tags removes the expiry, as a memory stored with a hold never has
  * one; otherwise the later of the two stands, a repeat without one changing nothing. A repeat never removes an
  * expiry: a model's `memory_retain` carries none, and must not keep a memory past the expiry the application gave it.
- * A memory that has expired (a purge erases it next) is no longer remembered: its repeat is retained anew, with the
- * repeat's own expiry, where merging would have reported it kept and left it to be erased.
+ * A memory that has expired (a purge erases it next) is no longer remembered: its repeat brings it back with the
+ * repeat's own expiry, where keeping the old one would have reported the fact kept and left it to be erased.
  */
 export function mergeDuplicate(
   stored: { tags: string[]; expiresAt: Date | null },

@@ -1,3 +1,4 @@
+import { sameEmbedder } from '../reembed/store-reembedding.js';
 import type { Embedder } from './embedder.js';
 
 /**
@@ -43,7 +44,7 @@ export class SwitchableEmbedder implements Embedder {
   /** Whether `used` is no longer the embedder calls go to, once a switch in progress has ended. */
   async replacedSince(used: { name: string; dimensions: number }): Promise<boolean> {
     await this.switching;
-    return used.name !== this.name || used.dimensions !== this.dimensions;
+    return !sameEmbedder(used, this);
   }
 
   private switching: Promise<void> | undefined;

@@ -235,8 +235,12 @@ export class InMemoryStore implements MemoryStore {
     this.assertOpen();
     const { createdAtOrBefore } = options;
     return [...this.rows.values()]
-      .filter(({ record }) => record.expiresAt !== null && record.expiresAt <= now)
-      .filter(({ record }) => createdAtOrBefore === undefined || record.createdAt <= createdAtOrBefore)
+      .filter(
+        ({ record }) =>
+          record.expiresAt !== null &&
+          record.expiresAt <= now &&
+          (createdAtOrBefore === undefined || record.createdAt <= createdAtOrBefore),
+      )
       .slice(0, limit)
       .map(({ record }) => ({ bankId: record.bankId, id: record.id }));
   }
