@@ -1,7 +1,7 @@
 import type { AuditEntry, JsonObject, Page, StoreAccessLedger, StoreAuditQuery } from '@astrocyte/core';
 import { checkCounterArguments, decodeAuditCursor, encodeAuditCursor } from '@astrocyte/core/backend';
 import type { PostgresConnection } from './connection.js';
-import { Params } from './filter-sql.js';
+import { instant, Params } from './filter-sql.js';
 import type { StoreSql } from './schema.js';
 
 /** A row of `access_audit` as pg returns it: bigint ids as strings, details as parsed jsonb. */
@@ -36,7 +36,7 @@ export class PostgresAccessLedger implements StoreAccessLedger {
        INSERT INTO ${this.sql.accessCounters} AS c (key, window_start, total) VALUES ($1, $2, $3)
        ON CONFLICT (key, window_start) DO UPDATE SET total = c.total + excluded.total
        RETURNING total`,
-      [key, windowStart, amount, expireBefore],
+      [key, instant(windowStart), amount, instant(expireBefore)],
     );
     return Number(rows[0]?.total);
   }
@@ -47,7 +47,7 @@ export class PostgresAccessLedger implements StoreAccessLedger {
       `INSERT INTO ${this.sql.accessAudit} (at, principal, on_behalf_of, action, bank_id, permission, outcome, details)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)`,
       [
-        entry.at,
+        instant(entry.at),
         entry.principal,
         entry.onBehalfOf,
         entry.action,

@@ -1,12 +1,23 @@
 import { normalizePathPrefix, type SearchFilter } from '@astrocyte/core/backend';
 
+/**
+ * An instant as a statement parameter. pg writes a Date in the process's local time with an offset in whole minutes,
+ * and before about 1900 zones kept local mean time (Berlin +0:53:28): such a date named another instant. The ISO
+ * string names the same one in every zone.
+ */
+export function instant(date: Date): string;
+export function instant(date: Date | null | undefined): string | null;
+export function instant(date: Date | null | undefined): string | null {
+  return date ? date.toISOString() : null;
+}
+
 /** Collects positional parameters while a statement is assembled, so that no value is ever spliced into SQL text. */
 export class Params {
   readonly values: unknown[] = [];
 
-  /** Adds a value and returns its placeholder (`$n`). */
+  /** Adds a value (a Date as its `instant`) and returns its placeholder (`$n`). */
   add(value: unknown): string {
-    this.values.push(value);
+    this.values.push(value instanceof Date ? instant(value) : value);
     return `$${this.values.length}`;
   }
 }

@@ -17,6 +17,7 @@ import {
   nearestLive,
 } from './duplicate-lookups.js';
 import { appendToEpisodes, type Placement } from './episode-append.js';
+import { instant } from './filter-sql.js';
 import { keywordVectorSql, ownLengthSql, rewriteEpisodeNeighbours, rewriteKeywordEntries } from './keyword-index.js';
 import { nextVersionSql, vectorLiteral } from './memory-rows.js';
 import type { StoreSql } from './schema.js';
@@ -218,7 +219,7 @@ async function mergeIntoStored(client: pg.PoolClient, sql: StoreSql, memories: M
           id: m.id,
           tags: m.tags ?? null,
           expiry_moved: 'expiresAt' in m,
-          expires_at: m.expiresAt?.toISOString() ?? null,
+          expires_at: instant(m.expiresAt),
         })),
       ),
     ],
@@ -244,9 +245,9 @@ async function insertRows(
       tags: record.tags,
       metadata: record.metadata,
       path: record.path,
-      created_at: record.createdAt.toISOString(),
-      occurred_at: record.occurredAt?.toISOString() ?? null,
-      expires_at: record.expiresAt?.toISOString() ?? null,
+      created_at: instant(record.createdAt),
+      occurred_at: instant(record.occurredAt),
+      expires_at: instant(record.expiresAt),
       speaker: record.speaker,
       episode_id: record.episodeId,
       episode_position: position,
@@ -272,7 +273,7 @@ async function insertRows(
       text: record.text,
       actor: stamp.actor ?? null,
       reason: stamp.reason ?? null,
-      at: stamp.at.toISOString(),
+      at: instant(stamp.at),
     })),
   );
   const { rows } = await client.query<{ id: string }>(
@@ -337,7 +338,7 @@ async function supersede(
          FROM gone
      )
      SELECT id, tags, episode_id, episode_position FROM gone`,
-    [record.bankId, record.supersedes, actor ?? null, reason ?? null, record.id, record.createdAt],
+    [record.bankId, record.supersedes, actor ?? null, reason ?? null, record.id, instant(record.createdAt)],
   );
   checkSuperseded(record, rows, options);
   await rewriteEpisodeNeighbours(client, sql, record.bankId, rows);

@@ -2,7 +2,7 @@ import type { Memory, MemoryVersion, Page } from '@astrocyte/core';
 import type { ExpiredOptions } from '@astrocyte/core/backend';
 import { type ChainMember, MEMORY_COLUMNS, type MemorySelector, type StoreListOptions } from '@astrocyte/core/backend';
 import type { PostgresConnection } from './connection.js';
-import { filterConditions, Params } from './filter-sql.js';
+import { filterConditions, instant, Params } from './filter-sql.js';
 import { decodeCursor, encodeCursor, type MemoryRow, toMemory, toVersion, type VersionRow } from './memory-rows.js';
 import type { StoreSql } from './schema.js';
 import { chainMembers } from './supersession-chains.js';
@@ -76,7 +76,7 @@ export class MemoryReads {
     const { rows } = await this.db.query<{ bank_id: string; id: string }>(
       `SELECT bank_id, id FROM ${this.sql.memories} WHERE expires_at <= $1
          AND ($3::timestamptz IS NULL OR created_at <= $3) ORDER BY expires_at LIMIT $2`,
-      [now, limit, options.createdAtOrBefore ?? null],
+      [instant(now), limit, instant(options.createdAtOrBefore)],
     );
     return rows.map((r) => ({ bankId: r.bank_id, id: r.id }));
   }

@@ -1,6 +1,7 @@
 import { ValidationError } from '@astrocyte/core';
 import type { ChainMember, MemorySelector } from '@astrocyte/core/backend';
 import type pg from 'pg';
+import { instant } from './filter-sql.js';
 import type { StoreSql } from './schema.js';
 
 // A superseded memory lives on only in memory_versions: its `supersede` row keeps the text and the tags it carried
@@ -122,7 +123,7 @@ export async function eraseChainContent(
 function seedsOf(selector: MemorySelector): ['ids' | 'tags' | 'before' | 'all', unknown[]] {
   if (selector.ids) return ['ids', [[...new Set(selector.ids)]]];
   if (selector.tags) return ['tags', [[...new Set(selector.tags)]]];
-  if (selector.before) return ['before', [selector.before]];
+  if (selector.before) return ['before', [instant(selector.before)]];
   if (selector.all === true) return ['all', []];
   throw new ValidationError('selector', 'chains take one of ids, tags, before or all');
 }

@@ -14,6 +14,7 @@ import {
 } from '@astrocyte/core/backend';
 import type pg from 'pg';
 import type { PostgresConnection } from './connection.js';
+import { instant } from './filter-sql.js';
 import { insertRecords } from './insert-records.js';
 import { rewriteEpisodeNeighbours } from './keyword-index.js';
 import { nextVersionSql } from './memory-rows.js';
@@ -102,7 +103,7 @@ export class MemoryWriter {
       await client.query(
         `INSERT INTO ${sql.versions} (bank_id, memory_id, version, action, text, actor, reason, at)
          SELECT $1, e.id, ${nextVersionSql(sql, '$1', 'e.id')} + 1, $3, NULL, $4, $5, $6 FROM unnest($2::text[]) AS e(id)`,
-        [bankId, targets, stamp.action, stamp.actor ?? null, stamp.reason ?? null, stamp.at],
+        [bankId, targets, stamp.action, stamp.actor ?? null, stamp.reason ?? null, instant(stamp.at)],
       );
       const wasErased = new Set(targets);
       return unique.filter((id) => wasErased.has(id));

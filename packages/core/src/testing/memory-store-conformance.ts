@@ -393,6 +393,30 @@ export function describeMemoryStoreConformance(name: string, factory: StoreFacto
       expect(await ids({ all: true })).toEqual([early.id, late.id].sort());
     });
 
+    it('compares instants exactly whatever the time zone of the process, before 1900 too', async () => {
+      // Zones kept local mean time until about 1900, offsets with seconds (Berlin +0:53:28) that Date's
+      // getTimezoneOffset cuts to minutes: a date sent in local time would name an instant half a minute away.
+      const zone = process.env.TZ;
+      process.env.TZ = 'Europe/Berlin';
+      try {
+        const store = await fresh();
+        const bank = randomBankId();
+        const day = new Date('1885-06-01T00:00:00Z');
+        const old = record(bank, 'grandfather was born', { createdAt: day, occurredAt: day, embedding: vector(4) });
+        await store.insert([old], { nearDuplicateThreshold: null });
+        const range = { ...FILTER, from: day, to: day };
+        expect((await store.vectorSearch([bank], vector(4), 5, range)).map((h) => h.id)).toEqual([old.id]);
+        expect((await store.keywordSearch([bank], ['born'], 5, range)).map((h) => h.id)).toEqual([old.id]);
+        const after = new Date(day.getTime() + 1);
+        expect((await store.keywordSearch([bank], ['born'], 5, { ...FILTER, from: after })).length).toBe(0);
+        expect((await store.select(bank, { before: day })).length).toBe(0);
+        expect((await store.select(bank, { before: after })).map((m) => m.id)).toEqual([old.id]);
+      } finally {
+        if (zone === undefined) delete process.env.TZ;
+        else process.env.TZ = zone;
+      }
+    });
+
     it('erases everywhere, leaves a content-free tombstone, and ignores other banks', async () => {
       const store = await fresh();
       const [a, b] = [randomBankId(), randomBankId()];
