@@ -168,18 +168,24 @@ export class InMemoryStore implements MemoryStore {
   /** Oldest first; the cursor is the insertion sequence of the last row returned. */
   async list(bankId: string, options: StoreListOptions): Promise<Page<Memory>> {
     this.assertOpen();
-    // Every backend refuses a cursor list did not give the same way (parseInt would read "12abc!" as 1,450).
-    if (options.cursor !== undefined && !/^[0-9a-z]{1,11}$/.test(options.cursor))
-      throw new ValidationError('cursor', 'is not a cursor returned by list');
-    const after = options.cursor === undefined ? -1 : Number.parseInt(options.cursor, 36);
+    const after = options.cursor === undefined ? -1 : this.cursorSeq(options.cursor);
     // Listing shows every memory not yet purged, expired or not: the earliest possible instant expires nothing.
     const rows = this.filtered([bankId], { now: new Date(-8.64e15), ...options }).filter((row) => row.seq > after);
     const page = rows.slice(0, options.limit);
     const last = page.at(-1);
     return {
       items: page.map(toMemory),
-      nextCursor: rows.length > page.length && last ? last.seq.toString(36) : null,
+      nextCursor: rows.length > page.length && last ? `mem:${last.seq.toString(36)}` : null,
     };
+  }
+
+  // Every backend refuses a cursor list did not give the same way: a word such as "garbage" read as a number would
+  // end the listing in silence, cutting an export short (and parseInt would read "12abc!" as 1,450).
+  private cursorSeq(cursor: string): number {
+    const match = /^mem:([0-9a-z]{1,11})$/.exec(cursor);
+    const seq = match ? Number.parseInt(match[1] as string, 36) : Number.NaN;
+    if (!(seq < this.sequence)) throw new ValidationError('cursor', 'is not a cursor returned by list');
+    return seq;
   }
 
   /** Live memories of the bank matching the selector. */

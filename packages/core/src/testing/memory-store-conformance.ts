@@ -372,6 +372,12 @@ export function describeMemoryStoreConformance(name: string, factory: StoreFacto
       const odd = await store.list(bank, { limit: 100, tags: ['odd'] });
       expect(odd.items).toHaveLength(12);
       expect(odd.nextCursor).toBeNull();
+      // A cursor list never gave is the caller's mistake: ending the listing there would cut an export short in silence.
+      for (const made of ['garbage', 'zz', '12abc!'])
+        await expect(store.list(bank, { limit: 10, cursor: made }), made).rejects.toMatchObject({
+          code: 'invalid_input',
+          details: { field: 'cursor' },
+        });
     });
 
     it('selects by ids, tags, age and all, within the bank', async () => {
