@@ -54,15 +54,16 @@ export class KeywordSearch {
         };
         // Rank first and join the few best to memories for bank and filters: the join per match costs as much as the
         // ranking. When the best `fetch` do not yield `limit` rows of these banks, rank the filtered matches instead.
-        // The hits' whole rows come back, read by the worker: recall then reads none of them again.
+        // The hits' whole rows come back, read by the worker: recall then reads none of them again. Ties go to the
+        // older row, as in every store: the same text in two banks ranks the same whichever backend holds it.
         const ranked = (hits: string) => ({
           sql: `WITH hits AS MATERIALIZED (${hits})
                 SELECT ${MEMORY_COLUMNS}, hits.rank FROM hits JOIN memories m ON m.seq = hits.rowid
                 WHERE m.bank_id IN (SELECT value FROM json_each(@banks))${f.where}
-                ORDER BY hits.rank LIMIT @limit`,
+                ORDER BY hits.rank, hits.rowid LIMIT @limit`,
           params,
         });
-        return [ranked(`SELECT rowid, rank FROM (${matches}) ORDER BY rank LIMIT @fetch`), ranked(matches)];
+        return [ranked(`SELECT rowid, rank FROM (${matches}) ORDER BY rank, rowid LIMIT @fetch`), ranked(matches)];
       },
       Math.floor(limit),
     );

@@ -283,6 +283,25 @@ export function describeMemoryStoreConformance(name: string, factory: StoreFacto
       expect(keyword.map((h) => h.id)).toEqual([tagged.id]);
     });
 
+    it('ranks the older of two equal keyword matches first', async () => {
+      const store = await fresh();
+      const [a, b] = [randomBankId(), randomBankId()];
+      // Stored first in the bank asked for second, so that neither the bank order nor the ids decide.
+      const older = record(b, 'The office closes at six', { embedding: vector(1) });
+      const newer = record(a, 'The office closes at six', {
+        embedding: vector(1),
+        createdAt: new Date(NOW.getTime() + 1),
+      });
+      await store.insert([older], { nearDuplicateThreshold: null });
+      await store.insert([newer], { nearDuplicateThreshold: null });
+      // SQLite's sorter left such ties in another order depending on how many rows it kept (40 here, not 10).
+      for (const limit of [10, 40]) {
+        const hits = await store.keywordSearch([a, b], ['office', 'closes'], limit, FILTER);
+        expect(hits.map((h) => h.id)).toEqual([older.id, newer.id]);
+        expect(hits[0]?.score).toBe(hits[1]?.score);
+      }
+    });
+
     it('finds keywords, ranks more matching terms higher, and treats query syntax as plain words', async () => {
       const store = await fresh();
       const [a, b] = [randomBankId(), randomBankId()];
