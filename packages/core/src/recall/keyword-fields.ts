@@ -25,6 +25,23 @@ export function dateWords(date: Date): string {
   return `${WEEKDAYS[date.getUTCDay()]} ${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}`;
 }
 
+// A calendar date written as digits, year first (ISO 8601), the one numeric form that reads the same everywhere.
+const ISO_DATE = /(?<![\p{L}\p{N}])(\d{4})-(\d{2})-(\d{2})(?![\p{L}\p{N}])/gu;
+
+/**
+ * The query with each date it writes as digits (`2024-05-08`) followed by that date in words, as the index holds a
+ * memory's date: otherwise its terms `2024`, `05`, `08` match the year of every memory and the day of none. Dates
+ * written `08/05/2024` are left alone: whether that is May or August depends on the writer.
+ */
+export function withDateWords(query: string): string {
+  return query.replace(ISO_DATE, (digits, year: string, month: string, day: string) => {
+    const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
+    // 2024-02-30 is no date: Date.UTC would roll it over to 1 March.
+    const real = date.getUTCMonth() === Number(month) - 1 && date.getUTCDate() === Number(day);
+    return real ? `${digits} ${dateWords(date)}` : digits;
+  });
+}
+
 /**
  * A turn as a transcript shows it, `Ann: text`; other memories as they are. Keyword search and the embedder both
  * read turns this way, so "what did Ann say about the trip" finds Ann's turns: measured on the dev sets, the name

@@ -21,6 +21,7 @@ import {
 import { demoteRepeats } from './demote-repeats.js';
 import { feedbackTerms } from './feedback-terms.js';
 import { type FusedCandidate, fuseScores, recencyFactor } from './fuse.js';
+import { withDateWords } from './keyword-fields.js';
 import { matchStrength, scaleToStrength } from './match-strength.js';
 import { speakersNamedIn } from './named-speakers.js';
 import type { RecallTuning } from './recall-tuning.js';
@@ -99,7 +100,7 @@ export class RecallPipeline {
     // A wider pool than asked for gives fusion room to promote what the searches agree on, and room for what
     // demoting repeats lets rise.
     const pool = Math.min(200, Math.max(40, maxResults * 4));
-    const terms = searchTerms(query);
+    const terms = searchTerms(withDateWords(query));
     const { fused, byVector } = await this.search(query, terms, bankIds, pool, filter);
     const loaded = await this.load(fused);
     const scored: { memory: Memory; score: number }[] = [];

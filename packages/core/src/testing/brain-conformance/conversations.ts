@@ -68,6 +68,28 @@ export function describeConversations(factory: StoreFactory): void {
       expect(hits.map((h) => h.memoryId)).toContain(results[1]?.memoryId);
     });
 
+    it('finds the turns of a day named by its date in digits as by its date in words', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      const days = ['2024-03-12', '2024-05-08', '2024-07-02'];
+      const sessions = await Promise.all(
+        days.map((day, i) =>
+          brain.retainConversation(
+            [
+              { speaker: 'Alex', text: `Shall we talk about the launch, round ${i + 1}?` },
+              { speaker: 'Sam', text: `Yes, the launch plan needs work, round ${i + 1}.` },
+            ],
+            { bankId, sessionId: `planning-${i}`, occurredAt: `${day}T10:00:00Z` },
+          ),
+        ),
+      );
+      const may = (sessions[1] ?? []).map((r) => r.memoryId).sort();
+      for (const query of ['May 8, 2024', '2024-05-08', 'what did we say on 2024-05-08?']) {
+        const { hits } = await brain.recall(query, { bankId, maxResults: 2 });
+        expect(hits.map((h) => h.memoryId).sort(), query).toEqual(may);
+      }
+    });
+
     it('ranks first the turn of the speaker a question names, of two turns that match it alike', async () => {
       const brain = await makeBrain();
       const bankId = randomBankId();
