@@ -9,17 +9,23 @@ export interface Placement {
   fields: KeywordFields;
 }
 
+/** Where records go, and the live memories whose entries gain one of them as a neighbour once they are in. */
+export interface Placements {
+  placements: Placement[];
+  neighbours: { bankId: string; id: string }[];
+}
+
 /**
  * Places records, in order, at the end of their episodes: positions after the episode's live last memory, keyword
  * columns with their neighbours' text (that last memory or the record before, and the record after). Runs inside
- * the caller's transaction, which holds the banks' locks, so no other writer takes the same positions. Also
- * returns those last memories: their entries gain a neighbour once the records are in.
+ * the caller's transaction, which holds the banks' locks, so no other writer takes the same positions. The
+ * neighbours returned are those last memories.
  */
 export async function appendToEpisodes(
   client: pg.PoolClient,
   sql: StoreSql,
   records: MemoryRecord[],
-): Promise<{ placements: Placement[]; previousLast: { bankId: string; id: string }[] }> {
+): Promise<Placements> {
   const members = new Map<string, number[]>();
   for (const [i, record] of records.entries()) {
     if (record.episodeId === null) continue;
@@ -57,7 +63,32 @@ export async function appendToEpisodes(
       fields: entryFields(record, [at > 0 ? textAt(list[at - 1]) : before?.text, textAt(list[at + 1])]),
     };
   });
-  return { placements, previousLast: [...last.values()].map((row) => ({ bankId: row.bank_id, id: row.id })) };
+  return { placements, neighbours: [...last.values()].map((row) => ({ bankId: row.bank_id, id: row.id })) };
+}
+
+/**
+ * Places a record at `position` of its episode, the place of the memories it replaced (a corrected turn's), with the
+ * text of the live memories just before and after it as its neighbours', which are the neighbours returned.
+ */
+export async function placeInEpisode(
+  client: pg.PoolClient,
+  sql: StoreSql,
+  record: MemoryRecord & { episodeId: string },
+  position: number,
+): Promise<Placements> {
+  const side = (comparison: string, order: string) =>
+    `(SELECT id, text, '${comparison}' AS side FROM ${sql.memories}
+       WHERE bank_id = $1 AND episode_id = $2 AND episode_position ${comparison} $3
+       ORDER BY episode_position ${order} LIMIT 1)`;
+  const { rows } = await client.query<{ id: string; text: string; side: '<' | '>' }>(
+    `${side('<', 'DESC')} UNION ALL ${side('>', 'ASC')}`,
+    [record.bankId, record.episodeId, position],
+  );
+  const textOn = (side: string) => rows.find((row) => row.side === side)?.text;
+  return {
+    placements: [{ position, fields: entryFields(record, [textOn('<'), textOn('>')]) }],
+    neighbours: rows.map((row) => ({ bankId: record.bankId, id: row.id })),
+  };
 }
 
 function episodeKey(bankId: string, episodeId: string): string {

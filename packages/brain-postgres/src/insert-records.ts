@@ -6,6 +6,7 @@ import {
   mayRepeat,
   mergeDuplicate,
   nearChecked,
+  replacedPlace,
 } from '@astrocyte/core/backend';
 import type pg from 'pg';
 import {
@@ -16,7 +17,7 @@ import {
   type NearMatch,
   nearestLive,
 } from './duplicate-lookups.js';
-import { appendToEpisodes, type Placement } from './episode-append.js';
+import { appendToEpisodes, type Placement, placeInEpisode } from './episode-append.js';
 import { instant } from './filter-sql.js';
 import { keywordVectorSql, ownLengthSql, rewriteEpisodeNeighbours, rewriteKeywordEntries } from './keyword-index.js';
 import { nextVersionSql, vectorLiteral } from './memory-rows.js';
@@ -150,14 +151,19 @@ async function insertChunk(
   if (kept.length === 0) return;
 
   // The replaced memory leaves first: a correction may hash like the original, which the unique constraint forbids
-  // twice, and the episodes are read without it.
-  for (const { record } of kept) if (record.supersedes !== null) await supersede(client, sql, record, options);
+  // twice, and the episodes are read without it. A correction is a chunk of its own (see chunks); one of a turn
+  // takes the turn's place in its episode.
+  const correction = kept.find(({ record }) => record.supersedes !== null)?.record;
+  const place = correction && (await supersede(client, sql, correction, options));
   const records = kept.map(({ record }) => {
     const { tags = record.tags, expiresAt = record.expiresAt } =
       mergedNow.get(memoryKey(record.bankId, record.id)) ?? {};
     return { ...record, tags, expiresAt };
   });
-  const { placements, previousLast } = await appendToEpisodes(client, sql, records);
+  const { placements, neighbours } =
+    correction?.episodeId && place !== undefined
+      ? await placeInEpisode(client, sql, { ...correction, episodeId: correction.episodeId }, place)
+      : await appendToEpisodes(client, sql, records);
   const inserted = await insertRows(client, sql, records, placements);
   const stored: MemoryRecord[] = [];
   for (const [i, record] of records.entries()) {
@@ -184,7 +190,7 @@ async function insertChunk(
   // of its episodes are rewritten from the rows.
   const missing = records.some((r) => r.episodeId !== null && !inserted.has(r.id));
   await rewriteKeywordEntries(client, sql, [
-    ...previousLast,
+    ...neighbours,
     ...(missing ? stored.filter((r) => r.episodeId !== null) : []),
   ]);
 }
@@ -306,6 +312,8 @@ async function insertRows(
 
 // The replaced memory leaves the live table, and its episode neighbours' entries its text; its history keeps the
 // text and the tags it carried until it is erased, points at its successor, and says who replaced it and why.
+// Returns the first place the replaced memories held in the record's episode (a corrected turn's); undefined when
+// they held none.
 // A chunk of a long text brings the rest of its document, whose versions point at it, except the memory that replaces
 // them (a duplicate the correction repeats). A row another transaction changes first is read as it committed: gone
 // when it was replaced or forgotten, with its new tags when a hold was merged in; checkSuperseded then fails the
@@ -315,7 +323,7 @@ async function supersede(
   sql: StoreSql,
   record: MemoryRecord,
   options: InsertOptions,
-): Promise<void> {
+): Promise<number | undefined> {
   const { actor, reason } = record.versions[0] ?? {};
   const { rows } = await client.query<{
     id: string;
@@ -342,6 +350,10 @@ async function supersede(
   );
   checkSuperseded(record, rows, options);
   await rewriteEpisodeNeighbours(client, sql, record.bankId, rows);
+  return replacedPlace(
+    record,
+    rows.map((row) => ({ episodeId: row.episode_id, position: row.episode_position })),
+  );
 }
 
 function norm(vector: Float32Array): number {

@@ -14,6 +14,7 @@ import {
   mayRepeat,
   mergeDuplicate,
   nearChecked,
+  replacedPlace,
   TimeSlicer,
   type VersionStamp,
 } from '@astrocyte/core/backend';
@@ -138,9 +139,8 @@ export class MemoryWriter {
       const near = this.index.nearDuplicate(record.bankId, record.embedding, sketch, threshold, record.supersedes);
       if (near && sameFact(record, near.row)) return this.duplicate(record, near.id, 'near', near.similarity, options);
     }
-    if (record.supersedes !== null) this.supersede(record, options);
-
-    const position = record.episodeId === null ? null : this.appendPosition(record.bankId, record.episodeId);
+    const place = record.supersedes === null ? undefined : this.supersede(record, options);
+    const position = record.episodeId === null ? null : (place ?? this.appendPosition(record.bankId, record.episodeId));
     const { lastInsertRowid } = this.stmt(
       `INSERT INTO memories (id, bank_id, text, content_hash, tags, metadata, path, created_at, occurred_at, expires_at,
                              speaker, episode_id, episode_position, document_id)
@@ -229,17 +229,25 @@ export class MemoryWriter {
   }
 
   // Takes the superseded memory, and the rest of its document, out of every live table; their history keeps the
-  // text and tags until it is erased.
-  private supersede(record: MemoryRecord, options: InsertOptions): void {
-    type Replaced = LiveRow & { tags: string; document_id: string | null };
-    const target = this.stmt(
-      `SELECT ${LIVE_ROW_COLUMNS}, m.tags, m.document_id FROM memories m WHERE m.bank_id = ? AND m.id = ?`,
-    ).get(record.bankId, record.supersedes) as Replaced | undefined;
+  // text and tags until it is erased. Returns the first place they held in the record's episode (a corrected turn's),
+  // which the record takes; undefined when they held none. Their neighbours' entries, taken out with them, are written
+  // again before the commit with the record as a neighbour.
+  private supersede(record: MemoryRecord, options: InsertOptions): number | undefined {
+    type Replaced = LiveRow & {
+      tags: string;
+      document_id: string | null;
+      episode_id: string | null;
+      episode_position: number | null;
+    };
+    const columns = `${LIVE_ROW_COLUMNS}, m.tags, m.document_id, m.episode_id, m.episode_position`;
+    const target = this.stmt(`SELECT ${columns} FROM memories m WHERE m.bank_id = ? AND m.id = ?`).get(
+      record.bankId,
+      record.supersedes,
+    ) as Replaced | undefined;
     // The memory that replaces them (a duplicate the correction repeats) stays, even when it is a chunk of theirs.
     const rest = target?.document_id
       ? (this.stmt(
-          `SELECT ${LIVE_ROW_COLUMNS}, m.tags, m.document_id FROM memories m
-            WHERE m.bank_id = ? AND m.document_id = ? AND m.id NOT IN (?, ?)`,
+          `SELECT ${columns} FROM memories m WHERE m.bank_id = ? AND m.document_id = ? AND m.id NOT IN (?, ?)`,
         ).all(record.bankId, target.document_id, target.id, record.id) as Replaced[])
       : [];
     const replaced = target ? [target, ...rest] : [];
@@ -261,6 +269,10 @@ export class MemoryWriter {
       );
       this.removeLive(old);
     }
+    return replacedPlace(
+      record,
+      replaced.map((row) => ({ episodeId: row.episode_id, position: row.episode_position })),
+    );
   }
 
   private removeLive(row: LiveRow): void {

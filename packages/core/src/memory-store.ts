@@ -38,7 +38,9 @@ export interface MemoryRecord {
   speaker: string | null;
   /**
    * The episode the record is appended to (a conversation session, or a long text's chunks): the store gives it the
-   * next position, in record order, and indexes each memory with its live neighbours' text (see keywordFields).
+   * next position, in record order, and indexes each memory with its live neighbours' text (see keywordFields). A
+   * record that supersedes memories of its own episode (the correction of a turn) takes the first place they held
+   * instead, between the same neighbours.
    */
   episodeId: string | null;
   /** For a chunk: the document it belongs to (the first chunk's id); erasing one chunk is erasing the document. */
@@ -299,6 +301,21 @@ export interface DuplicateMerge {
  */
 export function nearChecked(record: Pick<MemoryRecord, 'episodeId' | 'supersedes'>): boolean {
   return record.episodeId === null && record.supersedes === null;
+}
+
+/**
+ * The place in its episode of a record that replaced memories (`replaced`, with their episode and position as they
+ * were): the first one they held in the record's episode, where a corrected turn takes the turn's place between the
+ * same neighbours; undefined when they held none there, and the record is appended as usual.
+ */
+export function replacedPlace(
+  record: Pick<MemoryRecord, 'episodeId'>,
+  replaced: { episodeId: string | null; position: number | null }[],
+): number | undefined {
+  const places = replaced.flatMap(({ episodeId, position }) =>
+    record.episodeId !== null && episodeId === record.episodeId && position !== null ? [position] : [],
+  );
+  return places.length === 0 ? undefined : Math.min(...places);
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   type MemoryStore,
   mergeDuplicate,
   nearChecked,
+  replacedPlace,
   type ScoredId,
   type SearchFilter,
   type StoreDescription,
@@ -324,18 +325,19 @@ export class InMemoryStore implements MemoryStore {
       if (best && best.similarity >= options.nearDuplicateThreshold && mayRepeat(record.text, best.row.record.text))
         return duplicate(best.row, 'near', best.similarity);
     }
-    this.supersede(record, record.id, options);
+    const place = this.supersede(record, record.id, options);
     const episode = record.episodeId === null ? [] : this.episode(record.bankId, record.episodeId);
-    const position = Math.max(-1, ...episode.map((row) => row.position)) + 1;
+    const position = place ?? Math.max(-1, ...episode.map((row) => row.position)) + 1;
     this.rows.set(record.id, { record: { ...record, tags: [...record.tags] }, seq: this.sequence++, position });
     for (const stamp of record.versions) this.addVersion(record.id, record.bankId, stamp, record.text);
     return { status: 'stored', id: record.id };
   }
 
   // Takes the memory `record` corrects, and the rest of its document but `by`, out of the live ones: the memory
-  // named is replaced by the memory `by`, the rest of its document by the memory named.
-  private supersede(record: MemoryRecord, by: string, options: InsertOptions): void {
-    if (record.supersedes === null) return;
+  // named is replaced by the memory `by`, the rest of its document by the memory named. Returns the first place they
+  // held in the record's episode (a corrected turn's), which the record takes; undefined when they held none.
+  private supersede(record: MemoryRecord, by: string, options: InsertOptions): number | undefined {
+    if (record.supersedes === null) return undefined;
     const found = this.rows.get(record.supersedes);
     const target = found && found.record.bankId === record.bankId ? found : undefined;
     const documentId = target?.record.documentId;
@@ -362,6 +364,10 @@ export class InMemoryStore implements MemoryStore {
         successor,
       );
     }
+    return replacedPlace(
+      record,
+      replaced.map((row) => ({ episodeId: row.record.episodeId, position: row.position })),
+    );
   }
 
   // Live memories of each bank.

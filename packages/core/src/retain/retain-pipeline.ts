@@ -22,6 +22,7 @@ import type {
   AstrocyteContext,
   ConversationTurn,
   JsonObject,
+  Memory,
   PiiType,
   RetainConversationOptions,
   RetainManyItem,
@@ -132,7 +133,17 @@ export class RetainPipeline {
     const override = checkOverride(options.overrideLegalHold, reason);
     if (item.supersedes === null && (override || reason !== undefined))
       throw new ValidationError(override ? 'overrideLegalHold' : 'reason', 'only applies with supersedes');
-    if (item.supersedes !== null) item.supersedes = await this.replaceable(item.bankId, item.supersedes, override);
+    if (item.supersedes !== null) {
+      const { target, live } = await this.replaceable(item.bankId, item.supersedes, override);
+      item.supersedes = target;
+      // A corrected turn is still a turn: said by the same speaker, in its place in the session (the store puts it
+      // there), at the same time unless the correction gives another.
+      if (live.speaker !== undefined && live.episode !== undefined) {
+        item.speaker = live.speaker;
+        item.episodeId = live.episode.id;
+        item.occurredAt ??= live.occurredAt ?? null;
+      }
+    }
     const [result] = await this.persist([item], options.context, report, admit, { reason, override });
     return result as RetainResult;
   }
@@ -237,8 +248,12 @@ export class RetainPipeline {
   // document, which it replaces too) is under legal hold, only with an override. The store checks again in its
   // transaction (checkSuperseded), for what changed since. The id returned is the one the store supersedes: for a
   // chunk, its document's first, so that forgetting the id retain returned for the text erases all of it (unless that
-  // chunk is gone: a text stored before corrections replaced whole documents may have lost it).
-  private async replaceable(bankId: string, memoryId: string, override: boolean): Promise<string> {
+  // chunk is gone: a text stored before corrections replaced whole documents may have lost it), with the memory named.
+  private async replaceable(
+    bankId: string,
+    memoryId: string,
+    override: boolean,
+  ): Promise<{ target: string; live: Memory }> {
     const [live] = await this.store.get(bankId, [memoryId]);
     if (!live) {
       // A memory replaced already is in history: the caller means its successor, most likely.
@@ -255,7 +270,7 @@ export class RetainPipeline {
       ? (await this.store.select(bankId, { documentIds: [live.documentId] })).map((m) => m.id)
       : [memoryId];
     const target = live.documentId && replaced.includes(live.documentId) ? live.documentId : memoryId;
-    if (override) return target;
+    if (override) return { target, live };
     for (const { chain } of await chainsOf(this.store, bankId, replaced)) {
       const hold = this.governance.legalHold(chain);
       if (!hold) continue;
@@ -266,7 +281,7 @@ export class RetainPipeline {
         { details: { memoryId, heldMemoryId: hold.memoryId, tag: hold.tag } },
       );
     }
-    return target;
+    return { target, live };
   }
 
   private validateItem(
@@ -348,6 +363,12 @@ export class RetainPipeline {
       if (repeat > 0) whole = contentHash(plan.content, { ...about, part: `repeat ${repeat}` });
       const chunks =
         plan.content.length > this.limits.chunkSize ? chunkText(plan.content, this.limits.chunkSize) : [plan.content];
+      // The turn's one place holds one memory: the chunks after the first would land at the session's end.
+      if (chunks.length > 1 && item.supersedes !== null && item.episodeId !== null)
+        throw new ValidationError(
+          'content',
+          `is ${plan.content.length} characters; a correction of a conversation turn takes the turn's place as one memory, at most ${this.limits.chunkSize} (limits.chunkSize)`,
+        );
       const documentId = chunks.length > 1 ? newMemoryId(now.getTime()) : null;
       chunks.forEach((text, c) => {
         const versions: VersionStamp[] = [versionStamp(this.governance, 'create', now, context, replacing.reason)];

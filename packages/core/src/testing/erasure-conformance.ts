@@ -143,6 +143,29 @@ export function describeErasureConformance(name: string, factory: ErasureFactory
       expect(await keywordTerms(before)).toContain('share');
     });
 
+    it("a corrected turn's new text replaces the old one in its neighbours' keyword entries", async () => {
+      const { brain, keywordTerms } = await brainOn();
+      const [oldWord, newWord] = [canary(), canary()];
+      const turns = await brain.retainConversation(
+        [
+          { speaker: 'user', text: 'Which gate is the locker room?' },
+          { speaker: 'agent', text: `Gate ${oldWord}, by the stairs` },
+          { speaker: 'user', text: 'Thanks, see you there' },
+        ],
+        { bankId: 'home', sessionId: 'chat' },
+      );
+      const [before, corrected, after] = turns.map((t) => t.memoryId as string) as [string, string, string];
+      for (const neighbour of [before, after]) expect(await keywordTerms(neighbour)).toContain(oldWord);
+
+      await brain.retain(`Gate ${newWord}, by the stairs`, { bankId: 'home', supersedes: corrected });
+      for (const neighbour of [before, after]) {
+        const terms = await keywordTerms(neighbour);
+        expect(terms).toContain(newWord);
+        expect(terms).not.toContain(oldWord);
+      }
+      expect(await keywordTerms()).not.toContain(oldWord);
+    });
+
     it('purgeExpired erases as forget does', async () => {
       const clock = manualClock();
       const { brain, rawDump, keywordTerms } = await brainOn({ now: clock.now });

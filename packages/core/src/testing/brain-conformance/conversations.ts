@@ -300,6 +300,79 @@ export function describeConversations(factory: StoreFactory): void {
         ...session.map((turn) => ['s2', ...turn]),
       ]);
     });
+    it('keeps a corrected turn in its place: its speaker, session, position and time', async () => {
+      const brain = await makeBrain({ limits: { chunkSize: 200 } });
+      const bankId = randomBankId();
+      const long = `Here is the whole plan for the launch week, day by day. ${'Each day we meet at the dock first. '.repeat(12)}`;
+      const turns = await brain.retainConversation(
+        [
+          { speaker: 'ann', text: 'When do we meet?' },
+          { speaker: 'bob', text: 'Meet at 3pm by the dock' },
+          { speaker: 'ann', text: 'Fine by me' },
+          { speaker: 'bob', text: long },
+          { speaker: 'ann', text: 'Sounds good' },
+        ],
+        { bankId, sessionId: 's', occurredAt: '2026-01-01T10:00:00Z' },
+      );
+      const ids = turns.map((r) => r.memoryId as string);
+      const place = async () =>
+        (await brain.list(bankId)).items
+          .sort((a, b) => (a.episode?.position ?? -1) - (b.episode?.position ?? -1))
+          .map((m) => [m.text, m.speaker, m.episode?.id, m.episode?.position, m.occurredAt?.toISOString()]);
+      const before = await place();
+
+      // A correction gives no speaker or session: it takes the turn's, its place and, unless given, its time.
+      const fix = await brain.retain('Meet at 4pm by the dock', { bankId, supersedes: ids[1] as string });
+      const moved = await brain.retain('Meet at 5pm by the dock', {
+        bankId,
+        supersedes: fix.memoryId as string,
+        occurredAt: '2026-01-01T11:00:00Z',
+      });
+      // A long turn, stored as chunks, is replaced whole; its correction takes the place of its first chunk.
+      const short = await brain.retain('No plan yet', { bankId, supersedes: ids[3] as string });
+      expect([fix.stored, moved.stored, short.stored]).toEqual([true, true, true]);
+      const at = '2026-01-01T10:00:00.000Z';
+      expect(await place()).toEqual([
+        before[0],
+        ['Meet at 5pm by the dock', 'bob', 's', 1, '2026-01-01T11:00:00.000Z'],
+        before[2],
+        ['No plan yet', 'bob', 's', 3, at],
+        ...before.filter((turn) => turn[0] === 'Sounds good'),
+      ]);
+      // The correction is a turn of the session: recalled as one, and told apart from the same words elsewhere.
+      const { hits } = await brain.recall('meet at 5pm', { bankId, maxResults: 10 });
+      expect(hits.find((hit) => hit.memoryId === moved.memoryId)).toMatchObject({
+        speaker: 'bob',
+        episode: { id: 's', position: 1 },
+      });
+      expect((await brain.retain('Meet at 5pm by the dock', { bankId })).stored).toBe(true);
+      // Too long for one memory, a correction would leave the turn's place for the session's end: refused, nothing stored.
+      const stored = await place();
+      await expectFieldErrors([
+        [() => brain.retain(long, { bankId, supersedes: moved.memoryId as string }), 'content'],
+      ]);
+      expect(await place()).toEqual(stored);
+    });
+
+    it('stores the correction of a chunk of a long text outside the text: a memory or a text of its own', async () => {
+      const brain = await makeBrain({ limits: { chunkSize: 200 } });
+      const bankId = randomBankId();
+      const text = (word: string) =>
+        Array.from({ length: 6 }, (_, i) => `Section ${i} of the ${word} manual.`.repeat(4));
+      const manual = await brain.retain(text('boiler').join('\n\n'), { bankId });
+      const chunkIds = manual.chunkIds as string[];
+      const fix = await brain.retain(text('heater').join('\n\n'), { bankId, supersedes: chunkIds[2] as string });
+      const { items } = await brain.list(bankId);
+      expect(items.map((m) => m.id)).toEqual(fix.chunkIds);
+      expect(items.map((m) => [m.episode?.id, m.episode?.position, m.speaker])).toEqual(
+        items.map((_, position) => [fix.memoryId, position, undefined]),
+      );
+      const short = await brain.retain('The heater was removed', { bankId, supersedes: fix.memoryId as string });
+      const [only] = (await brain.list(bankId)).items;
+      expect(only).toMatchObject({ id: short.memoryId, text: 'The heater was removed' });
+      expect(only).not.toHaveProperty('episode');
+      expect(only).not.toHaveProperty('documentId');
+    });
   });
 
   describe('what dedup must never merge', () => {
