@@ -1,11 +1,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
+import { createSqliteBrain } from '@astrocyte/brain-sqlite';
 import { Astrocyte, type Memory } from '@astrocyte/core';
 import { describe, expect, it } from 'vitest';
 import { astrocyte, BIN_ARGS, everything, tempProject } from './cli-process.fixture.js';
 import { exportMemories } from './export-memories.js';
+import { importMemories } from './import-memories.js';
 
 // Everything a memory carries except what the target bank assigns anew (id, creation time).
 const content = (m: Memory) => ({
@@ -245,6 +247,42 @@ describe('export and import', { timeout: 120_000 }, () => {
       'crate 2 is packed',
       'ok',
     ]);
+  });
+
+  it('keeps every creation time when a bank moves, so time ranges and forget --before answer as before', async () => {
+    const { dir } = tempProject();
+    const clock = { at: new Date('2025-01-15T09:00:00Z') };
+    const now = () => clock.at;
+    const source = await createSqliteBrain({ path: join(dir, 'source.db'), now });
+    const target = await createSqliteBrain({ path: join(dir, 'target.db'), now });
+    try {
+      await source.retain('We chose Postgres for the billing service', { bankId: 'team' });
+      await source.retainConversation([{ speaker: 'ann', text: 'Billing launches in spring' }], {
+        bankId: 'team',
+        sessionId: 'plan',
+      });
+      clock.at = new Date('2026-03-01T09:00:00Z');
+      const out = new PassThrough();
+      const chunks: Buffer[] = [];
+      out.on('data', (chunk: Buffer) => chunks.push(chunk));
+      await exportMemories(source, 'team', out);
+      const jsonl = Buffer.concat(chunks).toString('utf8');
+      expect((await importMemories(target, 'team', Readable.from([jsonl]))).stored).toBe(2);
+
+      const created = async (brain: Astrocyte) =>
+        (await brain.list('team')).items.map((m) => [m.text, m.createdAt.toISOString()]);
+      expect(await created(target)).toEqual(await created(source));
+      const january = { bankId: 'team', timeRange: { from: '2025-01-01', to: '2025-01-31' } };
+      expect((await target.recall('billing', january)).hits).toHaveLength(2);
+      // The export imported back into its own bank is the same memories: nothing new.
+      expect(await importMemories(source, 'team', Readable.from([jsonl]))).toMatchObject({
+        stored: 0,
+        deduplicated: 2,
+      });
+      expect(await target.forget('team', { before: '2025-06-01' })).toEqual({ deletedCount: 2 });
+    } finally {
+      await Promise.all([source.close(), target.close()]);
+    }
   });
 
   it('skips the memories of an export that expired since, without calling the import failed', async () => {

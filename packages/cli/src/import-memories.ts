@@ -176,10 +176,11 @@ export async function importMemories(
 }
 
 function toTurn({ memory }: Entry) {
-  const { content, occurredAt, expiresAt, tags, metadata } = memory.item;
+  const { content, createdAt, occurredAt, expiresAt, tags, metadata } = memory.item;
   return {
     speaker: memory.speaker as string,
     text: content,
+    ...(createdAt ? { createdAt } : {}),
     ...(occurredAt ? { occurredAt } : {}),
     ...(expiresAt ? { expiresAt } : {}),
     ...(tags ? { tags } : {}),

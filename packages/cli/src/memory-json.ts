@@ -29,9 +29,10 @@ export interface ImportedMemory {
 }
 
 /**
- * Reads one import line into what to retain, or returns why it cannot be. `id`, `bank_id` and `created_at` are
- * accepted and ignored: the target bank gives new ids and the import time; so is `episode.position`, since turns
- * are stored in the order of their lines. Unknown keys are refused, so that a misspelt field is never dropped in
+ * Reads one import line into what to retain, or returns why it cannot be. `created_at` is restored (retain checks it),
+ * so that a bank moved by export and import answers time ranges and `forget --before` as before. `id` and `bank_id`
+ * are accepted and ignored: the target bank gives new ids; so is `episode.position`, since turns are stored in the
+ * order of their lines. Unknown keys are refused, so that a misspelt field is never dropped in
  * silence, and so is a key its reader would lose (given twice, or `__proto__`).
  */
 export function parseMemoryLine(line: string): ImportedMemory | string {
@@ -67,6 +68,7 @@ export function parseMemoryLine(line: string): ImportedMemory | string {
   }
   for (const [key, target] of [
     ['path', 'path'],
+    ['created_at', 'createdAt'],
     ['occurred_at', 'occurredAt'],
     ['expires_at', 'expiresAt'],
   ] as const) {

@@ -96,6 +96,7 @@ export const OPTION_KEYS = {
     path: true,
     occurredAt: true,
     expiresAt: true,
+    createdAt: true,
   }),
   retainConversation: keys<RetainConversationOptions>({
     bankId: true,
@@ -111,6 +112,7 @@ export const OPTION_KEYS = {
     expiresAt: true,
     tags: true,
     metadata: true,
+    createdAt: true,
   }),
   recall: keys<RecallOptions>({
     bankId: true,

@@ -128,6 +128,11 @@ export interface ConversationTurn {
   /** Tags of this turn alone, added to the call's `tags`. */
   tags?: string[];
   metadata?: JsonObject;
+  /**
+   * When the memory was first stored, for restoring one from an export (`astrocyte import`); default now. A real
+   * date, not in the future. Time ranges, recency, `forget`'s `before` and `min_age_days` count from it.
+   */
+  createdAt?: Date | string;
 }
 
 export interface RetainConversationOptions {
@@ -147,6 +152,11 @@ export interface RetainManyItem {
   path?: string;
   occurredAt?: Date | string;
   expiresAt?: Date | string;
+  /**
+   * When the memory was first stored, for restoring one from an export (`astrocyte import`); default now. A real
+   * date, not in the future. Time ranges, recency, `forget`'s `before` and `min_age_days` count from it.
+   */
+  createdAt?: Date | string;
 }
 
 /** Inclusive bounds on when a memory happened (`occurredAt`, else when it was stored). */

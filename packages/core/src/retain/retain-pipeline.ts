@@ -87,6 +87,8 @@ interface ValidatedItem {
   supersedes: string | null;
   speaker: string | null;
   episodeId: string | null;
+  /** When it was first stored, restored from an export; null: now. */
+  createdAt: Date | null;
 }
 
 /**
@@ -127,6 +129,7 @@ export class RetainPipeline {
       index: 0,
       speaker: null,
       episodeId: null,
+      createdAt: null,
     };
     checkKnownKeys(options, OPTION_KEYS.retain, '', 'an option of retain');
     const reason = checkReason(options.reason);
@@ -177,6 +180,7 @@ export class RetainPipeline {
         index: i,
         speaker: null,
         episodeId: null,
+        createdAt: this.checkCreatedAt(item.createdAt, `items[${i}].createdAt`),
       });
       await slicer.tick();
     }
@@ -229,7 +233,15 @@ export class RetainPipeline {
         `turns[${i}].`,
         'text',
       );
-      return [{ ...item, index: i, speaker, episodeId }];
+      return [
+        {
+          ...item,
+          index: i,
+          speaker,
+          episodeId,
+          createdAt: this.checkCreatedAt(turn.createdAt, `turns[${i}].createdAt`),
+        },
+      ];
     });
     const stored = await this.persist(validated, options.context, report, admit);
     const results: RetainResult[] = turns.map(() => ({
@@ -284,12 +296,21 @@ export class RetainPipeline {
     return { target, live };
   }
 
+  // A creation time restored from an export: a memory cannot have been stored after now.
+  private checkCreatedAt(value: unknown, field: string): Date | null {
+    const createdAt = checkDate(value, field);
+    const now = this.now();
+    if (createdAt && createdAt.getTime() > now.getTime())
+      throw new ValidationError(field, `is in the future (${createdAt.toISOString()}); it is now ${now.toISOString()}`);
+    return createdAt;
+  }
+
   private validateItem(
     content: unknown,
     options: RetainOptions,
     prefix: string,
     contentField = 'content',
-  ): Omit<ValidatedItem, 'index' | 'speaker' | 'episodeId'> {
+  ): Omit<ValidatedItem, 'index' | 'speaker' | 'episodeId' | 'createdAt'> {
     if (typeof options !== 'object' || options === null)
       throw new ValidationError('options', 'must be an object with bankId');
     const supersedes =
@@ -370,8 +391,12 @@ export class RetainPipeline {
           `is ${plan.content.length} characters; a correction of a conversation turn takes the turn's place as one memory, at most ${this.limits.chunkSize} (limits.chunkSize)`,
         );
       const documentId = chunks.length > 1 ? newMemoryId(now.getTime()) : null;
+      // A memory restored from an export was created when its export says; a redaction happens now.
+      const createdAt = item.createdAt ?? now;
       chunks.forEach((text, c) => {
-        const versions: VersionStamp[] = [versionStamp(this.governance, 'create', now, context, replacing.reason)];
+        const versions: VersionStamp[] = [
+          versionStamp(this.governance, 'create', createdAt, context, replacing.reason),
+        ];
         if (plan.redacted.length > 0)
           versions.push(versionStamp(this.governance, 'redact', now, context, `redacted ${plan.redacted.join(', ')}`));
         records.push({
@@ -385,7 +410,7 @@ export class RetainPipeline {
           tags: plan.tags,
           metadata: plan.metadata,
           path: plan.path,
-          createdAt: now,
+          createdAt,
           occurredAt: item.occurredAt,
           expiresAt: plan.expiresAt,
           // A long correction replaces the old memory with its first chunk; the rest follow in its episode.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../errors.js';
 import { randomBankId, type StoreFactory } from '../store-factory.js';
-import { brainHarness } from './harness.js';
+import { brainHarness, expectFieldErrors, manualClock } from './harness.js';
 
 /** Forget, list, history, banks and extractive reflect, through the Brain. */
 export function describeForgetListHistory(factory: StoreFactory): void {
@@ -38,6 +38,56 @@ export function describeForgetListHistory(factory: StoreFactory): void {
       await brain.retain('A reminder about dogs', { bankId });
       expect(await brain.forget(bankId, { all: true })).toEqual({ deletedCount: 2 });
       expect((await brain.list(bankId)).items).toEqual([]);
+    });
+
+    it('restores the creation time a retainMany item or a turn gives, which time ranges, age and history read', async () => {
+      const clock = manualClock(new Date('2026-03-01T12:00:00Z'));
+      const brain = await makeBrain({ now: clock.now });
+      const bankId = randomBankId();
+      const restored = '2025-01-15T08:00:00.000Z';
+      const [item] = await brain.retainMany([{ content: 'We chose Postgres for billing', createdAt: restored }], {
+        bankId,
+      });
+      const [turn] = await brain.retainConversation(
+        [{ speaker: 'ann', text: 'Billing goes live', createdAt: restored }],
+        {
+          bankId,
+          sessionId: 's',
+        },
+      );
+      await brain.retain('Billing launch retrospective', { bankId });
+      const ids = [item?.memoryId, turn?.memoryId];
+      expect((await brain.list(bankId)).items.map((m) => [m.id, m.createdAt.toISOString()])).toEqual(
+        expect.arrayContaining(ids.map((id) => [id, restored])),
+      );
+      const january = await brain.recall('billing', { bankId, timeRange: { from: '2025-01-01', to: '2025-01-31' } });
+      expect(january.hits.map((h) => h.memoryId).sort()).toEqual([...ids].sort());
+      expect((await brain.history(bankId, item?.memoryId as string))[0]).toMatchObject({
+        action: 'create',
+        at: new Date(restored),
+      });
+      // The same item again, whatever creation time it gives, is the same memory.
+      const [again] = await brain.retainMany([{ content: 'We chose Postgres for billing' }], { bankId });
+      expect(again).toMatchObject({ stored: false, deduplicated: true, duplicateOf: item?.memoryId });
+      expect(await brain.forget(bankId, { before: '2025-06-01' })).toEqual({ deletedCount: 2 });
+
+      // Not a real date, or later than now: refused, and nothing of the call is stored.
+      const before = (await brain.list(bankId)).items.length;
+      await expectFieldErrors([
+        [
+          () =>
+            brain.retainMany([{ content: 'Fine' }, { content: 'Later', createdAt: '2026-03-01T12:00:01Z' }], {
+              bankId,
+            }),
+          'items[1].createdAt',
+        ],
+        [() => brain.retainMany([{ content: 'Odd', createdAt: '2025-02-30' }], { bankId }), 'items[0].createdAt'],
+        [
+          () => brain.retainConversation([{ speaker: 'ann', text: 'Hi', createdAt: 'yesterday' }], { bankId }),
+          'turns[0].createdAt',
+        ],
+      ]);
+      expect((await brain.list(bankId)).items.length).toBe(before);
     });
 
     it('pages through a bank with a cursor', async () => {
