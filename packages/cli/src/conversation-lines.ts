@@ -63,7 +63,8 @@ function parseTurnLine(raw: string): { session: string; speaker: string; text: s
   if (typeof text !== 'string') return `text: must be a string, got ${describe(text)}`;
   if (at === undefined || at === null) return { session: session as string, speaker: speaker as string, text };
   const date = typeof at === 'string' ? strictDate(at) : null;
-  if (!date) return `at: must be an ISO 8601 date such as "2024-05-08T13:56:00Z", got ${describe(at)}`;
+  if (!date)
+    return `at: ${offsetMissing(at) ?? `must be an ISO 8601 date such as "2024-05-08T13:56:00Z", got ${describe(at)}`}`;
   return { session: session as string, speaker: speaker as string, text, at: date };
 }
 
@@ -81,12 +82,26 @@ export function describe(value: unknown): string {
 
 /**
  * The date of a strict ISO 8601 string, as retain reads one, or null: `2025-02-30` is not 2 March and `5` is not May
- * 2001, which JavaScript's Date would make of them.
+ * 2001, which JavaScript's Date would make of them. A date-time must give its offset, as the HTTP API asks: retain
+ * reads one without in the process's time zone, so the same file imported under another `TZ` gave each turn another
+ * time, and so another hash, and stored it again. A date alone is midnight UTC wherever it is read.
  */
 export function strictDate(text: string): Date | null {
+  if (withoutOffset(text)) return null;
   try {
     return checkDate(text.trim(), 'date');
   } catch {
     return null;
   }
+}
+
+/** Why strictDate refuses a date-time without its offset, or undefined when `value` is not one. */
+export function offsetMissing(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !withoutOffset(value)) return undefined;
+  return `must give its offset, Z or ±hh:mm, got ${describe(value)}: read in the time zone of the machine importing it, the same file would store other times elsewhere`;
+}
+
+// A date and a time with nothing after them: no Z, no ±hh:mm.
+function withoutOffset(text: string): boolean {
+  return /^\s*\d{4}-\d{2}-\d{2}T[\d:.]+\s*$/.test(text);
 }

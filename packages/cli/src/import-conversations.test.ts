@@ -239,6 +239,56 @@ describe('import of conversations', { timeout: 120_000 }, () => {
     expect(await bankContents(config, 'b')).toEqual([]);
   });
 
+  it('refuses a date-time without its offset in either format, naming it: another TZ read it as another time', async () => {
+    const { dir, config } = tempProject();
+    const lines = (at: string) =>
+      [
+        JSON.stringify({ session: 'tz1', speaker: 'ann', text: 'Shall we move the launch to May?', at: '2024-05-08' }),
+        JSON.stringify({ session: 'tz1', speaker: 'bob', text: 'Yes, May works.', at }),
+      ].join('\n');
+    const locomo = (date: string) => [
+      { sample_id: 'tz', conversation: { session_1_date_time: date, session_1: [{ speaker: 'Ann', text: 'Hi' }] } },
+    ];
+    writeFileSync(join(dir, 'tz.jsonl'), lines('2024-05-08T13:57:00'));
+    writeFileSync(join(dir, 'tz.json'), JSON.stringify(locomo('2023-05-08T13:56')));
+    const jsonl = await astrocyte(['--json', 'import', 'tz.jsonl'], { cwd: dir, env: { TZ: 'America/New_York' } });
+    expect(jsonl.code).toBe(1);
+    expect(JSON.parse(jsonl.stdout)).toMatchObject({
+      stored: 0,
+      malformed: 1,
+      problems: [
+        {
+          line: 2,
+          reason:
+            'at: must give its offset, Z or ±hh:mm, got "2024-05-08T13:57:00": read in the time zone of the machine importing it, the same file would store other times elsewhere',
+        },
+      ],
+    });
+    const sample = await astrocyte(['--json', 'import', 'tz.json'], { cwd: dir, env: { TZ: 'America/New_York' } });
+    expect(sample.code).toBe(1);
+    expect(JSON.parse(sample.stdout).problems).toEqual([
+      {
+        sample: 'tz',
+        field: 'conversation.session_1_date_time',
+        reason: expect.stringMatching(/^must give its offset, Z or ±hh:mm, got "2023-05-08T13:56"/),
+      },
+    ]);
+    expect(await bankContents(config, 'default')).toEqual([]);
+
+    // With its offset, the file stores the same instants under any TZ, and once; a date alone is midnight UTC.
+    writeFileSync(join(dir, 'tz.jsonl'), lines('2024-05-08T15:57:00+02:00'));
+    writeFileSync(join(dir, 'tz.json'), JSON.stringify(locomo('2023-05-08T13:56Z')));
+    for (const TZ of ['UTC', 'America/New_York']) {
+      for (const file of ['tz.jsonl', 'tz.json'])
+        expect((await astrocyte(['import', file], { cwd: dir, env: { TZ } })).code).toBe(0);
+    }
+    expect((await bankContents(config, 'default')).map((m) => m.occurredAt?.toISOString())).toEqual([
+      '2024-05-08T00:00:00.000Z',
+      '2024-05-08T13:57:00.000Z',
+      '2023-05-08T13:56:00.000Z',
+    ]);
+  });
+
   it('names the sample and the field of what is wrong in a LoCoMo file, and stores none of it', async () => {
     const { dir, config } = tempProject();
     const broken = structuredClone(LOCOMO);

@@ -66,6 +66,9 @@ describe('parseSessionDate', () => {
     expect(parseSessionDate('12:09 am on 13 September, 2023')?.toISOString()).toBe('2023-09-13T00:09:00.000Z');
     expect(parseSessionDate('12:30 PM on 1 January 2024')?.toISOString()).toBe('2024-01-01T12:30:00.000Z');
     expect(parseSessionDate('2024-03-01T09:00:00+02:00')?.toISOString()).toBe('2024-03-01T07:00:00.000Z');
+    expect(parseSessionDate('2024-03-01')?.toISOString()).toBe('2024-03-01T00:00:00.000Z');
+    // Without its offset, the time would be read in the process's time zone.
+    expect(parseSessionDate('2024-03-01T09:00:00')).toBeNull();
     expect(parseSessionDate('10:00 am on 31 April, 2023')).toBeNull();
     expect(parseSessionDate('10:00 am on 3 Maytember, 2023')).toBeNull();
     expect(parseSessionDate('yesterday')).toBeNull();

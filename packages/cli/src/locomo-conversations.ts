@@ -1,5 +1,5 @@
 import { type ConversationTurn, type JsonObject, lostKey } from '@astrocyte/core';
-import { describe, notText, strictDate } from './conversation-lines.js';
+import { describe, notText, offsetMissing, strictDate } from './conversation-lines.js';
 import type { ConversationSession, ReadConversations } from './import-conversations.js';
 
 const MONTHS = 'january february march april may june july august september october november december'.split(' ');
@@ -97,7 +97,8 @@ function readSample(sample: unknown, index: number, read: ReadConversations): vo
         problem(
           name,
           `${field}_date_time`,
-          `cannot be read as a date: ${describe(dateText)}; expected e.g. "1:56 pm on 8 May, 2023" or an ISO 8601 date`,
+          offsetMissing(dateText) ??
+            `cannot be read as a date: ${describe(dateText)}; expected e.g. "1:56 pm on 8 May, 2023" or an ISO 8601 date`,
         );
     }
     turns.forEach((value: unknown, t) => {
@@ -145,7 +146,7 @@ function readTurn(value: unknown): ConversationTurn | { field: string; reason: s
 
 /**
  * Parses a session date as LoCoMo writes it, `1:56 pm on 8 May, 2023` (in UTC: the format has no zone), or an
- * ISO 8601 date; null for anything else.
+ * ISO 8601 date, a date-time with its offset; null for anything else.
  */
 export function parseSessionDate(text: string): Date | null {
   const match = /^\s*(\d{1,2}):(\d{2})\s*([ap]m)\s+on\s+(\d{1,2})\s+([a-z]+),?\s+(\d{4})\s*$/i.exec(text);
