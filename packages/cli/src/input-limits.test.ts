@@ -1,5 +1,6 @@
 import { truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Astrocyte } from '@astrocyte/core';
 import { describe, expect, it } from 'vitest';
 import { astrocyte, tempProject } from './cli-process.fixture.js';
 
@@ -52,6 +53,23 @@ describe('input limits', () => {
     const run = await astrocyte(['import', '--format', 'locomo', 'huge.json'], { cwd: dir });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^astrocyte: huge\.json is over 256 MiB, the most a LoCoMo file may hold.*\(fix: split/);
+  });
+
+  it('refuses conversation JSON Lines over 256 MiB before storing any of it', async () => {
+    const { dir, config } = tempProject();
+    // A turn, then a sparse tail (no disk used): read whole, 256 MiB of turns take 600 MB of heap, and a file ten
+    // times that size ended in V8's out-of-memory abort.
+    const file = join(dir, 'huge.jsonl');
+    writeFileSync(file, `${JSON.stringify({ session: 's', speaker: 'ann', text: 'Hello' })}\n`);
+    truncateSync(file, 256 * 1024 * 1024 + 1);
+    const run = await astrocyte(['import', 'huge.jsonl'], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /^astrocyte: huge\.jsonl is over 256 MiB, the most a file of conversation turns may hold.*\(fix: split its sessions/,
+    );
+    const brain = await Astrocyte.fromConfig(config);
+    expect((await brain.list('default')).items).toEqual([]);
+    await brain.close();
   });
 
   it('refuses -m @file over 1 MiB, reading no more of it, and a text on stdin over the limit', async () => {

@@ -133,13 +133,12 @@ export function registerTransferCommands(program: Command, io: CliIo): void {
           const peeked = options.format ? undefined : await peekFirstLine(source, maxLineBytes);
           const format = options.format ?? formatOfFirstLine(peeked?.line ?? '');
           const read = peeked?.input ?? source;
-          const input =
-            format === 'locomo'
-              ? utf8Input(
-                  atMost(read, MAX_LOCOMO_BYTES, () => locomoTooLarge(name)),
-                  name,
-                )
-              : utf8Input(read, name, maxLineBytes);
+          // A conversation file is read whole before anything is stored (memories are stored as they are read).
+          const bounded =
+            format === 'memories'
+              ? read
+              : atMost(read, MAX_CONVERSATION_BYTES, () => conversationTooLarge(name, format));
+          const input = utf8Input(bounded, name, format === 'locomo' ? undefined : maxLineBytes);
           const bar = new ProgressBar(io.stderr, 'importing', showProgress(session, options.progress));
           const bytesRead = () => (source as { bytesRead?: number }).bytesRead ?? 0;
           // What was stored before a failure stops the import (a quota, the store): said, so the user knows.
@@ -174,16 +173,19 @@ export function registerTransferCommands(program: Command, io: CliIo): void {
 }
 
 /**
- * The largest LoCoMo file import reads: it is parsed whole, first as one string (V8 refuses one over 2^29 - 24
- * characters: a 600 MB file failed with a raw RangeError) and then as objects several times its size. The LoCoMo
- * benchmark's file is 3 MB; the longest turn a config allows (16,000,000 characters) takes 48 MB.
+ * The largest conversation file import reads: it is read whole before anything is stored. A LoCoMo file is parsed
+ * first as one string (V8 refuses one over 2^29 - 24 characters: a 600 MB file failed with a raw RangeError) and then
+ * as objects several times its size; JSON Lines of short turns take about 2.3 bytes of heap a byte (600 MB for 256
+ * MiB; a 2.75 GB file ended in V8's out-of-memory abort). The LoCoMo benchmark's file is 3 MB; the longest turn a
+ * config allows (16,000,000 characters) takes 48 MB.
  */
-const MAX_LOCOMO_BYTES = 256 * 1024 * 1024;
+const MAX_CONVERSATION_BYTES = 256 * 1024 * 1024;
 
-function locomoTooLarge(name: string): UsageError {
+function conversationTooLarge(name: string, format: ImportFormat): UsageError {
+  const locomo = format === 'locomo';
   return new UsageError(
-    `${name} is over ${MAX_LOCOMO_BYTES / 1024 / 1024} MiB, the most a LoCoMo file may hold: it is read whole before anything is stored`,
-    'split its samples over several files and import each; a session imported again is deduplicated',
+    `${name} is over ${MAX_CONVERSATION_BYTES / 1024 / 1024} MiB, the most a ${locomo ? 'LoCoMo file' : 'file of conversation turns'} may hold: it is read whole before anything is stored`,
+    `split its ${locomo ? 'samples' : 'sessions'} over several files and import each; a session imported again is deduplicated`,
   );
 }
 
