@@ -66,7 +66,9 @@ export async function importConversations(
   // The first session whose results are not all counted, and how many of its calls are.
   let head = 0;
   let counted = 0;
-  const count = () => {
+  // Once the import has stopped on a failure, every call that completed is counted, those of the session stored
+  // beside the failing one included: it may come later in the file, and its turns are stored all the same.
+  const count = (stopped = false) => {
     while (head < sessions.length) {
       const session = sessions[head] as SessionCalls;
       for (; counted < session.calls.length; counted++) {
@@ -77,7 +79,7 @@ export async function importConversations(
         summary.records += turns.length;
         options.onProgress?.(summary);
       }
-      if (!session.done) return;
+      if (!session.done && !stopped) return;
       head += 1;
       counted = 0;
     }
@@ -134,6 +136,9 @@ export async function importConversations(
   };
   const settled = await Promise.allSettled(Array.from({ length: SESSIONS_IN_FLIGHT }, storeSessions));
   const failure = settled.find((outcome) => outcome.status === 'rejected');
-  if (failure) throw failure.reason;
+  if (failure) {
+    count(true);
+    throw failure.reason;
+  }
   return summary;
 }

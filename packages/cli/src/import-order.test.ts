@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { createSqliteBrain } from '@astrocyte/brain-sqlite';
+import type { Brain } from '@astrocyte/core';
 import { describe, expect, it } from 'vitest';
 import { everything, tempProject } from './cli-process.fixture.js';
 import { readConversationLines } from './conversation-lines.js';
@@ -53,6 +54,55 @@ describe('importing conversations, two sessions at once', () => {
           .map((m) => m.text);
         expect(stored).toEqual(said);
       }
+    } finally {
+      await brain.close();
+    }
+  });
+
+  it('says every turn stored before a failure stopped it, those of a later session stored beside it too', async () => {
+    const { dir } = tempProject();
+    const brain = await createSqliteBrain({ path: `${dir}/stop.db` });
+    try {
+      const jsonl = [
+        ['s1', 2],
+        ['s2', 4],
+        ['s3', 2],
+        ['s4', 1],
+      ]
+        .flatMap(([session, n]) =>
+          Array.from({ length: n as number }, (_, i) => ({ session, speaker: 'ann', text: `${session} turn ${i}` })),
+        )
+        .map((line) => JSON.stringify(line))
+        .join('\n');
+      // s2 fails (a quota, the store) once s3, taken up beside it, is stored.
+      let s3Stored = () => {};
+      const s3 = new Promise<void>((resolve) => {
+        s3Stored = resolve;
+      });
+      const failing = {
+        retainConversation: async (...args: Parameters<Brain['retainConversation']>) => {
+          if (args[1].sessionId === 's2') {
+            await s3;
+            throw new Error('quota: storing 4 more would pass max_memories');
+          }
+          const results = await brain.retainConversation(...args);
+          if (args[1].sessionId === 's3') s3Stored();
+          return results;
+        },
+      } as Brain;
+      let done: ImportSummary | undefined;
+      const read = await readConversationLines(Readable.from([jsonl]));
+      await expect(
+        importConversations(failing, 'chats', read, {
+          onProgress: (s) => {
+            done = structuredClone(s);
+          },
+        }),
+      ).rejects.toThrow(/quota/);
+      const stored = await everything(brain, 'chats');
+      expect(stored.map((m) => m.episode?.id)).toEqual(expect.arrayContaining(['s1', 's1', 's3', 's3']));
+      expect(stored.map((m) => m.episode?.id)).not.toContain('s2');
+      expect(done).toMatchObject({ stored: stored.length, deduplicated: 0, records: stored.length });
     } finally {
       await brain.close();
     }
