@@ -47,6 +47,22 @@ describe('EarlierSayings', () => {
     expect(results.map((r) => r.deduplicated)).toEqual([true, true, true, true]);
   });
 
+  it('stores a turn said again in a later call with its speaker written decomposed, as the library reads it', async () => {
+    const brain = await brainOf();
+    const earlier = new EarlierSayings();
+    const store = (turns: ConversationTurn[]) =>
+      earlier.retain('s1', undefined, turns, (sent) =>
+        brain.retainConversation(sent, { bankId: 'b', sessionId: 's1' }),
+      );
+    await store([turn('Yes', 'Zo\u00eb')]);
+    // One speaker to the library: without its earlier saying sent first, the new "Yes" was taken for it and lost.
+    expect((await store([turn('Yes', 'Zoe\u0308')])).map((r) => r.stored)).toEqual([true]);
+    expect((await everything(brain, 'b')).map((m) => [m.speaker, m.text])).toEqual([
+      ['Zo\u00eb', 'Yes'],
+      ['Zo\u00eb', 'Yes'],
+    ]);
+  });
+
   it("names a refused turn by its place among the caller's turns, and counts nothing of the refused attempt", async () => {
     const brain = await brainOf();
     const earlier = new EarlierSayings();

@@ -1,5 +1,5 @@
 import { type ConversationTurn, type RetainResult, ValidationError } from '@astrocyte/core';
-import { contentHash, DEFAULT_LIMITS } from '@astrocyte/core/backend';
+import { contentHash, DEFAULT_LIMITS, normalizeSpeaker } from '@astrocyte/core/backend';
 
 // A turn said again word for word by its speaker is a short one ("yes", "thanks"); a long one (a pasted document)
 // said again is rare, and remembering every long turn would hold a restore's longest texts in memory to its end.
@@ -74,7 +74,11 @@ export class EarlierSayings {
 
 function sameness(turn: ConversationTurn, sessionAt: Date | undefined): string {
   const at = turn.occurredAt ?? sessionAt;
-  return contentHash(turn.text, { speaker: turn.speaker.trim(), occurredAt: at === undefined ? null : new Date(at) });
+  // The speaker as the library compares it: "Zoë" written composed and decomposed is one speaker there.
+  return contentHash(turn.text, {
+    speaker: normalizeSpeaker(turn.speaker),
+    occurredAt: at === undefined ? null : new Date(at),
+  });
 }
 
 // The library names a bad turn by its place in the call (`turns[5].speaker`); the caller knows it without the turns

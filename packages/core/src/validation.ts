@@ -234,9 +234,18 @@ function checkJsonText(value: unknown, field: string, depth = 1): void {
   }
 }
 
-/** A conversation speaker: a non-empty name within the length limit, trimmed, on one line. */
+/**
+ * A speaker as the brain stores and compares it: trimmed, in Unicode's composed form (NFC), as a tag. The speaker is
+ * part of a turn's hash: "Zoë" written decomposed (as macOS and some exporters do) stored every turn of hers again.
+ * A speaker already composed (any ASCII name) is unchanged, and so are the hashes of the turns stored under it.
+ */
+export function normalizeSpeaker(name: string): string {
+  return name.trim().normalize('NFC');
+}
+
+/** A conversation speaker: a non-empty name within the length limit, normalized (normalizeSpeaker), on one line. */
 export function checkSpeaker(speaker: unknown, limits: Limits, field = 'speaker'): string {
-  const name = checkText(speaker, limits.maxSpeakerLength, field).trim();
+  const name = normalizeSpeaker(checkText(speaker, limits.maxSpeakerLength, field));
   // A turn is shown as "name: text" in the keyword index, the embedder's input and reflect's prompt: a line break in
   // the name (U+2028 and U+2029 are line breaks too) would read there as a turn of its own.
   if (/[\p{Cc}\p{Zl}\p{Zp}]/u.test(name)) {

@@ -28,5 +28,5 @@ export {
 } from '../reembed/store-reembedding.js';
 export { contentHash, episodeHashPrefix, mayRepeat, searchTerms, words } from '../text.js';
 export { TimeSlicer } from '../time-slicer.js';
-export { DEFAULT_LIMITS } from '../validation.js';
+export { DEFAULT_LIMITS, normalizeSpeaker } from '../validation.js';
 export { parsePackageOptions } from '../zod-problem.js';

@@ -373,6 +373,23 @@ export function describeConversations(factory: StoreFactory): void {
       expect(only).not.toHaveProperty('episode');
       expect(only).not.toHaveProperty('documentId');
     });
+
+    it('takes a speaker written decomposed for the same name composed: the turn is stored once, under the composed name', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      const options = { bankId, sessionId: 'cabin', occurredAt: '2025-01-01T00:00:00Z' };
+      const text = 'I booked the cabin for July.';
+      // Composed, as a turn stored before names were normalized was (its hash unchanged), then decomposed (macOS).
+      const [composed] = await brain.retainConversation([{ speaker: 'Zo\u00eb', text }], options);
+      const [decomposed] = await brain.retainConversation([{ speaker: ' Zoe\u0308 ', text }], options);
+      expect(decomposed).toMatchObject({ deduplicated: true, memoryId: composed?.memoryId });
+      const other = randomBankId();
+      await brain.retainConversation([{ speaker: 'Zoe\u0308', text }], { ...options, bankId: other });
+      const again = await brain.retainConversation([{ speaker: 'Zo\u00eb', text }], { ...options, bankId: other });
+      expect(again.map((r) => r.deduplicated)).toEqual([true]);
+      for (const id of [bankId, other])
+        expect((await brain.list(id)).items.map((m) => m.speaker)).toEqual(['Zo\u00eb']);
+    });
   });
 
   describe('what dedup must never merge', () => {
