@@ -46,4 +46,18 @@ describe('LocalEmbedder', () => {
     for (const text of texts) hash.update(Buffer.from(embedder.embedOne(text).buffer));
     expect(hash.digest('hex')).toBe('04087a74cc773506875673865db8b2881ee4e57b8ca0185ad8fd7b8ee24861a1');
   });
+
+  it('weighs numbers, negations and identifiers as local-hash-v1 has since schema 3, invisible characters left out', () => {
+    // The first release embedded this text under the same name without those weights (its sha256 was d0ec79ea…): a
+    // store it wrote needed its vectors computed again (the stores' migrations do it for local-hash-v1). A change of
+    // these features needs a new name (local-hash-v2) so that stores refuse it and `astrocyte reembed` moves them.
+    const text = 'Gate B12 is not open before 3pm on 2025-06-02';
+    const digest = (t: string) =>
+      createHash('sha256')
+        .update(Buffer.from(embedder.embedOne(t).buffer))
+        .digest('hex');
+    expect(embedder.name).toBe('local-hash-v1');
+    expect(digest(text)).toBe('ccdbfd7f5a5827720247d3136c2ee2482690f9a54640da49583b3ea7130f482d');
+    expect(digest(text.replace('Gate', 'Ga\u200bte'))).toBe(digest(text));
+  });
 });

@@ -34,6 +34,9 @@ export class LocalEmbedder implements Embedder {
   constructor(options: { dimensions?: number } = {}) {
     checkKnownKeys(options, OPTION_KEYS.localEmbedder, '', 'an option of the local embedder');
     this.dimensions = checkInteger(options.dimensions, 'dimensions', 32, 4096, DEFAULTS.embedding.localDimensions);
+    // The name is what a store records and checks: any change of the features, hashes or weights below changes the
+    // vectors, and must change the name (local-hash-v2), or stores written before open without a mismatch and their
+    // vectors no longer lie near new ones (3e1c704 did so; the stores' migrations re-embed what it left behind).
     this.name = 'local-hash-v1';
   }
 
