@@ -14,11 +14,12 @@ const configSchema = z.strictObject({
 export const backend: BackendModule<z.output<typeof configSchema>> = {
   name: 'postgres',
   configSchema,
-  open({ url, schema, max_connections }, { existing }) {
+  open({ url, schema, max_connections }, { existing, embedder }) {
     return openPostgresStore({
       connectionString: url,
       schema,
       mustExist: existing === true,
+      ...(embedder ? { embedder } : {}),
       ...(max_connections === undefined ? {} : { maxConnections: max_connections }),
     });
   },

@@ -15,9 +15,14 @@ export async function createPostgresBrain(options: PostgresBrainOptions): Promis
   const { brain, store: storeOptions } = splitBrainOptions(parseOptions(postgresBrainOptionsSchema, options));
   // Before the store opens, so that bad settings create and migrate no schema.
   checkBrainSettings(brain);
-  const store = await openPostgresStore(storeOptions);
+  const embedder = brain.embedder ?? new LocalEmbedder();
+  // Named to the store, which refuses a schema recording another before it upgrades it.
+  const store = await openPostgresStore({
+    ...storeOptions,
+    embedder: { name: embedder.name, dimensions: embedder.dimensions },
+  });
   try {
-    return await Astrocyte.create({ ...brain, store, embedder: brain.embedder ?? new LocalEmbedder() });
+    return await Astrocyte.create({ ...brain, store, embedder });
   } catch (error) {
     await store.close();
     throw error;

@@ -1,4 +1,5 @@
-import { StorageError } from '@astrocyte/core';
+import { LocalEmbedder, StorageError } from '@astrocyte/core';
+import { checkSameEmbedder, contentHash, type EmbedderInfo } from '@astrocyte/core/backend';
 import type pg from 'pg';
 import {
   describeVectorExtension,
@@ -10,14 +11,60 @@ import {
 import { withoutHnswGraphs } from './hnsw-rebuild.js';
 import { rebuildKeywordEntries } from './keyword-backfill.js';
 import { TEXT_SEARCH_CONFIG } from './keyword-index.js';
-import { quoteIdent } from './schema.js';
+import { vectorLiteral } from './memory-rows.js';
+import { quoteIdent, readEmbedder, type StoredEmbedder } from './schema.js';
 
 /** One schema change; applied once, in order, inside the migration transaction. */
 export interface Migration {
   version: number;
   name: string;
-  /** Applies the change on the transaction's connection; `schema` is the quoted schema name. */
-  up: (client: pg.ClientBase, schema: string) => Promise<void>;
+  /**
+   * Applies the change on the transaction's connection; `schema` is the quoted schema name, `from` the newest
+   * version the schema had when this upgrade began (0 for a new one).
+   */
+  up: (client: pg.ClientBase, schema: string, from: number) => Promise<void>;
+}
+
+// Rows read and rewritten per round trip by the steps that rewrite every row: bounded memory, few round trips.
+const BATCH_SIZE = 1000;
+
+/**
+ * Calls `rewrite` with each batch of the rows `select` (a query on the schema's memories) reads, as they were before
+ * the first rewrite; the cursor's snapshot never reads a rewritten row again.
+ */
+async function eachBatch<Row>(
+  client: pg.ClientBase,
+  select: string,
+  rewrite: (rows: Row[]) => Promise<void>,
+): Promise<void> {
+  await client.query(`DECLARE migration_rows NO SCROLL CURSOR FOR ${select}`);
+  for (;;) {
+    const { rows } = await client.query(`FETCH ${BATCH_SIZE} FROM migration_rows`);
+    if (rows.length === 0) break;
+    await rewrite(rows as Row[]);
+  }
+  await client.query('CLOSE migration_rows');
+}
+
+type HashedRow = { seq: string; bank_id: string; content_hash: string; hash: string };
+
+// Every row of the schema outside episodes and documents whose hash is not what contentHash makes now, by batch.
+async function eachOutdatedHash(
+  client: pg.ClientBase,
+  s: string,
+  rewrite: (rows: HashedRow[]) => Promise<void>,
+): Promise<void> {
+  await eachBatch<HashedRow & { text: string; occurred_at: Date | null; speaker: string | null }>(
+    client,
+    `SELECT seq, bank_id, content_hash, text, occurred_at, speaker FROM ${s}.memories
+      WHERE episode_id IS NULL AND document_id IS NULL`,
+    async (rows) => {
+      const outdated = rows
+        .map((row) => ({ ...row, hash: contentHash(row.text, { occurredAt: row.occurred_at, speaker: row.speaker }) }))
+        .filter((row) => row.hash !== row.content_hash);
+      if (outdated.length > 0) await rewrite(outdated);
+    },
+  );
 }
 
 async function run(client: pg.ClientBase, statements: string[]): Promise<void> {
@@ -201,6 +248,71 @@ export const MIGRATIONS: Migration[] = [
     // Forgetting a superseded chunk forgets the whole text, as for a live one. Rows replaced before stay without one.
     up: statements((s) => [`ALTER TABLE ${s}.memory_versions ADD COLUMN document_id text`]),
   },
+  {
+    version: 10,
+    name: 'content hashes of the memories stored before version 3 as contentHash makes them',
+    // Version 3 changed the formula (case kept, the time it happened added) but kept the hashes of the rows stored
+    // before, so a repeat of one was never found. Turns and chunks (in an episode or a document) were all hashed by
+    // the new formula; rows already hashed so hash the same. A row whose new hash another row of its bank already
+    // holds (its repeat, stored while the old hash hid it) keeps its own: no row lost.
+    up: async (client, s) => {
+      let found = false;
+      await eachOutdatedHash(client, s, async () => {
+        found = true;
+      });
+      if (!found) return;
+      await withoutHnswGraphs(client, s, () =>
+        eachOutdatedHash(client, s, async (rows) => {
+          // One row per new hash in the batch; the statement sees the earlier batches' rewrites.
+          const first = [...new Map(rows.map((row) => [`${row.bank_id}\u0000${row.hash}`, row])).values()];
+          await client.query(
+            `UPDATE ${s}.memories m SET content_hash = v.hash
+               FROM unnest($1::text[], $2::bigint[], $3::text[]) AS v(bank_id, seq, hash)
+              WHERE m.bank_id = v.bank_id AND m.seq = v.seq
+                AND NOT EXISTS (SELECT 1 FROM ${s}.memories o WHERE o.bank_id = v.bank_id AND o.content_hash = v.hash)`,
+            [first.map((r) => r.bank_id), first.map((r) => r.seq), first.map((r) => r.hash)],
+          );
+        }),
+      );
+    },
+  },
+  {
+    version: 11,
+    name: "the local embedder's vectors of the memories stored before version 3 computed again",
+    // The local embedder's vectors changed with version 3 (numbers, negations and identifiers weigh more) under the
+    // same name, so a schema stored before holds vectors its repeats no longer lie near. Such a schema, when it
+    // records the local embedder, has them computed again (local and fast). Before version 3 no memory had a
+    // speaker: the text is what was embedded.
+    up: async (client, s, from) => {
+      if (from === 0 || from >= 3) return;
+      const { rows: recorded } = await client.query<{ value: StoredEmbedder }>(
+        `SELECT value FROM ${s}.meta WHERE key = 'embedder'`,
+      );
+      const stored = recorded[0]?.value;
+      if (!stored) return;
+      if (stored.name !== new LocalEmbedder().name) return;
+      const embedder = new LocalEmbedder({ dimensions: stored.dimensions });
+      const vectorType = `${quoteIdent((await readVectorExtension(client))?.schema ?? 'public')}.${stored.columnType}`;
+      await withoutHnswGraphs(client, s, () =>
+        eachBatch<{ seq: string; bank_id: string; text: string }>(
+          client,
+          `SELECT seq, bank_id, text FROM ${s}.memories`,
+          async (rows) => {
+            await client.query(
+              `UPDATE ${s}.memories m SET embedding = v.embedding::${vectorType}
+                 FROM unnest($1::text[], $2::bigint[], $3::text[]) AS v(bank_id, seq, embedding)
+                WHERE m.bank_id = v.bank_id AND m.seq = v.seq`,
+              [
+                rows.map((r) => r.bank_id),
+                rows.map((r) => r.seq),
+                rows.map((r) => vectorLiteral(embedder.embedOne(r.text))),
+              ],
+            );
+          },
+        ),
+      );
+    },
+  },
 ];
 
 // One lock for every Astrocyte schema of the database: CREATE EXTENSION and CREATE SCHEMA race across schemas too.
@@ -219,12 +331,13 @@ export function withMigrationLock<T>(
 
 /**
  * Creates the extension when allowed, brings the schema to the latest version, and reports pgvector's features. With
- * `mustExist`, a schema that holds no store yet is refused, not created.
+ * `mustExist`, a schema that holds no store yet is refused, not created; one that records another embedder than
+ * `embedder` is refused (EmbedderMismatchError) before anything is written.
  */
 export async function migrate(
   connection: PostgresConnection,
   schema: string,
-  mustExist = false,
+  options: { mustExist?: boolean; embedder?: EmbedderInfo } = {},
 ): Promise<VectorExtension> {
   const s = quoteIdent(schema);
   const { address } = connection;
@@ -240,11 +353,14 @@ export async function migrate(
         { code: 'schema_too_new', details: { schema, version: newest, supported: latest } },
       );
     }
-    if (mustExist && applied.size === 0)
+    if (options.mustExist && applied.size === 0)
       throw new StorageError(
         `@astrocyte/brain-postgres: no store in schema "${schema}" at ${address.host}:${address.port}: nothing has been stored there yet`,
         { code: 'storage_database_missing', details: { schema } },
       );
+    // Before anything is written: a mistyped config leaves a schema the release that wrote it can still open.
+    const recorded = applied.size > 0 ? await readEmbedder(client, schema) : undefined;
+    if (options.embedder && recorded) checkSameEmbedder(recorded, options.embedder);
     const pending = MIGRATIONS.filter((m) => !applied.has(m.version));
     if (current && pending.length === 0) return describeVectorExtension(current);
     const extension = await ensureVectorExtension(client, address, current);
@@ -256,7 +372,7 @@ export async function migrate(
       `CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
     );
     for (const migration of pending) {
-      await migration.up(client, s);
+      await migration.up(client, s, newest);
       await client.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`, [
         migration.version,
         migration.name,

@@ -93,7 +93,7 @@ export class PostgresMemoryStore implements MemoryStore {
     const options = parseOptions(postgresStoreOptionsSchema, input);
     const connection = PostgresConnection.open(options);
     try {
-      const extension = await migrate(connection, options.schema, options.mustExist);
+      const extension = await migrate(connection, options.schema, options);
       return new PostgresMemoryStore(
         connection,
         options,

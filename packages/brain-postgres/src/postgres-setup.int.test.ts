@@ -1,10 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { EmbedderMismatchError, LocalEmbedder, StorageError, ValidationError } from '@astrocyte/core';
 import { dateWords } from '@astrocyte/core/backend';
 import { axisVector, memoryRecord, randomBankId, retainHashedKinds } from '@astrocyte/core/testing';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createPostgresBrain } from './create-postgres-brain.js';
+import { vectorLiteral } from './memory-rows.js';
 import { MIGRATIONS } from './migrations.js';
 import { openPostgresStore } from './postgres-memory-store.js';
 import { postgresTestFile, TEST_DATABASE_URL } from './testing-support/postgres-test-database.js';
@@ -22,7 +23,7 @@ async function migrateTo(version: number, s: string): Promise<void> {
       `CREATE TABLE ${s}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
     );
     for (const migration of MIGRATIONS.filter((m) => m.version <= version)) {
-      await migration.up(client, s);
+      await migration.up(client, s, 0);
       await client.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`, [
         migration.version,
         migration.name,
@@ -31,6 +32,47 @@ async function migrateTo(version: number, s: string): Promise<void> {
   } finally {
     client.release();
   }
+}
+
+// The content hash the releases before version 3 stored: sha256 of the text NFKC-normalized and lower-cased.
+const hashBeforeVersion3 = (text: string) =>
+  createHash('sha256').update(text.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim()).digest('hex');
+
+/**
+ * Creates schema `s` (quoted) as the first release left it with `texts` stored in bank `b` by the local embedder of
+ * `dimensions`: version 2, the old hashes, and vectors in which numbers weighed less (the vector of the text without
+ * them stands in). Returns the memories' ids, in the order of `texts`.
+ */
+async function storedByFirstRelease(
+  s: string,
+  dimensions: number,
+  texts: { text: string; tags?: string[]; occurredAt?: string }[],
+): Promise<string[]> {
+  await migrateTo(2, s);
+  await admin.query(`ALTER TABLE ${s}.memories ADD COLUMN embedding vector(${dimensions}) NOT NULL`);
+  await admin.query(
+    `CREATE INDEX memories_embedding_hnsw_idx ON ${s}.memories
+       USING hnsw ((embedding::halfvec(${dimensions})) halfvec_cosine_ops)`,
+  );
+  await admin.query(`INSERT INTO ${s}.meta (key, value) VALUES ('embedder', $1)`, [
+    JSON.stringify({ name: 'local-hash-v1', dimensions, columnType: 'vector', index: 'halfvec' }),
+  ]);
+  const embedder = new LocalEmbedder({ dimensions });
+  const ids = texts.map((_, i) => `m${i}`);
+  for (const [i, { text, tags = [], occurredAt = null }] of texts.entries()) {
+    const vector = vectorLiteral(embedder.embedOne(text.replace(/\d+/g, '')));
+    await admin.query(
+      `INSERT INTO ${s}.memories (id, bank_id, text, content_hash, tags, created_at, occurred_at, embedding)
+       VALUES ($1, 'b', $2, $3, $4, now(), $5, $6)`,
+      [ids[i], text, hashBeforeVersion3(text), tags, occurredAt, vector],
+    );
+    await admin.query(
+      `INSERT INTO ${s}.memory_versions (bank_id, memory_id, version, action, text, at)
+       VALUES ('b', $1, 1, 'create', $2, now())`,
+      [ids[i], text],
+    );
+  }
+  return ids;
 }
 
 describe.runIf(available)('postgres schema setup', () => {
@@ -341,6 +383,99 @@ describe.runIf(available)('postgres schema setup', () => {
     const { rows } = await admin.query(`SELECT indexdef FROM pg_indexes WHERE schemaname = $1`, [schema]);
     expect(rows.map((r) => r.indexdef).join('\n')).toMatch(/USING hnsw/);
     await brain.close();
+  });
+
+  it('finds repeats and corrections of memories stored by the first release, whose vectors are computed again', async () => {
+    const schema = schemas.next();
+    const s = `"${schema}"`;
+    const at = '2025-06-01T00:00:00.000Z';
+    const texts = [
+      { text: 'Bob now prefers black coffee', tags: ['bob'] },
+      { text: 'Bob used to drink green tea', tags: ['bob'] },
+      { text: 'Meeting with the auditors at 3pm on 2025-06-02', occurredAt: at },
+      { text: 'Filler fact number 3 about kumquat orchards 21' },
+    ];
+    const [coffee, tea, meeting, kumquats] = await storedByFirstRelease(s, 64, texts);
+    const embedder = new LocalEmbedder({ dimensions: 64 });
+
+    const brain = await createPostgresBrain({ connectionString: TEST_DATABASE_URL, schema, embedder });
+    for (const { text } of texts) {
+      const { rows } = await admin.query(
+        `SELECT 1 - (embedding <=> $2::vector) AS similarity FROM ${s}.memories WHERE text = $1`,
+        [text, vectorLiteral(embedder.embedOne(text))],
+      );
+      expect(rows[0]?.similarity).toBeCloseTo(1, 6);
+    }
+    expect(await brain.retain(texts[2]?.text as string, { bankId: 'b', occurredAt: at })).toMatchObject({
+      deduplicated: true,
+      duplicateOf: meeting,
+    });
+    expect(
+      await brain.retain('Bob now prefers black coffee', { bankId: 'b', tags: ['bob'], supersedes: tea as string }),
+    ).toMatchObject({ deduplicated: true, duplicateOf: coffee });
+    // A near repeat: found by its vector, which lies beside the stored one again.
+    expect(await brain.retain('Filler fact number 3 about the kumquat orchards 21', { bankId: 'b' })).toMatchObject({
+      deduplicated: true,
+      duplicateOf: kumquats,
+    });
+    expect((await brain.list('b')).items).toHaveLength(3);
+    const { rows } = await admin.query(`SELECT indexdef FROM pg_indexes WHERE schemaname = $1`, [schema]);
+    expect(rows.map((r) => r.indexdef).join('\n')).toMatch(/USING hnsw/);
+    await brain.close();
+  });
+
+  it('keeps both rows when an old memory’s new hash is already held by its repeat, stored after version 3', async () => {
+    const schema = schemas.next();
+    const s = `"${schema}"`;
+    const store = await openPostgresStore({ connectionString: TEST_DATABASE_URL, schema });
+    await store.ensureEmbedder(EMBEDDER);
+    const text = 'Bob now prefers black coffee';
+    const fields = { embedding: axisVector(16, 0), createdAt: new Date() };
+    const before = memoryRecord('b', text, { ...fields, contentHash: hashBeforeVersion3(text) });
+    const repeat = memoryRecord('b', text, fields);
+    const other = memoryRecord('b', 'Alice drinks tea', {
+      ...fields,
+      contentHash: hashBeforeVersion3('Alice drinks tea'),
+    });
+    await store.insert([before, repeat, other], { nearDuplicateThreshold: null });
+    await store.close();
+    // As a release before version 10 left it.
+    await admin.query(`DELETE FROM ${s}.schema_migrations WHERE version >= 10`);
+
+    const upgraded = await openPostgresStore({ connectionString: TEST_DATABASE_URL, schema });
+    const { rows } = await admin.query(`SELECT id, content_hash FROM ${s}.memories ORDER BY seq`);
+    expect(rows).toEqual([
+      { id: before.id, content_hash: hashBeforeVersion3(text) },
+      { id: repeat.id, content_hash: repeat.contentHash },
+      { id: other.id, content_hash: memoryRecord('b', 'Alice drinks tea', fields).contentHash },
+    ]);
+    await upgraded.close();
+  });
+
+  it('refuses an older schema opened with another embedder before it upgrades it, leaving it as it was', async () => {
+    const schema = schemas.next();
+    const s = `"${schema}"`;
+    await storedByFirstRelease(s, 64, [{ text: 'Mina runs the Tuesday standup' }]);
+    const snapshot = async () =>
+      (
+        await admin.query(
+          `SELECT (SELECT array_agg(version ORDER BY version) FROM ${s}.schema_migrations) AS versions,
+                  (SELECT array_agg(attname::text ORDER BY attname) FROM pg_attribute
+                    WHERE attrelid = '${s}.memories'::regclass AND attnum > 0 AND NOT attisdropped) AS columns,
+                  (SELECT array_agg(indexdef ORDER BY indexdef) FROM pg_indexes WHERE schemaname = $1) AS indexes,
+                  (SELECT array_agg(m::text ORDER BY id) FROM ${s}.memories m) AS memories`,
+          [schema],
+        )
+      ).rows[0];
+    const before = await snapshot();
+    const error = await createPostgresBrain({
+      connectionString: TEST_DATABASE_URL,
+      schema,
+      embedder: new LocalEmbedder({ dimensions: 32 }),
+    }).catch((e) => e);
+    expect(EmbedderMismatchError.isInstance(error)).toBe(true);
+    expect(await snapshot()).toEqual(before);
+    expect(before.versions).toEqual([1, 2]);
   });
 
   it('creates the HNSW, GIN and unique indexes the design promises', async () => {

@@ -1,5 +1,5 @@
 import { DEFAULTS } from '@astrocyte/core';
-import { parsePackageOptions } from '@astrocyte/core/backend';
+import { embedderInfoSchema, parsePackageOptions } from '@astrocyte/core/backend';
 import pg from 'pg';
 import { z } from 'zod';
 
@@ -57,6 +57,11 @@ export const postgresStoreOptionsSchema = z
     hnsw: hnswSchema.prefault({}),
     /** Open only a schema that holds a store (`storage_database_missing` otherwise) instead of creating one. */
     mustExist: z.boolean().default(false),
+    /**
+     * The embedder the store will be used with: a schema that records another is refused (EmbedderMismatchError)
+     * before it is upgraded, so that it stays as the release that wrote it left it. `ensureEmbedder` records it.
+     */
+    embedder: embedderInfoSchema.optional(),
   })
   .superRefine((value, ctx) => {
     if ((value.connectionString === undefined) === (value.pool === undefined)) {

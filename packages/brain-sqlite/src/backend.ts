@@ -13,11 +13,12 @@ const configSchema = z.strictObject({
 export const backend: BackendModule<z.output<typeof configSchema>> = {
   name: 'sqlite',
   configSchema,
-  open({ path, synchronous }, { baseDir, existing }) {
+  open({ path, synchronous }, { baseDir, existing, embedder }) {
     return openSqliteStore({
       path: path === ':memory:' || isAbsolute(path) ? path : join(baseDir, path),
       synchronous,
       ...(existing ? { mustExist: true } : {}),
+      ...(embedder ? { embedder } : {}),
     });
   },
 };

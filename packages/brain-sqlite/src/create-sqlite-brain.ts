@@ -11,9 +11,12 @@ export async function createSqliteBrain(options: SqliteBrainOptions): Promise<As
   const { brain, store: storeOptions } = splitBrainOptions(parseSqliteBrainOptions(options));
   // Before the store opens, so that bad settings create no database file.
   checkBrainSettings(brain);
-  const store = SqliteMemoryStore.open(storeOptions as SqliteStoreOptions);
+  const embedder = brain.embedder ?? new LocalEmbedder();
+  // Named to the store, which refuses a file recording another before it upgrades it.
+  const info = { name: embedder.name, dimensions: embedder.dimensions };
+  const store = SqliteMemoryStore.open({ ...storeOptions, embedder: info } as SqliteStoreOptions);
   try {
-    return await Astrocyte.create({ ...brain, store, embedder: brain.embedder ?? new LocalEmbedder() });
+    return await Astrocyte.create({ ...brain, store, embedder });
   } catch (error) {
     await store.close();
     throw error;

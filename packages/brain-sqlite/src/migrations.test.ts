@@ -1,12 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Astrocyte, EmbedderMismatchError, LocalEmbedder } from '@astrocyte/core';
 import { axisVector, memoryRecord, retainHashedKinds } from '@astrocyte/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSqliteBrain } from './create-sqlite-brain.js';
 import { SCHEMA_VERSION } from './migrations.js';
 import { openSqliteStore, type SqliteMemoryStore } from './sqlite-memory-store.js';
+import { floats, vectorBlob } from './vector-blobs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'astrocyte-migrations-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -15,10 +17,16 @@ const DIMENSIONS = 8;
 const EMBEDDER = { name: 'test-axes', dimensions: DIMENSIONS };
 const NOW = new Date('2026-03-01T00:00:00Z');
 /**
- * Makes a file look as schema version `version` left it: the tables and columns later versions added are dropped
- * (versions 8 and 9 added none), and the version is set back.
+ * Makes a file look as schema version `version` left it: the tables, columns and indexes later versions added are
+ * dropped (versions 8 and 9 added none), and the version is set back. (The keyword index stays: version 3 rebuilds it.)
  */
 function rewindTo(db: SqliteMemoryStore['database'], version: number): void {
+  if (version < 3)
+    db.exec(`DROP INDEX memories_episode; DROP INDEX memories_document;
+      ALTER TABLE memories DROP COLUMN speaker; ALTER TABLE memories DROP COLUMN episode_id;
+      ALTER TABLE memories DROP COLUMN episode_position; ALTER TABLE memories DROP COLUMN document_id;`);
+  if (version < 4) db.exec('DROP INDEX memory_versions_superseded; ALTER TABLE memory_versions DROP COLUMN tags;');
+  if (version < 6) db.exec('DROP TABLE memory_reembed;');
   if (version < 7) db.exec('DROP TABLE access_counters; DROP TABLE access_audit;');
   if (version < 10) db.exec('ALTER TABLE memory_versions DROP COLUMN document_id;');
   db.prepare("UPDATE astrocyte_meta SET value = ? WHERE key = 'schema_version'").run(String(version));
@@ -48,8 +56,7 @@ describe('schema version 5: one stored copy of each vector', () => {
         FROM memory_embeddings e JOIN memories m ON m.seq = e.seq;
       DELETE FROM memory_embeddings WHERE seq IN (SELECT seq FROM memories WHERE text GLOB '*[13579]');
       DELETE FROM memory_sketches WHERE seq IN (SELECT seq FROM memories WHERE text GLOB '*[13579]');
-      INSERT INTO astrocyte_meta (key, value) VALUES ('sketch_backfill', 'pending');
-      DROP TABLE memory_reembed;`);
+      INSERT INTO astrocyte_meta (key, value) VALUES ('sketch_backfill', 'pending');`);
     rewindTo(written.database, 4);
     await written.close();
 
@@ -84,8 +91,6 @@ describe('schema version 6: staged vectors of a re-embedding', () => {
     await written.ensureEmbedder(EMBEDDER);
     const record = memoryRecord('b', 'a note', { embedding: axisVector(DIMENSIONS, 0), createdAt: NOW });
     await written.insert([record], { nearDuplicateThreshold: null });
-    written.database.exec(`
-      DROP TABLE memory_reembed;`);
     rewindTo(written.database, 5);
     await written.close();
 
@@ -186,6 +191,121 @@ describe('schema version 10: a superseded chunk keeps its document', () => {
     expect(await brain.forget('b', { memoryIds: [last(after)] })).toEqual({
       deletedCount: (after.chunkIds as string[]).length,
     });
+    await brain.close();
+  });
+});
+
+// The content hash the releases before version 3 stored: sha256 of the text NFKC-normalized and lower-cased.
+const hashBeforeVersion3 = (text: string) =>
+  createHash('sha256').update(text.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim()).digest('hex');
+
+describe('schema versions 11 and 12: memories stored before version 3', () => {
+  it('finds their repeats and corrections again, and their vectors are the local embedder’s of now', async () => {
+    const path = join(dir, `${randomUUID()}.db`);
+    const embedder = new LocalEmbedder({ dimensions: 64 });
+    const written = await createSqliteBrain({ path, embedder });
+    const coffee = await written.retain('Bob now prefers black coffee', { bankId: 'b', tags: ['bob'] });
+    const tea = await written.retain('Bob used to drink green tea', { bankId: 'b', tags: ['bob'] });
+    const at = '2025-06-01T00:00:00Z';
+    const meeting = await written.retain('Meeting with the auditors at 3pm on 2025-06-02', {
+      bankId: 'b',
+      occurredAt: at,
+    });
+    const kumquats = await written.retain('Filler fact number 3 about kumquat orchards 21', { bankId: 'b' });
+    await written.close();
+    // As a release before version 3 left the file: the old hashes, and vectors in which numbers weighed less (the
+    // vector of the text without them stands in), sketched as they were.
+    const old = await openSqliteStore({ path });
+    const rows = old.database.prepare('SELECT seq, text FROM memories').all() as { seq: number; text: string }[];
+    for (const row of rows) {
+      old.database
+        .prepare('UPDATE memories SET content_hash = ? WHERE seq = ?')
+        .run(hashBeforeVersion3(row.text), row.seq);
+      const vector = embedder.embedOne(row.text.replace(/\d+/g, ''));
+      old.database.prepare('UPDATE memory_embeddings SET embedding = ? WHERE seq = ?').run(vectorBlob(vector), row.seq);
+    }
+    old.database.exec("DELETE FROM memory_sketches; INSERT INTO astrocyte_meta VALUES ('sketch_backfill', 'pending');");
+    await old.ensureEmbedder(embedder);
+    rewindTo(old.database, 2);
+    await old.close();
+
+    const brain = await createSqliteBrain({ path, embedder });
+    const database = (brain.store as SqliteMemoryStore).database;
+    const stored = database.prepare('SELECT e.embedding, m.text FROM memory_embeddings e JOIN memories m USING (seq)');
+    for (const row of stored.all() as { embedding: Buffer; text: string }[])
+      expect([...floats(row.embedding)]).toEqual([...embedder.embedOne(row.text)]);
+    expect(
+      await brain.retain('Meeting with the auditors at 3pm on 2025-06-02', { bankId: 'b', occurredAt: at }),
+    ).toMatchObject({ deduplicated: true, duplicateOf: meeting.memoryId });
+    const correction = await brain.retain('Bob now prefers black coffee', {
+      bankId: 'b',
+      tags: ['bob'],
+      supersedes: tea.memoryId as string,
+    });
+    expect(correction).toMatchObject({ deduplicated: true, duplicateOf: coffee.memoryId });
+    // A near repeat: found by its vector, which lies beside the stored one again.
+    expect(await brain.retain('Filler fact number 3 about the kumquat orchards 21', { bankId: 'b' })).toMatchObject({
+      deduplicated: true,
+      duplicateOf: kumquats.memoryId,
+    });
+    expect((await brain.list('b')).items.map((m) => m.text).sort()).toEqual(
+      rows
+        .filter((r) => r.text !== 'Bob used to drink green tea')
+        .map((r) => r.text)
+        .sort(),
+    );
+    expect(database.prepare("SELECT count(*) FROM astrocyte_meta WHERE key = 'upgrade_from'").pluck().get()).toBe(0);
+    await brain.close();
+  });
+
+  it('keeps both rows when an old memory’s new hash is already held by its repeat, stored after version 3', async () => {
+    const path = join(dir, `${randomUUID()}.db`);
+    const store = await openSqliteStore({ path });
+    await store.ensureEmbedder(EMBEDDER);
+    const text = 'Bob now prefers black coffee';
+    const fields = { embedding: axisVector(DIMENSIONS, 0), createdAt: NOW };
+    const before = memoryRecord('b', text, { ...fields, contentHash: hashBeforeVersion3(text) });
+    const repeat = memoryRecord('b', text, fields);
+    const other = memoryRecord('b', 'Alice drinks tea', {
+      ...fields,
+      contentHash: hashBeforeVersion3('Alice drinks tea'),
+    });
+    await store.insert([before, repeat, other], { nearDuplicateThreshold: null });
+    rewindTo(store.database, 10);
+    await store.close();
+
+    const upgraded = await openSqliteStore({ path });
+    const hashes = upgraded.database.prepare('SELECT id, content_hash FROM memories ORDER BY seq').all();
+    expect(hashes).toEqual([
+      { id: before.id, content_hash: hashBeforeVersion3(text) },
+      { id: repeat.id, content_hash: repeat.contentHash },
+      { id: other.id, content_hash: memoryRecord('b', 'Alice drinks tea', fields).contentHash },
+    ]);
+    expect(await upgraded.findByHash('b', repeat.contentHash)).toBe(repeat.id);
+    await upgraded.close();
+  });
+});
+
+describe('an older file opened with another embedder', () => {
+  it('is refused before it is upgraded: the file stays as its release left it', async () => {
+    const path = join(dir, `${randomUUID()}.db`);
+    const written = await createSqliteBrain({ path, embedder: new LocalEmbedder({ dimensions: 64 }) });
+    await written.retain('Mina runs the Tuesday standup', { bankId: 'team' });
+    rewindTo((written.store as SqliteMemoryStore).database, 2);
+    await written.close();
+    const bytes = readFileSync(path);
+
+    const other = await createSqliteBrain({ path, embedder: new LocalEmbedder({ dimensions: 32 }) }).catch((e) => e);
+    expect(EmbedderMismatchError.isInstance(other)).toBe(true);
+    const fromConfig = await Astrocyte.fromConfigObject({
+      storage: { backend: 'sqlite', sqlite: { path } },
+      embedding: { provider: 'local', dimensions: 128 },
+    }).catch((e) => e);
+    expect(EmbedderMismatchError.isInstance(fromConfig)).toBe(true);
+    expect(readFileSync(path).equals(bytes)).toBe(true);
+
+    const brain = await createSqliteBrain({ path, embedder: new LocalEmbedder({ dimensions: 64 }) });
+    expect((await brain.recall('standup', { bankId: 'team' })).hits).toHaveLength(1);
     await brain.close();
   });
 });

@@ -1,13 +1,23 @@
-import { StorageError } from '@astrocyte/core';
-import { episodeHashPrefix, keywordFields } from '@astrocyte/core/backend';
+import { LocalEmbedder, StorageError } from '@astrocyte/core';
+import {
+  checkSameEmbedder,
+  contentHash,
+  type EmbedderInfo,
+  episodeHashPrefix,
+  keywordFields,
+} from '@astrocyte/core/backend';
 import type BetterSqlite3 from 'better-sqlite3';
-import { KEYWORD_TABLE_SQL } from './schema.js';
+import { KEYWORD_TABLE_SQL, readEmbedder } from './schema.js';
+import { vectorBlob } from './vector-blobs.js';
 import { inImmediateTransaction } from './write-lock.js';
 
-/** One step of the schema; applied once, in its own transaction, in version order. */
+/**
+ * One step of the schema; applied once, in its own transaction, in version order. `from` is the version the file
+ * had when its upgrade began (0 for a new file).
+ */
 interface Migration {
   version: number;
-  up: string | ((db: BetterSqlite3.Database) => void);
+  up: string | ((db: BetterSqlite3.Database, from: number) => void);
 }
 
 const MIGRATIONS: Migration[] = [
@@ -203,16 +213,58 @@ const MIGRATIONS: Migration[] = [
     // text, as for a live chunk. Rows replaced before stay without one.
     up: 'ALTER TABLE memory_versions ADD COLUMN document_id TEXT;',
   },
+  {
+    version: 11,
+    // Content hashes as core's contentHash makes them now: version 3 changed the formula (case kept, the time it
+    // happened added) but kept the hashes of the rows stored before, so a repeat of one was never found. Turns and
+    // chunks (in an episode or a document) were all hashed by the new formula. A row whose new hash another row of
+    // its bank already holds (its repeat, stored while the old hash hid it) keeps its own: OR IGNORE, no row lost.
+    // Rows already hashed so hash the same: nothing to write.
+    up: (db) => {
+      db.function('astrocyte_content_hash', { deterministic: true }, (text, occurredAt, speaker) =>
+        contentHash(String(text), {
+          occurredAt: occurredAt === null ? null : new Date(Number(occurredAt)),
+          speaker: speaker === null ? null : String(speaker),
+        }),
+      );
+      db.exec(`
+        UPDATE OR IGNORE memories SET content_hash = astrocyte_content_hash(text, occurred_at, speaker)
+         WHERE episode_id IS NULL AND document_id IS NULL
+           AND content_hash <> astrocyte_content_hash(text, occurred_at, speaker)`);
+    },
+  },
+  {
+    version: 12,
+    // The local embedder's vectors changed with version 3 (numbers, negations and identifiers weigh more) under the
+    // same name, so a file stored before holds vectors its repeats no longer lie near. Such a file, when it records
+    // the local embedder, has them computed again (local and fast); their sketches follow at the next open that
+    // knows the embedder ('sketch_backfill'). Before version 3 no memory had a speaker: the text is what was embedded.
+    up: (db, from) => {
+      const stored = readEmbedder(db);
+      if (from === 0 || from >= 3 || !stored) return;
+      if (stored.name !== new LocalEmbedder().name) return;
+      const embedder = new LocalEmbedder({ dimensions: stored.dimensions });
+      const rows = db
+        .prepare('SELECT e.seq, m.text FROM memory_embeddings e JOIN memories m ON m.seq = e.seq')
+        .all() as { seq: number; text: string }[];
+      const write = db.prepare('UPDATE memory_embeddings SET embedding = ? WHERE seq = ?');
+      for (const row of rows) write.run(vectorBlob(embedder.embedOne(row.text)), row.seq);
+      db.exec(`
+        DELETE FROM memory_sketches;
+        INSERT OR IGNORE INTO astrocyte_meta (key, value) SELECT 'sketch_backfill', 'pending' WHERE EXISTS (SELECT 1 FROM memories);`);
+    },
+  },
 ];
 
 /** The schema version this package writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /**
- * Brings the schema up to date; refuses a database written by a newer release of the package. A step waits for
- * another connection's write lock up to `busyTimeoutMs`.
+ * Brings the schema up to date; refuses a database written by a newer release of the package, and one that records
+ * another embedder than `embedder` (EmbedderMismatchError), before writing anything: a mistyped config leaves a file
+ * the release that wrote it can still open. A step waits for another connection's write lock up to `busyTimeoutMs`.
  */
-export function migrate(db: BetterSqlite3.Database, busyTimeoutMs: number): void {
+export function migrate(db: BetterSqlite3.Database, busyTimeoutMs: number, embedder?: EmbedderInfo): void {
   db.exec('CREATE TABLE IF NOT EXISTS astrocyte_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
   const readVersion = db.prepare<[], { value: string }>(
     "SELECT value FROM astrocyte_meta WHERE key = 'schema_version'",
@@ -225,15 +277,23 @@ export function migrate(db: BetterSqlite3.Database, busyTimeoutMs: number): void
       { code: 'schema_too_new', details: { found: current(), supported: SCHEMA_VERSION } },
     );
   }
+  const recorded = readEmbedder(db);
+  if (embedder && recorded) checkSameEmbedder(recorded, embedder);
   // A current schema needs no write lock: opening a store then never waits for another process's write.
   if (current() === SCHEMA_VERSION) return;
+  // Where the upgrade began, kept until its last step: an open that finishes an upgrade another one left halfway
+  // (killed between two steps) gives the steps the same `from`.
+  const keepFrom = db.prepare("INSERT OR IGNORE INTO astrocyte_meta (key, value) VALUES ('upgrade_from', ?)");
+  const readFrom = db.prepare<[], string>("SELECT value FROM astrocyte_meta WHERE key = 'upgrade_from'").pluck();
   for (const migration of MIGRATIONS) {
     // Re-read inside the write lock: another process may have applied this step since we looked.
     inImmediateTransaction(db, busyTimeoutMs, () => {
       if (current() >= migration.version) return;
+      keepFrom.run(String(current()));
       if (typeof migration.up === 'string') db.exec(migration.up);
-      else migration.up(db);
+      else migration.up(db, Number(readFrom.get()));
       writeVersion.run(String(migration.version));
+      if (migration.version === SCHEMA_VERSION) db.exec("DELETE FROM astrocyte_meta WHERE key = 'upgrade_from'");
     });
   }
 }

@@ -58,10 +58,10 @@ export class SqliteMemoryStore implements MemoryStore {
   /** Access control's counters and audit log, in `access_counters` and `access_audit` (see access-ledger.ts). */
   readonly accessLedger: SqliteAccessLedger;
 
-  private constructor(connection: SqliteConnection) {
+  private constructor(connection: SqliteConnection, embedder: EmbedderInfo | undefined) {
     this.connection = connection;
     this.database = connection.database;
-    migrate(connection.database, connection.busyTimeoutMs);
+    migrate(connection.database, connection.busyTimeoutMs, embedder);
     this.index = new CandidateIndex(connection.database, connection.statements);
     const journal = new IndexJournal(connection.statements, this.index);
     const keywordIndex = new KeywordIndex(connection.statements);
@@ -85,9 +85,10 @@ export class SqliteMemoryStore implements MemoryStore {
 
   /** Opens (or creates) a store at `options.path`, or over the caller's `options.database`. */
   static open(options: SqliteStoreOptions): SqliteMemoryStore {
-    const connection = SqliteConnection.open(parseSqliteStoreOptions(options));
+    const parsed = parseSqliteStoreOptions(options);
+    const connection = SqliteConnection.open(parsed);
     try {
-      return new SqliteMemoryStore(connection);
+      return new SqliteMemoryStore(connection, parsed.embedder);
     } catch (error) {
       connection.release();
       throw asStorageError('open', error);

@@ -1,4 +1,10 @@
-import { type BrainOnlyOptions, brainOptionFields, parsePackageOptions } from '@astrocyte/core/backend';
+import {
+  type BrainOnlyOptions,
+  brainOptionFields,
+  type EmbedderInfo,
+  embedderInfoSchema,
+  parsePackageOptions,
+} from '@astrocyte/core/backend';
 import type BetterSqlite3 from 'better-sqlite3';
 import { z } from 'zod';
 
@@ -16,6 +22,7 @@ const optionsSchema = z
     busyTimeoutMs: z.number().int().min(0).max(600_000).optional(),
     mustExist: z.boolean().optional(),
     synchronous: z.enum(['full', 'normal']).optional(),
+    embedder: embedderInfoSchema.optional(),
   })
   .refine((o) => (o.path === undefined) !== (o.database === undefined), {
     message: 'give exactly one of path or database',
@@ -41,6 +48,11 @@ export type SqliteStoreOptions = (
    * a power cut may lose the writes since that checkpoint. Files only.
    */
   synchronous?: 'full' | 'normal';
+  /**
+   * The embedder the store will be used with: a file that records another is refused (EmbedderMismatchError) before
+   * its schema is upgraded, so that it stays as the release that wrote it left it. `ensureEmbedder` records it.
+   */
+  embedder?: EmbedderInfo;
 };
 
 /** Validates store options; throws ConfigError (`invalid_options`) naming the package and the offending field. */

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { MemoryStore } from './memory-store.js';
+import type { EmbedderInfo, MemoryStore } from './memory-store.js';
 
 /**
  * What a storage backend package exports as `backend`: core opens the store `astrocyte.yaml` names through it, so
@@ -22,4 +22,9 @@ export interface BackendModule<Options = unknown> {
 export interface OpenContext {
   baseDir: string;
   existing?: boolean;
+  /**
+   * The embedder the brain will use: a store that recorded another is refused (EmbedderMismatchError) before the
+   * backend upgrades its schema, so that it stays as the release that wrote it left it.
+   */
+  embedder?: EmbedderInfo;
 }

@@ -26,6 +26,12 @@ export const brainOptionFields = {
   now: passThrough<AstrocyteOptions['now']>((v) => typeof v === 'function', 'must be a function returning a Date'),
 };
 
+/**
+ * A store's `embedder` option: the embedder it will be used with (name and dimensions), which the store checks against
+ * the one it recorded before it upgrades its schema. The create functions pass the brain's.
+ */
+export const embedderInfoSchema = z.object({ name: z.string().min(1), dimensions: z.number().int().min(1) });
+
 /** The brain's options of a backend's create function, the embedder optional (the local one by default). */
 export type BrainOnlyOptions = Omit<AstrocyteOptions, 'store' | 'embedder'> & { embedder?: Embedder };
 

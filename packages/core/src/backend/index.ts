@@ -2,7 +2,12 @@
 // decoding, keyword fields, the path-prefix rule, text hashing and terms, time slicing, option parsing). Applications
 // need none of it; they use the main entry.
 export { checkCounterArguments, decodeAuditCursor, encodeAuditCursor } from '../access/ledger-inputs.js';
-export { type BrainOnlyOptions, brainOptionFields, splitBrainOptions } from '../brain-option-fields.js';
+export {
+  type BrainOnlyOptions,
+  brainOptionFields,
+  embedderInfoSchema,
+  splitBrainOptions,
+} from '../brain-option-fields.js';
 export { checkBrainSettings } from '../brain-settings.js';
 export { groupBy } from '../collections.js';
 export { checkVector } from '../embedders/check-vector.js';

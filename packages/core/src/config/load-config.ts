@@ -120,17 +120,19 @@ function validate(value: unknown, source: { file?: string; lineOf?: LineOf }): A
  */
 export async function brainFromConfig(loaded: LoadedConfig, options: { existing?: boolean } = {}): Promise<Astrocyte> {
   const { config, baseDir } = loaded;
+  const embedder = await createEmbedder(config.embedding);
   const store = await openBackend(config.storage, {
     baseDir,
     ...(options.existing ? { existing: true } : {}),
     ...(loaded.source ? { file: loaded.source } : {}),
     ...(loaded.lineOf ? { lineOf: loaded.lineOf } : {}),
+    embedder: { name: embedder.name, dimensions: embedder.dimensions },
   });
   try {
     const llm = await createLlm(config.llm);
     return await Astrocyte.create({
       store,
-      embedder: await createEmbedder(config.embedding),
+      embedder,
       ...(llm ? { llm } : {}),
       governance: createGovernance(config.governance, baseDir),
       limits: { maxContentLength: config.limits.max_content_length, chunkSize: config.limits.chunk_size },

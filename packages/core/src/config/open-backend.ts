@@ -28,6 +28,7 @@ export async function openBackend(
   return backend.open(parsed.data, {
     baseDir: context.baseDir,
     ...(context.existing ? { existing: true } : {}),
+    ...(context.embedder ? { embedder: context.embedder } : {}),
   });
 }
 
