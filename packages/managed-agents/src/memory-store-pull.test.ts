@@ -1,3 +1,4 @@
+import type Anthropic from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
 import { type MemoryStoreFixture, memoryStoresPerTest } from './__fixtures__/memory-store-fixture.js';
 import type { AgentTurn } from './emulator/index.js';
@@ -24,6 +25,13 @@ async function sessionWithStore({ client, memoryStoreId }: MemoryStoreFixture) {
       events: [{ type: 'user.message', content: [{ type: 'text', text }] }],
     });
   return { sessionId: session.id, say };
+}
+
+/** The store memory a push wrote for `memoryId`, with its content. */
+async function storeFile(client: Anthropic, memoryStoreId: string, memoryId: string) {
+  for await (const item of client.beta.memoryStores.memories.list(memoryStoreId, { view: 'full', limit: 20 }))
+    if (item.type === 'memory' && item.path.endsWith(`/${memoryId}.md`)) return item;
+  throw new Error(`no file of ${memoryId}`);
 }
 
 /** The agent of these tests: "write <path> <text>" writes a file of its store, "read <path>" reads one. */
@@ -144,6 +152,33 @@ describe('pullMemoryStoreToBank', () => {
     const next = await pushBankToMemoryStore(client, brain, { bankId, memoryStoreId });
     expect(next).toMatchObject({ created: 0, updated: 1, deleted: 1, keptEdits: [] });
     expect([...(await files()).keys()]).toEqual([`/${bankId}/company/${corrected?.id}.md`]);
+  });
+
+  it('puts an agent edit of a long text chunk file in its place, keeping the rest of the text', async () => {
+    const { client, brain, bankId, memoryStoreId } = await start();
+    const section = (n: number) =>
+      `Section ${n}. ${'Detail of the onboarding handbook explains a step. '.repeat(60)}`.trim();
+    const retained = await brain.retain([1, 2, 3].map(section).join('\n\n'), { bankId, tags: ['handbook'] });
+    expect(retained.chunkIds).toHaveLength(3);
+    await pushBankToMemoryStore(client, brain, { bankId, memoryStoreId });
+    // The agent fixes the second and third chunks' files in one session.
+    for (const n of [2, 3]) {
+      const chunkId = retained.chunkIds?.[n - 1] as string;
+      const file = await storeFile(client, memoryStoreId, chunkId);
+      await client.beta.memoryStores.memories.update(file.id, {
+        memory_store_id: memoryStoreId,
+        content: (file.content ?? '').replace(`Section ${n}.`, `Chapter ${n}.`),
+      });
+    }
+    expect(await pullMemoryStoreToBank(client, brain, { memoryStoreId, bankId })).toMatchObject({
+      stored: 1,
+      superseded: 1,
+      failed: [],
+    });
+    const live = (await brain.list(bankId)).items;
+    const corrected = [section(1), section(2).replace('Section', 'Chapter'), section(3).replace('Section', 'Chapter')];
+    expect(live.map((m) => m.text).join('\n\n') === corrected.join('\n\n')).toBe(true);
+    expect(live.every((m) => m.tags.includes('handbook'))).toBe(true);
   });
 
   it('stores a file with a copied header under another name as a file of its own, replacing no memory', async () => {

@@ -38,6 +38,13 @@ interface PulledFile {
   content: string;
 }
 
+/** A text a pull retains, how, and the file it came from. */
+interface PulledRetain {
+  text: string;
+  retain: RetainOptions;
+  file: PulledFile;
+}
+
 /**
  * Pulls a Managed Agents memory store into a bank: each memory's text (a pushed file's without its header) is
  * retained through the whole pipeline (rules, PII barrier, dedup) with its path, and with metadata naming the store
@@ -80,6 +87,24 @@ export async function pullMemoryStoreToBank(
     live ??= listBankMemories(brain, bankId, context).then((memories) => new Map(memories.map((m) => [m.id, m])));
     return live;
   };
+  const keep = async ({ text, retain, file }: PulledRetain) => {
+    try {
+      const outcome = await brain.retain(text, { ...retain, ...(context ? { context } : {}) });
+      if (outcome.stored) {
+        result.stored++;
+        if (retain.supersedes) result.superseded++;
+        if (outcome.redacted?.length) result.redacted++;
+        if (outcome.memoryId) result.memoryIds.push(outcome.memoryId);
+      } else if (outcome.deduplicated) result.deduplicated++;
+      else result.rejected++;
+    } catch (error) {
+      if (!AstrocyteError.isInstance(error) || !['invalid_input', 'policy_violation', 'not_found'].includes(error.code))
+        throw error;
+      result.failed.push({ path: file.path, code: error.code, message: error.message });
+    }
+  };
+  // Edits of a long text's chunk files, by document: its chunks are replaced together, once every file is read.
+  const documents = new Map<string, { edits: Map<string, string>; retain: RetainOptions; file: PulledFile }>();
   for (const [index, file] of files.entries()) {
     resolved.onProgress?.({ phase: 'pull', done: index, total: files.length });
     const { header, body } = parseMemoryFile(file.content);
@@ -99,6 +124,14 @@ export async function pullMemoryStoreToBank(
       }
       retain = { bankId, tags: [...new Set([...pushed.tags, ...(resolved.tags ?? [])])], supersedes: pushed.id };
       if (pushed.path) retain.path = pushed.path;
+      if (pushed.documentId) {
+        // A chunk's file is one part of a long text, and replacing a chunk replaces its whole document: the edit
+        // goes in its chunk's place, beside the other chunks' texts, or their edits read in this pull.
+        const edits = documents.get(pushed.documentId)?.edits ?? new Map<string, string>();
+        edits.set(pushed.id, body);
+        documents.set(pushed.documentId, { edits, retain: { ...retain, metadata }, file });
+        continue;
+      }
     } else {
       if (body.trim() === '') {
         result.skipped++;
@@ -113,23 +146,20 @@ export async function pullMemoryStoreToBank(
       retain = { bankId, path, ...(resolved.tags ? { tags: resolved.tags } : {}) };
       if (previous) retain.supersedes = previous.id;
     }
-    try {
-      const outcome = await brain.retain(body, { ...retain, metadata, ...(context ? { context } : {}) });
-      if (outcome.stored) {
-        result.stored++;
-        if (retain.supersedes) result.superseded++;
-        if (outcome.redacted?.length) result.redacted++;
-        if (outcome.memoryId) result.memoryIds.push(outcome.memoryId);
-      } else if (outcome.deduplicated) result.deduplicated++;
-      else result.rejected++;
-    } catch (error) {
-      if (!AstrocyteError.isInstance(error) || !['invalid_input', 'policy_violation', 'not_found'].includes(error.code))
-        throw error;
-      result.failed.push({ path: file.path, code: error.code, message: error.message });
-    }
+    await keep({ text: body, retain: { ...retain, metadata }, file });
   }
+  for (const [documentId, { edits, retain, file }] of documents)
+    await keep({ text: documentText(await liveMemories(), documentId, edits), retain, file });
   if (files.length > 0) resolved.onProgress?.({ phase: 'pull', done: files.length, total: files.length });
   return result;
+}
+
+/** A long text as its live chunks hold it, in order, with `edits` (by chunk id) in their chunks' places. */
+function documentText(live: Map<string, Memory>, documentId: string, edits: Map<string, string>): string {
+  const chunks = [...live.values()]
+    .filter((memory) => memory.documentId === documentId)
+    .sort((a, b) => (a.episode?.position ?? 0) - (b.episode?.position ?? 0));
+  return chunks.map((chunk) => edits.get(chunk.id) ?? chunk.text).join('\n\n');
 }
 
 /** The store memories a pull reads: all below the prefix, or the last writes of one session there. */
