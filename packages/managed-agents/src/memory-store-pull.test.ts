@@ -203,6 +203,25 @@ describe('pullMemoryStoreToBank', () => {
     ]);
   });
 
+  it("skips another bank's pushed files, so that its erasure there leaves no copy here", async () => {
+    const { client, brain, memoryStoreId, files } = await start();
+    const alice = await brain.retain('Alice takes 20mg of lisinopril daily.', { bankId: 'alice', tags: ['health'] });
+    await brain.retain('Bob likes green tea.', { bankId: 'bob' });
+    await pushBankToMemoryStore(client, brain, { bankId: 'alice', memoryStoreId });
+    await pushBankToMemoryStore(client, brain, { bankId: 'bob', memoryStoreId });
+    expect(await pullMemoryStoreToBank(client, brain, { memoryStoreId, bankId: 'bob' })).toMatchObject({
+      read: 2,
+      stored: 0,
+      skipped: 2,
+    });
+    expect((await brain.list('bob')).items.map((m) => m.text)).toEqual(['Bob likes green tea.']);
+
+    await brain.forget('alice', { memoryIds: [alice.memoryId as string] });
+    await pushBankToMemoryStore(client, brain, { bankId: 'alice', memoryStoreId });
+    await pushBankToMemoryStore(client, brain, { bankId: 'bob', memoryStoreId });
+    expect([...(await files()).values()].join('\n')).not.toContain('lisinopril');
+  });
+
   it('refuses bad options with a typed error before any request', async () => {
     const { client, brain, bankId, memoryStoreId, emulator } = await start();
     const before = emulator.requests.length;

@@ -24,7 +24,7 @@ export interface PullResult {
   rejected: number;
   /** Stored with PII redacted by the barrier. */
   redacted: number;
-  /** Files a push wrote and nobody changed, files of memories no longer live, and empty files. */
+  /** Files a push wrote and nobody changed, files of memories no longer live, another bank's files, empty files. */
   skipped: number;
   memoryIds: string[];
   /** Files retain refused with an error (too long, legal hold), with the error's code and message. */
@@ -51,7 +51,7 @@ interface PulledRetain {
  * memory it came from and its content hash. A file pulled before is skipped while unchanged and, once changed,
  * replaces the memory the earlier pull stored; a pushed file an agent edited (its header, and its name, the memory's)
  * replaces the memory it was pushed from;
- * pushed files nobody changed, and files of memories the bank no longer holds, are skipped. With `sinceSession`,
+ * pushed files nobody changed, files of memories the bank no longer holds, and files another bank pushed are skipped. With `sinceSession`,
  * only what that session wrote or changed is read. See docs/managed-agents.md, Memory stores.
  */
 export async function pullMemoryStoreToBank(
@@ -113,6 +113,12 @@ export async function pullMemoryStoreToBank(
       memory_store_memory_id: file.storeMemoryId,
       memory_store_content_sha256: contentSha256(file.content),
     };
+    // Another bank's pushed memory (a store shared under several prefixes, pulled from /) is that bank's to keep or
+    // forget: copied here, it would outlive its erasure there.
+    if (header && header.bankId !== bankId) {
+      result.skipped++;
+      continue;
+    }
     let retain: RetainOptions;
     // A pushed file is named after its memory: a header copied onto a file of another name (its id swapped, say) is
     // no push's, and its text is stored as any file's instead of replacing the memory the header names.
