@@ -74,6 +74,21 @@ export class MemoryFates {
   }
 }
 
+/**
+ * A long text as its live chunks (in `live`) hold it, in order, with `edits` (by chunk id) in their chunks' places:
+ * what a pull puts together when the agent edits chunk files, since replacing a chunk replaces its whole document.
+ */
+export function documentText(
+  live: Map<string, Memory>,
+  documentId: string,
+  edits: Map<string, string> = new Map(),
+): string {
+  const chunks = [...live.values()]
+    .filter((memory) => memory.documentId === documentId)
+    .sort((a, b) => (a.episode?.position ?? 0) - (b.episode?.position ?? 0));
+  return chunks.map((chunk) => edits.get(chunk.id) ?? chunk.text).join('\n\n');
+}
+
 // Forget and expiry leave a content-free tombstone; a memory whose every text is gone was erased with its chain.
 function isErased(versions: MemoryVersion[]): boolean {
   const last = versions.at(-1);

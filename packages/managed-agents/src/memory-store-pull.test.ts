@@ -155,7 +155,7 @@ describe('pullMemoryStoreToBank', () => {
   });
 
   it('puts an agent edit of a long text chunk file in its place, keeping the rest of the text', async () => {
-    const { client, brain, bankId, memoryStoreId } = await start();
+    const { client, brain, bankId, memoryStoreId, files } = await start();
     const section = (n: number) =>
       `Section ${n}. ${'Detail of the onboarding handbook explains a step. '.repeat(60)}`.trim();
     const retained = await brain.retain([1, 2, 3].map(section).join('\n\n'), { bankId, tags: ['handbook'] });
@@ -179,6 +179,26 @@ describe('pullMemoryStoreToBank', () => {
     const corrected = [section(1), section(2).replace('Section', 'Chapter'), section(3).replace('Section', 'Chapter')];
     expect(live.map((m) => m.text).join('\n\n') === corrected.join('\n\n')).toBe(true);
     expect(live.every((m) => m.tags.includes('handbook'))).toBe(true);
+    // The edited files were taken in: the push moves them to the new chunks and keeps no edit beside them.
+    const pushed = await pushBankToMemoryStore(client, brain, { bankId, memoryStoreId });
+    expect(pushed).toMatchObject({ keptEdits: [] });
+    expect((await files()).size).toBe(3);
+  });
+
+  it('pushes an edit the pull redacted as the redacted memory, keeping no copy of the PII in the store', async () => {
+    const { client, brain, bankId, memoryStoreId, files } = await start();
+    const dana = await brain.retain('Dana runs the audit.', { bankId, tags: ['people'] });
+    await pushBankToMemoryStore(client, brain, { bankId, memoryStoreId });
+    const file = await storeFile(client, memoryStoreId, dana.memoryId as string);
+    await client.beta.memoryStores.memories.update(file.id, {
+      memory_store_id: memoryStoreId,
+      content: (file.content ?? '').replace('audit.', 'audit; reach her at dana@example.com.'),
+    });
+    expect(await pullMemoryStoreToBank(client, brain, { memoryStoreId, bankId })).toMatchObject({ redacted: 1 });
+    expect(await pushBankToMemoryStore(client, brain, { bankId, memoryStoreId })).toMatchObject({ keptEdits: [] });
+    expect(await pullMemoryStoreToBank(client, brain, { memoryStoreId, bankId })).toMatchObject({ stored: 0 });
+    const stored = [...(await files()).values()];
+    expect(stored).toEqual([expect.stringContaining('Dana runs the audit; reach her at [EMAIL].')]);
   });
 
   it('stores a file with a copied header under another name as a file of its own, replacing no memory', async () => {

@@ -1,5 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { type AstrocyteContext, AstrocyteError, type Brain, type Memory, type RetainOptions } from '@astrocyte/core';
+import { documentText } from './memory-fates.js';
 import { contentSha256, parseMemoryFile, sameText } from './memory-file-content.js';
 import { bankPathOfFile, memoryIdOfFile } from './memory-file-layout.js';
 import { outputScanOf } from './memory-store-diff.js';
@@ -158,14 +159,6 @@ export async function pullMemoryStoreToBank(
     await keep({ text: documentText(await liveMemories(), documentId, edits), retain, file });
   if (files.length > 0) resolved.onProgress?.({ phase: 'pull', done: files.length, total: files.length });
   return result;
-}
-
-/** A long text as its live chunks hold it, in order, with `edits` (by chunk id) in their chunks' places. */
-function documentText(live: Map<string, Memory>, documentId: string, edits: Map<string, string>): string {
-  const chunks = [...live.values()]
-    .filter((memory) => memory.documentId === documentId)
-    .sort((a, b) => (a.episode?.position ?? 0) - (b.episode?.position ?? 0));
-  return chunks.map((chunk) => edits.get(chunk.id) ?? chunk.text).join('\n\n');
 }
 
 /** The store memories a pull reads: all below the prefix, or the last writes of one session there. */
