@@ -54,7 +54,8 @@ export class MemoryFates {
       if (!versions) return hop === 0 ? { kind: 'foreign' } : { kind: 'erased' };
       if (isErased(versions)) return { kind: 'erased' };
       const last = versions.at(-1) as MemoryVersion;
-      if (last.action !== 'supersede' || !last.relatedId) return { kind: 'live', memoryId: current };
+      // Neither live nor replaced: expired, and not yet purged.
+      if (last.action !== 'supersede' || !last.relatedId) return { kind: 'erased' };
       current = last.relatedId;
     }
     return { kind: 'erased' };

@@ -1,9 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { memoryStoresPerTest } from './__fixtures__/memory-store-fixture.js';
 import { diffBankWithMemoryStore } from './memory-store-diff.js';
 import { pushBankToMemoryStore } from './memory-store-push.js';
 
 const start = memoryStoresPerTest();
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 const CITIES = ['Lisbon', 'Oslo', 'Quito', 'Hanoi', 'Dakar', 'Perth', 'Lima', 'Riga', 'Porto', 'Bern'];
 const FRUITS = ['mango', 'quince', 'lychee'];
@@ -39,6 +43,24 @@ describe('pushBankToMemoryStore and forgetting', () => {
     resetWrites();
     await pushBankToMemoryStore(client, brain, { bankId, memoryStoreId });
     expect(writes()).toBe(0);
+  });
+
+  it('treats an expired memory as erased before any purge: its file goes, its versions are redacted', async () => {
+    const { client, brain, bankId, memoryStoreId, files, versionContents } = await start();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const inAnHour = new Date(Date.now() + 3_600_000);
+    await brain.retain('Temporary door code is 4471.', { bankId, expiresAt: inAnHour });
+    await brain.retain('Permanent fact about the office.', { bankId });
+    await pushBankToMemoryStore(client, brain, { bankId, memoryStoreId });
+    await brain.retain('Temporary alarm code is 9902.', { bankId, expiresAt: inAnHour });
+
+    vi.setSystemTime(Date.now() + 7_200_000);
+    const pushed = await pushBankToMemoryStore(client, brain, { bankId, memoryStoreId });
+    expect(pushed).toMatchObject({ created: 0, deleted: 1, unchanged: 1 });
+    expect([...(await files()).values()]).toEqual([expect.stringContaining('Permanent fact about the office.')]);
+    const versions = (await versionContents()).join('\n');
+    expect(versions).not.toContain('door code');
+    expect(versions).not.toContain('alarm code');
   });
 
   it('redacts erased text in the versions of a file moved by a supersede, and of a file someone else deleted', async () => {

@@ -22,7 +22,10 @@ export interface StoreFileContent extends StoreFile {
 const BASIC_PAGE = 100;
 const FULL_PAGE = 20;
 
-/** Every live memory of a bank, oldest first, read as `context` says (with access configured, its principal). */
+/**
+ * Every live memory of a bank, oldest first, read as `context` says (with access configured, its principal). A
+ * memory past its `expiresAt` is not live: recall hides it, though list shows it until a purge erases it.
+ */
 export async function listBankMemories(
   brain: Brain,
   bankId: string,
@@ -39,7 +42,8 @@ export async function listBankMemories(
     memories.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor);
-  return memories;
+  const now = Date.now();
+  return memories.filter((memory) => !memory.expiresAt || memory.expiresAt.getTime() > now);
 }
 
 /** Every memory of a store below `prefix` (`/`: the whole store), without content. */
