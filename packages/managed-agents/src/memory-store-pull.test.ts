@@ -201,6 +201,38 @@ describe('pullMemoryStoreToBank', () => {
     expect(stored).toEqual([expect.stringContaining('Dana runs the audit; reach her at [EMAIL].')]);
   });
 
+  it('turns each later edit of a pushed file into a correction of the last one, kept edits too', async () => {
+    const { client, brain, bankId, memoryStoreId, files } = await start();
+    const db = await brain.retain('The staging database lives on host db-1.', { bankId, tags: ['infra'] });
+    await pushBankToMemoryStore(client, brain, { bankId, memoryStoreId });
+    const file = await storeFile(client, memoryStoreId, db.memoryId as string);
+    const edit = async (from: string, to: string) => {
+      const current = await client.beta.memoryStores.memories.retrieve(file.id, { memory_store_id: memoryStoreId });
+      await client.beta.memoryStores.memories.update(file.id, {
+        memory_store_id: memoryStoreId,
+        content: (current.content ?? '').replace(from, to),
+      });
+    };
+    const pull = () => pullMemoryStoreToBank(client, brain, { memoryStoreId, bankId });
+    const live = async () => (await brain.list(bankId)).items.map((m) => [m.text, m.tags]);
+
+    await edit('db-1', 'db-2');
+    expect(await pull()).toMatchObject({ superseded: 1 });
+    // The file still names the first memory: its second edit corrects the one the first edit became.
+    await edit('db-2', 'db-3');
+    expect(await pull()).toMatchObject({ stored: 1, superseded: 1 });
+    expect(await live()).toEqual([['The staging database lives on host db-3.', ['infra']]]);
+
+    // An edit the push keeps beside the moved file is named after the new memory, its header the old one's.
+    await edit('db-3', 'db-4');
+    const pushed = await pushBankToMemoryStore(client, brain, { bankId, memoryStoreId });
+    expect(pushed.keptEdits).toHaveLength(1);
+    expect(await pull()).toMatchObject({ stored: 1, superseded: 1 });
+    expect(await live()).toEqual([['The staging database lives on host db-4.', ['infra']]]);
+    expect(await pull()).toMatchObject({ stored: 0 });
+    expect((await files()).size).toBe(2);
+  });
+
   it('stores a file with a copied header under another name as a file of its own, replacing no memory', async () => {
     const { client, brain, bankId, memoryStoreId, files } = await start();
     const keys = await brain.retain('The deploy key rotates on Mondays.', { bankId, path: 'ops' });

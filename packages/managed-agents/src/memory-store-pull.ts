@@ -1,6 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { type AstrocyteContext, AstrocyteError, type Brain, type Memory, type RetainOptions } from '@astrocyte/core';
-import { documentText } from './memory-fates.js';
+import { documentText, type MemoryFate, MemoryFates } from './memory-fates.js';
 import { contentSha256, parseMemoryFile, sameText } from './memory-file-content.js';
 import { bankPathOfFile, memoryIdOfFile } from './memory-file-layout.js';
 import { outputScanOf } from './memory-store-diff.js';
@@ -83,11 +83,14 @@ export async function pullMemoryStoreToBank(
     failed: [],
   };
   const scan = outputScanOf(brain, bankId);
-  let live: Promise<Map<string, Memory>> | undefined;
-  const liveMemories = () => {
-    live ??= listBankMemories(brain, bankId, context).then((memories) => new Map(memories.map((m) => [m.id, m])));
-    return live;
+  let bank: Promise<MemoryFates> | undefined;
+  const memoryFates = () => {
+    bank ??= listBankMemories(brain, bankId, context).then(
+      (memories) => new MemoryFates(brain, bankId, new Map(memories.map((m) => [m.id, m])), context),
+    );
+    return bank;
   };
+  const liveMemories = async () => (await memoryFates()).live;
   const keep = async ({ text, retain, file }: PulledRetain) => {
     try {
       const outcome = await brain.retain(text, { ...retain, ...(context ? { context } : {}) });
@@ -121,12 +124,20 @@ export async function pullMemoryStoreToBank(
       continue;
     }
     let retain: RetainOptions;
-    // A pushed file is named after its memory: a header copied onto a file of another name (its id swapped, say) is
-    // no push's, and its text is stored as any file's instead of replacing the memory the header names.
-    if (header?.bankId === bankId && memoryIdOfFile(file.path, '/')?.memoryId === header.memoryId) {
-      const pushed = (await liveMemories()).get(header.memoryId);
-      if (!pushed || sameText(body, pushed.text) || sameText(body, scan(pushed.text))) {
+    const fate = header ? await pushedFate(await memoryFates(), header.memoryId, file.path) : null;
+    if (header && fate) {
+      // The file of a memory replaced since it was pushed (by the pull of an edit of it, say) is an edit only where
+      // it differs from what was pushed; then it corrects the memory's live successor.
+      const fates = await memoryFates();
+      const pushed = fate.kind === 'live' ? fates.live.get(fate.memoryId) : undefined;
+      const texts = [...((await fates.texts(header.memoryId)) ?? []), ...(pushed ? [pushed.text] : [])];
+      if (!pushed || texts.some((text) => sameText(body, text) || sameText(body, scan(text)))) {
         result.skipped++;
+        continue;
+      }
+      // Taken in already, PII redacted: the memory records the content's hash.
+      if (pushed.metadata.memory_store_content_sha256 === metadata.memory_store_content_sha256) {
+        result.unchanged++;
         continue;
       }
       retain = { bankId, tags: [...new Set([...pushed.tags, ...(resolved.tags ?? [])])], supersedes: pushed.id };
@@ -159,6 +170,21 @@ export async function pullMemoryStoreToBank(
     await keep({ text: documentText(await liveMemories(), documentId, edits), retain, file });
   if (files.length > 0) resolved.onProgress?.({ phase: 'pull', done: files.length, total: files.length });
   return result;
+}
+
+/**
+ * What became of the memory a pushed file's header names, or null when the file is no push's: a push names a file
+ * after its memory (or, for an edit it kept, after the memory the file had moved to), so a header copied onto a file
+ * of another name (its id swapped, say) replaces nothing, and its text is stored as any file's.
+ */
+async function pushedFate(fates: MemoryFates, memoryId: string, path: string): Promise<MemoryFate | null> {
+  const named = memoryIdOfFile(path, '/');
+  if (!named) return null;
+  const fate = await fates.of(memoryId);
+  if (named.memoryId === memoryId) return fate;
+  const fileFate = await fates.of(named.memoryId);
+  const sameChain = fate.kind === 'live' && fileFate.kind === 'live' && fate.memoryId === fileFate.memoryId;
+  return sameChain ? fate : null;
 }
 
 /** The store memories a pull reads: all below the prefix, or the last writes of one session there. */
