@@ -233,6 +233,36 @@ describe('pullMemoryStoreToBank', () => {
     expect((await files()).size).toBe(2);
   });
 
+  it("keeps the edited memory's metadata, event date and expiry in the correction", async () => {
+    const { client, brain, bankId, memoryStoreId } = await start();
+    const expiresAt = new Date('2030-01-01T00:00:00Z');
+    const occurredAt = new Date('2024-01-15T10:00:00Z');
+    const invoice = await brain.retain('Customer prefers invoices in EUR.', {
+      bankId,
+      tags: ['billing'],
+      path: 'customers/acme',
+      metadata: { crm_id: 'C-77', source: 'salesforce' },
+      occurredAt,
+      expiresAt,
+    });
+    await pushBankToMemoryStore(client, brain, { bankId, memoryStoreId });
+    const file = await storeFile(client, memoryStoreId, invoice.memoryId as string);
+    await client.beta.memoryStores.memories.update(file.id, {
+      memory_store_id: memoryStoreId,
+      content: (file.content ?? '').replace('EUR', 'CHF'),
+    });
+    expect(await pullMemoryStoreToBank(client, brain, { memoryStoreId, bankId })).toMatchObject({ superseded: 1 });
+    const [corrected] = (await brain.list(bankId)).items;
+    expect(corrected).toMatchObject({
+      text: 'Customer prefers invoices in CHF.',
+      tags: ['billing'],
+      path: 'customers/acme',
+      metadata: { crm_id: 'C-77', source: 'salesforce', memory_store_memory_id: file.id },
+      occurredAt,
+      expiresAt,
+    });
+  });
+
   it('stores a file with a copied header under another name as a file of its own, replacing no memory', async () => {
     const { client, brain, bankId, memoryStoreId, files } = await start();
     const keys = await brain.retain('The deploy key rotates on Mondays.', { bankId, path: 'ops' });

@@ -140,14 +140,22 @@ export async function pullMemoryStoreToBank(
         result.unchanged++;
         continue;
       }
-      retain = { bankId, tags: [...new Set([...pushed.tags, ...(resolved.tags ?? [])])], supersedes: pushed.id };
-      if (pushed.path) retain.path = pushed.path;
+      // A correction of the text: the rest of the memory (the application's metadata, dates, expiry) stays.
+      retain = {
+        bankId,
+        tags: [...new Set([...pushed.tags, ...(resolved.tags ?? [])])],
+        supersedes: pushed.id,
+        metadata: { ...pushed.metadata, ...metadata },
+        ...(pushed.path ? { path: pushed.path } : {}),
+        ...(pushed.occurredAt ? { occurredAt: pushed.occurredAt } : {}),
+        ...(pushed.expiresAt ? { expiresAt: pushed.expiresAt } : {}),
+      };
       if (pushed.documentId) {
         // A chunk's file is one part of a long text, and replacing a chunk replaces its whole document: the edit
         // goes in its chunk's place, beside the other chunks' texts, or their edits read in this pull.
         const edits = documents.get(pushed.documentId)?.edits ?? new Map<string, string>();
         edits.set(pushed.id, body);
-        documents.set(pushed.documentId, { edits, retain: { ...retain, metadata }, file });
+        documents.set(pushed.documentId, { edits, retain, file });
         continue;
       }
     } else {
@@ -161,10 +169,10 @@ export async function pullMemoryStoreToBank(
         result.unchanged++;
         continue;
       }
-      retain = { bankId, path, ...(resolved.tags ? { tags: resolved.tags } : {}) };
+      retain = { bankId, path, metadata, ...(resolved.tags ? { tags: resolved.tags } : {}) };
       if (previous) retain.supersedes = previous.id;
     }
-    await keep({ text: body, retain: { ...retain, metadata }, file });
+    await keep({ text: body, retain, file });
   }
   for (const [documentId, { edits, retain, file }] of documents)
     await keep({ text: documentText(await liveMemories(), documentId, edits), retain, file });
