@@ -51,9 +51,9 @@ interface PulledRetain {
  * retained through the whole pipeline (rules, PII barrier, dedup) with its path, and with metadata naming the store
  * memory it came from and its content hash. A file pulled before is skipped while unchanged and, once changed,
  * replaces the memory the earlier pull stored; a pushed file an agent edited (its header, and its name, the memory's)
- * replaces the memory it was pushed from;
- * pushed files nobody changed, files of memories the bank no longer holds, and files another bank pushed are skipped. With `sinceSession`,
- * only what that session wrote or changed is read. See docs/managed-agents.md, Memory stores.
+ * replaces the memory it was pushed from, or the one that memory has become, keeping all but its text; pushed files
+ * nobody changed, files of memories the bank no longer holds, and files another bank pushed are skipped. With
+ * `sinceSession`, only what that session wrote or changed is read. See docs/managed-agents.md, Memory stores.
  */
 export async function pullMemoryStoreToBank(
   client: Anthropic,
