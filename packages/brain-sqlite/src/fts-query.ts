@@ -6,7 +6,8 @@
 export function ftsMatchExpression(terms: readonly string[]): string | null {
   const quoted = new Set<string>();
   for (const term of terms) {
-    // unicode61 indexes only letters, digits and marks; a term without any can never match and would be an empty phrase.
+    // unicode61 indexes only letters and digits; a term without any can never match and would be an empty phrase. A
+    // mark separates (core's word "चाय" is the quoted phrase of its pieces, as its text was indexed).
     if (typeof term !== 'string' || !/[\p{L}\p{N}]/u.test(term)) continue;
     quoted.add(`"${term.replaceAll('"', '""')}"`);
   }

@@ -146,20 +146,33 @@ const STOPWORDS = new Set(
   ).split(' '),
 );
 
-/** Lower-cased word tokens (letters and digits, any script), stopwords removed. */
-export function words(text: string): string[] {
-  return tokens(text).filter((t) => !STOPWORDS.has(t));
+/**
+ * A word: a letter or digit of any script, then letters, digits and the marks written on them (a vowel sign or a
+ * virama: "चाय" is one word, as the stores' keyword indexes read it), with an apostrophe's ending ("Ada's", "isn't").
+ * Not a variation selector: the emoji keycap "1️⃣" is the digit 1.
+ */
+const WORD = /[\p{L}\p{N}](?:[\p{L}\p{N}]|(?![\ufe00-\ufe0f])[\p{Mn}\p{Mc}])*(?:['’][\p{L}\p{Mn}\p{Mc}]+)?/gu;
+
+/**
+ * Lower-cased words (letters, marks and digits, any script), stopwords removed. `word` (a global pattern) is what a
+ * word is; the local embedder keeps its own, which its stored vectors were built with.
+ */
+export function words(text: string, word: RegExp = WORD): string[] {
+  return tokens(text, word).filter((t) => !STOPWORDS.has(t));
 }
 
-// Lower-cased word tokens, "Ada's" as "ada" and "isn't" as "isnt".
-function tokens(text: string): string[] {
-  const found =
-    text
-      .replace(INVISIBLE, '')
-      .normalize('NFKC')
-      .toLowerCase()
-      .match(/[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu) ?? [];
-  return found.map((t) => t.replace(/['’]s$/, '').replace(/['’]/g, '')).filter((t) => t.length > 0);
+// Lower-cased word tokens, "Ada's" as "ada" and "isn't" as "isnt". A capital "İ" lower-cases to "i" and a combining
+// dot above, which "izmir" and the stores' entries of "İzmir" do not have.
+function tokens(text: string, word: RegExp = WORD): string[] {
+  const found = text.replace(INVISIBLE, '').normalize('NFKC').toLowerCase().match(word) ?? [];
+  return found
+    .map((t) =>
+      t
+        .replace(/i\u0307/g, 'i')
+        .replace(/['’]s$/, '')
+        .replace(/['’]/g, ''),
+    )
+    .filter((t) => t.length > 0);
 }
 
 /** A light English stem: strips common inflections so that "preferences" and "preferred" meet "prefer". */

@@ -21,6 +21,11 @@ const PAIR = fnv1a(FNV_OFFSET, 'b:');
 const TRIGRAM = fnv1a(FNV_OFFSET, 'c:');
 const RAW = fnv1a(FNV_OFFSET, 'r:');
 
+// A word as local-hash-v1 has always read it: a combining mark ends it ("चाय" is "च" and "य", "İzmir" is "i" and
+// "zmir"). Core's words keep marks; reading them so here would move every stored vector of such text under the same
+// embedder name (that change needs a new name and a re-embed).
+const HASHED_WORD = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu;
+
 /**
  * The default embedder: deterministic, offline, no model weights. It hashes word, stem, word-pair and character
  * trigram features into a fixed number of dimensions. It is lexical: it finds "preferences" for "prefer" and
@@ -59,7 +64,7 @@ export class LocalEmbedder implements Embedder {
       // The sign bit spreads collisions around zero instead of piling them up.
       vector[at] = (vector[at] as number) + (hash < 0 ? -weight : weight);
     };
-    const tokens = words(text);
+    const tokens = words(text, HASHED_WORD);
     let previous: string | undefined;
     for (const word of tokens) {
       const stemmed = stem(word);

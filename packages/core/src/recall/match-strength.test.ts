@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { searchTerms } from '../text.js';
 import { matchStrength, scaleToStrength } from './match-strength.js';
 
 const at = new Date('2023-05-08T10:00:00Z');
@@ -35,5 +36,12 @@ describe('scaleToStrength', () => {
   it('scores everything 0 when the best scored 0', () => {
     expect(scaleToStrength([{ score: 0 }, { score: 0 }], 1).map((h) => h.score)).toEqual([0, 0]);
     expect(scaleToStrength([], 1)).toEqual([]);
+  });
+});
+
+describe('matchStrength across scripts', () => {
+  it('counts a word with its marks or with a dotted capital I', () => {
+    expect(matchStrength(searchTerms('izmir office'), { text: 'Our office in İzmir', createdAt: at }, 0)).toBe(1);
+    expect(matchStrength(searchTerms('चाय'), { text: 'मुझे चाय पसंद है', createdAt: at }, 0)).toBe(1);
   });
 });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AstrocyteError } from '../errors.js';
 import type { MemoryRecord, MemoryStore, SearchFilter } from '../memory-store.js';
-import { contentHash } from '../text.js';
+import { contentHash, searchTerms } from '../text.js';
 import { axisVector, memoryRecord } from './memory-records.js';
 import { describeChainConformance } from './memory-store-chains.js';
 import { describeEpisodeConformance } from './memory-store-episodes.js';
@@ -334,6 +334,21 @@ export function describeMemoryStoreConformance(name: string, factory: StoreFacto
         await expect(store.keywordSearch([a], [hostile], 10, FILTER)).resolves.toBeInstanceOf(Array);
       }
       expect(await store.keywordSearch([a], ['nonexistentword'], 10, FILTER)).toEqual([]);
+    });
+
+    it('finds a word as core reads the query: with its combining marks, with a dotted capital I', async () => {
+      const store = await fresh();
+      const bank = randomBankId();
+      const izmir = record(bank, 'Our office in İzmir opens on Monday', { embedding: vector(2) });
+      const tea = record(bank, 'मुझे चाय पसंद है', { embedding: vector(3) });
+      const rice = record(bank, 'We ordered ข้าวผัด for dinner', { embedding: vector(4) });
+      await store.insert([izmir, tea, rice, record(bank, 'Buy eggs and milk')], { nearDuplicateThreshold: null });
+      const found = async (query: string) =>
+        (await store.keywordSearch([bank], searchTerms(query), 10, FILTER)).map((h) => h.id);
+      expect(await found('İzmir')).toEqual([izmir.id]);
+      expect(await found('izmir')).toEqual([izmir.id]);
+      expect(await found('चाय')).toEqual([tea.id]);
+      expect(await found('ข้าวผัด')).toEqual([rice.id]);
     });
 
     it('attaches to a hit, if anything, the very memory get returns', async () => {

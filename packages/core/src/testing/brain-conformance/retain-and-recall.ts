@@ -72,6 +72,14 @@ export function describeRetainAndRecall(factory: StoreFactory): void {
       });
     });
 
+    it('stores facts that differ only in vowel signs apart: a Hindi son is not a daughter', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      await brain.retain('मेरा बेटा डॉक्टर है', { bankId });
+      expect(await brain.retain('मेरी बेटी डॉक्टर है', { bankId })).toMatchObject({ stored: true, deduplicated: false });
+      expect((await brain.list(bankId)).items).toHaveLength(2);
+    });
+
     it('retains a batch in one call, reporting each item', async () => {
       const brain = await makeBrain();
       const bankId = randomBankId();
@@ -276,6 +284,26 @@ export function describeRetainAndRecall(factory: StoreFactory): void {
       expect(half?.text).toBe('My sister lives in Lisbon.');
       expect(half?.score).toBeGreaterThanOrEqual(0.5);
       expect(half?.score).toBeLessThan(1);
+    });
+
+    it('scores a memory holding the query words as a match whatever their marks or dotted I', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      for (const text of [
+        'Our office in İzmir opens on Monday',
+        'Our office in Bursa is closed',
+        'मुझे चाय पसंद है',
+        'Lunch with Anna at noon',
+      ])
+        await brain.retain(text, { bankId });
+      for (const [query, text] of [
+        ['izmir office', 'Our office in İzmir opens on Monday'],
+        ['İzmir', 'Our office in İzmir opens on Monday'],
+        ['चाय', 'मुझे चाय पसंद है'],
+      ]) {
+        const { hits } = await brain.recall(query as string, { bankId });
+        expect([query, hits[0]?.text, hits[0]?.score]).toEqual([query, text, 1]);
+      }
     });
 
     it('scores 0 what has no words to match: a query of emoji or punctuation, a memory of them', async () => {
