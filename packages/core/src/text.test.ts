@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mayRepeat, searchTerms, words } from './text.js';
+import { mayRepeat, searchTerms, termKey, words } from './text.js';
 
 describe('words', () => {
   it('reads a word with its combining marks whole, as the stores index it', () => {
@@ -15,6 +15,14 @@ describe('words', () => {
 
   it('leaves emoji selectors out of words: a keycap is its digit', () => {
     expect(words('1️⃣ Buy milk ❤️')).toEqual(['1', 'buy', 'milk']);
+  });
+});
+
+describe('termKey', () => {
+  it('meets a word in another inflection, a short plural too', () => {
+    expect(termKey('cars')).toBe(termKey('car'));
+    expect(termKey('lives')).toBe(termKey('live'));
+    expect(termKey('dog')).not.toBe(termKey('dig'));
   });
 });
 

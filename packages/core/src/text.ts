@@ -175,6 +175,17 @@ function tokens(text: string, word: RegExp = WORD): string[] {
     .filter((t) => t.length > 0);
 }
 
+/**
+ * A word as keyword matching compares it: stemmed, then, since `stem` leaves words of four letters whole, without a
+ * plural "s" or a final "e", so that "live" meets "lives" and "cats" meets "cat". (`stem` itself stays as it is: the
+ * local embedder's vectors are built from it.)
+ */
+export function termKey(word: string): string {
+  return stem(word)
+    .replace(/([^su])s$/, '$1')
+    .replace(/e$/, '');
+}
+
 /** A light English stem: strips common inflections so that "preferences" and "preferred" meet "prefer". */
 export function stem(word: string): string {
   if (word.length <= 4 || /\d/.test(word)) return word;

@@ -28,7 +28,7 @@ import {
 } from '../memory-store.js';
 import { normalizePathPrefix } from '../path-prefix.js';
 import { KEYWORD_WEIGHTS, keywordFields } from '../recall/keyword-fields.js';
-import { mayRepeat, stem, words } from '../text.js';
+import { mayRepeat, termKey, words } from '../text.js';
 import type { Memory, MemoryVersion, Page } from '../types.js';
 import { InMemoryAccessLedger } from './in-memory-access-ledger.js';
 import { InMemoryReembedding, type ReembedRow } from './in-memory-reembedding.js';
@@ -130,27 +130,35 @@ export class InMemoryStore implements MemoryStore {
   }
 
   /**
-   * Rows containing any term (by stem) in any keyword column (text with speaker, date, episode neighbours), scored by a
-   * length-normalized term frequency per column, weighted as KEYWORD_WEIGHTS. Columns are built at query time, so
-   * a forgotten neighbour's text is gone from them at once.
+   * Rows containing any term (as termKey compares words: stemmed, a short plural as its singular) in any keyword
+   * column (text with speaker, date, episode neighbours), ranked like BM25 as the other stores: per column, each term's
+   * length-normalized frequency times its inverse document frequency among the rows searched, weighted as
+   * KEYWORD_WEIGHTS. Columns are built at query time, so a forgotten neighbour's text is gone from them at once.
    */
   async keywordSearch(bankIds: string[], terms: string[], limit: number, filter: SearchFilter): Promise<ScoredId[]> {
     this.assertOpen();
-    const wanted = [...new Set(terms.map(stem))];
-    return this.filtered(bankIds, filter)
-      .map((row) => {
-        const fields = keywordFields(
-          row.record,
-          this.neighbours(row).map((n) => n.record.text),
-        );
+    const rows = this.filtered(bankIds, filter).map((row) => {
+      const fields = keywordFields(
+        row.record,
+        this.neighbours(row).map((n) => n.record.text),
+      );
+      return { row, text: termCounts(fields.text), date: termCounts(fields.date), context: termCounts(fields.context) };
+    });
+    // BM25's inverse document frequency: a term found in few memories tells more than one found in most.
+    const weights = [...new Set(terms.map(termKey))].map((term) => {
+      const found = rows.filter((r) => r.text.has(term) || r.date.has(term) || r.context.has(term)).length;
+      return { term, weight: Math.log(1 + (rows.length - found + 0.5) / (found + 0.5)) };
+    });
+    return rows
+      .map((r) => {
         let score = 0;
         for (const column of ['text', 'date', 'context'] as const) {
-          const counts = termCounts(fields[column]);
+          const counts = r[column];
           let columnScore = 0;
-          for (const term of wanted) columnScore += Math.log1p(counts.get(term) ?? 0);
+          for (const { term, weight } of weights) columnScore += weight * Math.log1p(counts.get(term) ?? 0);
           score += (KEYWORD_WEIGHTS[column] * columnScore) / Math.sqrt(1 + counts.size);
         }
-        return { id: row.record.id, bankId: row.record.bankId, score };
+        return { id: r.row.record.id, bankId: r.row.record.bankId, score };
       })
       .filter((hit) => hit.score > 0)
       .sort((a, b) => b.score - a.score)
@@ -499,9 +507,10 @@ function matches(
   return selector.all === true;
 }
 
+// How often each word of a keyword column occurs, by its termKey.
 function termCounts(text: string): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const word of words(text)) counts.set(stem(word), (counts.get(stem(word)) ?? 0) + 1);
+  for (const word of words(text)) counts.set(termKey(word), (counts.get(termKey(word)) ?? 0) + 1);
   return counts;
 }
 

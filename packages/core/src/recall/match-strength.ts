@@ -1,4 +1,4 @@
-import { stem, words } from '../text.js';
+import { termKey, words } from '../text.js';
 import { dateWords, speakerLine } from './keyword-fields.js';
 
 /** What the strength of a match reads of a memory: the fields its own keyword entry holds. */
@@ -11,9 +11,10 @@ export interface MatchedMemory {
 
 /**
  * How well one memory matches a query on its own, in [0, 1]: the larger of its cosine similarity to the query (when
- * the vector search returned it) and the share of the query's search terms found, stemmed, in its text, speaker and
- * date in words. Unlike the fused scores, which are relative to the best hit of each search, it does not depend on
- * what else the bank holds: the nearest memory scores what it shares with the query, near 0 if nothing.
+ * the vector search returned it) and the share of the query's search terms found (as termKey compares words:
+ * stemmed) in its text, speaker and date in words. Unlike the fused scores, which are relative to the best hit of each
+ * search, it does not depend on what else the bank holds: the nearest memory scores what it shares with the query,
+ * near 0 if nothing.
  */
 export function matchStrength(terms: string[], memory: MatchedMemory, similarity: number | undefined): number {
   const wanted = new Set(terms.map(termKey));
@@ -25,15 +26,6 @@ export function matchStrength(terms: string[], memory: MatchedMemory, similarity
   }
   const coverage = wanted.size > 0 ? covered / wanted.size : 0;
   return Math.min(1, Math.max(coverage, similarity ?? 0, 0));
-}
-
-// A word as the match compares it: stemmed, then, since `stem` leaves words of four letters whole, without a plural
-// "s" or a final "e", so that "live" meets "lives" and "cats" meets "cat". (`stem` itself stays as it is: the local
-// embedder's vectors are built from it.)
-function termKey(word: string): string {
-  return stem(word)
-    .replace(/([^su])s$/, '$1')
-    .replace(/e$/, '');
 }
 
 /**

@@ -351,6 +351,34 @@ export function describeMemoryStoreConformance(name: string, factory: StoreFacto
       expect(await found('ข้าวผัด')).toEqual([rice.id]);
     });
 
+    it('finds a short word by its singular, as the stores stem it', async () => {
+      const store = await fresh();
+      const bank = randomBankId();
+      const cars = record(bank, 'We own two cars', { embedding: vector(1) });
+      const eggs = record(bank, 'Buy eggs and milk', { embedding: vector(2) });
+      await store.insert([cars, eggs, record(bank, 'The neighbours have three dogs')], {
+        nearDuplicateThreshold: null,
+      });
+      for (const [query, id] of [
+        ['car', cars.id],
+        ['egg', eggs.id],
+      ])
+        expect((await store.keywordSearch([bank], [query as string], 10, FILTER)).map((h) => h.id)).toEqual([id]);
+    });
+
+    it('ranks a memory matching a rare term above those matching a common one (bm25)', async () => {
+      const store = await fresh();
+      const bank = randomBankId();
+      const common = ['venue', 'caterer', 'music'].map((what, i) =>
+        record(bank, `We decided on the ${what}`, { embedding: vector(i + 1) }),
+      );
+      const rare = record(bank, 'The March budget', { embedding: vector(4) });
+      await store.insert([...common, rare], { nearDuplicateThreshold: null });
+      const hits = await store.keywordSearch([bank], searchTerms('decided March'), 10, FILTER);
+      expect(hits[0]?.id).toBe(rare.id);
+      expect(hits.map((h) => h.id).sort()).toEqual([...common, rare].map((r) => r.id).sort());
+    });
+
     it('attaches to a hit, if anything, the very memory get returns', async () => {
       const store = await fresh();
       const bank = randomBankId();
