@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mayRepeat, searchTerms, termKey, words } from './text.js';
+import { foldAccents, mayRepeat, searchTerms, termKey, words } from './text.js';
 
 describe('words', () => {
   it('reads a word with its combining marks whole, as the stores index it', () => {
@@ -19,10 +19,25 @@ describe('words', () => {
 });
 
 describe('termKey', () => {
-  it('meets a word in another inflection, a short plural too', () => {
+  it('meets a word in another inflection, a short plural too, or with the accents SQLite folds', () => {
     expect(termKey('cars')).toBe(termKey('car'));
     expect(termKey('lives')).toBe(termKey('live'));
+    expect(termKey('café')).toBe(termKey('cafe'));
+    expect(termKey('cumpleaños')).toBe(termKey('cumpleanos'));
     expect(termKey('dog')).not.toBe(termKey('dig'));
+  });
+});
+
+describe('foldAccents', () => {
+  it('folds one accent of a Latin letter, as SQLite does, and nothing else', () => {
+    expect(foldAccents('josé')).toBe('jose');
+    expect(foldAccents('dvořák')).toBe('dvorak');
+    expect(foldAccents('łódź')).toBe('łodz');
+    // Letters of two accents, other scripts and letters of their own stay, as in SQLite's index.
+    expect(foldAccents('việt')).toBe('việt');
+    expect(foldAccents('ελλάδα')).toBe('ελλάδα');
+    expect(foldAccents('йогурт')).toBe('йогурт');
+    expect(foldAccents('चाय')).toBe('चाय');
   });
 });
 

@@ -176,14 +176,26 @@ function tokens(text: string, word: RegExp = WORD): string[] {
 }
 
 /**
- * A word as keyword matching compares it: stemmed, then, since `stem` leaves words of four letters whole, without a
- * plural "s" or a final "e", so that "live" meets "lives" and "cats" meets "cat". (`stem` itself stays as it is: the
- * local embedder's vectors are built from it.)
+ * A word as keyword matching compares it: accents of Latin letters folded (foldAccents), stemmed, then, since `stem`
+ * leaves words of four letters whole, without a plural "s" or a final "e", so that "live" meets "lives", "cats" meets
+ * "cat" and "cafe" meets "café". (`stem` itself stays as it is: the local embedder's vectors are built from it.)
  */
 export function termKey(word: string): string {
-  return stem(word)
+  return stem(foldAccents(word))
     .replace(/([^su])s$/, '$1')
     .replace(/e$/, '');
+}
+
+/**
+ * A word without the accent of its Latin letters, as SQLite's keyword index reads it (FTS5's unicode61 with its
+ * default remove_diacritics 1): "café" is "cafe", "José" "jose"; a letter of two accents (Vietnamese "ệ") and other
+ * scripts keep theirs. Postgres's index keeps accents (docs/backends.md).
+ */
+export function foldAccents(word: string): string {
+  return word
+    .normalize('NFD')
+    .replace(/(?<=\p{Script=Latin})\p{Mn}(?!\p{Mn})/gu, '')
+    .normalize('NFC');
 }
 
 /** A light English stem: strips common inflections so that "preferences" and "preferred" meet "prefer". */

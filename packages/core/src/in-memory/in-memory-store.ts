@@ -130,7 +130,7 @@ export class InMemoryStore implements MemoryStore {
   }
 
   /**
-   * Rows containing any term (as termKey compares words: stemmed, a short plural as its singular) in any keyword
+   * Rows containing any term (as termKey compares words: stemmed, accents folded as SQLite folds them) in any keyword
    * column (text with speaker, date, episode neighbours), ranked like BM25 as the other stores: per column, each term's
    * length-normalized frequency times its inverse document frequency among the rows searched, weighted as
    * KEYWORD_WEIGHTS. Columns are built at query time, so a forgotten neighbour's text is gone from them at once.

@@ -39,9 +39,16 @@ describe('scaleToStrength', () => {
   });
 });
 
-describe('matchStrength across scripts', () => {
-  it('counts a word with its marks or with a dotted capital I', () => {
+describe('matchStrength across scripts and accents', () => {
+  it('counts a word written without the accents SQLite folds, with its marks, or with a dotted capital I', () => {
+    expect(matchStrength(searchTerms('cafe'), { text: 'We met at Café Central', createdAt: at }, 0.03)).toBe(1);
+    expect(matchStrength(searchTerms('cumpleanos'), { text: 'Mi cumpleaños es en diciembre', createdAt: at }, 0)).toBe(
+      1,
+    );
     expect(matchStrength(searchTerms('izmir office'), { text: 'Our office in İzmir', createdAt: at }, 0)).toBe(1);
     expect(matchStrength(searchTerms('चाय'), { text: 'मुझे चाय पसंद है', createdAt: at }, 0)).toBe(1);
+    expect(matchStrength(searchTerms('what did Jose say'), { text: 'Hi', speaker: 'José', createdAt: at }, 0)).toBe(
+      0.5,
+    );
   });
 });

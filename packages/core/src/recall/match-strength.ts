@@ -11,10 +11,10 @@ export interface MatchedMemory {
 
 /**
  * How well one memory matches a query on its own, in [0, 1]: the larger of its cosine similarity to the query (when
- * the vector search returned it) and the share of the query's search terms found (as termKey compares words:
- * stemmed) in its text, speaker and date in words. Unlike the fused scores, which are relative to the best hit of each
- * search, it does not depend on what else the bank holds: the nearest memory scores what it shares with the query,
- * near 0 if nothing.
+ * the vector search returned it) and the share of the query's search terms found (as termKey compares words: stemmed,
+ * accents folded) in its text, speaker and date in words. Unlike the fused scores, which are relative to the best hit
+ * of each search, it does not depend on what else the bank holds: the nearest memory scores what it shares with the
+ * query, near 0 if nothing.
  */
 export function matchStrength(terms: string[], memory: MatchedMemory, similarity: number | undefined): number {
   const wanted = new Set(terms.map(termKey));

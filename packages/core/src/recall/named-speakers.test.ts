@@ -14,4 +14,10 @@ describe('speakersNamedIn', () => {
     expect(speakersNamedIn('What does the user prefer?')('user')).toBe(true);
     expect(speakersNamedIn('What did I say about it?')('I')).toBe(false);
   });
+
+  it('names a speaker whose name the query writes without its accents, or with them', () => {
+    expect(speakersNamedIn('what did Jose say')('José')).toBe(true);
+    expect(speakersNamedIn('what did José say')('Jose')).toBe(true);
+    expect(speakersNamedIn('what did Jose say')('Josefa')).toBe(false);
+  });
 });

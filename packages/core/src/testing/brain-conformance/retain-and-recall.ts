@@ -306,6 +306,35 @@ export function describeRetainAndRecall(factory: StoreFactory): void {
       }
     });
 
+    it('scores a memory holding a query word written without its accents as a match', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      for (const text of ['We met at Café Central', 'Lunch with Anna at noon', 'The weather was nice today'])
+        await brain.retain(text, { bankId });
+      for (const query of ['cafe', 'cafe central']) {
+        const { hits } = await brain.recall(query, { bankId, minScore: 0.5 });
+        expect(hits.map((h) => [h.text, h.score])).toEqual([['We met at Café Central', 1]]);
+      }
+    });
+
+    it('takes a speaker named without the accents of the name for the speaker', async () => {
+      const brain = await makeBrain();
+      const bankId = randomBankId();
+      await brain.retainConversation(
+        [
+          { speaker: 'Sam', text: 'The budget is too tight' },
+          { speaker: 'José', text: 'The budget is fine' },
+        ],
+        { bankId, sessionId: 's1' },
+      );
+      // On Postgres too, whose keyword search does not fold accents: the speaker boost and the score do.
+      const { hits } = await brain.recall('what did Jose say about the budget', { bankId });
+      expect(hits.map((h) => [h.text, h.score])).toEqual([
+        ['The budget is fine', 0.6667],
+        ['The budget is too tight', expect.any(Number)],
+      ]);
+    });
+
     it('scores 0 what has no words to match: a query of emoji or punctuation, a memory of them', async () => {
       const brain = await makeBrain();
       const bankId = randomBankId();
