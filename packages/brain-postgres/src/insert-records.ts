@@ -189,7 +189,7 @@ async function insertChunk(
   // The neighbours written into the new entries assumed every record went in; where one did not, the stored ones
   // of its episodes are rewritten from the rows.
   const missing = records.some((r) => r.episodeId !== null && !inserted.has(r.id));
-  await rewriteKeywordEntries(client, sql, [
+  await rewriteKeywordEntries(client, sql.memories, [
     ...neighbours,
     ...(missing ? stored.filter((r) => r.episodeId !== null) : []),
   ]);

@@ -1,4 +1,4 @@
-import { KEYWORD_WEIGHTS, type KeywordFields, keywordFields } from '@astrocyte/core/backend';
+import { KEYWORD_WEIGHTS, type KeywordFields, keywordFields, spacedWords } from '@astrocyte/core/backend';
 import type pg from 'pg';
 import type { StoreSql } from './schema.js';
 
@@ -32,44 +32,45 @@ export const KEYWORD_RANK_WEIGHTS = `'{${[KEYWORD_WEIGHTS.context, KEYWORD_WEIGH
   .map((weight) => weight / WEIGHT_SCALE)
   .join(',')}}'::float4[]`;
 
-/** A memory's row as its keyword entry needs it. */
-export interface KeywordRow {
+/** A memory's row as its keyword entry needs it, with the text of its live neighbours (null where it has none). */
+interface EntryRow {
   bank_id: string;
   id: string;
   text: string;
   speaker: string | null;
   occurred_at: Date | null;
   created_at: Date;
-}
-
-/** A keyword row and the text of its live neighbours (null where it has none). */
-interface EntryRow extends KeywordRow {
   previous: string | null;
   next: string | null;
 }
 
-/** The keyword columns of a row being written, from the record and its neighbours' text (previous first). */
+/**
+ * The keyword columns of a row being written, from the record and its neighbours' text (previous first), each as
+ * core's words: the parser of to_tsvector keeps paths, host names, versions, decimals and '-123' whole, which no
+ * query term (core's words too) ever equals, where SQLite's and the in-memory store's indexes split them.
+ */
 export function entryFields(
   memory: { text: string; speaker: string | null; occurredAt: Date | null; createdAt: Date },
   neighbours: (string | null | undefined)[],
 ): KeywordFields {
-  return keywordFields(
+  const fields = keywordFields(
     memory,
     neighbours.filter((text): text is string => typeof text === 'string'),
   );
+  return { text: spacedWords(fields.text), date: spacedWords(fields.date), context: spacedWords(fields.context) };
 }
 
 /**
  * Rewrites the keyword entries of these memories from the rows as they are now (inside the caller's transaction,
- * which holds their banks' locks): what keeps every entry equal to keywordFields of its row and live neighbours.
+ * which holds their banks' locks): what keeps every entry equal to entryFields of its row and live neighbours.
  */
 export async function rewriteKeywordEntries(
-  client: pg.PoolClient,
-  sql: StoreSql,
+  client: pg.ClientBase,
+  table: string,
   memories: { bankId: string; id: string }[],
 ): Promise<void> {
   if (memories.length === 0) return;
-  await rewrite(client, sql, 'SELECT r.bank_id, r.id FROM unnest($1::text[], $2::text[]) AS r(bank_id, id)', [
+  await rewrite(client, table, 'SELECT r.bank_id, r.id FROM unnest($1::text[], $2::text[]) AS r(bank_id, id)', [
     memories.map((m) => m.bankId),
     memories.map((m) => m.id),
   ]);
@@ -94,7 +95,7 @@ export async function rewriteEpisodeNeighbours(
        ORDER BY m.episode_position ${order} LIMIT 1)`;
   await rewrite(
     client,
-    sql,
+    sql.memories,
     `SELECT DISTINCT $1::text AS bank_id, n.id
        FROM unnest($2::text[], $3::integer[]) AS p(episode_id, position)
       CROSS JOIN LATERAL (${side('<', 'DESC')} UNION ALL ${side('>', 'ASC')}) AS n`,
@@ -104,22 +105,22 @@ export async function rewriteEpisodeNeighbours(
 
 // Reads the target rows (bank_id, id) with their live neighbours' text, then writes their entries: the date in
 // words is core's, computed here, never formatted by SQL.
-async function rewrite(client: pg.PoolClient, sql: StoreSql, targets: string, values: unknown[]): Promise<void> {
+async function rewrite(client: pg.ClientBase, table: string, targets: string, values: unknown[]): Promise<void> {
   const neighbour = (comparison: string, order: string) =>
-    `LEFT JOIN LATERAL (SELECT x.text FROM ${sql.memories} x
+    `LEFT JOIN LATERAL (SELECT x.text FROM ${table} x
         WHERE x.bank_id = m.bank_id AND x.episode_id = m.episode_id AND x.episode_position ${comparison} m.episode_position
         ORDER BY x.episode_position ${order} LIMIT 1) AS ${order === 'DESC' ? 'p' : 'n'} ON true`;
   const { rows } = await client.query<EntryRow>(
     `WITH targets AS (${targets})
      SELECT m.bank_id, m.id, m.text, m.speaker, m.occurred_at, m.created_at, p.text AS previous, n.text AS next
-       FROM targets r JOIN ${sql.memories} m ON m.bank_id = r.bank_id AND m.id = r.id
+       FROM targets r JOIN ${table} m ON m.bank_id = r.bank_id AND m.id = r.id
        ${neighbour('<', 'DESC')}
        ${neighbour('>', 'ASC')}`,
     values,
   );
   await writeKeywordEntries(
     client,
-    sql.memories,
+    table,
     rows.map((row) => ({
       bankId: row.bank_id,
       id: row.id,

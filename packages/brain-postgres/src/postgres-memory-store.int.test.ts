@@ -222,9 +222,10 @@ describe.runIf(available)('postgres memory store', () => {
     const bank = randomBankId();
     const target = record(bank, "O'Brien's team ships the parser on Friday");
     await store.insert([target, record(bank, 'Nothing relevant here')], { nearDuplicateThreshold: null });
+    // A query's words name O'Brien as obrien, as the entry holds it; an apostrophe in a term is no quote either.
     for (const terms of [
       ['parser', '&', '!', '|'],
-      ["o'brien", ':*', '(', ')'],
+      ['obrien', "o'brien", ':*', '(', ')'],
       ['<->', 'parser:*A'],
     ]) {
       const hits = await store.keywordSearch([bank], terms, 5, { now: NOW });

@@ -198,6 +198,15 @@ export function foldAccents(word: string): string {
     .normalize('NFC');
 }
 
+/**
+ * A text as its words, one space between, stopwords kept (an index drops its own): what a keyword index whose own
+ * parser splits text otherwise is given (Postgres's keeps `v2.10.3`, `/etc/nginx/default.conf` or `JIRA-4521` whole), so that every
+ * query term, one of these words, meets the same word in a memory.
+ */
+export function spacedWords(text: string): string {
+  return tokens(text).join(' ');
+}
+
 /** A light English stem: strips common inflections so that "preferences" and "preferred" meet "prefer". */
 export function stem(word: string): string {
   if (word.length <= 4 || /\d/.test(word)) return word;

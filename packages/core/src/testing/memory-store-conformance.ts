@@ -389,6 +389,43 @@ export function describeMemoryStoreConformance(name: string, factory: StoreFacto
       expect((await store.keywordSearch([bank], searchTerms('Café'), 10, FILTER)).map((h) => h.id)).toEqual([cafe.id]);
     });
 
+    it('finds a word inside a path, host name, file name, version, date, code or decimal, as the query splits it', async () => {
+      const store = await fresh();
+      const bank = randomBankId();
+      // Each memory with queries that name a part of it, written as a user would; the query is split into words
+      // (searchTerms), and every store must split the memory's text alike.
+      const cases: [string, string[]][] = [
+        [
+          'The config file is at /etc/nginx/sites-available/default.conf',
+          ['nginx', 'sites-available', 'default.conf', 'etc nginx'],
+        ],
+        ['The doc is at https://docs.example.com/specs/payments-v2', ['specs', 'payments-v2']],
+        ['Staging runs on staging.internal.acme.io', ['acme', 'internal']],
+        ['The budget is in quarterly_budget.xlsx', ['xlsx']],
+        ['We upgraded Node to v20.11.1 and pnpm to 9.4.0', ['v20.11.1', '20.11.1', '9.4.0']],
+        ['The bug was fixed in release v2.10.3', ['v2.10.3', '2.10.3']],
+        ['Her wedding is on 12/06/2025', ['12/06/2025', '2025']],
+        ['The contract ends on 2024-05-31', ['31', '05/31']],
+        ['Ticket JIRA-4521 tracks the login bug', ['4521', 'ticket 4521']],
+        ['Order ABC-123 shipped', ['123']],
+        ['Conversion rate dropped to 3.5%', ['3.5%']],
+        ['The dose is 2.5 mg', ['2.5']],
+      ];
+      const records = cases.map(([text], i) => record(bank, text, { embedding: vector(i % DIMENSIONS) }));
+      // A conversation: the speaker's name and a neighbour's text are searched too.
+      const status = record(bank, 'Deploy finished', { speaker: 'ops.bot', episodeId: 'deploys' });
+      const logs = record(bank, 'Logs are at /var/log/deployer/app.log', { speaker: 'Dana', episodeId: 'deploys' });
+      const distractor = record(bank, 'Ticket triage is on Monday');
+      await store.insert([...records, distractor, status, logs], { nearDuplicateThreshold: null });
+      const first = async (query: string) => (await store.keywordSearch([bank], searchTerms(query), 10, FILTER))[0]?.id;
+      for (const [i, [, queries]] of cases.entries())
+        for (const query of queries)
+          expect({ query, found: await first(query) }).toEqual({ query, found: records[i]?.id });
+      expect(await first('ops')).toBe(status.id);
+      const deployer = await store.keywordSearch([bank], searchTerms('deployer'), 10, FILTER);
+      expect(new Set(deployer.map((h) => h.id))).toEqual(new Set([logs.id, status.id]));
+    });
+
     it('attaches to a hit, if anything, the very memory get returns', async () => {
       const store = await fresh();
       const bank = randomBankId();
