@@ -132,7 +132,11 @@ async function rewrite(client: pg.ClientBase, table: string, targets: string, va
   );
 }
 
-/** Sets the keyword entries of existing rows of `memories` (a qualified table name) to the given columns. */
+/**
+ * Sets the keyword entries of existing rows of `memories` (a qualified table name) to the given columns, with the
+ * length of their own text and date that ranking divides by (a neighbour's text changes no length, but a rebuild of
+ * the entries' words does).
+ */
 export async function writeKeywordEntries(
   client: pg.ClientBase,
   memories: string,
@@ -141,8 +145,9 @@ export async function writeKeywordEntries(
   if (entries.length === 0) return;
   await client.query(
     `UPDATE ${memories} m
-        SET tsv = ${keywordVectorSql({ text: 'r.text', date: 'r.date', context: 'r.context' })}
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS r(bank_id, id, text, date, context)
+        SET tsv = k.tsv, keyword_length = ${ownLengthSql('k.tsv')}
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS r(bank_id, id, text, date, context),
+            LATERAL (SELECT ${keywordVectorSql({ text: 'r.text', date: 'r.date', context: 'r.context' })} AS tsv) AS k
       WHERE m.bank_id = r.bank_id AND m.id = r.id`,
     [
       entries.map((e) => e.bankId),

@@ -313,6 +313,13 @@ export const MIGRATIONS: Migration[] = [
       );
     },
   },
+  {
+    version: 12,
+    name: "keyword entries of core's words",
+    // Entries written before held to_tsvector's own tokens, a path, host name, version or '-123' whole, which no
+    // query term matched; each is written again from its row and neighbours (entryFields), with its length.
+    up: (client, s) => rebuildKeywordEntries(client, s),
+  },
 ];
 
 // One lock for every Astrocyte schema of the database: CREATE EXTENSION and CREATE SCHEMA race across schemas too.

@@ -478,6 +478,83 @@ describe.runIf(available)('postgres schema setup', () => {
     expect(before.versions).toEqual([1, 2]);
   });
 
+  it("upgrades a schema holding memories to keyword entries of core's words: parts of paths found, as a write now makes them", async () => {
+    const schema = schemas.next();
+    const s = `"${schema}"`;
+    await migrateTo(9, s);
+    await admin.query(`ALTER TABLE ${s}.memories ADD COLUMN embedding vector(16) NOT NULL`);
+    await admin.query(
+      `CREATE INDEX memories_embedding_hnsw_idx ON ${s}.memories
+         USING hnsw ((embedding::halfvec(16)) halfvec_cosine_ops) WITH (m = 12, ef_construction = 48)`,
+    );
+    await admin.query(`INSERT INTO ${s}.meta (key, value) VALUES ('embedder', $1)`, [
+      JSON.stringify({ ...EMBEDDER, columnType: 'vector', index: 'halfvec' }),
+    ]);
+    const bank = randomBankId();
+    const created = new Date('2026-06-01T12:00:00Z');
+    // Rows as a release before version 10 wrote them: to_tsvector of the text as it is (the path one token), the
+    // date in words, a turn's neighbour, and the length of the entry's own text and date. More rows than the
+    // rebuild reads at a time; the last two a conversation, Ann's question answered by Ben's path.
+    const builds = Array.from({ length: 2500 }, (_, i) => ({ text: `Build ${i} is at /srv/builds/release-${i}.tar` }));
+    const turns = [
+      { text: 'Where are the deploy logs?', speaker: 'Ann', neighbour: 'In /var/log/deployer/app.log' },
+      { text: 'In /var/log/deployer/app.log', speaker: 'Ben', neighbour: 'Where are the deploy logs?' },
+    ];
+    const rows = [...builds, ...turns.map((turn, position) => ({ ...turn, position, episode_id: 'chat' }))];
+    await admin.query(
+      `INSERT INTO ${s}.memories (id, bank_id, text, content_hash, created_at, speaker, episode_id, episode_position,
+                                  embedding, tsv, keyword_length)
+       SELECT 'm' || r.i, $1, r.text, md5(r.text), $2, r.speaker, r.episode_id, r.position,
+              (SELECT array_agg(sin(r.i * g)) FROM generate_series(1, 16) AS g)::vector, e.tsv,
+              length(ts_filter(e.tsv, '{a,c}'))
+         FROM jsonb_to_recordset($3::jsonb)
+              AS r(i integer, text text, speaker text, position integer, neighbour text, episode_id text),
+              LATERAL (SELECT setweight(to_tsvector('english', coalesce(r.speaker || ': ', '') || r.text), 'A')
+                           || setweight(to_tsvector('english', $4), 'C')
+                           || setweight(to_tsvector('english', coalesce(r.neighbour, '')), 'D') AS tsv) AS e`,
+      [bank, created, JSON.stringify(rows.map((row, i) => ({ ...row, i }))), dateWords(created)],
+    );
+    const definition = async (index: string) =>
+      (await admin.query(`SELECT pg_get_indexdef($1::regclass) AS def`, [`${s}.${index}`])).rows[0]?.def;
+    const graph = await definition('memories_embedding_hnsw_idx');
+
+    const store = await openPostgresStore({ connectionString: TEST_DATABASE_URL, schema });
+    const found = async (term: string) =>
+      (await store.keywordSearch([bank], [term], 5000, { now: created })).map((h) => h.memory?.text ?? h.id);
+    expect(await found('builds')).toHaveLength(2500);
+    expect(await found('tar')).toHaveLength(2500);
+    expect(new Set(await found('deployer'))).toEqual(new Set(turns.map((turn) => turn.text)));
+    // Each entry and its length as a write now makes them: the same rows written again in another bank.
+    const again = randomBankId();
+    await store.insert(
+      [
+        memoryRecord(again, builds[0]?.text ?? '', {
+          embedding: axisVector(EMBEDDER.dimensions, 0),
+          createdAt: created,
+        }),
+        ...turns.map((turn, i) =>
+          memoryRecord(again, turn.text, {
+            embedding: axisVector(EMBEDDER.dimensions, i + 1),
+            createdAt: created,
+            speaker: turn.speaker,
+            episodeId: 'chat',
+          }),
+        ),
+      ],
+      { nearDuplicateThreshold: null },
+    );
+    const { rows: entries } = await admin.query(
+      `SELECT b.text, a.tsv = b.tsv AND a.keyword_length = b.keyword_length AS same FROM ${s}.memories a
+         JOIN ${s}.memories b ON b.bank_id = $2 AND b.text = a.text WHERE a.bank_id = $1 ORDER BY b.seq`,
+      [bank, again],
+    );
+    expect(entries).toEqual([builds[0], ...turns].map((row) => ({ text: row?.text, same: true })));
+    expect(await definition('memories_embedding_hnsw_idx')).toBe(graph);
+    const { rows: versions } = await admin.query(`SELECT version FROM ${s}.schema_migrations ORDER BY version`);
+    expect(versions.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    await store.close();
+  });
+
   it('creates the HNSW, GIN and unique indexes the design promises', async () => {
     const schema = schemas.next();
     const store = await openPostgresStore({
