@@ -139,8 +139,9 @@ export const MIGRATIONS: Migration[] = [
     name: 'conversations: speaker, episodes, documents; keyword entries written by the store',
     up: async (client, s) => {
       await run(client, [
+        // keyword_length is version 7's, added here too because the rebuild below writes each entry with its length.
         `ALTER TABLE ${s}.memories ADD COLUMN speaker text, ADD COLUMN episode_id text,
-           ADD COLUMN episode_position integer, ADD COLUMN document_id text`,
+           ADD COLUMN episode_position integer, ADD COLUMN document_id text, ADD COLUMN keyword_length integer`,
         `CREATE INDEX memories_episode_idx ON ${s}.memories (bank_id, episode_id, episode_position)
            WHERE episode_id IS NOT NULL`,
         `CREATE INDEX memories_document_idx ON ${s}.memories (bank_id, document_id) WHERE document_id IS NOT NULL`,
@@ -218,7 +219,8 @@ export const MIGRATIONS: Migration[] = [
     name: "keyword ranking by the length of a memory's own text",
     // What a memory's keyword rank is divided by (ownLengthSql), written with its row. Rows written before stay null
     // and have it computed as they are ranked: filling the column would rewrite every row, and every index with it.
-    up: statements((s) => [`ALTER TABLE ${s}.memories ADD COLUMN keyword_length integer`]),
+    // (A schema upgraded from before version 3 has it from there.)
+    up: statements((s) => [`ALTER TABLE ${s}.memories ADD COLUMN IF NOT EXISTS keyword_length integer`]),
   },
   {
     version: 8,
