@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dateWords, keywordFields, withDateWords } from './keyword-fields.js';
+import { dateSpellings, dateWords, keywordFields } from './keyword-fields.js';
 
 describe('keywordFields', () => {
   it("indexes a turn with its speaker, its date in words and its neighbours' text", () => {
@@ -22,12 +22,15 @@ describe('keywordFields', () => {
     expect(fields).toEqual({ text: 'fact', date: 'Thursday 1 January 2026', context: '' });
   });
 
-  it('adds the words of each real date a query writes year first in digits, and nothing else', () => {
-    expect(withDateWords('what did we say on 2024-05-08?')).toBe('what did we say on 2024-05-08 Wednesday 8 May 2024?');
-    expect(withDateWords('from 2024-02-29 to 2023-12-31')).toBe(
-      'from 2024-02-29 Thursday 29 February 2024 to 2023-12-31 Sunday 31 December 2023',
+  it('spells each real date a query writes year first in digits in words too, and nothing else', () => {
+    expect(dateSpellings('what did we say on 2024-05-08?')).toEqual([
+      'what did we say on 2024-05-08?',
+      'what did we say on Wednesday 8 May 2024?',
+    ]);
+    expect(dateSpellings('from 2024-02-29 to 2023-12-31, not 2024-02-30')[1]).toBe(
+      'from Thursday 29 February 2024 to Sunday 31 December 2023, not 2024-02-30',
     );
     for (const other of ['2024-02-30', '2023-13-01', '08/05/2024', 'v2024-05-08', '12024-05-08', 'ticket 2024-05-081'])
-      expect(withDateWords(other)).toBe(other);
+      expect(dateSpellings(other)).toEqual([other]);
   });
 });

@@ -29,17 +29,21 @@ export function dateWords(date: Date): string {
 const ISO_DATE = /(?<![\p{L}\p{N}])(\d{4})-(\d{2})-(\d{2})(?![\p{L}\p{N}])/gu;
 
 /**
- * The query with each date it writes as digits (`2024-05-08`) followed by that date in words, as the index holds a
- * memory's date: otherwise its terms `2024`, `05`, `08` match the year of every memory and the day of none. Dates
- * written `08/05/2024` are left alone: whether that is May or August depends on the writer.
+ * The ways a query may name what it asks: as written and, when it writes a date year first in digits
+ * (`2024-05-08`), with each such date in words (`Wednesday 8 May 2024`), as the index holds a memory's date. Searched
+ * by digits alone, its terms `2024`, `05`, `08` match the year of every memory and the day of none. Dates written
+ * `08/05/2024` are left alone: whether that is May or August depends on the writer.
  */
-export function withDateWords(query: string): string {
-  return query.replace(ISO_DATE, (digits, year: string, month: string, day: string) => {
+export function dateSpellings(query: string): string[] {
+  let found = false;
+  const spelled = query.replace(ISO_DATE, (digits, year: string, month: string, day: string) => {
     const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
     // 2024-02-30 is no date: Date.UTC would roll it over to 1 March.
-    const real = date.getUTCMonth() === Number(month) - 1 && date.getUTCDate() === Number(day);
-    return real ? `${digits} ${dateWords(date)}` : digits;
+    if (date.getUTCMonth() !== Number(month) - 1 || date.getUTCDate() !== Number(day)) return digits;
+    found = true;
+    return dateWords(date);
   });
+  return found ? [query, spelled] : [query];
 }
 
 /**

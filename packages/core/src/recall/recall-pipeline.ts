@@ -21,7 +21,7 @@ import {
 import { demoteRepeats } from './demote-repeats.js';
 import { feedbackTerms } from './feedback-terms.js';
 import { type FusedCandidate, fuseScores, recencyFactor } from './fuse.js';
-import { withDateWords } from './keyword-fields.js';
+import { dateSpellings } from './keyword-fields.js';
 import { matchStrength, scaleToStrength } from './match-strength.js';
 import { speakersNamedIn } from './named-speakers.js';
 import type { RecallTuning } from './recall-tuning.js';
@@ -100,7 +100,8 @@ export class RecallPipeline {
     // A wider pool than asked for gives fusion room to promote what the searches agree on, and room for what
     // demoting repeats lets rise.
     const pool = Math.min(200, Math.max(40, maxResults * 4));
-    const terms = searchTerms(withDateWords(query));
+    const spellings = dateSpellings(query);
+    const terms = searchTerms(spellings.join(' '));
     const { fused, byVector } = await this.search(query, terms, bankIds, pool, filter);
     const loaded = await this.load(fused);
     const scored: { memory: Memory; score: number }[] = [];
@@ -120,8 +121,10 @@ export class RecallPipeline {
     scored.sort((a, b) => b.score - a.score);
     const demoted = demoteRepeats(scored, maxResults, this.tuning.repeatFactor);
     const best = demoted[0]?.memory;
+    const similarity = best && byVector.find((hit) => hit.id === best.id && hit.bankId === best.bankId)?.score;
+    // A memory holding a date one way matches as well as one holding it the other way: each spelling is scored alone.
     const strength = best
-      ? matchStrength(terms, best, byVector.find((hit) => hit.id === best.id && hit.bankId === best.bankId)?.score)
+      ? Math.max(...spellings.map((spelling) => matchStrength(searchTerms(spelling), best, similarity)))
       : 0;
     const ranked = scaleToStrength(demoted, strength)
       .map(({ memory, score }) => ({ memory, score: round(score) }))

@@ -88,6 +88,11 @@ export function describeConversations(factory: StoreFactory): void {
         const { hits } = await brain.recall(query, { bankId, maxResults: 2 });
         expect(hits.map((h) => h.memoryId).sort(), query).toEqual(may);
       }
+      // Either spelling of the date counts as the query's date: the day's turn and a text that writes it match fully.
+      expect((await brain.recall('2024-05-08', { bankId, maxResults: 1 })).hits[0]?.score).toBe(1);
+      const invoice = await brain.retain('Invoice INV-7 is dated 2024-05-08 and was paid by card', { bankId });
+      const { hits } = await brain.recall('invoice 2024-05-08', { bankId, maxResults: 1 });
+      expect(hits[0]).toMatchObject({ memoryId: invoice.memoryId, score: 1 });
     });
 
     it('ranks first the turn of the speaker a question names, of two turns that match it alike', async () => {
