@@ -82,3 +82,12 @@ export function parseMemoryFile(content: string): ParsedMemoryFile {
 export function sameText(body: string, text: string): boolean {
   return body.trim() === text.trim();
 }
+
+/**
+ * Whether a pull took in the file of hash `sha` to make `memory`: its metadata records the hash, or, for a long text
+ * whose chunk files were edited, the list of every edited file's hash (the text replaced all its chunks at once).
+ */
+export function tookInFile(memory: Memory | undefined, sha: string): boolean {
+  const recorded = memory?.metadata.memory_store_content_sha256;
+  return recorded === sha || (Array.isArray(recorded) && recorded.includes(sha));
+}

@@ -42,6 +42,10 @@ async function noteTaker(turn: AgentTurn): Promise<void> {
   else if (verb === 'read') turn.say((await turn.readMemoryFile(`${root}${path}`)).text);
 }
 
+/** Part n of a long text: three of them are stored as three chunks. */
+const section = (n: number) =>
+  `Section ${n}. ${'Detail of the onboarding handbook explains a step. '.repeat(60)}`.trim();
+
 describe('pullMemoryStoreToBank', () => {
   it('retains a store memory with an email through the PII barrier, with its path and where it came from', async () => {
     const { client, brain, bankId, memoryStoreId } = await start();
@@ -156,8 +160,6 @@ describe('pullMemoryStoreToBank', () => {
 
   it('puts an agent edit of a long text chunk file in its place, keeping the rest of the text', async () => {
     const { client, brain, bankId, memoryStoreId, files } = await start();
-    const section = (n: number) =>
-      `Section ${n}. ${'Detail of the onboarding handbook explains a step. '.repeat(60)}`.trim();
     const retained = await brain.retain([1, 2, 3].map(section).join('\n\n'), { bankId, tags: ['handbook'] });
     expect(retained.chunkIds).toHaveLength(3);
     await pushBankToMemoryStore(client, brain, { bankId, memoryStoreId });
@@ -175,14 +177,60 @@ describe('pullMemoryStoreToBank', () => {
       superseded: 1,
       failed: [],
     });
-    const live = (await brain.list(bankId)).items;
     const corrected = [section(1), section(2).replace('Section', 'Chapter'), section(3).replace('Section', 'Chapter')];
-    expect(live.map((m) => m.text).join('\n\n') === corrected.join('\n\n')).toBe(true);
-    expect(live.every((m) => m.tags.includes('handbook'))).toBe(true);
+    const text = async () => (await brain.list(bankId)).items.map((m) => m.text).join('\n\n');
+    expect((await text()) === corrected.join('\n\n')).toBe(true);
+    expect((await brain.list(bankId)).items.every((m) => m.tags.includes('handbook'))).toBe(true);
+    // Both edited files were taken in: pulled again before a push, they change nothing.
+    expect(await pullMemoryStoreToBank(client, brain, { memoryStoreId, bankId })).toMatchObject({
+      stored: 0,
+      unchanged: 2,
+    });
+    expect((await text()) === corrected.join('\n\n')).toBe(true);
     // The edited files were taken in: the push moves them to the new chunks and keeps no edit beside them.
     const pushed = await pushBankToMemoryStore(client, brain, { bankId, memoryStoreId });
     expect(pushed).toMatchObject({ keptEdits: [] });
     expect((await files()).size).toBe(3);
+  });
+
+  it('reports an edit of a chunk replaced since the push, and leaves the text that replaced it alone', async () => {
+    const { client, brain, bankId, memoryStoreId } = await start();
+    const retained = await brain.retain([1, 2, 3].map(section).join('\n\n'), { bankId });
+    await pushBankToMemoryStore(client, brain, { bankId, memoryStoreId });
+    const edit = async (n: number, from: string, to: string) => {
+      const file = await storeFile(client, memoryStoreId, retained.chunkIds?.[n - 1] as string);
+      await client.beta.memoryStores.memories.update(file.id, {
+        memory_store_id: memoryStoreId,
+        content: (file.content ?? '').replace(from, to),
+      });
+      return file.path;
+    };
+    await edit(3, 'Section 3.', 'Chapter 3.');
+    expect(await pullMemoryStoreToBank(client, brain, { memoryStoreId, bankId })).toMatchObject({ stored: 1 });
+    const text = async () => (await brain.list(bankId)).items.map((m) => m.text).join('\n\n');
+    const before = await text();
+    // Chunk 2 is no longer live: its file, edited now, has no place in the new text's chunks.
+    const path = await edit(2, 'Section 2.', 'Part 2.');
+    const pulled = await pullMemoryStoreToBank(client, brain, { memoryStoreId, bankId });
+    expect(pulled).toMatchObject({ stored: 0, unchanged: 1, failed: [{ path, code: 'not_found' }] });
+    expect((await text()) === before).toBe(true);
+  });
+
+  it('keeps beside its file an edit of a chunk file that only deletes text, pushed before a pull', async () => {
+    const { client, brain, bankId, memoryStoreId, files } = await start();
+    const long = (n: number) => `${section(n)} Obsolete step ${n}.`;
+    const retained = await brain.retain([1, 2, 3].map(long).join('\n\n'), { bankId });
+    expect(retained.chunkIds).toHaveLength(3);
+    await pushBankToMemoryStore(client, brain, { bankId, memoryStoreId });
+    const file = await storeFile(client, memoryStoreId, retained.chunkIds?.[1] as string);
+    const edited = (file.content ?? '').replace(' Obsolete step 2.', '');
+    await client.beta.memoryStores.memories.update(file.id, { memory_store_id: memoryStoreId, content: edited });
+    const pushed = await pushBankToMemoryStore(client, brain, { bankId, memoryStoreId });
+    expect(pushed.keptEdits).toEqual([expect.stringContaining(`/${retained.chunkIds?.[1]}.edit-`)]);
+    expect((await files()).get(pushed.keptEdits[0] as string)).toBe(edited);
+    expect(await pullMemoryStoreToBank(client, brain, { memoryStoreId, bankId })).toMatchObject({ stored: 1 });
+    const text = (await brain.list(bankId)).items.map((m) => m.text).join('\n\n');
+    expect(text.includes('Obsolete step 1.') && !text.includes('Obsolete step 2.')).toBe(true);
   });
 
   it('pushes an edit the pull redacted as the redacted memory, keeping no copy of the PII in the store', async () => {

@@ -1,7 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { type AstrocyteContext, AstrocyteError, type Brain, type Memory, type RetainOptions } from '@astrocyte/core';
 import { documentText, type MemoryFate, MemoryFates } from './memory-fates.js';
-import { contentSha256, parseMemoryFile, sameText } from './memory-file-content.js';
+import { contentSha256, parseMemoryFile, sameText, tookInFile } from './memory-file-content.js';
 import { bankPathOfFile, memoryIdOfFile } from './memory-file-layout.js';
 import { outputScanOf } from './memory-store-diff.js';
 import { listBankMemories, listStoreContents, listStoreVersions } from './memory-store-listing.js';
@@ -108,7 +108,10 @@ export async function pullMemoryStoreToBank(
     }
   };
   // Edits of a long text's chunk files, by document: its chunks are replaced together, once every file is read.
-  const documents = new Map<string, { edits: Map<string, string>; retain: RetainOptions; file: PulledFile }>();
+  const documents = new Map<
+    string,
+    { edits: Map<string, string>; shas: string[]; retain: RetainOptions; file: PulledFile }
+  >();
   for (const [index, file] of files.entries()) {
     resolved.onProgress?.({ phase: 'pull', done: index, total: files.length });
     const { header, body } = parseMemoryFile(file.content);
@@ -136,7 +139,7 @@ export async function pullMemoryStoreToBank(
         continue;
       }
       // Taken in already, PII redacted: the memory records the content's hash.
-      if (pushed.metadata.memory_store_content_sha256 === metadata.memory_store_content_sha256) {
+      if (tookInFile(pushed, metadata.memory_store_content_sha256)) {
         result.unchanged++;
         continue;
       }
@@ -152,10 +155,16 @@ export async function pullMemoryStoreToBank(
       };
       if (pushed.documentId) {
         // A chunk's file is one part of a long text, and replacing a chunk replaces its whole document: the edit
-        // goes in its chunk's place, beside the other chunks' texts, or their edits read in this pull.
-        const edits = documents.get(pushed.documentId)?.edits ?? new Map<string, string>();
-        edits.set(pushed.id, body);
-        documents.set(pushed.documentId, { edits, retain, file });
+        // goes in its chunk's place, beside the other chunks' texts, or their edits read in this pull. A chunk
+        // replaced since the push has no place in the text that replaced it (its chunks split the text anew).
+        if (pushed.id !== header.memoryId) {
+          result.failed.push({ path: file.path, code: 'not_found', message: replacedChunk(header.memoryId) });
+          continue;
+        }
+        const document = documents.get(pushed.documentId) ?? { edits: new Map<string, string>(), shas: [] as string[] };
+        document.edits.set(pushed.id, body);
+        document.shas.push(metadata.memory_store_content_sha256);
+        documents.set(pushed.documentId, { ...document, retain, file });
         continue;
       }
     } else {
@@ -174,10 +183,18 @@ export async function pullMemoryStoreToBank(
     }
     await keep({ text: body, retain, file });
   }
-  for (const [documentId, { edits, retain, file }] of documents)
-    await keep({ text: documentText(await liveMemories(), documentId, edits), retain, file });
+  // The new text records every edited file's hash: each was taken in, and a later pull finds it so.
+  for (const [documentId, { edits, shas, retain, file }] of documents) {
+    const metadata = { ...retain.metadata, memory_store_content_sha256: shas };
+    const text = documentText(await liveMemories(), documentId, edits);
+    await keep({ text, retain: { ...retain, metadata }, file });
+  }
   if (files.length > 0) resolved.onProgress?.({ phase: 'pull', done: files.length, total: files.length });
   return result;
+}
+
+function replacedChunk(memoryId: string): string {
+  return `the chunk ${memoryId} this file was pushed from was replaced since: push, then edit its new file`;
 }
 
 /**

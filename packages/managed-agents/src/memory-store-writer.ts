@@ -1,7 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { httpStatus } from '@astrocyte/core';
-import { documentText, type MemoryFates } from './memory-fates.js';
-import { parseMemoryFile, sameText } from './memory-file-content.js';
+import type { MemoryFates } from './memory-fates.js';
+import { parseMemoryFile, sameText, tookInFile } from './memory-file-content.js';
 import { keptEditPath } from './memory-file-layout.js';
 import type { MemoryFile, SkippedMemory } from './memory-store-diff.js';
 import { conflictOf, MemoryStoreConflictError, MemoryStoreRequestError } from './memory-store-errors.js';
@@ -142,7 +142,8 @@ export class MemoryStoreWriter {
   }
 
   // Content is foreign unless its header names a memory of this bank and either a pull took it in (the live memory
-  // that replaced it records its hash: a text the PII barrier changed matches no text of the bank) or its body is a
+  // that replaced it records its hash, or, for a long text, every edited chunk file's: a text the PII barrier
+  // changed, or a chunk's edit, matches no text of the bank) or its body is a
   // text the bank holds for that memory, its live successor, or the one the file now belongs to (as stored, or as
   // the output scan shows it). An erased memory's text is never kept.
   private async keepIfForeign(read: StoreFileContent, besidePath: string, memoryId: string): Promise<void> {
@@ -151,11 +152,7 @@ export class MemoryStoreWriter {
       const fate = await this.fates.of(header.memoryId);
       if (fate.kind === 'erased') return;
       const successor = fate.kind === 'live' ? fate.memoryId : header.memoryId;
-      const live = this.fates.live.get(successor);
-      if (live?.metadata.memory_store_content_sha256 === read.sha) return;
-      // A chunk file edited beside another of its document, both taken in by one pull: the text holds the edit.
-      if (live?.documentId && body.trim() && documentText(this.fates.live, live.documentId).includes(body.trim()))
-        return;
+      if (tookInFile(this.fates.live.get(successor), read.sha)) return;
       for (const id of new Set([header.memoryId, successor, memoryId])) {
         const texts = (await this.fates.texts(id)) ?? [];
         if (texts.some((text) => sameText(body, text) || sameText(body, this.scan(text)))) return;
