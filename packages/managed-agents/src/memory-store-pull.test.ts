@@ -233,6 +233,36 @@ describe('pullMemoryStoreToBank', () => {
     expect(text.includes('Obsolete step 1.') && !text.includes('Obsolete step 2.')).toBe(true);
   });
 
+  it("keeps an edited turn's speaker, place in its session and date; refuses an edit too long for one memory", async () => {
+    const { client, brain, bankId, memoryStoreId } = await start();
+    const occurredAt = new Date('2024-05-08T09:00:00Z');
+    const [ann, bob] = await brain.retainConversation(
+      [
+        { speaker: 'Ann', text: 'The launch is on Friday.', occurredAt },
+        { speaker: 'Bob', text: 'Noted, Friday it is.' },
+      ],
+      { bankId, sessionId: 'launch' },
+    );
+    await pushBankToMemoryStore(client, brain, { bankId, memoryStoreId });
+    const edit = async (memoryId: string, from: string, to: string) => {
+      const file = await storeFile(client, memoryStoreId, memoryId);
+      await client.beta.memoryStores.memories.update(file.id, {
+        memory_store_id: memoryStoreId,
+        content: (file.content ?? '').replace(from, to),
+      });
+      return file.path;
+    };
+    await edit(ann?.memoryId as string, 'Friday', 'Monday');
+    expect(await pullMemoryStoreToBank(client, brain, { memoryStoreId, bankId })).toMatchObject({ superseded: 1 });
+    const turns = (await brain.list(bankId)).items.map((m) => [m.text, m.speaker, m.episode, m.occurredAt]);
+    expect(turns).toContainEqual(['The launch is on Monday.', 'Ann', { id: 'launch', position: 0 }, occurredAt]);
+
+    const path = await edit(bob?.memoryId as string, 'Noted', section(1).repeat(3));
+    const pulled = await pullMemoryStoreToBank(client, brain, { memoryStoreId, bankId });
+    expect(pulled).toMatchObject({ stored: 0, failed: [{ path, code: 'invalid_input' }] });
+    expect((await brain.list(bankId)).items.map((m) => m.text)).toContain('Noted, Friday it is.');
+  });
+
   it('pushes an edit the pull redacted as the redacted memory, keeping no copy of the PII in the store', async () => {
     const { client, brain, bankId, memoryStoreId, files } = await start();
     const dana = await brain.retain('Dana runs the audit.', { bankId, tags: ['people'] });
