@@ -137,10 +137,11 @@ export class InMemoryStore implements MemoryStore {
    */
   async keywordSearch(bankIds: string[], terms: string[], limit: number, filter: SearchFilter): Promise<ScoredId[]> {
     this.assertOpen();
+    const neighbours = this.neighbours(bankIds);
     const rows = this.filtered(bankIds, filter).map((row) => {
       const fields = keywordFields(
         row.record,
-        this.neighbours(row).map((n) => n.record.text),
+        (neighbours.get(row) ?? []).map((n) => n.record.text),
       );
       return { row, text: termCounts(fields.text), date: termCounts(fields.date), context: termCounts(fields.context) };
     });
@@ -416,12 +417,28 @@ export class InMemoryStore implements MemoryStore {
       .sort((a, b) => a.position - b.position);
   }
 
-  // The live rows just before and after a row in its episode.
-  private neighbours(row: Row): Row[] {
-    if (row.record.episodeId === null) return [];
-    const episode = this.episode(row.record.bankId, row.record.episodeId);
-    const at = episode.indexOf(row);
-    return [episode[at - 1], episode[at + 1]].filter((n): n is Row => n !== undefined);
+  // The live rows just before and after each row in its episode, for every episode of the banks (filtered or not):
+  // grouped in one pass, as finding them row by row would read the whole bank once per row.
+  private neighbours(bankIds: string[]): Map<Row, Row[]> {
+    const episodes = new Map<string, Row[]>();
+    for (const row of this.rows.values()) {
+      if (row.record.episodeId === null || !bankIds.includes(row.record.bankId)) continue;
+      const key = JSON.stringify([row.record.bankId, row.record.episodeId]);
+      const episode = episodes.get(key);
+      if (episode) episode.push(row);
+      else episodes.set(key, [row]);
+    }
+    const neighbours = new Map<Row, Row[]>();
+    for (const episode of episodes.values()) {
+      episode.sort((a, b) => a.position - b.position);
+      episode.forEach((row, at) => {
+        neighbours.set(
+          row,
+          [episode[at - 1], episode[at + 1]].filter((n): n is Row => n !== undefined),
+        );
+      });
+    }
+    return neighbours;
   }
 
   private live(bankId: string): Row[] {
