@@ -249,6 +249,42 @@ describe('export and import', { timeout: 120_000 }, () => {
     ]);
   });
 
+  it('puts a corrected turn, exported after its session, back in its place in the session', async () => {
+    const [source, copy] = [
+      await createSqliteBrain({ path: ':memory:' }),
+      await createSqliteBrain({ path: ':memory:' }),
+    ];
+    try {
+      const turns = await source.retainConversation(
+        [
+          { speaker: 'ann', text: 'We should visit Lisbon in spring' },
+          { speaker: 'bo', text: 'I prefer Porto honestly' },
+          { speaker: 'ann', text: 'Fine, Porto then' },
+        ],
+        { bankId: 'b', sessionId: 'trip', occurredAt: '2024-05-08T10:00:00Z' },
+      );
+      await source.retain('I prefer Madeira honestly', { bankId: 'b', supersedes: turns[1]?.memoryId as string });
+      const out = new PassThrough();
+      const chunks: Buffer[] = [];
+      out.on('data', (chunk: Buffer) => chunks.push(chunk));
+      await exportMemories(source, 'b', out);
+      expect(await importMemories(copy, 'b', Readable.from([Buffer.concat(chunks)]))).toMatchObject({ stored: 3 });
+
+      const session = async (brain: typeof source) =>
+        (await everything(brain, 'b'))
+          .sort((x, y) => (x.episode?.position ?? 0) - (y.episode?.position ?? 0))
+          .map((m) => [m.speaker, m.text]);
+      expect(await session(copy)).toEqual([
+        ['ann', 'We should visit Lisbon in spring'],
+        ['bo', 'I prefer Madeira honestly'],
+        ['ann', 'Fine, Porto then'],
+      ]);
+      expect(await session(copy)).toEqual(await session(source));
+    } finally {
+      await Promise.all([source.close(), copy.close()]);
+    }
+  });
+
   it('keeps every creation time when a bank moves, so time ranges and forget --before answer as before', async () => {
     const { dir } = tempProject();
     const clock = { at: new Date('2025-01-15T09:00:00Z') };

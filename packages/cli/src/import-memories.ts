@@ -39,8 +39,8 @@ interface Entry {
 /**
  * Reads JSON Lines (the export format) from `input` and retains them into a bank in batches. Idempotent: a memory
  * already in the bank is deduplicated, so a rerun after an interruption stores only what is missing. Conversation
- * turns go back into their sessions with `retainConversation`, in the order of their lines, and the chunks of a
- * long text are joined and stored as that text again.
+ * turns go back into their sessions with `retainConversation`, consecutive lines of a session in the order of their
+ * `episode.position`, and the chunks of a long text are joined and stored as that text again.
  */
 export async function importMemories(
   brain: Brain,
@@ -59,6 +59,8 @@ export async function importMemories(
 
   const flush = async () => {
     if (batch.length === 0) return;
+    // A session's turns go back in their exported order: a corrected turn, listed after its session, takes its place.
+    batch.sort((a, b) => (a.memory.position ?? 0) - (b.memory.position ?? 0));
     const first = (batch[0] as Entry).memory;
     const results: (RetainResult | Error)[] =
       first.sessionId === undefined

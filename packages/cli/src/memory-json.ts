@@ -24,6 +24,8 @@ export interface ImportedMemory {
   speaker?: string;
   /** The episode a turn belongs to: its conversation session. */
   sessionId?: string;
+  /** A turn's place in its session as exported: a correction is listed after its session, yet belongs inside it. */
+  position?: number;
   /** Set for a chunk of a long text: lines with the same one are joined back into that text. */
   documentId?: string;
 }
@@ -31,9 +33,8 @@ export interface ImportedMemory {
 /**
  * Reads one import line into what to retain, or returns why it cannot be. `created_at` is restored (retain checks it),
  * so that a bank moved by export and import answers time ranges and `forget --before` as before. `id` and `bank_id`
- * are accepted and ignored: the target bank gives new ids; so is `episode.position`, since turns are stored in the
- * order of their lines. Unknown keys are refused, so that a misspelt field is never dropped in
- * silence, and so is a key its reader would lose (given twice, or `__proto__`).
+ * are accepted and ignored: the target bank gives new ids. Unknown keys are refused, so that a misspelt field is never
+ * dropped in silence, and so is a key its reader would lose (given twice, or `__proto__`).
  */
 export function parseMemoryLine(line: string): ImportedMemory | string {
   const overLimit = overLimitReason(line);
@@ -97,12 +98,14 @@ function readPlace(record: Record<string, unknown>): Omit<ImportedMemory, 'item'
     if (typeof id !== 'string' || id === '') return 'episode.id: must be a non-empty string';
     if (!Number.isInteger(position) || (position as number) < 0) return 'episode.position: must be an integer ≥ 0';
     place.sessionId = id;
+    place.position = position as number;
   }
   if (speaker === undefined || speaker === null) {
     // A long text's chunks are an episode of their own, rebuilt when the joined text is stored again.
     if (place.sessionId !== undefined && place.documentId === undefined)
       return 'episode: only a conversation turn (with a speaker) or a chunk of a long text (with document_id) has one';
     delete place.sessionId;
+    delete place.position;
     return place;
   }
   // Stores written before a speaker had to be one line may have exported one with a line break or tab: it comes back
