@@ -1,4 +1,4 @@
-import { groupBy, type KeywordFields, keywordFields } from '@astrocyte/core/backend';
+import { groupBy, type KeywordFields, keywordFields, spacedLetterPairs } from '@astrocyte/core/backend';
 import type Database from 'better-sqlite3';
 import type { Tick, TransactionFollower } from './connection.js';
 import type { StatementCache } from './statement-cache.js';
@@ -60,7 +60,8 @@ export class KeywordIndex implements TransactionFollower {
     const seqs = [...this.pending];
     for (let at = 0; at < seqs.length; at += ENTRIES_PER_READ) {
       for (const [seq, fields] of this.entries(seqs.slice(at, at + ENTRIES_PER_READ))) {
-        insert.run(seq, fields.text, fields.date, fields.context);
+        const indexed = indexedFields(fields);
+        insert.run(seq, indexed.text, indexed.date, indexed.context);
         await tick();
       }
     }
@@ -77,13 +78,34 @@ export class KeywordIndex implements TransactionFollower {
     if (this.pending.has(seq)) return;
     const fields = this.entries([seq]).get(seq);
     if (!fields) return;
+    this.deleteEntry(seq, indexedFields(fields));
+    this.pending.add(seq);
+  }
+
+  /**
+   * Rewrites the entries of these rows, written before schema 13 with their runs of Chinese, Japanese, Korean and
+   * Thai as written (keywordFields as they are), as the index holds them now: the upgrade's step for the rows whose
+   * entry holds such text.
+   */
+  writeLetterPairs(seqs: number[]): void {
+    const insert = this.stmt('INSERT INTO memory_fts (rowid, text, date, context) VALUES (?, ?, ?, ?)');
+    for (let at = 0; at < seqs.length; at += ENTRIES_PER_READ) {
+      for (const [seq, fields] of this.entries(seqs.slice(at, at + ENTRIES_PER_READ))) {
+        this.deleteEntry(seq, fields);
+        const indexed = indexedFields(fields);
+        insert.run(seq, indexed.text, indexed.date, indexed.context);
+      }
+    }
+  }
+
+  // Deletes a row's entry, given the values it was indexed with.
+  private deleteEntry(seq: number, fields: KeywordFields): void {
     this.stmt("INSERT INTO memory_fts (memory_fts, rowid, text, date, context) VALUES ('delete', ?, ?, ?, ?)").run(
       seq,
       fields.text,
       fields.date,
       fields.context,
     );
-    this.pending.add(seq);
   }
 
   // The entries of the rows still there among `seqs`: one read of the rows, then per episode one of the live rows
@@ -139,6 +161,19 @@ export class KeywordIndex implements TransactionFollower {
   private stmt(sql: string): Database.Statement {
     return this.statements.prepare(sql);
   }
+}
+
+/**
+ * The values an entry is indexed with: its keyword fields with each run of Chinese, Japanese, Korean or Thai as the
+ * letter pairs core's words read it as (unicode61 reads a clause of Chinese as one word, never equal to a query's
+ * word). Other text as written, so that English entries and their ranking stay what they were.
+ */
+function indexedFields(fields: KeywordFields): KeywordFields {
+  return {
+    text: spacedLetterPairs(fields.text),
+    date: spacedLetterPairs(fields.date),
+    context: spacedLetterPairs(fields.context),
+  };
 }
 
 function fieldsOf(row: IndexedRow, neighbours: string[]): KeywordFields {

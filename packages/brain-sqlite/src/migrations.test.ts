@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Astrocyte, EmbedderMismatchError, LocalEmbedder } from '@astrocyte/core';
+import { keywordFields, searchTerms, spacedLetterPairs } from '@astrocyte/core/backend';
 import { axisVector, memoryRecord, retainHashedKinds } from '@astrocyte/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSqliteBrain } from './create-sqlite-brain.js';
@@ -283,6 +284,57 @@ describe('schema versions 11 and 12: memories stored before version 3', () => {
     ]);
     expect(await upgraded.findByHash('b', repeat.contentHash)).toBe(repeat.id);
     await upgraded.close();
+  });
+});
+
+describe('schema version 13: Chinese, Japanese, Korean and Thai in the keyword index as letter pairs', () => {
+  it('rewrites the entries holding such text, a neighbour’s too, which are then found by a word inside a clause', async () => {
+    const path = join(dir, `${randomUUID()}.db`);
+    const written = await openSqliteStore({ path });
+    await written.ensureEmbedder(EMBEDDER);
+    const at = { embedding: axisVector(DIMENSIONS, 0), createdAt: NOW };
+    const passport = memoryRecord('b', '我的护照在抽屉里', at);
+    const eggs = memoryRecord('b', 'Buy eggs and milk', at);
+    const question = memoryRecord('b', 'Where is my passport?', { ...at, speaker: 'Ann', episodeId: 'e' });
+    const answer = memoryRecord('b', '在抽屉里', { ...at, speaker: '田中', episodeId: 'e' });
+    await written.insert([passport, eggs, question, answer], { nearDuplicateThreshold: null });
+    // As a release before version 13 indexed them: the keyword fields as written, for the rows holding such text
+    // (the question by its neighbour's). The English row's entry is the same in both.
+    const db = written.database;
+    const seq = (id: string) => db.prepare('SELECT seq FROM memories WHERE id = ?').pluck().get(id);
+    const entry = "INSERT INTO memory_fts (memory_fts, rowid, text, date, context) VALUES ('delete', ?, ?, ?, ?)";
+    for (const [record, neighbours] of [
+      [passport, []],
+      [question, [answer.text]],
+      [answer, [question.text]],
+    ] as const) {
+      const fields = keywordFields(record, [...neighbours]);
+      const indexed = [fields.text, fields.date, fields.context].map(spacedLetterPairs);
+      db.prepare(entry).run(seq(record.id), ...indexed);
+      db.prepare(entry.replace("'delete', ", '').replace('memory_fts, ', '')).run(
+        seq(record.id),
+        fields.text,
+        fields.date,
+        fields.context,
+      );
+    }
+    const found = async (store: SqliteMemoryStore, query: string) =>
+      new Set((await store.keywordSearch(['b'], searchTerms(query), 10, { now: NOW })).map((h) => h.id));
+    expect(await found(written, '护照')).toEqual(new Set());
+    rewindTo(db, 12);
+    await written.close();
+
+    const store = await openSqliteStore({ path });
+    expect(await found(store, '护照')).toEqual(new Set([passport.id]));
+    expect(await found(store, '抽屉')).toEqual(new Set([passport.id, question.id, answer.id]));
+    expect(await found(store, '田中')).toEqual(new Set([answer.id]));
+    expect(await found(store, 'eggs')).toEqual(new Set([eggs.id]));
+    // Forgetting the answer takes its words out of its neighbour's entry: the entries hold what the index says.
+    await store.erase('b', [answer.id], { action: 'forget', at: NOW });
+    expect(await found(store, '抽屉')).toEqual(new Set([passport.id]));
+    expect(await found(store, 'passport')).toEqual(new Set([question.id]));
+    store.database.prepare("INSERT INTO memory_fts (memory_fts, rank) VALUES ('integrity-check', 1)").run();
+    await store.close();
   });
 });
 

@@ -4,10 +4,13 @@ import {
   contentHash,
   type EmbedderInfo,
   episodeHashPrefix,
+  hasUnspacedScript,
   keywordFields,
 } from '@astrocyte/core/backend';
 import type BetterSqlite3 from 'better-sqlite3';
+import { KeywordIndex } from './keyword-index.js';
 import { KEYWORD_TABLE_SQL, readEmbedder } from './schema.js';
+import { StatementCache } from './statement-cache.js';
 import { vectorBlob } from './vector-blobs.js';
 import { inImmediateTransaction } from './write-lock.js';
 
@@ -252,6 +255,32 @@ const MIGRATIONS: Migration[] = [
       db.exec(`
         DELETE FROM memory_sketches;
         INSERT OR IGNORE INTO astrocyte_meta (key, value) SELECT 'sketch_backfill', 'pending' WHERE EXISTS (SELECT 1 FROM memories);`);
+    },
+  },
+  {
+    version: 13,
+    // The keyword index holds runs of Chinese, Japanese, Korean and Thai as letter pairs (keyword-index.ts), so that
+    // a word inside a clause is found. Only the entries holding such text are rewritten: a row's own text or speaker,
+    // or a live episode neighbour's text (its context column); an English store's entries stay as they are.
+    up: (db) => {
+      db.function('astrocyte_unspaced', { deterministic: true }, (text) =>
+        text !== null && hasUnspacedScript(String(text)) ? 1 : 0,
+      );
+      const seqs = db
+        .prepare(
+          `WITH marked AS (
+             SELECT seq, astrocyte_unspaced(text) AS own, astrocyte_unspaced(speaker) AS speaks,
+                    episode_id IS NOT NULL AND episode_position IS NOT NULL AS placed,
+                    bank_id, episode_id, episode_position
+               FROM memories),
+           around AS (
+             SELECT seq, own, speaks, placed, lag(own) OVER w AS previous, lead(own) OVER w AS next FROM marked
+             WINDOW w AS (PARTITION BY bank_id, episode_id, placed ORDER BY episode_position, seq))
+           SELECT seq FROM around WHERE own OR speaks OR (placed AND (previous OR next))`,
+        )
+        .pluck()
+        .all() as number[];
+      new KeywordIndex(new StatementCache(db)).writeLetterPairs(seqs);
     },
   },
 ];

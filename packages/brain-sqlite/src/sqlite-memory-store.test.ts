@@ -42,7 +42,7 @@ describe('opening', () => {
     expect(s.database.pragma('secure_delete', { simple: true })).toBe(1);
     expect(s.database.pragma('busy_timeout', { simple: true })).toBe(5000);
     const version = s.database.prepare("SELECT value FROM astrocyte_meta WHERE key = 'schema_version'").pluck().get();
-    expect(version).toBe('12');
+    expect(version).toBe('13');
   });
 
   it('takes synchronous: full or normal in code and in astrocyte.yaml (durable-commits.test.ts), and refuses others', async () => {

@@ -154,8 +154,44 @@ const STOPWORDS = new Set(
 const WORD = /[\p{L}\p{N}](?:[\p{L}\p{N}]|(?![\ufe00-\ufe0f])[\p{Mn}\p{Mc}])*(?:['’][\p{L}\p{Mn}\p{Mc}]+)?/gu;
 
 /**
- * Lower-cased words (letters, marks and digits, any script), stopwords removed. `word` (a global pattern) is what a
- * word is; the local embedder keeps its own, which its stored vectors were built with.
+ * A run of letters of the scripts written without spaces between words (Chinese, Japanese, Thai) or with particles
+ * joined to the word (Korean: "음식을" is "음식" and its object particle), each letter with its marks (Thai vowel
+ * signs and tone marks). Script extensions, so that the Japanese prolonged sound mark "ー" (script Common) stays in
+ * its word.
+ */
+const UNSPACED_RUN =
+  /(?:(?=[\p{L}\p{N}])[\p{scx=Han}\p{scx=Hiragana}\p{scx=Katakana}\p{scx=Hangul}\p{scx=Thai}](?:(?![\ufe00-\ufe0f])[\p{Mn}\p{Mc}])*)+/gu;
+const HAS_UNSPACED = new RegExp(UNSPACED_RUN.source, 'u');
+const UNSPACED_LETTER = /\P{M}\p{M}*/gu;
+
+/**
+ * A run of UNSPACED_RUN as words: its overlapping pairs of letters ("我喜欢喝咖啡" is "我喜 喜欢 欢喝 喝咖 咖啡"), so that
+ * a word inside a clause meets the same word in a query, with no dictionary; a run of one letter is that letter.
+ */
+function letterPairs(run: string): string[] {
+  const letters = run.match(UNSPACED_LETTER) ?? [];
+  if (letters.length < 2) return letters;
+  return letters.slice(1).map((letter, i) => `${letters[i]}${letter}`);
+}
+
+/**
+ * A text with each run of UNSPACED_RUN as its letter pairs, a space around each, the rest as written: what SQLite's
+ * keyword index is given, which otherwise splits text as core's words do (its unicode61 tokenizer reads a clause of
+ * Chinese as one word). Text without such scripts comes back as it was, so its entries stay what they were.
+ */
+export function spacedLetterPairs(text: string): string {
+  return text.replace(UNSPACED_RUN, (run) => ` ${letterPairs(run.normalize('NFKC')).join(' ')} `);
+}
+
+/** Whether a text holds a letter of UNSPACED_RUN, whose keyword entries spacedLetterPairs rewrites. */
+export function hasUnspacedScript(text: string): boolean {
+  return HAS_UNSPACED.test(text);
+}
+
+/**
+ * Lower-cased words (letters, marks and digits, any script; letter pairs of UNSPACED_RUN), stopwords removed. `word`
+ * (a global pattern) is what a word is; the local embedder keeps its own, which its stored vectors were built with,
+ * and reads such runs whole, as they were.
  */
 export function words(text: string, word: RegExp = WORD): string[] {
   return tokens(text, word).filter((t) => !STOPWORDS.has(t));
@@ -166,6 +202,7 @@ export function words(text: string, word: RegExp = WORD): string[] {
 function tokens(text: string, word: RegExp = WORD): string[] {
   const found = text.replace(INVISIBLE, '').normalize('NFKC').toLowerCase().match(word) ?? [];
   return found
+    .flatMap((t) => (word === WORD ? spacedLetterPairs(t).split(' ') : [t]))
     .map((t) =>
       t
         .replace(/i\u0307/g, 'i')

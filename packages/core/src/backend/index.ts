@@ -31,7 +31,16 @@ export {
   type StoreReembedding,
   sameEmbedder,
 } from '../reembed/store-reembedding.js';
-export { contentHash, episodeHashPrefix, mayRepeat, searchTerms, spacedWords, words } from '../text.js';
+export {
+  contentHash,
+  episodeHashPrefix,
+  hasUnspacedScript,
+  mayRepeat,
+  searchTerms,
+  spacedLetterPairs,
+  spacedWords,
+  words,
+} from '../text.js';
 export { TimeSlicer } from '../time-slicer.js';
 export { DEFAULT_LIMITS, normalizeSpeaker } from '../validation.js';
 export { parsePackageOptions } from '../zod-problem.js';

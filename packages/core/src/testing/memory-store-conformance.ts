@@ -426,6 +426,33 @@ export function describeMemoryStoreConformance(name: string, factory: StoreFacto
       expect(new Set(deployer.map((h) => h.id))).toEqual(new Set([logs.id, status.id]));
     });
 
+    it('finds a Chinese, Japanese, Thai or Korean word inside a sentence, as the query splits it', async () => {
+      const store = await fresh();
+      const bank = randomBankId();
+      // Each memory with words it holds inside a clause (Korean: with its particle attached), queried alone.
+      const cases: [string, string[]][] = [
+        ['我喜欢喝咖啡，每天早上都去星巴克', ['咖啡', '星巴克', '喝咖啡']],
+        ['我的护照在抽屉里', ['护照', '抽屉']],
+        ['東京の会議は来週の火曜日です', ['東京', '会議', '火曜日']],
+        ['昨日はラーメンを食べました', ['ラーメン']],
+        ['저는 매운 음식을 좋아해요', ['음식']],
+        ['เราสั่งข้าวผัดเป็นมื้อเย็น', ['ข้าวผัด']],
+      ];
+      const records = cases.map(([text], i) => record(bank, text, { embedding: vector(i % DIMENSIONS) }));
+      // A conversation: the speaker's name and a neighbour's text are searched too.
+      const question = record(bank, '明天的会议在哪里', { speaker: 'Ann', episodeId: 'office' });
+      const answer = record(bank, 'In room 4', { speaker: '田中さん', episodeId: 'office' });
+      const others = ['东京的会议在星期二', 'The weather was nice', 'Rent is €950'].map((text) => record(bank, text));
+      await store.insert([...records, ...others, question, answer], { nearDuplicateThreshold: null });
+      const first = async (query: string) => (await store.keywordSearch([bank], searchTerms(query), 10, FILTER))[0]?.id;
+      for (const [i, [, queries]] of cases.entries())
+        for (const query of queries)
+          expect({ query, found: await first(query) }).toEqual({ query, found: records[i]?.id });
+      expect(await first('田中')).toBe(answer.id);
+      const where = await store.keywordSearch([bank], searchTerms('哪里'), 10, FILTER);
+      expect(new Set(where.map((h) => h.id))).toEqual(new Set([question.id, answer.id]));
+    });
+
     it('attaches to a hit, if anything, the very memory get returns', async () => {
       const store = await fresh();
       const bank = randomBankId();
