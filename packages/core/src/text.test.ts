@@ -70,5 +70,8 @@ describe('mayRepeat', () => {
     // "I don't like coffee" and "I like coffee".
     expect(mayRepeat('我不喜欢咖啡', '我喜欢咖啡')).toBe(false);
     expect(mayRepeat('我喜欢咖啡', '我不喜欢咖啡')).toBe(false);
+    // A shorter clause whose pairs all stand in a longer one: "like coffee" in "I don't like coffee", Japanese too.
+    expect(mayRepeat('喜欢咖啡', '我不喜欢咖啡')).toBe(false);
+    expect(mayRepeat('コーヒーが好き', 'コーヒーが好きではない')).toBe(false);
   });
 });

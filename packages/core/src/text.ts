@@ -69,6 +69,10 @@ export function mayRepeat(incoming: string, stored: string): boolean {
   if (codes(a) !== codes(b) || symbols(a) !== symbols(b)) return false;
   const storedWords = tokens(b);
   const incomingWords = tokens(a);
+  // Scripts written without spaces give letter pairs, not words: a pair left out may be a negation (不, ない) or a
+  // name, so only the same pairs repeat a text, as only the same clause did before they were split.
+  const unspaced = (list: string[]) => [...new Set(list.filter(hasUnspacedScript))].sort().join(' ');
+  if (unspaced(incomingWords) !== unspaced(storedWords)) return false;
   const storedStems = new Set(storedWords.map(stem));
   for (const word of incomingWords)
     if (!STOPWORDS.has(word) && !CONTRASTS.has(word) && !storedStems.has(stem(word))) return false;
