@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { EmbedderMismatchError, LocalEmbedder, StorageError, ValidationError } from '@astrocyte/core';
-import { dateWords } from '@astrocyte/core/backend';
+import { dateWords, type EmbedderInfo } from '@astrocyte/core/backend';
 import { axisVector, memoryRecord, randomBankId, retainHashedKinds } from '@astrocyte/core/testing';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
@@ -43,20 +43,27 @@ const hashBeforeVersion3 = (text: string) =>
  * `dimensions`: version 2, the old hashes, and vectors in which numbers weighed less (the vector of the text without
  * them stands in). Returns the memories' ids, in the order of `texts`.
  */
+// A schema at `version` with what ensureEmbedder added before it recorded its steps in the schema: the embedding
+// column, its HNSW index and the embedder's record.
+async function migrateWithEmbedding(version: number, s: string, embedder: EmbedderInfo): Promise<void> {
+  await migrateTo(version, s);
+  const { dimensions } = embedder;
+  await admin.query(`ALTER TABLE ${s}.memories ADD COLUMN embedding vector(${dimensions}) NOT NULL`);
+  await admin.query(
+    `CREATE INDEX memories_embedding_hnsw_idx ON ${s}.memories
+       USING hnsw ((embedding::halfvec(${dimensions})) halfvec_cosine_ops) WITH (m = 12, ef_construction = 48)`,
+  );
+  await admin.query(`INSERT INTO ${s}.meta (key, value) VALUES ('embedder', $1)`, [
+    JSON.stringify({ ...embedder, columnType: 'vector', index: 'halfvec' }),
+  ]);
+}
+
 async function storedByFirstRelease(
   s: string,
   dimensions: number,
   texts: { text: string; tags?: string[]; occurredAt?: string }[],
 ): Promise<string[]> {
-  await migrateTo(2, s);
-  await admin.query(`ALTER TABLE ${s}.memories ADD COLUMN embedding vector(${dimensions}) NOT NULL`);
-  await admin.query(
-    `CREATE INDEX memories_embedding_hnsw_idx ON ${s}.memories
-       USING hnsw ((embedding::halfvec(${dimensions})) halfvec_cosine_ops)`,
-  );
-  await admin.query(`INSERT INTO ${s}.meta (key, value) VALUES ('embedder', $1)`, [
-    JSON.stringify({ name: 'local-hash-v1', dimensions, columnType: 'vector', index: 'halfvec' }),
-  ]);
+  await migrateWithEmbedding(2, s, { name: 'local-hash-v1', dimensions });
   const embedder = new LocalEmbedder({ dimensions });
   const ids = texts.map((_, i) => `m${i}`);
   for (const [i, { text, tags = [], occurredAt = null }] of texts.entries()) {
@@ -196,16 +203,7 @@ describe.runIf(available)('postgres schema setup', () => {
   it('upgrades a schema holding memories to conversations: each keyword entry rebuilt from its row, the indexes kept', async () => {
     const schema = schemas.next();
     const s = `"${schema}"`;
-    await migrateTo(2, s);
-    // What ensureEmbedder added before this release: the embedding column, its HNSW index, the meta record.
-    await admin.query(`ALTER TABLE ${s}.memories ADD COLUMN embedding vector(16) NOT NULL`);
-    await admin.query(
-      `CREATE INDEX memories_embedding_hnsw_idx ON ${s}.memories
-         USING hnsw ((embedding::halfvec(16)) halfvec_cosine_ops) WITH (m = 12, ef_construction = 48)`,
-    );
-    await admin.query(`INSERT INTO ${s}.meta (key, value) VALUES ('embedder', $1)`, [
-      JSON.stringify({ ...EMBEDDER, columnType: 'vector', index: 'halfvec' }),
-    ]);
+    await migrateWithEmbedding(2, s, EMBEDDER);
     const bank = randomBankId();
     const created = new Date('2026-06-01T12:00:00Z');
     const occurred = new Date('2023-05-08T09:30:00Z');
@@ -481,15 +479,7 @@ describe.runIf(available)('postgres schema setup', () => {
   it("upgrades a schema holding memories to keyword entries of core's words: parts of paths found, as a write now makes them", async () => {
     const schema = schemas.next();
     const s = `"${schema}"`;
-    await migrateTo(9, s);
-    await admin.query(`ALTER TABLE ${s}.memories ADD COLUMN embedding vector(16) NOT NULL`);
-    await admin.query(
-      `CREATE INDEX memories_embedding_hnsw_idx ON ${s}.memories
-         USING hnsw ((embedding::halfvec(16)) halfvec_cosine_ops) WITH (m = 12, ef_construction = 48)`,
-    );
-    await admin.query(`INSERT INTO ${s}.meta (key, value) VALUES ('embedder', $1)`, [
-      JSON.stringify({ ...EMBEDDER, columnType: 'vector', index: 'halfvec' }),
-    ]);
+    await migrateWithEmbedding(9, s, EMBEDDER);
     const bank = randomBankId();
     const created = new Date('2026-06-01T12:00:00Z');
     // Rows as a release before version 10 wrote them: to_tsvector of the text as it is (the path one token), the

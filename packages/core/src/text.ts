@@ -205,8 +205,9 @@ export function words(text: string, word: RegExp = WORD): string[] {
 // dot above, which "izmir" and the stores' entries of "İzmir" do not have.
 function tokens(text: string, word: RegExp = WORD): string[] {
   const found = text.replace(INVISIBLE, '').normalize('NFKC').toLowerCase().match(word) ?? [];
-  return found
-    .flatMap((t) => (word === WORD ? spacedLetterPairs(t).split(' ') : [t]))
+  // Most texts hold no such script: their words need no second pass.
+  const pairs = word === WORD && hasUnspacedScript(text);
+  return (pairs ? found.flatMap((t) => spacedLetterPairs(t).split(' ')) : found)
     .map((t) =>
       t
         .replace(/i\u0307/g, 'i')
